@@ -1,0 +1,228 @@
+#include "kube/decode.h"
+
+#include <string>
+#include <utility>
+
+namespace spillway::kube {
+namespace {
+
+using json::ForEachElement;
+using json::ForEachField;
+using json::Path;
+using json::ReadBool;
+using json::ReadInt;
+using json::ReadString;
+using json::ReadStringMap;
+using json::value;
+
+absl::Status DecodeOwnerReference(value v, const Path& path, OwnerReference* ref) {
+  return ForEachField(v, path, [ref](absl::string_view key, value item, const Path& child) {
+    if (key == "apiVersion") return ReadString(item, child, &ref->api_version);
+    if (key == "kind") return ReadString(item, child, &ref->kind);
+    if (key == "name") return ReadString(item, child, &ref->name);
+    if (key == "uid") return ReadString(item, child, &ref->uid);
+    if (key == "controller") return ReadBool(item, child, &ref->controller);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DecodeObjectMeta(value v, const Path& path, ObjectMeta* meta) {
+  return ForEachField(v, path, [meta](absl::string_view key, value item, const Path& child) {
+    if (key == "name") return ReadString(item, child, &meta->name);
+    if (key == "namespace") return ReadString(item, child, &meta->namespace_);
+    if (key == "uid") return ReadString(item, child, &meta->uid);
+    if (key == "labels") return ReadStringMap(item, child, &meta->labels);
+    if (key == "annotations") return ReadStringMap(item, child, &meta->annotations);
+    if (key == "ownerReferences") {
+      return ForEachElement(item, child, [meta](value element, const Path& p) {
+        meta->owner_references.emplace_back();
+        return DecodeOwnerReference(element, p, &meta->owner_references.back());
+      });
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DecodeRequirement(value v, const Path& path, NodeSelectorRequirement* req) {
+  return ForEachField(v, path, [req](absl::string_view key, value item, const Path& child) {
+    if (key == "key") return ReadString(item, child, &req->key);
+    if (key == "operator") return ReadString(item, child, &req->operator_);
+    if (key == "values") {
+      return ForEachElement(item, child, [req](value element, const Path& p) {
+        req->values.emplace_back();
+        return ReadString(element, p, &req->values.back());
+      });
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DecodeRequirements(value v, const Path& path,
+                                std::vector<NodeSelectorRequirement>* out) {
+  return ForEachElement(v, path, [out](value element, const Path& p) {
+    out->emplace_back();
+    return DecodeRequirement(element, p, &out->back());
+  });
+}
+
+// spec.affinity -> nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.
+absl::Status DecodeAffinity(value v, const Path& path, std::vector<NodeSelectorTerm>* terms) {
+  return ForEachField(v, path, [terms](absl::string_view key, value item, const Path& child) {
+    if (key != "nodeAffinity") return absl::OkStatus();
+    return ForEachField(item, child, [terms](absl::string_view key, value item, const Path& child) {
+      if (key != "requiredDuringSchedulingIgnoredDuringExecution") return absl::OkStatus();
+      return ForEachField(
+          item, child, [terms](absl::string_view key, value item, const Path& child) {
+            if (key != "nodeSelectorTerms") return absl::OkStatus();
+            return ForEachElement(item, child, [terms](value element, const Path& p) {
+              terms->emplace_back();
+              NodeSelectorTerm* term = &terms->back();
+              return ForEachField(
+                  element, p, [term](absl::string_view key, value item, const Path& child) {
+                    if (key == "matchExpressions") {
+                      return DecodeRequirements(item, child, &term->match_expressions);
+                    }
+                    if (key == "matchFields") {
+                      return DecodeRequirements(item, child, &term->match_fields);
+                    }
+                    return absl::OkStatus();
+                  });
+            });
+          });
+    });
+  });
+}
+
+absl::Status DecodeToleration(value v, const Path& path, Toleration* toleration) {
+  return ForEachField(v, path, [toleration](absl::string_view key, value item, const Path& child) {
+    if (key == "key") return ReadString(item, child, &toleration->key);
+    if (key == "operator") return ReadString(item, child, &toleration->operator_);
+    if (key == "value") return ReadString(item, child, &toleration->value);
+    if (key == "effect") return ReadString(item, child, &toleration->effect);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DecodeContainer(value v, const Path& path, Container* container) {
+  return ForEachField(v, path, [container](absl::string_view key, value item, const Path& child) {
+    if (key == "name") return ReadString(item, child, &container->name);
+    if (key == "securityContext") {
+      return ForEachField(item, child,
+                          [container](absl::string_view key, value item, const Path& child) {
+                            if (key != "privileged") return absl::OkStatus();
+                            return ReadBool(item, child, &container->privileged);
+                          });
+    }
+    if (key == "ports") {
+      return ForEachElement(item, child, [container](value element, const Path& p) {
+        return ForEachField(element, p,
+                            [container](absl::string_view key, value item, const Path& child) {
+                              if (key != "hostPort") return absl::OkStatus();
+                              int64_t port = 0;
+                              absl::Status s = ReadInt(item, child, &port);
+                              if (s.ok() && port > 0) {
+                                container->host_ports.push_back(static_cast<int>(port));
+                              }
+                              return s;
+                            });
+      });
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DecodeVolume(value v, const Path& path, Volume* volume) {
+  return ForEachField(v, path, [volume](absl::string_view key, value item, const Path& child) {
+    if (key == "name") return ReadString(item, child, &volume->name);
+    if (key == "hostPath") {
+      simdjson::ondemand::json_type type;
+      if (auto err = item.type().get(type)) return json::Error(err, child);
+      if (type == simdjson::ondemand::json_type::null) return absl::OkStatus();
+      volume->host_path = true;
+      return ForEachField(item, child,
+                          [volume](absl::string_view key, value item, const Path& child) {
+                            if (key != "path") return absl::OkStatus();
+                            return ReadString(item, child, &volume->host_path_path);
+                          });
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DecodePodSpec(value v, const Path& path, Pod* pod) {
+  return ForEachField(v, path, [pod](absl::string_view key, value item, const Path& child) {
+    if (key == "nodeName") return ReadString(item, child, &pod->node_name);
+    if (key == "nodeSelector") return ReadStringMap(item, child, &pod->node_selector);
+    if (key == "affinity") return DecodeAffinity(item, child, &pod->required_node_affinity);
+    if (key == "hostNetwork") return ReadBool(item, child, &pod->host_network);
+    if (key == "tolerations") {
+      return ForEachElement(item, child, [pod](value element, const Path& p) {
+        pod->tolerations.emplace_back();
+        return DecodeToleration(element, p, &pod->tolerations.back());
+      });
+    }
+    if (key == "containers" || key == "initContainers" || key == "ephemeralContainers") {
+      return ForEachElement(item, child, [pod](value element, const Path& p) {
+        pod->containers.emplace_back();
+        return DecodeContainer(element, p, &pod->containers.back());
+      });
+    }
+    if (key == "volumes") {
+      return ForEachElement(item, child, [pod](value element, const Path& p) {
+        pod->volumes.emplace_back();
+        return DecodeVolume(element, p, &pod->volumes.back());
+      });
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DecodeNodeSpec(value v, const Path& path, Node* node) {
+  return ForEachField(v, path, [node](absl::string_view key, value item, const Path& child) {
+    if (key == "unschedulable") return ReadBool(item, child, &node->unschedulable);
+    if (key == "taints") {
+      return ForEachElement(item, child, [node](value element, const Path& p) {
+        node->taints.emplace_back();
+        Taint* taint = &node->taints.back();
+        return ForEachField(element, p,
+                            [taint](absl::string_view key, value item, const Path& child) {
+                              if (key == "key") return ReadString(item, child, &taint->key);
+                              if (key == "value") return ReadString(item, child, &taint->value);
+                              if (key == "effect") return ReadString(item, child, &taint->effect);
+                              return absl::OkStatus();
+                            });
+      });
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace
+
+absl::Status DecodePod(value v, const Path& path, Pod* pod) {
+  return ForEachField(v, path, [pod](absl::string_view key, value item, const Path& child) {
+    if (key == "metadata") return DecodeObjectMeta(item, child, &pod->metadata);
+    if (key == "spec") return DecodePodSpec(item, child, pod);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DecodeNode(value v, const Path& path, Node* node) {
+  return ForEachField(v, path, [node](absl::string_view key, value item, const Path& child) {
+    if (key == "metadata") return DecodeObjectMeta(item, child, &node->metadata);
+    if (key == "spec") return DecodeNodeSpec(item, child, node);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DecodeUid(value v, const Path& path, std::string* uid) {
+  return ForEachField(v, path, [uid](absl::string_view key, value item, const Path& child) {
+    if (key != "metadata") return absl::OkStatus();
+    return ForEachField(item, child, [uid](absl::string_view key, value item, const Path& child) {
+      if (key != "uid") return absl::OkStatus();
+      return ReadString(item, child, uid);
+    });
+  });
+}
+
+}  // namespace spillway::kube

@@ -1,0 +1,26 @@
+// Decoding of core/v1 Pod and Node JSON into the compact records of objects.h.
+//
+// Only the fields Spillway uses are read; everything else (managedFields,
+// status, images, unknown fields) is skipped without being materialised.
+// Errors name the field: "Pod.spec.hostNetwork: expected boolean, got string".
+#ifndef SPILLWAY_KUBE_DECODE_H_
+#define SPILLWAY_KUBE_DECODE_H_
+
+#include "absl/status/status.h"
+#include "kube/json_reader.h"
+#include "kube/objects.h"
+
+namespace spillway::kube {
+
+// Decodes a core/v1 Pod object at `path` into `*pod`.
+absl::Status DecodePod(json::value v, const json::Path& path, Pod* pod);
+
+// Decodes a core/v1 Node object at `path` into `*node`.
+absl::Status DecodeNode(json::value v, const json::Path& path, Node* node);
+
+// Decodes only `metadata.uid` of an object (preemption victims need nothing else).
+absl::Status DecodeUid(json::value v, const json::Path& path, std::string* uid);
+
+}  // namespace spillway::kube
+
+#endif  // SPILLWAY_KUBE_DECODE_H_

@@ -1,0 +1,136 @@
+#include "kube/decode.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "simdjson.h"
+
+namespace spillway::kube {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class DecodeTest : public ::testing::Test {
+ protected:
+  absl::Status Pod(const std::string& text, kube::Pod* pod) {
+    json_ = simdjson::padded_string(text);
+    simdjson::ondemand::document doc;
+    if (auto err = parser_.iterate(json_).get(doc)) return json::Error(err, json::Path("Pod"));
+    simdjson::ondemand::value v;
+    if (auto err = doc.get_value().get(v)) return json::Error(err, json::Path("Pod"));
+    return DecodePod(v, json::Path("Pod"), pod);
+  }
+  absl::Status Node(const std::string& text, kube::Node* node) {
+    json_ = simdjson::padded_string(text);
+    simdjson::ondemand::document doc;
+    if (auto err = parser_.iterate(json_).get(doc)) return json::Error(err, json::Path("Node"));
+    simdjson::ondemand::value v;
+    if (auto err = doc.get_value().get(v)) return json::Error(err, json::Path("Node"));
+    return DecodeNode(v, json::Path("Node"), node);
+  }
+
+  simdjson::ondemand::parser parser_;
+  simdjson::padded_string json_;
+};
+
+TEST_F(DecodeTest, ReadsThePodFieldsTheBurstPolicyUses) {
+  kube::Pod pod;
+  ASSERT_TRUE(Pod(R"({
+    "metadata": {"name": "web-1", "namespace": "shop", "uid": "u-1",
+                 "labels": {"app": "web", "alibabacloud.com/eci": "true"},
+                 "annotations": {"alibabacloud.com/burst-resource": "eci"},
+                 "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                                      "name": "web-abc", "uid": "rs-1", "controller": true}],
+                 "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}]},
+    "spec": {"nodeSelector": {"type": "virtual-kubelet"},
+             "hostNetwork": true,
+             "tolerations": [{"key": "virtual-kubelet.io/provider", "operator": "Exists"}],
+             "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
+               {"nodeSelectorTerms": [{"matchExpressions":
+                 [{"key": "type", "operator": "In", "values": ["virtual-kubelet"]}]}]}}},
+             "initContainers": [{"name": "init", "securityContext": {"privileged": true}}],
+             "containers": [{"name": "nginx", "image": "nginx", "ports": [{"containerPort": 80, "hostPort": 8080}]}],
+             "volumes": [{"name": "cfg", "configMap": {"name": "x"}},
+                         {"name": "logs", "hostPath": {"path": "/var/log"}}]},
+    "status": {"phase": "Pending"}})",
+                  &pod)
+                  .ok());
+  EXPECT_EQ(pod.Key(), "shop/web-1");
+  EXPECT_EQ(pod.metadata.uid, "u-1");
+  EXPECT_TRUE(pod.metadata.labels.Has("alibabacloud.com/eci", "true"));
+  EXPECT_TRUE(pod.metadata.annotations.Has("alibabacloud.com/burst-resource", "eci"));
+  ASSERT_NE(pod.ControllerRef(), nullptr);
+  EXPECT_EQ(pod.ControllerRef()->kind, "ReplicaSet");
+  EXPECT_TRUE(pod.node_selector.Has("type", "virtual-kubelet"));
+  EXPECT_TRUE(pod.host_network);
+  ASSERT_EQ(pod.tolerations.size(), 1u);
+  EXPECT_EQ(pod.tolerations[0].operator_, "Exists");
+  ASSERT_EQ(pod.required_node_affinity.size(), 1u);
+  EXPECT_THAT(pod.required_node_affinity[0].match_expressions[0].values,
+              ElementsAre("virtual-kubelet"));
+  ASSERT_EQ(pod.containers.size(), 2u);
+  EXPECT_TRUE(pod.containers[0].privileged);
+  EXPECT_THAT(pod.containers[1].host_ports, ElementsAre(8080));
+  ASSERT_EQ(pod.volumes.size(), 2u);
+  EXPECT_FALSE(pod.volumes[0].host_path);
+  EXPECT_TRUE(pod.volumes[1].host_path);
+  EXPECT_EQ(pod.volumes[1].host_path_path, "/var/log");
+}
+
+TEST_F(DecodeTest, NullFieldsReadAsEmpty) {
+  kube::Pod pod;
+  ASSERT_TRUE(Pod(R"({"metadata": {"name": "a", "labels": null, "annotations": null},
+                      "spec": {"nodeSelector": null, "tolerations": null, "volumes": null,
+                               "hostNetwork": null, "affinity": null}})",
+                  &pod)
+                  .ok());
+  EXPECT_TRUE(pod.metadata.labels.empty());
+  EXPECT_FALSE(pod.host_network);
+}
+
+TEST_F(DecodeTest, WrongTypesNameTheField) {
+  kube::Pod pod;
+  absl::Status status = Pod(R"({"spec": {"hostNetwork": "yes"}})", &pod);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "Pod.spec.hostNetwork: expected boolean, got string");
+
+  kube::Pod pod2;
+  status = Pod(R"({"metadata": {"labels": {"app": 7}}})", &pod2);
+  EXPECT_EQ(status.message(), "Pod.metadata.labels.app: expected string, got number");
+
+  kube::Pod pod3;
+  status = Pod(R"({"spec": {"volumes": [{"name": "a"}, {"name": "b", "hostPath": "oops"}]}})",
+               &pod3);
+  EXPECT_EQ(status.message(), "Pod.spec.volumes[1].hostPath: expected object, got string");
+}
+
+TEST_F(DecodeTest, TruncatedJsonIsAnError) {
+  kube::Pod pod;
+  absl::Status status = Pod(R"({"metadata": {"name": "a", "labels": {"x": )", &pod);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("malformed JSON"));
+}
+
+TEST_F(DecodeTest, ReadsNodeLabelsAndTaints) {
+  kube::Node node;
+  ASSERT_TRUE(Node(R"({"metadata": {"name": "virtual-kubelet-cn-hangzhou-j",
+                                    "labels": {"type": "virtual-kubelet"}},
+                       "spec": {"unschedulable": true, "taints": [
+                         {"key": "virtual-kubelet.io/provider", "value": "alibabacloud",
+                          "effect": "NoSchedule"}]},
+                       "status": {"images": [{"names": ["a"], "sizeBytes": 1}]}})",
+                   &node)
+                  .ok());
+  EXPECT_EQ(node.metadata.name, "virtual-kubelet-cn-hangzhou-j");
+  EXPECT_TRUE(node.metadata.labels.Has("type", "virtual-kubelet"));
+  EXPECT_TRUE(node.unschedulable);
+  ASSERT_EQ(node.taints.size(), 1u);
+  EXPECT_EQ(node.taints[0].key, "virtual-kubelet.io/provider");
+  EXPECT_EQ(node.taints[0].value, "alibabacloud");
+  EXPECT_EQ(node.taints[0].effect, "NoSchedule");
+}
+
+}  // namespace
+}  // namespace spillway::kube
