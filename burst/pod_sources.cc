@@ -1,0 +1,49 @@
+#include "burst/pod_sources.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace spillway::burst {
+
+absl::StatusOr<std::optional<IntentVote>> PodLabelSource::Vote(const PodContext& context) const {
+  const kube::StringMap& labels = context.pod.metadata.labels;
+  for (absl::string_view key : {kEciLabel, kLegacyEciLabel}) {
+    if (labels.Has(key, "true")) {
+      return IntentVote{Intent::kEciOnly, absl::StrCat("pod label ", key, "=true")};
+    }
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::optional<IntentVote>> BurstAnnotationSource::Vote(
+    const PodContext& context) const {
+  const std::string* value = context.pod.metadata.annotations.Find(kBurstResourceAnnotation);
+  if (value == nullptr) return std::nullopt;
+  std::string reason = absl::StrCat("annotation ", kBurstResourceAnnotation, "=", *value);
+  if (*value == "eci") return IntentVote{Intent::kBurst, std::move(reason)};
+  if (*value == "eci_only") return IntentVote{Intent::kEciOnly, std::move(reason)};
+  if (*value == "ecs") return IntentVote{Intent::kEcs, std::move(reason)};
+  return absl::InvalidArgumentError(absl::StrCat(
+      "pod ", context.pod.Key(), " has annotation ", kBurstResourceAnnotation, "=\"", *value,
+      "\"; request type must be eci, eci_only or ecs"));
+}
+
+absl::StatusOr<std::optional<IntentVote>> VirtualNodeSelectorSource::Vote(
+    const PodContext& context) const {
+  const kube::Pod& pod = context.pod;
+  if (!pod.node_name.empty() && rule_.IsVirtualName(pod.node_name)) {
+    return IntentVote{Intent::kEciOnly, absl::StrCat("spec.nodeName=", pod.node_name)};
+  }
+  if (rule_.SelectsVirtual(pod.node_selector)) {
+    return IntentVote{Intent::kEciOnly, "a nodeSelector for virtual nodes"};
+  }
+  // Terms are ORed: the pod is pinned to virtual nodes only if every term is.
+  const auto& terms = pod.required_node_affinity;
+  if (terms.empty()) return std::nullopt;
+  for (const kube::NodeSelectorTerm& term : terms) {
+    if (!rule_.TermSelectsVirtual(term)) return std::nullopt;
+  }
+  return IntentVote{Intent::kEciOnly, "a required node affinity for virtual nodes"};
+}
+
+}  // namespace spillway::burst
