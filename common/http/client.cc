@@ -1,0 +1,176 @@
+#include "common/http/client.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio.hpp"
+#include "boost/asio/ssl.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
+#include "boost/beast/ssl.hpp"
+
+namespace spillway::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+
+class Client::Impl {
+ public:
+  explicit Impl(ClientOptions options)
+      : options_(std::move(options)), tls_context_(ssl::context::tls_client) {
+    if (options_.ca_file.empty()) {
+      tls_context_.set_verify_mode(ssl::verify_none);
+    } else {
+      tls_context_.load_verify_file(options_.ca_file);
+      tls_context_.set_verify_mode(ssl::verify_peer);
+    }
+  }
+
+  absl::StatusOr<ClientResponse> Send(absl::string_view method, absl::string_view target,
+                                      absl::string_view body, absl::string_view content_type) {
+    bhttp::request<bhttp::string_body> request{bhttp::string_to_verb(std::string(method)),
+                                               std::string(target), 11};
+    request.set(bhttp::field::host, absl::StrCat(options_.host, ":", options_.port));
+    request.set(bhttp::field::user_agent, "spillway-client");
+    if (!body.empty() || method == "POST") {
+      request.set(bhttp::field::content_type, std::string(content_type));
+      request.body() = std::string(body);
+    }
+    request.keep_alive(true);
+    request.prepare_payload();
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool fresh = false;
+      if (!connected_) {
+        if (absl::Status s = Connect(); !s.ok()) return s;
+        fresh = true;
+      }
+      absl::StatusOr<ClientResponse> response = RoundTrip(request);
+      if (response.ok() || fresh) return response;
+      Disconnect();  // A stale keep-alive connection: retry once on a new one.
+    }
+    return absl::UnavailableError("unreachable");
+  }
+
+  absl::StatusOr<std::string> SendRaw(absl::string_view bytes) {
+    Disconnect();
+    if (absl::Status s = Connect(); !s.ok()) return s;
+    beast::error_code ec;
+    std::string answer;
+    auto io = [&](auto& stream) {
+      net::write(stream, net::buffer(bytes.data(), bytes.size()), ec);
+      if (ec) return;
+      char buf[4096];
+      for (;;) {
+        size_t n = stream.read_some(net::buffer(buf), ec);
+        answer.append(buf, n);
+        if (ec) break;
+      }
+    };
+    if (tls_stream_) {
+      io(*tls_stream_);
+    } else {
+      io(*socket_);
+    }
+    Disconnect();
+    return answer;
+  }
+
+  void Disconnect() {
+    beast::error_code ignored;
+    if (tls_stream_) tls_stream_->next_layer().close(ignored);
+    if (socket_) socket_->close(ignored);
+    tls_stream_.reset();
+    socket_.reset();
+    connected_ = false;
+  }
+
+ private:
+  absl::Status Connect() {
+    beast::error_code ec;
+    tcp::resolver resolver(io_);
+    auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), ec);
+    if (ec) return absl::UnavailableError(absl::StrCat("resolve ", options_.host, ": ", ec.message()));
+    tcp::socket socket(io_);
+    net::connect(socket, endpoints, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat("connect ", options_.host, ":", options_.port, ": ", ec.message()));
+    }
+    socket.set_option(tcp::no_delay(true));
+    timeval tv = absl::ToTimeval(options_.timeout);
+    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (options_.tls) {
+      tls_stream_.emplace(std::move(socket), tls_context_);
+      SSL_set_tlsext_host_name(tls_stream_->native_handle(), options_.host.c_str());
+      tls_stream_->handshake(ssl::stream_base::client, ec);
+      if (ec) {
+        Disconnect();
+        return absl::UnavailableError(absl::StrCat("TLS handshake: ", ec.message()));
+      }
+    } else {
+      socket_.emplace(std::move(socket));
+    }
+    connected_ = true;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<ClientResponse> RoundTrip(bhttp::request<bhttp::string_body>& request) {
+    beast::error_code ec;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(boost::none);
+    auto io = [&](auto& stream) {
+      bhttp::write(stream, request, ec);
+      if (!ec) bhttp::read(stream, buffer_, parser, ec);
+    };
+    if (tls_stream_) {
+      io(*tls_stream_);
+    } else {
+      io(*socket_);
+    }
+    if (ec) {
+      Disconnect();
+      if (ec == net::error::would_block || ec == net::error::try_again) {
+        return absl::DeadlineExceededError("timed out waiting for the server");
+      }
+      return absl::UnavailableError(absl::StrCat("HTTP exchange failed: ", ec.message()));
+    }
+    auto& message = parser.get();
+    ClientResponse response;
+    response.status = static_cast<int>(message.result_int());
+    response.content_type = std::string(message[bhttp::field::content_type]);
+    response.body = std::move(message.body());
+    if (!message.keep_alive()) Disconnect();
+    return response;
+  }
+
+  ClientOptions options_;
+  net::io_context io_;
+  ssl::context tls_context_;
+  std::optional<tcp::socket> socket_;
+  std::optional<beast::ssl_stream<tcp::socket>> tls_stream_;
+  beast::flat_buffer buffer_;
+  bool connected_ = false;
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Client::~Client() { impl_->Disconnect(); }
+
+absl::StatusOr<ClientResponse> Client::Send(absl::string_view method, absl::string_view target,
+                                            absl::string_view body,
+                                            absl::string_view content_type) {
+  return impl_->Send(method, target, body, content_type);
+}
+
+absl::StatusOr<std::string> Client::SendRaw(absl::string_view bytes) {
+  return impl_->SendRaw(bytes);
+}
+
+}  // namespace spillway::http

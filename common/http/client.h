@@ -1,0 +1,60 @@
+// A blocking HTTP/1.1 client with one keep-alive connection (plain or TLS), for
+// tests, the demo and the load driver in bench/ — the same wire protocol
+// kube-scheduler uses to call the extender. Not thread-safe: one per thread.
+#ifndef SPILLWAY_COMMON_HTTP_CLIENT_H_
+#define SPILLWAY_COMMON_HTTP_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace spillway::http {
+
+struct ClientResponse {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+struct ClientOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+  bool tls = false;
+  // PEM file of CAs to trust; empty with tls = true skips verification.
+  std::string ca_file;
+  absl::Duration timeout = absl::Seconds(60);
+};
+
+class Client {
+ public:
+  explicit Client(ClientOptions options);
+  ~Client();
+
+  // Sends one request and reads the response, reconnecting once if the kept-
+  // alive connection was closed by the server. Errors: Unavailable (connect,
+  // TLS or I/O failure), DeadlineExceeded (timeout).
+  absl::StatusOr<ClientResponse> Send(absl::string_view method, absl::string_view target,
+                                      absl::string_view body,
+                                      absl::string_view content_type = "application/json");
+  absl::StatusOr<ClientResponse> Post(absl::string_view target, absl::string_view body) {
+    return Send("POST", target, body);
+  }
+  absl::StatusOr<ClientResponse> Get(absl::string_view target) { return Send("GET", target, ""); }
+
+  // Writes raw bytes on a fresh connection and returns whatever the server
+  // answers before closing (for malformed-request tests).
+  absl::StatusOr<std::string> SendRaw(absl::string_view bytes);
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spillway::http
+
+#endif  // SPILLWAY_COMMON_HTTP_CLIENT_H_

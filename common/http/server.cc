@@ -1,0 +1,297 @@
+#include "common/http/server.h"
+
+#include <atomic>
+#include <exception>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "boost/asio.hpp"
+#include "boost/asio/ssl.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
+#include "boost/beast/ssl.hpp"
+#include "common/json_writer.h"
+#include "glog/logging.h"
+
+namespace spillway::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+
+// Request headers larger than this are refused (431-like; Beast closes).
+constexpr uint32_t kHeaderLimit = 64 * 1024;
+
+// What every session needs from the server; outlives all sessions.
+struct Shared {
+  Handler handler;
+  size_t max_body_bytes;
+  std::chrono::steady_clock::duration idle_timeout;
+};
+
+bhttp::response<bhttp::string_body> MakeResponse(Response response, unsigned version,
+                                                 bool keep_alive) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
+  out.set(bhttp::field::server, "spillway");
+  out.set(bhttp::field::content_type, response.content_type);
+  out.keep_alive(keep_alive);
+  out.body() = std::move(response.body);
+  out.prepare_payload();
+  return out;
+}
+
+Response ErrorResponse(int status, absl::string_view message) {
+  Response response;
+  response.status = status;
+  response.body = absl::StrCat(R"({"Error":)", json::Quote(message), "}");
+  return response;
+}
+
+// One connection. `Stream` is beast::tcp_stream or beast::ssl_stream of it.
+// Lifetime: owned by the completion handlers in flight (shared_from_this).
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream stream, const Shared& shared) : stream_(std::move(stream)), shared_(shared) {}
+
+  void Start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      ReadHeader();
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(shared_.idle_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) {
+                                  VLOG(1) << "TLS handshake failed: " << ec.message();
+                                  return;
+                                }
+                                self->ReadHeader();
+                              });
+    }
+  }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(shared_.max_body_bytes);
+    beast::get_lowest_layer(stream_).expires_after(shared_.idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                               self->OnHeader(ec);
+                             });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return Close();
+    // 0 when the header is incomplete or declares no Content-Length.
+    uint64_t length = 0;
+    if (parser_->is_header_done()) length = parser_->content_length().value_or(0);
+    // Beast reports a declared Content-Length over the limit as body_limit
+    // while parsing the header; refuse it without reading the body.
+    if (ec == bhttp::error::body_limit || (!ec && length > shared_.max_body_bytes)) {
+      return Reply(ErrorResponse(413, absl::StrCat("request body of ", length,
+                                                   " bytes exceeds the limit of ",
+                                                   shared_.max_body_bytes,
+                                                   " bytes (extender.maxRequestBytes)")),
+                   /*keep_alive=*/false);
+    }
+    if (ec) return Fail(ec, 400);
+    if (length > 0) parser_->get().body().reserve(length + kBodyPadding);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        self->OnBody(ec);
+                      });
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      return Reply(ErrorResponse(413, absl::StrCat("request body exceeds the limit of ",
+                                                   shared_.max_body_bytes, " bytes")),
+                   /*keep_alive=*/false);
+    }
+    if (ec) return Fail(ec, 400);
+    bhttp::request<bhttp::string_body>& message = parser_->get();
+    Request request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    request.content_type = std::string(message[bhttp::field::content_type]);
+    request.body = std::move(message.body());
+    if (request.body.capacity() < request.body.size() + kBodyPadding) {
+      request.body.reserve(request.body.size() + kBodyPadding);  // Chunked uploads.
+    }
+    version_ = message.version();
+    bool keep_alive = message.keep_alive();
+    Response response;
+    try {
+      response = shared_.handler(request);
+    } catch (const std::exception& e) {
+      LOG(ERROR) << "handler for " << request.method << " " << request.target
+                 << " threw: " << e.what();
+      response = ErrorResponse(500, "internal error; see the server log");
+    }
+    Reply(std::move(response), keep_alive);
+  }
+
+  void Reply(Response response, bool keep_alive) {
+    response_ = std::make_unique<bhttp::response<bhttp::string_body>>(
+        MakeResponse(std::move(response), version_, keep_alive));
+    beast::get_lowest_layer(stream_).expires_after(shared_.idle_timeout);
+    bhttp::async_write(stream_, *response_,
+                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                         self->response_.reset();
+                         if (ec || !keep_alive) return self->Close();
+                         self->ReadHeader();
+                       });
+  }
+
+  // Answers a malformed request when the socket still works, then closes.
+  void Fail(beast::error_code ec, int status) {
+    if (ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::broken_pipe) {
+      return Close();
+    }
+    VLOG(1) << "bad request: " << ec.message();
+    Reply(ErrorResponse(status, absl::StrCat("malformed HTTP request: ", ec.message())),
+          /*keep_alive=*/false);
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    } else {
+      beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  }
+
+  Stream stream_;
+  const Shared& shared_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::unique_ptr<bhttp::response<bhttp::string_body>> response_;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(const ServerOptions& options, Handler handler)
+      : options_(options),
+        shared_{std::move(handler), options.max_body_bytes,
+                absl::ToChronoNanoseconds(options.idle_timeout)},
+        io_(options.threads),
+        acceptor_(net::make_strand(io_)) {}
+
+  absl::Status Listen() {
+    beast::error_code ec;
+    net::ip::address address = net::ip::make_address(options_.host, ec);
+    if (ec) return absl::InvalidArgumentError(absl::StrCat("bad listen host '", options_.host, "'"));
+    if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+      if (options_.tls_cert_file.empty() || options_.tls_key_file.empty()) {
+        return absl::InvalidArgumentError(
+            "--tls-cert-file and --tls-key-file must be given together");
+      }
+      tls_.emplace(ssl::context::tls_server);
+      tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                        ssl::context::no_tlsv1_1);
+      tls_->use_certificate_chain_file(options_.tls_cert_file, ec);
+      if (ec) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "cannot load TLS certificate chain '", options_.tls_cert_file, "': ", ec.message()));
+      }
+      tls_->use_private_key_file(options_.tls_key_file, ssl::context::pem, ec);
+      if (ec) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "cannot load TLS private key '", options_.tls_key_file, "': ", ec.message()));
+      }
+    }
+    tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.host, ":",
+                                                 options_.port, ": ", ec.message()));
+    }
+    port_ = acceptor_.local_endpoint().port();
+    Accept();
+    for (int i = 0; i < std::max(1, options_.threads); ++i) {
+      threads_.emplace_back([this] { io_.run(); });
+    }
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    if (stopping_.exchange(true)) return;
+    net::post(acceptor_.get_executor(), [this] {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    io_.stop();
+    for (std::thread& thread : threads_) thread.join();
+    stopped_.Notify();
+  }
+
+  void Wait() { stopped_.WaitForNotification(); }
+  uint16_t port() const { return port_; }
+  bool tls() const { return tls_.has_value(); }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+      if (ec) {
+        LOG(WARNING) << "accept failed: " << ec.message();
+      } else {
+        socket.set_option(tcp::no_delay(true), ec);
+        if (tls_.has_value()) {
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+              beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_), shared_)
+              ->Start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                       shared_)
+              ->Start();
+        }
+      }
+      Accept();
+    });
+  }
+
+  const ServerOptions options_;
+  const Shared shared_;
+  net::io_context io_;
+  tcp::acceptor acceptor_;
+  std::optional<ssl::context> tls_;
+  uint16_t port_ = 0;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  absl::Notification stopped_;
+};
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
+                                                      Handler handler) {
+  auto impl = std::make_unique<Impl>(options, std::move(handler));
+  if (absl::Status status = impl->Listen(); !status.ok()) return status;
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() { impl_->Stop(); }
+uint16_t Server::port() const { return impl_->port(); }
+bool Server::tls() const { return impl_->tls(); }
+void Server::Stop() { impl_->Stop(); }
+void Server::Wait() { impl_->Wait(); }
+
+}  // namespace spillway::http

@@ -1,0 +1,90 @@
+// A small HTTP/1.1 server (plain or TLS) on Boost.Beast, shared by every
+// Spillway endpoint on one port: the scheduler extender, /metrics, health
+// probes, and later the admission webhook.
+//
+// Why Beast: kube-scheduler waits for the extender on every pod, so the server
+// must add microseconds, not milliseconds, and must stream 60 MB request bodies
+// straight into one buffer; Beast gives keep-alive, per-connection timeouts,
+// body limits and TLS (OpenSSL) without a framework's thread model. Bodies are
+// read into a string reserved to Content-Length + kBodyPadding so a JSON parser
+// that needs padding (simdjson) can parse in place without a copy.
+//
+// Threading: `threads` I/O threads run both the network and the handler. The
+// handler is called concurrently from several threads and must be thread-safe.
+// A handler that throws produces a 500; the connection and server go on.
+#ifndef SPILLWAY_COMMON_HTTP_SERVER_H_
+#define SPILLWAY_COMMON_HTTP_SERVER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace spillway::http {
+
+// Bytes past body.size() that the server guarantees are allocated (and so
+// readable) in Request::body: simdjson::SIMDJSON_PADDING.
+inline constexpr size_t kBodyPadding = 64;
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // Path and query, e.g. "/extender/filter".
+  std::string content_type;
+  // The body; body.capacity() >= body.size() + kBodyPadding.
+  std::string body;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+using Handler = std::function<Response(Request& request)>;
+
+struct ServerOptions {
+  std::string host = "0.0.0.0";
+  // 0 picks a free port (tests); read it back with Server::port().
+  uint16_t port = 0;
+  // Larger bodies are refused with 413 before they are read.
+  size_t max_body_bytes = size_t{64} << 20;
+  int threads = 2;
+  // Both set: serve HTTPS with this PEM certificate chain and private key.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // A connection idle (or stalled mid-request) this long is closed.
+  absl::Duration idle_timeout = absl::Seconds(90);
+};
+
+class Server {
+ public:
+  // Binds, listens and starts serving on background threads. Errors:
+  // InvalidArgument for a bad host, Unavailable when the address cannot be
+  // bound, FailedPrecondition when the TLS files cannot be loaded (naming the
+  // file).
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
+                                                       Handler handler);
+  // Stops accepting, closes connections and joins the threads.
+  ~Server();
+
+  uint16_t port() const;
+  bool tls() const;
+  // Stops serving; Wait() returns afterwards. Safe to call from any thread.
+  void Stop();
+  // Blocks until Stop() (or the destructor) runs.
+  void Wait();
+
+  class Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spillway::http
+
+#endif  // SPILLWAY_COMMON_HTTP_SERVER_H_
