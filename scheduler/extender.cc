@@ -1,0 +1,137 @@
+#include "scheduler/extender.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+
+namespace spillway::scheduler {
+
+using burst::Intent;
+using burst::PodPolicy;
+
+Extender::Extender(const burst::IntentResolver& resolver, const burst::VirtualNodeRule& rule,
+                   const NodeStore* store, ScoreValues scores)
+    : resolver_(resolver), rule_(rule), store_(store), scores_(scores) {}
+
+absl::StatusOr<PodPolicy> Extender::Resolve(const kube::Pod& pod) const {
+  return resolver_.Resolve(burst::PodContext{pod});
+}
+
+bool Extender::IsVirtualByName(absl::string_view name, const NodeSnapshot* snapshot) const {
+  if (snapshot != nullptr) {
+    auto it = snapshot->find(name);
+    if (it != snapshot->end()) return rule_.IsVirtual(it->second);
+    VLOG(1) << "node=" << name << " not in the node store; classifying it by name";
+  }
+  return rule_.IsVirtualName(name);
+}
+
+std::vector<bool> Extender::ClassifyNodes(const ExtenderArgs& args) const {
+  std::vector<bool> is_virtual(args.NodeCount());
+  if (args.nodes.has_value()) {
+    for (size_t i = 0; i < is_virtual.size(); ++i) {
+      is_virtual[i] = rule_.IsVirtual((*args.nodes)[i].node);
+    }
+    return is_virtual;
+  }
+  std::shared_ptr<const NodeSnapshot> snapshot;
+  if (store_ != nullptr) snapshot = store_->Snapshot();
+  for (size_t i = 0; i < is_virtual.size(); ++i) {
+    is_virtual[i] = IsVirtualByName((*args.node_names)[i], snapshot.get());
+  }
+  return is_virtual;
+}
+
+FilterResult Extender::Filter(const ExtenderArgs& args, const absl::StatusOr<PodPolicy>& policy,
+                              const std::vector<bool>& is_virtual) const {
+  FilterResult result;
+  const size_t count = args.NodeCount();
+  if (!policy.ok()) {
+    result.reasons.push_back(std::string(policy.status().message()));
+    for (size_t i = 0; i < count; ++i) result.unresolvable.push_back({i, 0});
+    return result;
+  }
+  size_t regular_candidates = 0;
+  for (bool v : is_virtual) regular_candidates += v ? 0 : 1;
+
+  // Reasons are computed once per request and shared by the nodes they cover.
+  int virtual_reason = -1;
+  bool virtual_resolvable = false;
+  if (!policy->MayUseVirtualNodes()) {
+    if (policy->intent == Intent::kBurst || policy->intent == Intent::kEciOnly) {
+      result.reasons.push_back(absl::StrCat("virtual node: ", policy->eci_runnable.message()));
+    } else {
+      result.reasons.push_back(absl::StrCat(
+          "virtual node: pod did not ask for elastic container instances (", policy->reason,
+          "); set annotation alibabacloud.com/burst-resource: eci to burst onto ECI"));
+    }
+    virtual_reason = 0;
+  } else if (policy->intent == Intent::kBurst && regular_candidates > 0) {
+    result.reasons.push_back(absl::StrCat(
+        "virtual node: burst-resource: eci uses regular nodes first and ", regular_candidates,
+        " regular node(s) can still take the pod"));
+    virtual_reason = 0;
+    virtual_resolvable = true;
+  }
+  int regular_reason = -1;
+  if (!policy->MayUseRegularNodes()) {
+    regular_reason = static_cast<int>(result.reasons.size());
+    result.reasons.push_back(
+        absl::StrCat("regular node: pod runs on elastic container instances only (",
+                     policy->reason, ")"));
+  }
+
+  for (size_t i = 0; i < count; ++i) {
+    int reason = is_virtual[i] ? virtual_reason : regular_reason;
+    if (reason < 0) {
+      result.passed.push_back(i);
+    } else if (is_virtual[i] && virtual_resolvable) {
+      result.failed.push_back({i, reason});
+    } else {
+      result.unresolvable.push_back({i, reason});
+    }
+  }
+  return result;
+}
+
+std::vector<HostScore> Extender::Prioritize(const ExtenderArgs& args,
+                                            const absl::StatusOr<PodPolicy>& policy,
+                                            const std::vector<bool>& is_virtual) const {
+  std::vector<HostScore> scores;
+  scores.reserve(args.NodeCount());
+  for (size_t i = 0; i < args.NodeCount(); ++i) {
+    int64_t score = 0;
+    if (policy.ok()) {
+      if (is_virtual[i]) {
+        if (policy->MayUseVirtualNodes()) {
+          score = policy->intent == Intent::kEciOnly ? scores_.virtual_node_eci_only
+                                                     : scores_.virtual_node_burst;
+        }
+      } else if (policy->MayUseRegularNodes()) {
+        score = scores_.regular_node;
+      }
+    }
+    scores.push_back({args.NodeName(i), score});
+  }
+  return scores;
+}
+
+PreemptionResult Extender::Preempt(const PreemptionArgs& args,
+                                   const absl::StatusOr<PodPolicy>& policy) const {
+  PreemptionResult result;
+  if (!policy.ok()) return result;
+  std::shared_ptr<const NodeSnapshot> snapshot;
+  if (store_ != nullptr) snapshot = store_->Snapshot();
+  for (const auto& entry : args.node_victims) {
+    // A burst pod keeps regular-node victims: preemption only runs when no
+    // node passed the filter, which for a burst pod means no virtual node was
+    // available either, so freeing a regular node is its only way to run.
+    bool allowed = IsVirtualByName(entry.first, snapshot.get()) ? policy->MayUseVirtualNodes()
+                                                                 : policy->MayUseRegularNodes();
+    if (allowed) result.kept.push_back(&entry);
+  }
+  return result;
+}
+
+}  // namespace spillway::scheduler

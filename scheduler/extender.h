@@ -1,0 +1,81 @@
+// The burst policy applied to kube-scheduler's candidate nodes: filter,
+// prioritize and preempt (domain brief §1–3, §9).
+//
+//  * eci (burst-resource: eci): regular nodes first. While any regular node is a
+//    candidate, virtual nodes fail (resolvable: preemption may free a regular
+//    node); once none is, virtual nodes pass.
+//  * eci_only: regular nodes fail as unresolvable.
+//  * none / ecs: virtual nodes fail as unresolvable; a pod never reaches ECI
+//    without asking.
+//  * A pod ECI cannot run (hostPath, hostNetwork, privileged, DaemonSet) fails
+//    every virtual node as unresolvable, with the reason naming the offender.
+//  * A pod whose request is invalid (unknown burst-resource value, conflicting
+//    requests) fails every node as unresolvable with that error, so
+//    `kubectl describe pod` shows it.
+//
+// Thread-safe: const methods only, over immutable configuration; the node store
+// is read through snapshots.
+#ifndef SPILLWAY_SCHEDULER_EXTENDER_H_
+#define SPILLWAY_SCHEDULER_EXTENDER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "burst/intent_resolver.h"
+#include "burst/virtual_node.h"
+#include "scheduler/extender_args.h"
+#include "scheduler/node_store.h"
+
+namespace spillway::scheduler {
+
+// Prioritize scores, each within 0..10.
+struct ScoreValues {
+  int64_t regular_node = 10;
+  int64_t virtual_node_burst = 1;
+  int64_t virtual_node_eci_only = 10;
+};
+
+class Extender {
+ public:
+  // `resolver`, `rule` and `store` (nullable: no store) must outlive the extender.
+  Extender(const burst::IntentResolver& resolver, const burst::VirtualNodeRule& rule,
+           const NodeStore* store, ScoreValues scores);
+
+  // The pod's policy, or the error that makes its request invalid.
+  absl::StatusOr<burst::PodPolicy> Resolve(const kube::Pod& pod) const;
+
+  // Whether each candidate node is virtual: from the Node objects in full mode,
+  // from the node store (or, without one, the names) in names mode.
+  std::vector<bool> ClassifyNodes(const ExtenderArgs& args) const;
+
+  FilterResult Filter(const ExtenderArgs& args, const absl::StatusOr<burst::PodPolicy>& policy,
+                      const std::vector<bool>& is_virtual) const;
+
+  // One score per candidate, in request order.
+  std::vector<HostScore> Prioritize(const ExtenderArgs& args,
+                                    const absl::StatusOr<burst::PodPolicy>& policy,
+                                    const std::vector<bool>& is_virtual) const;
+
+  // Keeps the victims on nodes the pod may use under the policy: never evicts
+  // pods from regular nodes for an eci_only pod, never targets virtual nodes
+  // for a pod that may not (or cannot) run on ECI. An invalid request keeps
+  // nothing.
+  PreemptionResult Preempt(const PreemptionArgs& args,
+                           const absl::StatusOr<burst::PodPolicy>& policy) const;
+
+  bool has_store() const { return store_ != nullptr; }
+
+ private:
+  bool IsVirtualByName(absl::string_view name, const NodeSnapshot* snapshot) const;
+
+  const burst::IntentResolver& resolver_;
+  const burst::VirtualNodeRule& rule_;
+  const NodeStore* store_;
+  ScoreValues scores_;
+};
+
+}  // namespace spillway::scheduler
+
+#endif  // SPILLWAY_SCHEDULER_EXTENDER_H_

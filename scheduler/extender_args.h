@@ -1,0 +1,83 @@
+// kube-scheduler's extender messages (k8s.io/kube-scheduler/extender/v1),
+// decoded into what the burst policy needs, and the results it answers with.
+//
+// Decoded arguments borrow: node names and raw Node bytes point into the
+// request body and the RequestDecoder that produced them, so both must outlive
+// the arguments. That keeps a 5000-node request free of per-node copies.
+#ifndef SPILLWAY_SCHEDULER_EXTENDER_ARGS_H_
+#define SPILLWAY_SCHEDULER_EXTENDER_ARGS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "kube/objects.h"
+
+namespace spillway::scheduler {
+
+// A candidate node of a full-object request (nodeCacheCapable: false).
+struct CandidateNode {
+  kube::Node node;
+  // The Node object's JSON exactly as kube-scheduler sent it; a passing node is
+  // answered with these bytes rather than re-serialised.
+  absl::string_view raw_json;
+};
+
+// ExtenderArgs: the pod and its candidate nodes (after kube-scheduler's own
+// filters). Exactly one of `nodes` and `node_names` is set.
+struct ExtenderArgs {
+  kube::Pod pod;
+  std::optional<std::vector<CandidateNode>> nodes;
+  std::optional<std::vector<absl::string_view>> node_names;
+
+  size_t NodeCount() const { return nodes ? nodes->size() : node_names ? node_names->size() : 0; }
+  absl::string_view NodeName(size_t i) const {
+    return nodes ? absl::string_view((*nodes)[i].node.metadata.name) : (*node_names)[i];
+  }
+};
+
+// The pods preemption would evict on one node (Victims or MetaVictims).
+struct Victims {
+  std::vector<std::string> pod_uids;
+  int64_t num_pdb_violations = 0;
+};
+
+// ExtenderPreemptionArgs: NodeNameToVictims (full pods) or
+// NodeNameToMetaVictims (UIDs only, nodeCacheCapable: true).
+struct PreemptionArgs {
+  kube::Pod pod;
+  std::vector<std::pair<std::string, Victims>> node_victims;
+};
+
+// ExtenderFilterResult before encoding.
+struct FilterResult {
+  struct Failure {
+    size_t node;  // Index into the request's nodes / node names.
+    int reason;   // Index into `reasons`.
+  };
+  std::vector<size_t> passed;
+  std::vector<Failure> failed;        // FailedNodes: preemption may help.
+  std::vector<Failure> unresolvable;  // FailedAndUnresolvableNodes.
+  // Distinct reasons, shared by the failures that cite them.
+  std::vector<std::string> reasons;
+  // Set when the request as a whole cannot be decided (ExtenderFilterResult.Error).
+  std::string error;
+};
+
+// One HostPriority.
+struct HostScore {
+  absl::string_view host;
+  int64_t score;
+};
+
+// ExtenderPreemptionResult: the nodes (and their victims) the pod may use.
+struct PreemptionResult {
+  std::vector<const std::pair<std::string, Victims>*> kept;
+};
+
+}  // namespace spillway::scheduler
+
+#endif  // SPILLWAY_SCHEDULER_EXTENDER_ARGS_H_

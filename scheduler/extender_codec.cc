@@ -1,0 +1,306 @@
+#include "scheduler/extender_codec.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "common/json_writer.h"
+#include "kube/decode.h"
+#include "kube/json_reader.h"
+
+namespace spillway::scheduler {
+namespace {
+
+using kube::json::ForEachElement;
+using kube::json::ForEachField;
+using kube::json::Path;
+using kube::json::value;
+namespace ondemand = simdjson::ondemand;
+
+// Iterates the top-level object of `doc` (parsed from `body`), calling
+// fn(lowercased key, value). Rejects a non-object document and bytes after it.
+template <typename Fn>
+absl::Status ForEachTopLevelField(absl::string_view body, ondemand::document& doc,
+                                  absl::string_view type_name, Fn&& fn) {
+  // On-Demand stops reading at the object's end; trailing garbage would pass
+  // unseen, so check that the body ends where an object must.
+  absl::string_view trimmed = absl::StripAsciiWhitespace(body);
+  if (!trimmed.empty() && trimmed.front() == '{' && trimmed.back() != '}') {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "malformed JSON: the ", type_name, " object is truncated or followed by other bytes"));
+  }
+  ondemand::json_type type;
+  if (auto err = doc.type().get(type)) return kube::json::Error(err, Path(type_name));
+  if (type != ondemand::json_type::object) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request body must be a JSON object (", type_name, ")"));
+  }
+  ondemand::object object;
+  if (auto err = doc.get_object().get(object)) return kube::json::Error(err, Path(type_name));
+  for (auto field_result : object) {
+    ondemand::field field;
+    if (auto err = std::move(field_result).get(field)) {
+      return kube::json::Error(err, Path(type_name));
+    }
+    std::string_view key;
+    if (auto err = field.unescaped_key().get(key)) return kube::json::Error(err, Path(type_name));
+    std::string lower = absl::AsciiStrToLower(absl::string_view(key.data(), key.size()));
+    if (absl::Status s = fn(absl::string_view(lower), field.value()); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+bool IsNull(value v) {
+  bool null = false;
+  return v.is_null().get(null) == simdjson::SUCCESS && null;
+}
+
+// Victims / MetaVictims: {"Pods": [...], "NumPDBViolations": n}. Full victims
+// carry v1.Pod objects, meta victims {"UID": "..."}; both reduce to UIDs.
+absl::Status DecodeVictims(value v, const Path& path, Victims* victims) {
+  return ForEachField(v, path, [victims](absl::string_view key, value item, const Path& child) {
+    if (absl::EqualsIgnoreCase(key, "NumPDBViolations")) {
+      return kube::json::ReadInt(item, child, &victims->num_pdb_violations);
+    }
+    if (!absl::EqualsIgnoreCase(key, "Pods")) return absl::OkStatus();
+    return ForEachElement(item, child, [victims](value pod, const Path& p) {
+      std::string uid;
+      absl::Status status = ForEachField(pod, p, [&uid](absl::string_view key, value item,
+                                                        const Path& child) {
+        if (absl::EqualsIgnoreCase(key, "UID")) return kube::json::ReadString(item, child, &uid);
+        if (key == "metadata") {
+          return ForEachField(item, child, [&uid](absl::string_view key, value item,
+                                                  const Path& child) {
+            if (key != "uid") return absl::OkStatus();
+            return kube::json::ReadString(item, child, &uid);
+          });
+        }
+        return absl::OkStatus();
+      });
+      if (status.ok()) victims->pod_uids.push_back(std::move(uid));
+      return status;
+    });
+  });
+}
+
+void AppendNodeMap(std::string* out, absl::string_view key, const ExtenderArgs& args,
+                   const std::vector<FilterResult::Failure>& failures,
+                   const std::vector<std::string>& reasons) {
+  out->push_back('"');
+  out->append(key.data(), key.size());
+  out->append("\":{");
+  for (size_t i = 0; i < failures.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    json::AppendString(out, args.NodeName(failures[i].node));
+    out->push_back(':');
+    json::AppendString(out, reasons[failures[i].reason]);
+  }
+  out->push_back('}');
+}
+
+}  // namespace
+
+absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_view body,
+                                                                size_t capacity) {
+  if (capacity < body.size() + simdjson::SIMDJSON_PADDING) {
+    return absl::InternalError("request buffer lacks simdjson padding");
+  }
+  simdjson::padded_string_view json(body.data(), body.size(), capacity);
+  ondemand::document doc;
+  if (auto err = parser_.iterate(json).get(doc)) {
+    return kube::json::Error(err, Path("ExtenderArgs"));
+  }
+  ExtenderArgs args;
+  bool has_pod = false;
+  absl::Status status = ForEachTopLevelField(body, doc, "ExtenderArgs", [&](absl::string_view key,
+                                                                      value v) -> absl::Status {
+    if (key == "pod") {
+      if (IsNull(v)) return absl::OkStatus();
+      has_pod = true;
+      return kube::DecodePod(v, Path("Pod"), &args.pod);
+    }
+    if (key == "nodes") {
+      if (IsNull(v)) return absl::OkStatus();
+      args.nodes.emplace();
+      return ForEachField(v, Path("Nodes"), [&](absl::string_view key, value items,
+                                                const Path& items_path) -> absl::Status {
+        if (key != "items") return absl::OkStatus();
+        return ForEachElement(items, items_path, [&](value element, const Path& p) -> absl::Status {
+          ondemand::json_type type;
+          if (auto err = element.type().get(type)) return kube::json::Error(err, p);
+          if (type != ondemand::json_type::object) return kube::json::TypeError(p, type, "object");
+          ondemand::object node_object;
+          if (auto err = element.get_object().get(node_object)) return kube::json::Error(err, p);
+          std::string_view raw;
+          if (auto err = node_object.raw_json().get(raw)) return kube::json::Error(err, p);
+          // Second pass over this node's bytes only; they sit inside the padded
+          // request buffer, so the padding simdjson needs is there.
+          size_t node_capacity = capacity - static_cast<size_t>(raw.data() - body.data());
+          simdjson::padded_string_view node_json(raw.data(), raw.size(), node_capacity);
+          ondemand::document node_doc;
+          if (auto err = node_parser_.iterate(node_json).get(node_doc)) {
+            return kube::json::Error(err, p);
+          }
+          value node_value;
+          if (auto err = node_doc.get_value().get(node_value)) return kube::json::Error(err, p);
+          CandidateNode& candidate = args.nodes->emplace_back();
+          // simdjson's span runs to the next token; keep the object's bytes only.
+          candidate.raw_json =
+              absl::StripTrailingAsciiWhitespace(absl::string_view(raw.data(), raw.size()));
+          absl::Status s = kube::DecodeNode(node_value, p, &candidate.node);
+          if (s.ok() && candidate.node.metadata.name.empty()) {
+            return absl::InvalidArgumentError(absl::StrCat(p.ToString(), ": node has no metadata.name"));
+          }
+          return s;
+        });
+      });
+    }
+    if (key == "nodenames") {
+      if (IsNull(v)) return absl::OkStatus();
+      args.node_names.emplace();
+      return ForEachElement(v, Path("NodeNames"), [&](value element, const Path& p) -> absl::Status {
+        ondemand::json_type type;
+        if (auto err = element.type().get(type)) return kube::json::Error(err, p);
+        if (type != ondemand::json_type::string) return kube::json::TypeError(p, type, "string");
+        std::string_view name;
+        if (auto err = element.get_string().get(name)) return kube::json::Error(err, p);
+        args.node_names->emplace_back(name.data(), name.size());
+        return absl::OkStatus();
+      });
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!has_pod) return absl::InvalidArgumentError("ExtenderArgs has no Pod");
+  if (args.nodes.has_value()) {
+    args.node_names.reset();  // Full objects win if both came.
+  } else if (!args.node_names.has_value()) {
+    return absl::InvalidArgumentError(
+        "ExtenderArgs has neither Nodes (nodeCacheCapable: false) nor NodeNames "
+        "(nodeCacheCapable: true)");
+  }
+  return args;
+}
+
+absl::StatusOr<PreemptionArgs> RequestDecoder::DecodePreemptionArgs(absl::string_view body,
+                                                                    size_t capacity) {
+  if (capacity < body.size() + simdjson::SIMDJSON_PADDING) {
+    return absl::InternalError("request buffer lacks simdjson padding");
+  }
+  simdjson::padded_string_view json(body.data(), body.size(), capacity);
+  ondemand::document doc;
+  if (auto err = parser_.iterate(json).get(doc)) {
+    return kube::json::Error(err, Path("ExtenderPreemptionArgs"));
+  }
+  PreemptionArgs args;
+  bool has_pod = false;
+  bool has_victims = false;
+  absl::Status status = ForEachTopLevelField(
+      body, doc, "ExtenderPreemptionArgs", [&](absl::string_view key, value v) -> absl::Status {
+        if (key == "pod") {
+          if (IsNull(v)) return absl::OkStatus();
+          has_pod = true;
+          return kube::DecodePod(v, Path("Pod"), &args.pod);
+        }
+        if (key == "nodenametovictims" || key == "nodenametometavictims") {
+          if (IsNull(v)) return absl::OkStatus();
+          if (has_victims) {
+            // kube-scheduler sends one of the two; take the first that is set.
+            return absl::OkStatus();
+          }
+          has_victims = true;
+          Path path(key == "nodenametovictims" ? "NodeNameToVictims" : "NodeNameToMetaVictims");
+          return ForEachField(v, path, [&](absl::string_view node, value victims,
+                                           const Path& child) -> absl::Status {
+            auto& entry = args.node_victims.emplace_back(std::string(node), Victims{});
+            return DecodeVictims(victims, child, &entry.second);
+          });
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  if (!has_pod) return absl::InvalidArgumentError("ExtenderPreemptionArgs has no Pod");
+  return args;
+}
+
+std::string EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result) {
+  std::string out;
+  size_t estimate = 256 + 64 * (result.failed.size() + result.unresolvable.size());
+  for (const std::string& reason : result.reasons) estimate += reason.size();
+  if (args.nodes.has_value()) {
+    for (size_t i : result.passed) estimate += (*args.nodes)[i].raw_json.size() + 1;
+  } else {
+    estimate += 40 * result.passed.size();
+  }
+  out.reserve(estimate);
+  if (args.nodes.has_value()) {
+    out.append(R"({"Nodes":{"metadata":{},"items":[)");
+    for (size_t i = 0; i < result.passed.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      absl::string_view raw = (*args.nodes)[result.passed[i]].raw_json;
+      out.append(raw.data(), raw.size());
+    }
+    out.append(R"(]},"NodeNames":null,)");
+  } else {
+    out.append(R"({"Nodes":null,"NodeNames":[)");
+    for (size_t i = 0; i < result.passed.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      json::AppendString(&out, (*args.node_names)[result.passed[i]]);
+    }
+    out.append("],");
+  }
+  AppendNodeMap(&out, "FailedNodes", args, result.failed, result.reasons);
+  out.push_back(',');
+  AppendNodeMap(&out, "FailedAndUnresolvableNodes", args, result.unresolvable, result.reasons);
+  out.append(R"(,"Error":)");
+  json::AppendString(&out, result.error);
+  out.push_back('}');
+  return out;
+}
+
+std::string EncodeFilterError(absl::string_view error) {
+  std::string out = R"({"Nodes":null,"NodeNames":null,"FailedNodes":{},)"
+                    R"("FailedAndUnresolvableNodes":{},"Error":)";
+  json::AppendString(&out, error);
+  out.push_back('}');
+  return out;
+}
+
+std::string EncodeHostPriorities(const std::vector<HostScore>& scores) {
+  std::string out;
+  out.reserve(2 + scores.size() * 48);
+  out.push_back('[');
+  for (size_t i = 0; i < scores.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.append(R"({"Host":)");
+    json::AppendString(&out, scores[i].host);
+    absl::StrAppend(&out, R"(,"Score":)", scores[i].score, "}");
+  }
+  out.push_back(']');
+  return out;
+}
+
+std::string EncodePreemptionResult(const PreemptionResult& result) {
+  std::string out = R"({"NodeNameToMetaVictims":{)";
+  bool first_node = true;
+  for (const auto* entry : result.kept) {
+    if (!first_node) out.push_back(',');
+    first_node = false;
+    json::AppendString(&out, entry->first);
+    out.append(R"(:{"Pods":[)");
+    const Victims& victims = entry->second;
+    for (size_t i = 0; i < victims.pod_uids.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      out.append(R"({"UID":)");
+      json::AppendString(&out, victims.pod_uids[i]);
+      out.push_back('}');
+    }
+    absl::StrAppend(&out, R"(],"NumPDBViolations":)", victims.num_pdb_violations, "}");
+  }
+  out.append("}}");
+  return out;
+}
+
+}  // namespace spillway::scheduler

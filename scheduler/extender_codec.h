@@ -1,0 +1,58 @@
+// The extender's wire format: decoding kube-scheduler's JSON requests and
+// encoding the answers.
+//
+// Top-level keys are matched case-insensitively ("Pod", "pod", "NodeNames",
+// "nodenames" all work; older extenders and configs use lowercase) and answers
+// use the PascalCase of the Go types. Objects inside (Pod, Node) use the usual
+// Kubernetes camelCase. Unknown fields are ignored; wrong types, malformed
+// JSON and a missing Pod are InvalidArgument errors naming the field.
+//
+// Thread-compatible: one RequestDecoder per thread (it owns simdjson parsers
+// whose buffers are reused across requests).
+#ifndef SPILLWAY_SCHEDULER_EXTENDER_CODEC_H_
+#define SPILLWAY_SCHEDULER_EXTENDER_CODEC_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "scheduler/extender_args.h"
+#include "simdjson.h"
+
+namespace spillway::scheduler {
+
+class RequestDecoder {
+ public:
+  // Decodes ExtenderArgs (filter and prioritize). `capacity` is the number of
+  // bytes allocated at body.data(); it must be at least body.size() +
+  // simdjson::SIMDJSON_PADDING. The result borrows from `body` and from this
+  // decoder until the next Decode call.
+  absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(absl::string_view body, size_t capacity);
+
+  // Decodes ExtenderPreemptionArgs; same contract.
+  absl::StatusOr<PreemptionArgs> DecodePreemptionArgs(absl::string_view body, size_t capacity);
+
+ private:
+  simdjson::ondemand::parser parser_;
+  // Re-reads one Node object's bytes (a second pass, so the raw bytes can be
+  // kept while the fields are decoded).
+  simdjson::ondemand::parser node_parser_;
+};
+
+// ExtenderFilterResult JSON: passing nodes as raw Node objects (full mode) or
+// names, FailedNodes, FailedAndUnresolvableNodes and Error.
+std::string EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result);
+
+// An ExtenderFilterResult that carries only Error (undecidable request).
+std::string EncodeFilterError(absl::string_view error);
+
+// HostPriorityList JSON.
+std::string EncodeHostPriorities(const std::vector<HostScore>& scores);
+
+// ExtenderPreemptionResult JSON (NodeNameToMetaVictims).
+std::string EncodePreemptionResult(const PreemptionResult& result);
+
+}  // namespace spillway::scheduler
+
+#endif  // SPILLWAY_SCHEDULER_EXTENDER_CODEC_H_

@@ -1,0 +1,135 @@
+#include "scheduler/extender_codec.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "simdjson.h"
+
+namespace spillway::scheduler {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class ExtenderCodecTest : public ::testing::Test {
+ protected:
+  // Keeps the padded body alive as long as the decoded arguments borrow it.
+  absl::StatusOr<ExtenderArgs> Decode(std::string body) {
+    body_ = std::move(body);
+    body_.reserve(body_.size() + simdjson::SIMDJSON_PADDING);
+    return decoder_.DecodeExtenderArgs(body_, body_.capacity());
+  }
+  absl::StatusOr<PreemptionArgs> DecodePreemption(std::string body) {
+    body_ = std::move(body);
+    body_.reserve(body_.size() + simdjson::SIMDJSON_PADDING);
+    return decoder_.DecodePreemptionArgs(body_, body_.capacity());
+  }
+
+  RequestDecoder decoder_;
+  std::string body_;
+};
+
+TEST_F(ExtenderCodecTest, KeysAreCaseInsensitive) {
+  for (const char* body : {R"({"Pod":{"metadata":{"name":"p"}},"NodeNames":["a","b"],"Nodes":null})",
+                           R"({"pod":{"metadata":{"name":"p"}},"nodenames":["a","b"]})",
+                           R"({"POD":{"metadata":{"name":"p"}},"nodeNames":["a","b"]})"}) {
+    absl::StatusOr<ExtenderArgs> args = Decode(body);
+    ASSERT_TRUE(args.ok()) << body << ": " << args.status();
+    EXPECT_EQ(args->pod.metadata.name, "p");
+    ASSERT_TRUE(args->node_names.has_value());
+    EXPECT_THAT(*args->node_names, ElementsAre("a", "b"));
+    EXPECT_FALSE(args->nodes.has_value());
+  }
+}
+
+TEST_F(ExtenderCodecTest, FullNodesKeepTheirExactBytes) {
+  const std::string node_a = R"({"metadata":{"name":"a","labels":{"x":"1"}},"spec":{}})";
+  const std::string node_b =
+      R"({"metadata":{"name":"vk","labels":{"type":"virtual-kubelet"}},"status":{"images":[]}})";
+  absl::StatusOr<ExtenderArgs> args = Decode(R"({"Pod":{},"Nodes":{"metadata":{},"items":[ )" +
+                                             node_a + " ,\n" + node_b + R"(]},"NodeNames":null})");
+  ASSERT_TRUE(args.ok()) << args.status();
+  ASSERT_TRUE(args->nodes.has_value());
+  ASSERT_EQ(args->nodes->size(), 2u);
+  EXPECT_EQ((*args->nodes)[0].raw_json, node_a);
+  EXPECT_EQ((*args->nodes)[1].raw_json, node_b);
+  EXPECT_TRUE((*args->nodes)[1].node.metadata.labels.Has("type", "virtual-kubelet"));
+
+  FilterResult result;
+  result.passed = {1};
+  result.reasons = {"no"};
+  result.unresolvable = {{0, 0}};
+  EXPECT_EQ(EncodeFilterResult(*args, result),
+            R"({"Nodes":{"metadata":{},"items":[)" + node_b +
+                R"(]},"NodeNames":null,"FailedNodes":{},"FailedAndUnresolvableNodes":{"a":"no"},"Error":""})");
+}
+
+TEST_F(ExtenderCodecTest, NamesModeAnswersNames) {
+  absl::StatusOr<ExtenderArgs> args = Decode(R"({"Pod":{},"NodeNames":["a","b\"q"]})");
+  ASSERT_TRUE(args.ok());
+  FilterResult result;
+  result.passed = {0};
+  result.reasons = {"why \"not\""};
+  result.failed = {{1, 0}};
+  EXPECT_EQ(EncodeFilterResult(*args, result),
+            R"({"Nodes":null,"NodeNames":["a"],"FailedNodes":{"b\"q":"why \"not\""},)"
+            R"("FailedAndUnresolvableNodes":{},"Error":""})");
+}
+
+TEST_F(ExtenderCodecTest, BadRequestsAreReadableErrors) {
+  struct Case {
+    const char* body;
+    const char* message;
+  };
+  for (const Case& c : std::initializer_list<Case>{
+           {R"({"NodeNames":["a"]})", "ExtenderArgs has no Pod"},
+           {R"({"Pod":null,"NodeNames":["a"]})", "ExtenderArgs has no Pod"},
+           {R"({"Pod":{}})", "ExtenderArgs has neither Nodes"},
+           {R"([1,2])", "request body must be a JSON object (ExtenderArgs)"},
+           {R"({"Pod":"web","NodeNames":["a"]})", "Pod: expected object, got string"},
+           {R"({"Pod":{},"NodeNames":"a"})", "NodeNames: expected array, got string"},
+           {R"({"Pod":{},"NodeNames":[1]})", "NodeNames[0]: expected string, got number"},
+           {R"({"Pod":{},"Nodes":{"items":[{"metadata":{}}]}})",
+            "Nodes.items[0]: node has no metadata.name"},
+           {R"({"Pod":{},"Nodes":{"items":["a"]}})", "Nodes.items[0]: expected object, got string"},
+           {R"({"Pod":{"spec":{"volumes":{}}},"NodeNames":[]})",
+            "Pod.spec.volumes: expected array, got object"},
+           {R"({"Pod":{},"NodeNames":["a"]} trailing)", "followed by other bytes"},
+           {R"({"Pod":{},"NodeNames":["a")", "malformed JSON"},
+           {"", "malformed JSON"},
+       }) {
+    absl::StatusOr<ExtenderArgs> args = Decode(c.body);
+    EXPECT_EQ(args.status().code(), absl::StatusCode::kInvalidArgument) << c.body;
+    EXPECT_THAT(args.status().message(), HasSubstr(c.message)) << c.body;
+  }
+}
+
+TEST_F(ExtenderCodecTest, PreemptionArgsFromFullAndMetaVictims) {
+  absl::StatusOr<PreemptionArgs> full = DecodePreemption(
+      R"({"Pod":{"metadata":{"name":"p"}},"NodeNameToVictims":{"n1":{"Pods":[{"metadata":{"uid":"u1"}}],"NumPDBViolations":2}},"NodeNameToMetaVictims":null})");
+  ASSERT_TRUE(full.ok()) << full.status();
+  ASSERT_EQ(full->node_victims.size(), 1u);
+  EXPECT_EQ(full->node_victims[0].first, "n1");
+  EXPECT_THAT(full->node_victims[0].second.pod_uids, ElementsAre("u1"));
+  EXPECT_EQ(full->node_victims[0].second.num_pdb_violations, 2);
+
+  absl::StatusOr<PreemptionArgs> meta = DecodePreemption(
+      R"({"pod":{},"nodenametovictims":null,"nodenametometavictims":{"n2":{"pods":[{"uid":"u2"},{"UID":"u3"}],"numpdbviolations":0}}})");
+  ASSERT_TRUE(meta.ok()) << meta.status();
+  EXPECT_THAT(meta->node_victims[0].second.pod_uids, ElementsAre("u2", "u3"));
+
+  PreemptionResult result;
+  result.kept = {&meta->node_victims[0]};
+  EXPECT_EQ(EncodePreemptionResult(result),
+            R"({"NodeNameToMetaVictims":{"n2":{"Pods":[{"UID":"u2"},{"UID":"u3"}],"NumPDBViolations":0}}})");
+}
+
+TEST(EncodeTest, HostPriorities) {
+  EXPECT_EQ(EncodeHostPriorities({{"a", 10}, {"b", 0}}),
+            R"([{"Host":"a","Score":10},{"Host":"b","Score":0}])");
+  EXPECT_EQ(EncodeHostPriorities({}), "[]");
+}
+
+}  // namespace
+}  // namespace spillway::scheduler

@@ -1,0 +1,131 @@
+#include "scheduler/extender_service.h"
+
+#include <chrono>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/json_writer.h"
+#include "glog/logging.h"
+#include "scheduler/extender_codec.h"
+
+namespace spillway::scheduler {
+namespace {
+
+http::Response Json(int status, std::string body) {
+  http::Response response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+http::Response ErrorJson(int status, absl::string_view message) {
+  return Json(status, absl::StrCat(R"({"Error":)", json::Quote(message), "}"));
+}
+
+// Each request thread reuses its decoder's parse buffers.
+RequestDecoder& ThreadDecoder() {
+  thread_local RequestDecoder decoder;
+  return decoder;
+}
+
+// Observes the elapsed time into a histogram when it goes out of scope.
+class ScopedTimer {
+ public:
+  explicit ScopedTimer(prometheus::Histogram& histogram)
+      : histogram_(histogram), start_(std::chrono::steady_clock::now()) {}
+  ~ScopedTimer() {
+    histogram_.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  }
+
+ private:
+  prometheus::Histogram& histogram_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+ExtenderService::ExtenderService(const Extender& extender, ExtenderMetrics& metrics)
+    : extender_(extender), metrics_(metrics) {}
+
+http::Response ExtenderService::Handle(http::Request& request) {
+  absl::string_view path = request.target;
+  path = path.substr(0, path.find('?'));
+  absl::string_view verb = path.substr(std::min(path.size(), kExtenderPathPrefix.size()));
+  if (verb != "filter" && verb != "prioritize" && verb != "preempt") {
+    return ErrorJson(404, absl::StrCat("unknown extender verb '", verb,
+                                       "'; Spillway serves filter, prioritize and preempt "
+                                       "(kube-scheduler binds by itself)"));
+  }
+  if (request.method != "POST") {
+    return ErrorJson(405, absl::StrCat("extender verbs take POST, not ", request.method));
+  }
+  if (verb == "preempt") return Preempt(request);
+  return Filter(request, verb == "prioritize");
+}
+
+void ExtenderService::CountIntent(const absl::StatusOr<burst::PodPolicy>& policy) {
+  if (policy.ok()) {
+    metrics_.Intent(policy->intent).Increment();
+  } else {
+    metrics_.InvalidIntent().Increment();
+  }
+}
+
+http::Response ExtenderService::Filter(http::Request& request, bool prioritize) {
+  const Verb verb = prioritize ? Verb::kPrioritize : Verb::kFilter;
+  ScopedTimer timer(metrics_.Duration(verb));
+  absl::StatusOr<ExtenderArgs> args =
+      ThreadDecoder().DecodeExtenderArgs(request.body, request.body.capacity());
+  if (!args.ok()) {
+    metrics_.RequestBad(verb).Increment();
+    LOG(WARNING) << "verb=" << VerbName(verb) << " bad request: " << args.status().message();
+    if (prioritize) return ErrorJson(400, args.status().message());
+    return Json(200, EncodeFilterError(args.status().message()));
+  }
+  metrics_.RequestOk(verb).Increment();
+  if (args->node_names.has_value() && !extender_.has_store()) {
+    LOG_FIRST_N(INFO, 1) << "names mode (nodeCacheCapable: true) with no node store: "
+                            "classifying nodes by name";
+  }
+  absl::StatusOr<burst::PodPolicy> policy = extender_.Resolve(args->pod);
+  std::vector<bool> is_virtual = extender_.ClassifyNodes(*args);
+  if (prioritize) {
+    std::vector<HostScore> scores = extender_.Prioritize(*args, policy, is_virtual);
+    VLOG(1) << "verb=prioritize pod=" << args->pod.Key() << " nodes=" << scores.size();
+    return Json(200, EncodeHostPriorities(scores));
+  }
+  CountIntent(policy);
+  FilterResult result = extender_.Filter(*args, policy, is_virtual);
+  metrics_.filter_passed().Increment(static_cast<double>(result.passed.size()));
+  metrics_.filter_failed().Increment(static_cast<double>(result.failed.size()));
+  metrics_.filter_unresolvable().Increment(static_cast<double>(result.unresolvable.size()));
+  VLOG(1) << "verb=filter pod=" << args->pod.Key()
+          << " intent=" << (policy.ok() ? burst::IntentName(policy->intent) : "invalid")
+          << " passed=" << result.passed.size() << " failed=" << result.failed.size()
+          << " unresolvable=" << result.unresolvable.size()
+          << " reason=" << (policy.ok() ? policy->reason : policy.status().message());
+  return Json(200, EncodeFilterResult(*args, result));
+}
+
+http::Response ExtenderService::Preempt(http::Request& request) {
+  ScopedTimer timer(metrics_.Duration(Verb::kPreempt));
+  absl::StatusOr<PreemptionArgs> args =
+      ThreadDecoder().DecodePreemptionArgs(request.body, request.body.capacity());
+  if (!args.ok()) {
+    metrics_.RequestBad(Verb::kPreempt).Increment();
+    LOG(WARNING) << "verb=preempt bad request: " << args.status().message();
+    return ErrorJson(400, args.status().message());
+  }
+  metrics_.RequestOk(Verb::kPreempt).Increment();
+  absl::StatusOr<burst::PodPolicy> policy = extender_.Resolve(args->pod);
+  PreemptionResult result = extender_.Preempt(*args, policy);
+  metrics_.preempt_kept().Increment(static_cast<double>(result.kept.size()));
+  metrics_.preempt_dropped().Increment(
+      static_cast<double>(args->node_victims.size() - result.kept.size()));
+  VLOG(1) << "verb=preempt pod=" << args->pod.Key() << " candidates=" << args->node_victims.size()
+          << " kept=" << result.kept.size();
+  return Json(200, EncodePreemptionResult(result));
+}
+
+}  // namespace spillway::scheduler
