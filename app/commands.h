@@ -1,0 +1,16 @@
+// The subcommands of the `spillway` binary. Each parses its own flags and
+// returns the process exit code (0 ok, 1 runtime failure, 2 usage error).
+#ifndef SPILLWAY_APP_COMMANDS_H_
+#define SPILLWAY_APP_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+namespace spillway::app {
+
+// `spillway serve`: the extender (and later webhook, autoscaler) on one port.
+int RunServe(const std::vector<std::string>& args);
+
+}  // namespace spillway::app
+
+#endif  // SPILLWAY_APP_COMMANDS_H_

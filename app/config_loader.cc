@@ -1,0 +1,173 @@
+#include "app/config_loader.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/json_writer.h"
+#include "google/protobuf/util/json_util.h"
+#include "yaml-cpp/yaml.h"
+
+namespace spillway::app {
+namespace {
+
+bool LooksNumeric(const std::string& text) {
+  double unused;
+  return !text.empty() && absl::SimpleAtod(text, &unused) &&
+         (absl::ascii_isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-');
+}
+
+// Renders a YAML node as JSON. Plain (unquoted) scalars become booleans,
+// numbers or null where YAML 1.2's core schema says so; quoted ones stay strings.
+absl::Status YamlToJson(const YAML::Node& node, std::string* out) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      out->append("null");
+      return absl::OkStatus();
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      if (node.Tag() != "!") {  // "!" marks a quoted scalar.
+        if (text == "true" || text == "false") {
+          out->append(text);
+          return absl::OkStatus();
+        }
+        if (text == "null" || text == "~") {
+          out->append("null");
+          return absl::OkStatus();
+        }
+        if (LooksNumeric(text)) {
+          out->append(text);
+          return absl::OkStatus();
+        }
+      }
+      json::AppendString(out, text);
+      return absl::OkStatus();
+    }
+    case YAML::NodeType::Sequence: {
+      out->push_back('[');
+      bool first = true;
+      for (const YAML::Node& item : node) {
+        if (!first) out->push_back(',');
+        first = false;
+        if (absl::Status s = YamlToJson(item, out); !s.ok()) return s;
+      }
+      out->push_back(']');
+      return absl::OkStatus();
+    }
+    case YAML::NodeType::Map: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& entry : node) {
+        if (!first) out->push_back(',');
+        first = false;
+        if (!entry.first.IsScalar()) {
+          return absl::InvalidArgumentError("mapping keys must be plain strings");
+        }
+        json::AppendString(out, entry.first.Scalar());
+        out->push_back(':');
+        if (absl::Status s = YamlToJson(entry.second, out); !s.ok()) return s;
+      }
+      out->push_back('}');
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError("unsupported YAML node");
+}
+
+absl::Status CheckScore(const char* field, bool has, int32_t value) {
+  if (has && (value < 0 || value > 10)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", value,
+        " is outside 0..10 (kube-scheduler's MaxExtenderPriority; it multiplies by the "
+        "extender weight)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateConfig(const config::SpillwayConfig& config) {
+  const config::ExtenderConfig& extender = config.extender();
+  const config::Scores& scores = extender.scores();
+  if (absl::Status s = CheckScore("extender.scores.regularNode", scores.has_regular_node(),
+                                  scores.regular_node());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckScore("extender.scores.virtualNodeBurst",
+                                  scores.has_virtual_node_burst(), scores.virtual_node_burst());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckScore("extender.scores.virtualNodeEciOnly",
+                                  scores.has_virtual_node_eci_only(),
+                                  scores.virtual_node_eci_only());
+      !s.ok()) {
+    return s;
+  }
+  if (extender.has_max_request_bytes() && extender.max_request_bytes() == 0) {
+    return absl::InvalidArgumentError("extender.maxRequestBytes: must be greater than 0");
+  }
+  const config::VirtualNodeRule& rule = extender.virtual_node();
+  for (const auto& [key, value] : rule.labels()) {
+    if (key.empty()) return absl::InvalidArgumentError("extender.virtualNode.labels: empty key");
+  }
+  for (const std::string& key : rule.taint_keys()) {
+    if (key.empty()) {
+      return absl::InvalidArgumentError("extender.virtualNode.taintKeys: empty taint key");
+    }
+  }
+  for (const std::string& prefix : rule.name_prefixes()) {
+    if (prefix.empty()) {
+      return absl::InvalidArgumentError("extender.virtualNode.namePrefixes: empty prefix");
+    }
+  }
+  if (rule.ByteSizeLong() > 0 && rule.labels().empty() && rule.taint_keys().empty()) {
+    return absl::InvalidArgumentError(
+        "extender.virtualNode: give at least one of labels or taintKeys, or no virtualNode "
+        "section for the default rule");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<config::SpillwayConfig> ParseConfig(absl::string_view text,
+                                                   absl::string_view source) {
+  std::string json;
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    if (root.IsNull()) {
+      json = "{}";
+    } else if (!root.IsMap()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": the configuration must be a mapping (YAML) or object (JSON)"));
+    } else if (absl::Status s = YamlToJson(root, &json); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", e.what()));
+  }
+  config::SpillwayConfig config;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &config, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", status.message().as_string()));
+  }
+  if (absl::Status s = ValidateConfig(config); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
+  }
+  return config;
+}
+
+absl::StatusOr<config::SpillwayConfig> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file '", path, "'"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace spillway::app

@@ -1,0 +1,99 @@
+#include "app/flags.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/match.h"
+
+namespace spillway::app {
+
+FlagSet::FlagSet(std::string usage, std::string summary)
+    : usage_(std::move(usage)), summary_(std::move(summary)) {}
+
+void FlagSet::String(std::string name, std::string* target, std::string help) {
+  flags_.push_back({name, std::move(help), absl::StrCat("\"", *target, "\""), false,
+                    [target](const std::string& value) {
+                      *target = value;
+                      return absl::OkStatus();
+                    }});
+}
+
+void FlagSet::Int(std::string name, int* target, std::string help) {
+  flags_.push_back({name, std::move(help), absl::StrCat(*target), false,
+                    [target, name](const std::string& value) {
+                      if (!absl::SimpleAtoi(value, target)) {
+                        return absl::InvalidArgumentError(
+                            absl::StrCat("--", name, ": '", value, "' is not an integer"));
+                      }
+                      return absl::OkStatus();
+                    }});
+}
+
+void FlagSet::Bool(std::string name, bool* target, std::string help) {
+  flags_.push_back({name, std::move(help), *target ? "true" : "false", true,
+                    [target, name](const std::string& value) {
+                      if (value == "true" || value == "1") {
+                        *target = true;
+                      } else if (value == "false" || value == "0") {
+                        *target = false;
+                      } else {
+                        return absl::InvalidArgumentError(
+                            absl::StrCat("--", name, ": '", value, "' is not true or false"));
+                      }
+                      return absl::OkStatus();
+                    }});
+}
+
+absl::Status FlagSet::Parse(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h" || arg == "-help") {
+      help_requested_ = true;
+      continue;
+    }
+    if (!absl::StartsWith(arg, "-")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument '", arg, "'; flags look like --name=value"));
+    }
+    std::string body = arg.substr(arg[1] == '-' ? 2 : 1);
+    std::string name = body;
+    std::string value;
+    bool has_value = false;
+    if (size_t eq = body.find('='); eq != std::string::npos) {
+      name = body.substr(0, eq);
+      value = body.substr(eq + 1);
+      has_value = true;
+    }
+    const Flag* flag = nullptr;
+    for (const Flag& f : flags_) {
+      if (f.name == name) flag = &f;
+    }
+    if (flag == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown flag --", name, "; see --help for the flags this command takes"));
+    }
+    if (!has_value) {
+      if (flag->is_bool) {
+        value = "true";
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat("flag --", name, " needs a value"));
+      }
+    }
+    if (absl::Status s = flag->set(value); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+std::string FlagSet::Help() const {
+  std::string out = absl::StrCat("Usage: ", usage_, "\n\n", summary_, "\n\nFlags:\n");
+  for (const Flag& flag : flags_) {
+    absl::StrAppend(&out, "  --", flag.name, flag.is_bool ? "" : "=VALUE", "\n      ", flag.help,
+                    " (default ", flag.default_value, ")\n");
+  }
+  absl::StrAppend(&out, "  --help\n      Print this help.\n");
+  return out;
+}
+
+}  // namespace spillway::app

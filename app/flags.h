@@ -1,0 +1,52 @@
+// Per-subcommand command-line flags: `--name=value` or `--name value`, with
+// help text that `spillway <command> --help` prints. Each subcommand declares
+// its own FlagSet, so `serve --help` lists exactly the flags `serve` reads.
+#ifndef SPILLWAY_APP_FLAGS_H_
+#define SPILLWAY_APP_FLAGS_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace spillway::app {
+
+class FlagSet {
+ public:
+  // `usage` is the first help line, e.g. "spillway serve [flags]".
+  FlagSet(std::string usage, std::string summary);
+
+  // Registers a flag writing into `*target` (which must outlive the set); the
+  // target's current value is the documented default.
+  void String(std::string name, std::string* target, std::string help);
+  void Int(std::string name, int* target, std::string help);
+  void Bool(std::string name, bool* target, std::string help);
+
+  // Parses `args` (without the program and subcommand names). InvalidArgument
+  // for unknown flags, missing values and malformed numbers, naming the flag.
+  absl::Status Parse(const std::vector<std::string>& args);
+
+  // Whether --help (or -h) was given.
+  bool help_requested() const { return help_requested_; }
+  // Every flag with its default and help.
+  std::string Help() const;
+
+ private:
+  struct Flag {
+    std::string name;
+    std::string help;
+    std::string default_value;
+    bool is_bool;
+    std::function<absl::Status(const std::string&)> set;
+  };
+
+  std::string usage_;
+  std::string summary_;
+  std::vector<Flag> flags_;
+  bool help_requested_ = false;
+};
+
+}  // namespace spillway::app
+
+#endif  // SPILLWAY_APP_FLAGS_H_

@@ -1,0 +1,174 @@
+#include "app/serve_app.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "app/config_loader.h"
+#include "burst/intent_resolver.h"
+#include "burst/virtual_node.h"
+#include "common/http/server.h"
+#include "glog/logging.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
+#include "scheduler/extender.h"
+#include "scheduler/extender_service.h"
+#include "scheduler/metrics.h"
+
+namespace spillway::app {
+
+absl::Status ParseListenAddress(const std::string& listen, std::string* host, uint16_t* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen='", listen, "': expected HOST:PORT, e.g. 0.0.0.0:10262"));
+  }
+  std::string h = listen.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h.empty()) h = "0.0.0.0";
+  uint32_t p = 0;
+  if (!absl::SimpleAtoi(listen.substr(colon + 1), &p) || p > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen='", listen, "': the port must be a number within 0..65535"));
+  }
+  *host = h;
+  *port = static_cast<uint16_t>(p);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ParseComponents(const std::string& list) {
+  std::vector<std::string> components;
+  for (absl::string_view name : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
+    std::string component(absl::StripAsciiWhitespace(name));
+    const auto& available = AvailableComponents();
+    if (std::find(available.begin(), available.end(), component) == available.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("--components: unknown component '",
+                                                     component, "'; this build has: ",
+                                                     absl::StrJoin(available, ", ")));
+    }
+    if (std::find(components.begin(), components.end(), component) == components.end()) {
+      components.push_back(component);
+    }
+  }
+  if (components.empty()) {
+    return absl::InvalidArgumentError("--components: name at least one component");
+  }
+  return components;
+}
+
+class ServeApp::Impl {
+ public:
+  Impl(const ServeOptions& options, const config::SpillwayConfig& config)
+      : options_(options),
+        rule_(config.extender().virtual_node()),
+        resolver_(rule_),
+        extender_metrics_(registry_) {
+    const config::Scores& scores = config.extender().scores();
+    scheduler::ScoreValues values;
+    if (scores.has_regular_node()) values.regular_node = scores.regular_node();
+    if (scores.has_virtual_node_burst()) values.virtual_node_burst = scores.virtual_node_burst();
+    if (scores.has_virtual_node_eci_only()) {
+      values.virtual_node_eci_only = scores.virtual_node_eci_only();
+    }
+    extender_.emplace(resolver_, rule_, options.node_store, values);
+    extender_service_.emplace(*extender_, extender_metrics_);
+    max_request_bytes_ = config.extender().has_max_request_bytes()
+                             ? config.extender().max_request_bytes()
+                             : kDefaultMaxRequestBytes;
+  }
+
+  absl::Status Start() {
+    http::ServerOptions server_options;
+    if (absl::Status s =
+            ParseListenAddress(options_.listen, &server_options.host, &server_options.port);
+        !s.ok()) {
+      return s;
+    }
+    server_options.max_body_bytes = max_request_bytes_;
+    server_options.threads = options_.threads;
+    server_options.tls_cert_file = options_.tls_cert_file;
+    server_options.tls_key_file = options_.tls_key_file;
+    absl::StatusOr<std::unique_ptr<http::Server>> server =
+        http::Server::Start(server_options, [this](http::Request& request) {
+          return Route(request);
+        });
+    if (!server.ok()) return server.status();
+    server_ = std::move(*server);
+    LOG(INFO) << "serving components=" << absl::StrJoin(options_.components, ",") << " on "
+              << (server_->tls() ? "https://" : "http://") << server_options.host << ":"
+              << server_->port() << " virtual-node rule: " << rule_.Describe();
+    if (options_.node_store == nullptr) {
+      LOG(INFO) << "no node store: names-mode requests (nodeCacheCapable: true) classify "
+                   "nodes by name only";
+    }
+    return absl::OkStatus();
+  }
+
+  uint16_t port() const { return server_->port(); }
+  void Wait() { server_->Wait(); }
+  void Stop() { server_->Stop(); }
+
+ private:
+  bool Enabled(absl::string_view component) const {
+    return std::find(options_.components.begin(), options_.components.end(), component) !=
+           options_.components.end();
+  }
+
+  http::Response Route(http::Request& request) {
+    absl::string_view path = request.target;
+    path = path.substr(0, path.find('?'));
+    if (absl::StartsWith(path, scheduler::kExtenderPathPrefix) && Enabled("extender")) {
+      return extender_service_->Handle(request);
+    }
+    http::Response response;
+    response.content_type = "text/plain; charset=utf-8";
+    if (path == "/healthz" || path == "/livez") {
+      response.body = "ok\n";
+    } else if (path == "/readyz") {
+      if (options_.node_store != nullptr && !options_.node_store->HasSynced()) {
+        response.status = 503;
+        response.body = "node store has not synced\n";
+      } else {
+        response.body = "ok\n";
+      }
+    } else if (path == "/metrics") {
+      response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      response.body = prometheus::TextSerializer().Serialize(registry_.Collect());
+    } else {
+      response.status = 404;
+      response.body = absl::StrCat("no route for ", path,
+                                   "; try /extender/filter, /metrics, /healthz, /readyz\n");
+    }
+    return response;
+  }
+
+  const ServeOptions options_;
+  prometheus::Registry registry_;
+  burst::VirtualNodeRule rule_;
+  burst::IntentResolver resolver_;
+  scheduler::ExtenderMetrics extender_metrics_;
+  std::optional<scheduler::Extender> extender_;
+  std::optional<scheduler::ExtenderService> extender_service_;
+  uint64_t max_request_bytes_;
+  std::unique_ptr<http::Server> server_;
+};
+
+absl::StatusOr<std::unique_ptr<ServeApp>> ServeApp::Start(const ServeOptions& options,
+                                                          const config::SpillwayConfig& config) {
+  if (absl::Status s = ValidateConfig(config); !s.ok()) return s;
+  auto impl = std::make_unique<Impl>(options, config);
+  if (absl::Status s = impl->Start(); !s.ok()) return s;
+  return std::unique_ptr<ServeApp>(new ServeApp(std::move(impl)));
+}
+
+ServeApp::ServeApp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ServeApp::~ServeApp() { impl_->Stop(); }
+uint16_t ServeApp::port() const { return impl_->port(); }
+void ServeApp::Wait() { impl_->Wait(); }
+void ServeApp::Stop() { impl_->Stop(); }
+
+}  // namespace spillway::app

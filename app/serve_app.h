@@ -1,0 +1,69 @@
+// `spillway serve`: wires the configured components behind one HTTP(S) port.
+//
+// Routes: POST /extender/{filter,prioritize,preempt} (component "extender"),
+// GET /metrics (prometheus-cpp registry, text format), GET /healthz (the
+// process serves), GET /readyz (every component can answer correctly, e.g. the
+// node store has synced). Later issues add the webhook and the autoscaler here.
+//
+// Lifecycle: Start() binds and serves on background threads; the destructor
+// (or Stop()) shuts down. Thread-safe.
+#ifndef SPILLWAY_APP_SERVE_APP_H_
+#define SPILLWAY_APP_SERVE_APP_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "proto/config.pb.h"
+#include "scheduler/node_store.h"
+
+namespace spillway::app {
+
+// Every component this build has; `--components` defaults to all of them.
+inline const std::vector<std::string>& AvailableComponents() {
+  static const auto* const kComponents = new std::vector<std::string>{"extender"};
+  return *kComponents;
+}
+
+struct ServeOptions {
+  // HOST:PORT; port 0 picks a free port.
+  std::string listen = "0.0.0.0:10262";
+  std::vector<std::string> components = AvailableComponents();
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  int threads = 2;
+  // Names-mode node lookups; null until the API-client issue provides one.
+  // Must outlive the app.
+  const scheduler::NodeStore* node_store = nullptr;
+};
+
+// Splits "HOST:PORT" ("[::1]:80" for IPv6). InvalidArgument naming the value.
+absl::Status ParseListenAddress(const std::string& listen, std::string* host, uint16_t* port);
+
+// Parses "--components=a,b"; InvalidArgument for unknown names (listing the
+// available ones) and for an empty list.
+absl::StatusOr<std::vector<std::string>> ParseComponents(const std::string& list);
+
+class ServeApp {
+ public:
+  static absl::StatusOr<std::unique_ptr<ServeApp>> Start(const ServeOptions& options,
+                                                         const config::SpillwayConfig& config);
+  ~ServeApp();
+
+  uint16_t port() const;
+  // Blocks until Stop().
+  void Wait();
+  void Stop();
+
+  class Impl;
+
+ private:
+  explicit ServeApp(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spillway::app
+
+#endif  // SPILLWAY_APP_SERVE_APP_H_

@@ -1,0 +1,90 @@
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_join.h"
+#include "app/commands.h"
+#include "app/config_loader.h"
+#include "app/flags.h"
+#include "app/serve_app.h"
+#include "glog/logging.h"
+
+namespace spillway::app {
+
+int RunServe(const std::vector<std::string>& args) {
+  ServeOptions options;
+  std::string components = absl::StrJoin(AvailableComponents(), ",");
+  std::string config_path;
+  int verbosity = 0;
+  FlagSet flags("spillway serve [flags]",
+                "Serves the kube-scheduler extender (POST /extender/filter, /extender/prioritize,\n"
+                "/extender/preempt), /metrics, /healthz and /readyz on one port. Full-node\n"
+                "requests (nodeCacheCapable: false) need no cluster access.");
+  flags.String("listen", &options.listen, "Address to serve on, HOST:PORT (port 0 picks one)");
+  flags.String("components", &components,
+               "Comma-separated components to run; this build has: " +
+                   absl::StrJoin(AvailableComponents(), ", "));
+  flags.String("config", &config_path,
+               "Policy file, YAML or JSON (schema: proto/config.proto): virtual-node rule, "
+               "scores, body limit. Empty uses the defaults");
+  flags.String("tls-cert-file", &options.tls_cert_file,
+               "PEM certificate chain; with --tls-key-file serves HTTPS (kube-scheduler "
+               "enableHTTPS)");
+  flags.String("tls-key-file", &options.tls_key_file, "PEM private key for --tls-cert-file");
+  flags.Int("threads", &options.threads, "I/O and request threads");
+  flags.Int("v", &verbosity, "Log verbosity; 1 logs every decision (pod=, node=, reason=)");
+  if (absl::Status s = flags.Parse(args); !s.ok()) {
+    std::cerr << "spillway serve: " << s.message() << "\n";
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::cout << flags.Help();
+    return 0;
+  }
+  FLAGS_v = verbosity;
+  absl::StatusOr<std::vector<std::string>> parsed_components = ParseComponents(components);
+  if (!parsed_components.ok()) {
+    std::cerr << "spillway serve: " << parsed_components.status().message() << "\n";
+    return 2;
+  }
+  options.components = *parsed_components;
+  if (options.threads < 1) {
+    std::cerr << "spillway serve: --threads must be at least 1\n";
+    return 2;
+  }
+  config::SpillwayConfig config;
+  if (!config_path.empty()) {
+    absl::StatusOr<config::SpillwayConfig> loaded = LoadConfigFile(config_path);
+    if (!loaded.ok()) {
+      std::cerr << "spillway serve: " << loaded.status().message() << "\n";
+      return 2;
+    }
+    config = *loaded;
+  }
+
+  // Block SIGINT/SIGTERM in every thread; one thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<ServeApp>> app = ServeApp::Start(options, config);
+  if (!app.ok()) {
+    std::cerr << "spillway serve: " << app.status().message() << "\n";
+    return 1;
+  }
+  // Tests and scripts that pass port 0 read the chosen port from this line.
+  std::cout << "spillway: listening on port " << (*app)->port() << std::endl;
+  std::thread waiter([&signals, &app] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    LOG(INFO) << "signal " << signal << ": shutting down";
+    (*app)->Stop();
+  });
+  (*app)->Wait();
+  waiter.detach();
+  return 0;
+}
+
+}  // namespace spillway::app

@@ -1,0 +1,38 @@
+// The `spillway` binary: dispatches to a subcommand. Wiring only.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+#include "glog/logging.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "Usage: spillway <command> [flags]\n"
+    "\n"
+    "Spillway bursts Kubernetes pods from regular (ECS) nodes onto virtual nodes\n"
+    "(elastic container instances) under the alibabacloud.com/burst-resource policy.\n"
+    "\n"
+    "Commands:\n"
+    "  serve    Serve the kube-scheduler extender, /metrics and health probes\n"
+    "  help     Print this help\n"
+    "\n"
+    "Run 'spillway <command> --help' for a command's flags.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+  if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help" ||
+      std::string(argv[1]) == "-h") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "serve") return spillway::app::RunServe(args);
+  std::cerr << "spillway: unknown command '" << command << "'\n\n" << kUsage;
+  return 2;
+}
