@@ -1,0 +1,53 @@
+#include "app/flags.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace spillway::app {
+namespace {
+
+using ::testing::HasSubstr;
+
+class FlagSetTest : public ::testing::Test {
+ protected:
+  FlagSetTest() : flags_("spillway test [flags]", "A test command.") {
+    flags_.String("listen", &listen_, "Where to listen");
+    flags_.Int("threads", &threads_, "Threads");
+    flags_.Bool("leader-elect", &leader_elect_, "Elect a leader");
+  }
+  FlagSet flags_;
+  std::string listen_ = "0.0.0.0:10262";
+  int threads_ = 2;
+  bool leader_elect_ = false;
+};
+
+TEST_F(FlagSetTest, ParsesBothSpellings) {
+  ASSERT_TRUE(flags_.Parse({"--listen=127.0.0.1:1", "--threads", "4", "--leader-elect"}).ok());
+  EXPECT_EQ(listen_, "127.0.0.1:1");
+  EXPECT_EQ(threads_, 4);
+  EXPECT_TRUE(leader_elect_);
+  ASSERT_TRUE(flags_.Parse({"--leader-elect=false"}).ok());
+  EXPECT_FALSE(leader_elect_);
+}
+
+TEST_F(FlagSetTest, ErrorsNameTheFlag) {
+  EXPECT_EQ(flags_.Parse({"--thread=3"}).message(),
+            "unknown flag --thread; see --help for the flags this command takes");
+  EXPECT_EQ(flags_.Parse({"--threads=many"}).message(), "--threads: 'many' is not an integer");
+  EXPECT_EQ(flags_.Parse({"--listen"}).message(), "flag --listen needs a value");
+  EXPECT_EQ(flags_.Parse({"serve"}).message(),
+            "unexpected argument 'serve'; flags look like --name=value");
+}
+
+TEST_F(FlagSetTest, HelpListsEveryFlagWithItsDefault) {
+  ASSERT_TRUE(flags_.Parse({"--help"}).ok());
+  EXPECT_TRUE(flags_.help_requested());
+  std::string help = flags_.Help();
+  EXPECT_THAT(help, HasSubstr("Usage: spillway test [flags]"));
+  EXPECT_THAT(help, HasSubstr("--listen=VALUE\n      Where to listen (default \"0.0.0.0:10262\")"));
+  EXPECT_THAT(help, HasSubstr("--threads=VALUE\n      Threads (default 2)"));
+  EXPECT_THAT(help, HasSubstr("--leader-elect\n      Elect a leader (default false)"));
+}
+
+}  // namespace
+}  // namespace spillway::app
