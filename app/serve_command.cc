@@ -48,6 +48,12 @@ int RunServe(const std::vector<std::string>& args) {
     return 2;
   }
   options.components = *parsed_components;
+  std::string host;
+  uint16_t port = 0;
+  if (absl::Status s = ParseListenAddress(options.listen, &host, &port); !s.ok()) {
+    std::cerr << "spillway serve: " << s.message() << "\n";
+    return 2;
+  }
   if (options.threads < 1) {
     std::cerr << "spillway serve: --threads must be at least 1\n";
     return 2;
