@@ -145,6 +145,15 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_vie
           }
           value node_value;
           if (auto err = node_doc.get_value().get(node_value)) return kube::json::Error(err, p);
+          // On-Demand skips what it does not read without validating it, and
+          // a passing node's bytes are echoed to kube-scheduler verbatim: a full
+          // parse guarantees the answer is JSON whatever the request held.
+          simdjson::dom::element ignored;
+          if (auto err = node_validator_
+                             .parse(raw.data(), raw.size(), /*realloc_if_needed=*/false)
+                             .get(ignored)) {
+            return kube::json::Error(err, p);
+          }
           CandidateNode& candidate = args.nodes->emplace_back();
           // simdjson's span runs to the next token; keep the object's bytes only.
           candidate.raw_json =

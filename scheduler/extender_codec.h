@@ -38,6 +38,8 @@ class RequestDecoder {
   // Re-reads one Node object's bytes (a second pass, so the raw bytes can be
   // kept while the fields are decoded).
   simdjson::ondemand::parser node_parser_;
+  // Fully validates each Node's bytes before they may be echoed back.
+  simdjson::dom::parser node_validator_;
 };
 
 // ExtenderFilterResult JSON: passing nodes as raw Node objects (full mode) or
