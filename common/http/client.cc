@@ -25,6 +25,7 @@ class Client::Impl {
  public:
   explicit Impl(ClientOptions options)
       : options_(std::move(options)), tls_context_(ssl::context::tls_client) {
+    buffer_.reserve(256 * 1024);  // Read large responses in large chunks.
     if (options_.ca_file.empty()) {
       tls_context_.set_verify_mode(ssl::verify_none);
     } else {

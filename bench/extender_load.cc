@@ -1,0 +1,126 @@
+// Load driver for the extender: replays kube-scheduler-shaped filter and
+// prioritize requests over one keep-alive HTTP connection, as kube-scheduler
+// does (one pod at a time, waiting for each answer), and prints p50/p99 latency
+// and requests/s.
+//
+//   bazel run -c opt //bench:extender_load -- --mode=names --nodes=5000 --requests=5000
+//   bazel run -c opt //bench:extender_load -- --mode=full --nodes=500 --requests=200
+//
+// Without --target it starts `spillway serve` in-process on 127.0.0.1:0 (its own
+// I/O threads); with --target=HOST:PORT it drives a running server.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "app/flags.h"
+#include "app/serve_app.h"
+#include "bench/cluster_objects.h"
+#include "common/http/client.h"
+#include "glog/logging.h"
+
+namespace {
+
+double Percentile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  size_t index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  FLAGS_logtostderr = true;
+  FLAGS_minloglevel = 1;
+  google::InitGoogleLogging(argv[0]);
+  std::string mode = "names";
+  std::string target;
+  std::string verb = "filter";
+  int nodes = 5000;
+  int requests = 1000;
+  int warmup = 20;
+  int virtual_every = 50;
+  spillway::app::FlagSet flags("extender_load [flags]", "Extender latency and throughput.");
+  flags.String("mode", &mode, "names (nodeCacheCapable: true) or full (Node objects)");
+  flags.String("verb", &verb, "filter or prioritize");
+  flags.String("target", &target, "HOST:PORT of a running spillway serve; empty starts one");
+  flags.Int("nodes", &nodes, "Candidate nodes per request");
+  flags.Int("requests", &requests, "Measured requests");
+  flags.Int("warmup", &warmup, "Unmeasured requests first");
+  flags.Int("virtual-every", &virtual_every, "Every Nth node is a virtual node");
+  if (absl::Status s = flags.Parse(std::vector<std::string>(argv + 1, argv + argc)); !s.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::printf("%s", flags.Help().c_str());
+    return 0;
+  }
+
+  std::unique_ptr<spillway::app::ServeApp> app;
+  spillway::http::ClientOptions client_options;
+  if (target.empty()) {
+    spillway::app::ServeOptions options;
+    options.listen = "127.0.0.1:0";
+    auto started = spillway::app::ServeApp::Start(options, spillway::config::SpillwayConfig());
+    if (!started.ok()) {
+      std::fprintf(stderr, "cannot start server: %s\n", started.status().ToString().c_str());
+      return 1;
+    }
+    app = std::move(*started);
+    client_options.port = app->port();
+  } else if (absl::Status s = spillway::app::ParseListenAddress(target, &client_options.host,
+                                                                &client_options.port);
+             !s.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+
+  const std::string pod = spillway::bench::BurstPodJson(1);
+  const std::string body = mode == "full"
+                               ? spillway::bench::FullFilterRequest(pod, nodes, virtual_every)
+                               : spillway::bench::NamesFilterRequest(pod, nodes, virtual_every);
+  spillway::http::Client client(client_options);
+  const std::string path = "/extender/" + verb;
+  size_t response_bytes = 0;
+  for (int i = 0; i < warmup; ++i) {
+    auto response = client.Post(path, body);
+    if (!response.ok() || response->status != 200) {
+      std::fprintf(stderr, "warm-up request failed: %s\n",
+                   response.ok() ? response->body.substr(0, 200).c_str()
+                                 : response.status().ToString().c_str());
+      return 1;
+    }
+    response_bytes = response->body.size();
+  }
+  std::vector<double> latencies_ms;
+  latencies_ms.reserve(static_cast<size_t>(requests));
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < requests; ++i) {
+    const auto before = std::chrono::steady_clock::now();
+    auto response = client.Post(path, body);
+    const auto after = std::chrono::steady_clock::now();
+    if (!response.ok() || response->status != 200) {
+      std::fprintf(stderr, "request %d failed\n", i);
+      return 1;
+    }
+    latencies_ms.push_back(std::chrono::duration<double, std::milli>(after - before).count());
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf(
+      "verb=%s mode=%s nodes=%d request=%.2f MB response=%.2f MB requests=%d  "
+      "p50=%.3f ms  p99=%.3f ms  mean=%.3f ms  %.0f req/s\n",
+      verb.c_str(), mode.c_str(), nodes, static_cast<double>(body.size()) / 1e6,
+      static_cast<double>(response_bytes) / 1e6, requests, Percentile(latencies_ms, 0.50),
+      Percentile(latencies_ms, 0.99),
+      [&] {
+        double sum = 0;
+        for (double v : latencies_ms) sum += v;
+        return sum / static_cast<double>(latencies_ms.size());
+      }(),
+      static_cast<double>(requests) / seconds);
+  return 0;
+}
