@@ -32,6 +32,9 @@ struct ExtenderArgs {
   kube::Pod pod;
   std::optional<std::vector<CandidateNode>> nodes;
   std::optional<std::vector<absl::string_view>> node_names;
+  // Each name's JSON token as sent (quoted and escaped), parallel to
+  // `node_names`: passing names are answered with these bytes, unescaped once.
+  std::vector<absl::string_view> node_name_tokens;
 
   size_t NodeCount() const { return nodes ? nodes->size() : node_names ? node_names->size() : 0; }
   absl::string_view NodeName(size_t i) const {

@@ -173,9 +173,12 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_vie
         ondemand::json_type type;
         if (auto err = element.type().get(type)) return kube::json::Error(err, p);
         if (type != ondemand::json_type::string) return kube::json::TypeError(p, type, "string");
+        std::string_view token = element.raw_json_token();
         std::string_view name;
         if (auto err = element.get_string().get(name)) return kube::json::Error(err, p);
         args.node_names->emplace_back(name.data(), name.size());
+        args.node_name_tokens.push_back(
+            absl::StripTrailingAsciiWhitespace(absl::string_view(token.data(), token.size())));
         return absl::OkStatus();
       });
     }
@@ -256,7 +259,8 @@ std::string EncodeFilterResult(const ExtenderArgs& args, const FilterResult& res
     out.append(R"({"Nodes":null,"NodeNames":[)");
     for (size_t i = 0; i < result.passed.size(); ++i) {
       if (i > 0) out.push_back(',');
-      json::AppendString(&out, (*args.node_names)[result.passed[i]]);
+      absl::string_view token = args.node_name_tokens[result.passed[i]];
+      out.append(token.data(), token.size());
     }
     out.append("],");
   }

@@ -23,7 +23,7 @@ sources=(
 )
 modules="simdjson absl_status absl_statusor absl_strings absl_str_format"
 # shellcheck disable=SC2046
-clang++ -std=c++17 -O1 -g -march=x86-64-v3 -fno-omit-frame-pointer \
+clang++ -std=c++17 -O1 -g -march=haswell -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I. $(pkg-config --cflags $modules) \
   "${sources[@]}" -o "$out/request_fuzzer" $(pkg-config --libs $modules)
