@@ -237,8 +237,7 @@ absl::StatusOr<PreemptionArgs> RequestDecoder::DecodePreemptionArgs(absl::string
   return args;
 }
 
-std::string EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result) {
-  std::string out;
+void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, std::string* out) {
   size_t estimate = 256 + 64 * (result.failed.size() + result.unresolvable.size());
   for (const std::string& reason : result.reasons) estimate += reason.size();
   if (args.nodes.has_value()) {
@@ -246,74 +245,69 @@ std::string EncodeFilterResult(const ExtenderArgs& args, const FilterResult& res
   } else {
     estimate += 40 * result.passed.size();
   }
-  out.reserve(estimate);
+  out->reserve(out->size() + estimate);
   if (args.nodes.has_value()) {
-    out.append(R"({"Nodes":{"metadata":{},"items":[)");
+    out->append(R"({"Nodes":{"metadata":{},"items":[)");
     for (size_t i = 0; i < result.passed.size(); ++i) {
-      if (i > 0) out.push_back(',');
+      if (i > 0) out->push_back(',');
       absl::string_view raw = (*args.nodes)[result.passed[i]].raw_json;
-      out.append(raw.data(), raw.size());
+      out->append(raw.data(), raw.size());
     }
-    out.append(R"(]},"NodeNames":null,)");
+    out->append(R"(]},"NodeNames":null,)");
   } else {
-    out.append(R"({"Nodes":null,"NodeNames":[)");
+    out->append(R"({"Nodes":null,"NodeNames":[)");
     for (size_t i = 0; i < result.passed.size(); ++i) {
-      if (i > 0) out.push_back(',');
+      if (i > 0) out->push_back(',');
       absl::string_view token = args.node_name_tokens[result.passed[i]];
-      out.append(token.data(), token.size());
+      out->append(token.data(), token.size());
     }
-    out.append("],");
+    out->append("],");
   }
-  AppendNodeMap(&out, "FailedNodes", args, result.failed, result.reasons);
-  out.push_back(',');
-  AppendNodeMap(&out, "FailedAndUnresolvableNodes", args, result.unresolvable, result.reasons);
-  out.append(R"(,"Error":)");
-  json::AppendString(&out, result.error);
-  out.push_back('}');
-  return out;
+  AppendNodeMap(out, "FailedNodes", args, result.failed, result.reasons);
+  out->push_back(',');
+  AppendNodeMap(out, "FailedAndUnresolvableNodes", args, result.unresolvable, result.reasons);
+  out->append(R"(,"Error":)");
+  json::AppendString(out, result.error);
+  out->push_back('}');
 }
 
-std::string EncodeFilterError(absl::string_view error) {
-  std::string out = R"({"Nodes":null,"NodeNames":null,"FailedNodes":{},)"
-                    R"("FailedAndUnresolvableNodes":{},"Error":)";
-  json::AppendString(&out, error);
-  out.push_back('}');
-  return out;
+void EncodeFilterError(absl::string_view error, std::string* out) {
+  out->append(R"({"Nodes":null,"NodeNames":null,"FailedNodes":{},)"
+              R"("FailedAndUnresolvableNodes":{},"Error":)");
+  json::AppendString(out, error);
+  out->push_back('}');
 }
 
-std::string EncodeHostPriorities(const std::vector<HostScore>& scores) {
-  std::string out;
-  out.reserve(2 + scores.size() * 48);
-  out.push_back('[');
+void EncodeHostPriorities(const std::vector<HostScore>& scores, std::string* out) {
+  out->reserve(out->size() + 2 + scores.size() * 48);
+  out->push_back('[');
   for (size_t i = 0; i < scores.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out.append(R"({"Host":)");
-    json::AppendString(&out, scores[i].host);
-    absl::StrAppend(&out, R"(,"Score":)", scores[i].score, "}");
+    if (i > 0) out->push_back(',');
+    out->append(R"({"Host":)");
+    json::AppendString(out, scores[i].host);
+    absl::StrAppend(out, R"(,"Score":)", scores[i].score, "}");
   }
-  out.push_back(']');
-  return out;
+  out->push_back(']');
 }
 
-std::string EncodePreemptionResult(const PreemptionResult& result) {
-  std::string out = R"({"NodeNameToMetaVictims":{)";
+void EncodePreemptionResult(const PreemptionResult& result, std::string* out) {
+  out->append(R"({"NodeNameToMetaVictims":{)");
   bool first_node = true;
   for (const auto* entry : result.kept) {
-    if (!first_node) out.push_back(',');
+    if (!first_node) out->push_back(',');
     first_node = false;
-    json::AppendString(&out, entry->first);
-    out.append(R"(:{"Pods":[)");
+    json::AppendString(out, entry->first);
+    out->append(R"(:{"Pods":[)");
     const Victims& victims = entry->second;
     for (size_t i = 0; i < victims.pod_uids.size(); ++i) {
-      if (i > 0) out.push_back(',');
-      out.append(R"({"UID":)");
-      json::AppendString(&out, victims.pod_uids[i]);
-      out.push_back('}');
+      if (i > 0) out->push_back(',');
+      out->append(R"({"UID":)");
+      json::AppendString(out, victims.pod_uids[i]);
+      out->push_back('}');
     }
-    absl::StrAppend(&out, R"(],"NumPDBViolations":)", victims.num_pdb_violations, "}");
+    absl::StrAppend(out, R"(],"NumPDBViolations":)", victims.num_pdb_violations, "}");
   }
-  out.append("}}");
-  return out;
+  out->append("}}");
 }
 
 }  // namespace spillway::scheduler

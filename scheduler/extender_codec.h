@@ -42,18 +42,20 @@ class RequestDecoder {
   simdjson::dom::parser node_validator_;
 };
 
-// ExtenderFilterResult JSON: passing nodes as raw Node objects (full mode) or
+// The encoders append JSON to `*out` (which may hold reusable capacity).
+
+// ExtenderFilterResult: passing nodes as raw Node objects (full mode) or
 // names, FailedNodes, FailedAndUnresolvableNodes and Error.
-std::string EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result);
+void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, std::string* out);
 
 // An ExtenderFilterResult that carries only Error (undecidable request).
-std::string EncodeFilterError(absl::string_view error);
+void EncodeFilterError(absl::string_view error, std::string* out);
 
-// HostPriorityList JSON.
-std::string EncodeHostPriorities(const std::vector<HostScore>& scores);
+// HostPriorityList.
+void EncodeHostPriorities(const std::vector<HostScore>& scores, std::string* out);
 
-// ExtenderPreemptionResult JSON (NodeNameToMetaVictims).
-std::string EncodePreemptionResult(const PreemptionResult& result);
+// ExtenderPreemptionResult (NodeNameToMetaVictims).
+void EncodePreemptionResult(const PreemptionResult& result, std::string* out);
 
 }  // namespace spillway::scheduler
 

@@ -9,6 +9,12 @@
 namespace spillway::scheduler {
 namespace {
 
+std::string FilterJson(const ExtenderArgs& args, const FilterResult& result) {
+  std::string out;
+  EncodeFilterResult(args, result, &out);
+  return out;
+}
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -60,7 +66,7 @@ TEST_F(ExtenderCodecTest, FullNodesKeepTheirExactBytes) {
   result.passed = {1};
   result.reasons = {"no"};
   result.unresolvable = {{0, 0}};
-  EXPECT_EQ(EncodeFilterResult(*args, result),
+  EXPECT_EQ(FilterJson(*args, result),
             R"({"Nodes":{"metadata":{},"items":[)" + node_b +
                 R"(]},"NodeNames":null,"FailedNodes":{},"FailedAndUnresolvableNodes":{"a":"no"},"Error":""})");
 }
@@ -72,7 +78,7 @@ TEST_F(ExtenderCodecTest, NamesModeAnswersNames) {
   result.passed = {0};
   result.reasons = {"why \"not\""};
   result.failed = {{1, 0}};
-  EXPECT_EQ(EncodeFilterResult(*args, result),
+  EXPECT_EQ(FilterJson(*args, result),
             R"({"Nodes":null,"NodeNames":["a"],"FailedNodes":{"b\"q":"why \"not\""},)"
             R"("FailedAndUnresolvableNodes":{},"Error":""})");
 }
@@ -121,14 +127,20 @@ TEST_F(ExtenderCodecTest, PreemptionArgsFromFullAndMetaVictims) {
 
   PreemptionResult result;
   result.kept = {&meta->node_victims[0]};
-  EXPECT_EQ(EncodePreemptionResult(result),
+  std::string preemption_json;
+  EncodePreemptionResult(result, &preemption_json);
+  EXPECT_EQ(preemption_json,
             R"({"NodeNameToMetaVictims":{"n2":{"Pods":[{"UID":"u2"},{"UID":"u3"}],"NumPDBViolations":0}}})");
 }
 
 TEST(EncodeTest, HostPriorities) {
-  EXPECT_EQ(EncodeHostPriorities({{"a", 10}, {"b", 0}}),
-            R"([{"Host":"a","Score":10},{"Host":"b","Score":0}])");
-  EXPECT_EQ(EncodeHostPriorities({}), "[]");
+  std::string out = "prefix:";
+  EncodeHostPriorities({{"a", 10}, {"b", 0}}, &out);
+  EXPECT_EQ(out,
+            "prefix:" R"([{"Host":"a","Score":10},{"Host":"b","Score":0}])");
+  std::string empty;
+  EncodeHostPriorities({}, &empty);
+  EXPECT_EQ(empty, "[]");
 }
 
 }  // namespace

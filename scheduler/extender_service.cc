@@ -81,7 +81,8 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
     metrics_.RequestBad(verb).Increment();
     LOG(WARNING) << "verb=" << VerbName(verb) << " bad request: " << args.status().message();
     if (prioritize) return ErrorJson(400, args.status().message());
-    return Json(200, EncodeFilterError(args.status().message()));
+    EncodeFilterError(args.status().message(), &request.response_buffer);
+    return Json(200, std::move(request.response_buffer));
   }
   metrics_.RequestOk(verb).Increment();
   if (args->node_names.has_value() && !extender_.has_store()) {
@@ -93,7 +94,8 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
   if (prioritize) {
     std::vector<HostScore> scores = extender_.Prioritize(*args, policy, is_virtual);
     VLOG(1) << "verb=prioritize pod=" << args->pod.Key() << " nodes=" << scores.size();
-    return Json(200, EncodeHostPriorities(scores));
+    EncodeHostPriorities(scores, &request.response_buffer);
+    return Json(200, std::move(request.response_buffer));
   }
   CountIntent(policy);
   FilterResult result = extender_.Filter(*args, policy, is_virtual);
@@ -105,7 +107,8 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
           << " passed=" << result.passed.size() << " failed=" << result.failed.size()
           << " unresolvable=" << result.unresolvable.size()
           << " reason=" << (policy.ok() ? policy->reason : policy.status().message());
-  return Json(200, EncodeFilterResult(*args, result));
+  EncodeFilterResult(*args, result, &request.response_buffer);
+  return Json(200, std::move(request.response_buffer));
 }
 
 http::Response ExtenderService::Preempt(http::Request& request) {
@@ -125,7 +128,8 @@ http::Response ExtenderService::Preempt(http::Request& request) {
       static_cast<double>(args->node_victims.size() - result.kept.size()));
   VLOG(1) << "verb=preempt pod=" << args->pod.Key() << " candidates=" << args->node_victims.size()
           << " kept=" << result.kept.size();
-  return Json(200, EncodePreemptionResult(result));
+  EncodePreemptionResult(result, &request.response_buffer);
+  return Json(200, std::move(request.response_buffer));
 }
 
 }  // namespace spillway::scheduler

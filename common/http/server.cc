@@ -86,6 +86,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  private:
   void ReadHeader() {
     parser_.emplace();
+    spare_body_.clear();
+    parser_->get().body() = std::move(spare_body_);
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(shared_.max_body_bytes);
     beast::get_lowest_layer(stream_).expires_after(shared_.idle_timeout);
@@ -130,6 +132,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request.target = std::string(message.target());
     request.content_type = std::string(message[bhttp::field::content_type]);
     request.body = std::move(message.body());
+    request.response_buffer = std::move(spare_response_);
+    request.response_buffer.clear();
     if (request.body.capacity() < request.body.size() + kBodyPadding) {
       request.body.reserve(request.body.size() + kBodyPadding);  // Chunked uploads.
     }
@@ -143,6 +147,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                  << " threw: " << e.what();
       response = ErrorResponse(500, "internal error; see the server log");
     }
+    spare_body_ = std::move(request.body);
     Reply(std::move(response), keep_alive);
   }
 
@@ -152,6 +157,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     beast::get_lowest_layer(stream_).expires_after(shared_.idle_timeout);
     bhttp::async_write(stream_, *response_,
                        [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                         self->spare_response_ = std::move(self->response_->body());
                          self->response_.reset();
                          if (ec || !keep_alive) return self->Close();
                          self->ReadHeader();
@@ -183,6 +189,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::unique_ptr<bhttp::response<bhttp::string_body>> response_;
+  // Buffers of the previous exchange, reused by the next one.
+  std::string spare_body_;
+  std::string spare_response_;
   unsigned version_ = 11;
 };
 

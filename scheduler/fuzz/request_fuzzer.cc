@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Pass every node, fail none: the answer splices in every raw node.
     spillway::scheduler::FilterResult result;
     for (size_t i = 0; i < args->NodeCount(); ++i) result.passed.push_back(i);
-    std::string encoded = spillway::scheduler::EncodeFilterResult(*args, result);
+    std::string encoded;
+    spillway::scheduler::EncodeFilterResult(*args, result, &encoded);
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     if (parser.parse(encoded).get(root) != simdjson::SUCCESS) {
