@@ -1,7 +1,11 @@
 #include "kube/decode.h"
 
+#include <optional>
 #include <string>
 #include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace spillway::kube {
 namespace {
@@ -213,6 +217,97 @@ absl::Status DecodeNode(value v, const Path& path, Node* node) {
     if (key == "spec") return DecodeNodeSpec(item, child, node);
     return absl::OkStatus();
   });
+}
+
+namespace {
+
+absl::Status DomTypeError(const Path& path, absl::string_view want) {
+  return absl::InvalidArgumentError(absl::StrCat(path.ToString(), ": expected ", want));
+}
+
+// Reads an optional string field; absent or null leaves `out` empty.
+absl::Status DomString(simdjson::dom::object object, std::string_view key, const Path& path,
+                       std::string* out) {
+  simdjson::dom::element value;
+  if (object[key].get(value) != simdjson::SUCCESS || value.is_null()) return absl::OkStatus();
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) {
+    return DomTypeError(Path(path, absl::string_view(key.data(), key.size())), "string");
+  }
+  out->assign(text.data(), text.size());
+  return absl::OkStatus();
+}
+
+// Returns the object at `key`, or an empty result when absent or null.
+absl::Status DomObject(simdjson::dom::object parent, std::string_view key, const Path& path,
+                       std::optional<simdjson::dom::object>* out) {
+  simdjson::dom::element value;
+  if (parent[key].get(value) != simdjson::SUCCESS || value.is_null()) return absl::OkStatus();
+  simdjson::dom::object object;
+  if (value.get_object().get(object) != simdjson::SUCCESS) {
+    return DomTypeError(Path(path, absl::string_view(key.data(), key.size())), "object");
+  }
+  *out = object;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status DecodeNode(simdjson::dom::element element, const Path& path, Node* node) {
+  simdjson::dom::object root;
+  if (element.get_object().get(root) != simdjson::SUCCESS) return DomTypeError(path, "object");
+  std::optional<simdjson::dom::object> metadata;
+  SPILLWAY_RETURN_IF_ERROR(DomObject(root, "metadata", path, &metadata));
+  if (metadata.has_value()) {
+    Path meta_path(path, "metadata");
+    SPILLWAY_RETURN_IF_ERROR(DomString(*metadata, "name", meta_path, &node->metadata.name));
+    SPILLWAY_RETURN_IF_ERROR(DomString(*metadata, "uid", meta_path, &node->metadata.uid));
+    std::optional<simdjson::dom::object> labels;
+    SPILLWAY_RETURN_IF_ERROR(DomObject(*metadata, "labels", meta_path, &labels));
+    if (labels.has_value()) {
+      Path labels_path(meta_path, "labels");
+      for (auto [key, value] : *labels) {
+        std::string_view text;
+        if (value.get_string().get(text) != simdjson::SUCCESS) {
+          return DomTypeError(Path(labels_path, absl::string_view(key.data(), key.size())),
+                              "string");
+        }
+        node->metadata.labels.Set(std::string(key), std::string(text));
+      }
+    }
+  }
+  std::optional<simdjson::dom::object> spec;
+  SPILLWAY_RETURN_IF_ERROR(DomObject(root, "spec", path, &spec));
+  if (!spec.has_value()) return absl::OkStatus();
+  Path spec_path(path, "spec");
+  simdjson::dom::element unschedulable;
+  if ((*spec)["unschedulable"].get(unschedulable) == simdjson::SUCCESS &&
+      !unschedulable.is_null() &&
+      unschedulable.get_bool().get(node->unschedulable) != simdjson::SUCCESS) {
+    return DomTypeError(Path(spec_path, "unschedulable"), "boolean");
+  }
+  simdjson::dom::element taints;
+  if ((*spec)["taints"].get(taints) != simdjson::SUCCESS || taints.is_null()) {
+    return absl::OkStatus();
+  }
+  Path taints_path(spec_path, "taints");
+  simdjson::dom::array taint_array;
+  if (taints.get_array().get(taint_array) != simdjson::SUCCESS) {
+    return DomTypeError(taints_path, "array");
+  }
+  int64_t index = 0;
+  for (simdjson::dom::element item : taint_array) {
+    Path taint_path(taints_path, index++);
+    simdjson::dom::object taint_object;
+    if (item.get_object().get(taint_object) != simdjson::SUCCESS) {
+      return DomTypeError(taint_path, "object");
+    }
+    Taint& taint = node->taints.emplace_back();
+    SPILLWAY_RETURN_IF_ERROR(DomString(taint_object, "key", taint_path, &taint.key));
+    SPILLWAY_RETURN_IF_ERROR(DomString(taint_object, "value", taint_path, &taint.value));
+    SPILLWAY_RETURN_IF_ERROR(DomString(taint_object, "effect", taint_path, &taint.effect));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status DecodeUid(value v, const Path& path, std::string* uid) {

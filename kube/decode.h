@@ -18,6 +18,11 @@ absl::Status DecodePod(json::value v, const json::Path& path, Pod* pod);
 // Decodes a core/v1 Node object at `path` into `*node`.
 absl::Status DecodeNode(json::value v, const json::Path& path, Node* node);
 
+// Decodes a core/v1 Node from a fully parsed (and so fully validated) DOM
+// element: the extender's full mode parses each Node this way because it must
+// also guarantee that the bytes it echoes back are valid JSON.
+absl::Status DecodeNode(simdjson::dom::element element, const json::Path& path, Node* node);
+
 // Decodes only `metadata.uid` of an object (preemption victims need nothing else).
 absl::Status DecodeUid(json::value v, const json::Path& path, std::string* uid);
 

@@ -35,11 +35,9 @@ class RequestDecoder {
 
  private:
   simdjson::ondemand::parser parser_;
-  // Re-reads one Node object's bytes (a second pass, so the raw bytes can be
-  // kept while the fields are decoded).
-  simdjson::ondemand::parser node_parser_;
-  // Fully validates each Node's bytes before they may be echoed back.
-  simdjson::dom::parser node_validator_;
+  // Fully parses each Node's bytes: validates what is echoed back and reads
+  // the fields the policy needs.
+  simdjson::dom::parser node_parser_;
 };
 
 // The encoders append JSON to `*out` (which may hold reusable capacity).
