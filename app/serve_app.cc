@@ -1,5 +1,7 @@
 #include "app/serve_app.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <optional>
 
@@ -20,6 +22,11 @@
 #include "scheduler/metrics.h"
 
 namespace spillway::app {
+
+void TuneAllocatorForServing() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);    // glibc's maximum on 64-bit.
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);     // Keep freed memory for the next request.
+}
 
 absl::Status ParseListenAddress(const std::string& listen, std::string* host, uint16_t* port) {
   size_t colon = listen.rfind(':');

@@ -75,6 +75,7 @@ int RunServe(const std::vector<std::string>& args) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  TuneAllocatorForServing();
   absl::StatusOr<std::unique_ptr<ServeApp>> app = ServeApp::Start(options, config);
   if (!app.ok()) {
     std::cerr << "spillway serve: " << app.status().message() << "\n";

@@ -18,8 +18,8 @@ std::string Images(int index) {
     if (i > 0) out += ",";
     absl::StrAppendFormat(
         &out,
-        R"({"names":["registry-cn-hangzhou-vpc.ack.aliyuncs.com/acs/component-%d@sha256:%064x",)"
-        R"("registry-cn-hangzhou-vpc.ack.aliyuncs.com/acs/component-%d:v1.%d.%d-aliyun.1"],"sizeBytes":%d})",
+        R"({"names":["registry.cn-hangzhou.aliyuncs.com/acs/comp-%d@sha256:%064x",)"
+        R"("registry.cn-hangzhou.aliyuncs.com/acs/comp-%d:v1.%d.%d-aliyun.1"],"sizeBytes":%d})",
         i, static_cast<unsigned long long>(index) * 7919u + i * 104729u, i, i % 30, index % 9,
         20000000 + i * 1234567);
   }

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<spillway::app::ServeApp> app;
   spillway::http::ClientOptions client_options;
   if (target.empty()) {
+    spillway::app::TuneAllocatorForServing();  // As `spillway serve` does.
     spillway::app::ServeOptions options;
     options.listen = "127.0.0.1:0";
     auto started = spillway::app::ServeApp::Start(options, spillway::config::SpillwayConfig());
