@@ -95,10 +95,10 @@ FilterResult Extender::Filter(const ExtenderArgs& args, const absl::StatusOr<Pod
   return result;
 }
 
-std::vector<HostScore> Extender::Prioritize(const ExtenderArgs& args,
+HostScores Extender::Prioritize(const ExtenderArgs& args,
                                             const absl::StatusOr<PodPolicy>& policy,
                                             const std::vector<bool>& is_virtual) const {
-  std::vector<HostScore> scores;
+  HostScores scores;
   scores.reserve(args.NodeCount());
   for (size_t i = 0; i < args.NodeCount(); ++i) {
     int64_t score = 0;
@@ -112,7 +112,7 @@ std::vector<HostScore> Extender::Prioritize(const ExtenderArgs& args,
         score = scores_.regular_node;
       }
     }
-    scores.push_back({args.NodeName(i), score});
+    scores.push_back(score);
   }
   return scores;
 }

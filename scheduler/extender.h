@@ -54,7 +54,7 @@ class Extender {
                       const std::vector<bool>& is_virtual) const;
 
   // One score per candidate, in request order.
-  std::vector<HostScore> Prioritize(const ExtenderArgs& args,
+  HostScores Prioritize(const ExtenderArgs& args,
                                     const absl::StatusOr<burst::PodPolicy>& policy,
                                     const std::vector<bool>& is_virtual) const;
 

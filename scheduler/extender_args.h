@@ -70,11 +70,8 @@ struct FilterResult {
   std::string error;
 };
 
-// One HostPriority.
-struct HostScore {
-  absl::string_view host;
-  int64_t score;
-};
+// HostPriorityList before encoding: one score per candidate, in request order.
+using HostScores = std::vector<int64_t>;
 
 // ExtenderPreemptionResult: the nodes (and their victims) the pod may use.
 struct PreemptionResult {

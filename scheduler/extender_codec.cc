@@ -85,6 +85,17 @@ absl::Status DecodeVictims(value v, const Path& path, Victims* victims) {
   });
 }
 
+// The i-th candidate's name as a JSON string: the request's own token in
+// names mode (no re-escaping), otherwise the escaped decoded name.
+void AppendNodeName(std::string* out, const ExtenderArgs& args, size_t i) {
+  if (args.node_names.has_value()) {
+    absl::string_view token = args.node_name_tokens[i];
+    out->append(token.data(), token.size());
+  } else {
+    json::AppendString(out, args.NodeName(i));
+  }
+}
+
 void AppendNodeMap(std::string* out, absl::string_view key, const ExtenderArgs& args,
                    const std::vector<FilterResult::Failure>& failures,
                    const std::vector<std::string>& reasons) {
@@ -93,7 +104,7 @@ void AppendNodeMap(std::string* out, absl::string_view key, const ExtenderArgs& 
   out->append("\":{");
   for (size_t i = 0; i < failures.size(); ++i) {
     if (i > 0) out->push_back(',');
-    json::AppendString(out, args.NodeName(failures[i].node));
+    AppendNodeName(out, args, failures[i].node);
     out->push_back(':');
     json::AppendString(out, reasons[failures[i].reason]);
   }
@@ -262,8 +273,7 @@ void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, st
     out->append(R"({"Nodes":null,"NodeNames":[)");
     for (size_t i = 0; i < result.passed.size(); ++i) {
       if (i > 0) out->push_back(',');
-      absl::string_view token = args.node_name_tokens[result.passed[i]];
-      out->append(token.data(), token.size());
+      AppendNodeName(out, args, result.passed[i]);
     }
     out->append("],");
   }
@@ -282,14 +292,14 @@ void EncodeFilterError(absl::string_view error, std::string* out) {
   out->push_back('}');
 }
 
-void EncodeHostPriorities(const std::vector<HostScore>& scores, std::string* out) {
+void EncodeHostPriorities(const ExtenderArgs& args, const HostScores& scores, std::string* out) {
   out->reserve(out->size() + 2 + scores.size() * 48);
   out->push_back('[');
   for (size_t i = 0; i < scores.size(); ++i) {
     if (i > 0) out->push_back(',');
     out->append(R"({"Host":)");
-    json::AppendString(out, scores[i].host);
-    absl::StrAppend(out, R"(,"Score":)", scores[i].score, "}");
+    AppendNodeName(out, args, i);
+    absl::StrAppend(out, R"(,"Score":)", scores[i], "}");
   }
   out->push_back(']');
 }

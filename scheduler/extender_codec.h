@@ -49,8 +49,8 @@ void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, st
 // An ExtenderFilterResult that carries only Error (undecidable request).
 void EncodeFilterError(absl::string_view error, std::string* out);
 
-// HostPriorityList.
-void EncodeHostPriorities(const std::vector<HostScore>& scores, std::string* out);
+// HostPriorityList: `scores[i]` is the score of the request's i-th node.
+void EncodeHostPriorities(const ExtenderArgs& args, const HostScores& scores, std::string* out);
 
 // ExtenderPreemptionResult (NodeNameToMetaVictims).
 void EncodePreemptionResult(const PreemptionResult& result, std::string* out);

@@ -133,13 +133,16 @@ TEST_F(ExtenderCodecTest, PreemptionArgsFromFullAndMetaVictims) {
             R"({"NodeNameToMetaVictims":{"n2":{"Pods":[{"UID":"u2"},{"UID":"u3"}],"NumPDBViolations":0}}})");
 }
 
-TEST(EncodeTest, HostPriorities) {
+TEST_F(ExtenderCodecTest, HostPrioritiesFollowRequestOrder) {
+  absl::StatusOr<ExtenderArgs> args = Decode(R"({"Pod":{},"NodeNames":["a","b"]})");
+  ASSERT_TRUE(args.ok());
   std::string out = "prefix:";
-  EncodeHostPriorities({{"a", 10}, {"b", 0}}, &out);
-  EXPECT_EQ(out,
-            "prefix:" R"([{"Host":"a","Score":10},{"Host":"b","Score":0}])");
+  EncodeHostPriorities(*args, {10, 0}, &out);
+  EXPECT_EQ(out, "prefix:" R"([{"Host":"a","Score":10},{"Host":"b","Score":0}])");
+  absl::StatusOr<ExtenderArgs> none = Decode(R"({"Pod":{},"NodeNames":[]})");
+  ASSERT_TRUE(none.ok());
   std::string empty;
-  EncodeHostPriorities({}, &empty);
+  EncodeHostPriorities(*none, {}, &empty);
   EXPECT_EQ(empty, "[]");
 }
 

@@ -92,9 +92,9 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
   absl::StatusOr<burst::PodPolicy> policy = extender_.Resolve(args->pod);
   std::vector<bool> is_virtual = extender_.ClassifyNodes(*args);
   if (prioritize) {
-    std::vector<HostScore> scores = extender_.Prioritize(*args, policy, is_virtual);
+    HostScores scores = extender_.Prioritize(*args, policy, is_virtual);
     VLOG(1) << "verb=prioritize pod=" << args->pod.Key() << " nodes=" << scores.size();
-    EncodeHostPriorities(scores, &request.response_buffer);
+    EncodeHostPriorities(*args, scores, &request.response_buffer);
     return Json(200, std::move(request.response_buffer));
   }
   CountIntent(policy);
