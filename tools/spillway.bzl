@@ -13,10 +13,11 @@ def spillway_cc_library(name, copts = [], **kwargs):
 def spillway_cc_binary(name, copts = [], **kwargs):
     native.cc_binary(name = name, copts = SPILLWAY_COPTS + copts, **kwargs)
 
-def spillway_cc_test(name, copts = [], deps = [], **kwargs):
+def spillway_cc_test(name, copts = [], deps = [], size = "small", **kwargs):
     """A GoogleTest test linked with the project's test main (glog set up, gtest/gmock)."""
     native.cc_test(
         name = name,
+        size = size,
         copts = SPILLWAY_COPTS + copts,
         deps = deps + ["//common/testing:test_main"],
         **kwargs
