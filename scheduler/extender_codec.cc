@@ -19,17 +19,26 @@ using kube::json::Path;
 using kube::json::value;
 namespace ondemand = simdjson::ondemand;
 
-// Iterates the top-level object of `doc` (parsed from `body`), calling
-// fn(lowercased key, value). Rejects a non-object document and bytes after it.
+// Parses `body` (with `capacity` bytes allocated, padding included) with
+// `parser` and calls fn(lowercased key, value) for each top-level field.
+// Rejects a non-object document and bytes after it.
 template <typename Fn>
-absl::Status ForEachTopLevelField(absl::string_view body, ondemand::document& doc,
-                                  absl::string_view type_name, Fn&& fn) {
+absl::Status ForEachTopLevelField(ondemand::parser& parser, absl::string_view body,
+                                  size_t capacity, absl::string_view type_name, Fn&& fn) {
+  if (capacity < body.size() + simdjson::SIMDJSON_PADDING) {
+    return absl::InternalError("request buffer lacks simdjson padding");
+  }
   // On-Demand stops reading at the object's end; trailing garbage would pass
   // unseen, so check that the body ends where an object must.
   absl::string_view trimmed = absl::StripAsciiWhitespace(body);
   if (!trimmed.empty() && trimmed.front() == '{' && trimmed.back() != '}') {
     return absl::InvalidArgumentError(absl::StrCat(
         "malformed JSON: the ", type_name, " object is truncated or followed by other bytes"));
+  }
+  ondemand::document doc;
+  if (auto err = parser.iterate(simdjson::padded_string_view(body.data(), body.size(), capacity))
+                     .get(doc)) {
+    return kube::json::Error(err, Path(type_name));
   }
   ondemand::json_type type;
   if (auto err = doc.type().get(type)) return kube::json::Error(err, Path(type_name));
@@ -115,17 +124,9 @@ void AppendNodeMap(std::string* out, absl::string_view key, const ExtenderArgs& 
 
 absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_view body,
                                                                 size_t capacity) {
-  if (capacity < body.size() + simdjson::SIMDJSON_PADDING) {
-    return absl::InternalError("request buffer lacks simdjson padding");
-  }
-  simdjson::padded_string_view json(body.data(), body.size(), capacity);
-  ondemand::document doc;
-  if (auto err = parser_.iterate(json).get(doc)) {
-    return kube::json::Error(err, Path("ExtenderArgs"));
-  }
   ExtenderArgs args;
   bool has_pod = false;
-  absl::Status status = ForEachTopLevelField(body, doc, "ExtenderArgs", [&](absl::string_view key,
+  absl::Status status = ForEachTopLevelField(parser_, body, capacity, "ExtenderArgs", [&](absl::string_view key,
                                                                       value v) -> absl::Status {
     if (key == "pod") {
       if (IsNull(v)) return absl::OkStatus();
@@ -213,19 +214,11 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_vie
 
 absl::StatusOr<PreemptionArgs> RequestDecoder::DecodePreemptionArgs(absl::string_view body,
                                                                     size_t capacity) {
-  if (capacity < body.size() + simdjson::SIMDJSON_PADDING) {
-    return absl::InternalError("request buffer lacks simdjson padding");
-  }
-  simdjson::padded_string_view json(body.data(), body.size(), capacity);
-  ondemand::document doc;
-  if (auto err = parser_.iterate(json).get(doc)) {
-    return kube::json::Error(err, Path("ExtenderPreemptionArgs"));
-  }
   PreemptionArgs args;
   bool has_pod = false;
   bool has_victims = false;
   absl::Status status = ForEachTopLevelField(
-      body, doc, "ExtenderPreemptionArgs", [&](absl::string_view key, value v) -> absl::Status {
+      parser_, body, capacity, "ExtenderPreemptionArgs", [&](absl::string_view key, value v) -> absl::Status {
         if (key == "pod") {
           if (IsNull(v)) return absl::OkStatus();
           has_pod = true;
