@@ -12,7 +12,6 @@ cd "$(dirname "$0")/.."
 
 out=.fuzz-out
 mkdir -p "$out/corpus"
-bazel build //proto:config_proto >/dev/null 2>&1 || true
 
 sources=(
   scheduler/fuzz/request_fuzzer.cc
