@@ -296,6 +296,29 @@ TEST_F(ExtenderE2eTest, PreemptionNeverTargetsVirtualNodesForAPodThatDidNotAsk) 
             R"({"NodeNameToMetaVictims":{"cn-hangzhou.192.168.0.10":{"Pods":[{"UID":"victim-uid-ecs"}],"NumPDBViolations":0}}})");
 }
 
+// NodeNameToMetaVictims with one victim on a regular and one on a virtual node.
+std::string MetaPreemptRequest(const std::string& pod) {
+  return absl::StrCat(R"({"Pod":)", Fixture(pod), R"(,"NodeNameToVictims":null,"NodeNameToMetaVictims":{")",
+                      kEcsA, R"(":{"Pods":[{"UID":"u-ecs"}],"NumPDBViolations":0},")", kVirtual,
+                      R"(":{"Pods":[{"UID":"u-vk"}],"NumPDBViolations":0}}})");
+}
+
+TEST_F(ExtenderE2eTest, PreemptionKeepsWhatABurstPodMayUse) {
+  http::ClientResponse burst = Post("preempt", MetaPreemptRequest("pod_burst"));
+  EXPECT_EQ(burst.body, absl::StrCat(R"({"NodeNameToMetaVictims":{")", kEcsA,
+                                     R"(":{"Pods":[{"UID":"u-ecs"}],"NumPDBViolations":0},")",
+                                     kVirtual, R"(":{"Pods":[{"UID":"u-vk"}],"NumPDBViolations":0}}})"));
+  // ECI cannot run this one, so virtual nodes are no use to it.
+  http::ClientResponse hostpath = Post("preempt", MetaPreemptRequest("pod_burst_hostpath"));
+  EXPECT_EQ(hostpath.body, absl::StrCat(R"({"NodeNameToMetaVictims":{")", kEcsA,
+                                        R"(":{"Pods":[{"UID":"u-ecs"}],"NumPDBViolations":0}}})"));
+  // An invalid request evicts nothing anywhere.
+  http::ClientResponse invalid = Post("preempt", MetaPreemptRequest("pod_bad_burst_value"));
+  EXPECT_EQ(invalid.body, R"({"NodeNameToMetaVictims":{}})");
+  EXPECT_THAT(Metrics(), HasSubstr(
+      R"(spillway_extender_node_decisions_total{outcome="dropped",verb="preempt"} 3)"));
+}
+
 TEST_F(ExtenderE2eTest, BadFilterRequestsAnswerWithError) {
   const std::map<std::string, std::string> cases = {
       {"{not json", "malformed JSON"},

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/synchronization/notification.h"
 #include "boost/asio.hpp"
 #include "boost/asio/ssl.hpp"
@@ -36,6 +37,9 @@ struct Shared {
   Handler handler;
   size_t max_body_bytes;
   std::chrono::steady_clock::duration idle_timeout;
+  // Requests between a complete header and the end of their answer; Stop()
+  // lets these finish before tearing the threads down.
+  std::atomic<int> in_flight{0};
 };
 
 bhttp::response<bhttp::string_body> MakeResponse(Response response, unsigned version,
@@ -61,7 +65,7 @@ Response ErrorResponse(int status, absl::string_view message) {
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Stream stream, const Shared& shared) : stream_(std::move(stream)), shared_(shared) {
+  Session(Stream stream, Shared& shared) : stream_(std::move(stream)), shared_(shared) {
     // Beast reads at most the buffer's free capacity per call, starting from
     // 512 bytes; a roomy buffer turns a 60 MB body into ~240 reads, not 120,000.
     buffer_.reserve(kReadChunk);
@@ -99,6 +103,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void OnHeader(beast::error_code ec) {
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return Close();
+    BeginRequest();
     // 0 when the header is incomplete or declares no Content-Length.
     uint64_t length = 0;
     if (parser_->is_header_done()) length = parser_->content_length().value_or(0);
@@ -159,6 +164,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                        [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                          self->spare_response_ = std::move(self->response_->body());
                          self->response_.reset();
+                         self->EndRequest();
                          if (ec || !keep_alive) return self->Close();
                          self->ReadHeader();
                        });
@@ -175,7 +181,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
           /*keep_alive=*/false);
   }
 
+  void BeginRequest() {
+    if (!in_request_) shared_.in_flight.fetch_add(1);
+    in_request_ = true;
+  }
+  void EndRequest() {
+    if (in_request_) shared_.in_flight.fetch_sub(1);
+    in_request_ = false;
+  }
+
   void Close() {
+    EndRequest();
     beast::error_code ignored;
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -185,7 +201,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   Stream stream_;
-  const Shared& shared_;
+  Shared& shared_;
+  bool in_request_ = false;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::unique_ptr<bhttp::response<bhttp::string_body>> response_;
@@ -253,6 +270,12 @@ class Server::Impl {
       beast::error_code ignored;
       acceptor_.close(ignored);
     });
+    // Let requests already being answered finish (kube-scheduler would
+    // otherwise see a reset mid-request during a rolling update), then stop.
+    const absl::Time deadline = absl::Now() + options_.shutdown_grace;
+    while (shared_.in_flight.load() > 0 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
     io_.stop();
     for (std::thread& thread : threads_) thread.join();
     stopped_.Notify();
@@ -285,7 +308,7 @@ class Server::Impl {
   }
 
   const ServerOptions options_;
-  const Shared shared_;
+  Shared shared_;
   net::io_context io_;
   tcp::acceptor acceptor_;
   std::optional<ssl::context> tls_;

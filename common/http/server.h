@@ -67,6 +67,8 @@ struct ServerOptions {
   std::string tls_key_file;
   // A connection idle (or stalled mid-request) this long is closed.
   absl::Duration idle_timeout = absl::Seconds(90);
+  // Stop() waits this long at most for requests already being answered.
+  absl::Duration shutdown_grace = absl::Seconds(10);
 };
 
 class Server {
@@ -77,12 +79,14 @@ class Server {
   // file).
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
                                                        Handler handler);
-  // Stops accepting, closes connections and joins the threads.
+  // Stops (see Stop()).
   ~Server();
 
   uint16_t port() const;
   bool tls() const;
-  // Stops serving; Wait() returns afterwards. Safe to call from any thread.
+  // Stops accepting, lets requests already being answered finish (at most
+  // shutdown_grace), then closes every connection and joins the threads;
+  // Wait() returns afterwards. Call from any thread but a handler's.
   void Stop();
   // Blocks until Stop() (or the destructor) runs.
   void Wait();

@@ -1,6 +1,10 @@
 #include "common/http/server.h"
 
 #include <string>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 
 #include "common/http/client.h"
 #include "common/testing/testdata.h"
@@ -13,11 +17,18 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
+// Notified when a /slow request reaches the handler.
+absl::Notification* slow_request_entered = nullptr;
+
 // Echoes the request so tests can see exactly what the handler received.
 Response Echo(Request& request) {
   Response response;
   response.content_type = "text/plain";
   if (request.target == "/throw") throw std::runtime_error("boom");
+  if (request.target == "/slow") {
+    if (slow_request_entered != nullptr) slow_request_entered->Notify();
+    absl::SleepFor(absl::Milliseconds(300));
+  }
   response.body = request.method + " " + request.target + " " + std::to_string(request.body.size()) +
                   " padded=" +
                   (request.body.capacity() >= request.body.size() + kBodyPadding ? "yes" : "no");
@@ -123,6 +134,26 @@ TEST_F(ServerTest, ServesHttpsWithTheGivenCertificate) {
   Client plain_client(plain);
   absl::StatusOr<ClientResponse> refused = plain_client.Get("/healthz");
   EXPECT_FALSE(refused.ok()) << "a plain-HTTP request to the TLS port must not be served";
+}
+
+TEST_F(ServerTest, StopLetsARequestInFlightFinish) {
+  StartServer({});
+  absl::Notification entered;
+  slow_request_entered = &entered;
+  absl::StatusOr<ClientResponse> response;
+  std::thread client_thread([&] {
+    Client client(Options());
+    response = client.Post("/slow", "{}");
+  });
+  entered.WaitForNotification();
+  server_->Stop();
+  client_thread.join();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "POST /slow 2 padded=yes");
+  Client late(Options());
+  EXPECT_FALSE(late.Get("/healthz").ok()) << "a stopped server accepts nothing";
+  slow_request_entered = nullptr;
 }
 
 TEST(ServerStartTest, MissingTlsFilesAreNamed) {
