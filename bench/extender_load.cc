@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     latencies_ms.push_back(std::chrono::duration<double, std::milli>(after - before).count());
+    client.Recycle(std::move(response->body));  // As a long-lived client's heap would.
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -12,6 +12,7 @@
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "boost/beast/ssl.hpp"
+#include "common/http/internal/appending_body.h"
 
 namespace spillway::http {
 
@@ -89,6 +90,8 @@ class Client::Impl {
     return answer;
   }
 
+  void Recycle(std::string buffer) { spare_body_ = std::move(buffer); }
+
   void Disconnect() {
     beast::error_code ignored;
     if (tls_stream_) tls_stream_->next_layer().close(ignored);
@@ -131,8 +134,10 @@ class Client::Impl {
 
   absl::StatusOr<ClientResponse> RoundTrip(bhttp::request<bhttp::string_body>& request) {
     beast::error_code ec;
-    bhttp::response_parser<bhttp::string_body> parser;
+    bhttp::response_parser<internal::AppendingStringBody> parser;
     parser.body_limit(boost::none);
+    spare_body_.clear();
+    parser.get().body() = std::move(spare_body_);
     auto io = [&](auto& stream) {
       bhttp::write(stream, request, ec);
       if (!ec) bhttp::read(stream, buffer_, parser, ec);
@@ -165,6 +170,7 @@ class Client::Impl {
   std::optional<beast::ssl_stream<tcp::socket>> tls_stream_;
   beast::flat_buffer buffer_;
   bhttp::request<bhttp::string_body> request_;
+  std::string spare_body_;
   bool connected_ = false;
 };
 
@@ -176,6 +182,8 @@ absl::StatusOr<ClientResponse> Client::Send(absl::string_view method, absl::stri
                                             absl::string_view content_type) {
   return impl_->Send(method, target, body, content_type);
 }
+
+void Client::Recycle(std::string buffer) { impl_->Recycle(std::move(buffer)); }
 
 absl::StatusOr<std::string> Client::SendRaw(absl::string_view bytes) {
   return impl_->SendRaw(bytes);

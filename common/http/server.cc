@@ -15,6 +15,7 @@
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "boost/beast/ssl.hpp"
+#include "common/http/internal/appending_body.h"
 #include "common/json_writer.h"
 #include "glog/logging.h"
 
@@ -131,7 +132,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                    /*keep_alive=*/false);
     }
     if (ec) return Fail(ec, 400);
-    bhttp::request<bhttp::string_body>& message = parser_->get();
+    bhttp::request<internal::AppendingStringBody>& message = parser_->get();
     Request request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
@@ -204,7 +205,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Shared& shared_;
   bool in_request_ = false;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<internal::AppendingStringBody>> parser_;
   std::unique_ptr<bhttp::response<bhttp::string_body>> response_;
   // Buffers of the previous exchange, reused by the next one.
   std::string spare_body_;
