@@ -31,12 +31,15 @@ bool VirtualNodeRule::IsVirtual(const kube::Node& node) const {
 }
 
 bool VirtualNodeRule::IsVirtualName(absl::string_view name) const {
+  // Called for every candidate of every names-mode request: test the cheap
+  // conditions (length, first byte) before comparing bytes.
   for (const std::string& prefix : name_prefixes_) {
-    if (name == prefix) return true;
-    if (name.size() > prefix.size() + 1 && absl::StartsWith(name, prefix) &&
-        name[prefix.size()] == '-') {
-      return true;
+    if (name.size() < prefix.size() || name[0] != prefix[0]) continue;
+    if (name.size() != prefix.size() &&
+        (name.size() == prefix.size() + 1 || name[prefix.size()] != '-')) {
+      continue;
     }
+    if (name.compare(0, prefix.size(), prefix) == 0) return true;
   }
   return false;
 }

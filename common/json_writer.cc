@@ -2,13 +2,28 @@
 
 namespace spillway::json {
 
+namespace {
+
+// Bytes that need an escape inside a JSON string: controls, '"' and '\\'.
+struct EscapeTable {
+  bool needs_escape[256];
+  constexpr EscapeTable() : needs_escape() {
+    for (int c = 0; c < 0x20; ++c) needs_escape[c] = true;
+    needs_escape[static_cast<unsigned char>('"')] = true;
+    needs_escape[static_cast<unsigned char>('\\')] = true;
+  }
+};
+constexpr EscapeTable kEscapes;
+
+}  // namespace
+
 void AppendString(std::string* out, absl::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t clean_start = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kEscapes.needs_escape[c]) continue;
     out->append(text.data() + clean_start, i - clean_start);
     clean_start = i + 1;
     switch (c) {

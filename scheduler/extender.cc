@@ -82,6 +82,7 @@ FilterResult Extender::Filter(const ExtenderArgs& args, const absl::StatusOr<Pod
                      policy->reason, ")"));
   }
 
+  result.passed.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     int reason = is_virtual[i] ? virtual_reason : regular_reason;
     if (reason < 0) {

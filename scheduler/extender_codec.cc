@@ -61,6 +61,8 @@ absl::Status ForEachTopLevelField(ondemand::parser& parser, absl::string_view bo
   return absl::OkStatus();
 }
 
+bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
 bool IsNull(value v) {
   bool null = false;
   return v.is_null().get(null) == simdjson::SUCCESS && null;
@@ -180,10 +182,13 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_vie
         // The token as sent, quotes included. Node names never need escapes,
         // so the name is normally the token's inside; only a token with a
         // backslash is unescaped by simdjson.
-        absl::string_view token = absl::StripTrailingAsciiWhitespace(
-            absl::string_view(element.raw_json_token().data(), element.raw_json_token().size()));
-        if (token.size() >= 2 && token.front() == '"' && token.back() == '"' &&
-            token.find('\\') == absl::string_view::npos) {
+        std::string_view raw = element.raw_json_token();
+        size_t length = raw.size();
+        while (length > 0 && IsJsonSpace(raw[length - 1])) --length;
+        absl::string_view token(raw.data(), length);
+        bool plain = length >= 2 && token.front() == '"' && token.back() == '"';
+        for (size_t i = 1; plain && i + 1 < length; ++i) plain = token[i] != '\\';
+        if (plain) {
           args.node_names->push_back(token.substr(1, token.size() - 2));
           args.node_name_tokens.push_back(token);
           return absl::OkStatus();  // Unread, the element is skipped on iteration.

@@ -1,0 +1,70 @@
+// Microbenchmarks of the extender's request path without the network: decode
+// kube-scheduler's JSON, apply the burst policy, encode the answer.
+//
+//   bazel run //bench:extender_handler_bench
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "bench/cluster_objects.h"
+#include "burst/intent_resolver.h"
+#include "burst/virtual_node.h"
+#include "scheduler/extender.h"
+#include "scheduler/extender_codec.h"
+#include "simdjson.h"
+
+namespace spillway::bench {
+namespace {
+
+std::string Padded(std::string body) {
+  body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  return body;
+}
+
+void RunFilter(benchmark::State& state, const std::string& body) {
+  burst::VirtualNodeRule rule;
+  burst::IntentResolver resolver(rule);
+  scheduler::Extender extender(resolver, rule, nullptr, scheduler::ScoreValues());
+  scheduler::RequestDecoder decoder;
+  std::string out;
+  for (auto _ : state) {
+    absl::StatusOr<scheduler::ExtenderArgs> args =
+        decoder.DecodeExtenderArgs(body, body.capacity());
+    auto policy = extender.Resolve(args->pod);
+    std::vector<bool> is_virtual = extender.ClassifyNodes(*args);
+    scheduler::FilterResult result = extender.Filter(*args, policy, is_virtual);
+    out.clear();
+    scheduler::EncodeFilterResult(*args, result, &out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+
+void BM_FilterNames(benchmark::State& state) {
+  const std::string body =
+      Padded(NamesFilterRequest(BurstPodJson(1), static_cast<int>(state.range(0)), 50));
+  RunFilter(state, body);
+}
+BENCHMARK(BM_FilterNames)->Arg(500)->Arg(5000)->Unit(benchmark::kMicrosecond);
+
+void BM_DecodeNames(benchmark::State& state) {
+  const std::string body =
+      Padded(NamesFilterRequest(BurstPodJson(1), static_cast<int>(state.range(0)), 50));
+  scheduler::RequestDecoder decoder;
+  for (auto _ : state) {
+    auto args = decoder.DecodeExtenderArgs(body, body.capacity());
+    benchmark::DoNotOptimize(args->node_names->data());
+  }
+}
+BENCHMARK(BM_DecodeNames)->Arg(5000)->Unit(benchmark::kMicrosecond);
+
+void BM_FilterFull(benchmark::State& state) {
+  const std::string body =
+      Padded(FullFilterRequest(BurstPodJson(1), static_cast<int>(state.range(0)), 50));
+  RunFilter(state, body);
+}
+BENCHMARK(BM_FilterFull)->Arg(500)->Arg(5000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace spillway::bench
+
+BENCHMARK_MAIN();
