@@ -71,6 +71,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // 512 bytes; a roomy buffer turns a 60 MB body into ~240 reads, not 120,000.
     buffer_.reserve(kReadChunk);
   }
+  // A session dropped mid-request (the server stopping) still balances the count.
+  ~Session() { EndRequest(); }
 
   void Start() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -103,7 +105,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void OnHeader(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return Close();
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout) {
+      return Close();  // The client left, or an idle keep-alive connection expired.
+    }
     BeginRequest();
     // 0 when the header is incomplete or declares no Content-Length.
     uint64_t length = 0;
