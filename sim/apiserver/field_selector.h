@@ -1,0 +1,36 @@
+// Field selectors (`?fieldSelector=spec.nodeName=node-1,status.phase!=Running`)
+// over JSON objects: `=`, `==` and `!=` on dotted paths. A missing field reads
+// as "" (so `spec.nodeName=` selects unbound pods), as in Kubernetes.
+#ifndef SPILLWAY_SIM_APISERVER_FIELD_SELECTOR_H_
+#define SPILLWAY_SIM_APISERVER_FIELD_SELECTOR_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "boost/json.hpp"
+
+namespace spillway::sim {
+
+class FieldSelector {
+ public:
+  FieldSelector() = default;  // Matches everything.
+
+  // InvalidArgument naming a requirement without an operator.
+  static absl::StatusOr<FieldSelector> Parse(absl::string_view text);
+
+  bool Matches(const boost::json::object& object) const;
+
+ private:
+  struct Requirement {
+    std::vector<std::string> path;
+    bool equals;
+    std::string value;
+  };
+  std::vector<Requirement> requirements_;
+};
+
+}  // namespace spillway::sim
+
+#endif  // SPILLWAY_SIM_APISERVER_FIELD_SELECTOR_H_

@@ -1,0 +1,255 @@
+#include "sim/apiserver/object_store.h"
+
+#include <string_view>
+#include <utility>
+
+#include "absl/random/distributions.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace spillway::sim {
+namespace {
+
+namespace json = boost::json;
+
+// Kubernetes' alphabet for generateName suffixes (no vowels, no look-alikes).
+constexpr char kNameAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+
+std::string Text(const json::object& object, std::string_view key) {
+  const json::value* v = object.if_contains(key);
+  if (v == nullptr || !v->is_string()) return "";
+  return std::string(v->get_string().data(), v->get_string().size());
+}
+
+json::object& Metadata(json::object& object) {
+  json::value& meta = object["metadata"];
+  if (!meta.is_object()) meta = json::object();
+  return meta.get_object();
+}
+
+// "pods" or "deployments.apps", as Kubernetes names resources in messages.
+std::string QualifiedName(const ResourceType& type) {
+  return type.group.empty() ? type.plural : absl::StrCat(type.plural, ".", type.group);
+}
+
+std::string Timestamp(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
+}  // namespace
+
+absl::string_view WatchEventTypeName(WatchEvent::Type type) {
+  switch (type) {
+    case WatchEvent::Type::kAdded:
+      return "ADDED";
+    case WatchEvent::Type::kModified:
+      return "MODIFIED";
+    case WatchEvent::Type::kDeleted:
+      return "DELETED";
+  }
+  return "ERROR";
+}
+
+ObjectStore::ObjectStore(Options options, std::function<absl::Time()> now,
+                         absl::BitGenRef random)
+    : options_(options), now_(std::move(now)), random_(random) {}
+
+std::string ObjectStore::NewUid() {
+  auto part = [this](int digits) {
+    std::string out;
+    for (int i = 0; i < digits; ++i) out.push_back("0123456789abcdef"[absl::Uniform(random_, 0, 16)]);
+    return out;
+  };
+  return absl::StrCat(part(8), "-", part(4), "-4", part(3), "-a", part(3), "-", part(12));
+}
+
+void ObjectStore::Record(WatchEvent::Type type, const ResourceType& resource,
+                         absl::string_view ns, const json::object& object) {
+  events_.push_back(WatchEvent{type, resource_version_, resource.group, resource.plural,
+                               std::string(ns), object});
+  while (events_.size() > options_.watch_window) {
+    pruned_through_ = events_.front().resource_version;
+    events_.pop_front();
+  }
+}
+
+absl::StatusOr<json::object> ObjectStore::Create(const ResourceType& type, absl::string_view ns,
+                                                 json::object object) {
+  absl::MutexLock lock(&mu_);
+  json::object& meta = Metadata(object);
+  std::string name = Text(meta, "name");
+  const std::string generate_name = Text(meta, "generateName");
+  if (name.empty() && generate_name.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        QualifiedName(type), " \"\" is invalid: metadata.name: Required value: name or "
+                             "generateName is required"));
+  }
+  const std::string space = type.namespaced ? std::string(ns) : "";
+  for (int attempt = 0; name.empty() && attempt < 8; ++attempt) {
+    std::string candidate = generate_name;
+    for (int i = 0; i < 5; ++i) {
+      candidate.push_back(kNameAlphabet[absl::Uniform(random_, 0u, sizeof(kNameAlphabet) - 1)]);
+    }
+    if (objects_.count(Key{type.group, type.plural, space, candidate}) == 0) name = candidate;
+  }
+  Key key{type.group, type.plural, space, name};
+  if (objects_.count(key) > 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat(QualifiedName(type), " \"", name, "\" already exists"));
+  }
+  ++resource_version_;
+  meta["name"] = name;
+  if (type.namespaced) {
+    meta["namespace"] = space;
+  } else {
+    meta.erase("namespace");
+  }
+  meta["uid"] = NewUid();
+  meta["creationTimestamp"] = Timestamp(now_());
+  meta["resourceVersion"] = std::to_string(resource_version_);
+  meta["generation"] = 1;
+  object["apiVersion"] = type.group.empty() ? type.version : absl::StrCat(type.group, "/", type.version);
+  object["kind"] = type.kind;
+  objects_[key] = object;
+  Record(WatchEvent::Type::kAdded, type, space, object);
+  return object;
+}
+
+absl::StatusOr<json::object> ObjectStore::Get(const ResourceType& type, absl::string_view ns,
+                                              absl::string_view name) const {
+  absl::MutexLock lock(&mu_);
+  auto it = objects_.find(
+      Key{type.group, type.plural, type.namespaced ? std::string(ns) : "", std::string(name)});
+  if (it == objects_.end()) {
+    return absl::NotFoundError(absl::StrCat(QualifiedName(type), " \"", name, "\" not found"));
+  }
+  return it->second;
+}
+
+ObjectStore::ListResult ObjectStore::List(const ResourceType& type, absl::string_view ns,
+                                          const kube::LabelSelector& labels,
+                                          const FieldSelector& fields) const {
+  absl::MutexLock lock(&mu_);
+  ListResult result;
+  result.resource_version = resource_version_;
+  for (auto it = objects_.lower_bound(Key{type.group, type.plural, "", ""});
+       it != objects_.end() && std::get<0>(it->first) == type.group &&
+       std::get<1>(it->first) == type.plural;
+       ++it) {
+    if (!ns.empty() && type.namespaced && std::get<2>(it->first) != ns) continue;
+    if (!labels.empty()) {
+      kube::StringMap label_map;
+      const json::value* meta = it->second.if_contains("metadata");
+      const json::value* label_value =
+          meta != nullptr && meta->is_object() ? meta->get_object().if_contains("labels") : nullptr;
+      if (label_value != nullptr && label_value->is_object()) {
+        for (const auto& entry : label_value->get_object()) {
+          if (entry.value().is_string()) {
+            label_map.Set(std::string(entry.key()), std::string(entry.value().get_string()));
+          }
+        }
+      }
+      if (!labels.Matches(label_map)) continue;
+    }
+    if (!fields.Matches(it->second)) continue;
+    result.items.push_back(it->second);
+  }
+  return result;
+}
+
+absl::StatusOr<json::object> ObjectStore::Update(const ResourceType& type, absl::string_view ns,
+                                                 absl::string_view name, json::object object) {
+  absl::MutexLock lock(&mu_);
+  const std::string space = type.namespaced ? std::string(ns) : "";
+  auto it = objects_.find(Key{type.group, type.plural, space, std::string(name)});
+  if (it == objects_.end()) {
+    return absl::NotFoundError(absl::StrCat(QualifiedName(type), " \"", name, "\" not found"));
+  }
+  json::object& meta = Metadata(object);
+  const std::string given_name = Text(meta, "name");
+  if (!given_name.empty() && given_name != name) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        QualifiedName(type), " \"", given_name, "\" is invalid: metadata.name: Invalid value: \"",
+        given_name, "\": field is immutable (the URL names \"", name, "\")"));
+  }
+  json::object& stored_meta = Metadata(it->second);
+  const std::string given_version = Text(meta, "resourceVersion");
+  if (!given_version.empty() && given_version != Text(stored_meta, "resourceVersion")) {
+    return absl::AbortedError(absl::StrCat(
+        "Operation cannot be fulfilled on ", QualifiedName(type), " \"", name,
+        "\": the object has been modified; please apply your changes to the latest version "
+        "and try again"));
+  }
+  // Server-owned metadata survives whatever the client sent.
+  for (const char* field : {"uid", "creationTimestamp", "namespace"}) {
+    if (const json::value* v = stored_meta.if_contains(field)) meta[field] = *v;
+  }
+  meta["name"] = std::string(name);
+  int64_t generation = 1;
+  if (const json::value* g = stored_meta.if_contains("generation"); g != nullptr && g->is_int64()) {
+    generation = g->get_int64();
+  }
+  const json::value* old_spec = it->second.if_contains("spec");
+  const json::value* new_spec = object.if_contains("spec");
+  const bool spec_changed = (old_spec == nullptr) != (new_spec == nullptr) ||
+                            (old_spec != nullptr && *old_spec != *new_spec);
+  meta["generation"] = spec_changed ? generation + 1 : generation;
+  ++resource_version_;
+  meta["resourceVersion"] = std::to_string(resource_version_);
+  object["apiVersion"] = it->second["apiVersion"];
+  object["kind"] = type.kind;
+  it->second = object;
+  Record(WatchEvent::Type::kModified, type, space, object);
+  return object;
+}
+
+absl::StatusOr<json::object> ObjectStore::Delete(const ResourceType& type, absl::string_view ns,
+                                                 absl::string_view name) {
+  absl::MutexLock lock(&mu_);
+  const std::string space = type.namespaced ? std::string(ns) : "";
+  auto it = objects_.find(Key{type.group, type.plural, space, std::string(name)});
+  if (it == objects_.end()) {
+    return absl::NotFoundError(absl::StrCat(QualifiedName(type), " \"", name, "\" not found"));
+  }
+  json::object object = std::move(it->second);
+  objects_.erase(it);
+  ++resource_version_;
+  Metadata(object)["resourceVersion"] = std::to_string(resource_version_);
+  Record(WatchEvent::Type::kDeleted, type, space, object);
+  return object;
+}
+
+absl::StatusOr<std::vector<WatchEvent>> ObjectStore::EventsAfter(const ResourceType& type,
+                                                                 absl::string_view ns,
+                                                                 uint64_t after) const {
+  absl::MutexLock lock(&mu_);
+  if (after < pruned_through_) {
+    return absl::OutOfRangeError(
+        absl::StrFormat("too old resource version: %d (%d)", after, pruned_through_ + 1));
+  }
+  std::vector<WatchEvent> events;
+  for (const WatchEvent& event : events_) {
+    if (event.resource_version <= after || event.group != type.group ||
+        event.plural != type.plural) {
+      continue;
+    }
+    if (!ns.empty() && type.namespaced && event.namespace_ != ns) continue;
+    events.push_back(event);
+  }
+  return events;
+}
+
+bool ObjectStore::AwaitChange(uint64_t after, absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  auto changed = [this, after]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return resource_version_ > after;
+  };
+  return mu_.AwaitWithDeadline(absl::Condition(&changed), deadline);
+}
+
+uint64_t ObjectStore::resource_version() const {
+  absl::MutexLock lock(&mu_);
+  return resource_version_;
+}
+
+}  // namespace spillway::sim

@@ -1,0 +1,130 @@
+// The embedded API server's storage: Kubernetes objects in memory, with the
+// semantics clients rely on (sim/ is a Kubernetes, not a Spillway: nothing here
+// knows ECI policy).
+//
+//  * One cluster-wide, monotonically increasing resourceVersion; every write
+//    stamps the object with the new value.
+//  * Create fills uid, creationTimestamp, generation 1 and resourceVersion, and
+//    names objects from metadata.generateName; AlreadyExists on a taken name.
+//  * Update is optimistic: a metadata.resourceVersion that is not the stored
+//    one is a Conflict (Aborted); a change of `spec` bumps metadata.generation.
+//  * Every write appends to a bounded event log that watches read from; a
+//    resourceVersion older than the log's window is Gone (OutOfRange), so
+//    clients must relist, exactly as with a real API server.
+//
+// Errors carry Kubernetes' own messages (e.g. `pods "web" not found`), for the
+// HTTP layer to wrap in a Status object. Thread-safe.
+#ifndef SPILLWAY_SIM_APISERVER_OBJECT_STORE_H_
+#define SPILLWAY_SIM_APISERVER_OBJECT_STORE_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/random/bit_gen_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "boost/json.hpp"
+#include "kube/label_selector.h"
+#include "sim/apiserver/field_selector.h"
+
+namespace spillway::sim {
+
+// What identifies a kind of object in storage and in messages.
+struct ResourceType {
+  std::string group;  // "" for the core group.
+  std::string version;
+  std::string kind;
+  std::string plural;  // "pods"; with the group, the storage key.
+  bool namespaced = true;
+};
+
+struct WatchEvent {
+  enum class Type { kAdded, kModified, kDeleted };
+  Type type;
+  uint64_t resource_version;
+  std::string group;
+  std::string plural;
+  std::string namespace_;
+  boost::json::object object;
+};
+
+absl::string_view WatchEventTypeName(WatchEvent::Type type);  // ADDED, MODIFIED, DELETED
+
+class ObjectStore {
+ public:
+  struct Options {
+    // Events kept for watches; older resourceVersions are Gone.
+    size_t watch_window = 10000;
+  };
+
+  // `now` stamps creationTimestamp; `random` makes uids and generated names.
+  // `random` must outlive the store.
+  ObjectStore(Options options, std::function<absl::Time()> now, absl::BitGenRef random);
+
+  // Stores a new object (its metadata.namespace is set to `ns` for namespaced
+  // types). Errors: InvalidArgument (no name nor generateName), AlreadyExists.
+  absl::StatusOr<boost::json::object> Create(const ResourceType& type, absl::string_view ns,
+                                             boost::json::object object);
+  // NotFound when absent.
+  absl::StatusOr<boost::json::object> Get(const ResourceType& type, absl::string_view ns,
+                                          absl::string_view name) const;
+
+  struct ListResult {
+    std::vector<boost::json::object> items;
+    uint64_t resource_version;  // The store's version when the list was taken.
+  };
+  // Objects of `type` in `ns` (every namespace when empty) matching both selectors.
+  ListResult List(const ResourceType& type, absl::string_view ns,
+                  const kube::LabelSelector& labels, const FieldSelector& fields) const;
+
+  // Replaces an object. Errors: NotFound, Aborted (Conflict) for a stale
+  // metadata.resourceVersion, InvalidArgument for a name mismatch.
+  absl::StatusOr<boost::json::object> Update(const ResourceType& type, absl::string_view ns,
+                                             absl::string_view name, boost::json::object object);
+
+  // Removes an object and returns it as last stored. NotFound when absent.
+  absl::StatusOr<boost::json::object> Delete(const ResourceType& type, absl::string_view ns,
+                                             absl::string_view name);
+
+  // Events of `type` (in `ns`, or all namespaces when empty) with a
+  // resourceVersion greater than `after`. OutOfRange ("too old resource
+  // version") when `after` is older than the event log's window.
+  absl::StatusOr<std::vector<WatchEvent>> EventsAfter(const ResourceType& type,
+                                                      absl::string_view ns,
+                                                      uint64_t after) const;
+
+  // Waits until the store's resourceVersion exceeds `after` or `deadline`
+  // passes; returns whether it did.
+  bool AwaitChange(uint64_t after, absl::Time deadline) const;
+
+  uint64_t resource_version() const;
+
+ private:
+  using Key = std::tuple<std::string, std::string, std::string, std::string>;  // group, plural, ns, name
+
+  std::string NewUid() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Record(WatchEvent::Type type, const ResourceType& resource, absl::string_view ns,
+              const boost::json::object& object) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const Options options_;
+  const std::function<absl::Time()> now_;
+  absl::BitGenRef random_;
+
+  mutable absl::Mutex mu_;
+  uint64_t resource_version_ ABSL_GUARDED_BY(mu_) = 1;
+  std::map<Key, boost::json::object> objects_ ABSL_GUARDED_BY(mu_);
+  std::deque<WatchEvent> events_ ABSL_GUARDED_BY(mu_);
+  // Versions at or below this may have lost events (pruned from the log).
+  uint64_t pruned_through_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace spillway::sim
+
+#endif  // SPILLWAY_SIM_APISERVER_OBJECT_STORE_H_

@@ -1,0 +1,161 @@
+#include "sim/apiserver/object_store.h"
+
+#include <thread>
+
+#include "absl/random/random.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace spillway::sim {
+namespace {
+
+namespace json = boost::json;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+const ResourceType kPods{"", "v1", "Pod", "pods", true};
+const ResourceType kNodes{"", "v1", "Node", "nodes", false};
+const ResourceType kDeployments{"apps", "v1", "Deployment", "deployments", true};
+
+json::object Object(const char* text) { return json::parse(text).as_object(); }
+
+std::string Meta(const json::object& object, const char* field) {
+  const json::value& v = object.at("metadata").at(field);
+  return v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+}
+
+class ObjectStoreTest : public ::testing::Test {
+ protected:
+  ObjectStoreTest()
+      : random_(std::seed_seq{42}),
+        store_(ObjectStore::Options{/*watch_window=*/5},
+               [] { return absl::FromUnixSeconds(1795300000); }, random_) {}
+
+  json::object MustCreate(const ResourceType& type, const char* ns, const char* text) {
+    absl::StatusOr<json::object> created = store_.Create(type, ns, Object(text));
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? *created : json::object();
+  }
+
+  absl::BitGen random_;
+  ObjectStore store_;
+};
+
+TEST_F(ObjectStoreTest, CreateFillsServerOwnedMetadata) {
+  json::object pod = MustCreate(kPods, "default", R"({"metadata":{"name":"web"},"spec":{}})");
+  EXPECT_EQ(Meta(pod, "name"), "web");
+  EXPECT_EQ(Meta(pod, "namespace"), "default");
+  EXPECT_EQ(Meta(pod, "creationTimestamp"), "2026-11-21T22:26:40Z");
+  EXPECT_EQ(Meta(pod, "generation"), "1");
+  EXPECT_THAT(Meta(pod, "uid"), SizeIs(36));
+  EXPECT_EQ(std::string(pod.at("apiVersion").get_string()), "v1");
+  EXPECT_EQ(std::string(pod.at("kind").get_string()), "Pod");
+  json::object node = MustCreate(kNodes, "ignored", R"({"metadata":{"name":"n1","namespace":"x"}})");
+  EXPECT_FALSE(node.at("metadata").as_object().contains("namespace"));
+  json::object deployment = MustCreate(kDeployments, "shop", R"({"metadata":{"name":"d"}})");
+  EXPECT_EQ(std::string(deployment.at("apiVersion").get_string()), "apps/v1");
+}
+
+TEST_F(ObjectStoreTest, ResourceVersionsIncreaseAcrossTypes) {
+  json::object a = MustCreate(kPods, "default", R"({"metadata":{"name":"a"}})");
+  json::object b = MustCreate(kNodes, "", R"({"metadata":{"name":"b"}})");
+  EXPECT_LT(std::stoull(Meta(a, "resourceVersion")), std::stoull(Meta(b, "resourceVersion")));
+  EXPECT_EQ(std::to_string(store_.resource_version()), Meta(b, "resourceVersion"));
+}
+
+TEST_F(ObjectStoreTest, GenerateNameAndDuplicates) {
+  json::object generated = MustCreate(kPods, "default", R"({"metadata":{"generateName":"web-"}})");
+  EXPECT_THAT(Meta(generated, "name"), HasSubstr("web-"));
+  EXPECT_THAT(Meta(generated, "name"), SizeIs(9));
+  MustCreate(kPods, "default", R"({"metadata":{"name":"web"}})");
+  absl::StatusOr<json::object> again = store_.Create(kPods, "default", Object(R"({"metadata":{"name":"web"}})"));
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(again.status().message(), "pods \"web\" already exists");
+  EXPECT_TRUE(store_.Create(kPods, "other", Object(R"({"metadata":{"name":"web"}})")).ok())
+      << "names are per namespace";
+  absl::StatusOr<json::object> nameless = store_.Create(kPods, "default", Object(R"({"spec":{}})"));
+  EXPECT_EQ(nameless.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ObjectStoreTest, StaleUpdatesConflictAndSpecChangesBumpGeneration) {
+  json::object created =
+      MustCreate(kDeployments, "shop", R"({"metadata":{"name":"d"},"spec":{"replicas":1}})");
+  json::object scaled = created;
+  scaled["spec"].as_object()["replicas"] = 3;
+  absl::StatusOr<json::object> updated = store_.Update(kDeployments, "shop", "d", scaled);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(Meta(*updated, "generation"), "2");
+  EXPECT_EQ(Meta(*updated, "uid"), Meta(created, "uid"));
+
+  json::object labelled = *updated;
+  labelled["metadata"].as_object()["labels"] = json::object{{"a", "b"}};
+  absl::StatusOr<json::object> relabelled = store_.Update(kDeployments, "shop", "d", labelled);
+  ASSERT_TRUE(relabelled.ok());
+  EXPECT_EQ(Meta(*relabelled, "generation"), "2") << "metadata changes keep the generation";
+
+  absl::StatusOr<json::object> stale = store_.Update(kDeployments, "shop", "d", scaled);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(stale.status().message(), HasSubstr("the object has been modified"));
+  EXPECT_EQ(store_.Update(kDeployments, "shop", "missing", scaled).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(ObjectStoreTest, ListFiltersByNamespaceLabelsAndFields) {
+  MustCreate(kPods, "a", R"({"metadata":{"name":"p1","labels":{"app":"web"}},"spec":{"nodeName":"n1"}})");
+  MustCreate(kPods, "a", R"({"metadata":{"name":"p2","labels":{"app":"db"}},"spec":{}})");
+  MustCreate(kPods, "b", R"({"metadata":{"name":"p3","labels":{"app":"web"}},"spec":{"nodeName":"n2"}})");
+  auto names = [](const ObjectStore::ListResult& list) {
+    std::vector<std::string> out;
+    for (const json::object& item : list.items) out.push_back(Meta(item, "name"));
+    return out;
+  };
+  const kube::LabelSelector all;
+  const FieldSelector any;
+  EXPECT_THAT(names(store_.List(kPods, "", all, any)), ElementsAre("p1", "p2", "p3"));
+  EXPECT_THAT(names(store_.List(kPods, "a", all, any)), ElementsAre("p1", "p2"));
+  EXPECT_THAT(names(store_.List(kPods, "", *kube::LabelSelector::Parse("app=web"), any)),
+              ElementsAre("p1", "p3"));
+  EXPECT_THAT(names(store_.List(kPods, "", all, *FieldSelector::Parse("spec.nodeName="))),
+              ElementsAre("p2"));
+  EXPECT_THAT(names(store_.List(kPods, "", all, *FieldSelector::Parse("spec.nodeName!=,metadata.namespace=b"))),
+              ElementsAre("p3"));
+  EXPECT_EQ(store_.List(kPods, "", all, any).resource_version, store_.resource_version());
+}
+
+TEST_F(ObjectStoreTest, WatchEventsAndGoneAfterTheWindow) {
+  const uint64_t start = store_.resource_version();
+  MustCreate(kPods, "a", R"({"metadata":{"name":"p"}})");
+  json::object p = *store_.Get(kPods, "a", "p");
+  p["spec"] = json::object{{"nodeName", "n1"}};
+  ASSERT_TRUE(store_.Update(kPods, "a", "p", p).ok());
+  ASSERT_TRUE(store_.Delete(kPods, "a", "p").ok());
+  absl::StatusOr<std::vector<WatchEvent>> events = store_.EventsAfter(kPods, "a", start);
+  ASSERT_TRUE(events.ok());
+  ASSERT_THAT(*events, SizeIs(3));
+  EXPECT_EQ((*events)[0].type, WatchEvent::Type::kAdded);
+  EXPECT_EQ((*events)[1].type, WatchEvent::Type::kModified);
+  EXPECT_EQ((*events)[2].type, WatchEvent::Type::kDeleted);
+  EXPECT_THAT(*store_.EventsAfter(kPods, "b", start), SizeIs(0));
+  EXPECT_EQ(store_.Get(kPods, "a", "p").status().message(), "pods \"p\" not found");
+
+  for (int i = 0; i < 6; ++i) {
+    MustCreate(kNodes, "", absl::StrCat(R"({"metadata":{"name":"n)", i, R"("}})").c_str());
+  }
+  absl::StatusOr<std::vector<WatchEvent>> gone = store_.EventsAfter(kPods, "a", start);
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(gone.status().message(), HasSubstr("too old resource version"));
+  EXPECT_TRUE(store_.EventsAfter(kNodes, "", store_.resource_version() - 1).ok());
+}
+
+TEST_F(ObjectStoreTest, AwaitChangeWakesOnAWrite) {
+  const uint64_t now = store_.resource_version();
+  EXPECT_FALSE(store_.AwaitChange(now, absl::Now() + absl::Milliseconds(20)));
+  std::thread writer([this] { MustCreate(kNodes, "", R"({"metadata":{"name":"late"}})"); });
+  EXPECT_TRUE(store_.AwaitChange(now, absl::Now() + absl::Seconds(10)));
+  writer.join();
+}
+
+}  // namespace
+}  // namespace spillway::sim
