@@ -15,8 +15,9 @@ constexpr char kUsage[] =
     "(elastic container instances) under the alibabacloud.com/burst-resource policy.\n"
     "\n"
     "Commands:\n"
-    "  serve    Serve the kube-scheduler extender, /metrics and health probes\n"
-    "  help     Print this help\n"
+    "  serve      Serve the kube-scheduler extender, /metrics and health probes\n"
+    "  apiserver  Run the embedded in-memory Kubernetes API server (tests, demo)\n"
+    "  help       Print this help\n"
     "\n"
     "Run 'spillway <command> --help' for a command's flags.\n";
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "serve") return spillway::app::RunServe(args);
+  if (command == "apiserver") return spillway::app::RunApiServer(args);
   std::cerr << "spillway: unknown command '" << command << "'\n\n" << kUsage;
   return 2;
 }

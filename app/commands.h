@@ -11,6 +11,9 @@ namespace spillway::app {
 // `spillway serve`: the extender (and later webhook, autoscaler) on one port.
 int RunServe(const std::vector<std::string>& args);
 
+// `spillway apiserver`: the embedded, in-memory Kubernetes API server.
+int RunApiServer(const std::vector<std::string>& args);
+
 }  // namespace spillway::app
 
 #endif  // SPILLWAY_APP_COMMANDS_H_

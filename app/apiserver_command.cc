@@ -1,0 +1,60 @@
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "app/commands.h"
+#include "app/flags.h"
+#include "app/serve_app.h"
+#include "glog/logging.h"
+#include "sim/apiserver/api_server.h"
+
+namespace spillway::app {
+
+int RunApiServer(const std::vector<std::string>& args) {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 2;
+  int verbosity = 0;
+  FlagSet flags("spillway apiserver [flags]",
+                "Runs the embedded Kubernetes API server: in memory, plain HTTP, no\n"
+                "authentication; for tests and the demo. Point kubectl at it with\n"
+                "`kubectl --server=http://HOST:PORT`.");
+  flags.String("listen", &listen, "Address to serve on, HOST:PORT (port 0 picks one)");
+  flags.Int("threads", &threads, "I/O and request threads");
+  flags.Int("v", &verbosity, "Log verbosity; 1 logs every request");
+  if (absl::Status s = flags.Parse(args); !s.ok()) {
+    std::cerr << "spillway apiserver: " << s.message() << "\n";
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::cout << flags.Help();
+    return 0;
+  }
+  FLAGS_v = verbosity;
+  sim::ApiServerOptions options;
+  options.threads = threads;
+  if (absl::Status s = ParseListenAddress(listen, &options.host, &options.port); !s.ok()) {
+    std::cerr << "spillway apiserver: " << s.message() << "\n";
+    return 2;
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  absl::StatusOr<std::unique_ptr<sim::ApiServer>> server = sim::ApiServer::Start(options);
+  if (!server.ok()) {
+    std::cerr << "spillway apiserver: " << server.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "spillway: apiserver listening on port " << (*server)->port() << std::endl;
+  std::thread waiter([&signals, &server] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    (*server)->Stop();
+  });
+  (*server)->Wait();
+  waiter.detach();
+  return 0;
+}
+
+}  // namespace spillway::app

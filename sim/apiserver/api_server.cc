@@ -1,0 +1,473 @@
+#include "sim/apiserver/api_server.h"
+
+#include <map>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "glog/logging.h"
+#include "kube/label_selector.h"
+#include "sim/apiserver/field_selector.h"
+#include "sim/apiserver/resources.h"
+
+namespace spillway::sim {
+namespace {
+
+namespace json = boost::json;
+
+constexpr char kKubernetesVersion[] = "v1.32.0";
+
+http::Response JsonResponse(int status, const json::value& body) {
+  http::Response response;
+  response.status = status;
+  response.body = json::serialize(body);
+  return response;
+}
+
+// A meta/v1 Status, the body of every error.
+http::Response StatusResponse(int code, std::string_view reason, std::string_view message) {
+  return JsonResponse(code, json::object{{"kind", "Status"},
+                                         {"apiVersion", "v1"},
+                                         {"metadata", json::object()},
+                                         {"status", "Failure"},
+                                         {"message", message},
+                                         {"reason", reason},
+                                         {"code", code}});
+}
+
+http::Response BadRequest(const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kUnimplemented) {
+    return StatusResponse(415, "UnsupportedMediaType", std::string(status.message()));
+  }
+  return StatusResponse(400, "BadRequest", std::string(status.message()));
+}
+
+http::Response ErrorResponse(const absl::Status& status) {
+  const std::string message(status.message());
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound:
+      return StatusResponse(404, "NotFound", message);
+    case absl::StatusCode::kAlreadyExists:
+      return StatusResponse(409, "AlreadyExists", message);
+    case absl::StatusCode::kAborted:
+      return StatusResponse(409, "Conflict", message);
+    case absl::StatusCode::kInvalidArgument:
+      return StatusResponse(422, "Invalid", message);
+    case absl::StatusCode::kOutOfRange:
+      return StatusResponse(410, "Expired", message);
+    default:
+      return StatusResponse(500, "InternalError", message);
+  }
+}
+
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out.push_back(' ');
+    } else if (text[i] == '%' && i + 2 < text.size()) {
+      int value = 0;
+      if (absl::SimpleHexAtoi(absl::string_view(text.data() + i + 1, 2), &value)) {
+        out.push_back(static_cast<char>(value));
+        i += 2;
+      } else {
+        out.push_back('%');
+      }
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ParseQuery(std::string_view query) {
+  std::map<std::string, std::string> params;
+  for (absl::string_view pair : absl::StrSplit(absl::string_view(query.data(), query.size()), '&',
+                                               absl::SkipEmpty())) {
+    size_t eq = pair.find('=');
+    std::string key = PercentDecode(std::string_view(pair.data(), std::min(eq, pair.size())));
+    std::string value =
+        eq == absl::string_view::npos
+            ? ""
+            : PercentDecode(std::string_view(pair.data() + eq + 1, pair.size() - eq - 1));
+    params[key] = value;
+  }
+  return params;
+}
+
+json::object ResourceListDocument(const std::string& group_version) {
+  json::array resources;
+  for (const ResourceInfo& info : BuiltinResources()) {
+    if (info.GroupVersion() != group_version) continue;
+    json::array short_names;
+    for (const std::string& name : info.short_names) short_names.push_back(json::value(name));
+    resources.push_back(json::object{
+        {"name", info.type.plural},
+        {"singularName", info.singular},
+        {"namespaced", info.type.namespaced},
+        {"kind", info.type.kind},
+        {"verbs", json::array{"create", "delete", "get", "list", "patch", "update"}},
+        {"shortNames", short_names}});
+    for (const std::string& sub : info.subresources) {
+      resources.push_back(json::object{{"name", info.type.plural + "/" + sub},
+                                       {"singularName", ""},
+                                       {"namespaced", info.type.namespaced},
+                                       {"kind", sub == "scale" ? "Scale" : info.type.kind},
+                                       {"verbs", json::array{"get", "patch", "update"}}});
+    }
+  }
+  return json::object{{"kind", "APIResourceList"},
+                      {"apiVersion", "v1"},
+                      {"groupVersion", group_version},
+                      {"resources", resources}};
+}
+
+json::object GroupDocument(const std::string& group) {
+  std::string version;
+  for (const ResourceInfo& info : BuiltinResources()) {
+    if (info.type.group == group) version = info.type.version;
+  }
+  json::object gv{{"groupVersion", group + "/" + version}, {"version", version}};
+  return json::object{{"kind", "APIGroup"},
+                      {"apiVersion", "v1"},
+                      {"name", group},
+                      {"versions", json::array{gv}},
+                      {"preferredVersion", gv}};
+}
+
+std::string SchemaName(const ResourceInfo& info) {
+  return absl::StrCat("io.k8s.api.", info.schema_package, ".", info.type.version, ".",
+                      info.type.kind);
+}
+
+json::object Gvk(const ResourceInfo& info) {
+  return json::object{
+      {"group", info.type.group}, {"version", info.type.version}, {"kind", info.type.kind}};
+}
+
+// An OpenAPI v3 operation carrying what kubectl checks before it uses
+// server-side field validation: the action, the GVK and a fieldValidation
+// query parameter.
+json::object Operation(const ResourceInfo& info, const char* action, int success) {
+  json::object schema_ref{{"$ref", "#/components/schemas/" + SchemaName(info)}};
+  json::object content{{"application/json", json::object{{"schema", schema_ref}}}};
+  return json::object{
+      {"x-kubernetes-action", action},
+      {"x-kubernetes-group-version-kind", Gvk(info)},
+      {"parameters",
+       json::array{json::object{
+           {"name", "fieldValidation"}, {"in", "query"}, {"schema", json::object{{"type", "string"}}}}}},
+      {"requestBody", json::object{{"content", content}}},
+      {"responses", json::object{{std::to_string(success),
+                                  json::object{{"description", "OK"}, {"content", content}}}}}};
+}
+
+json::object OpenApiDocument(const std::string& group_version) {
+  json::object paths;
+  json::object schemas;
+  for (const ResourceInfo& info : BuiltinResources()) {
+    if (info.GroupVersion() != group_version) continue;
+    const std::string base = info.type.group.empty()
+                                 ? "/api/v1"
+                                 : absl::StrCat("/apis/", info.GroupVersion());
+    const std::string collection =
+        info.type.namespaced ? absl::StrCat(base, "/namespaces/{namespace}/", info.type.plural)
+                             : absl::StrCat(base, "/", info.type.plural);
+    paths[collection] = json::object{{"post", Operation(info, "post", 201)},
+                                     {"get", Operation(info, "list", 200)}};
+    paths[collection + "/{name}"] = json::object{{"get", Operation(info, "get", 200)},
+                                                 {"put", Operation(info, "put", 200)},
+                                                 {"patch", Operation(info, "patch", 200)},
+                                                 {"delete", Operation(info, "delete", 200)}};
+    // Permissive schemas for built-ins: kubectl validates on the server.
+    schemas[SchemaName(info)] = json::object{
+        {"type", "object"},
+        {"x-kubernetes-group-version-kind", json::array{Gvk(info)}},
+        {"x-kubernetes-preserve-unknown-fields", true},
+        {"properties", json::object{{"apiVersion", json::object{{"type", "string"}}},
+                                    {"kind", json::object{{"type", "string"}}},
+                                    {"metadata", json::object{{"type", "object"},
+                                                              {"x-kubernetes-preserve-unknown-fields", true}}}}}};
+  }
+  return json::object{{"openapi", "3.0.0"},
+                      {"info", json::object{{"title", "Kubernetes"}, {"version", kKubernetesVersion}}},
+                      {"paths", paths},
+                      {"components", json::object{{"schemas", schemas}}}};
+}
+
+// RFC 7386 JSON merge patch.
+void MergePatch(json::value& target, const json::value& patch) {
+  if (!patch.is_object()) {
+    target = patch;
+    return;
+  }
+  if (!target.is_object()) target = json::object();
+  json::object& object = target.get_object();
+  for (const auto& entry : patch.get_object()) {
+    if (entry.value().is_null()) {
+      object.erase(entry.key());
+    } else {
+      MergePatch(object[entry.key()], entry.value());
+    }
+  }
+}
+
+}  // namespace
+
+ApiServer::ApiServer()
+    : store_(ObjectStore::Options(), [] { return absl::Now(); }, random_) {}
+
+absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& options) {
+  std::unique_ptr<ApiServer> api(new ApiServer());
+  const ResourceType& namespaces = BuiltinResources()[0].type;
+  for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    json::object ns{{"metadata", json::object{{"name", name}}},
+                    {"spec", json::object{{"finalizers", json::array{"kubernetes"}}}},
+                    {"status", json::object{{"phase", "Active"}}}};
+    if (absl::StatusOr<json::object> created = api->store_.Create(namespaces, "", ns);
+        !created.ok()) {
+      return created.status();
+    }
+  }
+  http::ServerOptions server_options;
+  server_options.host = options.host;
+  server_options.port = options.port;
+  server_options.threads = options.threads;
+  ApiServer* raw = api.get();
+  absl::StatusOr<std::unique_ptr<http::Server>> server = http::Server::Start(
+      server_options, [raw](http::Request& request) { return raw->Handle(request); });
+  if (!server.ok()) return server.status();
+  api->server_ = std::move(*server);
+  return api;
+}
+
+http::Response ApiServer::Handle(http::Request& request) {
+  const std::string_view target(request.target);
+  const size_t question = target.find('?');
+  const std::string_view path = target.substr(0, question);
+  const std::map<std::string, std::string> query =
+      ParseQuery(question == std::string_view::npos ? "" : target.substr(question + 1));
+  std::vector<std::string> segments =
+      absl::StrSplit(absl::string_view(path.data(), path.size()), '/', absl::SkipEmpty());
+  VLOG(1) << "apiserver " << request.method << " " << request.target;
+
+  if (path == "/healthz" || path == "/readyz" || path == "/livez") {
+    http::Response ok;
+    ok.content_type = "text/plain";
+    ok.body = "ok";
+    return ok;
+  }
+  if (path == "/version") {
+    return JsonResponse(200, json::object{{"major", "1"},
+                                          {"minor", "32"},
+                                          {"gitVersion", kKubernetesVersion},
+                                          {"platform", "linux/amd64"}});
+  }
+  if (path == "/api") {
+    return JsonResponse(200, json::object{{"kind", "APIVersions"},
+                                          {"versions", json::array{"v1"}},
+                                          {"serverAddressByClientCIDRs", json::array()}});
+  }
+  if (path == "/apis") {
+    json::array groups;
+    for (const std::string& group : Groups()) {
+      if (!group.empty()) groups.push_back(GroupDocument(group));
+    }
+    for (json::value& group : groups) group.as_object().erase("kind");
+    return JsonResponse(200, json::object{{"kind", "APIGroupList"},
+                                          {"apiVersion", "v1"},
+                                          {"groups", groups}});
+  }
+  if (!segments.empty() && segments[0] == "openapi") {
+    if (segments.size() == 2 && segments[1] == "v3") {
+      json::object paths;
+      paths["api/v1"] = json::object{{"serverRelativeURL", "/openapi/v3/api/v1?hash=spillway"}};
+      for (const std::string& group : Groups()) {
+        if (group.empty()) continue;
+        const std::string gv = GroupDocument(group).at("preferredVersion").at("groupVersion").as_string().c_str();
+        paths["apis/" + gv] =
+            json::object{{"serverRelativeURL", "/openapi/v3/apis/" + gv + "?hash=spillway"}};
+      }
+      return JsonResponse(200, json::object{{"paths", paths}});
+    }
+    if (segments.size() >= 4 && segments[1] == "v3") {
+      std::string gv = segments[2] == "api" ? segments[3]
+                                            : (segments.size() >= 5 ? segments[3] + "/" + segments[4] : "");
+      json::object doc = OpenApiDocument(gv);
+      if (doc.at("paths").as_object().empty()) {
+        return StatusResponse(404, "NotFound", absl::StrCat("no OpenAPI document for ", gv));
+      }
+      return JsonResponse(200, doc);
+    }
+    return StatusResponse(404, "NotFound", "the server could not find the requested resource");
+  }
+
+  // /api/v1/... or /apis/<group>/<version>/...
+  std::string group;
+  std::string version;
+  size_t rest = 0;
+  if (segments.size() >= 2 && segments[0] == "api") {
+    version = segments[1];
+    rest = 2;
+  } else if (segments.size() >= 2 && segments[0] == "apis") {
+    group = segments[1];
+    if (segments.size() == 2) {
+      for (const std::string& known : Groups()) {
+        if (known == group && !group.empty()) return JsonResponse(200, GroupDocument(group));
+      }
+      return StatusResponse(404, "NotFound", "the server could not find the requested resource");
+    }
+    version = segments[2];
+    rest = 3;
+  } else {
+    return StatusResponse(404, "NotFound", "the server could not find the requested resource");
+  }
+  const std::string group_version = group.empty() ? version : group + "/" + version;
+  if (segments.size() == rest) {
+    json::object list = ResourceListDocument(group_version);
+    if (list.at("resources").as_array().empty()) {
+      return StatusResponse(404, "NotFound", "the server could not find the requested resource");
+    }
+    return JsonResponse(200, list);
+  }
+
+  // Resource paths: [namespaces/<ns>/]<plural>[/<name>[/<subresource>]].
+  std::string ns;
+  size_t at = rest;
+  if (segments.size() >= at + 3 && segments[at] == "namespaces") {
+    const ResourceInfo* inner = FindResource(group, version, segments[at + 2]);
+    if (inner != nullptr && inner->type.namespaced) {
+      ns = segments[at + 1];
+      at += 2;
+    }
+  }
+  const ResourceInfo* info = FindResource(group, version, segments[at]);
+  if (info == nullptr) {
+    return StatusResponse(404, "NotFound", "the server could not find the requested resource");
+  }
+  const ResourceType& type = info->type;
+  const std::string name = segments.size() > at + 1 ? segments[at + 1] : "";
+  if (segments.size() > at + 2) {
+    return StatusResponse(405, "MethodNotAllowed",
+                          absl::StrCat("subresource ", segments[at + 2], " of ", type.plural,
+                                       " is not served yet by the embedded API server"));
+  }
+  const std::string& method = request.method;
+
+  auto parse_body = [&](json::value* out) -> absl::Status {
+    if (request.content_type.find("protobuf") != std::string::npos) {
+      return absl::UnimplementedError(
+          "the embedded API server speaks JSON only, not application/vnd.kubernetes.protobuf");
+    }
+    boost::system::error_code ec;
+    *out = json::parse(request.body, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(absl::StrCat("the request body is not valid JSON: ", ec.message()));
+    }
+    if (!out->is_object()) return absl::InvalidArgumentError("the request body must be a JSON object");
+    return absl::OkStatus();
+  };
+  auto namespace_exists = [&]() -> absl::Status {
+    if (!type.namespaced || ns.empty()) return absl::OkStatus();
+    return store_.Get(BuiltinResources()[0].type, "", ns).status();
+  };
+
+  if (name.empty()) {
+    if (method == "GET") {
+      if (query.count("watch") > 0 && query.at("watch") != "false" && query.at("watch") != "0") {
+        return StatusResponse(405, "MethodNotAllowed",
+                              "watch is not served yet by the embedded API server");
+      }
+      absl::StatusOr<kube::LabelSelector> labels = kube::LabelSelector::Parse(
+          query.count("labelSelector") ? query.at("labelSelector") : "");
+      if (!labels.ok()) return BadRequest(labels.status());
+      absl::StatusOr<FieldSelector> fields =
+          FieldSelector::Parse(query.count("fieldSelector") ? query.at("fieldSelector") : "");
+      if (!fields.ok()) return BadRequest(fields.status());
+      ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);
+      json::array items;
+      for (json::object& item : list.items) items.push_back(std::move(item));
+      return JsonResponse(
+          200, json::object{{"kind", type.kind + "List"},
+                            {"apiVersion", info->GroupVersion()},
+                            {"metadata", json::object{{"resourceVersion",
+                                                       std::to_string(list.resource_version)}}},
+                            {"items", items}});
+    }
+    if (method == "POST") {
+      if (type.namespaced && ns.empty()) {
+        return StatusResponse(405, "MethodNotAllowed",
+                              absl::StrCat("create ", type.plural, " under /namespaces/<namespace>/"));
+      }
+      json::value body;
+      if (absl::Status s = parse_body(&body); !s.ok()) return BadRequest(s);
+      json::object& object = body.get_object();
+      if (const json::value* kind = object.if_contains("kind");
+          kind != nullptr && kind->is_string() && kind->get_string() != type.kind) {
+        return StatusResponse(400, "BadRequest",
+                              absl::StrCat("the body is a ", std::string(kind->get_string()),
+                                           ", not a ", type.kind));
+      }
+      if (const json::value* meta = object.if_contains("metadata"); meta != nullptr && meta->is_object()) {
+        const json::value* body_ns = meta->get_object().if_contains("namespace");
+        if (type.namespaced && body_ns != nullptr && body_ns->is_string() &&
+            !body_ns->get_string().empty() && body_ns->get_string() != ns) {
+          return StatusResponse(400, "BadRequest",
+                                "the namespace of the provided object does not match the "
+                                "namespace sent on the request");
+        }
+      }
+      if (absl::Status s = namespace_exists(); !s.ok()) return ErrorResponse(s);
+      absl::StatusOr<json::object> created = store_.Create(type, ns, std::move(object));
+      if (!created.ok()) return ErrorResponse(created.status());
+      return JsonResponse(201, *created);
+    }
+    return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));
+  }
+
+  if (method == "GET") {
+    absl::StatusOr<json::object> object = store_.Get(type, ns, name);
+    if (!object.ok()) return ErrorResponse(object.status());
+    return JsonResponse(200, *object);
+  }
+  if (method == "PUT") {
+    json::value body;
+    if (absl::Status s = parse_body(&body); !s.ok()) return BadRequest(s);
+    absl::StatusOr<json::object> updated = store_.Update(type, ns, name, std::move(body.get_object()));
+    if (!updated.ok()) return ErrorResponse(updated.status());
+    return JsonResponse(200, *updated);
+  }
+  if (method == "PATCH") {
+    json::value patch;
+    if (absl::Status s = parse_body(&patch); !s.ok()) return BadRequest(s);
+    if (request.content_type.find("json-patch") != std::string::npos) {
+      return StatusResponse(415, "UnsupportedMediaType",
+                            "JSON patch is not served yet; use a merge patch");
+    }
+    // Merge patch; strategic merge patch is applied the same way for now
+    // (lists are replaced rather than merged by key).
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      absl::StatusOr<json::object> current = store_.Get(type, ns, name);
+      if (!current.ok()) return ErrorResponse(current.status());
+      json::value merged = std::move(*current);
+      MergePatch(merged, patch);
+      absl::StatusOr<json::object> updated = store_.Update(type, ns, name, std::move(merged.get_object()));
+      if (updated.ok()) return JsonResponse(200, *updated);
+      if (updated.status().code() != absl::StatusCode::kAborted) return ErrorResponse(updated.status());
+    }
+    return StatusResponse(409, "Conflict", "the object kept changing; try again");
+  }
+  if (method == "DELETE") {
+    absl::StatusOr<json::object> deleted = store_.Delete(type, ns, name);
+    if (!deleted.ok()) return ErrorResponse(deleted.status());
+    return JsonResponse(200, *deleted);
+  }
+  return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));
+}
+
+}  // namespace spillway::sim

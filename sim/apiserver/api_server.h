@@ -1,0 +1,58 @@
+// The embedded Kubernetes API server (`spillway apiserver`): in memory, plain
+// HTTP, no authentication, for tests and the demo. It speaks the real REST API
+// closely enough that the real `kubectl` works against it with only --server:
+// discovery (/api, /apis, group versions), /version, health, OpenAPI v3 with
+// the extensions kubectl looks for, and create / get / list / update / merge
+// patch / delete of the built-in resources in resources.h, with Kubernetes'
+// Status error bodies and status codes.
+//
+// Not yet (tracked in the API-client issue): watch streams, pagination,
+// JSON and strategic-merge patch semantics beyond merge patch, subresources,
+// CustomResourceDefinitions, garbage collection and admission webhooks.
+//
+// Thread-safe; all state is in the ObjectStore.
+#ifndef SPILLWAY_SIM_APISERVER_API_SERVER_H_
+#define SPILLWAY_SIM_APISERVER_API_SERVER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/random/random.h"
+#include "absl/status/statusor.h"
+#include "common/http/server.h"
+#include "sim/apiserver/object_store.h"
+
+namespace spillway::sim {
+
+struct ApiServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // 0 picks a free port.
+  int threads = 2;
+};
+
+class ApiServer {
+ public:
+  // Starts serving with the namespaces a new cluster has (default,
+  // kube-system, kube-public, kube-node-lease).
+  static absl::StatusOr<std::unique_ptr<ApiServer>> Start(const ApiServerOptions& options);
+
+  uint16_t port() const { return server_->port(); }
+  ObjectStore& store() { return store_; }
+  void Wait() { server_->Wait(); }
+  void Stop() { server_->Stop(); }
+
+  // Handles one request (exposed for the HTTP server's handler).
+  http::Response Handle(http::Request& request);
+
+ private:
+  ApiServer();
+
+  absl::BitGen random_;
+  ObjectStore store_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace spillway::sim
+
+#endif  // SPILLWAY_SIM_APISERVER_API_SERVER_H_

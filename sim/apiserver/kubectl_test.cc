@@ -1,0 +1,186 @@
+// Drives the embedded API server with the real kubectl binary
+// (/usr/bin/kubectl, 1.32) and with raw HTTP, checking the REST semantics
+// kubectl and Spillway's client rely on.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/http/client.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sim/apiserver/api_server.h"
+
+namespace spillway::sim {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kKubectl[] = "/usr/bin/kubectl";
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr together.
+};
+
+class KubectlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ApiServerOptions options;
+    absl::StatusOr<std::unique_ptr<ApiServer>> server = ApiServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    tmp_ = std::getenv("TEST_TMPDIR");
+  }
+
+  // Runs kubectl against the server; HOME is the test's temp dir so the
+  // discovery cache starts empty.
+  CommandResult Kubectl(const std::string& args) {
+    const std::string command =
+        absl::StrCat("HOME=", tmp_, " KUBECONFIG=/dev/null ", kKubectl,
+                     " --server=http://127.0.0.1:", server_->port(), " ", args, " 2>&1");
+    FILE* pipe = popen(command.c_str(), "r");
+    CommandResult result{-1, ""};
+    if (pipe == nullptr) return result;
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
+    int status = pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+  }
+
+  std::string WriteManifest(const std::string& name, const std::string& text) {
+    const std::string path = absl::StrCat(tmp_, "/", name);
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  http::ClientResponse Http(const std::string& method, const std::string& target,
+                            const std::string& body = "") {
+    http::ClientOptions options;
+    options.port = server_->port();
+    http::Client client(options);
+    absl::StatusOr<http::ClientResponse> response = client.Send(method, target, body);
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? *response : http::ClientResponse{};
+  }
+
+  std::unique_ptr<ApiServer> server_;
+  std::string tmp_;
+};
+
+constexpr char kManifest[] = R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  containers:
+  - name: nginx
+    image: nginx:1.25
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  mode: burst
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nginx-deployment-basic
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers: [{name: nginx, image: nginx:1.25}]
+)";
+
+TEST_F(KubectlTest, DiscoveryAndDefaultNamespaces) {
+  CommandResult version = Kubectl("version -o json");
+  EXPECT_EQ(version.exit_code, 0) << version.output;
+  EXPECT_THAT(version.output, HasSubstr("\"gitVersion\": \"v1.32.0\""));
+  CommandResult namespaces = Kubectl("get namespaces -o name");
+  EXPECT_EQ(namespaces.exit_code, 0) << namespaces.output;
+  EXPECT_EQ(namespaces.output,
+            "namespace/default\nnamespace/kube-node-lease\nnamespace/kube-public\n"
+            "namespace/kube-system\n");
+  CommandResult resources = Kubectl("api-resources --api-group=apps -o name");
+  EXPECT_EQ(resources.exit_code, 0) << resources.output;
+  EXPECT_THAT(resources.output, HasSubstr("deployments.apps"));
+}
+
+TEST_F(KubectlTest, ApplyGetLabelPatchDelete) {
+  const std::string manifest = WriteManifest("app.yaml", kManifest);
+  CommandResult applied = Kubectl("apply -f " + manifest);
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_EQ(applied.output,
+            "pod/web created\nconfigmap/settings created\n"
+            "deployment.apps/nginx-deployment-basic created\n");
+  CommandResult again = Kubectl("apply -f " + manifest);
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("pod/web unchanged"));
+
+  CommandResult replicas =
+      Kubectl("get deployment nginx-deployment-basic -o jsonpath={.spec.replicas}");
+  EXPECT_EQ(replicas.output, "2");
+
+  ASSERT_EQ(Kubectl("label pod web tier=front").exit_code, 0);
+  EXPECT_EQ(Kubectl("get pods -l tier=front -o name").output, "pod/web\n");
+  EXPECT_EQ(Kubectl("get pods -l 'tier notin (front)' -o name").output, "");
+
+  CommandResult patched =
+      Kubectl("patch configmap settings --type=merge -p '{\"data\":{\"mode\":\"eci_only\"}}'");
+  EXPECT_EQ(patched.exit_code, 0) << patched.output;
+  EXPECT_EQ(Kubectl("get configmap settings -o jsonpath={.data.mode}").output, "eci_only");
+
+  EXPECT_EQ(Kubectl("delete pod web").output, "pod \"web\" deleted\n");
+  CommandResult missing = Kubectl("get pod web");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.output, HasSubstr("Error from server (NotFound): pods \"web\" not found"));
+}
+
+TEST_F(KubectlTest, ErrorsComeBackAsStatusObjects) {
+  const std::string manifest = WriteManifest(
+      "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: solo}\n"
+                  "spec: {containers: [{name: c, image: busybox}]}\n");
+  CommandResult wrong_namespace = Kubectl("create -f " + manifest + " -n nowhere");
+  EXPECT_NE(wrong_namespace.exit_code, 0);
+  EXPECT_THAT(wrong_namespace.output, HasSubstr("namespaces \"nowhere\" not found"));
+  ASSERT_EQ(Kubectl("create -f " + manifest).exit_code, 0);
+  CommandResult duplicate = Kubectl("create -f " + manifest);
+  EXPECT_THAT(duplicate.output, HasSubstr("(AlreadyExists)"));
+}
+
+TEST_F(KubectlTest, StaleUpdateIsAConflict) {
+  http::ClientResponse created = Http(
+      "POST", "/api/v1/namespaces/default/configmaps",
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"k":"1"}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string version = std::to_string(server_->store().resource_version());
+  const std::string update = absl::StrCat(R"({"metadata":{"name":"c","resourceVersion":")",
+                                          version, R"("},"data":{"k":"2"}})");
+  http::ClientResponse first = Http("PUT", "/api/v1/namespaces/default/configmaps/c", update);
+  ASSERT_EQ(first.status, 200) << first.body;
+  // The same resourceVersion again: someone else's write came in between.
+  http::ClientResponse stale = Http("PUT", "/api/v1/namespaces/default/configmaps/c", update);
+  EXPECT_EQ(stale.status, 409);
+  EXPECT_THAT(stale.body, HasSubstr(R"("reason":"Conflict")"));
+  EXPECT_THAT(Http("GET", "/api/v1/namespaces/default/configmaps/c").body,
+              HasSubstr(R"("data":{"k":"2"})"));
+  http::ClientResponse protobuf = Http("POST", "/api/v1/namespaces/default/configmaps", "x");
+  EXPECT_EQ(protobuf.status, 400);
+  EXPECT_THAT(Http("GET", "/api/v1/pods?labelSelector=app%20in%20(a").body,
+              HasSubstr("unterminated value list"));
+}
+
+}  // namespace
+}  // namespace spillway::sim
