@@ -162,6 +162,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Reply(Response response, bool keep_alive) {
+    if (response.stream != nullptr) return StartStream(std::move(response));
     response_ = std::make_unique<bhttp::response<bhttp::string_body>>(
         MakeResponse(std::move(response), version_, keep_alive));
     beast::get_lowest_layer(stream_).expires_after(shared_.idle_timeout);
@@ -173,6 +174,88 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                          if (ec || !keep_alive) return self->Close();
                          self->ReadHeader();
                        });
+  }
+
+  // Sends the header, then chunks from the stream as they become ready.
+  void StartStream(Response response) {
+    EndRequest();  // A watch may last for hours; Stop() does not wait for it.
+    stream_source_ = std::move(response.stream);
+    stream_header_ = std::make_unique<bhttp::response<bhttp::empty_body>>(
+        static_cast<bhttp::status>(response.status), version_);
+    stream_header_->set(bhttp::field::server, "spillway");
+    stream_header_->set(bhttp::field::content_type, response.content_type);
+    stream_header_->chunked(true);
+    stream_header_->keep_alive(false);
+    stream_serializer_ =
+        std::make_unique<bhttp::response_serializer<bhttp::empty_body>>(*stream_header_);
+    beast::get_lowest_layer(stream_).expires_never();
+    bhttp::async_write_header(
+        stream_, *stream_serializer_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) return self->Close();
+          std::weak_ptr<Session> weak = self;
+          self->stream_source_->Start([weak] {
+            if (auto session = weak.lock()) {
+              net::post(session->stream_.get_executor(), [session] { session->PumpStream(); });
+            }
+          });
+          self->Tick();
+          self->WatchForHangUp();
+          self->PumpStream();
+        });
+  }
+
+  // A streaming client sends nothing more; a completed read means it closed
+  // the connection (or misbehaved), which ends the stream.
+  void WatchForHangUp() {
+    stream_.async_read_some(net::buffer(hang_up_probe_),
+                            [self = this->shared_from_this()](beast::error_code, size_t) {
+                              if (!self->stream_done_) self->FinishStream();
+                            });
+  }
+
+  // Wakes the stream about once a second while it lasts.
+  void Tick() {
+    if (!ticker_) ticker_ = std::make_unique<net::steady_timer>(stream_.get_executor());
+    ticker_->expires_after(std::chrono::seconds(1));
+    // The pending wait keeps the session alive while the stream lasts.
+    ticker_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->stream_done_) return;
+      self->PumpStream();
+      self->Tick();
+    });
+  }
+
+  void PumpStream() {
+    if (stream_writing_ || stream_done_) return;
+    pending_chunk_.clear();
+    const bool more = stream_source_->Next(&pending_chunk_);
+    if (!pending_chunk_.empty()) {
+      stream_writing_ = true;
+      net::async_write(stream_, bhttp::make_chunk(net::buffer(pending_chunk_)),
+                       [self = this->shared_from_this(), more](beast::error_code ec, size_t) {
+                         self->stream_writing_ = false;
+                         if (ec) return self->FinishStream();
+                         if (!more) return self->EndStream();
+                         self->PumpStream();
+                       });
+    } else if (!more) {
+      EndStream();
+    }
+  }
+
+  void EndStream() {
+    stream_writing_ = true;
+    net::async_write(stream_, bhttp::make_chunk_last(),
+                     [self = this->shared_from_this()](beast::error_code, size_t) {
+                       self->FinishStream();
+                     });
+  }
+
+  void FinishStream() {
+    stream_done_ = true;
+    if (ticker_) ticker_->cancel();
+    stream_source_.reset();
+    Close();
   }
 
   // Answers a malformed request when the socket still works, then closes.
@@ -211,6 +294,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<internal::AppendingStringBody>> parser_;
   std::unique_ptr<bhttp::response<bhttp::string_body>> response_;
+  // Streaming responses (watches).
+  std::shared_ptr<ResponseStream> stream_source_;
+  std::unique_ptr<bhttp::response<bhttp::empty_body>> stream_header_;
+  std::unique_ptr<bhttp::response_serializer<bhttp::empty_body>> stream_serializer_;
+  std::unique_ptr<net::steady_timer> ticker_;
+  std::string pending_chunk_;
+  char hang_up_probe_[64];
+  bool stream_writing_ = false;
+  bool stream_done_ = false;
   // Buffers of the previous exchange, reused by the next one.
   std::string spare_body_;
   std::string spare_response_;

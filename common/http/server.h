@@ -47,10 +47,29 @@ struct Request {
   std::string response_buffer;
 };
 
+// A response body produced over time (a Kubernetes watch): sent with chunked
+// transfer encoding until Next() reports the end or the client goes away.
+// The server calls Start() once, then Next() on the connection's strand
+// whenever `wake` has been called and about once a second regardless (so
+// streams can time out and send keep-alive bookmarks). Implementations must
+// make `wake` safe to call from any thread at any time before they are
+// destroyed.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  virtual void Start(std::function<void()> wake) = 0;
+  // Appends whatever is ready to `*chunk` (possibly nothing) without blocking.
+  // Returns false once the stream has ended (after `*chunk` is sent).
+  virtual bool Next(std::string* chunk) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // When set, `body` is ignored and the stream is sent instead; the
+  // connection closes when it ends. Streams do not hold Stop() back.
+  std::shared_ptr<ResponseStream> stream;
 };
 
 using Handler = std::function<Response(Request& request)>;

@@ -1,6 +1,8 @@
 #include "sim/apiserver/api_server.h"
 
+#include <atomic>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -217,13 +219,113 @@ void MergePatch(json::value& target, const json::value& patch) {
   }
 }
 
+kube::StringMap LabelsOf(const json::object& object) {
+  kube::StringMap labels;
+  const json::value* meta = object.if_contains("metadata");
+  const json::value* values =
+      meta != nullptr && meta->is_object() ? meta->get_object().if_contains("labels") : nullptr;
+  if (values != nullptr && values->is_object()) {
+    for (const auto& entry : values->get_object()) {
+      if (entry.value().is_string()) {
+        labels.Set(std::string(entry.key()), std::string(entry.value().get_string()));
+      }
+    }
+  }
+  return labels;
+}
+
+// A watch: newline-delimited {"type": ..., "object": ...} events, as the
+// real API server streams them. Starts with synthetic ADDED events for every
+// existing object when no resourceVersion is given; sends BOOKMARK events
+// (about every 5 s) when asked to; ends at timeoutSeconds; reports a
+// resourceVersion that fell out of the event window as an ERROR event with a
+// 410 Status, so clients relist.
+class WatchStream : public http::ResponseStream {
+ public:
+  struct Params {
+    ResourceInfo info;
+    std::string ns;
+    kube::LabelSelector labels;
+    FieldSelector fields;
+    std::optional<uint64_t> after;  // nullopt: send the current state first.
+    bool bookmarks = false;
+    absl::Time deadline = absl::InfiniteFuture();
+  };
+
+  WatchStream(ObjectStore& store, std::atomic<int>& active, Params params)
+      : store_(store), active_(active), params_(std::move(params)) {
+    active_.fetch_add(1);
+  }
+  ~WatchStream() override {
+    if (listener_ >= 0) store_.RemoveListener(listener_);
+    active_.fetch_sub(1);
+  }
+
+  void Start(std::function<void()> wake) override { listener_ = store_.AddListener(std::move(wake)); }
+
+  bool Next(std::string* chunk) override {
+    if (!started_) {
+      started_ = true;
+      if (!params_.after.has_value()) {
+        ObjectStore::ListResult list =
+            store_.List(params_.info.type, params_.ns, params_.labels, params_.fields);
+        for (json::object& item : list.items) Append(chunk, "ADDED", std::move(item));
+        last_ = list.resource_version;
+      } else {
+        last_ = *params_.after;
+      }
+      last_bookmark_ = absl::Now();
+    }
+    absl::StatusOr<std::vector<WatchEvent>> events =
+        store_.EventsAfter(params_.info.type, params_.ns, last_);
+    if (!events.ok()) {
+      json::object status{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()},
+                          {"status", "Failure"}, {"message", std::string(events.status().message())},
+                          {"reason", "Expired"}, {"code", 410}};
+      Append(chunk, "ERROR", std::move(status));
+      return false;
+    }
+    for (WatchEvent& event : *events) {
+      last_ = event.resource_version;
+      if (!params_.labels.Matches(LabelsOf(event.object)) || !params_.fields.Matches(event.object)) {
+        continue;
+      }
+      Append(chunk, std::string(WatchEventTypeName(event.type)), std::move(event.object));
+    }
+    const absl::Time now = absl::Now();
+    if (params_.bookmarks && chunk->empty() && now - last_bookmark_ >= absl::Seconds(5)) {
+      last_bookmark_ = now;
+      json::object bookmark{
+          {"kind", params_.info.type.kind},
+          {"apiVersion", params_.info.GroupVersion()},
+          {"metadata", json::object{{"resourceVersion", std::to_string(last_)}}}};
+      Append(chunk, "BOOKMARK", std::move(bookmark));
+    }
+    return now < params_.deadline;
+  }
+
+ private:
+  static void Append(std::string* chunk, const std::string& type, json::object object) {
+    chunk->append(json::serialize(json::object{{"type", type}, {"object", std::move(object)}}));
+    chunk->push_back('\n');
+  }
+
+  ObjectStore& store_;
+  std::atomic<int>& active_;
+  Params params_;
+  int listener_ = -1;
+  bool started_ = false;
+  uint64_t last_ = 0;
+  absl::Time last_bookmark_;
+};
+
 }  // namespace
 
-ApiServer::ApiServer()
-    : store_(ObjectStore::Options(), [] { return absl::Now(); }, random_) {}
+ApiServer::ApiServer(size_t watch_window)
+    : store_(ObjectStore::Options{watch_window}, [] { return absl::Now(); }, random_) {}
 
 absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& options) {
-  std::unique_ptr<ApiServer> api(new ApiServer());
+  std::unique_ptr<ApiServer> api(new ApiServer(options.watch_window));
   const ResourceType& namespaces = BuiltinResources()[0].type;
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     json::object ns{{"metadata", json::object{{"name", name}}},
@@ -379,16 +481,40 @@ http::Response ApiServer::Handle(http::Request& request) {
 
   if (name.empty()) {
     if (method == "GET") {
-      if (query.count("watch") > 0 && query.at("watch") != "false" && query.at("watch") != "0") {
-        return StatusResponse(405, "MethodNotAllowed",
-                              "watch is not served yet by the embedded API server");
-      }
       absl::StatusOr<kube::LabelSelector> labels = kube::LabelSelector::Parse(
           query.count("labelSelector") ? query.at("labelSelector") : "");
       if (!labels.ok()) return BadRequest(labels.status());
       absl::StatusOr<FieldSelector> fields =
           FieldSelector::Parse(query.count("fieldSelector") ? query.at("fieldSelector") : "");
       if (!fields.ok()) return BadRequest(fields.status());
+      auto param = [&query](const char* key) {
+        auto it = query.find(key);
+        return it == query.end() ? std::string() : it->second;
+      };
+      const std::string watch = param("watch");
+      if (!watch.empty() && watch != "false" && watch != "0") {
+        WatchStream::Params params;
+        params.info = *info;
+        params.ns = ns;
+        params.labels = *labels;
+        params.fields = *fields;
+        const std::string version = param("resourceVersion");
+        if (!version.empty() && version != "0") {
+          uint64_t after = 0;
+          if (!absl::SimpleAtoi(version, &after)) {
+            return StatusResponse(400, "BadRequest",
+                                  absl::StrCat("resourceVersion '", version, "' is not a number"));
+          }
+          params.after = after;
+        }
+        params.bookmarks = param("allowWatchBookmarks") == "true";
+        if (int64_t seconds = 0; absl::SimpleAtoi(param("timeoutSeconds"), &seconds) && seconds > 0) {
+          params.deadline = absl::Now() + absl::Seconds(seconds);
+        }
+        http::Response response;
+        response.stream = std::make_shared<WatchStream>(store_, active_watches_, std::move(params));
+        return response;
+      }
       ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);
       json::array items;
       for (json::object& item : list.items) items.push_back(std::move(item));

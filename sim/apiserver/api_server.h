@@ -6,7 +6,9 @@
 // patch / delete of the built-in resources in resources.h, with Kubernetes'
 // Status error bodies and status codes.
 //
-// Not yet (tracked in the API-client issue): watch streams, pagination,
+// Watches stream newline-delimited events (with bookmarks, timeoutSeconds and
+// 410 for a resourceVersion too old). Not yet (tracked in the API-client
+// issue): pagination,
 // JSON and strategic-merge patch semantics beyond merge patch, subresources,
 // CustomResourceDefinitions, garbage collection and admission webhooks.
 //
@@ -14,6 +16,7 @@
 #ifndef SPILLWAY_SIM_APISERVER_API_SERVER_H_
 #define SPILLWAY_SIM_APISERVER_API_SERVER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -29,6 +32,8 @@ struct ApiServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0 picks a free port.
   int threads = 2;
+  // Events kept for watches (ObjectStore::Options::watch_window).
+  size_t watch_window = 10000;
 };
 
 class ApiServer {
@@ -39,6 +44,8 @@ class ApiServer {
 
   uint16_t port() const { return server_->port(); }
   ObjectStore& store() { return store_; }
+  // Watches currently streaming.
+  int active_watches() const { return active_watches_.load(); }
   void Wait() { server_->Wait(); }
   void Stop() { server_->Stop(); }
 
@@ -46,10 +53,11 @@ class ApiServer {
   http::Response Handle(http::Request& request);
 
  private:
-  ApiServer();
+  explicit ApiServer(size_t watch_window);
 
   absl::BitGen random_;
   ObjectStore store_;
+  std::atomic<int> active_watches_{0};
   std::unique_ptr<http::Server> server_;
 };
 

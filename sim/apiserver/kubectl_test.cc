@@ -1,6 +1,7 @@
 // Drives the embedded API server with the real kubectl binary
 // (/usr/bin/kubectl, 1.32) and with raw HTTP, checking the REST semantics
 // kubectl and Spillway's client rely on.
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/http/client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -158,6 +160,71 @@ TEST_F(KubectlTest, ErrorsComeBackAsStatusObjects) {
   ASSERT_EQ(Kubectl("create -f " + manifest).exit_code, 0);
   CommandResult duplicate = Kubectl("create -f " + manifest);
   EXPECT_THAT(duplicate.output, HasSubstr("(AlreadyExists)"));
+}
+
+std::string ConfigMap(const char* name) {
+  return absl::StrCat("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ", name,
+                      "}\ndata: {k: v}\n");
+}
+
+TEST_F(KubectlTest, GetWatchStreamsChanges) {
+  ASSERT_EQ(Kubectl("apply -f " + WriteManifest("a.yaml", ConfigMap("a"))).exit_code, 0);
+  // The shell prints its pid and becomes kubectl, so the test can stop it.
+  const std::string command =
+      absl::StrCat("echo $$; HOME=", tmp_, " KUBECONFIG=/dev/null exec timeout 60 ", kKubectl,
+                   " --server=http://127.0.0.1:", server_->port(),
+                   " get configmaps --watch -o name 2>&1");
+  FILE* watch = popen(command.c_str(), "r");
+  ASSERT_NE(watch, nullptr);
+  char line[512];
+  ASSERT_NE(fgets(line, sizeof(line), watch), nullptr);
+  const pid_t kubectl = static_cast<pid_t>(std::atoi(line));
+  ASSERT_NE(fgets(line, sizeof(line), watch), nullptr);
+  EXPECT_STREQ(line, "configmap/a\n") << "the list before the watch";
+  // kubectl has printed the list; wait until its watch is open, then change things.
+  for (int i = 0; i < 2000 && server_->active_watches() == 0; ++i) absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_EQ(server_->active_watches(), 1);
+  ASSERT_EQ(Kubectl("apply -f " + WriteManifest("b.yaml", ConfigMap("b"))).exit_code, 0);
+  ASSERT_NE(fgets(line, sizeof(line), watch), nullptr);
+  EXPECT_STREQ(line, "configmap/b\n");
+  ASSERT_EQ(Kubectl("delete configmap a").exit_code, 0);
+  ASSERT_NE(fgets(line, sizeof(line), watch), nullptr);
+  EXPECT_STREQ(line, "configmap/a\n") << "the deletion";
+  kill(kubectl, SIGTERM);
+  pclose(watch);
+}
+
+TEST(ApiServerWatchTest, TooOldResourceVersionIsGoneAndBookmarksFlow) {
+  ApiServerOptions options;
+  options.watch_window = 2;
+  absl::StatusOr<std::unique_ptr<ApiServer>> server = ApiServer::Start(options);
+  ASSERT_TRUE(server.ok());
+  http::ClientOptions client_options;
+  client_options.port = (*server)->port();
+  http::Client client(client_options);
+  for (const char* name : {"a", "b", "c"}) {
+    ASSERT_EQ(client.Post("/api/v1/namespaces/default/configmaps",
+                          absl::StrCat(R"({"metadata":{"name":")", name, R"("}})"))->status,
+              201);
+  }
+  absl::StatusOr<http::ClientResponse> gone =
+      client.Get("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1");
+  ASSERT_TRUE(gone.ok()) << gone.status();
+  EXPECT_EQ(gone->status, 200);
+  EXPECT_THAT(gone->body, HasSubstr(R"({"type":"ERROR","object":{"kind":"Status")"));
+  EXPECT_THAT(gone->body, HasSubstr(R"("reason":"Expired","code":410)"));
+
+  const uint64_t now = (*server)->store().resource_version();
+  absl::StatusOr<http::ClientResponse> recent = client.Get(absl::StrCat(
+      "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=", now - 1,
+      "&timeoutSeconds=1&labelSelector=x%3Dy"));
+  ASSERT_TRUE(recent.ok()) << recent.status();
+  EXPECT_EQ(recent->body, "") << "the one recent event does not match the selector";
+  absl::StatusOr<http::ClientResponse> last = client.Get(absl::StrCat(
+      "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=", now - 1,
+      "&timeoutSeconds=1"));
+  EXPECT_THAT(last->body, HasSubstr(R"({"type":"ADDED","object":)"));
+  EXPECT_THAT(last->body, HasSubstr(R"("name":"c")"));
 }
 
 TEST_F(KubectlTest, StaleUpdateIsAConflict) {

@@ -73,8 +73,38 @@ void ObjectStore::Record(WatchEvent::Type type, const ResourceType& resource,
   }
 }
 
+namespace {
+// Notifies the store's listeners when a write method returns (after its lock
+// is released, since it is declared first).
+class NotifyOnExit {
+ public:
+  explicit NotifyOnExit(std::function<void()> notify) : notify_(std::move(notify)) {}
+  ~NotifyOnExit() { notify_(); }
+
+ private:
+  std::function<void()> notify_;
+};
+}  // namespace
+
+int ObjectStore::AddListener(std::function<void()> listener) {
+  absl::MutexLock lock(&listeners_mu_);
+  listeners_[next_listener_] = std::move(listener);
+  return next_listener_++;
+}
+
+void ObjectStore::RemoveListener(int id) {
+  absl::MutexLock lock(&listeners_mu_);
+  listeners_.erase(id);
+}
+
+void ObjectStore::NotifyListeners() {
+  absl::MutexLock lock(&listeners_mu_);
+  for (auto& [id, listener] : listeners_) listener();
+}
+
 absl::StatusOr<json::object> ObjectStore::Create(const ResourceType& type, absl::string_view ns,
                                                  json::object object) {
+  NotifyOnExit notify([this] { NotifyListeners(); });
   absl::MutexLock lock(&mu_);
   json::object& meta = Metadata(object);
   std::string name = Text(meta, "name");
@@ -159,6 +189,7 @@ ObjectStore::ListResult ObjectStore::List(const ResourceType& type, absl::string
 
 absl::StatusOr<json::object> ObjectStore::Update(const ResourceType& type, absl::string_view ns,
                                                  absl::string_view name, json::object object) {
+  NotifyOnExit notify([this] { NotifyListeners(); });
   absl::MutexLock lock(&mu_);
   const std::string space = type.namespaced ? std::string(ns) : "";
   auto it = objects_.find(Key{type.group, type.plural, space, std::string(name)});
@@ -205,6 +236,7 @@ absl::StatusOr<json::object> ObjectStore::Update(const ResourceType& type, absl:
 
 absl::StatusOr<json::object> ObjectStore::Delete(const ResourceType& type, absl::string_view ns,
                                                  absl::string_view name) {
+  NotifyOnExit notify([this] { NotifyListeners(); });
   absl::MutexLock lock(&mu_);
   const std::string space = type.namespaced ? std::string(ns) : "";
   auto it = objects_.find(Key{type.group, type.plural, space, std::string(name)});

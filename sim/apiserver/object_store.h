@@ -106,7 +106,14 @@ class ObjectStore {
 
   uint64_t resource_version() const;
 
+  // Calls `listener` (from the writing thread, without the store's lock)
+  // after every write, until RemoveListener(id). Listeners must be quick.
+  int AddListener(std::function<void()> listener);
+  void RemoveListener(int id);
+
  private:
+  void NotifyListeners();
+
   using Key = std::tuple<std::string, std::string, std::string, std::string>;  // group, plural, ns, name
 
   std::string NewUid() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -123,6 +130,10 @@ class ObjectStore {
   std::deque<WatchEvent> events_ ABSL_GUARDED_BY(mu_);
   // Versions at or below this may have lost events (pruned from the log).
   uint64_t pruned_through_ ABSL_GUARDED_BY(mu_) = 0;
+
+  absl::Mutex listeners_mu_;
+  int next_listener_ ABSL_GUARDED_BY(listeners_mu_) = 0;
+  std::map<int, std::function<void()>> listeners_ ABSL_GUARDED_BY(listeners_mu_);
 };
 
 }  // namespace spillway::sim
