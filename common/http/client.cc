@@ -27,11 +27,20 @@ class Client::Impl {
   explicit Impl(ClientOptions options)
       : options_(std::move(options)), tls_context_(ssl::context::tls_client) {
     buffer_.reserve(256 * 1024);  // Read large responses in large chunks.
-    if (options_.ca_file.empty()) {
-      tls_context_.set_verify_mode(ssl::verify_none);
-    } else {
-      tls_context_.load_verify_file(options_.ca_file);
+    // Bad TLS material surfaces as a handshake error on the first request.
+    beast::error_code ec;
+    if (!options_.ca_file.empty()) {
+      tls_context_.load_verify_file(options_.ca_file, ec);
       tls_context_.set_verify_mode(ssl::verify_peer);
+    } else if (!options_.ca_pem.empty()) {
+      tls_context_.add_certificate_authority(net::buffer(options_.ca_pem), ec);
+      tls_context_.set_verify_mode(ssl::verify_peer);
+    } else {
+      tls_context_.set_verify_mode(ssl::verify_none);
+    }
+    if (!options_.client_cert_pem.empty()) {
+      tls_context_.use_certificate_chain(net::buffer(options_.client_cert_pem), ec);
+      tls_context_.use_private_key(net::buffer(options_.client_key_pem), ssl::context::pem, ec);
     }
   }
 
@@ -47,6 +56,11 @@ class Client::Impl {
     request.body().clear();
     request.set(bhttp::field::host, absl::StrCat(options_.host, ":", options_.port));
     request.set(bhttp::field::user_agent, "spillway-client");
+    request.set(bhttp::field::accept, "application/json");
+    if (options_.bearer_token) {
+      const std::string token = options_.bearer_token();
+      if (!token.empty()) request.set(bhttp::field::authorization, "Bearer " + token);
+    }
     if (!body.empty() || method == "POST") {
       request.set(bhttp::field::content_type, std::string(content_type));
       request.body().assign(body.data(), body.size());

@@ -5,6 +5,7 @@
 #define SPILLWAY_COMMON_HTTP_CLIENT_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,14 @@ struct ClientOptions {
   bool tls = false;
   // PEM file of CAs to trust; empty with tls = true skips verification.
   std::string ca_file;
+  // PEM text of CAs to trust (kubeconfig certificate-authority-data).
+  std::string ca_pem;
+  // Client certificate and key, PEM text (kubeconfig client-certificate-data).
+  std::string client_cert_pem;
+  std::string client_key_pem;
+  // Sent as "Authorization: Bearer <token>" when not empty; read through
+  // this function on every request so a rotated token file takes effect.
+  std::function<std::string()> bearer_token;
   absl::Duration timeout = absl::Seconds(60);
 };
 

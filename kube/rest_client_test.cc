@@ -1,0 +1,194 @@
+#include "kube/rest_client.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/testing/testdata.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "kube/connection.h"
+#include "sim/apiserver/api_server.h"
+
+namespace spillway::kube {
+namespace {
+
+namespace json = boost::json;
+using ::testing::HasSubstr;
+
+std::string TempPath(const std::string& name) {
+  return absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
+}
+
+std::string Write(const std::string& name, const std::string& text) {
+  const std::string path = TempPath(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ConnectionTest, KubeconfigWithEmbeddedAndFileCredentials) {
+  const std::string ca = spillway::testing::ReadRunfile("testdata/tls/server.crt");
+  Write("client.crt", "CLIENT CERT");
+  Write("client.key", "CLIENT KEY");
+  const std::string path = Write("kubeconfig", absl::StrCat(R"(apiVersion: v1
+kind: Config
+current-context: ack
+contexts:
+- name: ack
+  context: {cluster: hangzhou, user: admin}
+- name: other
+  context: {cluster: insecure, user: robot}
+clusters:
+- name: hangzhou
+  cluster:
+    server: https://10.0.0.1:6443
+    certificate-authority-data: )", absl::Base64Escape(ca), R"(
+- name: insecure
+  cluster: {server: "http://127.0.0.1:8080", insecure-skip-tls-verify: true}
+users:
+- name: admin
+  user: {client-certificate: client.crt, client-key: client.key}
+- name: robot
+  user: {token: abc123}
+)"));
+  absl::StatusOr<Connection> ack = LoadKubeconfig(path);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->scheme, "https");
+  EXPECT_EQ(ack->host, "10.0.0.1");
+  EXPECT_EQ(ack->port, 6443);
+  EXPECT_EQ(ack->ca_pem, ca);
+  EXPECT_EQ(ack->client_cert_pem, "CLIENT CERT");
+  EXPECT_EQ(ack->client_key_pem, "CLIENT KEY");
+  absl::StatusOr<Connection> other = LoadKubeconfig(path, "other");
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(other->scheme, "http");
+  EXPECT_EQ(other->port, 8080);
+  EXPECT_TRUE(other->insecure_skip_tls_verify);
+  EXPECT_EQ(other->token, "abc123");
+  EXPECT_THAT(LoadKubeconfig(path, "nope").status().message(), HasSubstr("context 'nope' not found"));
+  EXPECT_EQ(LoadKubeconfig(TempPath("missing")).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ConnectionTest, InClusterReadsTheServiceAccount) {
+  const std::string dir = TempPath("sa");
+  mkdir(dir.c_str(), 0755);
+  std::ofstream(dir + "/ca.crt") << "CA";
+  std::ofstream(dir + "/token") << "token-1\n";
+  unsetenv("KUBERNETES_SERVICE_HOST");
+  EXPECT_EQ(InClusterConnection(dir).status().code(), absl::StatusCode::kFailedPrecondition);
+  setenv("KUBERNETES_SERVICE_HOST", "172.16.0.1", 1);
+  setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+  absl::StatusOr<Connection> connection = InClusterConnection(dir);
+  unsetenv("KUBERNETES_SERVICE_HOST");
+  unsetenv("KUBERNETES_SERVICE_PORT");
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  EXPECT_EQ(connection->host, "172.16.0.1");
+  EXPECT_EQ(connection->ca_pem, "CA");
+  EXPECT_EQ(connection->token_file, dir + "/token");
+}
+
+class RestClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<sim::ApiServer>> server = sim::ApiServer::Start({});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    const std::string kubeconfig = Write(
+        "local.kubeconfig",
+        absl::StrCat("apiVersion: v1\nkind: Config\ncurrent-context: local\n"
+                     "contexts: [{name: local, context: {cluster: sim, user: me}}]\n"
+                     "clusters: [{name: sim, cluster: {server: 'http://127.0.0.1:",
+                     server_->port(), "'}}]\nusers: [{name: me, user: {token: t}}]\n"));
+    absl::StatusOr<Connection> connection = ResolveConnection(kubeconfig);
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    client_ = std::make_unique<RestClient>(*connection, RestClient::Options{});
+  }
+
+  std::unique_ptr<sim::ApiServer> server_;
+  std::unique_ptr<RestClient> client_;
+};
+
+const ResourcePath kConfigMaps{"", "v1", "configmaps", "default", "", ""};
+
+ResourcePath ConfigMap(const std::string& name) {
+  ResourcePath path = kConfigMaps;
+  path.name = name;
+  return path;
+}
+
+TEST_F(RestClientTest, VerbsAgainstTheEmbeddedApiServer) {
+  absl::StatusOr<json::object> created = client_->Create(
+      kConfigMaps, json::parse(R"({"metadata":{"name":"policy","labels":{"app":"spillway"}},"data":{"mode":"eci"}})").as_object());
+  ASSERT_TRUE(created.ok()) << created.status();
+  absl::StatusOr<json::object> got = client_->Get(ConfigMap("policy"));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->at("data").at("mode").as_string(), "eci");
+
+  absl::StatusOr<json::object> list = client_->List(kConfigMaps, ListOptions{"app in (spillway)", "", 0, ""});
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->at("items").as_array().size(), 1u);
+  absl::StatusOr<json::object> none = client_->List(kConfigMaps, ListOptions{"app=other", "", 0, ""});
+  EXPECT_EQ(none->at("items").as_array().size(), 0u);
+
+  absl::StatusOr<json::object> patched =
+      client_->Patch(ConfigMap("policy"), PatchType::kMerge, json::parse(R"({"data":{"mode":"eci_only"}})"));
+  ASSERT_TRUE(patched.ok()) << patched.status();
+  EXPECT_EQ(patched->at("data").at("mode").as_string(), "eci_only");
+
+  ASSERT_TRUE(client_->Delete(ConfigMap("policy")).ok());
+  absl::StatusOr<json::object> gone = client_->Get(ConfigMap("policy"));
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(gone.status().message(), "configmaps \"policy\" not found");
+  EXPECT_EQ(std::string(*gone.status().GetPayload(kReasonPayload)), "NotFound");
+}
+
+TEST_F(RestClientTest, ConflictsAreTypedAndRetriedByRereading) {
+  json::object object = json::parse(R"({"metadata":{"name":"counter"},"data":{"n":"0"}})").as_object();
+  absl::StatusOr<json::object> created = client_->Create(kConfigMaps, object);
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(client_->Create(kConfigMaps, object).status().code(), absl::StatusCode::kAlreadyExists);
+
+  // Someone else writes after our read: a plain update with the old copy conflicts.
+  json::object stale = *created;
+  ASSERT_TRUE(client_->Patch(ConfigMap("counter"), PatchType::kMerge,
+                             json::parse(R"({"data":{"other":"x"}})")).ok());
+  stale["data"].as_object()["n"] = "1";
+  absl::StatusOr<json::object> conflict = client_->Update(ConfigMap("counter"), stale);
+  EXPECT_EQ(conflict.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(std::string(*conflict.status().GetPayload(kReasonPayload)), "Conflict");
+
+  // The retrying update re-reads, so the other writer's field survives.
+  int calls = 0;
+  absl::StatusOr<json::object> updated =
+      client_->UpdateWithRetry(ConfigMap("counter"), [&](json::object& current) {
+        if (++calls == 1) {
+          // Interleave a competing write between this read and its update.
+          EXPECT_TRUE(client_->Patch(ConfigMap("counter"), PatchType::kMerge,
+                                     json::parse(R"({"data":{"race":"y"}})")).ok());
+        }
+        current["data"].as_object()["n"] = "1";
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(updated->at("data").at("n").as_string(), "1");
+  EXPECT_EQ(updated->at("data").at("other").as_string(), "x");
+  EXPECT_EQ(updated->at("data").at("race").as_string(), "y");
+}
+
+TEST(RestClientErrorsTest, UnreachableServerIsUnavailable) {
+  Connection connection;
+  connection.scheme = "http";
+  connection.host = "127.0.0.1";
+  connection.port = 1;  // Nothing listens on port 1.
+  RestClient client(connection, RestClient::Options{absl::Seconds(2)});
+  absl::StatusOr<json::object> result = client.Get(ConfigMap("x"));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(result.status().message(), HasSubstr("GET /api/v1/namespaces/default/configmaps/x"));
+}
+
+}  // namespace
+}  // namespace spillway::kube
