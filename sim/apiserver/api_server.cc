@@ -1,5 +1,6 @@
 #include "sim/apiserver/api_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <optional>
@@ -319,6 +320,44 @@ class WatchStream : public http::ResponseStream {
   absl::Time last_bookmark_;
 };
 
+// The autoscaling/v1 Scale view of a workload (Deployment, ReplicaSet,
+// StatefulSet): spec.replicas, status.replicas and the selector as a string.
+json::object ScaleOf(const json::object& object) {
+  const json::object& meta = object.at("metadata").as_object();
+  int64_t desired = 0;
+  int64_t current = 0;
+  std::string selector;
+  if (const json::value* spec = object.if_contains("spec"); spec != nullptr && spec->is_object()) {
+    if (const json::value* r = spec->get_object().if_contains("replicas"); r != nullptr && r->is_int64()) {
+      desired = r->get_int64();
+    }
+    const json::value* sel = spec->get_object().if_contains("selector");
+    const json::value* labels =
+        sel != nullptr && sel->is_object() ? sel->get_object().if_contains("matchLabels") : nullptr;
+    if (labels != nullptr && labels->is_object()) {
+      for (const auto& entry : labels->get_object()) {
+        if (!entry.value().is_string()) continue;
+        absl::StrAppend(&selector, selector.empty() ? "" : ",", std::string(entry.key()), "=",
+                        std::string(entry.value().get_string()));
+      }
+    }
+  }
+  if (const json::value* status = object.if_contains("status"); status != nullptr && status->is_object()) {
+    if (const json::value* r = status->get_object().if_contains("replicas"); r != nullptr && r->is_int64()) {
+      current = r->get_int64();
+    }
+  }
+  json::object scale_meta;
+  for (const char* field : {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"}) {
+    if (const json::value* v = meta.if_contains(field)) scale_meta[field] = *v;
+  }
+  return json::object{{"kind", "Scale"},
+                      {"apiVersion", "autoscaling/v1"},
+                      {"metadata", scale_meta},
+                      {"spec", json::object{{"replicas", desired}}},
+                      {"status", json::object{{"replicas", current}, {"selector", selector}}}};
+}
+
 }  // namespace
 
 ApiServer::ApiServer(size_t watch_window)
@@ -454,11 +493,14 @@ http::Response ApiServer::Handle(http::Request& request) {
   }
   const ResourceType& type = info->type;
   const std::string name = segments.size() > at + 1 ? segments[at + 1] : "";
-  if (segments.size() > at + 2) {
-    return StatusResponse(405, "MethodNotAllowed",
-                          absl::StrCat("subresource ", segments[at + 2], " of ", type.plural,
-                                       " is not served yet by the embedded API server"));
+  const std::string sub = segments.size() > at + 2 ? segments[at + 2] : "";
+  if (segments.size() > at + 3 ||
+      (!sub.empty() && std::find(info->subresources.begin(), info->subresources.end(), sub) ==
+                           info->subresources.end())) {
+    return StatusResponse(404, "NotFound", "the server could not find the requested resource");
   }
+  const bool has_status = std::find(info->subresources.begin(), info->subresources.end(),
+                                    "status") != info->subresources.end();
   const std::string& method = request.method;
 
   auto parse_body = [&](json::value* out) -> absl::Status {
@@ -556,6 +598,77 @@ http::Response ApiServer::Handle(http::Request& request) {
     return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));
   }
 
+  if (!sub.empty()) {
+    if (sub != "status" && sub != "scale") {
+      return StatusResponse(405, "MethodNotAllowed",
+                            absl::StrCat("subresource ", sub, " of ", type.plural,
+                                         " is not served yet by the embedded API server"));
+    }
+    if (method == "GET") {
+      absl::StatusOr<json::object> object = store_.Get(type, ns, name);
+      if (!object.ok()) return ErrorResponse(object.status());
+      return JsonResponse(200, sub == "scale" ? ScaleOf(*object) : *object);
+    }
+    if (method != "PUT" && method != "PATCH") {
+      return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));
+    }
+    json::value body;
+    if (absl::Status s = parse_body(&body); !s.ok()) return BadRequest(s);
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      absl::StatusOr<json::object> current = store_.Get(type, ns, name);
+      if (!current.ok()) return ErrorResponse(current.status());
+      // What the client sent, as a whole subresource object.
+      json::value desired = sub == "scale" ? json::value(ScaleOf(*current)) : json::value(*current);
+      if (method == "PATCH") {
+        MergePatch(desired, body);
+      } else {
+        desired = body;
+      }
+      json::object next = *current;
+      if (method == "PUT") {
+        // A PUT carries the resourceVersion it was read at: keep the conflict check.
+        const json::value* meta = body.get_object().if_contains("metadata");
+        const json::value* version =
+            meta != nullptr && meta->is_object() ? meta->get_object().if_contains("resourceVersion") : nullptr;
+        if (version != nullptr && version->is_string()) {
+          next["metadata"].as_object()["resourceVersion"] = *version;
+        }
+      }
+      if (sub == "scale") {
+        const json::value* spec = desired.get_object().if_contains("spec");
+        const json::value* replicas =
+            spec != nullptr && spec->is_object() ? spec->get_object().if_contains("replicas") : nullptr;
+        if (replicas == nullptr || !replicas->is_int64() || replicas->get_int64() < 0) {
+          return StatusResponse(422, "Invalid", "spec.replicas: must be a non-negative integer");
+        }
+        if (!next["spec"].is_object()) next["spec"] = json::object();
+        next["spec"].as_object()["replicas"] = replicas->get_int64();
+      } else {
+        const json::value* status = desired.get_object().if_contains("status");
+        next["status"] = status != nullptr ? *status : json::value(json::object());
+      }
+      absl::StatusOr<json::object> updated = store_.Update(type, ns, name, std::move(next));
+      if (updated.ok()) return JsonResponse(200, sub == "scale" ? ScaleOf(*updated) : *updated);
+      if (updated.status().code() != absl::StatusCode::kAborted || method == "PUT") {
+        return ErrorResponse(updated.status());
+      }
+    }
+    return StatusResponse(409, "Conflict", "the object kept changing; try again");
+  }
+
+  // Writes to the main resource never change status where status is a
+  // subresource: the stored status is carried over.
+  auto keep_status = [&](json::object& next) {
+    if (!has_status) return;
+    absl::StatusOr<json::object> current = store_.Get(type, ns, name);
+    if (!current.ok()) return;
+    if (const json::value* status = current->if_contains("status")) {
+      next["status"] = *status;
+    } else {
+      next.erase("status");
+    }
+  };
+
   if (method == "GET") {
     absl::StatusOr<json::object> object = store_.Get(type, ns, name);
     if (!object.ok()) return ErrorResponse(object.status());
@@ -564,6 +677,7 @@ http::Response ApiServer::Handle(http::Request& request) {
   if (method == "PUT") {
     json::value body;
     if (absl::Status s = parse_body(&body); !s.ok()) return BadRequest(s);
+    keep_status(body.get_object());
     absl::StatusOr<json::object> updated = store_.Update(type, ns, name, std::move(body.get_object()));
     if (!updated.ok()) return ErrorResponse(updated.status());
     return JsonResponse(200, *updated);
@@ -580,8 +694,15 @@ http::Response ApiServer::Handle(http::Request& request) {
     for (int attempt = 0; attempt < 5; ++attempt) {
       absl::StatusOr<json::object> current = store_.Get(type, ns, name);
       if (!current.ok()) return ErrorResponse(current.status());
-      json::value merged = std::move(*current);
+      json::value merged = *current;
       MergePatch(merged, patch);
+      if (has_status) {
+        if (const json::value* status = current->if_contains("status")) {
+          merged.get_object()["status"] = *status;
+        } else {
+          merged.get_object().erase("status");
+        }
+      }
       absl::StatusOr<json::object> updated = store_.Update(type, ns, name, std::move(merged.get_object()));
       if (updated.ok()) return JsonResponse(200, *updated);
       if (updated.status().code() != absl::StatusCode::kAborted) return ErrorResponse(updated.status());

@@ -7,9 +7,10 @@
 // Status error bodies and status codes.
 //
 // Watches stream newline-delimited events (with bookmarks, timeoutSeconds and
-// 410 for a resourceVersion too old). Not yet (tracked in the API-client
-// issue): pagination,
-// JSON and strategic-merge patch semantics beyond merge patch, subresources,
+// 410 for a resourceVersion too old). The status and scale subresources are
+// served. Not yet (tracked in the API-client issue): binding, eviction,
+// pagination,
+// JSON and strategic-merge patch semantics beyond merge patch,
 // CustomResourceDefinitions, garbage collection and admission webhooks.
 //
 // Thread-safe; all state is in the ObjectStore.

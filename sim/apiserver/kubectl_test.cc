@@ -150,6 +150,35 @@ TEST_F(KubectlTest, ApplyGetLabelPatchDelete) {
   EXPECT_THAT(missing.output, HasSubstr("Error from server (NotFound): pods \"web\" not found"));
 }
 
+TEST_F(KubectlTest, ScaleAndStatusSubresources) {
+  ASSERT_EQ(Kubectl("apply -f " + WriteManifest("app.yaml", kManifest)).exit_code, 0);
+  CommandResult scaled = Kubectl("scale deployment nginx-deployment-basic --replicas=5");
+  EXPECT_EQ(scaled.output, "deployment.apps/nginx-deployment-basic scaled\n");
+  EXPECT_EQ(Kubectl("get deployment nginx-deployment-basic "
+                    "-o jsonpath='{.spec.replicas} {.metadata.generation}'").output,
+            "5 2");
+  http::ClientResponse scale =
+      Http("GET", "/apis/apps/v1/namespaces/default/deployments/nginx-deployment-basic/scale");
+  EXPECT_THAT(scale.body, HasSubstr(R"("spec":{"replicas":5},"status":{"replicas":0,"selector":"app=nginx"})"));
+
+  CommandResult status = Kubectl(
+      "patch deployment nginx-deployment-basic --subresource=status --type=merge "
+      "-p '{\"status\":{\"replicas\":5,\"readyReplicas\":3}}'");
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  // A write to the main resource cannot change status, nor does status bump generation.
+  ASSERT_EQ(Kubectl("patch deployment nginx-deployment-basic --type=merge "
+                    "-p '{\"status\":{\"readyReplicas\":0}}'").exit_code, 0);
+  EXPECT_EQ(Kubectl("get deployment nginx-deployment-basic "
+                    "-o jsonpath='{.status.readyReplicas} {.metadata.generation}'").output,
+            "3 2");
+  http::ClientResponse negative =
+      Http("PATCH", "/apis/apps/v1/namespaces/default/deployments/nginx-deployment-basic/scale",
+           R"({"spec":{"replicas":-1}})");
+  EXPECT_EQ(negative.status, 422);
+  EXPECT_EQ(Http("GET", "/api/v1/namespaces/default/pods/web/scale").status, 404)
+      << "pods have no scale subresource";
+}
+
 TEST_F(KubectlTest, ErrorsComeBackAsStatusObjects) {
   const std::string manifest = WriteManifest(
       "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: solo}\n"
