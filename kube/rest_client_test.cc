@@ -145,6 +145,29 @@ TEST_F(RestClientTest, VerbsAgainstTheEmbeddedApiServer) {
   EXPECT_EQ(std::string(*gone.status().GetPayload(kReasonPayload)), "NotFound");
 }
 
+TEST_F(RestClientTest, ListsPageWithLimitAndContinue) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(client_->Create(kConfigMaps, json::object{{"metadata", json::object{{"name", absl::StrCat("cm-", i)}}}}).ok());
+  }
+  std::vector<std::string> names;
+  std::string token;
+  int pages = 0;
+  do {
+    absl::StatusOr<json::object> page = client_->List(kConfigMaps, ListOptions{"", "", 2, token});
+    ASSERT_TRUE(page.ok()) << page.status();
+    ++pages;
+    for (const json::value& item : page->at("items").as_array()) {
+      names.emplace_back(item.at("metadata").at("name").as_string());
+    }
+    const json::object& meta = page->at("metadata").as_object();
+    token = meta.contains("continue") ? std::string(meta.at("continue").as_string()) : "";
+  } while (!token.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(names, (std::vector<std::string>{"cm-0", "cm-1", "cm-2", "cm-3", "cm-4"}));
+  EXPECT_EQ(client_->List(kConfigMaps, ListOptions{"", "", 0, "%%%"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(RestClientTest, ConflictsAreTypedAndRetriedByRereading) {
   json::object object = json::parse(R"({"metadata":{"name":"counter"},"data":{"n":"0"}})").as_object();
   absl::StatusOr<json::object> created = client_->Create(kConfigMaps, object);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -558,14 +559,47 @@ http::Response ApiServer::Handle(http::Request& request) {
         return response;
       }
       ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);
+      // Pagination: items come in (namespace, name) order; the continue token
+      // is the key of the last item sent. Later pages read the current state
+      // (the real server serves them from the first page's snapshot).
+      int64_t limit = 0;
+      if (!param("limit").empty() && (!absl::SimpleAtoi(param("limit"), &limit) || limit < 0)) {
+        return StatusResponse(400, "BadRequest", absl::StrCat("limit '", param("limit"), "' is not a count"));
+      }
+      std::string after;
+      if (!param("continue").empty() && !absl::WebSafeBase64Unescape(param("continue"), &after)) {
+        return StatusResponse(400, "BadRequest", "the continue token is malformed");
+      }
+      auto key_of = [](const json::object& item) {
+        const json::object& meta = item.at("metadata").as_object();
+        const json::value* item_ns = meta.if_contains("namespace");
+        return absl::StrCat(item_ns != nullptr && item_ns->is_string() ? std::string(item_ns->get_string()) : "",
+                            std::string(1, '\0'), std::string(meta.at("name").as_string()));
+      };
       json::array items;
-      for (json::object& item : list.items) items.push_back(std::move(item));
-      return JsonResponse(
-          200, json::object{{"kind", type.kind + "List"},
-                            {"apiVersion", info->GroupVersion()},
-                            {"metadata", json::object{{"resourceVersion",
-                                                       std::to_string(list.resource_version)}}},
-                            {"items", items}});
+      std::string last_key;
+      size_t remaining = 0;
+      for (json::object& item : list.items) {
+        const std::string key = key_of(item);
+        if (!after.empty() && key <= after) continue;
+        if (limit > 0 && static_cast<int64_t>(items.size()) >= limit) {
+          ++remaining;
+          continue;
+        }
+        last_key = key;
+        items.push_back(std::move(item));
+      }
+      json::object list_meta{{"resourceVersion", std::to_string(list.resource_version)}};
+      if (remaining > 0) {
+        std::string token;
+        absl::WebSafeBase64Escape(last_key, &token);
+        list_meta["continue"] = token;
+        list_meta["remainingItemCount"] = remaining;
+      }
+      return JsonResponse(200, json::object{{"kind", type.kind + "List"},
+                                            {"apiVersion", info->GroupVersion()},
+                                            {"metadata", list_meta},
+                                            {"items", items}});
     }
     if (method == "POST") {
       if (type.namespaced && ns.empty()) {

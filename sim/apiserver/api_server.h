@@ -8,9 +8,8 @@
 //
 // Watches stream newline-delimited events (with bookmarks, timeoutSeconds and
 // 410 for a resourceVersion too old). The status and scale subresources are
-// served. Not yet (tracked in the API-client issue): binding, eviction,
-// pagination,
-// JSON and strategic-merge patch semantics beyond merge patch,
+// served; lists page with limit/continue. Not yet (tracked in the API-client
+// issue): binding, eviction, JSON and strategic-merge patch semantics beyond merge patch,
 // CustomResourceDefinitions, garbage collection and admission webhooks.
 //
 // Thread-safe; all state is in the ObjectStore.
