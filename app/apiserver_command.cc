@@ -1,6 +1,4 @@
-#include <csignal>
 #include <iostream>
-#include <thread>
 
 #include "app/commands.h"
 #include "app/flags.h"
@@ -36,24 +34,15 @@ int RunApiServer(const std::vector<std::string>& args) {
     std::cerr << "spillway apiserver: " << s.message() << "\n";
     return 2;
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  BlockTerminationSignals();
   absl::StatusOr<std::unique_ptr<sim::ApiServer>> server = sim::ApiServer::Start(options);
   if (!server.ok()) {
     std::cerr << "spillway apiserver: " << server.status().message() << "\n";
     return 1;
   }
   std::cout << "spillway: apiserver listening on port " << (*server)->port() << std::endl;
-  std::thread waiter([&signals, &server] {
-    int signal = 0;
-    sigwait(&signals, &signal);
-    (*server)->Stop();
-  });
+  StopOnTerminationSignal([&server] { (*server)->Stop(); });
   (*server)->Wait();
-  waiter.detach();
   return 0;
 }
 

@@ -1,9 +1,12 @@
 #include "app/serve_app.h"
 
 #include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <optional>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -26,6 +29,31 @@ namespace spillway::app {
 void TuneAllocatorForServing() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);    // glibc's maximum on 64-bit.
   mallopt(M_TRIM_THRESHOLD, 1 << 30);     // Keep freed memory for the next request.
+}
+
+namespace {
+sigset_t TerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  return signals;
+}
+}  // namespace
+
+void BlockTerminationSignals() {
+  const sigset_t signals = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+void StopOnTerminationSignal(std::function<void()> stop) {
+  const sigset_t signals = TerminationSignals();
+  std::thread([signals, stop = std::move(stop)] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    LOG(INFO) << "signal " << signal << ": shutting down";
+    stop();
+  }).detach();
 }
 
 absl::Status ParseListenAddress(const std::string& listen, std::string* host, uint16_t* port) {

@@ -11,6 +11,7 @@
 #define SPILLWAY_APP_SERVE_APP_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,13 @@ struct ServeOptions {
 // mmap, so steady-state requests neither fault in fresh pages nor trigger TLB
 // shootdowns across threads. Process-wide; call once at start-up.
 void TuneAllocatorForServing();
+
+// Blocks SIGINT and SIGTERM in the calling thread; call before starting any
+// thread so every thread inherits the mask.
+void BlockTerminationSignals();
+// Starts a detached thread that calls `stop` when SIGINT or SIGTERM arrives
+// (after BlockTerminationSignals()).
+void StopOnTerminationSignal(std::function<void()> stop);
 
 // Splits "HOST:PORT" ("[::1]:80" for IPv6). InvalidArgument naming the value.
 absl::Status ParseListenAddress(const std::string& listen, std::string* host, uint16_t* port);

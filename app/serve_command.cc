@@ -1,6 +1,4 @@
-#include <csignal>
 #include <iostream>
-#include <thread>
 
 #include "absl/strings/str_join.h"
 #include "app/commands.h"
@@ -68,12 +66,7 @@ int RunServe(const std::vector<std::string>& args) {
     config = *loaded;
   }
 
-  // Block SIGINT/SIGTERM in every thread; one thread waits for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  BlockTerminationSignals();
 
   TuneAllocatorForServing();
   absl::StatusOr<std::unique_ptr<ServeApp>> app = ServeApp::Start(options, config);
@@ -83,14 +76,8 @@ int RunServe(const std::vector<std::string>& args) {
   }
   // Tests and scripts that pass port 0 read the chosen port from this line.
   std::cout << "spillway: listening on port " << (*app)->port() << std::endl;
-  std::thread waiter([&signals, &app] {
-    int signal = 0;
-    sigwait(&signals, &signal);
-    LOG(INFO) << "signal " << signal << ": shutting down";
-    (*app)->Stop();
-  });
+  StopOnTerminationSignal([&app] { (*app)->Stop(); });
   (*app)->Wait();
-  waiter.detach();
   return 0;
 }
 

@@ -221,21 +221,6 @@ void MergePatch(json::value& target, const json::value& patch) {
   }
 }
 
-kube::StringMap LabelsOf(const json::object& object) {
-  kube::StringMap labels;
-  const json::value* meta = object.if_contains("metadata");
-  const json::value* values =
-      meta != nullptr && meta->is_object() ? meta->get_object().if_contains("labels") : nullptr;
-  if (values != nullptr && values->is_object()) {
-    for (const auto& entry : values->get_object()) {
-      if (entry.value().is_string()) {
-        labels.Set(std::string(entry.key()), std::string(entry.value().get_string()));
-      }
-    }
-  }
-  return labels;
-}
-
 // A watch: newline-delimited {"type": ..., "object": ...} events, as the
 // real API server streams them. Starts with synthetic ADDED events for every
 // existing object when no resourceVersion is given; sends BOOKMARK events

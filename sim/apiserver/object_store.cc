@@ -38,6 +38,21 @@ std::string Timestamp(absl::Time time) {
 
 }  // namespace
 
+kube::StringMap LabelsOf(const json::object& object) {
+  kube::StringMap labels;
+  const json::value* meta = object.if_contains("metadata");
+  const json::value* values =
+      meta != nullptr && meta->is_object() ? meta->get_object().if_contains("labels") : nullptr;
+  if (values != nullptr && values->is_object()) {
+    for (const auto& entry : values->get_object()) {
+      if (entry.value().is_string()) {
+        labels.Set(std::string(entry.key()), std::string(entry.value().get_string()));
+      }
+    }
+  }
+  return labels;
+}
+
 absl::string_view WatchEventTypeName(WatchEvent::Type type) {
   switch (type) {
     case WatchEvent::Type::kAdded:
@@ -167,20 +182,7 @@ ObjectStore::ListResult ObjectStore::List(const ResourceType& type, absl::string
        std::get<1>(it->first) == type.plural;
        ++it) {
     if (!ns.empty() && type.namespaced && std::get<2>(it->first) != ns) continue;
-    if (!labels.empty()) {
-      kube::StringMap label_map;
-      const json::value* meta = it->second.if_contains("metadata");
-      const json::value* label_value =
-          meta != nullptr && meta->is_object() ? meta->get_object().if_contains("labels") : nullptr;
-      if (label_value != nullptr && label_value->is_object()) {
-        for (const auto& entry : label_value->get_object()) {
-          if (entry.value().is_string()) {
-            label_map.Set(std::string(entry.key()), std::string(entry.value().get_string()));
-          }
-        }
-      }
-      if (!labels.Matches(label_map)) continue;
-    }
+    if (!labels.empty() && !labels.Matches(LabelsOf(it->second))) continue;
     if (!fields.Matches(it->second)) continue;
     result.items.push_back(it->second);
   }

@@ -57,6 +57,9 @@ struct WatchEvent {
 
 absl::string_view WatchEventTypeName(WatchEvent::Type type);  // ADDED, MODIFIED, DELETED
 
+// An object's metadata.labels (string values only).
+kube::StringMap LabelsOf(const boost::json::object& object);
+
 class ObjectStore {
  public:
   struct Options {
