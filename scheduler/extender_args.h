@@ -66,8 +66,6 @@ struct FilterResult {
   std::vector<Failure> unresolvable;  // FailedAndUnresolvableNodes.
   // Distinct reasons, shared by the failures that cite them.
   std::vector<std::string> reasons;
-  // Set when the request as a whole cannot be decided (ExtenderFilterResult.Error).
-  std::string error;
 };
 
 // HostPriorityList before encoding: one score per candidate, in request order.

@@ -278,9 +278,8 @@ void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, st
   AppendNodeMap(out, "FailedNodes", args, result.failed, result.reasons);
   out->push_back(',');
   AppendNodeMap(out, "FailedAndUnresolvableNodes", args, result.unresolvable, result.reasons);
-  out->append(R"(,"Error":)");
-  json::AppendString(out, result.error);
-  out->push_back('}');
+  // A decided request has no error; undecidable ones use EncodeFilterError.
+  out->append(R"(,"Error":""})");
 }
 
 void EncodeFilterError(absl::string_view error, std::string* out) {

@@ -43,7 +43,7 @@ class RequestDecoder {
 // The encoders append JSON to `*out` (which may hold reusable capacity).
 
 // ExtenderFilterResult: passing nodes as raw Node objects (full mode) or
-// names, FailedNodes, FailedAndUnresolvableNodes and Error.
+// names, FailedNodes, FailedAndUnresolvableNodes, and an empty Error.
 void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, std::string* out);
 
 // An ExtenderFilterResult that carries only Error (undecidable request).
