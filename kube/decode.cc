@@ -181,40 +181,12 @@ absl::Status DecodePodSpec(value v, const Path& path, Pod* pod) {
   });
 }
 
-absl::Status DecodeNodeSpec(value v, const Path& path, Node* node) {
-  return ForEachField(v, path, [node](absl::string_view key, value item, const Path& child) {
-    if (key == "unschedulable") return ReadBool(item, child, &node->unschedulable);
-    if (key == "taints") {
-      return ForEachElement(item, child, [node](value element, const Path& p) {
-        node->taints.emplace_back();
-        Taint* taint = &node->taints.back();
-        return ForEachField(element, p,
-                            [taint](absl::string_view key, value item, const Path& child) {
-                              if (key == "key") return ReadString(item, child, &taint->key);
-                              if (key == "value") return ReadString(item, child, &taint->value);
-                              if (key == "effect") return ReadString(item, child, &taint->effect);
-                              return absl::OkStatus();
-                            });
-      });
-    }
-    return absl::OkStatus();
-  });
-}
-
 }  // namespace
 
 absl::Status DecodePod(value v, const Path& path, Pod* pod) {
   return ForEachField(v, path, [pod](absl::string_view key, value item, const Path& child) {
     if (key == "metadata") return DecodeObjectMeta(item, child, &pod->metadata);
     if (key == "spec") return DecodePodSpec(item, child, pod);
-    return absl::OkStatus();
-  });
-}
-
-absl::Status DecodeNode(value v, const Path& path, Node* node) {
-  return ForEachField(v, path, [node](absl::string_view key, value item, const Path& child) {
-    if (key == "metadata") return DecodeObjectMeta(item, child, &node->metadata);
-    if (key == "spec") return DecodeNodeSpec(item, child, node);
     return absl::OkStatus();
   });
 }

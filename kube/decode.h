@@ -15,12 +15,10 @@ namespace spillway::kube {
 // Decodes a core/v1 Pod object at `path` into `*pod`.
 absl::Status DecodePod(json::value v, const json::Path& path, Pod* pod);
 
-// Decodes a core/v1 Node object at `path` into `*node`.
-absl::Status DecodeNode(json::value v, const json::Path& path, Node* node);
-
 // Decodes a core/v1 Node from a fully parsed (and so fully validated) DOM
-// element: the extender's full mode parses each Node this way because it must
-// also guarantee that the bytes it echoes back are valid JSON.
+// element. Nodes are decoded this way, not On-Demand, because the extender's
+// full mode must also guarantee that the Node bytes it echoes back are valid
+// JSON, which only a full parse checks.
 absl::Status DecodeNode(simdjson::dom::element element, const json::Path& path, Node* node);
 
 // Decodes only `metadata.uid` of an object (preemption victims need nothing else).

@@ -23,15 +23,13 @@ class DecodeTest : public ::testing::Test {
     return DecodePod(v, json::Path("Pod"), pod);
   }
   absl::Status Node(const std::string& text, kube::Node* node) {
-    json_ = simdjson::padded_string(text);
-    simdjson::ondemand::document doc;
-    if (auto err = parser_.iterate(json_).get(doc)) return json::Error(err, json::Path("Node"));
-    simdjson::ondemand::value v;
-    if (auto err = doc.get_value().get(v)) return json::Error(err, json::Path("Node"));
-    return DecodeNode(v, json::Path("Node"), node);
+    simdjson::dom::element element;
+    if (auto err = dom_parser_.parse(text).get(element)) return json::Error(err, json::Path("Node"));
+    return DecodeNode(element, json::Path("Node"), node);
   }
 
   simdjson::ondemand::parser parser_;
+  simdjson::dom::parser dom_parser_;
   simdjson::padded_string json_;
 };
 
@@ -130,6 +128,21 @@ TEST_F(DecodeTest, ReadsNodeLabelsAndTaints) {
   EXPECT_EQ(node.taints[0].key, "virtual-kubelet.io/provider");
   EXPECT_EQ(node.taints[0].value, "alibabacloud");
   EXPECT_EQ(node.taints[0].effect, "NoSchedule");
+}
+
+TEST_F(DecodeTest, NodeWrongTypesNameTheField) {
+  kube::Node node;
+  EXPECT_EQ(Node(R"({"metadata": {"name": "n", "labels": {"type": 1}}})", &node).message(),
+            "Node.metadata.labels.type: expected string");
+  kube::Node node2;
+  EXPECT_EQ(Node(R"({"metadata": {"name": "n"}, "spec": {"taints": [{"key": "k"}, "x"]}})", &node2)
+                .message(),
+            "Node.spec.taints[1]: expected object");
+  kube::Node node3;
+  EXPECT_EQ(Node(R"({"metadata": "n"})", &node3).message(), "Node.metadata: expected object");
+  kube::Node node4;
+  EXPECT_EQ(Node(R"({"spec": {"unschedulable": "yes"}})", &node4).message(),
+            "Node.spec.unschedulable: expected boolean");
 }
 
 }  // namespace
