@@ -344,6 +344,58 @@ json::object ScaleOf(const json::object& object) {
                       {"status", json::object{{"replicas", current}, {"selector", selector}}}};
 }
 
+// Rewrites the stored `object` into what a PUT (`patch` false) or a merge
+// patch (`patch` true; strategic merge is applied the same way for now, so
+// lists are replaced, not merged by key) of `sub` asks for: "" for the object
+// itself, "status" or "scale". Where status is a subresource, writes to the
+// object itself keep the stored status. A PUT's metadata.resourceVersion is
+// left in place for the store's conflict check.
+absl::Status ApplyWrite(const std::string& sub, bool patch, bool has_status_subresource,
+                        const json::value& body, json::object& object) {
+  json::value desired = sub == "scale" ? json::value(ScaleOf(object)) : json::value(object);
+  if (patch) {
+    MergePatch(desired, body);
+  } else {
+    desired = body;
+  }
+  json::object& want = desired.get_object();
+  if (sub.empty()) {
+    std::optional<json::value> stored_status;
+    if (const json::value* status = object.if_contains("status")) stored_status = *status;
+    object = std::move(want);
+    if (has_status_subresource) {
+      if (stored_status.has_value()) {
+        object["status"] = *stored_status;
+      } else {
+        object.erase("status");
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (sub == "scale") {
+    const json::value* spec = want.if_contains("spec");
+    const json::value* replicas =
+        spec != nullptr && spec->is_object() ? spec->get_object().if_contains("replicas") : nullptr;
+    if (replicas == nullptr || !replicas->is_int64() || replicas->get_int64() < 0) {
+      return absl::InvalidArgumentError("spec.replicas: must be a non-negative integer");
+    }
+    if (!object["spec"].is_object()) object["spec"] = json::object();
+    object["spec"].as_object()["replicas"] = replicas->get_int64();
+  } else {
+    const json::value* status = want.if_contains("status");
+    object["status"] = status != nullptr ? *status : json::value(json::object());
+  }
+  if (!patch) {
+    const json::value* meta = want.if_contains("metadata");
+    const json::value* version =
+        meta != nullptr && meta->is_object() ? meta->get_object().if_contains("resourceVersion") : nullptr;
+    if (version != nullptr && version->is_string()) {
+      object["metadata"].as_object()["resourceVersion"] = *version;
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 ApiServer::ApiServer(size_t watch_window)
@@ -623,110 +675,30 @@ http::Response ApiServer::Handle(http::Request& request) {
                             absl::StrCat("subresource ", sub, " of ", type.plural,
                                          " is not served yet by the embedded API server"));
     }
-    if (method == "GET") {
-      absl::StatusOr<json::object> object = store_.Get(type, ns, name);
-      if (!object.ok()) return ErrorResponse(object.status());
-      return JsonResponse(200, sub == "scale" ? ScaleOf(*object) : *object);
-    }
-    if (method != "PUT" && method != "PATCH") {
+    if (method != "GET" && method != "PUT" && method != "PATCH") {
       return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));
     }
-    json::value body;
-    if (absl::Status s = parse_body(&body); !s.ok()) return BadRequest(s);
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      absl::StatusOr<json::object> current = store_.Get(type, ns, name);
-      if (!current.ok()) return ErrorResponse(current.status());
-      // What the client sent, as a whole subresource object.
-      json::value desired = sub == "scale" ? json::value(ScaleOf(*current)) : json::value(*current);
-      if (method == "PATCH") {
-        MergePatch(desired, body);
-      } else {
-        desired = body;
-      }
-      json::object next = *current;
-      if (method == "PUT") {
-        // A PUT carries the resourceVersion it was read at: keep the conflict check.
-        const json::value* meta = body.get_object().if_contains("metadata");
-        const json::value* version =
-            meta != nullptr && meta->is_object() ? meta->get_object().if_contains("resourceVersion") : nullptr;
-        if (version != nullptr && version->is_string()) {
-          next["metadata"].as_object()["resourceVersion"] = *version;
-        }
-      }
-      if (sub == "scale") {
-        const json::value* spec = desired.get_object().if_contains("spec");
-        const json::value* replicas =
-            spec != nullptr && spec->is_object() ? spec->get_object().if_contains("replicas") : nullptr;
-        if (replicas == nullptr || !replicas->is_int64() || replicas->get_int64() < 0) {
-          return StatusResponse(422, "Invalid", "spec.replicas: must be a non-negative integer");
-        }
-        if (!next["spec"].is_object()) next["spec"] = json::object();
-        next["spec"].as_object()["replicas"] = replicas->get_int64();
-      } else {
-        const json::value* status = desired.get_object().if_contains("status");
-        next["status"] = status != nullptr ? *status : json::value(json::object());
-      }
-      absl::StatusOr<json::object> updated = store_.Update(type, ns, name, std::move(next));
-      if (updated.ok()) return JsonResponse(200, sub == "scale" ? ScaleOf(*updated) : *updated);
-      if (updated.status().code() != absl::StatusCode::kAborted || method == "PUT") {
-        return ErrorResponse(updated.status());
-      }
-    }
-    return StatusResponse(409, "Conflict", "the object kept changing; try again");
   }
-
-  // Writes to the main resource never change status where status is a
-  // subresource: the stored status is carried over.
-  auto keep_status = [&](json::object& next) {
-    if (!has_status) return;
-    absl::StatusOr<json::object> current = store_.Get(type, ns, name);
-    if (!current.ok()) return;
-    if (const json::value* status = current->if_contains("status")) {
-      next["status"] = *status;
-    } else {
-      next.erase("status");
-    }
-  };
 
   if (method == "GET") {
     absl::StatusOr<json::object> object = store_.Get(type, ns, name);
     if (!object.ok()) return ErrorResponse(object.status());
-    return JsonResponse(200, *object);
+    return JsonResponse(200, sub == "scale" ? ScaleOf(*object) : *object);
   }
-  if (method == "PUT") {
+  if (method == "PUT" || method == "PATCH") {
     json::value body;
     if (absl::Status s = parse_body(&body); !s.ok()) return BadRequest(s);
-    keep_status(body.get_object());
-    absl::StatusOr<json::object> updated = store_.Update(type, ns, name, std::move(body.get_object()));
-    if (!updated.ok()) return ErrorResponse(updated.status());
-    return JsonResponse(200, *updated);
-  }
-  if (method == "PATCH") {
-    json::value patch;
-    if (absl::Status s = parse_body(&patch); !s.ok()) return BadRequest(s);
     if (request.content_type.find("json-patch") != std::string::npos) {
       return StatusResponse(415, "UnsupportedMediaType",
                             "JSON patch is not served yet; use a merge patch");
     }
-    // Merge patch; strategic merge patch is applied the same way for now
-    // (lists are replaced rather than merged by key).
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      absl::StatusOr<json::object> current = store_.Get(type, ns, name);
-      if (!current.ok()) return ErrorResponse(current.status());
-      json::value merged = *current;
-      MergePatch(merged, patch);
-      if (has_status) {
-        if (const json::value* status = current->if_contains("status")) {
-          merged.get_object()["status"] = *status;
-        } else {
-          merged.get_object().erase("status");
-        }
-      }
-      absl::StatusOr<json::object> updated = store_.Update(type, ns, name, std::move(merged.get_object()));
-      if (updated.ok()) return JsonResponse(200, *updated);
-      if (updated.status().code() != absl::StatusCode::kAborted) return ErrorResponse(updated.status());
-    }
-    return StatusResponse(409, "Conflict", "the object kept changing; try again");
+    // One atomic read-modify-write in the store: no lost updates, no retries.
+    absl::StatusOr<json::object> written =
+        store_.Modify(type, ns, name, [&](json::object& object) {
+          return ApplyWrite(sub, method == "PATCH", has_status, body, object);
+        });
+    if (!written.ok()) return ErrorResponse(written.status());
+    return JsonResponse(200, sub == "scale" ? ScaleOf(*written) : *written);
   }
   if (method == "DELETE") {
     absl::StatusOr<json::object> deleted = store_.Delete(type, ns, name);

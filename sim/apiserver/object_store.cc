@@ -163,11 +163,8 @@ absl::StatusOr<json::object> ObjectStore::Create(const ResourceType& type, absl:
 absl::StatusOr<json::object> ObjectStore::Get(const ResourceType& type, absl::string_view ns,
                                               absl::string_view name) const {
   absl::MutexLock lock(&mu_);
-  auto it = objects_.find(
-      Key{type.group, type.plural, type.namespaced ? std::string(ns) : "", std::string(name)});
-  if (it == objects_.end()) {
-    return absl::NotFoundError(absl::StrCat(QualifiedName(type), " \"", name, "\" not found"));
-  }
+  auto it = objects_.find(KeyOf(type, ns, name));
+  if (it == objects_.end()) return NotFound(type, name);
   return it->second;
 }
 
@@ -189,15 +186,32 @@ ObjectStore::ListResult ObjectStore::List(const ResourceType& type, absl::string
   return result;
 }
 
+ObjectStore::Key ObjectStore::KeyOf(const ResourceType& type, absl::string_view ns,
+                                   absl::string_view name) {
+  return Key{type.group, type.plural, type.namespaced ? std::string(ns) : "", std::string(name)};
+}
+
+absl::Status ObjectStore::NotFound(const ResourceType& type, absl::string_view name) {
+  return absl::NotFoundError(absl::StrCat(QualifiedName(type), " \"", name, "\" not found"));
+}
+
 absl::StatusOr<json::object> ObjectStore::Update(const ResourceType& type, absl::string_view ns,
                                                  absl::string_view name, json::object object) {
+  return Modify(type, ns, name, [&object](json::object& current) {
+    current = std::move(object);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<json::object> ObjectStore::Modify(
+    const ResourceType& type, absl::string_view ns, absl::string_view name,
+    const std::function<absl::Status(json::object&)>& modify) {
   NotifyOnExit notify([this] { NotifyListeners(); });
   absl::MutexLock lock(&mu_);
-  const std::string space = type.namespaced ? std::string(ns) : "";
-  auto it = objects_.find(Key{type.group, type.plural, space, std::string(name)});
-  if (it == objects_.end()) {
-    return absl::NotFoundError(absl::StrCat(QualifiedName(type), " \"", name, "\" not found"));
-  }
+  auto it = objects_.find(KeyOf(type, ns, name));
+  if (it == objects_.end()) return NotFound(type, name);
+  json::object object = it->second;
+  if (absl::Status s = modify(object); !s.ok()) return s;
   json::object& meta = Metadata(object);
   const std::string given_name = Text(meta, "name");
   if (!given_name.empty() && given_name != name) {
@@ -232,7 +246,7 @@ absl::StatusOr<json::object> ObjectStore::Update(const ResourceType& type, absl:
   object["apiVersion"] = it->second["apiVersion"];
   object["kind"] = type.kind;
   it->second = object;
-  Record(WatchEvent::Type::kModified, type, space, object);
+  Record(WatchEvent::Type::kModified, type, std::get<2>(it->first), object);
   return object;
 }
 
@@ -240,11 +254,9 @@ absl::StatusOr<json::object> ObjectStore::Delete(const ResourceType& type, absl:
                                                  absl::string_view name) {
   NotifyOnExit notify([this] { NotifyListeners(); });
   absl::MutexLock lock(&mu_);
-  const std::string space = type.namespaced ? std::string(ns) : "";
-  auto it = objects_.find(Key{type.group, type.plural, space, std::string(name)});
-  if (it == objects_.end()) {
-    return absl::NotFoundError(absl::StrCat(QualifiedName(type), " \"", name, "\" not found"));
-  }
+  auto it = objects_.find(KeyOf(type, ns, name));
+  if (it == objects_.end()) return NotFound(type, name);
+  const std::string space = std::get<2>(it->first);
   json::object object = std::move(it->second);
   objects_.erase(it);
   ++resource_version_;

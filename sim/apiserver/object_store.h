@@ -92,6 +92,14 @@ class ObjectStore {
   absl::StatusOr<boost::json::object> Update(const ResourceType& type, absl::string_view ns,
                                              absl::string_view name, boost::json::object object);
 
+  // Atomically reads the object, applies `modify` to a copy and stores it with
+  // Update's rules (a resourceVersion left in the copy is still checked, so a
+  // PUT body's version can be carried in). `modify` returning an error aborts
+  // with it. NotFound when absent.
+  absl::StatusOr<boost::json::object> Modify(
+      const ResourceType& type, absl::string_view ns, absl::string_view name,
+      const std::function<absl::Status(boost::json::object&)>& modify);
+
   // Removes an object and returns it as last stored. NotFound when absent.
   absl::StatusOr<boost::json::object> Delete(const ResourceType& type, absl::string_view ns,
                                              absl::string_view name);
@@ -118,6 +126,11 @@ class ObjectStore {
   void NotifyListeners();
 
   using Key = std::tuple<std::string, std::string, std::string, std::string>;  // group, plural, ns, name
+  using Objects = std::map<Key, boost::json::object>;
+
+  static Key KeyOf(const ResourceType& type, absl::string_view ns, absl::string_view name);
+  // NotFound with Kubernetes' message: `pods "web" not found`.
+  static absl::Status NotFound(const ResourceType& type, absl::string_view name);
 
   std::string NewUid() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Record(WatchEvent::Type type, const ResourceType& resource, absl::string_view ns,
@@ -129,7 +142,7 @@ class ObjectStore {
 
   mutable absl::Mutex mu_;
   uint64_t resource_version_ ABSL_GUARDED_BY(mu_) = 1;
-  std::map<Key, boost::json::object> objects_ ABSL_GUARDED_BY(mu_);
+  Objects objects_ ABSL_GUARDED_BY(mu_);
   std::deque<WatchEvent> events_ ABSL_GUARDED_BY(mu_);
   // Versions at or below this may have lost events (pruned from the log).
   uint64_t pruned_through_ ABSL_GUARDED_BY(mu_) = 0;

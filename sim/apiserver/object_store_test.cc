@@ -102,6 +102,30 @@ TEST_F(ObjectStoreTest, StaleUpdatesConflictAndSpecChangesBumpGeneration) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(ObjectStoreTest, ModifyIsAtomicAndItsErrorsAbort) {
+  MustCreate(kDeployments, "shop", R"({"metadata":{"name":"d"},"spec":{"replicas":1}})");
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 8; ++i) {
+    writers.emplace_back([this] {
+      for (int j = 0; j < 25; ++j) {
+        ASSERT_TRUE(store_.Modify(kDeployments, "shop", "d", [](json::object& d) {
+          json::object& spec = d["spec"].as_object();
+          spec["replicas"] = spec["replicas"].as_int64() + 1;
+          return absl::OkStatus();
+        }).ok());
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  EXPECT_EQ(store_.Get(kDeployments, "shop", "d")->at("spec").at("replicas").as_int64(), 201)
+      << "no increment may be lost";
+  const uint64_t before = store_.resource_version();
+  absl::StatusOr<json::object> refused = store_.Modify(
+      kDeployments, "shop", "d", [](json::object&) { return absl::InvalidArgumentError("no"); });
+  EXPECT_EQ(refused.status().message(), "no");
+  EXPECT_EQ(store_.resource_version(), before) << "a refused modification writes nothing";
+}
+
 TEST_F(ObjectStoreTest, ListFiltersByNamespaceLabelsAndFields) {
   MustCreate(kPods, "a", R"({"metadata":{"name":"p1","labels":{"app":"web"}},"spec":{"nodeName":"n1"}})");
   MustCreate(kPods, "a", R"({"metadata":{"name":"p2","labels":{"app":"db"}},"spec":{}})");
