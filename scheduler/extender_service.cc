@@ -4,7 +4,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/json_writer.h"
 #include "glog/logging.h"
 #include "scheduler/extender_codec.h"
 
@@ -18,9 +17,6 @@ http::Response Json(int status, std::string body) {
   return response;
 }
 
-http::Response ErrorJson(int status, absl::string_view message) {
-  return Json(status, absl::StrCat(R"({"Error":)", json::Quote(message), "}"));
-}
 
 // Each request thread reuses its decoder's parse buffers.
 RequestDecoder& ThreadDecoder() {
@@ -53,12 +49,12 @@ http::Response ExtenderService::Handle(http::Request& request) {
   path = path.substr(0, path.find('?'));
   absl::string_view verb = path.substr(std::min(path.size(), kExtenderPathPrefix.size()));
   if (verb != "filter" && verb != "prioritize" && verb != "preempt") {
-    return ErrorJson(404, absl::StrCat("unknown extender verb '", verb,
+    return http::ErrorResponse(404, absl::StrCat("unknown extender verb '", verb,
                                        "'; Spillway serves filter, prioritize and preempt "
                                        "(kube-scheduler binds by itself)"));
   }
   if (request.method != "POST") {
-    return ErrorJson(405, absl::StrCat("extender verbs take POST, not ", request.method));
+    return http::ErrorResponse(405, absl::StrCat("extender verbs take POST, not ", request.method));
   }
   if (verb == "preempt") return Preempt(request);
   return Filter(request, verb == "prioritize");
@@ -80,7 +76,7 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
   if (!args.ok()) {
     metrics_.RequestBad(verb).Increment();
     LOG(WARNING) << "verb=" << VerbName(verb) << " bad request: " << args.status().message();
-    if (prioritize) return ErrorJson(400, args.status().message());
+    if (prioritize) return http::ErrorResponse(400, args.status().message());
     EncodeFilterError(args.status().message(), &request.response_buffer);
     return Json(200, std::move(request.response_buffer));
   }
@@ -118,7 +114,7 @@ http::Response ExtenderService::Preempt(http::Request& request) {
   if (!args.ok()) {
     metrics_.RequestBad(Verb::kPreempt).Increment();
     LOG(WARNING) << "verb=preempt bad request: " << args.status().message();
-    return ErrorJson(400, args.status().message());
+    return http::ErrorResponse(400, args.status().message());
   }
   metrics_.RequestOk(Verb::kPreempt).Increment();
   absl::StatusOr<burst::PodPolicy> policy = extender_.Resolve(args->pod);

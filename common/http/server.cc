@@ -54,12 +54,6 @@ bhttp::response<bhttp::string_body> MakeResponse(Response response, unsigned ver
   return out;
 }
 
-Response ErrorResponse(int status, absl::string_view message) {
-  Response response;
-  response.status = status;
-  response.body = absl::StrCat(R"({"Error":)", json::Quote(message), "}");
-  return response;
-}
 
 // One connection. `Stream` is beast::tcp_stream or beast::ssl_stream of it.
 // Lifetime: owned by the completion handlers in flight (shared_from_this).
@@ -310,6 +304,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 };
 
 }  // namespace
+
+Response ErrorResponse(int status, absl::string_view message) {
+  Response response;
+  response.status = status;
+  response.body = absl::StrCat(R"({"Error":)", json::Quote(message), "}");
+  return response;
+}
 
 class Server::Impl {
  public:

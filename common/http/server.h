@@ -26,6 +26,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace spillway::http {
@@ -71,6 +72,11 @@ struct Response {
   // connection closes when it ends. Streams do not hold Stop() back.
   std::shared_ptr<ResponseStream> stream;
 };
+
+// A JSON error answer, {"Error": "<message>"}: how the server itself refuses
+// requests (413, 400, 500), and the extender's errors on verbs whose result
+// type has no error field.
+Response ErrorResponse(int status, absl::string_view message);
 
 using Handler = std::function<Response(Request& request)>;
 
