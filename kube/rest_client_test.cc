@@ -3,9 +3,11 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <thread>
 #include <fstream>
 
 #include "absl/strings/escaping.h"
+#include "boost/asio.hpp"
 #include "absl/strings/str_cat.h"
 #include "common/testing/testdata.h"
 #include "gmock/gmock.h"
@@ -200,6 +202,58 @@ TEST_F(RestClientTest, ConflictsAreTypedAndRetriedByRereading) {
   EXPECT_EQ(updated->at("data").at("n").as_string(), "1");
   EXPECT_EQ(updated->at("data").at("other").as_string(), "x");
   EXPECT_EQ(updated->at("data").at("race").as_string(), "y");
+}
+
+// Accepts one connection at a time, records each request's Authorization
+// header and answers {} — just enough to see what the client sends.
+class HeaderRecorder {
+ public:
+  HeaderRecorder() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this] {
+      for (int i = 0; i < 2; ++i) {
+        boost::asio::ip::tcp::socket socket(io_);
+        acceptor_.accept(socket);
+        boost::asio::streambuf buffer;
+        boost::asio::read_until(socket, buffer, "\r\n\r\n");
+        std::string head(boost::asio::buffers_begin(buffer.data()),
+                         boost::asio::buffers_end(buffer.data()));
+        const size_t at = head.find("Authorization: ");
+        headers_.push_back(at == std::string::npos ? "" : head.substr(at + 15, head.find("\r\n", at) - at - 15));
+        boost::asio::write(socket, boost::asio::buffer(std::string(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+            "Connection: close\r\n\r\n{}")));
+      }
+    });
+  }
+  ~HeaderRecorder() { Join(); }
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  const std::vector<std::string>& headers() const { return headers_; }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::string> headers_;
+  std::thread thread_;
+};
+
+TEST(RestClientAuthTest, TokenFileIsReReadOnEveryRequest) {
+  const std::string token_file = Write("token", "first-token\n");
+  HeaderRecorder recorder;
+  Connection connection;
+  connection.scheme = "http";
+  connection.host = "127.0.0.1";
+  connection.port = recorder.port();
+  connection.token_file = token_file;
+  RestClient client(connection, RestClient::Options{});
+  ASSERT_TRUE(client.Get(ConfigMap("a")).ok());
+  Write("token", "rotated-token\n");
+  ASSERT_TRUE(client.Get(ConfigMap("a")).ok());
+  recorder.Join();
+  EXPECT_THAT(recorder.headers(),
+              ::testing::ElementsAre("Bearer first-token", "Bearer rotated-token"));
 }
 
 TEST(RestClientErrorsTest, UnreachableServerIsUnavailable) {

@@ -221,6 +221,9 @@ TEST_F(KubectlTest, GetWatchStreamsChanges) {
   EXPECT_STREQ(line, "configmap/a\n") << "the deletion";
   kill(kubectl, SIGTERM);
   pclose(watch);
+  // The server notices the client hung up and ends the watch.
+  for (int i = 0; i < 2000 && server_->active_watches() > 0; ++i) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_EQ(server_->active_watches(), 0);
 }
 
 TEST(ApiServerWatchTest, TooOldResourceVersionIsGoneAndBookmarksFlow) {
