@@ -1,11 +1,13 @@
 #include "kube/decode.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "kube/quantity.h"
 
 namespace spillway::kube {
 namespace {
@@ -35,8 +37,23 @@ absl::Status DecodeObjectMeta(value v, const Path& path, ObjectMeta* meta) {
     if (key == "name") return ReadString(item, child, &meta->name);
     if (key == "namespace") return ReadString(item, child, &meta->namespace_);
     if (key == "uid") return ReadString(item, child, &meta->uid);
+    if (key == "resourceVersion") return ReadString(item, child, &meta->resource_version);
     if (key == "labels") return ReadStringMap(item, child, &meta->labels);
-    if (key == "annotations") return ReadStringMap(item, child, &meta->annotations);
+    if (key == "annotations") {
+      return ForEachField(item, child, [meta](absl::string_view key, value v, const Path& p) {
+        if (!IsKeptAnnotation(key)) return absl::OkStatus();
+        std::string text;
+        SPILLWAY_RETURN_IF_ERROR(ReadString(v, p, &text));
+        meta->annotations.Set(std::string(key), std::move(text));
+        return absl::OkStatus();
+      });
+    }
+    if (key == "deletionTimestamp") {
+      std::string stamp;
+      SPILLWAY_RETURN_IF_ERROR(ReadString(item, child, &stamp));
+      meta->deleting = !stamp.empty();
+      return absl::OkStatus();
+    }
     if (key == "ownerReferences") {
       return ForEachElement(item, child, [meta](value element, const Path& p) {
         meta->owner_references.emplace_back();
@@ -107,9 +124,40 @@ absl::Status DecodeToleration(value v, const Path& path, Toleration* toleration)
   });
 }
 
-absl::Status DecodeContainer(value v, const Path& path, Container* container) {
-  return ForEachField(v, path, [container](absl::string_view key, value item, const Path& child) {
+// Reads a quantity string ("500m", "1Gi") as thousandths or whole units.
+absl::Status ReadQuantity(value v, const Path& path, bool milli, int64_t* out) {
+  std::string text;
+  SPILLWAY_RETURN_IF_ERROR(ReadString(v, path, &text));
+  absl::StatusOr<int64_t> parsed = milli ? ParseQuantityMilli(text) : ParseQuantity(text);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path.ToString(), ": ", parsed.status().message()));
+  }
+  *out = *parsed;
+  return absl::OkStatus();
+}
+
+// Reads {"cpu": ..., "memory": ...} (requests, allocatable); other resources
+// are skipped.
+absl::Status DecodeResources(value v, const Path& path, Resources* out) {
+  return ForEachField(v, path, [out](absl::string_view key, value item, const Path& child) {
+    if (key == "cpu") return ReadQuantity(item, child, true, &out->cpu_milli);
+    if (key == "memory") return ReadQuantity(item, child, false, &out->memory_bytes);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DecodeContainer(value v, const Path& path, Container* container,
+                             Resources* requests) {
+  return ForEachField(v, path, [container, requests](absl::string_view key, value item,
+                                                     const Path& child) {
     if (key == "name") return ReadString(item, child, &container->name);
+    if (key == "resources") {
+      return ForEachField(item, child, [requests](absl::string_view key, value item,
+                                                  const Path& child) {
+        if (key != "requests") return absl::OkStatus();
+        return DecodeResources(item, child, requests);
+      });
+    }
     if (key == "securityContext") {
       return ForEachField(item, child,
                           [container](absl::string_view key, value item, const Path& child) {
@@ -166,9 +214,21 @@ absl::Status DecodePodSpec(value v, const Path& path, Pod* pod) {
       });
     }
     if (key == "containers" || key == "initContainers" || key == "ephemeralContainers") {
-      return ForEachElement(item, child, [pod](value element, const Path& p) {
+      const bool init = key == "initContainers";
+      const bool ephemeral = key == "ephemeralContainers";
+      return ForEachElement(item, child, [pod, init, ephemeral](value element, const Path& p) {
         pod->containers.emplace_back();
-        return DecodeContainer(element, p, &pod->containers.back());
+        Resources requests;
+        SPILLWAY_RETURN_IF_ERROR(DecodeContainer(element, p, &pod->containers.back(), &requests));
+        if (init) {
+          pod->init_requests.cpu_milli = std::max(pod->init_requests.cpu_milli, requests.cpu_milli);
+          pod->init_requests.memory_bytes =
+              std::max(pod->init_requests.memory_bytes, requests.memory_bytes);
+        } else if (!ephemeral) {  // Ephemeral containers have no resources.
+          pod->container_requests.cpu_milli += requests.cpu_milli;
+          pod->container_requests.memory_bytes += requests.memory_bytes;
+        }
+        return absl::OkStatus();
       });
     }
     if (key == "volumes") {
@@ -181,12 +241,97 @@ absl::Status DecodePodSpec(value v, const Path& path, Pod* pod) {
   });
 }
 
+
+// status.phase and the PodScheduled condition.
+absl::Status DecodePodStatus(value v, const Path& path, Pod* pod) {
+  return ForEachField(v, path, [pod](absl::string_view key, value item, const Path& child) {
+    if (key == "phase") return ReadString(item, child, &pod->phase);
+    if (key != "conditions") return absl::OkStatus();
+    return ForEachElement(item, child, [pod](value element, const Path& p) {
+      std::string type, status, reason, message, since;
+      SPILLWAY_RETURN_IF_ERROR(
+          ForEachField(element, p, [&](absl::string_view key, value item, const Path& child) {
+            if (key == "type") return ReadString(item, child, &type);
+            if (key == "status") return ReadString(item, child, &status);
+            if (key == "reason") return ReadString(item, child, &reason);
+            if (key == "message") return ReadString(item, child, &message);
+            if (key == "lastTransitionTime") return ReadString(item, child, &since);
+            return absl::OkStatus();
+          }));
+      if (type == "PodScheduled" && status == "False" && reason == "Unschedulable") {
+        pod->unschedulable = true;
+        pod->scheduling_message = std::move(message);
+        pod->unschedulable_since = std::move(since);
+      }
+      return absl::OkStatus();
+    });
+  });
+}
+
+// status.allocatable and the Ready condition.
+absl::Status DecodeNodeStatus(value v, const Path& path, Node* node) {
+  return ForEachField(v, path, [node](absl::string_view key, value item, const Path& child) {
+    if (key == "allocatable") {
+      return ForEachField(item, child, [node](absl::string_view key, value item, const Path& p) {
+        if (key == "cpu") return ReadQuantity(item, p, true, &node->allocatable.cpu_milli);
+        if (key == "memory") return ReadQuantity(item, p, false, &node->allocatable.memory_bytes);
+        if (key == "pods") return ReadQuantity(item, p, false, &node->allocatable_pods);
+        return absl::OkStatus();
+      });
+    }
+    if (key != "conditions") return absl::OkStatus();
+    return ForEachElement(item, child, [node](value element, const Path& p) {
+      std::string type, status;
+      SPILLWAY_RETURN_IF_ERROR(
+          ForEachField(element, p, [&](absl::string_view key, value item, const Path& child) {
+            if (key == "type") return ReadString(item, child, &type);
+            if (key == "status") return ReadString(item, child, &status);
+            return absl::OkStatus();
+          }));
+      if (type == "Ready") node->ready = status == "True";
+      return absl::OkStatus();
+    });
+  });
+}
+
 }  // namespace
 
 absl::Status DecodePod(value v, const Path& path, Pod* pod) {
   return ForEachField(v, path, [pod](absl::string_view key, value item, const Path& child) {
     if (key == "metadata") return DecodeObjectMeta(item, child, &pod->metadata);
     if (key == "spec") return DecodePodSpec(item, child, pod);
+    if (key == "status") return DecodePodStatus(item, child, pod);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DecodeNode(value v, const Path& path, Node* node) {
+  return ForEachField(v, path, [node](absl::string_view key, value item, const Path& child) {
+    if (key == "metadata") return DecodeObjectMeta(item, child, &node->metadata);
+    if (key == "spec") {
+      return ForEachField(item, child, [node](absl::string_view key, value item, const Path& p) {
+        if (key == "unschedulable") return ReadBool(item, p, &node->unschedulable);
+        if (key != "taints") return absl::OkStatus();
+        return ForEachElement(item, p, [node](value element, const Path& p) {
+          Taint& taint = node->taints.emplace_back();
+          return ForEachField(element, p, [&taint](absl::string_view key, value item,
+                                                   const Path& child) {
+            if (key == "key") return ReadString(item, child, &taint.key);
+            if (key == "value") return ReadString(item, child, &taint.value);
+            if (key == "effect") return ReadString(item, child, &taint.effect);
+            return absl::OkStatus();
+          });
+        });
+      });
+    }
+    if (key == "status") return DecodeNodeStatus(item, child, node);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DecodeNamespace(value v, const Path& path, Namespace* ns) {
+  return ForEachField(v, path, [ns](absl::string_view key, value item, const Path& child) {
+    if (key == "metadata") return DecodeObjectMeta(item, child, &ns->metadata);
     return absl::OkStatus();
   });
 }

@@ -12,8 +12,16 @@
 
 namespace spillway::kube {
 
-// Decodes a core/v1 Pod object at `path` into `*pod`.
+// Decodes a core/v1 Pod object at `path` into `*pod`: metadata, the spec
+// fields placement depends on, container requests, phase and PodScheduled.
 absl::Status DecodePod(json::value v, const json::Path& path, Pod* pod);
+
+// Decodes a core/v1 Node at `path`, status (allocatable, Ready) included:
+// the informer's decoder.
+absl::Status DecodeNode(json::value v, const json::Path& path, Node* node);
+
+// Decodes a core/v1 Namespace (its metadata).
+absl::Status DecodeNamespace(json::value v, const json::Path& path, Namespace* ns);
 
 // Decodes a core/v1 Node from a fully parsed (and so fully validated) DOM
 // element. Nodes are decoded this way, not On-Demand, because the extender's

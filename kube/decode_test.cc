@@ -22,6 +22,15 @@ class DecodeTest : public ::testing::Test {
     if (auto err = doc.get_value().get(v)) return json::Error(err, json::Path("Pod"));
     return DecodePod(v, json::Path("Pod"), pod);
   }
+  // The informer's On-Demand Node decoder.
+  absl::Status NodeRecord(const std::string& text, kube::Node* node) {
+    json_ = simdjson::padded_string(text);
+    simdjson::ondemand::document doc;
+    if (auto err = parser_.iterate(json_).get(doc)) return json::Error(err, json::Path("Node"));
+    simdjson::ondemand::value v;
+    if (auto err = doc.get_value().get(v)) return json::Error(err, json::Path("Node"));
+    return DecodeNode(v, json::Path("Node"), node);
+  }
   absl::Status Node(const std::string& text, kube::Node* node) {
     simdjson::dom::element element;
     if (auto err = dom_parser_.parse(text).get(element)) return json::Error(err, json::Path("Node"));
@@ -75,6 +84,69 @@ TEST_F(DecodeTest, ReadsThePodFieldsTheBurstPolicyUses) {
   EXPECT_FALSE(pod.volumes[0].host_path);
   EXPECT_TRUE(pod.volumes[1].host_path);
   EXPECT_EQ(pod.volumes[1].host_path_path, "/var/log");
+}
+
+TEST_F(DecodeTest, ReadsRequestsStatusAndOnlyTheAnnotationsSpillwayUses) {
+  kube::Pod pod;
+  ASSERT_TRUE(Pod(R"({
+    "metadata": {"name": "web-1", "resourceVersion": "42",
+                 "deletionTimestamp": "2026-11-22T08:00:00Z",
+                 "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{...}",
+                                 "k8s.aliyun.com/eci-use-specs": "2-4Gi",
+                                 "controller.kubernetes.io/pod-deletion-cost": "-1000"}},
+    "spec": {"initContainers": [{"name": "init", "resources": {"requests": {"cpu": "2", "memory": "64Mi"}}}],
+             "containers": [{"name": "a", "resources": {"requests": {"cpu": "500m", "memory": "1Gi"},
+                                                        "limits": {"cpu": "4"}}},
+                            {"name": "b", "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}}},
+                            {"name": "c"}]},
+    "status": {"phase": "Pending",
+               "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                               "message": "0/3 nodes are available: 3 Insufficient cpu.",
+                               "lastTransitionTime": "2026-11-22T07:59:00Z"}]}
+  })", &pod).ok());
+  EXPECT_EQ(pod.metadata.resource_version, "42");
+  EXPECT_TRUE(pod.metadata.deleting);
+  EXPECT_EQ(pod.metadata.annotations.size(), 2u);
+  EXPECT_EQ(pod.metadata.annotations.Find("kubectl.kubernetes.io/last-applied-configuration"),
+            nullptr);
+  EXPECT_EQ(pod.container_requests.cpu_milli, 750);
+  EXPECT_EQ(pod.container_requests.memory_bytes, 1536LL << 20);
+  EXPECT_EQ(pod.EffectiveRequests().cpu_milli, 2000);  // The init container needs more.
+  EXPECT_EQ(pod.EffectiveRequests().memory_bytes, 1536LL << 20);
+  EXPECT_EQ(pod.phase, "Pending");
+  EXPECT_TRUE(pod.unschedulable);
+  EXPECT_EQ(pod.scheduling_message, "0/3 nodes are available: 3 Insufficient cpu.");
+  EXPECT_EQ(pod.unschedulable_since, "2026-11-22T07:59:00Z");
+}
+
+TEST_F(DecodeTest, ABadQuantityNamesTheField) {
+  kube::Pod pod;
+  absl::Status status = Pod(
+      R"({"spec": {"containers": [{"name": "a", "resources": {"requests": {"cpu": "lots"}}}]}})",
+      &pod);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("Pod.spec.containers[0].resources.requests.cpu: invalid quantity \"lots\""));
+}
+
+TEST_F(DecodeTest, NodeRecordReadsAllocatableAndReadiness) {
+  kube::Node node;
+  ASSERT_TRUE(NodeRecord(R"({
+    "metadata": {"name": "n1", "resourceVersion": "7", "labels": {"type": "virtual-kubelet"}},
+    "spec": {"unschedulable": true,
+             "taints": [{"key": "virtual-kubelet.io/provider", "value": "alibabacloud", "effect": "NoSchedule"}]},
+    "status": {"allocatable": {"cpu": "3920m", "memory": "14Gi", "pods": "110", "ephemeral-storage": "100Gi"},
+               "conditions": [{"type": "MemoryPressure", "status": "False"}, {"type": "Ready", "status": "True"}]}
+  })", &node).ok());
+  EXPECT_EQ(node.metadata.resource_version, "7");
+  EXPECT_TRUE(node.unschedulable);
+  ASSERT_EQ(node.taints.size(), 1u);
+  EXPECT_EQ(node.taints[0].key, "virtual-kubelet.io/provider");
+  EXPECT_EQ(node.taints[0].effect, "NoSchedule");
+  EXPECT_EQ(node.allocatable.cpu_milli, 3920);
+  EXPECT_EQ(node.allocatable.memory_bytes, 14LL << 30);
+  EXPECT_EQ(node.allocatable_pods, 110);
+  EXPECT_TRUE(node.ready);
 }
 
 TEST_F(DecodeTest, NullFieldsReadAsEmpty) {

@@ -6,10 +6,13 @@
 #ifndef SPILLWAY_KUBE_OBJECTS_H_
 #define SPILLWAY_KUBE_OBJECTS_H_
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 
 namespace spillway::kube {
@@ -61,9 +64,29 @@ struct ObjectMeta {
   std::string name;
   std::string namespace_;
   std::string uid;
+  std::string resource_version;
   StringMap labels;
+  // Only the annotations Spillway reads (IsKeptAnnotation): a pod's
+  // kubectl.kubernetes.io/last-applied-configuration alone can outweigh
+  // everything else in its record.
   StringMap annotations;
   std::vector<OwnerReference> owner_references;
+  bool deleting = false;  // metadata.deletionTimestamp is set.
+};
+
+// Whether an annotation key is one Spillway reads: ECI and burst settings
+// (alibabacloud.com/, k8s.aliyun.com/) and controller hints
+// (controller.kubernetes.io/pod-deletion-cost).
+inline bool IsKeptAnnotation(absl::string_view key) {
+  return absl::StartsWith(key, "alibabacloud.com/") || absl::StartsWith(key, "k8s.aliyun.com/") ||
+         absl::StartsWith(key, "controller.kubernetes.io/") ||
+         absl::StartsWith(key, "spillway.alibabacloud.com/");
+}
+
+// CPU and memory, as requested by a pod or offered by a node.
+struct Resources {
+  int64_t cpu_milli = 0;
+  int64_t memory_bytes = 0;
 };
 
 struct Toleration {
@@ -107,6 +130,10 @@ struct Volume {
 
 struct Pod {
   ObjectMeta metadata;
+  // Sum of the app containers' requests, and the largest init container's;
+  // the pod needs the larger of the two (EffectiveRequests()).
+  Resources container_requests;
+  Resources init_requests;
   std::string node_name;
   StringMap node_selector;
   std::vector<NodeSelectorTerm> required_node_affinity;
@@ -114,7 +141,18 @@ struct Pod {
   bool host_network = false;
   std::vector<Container> containers;  // init containers included, flagged by name.
   std::vector<Volume> volumes;
+  std::string phase;  // status.phase
+  // status.conditions[type=PodScheduled]: False with reason Unschedulable,
+  // kube-scheduler's message ("0/5 nodes are available: 3 Insufficient cpu.")
+  // and when it became so (RFC 3339 text, empty if absent).
+  bool unschedulable = false;
+  std::string scheduling_message;
+  std::string unschedulable_since;
 
+  Resources EffectiveRequests() const {
+    return {std::max(container_requests.cpu_milli, init_requests.cpu_milli),
+            std::max(container_requests.memory_bytes, init_requests.memory_bytes)};
+  }
   // "namespace/name" for logs and messages.
   std::string Key() const { return metadata.namespace_ + "/" + metadata.name; }
   // The ownerReference with controller=true, or nullptr.
@@ -130,6 +168,15 @@ struct Node {
   ObjectMeta metadata;
   std::vector<Taint> taints;
   bool unschedulable = false;
+  // status.allocatable and the Ready condition (informer records only; the
+  // extender's full mode does not read status).
+  Resources allocatable;
+  int64_t allocatable_pods = 0;
+  bool ready = false;
+};
+
+struct Namespace {
+  ObjectMeta metadata;
 };
 
 }  // namespace spillway::kube

@@ -1,5 +1,6 @@
 #include "kube/rest_client.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -32,6 +33,21 @@ std::string ReadToken(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return std::string(absl::StripAsciiWhitespace(text.str()));
+}
+
+void AppendQuery(const char* key, const std::string& value, std::string* target) {
+  if (value.empty()) return;
+  absl::StrAppend(target, target->find('?') == std::string::npos ? "?" : "&", key, "=",
+                  UrlEncode(value));
+}
+
+std::string ListUrl(const ResourcePath& path, const ListOptions& options) {
+  std::string target = path.Url();
+  AppendQuery("labelSelector", options.label_selector, &target);
+  AppendQuery("fieldSelector", options.field_selector, &target);
+  if (options.limit > 0) AppendQuery("limit", std::to_string(options.limit), &target);
+  AppendQuery("continue", options.continue_token, &target);
+  return target;
 }
 
 }  // namespace
@@ -108,6 +124,10 @@ std::unique_ptr<http::Client> RestClient::Acquire() {
       return client;
     }
   }
+  return NewClient(options_.timeout);
+}
+
+std::unique_ptr<http::Client> RestClient::NewClient(absl::Duration timeout) const {
   http::ClientOptions options;
   options.host = connection_.host;
   options.port = connection_.port;
@@ -115,7 +135,7 @@ std::unique_ptr<http::Client> RestClient::Acquire() {
   options.ca_pem = connection_.insecure_skip_tls_verify ? "" : connection_.ca_pem;
   options.client_cert_pem = connection_.client_cert_pem;
   options.client_key_pem = connection_.client_key_pem;
-  options.timeout = options_.timeout;
+  options.timeout = timeout;
   if (!connection_.token_file.empty()) {
     options.bearer_token = [file = connection_.token_file] { return ReadToken(file); };
   } else if (!connection_.token.empty()) {
@@ -132,6 +152,21 @@ void RestClient::Release(std::unique_ptr<http::Client> client) {
 absl::StatusOr<json::object> RestClient::Call(const std::string& method, const std::string& target,
                                               const std::string& body,
                                               const std::string& content_type) {
+  absl::StatusOr<std::string> text = CallRaw(method, target, body, content_type);
+  if (!text.ok()) return text.status();
+  boost::system::error_code ec;
+  json::value parsed = json::parse(*text, ec);
+  if (ec || !parsed.is_object()) {
+    return absl::InternalError(
+        absl::StrCat(method, " ", target, ": the server's answer is not a JSON object"));
+  }
+  return std::move(parsed.get_object());
+}
+
+absl::StatusOr<std::string> RestClient::CallRaw(const std::string& method,
+                                                const std::string& target,
+                                                const std::string& body,
+                                                const std::string& content_type) {
   std::unique_ptr<http::Client> client = Acquire();
   absl::StatusOr<http::ClientResponse> response = client->Send(method, target, body, content_type);
   Release(std::move(client));
@@ -142,12 +177,7 @@ absl::StatusOr<json::object> RestClient::Call(const std::string& method, const s
   if (response->status < 200 || response->status >= 300) {
     return StatusFromResponse(response->status, response->body);
   }
-  boost::system::error_code ec;
-  json::value parsed = json::parse(response->body, ec);
-  if (ec || !parsed.is_object()) {
-    return absl::InternalError(absl::StrCat(method, " ", target, ": the server's answer is not a JSON object"));
-  }
-  return std::move(parsed.get_object());
+  return std::move(response->body);
 }
 
 absl::StatusOr<json::object> RestClient::Get(const ResourcePath& path) {
@@ -155,16 +185,73 @@ absl::StatusOr<json::object> RestClient::Get(const ResourcePath& path) {
 }
 
 absl::StatusOr<json::object> RestClient::List(const ResourcePath& path, const ListOptions& options) {
-  std::string query;
-  auto add = [&query](const char* key, const std::string& value) {
-    if (value.empty()) return;
-    absl::StrAppend(&query, query.empty() ? "?" : "&", key, "=", UrlEncode(value));
-  };
-  add("labelSelector", options.label_selector);
-  add("fieldSelector", options.field_selector);
-  if (options.limit > 0) add("limit", std::to_string(options.limit));
-  add("continue", options.continue_token);
-  return Call("GET", path.Url() + query, "");
+  return Call("GET", ListUrl(path, options), "");
+}
+
+absl::StatusOr<std::string> RestClient::ListRaw(const ResourcePath& path,
+                                               const ListOptions& options) {
+  return CallRaw("GET", ListUrl(path, options), "");
+}
+
+void WatchCanceller::Cancel() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+  if (active_ != nullptr) active_->Interrupt();
+}
+
+bool WatchCanceller::cancelled() const {
+  absl::MutexLock lock(&mu_);
+  return cancelled_;
+}
+
+absl::Status RestClient::Watch(const ResourcePath& path, const WatchOptions& options,
+                               const std::function<bool(absl::string_view event)>& on_event,
+                               WatchCanceller* canceller) {
+  const int64_t timeout_seconds = std::max<int64_t>(1, absl::ToInt64Seconds(options.timeout));
+  std::string target = path.Url();
+  absl::StrAppend(&target, "?watch=true&timeoutSeconds=", timeout_seconds);
+  if (options.allow_bookmarks) absl::StrAppend(&target, "&allowWatchBookmarks=true");
+  AppendQuery("labelSelector", options.label_selector, &target);
+  AppendQuery("fieldSelector", options.field_selector, &target);
+  AppendQuery("resourceVersion", options.resource_version, &target);
+  // The read timeout outlasts the server's own end of the watch, so a healthy
+  // but quiet stream is not mistaken for a dead one.
+  std::unique_ptr<http::Client> client = NewClient(options.timeout + absl::Seconds(30));
+  if (canceller != nullptr) {
+    absl::MutexLock lock(&canceller->mu_);
+    if (canceller->cancelled_) return absl::CancelledError("the watch was cancelled");
+    canceller->active_ = client.get();
+  }
+  // Events are newline-delimited JSON objects; a chunk may end mid-event.
+  std::string pending;
+  bool stopped = false;
+  absl::StatusOr<http::ClientResponse> response =
+      client->Stream("GET", target, [&](absl::string_view data) {
+        pending.append(data.data(), data.size());
+        size_t start = 0;
+        for (size_t end; (end = pending.find('\n', start)) != std::string::npos; start = end + 1) {
+          if (end == start) continue;
+          if (!on_event(absl::string_view(pending).substr(start, end - start))) {
+            stopped = true;
+            return false;
+          }
+        }
+        pending.erase(0, start);
+        return true;
+      });
+  if (canceller != nullptr) {
+    absl::MutexLock lock(&canceller->mu_);
+    canceller->active_ = nullptr;
+  }
+  if (!response.ok()) {
+    return absl::Status(response.status().code(),
+                        absl::StrCat("watch ", path.Url(), ": ", response.status().message()));
+  }
+  if (response->status < 200 || response->status >= 300) {
+    return StatusFromResponse(response->status, response->body);
+  }
+  if (!stopped && !pending.empty()) on_event(pending);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<json::object> RestClient::Create(const ResourcePath& collection,

@@ -50,6 +50,32 @@ struct ListOptions {
   std::string continue_token;
 };
 
+struct WatchOptions {
+  std::string label_selector;
+  std::string field_selector;
+  // Start after this version (a list's metadata.resourceVersion); empty
+  // starts with synthetic ADDED events for every current object.
+  std::string resource_version;
+  bool allow_bookmarks = true;
+  // Asks the server to end the watch after this long (timeoutSeconds), so
+  // watches are re-established regularly, as client-go does.
+  absl::Duration timeout = absl::Minutes(5);
+};
+
+// Ends a Watch() in progress from another thread. Once cancelled, every
+// Watch() given this canceller returns Cancelled at once. Thread-safe.
+class WatchCanceller {
+ public:
+  void Cancel();
+  bool cancelled() const;
+
+ private:
+  friend class RestClient;
+  mutable absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  http::Client* active_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
+
 enum class PatchType { kMerge, kStrategicMerge, kJson };
 
 class RestClient {
@@ -64,6 +90,18 @@ class RestClient {
   absl::StatusOr<boost::json::object> Get(const ResourcePath& path);
   // A List object (items, metadata.resourceVersion, metadata.continue).
   absl::StatusOr<boost::json::object> List(const ResourcePath& path, const ListOptions& options);
+  // The List response's JSON text, for decoders that read it directly
+  // (informers decode pages with simdjson into compact records).
+  absl::StatusOr<std::string> ListRaw(const ResourcePath& path, const ListOptions& options);
+  // Watches a collection, calling `on_event` with the JSON text of each event
+  // ({"type": ADDED|MODIFIED|DELETED|BOOKMARK|ERROR, "object": {...}}) as it
+  // arrives, until the server ends the watch (OK), `on_event` returns false
+  // (OK), `canceller` fires (Cancelled) or the stream breaks (Unavailable,
+  // DeadlineExceeded). A watch the server refuses (e.g. 410 Gone for a
+  // resourceVersion too old) returns the typed error. `canceller` may be null.
+  absl::Status Watch(const ResourcePath& path, const WatchOptions& options,
+                     const std::function<bool(absl::string_view event)>& on_event,
+                     WatchCanceller* canceller);
   absl::StatusOr<boost::json::object> Create(const ResourcePath& collection,
                                              const boost::json::object& object);
   // Fails with Aborted when the object's metadata.resourceVersion is stale.
@@ -83,8 +121,13 @@ class RestClient {
   absl::StatusOr<boost::json::object> Call(const std::string& method, const std::string& target,
                                            const std::string& body,
                                            const std::string& content_type = "application/json");
+  // The same, answering the response body's text.
+  absl::StatusOr<std::string> CallRaw(const std::string& method, const std::string& target,
+                                      const std::string& body,
+                                      const std::string& content_type = "application/json");
 
  private:
+  std::unique_ptr<http::Client> NewClient(absl::Duration timeout) const;
   std::unique_ptr<http::Client> Acquire();
   void Release(std::unique_ptr<http::Client> client);
 

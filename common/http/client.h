@@ -1,6 +1,7 @@
-// A blocking HTTP/1.1 client with one keep-alive connection (plain or TLS), for
-// tests, the demo and the load driver in bench/ — the same wire protocol
-// kube-scheduler uses to call the extender. Not thread-safe: one per thread.
+// A blocking HTTP/1.1 client with one keep-alive connection (plain or TLS): the
+// transport of kube/'s REST client and watches, and of the tests, the demo and
+// the load driver in bench/. Not thread-safe (one per thread), except
+// Interrupt(), which any thread may call.
 #ifndef SPILLWAY_COMMON_HTTP_CLIENT_H_
 #define SPILLWAY_COMMON_HTTP_CLIENT_H_
 
@@ -57,6 +58,19 @@ class Client {
   // Hands a response body back so the next response is read into its memory
   // instead of freshly faulted pages (load drivers replaying 60 MB answers).
   void Recycle(std::string buffer);
+
+  // Sends a request and hands the response body to `on_body` as it arrives
+  // (chunked framing removed), until the response ends, `on_body` returns
+  // false, or Interrupt() is called. For a 2xx answer the returned body is
+  // empty (it went to `on_body`); otherwise it holds the error body. The
+  // connection is not reused afterwards. Errors: as Send(), plus Cancelled
+  // after Interrupt().
+  absl::StatusOr<ClientResponse> Stream(absl::string_view method, absl::string_view target,
+                                        const std::function<bool(absl::string_view)>& on_body);
+
+  // Aborts a Stream() or Send() in progress (from another thread) and makes
+  // every later call fail with Cancelled. Thread-safe.
+  void Interrupt();
 
   // Writes raw bytes on a fresh connection and returns whatever the server
   // answers before closing (for malformed-request tests).
