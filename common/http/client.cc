@@ -85,7 +85,9 @@ class Client::Impl {
       while (!parser.is_done()) {
         parser.get().body().data = chunk;
         parser.get().body().size = sizeof(chunk);
-        bhttp::read(stream, buffer_, parser, ec);
+        // read_some returns as soon as some body arrived (read() would wait
+        // for the buffer to fill, stalling a quiet watch).
+        bhttp::read_some(stream, buffer_, parser, ec);
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec) return;
         const size_t n = sizeof(chunk) - parser.get().body().size;

@@ -239,8 +239,13 @@ class WatchStream : public http::ResponseStream {
     absl::Time deadline = absl::InfiniteFuture();
   };
 
-  WatchStream(ObjectStore& store, std::atomic<int>& active, Params params)
-      : store_(store), active_(active), params_(std::move(params)) {
+  WatchStream(ObjectStore& store, std::atomic<int>& active,
+              const std::atomic<uint64_t>& generation, Params params)
+      : store_(store),
+        active_(active),
+        generation_(generation),
+        born_in_(generation.load()),
+        params_(std::move(params)) {
     active_.fetch_add(1);
   }
   ~WatchStream() override {
@@ -265,6 +270,10 @@ class WatchStream : public http::ResponseStream {
     }
     absl::StatusOr<std::vector<WatchEvent>> events =
         store_.EventsAfter(params_.info.type, params_.ns, last_);
+    if (events.ok() && generation_.load() != born_in_) {
+      events = absl::OutOfRangeError(
+          absl::StrCat("too old resource version: ", last_, " (the watch cache dropped this watch)"));
+    }
     if (!events.ok()) {
       json::object status{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()},
                           {"status", "Failure"}, {"message", std::string(events.status().message())},
@@ -299,6 +308,8 @@ class WatchStream : public http::ResponseStream {
 
   ObjectStore& store_;
   std::atomic<int>& active_;
+  const std::atomic<uint64_t>& generation_;
+  const uint64_t born_in_;
   Params params_;
   int listener_ = -1;
   bool started_ = false;
@@ -423,6 +434,11 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
   if (!server.ok()) return server.status();
   api->server_ = std::move(*server);
   return api;
+}
+
+void ApiServer::ExpireWatches() {
+  watch_generation_.fetch_add(1);
+  store_.NotifyListeners();
 }
 
 http::Response ApiServer::Handle(http::Request& request) {
@@ -592,7 +608,8 @@ http::Response ApiServer::Handle(http::Request& request) {
           params.deadline = absl::Now() + absl::Seconds(seconds);
         }
         http::Response response;
-        response.stream = std::make_shared<WatchStream>(store_, active_watches_, std::move(params));
+        response.stream = std::make_shared<WatchStream>(store_, active_watches_, watch_generation_,
+                                                        std::move(params));
         return response;
       }
       ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);

@@ -46,6 +46,10 @@ class ApiServer {
   ObjectStore& store() { return store_; }
   // Watches currently streaming.
   int active_watches() const { return active_watches_.load(); }
+  // Ends every open watch with an ERROR event carrying a 410 "too old
+  // resource version" Status, as kube-apiserver does to a watcher its watch
+  // cache dropped; clients must relist. Watches opened later are unaffected.
+  void ExpireWatches();
   void Wait() { server_->Wait(); }
   void Stop() { server_->Stop(); }
 
@@ -58,6 +62,8 @@ class ApiServer {
   absl::BitGen random_;
   ObjectStore store_;
   std::atomic<int> active_watches_{0};
+  // Bumped by ExpireWatches(); a watch older than the current value expires.
+  std::atomic<uint64_t> watch_generation_{0};
   std::unique_ptr<http::Server> server_;
 };
 

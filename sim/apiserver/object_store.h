@@ -121,9 +121,10 @@ class ObjectStore {
   // after every write, until RemoveListener(id). Listeners must be quick.
   int AddListener(std::function<void()> listener);
   void RemoveListener(int id);
+  // Calls every listener now (writes do this themselves).
+  void NotifyListeners();
 
  private:
-  void NotifyListeners();
 
   using Key = std::tuple<std::string, std::string, std::string, std::string>;  // group, plural, ns, name
   using Objects = std::map<Key, boost::json::object>;
