@@ -110,6 +110,83 @@ std::string BurstPodJson(int index) {
       index, index);
 }
 
+std::string ListedPodJson(int index, int nodes) {
+  const int app = index % 400;
+  const std::string ns = absl::StrCat("team-", index % 50);
+  const std::string hash = absl::StrFormat("%09x", app * 2654435761u % 0xfffffffffULL);
+  const std::string name = absl::StrFormat("svc-%d-%s-%05x", app, hash.substr(0, 9), index);
+  const std::string node = NodeName(index % nodes, 0);
+  const std::string time = "2026-11-20T08:15:02Z";
+  return absl::StrFormat(
+      R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"%1$s","generateName":"svc-%2$d-%3$s-",)"
+      R"("namespace":"%4$s","uid":"%5$08x-5154-4c1b-9a7e-0c5e8f1d2b3a","resourceVersion":"%6$d",)"
+      R"("creationTimestamp":"%7$s","labels":{"app":"svc-%2$d","pod-template-hash":"%3$s",)"
+      R"("app.kubernetes.io/part-of":"shop","version":"v%8$d"},)"
+      R"("annotations":{"kubernetes.io/psp":"ack.privileged","prometheus.io/scrape":"true",)"
+      R"("prometheus.io/port":"9090","k8s.aliyun.com/eci-use-specs":"2-4Gi"},)"
+      R"("ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"svc-%2$d-%3$s",)"
+      R"("uid":"0b7e6d2c-1f3a-4e8b-9c5d-7a6b5c4d3e2f","controller":true,"blockOwnerDeletion":true}],)"
+      R"("managedFields":[{"manager":"kube-controller-manager","operation":"Update","apiVersion":"v1",)"
+      R"("time":"%7$s","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:generateName":{},"f:labels":)"
+      R"({".":{},"f:app":{},"f:pod-template-hash":{},"f:version":{}},"f:ownerReferences":{".":{},)"
+      R"("k:{\"uid\":\"0b7e6d2c-1f3a-4e8b-9c5d-7a6b5c4d3e2f\"}":{}}},"f:spec":{"f:containers":{)"
+      R"("k:{\"name\":\"app\"}":{".":{},"f:env":{".":{},"k:{\"name\":\"JAVA_OPTS\"}":{".":{},)"
+      R"("f:name":{},"f:value":{}}},"f:image":{},"f:imagePullPolicy":{},"f:livenessProbe":{},)"
+      R"("f:name":{},"f:ports":{},"f:readinessProbe":{},"f:resources":{},"f:volumeMounts":{}},)"
+      R"("k:{\"name\":\"sidecar\"}":{".":{},"f:image":{},"f:name":{},"f:resources":{}}},)"
+      R"("f:dnsPolicy":{},"f:enableServiceLinks":{},"f:restartPolicy":{},"f:schedulerName":{},)"
+      R"("f:securityContext":{},"f:terminationGracePeriodSeconds":{},"f:volumes":{}}}},)"
+      R"({"manager":"kubelet","operation":"Update","apiVersion":"v1","time":"%7$s","fieldsType":"FieldsV1",)"
+      R"("fieldsV1":{"f:status":{"f:conditions":{"k:{\"type\":\"ContainersReady\"}":{".":{},)"
+      R"("f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},)"
+      R"("k:{\"type\":\"Initialized\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},)"
+      R"("f:status":{},"f:type":{}},"k:{\"type\":\"Ready\"}":{".":{},"f:lastProbeTime":{},)"
+      R"("f:lastTransitionTime":{},"f:status":{},"f:type":{}}},"f:containerStatuses":{},)"
+      R"("f:hostIP":{},"f:phase":{},"f:podIP":{},"f:podIPs":{},"f:startTime":{}}},"subresource":"status"}]},)"
+      R"("spec":{"volumes":[{"name":"config","configMap":{"name":"svc-%2$d-config","defaultMode":420}},)"
+      R"({"name":"kube-api-access-x7k2p","projected":{"sources":[{"serviceAccountToken":)"
+      R"({"expirationSeconds":3607,"path":"token"}},{"configMap":{"name":"kube-root-ca.crt","items":)"
+      R"([{"key":"ca.crt","path":"ca.crt"}]}},{"downwardAPI":{"items":[{"path":"namespace","fieldRef":)"
+      R"({"apiVersion":"v1","fieldPath":"metadata.namespace"}}]}}],"defaultMode":420}}],)"
+      R"("containers":[{"name":"app","image":"registry.cn-hangzhou.aliyuncs.com/shop/svc-%2$d:v%8$d.4.2",)"
+      R"("ports":[{"name":"http","containerPort":8080,"protocol":"TCP"},{"name":"metrics",)"
+      R"("containerPort":9090,"protocol":"TCP"}],"env":[{"name":"JAVA_OPTS","value":"-Xmx1536m -XX:+UseG1GC"},)"
+      R"({"name":"POD_NAME","valueFrom":{"fieldRef":{"apiVersion":"v1","fieldPath":"metadata.name"}}}],)"
+      R"("resources":{"limits":{"cpu":"2","memory":"2Gi"},"requests":{"cpu":"500m","memory":"1Gi"}},)"
+      R"("volumeMounts":[{"name":"config","mountPath":"/etc/svc"},{"name":"kube-api-access-x7k2p",)"
+      R"("readOnly":true,"mountPath":"/var/run/secrets/kubernetes.io/serviceaccount"}],)"
+      R"("livenessProbe":{"httpGet":{"path":"/healthz","port":8080,"scheme":"HTTP"},"initialDelaySeconds":30,)"
+      R"("timeoutSeconds":1,"periodSeconds":10,"successThreshold":1,"failureThreshold":3},)"
+      R"("readinessProbe":{"httpGet":{"path":"/ready","port":8080,"scheme":"HTTP"},"timeoutSeconds":1,)"
+      R"("periodSeconds":5,"successThreshold":1,"failureThreshold":3},"terminationMessagePath":)"
+      R"("/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"},)"
+      R"({"name":"sidecar","image":"registry.cn-hangzhou.aliyuncs.com/acs/log-agent:v1.2.3",)"
+      R"("resources":{"requests":{"cpu":"50m","memory":"64Mi"}},"terminationMessagePath":"/dev/termination-log",)"
+      R"("terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"}],"restartPolicy":"Always",)"
+      R"("terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"default",)"
+      R"("serviceAccount":"default","nodeName":"%9$s","securityContext":{},"schedulerName":"default-scheduler",)"
+      R"("tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute",)"
+      R"("tolerationSeconds":300},{"key":"node.kubernetes.io/unreachable","operator":"Exists",)"
+      R"("effect":"NoExecute","tolerationSeconds":300}],"priority":0,"enableServiceLinks":true,)"
+      R"("preemptionPolicy":"PreemptLowerPriority"},"status":{"phase":"Running","conditions":[)"
+      R"({"type":"Initialized","status":"True","lastProbeTime":null,"lastTransitionTime":"%7$s"},)"
+      R"({"type":"Ready","status":"True","lastProbeTime":null,"lastTransitionTime":"%7$s"},)"
+      R"({"type":"ContainersReady","status":"True","lastProbeTime":null,"lastTransitionTime":"%7$s"},)"
+      R"({"type":"PodScheduled","status":"True","lastProbeTime":null,"lastTransitionTime":"%7$s"}],)"
+      R"("hostIP":"10.%10$d.%11$d.%12$d","podIP":"172.20.%11$d.%12$d","podIPs":[{"ip":"172.20.%11$d.%12$d"}],)"
+      R"("startTime":"%7$s","containerStatuses":[{"name":"app","state":{"running":{"startedAt":"%7$s"}},)"
+      R"("lastState":{},"ready":true,"restartCount":0,"image":"registry.cn-hangzhou.aliyuncs.com/shop/svc-%2$d:v%8$d.4.2",)"
+      R"("imageID":"registry.cn-hangzhou.aliyuncs.com/shop/svc-%2$d@sha256:%13$064x",)"
+      R"("containerID":"containerd://%13$064x","started":true},{"name":"sidecar","state":{"running":)"
+      R"({"startedAt":"%7$s"}},"lastState":{},"ready":true,"restartCount":0,)"
+      R"("image":"registry.cn-hangzhou.aliyuncs.com/acs/log-agent:v1.2.3","imageID":)"
+      R"("registry.cn-hangzhou.aliyuncs.com/acs/log-agent@sha256:%14$064x","containerID":"containerd://%14$064x",)"
+      R"("started":true}],"qosClass":"Burstable"}})",
+      name, app, hash, ns, index, 1000000 + index, time, index % 7, node, index % 4,
+      (index / 250) % 250, index % 250 + 1, static_cast<unsigned long long>(index) * 2654435761ULL,
+      static_cast<unsigned long long>(index) * 40503ULL + 7);
+}
+
 std::string FullFilterRequest(const std::string& pod, int nodes, int virtual_every) {
   std::string out = absl::StrCat(R"({"Pod":)", pod, R"(,"Nodes":{"metadata":{},"items":[)");
   for (int i = 0; i < nodes; ++i) {

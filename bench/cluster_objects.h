@@ -17,6 +17,12 @@ std::string NodeName(int index, int virtual_every);
 // A Deployment pod that asks to burst (`burst-resource: eci`).
 std::string BurstPodJson(int index);
 
+// Pod `index` as a list or watch returns it on a busy cluster (~5 KB): a
+// running Deployment pod with managedFields, two containers (env, probes,
+// mounts), status conditions and container statuses; spread over 50
+// namespaces and `nodes` nodes.
+std::string ListedPodJson(int index, int nodes);
+
 // ExtenderArgs for nodeCacheCapable: false (full Node objects).
 std::string FullFilterRequest(const std::string& pod, int nodes, int virtual_every);
 // ExtenderArgs for nodeCacheCapable: true (names only).

@@ -17,8 +17,9 @@ absl::StatusOr<std::optional<IntentVote>> PodLabelSource::Vote(const PodContext&
 
 absl::StatusOr<std::optional<IntentVote>> BurstAnnotationSource::Vote(
     const PodContext& context) const {
-  const std::string* value = context.pod.metadata.annotations.Find(kBurstResourceAnnotation);
-  if (value == nullptr) return std::nullopt;
+  const std::optional<absl::string_view> value =
+      context.pod.metadata.annotations.Find(kBurstResourceAnnotation);
+  if (!value.has_value()) return std::nullopt;
   std::string reason = absl::StrCat("annotation ", kBurstResourceAnnotation, "=", *value);
   if (*value == "eci") return IntentVote{Intent::kBurst, std::move(reason)};
   if (*value == "eci_only") return IntentVote{Intent::kEciOnly, std::move(reason)};

@@ -108,7 +108,7 @@ TEST_F(DecodeTest, ReadsRequestsStatusAndOnlyTheAnnotationsSpillwayUses) {
   EXPECT_TRUE(pod.metadata.deleting);
   EXPECT_EQ(pod.metadata.annotations.size(), 2u);
   EXPECT_EQ(pod.metadata.annotations.Find("kubectl.kubernetes.io/last-applied-configuration"),
-            nullptr);
+            std::nullopt);
   EXPECT_EQ(pod.container_requests.cpu_milli, 750);
   EXPECT_EQ(pod.container_requests.memory_bytes, 1536LL << 20);
   EXPECT_EQ(pod.EffectiveRequests().cpu_milli, 2000);  // The init container needs more.

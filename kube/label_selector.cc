@@ -101,9 +101,9 @@ absl::StatusOr<LabelSelector> LabelSelector::Parse(absl::string_view text) {
 
 bool LabelSelector::Matches(const StringMap& labels) const {
   for (const Requirement& req : requirements_) {
-    const std::string* value = labels.Find(req.key);
+    const std::optional<absl::string_view> value = labels.Find(req.key);
     auto listed = [&] {
-      return value != nullptr &&
+      return value.has_value() &&
              std::find(req.values.begin(), req.values.end(), *value) != req.values.end();
     };
     switch (req.op) {
@@ -116,10 +116,10 @@ bool LabelSelector::Matches(const StringMap& labels) const {
         if (listed()) return false;
         break;
       case Op::kExists:
-        if (value == nullptr) return false;
+        if (!value.has_value()) return false;
         break;
       case Op::kDoesNotExist:
-        if (value != nullptr) return false;
+        if (value.has_value()) return false;
         break;
     }
   }

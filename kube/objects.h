@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,39 +18,85 @@
 
 namespace spillway::kube {
 
-// A small string->string map (labels, annotations, nodeSelector). Objects carry
-// a handful of entries, for which a vector beats a hash map in size and speed.
+// A small string->string map (labels, annotations, nodeSelector), packed into
+// one buffer of length-prefixed keys and values: objects carry a handful of
+// entries, and informer caches hold hundreds of thousands of maps, so one
+// allocation per map (instead of one per entry, plus a pair of std::string
+// headers each) keeps caches small while a linear scan stays fast.
 class StringMap {
  public:
-  using Entry = std::pair<std::string, std::string>;
-
-  // Returns the value for `key`, or nullptr when absent.
-  const std::string* Find(absl::string_view key) const {
-    for (const Entry& entry : entries_) {
-      if (entry.first == key) return &entry.second;
+  // The value for `key`, or nullopt when absent. The view lives as long as
+  // the map is not modified.
+  std::optional<absl::string_view> Find(absl::string_view key) const {
+    for (size_t at = 0; at < packed_.size();) {
+      absl::string_view k = Next(&at);
+      absl::string_view v = Next(&at);
+      if (k == key) return v;
     }
-    return nullptr;
+    return std::nullopt;
   }
   bool Has(absl::string_view key, absl::string_view value) const {
-    const std::string* found = Find(key);
-    return found != nullptr && *found == value;
+    std::optional<absl::string_view> found = Find(key);
+    return found.has_value() && *found == value;
   }
   // Sets `key` to `value`, replacing an earlier value (JSON's last-wins rule).
-  void Set(std::string key, std::string value) {
-    for (Entry& entry : entries_) {
-      if (entry.first == key) {
-        entry.second = std::move(value);
-        return;
-      }
+  void Set(absl::string_view key, absl::string_view value) {
+    if (Find(key).has_value()) {
+      StringMap rebuilt;
+      ForEach([&](absl::string_view k, absl::string_view v) {
+        rebuilt.Append(k, k == key ? value : v);
+      });
+      *this = std::move(rebuilt);
+      return;
     }
-    entries_.emplace_back(std::move(key), std::move(value));
+    Append(key, value);
   }
-  const std::vector<Entry>& entries() const { return entries_; }
-  bool empty() const { return entries_.empty(); }
-  size_t size() const { return entries_.size(); }
+  // Calls `fn(absl::string_view key, absl::string_view value)` per entry, in
+  // insertion order.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (size_t at = 0; at < packed_.size();) {
+      absl::string_view k = Next(&at);
+      absl::string_view v = Next(&at);
+      fn(k, v);
+    }
+  }
+  bool empty() const { return packed_.empty(); }
+  size_t size() const {
+    size_t n = 0;
+    ForEach([&n](absl::string_view, absl::string_view) { ++n; });
+    return n;
+  }
+  // Bytes held on the heap (for memory accounting).
+  size_t heap_bytes() const { return packed_.capacity() > 15 ? packed_.capacity() + 1 : 0; }
+  void ShrinkToFit() { packed_.shrink_to_fit(); }
 
  private:
-  std::vector<Entry> entries_;
+  // Lengths are varints: one byte below 128 (nearly every key and value).
+  void Append(absl::string_view key, absl::string_view value) {
+    for (absl::string_view text : {key, value}) {
+      size_t n = text.size();
+      while (n >= 0x80) {
+        packed_.push_back(static_cast<char>((n & 0x7f) | 0x80));
+        n >>= 7;
+      }
+      packed_.push_back(static_cast<char>(n));
+      packed_.append(text.data(), text.size());
+    }
+  }
+  absl::string_view Next(size_t* at) const {
+    size_t n = 0;
+    for (int shift = 0;; shift += 7) {
+      const auto byte = static_cast<unsigned char>(packed_[(*at)++]);
+      n |= static_cast<size_t>(byte & 0x7f) << shift;
+      if (byte < 0x80) break;
+    }
+    absl::string_view text(packed_.data() + *at, n);
+    *at += n;
+    return text;
+  }
+
+  std::string packed_;
 };
 
 struct OwnerReference {
