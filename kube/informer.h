@@ -3,11 +3,11 @@
 // API server's bytes) in step with the cluster, and calls handlers on every
 // change.
 //
-//   Informer<Pod> pods(client, {.path = {"", "v1", "pods"}}, &DecodePod);
-//   pods.AddHandler({.on_add = ..., .on_update = ..., .on_delete = ...});
+//   Informer<PodRecord> pods(client, options, &DecodePodRecord);
+//   pods.AddHandler(handler);  // on_add / on_update / on_delete
 //   pods.Start();
 //   pods.WaitForSync(absl::Seconds(30));
-//   std::shared_ptr<const Pod> pod = pods.Get("default/web-1");
+//   std::shared_ptr<const PodRecord> pod = pods.Get("default/web-1");
 //
 // Records are immutable once stored and handed out as shared_ptr<const T>, so
 // readers keep them as long as they like without locks. With
@@ -39,16 +39,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "kube/json_reader.h"
+#include "kube/objects.h"
 #include "kube/reflector.h"
 #include "kube/rest_client.h"
 
 namespace spillway::kube {
-
-// "namespace/name", or "name" for cluster-scoped objects: the cache and
-// work-queue key, as client-go's MetaNamespaceKeyFunc.
-inline std::string ObjectKey(const ObjectMeta& meta) {
-  return meta.namespace_.empty() ? meta.name : meta.namespace_ + "/" + meta.name;
-}
 
 template <typename T>
 class Informer : private ReflectorSink {
@@ -132,7 +127,7 @@ class Informer : private ReflectorSink {
   absl::Status ReplaceItem(json::value object, const json::Path& path) override {
     auto record = std::make_shared<T>();
     if (absl::Status s = decode_(object, path, record.get()); !s.ok()) return s;
-    std::string key = ObjectKey(record->metadata);
+    std::string key = RecordKey(*record);
     replacing_[std::move(key)] = std::move(record);
     return absl::OkStatus();
   }
@@ -145,7 +140,7 @@ class Informer : private ReflectorSink {
         auto it = items_.find(key);
         if (it == items_.end()) {
           changes.push_back({nullptr, record});
-        } else if (it->second->metadata.resource_version != record->metadata.resource_version) {
+        } else if (RecordVersion(*it->second) != RecordVersion(*record)) {
           changes.push_back({it->second, record});
         }
       }
@@ -163,8 +158,8 @@ class Informer : private ReflectorSink {
                                          const json::Path& path) override {
     auto record = std::make_shared<T>();
     if (absl::Status s = decode_(object, path, record.get()); !s.ok()) return s;
-    std::string key = ObjectKey(record->metadata);
-    std::string resource_version = record->metadata.resource_version;
+    std::string key = RecordKey(*record);
+    std::string resource_version(RecordVersion(*record));
     Change change;
     {
       absl::MutexLock lock(&mu_);

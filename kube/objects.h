@@ -130,6 +130,23 @@ inline bool IsKeptAnnotation(absl::string_view key) {
          absl::StartsWith(key, "spillway.alibabacloud.com/");
 }
 
+// "namespace/name", or "name" for cluster-scoped objects: the informer cache
+// and work-queue key, as client-go's MetaNamespaceKeyFunc.
+inline std::string ObjectKey(const ObjectMeta& meta) {
+  return meta.namespace_.empty() ? meta.name : meta.namespace_ + "/" + meta.name;
+}
+
+// The informer's key and version of a record with ObjectMeta; record types
+// without one (PodRecord) overload these.
+template <typename T>
+std::string RecordKey(const T& record) {
+  return ObjectKey(record.metadata);
+}
+template <typename T>
+absl::string_view RecordVersion(const T& record) {
+  return record.metadata.resource_version;
+}
+
 // CPU and memory, as requested by a pod or offered by a node.
 struct Resources {
   int64_t cpu_milli = 0;

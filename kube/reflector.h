@@ -94,7 +94,7 @@ class Reflector {
   absl::BitGen random_;
   Backoff backoff_;
   WatchCanceller canceller_;
-  simdjson::ondemand::parser parser_;  // Reflector thread only.
+  simdjson::ondemand::parser parser_;  // Reflector thread only; for watch events.
   std::string event_buffer_;           // Reflector thread only; padded copy of an event.
 
   mutable absl::Mutex mu_;
