@@ -1,5 +1,6 @@
 #include "common/http/server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <optional>
@@ -7,7 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/synchronization/notification.h"
 #include "boost/asio.hpp"
@@ -33,6 +36,15 @@ constexpr uint32_t kHeaderLimit = 64 * 1024;
 // Bytes read from the socket per call.
 constexpr size_t kReadChunk = 256 * 1024;
 
+// What Stop() needs of a session: closing its socket once the I/O threads
+// are gone (pending handlers would otherwise keep idle keep-alive
+// connections open, and their clients waiting, until the server is destroyed).
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void CloseSocket() = 0;
+};
+
 // What every session needs from the server; outlives all sessions.
 struct Shared {
   Handler handler;
@@ -41,6 +53,26 @@ struct Shared {
   // Requests between a complete header and the end of their answer; Stop()
   // lets these finish before tearing the threads down.
   std::atomic<int> in_flight{0};
+
+  // Every session, for Stop(); expired entries are pruned as sessions come.
+  void Register(std::weak_ptr<SessionBase> session) {
+    absl::MutexLock lock(&sessions_mu);
+    if (sessions.size() >= 64 && sessions.size() % 64 == 0) {
+      sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
+                                    [](const std::weak_ptr<SessionBase>& s) { return s.expired(); }),
+                     sessions.end());
+    }
+    sessions.push_back(std::move(session));
+  }
+  void CloseAll() {
+    absl::MutexLock lock(&sessions_mu);
+    for (const std::weak_ptr<SessionBase>& weak : sessions) {
+      if (std::shared_ptr<SessionBase> session = weak.lock()) session->CloseSocket();
+    }
+    sessions.clear();
+  }
+  absl::Mutex sessions_mu;
+  std::vector<std::weak_ptr<SessionBase>> sessions ABSL_GUARDED_BY(sessions_mu);
 };
 
 bhttp::response<bhttp::string_body> MakeResponse(Response response, unsigned version,
@@ -58,7 +90,7 @@ bhttp::response<bhttp::string_body> MakeResponse(Response response, unsigned ver
 // One connection. `Stream` is beast::tcp_stream or beast::ssl_stream of it.
 // Lifetime: owned by the completion handlers in flight (shared_from_this).
 template <typename Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, Shared& shared) : stream_(std::move(stream)), shared_(shared) {
     // Beast reads at most the buffer's free capacity per call, starting from
@@ -66,9 +98,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     buffer_.reserve(kReadChunk);
   }
   // A session dropped mid-request (the server stopping) still balances the count.
-  ~Session() { EndRequest(); }
+  ~Session() override { EndRequest(); }
+
+  // Only once no I/O thread runs (Stop()).
+  void CloseSocket() override {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+  }
 
   void Start() {
+    shared_.Register(this->weak_from_this());
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       ReadHeader();
     } else {
@@ -316,10 +356,12 @@ class Server::Impl {
  public:
   Impl(const ServerOptions& options, Handler handler)
       : options_(options),
-        shared_{std::move(handler), options.max_body_bytes,
-                absl::ToChronoNanoseconds(options.idle_timeout)},
         io_(options.threads),
-        acceptor_(net::make_strand(io_)) {}
+        acceptor_(net::make_strand(io_)) {
+    shared_.handler = std::move(handler);
+    shared_.max_body_bytes = options.max_body_bytes;
+    shared_.idle_timeout = absl::ToChronoNanoseconds(options.idle_timeout);
+  }
 
   absl::Status Listen() {
     beast::error_code ec;
@@ -376,6 +418,7 @@ class Server::Impl {
     }
     io_.stop();
     for (std::thread& thread : threads_) thread.join();
+    shared_.CloseAll();
     stopped_.Notify();
   }
 
