@@ -418,6 +418,11 @@ class Server::Impl {
     }
     io_.stop();
     for (std::thread& thread : threads_) thread.join();
+    // No I/O thread runs any more: close what the posted close may not have
+    // reached before io_.stop(), so clients see refused connections, not a
+    // silent backlog.
+    beast::error_code ignored;
+    acceptor_.close(ignored);
     shared_.CloseAll();
     stopped_.Notify();
   }
