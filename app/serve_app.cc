@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "app/config_loader.h"
 #include "burst/intent_resolver.h"
 #include "burst/virtual_node.h"
@@ -22,6 +23,8 @@
 #include "prometheus/text_serializer.h"
 #include "scheduler/extender.h"
 #include "scheduler/extender_service.h"
+#include "scheduler/informer_cluster_view.h"
+#include "kube/rest_client.h"
 #include "scheduler/metrics.h"
 
 namespace spillway::app {
@@ -102,6 +105,12 @@ class ServeApp::Impl {
         rule_(config.extender().virtual_node()),
         resolver_(rule_),
         extender_metrics_(registry_) {
+    view_ = options.cluster_view;
+    if (view_ == nullptr && options.cluster.has_value()) {
+      client_ = std::make_unique<kube::RestClient>(*options.cluster, kube::RestClient::Options());
+      informer_view_ = std::make_unique<scheduler::InformerClusterView>(*client_);
+      view_ = informer_view_.get();
+    }
     const config::Scores& scores = config.extender().scores();
     scheduler::ScoreValues values;
     if (scores.has_regular_node()) values.regular_node = scores.regular_node();
@@ -109,7 +118,7 @@ class ServeApp::Impl {
     if (scores.has_virtual_node_eci_only()) {
       values.virtual_node_eci_only = scores.virtual_node_eci_only();
     }
-    extender_.emplace(resolver_, rule_, options.node_store, values);
+    extender_.emplace(resolver_, rule_, view_, values);
     extender_service_.emplace(*extender_, extender_metrics_);
     max_request_bytes_ = config.extender().has_max_request_bytes()
                              ? config.extender().max_request_bytes()
@@ -136,8 +145,14 @@ class ServeApp::Impl {
     LOG(INFO) << "serving components=" << absl::StrJoin(options_.components, ",") << " on "
               << (server_->tls() ? "https://" : "http://") << server_options.host << ":"
               << server_->port() << " virtual-node rule: " << rule_.Describe();
-    if (options_.node_store == nullptr) {
-      LOG(INFO) << "no node store: names-mode requests (nodeCacheCapable: true) classify "
+    if (informer_view_ != nullptr) {
+      informer_view_->Start();
+      LOG(INFO) << "watching nodes and namespaces on " << options_.cluster->scheme << "://"
+                << options_.cluster->host << ":" << options_.cluster->port
+                << "; /readyz answers 503 until both are listed";
+    }
+    if (view_ == nullptr) {
+      LOG(INFO) << "no cluster access: names-mode requests (nodeCacheCapable: true) classify "
                    "nodes by name only";
     }
     return absl::OkStatus();
@@ -145,7 +160,12 @@ class ServeApp::Impl {
 
   uint16_t port() const { return server_->port(); }
   void Wait() { server_->Wait(); }
-  void Stop() { server_->Stop(); }
+  // Called by the signal thread and by the destructor, possibly at once.
+  void Stop() {
+    absl::MutexLock lock(&stop_mu_);
+    server_->Stop();
+    if (informer_view_ != nullptr) informer_view_->Stop();
+  }
 
  private:
   bool Enabled(absl::string_view component) const {
@@ -164,9 +184,9 @@ class ServeApp::Impl {
     if (path == "/healthz" || path == "/livez") {
       response.body = "ok\n";
     } else if (path == "/readyz") {
-      if (options_.node_store != nullptr && !options_.node_store->HasSynced()) {
+      if (view_ != nullptr && !view_->HasSynced()) {
         response.status = 503;
-        response.body = "node store has not synced\n";
+        response.body = "node and namespace caches have not synced\n";
       } else {
         response.body = "ok\n";
       }
@@ -186,6 +206,10 @@ class ServeApp::Impl {
   burst::VirtualNodeRule rule_;
   burst::IntentResolver resolver_;
   scheduler::ExtenderMetrics extender_metrics_;
+  absl::Mutex stop_mu_;
+  std::unique_ptr<kube::RestClient> client_;
+  std::unique_ptr<scheduler::InformerClusterView> informer_view_;
+  const scheduler::ClusterView* view_ = nullptr;
   std::optional<scheduler::Extender> extender_;
   std::optional<scheduler::ExtenderService> extender_service_;
   uint64_t max_request_bytes_;

@@ -3,7 +3,7 @@
 // Routes: POST /extender/{filter,prioritize,preempt} (component "extender"),
 // GET /metrics (prometheus-cpp registry, text format), GET /healthz (the
 // process serves), GET /readyz (every component can answer correctly, e.g. the
-// node store has synced). Later issues add the webhook and the autoscaler here.
+// node and namespace caches have synced). Later issues add the webhook and the autoscaler here.
 //
 // Lifecycle: Start() binds and serves on background threads; the destructor
 // (or Stop()) shuts down. Thread-safe.
@@ -13,12 +13,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "proto/config.pb.h"
-#include "scheduler/node_store.h"
+#include "kube/connection.h"
+#include "scheduler/cluster_view.h"
 
 namespace spillway::app {
 
@@ -35,9 +37,12 @@ struct ServeOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   int threads = 2;
-  // Names-mode node lookups; null until the API-client issue provides one.
-  // Must outlive the app.
-  const scheduler::NodeStore* node_store = nullptr;
+  // The API server to watch nodes and namespaces on (names mode, namespace
+  // opt-in); unset runs the extender standalone (full mode needs nothing).
+  std::optional<kube::Connection> cluster;
+  // Or a ready-made view (tests); takes precedence over `cluster`. Must
+  // outlive the app.
+  const scheduler::ClusterView* cluster_view = nullptr;
 };
 
 // Tunes glibc malloc for a server whose requests allocate and free the same

@@ -1,10 +1,7 @@
 // Runs the real `spillway` binary: `serve` starts, answers kube-scheduler over
 // HTTP, shuts down cleanly on SIGTERM; bad flags and config files fail at start
 // with the offending field named; `--help` documents every flag.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <string>
@@ -13,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/http/client.h"
+#include "common/testing/process.h"
 #include "common/testing/testdata.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -20,78 +18,8 @@
 namespace spillway::app {
 namespace {
 
+using ::spillway::testing::Process;
 using ::testing::HasSubstr;
-
-// A child process with its stdout and stderr captured through pipes.
-class Process {
- public:
-  explicit Process(std::vector<std::string> args) {
-    int out[2], err[2];
-    EXPECT_EQ(pipe(out), 0);
-    EXPECT_EQ(pipe(err), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      dup2(err[1], 2);
-      close(out[0]);
-      close(err[0]);
-      std::vector<char*> argv;
-      for (std::string& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    stdout_ = fdopen(out[0], "r");
-    stderr_fd_ = err[0];
-  }
-  ~Process() {
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (stdout_ != nullptr) fclose(stdout_);
-    close(stderr_fd_);
-  }
-
-  // Reads stdout lines until one starts with `prefix`; returns the rest of it.
-  std::string WaitForLine(const std::string& prefix) {
-    char line[4096];
-    while (fgets(line, sizeof(line), stdout_) != nullptr) {
-      std::string text(line);
-      if (text.rfind(prefix, 0) == 0) return text.substr(prefix.size());
-    }
-    return "";
-  }
-  std::string ReadAllStdout() {
-    std::string all;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), stdout_)) > 0) all.append(buf, n);
-    return all;
-  }
-  std::string ReadAllStderr() {
-    std::string all;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(stderr_fd_, buf, sizeof(buf))) > 0) all.append(buf, static_cast<size_t>(n));
-    return all;
-  }
-  void Signal(int signal) { kill(pid_, signal); }
-  int Wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    exited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_ = -1;
-  FILE* stdout_ = nullptr;
-  int stderr_fd_ = -1;
-  bool exited_ = false;
-};
 
 std::string Binary() { return testing::RunfilePath("spillway"); }
 

@@ -5,6 +5,7 @@
 #include "app/config_loader.h"
 #include "app/flags.h"
 #include "app/serve_app.h"
+#include "kube/connection.h"
 #include "glog/logging.h"
 
 namespace spillway::app {
@@ -13,10 +14,16 @@ int RunServe(const std::vector<std::string>& args) {
   ServeOptions options;
   std::string components = absl::StrJoin(AvailableComponents(), ",");
   std::string config_path;
+  std::string kubeconfig;
+  std::string kube_context;
+  bool standalone = false;
   int verbosity = 0;
   FlagSet flags("spillway serve [flags]",
                 "Serves the kube-scheduler extender (POST /extender/filter, /extender/prioritize,\n"
-                "/extender/preempt), /metrics, /healthz and /readyz on one port. Full-node\n"
+                "/extender/preempt), /metrics, /healthz and /readyz on one port.\n"
+                "Cluster access (for nodeCacheCapable: true and namespace opt-in labels) comes\n"
+                "from --kubeconfig, else $KUBECONFIG, else the in-cluster service account;\n"
+                "with none of them (or --standalone) the extender runs standalone: full-node\n"
                 "requests (nodeCacheCapable: false) need no cluster access.");
   flags.String("listen", &options.listen, "Address to serve on, HOST:PORT (port 0 picks one)");
   flags.String("components", &components,
@@ -29,6 +36,11 @@ int RunServe(const std::vector<std::string>& args) {
                "PEM certificate chain; with --tls-key-file serves HTTPS (kube-scheduler "
                "enableHTTPS)");
   flags.String("tls-key-file", &options.tls_key_file, "PEM private key for --tls-cert-file");
+  flags.String("kubeconfig", &kubeconfig,
+               "Kubeconfig file of the cluster to watch (nodes, namespaces); empty tries "
+               "$KUBECONFIG, then the in-cluster service account");
+  flags.String("context", &kube_context, "Kubeconfig context to use instead of current-context");
+  flags.Bool("standalone", &standalone, "Do not connect to any cluster");
   flags.Int("threads", &options.threads, "I/O and request threads");
   flags.Int("v", &verbosity, "Log verbosity; 1 logs every decision (pod=, node=, reason=)");
   if (absl::Status s = flags.Parse(args); !s.ok()) {
@@ -64,6 +76,18 @@ int RunServe(const std::vector<std::string>& args) {
       return 2;
     }
     config = *loaded;
+  }
+
+  if (!standalone) {
+    absl::StatusOr<kube::Connection> connection = kube::ResolveConnection(kubeconfig, kube_context);
+    if (connection.ok()) {
+      options.cluster = *connection;
+    } else if (!kubeconfig.empty() || connection.status().code() != absl::StatusCode::kFailedPrecondition) {
+      std::cerr << "spillway serve: " << connection.status().message() << "\n";
+      return 2;
+    } else {
+      LOG(INFO) << "no kubeconfig and not running in a pod: serving standalone";
+    }
   }
 
   BlockTerminationSignals();

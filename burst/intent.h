@@ -20,6 +20,8 @@ namespace spillway::burst {
 inline constexpr absl::string_view kEciLabel = "alibabacloud.com/eci";
 inline constexpr absl::string_view kLegacyEciLabel = "eci";
 inline constexpr absl::string_view kBurstResourceAnnotation = "alibabacloud.com/burst-resource";
+// Legacy namespace label of ACK's virtual-node webhook; value "enabled".
+inline constexpr absl::string_view kVirtualNodeInjectionLabel = "virtual-node-affinity-injection";
 
 // Ordered from weakest to strongest; see IntentResolver for how votes combine.
 enum class Intent {
@@ -55,10 +57,12 @@ struct IntentVote {
   std::string reason;
 };
 
-// Everything a source may look at. Later issues add the namespace and the
-// eci-profile; sources that do not need them ignore them.
+// Everything a source may look at; sources that do not need a part ignore
+// it. The eci-profile joins later.
 struct PodContext {
   const kube::Pod& pod;
+  // The pod's namespace, or null when the caller has no namespace cache.
+  const kube::Namespace* namespace_ = nullptr;
 };
 
 // One way a pod can ask for (or refuse) ECI.

@@ -14,6 +14,7 @@ IntentResolver::IntentResolver(const VirtualNodeRule& rule) {
   sources_.push_back(std::make_unique<PodLabelSource>());
   sources_.push_back(std::make_unique<BurstAnnotationSource>());
   sources_.push_back(std::make_unique<VirtualNodeSelectorSource>(rule));
+  sources_.push_back(std::make_unique<NamespaceLabelSource>());
 }
 
 void IntentResolver::AddSource(std::unique_ptr<IntentSource> source) {

@@ -36,8 +36,8 @@ struct PodPolicy {
 
 class IntentResolver {
  public:
-  // A resolver with the pod-level sources of the domain brief §2 (labels,
-  // burst-resource annotation, virtual-node selectors). `rule` must outlive it.
+  // A resolver with the sources of the domain brief §2 (pod labels,
+  // burst-resource annotation, virtual-node selectors, namespace labels). `rule` must outlive it.
   explicit IntentResolver(const VirtualNodeRule& rule);
 
   // Adds a source (namespace labels, eci-profile selectors, ...).

@@ -15,6 +15,9 @@ class IntentResolverTest : public ::testing::Test {
     pod_.metadata.name = "web-1";
   }
   absl::StatusOr<PodPolicy> Resolve() const { return resolver_.Resolve(PodContext{pod_}); }
+  absl::StatusOr<PodPolicy> ResolveIn(const kube::Namespace& ns) const {
+    return resolver_.Resolve(PodContext{pod_, &ns});
+  }
 
   VirtualNodeRule rule_;
   IntentResolver resolver_;
@@ -130,6 +133,33 @@ class AlwaysBurst : public IntentSource {
     return IntentVote{Intent::kBurst, "test source"};
   }
 };
+
+TEST_F(IntentResolverTest, NamespaceLabelsOptEveryPodIn) {
+  const std::vector<std::pair<std::string, std::string>> opt_ins = {
+      {"alibabacloud.com/eci", "true"}, {"eci", "true"}, {"virtual-node-affinity-injection", "enabled"}};
+  for (const auto& [key, value] : opt_ins) {
+    kube::Namespace ns;
+    ns.metadata.name = "default";
+    ns.metadata.labels.Set(key, value);
+    absl::StatusOr<PodPolicy> policy = ResolveIn(ns);
+    ASSERT_TRUE(policy.ok()) << key;
+    EXPECT_EQ(policy->intent, Intent::kEciOnly) << key;
+    EXPECT_EQ(policy->reason, "namespace default label " + key + "=" + value);
+  }
+  kube::Namespace plain;
+  plain.metadata.name = "default";
+  plain.metadata.labels.Set("eci", "false");
+  plain.metadata.labels.Set("virtual-node-affinity-injection", "true");  // Wants "enabled".
+  EXPECT_EQ(ResolveIn(plain)->intent, Intent::kNone);
+}
+
+TEST_F(IntentResolverTest, AnEcsPodInAnEciNamespaceIsAContradiction) {
+  kube::Namespace ns;
+  ns.metadata.name = "default";
+  ns.metadata.labels.Set("alibabacloud.com/eci", "true");
+  pod_.metadata.annotations.Set("alibabacloud.com/burst-resource", "ecs");
+  EXPECT_EQ(ResolveIn(ns).status().code(), absl::StatusCode::kInvalidArgument);
+}
 
 TEST_F(IntentResolverTest, AddedSourcesJoinTheVote) {
   resolver_.AddSource(std::make_unique<AlwaysBurst>());

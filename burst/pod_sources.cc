@@ -15,6 +15,23 @@ absl::StatusOr<std::optional<IntentVote>> PodLabelSource::Vote(const PodContext&
   return std::nullopt;
 }
 
+absl::StatusOr<std::optional<IntentVote>> NamespaceLabelSource::Vote(
+    const PodContext& context) const {
+  if (context.namespace_ == nullptr) return std::nullopt;
+  const kube::StringMap& labels = context.namespace_->metadata.labels;
+  const std::string& name = context.namespace_->metadata.name;
+  for (absl::string_view key : {kEciLabel, kLegacyEciLabel}) {
+    if (labels.Has(key, "true")) {
+      return IntentVote{Intent::kEciOnly, absl::StrCat("namespace ", name, " label ", key, "=true")};
+    }
+  }
+  if (labels.Has(kVirtualNodeInjectionLabel, "enabled")) {
+    return IntentVote{Intent::kEciOnly, absl::StrCat("namespace ", name, " label ",
+                                                     kVirtualNodeInjectionLabel, "=enabled")};
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<std::optional<IntentVote>> BurstAnnotationSource::Vote(
     const PodContext& context) const {
   const std::optional<absl::string_view> value =

@@ -34,6 +34,14 @@ class VirtualNodeSelectorSource : public IntentSource {
   const VirtualNodeRule& rule_;
 };
 
+// Namespace label alibabacloud.com/eci=true, eci=true or
+// virtual-node-affinity-injection=enabled: every pod of the namespace runs on
+// ECI only. Silent when the context has no namespace.
+class NamespaceLabelSource : public IntentSource {
+ public:
+  absl::StatusOr<std::optional<IntentVote>> Vote(const PodContext& context) const override;
+};
+
 }  // namespace spillway::burst
 
 #endif  // SPILLWAY_BURST_POD_SOURCES_H_

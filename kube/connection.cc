@@ -151,11 +151,11 @@ absl::StatusOr<Connection> InClusterConnection(const std::string& service_accoun
   return connection;
 }
 
-absl::StatusOr<Connection> ResolveConnection(const std::string& flag) {
-  if (!flag.empty()) return LoadKubeconfig(flag);
+absl::StatusOr<Connection> ResolveConnection(const std::string& flag, const std::string& context) {
+  if (!flag.empty()) return LoadKubeconfig(flag, context);
   if (const char* env = std::getenv("KUBECONFIG"); env != nullptr && env[0] != '\0') {
     std::vector<std::string> paths = absl::StrSplit(env, ':', absl::SkipEmpty());
-    if (!paths.empty()) return LoadKubeconfig(paths[0]);
+    if (!paths.empty()) return LoadKubeconfig(paths[0], context);
   }
   return InClusterConnection();
 }

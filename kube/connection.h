@@ -38,8 +38,10 @@ absl::StatusOr<Connection> InClusterConnection(
     const std::string& service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount");
 
 // The kubeconfig named by `flag` if set, else $KUBECONFIG (its first entry),
-// else the in-cluster connection.
-absl::StatusOr<Connection> ResolveConnection(const std::string& flag);
+// else the in-cluster connection (FailedPrecondition when not in a pod).
+// `context` picks a kubeconfig context other than current-context.
+absl::StatusOr<Connection> ResolveConnection(const std::string& flag,
+                                             const std::string& context = "");
 
 }  // namespace spillway::kube
 

@@ -76,10 +76,14 @@ class Informer : private ReflectorSink {
   void AddHandler(Handler handler) { handlers_.push_back(std::move(handler)); }
 
   void Start() {
+    absl::MutexLock lock(&stop_mu_);
     thread_ = std::thread([this] { reflector_.Run(); });
   }
+  // Safe to call from several threads at once (a signal handler's thread
+  // and a destructor): each returns once the informer's thread has ended.
   void Stop() {
     reflector_.Stop();
+    absl::MutexLock lock(&stop_mu_);
     if (thread_.joinable()) thread_.join();
   }
 
@@ -218,7 +222,8 @@ class Informer : private ReflectorSink {
   const Decoder decode_;
   std::vector<Handler> handlers_;  // Set before Start().
   Reflector reflector_;
-  std::thread thread_;
+  absl::Mutex stop_mu_;
+  std::thread thread_ ABSL_GUARDED_BY(stop_mu_);
   Map replacing_;  // Reflector thread only: the relist being built.
   bool snapshot_dirty_ = false;  // Reflector thread only.
 

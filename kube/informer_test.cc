@@ -198,6 +198,7 @@ TEST_F(InformerTest, AServerRestartRelistsAndReportsWhatChangedMeanwhile) {
   AddPod("default", PodJson("new", "web"));
 
   ASSERT_TRUE(recorder_.AwaitEntry("add default/new"));
+  ASSERT_TRUE(recorder_.AwaitEntry("delete default/gone"));
   EXPECT_THAT(recorder_.Take(),
               UnorderedElementsAre("delete default/gone", "update default/kept", "add default/new"));
   EXPECT_EQ(informer->Get("default/kept")->container_requests.cpu_milli, 250);

@@ -36,6 +36,7 @@ LeaderElector::LeaderElector(RestClient& client, const Clock& clock, Options opt
 LeaderElector::~LeaderElector() { Stop(); }
 
 void LeaderElector::Start() {
+  absl::MutexLock stopping(&stop_mu_);
   thread_ = std::thread([this] {
     for (;;) {
       if (absl::Status s = Step(); !s.ok()) {
@@ -51,9 +52,10 @@ void LeaderElector::Start() {
 void LeaderElector::Stop() {
   {
     absl::MutexLock lock(&mu_);
-    if (stopped_) return;
     stopped_ = true;
   }
+  // Concurrent callers (signal thread, destructor) each return once stopped.
+  absl::MutexLock stopping(&stop_mu_);
   if (thread_.joinable()) thread_.join();
   if (IsLeader()) {
     if (absl::Status s = Release(); !s.ok()) LOG(WARNING) << "releasing the lease: " << s;

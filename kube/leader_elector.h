@@ -73,7 +73,8 @@ class LeaderElector {
   const Clock& clock_;
   const Options options_;
   const ResourcePath path_;
-  std::thread thread_;
+  absl::Mutex stop_mu_;
+  std::thread thread_ ABSL_GUARDED_BY(stop_mu_);
   std::atomic<bool> leader_{false};
 
   mutable absl::Mutex mu_;

@@ -11,18 +11,20 @@ using burst::Intent;
 using burst::PodPolicy;
 
 Extender::Extender(const burst::IntentResolver& resolver, const burst::VirtualNodeRule& rule,
-                   const NodeStore* store, ScoreValues scores)
-    : resolver_(resolver), rule_(rule), store_(store), scores_(scores) {}
+                   const ClusterView* view, ScoreValues scores)
+    : resolver_(resolver), rule_(rule), view_(view), scores_(scores) {}
 
 absl::StatusOr<PodPolicy> Extender::Resolve(const kube::Pod& pod) const {
-  return resolver_.Resolve(burst::PodContext{pod});
+  std::shared_ptr<const kube::Namespace> ns;
+  if (view_ != nullptr) ns = view_->FindNamespace(pod.metadata.namespace_);
+  return resolver_.Resolve(burst::PodContext{pod, ns.get()});
 }
 
 bool Extender::IsVirtualByName(absl::string_view name, const NodeSnapshot* snapshot) const {
   if (snapshot != nullptr) {
     auto it = snapshot->find(name);
-    if (it != snapshot->end()) return rule_.IsVirtual(it->second);
-    VLOG(1) << "node=" << name << " not in the node store; classifying it by name";
+    if (it != snapshot->end()) return rule_.IsVirtual(*it->second);
+    VLOG(1) << "node=" << name << " not in the node cache; classifying it by name";
   }
   return rule_.IsVirtualName(name);
 }
@@ -36,7 +38,7 @@ std::vector<bool> Extender::ClassifyNodes(const ExtenderArgs& args) const {
     return is_virtual;
   }
   std::shared_ptr<const NodeSnapshot> snapshot;
-  if (store_ != nullptr) snapshot = store_->Snapshot();
+  if (view_ != nullptr) snapshot = view_->Nodes();
   for (size_t i = 0; i < is_virtual.size(); ++i) {
     is_virtual[i] = IsVirtualByName((*args.node_names)[i], snapshot.get());
   }
@@ -123,7 +125,7 @@ PreemptionResult Extender::Preempt(const PreemptionArgs& args,
   PreemptionResult result;
   if (!policy.ok()) return result;
   std::shared_ptr<const NodeSnapshot> snapshot;
-  if (store_ != nullptr) snapshot = store_->Snapshot();
+  if (view_ != nullptr) snapshot = view_->Nodes();
   for (const auto& entry : args.node_victims) {
     // A burst pod keeps regular-node victims: preemption only runs when no
     // node passed the filter, which for a burst pod means no virtual node was

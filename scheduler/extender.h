@@ -13,8 +13,8 @@
 //    requests) fails every node as unresolvable with that error, so
 //    `kubectl describe pod` shows it.
 //
-// Thread-safe: const methods only, over immutable configuration; the node store
-// is read through snapshots.
+// Thread-safe: const methods only, over immutable configuration; the cluster
+// view is read through snapshots.
 #ifndef SPILLWAY_SCHEDULER_EXTENDER_H_
 #define SPILLWAY_SCHEDULER_EXTENDER_H_
 
@@ -26,7 +26,7 @@
 #include "burst/intent_resolver.h"
 #include "burst/virtual_node.h"
 #include "scheduler/extender_args.h"
-#include "scheduler/node_store.h"
+#include "scheduler/cluster_view.h"
 
 namespace spillway::scheduler {
 
@@ -39,15 +39,16 @@ struct ScoreValues {
 
 class Extender {
  public:
-  // `resolver`, `rule` and `store` (nullable: no store) must outlive the extender.
+  // `resolver`, `rule` and `view` (nullable: standalone) must outlive the extender.
   Extender(const burst::IntentResolver& resolver, const burst::VirtualNodeRule& rule,
-           const NodeStore* store, ScoreValues scores);
+           const ClusterView* view, ScoreValues scores);
 
-  // The pod's policy, or the error that makes its request invalid.
+  // The pod's policy (its namespace's labels included when the view knows
+  // the namespace), or the error that makes its request invalid.
   absl::StatusOr<burst::PodPolicy> Resolve(const kube::Pod& pod) const;
 
   // Whether each candidate node is virtual: from the Node objects in full mode,
-  // from the node store (or, without one, the names) in names mode.
+  // from the cluster view (or, without one, the names) in names mode.
   std::vector<bool> ClassifyNodes(const ExtenderArgs& args) const;
 
   FilterResult Filter(const ExtenderArgs& args, const absl::StatusOr<burst::PodPolicy>& policy,
@@ -65,14 +66,14 @@ class Extender {
   PreemptionResult Preempt(const PreemptionArgs& args,
                            const absl::StatusOr<burst::PodPolicy>& policy) const;
 
-  bool has_store() const { return store_ != nullptr; }
+  bool has_view() const { return view_ != nullptr; }
 
  private:
   bool IsVirtualByName(absl::string_view name, const NodeSnapshot* snapshot) const;
 
   const burst::IntentResolver& resolver_;
   const burst::VirtualNodeRule& rule_;
-  const NodeStore* store_;
+  const ClusterView* view_;
   ScoreValues scores_;
 };
 

@@ -92,11 +92,11 @@ class ExtenderE2eTest : public ::testing::Test {
  protected:
   void SetUp() override { Start(config::SpillwayConfig()); }
 
-  void Start(const config::SpillwayConfig& config, const NodeStore* store = nullptr) {
+  void Start(const config::SpillwayConfig& config, const ClusterView* view = nullptr) {
     app_.reset();
     app::ServeOptions options;
     options.listen = "127.0.0.1:0";
-    options.node_store = store;
+    options.cluster_view = view;
     absl::StatusOr<std::unique_ptr<app::ServeApp>> app = app::ServeApp::Start(options, config);
     ASSERT_TRUE(app.ok()) << app.status();
     app_ = std::move(*app);
@@ -236,17 +236,14 @@ TEST_F(ExtenderE2eTest, NamesModeWithoutAStoreClassifiesByName) {
   EXPECT_TRUE(result.passed_raw.empty());
 }
 
-TEST_F(ExtenderE2eTest, NamesModeUsesTheNodeStoreWhenThereIsOne) {
-  NodeSnapshot nodes;
+TEST_F(ExtenderE2eTest, NamesModeUsesTheClusterViewWhenThereIsOne) {
   kube::Node edge;
   edge.metadata.name = "edge-pool-1";  // Virtual by label, though not by name.
   edge.metadata.labels.Set("type", "virtual-kubelet");
-  nodes["edge-pool-1"] = edge;
   kube::Node regular;
   regular.metadata.name = "virtual-kubelet";  // Regular by labels despite its name.
-  nodes["virtual-kubelet"] = regular;
-  StaticNodeStore store(std::move(nodes));
-  Start(config::SpillwayConfig(), &store);
+  StaticClusterView view({edge, regular});
+  Start(config::SpillwayConfig(), &view);
   Filtered result = Filter(NamesRequest("pod_eci_label", {"edge-pool-1", "virtual-kubelet"}));
   EXPECT_THAT(result.passed, ElementsAre("edge-pool-1"));
   EXPECT_THAT(result.unresolvable, ElementsAre(Pair("virtual-kubelet", HasSubstr("only"))));
@@ -397,17 +394,20 @@ TEST_F(ExtenderE2eTest, MetricsCountRequestsDecisionsAndLatency) {
   EXPECT_THAT(metrics, HasSubstr(R"(spillway_extender_request_duration_seconds_count{verb="filter"} 3)"));
 }
 
-TEST(ExtenderReadinessTest, NotReadyUntilTheNodeStoreHasSynced) {
-  class UnsyncedStore : public NodeStore {
+TEST(ExtenderReadinessTest, NotReadyUntilTheClusterViewHasSynced) {
+  class UnsyncedView : public ClusterView {
    public:
-    std::shared_ptr<const NodeSnapshot> Snapshot() const override {
+    std::shared_ptr<const NodeSnapshot> Nodes() const override {
       return std::make_shared<const NodeSnapshot>();
     }
+    std::shared_ptr<const kube::Namespace> FindNamespace(absl::string_view) const override {
+      return nullptr;
+    }
     bool HasSynced() const override { return false; }
-  } store;
+  } view;
   app::ServeOptions options;
   options.listen = "127.0.0.1:0";
-  options.node_store = &store;
+  options.cluster_view = &view;
   absl::StatusOr<std::unique_ptr<app::ServeApp>> app =
       app::ServeApp::Start(options, config::SpillwayConfig());
   ASSERT_TRUE(app.ok());

@@ -81,8 +81,8 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
     return Json(200, std::move(request.response_buffer));
   }
   metrics_.RequestOk(verb).Increment();
-  if (args->node_names.has_value() && !extender_.has_store()) {
-    LOG_FIRST_N(INFO, 1) << "names mode (nodeCacheCapable: true) with no node store: "
+  if (args->node_names.has_value() && !extender_.has_view()) {
+    LOG_FIRST_N(INFO, 1) << "names mode (nodeCacheCapable: true) without cluster access: "
                             "classifying nodes by name";
   }
   absl::StatusOr<burst::PodPolicy> policy = extender_.Resolve(args->pod);

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/http/client.h"
+#include "common/testing/process.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/apiserver/api_server.h"
@@ -24,10 +25,8 @@ using ::testing::Not;
 
 constexpr char kKubectl[] = "/usr/bin/kubectl";
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr together.
-};
+using ::spillway::testing::CommandResult;
+using ::spillway::testing::RunCommand;
 
 class KubectlTest : public ::testing::Test {
  protected:
@@ -42,18 +41,8 @@ class KubectlTest : public ::testing::Test {
   // Runs kubectl against the server; HOME is the test's temp dir so the
   // discovery cache starts empty.
   CommandResult Kubectl(const std::string& args) {
-    const std::string command =
-        absl::StrCat("HOME=", tmp_, " KUBECONFIG=/dev/null ", kKubectl,
-                     " --server=http://127.0.0.1:", server_->port(), " ", args, " 2>&1");
-    FILE* pipe = popen(command.c_str(), "r");
-    CommandResult result{-1, ""};
-    if (pipe == nullptr) return result;
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
-    int status = pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
+    return RunCommand(absl::StrCat("HOME=", tmp_, " KUBECONFIG=/dev/null ", kKubectl,
+                                   " --server=http://127.0.0.1:", server_->port(), " ", args));
   }
 
   std::string WriteManifest(const std::string& name, const std::string& text) {

@@ -1,0 +1,194 @@
+// `spillway serve --kubeconfig` against `spillway apiserver`, both the real
+// binary, with the cluster shaped by the real kubectl: the extender reports
+// not-ready until its node and namespace caches are listed, classifies nodes
+// it knows only by name from the node informer (labels, taints), honours
+// namespace opt-in labels, and follows changes live.
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/http/client.h"
+#include "common/testing/process.h"
+#include "common/testing/testdata.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace spillway::app {
+namespace {
+
+using ::spillway::testing::CommandResult;
+using ::spillway::testing::Process;
+using ::spillway::testing::RunCommand;
+using ::testing::HasSubstr;
+
+constexpr char kCluster[] = R"(apiVersion: v1
+kind: Namespace
+metadata:
+  name: plain
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: burst-ns
+  labels:
+    alibabacloud.com/eci: "true"
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: ecs-1
+  labels:
+    kubernetes.io/hostname: ecs-1
+status:
+  allocatable: {cpu: "4", memory: 16Gi, pods: "110"}
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: edge-pool-1
+  labels:
+    type: virtual-kubelet
+spec:
+  taints:
+  - key: virtual-kubelet.io/provider
+    value: alibabacloud
+    effect: NoSchedule
+)";
+
+std::string PodJson(const std::string& ns) {
+  return absl::StrCat(R"({"metadata":{"name":"web-1","namespace":")", ns,
+                      R"(","uid":"u-1"},"spec":{"containers":[{"name":"c","image":"nginx"}]}})");
+}
+
+std::string NamesRequest(const std::string& ns) {
+  return absl::StrCat(R"({"Pod":)", PodJson(ns), R"(,"Nodes":null,"NodeNames":["ecs-1","edge-pool-1"]})");
+}
+
+class ClusterE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tmp_ = std::getenv("TEST_TMPDIR");
+    apiserver_ = std::make_unique<Process>(std::vector<std::string>{
+        testing::RunfilePath("spillway"), "apiserver", "--listen=127.0.0.1:0"});
+    ASSERT_TRUE(absl::SimpleAtoi(apiserver_->WaitForLine("spillway: apiserver listening on port "),
+                                 &apiserver_port_));
+    kubeconfig_ = absl::StrCat(tmp_, "/kubeconfig");
+    std::ofstream(kubeconfig_) << absl::StrCat(R"(apiVersion: v1
+kind: Config
+current-context: sim
+contexts:
+- name: sim
+  context: {cluster: sim, user: nobody}
+clusters:
+- name: sim
+  cluster: {server: "http://127.0.0.1:)", apiserver_port_, R"("}
+users:
+- name: nobody
+  user: {}
+)");
+  }
+
+  CommandResult Kubectl(const std::string& args) {
+    return RunCommand(absl::StrCat("HOME=", tmp_, " KUBECONFIG=", kubeconfig_, " /usr/bin/kubectl ",
+                                   args));
+  }
+
+  // Polls `target` until it answers `status`, for up to 10 s.
+  bool AwaitStatus(http::Client& client, const std::string& target, int status) {
+    for (int i = 0; i < 1000; ++i) {
+      absl::StatusOr<http::ClientResponse> response = client.Get(target);
+      if (response.ok() && response->status == status) return true;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return false;
+  }
+
+  std::string Filter(http::Client& client, const std::string& ns) {
+    absl::StatusOr<http::ClientResponse> response = client.Post("/extender/filter", NamesRequest(ns));
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? response->body : "";
+  }
+
+  std::string tmp_;
+  std::unique_ptr<Process> apiserver_;
+  int apiserver_port_ = 0;
+  std::string kubeconfig_;
+};
+
+TEST_F(ClusterE2eTest, NamesModeAndNamespaceOptInComeFromTheInformers) {
+  const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
+  std::ofstream(manifest) << kCluster;
+  CommandResult applied = Kubectl("apply -f " + manifest);
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
+                 "--kubeconfig=" + kubeconfig_});
+  int port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(serve.WaitForLine("spillway: listening on port "), &port));
+  http::ClientOptions options;
+  options.port = static_cast<uint16_t>(port);
+  http::Client client(options);
+  ASSERT_TRUE(AwaitStatus(client, "/readyz", 200));
+
+  // edge-pool-1 is virtual by its label (not by name): only the informer knows.
+  std::string plain = Filter(client, "plain");
+  EXPECT_THAT(plain, HasSubstr(R"("NodeNames":["ecs-1"])"));
+  EXPECT_THAT(plain, HasSubstr(R"("edge-pool-1")"));
+  // The namespace's alibabacloud.com/eci=true label sends every pod to ECI.
+  std::string burst = Filter(client, "burst-ns");
+  EXPECT_THAT(burst, HasSubstr(R"("NodeNames":["edge-pool-1"])"));
+  EXPECT_THAT(burst, HasSubstr("namespace burst-ns label alibabacloud.com/eci=true"));
+
+  // Changes made with kubectl reach the caches while serving.
+  ASSERT_EQ(Kubectl("label namespace burst-ns alibabacloud.com/eci-").exit_code, 0);
+  ASSERT_EQ(Kubectl("label node ecs-1 type=virtual-kubelet").exit_code, 0);
+  std::string after;
+  for (int i = 0; i < 500; ++i) {
+    after = Filter(client, "burst-ns");
+    if (after.find(R"("NodeNames":[])") != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_THAT(after, HasSubstr(R"("NodeNames":[])"));  // Both virtual now; pod asks for nothing.
+
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
+}
+
+TEST_F(ClusterE2eTest, NotReadyWhileTheApiServerIsUnreachable) {
+  apiserver_->Signal(SIGKILL);
+  apiserver_->Wait();
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
+                 "--kubeconfig=" + kubeconfig_});
+  int port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(serve.WaitForLine("spillway: listening on port "), &port));
+  http::ClientOptions options;
+  options.port = static_cast<uint16_t>(port);
+  http::Client client(options);
+  absl::StatusOr<http::ClientResponse> ready = client.Get("/readyz");
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_THAT(ready->body, HasSubstr("not synced"));
+  EXPECT_EQ(client.Get("/healthz")->status, 200);
+  // Full-mode requests need no cluster and keep being answered.
+  absl::StatusOr<http::ClientResponse> full = client.Post(
+      "/extender/filter", testing::ReadRunfile("testdata/extender/filter_full_request.json"));
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(full->status, 200);
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
+}
+
+TEST_F(ClusterE2eTest, ABadKubeconfigFailsAtStartNamingTheFile) {
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
+                 "--kubeconfig=" + tmp_ + "/missing.yaml"});
+  EXPECT_EQ(serve.Wait(), 2);
+  EXPECT_THAT(serve.ReadAllStderr(), HasSubstr("missing.yaml"));
+}
+
+}  // namespace
+}  // namespace spillway::app
