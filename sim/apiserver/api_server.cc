@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -17,6 +18,7 @@
 #include "glog/logging.h"
 #include "kube/label_selector.h"
 #include "sim/apiserver/field_selector.h"
+#include "sim/apiserver/patch.h"
 #include "sim/apiserver/resources.h"
 
 namespace spillway::sim {
@@ -204,23 +206,6 @@ json::object OpenApiDocument(const std::string& group_version) {
                       {"components", json::object{{"schemas", schemas}}}};
 }
 
-// RFC 7386 JSON merge patch.
-void MergePatch(json::value& target, const json::value& patch) {
-  if (!patch.is_object()) {
-    target = patch;
-    return;
-  }
-  if (!target.is_object()) target = json::object();
-  json::object& object = target.get_object();
-  for (const auto& entry : patch.get_object()) {
-    if (entry.value().is_null()) {
-      object.erase(entry.key());
-    } else {
-      MergePatch(object[entry.key()], entry.value());
-    }
-  }
-}
-
 // A watch: newline-delimited {"type": ..., "object": ...} events, as the
 // real API server streams them. Starts with synthetic ADDED events for every
 // existing object when no resourceVersion is given; sends BOOKMARK events
@@ -355,20 +340,44 @@ json::object ScaleOf(const json::object& object) {
                       {"status", json::object{{"replicas", current}, {"selector", selector}}}};
 }
 
-// Rewrites the stored `object` into what a PUT (`patch` false) or a merge
-// patch (`patch` true; strategic merge is applied the same way for now, so
-// lists are replaced, not merged by key) of `sub` asks for: "" for the object
-// itself, "status" or "scale". Where status is a subresource, writes to the
-// object itself keep the stored status. A PUT's metadata.resourceVersion is
-// left in place for the store's conflict check.
-absl::Status ApplyWrite(const std::string& sub, bool patch, bool has_status_subresource,
+enum class WriteKind { kPut, kMergePatch, kStrategicMergePatch, kJsonPatch };
+
+// The write a PUT or PATCH request asks for, from its method and content type;
+// Unimplemented for server-side apply.
+absl::StatusOr<WriteKind> WriteKindOf(const std::string& method, const std::string& content_type) {
+  if (method == "PUT") return WriteKind::kPut;
+  if (absl::StrContains(content_type, "json-patch")) return WriteKind::kJsonPatch;
+  if (absl::StrContains(content_type, "strategic-merge-patch")) return WriteKind::kStrategicMergePatch;
+  if (absl::StrContains(content_type, "merge-patch")) return WriteKind::kMergePatch;
+  return absl::UnimplementedError(absl::StrCat(
+      "PATCH with content type \"", content_type,
+      "\" is not served by the embedded API server; use application/merge-patch+json, "
+      "application/strategic-merge-patch+json or application/json-patch+json"));
+}
+
+// Rewrites the stored `object` into what a PUT or a PATCH of `sub` asks for:
+// "" for the object itself, "status" or "scale". Where status is a
+// subresource, writes to the object itself keep the stored status. A PUT's
+// metadata.resourceVersion is left in place for the store's conflict check.
+absl::Status ApplyWrite(const std::string& sub, WriteKind kind, bool has_status_subresource,
                         const json::value& body, json::object& object) {
   json::value desired = sub == "scale" ? json::value(ScaleOf(object)) : json::value(object);
-  if (patch) {
-    MergePatch(desired, body);
-  } else {
-    desired = body;
+  switch (kind) {
+    case WriteKind::kPut:
+      desired = body;
+      break;
+    case WriteKind::kMergePatch:
+      MergePatch(desired, body);
+      break;
+    case WriteKind::kStrategicMergePatch:
+      if (absl::Status s = StrategicMergePatch(desired, body); !s.ok()) return s;
+      break;
+    case WriteKind::kJsonPatch:
+      if (absl::Status s = JsonPatch(desired, body); !s.ok()) return s;
+      break;
   }
+  if (!desired.is_object()) return absl::InvalidArgumentError("the patched object is not a JSON object");
+  const bool patch = kind != WriteKind::kPut;
   json::object& want = desired.get_object();
   if (sub.empty()) {
     std::optional<json::value> stored_status;
@@ -567,7 +576,11 @@ http::Response ApiServer::Handle(http::Request& request) {
     if (ec) {
       return absl::InvalidArgumentError(absl::StrCat("the request body is not valid JSON: ", ec.message()));
     }
-    if (!out->is_object()) return absl::InvalidArgumentError("the request body must be a JSON object");
+    const bool json_patch = request.method == "PATCH" && absl::StrContains(request.content_type, "json-patch");
+    if (json_patch ? !out->is_array() : !out->is_object()) {
+      return absl::InvalidArgumentError(json_patch ? "a JSON patch body must be an array of operations"
+                                                   : "the request body must be a JSON object");
+    }
     return absl::OkStatus();
   };
   auto namespace_exists = [&]() -> absl::Status {
@@ -703,16 +716,14 @@ http::Response ApiServer::Handle(http::Request& request) {
     return JsonResponse(200, sub == "scale" ? ScaleOf(*object) : *object);
   }
   if (method == "PUT" || method == "PATCH") {
+    absl::StatusOr<WriteKind> kind = WriteKindOf(method, request.content_type);
+    if (!kind.ok()) return BadRequest(kind.status());
     json::value body;
     if (absl::Status s = parse_body(&body); !s.ok()) return BadRequest(s);
-    if (request.content_type.find("json-patch") != std::string::npos) {
-      return StatusResponse(415, "UnsupportedMediaType",
-                            "JSON patch is not served yet; use a merge patch");
-    }
     // One atomic read-modify-write in the store: no lost updates, no retries.
     absl::StatusOr<json::object> written =
         store_.Modify(type, ns, name, [&](json::object& object) {
-          return ApplyWrite(sub, method == "PATCH", has_status, body, object);
+          return ApplyWrite(sub, *kind, has_status, body, object);
         });
     if (!written.ok()) return ErrorResponse(written.status());
     return JsonResponse(200, sub == "scale" ? ScaleOf(*written) : *written);

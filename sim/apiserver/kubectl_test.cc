@@ -52,11 +52,12 @@ class KubectlTest : public ::testing::Test {
   }
 
   http::ClientResponse Http(const std::string& method, const std::string& target,
-                            const std::string& body = "") {
+                            const std::string& body = "",
+                            const std::string& content_type = "application/json") {
     http::ClientOptions options;
     options.port = server_->port();
     http::Client client(options);
-    absl::StatusOr<http::ClientResponse> response = client.Send(method, target, body);
+    absl::StatusOr<http::ClientResponse> response = client.Send(method, target, body, content_type);
     EXPECT_TRUE(response.ok()) << response.status();
     return response.ok() ? *response : http::ClientResponse{};
   }
@@ -133,6 +134,25 @@ TEST_F(KubectlTest, ApplyGetLabelPatchDelete) {
   EXPECT_EQ(patched.exit_code, 0) << patched.output;
   EXPECT_EQ(Kubectl("get configmap settings -o jsonpath={.data.mode}").output, "eci_only");
 
+  // kubectl's default patch type is strategic: containers merge by name.
+  CommandResult strategic = Kubectl(
+      "patch deployment nginx-deployment-basic -p "
+      "'{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"log\",\"image\":\"busybox\"}]}}}}'");
+  EXPECT_EQ(strategic.exit_code, 0) << strategic.output;
+  EXPECT_EQ(Kubectl("get deployment nginx-deployment-basic "
+                    "-o jsonpath='{.spec.template.spec.containers[*].name}'").output,
+            "nginx log");
+  CommandResult json_patch = Kubectl(
+      "patch pod web --type=json -p "
+      "'[{\"op\":\"add\",\"path\":\"/spec/tolerations\",\"value\":[{\"key\":\"virtual-kubelet.io/provider\",\"operator\":\"Exists\"}]}]'");
+  EXPECT_EQ(json_patch.exit_code, 0) << json_patch.output;
+  EXPECT_EQ(Kubectl("get pod web -o jsonpath={.spec.tolerations[0].key}").output,
+            "virtual-kubelet.io/provider");
+  CommandResult failed_test = Kubectl(
+      "patch pod web --type=json -p '[{\"op\":\"test\",\"path\":\"/metadata/name\",\"value\":\"other\"}]'");
+  EXPECT_NE(failed_test.exit_code, 0);
+  EXPECT_THAT(failed_test.output, HasSubstr("test failed"));
+
   EXPECT_EQ(Kubectl("delete pod web").output, "pod \"web\" deleted\n");
   CommandResult missing = Kubectl("get pod web");
   EXPECT_NE(missing.exit_code, 0);
@@ -162,8 +182,13 @@ TEST_F(KubectlTest, ScaleAndStatusSubresources) {
             "3 2");
   http::ClientResponse negative =
       Http("PATCH", "/apis/apps/v1/namespaces/default/deployments/nginx-deployment-basic/scale",
-           R"({"spec":{"replicas":-1}})");
+           R"({"spec":{"replicas":-1}})", "application/merge-patch+json");
   EXPECT_EQ(negative.status, 422);
+  // As kube-apiserver: a PATCH must say which kind of patch it is.
+  EXPECT_EQ(Http("PATCH", "/apis/apps/v1/namespaces/default/deployments/nginx-deployment-basic",
+                 R"({"spec":{"replicas":1}})")
+                .status,
+            415);
   EXPECT_EQ(Http("GET", "/api/v1/namespaces/default/pods/web/scale").status, 404)
       << "pods have no scale subresource";
 }
