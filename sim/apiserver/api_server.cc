@@ -729,7 +729,29 @@ http::Response ApiServer::Handle(http::Request& request) {
     return JsonResponse(200, sub == "scale" ? ScaleOf(*written) : *written);
   }
   if (method == "DELETE") {
-    absl::StatusOr<json::object> deleted = store_.Delete(type, ns, name);
+    // propagationPolicy from the query or a DeleteOptions body (kubectl
+    // delete --cascade=orphan sends the body); Foreground runs as Background.
+    std::string policy = query.count("propagationPolicy") ? query.at("propagationPolicy") : "";
+    if (!request.body.empty()) {
+      boost::system::error_code ec;
+      json::value options = json::parse(request.body, ec);
+      if (ec || !options.is_object()) {
+        return StatusResponse(400, "BadRequest", "the DeleteOptions body is not a JSON object");
+      }
+      if (const json::value* p = options.get_object().if_contains("propagationPolicy");
+          p != nullptr && p->is_string()) {
+        policy = std::string(p->get_string());
+      } else if (const json::value* orphan = options.get_object().if_contains("orphanDependents");
+                 orphan != nullptr && orphan->is_bool() && orphan->get_bool()) {
+        policy = "Orphan";
+      }
+    }
+    if (!policy.empty() && policy != "Orphan" && policy != "Background" && policy != "Foreground") {
+      return StatusResponse(400, "BadRequest",
+                            absl::StrCat("propagationPolicy \"", policy,
+                                         "\" is not Orphan, Background or Foreground"));
+    }
+    absl::StatusOr<json::object> deleted = store_.Delete(type, ns, name, policy == "Orphan");
     if (!deleted.ok()) return ErrorResponse(deleted.status());
     return JsonResponse(200, *deleted);
   }

@@ -295,5 +295,49 @@ TEST_F(KubectlTest, StaleUpdateIsAConflict) {
               HasSubstr("unterminated value list"));
 }
 
+TEST_F(KubectlTest, DeleteCollectsOwnedObjectsUnlessOrphaned) {
+  const std::string manifest = WriteManifest("owners.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: api, image: nginx}]}
+)");
+  ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
+  for (const char* owner : {"web", "api"}) {
+    const std::string uid = Kubectl(absl::StrCat("get deployment ", owner, " -o jsonpath={.metadata.uid}")).output;
+    const std::string rs = WriteManifest(absl::StrCat(owner, "-rs.yaml"), absl::StrCat(R"(apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: )", owner, R"(-1
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: )", owner, ", uid: ", uid,
+        R"(, controller: true}]
+spec:
+  selector: {matchLabels: {app: x}}
+  template:
+    metadata: {labels: {app: x}}
+    spec: {containers: [{name: x, image: nginx}]}
+)"));
+    CommandResult created = Kubectl("apply -f " + rs);
+    ASSERT_EQ(created.exit_code, 0) << created.output;
+  }
+  ASSERT_EQ(Kubectl("delete deployment web").exit_code, 0);
+  EXPECT_THAT(Kubectl("get replicaset web-1").output, HasSubstr("NotFound"));
+  CommandResult orphaned = Kubectl("delete deployment api --cascade=orphan");
+  ASSERT_EQ(orphaned.exit_code, 0) << orphaned.output;
+  EXPECT_EQ(Kubectl("get replicaset api-1 -o jsonpath={.metadata.ownerReferences}").output, "");
+}
+
 }  // namespace
 }  // namespace spillway::sim

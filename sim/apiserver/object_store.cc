@@ -3,6 +3,7 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -19,6 +20,22 @@ std::string Text(const json::object& object, std::string_view key) {
   const json::value* v = object.if_contains(key);
   if (v == nullptr || !v->is_string()) return "";
   return std::string(v->get_string().data(), v->get_string().size());
+}
+
+// metadata.finalizers (strings only).
+std::vector<std::string> Finalizers(const json::object& meta) {
+  std::vector<std::string> out;
+  const json::value* list = meta.if_contains("finalizers");
+  if (list == nullptr || !list->is_array()) return out;
+  for (const json::value& item : list->get_array()) {
+    if (item.is_string()) out.emplace_back(item.get_string());
+  }
+  return out;
+}
+
+std::string UidOf(const json::object& object) {
+  const json::value* meta = object.if_contains("metadata");
+  return meta != nullptr && meta->is_object() ? Text(meta->get_object(), "uid") : "";
 }
 
 json::object& Metadata(json::object& object) {
@@ -80,8 +97,12 @@ std::string ObjectStore::NewUid() {
 
 void ObjectStore::Record(WatchEvent::Type type, const ResourceType& resource,
                          absl::string_view ns, const json::object& object) {
-  events_.push_back(WatchEvent{type, resource_version_, resource.group, resource.plural,
-                               std::string(ns), object});
+  Record(type, Key{resource.group, resource.plural, std::string(ns), ""}, object);
+}
+
+void ObjectStore::Record(WatchEvent::Type type, const Key& key, const json::object& object) {
+  events_.push_back(WatchEvent{type, resource_version_, std::get<0>(key), std::get<1>(key),
+                               std::get<2>(key), object});
   while (events_.size() > options_.watch_window) {
     pruned_through_ = events_.front().resource_version;
     events_.pop_front();
@@ -228,8 +249,24 @@ absl::StatusOr<json::object> ObjectStore::Modify(
         "and try again"));
   }
   // Server-owned metadata survives whatever the client sent.
-  for (const char* field : {"uid", "creationTimestamp", "namespace"}) {
-    if (const json::value* v = stored_meta.if_contains(field)) meta[field] = *v;
+  for (const char* field : {"uid", "creationTimestamp", "namespace", "deletionTimestamp",
+                            "deletionGracePeriodSeconds"}) {
+    if (const json::value* v = stored_meta.if_contains(field)) {
+      meta[field] = *v;
+    } else {
+      meta.erase(field);
+    }
+  }
+  if (stored_meta.contains("deletionTimestamp")) {
+    for (const std::string& finalizer : Finalizers(meta)) {
+      const std::vector<std::string> before = Finalizers(stored_meta);
+      if (std::find(before.begin(), before.end(), finalizer) == before.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            QualifiedName(type), " \"", name, "\" is invalid: metadata.finalizers: Forbidden: no new "
+            "finalizers can be added if the object is being deleted, found new finalizers [\"",
+            finalizer, "\"]"));
+      }
+    }
   }
   meta["name"] = std::string(name);
   int64_t generation = 1;
@@ -247,22 +284,100 @@ absl::StatusOr<json::object> ObjectStore::Modify(
   object["kind"] = type.kind;
   it->second = object;
   Record(WatchEvent::Type::kModified, type, std::get<2>(it->first), object);
+  if (meta.contains("deletionTimestamp") && Finalizers(meta).empty()) {
+    RemoveLocked(it, false);  // The last finalizer is done: the deletion completes.
+  }
   return object;
 }
 
 absl::StatusOr<json::object> ObjectStore::Delete(const ResourceType& type, absl::string_view ns,
-                                                 absl::string_view name) {
+                                                 absl::string_view name, bool orphan_dependents) {
   NotifyOnExit notify([this] { NotifyListeners(); });
   absl::MutexLock lock(&mu_);
   auto it = objects_.find(KeyOf(type, ns, name));
   if (it == objects_.end()) return NotFound(type, name);
-  const std::string space = std::get<2>(it->first);
+  json::object& meta = Metadata(it->second);
+  if (!Finalizers(meta).empty()) {
+    if (!meta.contains("deletionTimestamp")) {
+      meta["deletionTimestamp"] = Timestamp(now_());
+      meta["deletionGracePeriodSeconds"] = 0;
+      ++resource_version_;
+      meta["resourceVersion"] = std::to_string(resource_version_);
+      Record(WatchEvent::Type::kModified, it->first, it->second);
+    }
+    return it->second;
+  }
+  return RemoveLocked(it, orphan_dependents);
+}
+
+json::object ObjectStore::RemoveLocked(Objects::iterator it, bool orphan_dependents) {
+  const Key key = it->first;
   json::object object = std::move(it->second);
   objects_.erase(it);
   ++resource_version_;
   Metadata(object)["resourceVersion"] = std::to_string(resource_version_);
-  Record(WatchEvent::Type::kDeleted, type, space, object);
+  Record(WatchEvent::Type::kDeleted, key, object);
+
+  // The garbage collector: what did this object own?
+  const std::string uid = Text(Metadata(object), "uid");
+  if (uid.empty()) return object;
+  std::vector<Key> dependents;
+  for (auto& [other_key, other] : objects_) {
+    const json::value* refs = Metadata(other).if_contains("ownerReferences");
+    if (refs == nullptr || !refs->is_array()) continue;
+    for (const json::value& ref : refs->get_array()) {
+      if (ref.is_object() && Text(ref.get_object(), "uid") == uid) {
+        dependents.push_back(other_key);
+        break;
+      }
+    }
+  }
+  absl::flat_hash_set<std::string> live_uids;
+  if (!dependents.empty()) {
+    for (const auto& [k, candidate] : objects_) live_uids.insert(UidOf(candidate));
+  }
+  for (const Key& dependent : dependents) {
+    auto found = objects_.find(dependent);
+    if (found == objects_.end()) continue;  // Collected meanwhile (a chain).
+    json::object& meta = Metadata(found->second);
+    json::array remaining;
+    bool owner_left = false;
+    for (const json::value& ref : meta["ownerReferences"].as_array()) {
+      const std::string owner = ref.is_object() ? Text(ref.get_object(), "uid") : "";
+      if (owner == uid) continue;
+      remaining.push_back(ref);
+      owner_left = owner_left || live_uids.contains(owner);
+    }
+    if (orphan_dependents || owner_left) {
+      if (remaining.empty()) {
+        meta.erase("ownerReferences");
+      } else {
+        meta["ownerReferences"] = std::move(remaining);
+      }
+      ++resource_version_;
+      meta["resourceVersion"] = std::to_string(resource_version_);
+      Record(WatchEvent::Type::kModified, found->first, found->second);
+    } else {
+      DeleteDependentLocked(dependent);
+    }
+  }
   return object;
+}
+
+void ObjectStore::DeleteDependentLocked(const Key& key) {
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return;
+  json::object& meta = Metadata(it->second);
+  if (Finalizers(meta).empty()) {
+    RemoveLocked(it, false);
+    return;
+  }
+  if (meta.contains("deletionTimestamp")) return;
+  meta["deletionTimestamp"] = Timestamp(now_());
+  meta["deletionGracePeriodSeconds"] = 0;
+  ++resource_version_;
+  meta["resourceVersion"] = std::to_string(resource_version_);
+  Record(WatchEvent::Type::kModified, key, it->second);
 }
 
 absl::StatusOr<std::vector<WatchEvent>> ObjectStore::EventsAfter(const ResourceType& type,

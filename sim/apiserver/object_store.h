@@ -100,9 +100,17 @@ class ObjectStore {
       const ResourceType& type, absl::string_view ns, absl::string_view name,
       const std::function<absl::Status(boost::json::object&)>& modify);
 
-  // Removes an object and returns it as last stored. NotFound when absent.
+  // Deletes an object, as the API server and its garbage collector do:
+  //  - with metadata.finalizers, the object is only marked (deletionTimestamp)
+  //    and goes once an update empties its finalizers;
+  //  - objects it owned (ownerReferences by uid) are deleted in turn once none
+  //    of their owners remains (background propagation), or merely released
+  //    from the reference when `orphan_dependents` (propagationPolicy Orphan)
+  //    or when another owner remains.
+  // Returns the object as last stored. NotFound when absent.
   absl::StatusOr<boost::json::object> Delete(const ResourceType& type, absl::string_view ns,
-                                             absl::string_view name);
+                                             absl::string_view name,
+                                             bool orphan_dependents = false);
 
   // Events of `type` (in `ns`, or all namespaces when empty) with a
   // resourceVersion greater than `after`. OutOfRange ("too old resource
@@ -136,6 +144,14 @@ class ObjectStore {
   std::string NewUid() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Record(WatchEvent::Type type, const ResourceType& resource, absl::string_view ns,
               const boost::json::object& object) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Record(WatchEvent::Type type, const Key& key, const boost::json::object& object)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Removes the object at `it` for good and runs the garbage collector for
+  // what it owned.
+  boost::json::object RemoveLocked(Objects::iterator it, bool orphan_dependents)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Marks the object at `key` deleted (finalizers pending) or removes it.
+  void DeleteDependentLocked(const Key& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   const std::function<absl::Time()> now_;

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -179,6 +180,73 @@ TEST_F(ObjectStoreTest, AwaitChangeWakesOnAWrite) {
   std::thread writer([this] { MustCreate(kNodes, "", R"({"metadata":{"name":"late"}})"); });
   EXPECT_TRUE(store_.AwaitChange(now, absl::Now() + absl::Seconds(10)));
   writer.join();
+}
+
+const ResourceType kReplicaSets{"apps", "v1", "ReplicaSet", "replicasets", true};
+
+std::string OwnedBy(const json::object& owner, const char* name) {
+  return absl::StrCat(R"({"metadata":{"name":")", name, R"(","ownerReferences":[{"apiVersion":"apps/v1","kind":"X","name":"o","uid":")",
+                      Meta(owner, "uid"), R"(","controller":true}]}})");
+}
+
+TEST_F(ObjectStoreTest, FinalizersHoldADeletionUntilTheyAreRemoved) {
+  MustCreate(kDeployments, "shop", R"({"metadata":{"name":"d","finalizers":["spillway/cleanup"]}})");
+  absl::StatusOr<json::object> marked = store_.Delete(kDeployments, "shop", "d");
+  ASSERT_TRUE(marked.ok());
+  EXPECT_FALSE(Meta(*marked, "deletionTimestamp").empty());
+  absl::StatusOr<json::object> still = store_.Get(kDeployments, "shop", "d");
+  ASSERT_TRUE(still.ok());  // Still there, marked.
+  // Clients cannot unmark it, nor add finalizers while it is being deleted.
+  absl::StatusOr<json::object> added = store_.Modify(kDeployments, "shop", "d", [](json::object& d) {
+    d["metadata"].as_object()["finalizers"] = json::array{"spillway/cleanup", "other"};
+    d["metadata"].as_object().erase("deletionTimestamp");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(added.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(added.status().message()), HasSubstr("no new finalizers"));
+  ASSERT_TRUE(store_.Modify(kDeployments, "shop", "d", [](json::object& d) {
+                      d["metadata"].as_object()["finalizers"] = json::array();
+                      return absl::OkStatus();
+                    })
+                  .ok());
+  EXPECT_EQ(store_.Get(kDeployments, "shop", "d").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ObjectStoreTest, GarbageCollectionFollowsOwnerReferences) {
+  json::object deployment = MustCreate(kDeployments, "shop", R"({"metadata":{"name":"web"}})");
+  json::object rs = MustCreate(kReplicaSets, "shop", OwnedBy(deployment, "web-1").c_str());
+  MustCreate(kPods, "shop", OwnedBy(rs, "web-1-a").c_str());
+  json::object guarded = MustCreate(kPods, "shop", OwnedBy(rs, "web-1-b").c_str());
+  ASSERT_TRUE(store_.Modify(kPods, "shop", "web-1-b", [](json::object& p) {
+                      p["metadata"].as_object()["finalizers"] = json::array{"keep"};
+                      return absl::OkStatus();
+                    })
+                  .ok());
+  json::object other = MustCreate(kDeployments, "shop", R"({"metadata":{"name":"other"}})");
+  std::string two_owners = OwnedBy(rs, "shared");
+  json::object shared = Object(two_owners.c_str());
+  shared["metadata"].as_object()["ownerReferences"].as_array().push_back(
+      json::object{{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "other"}, {"uid", Meta(other, "uid")}});
+  ASSERT_TRUE(store_.Create(kPods, "shop", shared).ok());
+
+  ASSERT_TRUE(store_.Delete(kDeployments, "shop", "web").ok());
+  EXPECT_EQ(store_.Get(kReplicaSets, "shop", "web-1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_.Get(kPods, "shop", "web-1-a").status().code(), absl::StatusCode::kNotFound);
+  absl::StatusOr<json::object> finalizing = store_.Get(kPods, "shop", "web-1-b");
+  ASSERT_TRUE(finalizing.ok());
+  EXPECT_FALSE(Meta(*finalizing, "deletionTimestamp").empty());
+  absl::StatusOr<json::object> survivor = store_.Get(kPods, "shop", "shared");
+  ASSERT_TRUE(survivor.ok());  // Another owner remains: only the dangling reference goes.
+  EXPECT_EQ(survivor->at("metadata").at("ownerReferences").as_array().size(), 1u);
+}
+
+TEST_F(ObjectStoreTest, OrphanPropagationReleasesDependents) {
+  json::object deployment = MustCreate(kDeployments, "shop", R"({"metadata":{"name":"web"}})");
+  MustCreate(kReplicaSets, "shop", OwnedBy(deployment, "web-1").c_str());
+  ASSERT_TRUE(store_.Delete(kDeployments, "shop", "web", /*orphan_dependents=*/true).ok());
+  absl::StatusOr<json::object> orphan = store_.Get(kReplicaSets, "shop", "web-1");
+  ASSERT_TRUE(orphan.ok());
+  EXPECT_EQ(orphan->at("metadata").as_object().if_contains("ownerReferences"), nullptr);
 }
 
 }  // namespace
