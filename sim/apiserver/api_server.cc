@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "glog/logging.h"
@@ -20,6 +21,8 @@
 #include "sim/apiserver/field_selector.h"
 #include "sim/apiserver/patch.h"
 #include "sim/apiserver/resources.h"
+#include "sim/apiserver/schema.h"
+#include "common/status_macros.h"
 
 namespace spillway::sim {
 namespace {
@@ -66,6 +69,10 @@ http::Response ErrorResponse(const absl::Status& status) {
       return StatusResponse(422, "Invalid", message);
     case absl::StatusCode::kOutOfRange:
       return StatusResponse(410, "Expired", message);
+    case absl::StatusCode::kFailedPrecondition:
+      return StatusResponse(400, "BadRequest", message);
+    case absl::StatusCode::kUnimplemented:
+      return StatusResponse(415, "UnsupportedMediaType", message);
     default:
       return StatusResponse(500, "InternalError", message);
   }
@@ -106,9 +113,12 @@ std::map<std::string, std::string> ParseQuery(std::string_view query) {
   return params;
 }
 
-json::object ResourceListDocument(const std::string& group_version) {
+using Resources = std::vector<std::shared_ptr<const ResourceInfo>>;
+
+json::object ResourceListDocument(const Resources& all, const std::string& group_version) {
   json::array resources;
-  for (const ResourceInfo& info : BuiltinResources()) {
+  for (const auto& entry : all) {
+    const ResourceInfo& info = *entry;
     if (info.GroupVersion() != group_version) continue;
     json::array short_names;
     for (const std::string& name : info.short_names) short_names.push_back(json::value(name));
@@ -117,8 +127,13 @@ json::object ResourceListDocument(const std::string& group_version) {
         {"singularName", info.singular},
         {"namespaced", info.type.namespaced},
         {"kind", info.type.kind},
-        {"verbs", json::array{"create", "delete", "get", "list", "patch", "update"}},
+        {"verbs", json::array{"create", "delete", "get", "list", "patch", "update", "watch"}},
         {"shortNames", short_names}});
+    if (!info.categories.empty()) {
+      json::array categories;
+      for (const std::string& c : info.categories) categories.push_back(json::value(c));
+      resources.back().as_object()["categories"] = categories;
+    }
     for (const std::string& sub : info.subresources) {
       resources.push_back(json::object{{"name", info.type.plural + "/" + sub},
                                        {"singularName", ""},
@@ -133,17 +148,24 @@ json::object ResourceListDocument(const std::string& group_version) {
                       {"resources", resources}};
 }
 
-json::object GroupDocument(const std::string& group) {
-  std::string version;
-  for (const ResourceInfo& info : BuiltinResources()) {
-    if (info.type.group == group) version = info.type.version;
+json::object GroupDocument(const Resources& all, const std::string& group) {
+  std::vector<std::string> versions;
+  for (const auto& info : all) {
+    if (info->type.group == group &&
+        std::find(versions.begin(), versions.end(), info->type.version) == versions.end()) {
+      versions.push_back(info->type.version);
+    }
   }
-  json::object gv{{"groupVersion", group + "/" + version}, {"version", version}};
+  json::array listed;
+  for (const std::string& version : versions) {
+    listed.push_back(json::object{{"groupVersion", group + "/" + version}, {"version", version}});
+  }
+  json::value preferred = listed.empty() ? json::value(json::object()) : listed[0];
   return json::object{{"kind", "APIGroup"},
                       {"apiVersion", "v1"},
                       {"name", group},
-                      {"versions", json::array{gv}},
-                      {"preferredVersion", gv}};
+                      {"versions", listed},
+                      {"preferredVersion", preferred}};
 }
 
 std::string SchemaName(const ResourceInfo& info) {
@@ -173,10 +195,11 @@ json::object Operation(const ResourceInfo& info, const char* action, int success
                                   json::object{{"description", "OK"}, {"content", content}}}}}};
 }
 
-json::object OpenApiDocument(const std::string& group_version) {
+json::object OpenApiDocument(const Resources& all, const std::string& group_version) {
   json::object paths;
   json::object schemas;
-  for (const ResourceInfo& info : BuiltinResources()) {
+  for (const auto& entry : all) {
+    const ResourceInfo& info = *entry;
     if (info.GroupVersion() != group_version) continue;
     const std::string base = info.type.group.empty()
                                  ? "/api/v1"
@@ -190,6 +213,13 @@ json::object OpenApiDocument(const std::string& group_version) {
                                                  {"put", Operation(info, "put", 200)},
                                                  {"patch", Operation(info, "patch", 200)},
                                                  {"delete", Operation(info, "delete", 200)}};
+    if (info.custom && info.schema.is_object()) {
+      // A custom resource publishes its CRD's schema.
+      json::object schema = info.schema.get_object();
+      schema["x-kubernetes-group-version-kind"] = json::array{Gvk(info)};
+      schemas[SchemaName(info)] = std::move(schema);
+      continue;
+    }
     // Permissive schemas for built-ins: kubectl validates on the server.
     schemas[SchemaName(info)] = json::object{
         {"type", "object"},
@@ -302,31 +332,51 @@ class WatchStream : public http::ResponseStream {
   absl::Time last_bookmark_;
 };
 
-// The autoscaling/v1 Scale view of a workload (Deployment, ReplicaSet,
-// StatefulSet): spec.replicas, status.replicas and the selector as a string.
-json::object ScaleOf(const json::object& object) {
-  const json::object& meta = object.at("metadata").as_object();
-  int64_t desired = 0;
-  int64_t current = 0;
-  std::string selector;
-  if (const json::value* spec = object.if_contains("spec"); spec != nullptr && spec->is_object()) {
-    if (const json::value* r = spec->get_object().if_contains("replicas"); r != nullptr && r->is_int64()) {
-      desired = r->get_int64();
-    }
-    const json::value* sel = spec->get_object().if_contains("selector");
-    const json::value* labels =
-        sel != nullptr && sel->is_object() ? sel->get_object().if_contains("matchLabels") : nullptr;
-    if (labels != nullptr && labels->is_object()) {
-      for (const auto& entry : labels->get_object()) {
-        if (!entry.value().is_string()) continue;
-        absl::StrAppend(&selector, selector.empty() ? "" : ",", std::string(entry.key()), "=",
-                        std::string(entry.value().get_string()));
-      }
-    }
+// The value at a ".spec.replicas"-style path, or nullptr.
+const json::value* AtPath(const json::object& object, const std::string& path) {
+  const json::value* at = nullptr;
+  const json::object* current = &object;
+  for (absl::string_view part : absl::StrSplit(path, '.', absl::SkipEmpty())) {
+    if (current == nullptr) return nullptr;
+    at = current->if_contains(json::string_view(part.data(), part.size()));
+    if (at == nullptr) return nullptr;
+    current = at->is_object() ? &at->get_object() : nullptr;
   }
-  if (const json::value* status = object.if_contains("status"); status != nullptr && status->is_object()) {
-    if (const json::value* r = status->get_object().if_contains("replicas"); r != nullptr && r->is_int64()) {
-      current = r->get_int64();
+  return at;
+}
+
+// Sets the value at a ".spec.replicas"-style path, creating objects on the way.
+void SetPath(json::object& object, const std::string& path, json::value value) {
+  std::vector<std::string> parts = absl::StrSplit(path, '.', absl::SkipEmpty());
+  json::object* current = &object;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    json::value& next = (*current)[parts[i]];
+    if (!next.is_object()) next = json::object();
+    current = &next.get_object();
+  }
+  if (!parts.empty()) (*current)[parts.back()] = std::move(value);
+}
+
+// The autoscaling/v1 Scale view of a scalable object: spec.replicas,
+// status.replicas and the selector as a string. Built-in workloads derive the
+// selector from .spec.selector.matchLabels; custom resources name their paths.
+json::object ScaleOf(const json::object& object, const ResourceInfo& info) {
+  const json::object& meta = object.at("metadata").as_object();
+  const ScalePaths paths = info.scale.value_or(ScalePaths{});
+  auto count = [&](const std::string& path) -> int64_t {
+    const json::value* v = AtPath(object, path);
+    return v != nullptr && v->is_int64() ? v->get_int64() : 0;
+  };
+  std::string selector;
+  if (info.scale.has_value()) {
+    const json::value* v = paths.label_selector.empty() ? nullptr : AtPath(object, paths.label_selector);
+    if (v != nullptr && v->is_string()) selector = std::string(v->get_string());
+  } else if (const json::value* labels = AtPath(object, ".spec.selector.matchLabels");
+             labels != nullptr && labels->is_object()) {
+    for (const auto& entry : labels->get_object()) {
+      if (!entry.value().is_string()) continue;
+      absl::StrAppend(&selector, selector.empty() ? "" : ",", std::string(entry.key()), "=",
+                      std::string(entry.value().get_string()));
     }
   }
   json::object scale_meta;
@@ -336,8 +386,9 @@ json::object ScaleOf(const json::object& object) {
   return json::object{{"kind", "Scale"},
                       {"apiVersion", "autoscaling/v1"},
                       {"metadata", scale_meta},
-                      {"spec", json::object{{"replicas", desired}}},
-                      {"status", json::object{{"replicas", current}, {"selector", selector}}}};
+                      {"spec", json::object{{"replicas", count(paths.spec_replicas)}}},
+                      {"status", json::object{{"replicas", count(paths.status_replicas)},
+                                              {"selector", selector}}}};
 }
 
 enum class WriteKind { kPut, kMergePatch, kStrategicMergePatch, kJsonPatch };
@@ -359,9 +410,11 @@ absl::StatusOr<WriteKind> WriteKindOf(const std::string& method, const std::stri
 // "" for the object itself, "status" or "scale". Where status is a
 // subresource, writes to the object itself keep the stored status. A PUT's
 // metadata.resourceVersion is left in place for the store's conflict check.
-absl::Status ApplyWrite(const std::string& sub, WriteKind kind, bool has_status_subresource,
+absl::Status ApplyWrite(const std::string& sub, WriteKind kind, const ResourceInfo& info,
                         const json::value& body, json::object& object) {
-  json::value desired = sub == "scale" ? json::value(ScaleOf(object)) : json::value(object);
+  const bool has_status_subresource =
+      std::find(info.subresources.begin(), info.subresources.end(), "status") != info.subresources.end();
+  json::value desired = sub == "scale" ? json::value(ScaleOf(object, info)) : json::value(object);
   switch (kind) {
     case WriteKind::kPut:
       desired = body;
@@ -399,8 +452,7 @@ absl::Status ApplyWrite(const std::string& sub, WriteKind kind, bool has_status_
     if (replicas == nullptr || !replicas->is_int64() || replicas->get_int64() < 0) {
       return absl::InvalidArgumentError("spec.replicas: must be a non-negative integer");
     }
-    if (!object["spec"].is_object()) object["spec"] = json::object();
-    object["spec"].as_object()["replicas"] = replicas->get_int64();
+    SetPath(object, info.scale.value_or(ScalePaths{}).spec_replicas, replicas->get_int64());
   } else {
     const json::value* status = want.if_contains("status");
     object["status"] = status != nullptr ? *status : json::value(json::object());
@@ -445,6 +497,74 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
   return api;
 }
 
+absl::Status ApiServer::Admit(const ResourceInfo& info, bool strict, json::object& object) {
+  const std::string name = [&] {
+    const json::value* meta = object.if_contains("metadata");
+    const json::value* n = meta != nullptr && meta->is_object() ? meta->get_object().if_contains("name") : nullptr;
+    return n != nullptr && n->is_string() ? std::string(n->get_string()) : std::string();
+  }();
+  if (info.type.group == "apiextensions.k8s.io" && info.type.plural == "customresourcedefinitions") {
+    absl::StatusOr<std::vector<ResourceInfo>> defined = ResourcesFromCrd(object);
+    if (!defined.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("CustomResourceDefinition.apiextensions.k8s.io \"",
+                                                     name, "\" is invalid: ", defined.status().message()));
+    }
+    // The API server accepts the names and establishes the CRD at once.
+    const json::value& names = object.at("spec").at("names");
+    json::object status{{"acceptedNames", names},
+                        {"storedVersions", json::array{defined->empty() ? json::value("") : json::value(defined->front().type.version)}},
+                        {"conditions", json::array{
+                            json::object{{"type", "NamesAccepted"}, {"status", "True"}, {"reason", "NoConflicts"}},
+                            json::object{{"type", "Established"}, {"status", "True"}, {"reason", "InitialNamesAccepted"}}}}};
+    object["status"] = std::move(status);
+    return absl::OkStatus();
+  }
+  if (!info.custom || !info.schema.is_object()) return absl::OkStatus();
+  json::value value = std::move(object);
+  SchemaReport report = ValidateCustomResource(info.schema, value);
+  object = std::move(value.get_object());
+  if (!report.errors.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(info.type.kind, ".", info.type.group, " \"", name,
+                                                   "\" is invalid: ", absl::StrJoin(report.errors, ", ")));
+  }
+  if (strict && !report.unknown_fields.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        info.type.kind, " in version \"", info.type.version, "\" cannot be handled as a ", info.type.kind,
+        ": strict decoding error: unknown field \"", absl::StrJoin(report.unknown_fields, "\", unknown field \""),
+        "\""));
+  }
+  return absl::OkStatus();
+}
+
+void ApiServer::RefreshCustomResources() {
+  const ResourceInfo* crds = FindResource("apiextensions.k8s.io", "v1", "customresourcedefinitions");
+  ObjectStore::ListResult listed = store_.List(crds->type, "", kube::LabelSelector(), FieldSelector());
+  std::vector<ResourceInfo> custom;
+  for (const json::object& crd : listed.items) {
+    const json::value* meta = crd.if_contains("metadata");
+    if (meta != nullptr && meta->is_object() && meta->get_object().contains("deletionTimestamp")) continue;
+    absl::StatusOr<std::vector<ResourceInfo>> defined = ResourcesFromCrd(crd);
+    if (!defined.ok()) continue;  // Refused at admission; cannot be stored.
+    for (ResourceInfo& info : *defined) custom.push_back(std::move(info));
+  }
+  // Custom resources whose definition went are deleted with it.
+  for (const auto& old : registry_.All()) {
+    if (!old->custom) continue;
+    const bool kept = std::any_of(custom.begin(), custom.end(), [&](const ResourceInfo& info) {
+      return info.type.group == old->type.group && info.type.plural == old->type.plural;
+    });
+    if (kept) continue;
+    for (const json::object& item : store_.List(old->type, "", kube::LabelSelector(), FieldSelector()).items) {
+      const json::object& meta = item.at("metadata").as_object();
+      const json::value* item_ns = meta.if_contains("namespace");
+      (void)store_.Delete(old->type, item_ns != nullptr && item_ns->is_string() ? std::string(item_ns->get_string()) : "",
+                          std::string(meta.at("name").as_string()));
+    }
+  }
+  registry_.SetCustomResources(std::move(custom));
+  crd_generation_.fetch_add(1);
+}
+
 void ApiServer::ExpireWatches() {
   watch_generation_.fetch_add(1);
   store_.NotifyListeners();
@@ -477,10 +597,11 @@ http::Response ApiServer::Handle(http::Request& request) {
                                           {"versions", json::array{"v1"}},
                                           {"serverAddressByClientCIDRs", json::array()}});
   }
+  const Resources all = registry_.All();
   if (path == "/apis") {
     json::array groups;
-    for (const std::string& group : Groups()) {
-      if (!group.empty()) groups.push_back(GroupDocument(group));
+    for (const std::string& group : registry_.Groups()) {
+      if (!group.empty()) groups.push_back(GroupDocument(all, group));
     }
     for (json::value& group : groups) group.as_object().erase("kind");
     return JsonResponse(200, json::object{{"kind", "APIGroupList"},
@@ -490,19 +611,20 @@ http::Response ApiServer::Handle(http::Request& request) {
   if (!segments.empty() && segments[0] == "openapi") {
     if (segments.size() == 2 && segments[1] == "v3") {
       json::object paths;
-      paths["api/v1"] = json::object{{"serverRelativeURL", "/openapi/v3/api/v1?hash=spillway"}};
-      for (const std::string& group : Groups()) {
-        if (group.empty()) continue;
-        const std::string gv = GroupDocument(group).at("preferredVersion").at("groupVersion").as_string().c_str();
-        paths["apis/" + gv] =
-            json::object{{"serverRelativeURL", "/openapi/v3/apis/" + gv + "?hash=spillway"}};
+      // The hash changes with the custom resources, so kubectl refetches.
+      const std::string hash = absl::StrCat("?hash=spillway-", crd_generation_.load());
+      paths["api/v1"] = json::object{{"serverRelativeURL", "/openapi/v3/api/v1" + hash}};
+      for (const auto& info : all) {
+        if (info->type.group.empty()) continue;
+        const std::string gv = info->GroupVersion();
+        paths["apis/" + gv] = json::object{{"serverRelativeURL", "/openapi/v3/apis/" + gv + hash}};
       }
       return JsonResponse(200, json::object{{"paths", paths}});
     }
     if (segments.size() >= 4 && segments[1] == "v3") {
       std::string gv = segments[2] == "api" ? segments[3]
                                             : (segments.size() >= 5 ? segments[3] + "/" + segments[4] : "");
-      json::object doc = OpenApiDocument(gv);
+      json::object doc = OpenApiDocument(all, gv);
       if (doc.at("paths").as_object().empty()) {
         return StatusResponse(404, "NotFound", absl::StrCat("no OpenAPI document for ", gv));
       }
@@ -521,8 +643,8 @@ http::Response ApiServer::Handle(http::Request& request) {
   } else if (segments.size() >= 2 && segments[0] == "apis") {
     group = segments[1];
     if (segments.size() == 2) {
-      for (const std::string& known : Groups()) {
-        if (known == group && !group.empty()) return JsonResponse(200, GroupDocument(group));
+      for (const std::string& known : registry_.Groups()) {
+        if (known == group && !group.empty()) return JsonResponse(200, GroupDocument(all, group));
       }
       return StatusResponse(404, "NotFound", "the server could not find the requested resource");
     }
@@ -533,7 +655,7 @@ http::Response ApiServer::Handle(http::Request& request) {
   }
   const std::string group_version = group.empty() ? version : group + "/" + version;
   if (segments.size() == rest) {
-    json::object list = ResourceListDocument(group_version);
+    json::object list = ResourceListDocument(all, group_version);
     if (list.at("resources").as_array().empty()) {
       return StatusResponse(404, "NotFound", "the server could not find the requested resource");
     }
@@ -544,13 +666,13 @@ http::Response ApiServer::Handle(http::Request& request) {
   std::string ns;
   size_t at = rest;
   if (segments.size() >= at + 3 && segments[at] == "namespaces") {
-    const ResourceInfo* inner = FindResource(group, version, segments[at + 2]);
+    std::shared_ptr<const ResourceInfo> inner = registry_.Find(group, version, segments[at + 2]);
     if (inner != nullptr && inner->type.namespaced) {
       ns = segments[at + 1];
       at += 2;
     }
   }
-  const ResourceInfo* info = FindResource(group, version, segments[at]);
+  std::shared_ptr<const ResourceInfo> info = registry_.Find(group, version, segments[at]);
   if (info == nullptr) {
     return StatusResponse(404, "NotFound", "the server could not find the requested resource");
   }
@@ -562,8 +684,9 @@ http::Response ApiServer::Handle(http::Request& request) {
                            info->subresources.end())) {
     return StatusResponse(404, "NotFound", "the server could not find the requested resource");
   }
-  const bool has_status = std::find(info->subresources.begin(), info->subresources.end(),
-                                    "status") != info->subresources.end();
+  const bool is_crd = type.group == "apiextensions.k8s.io" && type.plural == "customresourcedefinitions";
+  // kubectl asks for server-side field validation: unknown fields are errors.
+  const bool strict = query.count("fieldValidation") && query.at("fieldValidation") == "Strict";
   const std::string& method = request.method;
 
   auto parse_body = [&](json::value* out) -> absl::Status {
@@ -692,8 +815,10 @@ http::Response ApiServer::Handle(http::Request& request) {
         }
       }
       if (absl::Status s = namespace_exists(); !s.ok()) return ErrorResponse(s);
+      if (absl::Status s = Admit(*info, strict, object); !s.ok()) return ErrorResponse(s);
       absl::StatusOr<json::object> created = store_.Create(type, ns, std::move(object));
       if (!created.ok()) return ErrorResponse(created.status());
+      if (is_crd) RefreshCustomResources();
       return JsonResponse(201, *created);
     }
     return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));
@@ -713,20 +838,27 @@ http::Response ApiServer::Handle(http::Request& request) {
   if (method == "GET") {
     absl::StatusOr<json::object> object = store_.Get(type, ns, name);
     if (!object.ok()) return ErrorResponse(object.status());
-    return JsonResponse(200, sub == "scale" ? ScaleOf(*object) : *object);
+    return JsonResponse(200, sub == "scale" ? ScaleOf(*object, *info) : *object);
   }
   if (method == "PUT" || method == "PATCH") {
     absl::StatusOr<WriteKind> kind = WriteKindOf(method, request.content_type);
     if (!kind.ok()) return BadRequest(kind.status());
+    if (info->custom && *kind == WriteKind::kStrategicMergePatch) {
+      return StatusResponse(415, "UnsupportedMediaType",
+                            "strategic merge patch is not supported for custom resources; use "
+                            "--type=merge or --type=json");
+    }
     json::value body;
     if (absl::Status s = parse_body(&body); !s.ok()) return BadRequest(s);
     // One atomic read-modify-write in the store: no lost updates, no retries.
     absl::StatusOr<json::object> written =
         store_.Modify(type, ns, name, [&](json::object& object) {
-          return ApplyWrite(sub, *kind, has_status, body, object);
+          SPILLWAY_RETURN_IF_ERROR(ApplyWrite(sub, *kind, *info, body, object));
+          return Admit(*info, strict, object);
         });
     if (!written.ok()) return ErrorResponse(written.status());
-    return JsonResponse(200, sub == "scale" ? ScaleOf(*written) : *written);
+    if (is_crd) RefreshCustomResources();
+    return JsonResponse(200, sub == "scale" ? ScaleOf(*written, *info) : *written);
   }
   if (method == "DELETE") {
     // propagationPolicy from the query or a DeleteOptions body (kubectl
@@ -753,6 +885,7 @@ http::Response ApiServer::Handle(http::Request& request) {
     }
     absl::StatusOr<json::object> deleted = store_.Delete(type, ns, name, policy == "Orphan");
     if (!deleted.ok()) return ErrorResponse(deleted.status());
+    if (is_crd) RefreshCustomResources();
     return JsonResponse(200, *deleted);
   }
   return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));

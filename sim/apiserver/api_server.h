@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "common/http/server.h"
 #include "sim/apiserver/object_store.h"
+#include "sim/apiserver/resources.h"
 
 namespace spillway::sim {
 
@@ -58,9 +59,18 @@ class ApiServer {
 
  private:
   explicit ApiServer(size_t watch_window);
+  // Admission for a create or update of `object` (a `info` resource):
+  // validates CustomResourceDefinitions (and fills their status), validates
+  // custom resources against their schema and prunes unknown fields (an
+  // error under fieldValidation=Strict).
+  absl::Status Admit(const ResourceInfo& info, bool strict, boost::json::object& object);
+  // Re-reads every CRD into the registry after a CRD was written.
+  void RefreshCustomResources();
 
   absl::BitGen random_;
   ObjectStore store_;
+  ResourceRegistry registry_;
+  std::atomic<uint64_t> crd_generation_{0};
   std::atomic<int> active_watches_{0};
   // Bumped by ExpireWatches(); a watch older than the current value expires.
   std::atomic<uint64_t> watch_generation_{0};

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "common/http/client.h"
 #include "common/testing/process.h"
+#include "common/testing/testdata.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/apiserver/api_server.h"
@@ -337,6 +338,76 @@ spec:
   CommandResult orphaned = Kubectl("delete deployment api --cascade=orphan");
   ASSERT_EQ(orphaned.exit_code, 0) << orphaned.output;
   EXPECT_EQ(Kubectl("get replicaset api-1 -o jsonpath={.metadata.ownerReferences}").output, "");
+}
+
+TEST_F(KubectlTest, CustomResourcesWithSchemaStatusAndScale) {
+  const std::string crd = spillway::testing::RunfilePath("deploy/elasticworkload-crd.yaml");
+  CommandResult defined = Kubectl("apply -f " + crd);
+  ASSERT_EQ(defined.exit_code, 0) << defined.output;
+  EXPECT_THAT(Kubectl("get crd elasticworkloads.autoscaling.alibabacloud.com "
+                      "-o jsonpath='{.status.conditions[?(@.type==\"Established\")].status}'").output,
+              "True");
+  const std::string sample = WriteManifest("ew.yaml", R"(apiVersion: autoscaling.alibabacloud.com/v1beta1
+kind: ElasticWorkload
+metadata: {name: elasticworkload-sample}
+spec:
+  sourceTarget: {name: nginx-deployment-basic, kind: Deployment, apiVersion: apps/v1, min: 2, max: 4}
+  replicas: 6
+  elasticUnit:
+  - name: virtual-kubelet
+    labels: {alibabacloud.com/eci: "true"}
+)");
+  CommandResult created = Kubectl("apply -f " + sample);
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_EQ(created.output, "elasticworkload.autoscaling.alibabacloud.com/elasticworkload-sample created\n");
+  EXPECT_EQ(Kubectl("get ew elasticworkload-sample -o jsonpath={.spec.replicas}").output, "6");
+
+  // The CRD's schema is enforced: wrong types and bounds are 422, unknown
+  // fields are refused under kubectl's strict field validation.
+  const std::string wrong = WriteManifest("ew-bad.yaml", R"(apiVersion: autoscaling.alibabacloud.com/v1beta1
+kind: ElasticWorkload
+metadata: {name: bad}
+spec:
+  sourceTarget: {name: web, kind: Deployment, min: -1}
+  replicas: six
+)");
+  CommandResult invalid = Kubectl("apply -f " + wrong);
+  EXPECT_NE(invalid.exit_code, 0);
+  EXPECT_THAT(invalid.output, HasSubstr("spec.replicas in body must be of type integer"));
+  EXPECT_THAT(invalid.output, HasSubstr("spec.sourceTarget.min in body should be greater than or equal to 0"));
+  const std::string unknown = WriteManifest("ew-unknown.yaml", R"(apiVersion: autoscaling.alibabacloud.com/v1beta1
+kind: ElasticWorkload
+metadata: {name: unknown}
+spec:
+  sourceTarget: {name: web, kind: Deployment}
+  replicas: 1
+  bogus: true
+)");
+  CommandResult strict = Kubectl("apply -f " + unknown);
+  EXPECT_NE(strict.exit_code, 0);
+  EXPECT_THAT(strict.output, HasSubstr("unknown field \"spec.bogus\""));
+
+  // Status is a subresource; scale maps onto .spec.replicas / .status.*.
+  CommandResult status = Kubectl(
+      "patch ew elasticworkload-sample --subresource=status --type=merge "
+      "-p '{\"status\":{\"replicas\":6,\"selector\":\"app=nginx\"}}'");
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  CommandResult scaled = Kubectl("scale ew elasticworkload-sample --replicas=4");
+  ASSERT_EQ(scaled.exit_code, 0) << scaled.output;
+  EXPECT_EQ(Kubectl("get ew elasticworkload-sample -o jsonpath='{.spec.replicas} {.status.replicas}'").output,
+            "4 6");
+  http::ClientResponse scale = Http(
+      "GET", "/apis/autoscaling.alibabacloud.com/v1beta1/namespaces/default/elasticworkloads/elasticworkload-sample/scale");
+  EXPECT_THAT(scale.body, HasSubstr(R"("status":{"replicas":6,"selector":"app=nginx"})"));
+  CommandResult strategic = Kubectl("patch ew elasticworkload-sample -p '{\"spec\":{\"replicas\":5}}'");
+  EXPECT_NE(strategic.exit_code, 0);
+  EXPECT_THAT(strategic.output, HasSubstr("strategic merge patch is not supported for custom resources"));
+
+  // Deleting the definition deletes its objects and its API.
+  ASSERT_EQ(Kubectl("delete -f " + crd).exit_code, 0);
+  CommandResult gone = Kubectl("get elasticworkloads.autoscaling.alibabacloud.com");
+  EXPECT_NE(gone.exit_code, 0);
+  EXPECT_EQ(Http("GET", "/apis/autoscaling.alibabacloud.com/v1beta1/namespaces/default/elasticworkloads").status, 404);
 }
 
 }  // namespace

@@ -1,33 +1,52 @@
 #include "sim/apiserver/resources.h"
 
 #include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 
 namespace spillway::sim {
 
+namespace {
+
+ResourceInfo Builtin(ResourceType type, std::string singular, std::vector<std::string> short_names,
+                     std::vector<std::string> subresources, std::string schema_package) {
+  ResourceInfo info;
+  info.type = std::move(type);
+  info.singular = std::move(singular);
+  info.short_names = std::move(short_names);
+  info.subresources = std::move(subresources);
+  info.schema_package = std::move(schema_package);
+  return info;
+}
+
+}  // namespace
+
 const std::vector<ResourceInfo>& BuiltinResources() {
   static const auto* const kResources = new std::vector<ResourceInfo>{
-      {{"", "v1", "Namespace", "namespaces", false}, "namespace", {"ns"}, {"status"}, "core"},
-      {{"", "v1", "Node", "nodes", false}, "node", {"no"}, {"status"}, "core"},
-      {{"", "v1", "Pod", "pods", true}, "pod", {"po"}, {"status", "binding", "eviction"}, "core"},
-      {{"", "v1", "ConfigMap", "configmaps", true}, "configmap", {"cm"}, {}, "core"},
-      {{"", "v1", "Event", "events", true}, "event", {"ev"}, {}, "core"},
-      {{"", "v1", "Service", "services", true}, "service", {"svc"}, {"status"}, "core"},
-      {{"apps", "v1", "Deployment", "deployments", true}, "deployment", {"deploy"},
-       {"status", "scale"}, "apps"},
-      {{"apps", "v1", "ReplicaSet", "replicasets", true}, "replicaset", {"rs"},
-       {"status", "scale"}, "apps"},
-      {{"apps", "v1", "StatefulSet", "statefulsets", true}, "statefulset", {"sts"},
-       {"status", "scale"}, "apps"},
-      {{"apps", "v1", "DaemonSet", "daemonsets", true}, "daemonset", {"ds"}, {"status"}, "apps"},
-      {{"coordination.k8s.io", "v1", "Lease", "leases", true}, "lease", {}, {}, "coordination"},
-      {{"autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true},
-       "horizontalpodautoscaler", {"hpa"}, {"status"}, "autoscaling"},
-      {{"apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
+      Builtin({"", "v1", "Namespace", "namespaces", false}, "namespace", {"ns"}, {"status"}, "core"),
+      Builtin({"", "v1", "Node", "nodes", false}, "node", {"no"}, {"status"}, "core"),
+      Builtin({"", "v1", "Pod", "pods", true}, "pod", {"po"}, {"status", "binding", "eviction"}, "core"),
+      Builtin({"", "v1", "ConfigMap", "configmaps", true}, "configmap", {"cm"}, {}, "core"),
+      Builtin({"", "v1", "Event", "events", true}, "event", {"ev"}, {}, "core"),
+      Builtin({"", "v1", "Service", "services", true}, "service", {"svc"}, {"status"}, "core"),
+      Builtin({"apps", "v1", "Deployment", "deployments", true}, "deployment", {"deploy"},
+              {"status", "scale"}, "apps"),
+      Builtin({"apps", "v1", "ReplicaSet", "replicasets", true}, "replicaset", {"rs"},
+              {"status", "scale"}, "apps"),
+      Builtin({"apps", "v1", "StatefulSet", "statefulsets", true}, "statefulset", {"sts"},
+              {"status", "scale"}, "apps"),
+      Builtin({"apps", "v1", "DaemonSet", "daemonsets", true}, "daemonset", {"ds"}, {"status"}, "apps"),
+      Builtin({"coordination.k8s.io", "v1", "Lease", "leases", true}, "lease", {}, {}, "coordination"),
+      Builtin({"autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true},
+       "horizontalpodautoscaler", {"hpa"}, {"status"}, "autoscaling"),
+      Builtin({"apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
         false},
-       "customresourcedefinition", {"crd", "crds"}, {"status"}, "apiextensions"},
-      {{"admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration",
+       "customresourcedefinition", {"crd", "crds"}, {"status"}, "apiextensions"),
+      Builtin({"admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration",
         "mutatingwebhookconfigurations", false},
-       "mutatingwebhookconfiguration", {}, {}, "admissionregistration"},
+       "mutatingwebhookconfiguration", {}, {}, "admissionregistration"),
   };
   return *kResources;
 }
@@ -42,14 +61,148 @@ const ResourceInfo* FindResource(const std::string& group, const std::string& ve
   return nullptr;
 }
 
-std::vector<std::string> Groups() {
-  std::vector<std::string> groups;
+namespace {
+
+namespace json = boost::json;
+
+std::string StringAt(const json::object& object, const char* key) {
+  const json::value* v = object.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+std::vector<std::string> Strings(const json::object& object, const char* key) {
+  std::vector<std::string> out;
+  const json::value* v = object.if_contains(key);
+  if (v == nullptr || !v->is_array()) return out;
+  for (const json::value& item : v->get_array()) {
+    if (item.is_string()) out.emplace_back(item.get_string());
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ResourceInfo>> ResourcesFromCrd(const json::object& crd) {
+  auto invalid = [](const std::string& field, const std::string& why) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+  };
+  const json::value* spec_value = crd.if_contains("spec");
+  if (spec_value == nullptr || !spec_value->is_object()) return invalid("spec", "Required value");
+  const json::object& spec = spec_value->get_object();
+  const std::string group = StringAt(spec, "group");
+  if (group.empty()) return invalid("spec.group", "Required value");
+  const json::value* names_value = spec.if_contains("names");
+  if (names_value == nullptr || !names_value->is_object()) return invalid("spec.names", "Required value");
+  const json::object& names = names_value->get_object();
+  const std::string plural = StringAt(names, "plural");
+  const std::string kind = StringAt(names, "kind");
+  if (plural.empty()) return invalid("spec.names.plural", "Required value");
+  if (kind.empty()) return invalid("spec.names.kind", "Required value");
+  const std::string scope = StringAt(spec, "scope");
+  if (scope != "Namespaced" && scope != "Cluster") {
+    return invalid("spec.scope", absl::StrCat("Unsupported value: \"", scope,
+                                              "\": supported values: \"Cluster\", \"Namespaced\""));
+  }
+  const json::object* metadata = crd.if_contains("metadata") != nullptr &&
+                                         crd.at("metadata").is_object()
+                                     ? &crd.at("metadata").get_object()
+                                     : nullptr;
+  const std::string expected_name = absl::StrCat(plural, ".", group);
+  if (metadata == nullptr || StringAt(*metadata, "name") != expected_name) {
+    return invalid("metadata.name", absl::StrCat("Invalid value: must be spec.names.plural+\".\"+spec.group (\"",
+                                                 expected_name, "\")"));
+  }
+  const json::value* versions = spec.if_contains("versions");
+  if (versions == nullptr || !versions->is_array() || versions->get_array().empty()) {
+    return invalid("spec.versions", "Required value: must have at least one version");
+  }
+  std::vector<ResourceInfo> out;
+  int storage = 0;
+  for (size_t i = 0; i < versions->get_array().size(); ++i) {
+    const json::value& version_value = versions->get_array()[i];
+    const std::string field = absl::StrCat("spec.versions[", i, "]");
+    if (!version_value.is_object()) return invalid(field, "must be an object");
+    const json::object& version = version_value.get_object();
+    const std::string name = StringAt(version, "name");
+    if (name.empty()) return invalid(field + ".name", "Required value");
+    const json::value* storage_flag = version.if_contains("storage");
+    if (storage_flag != nullptr && storage_flag->is_bool() && storage_flag->get_bool()) ++storage;
+    const json::value* served = version.if_contains("served");
+    if (served == nullptr || !served->is_bool() || !served->get_bool()) continue;
+    ResourceInfo info;
+    info.type = ResourceType{group, name, kind, plural, scope == "Namespaced"};
+    info.singular = StringAt(names, "singular");
+    if (info.singular.empty()) info.singular = absl::AsciiStrToLower(kind);
+    info.short_names = Strings(names, "shortNames");
+    info.categories = Strings(names, "categories");
+    info.schema_package = group;
+    info.custom = true;
+    if (const json::value* schema = version.if_contains("schema"); schema != nullptr && schema->is_object()) {
+      if (const json::value* v3 = schema->get_object().if_contains("openAPIV3Schema")) info.schema = *v3;
+    }
+    if (const json::value* subs = version.if_contains("subresources"); subs != nullptr && subs->is_object()) {
+      if (subs->get_object().contains("status")) info.subresources.push_back("status");
+      if (const json::value* scale = subs->get_object().if_contains("scale");
+          scale != nullptr && scale->is_object()) {
+        ScalePaths paths;
+        paths.spec_replicas = StringAt(scale->get_object(), "specReplicasPath");
+        paths.status_replicas = StringAt(scale->get_object(), "statusReplicasPath");
+        paths.label_selector = StringAt(scale->get_object(), "labelSelectorPath");
+        if (paths.spec_replicas.empty() || paths.status_replicas.empty()) {
+          return invalid(field + ".subresources.scale",
+                         "specReplicasPath and statusReplicasPath are required");
+        }
+        info.scale = paths;
+        info.subresources.push_back("scale");
+      }
+    }
+    out.push_back(std::move(info));
+  }
+  if (storage != 1) return invalid("spec.versions", "Invalid value: must have exactly one version marked as storage version");
+  return out;
+}
+
+std::shared_ptr<const ResourceInfo> ResourceRegistry::Find(const std::string& group,
+                                                           const std::string& version,
+                                                           const std::string& plural) const {
+  if (const ResourceInfo* builtin = FindResource(group, version, plural)) {
+    // Built-ins live forever: a non-owning pointer.
+    return std::shared_ptr<const ResourceInfo>(std::shared_ptr<const ResourceInfo>(), builtin);
+  }
+  absl::MutexLock lock(&mu_);
+  for (const auto& info : custom_) {
+    if (info->type.group == group && info->type.version == version && info->type.plural == plural) {
+      return info;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::shared_ptr<const ResourceInfo>> ResourceRegistry::All() const {
+  std::vector<std::shared_ptr<const ResourceInfo>> all;
   for (const ResourceInfo& info : BuiltinResources()) {
-    if (std::find(groups.begin(), groups.end(), info.type.group) == groups.end()) {
-      groups.push_back(info.type.group);
+    all.push_back(std::shared_ptr<const ResourceInfo>(std::shared_ptr<const ResourceInfo>(), &info));
+  }
+  absl::MutexLock lock(&mu_);
+  all.insert(all.end(), custom_.begin(), custom_.end());
+  return all;
+}
+
+std::vector<std::string> ResourceRegistry::Groups() const {
+  std::vector<std::string> groups;
+  for (const auto& info : All()) {
+    if (std::find(groups.begin(), groups.end(), info->type.group) == groups.end()) {
+      groups.push_back(info->type.group);
     }
   }
   return groups;
+}
+
+void ResourceRegistry::SetCustomResources(std::vector<ResourceInfo> custom) {
+  std::vector<std::shared_ptr<const ResourceInfo>> infos;
+  for (ResourceInfo& info : custom) infos.push_back(std::make_shared<const ResourceInfo>(std::move(info)));
+  absl::MutexLock lock(&mu_);
+  custom_ = std::move(infos);
 }
 
 }  // namespace spillway::sim
