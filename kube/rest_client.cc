@@ -291,4 +291,19 @@ absl::Status RestClient::Delete(const ResourcePath& path) {
   return Call("DELETE", path.Url(), "").status();
 }
 
+absl::Status RestClient::Bind(const std::string& ns, const std::string& pod, const std::string& node) {
+  json::object binding{{"apiVersion", "v1"},
+                       {"kind", "Binding"},
+                       {"metadata", json::object{{"name", pod}, {"namespace", ns}}},
+                       {"target", json::object{{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}}}};
+  return Create({"", "v1", "pods", ns, pod, "binding"}, binding).status();
+}
+
+absl::Status RestClient::Evict(const std::string& ns, const std::string& pod) {
+  json::object eviction{{"apiVersion", "policy/v1"},
+                        {"kind", "Eviction"},
+                        {"metadata", json::object{{"name", pod}, {"namespace", ns}}}};
+  return Create({"", "v1", "pods", ns, pod, "eviction"}, eviction).status();
+}
+
 }  // namespace spillway::kube

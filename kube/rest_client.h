@@ -1,6 +1,7 @@
 // Typed REST verbs against a Kubernetes API server: get, list (selectors and
-// pagination), create, update (optimistic concurrency), patch (merge and
-// strategic merge), delete, on any resource and subresource path.
+// pagination), watch, create, update (optimistic concurrency), patch (merge,
+// strategic merge, JSON patch), delete, on any resource and subresource path
+// (status, scale), plus pod binding and eviction.
 //
 // Errors are absl::Status values derived from the server's Status object, so
 // callers switch on codes, not strings: NotFound (404), AlreadyExists (409
@@ -116,6 +117,13 @@ class RestClient {
   absl::StatusOr<boost::json::object> Patch(const ResourcePath& path, PatchType type,
                                             const boost::json::value& patch);
   absl::Status Delete(const ResourcePath& path);
+
+  // POST pods/<name>/binding: assigns the pod to `node` (what a scheduler
+  // does). Aborted when it is already assigned.
+  absl::Status Bind(const std::string& ns, const std::string& pod, const std::string& node);
+  // POST pods/<name>/eviction (policy/v1): deletes the pod unless a
+  // PodDisruptionBudget forbids it (Unavailable, 429).
+  absl::Status Evict(const std::string& ns, const std::string& pod);
 
   // One request; the building block of the verbs above.
   absl::StatusOr<boost::json::object> Call(const std::string& method, const std::string& target,

@@ -147,6 +147,34 @@ TEST_F(RestClientTest, VerbsAgainstTheEmbeddedApiServer) {
   EXPECT_EQ(std::string(*gone.status().GetPayload(kReasonPayload)), "NotFound");
 }
 
+TEST_F(RestClientTest, PatchFlavoursBindAndEvict) {
+  const ResourcePath pods{"", "v1", "pods", "default", "", ""};
+  ASSERT_TRUE(client_->Create(pods, json::parse(R"({"metadata":{"name":"web"},
+      "spec":{"containers":[{"name":"app","image":"v1"},{"name":"log","image":"l1"}]}})").as_object()).ok());
+  ResourcePath web = pods;
+  web.name = "web";
+  absl::StatusOr<json::object> strategic = client_->Patch(
+      web, PatchType::kStrategicMerge, json::parse(R"({"spec":{"containers":[{"name":"app","image":"v2"}]}})"));
+  ASSERT_TRUE(strategic.ok()) << strategic.status();
+  EXPECT_EQ(strategic->at("spec").at("containers").as_array().size(), 2u);  // Merged by name.
+  absl::StatusOr<json::object> json_patch = client_->Patch(
+      web, PatchType::kJson, json::parse(R"([{"op":"add","path":"/metadata/labels","value":{"a":"b"}}])"));
+  ASSERT_TRUE(json_patch.ok()) << json_patch.status();
+  EXPECT_EQ(json_patch->at("metadata").at("labels").at("a").as_string(), "b");
+  EXPECT_EQ(client_->Patch(web, PatchType::kJson, json::parse(R"([{"op":"remove","path":"/nope"}])"))
+                .status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  ASSERT_TRUE(client_->Bind("default", "web", "node-1").ok());
+  EXPECT_EQ(client_->Get(web)->at("spec").at("nodeName").as_string(), "node-1");
+  absl::Status again = client_->Bind("default", "web", "node-2");
+  EXPECT_EQ(again.code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(std::string(again.message()), HasSubstr("already assigned to node \"node-1\""));
+  ASSERT_TRUE(client_->Evict("default", "web").ok());
+  EXPECT_EQ(client_->Get(web).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(client_->Evict("default", "web").code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(RestClientTest, ListsPageWithLimitAndContinue) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(client_->Create(kConfigMaps, json::object{{"metadata", json::object{{"name", absl::StrCat("cm-", i)}}}}).ok());

@@ -824,6 +824,58 @@ http::Response ApiServer::Handle(http::Request& request) {
     return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));
   }
 
+  if (sub == "binding" || sub == "eviction") {
+    if (method != "POST") {
+      return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed on ", sub));
+    }
+    json::value body;
+    if (absl::Status s = parse_body(&body); !s.ok()) return BadRequest(s);
+    if (sub == "eviction") {
+      // No PodDisruptionBudgets in the embedded cluster: an eviction is a delete.
+      absl::StatusOr<json::object> evicted = store_.Delete(type, ns, name);
+      if (!evicted.ok()) return ErrorResponse(evicted.status());
+      return JsonResponse(201, json::object{{"kind", "Status"}, {"apiVersion", "v1"},
+                                            {"metadata", json::object()}, {"status", "Success"},
+                                            {"code", 201}});
+    }
+    const json::value* target = body.get_object().if_contains("target");
+    const json::value* node = target != nullptr && target->is_object() ? target->get_object().if_contains("name") : nullptr;
+    if (node == nullptr || !node->is_string() || node->get_string().empty()) {
+      return StatusResponse(422, "Invalid", "Binding: target.name: Required value");
+    }
+    const std::string node_name(node->get_string());
+    absl::StatusOr<json::object> bound = store_.Modify(type, ns, name, [&](json::object& pod) {
+      json::value& spec = pod["spec"];
+      if (!spec.is_object()) spec = json::object();
+      const json::value* current = spec.get_object().if_contains("nodeName");
+      if (current != nullptr && current->is_string() && !current->get_string().empty()) {
+        return absl::AbortedError(absl::StrCat("Operation cannot be fulfilled on pods/binding \"", name,
+                                               "\": pod ", name, " is already assigned to node \"",
+                                               std::string(current->get_string()), "\""));
+      }
+      spec.get_object()["nodeName"] = node_name;
+      json::value& status = pod["status"];
+      if (!status.is_object()) status = json::object();
+      json::array conditions;
+      if (const json::value* old = status.get_object().if_contains("conditions"); old != nullptr && old->is_array()) {
+        for (const json::value& c : old->get_array()) {
+          if (!c.is_object() || c.get_object().if_contains("type") == nullptr ||
+              c.get_object().at("type") != "PodScheduled") {
+            conditions.push_back(c);
+          }
+        }
+      }
+      conditions.push_back(json::object{{"type", "PodScheduled"}, {"status", "True"},
+                                        {"lastTransitionTime", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone())}});
+      status.get_object()["conditions"] = std::move(conditions);
+      return absl::OkStatus();
+    });
+    if (!bound.ok()) return ErrorResponse(bound.status());
+    return JsonResponse(201, json::object{{"kind", "Status"}, {"apiVersion", "v1"},
+                                          {"metadata", json::object()}, {"status", "Success"},
+                                          {"code", 201}});
+  }
+
   if (!sub.empty()) {
     if (sub != "status" && sub != "scale") {
       return StatusResponse(405, "MethodNotAllowed",
