@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "glog/logging.h"
 #include "kube/label_selector.h"
+#include "sim/apiserver/admission.h"
 #include "sim/apiserver/field_selector.h"
 #include "sim/apiserver/patch.h"
 #include "sim/apiserver/resources.h"
@@ -71,6 +72,8 @@ http::Response ErrorResponse(const absl::Status& status) {
       return StatusResponse(410, "Expired", message);
     case absl::StatusCode::kFailedPrecondition:
       return StatusResponse(400, "BadRequest", message);
+    case absl::StatusCode::kPermissionDenied:
+      return StatusResponse(403, "Forbidden", message);
     case absl::StatusCode::kUnimplemented:
       return StatusResponse(415, "UnsupportedMediaType", message);
     default:
@@ -536,6 +539,30 @@ absl::Status ApiServer::Admit(const ResourceInfo& info, bool strict, json::objec
   return absl::OkStatus();
 }
 
+absl::Status ApiServer::CallMutatingWebhooks(const ResourceType& type, const std::string& ns,
+                                             json::object& object) {
+  const ResourceInfo* configurations_info =
+      FindResource("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations");
+  if (type.plural == configurations_info->type.plural && type.group == configurations_info->type.group) {
+    return absl::OkStatus();
+  }
+  std::vector<json::object> configurations =
+      store_.List(configurations_info->type, "", kube::LabelSelector(), FieldSelector()).items;
+  if (configurations.empty()) return absl::OkStatus();
+  AdmissionRequest request{&type, "CREATE", ns, json::object()};
+  if (!ns.empty()) {
+    absl::StatusOr<json::object> space = store_.Get(BuiltinResources()[0].type, "", ns);
+    if (space.ok()) {
+      const json::value* labels = space->at("metadata").as_object().if_contains("labels");
+      if (labels != nullptr && labels->is_object()) request.namespace_labels = labels->get_object();
+    }
+    // Admission sees the namespace the object will live in.
+    json::value& meta = object["metadata"];
+    if (meta.is_object()) meta.get_object()["namespace"] = ns;
+  }
+  return RunMutatingWebhooks(configurations, request, object);
+}
+
 void ApiServer::RefreshCustomResources() {
   const ResourceInfo* crds = FindResource("apiextensions.k8s.io", "v1", "customresourcedefinitions");
   ObjectStore::ListResult listed = store_.List(crds->type, "", kube::LabelSelector(), FieldSelector());
@@ -815,6 +842,7 @@ http::Response ApiServer::Handle(http::Request& request) {
         }
       }
       if (absl::Status s = namespace_exists(); !s.ok()) return ErrorResponse(s);
+      if (absl::Status s = CallMutatingWebhooks(type, ns, object); !s.ok()) return ErrorResponse(s);
       if (absl::Status s = Admit(*info, strict, object); !s.ok()) return ErrorResponse(s);
       absl::StatusOr<json::object> created = store_.Create(type, ns, std::move(object));
       if (!created.ok()) return ErrorResponse(created.status());

@@ -64,6 +64,9 @@ class ApiServer {
   // custom resources against their schema and prunes unknown fields (an
   // error under fieldValidation=Strict).
   absl::Status Admit(const ResourceInfo& info, bool strict, boost::json::object& object);
+  // Calls the registered mutating admission webhooks on a CREATE.
+  absl::Status CallMutatingWebhooks(const ResourceType& type, const std::string& ns,
+                                    boost::json::object& object);
   // Re-reads every CRD into the registry after a CRD was written.
   void RefreshCustomResources();
 

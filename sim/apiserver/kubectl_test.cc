@@ -11,7 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "absl/strings/escaping.h"
 #include "common/http/client.h"
+#include "common/http/server.h"
 #include "common/testing/process.h"
 #include "common/testing/testdata.h"
 #include "gmock/gmock.h"
@@ -408,6 +410,84 @@ spec:
   CommandResult gone = Kubectl("get elasticworkloads.autoscaling.alibabacloud.com");
   EXPECT_NE(gone.exit_code, 0);
   EXPECT_EQ(Http("GET", "/apis/autoscaling.alibabacloud.com/v1beta1/namespaces/default/elasticworkloads").status, 404);
+}
+
+// A mutating webhook in the test: adds a label and the virtual-node
+// toleration to every pod, denies pods labelled deny=true.
+http::Response MutatePod(http::Request& request) {
+  namespace json = boost::json;
+  json::value review = json::parse(request.body);
+  const json::object& req = review.at("request").as_object();
+  const json::value* labels = req.at("object").at("metadata").as_object().if_contains("labels");
+  json::object response{{"uid", req.at("uid")}, {"allowed", true}};
+  if (labels != nullptr && labels->as_object().if_contains("deny") != nullptr) {
+    response["allowed"] = false;
+    response["status"] = json::object{{"message", "pods labelled deny are refused"}};
+  } else {
+    const std::string patch = absl::StrCat(
+        R"([{"op":"add","path":"/metadata/labels","value":{"mutated":"true","ns":")",
+        std::string(req.at("namespace").as_string()),
+        R"("}},{"op":"add","path":"/spec/tolerations","value":[{"key":"virtual-kubelet.io/provider","operator":"Exists"}]}])");
+    response["patchType"] = "JSONPatch";
+    response["patch"] = absl::Base64Escape(patch);
+  }
+  http::Response out;
+  out.body = json::serialize(json::object{{"apiVersion", "admission.k8s.io/v1"},
+                                          {"kind", "AdmissionReview"},
+                                          {"response", response}});
+  return out;
+}
+
+TEST_F(KubectlTest, MutatingWebhooksSeePodCreates) {
+  http::ServerOptions options;
+  options.host = "127.0.0.1";
+  options.tls_cert_file = spillway::testing::RunfilePath("testdata/tls/server.crt");
+  options.tls_key_file = spillway::testing::RunfilePath("testdata/tls/server.key");
+  absl::StatusOr<std::unique_ptr<http::Server>> webhook = http::Server::Start(options, MutatePod);
+  ASSERT_TRUE(webhook.ok()) << webhook.status();
+  const std::string ca = absl::Base64Escape(spillway::testing::ReadRunfile("testdata/tls/server.crt"));
+  auto configuration = [&](const std::string& name, const std::string& url, const std::string& policy) {
+    return absl::StrCat(R"(apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: )", name, R"(}
+webhooks:
+- name: )", name, R"(.spillway.dev
+  admissionReviewVersions: [v1]
+  sideEffects: None
+  failurePolicy: )", policy, R"(
+  clientConfig: {url: ")", url, R"(", caBundle: )", ca, R"(}
+  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
+  objectSelector: {matchExpressions: [{key: skip, operator: DoesNotExist}]}
+)");
+  };
+  const std::string good = WriteManifest(
+      "webhook.yaml", configuration("mutate", absl::StrCat("https://127.0.0.1:", (*webhook)->port(), "/mutate"), "Fail"));
+  CommandResult registered = Kubectl("apply -f " + good);
+  ASSERT_EQ(registered.exit_code, 0) << registered.output;
+
+  CommandResult created = Kubectl("run web --image=nginx --restart=Never --dry-run=client -o json > " + tmp_ +
+                                  "/pod.json && HOME=" + tmp_ + " KUBECONFIG=/dev/null " + kKubectl +
+                                  " --server=http://127.0.0.1:" + std::to_string(server_->port()) +
+                                  " create -f " + tmp_ + "/pod.json");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_EQ(Kubectl("get pod web -o jsonpath='{.metadata.labels.mutated} {.metadata.labels.ns} {.spec.tolerations[0].key}'").output,
+            "true default virtual-kubelet.io/provider");
+
+  CommandResult denied = Kubectl("run refused --image=nginx --restart=Never --labels=deny=true");
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_THAT(denied.output, HasSubstr("admission webhook \"mutate.spillway.dev\" denied the request: pods labelled deny are refused"));
+  EXPECT_THAT(Kubectl("run skipped --image=nginx --restart=Never --labels=skip=1,deny=true").output,
+              HasSubstr("pod/skipped created"));  // objectSelector excludes it.
+
+  // An unreachable webhook: Ignore lets pods through, Fail refuses them.
+  const std::string ignored = WriteManifest("ignored.yaml", configuration("ignored", "https://127.0.0.1:1/x", "Ignore"));
+  ASSERT_EQ(Kubectl("apply -f " + ignored).exit_code, 0);
+  EXPECT_THAT(Kubectl("run second --image=nginx --restart=Never").output, HasSubstr("pod/second created"));
+  const std::string failing = WriteManifest("failing.yaml", configuration("failing", "https://127.0.0.1:1/x", "Fail"));
+  ASSERT_EQ(Kubectl("apply -f " + failing).exit_code, 0);
+  CommandResult failed = Kubectl("run third --image=nginx --restart=Never");
+  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_THAT(failed.output, HasSubstr("failed calling webhook \"failing.spillway.dev\""));
 }
 
 }  // namespace

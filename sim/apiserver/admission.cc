@@ -1,0 +1,233 @@
+#include "sim/apiserver/admission.h"
+
+#include <cstdint>
+#include <string>
+
+#include "absl/random/random.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_format.h"
+#include "common/http/client.h"
+#include "kube/label_selector.h"
+#include "sim/apiserver/patch.h"
+
+namespace spillway::sim {
+namespace {
+
+namespace json = boost::json;
+
+std::string StringAt(const json::object& object, const char* key) {
+  const json::value* v = object.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+// Whether a list of strings holds `want` or "*".
+bool Lists(const json::object& rule, const char* key, const std::string& want) {
+  const json::value* list = rule.if_contains(key);
+  if (list == nullptr || !list->is_array()) return false;
+  for (const json::value& item : list->get_array()) {
+    if (item.is_string() && (item.get_string() == want || item.get_string() == "*")) return true;
+  }
+  return false;
+}
+
+bool RulesMatch(const json::object& webhook, const AdmissionRequest& request) {
+  const json::value* rules = webhook.if_contains("rules");
+  if (rules == nullptr || !rules->is_array()) return false;
+  for (const json::value& rule_value : rules->get_array()) {
+    if (!rule_value.is_object()) continue;
+    const json::object& rule = rule_value.get_object();
+    if (Lists(rule, "operations", request.operation) && Lists(rule, "apiGroups", request.type->group) &&
+        Lists(rule, "apiVersions", request.type->version) &&
+        Lists(rule, "resources", request.type->plural)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A meta/v1 LabelSelector object in the string form kube::LabelSelector parses.
+absl::StatusOr<kube::LabelSelector> SelectorOf(const json::value* selector) {
+  if (selector == nullptr || !selector->is_object()) return kube::LabelSelector();
+  std::vector<std::string> parts;
+  if (const json::value* labels = selector->get_object().if_contains("matchLabels");
+      labels != nullptr && labels->is_object()) {
+    for (const auto& entry : labels->get_object()) {
+      if (entry.value().is_string()) {
+        parts.push_back(absl::StrCat(std::string(entry.key()), "=", std::string(entry.value().get_string())));
+      }
+    }
+  }
+  if (const json::value* expressions = selector->get_object().if_contains("matchExpressions");
+      expressions != nullptr && expressions->is_array()) {
+    for (const json::value& e : expressions->get_array()) {
+      if (!e.is_object()) continue;
+      const std::string key = StringAt(e.get_object(), "key");
+      const std::string op = StringAt(e.get_object(), "operator");
+      std::vector<std::string> values;
+      if (const json::value* v = e.get_object().if_contains("values"); v != nullptr && v->is_array()) {
+        for (const json::value& item : v->get_array()) {
+          if (item.is_string()) values.emplace_back(item.get_string());
+        }
+      }
+      if (op == "In") parts.push_back(absl::StrCat(key, " in (", absl::StrJoin(values, ","), ")"));
+      if (op == "NotIn") parts.push_back(absl::StrCat(key, " notin (", absl::StrJoin(values, ","), ")"));
+      if (op == "Exists") parts.push_back(key);
+      if (op == "DoesNotExist") parts.push_back("!" + key);
+    }
+  }
+  return kube::LabelSelector::Parse(absl::StrJoin(parts, ","));
+}
+
+kube::StringMap LabelsIn(const json::object& labels) {
+  kube::StringMap out;
+  for (const auto& entry : labels) {
+    if (entry.value().is_string()) out.Set(std::string(entry.key()), std::string(entry.value().get_string()));
+  }
+  return out;
+}
+
+// Splits "https://host:port/path".
+absl::Status ParseUrl(const std::string& url, std::string* host, uint16_t* port, std::string* path) {
+  if (!absl::StartsWith(url, "https://")) {
+    return absl::InvalidArgumentError(absl::StrCat("webhook URL \"", url, "\" must use https"));
+  }
+  std::string rest = url.substr(8);
+  const size_t slash = rest.find('/');
+  *path = slash == std::string::npos ? "/" : rest.substr(slash);
+  std::string authority = rest.substr(0, slash);
+  const size_t colon = authority.rfind(':');
+  int parsed = 443;
+  if (colon != std::string::npos && !absl::SimpleAtoi(authority.substr(colon + 1), &parsed)) {
+    return absl::InvalidArgumentError(absl::StrCat("webhook URL \"", url, "\" has a bad port"));
+  }
+  *host = colon == std::string::npos ? authority : authority.substr(0, colon);
+  *port = static_cast<uint16_t>(parsed);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<json::object> Call(const json::object& webhook, const json::object& review) {
+  const json::value* config = webhook.if_contains("clientConfig");
+  if (config == nullptr || !config->is_object()) return absl::InvalidArgumentError("no clientConfig");
+  const std::string url = StringAt(config->get_object(), "url");
+  if (url.empty()) {
+    return absl::UnavailableError(
+        "clientConfig.service cannot be reached from the embedded API server; use clientConfig.url");
+  }
+  http::ClientOptions options;
+  std::string path;
+  if (absl::Status s = ParseUrl(url, &options.host, &options.port, &path); !s.ok()) return s;
+  options.tls = true;
+  const std::string bundle = StringAt(config->get_object(), "caBundle");
+  if (!bundle.empty() && !absl::Base64Unescape(bundle, &options.ca_pem)) {
+    return absl::InvalidArgumentError("clientConfig.caBundle is not base64");
+  }
+  int64_t timeout = 10;
+  if (const json::value* t = webhook.if_contains("timeoutSeconds"); t != nullptr && t->is_int64()) {
+    timeout = t->get_int64();
+  }
+  options.timeout = absl::Seconds(timeout);
+  http::Client client(options);
+  absl::StatusOr<http::ClientResponse> response = client.Post(path, json::serialize(review));
+  if (!response.ok()) return response.status();
+  if (response->status != 200) {
+    return absl::UnavailableError(absl::StrCat("the webhook answered HTTP ", response->status));
+  }
+  boost::system::error_code ec;
+  json::value parsed = json::parse(response->body, ec);
+  if (ec || !parsed.is_object()) return absl::UnavailableError("the webhook's answer is not JSON");
+  const json::value* answer = parsed.get_object().if_contains("response");
+  if (answer == nullptr || !answer->is_object()) {
+    return absl::UnavailableError("the webhook's AdmissionReview has no response");
+  }
+  return answer->get_object();
+}
+
+}  // namespace
+
+absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations,
+                                 const AdmissionRequest& request, json::object& object) {
+  static absl::BitGen* random = new absl::BitGen();  // Review uids only.
+  for (const json::object& configuration : configurations) {
+    const json::value* webhooks = configuration.if_contains("webhooks");
+    if (webhooks == nullptr || !webhooks->is_array()) continue;
+    for (const json::value& webhook_value : webhooks->get_array()) {
+      if (!webhook_value.is_object()) continue;
+      const json::object& webhook = webhook_value.get_object();
+      const std::string name = StringAt(webhook, "name");
+      if (!RulesMatch(webhook, request)) continue;
+      absl::StatusOr<kube::LabelSelector> ns_selector = SelectorOf(webhook.if_contains("namespaceSelector"));
+      absl::StatusOr<kube::LabelSelector> object_selector = SelectorOf(webhook.if_contains("objectSelector"));
+      if (!ns_selector.ok() || !object_selector.ok()) continue;
+      const json::value* meta = object.if_contains("metadata");
+      const json::value* labels = meta != nullptr && meta->is_object() ? meta->get_object().if_contains("labels") : nullptr;
+      if (!ns_selector->Matches(LabelsIn(request.namespace_labels)) ||
+          !object_selector->Matches(LabelsIn(labels != nullptr && labels->is_object() ? labels->get_object() : json::object()))) {
+        continue;
+      }
+      const std::string uid = absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(*random),
+                                              absl::Uniform<uint64_t>(*random));
+      const ResourceType& type = *request.type;
+      json::object gvk{{"group", type.group}, {"version", type.version}, {"kind", type.kind}};
+      json::object gvr{{"group", type.group}, {"version", type.version}, {"resource", type.plural}};
+      json::object review{
+          {"apiVersion", "admission.k8s.io/v1"},
+          {"kind", "AdmissionReview"},
+          {"request", json::object{{"uid", uid},
+                                   {"kind", gvk},
+                                   {"resource", gvr},
+                                   {"requestKind", gvk},
+                                   {"requestResource", gvr},
+                                   {"name", meta != nullptr && meta->is_object() ? StringAt(meta->get_object(), "name") : ""},
+                                   {"namespace", request.namespace_},
+                                   {"operation", request.operation},
+                                   {"userInfo", json::object{{"username", "system:admin"},
+                                                             {"groups", json::array{"system:masters", "system:authenticated"}}}},
+                                   {"object", object},
+                                   {"oldObject", nullptr},
+                                   {"dryRun", false},
+                                   {"options", json::object{{"apiVersion", "meta.k8s.io/v1"}, {"kind", "CreateOptions"}}}}}};
+      absl::StatusOr<json::object> answer = Call(webhook, review);
+      const bool ignore = StringAt(webhook, "failurePolicy") == "Ignore";
+      if (answer.ok() && StringAt(*answer, "uid") != uid) {
+        answer = absl::UnavailableError("the response uid does not match the request's");
+      }
+      if (!answer.ok()) {
+        if (ignore) continue;
+        return absl::InternalError(absl::StrCat("Internal error occurred: failed calling webhook \"", name,
+                                                "\": ", answer.status().message()));
+      }
+      const json::value* allowed = answer->if_contains("allowed");
+      if (allowed == nullptr || !allowed->is_bool() || !allowed->get_bool()) {
+        std::string message;
+        if (const json::value* status = answer->if_contains("status"); status != nullptr && status->is_object()) {
+          message = StringAt(status->get_object(), "message");
+        }
+        return absl::PermissionDeniedError(
+            absl::StrCat("admission webhook \"", name, "\" denied the request", message.empty() ? "" : ": ", message));
+      }
+      const std::string patch = StringAt(*answer, "patch");
+      if (patch.empty()) continue;
+      std::string decoded;
+      boost::system::error_code ec;
+      json::value operations;
+      if (absl::Base64Unescape(patch, &decoded)) operations = json::parse(decoded, ec);
+      if (decoded.empty() || ec) {
+        return absl::InternalError(absl::StrCat("Internal error occurred: webhook \"", name,
+                                                "\" returned a patch that is not base64 JSON"));
+      }
+      json::value target = object;
+      if (absl::Status s = JsonPatch(target, operations); !s.ok() || !target.is_object()) {
+        return absl::InternalError(absl::StrCat("Internal error occurred: webhook \"", name,
+                                                "\" returned a patch that does not apply: ", s.message()));
+      }
+      object = std::move(target.get_object());
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace spillway::sim
