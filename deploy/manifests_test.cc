@@ -40,5 +40,49 @@ TEST(ManifestsTest, SchedulerConfigCallsTheServedVerbs) {
   EXPECT_FALSE(extender["bindVerb"].IsDefined()) << "kube-scheduler binds; Spillway has no bind verb";
 }
 
+TEST(ManifestsTest, TheExtenderMayWatchNodesAndNamespacesForNamesMode) {
+  YAML::Node scheduler = YAML::Load(testing::ReadRunfile("deploy/kube-scheduler-config.yaml"));
+  EXPECT_TRUE(scheduler["extenders"][0]["nodeCacheCapable"].as<bool>());
+  bool granted = false;
+  bool bound = false;
+  for (const YAML::Node& doc : YAML::LoadAll(testing::ReadRunfile("deploy/spillway.yaml"))) {
+    const std::string kind = doc["kind"].as<std::string>();
+    if (kind == "ServiceAccount") {
+      EXPECT_FALSE(doc["automountServiceAccountToken"].IsDefined() &&
+                   !doc["automountServiceAccountToken"].as<bool>())
+          << "the in-cluster connection needs the token";
+    }
+    if (kind == "ClusterRole") {
+      for (const YAML::Node& rule : doc["rules"]) {
+        std::string resources, verbs;
+        for (const YAML::Node& r : rule["resources"]) resources += r.as<std::string>() + ",";
+        for (const YAML::Node& v : rule["verbs"]) verbs += v.as<std::string>() + ",";
+        granted = granted || (resources.find("nodes,") != std::string::npos &&
+                              resources.find("namespaces,") != std::string::npos &&
+                              verbs.find("list,") != std::string::npos &&
+                              verbs.find("watch,") != std::string::npos);
+      }
+    }
+    if (kind == "ClusterRoleBinding") {
+      bound = doc["subjects"][0]["name"].as<std::string>() == "spillway" &&
+              doc["roleRef"]["name"].as<std::string>() == "spillway-extender";
+    }
+  }
+  EXPECT_TRUE(granted);
+  EXPECT_TRUE(bound);
+}
+
+TEST(ManifestsTest, ElasticWorkloadCrdHasScaleStatusAndShortName) {
+  YAML::Node crd = YAML::Load(testing::ReadRunfile("deploy/elasticworkload-crd.yaml"));
+  EXPECT_EQ(crd["metadata"]["name"].as<std::string>(), "elasticworkloads.autoscaling.alibabacloud.com");
+  EXPECT_EQ(crd["spec"]["names"]["shortNames"][0].as<std::string>(), "ew");
+  const YAML::Node version = crd["spec"]["versions"][0];
+  EXPECT_EQ(version["name"].as<std::string>(), "v1beta1");
+  EXPECT_TRUE(version["subresources"]["status"].IsDefined());
+  EXPECT_EQ(version["subresources"]["scale"]["specReplicasPath"].as<std::string>(), ".spec.replicas");
+  EXPECT_EQ(version["subresources"]["scale"]["statusReplicasPath"].as<std::string>(), ".status.replicas");
+  EXPECT_EQ(version["subresources"]["scale"]["labelSelectorPath"].as<std::string>(), ".status.selector");
+}
+
 }  // namespace
 }  // namespace spillway
