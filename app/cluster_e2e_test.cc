@@ -114,6 +114,16 @@ users:
     return response.ok() ? response->body : "";
   }
 
+  // A client of the `spillway serve` process once it printed its port; null
+  // when it did not.
+  static std::unique_ptr<http::Client> ClientFor(Process& serve) {
+    int port = 0;
+    if (!absl::SimpleAtoi(serve.WaitForLine("spillway: listening on port "), &port)) return nullptr;
+    http::ClientOptions options;
+    options.port = static_cast<uint16_t>(port);
+    return std::make_unique<http::Client>(options);
+  }
+
   std::string tmp_;
   std::unique_ptr<Process> apiserver_;
   int apiserver_port_ = 0;
@@ -128,11 +138,9 @@ TEST_F(ClusterE2eTest, NamesModeAndNamespaceOptInComeFromTheInformers) {
 
   Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
                  "--kubeconfig=" + kubeconfig_});
-  int port = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(serve.WaitForLine("spillway: listening on port "), &port));
-  http::ClientOptions options;
-  options.port = static_cast<uint16_t>(port);
-  http::Client client(options);
+  std::unique_ptr<http::Client> connected = ClientFor(serve);
+  ASSERT_NE(connected, nullptr);
+  http::Client& client = *connected;
   ASSERT_TRUE(AwaitStatus(client, "/readyz", 200));
 
   // edge-pool-1 is virtual by its label (not by name): only the informer knows.
@@ -164,11 +172,9 @@ TEST_F(ClusterE2eTest, NotReadyWhileTheApiServerIsUnreachable) {
   apiserver_->Wait();
   Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
                  "--kubeconfig=" + kubeconfig_});
-  int port = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(serve.WaitForLine("spillway: listening on port "), &port));
-  http::ClientOptions options;
-  options.port = static_cast<uint16_t>(port);
-  http::Client client(options);
+  std::unique_ptr<http::Client> connected = ClientFor(serve);
+  ASSERT_NE(connected, nullptr);
+  http::Client& client = *connected;
   absl::StatusOr<http::ClientResponse> ready = client.Get("/readyz");
   ASSERT_TRUE(ready.ok());
   EXPECT_EQ(ready->status, 503);

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "gtest/gtest.h"
-#include "sim/apiserver/api_server.h"
+#include "sim/apiserver/test_cluster.h"
 
 namespace spillway::kube {
 namespace {
@@ -13,14 +13,10 @@ namespace json = boost::json;
 class EventRecorderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<sim::ApiServer>> server = sim::ApiServer::Start({});
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    Connection connection;
-    connection.scheme = "http";
-    connection.host = "127.0.0.1";
-    connection.port = server_->port();
-    client_ = std::make_unique<RestClient>(connection, RestClient::Options());
+    absl::StatusOr<sim::TestCluster> cluster = sim::StartTestCluster();
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    server_ = std::move(cluster->server);
+    client_ = std::move(cluster->client);
     ASSERT_TRUE(client_->Create({"", "v1", "namespaces", "", "", ""},
                                 json::object{{"metadata", json::object{{"name", "shop"}}}})
                     .ok());

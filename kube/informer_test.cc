@@ -13,6 +13,7 @@
 #include "kube/decode.h"
 #include "sim/apiserver/api_server.h"
 #include "sim/apiserver/resources.h"
+#include "sim/apiserver/test_cluster.h"
 
 namespace spillway::kube {
 namespace {
@@ -75,11 +76,8 @@ class InformerTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     if (client_ == nullptr) {
-      Connection connection;
-      connection.scheme = "http";
-      connection.host = "127.0.0.1";
-      connection.port = server_->port();
-      client_ = std::make_unique<RestClient>(connection, RestClient::Options());
+      client_ = std::make_unique<RestClient>(sim::LocalConnection(server_->port()),
+                                             RestClient::Options());
     }
   }
 

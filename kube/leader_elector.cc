@@ -112,14 +112,7 @@ absl::Status LeaderElector::TryAcquireOrRenew() {
     collection.name.clear();
     absl::StatusOr<json::object> created = client_.Create(collection, lease);
     if (!created.ok()) return created.status();
-    {
-      absl::MutexLock lock(&mu_);
-      observed_holder_ = options_.identity;
-      observed_renew_time_ = stamp;
-      observed_at_ = now;
-      last_renewed_ = now;
-    }
-    SetLeader(true);
+    Renewed(now, stamp);
     return absl::OkStatus();
   }
   if (!current.ok()) return current.status();
@@ -157,6 +150,11 @@ absl::Status LeaderElector::TryAcquireOrRenew() {
   // Carries metadata.resourceVersion: a concurrent winner makes this a 409.
   absl::StatusOr<json::object> updated = client_.Update(path_, *current);
   if (!updated.ok()) return updated.status();
+  Renewed(now, stamp);
+  return absl::OkStatus();
+}
+
+void LeaderElector::Renewed(absl::Time now, const std::string& stamp) {
   {
     absl::MutexLock lock(&mu_);
     observed_holder_ = options_.identity;
@@ -165,7 +163,6 @@ absl::Status LeaderElector::TryAcquireOrRenew() {
     last_renewed_ = now;
   }
   SetLeader(true);
-  return absl::OkStatus();
 }
 
 absl::Status LeaderElector::Release() {

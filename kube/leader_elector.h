@@ -68,6 +68,8 @@ class LeaderElector {
  private:
   absl::Status TryAcquireOrRenew();
   void SetLeader(bool leader);
+  // Records a successful acquire or renewal (renewTime `stamp`) and leads.
+  void Renewed(absl::Time now, const std::string& stamp);
 
   RestClient& client_;
   const Clock& clock_;

@@ -18,6 +18,7 @@ sources=(
   scheduler/extender_codec.cc
   kube/decode.cc
   kube/json_reader.cc
+  kube/quantity.cc
   common/json_writer.cc
 )
 modules="simdjson absl_status absl_statusor absl_strings absl_str_format"
