@@ -111,6 +111,15 @@ absl::Status ValidateConfig(const config::SpillwayConfig& config) {
   if (extender.has_max_request_bytes() && extender.max_request_bytes() == 0) {
     return absl::InvalidArgumentError("extender.maxRequestBytes: must be greater than 0");
   }
+  const config::RescueConfig& rescue = config.autoscaler().rescue();
+  if (!rescue.scope().empty() && rescue.scope() != "all" && rescue.scope() != "opt-in") {
+    return absl::InvalidArgumentError(absl::StrCat("autoscaler.rescue.scope: \"", rescue.scope(),
+                                                   "\" is not \"all\" or \"opt-in\""));
+  }
+  if (rescue.grace_seconds() > 86400) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("autoscaler.rescue.graceSeconds: ", rescue.grace_seconds(), " is more than a day"));
+  }
   const config::VirtualNodeRule& rule = extender.virtual_node();
   for (const auto& [key, value] : rule.labels()) {
     if (key.empty()) return absl::InvalidArgumentError("extender.virtualNode.labels: empty key");

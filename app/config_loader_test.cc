@@ -66,6 +66,20 @@ TEST(ConfigLoaderTest, WrongTypesAndBadValuesAreRefused) {
   EXPECT_THAT(ParseConfig("extender: [\n", "p").status().message(), HasSubstr("p: "));
 }
 
+TEST(ConfigLoaderTest, AutoscalerPolicyIsReadAndChecked) {
+  absl::StatusOr<config::SpillwayConfig> config = ParseConfig(
+      "autoscaler:\n  rescue:\n    scope: opt-in\n    graceSeconds: 30\n"
+      "  deletionCost:\n    virtualNodeCost: -500\n", "p");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->autoscaler().rescue().scope(), "opt-in");
+  EXPECT_EQ(config->autoscaler().rescue().grace_seconds(), 30u);
+  EXPECT_EQ(config->autoscaler().deletion_cost().virtual_node_cost(), -500);
+  EXPECT_THAT(ParseConfig("autoscaler:\n  rescue:\n    scope: some\n", "p").status().message(),
+              HasSubstr("autoscaler.rescue.scope: \"some\" is not \"all\" or \"opt-in\""));
+  EXPECT_THAT(ParseConfig("autoscaler:\n  rescue:\n    graceSeconds: 999999\n", "p").status().message(),
+              HasSubstr("autoscaler.rescue.graceSeconds: 999999 is more than a day"));
+}
+
 TEST(ConfigLoaderTest, MissingFileIsNotFound) {
   absl::StatusOr<config::SpillwayConfig> config = LoadConfigFile("/nonexistent/policy.yaml");
   EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
