@@ -24,6 +24,7 @@
 #include "scheduler/extender.h"
 #include "scheduler/extender_service.h"
 #include "scheduler/informer_cluster_view.h"
+#include "kube/cluster_informers.h"
 #include "kube/rest_client.h"
 #include "scheduler/metrics.h"
 
@@ -106,10 +107,14 @@ class ServeApp::Impl {
         resolver_(rule_),
         extender_metrics_(registry_) {
     view_ = options.cluster_view;
-    if (view_ == nullptr && options.cluster.has_value()) {
+    if (options.cluster.has_value()) {
       client_ = std::make_unique<kube::RestClient>(*options.cluster, kube::RestClient::Options());
-      informer_view_ = std::make_unique<scheduler::InformerClusterView>(*client_);
-      view_ = informer_view_.get();
+      informers_ = std::make_unique<kube::ClusterInformers>(*client_, /*watch_pods=*/false);
+      if (view_ == nullptr) {
+        informer_view_ = std::make_unique<scheduler::InformerClusterView>(informers_->nodes(),
+                                                                          informers_->namespaces());
+        view_ = informer_view_.get();
+      }
     }
     const config::Scores& scores = config.extender().scores();
     scheduler::ScoreValues values;
@@ -145,8 +150,8 @@ class ServeApp::Impl {
     LOG(INFO) << "serving components=" << absl::StrJoin(options_.components, ",") << " on "
               << (server_->tls() ? "https://" : "http://") << server_options.host << ":"
               << server_->port() << " virtual-node rule: " << rule_.Describe();
-    if (informer_view_ != nullptr) {
-      informer_view_->Start();
+    if (informers_ != nullptr) {
+      informers_->Start();
       LOG(INFO) << "watching nodes and namespaces on " << options_.cluster->scheme << "://"
                 << options_.cluster->host << ":" << options_.cluster->port
                 << "; /readyz answers 503 until both are listed";
@@ -164,7 +169,7 @@ class ServeApp::Impl {
   void Stop() {
     absl::MutexLock lock(&stop_mu_);
     server_->Stop();
-    if (informer_view_ != nullptr) informer_view_->Stop();
+    if (informers_ != nullptr) informers_->Stop();
   }
 
  private:
@@ -208,6 +213,7 @@ class ServeApp::Impl {
   scheduler::ExtenderMetrics extender_metrics_;
   absl::Mutex stop_mu_;
   std::unique_ptr<kube::RestClient> client_;
+  std::unique_ptr<kube::ClusterInformers> informers_;
   std::unique_ptr<scheduler::InformerClusterView> informer_view_;
   const scheduler::ClusterView* view_ = nullptr;
   std::optional<scheduler::Extender> extender_;

@@ -1,10 +1,7 @@
-// The extender's ClusterView from informers: nodes (published as immutable
-// snapshots after every change, so request threads never wait on the watch)
-// and namespaces, listed and watched from the API server.
-//
-// Lifecycle: Start() begins listing and watching on two threads; HasSynced()
-// turns true once both lists are in; Stop() (or the destructor) ends them.
-// Thread-safe.
+// The extender's ClusterView over informers someone else owns and runs (the
+// serve app shares one node and one namespace informer between components):
+// node snapshots are published by the node informer after every change, so
+// request threads never wait on the watch. Thread-safe.
 #ifndef SPILLWAY_SCHEDULER_INFORMER_CLUSTER_VIEW_H_
 #define SPILLWAY_SCHEDULER_INFORMER_CLUSTER_VIEW_H_
 
@@ -12,27 +9,26 @@
 
 #include "kube/informer.h"
 #include "kube/objects.h"
-#include "kube/rest_client.h"
 #include "scheduler/cluster_view.h"
 
 namespace spillway::scheduler {
 
 class InformerClusterView : public ClusterView {
  public:
-  // `client` must outlive the view.
-  explicit InformerClusterView(kube::RestClient& client);
-  ~InformerClusterView() override;
+  // `nodes` must publish snapshots; both must outlive the view.
+  InformerClusterView(const kube::Informer<kube::Node>& nodes,
+                      const kube::Informer<kube::Namespace>& namespaces)
+      : nodes_(nodes), namespaces_(namespaces) {}
 
-  void Start();
-  void Stop();
-
-  std::shared_ptr<const NodeSnapshot> Nodes() const override;
-  std::shared_ptr<const kube::Namespace> FindNamespace(absl::string_view name) const override;
-  bool HasSynced() const override;
+  std::shared_ptr<const NodeSnapshot> Nodes() const override { return nodes_.Snapshot(); }
+  std::shared_ptr<const kube::Namespace> FindNamespace(absl::string_view name) const override {
+    return namespaces_.Get(std::string(name));
+  }
+  bool HasSynced() const override { return nodes_.HasSynced() && namespaces_.HasSynced(); }
 
  private:
-  kube::Informer<kube::Node> nodes_;
-  kube::Informer<kube::Namespace> namespaces_;
+  const kube::Informer<kube::Node>& nodes_;
+  const kube::Informer<kube::Namespace>& namespaces_;
 };
 
 }  // namespace spillway::scheduler

@@ -1,0 +1,19 @@
+// Whether a pod's own placement constraints (nodeSelector, required node
+// affinity) admit a node, by its labels and name: what the autoscaler asks
+// before handing a pod to ECI, so that a pod pinned away from virtual nodes
+// is never "rescued" onto them. Pure functions.
+#ifndef SPILLWAY_BURST_PLACEMENT_H_
+#define SPILLWAY_BURST_PLACEMENT_H_
+
+#include "kube/objects.h"
+
+namespace spillway::burst {
+
+// nodeSelector entries all equal the node's labels, and (when given) one of
+// the required node-affinity terms holds: its matchExpressions on labels (In,
+// NotIn, Exists, DoesNotExist, Gt, Lt) and matchFields on metadata.name.
+bool PodAdmitsNode(const kube::Pod& pod, const kube::Node& node);
+
+}  // namespace spillway::burst
+
+#endif  // SPILLWAY_BURST_PLACEMENT_H_

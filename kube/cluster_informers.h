@@ -1,0 +1,64 @@
+// The informers a Spillway process shares between its components: one watch
+// per resource however many components read it. Nodes publish snapshots (the
+// extender's hot path); pods are cached as compact PodRecords.
+//
+// Lifecycle: construct, let components AddHandler() on the informers they
+// use, Start(), Stop() (or destroy). Thread-safe after Start().
+#ifndef SPILLWAY_KUBE_CLUSTER_INFORMERS_H_
+#define SPILLWAY_KUBE_CLUSTER_INFORMERS_H_
+
+#include "kube/decode.h"
+#include "kube/informer.h"
+#include "kube/objects.h"
+#include "kube/pod_record.h"
+#include "kube/rest_client.h"
+
+namespace spillway::kube {
+
+class ClusterInformers {
+ public:
+  // `client` must outlive the informers. `watch_pods`: whether anyone needs
+  // the pod cache (the autoscaler does; the extender alone does not).
+  ClusterInformers(RestClient& client, bool watch_pods)
+      : nodes_(client, OptionsFor<Node>("nodes", true), &DecodeNode),
+        namespaces_(client, OptionsFor<Namespace>("namespaces", false), &DecodeNamespace),
+        pods_(client, OptionsFor<PodRecord>("pods", false), &DecodePodRecord),
+        watch_pods_(watch_pods) {}
+  ~ClusterInformers() { Stop(); }
+
+  Informer<Node>& nodes() { return nodes_; }
+  Informer<Namespace>& namespaces() { return namespaces_; }
+  Informer<PodRecord>& pods() { return pods_; }
+
+  void Start() {
+    nodes_.Start();
+    namespaces_.Start();
+    if (watch_pods_) pods_.Start();
+  }
+  void Stop() {
+    nodes_.Stop();
+    namespaces_.Stop();
+    pods_.Stop();
+  }
+  bool HasSynced() const {
+    return nodes_.HasSynced() && namespaces_.HasSynced() && (!watch_pods_ || pods_.HasSynced());
+  }
+
+ private:
+  template <typename T>
+  static typename Informer<T>::Options OptionsFor(const char* plural, bool snapshots) {
+    typename Informer<T>::Options options;
+    options.reflector.path = ResourcePath{"", "v1", plural, "", "", ""};
+    options.publish_snapshots = snapshots;
+    return options;
+  }
+
+  Informer<Node> nodes_;
+  Informer<Namespace> namespaces_;
+  Informer<PodRecord> pods_;
+  const bool watch_pods_;
+};
+
+}  // namespace spillway::kube
+
+#endif  // SPILLWAY_KUBE_CLUSTER_INFORMERS_H_
