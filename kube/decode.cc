@@ -427,6 +427,22 @@ absl::Status DecodeNode(simdjson::dom::element element, const Path& path, Node* 
   return absl::OkStatus();
 }
 
+absl::StatusOr<Pod> ParsePod(std::string text) {
+  const size_t size = text.size();
+  text.reserve(size + simdjson::SIMDJSON_PADDING);
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  const Path root("Pod");
+  if (auto err = parser.iterate(text.data(), size, text.capacity()).get(doc)) {
+    return json::Error(err, root);
+  }
+  value v;
+  if (auto err = doc.get_value().get(v)) return json::Error(err, root);
+  Pod pod;
+  SPILLWAY_RETURN_IF_ERROR(DecodePod(v, root, &pod));
+  return pod;
+}
+
 absl::Status DecodeUid(value v, const Path& path, std::string* uid) {
   return ForEachField(v, path, [uid](absl::string_view key, value item, const Path& child) {
     if (key != "metadata") return absl::OkStatus();

@@ -6,7 +6,10 @@
 #ifndef SPILLWAY_KUBE_DECODE_H_
 #define SPILLWAY_KUBE_DECODE_H_
 
+#include <string>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "kube/json_reader.h"
 #include "kube/objects.h"
 
@@ -28,6 +31,9 @@ absl::Status DecodeNamespace(json::value v, const json::Path& path, Namespace* n
 // full mode must also guarantee that the Node bytes it echoes back are valid
 // JSON, which only a full parse checks.
 absl::Status DecodeNode(simdjson::dom::element element, const json::Path& path, Node* node);
+
+// Parses a whole Pod document (e.g. a GET's body).
+absl::StatusOr<Pod> ParsePod(std::string text);
 
 // Decodes only `metadata.uid` of an object (preemption victims need nothing else).
 absl::Status DecodeUid(json::value v, const json::Path& path, std::string* uid);

@@ -1,0 +1,45 @@
+#include "autoscaler/metrics.h"
+
+#include "prometheus/histogram.h"
+
+namespace spillway::autoscaler {
+
+AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry)
+    : rescues_(prometheus::BuildCounter()
+                   .Name("spillway_autoscaler_rescues_total")
+                   .Help("Unschedulable pods considered for ECI, by outcome")
+                   .Register(registry)),
+      rescue_latency_(prometheus::BuildHistogram()
+                          .Name("spillway_autoscaler_rescue_latency_seconds")
+                          .Help("From the Unschedulable watch event to the pod's patch")
+                          .Register(registry)
+                          .Add({}, prometheus::Histogram::BucketBoundaries{
+                                       0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 5})),
+      deletion_costs_(prometheus::BuildCounter()
+                          .Name("spillway_autoscaler_deletion_cost_updates_total")
+                          .Help("pod-deletion-cost annotations set on pods on virtual nodes")
+                          .Register(registry)),
+      reconciles_(prometheus::BuildCounter()
+                      .Name("spillway_autoscaler_reconciles_total")
+                      .Help("Controller reconciles, by controller and outcome")
+                      .Register(registry)),
+      leader_(prometheus::BuildGauge()
+                  .Name("spillway_autoscaler_leader")
+                  .Help("1 while this replica holds the autoscaler lease")
+                  .Register(registry)
+                  .Add({})) {}
+
+void AutoscalerMetrics::CountRescue(absl::string_view outcome) {
+  rescues_.Add({{"outcome", std::string(outcome)}}).Increment();
+}
+
+void AutoscalerMetrics::CountDeletionCost(absl::string_view outcome) {
+  deletion_costs_.Add({{"outcome", std::string(outcome)}}).Increment();
+}
+
+void AutoscalerMetrics::CountReconcile(absl::string_view controller, absl::string_view outcome) {
+  reconciles_.Add({{"controller", std::string(controller)}, {"outcome", std::string(outcome)}})
+      .Increment();
+}
+
+}  // namespace spillway::autoscaler

@@ -1,0 +1,43 @@
+// The autoscaler's Prometheus metrics, declared together and handed to each
+// controller. Names: spillway_autoscaler_<what>_{total,seconds}; label sets
+// are bounded (outcomes and controllers are fixed lists).
+#ifndef SPILLWAY_AUTOSCALER_METRICS_H_
+#define SPILLWAY_AUTOSCALER_METRICS_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace spillway::autoscaler {
+
+class AutoscalerMetrics {
+ public:
+  explicit AutoscalerMetrics(prometheus::Registry& registry);
+
+  // outcome: rescued, out_of_scope, not_resource_shortage, pinned_to_ecs,
+  // eci_cannot_run, no_virtual_node, already_rescued, conflict, error.
+  void CountRescue(absl::string_view outcome);
+  // From the watch event that showed the pod Unschedulable to the patch.
+  void ObserveRescueLatency(double seconds) { rescue_latency_.Observe(seconds); }
+  // outcome: set, error.
+  void CountDeletionCost(absl::string_view outcome);
+  // controller: rescue, deletion_cost; outcome: ok, error.
+  void CountReconcile(absl::string_view controller, absl::string_view outcome);
+  void SetLeader(bool leader) { leader_.Set(leader ? 1 : 0); }
+
+ private:
+  prometheus::Family<prometheus::Counter>& rescues_;
+  prometheus::Histogram& rescue_latency_;
+  prometheus::Family<prometheus::Counter>& deletion_costs_;
+  prometheus::Family<prometheus::Counter>& reconciles_;
+  prometheus::Gauge& leader_;
+};
+
+}  // namespace spillway::autoscaler
+
+#endif  // SPILLWAY_AUTOSCALER_METRICS_H_

@@ -1,0 +1,263 @@
+// The rescue and deletion-cost controllers against the embedded API server,
+// through real informers; Reconcile is driven directly with a FakeClock.
+#include "autoscaler/rescuer.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "autoscaler/deletion_cost.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "prometheus/registry.h"
+#include "sim/apiserver/test_cluster.h"
+
+namespace spillway::autoscaler {
+namespace {
+
+namespace json = boost::json;
+using ::testing::HasSubstr;
+
+constexpr char kShortage[] =
+    "0/3 nodes are available: 2 Insufficient cpu, 1 node(s) had untolerated taint "
+    "{virtual-kubelet.io/provider: alibabacloud}. preemption: 0/3 nodes are available.";
+
+class RescuerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<sim::TestCluster> cluster = sim::StartTestCluster();
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    server_ = std::move(cluster->server);
+    client_ = std::move(cluster->client);
+    for (const char* ns : {"shop", "quiet"}) {
+      ASSERT_TRUE(client_->Create({"", "v1", "namespaces", "", "", ""},
+                                  json::object{{"metadata", json::object{{"name", ns}}}})
+                      .ok());
+    }
+    ASSERT_TRUE(client_->Patch({"", "v1", "namespaces", "", "quiet", ""}, kube::PatchType::kMerge,
+                               json::parse(R"({"metadata":{"labels":{"spillway.alibabacloud.com/rescue":"disabled"}}})"))
+                    .ok());
+    ASSERT_TRUE(client_->Create({"", "v1", "nodes", "", "", ""}, json::parse(R"({
+        "metadata": {"name": "virtual-kubelet-cn-hangzhou-j", "labels": {"type": "virtual-kubelet"}},
+        "spec": {"taints": [{"key": "virtual-kubelet.io/provider", "value": "alibabacloud", "effect": "NoSchedule"}]}})")
+                                                                  .as_object())
+                    .ok());
+    ASSERT_TRUE(client_->Create({"", "v1", "nodes", "", "", ""},
+                                json::parse(R"({"metadata": {"name": "ecs-1"}})").as_object())
+                    .ok());
+  }
+
+  // Creates a pod and marks it as kube-scheduler does when it cannot place it.
+  void PendingPod(const std::string& ns, const std::string& name, const std::string& spec_extra = "",
+                  const std::string& metadata_extra = "", const std::string& message = kShortage) {
+    const std::string text = absl::StrCat(
+        R"({"metadata": {"name": ")", name, R"(")", metadata_extra,
+        R"(, "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "uid": "rs-1", "controller": true}]},
+            "spec": {"containers": [{"name": "app", "image": "nginx", "resources": {"requests": {"cpu": "2"}}}])",
+        spec_extra, "}}");
+    absl::StatusOr<json::object> created =
+        client_->Create({"", "v1", "pods", ns, "", ""}, json::parse(text).as_object());
+    ASSERT_TRUE(created.ok()) << created.status() << " " << text;
+    json::object status{{"status", json::object{{"phase", "Pending"},
+                                                {"conditions", json::array{json::object{
+                                                                   {"type", "PodScheduled"},
+                                                                   {"status", "False"},
+                                                                   {"reason", "Unschedulable"},
+                                                                   {"message", message},
+                                                                   {"lastTransitionTime", "2026-11-22T08:00:00Z"}}}}}}};
+    ASSERT_TRUE(client_->Patch({"", "v1", "pods", ns, name, "status"}, kube::PatchType::kMerge, status).ok());
+  }
+
+  void StartRescuer(config::RescueConfig config = {}) {
+    informers_ = std::make_unique<kube::ClusterInformers>(*client_, true);
+    events_ = std::make_unique<kube::EventRecorder>(*client_, clock_, kube::EventRecorder::Options());
+    metrics_ = std::make_unique<AutoscalerMetrics>(registry_);
+    Rescuer::Options options;
+    options.config = config;
+    options.may_act = [this] { return leading_; };
+    rescuer_ = std::make_unique<Rescuer>(*client_, *informers_, resolver_, rule_, *events_, clock_,
+                                         *metrics_, options);
+    informers_->Start();
+    for (int i = 0; i < 500 && !informers_->HasSynced(); ++i) absl::SleepFor(absl::Milliseconds(10));
+    ASSERT_TRUE(informers_->HasSynced());
+  }
+
+  // Waits until the pod cache reflects the server (after a write).
+  void AwaitCached(const std::string& key, const std::function<bool(const kube::PodRecord&)>& ready) {
+    for (int i = 0; i < 500; ++i) {
+      std::shared_ptr<const kube::PodRecord> pod = informers_->pods().Get(key);
+      if (pod != nullptr && ready(*pod)) return;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    FAIL() << key << " never reached the expected state in the cache";
+  }
+
+  json::object Pod(const std::string& ns, const std::string& name) {
+    absl::StatusOr<json::object> pod = client_->Get({"", "v1", "pods", ns, name, ""});
+    EXPECT_TRUE(pod.ok()) << pod.status();
+    return pod.ok() ? *pod : json::object();
+  }
+
+  std::string Annotation(const json::object& pod, const char* key) {
+    const json::value* annotations = pod.at("metadata").as_object().if_contains("annotations");
+    const json::value* v = annotations != nullptr ? annotations->as_object().if_contains(key) : nullptr;
+    return v != nullptr ? std::string(v->as_string()) : "";
+  }
+
+  std::string Events(const std::string& ns) {
+    absl::StatusOr<json::object> list = client_->List({"", "v1", "events", ns, "", ""}, {});
+    return list.ok() ? json::serialize(*list) : "";
+  }
+
+  std::unique_ptr<sim::ApiServer> server_;
+  std::unique_ptr<kube::RestClient> client_;
+  FakeClock clock_;
+  burst::VirtualNodeRule rule_;
+  burst::IntentResolver resolver_{rule_};
+  prometheus::Registry registry_;
+  bool leading_ = true;
+  std::unique_ptr<kube::ClusterInformers> informers_;
+  std::unique_ptr<kube::EventRecorder> events_;
+  std::unique_ptr<AutoscalerMetrics> metrics_;
+  std::unique_ptr<Rescuer> rescuer_;
+};
+
+TEST(RescueMessageTest, OnlyResourceShortagesQualify) {
+  EXPECT_TRUE(IsResourceShortage(kShortage));
+  EXPECT_TRUE(IsResourceShortage("0/2 nodes are available: 2 Too many pods."));
+  EXPECT_TRUE(IsResourceShortage("0/2 nodes are available: 2 Insufficient memory."));
+  EXPECT_FALSE(IsResourceShortage("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."));
+  EXPECT_FALSE(IsResourceShortage("0/2 nodes are available: 2 node(s) had volume node affinity conflict."));
+}
+
+TEST_F(RescuerTest, HandsAPodShortOfResourcesToEci) {
+  PendingPod("shop", "web-1");
+  StartRescuer();
+  ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
+  json::object pod = Pod("shop", "web-1");
+  EXPECT_EQ(Annotation(pod, "alibabacloud.com/burst-resource"), "eci");
+  EXPECT_FALSE(Annotation(pod, kRescuedAnnotation).empty());
+  const json::array& tolerations = pod.at("spec").at("tolerations").as_array();
+  ASSERT_EQ(tolerations.size(), 1u);
+  EXPECT_EQ(tolerations[0].at("key").as_string(), "virtual-kubelet.io/provider");
+  EXPECT_EQ(tolerations[0].at("operator").as_string(), "Exists");
+  const std::string events = Events("shop");
+  EXPECT_THAT(events, HasSubstr("RescuedToECI"));
+  EXPECT_THAT(events, HasSubstr("2 Insufficient cpu"));
+
+  // Never twice, even if it is still (or again) unschedulable.
+  AwaitCached("shop/web-1", [](const kube::PodRecord& p) {
+    return p.annotations().Find(kRescuedAnnotation).has_value();
+  });
+  const std::string version(pod.at("metadata").at("resourceVersion").as_string());
+  ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
+  EXPECT_EQ(Pod("shop", "web-1").at("metadata").at("resourceVersion").as_string(), version);
+}
+
+TEST_F(RescuerTest, ExistingTolerationsAndAnnotationsAreKept) {
+  PendingPod("shop", "web-2",
+             R"(, "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"}])",
+             R"(, "annotations": {"team": "shop"})");
+  StartRescuer();
+  ASSERT_TRUE(rescuer_->Reconcile("shop/web-2").ok());
+  json::object pod = Pod("shop", "web-2");
+  EXPECT_EQ(pod.at("spec").at("tolerations").as_array().size(), 2u);
+  EXPECT_EQ(Annotation(pod, "team"), "shop");
+  EXPECT_EQ(Annotation(pod, "alibabacloud.com/burst-resource"), "eci");
+}
+
+TEST_F(RescuerTest, LeavesAloneWhatItMustNotTouch) {
+  PendingPod("shop", "affinity", "", "", "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.");
+  PendingPod("shop", "ecs-only", "", R"(, "annotations": {"alibabacloud.com/burst-resource": "ecs"})");
+  PendingPod("shop", "ssd-only", R"(, "nodeSelector": {"disktype": "ssd"})");
+  PendingPod("shop", "host-path", R"(, "volumes": [{"name": "logs", "hostPath": {"path": "/var/log"}}])");
+  PendingPod("quiet", "opted-out");
+  PendingPod("kube-system", "system");
+  StartRescuer();
+  for (const char* key : {"shop/affinity", "shop/ecs-only", "shop/ssd-only", "shop/host-path",
+                          "quiet/opted-out", "kube-system/system"}) {
+    ASSERT_TRUE(rescuer_->Reconcile(key).ok()) << key;
+    const std::string ns(absl::string_view(key).substr(0, absl::string_view(key).find('/')));
+    const std::string name(absl::string_view(key).substr(absl::string_view(key).find('/') + 1));
+    EXPECT_EQ(Annotation(Pod(ns, name), kRescuedAnnotation), "") << key;
+  }
+  // The user learns why a pod that looked like a candidate was not moved.
+  EXPECT_THAT(Events("shop"), HasSubstr("hostPath volume 'logs'"));
+  const std::string metrics = [&] {
+    std::string all;
+    for (const auto& family : registry_.Collect()) {
+      for (const auto& metric : family.metric) {
+        for (const auto& label : metric.label) absl::StrAppend(&all, label.value, "=", metric.counter.value, " ");
+      }
+    }
+    return all;
+  }();
+  EXPECT_THAT(metrics, HasSubstr("not_resource_shortage=1"));
+  EXPECT_THAT(metrics, HasSubstr("pinned_to_ecs=2"));
+  EXPECT_THAT(metrics, HasSubstr("eci_cannot_run=1"));
+  EXPECT_THAT(metrics, HasSubstr("out_of_scope=2"));
+}
+
+TEST_F(RescuerTest, OptInScopeTakesOnlyLabelledPods) {
+  PendingPod("shop", "plain");
+  PendingPod("shop", "opted-in", "", R"(, "labels": {"spillway.alibabacloud.com/rescue": "enabled"})");
+  config::RescueConfig config;
+  config.set_scope("opt-in");
+  StartRescuer(config);
+  ASSERT_TRUE(rescuer_->Reconcile("shop/plain").ok());
+  ASSERT_TRUE(rescuer_->Reconcile("shop/opted-in").ok());
+  EXPECT_EQ(Annotation(Pod("shop", "plain"), kRescuedAnnotation), "");
+  EXPECT_NE(Annotation(Pod("shop", "opted-in"), kRescuedAnnotation), "");
+}
+
+TEST_F(RescuerTest, AGracePeriodWaitsForTheNodePoolFirst) {
+  PendingPod("shop", "web-1");
+  config::RescueConfig config;
+  config.set_grace_seconds(60);
+  absl::Time became_unschedulable;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, "2026-11-22T08:00:00Z", &became_unschedulable, &error));
+  clock_.Advance(became_unschedulable + absl::Seconds(30) - clock_.Now());
+  StartRescuer(config);
+  ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
+  EXPECT_EQ(Annotation(Pod("shop", "web-1"), kRescuedAnnotation), "");
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
+  EXPECT_NE(Annotation(Pod("shop", "web-1"), kRescuedAnnotation), "");
+}
+
+TEST_F(RescuerTest, AStandbyReplicaDoesNotWrite) {
+  PendingPod("shop", "web-1");
+  StartRescuer();
+  leading_ = false;
+  ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
+  EXPECT_EQ(Annotation(Pod("shop", "web-1"), kRescuedAnnotation), "");
+}
+
+TEST_F(RescuerTest, VirtualNodePodsGetADeletionCostOnce) {
+  StartRescuer();
+  DeletionCost::Options options;
+  DeletionCost cost(*client_, *informers_, rule_, clock_, *metrics_, options);
+  for (const auto& [name, node, annotations] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"on-eci", "virtual-kubelet-cn-hangzhou-j", ""},
+           {"on-ecs", "ecs-1", ""},
+           {"user-cost", "virtual-kubelet-cn-hangzhou-j", R"(, "annotations": {"controller.kubernetes.io/pod-deletion-cost": "5"})"}}) {
+    ASSERT_TRUE(client_->Create({"", "v1", "pods", "shop", "", ""},
+                                json::parse(absl::StrCat(R"({"metadata": {"name": ")", name, R"(")", annotations,
+                                                         R"(, "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "uid": "rs-1", "controller": true}]},
+                                                         "spec": {"nodeName": ")", node, R"(", "containers": [{"name": "app", "image": "nginx"}]}})"))
+                                    .as_object())
+                    .ok());
+  }
+  for (const char* name : {"on-eci", "on-ecs", "user-cost"}) {
+    AwaitCached(absl::StrCat("shop/", name), [](const kube::PodRecord&) { return true; });
+    ASSERT_TRUE(cost.Reconcile(absl::StrCat("shop/", name)).ok());
+  }
+  EXPECT_EQ(Annotation(Pod("shop", "on-eci"), kDeletionCostAnnotation), "-1000");
+  EXPECT_EQ(Annotation(Pod("shop", "on-ecs"), kDeletionCostAnnotation), "");
+  EXPECT_EQ(Annotation(Pod("shop", "user-cost"), kDeletionCostAnnotation), "5");
+}
+
+}  // namespace
+}  // namespace spillway::autoscaler
