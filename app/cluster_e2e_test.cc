@@ -196,5 +196,74 @@ TEST_F(ClusterE2eTest, ABadKubeconfigFailsAtStartNamingTheFile) {
   EXPECT_THAT(serve.ReadAllStderr(), HasSubstr("missing.yaml"));
 }
 
+// Marks a pod as kube-scheduler does when regular nodes are full.
+std::string UnschedulableStatus() {
+  return R"('{"status":{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable","message":"0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}.","lastTransitionTime":"2026-11-22T08:00:00Z"}]}}')";
+}
+
+TEST_F(ClusterE2eTest, TwoAutoscalerReplicasOneActsTheOtherTakesOver) {
+  const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
+  std::ofstream(manifest) << kCluster;
+  ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
+  auto replica = [&] {
+    return std::make_unique<Process>(std::vector<std::string>{
+        testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0", "--components=autoscaler",
+        "--kubeconfig=" + kubeconfig_, "--lease-namespace=default", "--lease-name=spillway-test"});
+  };
+  std::unique_ptr<Process> first = replica();
+  std::unique_ptr<http::Client> first_client = ClientFor(*first);
+  ASSERT_NE(first_client, nullptr);
+  ASSERT_TRUE(AwaitStatus(*first_client, "/readyz", 200));
+  std::unique_ptr<Process> second = replica();
+  std::unique_ptr<http::Client> second_client = ClientFor(*second);
+  ASSERT_NE(second_client, nullptr);
+
+  auto rescued = [&](const std::string& pod) {
+    for (int i = 0; i < 1000; ++i) {
+      CommandResult got = Kubectl("get pod " + pod + " -n plain -o jsonpath='{.metadata.annotations.alibabacloud\\.com/burst-resource}'");
+      if (got.output == "eci") return true;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return false;
+  };
+  ASSERT_EQ(Kubectl("run web-1 -n plain --image=nginx --restart=Never").exit_code, 0);
+  ASSERT_EQ(Kubectl("patch pod web-1 -n plain --subresource=status --type=merge -p " + UnschedulableStatus()).exit_code, 0);
+  ASSERT_TRUE(rescued("web-1"));
+  EXPECT_EQ(Kubectl("get pod web-1 -n plain -o jsonpath='{.spec.tolerations[0].key}'").output,
+            "virtual-kubelet.io/provider");
+  EXPECT_THAT(Kubectl("get events -n plain -o jsonpath={.items[*].reason}").output,
+              HasSubstr("RescuedToECI"));
+
+  // Exactly one replica holds the lease; stopping it hands over.
+  const std::string holder = Kubectl("get lease spillway-test -n default -o jsonpath={.spec.holderIdentity}").output;
+  ASSERT_FALSE(holder.empty());
+  auto leads = [&](http::Client& client) {
+    absl::StatusOr<http::ClientResponse> metrics = client.Get("/metrics");
+    return metrics.ok() && metrics->body.find("\nspillway_autoscaler_leader 1\n") != std::string::npos;
+  };
+  ASSERT_NE(leads(*first_client), leads(*second_client));
+  Process& leader = leads(*first_client) ? *first : *second;
+  http::Client& standby_client = leads(*first_client) ? *second_client : *first_client;
+  leader.Signal(SIGTERM);
+  EXPECT_EQ(leader.Wait(), 0);
+  bool took_over = false;
+  for (int i = 0; i < 1000 && !took_over; ++i) {
+    took_over = leads(standby_client);
+    if (!took_over) absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(took_over);
+  EXPECT_NE(Kubectl("get lease spillway-test -n default -o jsonpath={.spec.holderIdentity}").output, holder);
+  ASSERT_EQ(Kubectl("run web-2 -n plain --image=nginx --restart=Never").exit_code, 0);
+  ASSERT_EQ(Kubectl("patch pod web-2 -n plain --subresource=status --type=merge -p " + UnschedulableStatus()).exit_code, 0);
+  EXPECT_TRUE(rescued("web-2"));
+}
+
+TEST_F(ClusterE2eTest, TheAutoscalerRefusesToStartWithoutACluster) {
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
+                 "--components=autoscaler", "--standalone"});
+  EXPECT_EQ(serve.Wait(), 1);
+  EXPECT_THAT(serve.ReadAllStderr(), HasSubstr("the autoscaler needs cluster access"));
+}
+
 }  // namespace
 }  // namespace spillway::app

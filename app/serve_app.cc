@@ -24,6 +24,8 @@
 #include "scheduler/extender.h"
 #include "scheduler/extender_service.h"
 #include "scheduler/informer_cluster_view.h"
+#include "autoscaler/autoscaler.h"
+#include "common/clock.h"
 #include "kube/cluster_informers.h"
 #include "kube/rest_client.h"
 #include "scheduler/metrics.h"
@@ -109,7 +111,18 @@ class ServeApp::Impl {
     view_ = options.cluster_view;
     if (options.cluster.has_value()) {
       client_ = std::make_unique<kube::RestClient>(*options.cluster, kube::RestClient::Options());
-      informers_ = std::make_unique<kube::ClusterInformers>(*client_, /*watch_pods=*/false);
+      informers_ = std::make_unique<kube::ClusterInformers>(*client_, /*watch_pods=*/Enabled("autoscaler"));
+      if (Enabled("autoscaler")) {
+        autoscaler::AutoscalerOptions autoscaler_options;
+        autoscaler_options.config = config.autoscaler();
+        autoscaler_options.identity = options.leader_election.identity;
+        autoscaler_options.own_namespace = options.own_namespace;
+        autoscaler_options.leader_elect = options.leader_election.enabled;
+        autoscaler_options.lease_namespace = options.leader_election.lease_namespace;
+        autoscaler_options.lease_name = options.leader_election.lease_name;
+        autoscaler_ = std::make_unique<autoscaler::Autoscaler>(*client_, *informers_, resolver_, rule_,
+                                                               Clock::Real(), registry_, autoscaler_options);
+      }
       if (view_ == nullptr) {
         informer_view_ = std::make_unique<scheduler::InformerClusterView>(informers_->nodes(),
                                                                           informers_->namespaces());
@@ -152,6 +165,7 @@ class ServeApp::Impl {
               << server_->port() << " virtual-node rule: " << rule_.Describe();
     if (informers_ != nullptr) {
       informers_->Start();
+      if (autoscaler_ != nullptr) autoscaler_->Start();
       LOG(INFO) << "watching nodes and namespaces on " << options_.cluster->scheme << "://"
                 << options_.cluster->host << ":" << options_.cluster->port
                 << "; /readyz answers 503 until both are listed";
@@ -169,6 +183,7 @@ class ServeApp::Impl {
   void Stop() {
     absl::MutexLock lock(&stop_mu_);
     server_->Stop();
+    if (autoscaler_ != nullptr) autoscaler_->Stop();  // Releases the lease.
     if (informers_ != nullptr) informers_->Stop();
   }
 
@@ -189,9 +204,10 @@ class ServeApp::Impl {
     if (path == "/healthz" || path == "/livez") {
       response.body = "ok\n";
     } else if (path == "/readyz") {
-      if (view_ != nullptr && !view_->HasSynced()) {
+      if ((view_ != nullptr && !view_->HasSynced()) ||
+          (informers_ != nullptr && !informers_->HasSynced())) {
         response.status = 503;
-        response.body = "node and namespace caches have not synced\n";
+        response.body = "node, namespace and pod caches have not synced\n";
       } else {
         response.body = "ok\n";
       }
@@ -215,6 +231,8 @@ class ServeApp::Impl {
   std::unique_ptr<kube::RestClient> client_;
   std::unique_ptr<kube::ClusterInformers> informers_;
   std::unique_ptr<scheduler::InformerClusterView> informer_view_;
+  // Destroyed before the informers its handlers are registered on.
+  std::unique_ptr<autoscaler::Autoscaler> autoscaler_;
   const scheduler::ClusterView* view_ = nullptr;
   std::optional<scheduler::Extender> extender_;
   std::optional<scheduler::ExtenderService> extender_service_;
@@ -225,6 +243,12 @@ class ServeApp::Impl {
 absl::StatusOr<std::unique_ptr<ServeApp>> ServeApp::Start(const ServeOptions& options,
                                                           const config::SpillwayConfig& config) {
   if (absl::Status s = ValidateConfig(config); !s.ok()) return s;
+  if (std::find(options.components.begin(), options.components.end(), "autoscaler") !=
+          options.components.end() &&
+      !options.cluster.has_value()) {
+    return absl::FailedPreconditionError(
+        "the autoscaler needs cluster access: pass --kubeconfig, set $KUBECONFIG or run in a pod");
+  }
   auto impl = std::make_unique<Impl>(options, config);
   if (absl::Status s = impl->Start(); !s.ok()) return s;
   return std::unique_ptr<ServeApp>(new ServeApp(std::move(impl)));

@@ -1,5 +1,7 @@
 // `spillway serve`: wires the configured components behind one HTTP(S) port.
 //
+// Components: "extender" (routes below) and "autoscaler" (controllers run by
+// the replica holding a Lease; needs cluster access).
 // Routes: POST /extender/{filter,prioritize,preempt} (component "extender"),
 // GET /metrics (prometheus-cpp registry, text format), GET /healthz (the
 // process serves), GET /readyz (every component can answer correctly, e.g. the
@@ -24,16 +26,32 @@
 
 namespace spillway::app {
 
-// Every component this build has; `--components` defaults to all of them.
+// Every component this build has.
 inline const std::vector<std::string>& AvailableComponents() {
+  static const auto* const kComponents = new std::vector<std::string>{"extender", "autoscaler"};
+  return *kComponents;
+}
+
+// What `--components` defaults to: the extender, which needs no cluster
+// access in full mode. The autoscaler is asked for explicitly.
+inline const std::vector<std::string>& DefaultComponents() {
   static const auto* const kComponents = new std::vector<std::string>{"extender"};
   return *kComponents;
 }
 
+// The autoscaler's replica identity and lease (leader election).
+struct LeaderElectionOptions {
+  bool enabled = true;
+  std::string lease_namespace = "kube-system";
+  std::string lease_name = "spillway-autoscaler";
+  // Unique per replica; empty: <hostname>_<random>.
+  std::string identity;
+};
+
 struct ServeOptions {
   // HOST:PORT; port 0 picks a free port.
   std::string listen = "0.0.0.0:10262";
-  std::vector<std::string> components = AvailableComponents();
+  std::vector<std::string> components = DefaultComponents();
   std::string tls_cert_file;
   std::string tls_key_file;
   int threads = 2;
@@ -43,6 +61,10 @@ struct ServeOptions {
   // Or a ready-made view (tests); takes precedence over `cluster`. Must
   // outlive the app.
   const scheduler::ClusterView* cluster_view = nullptr;
+  // Component "autoscaler" (needs `cluster`).
+  LeaderElectionOptions leader_election;
+  // Spillway's own namespace (never rescued); $POD_NAMESPACE in a pod.
+  std::string own_namespace = "kube-system";
 };
 
 // Tunes glibc malloc for a server whose requests allocate and free the same

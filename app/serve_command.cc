@@ -1,5 +1,10 @@
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "app/commands.h"
 #include "app/config_loader.h"
@@ -12,7 +17,7 @@ namespace spillway::app {
 
 int RunServe(const std::vector<std::string>& args) {
   ServeOptions options;
-  std::string components = absl::StrJoin(AvailableComponents(), ",");
+  std::string components = absl::StrJoin(DefaultComponents(), ",");
   std::string config_path;
   std::string kubeconfig;
   std::string kube_context;
@@ -28,7 +33,8 @@ int RunServe(const std::vector<std::string>& args) {
   flags.String("listen", &options.listen, "Address to serve on, HOST:PORT (port 0 picks one)");
   flags.String("components", &components,
                "Comma-separated components to run; this build has: " +
-                   absl::StrJoin(AvailableComponents(), ", "));
+                   absl::StrJoin(AvailableComponents(), ", ") +
+                   " (the autoscaler needs cluster access and is leader-elected)");
   flags.String("config", &config_path,
                "Policy file, YAML or JSON (schema: proto/config.proto): virtual-node rule, "
                "scores, body limit. Empty uses the defaults");
@@ -41,6 +47,11 @@ int RunServe(const std::vector<std::string>& args) {
                "$KUBECONFIG, then the in-cluster service account");
   flags.String("context", &kube_context, "Kubeconfig context to use instead of current-context");
   flags.Bool("standalone", &standalone, "Do not connect to any cluster");
+  flags.Bool("leader-elect", &options.leader_election.enabled,
+             "Autoscaler: act only while holding the Lease (run several replicas safely)");
+  flags.String("lease-namespace", &options.leader_election.lease_namespace,
+               "Autoscaler: namespace of the coordination.k8s.io/v1 Lease");
+  flags.String("lease-name", &options.leader_election.lease_name, "Autoscaler: name of the Lease");
   flags.Int("threads", &options.threads, "I/O and request threads");
   flags.Int("v", &verbosity, "Log verbosity; 1 logs every decision (pod=, node=, reason=)");
   if (absl::Status s = flags.Parse(args); !s.ok()) {
@@ -89,6 +100,14 @@ int RunServe(const std::vector<std::string>& args) {
       LOG(INFO) << "no kubeconfig and not running in a pod: serving standalone";
     }
   }
+
+  if (const char* ns = std::getenv("POD_NAMESPACE"); ns != nullptr && ns[0] != '\0') {
+    options.own_namespace = ns;
+  }
+  char hostname[256] = {0};
+  gethostname(hostname, sizeof(hostname) - 1);
+  options.leader_election.identity =
+      absl::StrCat(hostname, "_", absl::Hex(absl::Uniform<uint64_t>(absl::BitGen()), absl::kZeroPad16));
 
   BlockTerminationSignals();
 

@@ -47,6 +47,11 @@ class RescuerTest : public ::testing::Test {
                     .ok());
   }
 
+  // Handlers call into the rescuer: stop the informers before it goes.
+  void TearDown() override {
+    if (informers_ != nullptr) informers_->Stop();
+  }
+
   // Creates a pod and marks it as kube-scheduler does when it cannot place it.
   void PendingPod(const std::string& ns, const std::string& name, const std::string& spec_extra = "",
                   const std::string& metadata_extra = "", const std::string& message = kShortage) {
@@ -77,6 +82,8 @@ class RescuerTest : public ::testing::Test {
     options.may_act = [this] { return leading_; };
     rescuer_ = std::make_unique<Rescuer>(*client_, *informers_, resolver_, rule_, *events_, clock_,
                                          *metrics_, options);
+    cost_ = std::make_unique<DeletionCost>(*client_, *informers_, rule_, clock_, *metrics_,
+                                           DeletionCost::Options());
     informers_->Start();
     for (int i = 0; i < 500 && !informers_->HasSynced(); ++i) absl::SleepFor(absl::Milliseconds(10));
     ASSERT_TRUE(informers_->HasSynced());
@@ -120,6 +127,7 @@ class RescuerTest : public ::testing::Test {
   std::unique_ptr<kube::EventRecorder> events_;
   std::unique_ptr<AutoscalerMetrics> metrics_;
   std::unique_ptr<Rescuer> rescuer_;
+  std::unique_ptr<DeletionCost> cost_;
 };
 
 TEST(RescueMessageTest, OnlyResourceShortagesQualify) {
@@ -236,8 +244,7 @@ TEST_F(RescuerTest, AStandbyReplicaDoesNotWrite) {
 
 TEST_F(RescuerTest, VirtualNodePodsGetADeletionCostOnce) {
   StartRescuer();
-  DeletionCost::Options options;
-  DeletionCost cost(*client_, *informers_, rule_, clock_, *metrics_, options);
+  DeletionCost& cost = *cost_;
   for (const auto& [name, node, annotations] :
        std::vector<std::tuple<std::string, std::string, std::string>>{
            {"on-eci", "virtual-kubelet-cn-hangzhou-j", ""},
