@@ -57,7 +57,9 @@ Rescuer::Rescuer(kube::RestClient& client, kube::ClusterInformers& informers,
       clock_(clock),
       metrics_(metrics),
       options_(std::move(options)),
-      controller_("rescue", clock, metrics, [this](const std::string& key) { return Reconcile(key); }) {
+      controller_(
+          "rescue", clock, metrics, [this](const std::string& key) { return Reconcile(key); },
+          /*workers=*/4) {
   kube::Informer<kube::PodRecord>::Handler handler;
   auto consider = [this](const kube::PodRecord& pod) {
     if (!pod.unschedulable() || !pod.node_name().empty() || pod.deleting()) return;
