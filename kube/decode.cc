@@ -32,37 +32,6 @@ absl::Status DecodeOwnerReference(value v, const Path& path, OwnerReference* ref
   });
 }
 
-absl::Status DecodeObjectMeta(value v, const Path& path, ObjectMeta* meta) {
-  return ForEachField(v, path, [meta](absl::string_view key, value item, const Path& child) {
-    if (key == "name") return ReadString(item, child, &meta->name);
-    if (key == "namespace") return ReadString(item, child, &meta->namespace_);
-    if (key == "uid") return ReadString(item, child, &meta->uid);
-    if (key == "resourceVersion") return ReadString(item, child, &meta->resource_version);
-    if (key == "labels") return ReadStringMap(item, child, &meta->labels);
-    if (key == "annotations") {
-      return ForEachField(item, child, [meta](absl::string_view key, value v, const Path& p) {
-        if (!IsKeptAnnotation(key)) return absl::OkStatus();
-        std::string text;
-        SPILLWAY_RETURN_IF_ERROR(ReadString(v, p, &text));
-        meta->annotations.Set(std::string(key), std::move(text));
-        return absl::OkStatus();
-      });
-    }
-    if (key == "deletionTimestamp") {
-      std::string stamp;
-      SPILLWAY_RETURN_IF_ERROR(ReadString(item, child, &stamp));
-      meta->deleting = !stamp.empty();
-      return absl::OkStatus();
-    }
-    if (key == "ownerReferences") {
-      return ForEachElement(item, child, [meta](value element, const Path& p) {
-        meta->owner_references.emplace_back();
-        return DecodeOwnerReference(element, p, &meta->owner_references.back());
-      });
-    }
-    return absl::OkStatus();
-  });
-}
 
 absl::Status DecodeRequirement(value v, const Path& path, NodeSelectorRequirement* req) {
   return ForEachField(v, path, [req](absl::string_view key, value item, const Path& child) {
@@ -295,6 +264,38 @@ absl::Status DecodeNodeStatus(value v, const Path& path, Node* node) {
 }
 
 }  // namespace
+
+absl::Status DecodeObjectMeta(value v, const Path& path, ObjectMeta* meta) {
+  return ForEachField(v, path, [meta](absl::string_view key, value item, const Path& child) {
+    if (key == "name") return ReadString(item, child, &meta->name);
+    if (key == "namespace") return ReadString(item, child, &meta->namespace_);
+    if (key == "uid") return ReadString(item, child, &meta->uid);
+    if (key == "resourceVersion") return ReadString(item, child, &meta->resource_version);
+    if (key == "labels") return ReadStringMap(item, child, &meta->labels);
+    if (key == "annotations") {
+      return ForEachField(item, child, [meta](absl::string_view key, value v, const Path& p) {
+        if (!IsKeptAnnotation(key)) return absl::OkStatus();
+        std::string text;
+        SPILLWAY_RETURN_IF_ERROR(ReadString(v, p, &text));
+        meta->annotations.Set(std::string(key), std::move(text));
+        return absl::OkStatus();
+      });
+    }
+    if (key == "deletionTimestamp") {
+      std::string stamp;
+      SPILLWAY_RETURN_IF_ERROR(ReadString(item, child, &stamp));
+      meta->deleting = !stamp.empty();
+      return absl::OkStatus();
+    }
+    if (key == "ownerReferences") {
+      return ForEachElement(item, child, [meta](value element, const Path& p) {
+        meta->owner_references.emplace_back();
+        return DecodeOwnerReference(element, p, &meta->owner_references.back());
+      });
+    }
+    return absl::OkStatus();
+  });
+}
 
 absl::Status DecodePod(value v, const Path& path, Pod* pod) {
   return ForEachField(v, path, [pod](absl::string_view key, value item, const Path& child) {

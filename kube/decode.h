@@ -15,6 +15,10 @@
 
 namespace spillway::kube {
 
+// Decodes the metadata of any object (name, namespace, uid, resourceVersion,
+// labels, Spillway's annotations, ownerReferences, deletionTimestamp).
+absl::Status DecodeObjectMeta(json::value v, const json::Path& path, ObjectMeta* meta);
+
 // Decodes a core/v1 Pod object at `path` into `*pod`: metadata, the spec
 // fields placement depends on, container requests, phase and PodScheduled.
 absl::Status DecodePod(json::value v, const json::Path& path, Pod* pod);

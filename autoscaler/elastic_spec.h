@@ -1,0 +1,61 @@
+// The ElasticWorkload spec (domain brief §8) and how it splits replicas:
+// parsing with readable errors for bad specs, and the pure split function the
+// controller applies. No I/O.
+#ifndef SPILLWAY_AUTOSCALER_ELASTIC_SPEC_H_
+#define SPILLWAY_AUTOSCALER_ELASTIC_SPEC_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "boost/json.hpp"
+
+namespace spillway::autoscaler {
+
+struct ElasticUnitSpec {
+  std::string name;
+  std::optional<int64_t> min;
+  std::optional<int64_t> max;
+  boost::json::object labels;
+  boost::json::object annotations;
+  boost::json::object node_selector;
+  boost::json::array tolerations;
+  std::optional<boost::json::value> affinity;
+};
+
+struct ElasticWorkloadSpec {
+  std::string source_name;
+  std::string source_kind;  // "Deployment" or "StatefulSet"
+  std::string source_api_version = "apps/v1";
+  int64_t min = 0;
+  std::optional<int64_t> max;  // Unset: the source takes everything.
+  int64_t replicas = 0;
+  std::vector<ElasticUnitSpec> units;
+};
+
+// Reads `spec` of an ElasticWorkload. InvalidArgument with a message for the
+// user: unknown source kind, missing source name, negative counts, min > max,
+// duplicate or empty unit names, wrong types.
+absl::StatusOr<ElasticWorkloadSpec> ParseElasticWorkloadSpec(const boost::json::value& spec);
+
+struct ReplicaSplit {
+  int64_t source = 0;
+  std::vector<int64_t> units;  // In spec order.
+  // Replicas the last unit holds beyond its max (they stay pending there).
+  int64_t over_last_unit_max = 0;
+};
+
+// The source keeps between min and max replicas (never below min, even when
+// the desired total is lower: min is the baseline kept on regular nodes);
+// the rest fills the units in order, each up to its max; what exceeds every
+// max goes to the last unit. With no unit, the source takes all.
+ReplicaSplit SplitReplicas(const ElasticWorkloadSpec& spec);
+
+// <source-name>-unit-<unit-name>, e.g. nginx-deployment-basic-unit-virtual-kubelet.
+std::string UnitWorkloadName(const std::string& source, const std::string& unit);
+
+}  // namespace spillway::autoscaler
+
+#endif  // SPILLWAY_AUTOSCALER_ELASTIC_SPEC_H_

@@ -1,0 +1,65 @@
+#include "autoscaler/elastic_spec.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace spillway::autoscaler {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+ElasticWorkloadSpec Parse(const char* text) {
+  absl::StatusOr<ElasticWorkloadSpec> spec = ParseElasticWorkloadSpec(boost::json::parse(text));
+  EXPECT_TRUE(spec.ok()) << spec.status();
+  return spec.ok() ? *spec : ElasticWorkloadSpec();
+}
+
+std::string Error(const char* text) {
+  return std::string(ParseElasticWorkloadSpec(boost::json::parse(text)).status().message());
+}
+
+TEST(ElasticSpecTest, TheSampleSplitsFourAndTwo) {
+  ElasticWorkloadSpec spec = Parse(R"({"sourceTarget": {"name": "nginx-deployment-basic", "kind": "Deployment",
+      "apiVersion": "apps/v1", "min": 2, "max": 4}, "replicas": 6,
+      "elasticUnit": [{"name": "virtual-kubelet", "labels": {"alibabacloud.com/eci": "true"}}]})");
+  ReplicaSplit split = SplitReplicas(spec);
+  EXPECT_EQ(split.source, 4);
+  EXPECT_THAT(split.units, ElementsAre(2));
+  spec.replicas = 4;
+  EXPECT_EQ(SplitReplicas(spec).source, 4);
+  EXPECT_THAT(SplitReplicas(spec).units, ElementsAre(0));
+  spec.replicas = 10;
+  EXPECT_THAT(SplitReplicas(spec).units, ElementsAre(6));
+  spec.replicas = 1;  // Below min: the source keeps its baseline.
+  EXPECT_EQ(SplitReplicas(spec).source, 2);
+  EXPECT_THAT(SplitReplicas(spec).units, ElementsAre(0));
+  EXPECT_EQ(UnitWorkloadName("nginx-deployment-basic", "virtual-kubelet"),
+            "nginx-deployment-basic-unit-virtual-kubelet");
+}
+
+TEST(ElasticSpecTest, UnitsFillInOrderAndTheLastTakesTheOverflow) {
+  ElasticWorkloadSpec spec = Parse(R"({"sourceTarget": {"name": "web", "kind": "StatefulSet", "max": 2},
+      "replicas": 12, "elasticUnit": [{"name": "zone-j", "max": 3}, {"name": "zone-k", "max": 4}]})");
+  ReplicaSplit split = SplitReplicas(spec);
+  EXPECT_EQ(split.source, 2);
+  EXPECT_THAT(split.units, ElementsAre(3, 7));
+  EXPECT_EQ(split.over_last_unit_max, 3);
+}
+
+TEST(ElasticSpecTest, BadSpecsSayWhatIsWrong) {
+  EXPECT_THAT(Error(R"({"sourceTarget": {"name": "web", "kind": "DaemonSet"}})"),
+              HasSubstr("kind \"DaemonSet\" is not supported"));
+  EXPECT_THAT(Error(R"({"sourceTarget": {"kind": "Deployment"}})"), HasSubstr("spec.sourceTarget.name is missing"));
+  EXPECT_THAT(Error(R"({"sourceTarget": {"name": "w", "kind": "Deployment", "min": 5, "max": 2}})"),
+              HasSubstr("min (5) is greater than max (2)"));
+  EXPECT_THAT(Error(R"({"sourceTarget": {"name": "w", "kind": "Deployment"}, "replicas": -3})"),
+              HasSubstr("spec.replicas must not be negative"));
+  EXPECT_THAT(Error(R"({"sourceTarget": {"name": "w", "kind": "Deployment"},
+                        "elasticUnit": [{"name": "a"}, {"name": "a"}]})"),
+              HasSubstr("the name \"a\" is used twice"));
+  EXPECT_THAT(Error(R"({"replicas": 2})"), HasSubstr("spec.sourceTarget is missing"));
+}
+
+}  // namespace
+}  // namespace spillway::autoscaler
