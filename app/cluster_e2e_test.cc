@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -263,6 +264,116 @@ TEST_F(ClusterE2eTest, TheAutoscalerRefusesToStartWithoutACluster) {
                  "--components=autoscaler", "--standalone"});
   EXPECT_EQ(serve.Wait(), 1);
   EXPECT_THAT(serve.ReadAllStderr(), HasSubstr("the autoscaler needs cluster access"));
+}
+
+TEST_F(ClusterE2eTest, ElasticWorkloadSampleSplitsScalesAndReturnsOnDelete) {
+  const std::string crd = testing::RunfilePath("deploy/elasticworkload-crd.yaml");
+  ASSERT_EQ(Kubectl("apply -f " + crd).exit_code, 0);
+  const std::string manifest = absl::StrCat(tmp_, "/ew.yaml");
+  std::ofstream(manifest) << R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: nginx-deployment-basic}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec: {containers: [{name: nginx, image: "nginx:1.25"}]}
+---
+apiVersion: autoscaling.alibabacloud.com/v1beta1
+kind: ElasticWorkload
+metadata: {name: elasticworkload-sample}
+spec:
+  sourceTarget: {name: nginx-deployment-basic, kind: Deployment, apiVersion: apps/v1, min: 2, max: 4}
+  replicas: 6
+  elasticUnit:
+  - name: virtual-kubelet
+    labels: {alibabacloud.com/eci: "true"}
+)";
+  CommandResult applied = Kubectl("apply -f " + manifest);
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0", "--components=autoscaler",
+                 "--kubeconfig=" + kubeconfig_, "--leader-elect=false"});
+  ASSERT_NE(ClientFor(serve), nullptr);
+
+  // Polls a kubectl jsonpath until it prints `want` (up to 10 s).
+  auto await_output = [&](const std::string& args, const std::function<bool(const std::string&)>& done) {
+    std::string got;
+    for (int i = 0; i < 500; ++i) {
+      got = Kubectl(args).output;
+      if (done(got)) return got;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return got;
+  };
+  auto await = [&](const std::string& args, const std::string& want) {
+    return await_output(args, [&](const std::string& got) { return got == want; });
+  };
+  const std::string source = "get deployment nginx-deployment-basic -o jsonpath={.spec.replicas}";
+  const std::string unit = "get deployment nginx-deployment-basic-unit-virtual-kubelet -o jsonpath={.spec.replicas}";
+  EXPECT_EQ(await(source, "4"), "4");
+  EXPECT_EQ(await(unit, "2"), "2");
+  EXPECT_EQ(Kubectl("get deployment nginx-deployment-basic-unit-virtual-kubelet "
+                    "-o jsonpath='{.spec.template.metadata.labels.alibabacloud\\.com/eci} "
+                    "{.metadata.ownerReferences[0].kind} {.spec.selector.matchLabels.autoscaling\\.alibabacloud\\.com/elastic-unit}'")
+                .output,
+            "true ElasticWorkload virtual-kubelet");
+  EXPECT_EQ(await("get ew elasticworkload-sample -o jsonpath='{.status.replicas} {.status.selector} "
+                  "{.status.sourceTarget.desiredReplicas} {.status.elasticUnitsStatus[0].name} "
+                  "{.status.elasticUnitsStatus[0].desiredReplicas}'",
+                  "6 app=nginx 4 nginx-deployment-basic-unit-virtual-kubelet 2"),
+            "6 app=nginx 4 nginx-deployment-basic-unit-virtual-kubelet 2");
+  const std::string reasons = Kubectl("get events -o jsonpath={.items[*].reason}").output;
+  for (const char* reason : {"SourceUpdate", "UnitCreation", "ElasticWorkloadUpdate"}) {
+    EXPECT_THAT(reasons, HasSubstr(reason));
+  }
+  EXPECT_THAT(Kubectl("get events -o jsonpath={.items[*].message}").output,
+              HasSubstr("Source Target scale from 2 to 4"));
+
+  // What an HPA does, through the scale subresource. The source's 4 replicas
+  // are available (the Deployment controller would say so), so the unit may go.
+  ASSERT_EQ(Kubectl("patch deployment nginx-deployment-basic --subresource=status --type=merge "
+                    "-p '{\"status\":{\"availableReplicas\":4,\"readyReplicas\":4}}'").exit_code, 0);
+  ASSERT_EQ(Kubectl("scale ew elasticworkload-sample --replicas=4").exit_code, 0);
+  EXPECT_EQ(await(unit, "0"), "0");
+  EXPECT_EQ(Kubectl(source).output, "4");
+  ASSERT_EQ(Kubectl("scale ew elasticworkload-sample --replicas=10").exit_code, 0);
+  EXPECT_EQ(await(unit, "6"), "6");
+  EXPECT_EQ(Kubectl(source).output, "4");
+  EXPECT_THAT(Kubectl("get events -o jsonpath={.items[*].reason}").output, HasSubstr("UnitUpdate"));
+
+  // Make-before-break: max raised to 10 moves 6 replicas to the source; the
+  // unit keeps them until the source reports them available.
+  ASSERT_EQ(Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"sourceTarget\":{\"max\":10}}}'").exit_code, 0);
+  EXPECT_EQ(await(source, "10"), "10");
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(Kubectl(unit).output, "6");
+  ASSERT_EQ(Kubectl("patch deployment nginx-deployment-basic --subresource=status --type=merge "
+                    "-p '{\"status\":{\"availableReplicas\":10,\"readyReplicas\":10}}'").exit_code, 0);
+  EXPECT_EQ(await(unit, "0"), "0");
+
+  // A bad spec: Ready=False with the reason, nothing scaled.
+  ASSERT_EQ(Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"sourceTarget\":{\"min\":12}}}'").exit_code, 0);
+  EXPECT_EQ(await("get ew elasticworkload-sample -o jsonpath={.status.conditions[0].message}",
+                  "spec.sourceTarget.min (12) is greater than max (10)"),
+            "spec.sourceTarget.min (12) is greater than max (10)");
+  EXPECT_THAT(Kubectl("get events -o jsonpath={.items[*].reason}").output, HasSubstr("InvalidSpec"));
+  EXPECT_EQ(Kubectl(source).output, "10");
+  ASSERT_EQ(Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"sourceTarget\":{\"min\":2,\"max\":4}}}'").exit_code, 0);
+  EXPECT_EQ(await(unit, "6"), "6");
+
+  // Deleting it returns the source to the full count, then the units go.
+  ASSERT_EQ(Kubectl("patch deployment nginx-deployment-basic --subresource=status --type=merge "
+                    "-p '{\"status\":{\"availableReplicas\":10,\"readyReplicas\":10}}'").exit_code, 0);
+  CommandResult deleted = Kubectl("delete ew elasticworkload-sample --wait=false");
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.output;
+  EXPECT_THAT(await_output("get ew elasticworkload-sample",
+                           [](const std::string& got) { return got.find("NotFound") != std::string::npos; }),
+              HasSubstr("NotFound"));
+  EXPECT_EQ(Kubectl(source).output, "10");
+  EXPECT_THAT(Kubectl(unit).output, HasSubstr("NotFound"));
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
 }
 
 }  // namespace

@@ -31,6 +31,9 @@ Autoscaler::Autoscaler(kube::RestClient& client, kube::ClusterInformers& informe
     cost_options.may_act = may_act;
     deletion_cost_ = std::make_unique<DeletionCost>(client, informers, rule, clock, metrics_, cost_options);
   }
+  ElasticWorkloadController::Options elastic_options;
+  elastic_options.may_act = may_act;
+  elastic_workloads_ = std::make_unique<ElasticWorkloadController>(client, events_, clock, metrics_, elastic_options);
   if (options_.leader_elect) {
     kube::LeaderElector::Options elector;
     elector.lease_namespace = options_.lease_namespace;
@@ -50,6 +53,7 @@ Autoscaler::~Autoscaler() { Stop(); }
 void Autoscaler::Start() {
   if (rescuer_ != nullptr) rescuer_->Start();
   if (deletion_cost_ != nullptr) deletion_cost_->Start();
+  elastic_workloads_->Start();
   if (elector_ != nullptr) {
     elector_->Start();
   } else {
@@ -66,6 +70,7 @@ void Autoscaler::Stop() {
   }
   if (rescuer_ != nullptr) rescuer_->Stop();
   if (deletion_cost_ != nullptr) deletion_cost_->Stop();
+  elastic_workloads_->Stop();
 }
 
 void Autoscaler::StartedLeading() {
@@ -79,6 +84,8 @@ void Autoscaler::StartedLeading() {
     if (!leading_.load()) return;
     if (rescuer_ != nullptr) rescuer_->EnqueueAll();
     if (deletion_cost_ != nullptr) deletion_cost_->EnqueueAll();
+    while (leading_.load() && !elastic_workloads_->HasSynced()) absl::SleepFor(absl::Milliseconds(20));
+    if (leading_.load()) elastic_workloads_->EnqueueAll();
   });
   LOG(INFO) << "autoscaler " << options_.identity << " is acting (leader)";
 }

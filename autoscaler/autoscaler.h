@@ -1,6 +1,6 @@
 // The autoscaler component of `spillway serve --components=autoscaler`: the
-// Unschedulable rescue and ECI-first deletion cost controllers, run by
-// whichever replica holds the coordination.k8s.io/v1 Lease.
+// Unschedulable rescue, ECI-first deletion cost and ElasticWorkload
+// controllers, run by whichever replica holds the coordination.k8s.io/v1 Lease.
 //
 // Every replica keeps its informer caches warm; only the leader's controllers
 // act (each checks before every write), so a standby that takes over resumes
@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 
 #include "autoscaler/deletion_cost.h"
+#include "autoscaler/elastic_workload.h"
 #include "autoscaler/metrics.h"
 #include "autoscaler/rescuer.h"
 #include "burst/intent_resolver.h"
@@ -72,6 +73,7 @@ class Autoscaler {
   std::atomic<bool> leading_{false};
   std::unique_ptr<Rescuer> rescuer_;
   std::unique_ptr<DeletionCost> deletion_cost_;
+  std::unique_ptr<ElasticWorkloadController> elastic_workloads_;
   std::unique_ptr<kube::LeaderElector> elector_;
   // Queues the cached objects once a new leader's caches have synced.
   absl::Mutex kickoff_mu_;

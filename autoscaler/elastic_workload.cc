@@ -1,0 +1,450 @@
+#include "autoscaler/elastic_workload.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "glog/logging.h"
+#include "kube/decode.h"
+
+namespace spillway::autoscaler {
+namespace {
+
+namespace json = boost::json;
+using kube::json::ForEachField;
+using kube::json::Path;
+using kube::json::ReadString;
+using kube::json::value;
+
+const kube::ResourcePath kWorkloads{"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "", "", ""};
+
+kube::ResourcePath At(kube::ResourcePath path, const std::string& ns, const std::string& name = "",
+                      const std::string& sub = "") {
+  path.namespace_ = ns;
+  path.name = name;
+  path.subresource = sub;
+  return path;
+}
+
+kube::ResourcePath WorkloadPath(const std::string& kind) {
+  return {"apps", "v1", kind == "StatefulSet" ? "statefulsets" : "deployments", "", "", ""};
+}
+
+absl::Status DecodeWorkloadRef(value v, const Path& path, WorkloadRef* ref) {
+  return ForEachField(v, path, [ref](absl::string_view key, value item, const Path& child) {
+    if (key == "metadata") return kube::DecodeObjectMeta(item, child, &ref->metadata);
+    if (key != "spec") return absl::OkStatus();
+    return ForEachField(item, child, [ref](absl::string_view key, value item, const Path& child) {
+      if (key != "sourceTarget") return absl::OkStatus();
+      return ForEachField(item, child, [ref](absl::string_view key, value item, const Path& child) {
+        if (key == "name") return ReadString(item, child, &ref->source_name);
+        if (key == "kind") return ReadString(item, child, &ref->source_kind);
+        return absl::OkStatus();
+      });
+    });
+  });
+}
+
+kube::Informer<WorkloadRef>::Options InformerOptions(const kube::ResourcePath& path) {
+  kube::Informer<WorkloadRef>::Options options;
+  options.reflector.path = path;
+  return options;
+}
+
+int64_t IntAt(const json::value* object, std::initializer_list<const char*> keys) {
+  const json::value* at = object;
+  for (const char* key : keys) {
+    if (at == nullptr || !at->is_object()) return 0;
+    at = at->get_object().if_contains(key);
+  }
+  return at != nullptr && at->is_int64() ? at->get_int64() : 0;
+}
+
+std::string Timestamp(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
+
+// "app=nginx,tier=web" from a selector's matchLabels (the HPA's status.selector).
+std::string SelectorString(const json::value& workload) {
+  std::vector<std::string> parts;
+  const json::value* spec = workload.as_object().if_contains("spec");
+  const json::value* selector = spec != nullptr && spec->is_object() ? spec->get_object().if_contains("selector") : nullptr;
+  const json::value* labels = selector != nullptr && selector->is_object() ? selector->get_object().if_contains("matchLabels") : nullptr;
+  if (labels != nullptr && labels->is_object()) {
+    for (const auto& entry : labels->get_object()) {
+      if (entry.value().is_string()) parts.push_back(absl::StrCat(std::string(entry.key()), "=", std::string(entry.value().get_string())));
+    }
+  }
+  return absl::StrJoin(parts, ",");
+}
+
+// The unit's pod template: the source's, with the unit's labels, annotations,
+// nodeSelector, tolerations and affinity, and the labels that make the unit's
+// selector its own.
+json::object UnitTemplate(const json::object& source_template, const ElasticUnitSpec& unit,
+                          const std::string& workload) {
+  json::object pod = source_template;
+  json::value& meta = pod["metadata"];
+  if (!meta.is_object()) meta = json::object();
+  json::value& labels = meta.get_object()["labels"];
+  if (!labels.is_object()) labels = json::object();
+  for (const auto& entry : unit.labels) labels.get_object()[entry.key()] = entry.value();
+  labels.get_object()[kElasticWorkloadLabel] = workload;
+  labels.get_object()[kElasticUnitLabel] = unit.name;
+  if (!unit.annotations.empty()) {
+    json::value& annotations = meta.get_object()["annotations"];
+    if (!annotations.is_object()) annotations = json::object();
+    for (const auto& entry : unit.annotations) annotations.get_object()[entry.key()] = entry.value();
+  }
+  json::value& spec = pod["spec"];
+  if (!spec.is_object()) spec = json::object();
+  if (!unit.node_selector.empty()) {
+    json::value& selector = spec.get_object()["nodeSelector"];
+    if (!selector.is_object()) selector = json::object();
+    for (const auto& entry : unit.node_selector) selector.get_object()[entry.key()] = entry.value();
+  }
+  if (!unit.tolerations.empty()) {
+    json::value& tolerations = spec.get_object()["tolerations"];
+    if (!tolerations.is_array()) tolerations = json::array();
+    for (const json::value& t : unit.tolerations) tolerations.get_array().push_back(t);
+  }
+  if (unit.affinity.has_value()) spec.get_object()["affinity"] = *unit.affinity;
+  return pod;
+}
+
+}  // namespace
+
+ElasticWorkloadController::ElasticWorkloadController(kube::RestClient& client, kube::EventRecorder& events,
+                                                     const Clock& clock, AutoscalerMetrics& metrics,
+                                                     Options options)
+    : client_(client),
+      events_(events),
+      clock_(clock),
+      metrics_(metrics),
+      options_(std::move(options)),
+      workloads_(client, InformerOptions(kWorkloads), &DecodeWorkloadRef),
+      deployments_(client, InformerOptions(WorkloadPath("Deployment")), &DecodeWorkloadRef),
+      statefulsets_(client, InformerOptions(WorkloadPath("StatefulSet")), &DecodeWorkloadRef),
+      controller_("elastic_workload", clock, metrics,
+                  [this](const std::string& key) { return Reconcile(key); }) {
+  kube::Informer<WorkloadRef>::Handler own;
+  own.on_add = [this](const WorkloadRef& w) { controller_.Enqueue(kube::ObjectKey(w.metadata)); };
+  own.on_update = [this](const WorkloadRef&, const WorkloadRef& w) { controller_.Enqueue(kube::ObjectKey(w.metadata)); };
+  own.on_delete = own.on_add;
+  workloads_.AddHandler(own);
+  // A source or unit changed: its ElasticWorkload reconciles.
+  auto related = [this](const std::string& kind) {
+    return [this, kind](const WorkloadRef& w) {
+      for (const kube::OwnerReference& owner : w.metadata.owner_references) {
+        if (owner.kind == "ElasticWorkload") controller_.Enqueue(w.metadata.namespace_ + "/" + owner.name);
+      }
+      for (const auto& workload : workloads_.List()) {
+        if (workload->metadata.namespace_ == w.metadata.namespace_ && workload->source_name == w.metadata.name &&
+            workload->source_kind == kind) {
+          controller_.Enqueue(kube::ObjectKey(workload->metadata));
+        }
+      }
+    };
+  };
+  using Watched = std::pair<kube::Informer<WorkloadRef>*, const char*>;
+  for (const Watched& watched : {Watched{&deployments_, "Deployment"}, Watched{&statefulsets_, "StatefulSet"}}) {
+    kube::Informer<WorkloadRef>* informer = watched.first;
+    const std::string kind = watched.second;
+    kube::Informer<WorkloadRef>::Handler handler;
+    handler.on_add = related(kind);
+    handler.on_update = [f = related(kind)](const WorkloadRef&, const WorkloadRef& w) { f(w); };
+    handler.on_delete = related(kind);
+    informer->AddHandler(std::move(handler));
+  }
+}
+
+ElasticWorkloadController::~ElasticWorkloadController() { Stop(); }
+
+void ElasticWorkloadController::Start() {
+  workloads_.Start();
+  deployments_.Start();
+  statefulsets_.Start();
+  controller_.Start();
+}
+
+void ElasticWorkloadController::Stop() {
+  workloads_.Stop();
+  deployments_.Stop();
+  statefulsets_.Stop();
+  controller_.Stop();
+}
+
+bool ElasticWorkloadController::HasSynced() const {
+  return workloads_.HasSynced() && deployments_.HasSynced() && statefulsets_.HasSynced();
+}
+
+void ElasticWorkloadController::EnqueueAll() {
+  for (const auto& workload : workloads_.List()) controller_.Enqueue(kube::ObjectKey(workload->metadata));
+}
+
+absl::Status ElasticWorkloadController::SetReady(const std::string& ns, const std::string& name,
+                                                 json::object workload, bool ready, const std::string& reason,
+                                                 const std::string& message) {
+  json::value& status = workload["status"];
+  if (!status.is_object()) status = json::object();
+  json::array conditions{json::object{{"type", "Ready"},
+                                      {"status", ready ? "True" : "False"},
+                                      {"reason", reason},
+                                      {"message", message},
+                                      {"lastTransitionTime", Timestamp(clock_.Now())}}};
+  const json::value* old = status.get_object().if_contains("conditions");
+  if (old != nullptr && old->is_array() && !old->get_array().empty() && old->get_array()[0].is_object() &&
+      old->get_array()[0].get_object().if_contains("status") != nullptr &&
+      old->get_array()[0].get_object().at("status") == conditions[0].get_object().at("status") &&
+      old->get_array()[0].get_object().if_contains("message") != nullptr &&
+      old->get_array()[0].get_object().at("message") == conditions[0].get_object().at("message")) {
+    return absl::OkStatus();  // Unchanged: no write, no event.
+  }
+  status.get_object()["conditions"] = std::move(conditions);
+  status.get_object()["observedGeneration"] = IntAt(&workload["metadata"], {"generation"});
+  if (!ready) {
+    (void)events_.Record({"autoscaling.alibabacloud.com/v1beta1", "ElasticWorkload", ns, name,
+                          std::string(workload["metadata"].at("uid").as_string())},
+                         kube::EventType::kWarning, reason, message);
+  }
+  return client_.Update(At(kWorkloads, ns, name, "status"), workload).status();
+}
+
+absl::Status ElasticWorkloadController::Reconcile(const std::string& key) {
+  if (!options_.may_act()) return absl::OkStatus();
+  const size_t slash = key.find('/');
+  const std::string ns = key.substr(0, slash);
+  const std::string name = key.substr(slash + 1);
+  absl::StatusOr<json::object> got = client_.Get(At(kWorkloads, ns, name));
+  if (got.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();
+  SPILLWAY_RETURN_IF_ERROR(got.status());
+  json::object workload = *std::move(got);
+  json::object& meta = workload["metadata"].as_object();
+  const kube::ObjectReference self{"autoscaling.alibabacloud.com/v1beta1", "ElasticWorkload", ns, name,
+                                   std::string(meta.at("uid").as_string())};
+  if (meta.contains("deletionTimestamp")) return ReconcileDeletion(ns, name, workload);
+
+  // The finalizer first, so a deletion can always return the source to full size.
+  const json::value* finalizers = meta.if_contains("finalizers");
+  bool has_finalizer = false;
+  if (finalizers != nullptr && finalizers->is_array()) {
+    for (const json::value& f : finalizers->get_array()) has_finalizer = has_finalizer || f == kElasticWorkloadFinalizer;
+  }
+  if (!has_finalizer) {
+    json::array list = finalizers != nullptr && finalizers->is_array() ? finalizers->get_array() : json::array();
+    list.push_back(json::value(kElasticWorkloadFinalizer));
+    json::object patch{{"metadata", json::object{{"resourceVersion", meta.at("resourceVersion")}, {"finalizers", list}}}};
+    return client_.Patch(At(kWorkloads, ns, name), kube::PatchType::kMerge, patch).status();  // Re-queued by the watch.
+  }
+
+  absl::StatusOr<ElasticWorkloadSpec> spec = ParseElasticWorkloadSpec(workload["spec"]);
+  if (!spec.ok()) return SetReady(ns, name, workload, false, "InvalidSpec", std::string(spec.status().message()));
+  const kube::ResourcePath source_path = At(WorkloadPath(spec->source_kind), ns, spec->source_name);
+  absl::StatusOr<json::object> source = client_.Get(source_path);
+  if (source.status().code() == absl::StatusCode::kNotFound) {
+    return SetReady(ns, name, workload, false, "SourceNotFound",
+                    absl::StrCat(spec->source_kind, " ", ns, "/", spec->source_name, " does not exist"));
+  }
+  SPILLWAY_RETURN_IF_ERROR(source.status());
+  const ReplicaSplit split = SplitReplicas(*spec);
+  const json::value source_value = *source;
+  const int64_t source_current = IntAt(&source_value, {"spec", "replicas"});
+  const int64_t source_available = spec->source_kind == "StatefulSet"
+                                       ? IntAt(&source_value, {"status", "readyReplicas"})
+                                       : IntAt(&source_value, {"status", "availableReplicas"});
+
+  // The source, through its scale subresource (GET, then PUT with its version).
+  if (source_current != split.source) {
+    absl::StatusOr<json::object> scale = client_.Get(At(source_path, ns, spec->source_name, "scale"));
+    SPILLWAY_RETURN_IF_ERROR(scale.status());
+    (*scale)["spec"].as_object()["replicas"] = split.source;
+    SPILLWAY_RETURN_IF_ERROR(client_.Update(At(source_path, ns, spec->source_name, "scale"), *scale).status());
+    (void)events_.Record(self, kube::EventType::kNormal, "SourceUpdate",
+                         absl::StrCat("Source Target scale from ", source_current, " to ", split.source));
+  }
+
+  // Units. Make-before-break: while the source has fewer available replicas
+  // than it should, units keep up to that many replicas beyond their share.
+  int64_t keep_extra = std::max<int64_t>(0, split.source - source_available);
+  const json::object& source_spec = source_value.as_object().at("spec").as_object();
+  const json::object source_template =
+      source_spec.if_contains("template") != nullptr && source_spec.at("template").is_object()
+          ? source_spec.at("template").get_object()
+          : json::object();
+  json::array units_status;
+  const json::value* old_status = workload.if_contains("status");
+  auto old_unit_time = [&](const std::string& unit_name, int64_t desired) -> std::string {
+    const json::value* list = old_status != nullptr && old_status->is_object() ? old_status->get_object().if_contains("elasticUnitsStatus") : nullptr;
+    if (list == nullptr || !list->is_array()) return "";
+    for (const json::value& u : list->get_array()) {
+      if (u.is_object() && u.get_object().if_contains("name") != nullptr && u.get_object().at("name") == unit_name.c_str() &&
+          IntAt(&u, {"desiredReplicas"}) == desired && u.get_object().if_contains("updateTimestamp") != nullptr) {
+        return std::string(u.get_object().at("updateTimestamp").as_string());
+      }
+    }
+    return "";
+  };
+  std::vector<std::string> wanted_units;
+  for (size_t i = 0; i < spec->units.size(); ++i) {
+    const ElasticUnitSpec& unit = spec->units[i];
+    const std::string unit_name = UnitWorkloadName(spec->source_name, unit.name);
+    wanted_units.push_back(unit_name);
+    const kube::ResourcePath unit_path = At(WorkloadPath(spec->source_kind), ns, unit_name);
+    const json::object pod_template = UnitTemplate(source_template, unit, name);
+    absl::StatusOr<json::object> existing = client_.Get(unit_path);
+    if (existing.status().code() == absl::StatusCode::kNotFound) {
+      json::object unit_spec = source_spec;
+      unit_spec["replicas"] = split.units[i];
+      unit_spec["template"] = pod_template;
+      json::value& selector = unit_spec["selector"];
+      if (!selector.is_object()) selector = json::object();
+      json::value& match = selector.get_object()["matchLabels"];
+      if (!match.is_object()) match = json::object();
+      match.get_object()[kElasticWorkloadLabel] = name;
+      match.get_object()[kElasticUnitLabel] = unit.name;
+      json::object created{
+          {"apiVersion", spec->source_api_version},
+          {"kind", spec->source_kind},
+          {"metadata", json::object{{"name", unit_name},
+                                    {"namespace", ns},
+                                    {"labels", json::object{{kElasticWorkloadLabel, name}, {kElasticUnitLabel, unit.name}}},
+                                    {"ownerReferences", json::array{json::object{
+                                                            {"apiVersion", "autoscaling.alibabacloud.com/v1beta1"},
+                                                            {"kind", "ElasticWorkload"},
+                                                            {"name", name},
+                                                            {"uid", self.uid},
+                                                            {"controller", true},
+                                                            {"blockOwnerDeletion", true}}}}}},
+          {"spec", unit_spec}};
+      SPILLWAY_RETURN_IF_ERROR(client_.Create(At(unit_path, ns), created).status());
+      (void)events_.Record(self, kube::EventType::kNormal, "UnitCreation",
+                           absl::StrCat("ElasticWorkloadUnit ", unit_name, " created"));
+    } else {
+      SPILLWAY_RETURN_IF_ERROR(existing.status());
+      json::value unit_value = *existing;
+      const int64_t current = IntAt(&unit_value, {"spec", "replicas"});
+      int64_t target = split.units[i];
+      if (current > target && keep_extra > 0) {
+        const int64_t kept = std::min(keep_extra, current - target);
+        target += kept;
+        keep_extra -= kept;
+      }
+      json::object& unit_spec = (*existing)["spec"].as_object();
+      const bool template_changed = !unit_spec.contains("template") || unit_spec["template"] != json::value(pod_template);
+      if (current != target || template_changed) {
+        unit_spec["replicas"] = target;
+        unit_spec["template"] = pod_template;
+        SPILLWAY_RETURN_IF_ERROR(client_.Update(unit_path, *existing).status());  // Carries its version.
+        if (current != target) {
+          (void)events_.Record(self, kube::EventType::kNormal, "UnitUpdate",
+                               absl::StrCat("ElasticWorkloadUnit ", unit_name, " scale from ", current, " to ", target));
+        }
+      }
+    }
+    std::string stamp = old_unit_time(unit_name, split.units[i]);
+    if (stamp.empty()) stamp = Timestamp(clock_.Now());
+    units_status.push_back(json::object{{"name", unit_name}, {"desiredReplicas", split.units[i]}, {"updateTimestamp", stamp}});
+  }
+  // Units no longer in the spec go.
+  for (const auto& candidate : (spec->source_kind == "StatefulSet" ? statefulsets_ : deployments_).List()) {
+    const kube::ObjectMeta& m = candidate->metadata;
+    if (m.namespace_ != ns || !m.labels.Has(kElasticWorkloadLabel, name)) continue;
+    if (std::find(wanted_units.begin(), wanted_units.end(), m.name) != wanted_units.end()) continue;
+    absl::Status deleted = client_.Delete(At(WorkloadPath(spec->source_kind), ns, m.name));
+    if (!deleted.ok() && deleted.code() != absl::StatusCode::kNotFound) return deleted;
+    (void)events_.Record(self, kube::EventType::kNormal, "UnitDeletion",
+                         absl::StrCat("ElasticWorkloadUnit ", m.name, " deleted: no longer in the spec"));
+  }
+
+  // Status, written only when it changed.
+  std::string source_stamp;
+  if (old_status != nullptr && old_status->is_object() && IntAt(old_status, {"sourceTarget", "desiredReplicas"}) == split.source) {
+    const json::value* st = old_status->get_object().if_contains("sourceTarget");
+    if (st != nullptr && st->is_object() && st->get_object().if_contains("updateTimestamp") != nullptr) {
+      source_stamp = std::string(st->get_object().at("updateTimestamp").as_string());
+    }
+  }
+  if (source_stamp.empty()) source_stamp = Timestamp(clock_.Now());
+  std::string message = absl::StrCat("source ", split.source, ", units [",
+                                     absl::StrJoin(split.units, ", "), "] of ", spec->replicas);
+  if (split.over_last_unit_max > 0) {
+    absl::StrAppend(&message, "; ", split.over_last_unit_max, " replicas exceed the last unit's max and stay pending there");
+  }
+  json::object status{{"replicas", spec->replicas},
+                      {"selector", SelectorString(source_value)},
+                      {"observedGeneration", IntAt(&workload["metadata"], {"generation"})},
+                      {"sourceTarget", json::object{{"name", spec->source_name},
+                                                    {"kind", spec->source_kind},
+                                                    {"apiVersion", spec->source_api_version},
+                                                    {"desiredReplicas", split.source},
+                                                    {"updateTimestamp", source_stamp}}},
+                      {"elasticUnitsStatus", units_status},
+                      {"conditions", json::array{json::object{{"type", "Ready"}, {"status", "True"}, {"reason", "Split"},
+                                                              {"message", message}}}}};
+  if (old_status != nullptr && old_status->is_object()) {
+    // Keep the condition's transition time when it did not change.
+    json::object old_copy = old_status->get_object();
+    json::object new_copy = status;
+    if (old_copy.if_contains("conditions") != nullptr && old_copy["conditions"].is_array() &&
+        !old_copy["conditions"].as_array().empty()) {
+      old_copy["conditions"].as_array()[0].as_object().erase("lastTransitionTime");
+    }
+    if (old_copy == new_copy) return absl::OkStatus();
+  }
+  status["conditions"].as_array()[0].as_object()["lastTransitionTime"] = Timestamp(clock_.Now());
+  workload["status"] = status;
+  SPILLWAY_RETURN_IF_ERROR(client_.Update(At(kWorkloads, ns, name, "status"), workload).status());
+  (void)events_.Record(self, kube::EventType::kNormal, "ElasticWorkloadUpdate", message);
+  return absl::OkStatus();
+}
+
+absl::Status ElasticWorkloadController::ReconcileDeletion(const std::string& ns, const std::string& name,
+                                                          json::object& workload) {
+  json::object& meta = workload["metadata"].as_object();
+  absl::StatusOr<ElasticWorkloadSpec> spec = ParseElasticWorkloadSpec(workload["spec"]);
+  if (spec.ok()) {
+    // The source takes the whole desired count back before the units go.
+    const kube::ResourcePath source_path = At(WorkloadPath(spec->source_kind), ns, spec->source_name);
+    absl::StatusOr<json::object> source = client_.Get(source_path);
+    if (source.ok()) {
+      const json::value source_value = *source;
+      if (IntAt(&source_value, {"spec", "replicas"}) != spec->replicas) {
+        absl::StatusOr<json::object> scale = client_.Get(At(source_path, ns, spec->source_name, "scale"));
+        SPILLWAY_RETURN_IF_ERROR(scale.status());
+        const int64_t from = IntAt(&source_value, {"spec", "replicas"});
+        (*scale)["spec"].as_object()["replicas"] = spec->replicas;
+        SPILLWAY_RETURN_IF_ERROR(client_.Update(At(source_path, ns, spec->source_name, "scale"), *scale).status());
+        (void)events_.Record({"autoscaling.alibabacloud.com/v1beta1", "ElasticWorkload", ns, name,
+                              std::string(meta.at("uid").as_string())},
+                             kube::EventType::kNormal, "SourceUpdate",
+                             absl::StrCat("Source Target scale from ", from, " to ", spec->replicas,
+                                          " (the ElasticWorkload is being deleted)"));
+      }
+      const int64_t available = spec->source_kind == "StatefulSet" ? IntAt(&source_value, {"status", "readyReplicas"})
+                                                                   : IntAt(&source_value, {"status", "availableReplicas"});
+      if (available < spec->replicas) {
+        controller_.EnqueueAfter(ns + "/" + name, absl::Seconds(2));  // Source status changes also re-queue.
+        return absl::OkStatus();
+      }
+    } else if (source.status().code() != absl::StatusCode::kNotFound) {
+      return source.status();
+    }
+    for (const auto& unit : spec->units) {
+      absl::Status deleted = client_.Delete(At(WorkloadPath(spec->source_kind), ns, UnitWorkloadName(spec->source_name, unit.name)));
+      if (!deleted.ok() && deleted.code() != absl::StatusCode::kNotFound) return deleted;
+    }
+  }
+  json::array kept;
+  if (const json::value* finalizers = meta.if_contains("finalizers"); finalizers != nullptr && finalizers->is_array()) {
+    for (const json::value& f : finalizers->get_array()) {
+      if (f != kElasticWorkloadFinalizer) kept.push_back(f);
+    }
+  }
+  json::object patch{{"metadata", json::object{{"resourceVersion", meta.at("resourceVersion")}, {"finalizers", kept}}}};
+  absl::StatusOr<json::object> patched = client_.Patch(At(kWorkloads, ns, name), kube::PatchType::kMerge, patch);
+  if (patched.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();
+  return patched.status();
+}
+
+}  // namespace spillway::autoscaler

@@ -1,0 +1,94 @@
+// The ElasticWorkload controller (CRD elasticworkloads.autoscaling.alibabacloud.com
+// v1beta1, domain brief §8): keeps the source Deployment/StatefulSet between
+// min and max replicas and the overflow in elastic units, clones of the
+// source named <source>-unit-<unit> whose pod templates carry the unit's
+// labels, annotations, nodeSelector, tolerations and affinity (so their pods
+// run on ECI), owned by the ElasticWorkload.
+//
+// Reconcile is level-triggered and reads everything it writes from the API
+// server first; every write carries the object's resourceVersion, so a
+// conflict re-reads instead of overwriting, and a restart at any point
+// converges. Rules:
+//  - the source is scaled through its `scale` subresource (as an HPA does);
+//  - make-before-break: replicas moving from units back to the source leave
+//    the units only as the source's new replicas become available;
+//  - units follow the source's pod template (a change rolls them), keep their
+//    own replica counts, and select their pods by an extra label
+//    (autoscaling.alibabacloud.com/elastic-unit) the source's pods lack;
+//  - a finalizer makes deletion return the source to the full desired count
+//    (and wait for it to be available) before the units are deleted;
+//  - a bad spec sets Ready=False with the reason and a Warning Event, and
+//    nothing is scaled;
+//  - status: replicas, selector (for an HPA), sourceTarget and
+//    elasticUnitsStatus with desiredReplicas and updateTimestamp.
+// Events: SourceUpdate, UnitCreation, UnitUpdate, UnitDeletion,
+// ElasticWorkloadUpdate, InvalidSpec, SourceNotFound.
+#ifndef SPILLWAY_AUTOSCALER_ELASTIC_WORKLOAD_H_
+#define SPILLWAY_AUTOSCALER_ELASTIC_WORKLOAD_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "autoscaler/controller.h"
+#include "autoscaler/elastic_spec.h"
+#include "autoscaler/metrics.h"
+#include "common/clock.h"
+#include "kube/event_recorder.h"
+#include "kube/informer.h"
+#include "kube/rest_client.h"
+
+namespace spillway::autoscaler {
+
+inline constexpr char kElasticWorkloadFinalizer[] = "autoscaling.alibabacloud.com/elastic-workload";
+inline constexpr char kElasticWorkloadLabel[] = "autoscaling.alibabacloud.com/elastic-workload";
+inline constexpr char kElasticUnitLabel[] = "autoscaling.alibabacloud.com/elastic-unit";
+
+// What the controller's informers keep: identity and ownership, plus an
+// ElasticWorkload's source (to map source events back to it).
+struct WorkloadRef {
+  kube::ObjectMeta metadata;
+  std::string source_name;  // ElasticWorkloads only.
+  std::string source_kind;
+};
+
+class ElasticWorkloadController {
+ public:
+  struct Options {
+    std::function<bool()> may_act = [] { return true; };
+  };
+
+  // Everything referenced must outlive the controller.
+  ElasticWorkloadController(kube::RestClient& client, kube::EventRecorder& events, const Clock& clock,
+                            AutoscalerMetrics& metrics, Options options);
+  ~ElasticWorkloadController();
+
+  // Starts its informers (ElasticWorkloads, Deployments, StatefulSets) and workers.
+  void Start();
+  void Stop();
+  void EnqueueAll();
+  bool HasSynced() const;
+
+  absl::Status Reconcile(const std::string& key);
+
+ private:
+  absl::Status ReconcileDeletion(const std::string& ns, const std::string& name,
+                                 boost::json::object& workload);
+  absl::Status SetReady(const std::string& ns, const std::string& name, boost::json::object workload,
+                        bool ready, const std::string& reason, const std::string& message);
+
+  kube::RestClient& client_;
+  kube::EventRecorder& events_;
+  const Clock& clock_;
+  AutoscalerMetrics& metrics_;
+  const Options options_;
+  kube::Informer<WorkloadRef> workloads_;
+  kube::Informer<WorkloadRef> deployments_;
+  kube::Informer<WorkloadRef> statefulsets_;
+  Controller controller_;
+};
+
+}  // namespace spillway::autoscaler
+
+#endif  // SPILLWAY_AUTOSCALER_ELASTIC_WORKLOAD_H_
