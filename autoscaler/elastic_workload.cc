@@ -213,11 +213,21 @@ absl::Status ElasticWorkloadController::SetReady(const std::string& ns, const st
 
 absl::Status ElasticWorkloadController::Reconcile(const std::string& key) {
   if (!options_.may_act()) return absl::OkStatus();
+  const absl::Time start = absl::Now();
+  absl::Status status = ReconcileOnce(key);
+  metrics_.ObserveElasticReconcile(absl::ToDoubleSeconds(absl::Now() - start));
+  return status;
+}
+
+absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   const size_t slash = key.find('/');
   const std::string ns = key.substr(0, slash);
   const std::string name = key.substr(slash + 1);
   absl::StatusOr<json::object> got = client_.Get(At(kWorkloads, ns, name));
-  if (got.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();
+  if (got.status().code() == absl::StatusCode::kNotFound) {
+    metrics_.ForgetWorkload(key);
+    return absl::OkStatus();
+  }
   SPILLWAY_RETURN_IF_ERROR(got.status());
   json::object workload = *std::move(got);
   json::object& meta = workload["metadata"].as_object();
@@ -248,6 +258,9 @@ absl::Status ElasticWorkloadController::Reconcile(const std::string& key) {
   }
   SPILLWAY_RETURN_IF_ERROR(source.status());
   const ReplicaSplit split = SplitReplicas(*spec);
+  int64_t unit_total = 0;
+  for (int64_t n : split.units) unit_total += n;
+  metrics_.SetWorkloadReplicas(key, split.source, unit_total);
   const json::value source_value = *source;
   const int64_t source_current = IntAt(&source_value, {"spec", "replicas"});
   const int64_t source_available = spec->source_kind == "StatefulSet"

@@ -73,6 +73,7 @@ class ElasticWorkloadController {
   absl::Status Reconcile(const std::string& key);
 
  private:
+  absl::Status ReconcileOnce(const std::string& key);
   absl::Status ReconcileDeletion(const std::string& ns, const std::string& name,
                                  boost::json::object& workload);
   absl::Status SetReady(const std::string& ns, const std::string& name, boost::json::object workload,

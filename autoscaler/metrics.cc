@@ -27,7 +27,28 @@ AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry)
                   .Name("spillway_autoscaler_leader")
                   .Help("1 while this replica holds the autoscaler lease")
                   .Register(registry)
-                  .Add({})) {}
+                  .Add({})),
+      elastic_duration_(prometheus::BuildHistogram()
+                            .Name("spillway_autoscaler_elastic_workload_reconcile_seconds")
+                            .Help("Duration of one ElasticWorkload reconcile")
+                            .Register(registry)
+                            .Add({}, prometheus::Histogram::BucketBoundaries{
+                                         0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5})),
+      workload_replicas_(prometheus::BuildGauge()
+                             .Name("spillway_autoscaler_elastic_workload_replicas")
+                             .Help("Desired replicas of each ElasticWorkload by capacity type (ecs: source, eci: units)")
+                             .Register(registry)) {}
+
+void AutoscalerMetrics::SetWorkloadReplicas(const std::string& workload, int64_t ecs, int64_t eci) {
+  workload_replicas_.Add({{"workload", workload}, {"capacity", "ecs"}}).Set(static_cast<double>(ecs));
+  workload_replicas_.Add({{"workload", workload}, {"capacity", "eci"}}).Set(static_cast<double>(eci));
+}
+
+void AutoscalerMetrics::ForgetWorkload(const std::string& workload) {
+  for (const char* capacity : {"ecs", "eci"}) {
+    workload_replicas_.Remove(&workload_replicas_.Add({{"workload", workload}, {"capacity", capacity}}));
+  }
+}
 
 void AutoscalerMetrics::CountRescue(absl::string_view outcome) {
   rescues_.Add({{"outcome", std::string(outcome)}}).Increment();

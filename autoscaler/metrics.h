@@ -29,6 +29,12 @@ class AutoscalerMetrics {
   // controller: rescue, deletion_cost; outcome: ok, error.
   void CountReconcile(absl::string_view controller, absl::string_view outcome);
   void SetLeader(bool leader) { leader_.Set(leader ? 1 : 0); }
+  // ElasticWorkload reconciles' duration (count and errors: CountReconcile).
+  void ObserveElasticReconcile(double seconds) { elastic_duration_.Observe(seconds); }
+  // Desired replicas of an ElasticWorkload by capacity type ("ecs" for the
+  // source, "eci" for the units); `workload` is namespace/name.
+  void SetWorkloadReplicas(const std::string& workload, int64_t ecs, int64_t eci);
+  void ForgetWorkload(const std::string& workload);
 
  private:
   prometheus::Family<prometheus::Counter>& rescues_;
@@ -36,6 +42,8 @@ class AutoscalerMetrics {
   prometheus::Family<prometheus::Counter>& deletion_costs_;
   prometheus::Family<prometheus::Counter>& reconciles_;
   prometheus::Gauge& leader_;
+  prometheus::Histogram& elastic_duration_;
+  prometheus::Family<prometheus::Gauge>& workload_replicas_;
 };
 
 }  // namespace spillway::autoscaler

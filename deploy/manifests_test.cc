@@ -1,6 +1,9 @@
 // Keeps deploy/ true: the policy in the ConfigMap is a valid Spillway config,
 // and kube-scheduler's extender entry names exactly the verbs Spillway serves.
+#include <set>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "app/config_loader.h"
 #include "common/testing/testdata.h"
@@ -82,6 +85,43 @@ TEST(ManifestsTest, ElasticWorkloadCrdHasScaleStatusAndShortName) {
   EXPECT_EQ(version["subresources"]["scale"]["specReplicasPath"].as<std::string>(), ".spec.replicas");
   EXPECT_EQ(version["subresources"]["scale"]["statusReplicasPath"].as<std::string>(), ".status.replicas");
   EXPECT_EQ(version["subresources"]["scale"]["labelSelectorPath"].as<std::string>(), ".status.selector");
+}
+
+TEST(ManifestsTest, TheAutoscalerMayDoWhatItDoes) {
+  // Every (group, resource, verb) the autoscaler's controllers use.
+  const std::vector<std::tuple<std::string, std::string, std::string>> needed = {
+      {"", "pods", "patch"},          {"", "pods", "watch"},
+      {"", "events", "create"},       {"", "events", "patch"},
+      {"coordination.k8s.io", "leases", "update"}, {"coordination.k8s.io", "leases", "create"},
+      {"apps", "deployments/scale", "update"}, {"apps", "deployments", "create"},
+      {"apps", "deployments", "delete"}, {"apps", "statefulsets/scale", "update"},
+      {"autoscaling.alibabacloud.com", "elasticworkloads", "patch"},
+      {"autoscaling.alibabacloud.com", "elasticworkloads/status", "update"}};
+  std::set<std::string> granted;
+  bool runs_autoscaler = false;
+  for (const YAML::Node& doc : YAML::LoadAll(testing::ReadRunfile("deploy/spillway.yaml"))) {
+    const std::string kind = doc["kind"].as<std::string>();
+    if (kind == "ClusterRole" || kind == "Role") {
+      for (const YAML::Node& rule : doc["rules"]) {
+        for (const YAML::Node& group : rule["apiGroups"]) {
+          for (const YAML::Node& resource : rule["resources"]) {
+            for (const YAML::Node& verb : rule["verbs"]) {
+              granted.insert(group.as<std::string>() + "|" + resource.as<std::string>() + "|" + verb.as<std::string>());
+            }
+          }
+        }
+      }
+    }
+    if (kind == "Deployment") {
+      for (const YAML::Node& arg : doc["spec"]["template"]["spec"]["containers"][0]["args"]) {
+        runs_autoscaler = runs_autoscaler || arg.as<std::string>() == "--components=extender,autoscaler";
+      }
+    }
+  }
+  EXPECT_TRUE(runs_autoscaler);
+  for (const auto& [group, resource, verb] : needed) {
+    EXPECT_TRUE(granted.count(group + "|" + resource + "|" + verb)) << group << " " << resource << " " << verb;
+  }
 }
 
 }  // namespace
