@@ -597,7 +597,22 @@ void ApiServer::ExpireWatches() {
   store_.NotifyListeners();
 }
 
+void ApiServer::SetInterceptor(Interceptor interceptor) {
+  absl::MutexLock lock(&interceptor_mu_);
+  interceptor_ = std::move(interceptor);
+}
+
 http::Response ApiServer::Handle(http::Request& request) {
+  {
+    Interceptor interceptor;
+    {
+      absl::MutexLock lock(&interceptor_mu_);
+      interceptor = interceptor_;
+    }
+    if (interceptor) {
+      if (std::optional<http::Response> injected = interceptor(request)) return *std::move(injected);
+    }
+  }
   const std::string_view target(request.target);
   const size_t question = target.find('?');
   const std::string_view path = target.substr(0, question);

@@ -19,7 +19,12 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <functional>
+#include <optional>
 #include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
@@ -47,6 +52,12 @@ class ApiServer {
   ObjectStore& store() { return store_; }
   // Watches currently streaming.
   int active_watches() const { return active_watches_.load(); }
+  // For fault-injection tests: called before every request is served; an
+  // answer it returns is sent instead (an error, a delay taken inside it, a
+  // concurrent write made through store() first). Null removes it.
+  using Interceptor = std::function<std::optional<http::Response>(const http::Request&)>;
+  void SetInterceptor(Interceptor interceptor);
+
   // Ends every open watch with an ERROR event carrying a 410 "too old
   // resource version" Status, as kube-apiserver does to a watcher its watch
   // cache dropped; clients must relist. Watches opened later are unaffected.
@@ -74,6 +85,8 @@ class ApiServer {
   ObjectStore store_;
   ResourceRegistry registry_;
   std::atomic<uint64_t> crd_generation_{0};
+  absl::Mutex interceptor_mu_;
+  Interceptor interceptor_ ABSL_GUARDED_BY(interceptor_mu_);
   std::atomic<int> active_watches_{0};
   // Bumped by ExpireWatches(); a watch older than the current value expires.
   std::atomic<uint64_t> watch_generation_{0};

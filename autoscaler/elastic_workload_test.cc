@@ -1,0 +1,161 @@
+// The ElasticWorkload controller against the embedded API server with faults
+// injected: failed calls and conflicting writes mid-reconcile are retried and
+// converge without overwriting newer state; a controller replaced halfway
+// through a re-split (a restart) finishes it.
+#include "autoscaler/elastic_workload.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "prometheus/registry.h"
+#include "sim/apiserver/test_cluster.h"
+
+namespace spillway::autoscaler {
+namespace {
+
+namespace json = boost::json;
+
+http::Response Failure(int code, const char* reason) {
+  http::Response response;
+  response.status = code;
+  response.body = json::serialize(json::object{{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"},
+                                               {"reason", reason}, {"message", "injected"}, {"code", code}});
+  return response;
+}
+
+class ElasticWorkloadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<sim::TestCluster> cluster = sim::StartTestCluster();
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    server_ = std::move(cluster->server);
+    client_ = std::move(cluster->client);
+    ASSERT_TRUE(client_->Create({"apiextensions.k8s.io", "v1", "customresourcedefinitions", "", "", ""}, json::parse(R"({
+      "metadata": {"name": "elasticworkloads.autoscaling.alibabacloud.com"},
+      "spec": {"group": "autoscaling.alibabacloud.com", "scope": "Namespaced",
+               "names": {"kind": "ElasticWorkload", "plural": "elasticworkloads", "shortNames": ["ew"]},
+               "versions": [{"name": "v1beta1", "served": true, "storage": true,
+                             "subresources": {"status": {}, "scale": {"specReplicasPath": ".spec.replicas",
+                                              "statusReplicasPath": ".status.replicas", "labelSelectorPath": ".status.selector"}},
+                             "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}})").as_object())
+                    .ok());
+    ASSERT_TRUE(client_->Create({"apps", "v1", "deployments", "default", "", ""}, json::parse(R"({
+      "metadata": {"name": "web"},
+      "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+               "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx"}]}}},
+      "status": {"availableReplicas": 2}})").as_object())
+                    .ok());
+    ASSERT_TRUE(client_->Create({"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "", ""},
+                                json::parse(R"({"metadata": {"name": "web"},
+      "spec": {"sourceTarget": {"name": "web", "kind": "Deployment", "min": 2, "max": 4}, "replicas": 6,
+               "elasticUnit": [{"name": "eci", "labels": {"alibabacloud.com/eci": "true"}}]}})").as_object())
+                    .ok());
+  }
+
+  void TearDown() override {
+    server_->SetInterceptor(nullptr);
+    if (controller_ != nullptr) controller_->Stop();
+  }
+
+  void StartController() {
+    events_ = std::make_unique<kube::EventRecorder>(*client_, Clock::Real(), kube::EventRecorder::Options());
+    metrics_ = std::make_unique<AutoscalerMetrics>(registry_);
+    controller_ = std::make_unique<ElasticWorkloadController>(*client_, *events_, Clock::Real(), *metrics_,
+                                                              ElasticWorkloadController::Options());
+    controller_->Start();
+  }
+
+  int64_t Replicas(const std::string& deployment) {
+    absl::StatusOr<json::object> got = client_->Get({"apps", "v1", "deployments", "default", deployment, ""});
+    return got.ok() ? got->at("spec").at("replicas").as_int64() : -1;
+  }
+
+  // Waits (up to 10 s) for the source and unit replica counts.
+  bool Converged(int64_t source, int64_t unit) {
+    for (int i = 0; i < 1000; ++i) {
+      if (Replicas("web") == source && Replicas("web-unit-eci") == unit) return true;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return false;
+  }
+
+  std::unique_ptr<sim::ApiServer> server_;
+  std::unique_ptr<kube::RestClient> client_;
+  prometheus::Registry registry_;
+  std::unique_ptr<kube::EventRecorder> events_;
+  std::unique_ptr<AutoscalerMetrics> metrics_;
+  std::unique_ptr<ElasticWorkloadController> controller_;
+};
+
+TEST_F(ElasticWorkloadTest, FailedCallsAndConflictsAreRetriedWithoutOverwritingNewerState) {
+  std::atomic<int> failed_creates{0};
+  std::atomic<int> raced_scales{0};
+  sim::ApiServer* server = server_.get();
+  server_->SetInterceptor([&, server](const http::Request& request) -> std::optional<http::Response> {
+    if (request.method == "POST" && absl::StrContains(request.target, "/deployments") && failed_creates.load() < 2) {
+      ++failed_creates;
+      return Failure(500, "InternalError");  // The unit's creation fails twice.
+    }
+    if (request.method == "PUT" && absl::StrContains(request.target, "/deployments/web/scale") &&
+        raced_scales.load() == 0) {
+      ++raced_scales;
+      // Someone else scales the source between our read and our write: our
+      // write carries the older resourceVersion and must be refused.
+      const sim::ResourceType& deployments = sim::FindResource("apps", "v1", "deployments")->type;
+      (void)server->store().Modify(deployments, "default", "web", [](json::object& d) {
+        d["spec"].as_object()["replicas"] = 3;
+        return absl::OkStatus();
+      });
+    }
+    return std::nullopt;
+  });
+  StartController();
+  ASSERT_TRUE(Converged(4, 2));
+  EXPECT_EQ(failed_creates.load(), 2);
+  EXPECT_EQ(raced_scales.load(), 1);
+  std::string errors;
+  for (const auto& family : registry_.Collect()) {
+    if (family.name != "spillway_autoscaler_reconciles_total") continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) {
+        if (label.value == "error") errors = std::to_string(static_cast<int>(metric.counter.value));
+      }
+    }
+  }
+  EXPECT_EQ(errors, "3");  // Two failed creates and one conflict, each retried.
+}
+
+TEST_F(ElasticWorkloadTest, AReplacementControllerFinishesAnInterruptedResplit) {
+  // The first controller scales the source but cannot create the unit.
+  server_->SetInterceptor([](const http::Request& request) -> std::optional<http::Response> {
+    if (request.method == "POST" && absl::StrContains(request.target, "/deployments")) {
+      return Failure(503, "ServiceUnavailable");
+    }
+    return std::nullopt;
+  });
+  StartController();
+  for (int i = 0; i < 1000 && Replicas("web") != 4; ++i) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_EQ(Replicas("web"), 4);
+  EXPECT_EQ(Replicas("web-unit-eci"), -1);
+  controller_->Stop();  // The process goes away mid-reconcile.
+  controller_.reset();
+  server_->SetInterceptor(nullptr);
+
+  StartController();  // A new process: fresh caches, same API state.
+  ASSERT_TRUE(Converged(4, 2));
+  absl::StatusOr<json::object> workload =
+      client_->Get({"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "web", ""});
+  ASSERT_TRUE(workload.ok());
+  for (int i = 0; i < 500 && !workload->contains("status"); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+    workload = client_->Get({"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "web", ""});
+  }
+  EXPECT_EQ(workload->at("status").at("elasticUnitsStatus").at(0).at("desiredReplicas").as_int64(), 2);
+}
+
+}  // namespace
+}  // namespace spillway::autoscaler
