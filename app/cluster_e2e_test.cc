@@ -61,9 +61,11 @@ spec:
     effect: NoSchedule
 )";
 
+// A pod of namespace `ns` asking for 512Mi of memory.
 std::string PodJson(const std::string& ns) {
   return absl::StrCat(R"({"metadata":{"name":"web-1","namespace":")", ns,
-                      R"(","uid":"u-1"},"spec":{"containers":[{"name":"c","image":"nginx"}]}})");
+                      R"(","uid":"u-1"},"spec":{"containers":[{"name":"c","image":"nginx",)",
+                      R"("resources":{"requests":{"memory":"512Mi"}}}]}})");
 }
 
 std::string NamesRequest(const std::string& ns) {
@@ -372,6 +374,48 @@ spec:
               HasSubstr("NotFound"));
   EXPECT_EQ(Kubectl(source).output, "10");
   EXPECT_THAT(Kubectl(unit).output, HasSubstr("NotFound"));
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
+}
+
+TEST_F(ClusterE2eTest, TheExtenderHonoursTheEciQuota) {
+  const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
+  std::ofstream(manifest) << kCluster;
+  ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
+  // The virtual node advertises room for 2 ECI pods; one runs already.
+  ASSERT_EQ(Kubectl("patch node edge-pool-1 --subresource=status --type=merge "
+                    "-p '{\"status\":{\"allocatable\":{\"cpu\":\"1000\",\"memory\":\"6400Ti\",\"pods\":\"2\"}}}'").exit_code, 0);
+  const std::string running = absl::StrCat(tmp_, "/running.yaml");
+  std::ofstream(running) << R"(apiVersion: v1
+kind: Pod
+metadata: {name: eci-1, namespace: burst-ns}
+spec:
+  nodeName: edge-pool-1
+  containers: [{name: app, image: nginx, resources: {requests: {cpu: "1", memory: 1Gi}}}]
+status: {phase: Running}
+)";
+  ASSERT_EQ(Kubectl("apply -f " + running).exit_code, 0);
+  const std::string config = absl::StrCat(tmp_, "/quota.yaml");
+  std::ofstream(config) << "eciQuota:\n  namespaces:\n    burst-ns: {memory: 1Gi}\n";
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
+                 "--kubeconfig=" + kubeconfig_, "--config=" + config});
+  std::unique_ptr<http::Client> client = ClientFor(serve);
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(AwaitStatus(*client, "/readyz", 200));
+  // The namespace's 1Gi is used up: the virtual node fails (resolvable) with the cap named.
+  std::string burst = Filter(*client, "burst-ns");
+  EXPECT_THAT(burst, HasSubstr(R"("NodeNames":[])"));
+  EXPECT_THAT(burst, HasSubstr("ECI quota: namespace burst-ns memory cap 1Gi would be exceeded (1Gi used, the pod asks 512Mi)"));
+  EXPECT_THAT(client->Get("/metrics")->body, HasSubstr("spillway_autoscaler_eci_quota_cap{resource=\"pods\"} 2"));
+  // The ECI pod finishes: room again.
+  ASSERT_EQ(Kubectl("delete pod eci-1 -n burst-ns").exit_code, 0);
+  std::string after;
+  for (int i = 0; i < 500; ++i) {
+    after = Filter(*client, "burst-ns");
+    if (after.find(R"("NodeNames":["edge-pool-1"])") != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_THAT(after, HasSubstr(R"("NodeNames":["edge-pool-1"])"));
   serve.Signal(SIGTERM);
   EXPECT_EQ(serve.Wait(), 0);
 }

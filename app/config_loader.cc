@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "burst/eci_quota.h"
 #include "common/json_writer.h"
 #include "google/protobuf/util/json_util.h"
 #include "yaml-cpp/yaml.h"
@@ -119,6 +120,10 @@ absl::Status ValidateConfig(const config::SpillwayConfig& config) {
   if (rescue.grace_seconds() > 86400) {
     return absl::InvalidArgumentError(
         absl::StrCat("autoscaler.rescue.graceSeconds: ", rescue.grace_seconds(), " is more than a day"));
+  }
+  if (config.has_eci_quota()) {
+    absl::StatusOr<std::unique_ptr<burst::EciQuota>> quota = burst::EciQuota::FromConfig(config.eci_quota());
+    if (!quota.ok()) return quota.status();
   }
   const config::VirtualNodeRule& rule = extender.virtual_node();
   for (const auto& [key, value] : rule.labels()) {

@@ -25,6 +25,8 @@
 #include "scheduler/extender_service.h"
 #include "scheduler/informer_cluster_view.h"
 #include "autoscaler/autoscaler.h"
+#include "autoscaler/quota_accountant.h"
+#include "burst/eci_quota.h"
 #include "common/clock.h"
 #include "kube/cluster_informers.h"
 #include "kube/rest_client.h"
@@ -111,12 +113,19 @@ class ServeApp::Impl {
     view_ = options.cluster_view;
     if (options.cluster.has_value()) {
       client_ = std::make_unique<kube::RestClient>(*options.cluster, kube::RestClient::Options());
-      informers_ = std::make_unique<kube::ClusterInformers>(*client_, /*watch_pods=*/Enabled("autoscaler"));
+      const bool quota = config.has_eci_quota() || Enabled("autoscaler");
+      informers_ = std::make_unique<kube::ClusterInformers>(*client_, /*watch_pods=*/quota);
+      if (quota) {
+        // Validated by ValidateConfig.
+        quota_ = *burst::EciQuota::FromConfig(config.eci_quota());
+        accountant_ = std::make_unique<autoscaler::QuotaAccountant>(*informers_, rule_, *quota_, registry_);
+      }
       if (Enabled("autoscaler")) {
         autoscaler::AutoscalerOptions autoscaler_options;
         autoscaler_options.config = config.autoscaler();
         autoscaler_options.identity = options.leader_election.identity;
         autoscaler_options.own_namespace = options.own_namespace;
+        autoscaler_options.quota = quota_.get();
         autoscaler_options.leader_elect = options.leader_election.enabled;
         autoscaler_options.lease_namespace = options.leader_election.lease_namespace;
         autoscaler_options.lease_name = options.leader_election.lease_name;
@@ -124,8 +133,8 @@ class ServeApp::Impl {
                                                                Clock::Real(), registry_, autoscaler_options);
       }
       if (view_ == nullptr) {
-        informer_view_ = std::make_unique<scheduler::InformerClusterView>(informers_->nodes(),
-                                                                          informers_->namespaces());
+        informer_view_ = std::make_unique<scheduler::InformerClusterView>(
+            informers_->nodes(), informers_->namespaces(), quota_.get());
         view_ = informer_view_.get();
       }
     }
@@ -230,6 +239,8 @@ class ServeApp::Impl {
   absl::Mutex stop_mu_;
   std::unique_ptr<kube::RestClient> client_;
   std::unique_ptr<kube::ClusterInformers> informers_;
+  std::unique_ptr<burst::EciQuota> quota_;
+  std::unique_ptr<autoscaler::QuotaAccountant> accountant_;
   std::unique_ptr<scheduler::InformerClusterView> informer_view_;
   // Destroyed before the informers its handlers are registered on.
   std::unique_ptr<autoscaler::Autoscaler> autoscaler_;

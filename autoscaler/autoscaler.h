@@ -42,6 +42,8 @@ struct AutoscalerOptions {
   // Unique per replica; the Lease's holderIdentity and the Events' instance.
   std::string identity;
   std::string own_namespace = "kube-system";
+  // The ECI quota the rescuer respects; null: none. Must outlive the autoscaler.
+  const burst::EciQuota* quota = nullptr;
   bool leader_elect = true;
   std::string lease_namespace = "kube-system";
   std::string lease_name = "spillway-autoscaler";

@@ -20,7 +20,7 @@ class AutoscalerMetrics {
   explicit AutoscalerMetrics(prometheus::Registry& registry);
 
   // outcome: rescued, out_of_scope, not_resource_shortage, pinned_to_ecs,
-  // eci_cannot_run, no_virtual_node, already_rescued, conflict, error.
+  // eci_cannot_run, no_virtual_node, quota, already_rescued, conflict, error.
   void CountRescue(absl::string_view outcome);
   // From the watch event that showed the pod Unschedulable to the patch.
   void ObserveRescueLatency(double seconds) { rescue_latency_.Observe(seconds); }

@@ -172,6 +172,13 @@ absl::Status Rescuer::Reconcile(const std::string& key) {
   }
   if (!any_virtual) return Skip(key, "no_virtual_node", "the cluster has no virtual node");
   if (!admitted) return Skip(key, "pinned_to_ecs", "its nodeSelector or affinity admits no virtual node");
+  if (options_.quota != nullptr) {
+    if (absl::Status room = options_.quota->Admit(ns, pod->EffectiveRequests()); !room.ok()) {
+      (void)events_.Record({"v1", "Pod", ns, name, pod->metadata.uid}, kube::EventType::kWarning,
+                           "NotRescuedToECI", std::string(room.message()));
+      return Skip(key, "quota", room.message());
+    }
+  }
 
   // The JSON patch: guarded by resourceVersion; tolerations and annotations
   // are appended to, never replaced.

@@ -15,6 +15,7 @@
 //  - its intent allows ECI (not `burst-resource: ecs`, not invalid) and ECI
 //    can run it (burst::IntentResolver, the same answer the extender gives);
 //  - some virtual node admits it (its nodeSelector and required affinity);
+//  - the ECI quota has room for its requests (an Event names the cap);
 //  - it has been Unschedulable for the grace period (default 0 s); earlier,
 //    it is looked at again when the period ends.
 // The patch is a JSON patch guarded by the pod's resourceVersion: a pod
@@ -35,6 +36,7 @@
 #include "absl/synchronization/mutex.h"
 #include "autoscaler/controller.h"
 #include "autoscaler/metrics.h"
+#include "burst/eci_quota.h"
 #include "burst/intent_resolver.h"
 #include "burst/virtual_node.h"
 #include "common/clock.h"
@@ -58,6 +60,8 @@ class Rescuer {
     config::RescueConfig config;
     // Spillway's own namespace, never rescued (with kube-system by default).
     std::string own_namespace = "kube-system";
+    // ECI quota to respect; null: none.
+    const burst::EciQuota* quota = nullptr;
     // Whether this replica may act (the leader); checked before every write.
     std::function<bool()> may_act = [] { return true; };
   };

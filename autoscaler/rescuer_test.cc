@@ -73,13 +73,14 @@ class RescuerTest : public ::testing::Test {
     ASSERT_TRUE(client_->Patch({"", "v1", "pods", ns, name, "status"}, kube::PatchType::kMerge, status).ok());
   }
 
-  void StartRescuer(config::RescueConfig config = {}) {
+  void StartRescuer(config::RescueConfig config = {}, const burst::EciQuota* quota = nullptr) {
     informers_ = std::make_unique<kube::ClusterInformers>(*client_, true);
     events_ = std::make_unique<kube::EventRecorder>(*client_, clock_, kube::EventRecorder::Options());
     metrics_ = std::make_unique<AutoscalerMetrics>(registry_);
     Rescuer::Options options;
     options.config = config;
     options.may_act = [this] { return leading_; };
+    options.quota = quota;
     rescuer_ = std::make_unique<Rescuer>(*client_, *informers_, resolver_, rule_, *events_, clock_,
                                          *metrics_, options);
     cost_ = std::make_unique<DeletionCost>(*client_, *informers_, rule_, clock_, *metrics_,
@@ -232,6 +233,16 @@ TEST_F(RescuerTest, AGracePeriodWaitsForTheNodePoolFirst) {
   clock_.Advance(absl::Seconds(30));
   ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
   EXPECT_NE(Annotation(Pod("shop", "web-1"), kRescuedAnnotation), "");
+}
+
+TEST_F(RescuerTest, TheEciQuotaIsRespectedAndNamed) {
+  PendingPod("shop", "web-1");
+  burst::EciQuota quota(burst::EciCaps{std::nullopt, std::nullopt, 1});
+  quota.Add("shop", {500, 1 << 30});  // One ECI pod already runs.
+  StartRescuer({}, &quota);
+  ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
+  EXPECT_EQ(Annotation(Pod("shop", "web-1"), kRescuedAnnotation), "");
+  EXPECT_THAT(Events("shop"), HasSubstr("ECI quota: cluster-wide pod cap 1 would be exceeded"));
 }
 
 TEST_F(RescuerTest, AStandbyReplicaDoesNotWrite) {

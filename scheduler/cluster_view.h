@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "kube/objects.h"
 
@@ -30,6 +31,9 @@ class ClusterView {
   virtual std::shared_ptr<const NodeSnapshot> Nodes() const = 0;
   // The namespace named `name`, or null when unknown. Must not block.
   virtual std::shared_ptr<const kube::Namespace> FindNamespace(absl::string_view name) const = 0;
+  // OK when the ECI quota admits `pod` onto a virtual node, else
+  // ResourceExhausted naming the cap. Must not block.
+  virtual absl::Status AdmitEci(const kube::Pod& pod) const { return absl::OkStatus(); }
   // Whether the view has seen the full node and namespace lists at least
   // once; the extender reports not-ready until it has.
   virtual bool HasSynced() const = 0;

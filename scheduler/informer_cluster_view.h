@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "burst/eci_quota.h"
 #include "kube/informer.h"
 #include "kube/objects.h"
 #include "scheduler/cluster_view.h"
@@ -15,10 +16,16 @@ namespace spillway::scheduler {
 
 class InformerClusterView : public ClusterView {
  public:
-  // `nodes` must publish snapshots; both must outlive the view.
+  // `nodes` must publish snapshots; all must outlive the view. `quota` may
+  // be null (no ECI quota enforced).
   InformerClusterView(const kube::Informer<kube::Node>& nodes,
-                      const kube::Informer<kube::Namespace>& namespaces)
-      : nodes_(nodes), namespaces_(namespaces) {}
+                      const kube::Informer<kube::Namespace>& namespaces,
+                      const burst::EciQuota* quota = nullptr)
+      : nodes_(nodes), namespaces_(namespaces), quota_(quota) {}
+
+  absl::Status AdmitEci(const kube::Pod& pod) const override {
+    return quota_ == nullptr ? absl::OkStatus() : quota_->Admit(pod.metadata.namespace_, pod.EffectiveRequests());
+  }
 
   std::shared_ptr<const NodeSnapshot> Nodes() const override { return nodes_.Snapshot(); }
   std::shared_ptr<const kube::Namespace> FindNamespace(absl::string_view name) const override {
@@ -29,6 +36,7 @@ class InformerClusterView : public ClusterView {
  private:
   const kube::Informer<kube::Node>& nodes_;
   const kube::Informer<kube::Namespace>& namespaces_;
+  const burst::EciQuota* quota_;
 };
 
 }  // namespace spillway::scheduler

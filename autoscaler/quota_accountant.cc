@@ -1,0 +1,77 @@
+#include "autoscaler/quota_accountant.h"
+
+#include <string>
+
+namespace spillway::autoscaler {
+
+QuotaAccountant::QuotaAccountant(kube::ClusterInformers& informers, const burst::VirtualNodeRule& rule,
+                                 burst::EciQuota& quota, prometheus::Registry& registry)
+    : informers_(informers),
+      rule_(rule),
+      quota_(quota),
+      used_(prometheus::BuildGauge()
+                .Name("spillway_autoscaler_eci_quota_used")
+                .Help("ECI usage counted against the quota (cpu in cores, memory in bytes, pods)")
+                .Register(registry)),
+      cap_(prometheus::BuildGauge()
+               .Name("spillway_autoscaler_eci_quota_cap")
+               .Help("Effective cluster-wide ECI caps (configured, else the virtual nodes' allocatable)")
+               .Register(registry)) {
+  kube::Informer<kube::PodRecord>::Handler pods;
+  pods.on_add = [this](const kube::PodRecord& pod) { PodChanged(pod, true); };
+  pods.on_update = [this](const kube::PodRecord&, const kube::PodRecord& pod) { PodChanged(pod, true); };
+  pods.on_delete = [this](const kube::PodRecord& pod) { PodChanged(pod, false); };
+  informers_.pods().AddHandler(std::move(pods));
+  kube::Informer<kube::Node>::Handler nodes;
+  nodes.on_add = [this](const kube::Node& node) { NodeChanged(nullptr, &node); };
+  nodes.on_update = [this](const kube::Node& old_node, const kube::Node& node) { NodeChanged(&old_node, &node); };
+  nodes.on_delete = [this](const kube::Node& node) { NodeChanged(&node, nullptr); };
+  informers_.nodes().AddHandler(std::move(nodes));
+}
+
+bool QuotaAccountant::Counts(const kube::PodRecord& pod) const {
+  if (pod.node_name().empty() || pod.phase() == "Succeeded" || pod.phase() == "Failed") return false;
+  std::shared_ptr<const kube::Node> node = informers_.nodes().Get(std::string(pod.node_name()));
+  return node != nullptr ? rule_.IsVirtual(*node) : rule_.IsVirtualName(pod.node_name());
+}
+
+void QuotaAccountant::PodChanged(const kube::PodRecord& pod, bool exists) {
+  const std::string key = pod.Key();
+  const bool counts = exists && Counts(pod);
+  absl::MutexLock lock(&mu_);
+  // Remove exactly what was added, whatever the node cache says now.
+  if (auto it = counted_.find(key); it != counted_.end()) {
+    quota_.Remove(std::string(pod.namespace_()), it->second);
+    counted_.erase(it);
+  }
+  if (counts) {
+    quota_.Add(std::string(pod.namespace_()), pod.requests());
+    counted_[key] = pod.requests();
+  }
+  Publish();
+}
+
+void QuotaAccountant::Publish() {
+  const burst::EciUsage used = quota_.ClusterUsage();
+  used_.Add({{"resource", "cpu"}}).Set(static_cast<double>(used.cpu_milli) / 1000);
+  used_.Add({{"resource", "memory"}}).Set(static_cast<double>(used.memory_bytes));
+  used_.Add({{"resource", "pods"}}).Set(static_cast<double>(used.pods));
+  const burst::EciCaps caps = quota_.ClusterCaps();
+  if (caps.cpu_milli.has_value()) cap_.Add({{"resource", "cpu"}}).Set(static_cast<double>(*caps.cpu_milli) / 1000);
+  if (caps.memory_bytes.has_value()) cap_.Add({{"resource", "memory"}}).Set(static_cast<double>(*caps.memory_bytes));
+  if (caps.pods.has_value()) cap_.Add({{"resource", "pods"}}).Set(static_cast<double>(*caps.pods));
+}
+
+void QuotaAccountant::NodeChanged(const kube::Node* old_node, const kube::Node* new_node) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [node, sign] : {std::pair<const kube::Node*, int>{old_node, -1}, {new_node, 1}}) {
+    if (node == nullptr || !rule_.IsVirtual(*node)) continue;
+    capacity_.cpu_milli += sign * node->allocatable.cpu_milli;
+    capacity_.memory_bytes += sign * node->allocatable.memory_bytes;
+    capacity_.pods += sign * node->allocatable_pods;
+  }
+  quota_.SetVirtualCapacity(capacity_);
+  Publish();
+}
+
+}  // namespace spillway::autoscaler

@@ -1,0 +1,127 @@
+#include "burst/eci_quota.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "kube/quantity.h"
+
+namespace spillway::burst {
+namespace {
+
+std::string Cpu(int64_t milli) {
+  return milli % 1000 == 0 ? absl::StrCat(milli / 1000) : absl::StrCat(milli, "m");
+}
+
+std::string Memory(int64_t bytes) {
+  if (bytes % (int64_t{1} << 30) == 0) return absl::StrCat(bytes >> 30, "Gi");
+  if (bytes % (int64_t{1} << 20) == 0) return absl::StrCat(bytes >> 20, "Mi");
+  return absl::StrCat(bytes);
+}
+
+// The error for one exceeded cap, or OK.
+absl::Status Check(const std::string& scope, const char* what, std::optional<int64_t> cap, int64_t used,
+                   int64_t asks, std::string (*format)(int64_t)) {
+  if (!cap.has_value() || used + asks <= *cap) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat("ECI quota: ", scope, " ", what, " cap ", format(*cap),
+                                                   " would be exceeded (", format(used), " used, the pod asks ",
+                                                   format(asks), ")"));
+}
+
+std::string Count(int64_t n) { return absl::StrCat(n); }
+
+}  // namespace
+
+absl::StatusOr<EciCaps> EciQuota::CapsFromConfig(const config::EciCaps& caps, const std::string& field) {
+  EciCaps out;
+  if (!caps.cpu().empty()) {
+    absl::StatusOr<int64_t> cpu = kube::ParseQuantityMilli(caps.cpu());
+    if (!cpu.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ".cpu: ", cpu.status().message()));
+    out.cpu_milli = *cpu;
+  }
+  if (!caps.memory().empty()) {
+    absl::StatusOr<int64_t> memory = kube::ParseQuantity(caps.memory());
+    if (!memory.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ".memory: ", memory.status().message()));
+    out.memory_bytes = *memory;
+  }
+  if (caps.has_pods()) {
+    if (caps.pods() < 0) return absl::InvalidArgumentError(absl::StrCat(field, ".pods: must not be negative"));
+    out.pods = caps.pods();
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<EciQuota>> EciQuota::FromConfig(const config::EciQuotaConfig& config) {
+  absl::StatusOr<EciCaps> cluster = CapsFromConfig(config.cluster(), "eciQuota.cluster");
+  if (!cluster.ok()) return cluster.status();
+  absl::flat_hash_map<std::string, EciCaps> namespaces;
+  for (const auto& [ns, caps] : config.namespaces()) {
+    absl::StatusOr<EciCaps> parsed = CapsFromConfig(caps, absl::StrCat("eciQuota.namespaces.", ns));
+    if (!parsed.ok()) return parsed.status();
+    namespaces[ns] = *parsed;
+  }
+  return std::make_unique<EciQuota>(*cluster, std::move(namespaces));
+}
+
+void EciQuota::SetVirtualCapacity(EciUsage capacity) {
+  absl::MutexLock lock(&mu_);
+  capacity_ = capacity;
+}
+
+void EciQuota::Add(const std::string& ns, const kube::Resources& requests) {
+  absl::MutexLock lock(&mu_);
+  for (EciUsage* usage : {&total_, &by_namespace_[ns]}) {
+    usage->cpu_milli += requests.cpu_milli;
+    usage->memory_bytes += requests.memory_bytes;
+    usage->pods += 1;
+  }
+}
+
+void EciQuota::Remove(const std::string& ns, const kube::Resources& requests) {
+  absl::MutexLock lock(&mu_);
+  for (EciUsage* usage : {&total_, &by_namespace_[ns]}) {
+    usage->cpu_milli -= requests.cpu_milli;
+    usage->memory_bytes -= requests.memory_bytes;
+    usage->pods -= 1;
+  }
+}
+
+EciCaps EciQuota::ClusterCaps() const {
+  absl::MutexLock lock(&mu_);
+  EciCaps caps = cluster_;
+  if (!caps.cpu_milli.has_value() && capacity_.cpu_milli > 0) caps.cpu_milli = capacity_.cpu_milli;
+  if (!caps.memory_bytes.has_value() && capacity_.memory_bytes > 0) caps.memory_bytes = capacity_.memory_bytes;
+  if (!caps.pods.has_value() && capacity_.pods > 0) caps.pods = capacity_.pods;
+  return caps;
+}
+
+EciUsage EciQuota::ClusterUsage() const {
+  absl::MutexLock lock(&mu_);
+  return total_;
+}
+
+absl::Status EciQuota::Admit(const std::string& ns, const kube::Resources& requests) const {
+  const EciCaps cluster = ClusterCaps();
+  absl::MutexLock lock(&mu_);
+  const EciUsage& total = total_;
+  for (absl::Status s : {Check("cluster-wide", "cpu", cluster.cpu_milli, total.cpu_milli, requests.cpu_milli, &Cpu),
+                         Check("cluster-wide", "memory", cluster.memory_bytes, total.memory_bytes,
+                               requests.memory_bytes, &Memory),
+                         Check("cluster-wide", "pod", cluster.pods, total.pods, 1, &Count)}) {
+    if (!s.ok()) return s;
+  }
+  auto caps = namespaces_.find(ns);
+  if (caps == namespaces_.end()) return absl::OkStatus();
+  auto used_it = by_namespace_.find(ns);
+  const EciUsage used = used_it == by_namespace_.end() ? EciUsage() : used_it->second;
+  const std::string scope = absl::StrCat("namespace ", ns);
+  for (absl::Status s : {Check(scope, "cpu", caps->second.cpu_milli, used.cpu_milli, requests.cpu_milli, &Cpu),
+                         Check(scope, "memory", caps->second.memory_bytes, used.memory_bytes,
+                               requests.memory_bytes, &Memory),
+                         Check(scope, "pod", caps->second.pods, used.pods, 1, &Count)}) {
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace spillway::burst
