@@ -420,5 +420,76 @@ status: {phase: Running}
   EXPECT_EQ(serve.Wait(), 0);
 }
 
+TEST_F(ClusterE2eTest, AStockOutCoolsAVirtualNodeDownAndFreesStuckPods) {
+  const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
+  std::ofstream(manifest) << kCluster << R"(---
+apiVersion: v1
+kind: Node
+metadata: {name: virtual-kubelet-cn-hangzhou-k, labels: {type: virtual-kubelet}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: stuck
+  namespace: burst-ns
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: rs-1, controller: true}]
+spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
+status: {phase: Pending}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bare, namespace: burst-ns}
+spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
+status: {phase: Pending}
+)";
+  ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
+                 "--components=extender,autoscaler", "--kubeconfig=" + kubeconfig_, "--leader-elect=false"});
+  std::unique_ptr<http::Client> client = ClientFor(serve);
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(AwaitStatus(*client, "/readyz", 200));
+  const std::string request = absl::StrCat(R"({"Pod":)", PodJson("burst-ns"),
+                                           R"(,"Nodes":null,"NodeNames":["edge-pool-1","virtual-kubelet-cn-hangzhou-k"]})");
+  EXPECT_THAT(client->Post("/extender/filter", request)->body,
+              HasSubstr(R"("NodeNames":["edge-pool-1","virtual-kubelet-cn-hangzhou-k"])"));
+
+  // The virtual kubelet reports the zone out of stock for the stuck pod.
+  const std::string event = absl::StrCat(tmp_, "/event.yaml");
+  std::ofstream(event) << R"(apiVersion: v1
+kind: Event
+metadata: {name: stuck.nostock, namespace: burst-ns}
+type: Warning
+reason: NoStock
+message: Create ECI failed because the specified instance is out of stock
+involvedObject: {kind: Pod, namespace: burst-ns, name: stuck}
+source: {component: virtual-kubelet}
+)";
+  ASSERT_EQ(Kubectl("apply -f " + event).exit_code, 0);
+  std::string filtered;
+  for (int i = 0; i < 500; ++i) {
+    filtered = client->Post("/extender/filter", request)->body;
+    if (filtered.find(R"("NodeNames":["virtual-kubelet-cn-hangzhou-k"])") != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_THAT(filtered, HasSubstr(R"("NodeNames":["virtual-kubelet-cn-hangzhou-k"])"));
+  EXPECT_THAT(filtered, HasSubstr("virtual node edge-pool-1 reported NoStock; avoided until"));
+  // The controller-owned pod is deleted so it is recreated elsewhere; the bare one stays.
+  std::string stuck;
+  for (int i = 0; i < 500; ++i) {
+    stuck = Kubectl("get pod stuck -n burst-ns").output;
+    if (stuck.find("NotFound") != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_THAT(stuck, HasSubstr("NotFound"));
+  EXPECT_EQ(Kubectl("get pod bare -n burst-ns -o jsonpath={.metadata.name}").output, "bare");
+  EXPECT_THAT(client->Get("/metrics")->body,
+              HasSubstr("spillway_autoscaler_stock_cool_downs_total{reason=\"NoStock\"} 1"));
+  // The only virtual candidate is never cooled away: the pod must go somewhere.
+  const std::string only = absl::StrCat(R"({"Pod":)", PodJson("burst-ns"), R"(,"Nodes":null,"NodeNames":["edge-pool-1"]})");
+  EXPECT_THAT(client->Post("/extender/filter", only)->body, HasSubstr(R"("NodeNames":["edge-pool-1"])"));
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
+}
+
 }  // namespace
 }  // namespace spillway::app

@@ -27,6 +27,7 @@
 #include "autoscaler/autoscaler.h"
 #include "autoscaler/quota_accountant.h"
 #include "burst/eci_quota.h"
+#include "burst/stock.h"
 #include "common/clock.h"
 #include "kube/cluster_informers.h"
 #include "kube/rest_client.h"
@@ -114,7 +115,13 @@ class ServeApp::Impl {
     if (options.cluster.has_value()) {
       client_ = std::make_unique<kube::RestClient>(*options.cluster, kube::RestClient::Options());
       const bool quota = config.has_eci_quota() || Enabled("autoscaler");
-      informers_ = std::make_unique<kube::ClusterInformers>(*client_, /*watch_pods=*/quota);
+      informers_ = std::make_unique<kube::ClusterInformers>(*client_, /*watch_pods=*/quota,
+                                                            /*watch_warning_events=*/Enabled("autoscaler"));
+      if (Enabled("autoscaler")) {
+        const config::StockConfig& stock = config.autoscaler().stock();
+        stock_ = std::make_unique<burst::StockCoolDowns>(
+            Clock::Real(), absl::Seconds(stock.has_cool_down_seconds() ? stock.cool_down_seconds() : 180));
+      }
       if (quota) {
         // Validated by ValidateConfig.
         quota_ = *burst::EciQuota::FromConfig(config.eci_quota());
@@ -126,6 +133,7 @@ class ServeApp::Impl {
         autoscaler_options.identity = options.leader_election.identity;
         autoscaler_options.own_namespace = options.own_namespace;
         autoscaler_options.quota = quota_.get();
+        autoscaler_options.stock = stock_.get();
         autoscaler_options.leader_elect = options.leader_election.enabled;
         autoscaler_options.lease_namespace = options.leader_election.lease_namespace;
         autoscaler_options.lease_name = options.leader_election.lease_name;
@@ -134,7 +142,7 @@ class ServeApp::Impl {
       }
       if (view_ == nullptr) {
         informer_view_ = std::make_unique<scheduler::InformerClusterView>(
-            informers_->nodes(), informers_->namespaces(), quota_.get());
+            informers_->nodes(), informers_->namespaces(), quota_.get(), stock_.get());
         view_ = informer_view_.get();
       }
     }
@@ -240,6 +248,7 @@ class ServeApp::Impl {
   std::unique_ptr<kube::RestClient> client_;
   std::unique_ptr<kube::ClusterInformers> informers_;
   std::unique_ptr<burst::EciQuota> quota_;
+  std::unique_ptr<burst::StockCoolDowns> stock_;
   std::unique_ptr<autoscaler::QuotaAccountant> accountant_;
   std::unique_ptr<scheduler::InformerClusterView> informer_view_;
   // Destroyed before the informers its handlers are registered on.

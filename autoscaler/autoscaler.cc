@@ -32,6 +32,14 @@ Autoscaler::Autoscaler(kube::RestClient& client, kube::ClusterInformers& informe
     cost_options.may_act = may_act;
     deletion_cost_ = std::make_unique<DeletionCost>(client, informers, rule, clock, metrics_, cost_options);
   }
+  if (options_.stock != nullptr) {
+    StockWatcher::Options stock_options;
+    const config::StockConfig& stock = options_.config.stock();
+    stock_options.delete_stuck_pods = !stock.has_delete_stuck_pods() || stock.delete_stuck_pods();
+    stock_options.may_act = may_act;
+    stock_watcher_ = std::make_unique<StockWatcher>(client, informers, rule, *options_.stock, events_, clock,
+                                                    metrics_, stock_options);
+  }
   ElasticWorkloadController::Options elastic_options;
   elastic_options.may_act = may_act;
   elastic_workloads_ = std::make_unique<ElasticWorkloadController>(client, events_, clock, metrics_, elastic_options);
@@ -55,6 +63,7 @@ void Autoscaler::Start() {
   if (rescuer_ != nullptr) rescuer_->Start();
   if (deletion_cost_ != nullptr) deletion_cost_->Start();
   elastic_workloads_->Start();
+  if (stock_watcher_ != nullptr) stock_watcher_->Start();
   if (elector_ != nullptr) {
     elector_->Start();
   } else {
@@ -72,6 +81,7 @@ void Autoscaler::Stop() {
   if (rescuer_ != nullptr) rescuer_->Stop();
   if (deletion_cost_ != nullptr) deletion_cost_->Stop();
   elastic_workloads_->Stop();
+  if (stock_watcher_ != nullptr) stock_watcher_->Stop();
 }
 
 void Autoscaler::StartedLeading() {

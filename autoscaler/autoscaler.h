@@ -25,6 +25,8 @@
 #include "autoscaler/elastic_workload.h"
 #include "autoscaler/metrics.h"
 #include "autoscaler/rescuer.h"
+#include "autoscaler/stock_watcher.h"
+#include "burst/stock.h"
 #include "burst/intent_resolver.h"
 #include "burst/virtual_node.h"
 #include "common/clock.h"
@@ -44,6 +46,8 @@ struct AutoscalerOptions {
   std::string own_namespace = "kube-system";
   // The ECI quota the rescuer respects; null: none. Must outlive the autoscaler.
   const burst::EciQuota* quota = nullptr;
+  // Stock cool-downs the extender also reads; null: no stock watching.
+  burst::StockCoolDowns* stock = nullptr;
   bool leader_elect = true;
   std::string lease_namespace = "kube-system";
   std::string lease_name = "spillway-autoscaler";
@@ -76,6 +80,7 @@ class Autoscaler {
   std::unique_ptr<Rescuer> rescuer_;
   std::unique_ptr<DeletionCost> deletion_cost_;
   std::unique_ptr<ElasticWorkloadController> elastic_workloads_;
+  std::unique_ptr<StockWatcher> stock_watcher_;
   std::unique_ptr<kube::LeaderElector> elector_;
   // Queues the cached objects once a new leader's caches have synced.
   absl::Mutex kickoff_mu_;

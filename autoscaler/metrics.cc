@@ -37,7 +37,15 @@ AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry)
       workload_replicas_(prometheus::BuildGauge()
                              .Name("spillway_autoscaler_elastic_workload_replicas")
                              .Help("Desired replicas of each ElasticWorkload by capacity type (ecs: source, eci: units)")
-                             .Register(registry)) {}
+                             .Register(registry)),
+      stock_cool_downs_(prometheus::BuildCounter()
+                            .Name("spillway_autoscaler_stock_cool_downs_total")
+                            .Help("Virtual nodes avoided after an ECI stock or capacity Event, by reason")
+                            .Register(registry)) {}
+
+void AutoscalerMetrics::CountStockCoolDown(absl::string_view reason) {
+  stock_cool_downs_.Add({{"reason", std::string(reason)}}).Increment();
+}
 
 void AutoscalerMetrics::SetWorkloadReplicas(const std::string& workload, int64_t ecs, int64_t eci) {
   workload_replicas_.Add({{"workload", workload}, {"capacity", "ecs"}}).Set(static_cast<double>(ecs));

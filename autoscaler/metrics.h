@@ -29,6 +29,8 @@ class AutoscalerMetrics {
   // controller: rescue, deletion_cost; outcome: ok, error.
   void CountReconcile(absl::string_view controller, absl::string_view outcome);
   void SetLeader(bool leader) { leader_.Set(leader ? 1 : 0); }
+  // A virtual node started a stock cool-down, by the ECI Event reason.
+  void CountStockCoolDown(absl::string_view reason);
   // ElasticWorkload reconciles' duration (count and errors: CountReconcile).
   void ObserveElasticReconcile(double seconds) { elastic_duration_.Observe(seconds); }
   // Desired replicas of an ElasticWorkload by capacity type ("ecs" for the
@@ -44,6 +46,7 @@ class AutoscalerMetrics {
   prometheus::Gauge& leader_;
   prometheus::Histogram& elastic_duration_;
   prometheus::Family<prometheus::Gauge>& workload_replicas_;
+  prometheus::Family<prometheus::Counter>& stock_cool_downs_;
 };
 
 }  // namespace spillway::autoscaler

@@ -18,37 +18,46 @@ namespace spillway::kube {
 class ClusterInformers {
  public:
   // `client` must outlive the informers. `watch_pods`: whether anyone needs
-  // the pod cache (the autoscaler does; the extender alone does not).
-  ClusterInformers(RestClient& client, bool watch_pods)
+  // the pod cache (the autoscaler and the ECI quota do; the extender alone
+  // does not). `watch_warning_events`: Warning Events (the stock watcher).
+  ClusterInformers(RestClient& client, bool watch_pods, bool watch_warning_events = false)
       : nodes_(client, OptionsFor<Node>("nodes", true), &DecodeNode),
         namespaces_(client, OptionsFor<Namespace>("namespaces", false), &DecodeNamespace),
         pods_(client, OptionsFor<PodRecord>("pods", false), &DecodePodRecord),
-        watch_pods_(watch_pods) {}
+        warning_events_(client, OptionsFor<Event>("events", false, "type=Warning"), &DecodeEvent),
+        watch_pods_(watch_pods),
+        watch_warning_events_(watch_warning_events) {}
   ~ClusterInformers() { Stop(); }
 
   Informer<Node>& nodes() { return nodes_; }
   Informer<Namespace>& namespaces() { return namespaces_; }
   Informer<PodRecord>& pods() { return pods_; }
+  Informer<Event>& warning_events() { return warning_events_; }
 
   void Start() {
     nodes_.Start();
     namespaces_.Start();
     if (watch_pods_) pods_.Start();
+    if (watch_warning_events_) warning_events_.Start();
   }
   void Stop() {
     nodes_.Stop();
     namespaces_.Stop();
     pods_.Stop();
+    warning_events_.Stop();
   }
   bool HasSynced() const {
-    return nodes_.HasSynced() && namespaces_.HasSynced() && (!watch_pods_ || pods_.HasSynced());
+    return nodes_.HasSynced() && namespaces_.HasSynced() && (!watch_pods_ || pods_.HasSynced()) &&
+           (!watch_warning_events_ || warning_events_.HasSynced());
   }
 
  private:
   template <typename T>
-  static typename Informer<T>::Options OptionsFor(const char* plural, bool snapshots) {
+  static typename Informer<T>::Options OptionsFor(const char* plural, bool snapshots,
+                                                  const char* field_selector = "") {
     typename Informer<T>::Options options;
     options.reflector.path = ResourcePath{"", "v1", plural, "", "", ""};
+    options.reflector.field_selector = field_selector;
     options.publish_snapshots = snapshots;
     return options;
   }
@@ -56,7 +65,9 @@ class ClusterInformers {
   Informer<Node> nodes_;
   Informer<Namespace> namespaces_;
   Informer<PodRecord> pods_;
+  Informer<Event> warning_events_;
   const bool watch_pods_;
+  const bool watch_warning_events_;
 };
 
 }  // namespace spillway::kube

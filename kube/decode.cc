@@ -330,6 +330,30 @@ absl::Status DecodeNode(value v, const Path& path, Node* node) {
   });
 }
 
+absl::Status DecodeEvent(value v, const Path& path, Event* event) {
+  return ForEachField(v, path, [event](absl::string_view key, value item, const Path& child) {
+    if (key == "metadata") return DecodeObjectMeta(item, child, &event->metadata);
+    if (key == "type") return ReadString(item, child, &event->type);
+    if (key == "reason") return ReadString(item, child, &event->reason);
+    if (key == "message") return ReadString(item, child, &event->message);
+    if (key == "involvedObject") {
+      return ForEachField(item, child, [event](absl::string_view key, value item, const Path& p) {
+        if (key == "kind") return ReadString(item, p, &event->involved_kind);
+        if (key == "namespace") return ReadString(item, p, &event->involved_namespace);
+        if (key == "name") return ReadString(item, p, &event->involved_name);
+        return absl::OkStatus();
+      });
+    }
+    if (key == "source") {
+      return ForEachField(item, child, [event](absl::string_view key, value item, const Path& p) {
+        if (key == "host") return ReadString(item, p, &event->source_host);
+        return absl::OkStatus();
+      });
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::Status DecodeNamespace(value v, const Path& path, Namespace* ns) {
   return ForEachField(v, path, [ns](absl::string_view key, value item, const Path& child) {
     if (key == "metadata") return DecodeObjectMeta(item, child, &ns->metadata);

@@ -27,6 +27,9 @@ absl::Status DecodePod(json::value v, const json::Path& path, Pod* pod);
 // the informer's decoder.
 absl::Status DecodeNode(json::value v, const json::Path& path, Node* node);
 
+// Decodes a core/v1 Event (type, reason, message, involvedObject, source.host).
+absl::Status DecodeEvent(json::value v, const json::Path& path, Event* event);
+
 // Decodes a core/v1 Namespace (its metadata).
 absl::Status DecodeNamespace(json::value v, const json::Path& path, Namespace* ns);
 

@@ -243,6 +243,18 @@ struct Namespace {
   ObjectMeta metadata;
 };
 
+// A core/v1 Event, as far as the stock watcher reads it.
+struct Event {
+  ObjectMeta metadata;
+  std::string type;  // Normal, Warning
+  std::string reason;
+  std::string message;
+  std::string involved_kind;
+  std::string involved_namespace;
+  std::string involved_name;
+  std::string source_host;  // source.host: the node that reported it, if any.
+};
+
 }  // namespace spillway::kube
 
 #endif  // SPILLWAY_KUBE_OBJECTS_H_

@@ -8,6 +8,7 @@
 #define SPILLWAY_SCHEDULER_CLUSTER_VIEW_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,6 +35,11 @@ class ClusterView {
   // OK when the ECI quota admits `pod` onto a virtual node, else
   // ResourceExhausted naming the cap. Must not block.
   virtual absl::Status AdmitEci(const kube::Pod& pod) const { return absl::OkStatus(); }
+  // Why virtual node `name` should be avoided for now (a stock cool-down), or
+  // nullopt. Must not block.
+  virtual std::optional<std::string> VirtualNodeCooling(absl::string_view name) const {
+    return std::nullopt;
+  }
   // Whether the view has seen the full node and namespace lists at least
   // once; the extender reports not-ready until it has.
   virtual bool HasSynced() const = 0;

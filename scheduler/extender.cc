@@ -1,6 +1,9 @@
 #include "scheduler/extender.h"
 
+#include <algorithm>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
@@ -90,8 +93,30 @@ FilterResult Extender::Filter(const ExtenderArgs& args, const absl::StatusOr<Pod
                      policy->reason, ")"));
   }
 
+  // Stock cool-downs: a virtual node whose zone ran out of stock is avoided
+  // while another virtual candidate can take the pod.
+  std::vector<int> cooling_reason(count, -1);
+  if (view_ != nullptr && virtual_reason < 0) {
+    size_t fresh_virtual = 0;
+    for (size_t i = 0; i < count; ++i) {
+      if (!is_virtual[i]) continue;
+      std::optional<std::string> cooling = view_->VirtualNodeCooling(args.NodeName(i));
+      if (cooling.has_value()) {
+        cooling_reason[i] = static_cast<int>(result.reasons.size());
+        result.reasons.push_back(*std::move(cooling));
+      } else {
+        ++fresh_virtual;
+      }
+    }
+    if (fresh_virtual == 0) std::fill(cooling_reason.begin(), cooling_reason.end(), -1);
+  }
+
   result.passed.reserve(count);
   for (size_t i = 0; i < count; ++i) {
+    if (cooling_reason[i] >= 0) {
+      result.failed.push_back({i, cooling_reason[i]});
+      continue;
+    }
     int reason = is_virtual[i] ? virtual_reason : regular_reason;
     if (reason < 0) {
       result.passed.push_back(i);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "burst/eci_quota.h"
+#include "burst/stock.h"
 #include "kube/informer.h"
 #include "kube/objects.h"
 #include "scheduler/cluster_view.h"
@@ -20,8 +21,13 @@ class InformerClusterView : public ClusterView {
   // be null (no ECI quota enforced).
   InformerClusterView(const kube::Informer<kube::Node>& nodes,
                       const kube::Informer<kube::Namespace>& namespaces,
-                      const burst::EciQuota* quota = nullptr)
-      : nodes_(nodes), namespaces_(namespaces), quota_(quota) {}
+                      const burst::EciQuota* quota = nullptr,
+                      const burst::StockCoolDowns* stock = nullptr)
+      : nodes_(nodes), namespaces_(namespaces), quota_(quota), stock_(stock) {}
+
+  std::optional<std::string> VirtualNodeCooling(absl::string_view name) const override {
+    return stock_ == nullptr ? std::nullopt : stock_->Cooling(name);
+  }
 
   absl::Status AdmitEci(const kube::Pod& pod) const override {
     return quota_ == nullptr ? absl::OkStatus() : quota_->Admit(pod.metadata.namespace_, pod.EffectiveRequests());
@@ -37,6 +43,7 @@ class InformerClusterView : public ClusterView {
   const kube::Informer<kube::Node>& nodes_;
   const kube::Informer<kube::Namespace>& namespaces_;
   const burst::EciQuota* quota_;
+  const burst::StockCoolDowns* stock_;
 };
 
 }  // namespace spillway::scheduler
