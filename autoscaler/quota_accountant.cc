@@ -63,6 +63,16 @@ void QuotaAccountant::Publish() {
 }
 
 void QuotaAccountant::NodeChanged(const kube::Node* old_node, const kube::Node* new_node) {
+  const bool was_virtual = old_node != nullptr && rule_.IsVirtual(*old_node);
+  const bool is_virtual = new_node != nullptr && rule_.IsVirtual(*new_node);
+  if (was_virtual != is_virtual) {
+    // The pods on it count (or stop counting) now: the pod cache may have
+    // listed them before this node was known.
+    const std::string name = new_node != nullptr ? new_node->metadata.name : old_node->metadata.name;
+    for (const auto& pod : informers_.pods().List()) {
+      if (pod->node_name() == name) PodChanged(*pod, true);
+    }
+  }
   absl::MutexLock lock(&mu_);
   for (const auto& [node, sign] : {std::pair<const kube::Node*, int>{old_node, -1}, {new_node, 1}}) {
     if (node == nullptr || !rule_.IsVirtual(*node)) continue;
