@@ -121,6 +121,11 @@ absl::Status ValidateConfig(const config::SpillwayConfig& config) {
     return absl::InvalidArgumentError(
         absl::StrCat("autoscaler.rescue.graceSeconds: ", rescue.grace_seconds(), " is more than a day"));
   }
+  const config::StockConfig& stock = config.autoscaler().stock();
+  if (stock.has_cool_down_seconds() && (stock.cool_down_seconds() == 0 || stock.cool_down_seconds() > 86400)) {
+    return absl::InvalidArgumentError(absl::StrCat("autoscaler.stock.coolDownSeconds: ", stock.cool_down_seconds(),
+                                                   " is outside 1..86400"));
+  }
   if (config.has_eci_quota()) {
     absl::StatusOr<std::unique_ptr<burst::EciQuota>> quota = burst::EciQuota::FromConfig(config.eci_quota());
     if (!quota.ok()) return quota.status();

@@ -78,6 +78,10 @@ TEST(ConfigLoaderTest, AutoscalerPolicyIsReadAndChecked) {
               HasSubstr("autoscaler.rescue.scope: \"some\" is not \"all\" or \"opt-in\""));
   EXPECT_THAT(ParseConfig("autoscaler:\n  rescue:\n    graceSeconds: 999999\n", "p").status().message(),
               HasSubstr("autoscaler.rescue.graceSeconds: 999999 is more than a day"));
+  EXPECT_THAT(ParseConfig("autoscaler:\n  stock:\n    coolDownSeconds: 0\n", "p").status().message(),
+              HasSubstr("autoscaler.stock.coolDownSeconds: 0 is outside 1..86400"));
+  EXPECT_THAT(ParseConfig("eciQuota:\n  namespaces:\n    shop: {memory: lots}\n", "p").status().message(),
+              HasSubstr("eciQuota.namespaces.shop.memory: invalid quantity \"lots\""));
 }
 
 TEST(ConfigLoaderTest, MissingFileIsNotFound) {

@@ -92,6 +92,7 @@ TEST(ManifestsTest, TheAutoscalerMayDoWhatItDoes) {
   const std::vector<std::tuple<std::string, std::string, std::string>> needed = {
       {"", "pods", "patch"},          {"", "pods", "watch"},
       {"", "events", "create"},       {"", "events", "patch"},
+      {"", "events", "watch"},        {"", "pods", "delete"},
       {"coordination.k8s.io", "leases", "update"}, {"coordination.k8s.io", "leases", "create"},
       {"apps", "deployments/scale", "update"}, {"apps", "deployments", "create"},
       {"apps", "deployments", "delete"}, {"apps", "statefulsets/scale", "update"},
