@@ -157,5 +157,53 @@ TEST_F(ElasticWorkloadTest, AReplacementControllerFinishesAnInterruptedResplit) 
   EXPECT_EQ(workload->at("status").at("elasticUnitsStatus").at(0).at("desiredReplicas").as_int64(), 2);
 }
 
+TEST_F(ElasticWorkloadTest, StatefulSetSourcesAndTemplateChangesRollTheUnits) {
+  ASSERT_TRUE(client_->Create({"apps", "v1", "statefulsets", "default", "", ""}, json::parse(R"({
+    "metadata": {"name": "db"},
+    "spec": {"replicas": 1, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}},
+             "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "mysql:8.0"}]}}},
+    "status": {"readyReplicas": 1}})").as_object())
+                  .ok());
+  ASSERT_TRUE(client_->Create({"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "", ""},
+                              json::parse(R"({"metadata": {"name": "db"},
+    "spec": {"sourceTarget": {"name": "db", "kind": "StatefulSet", "min": 1, "max": 1}, "replicas": 3,
+             "elasticUnit": [{"name": "eci", "labels": {"alibabacloud.com/eci": "true"},
+                              "annotations": {"k8s.aliyun.com/eci-use-specs": "2-4Gi"},
+                              "nodeSelector": {"type": "virtual-kubelet"},
+                              "tolerations": [{"key": "virtual-kubelet.io/provider", "operator": "Exists"}]}]}})").as_object())
+                  .ok());
+  StartController();
+  const kube::ResourcePath unit{"apps", "v1", "statefulsets", "default", "db-unit-eci", ""};
+  absl::StatusOr<json::object> created;
+  for (int i = 0; i < 1000; ++i) {
+    created = client_->Get(unit);
+    if (created.ok()) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(created.ok()) << created.status();
+  const json::object& spec = created->at("spec").as_object();
+  EXPECT_EQ(spec.at("replicas").as_int64(), 2);
+  EXPECT_EQ(spec.at("serviceName").as_string(), "db");  // The rest of the source's spec is kept.
+  const json::object& pod = spec.at("template").as_object();
+  EXPECT_EQ(pod.at("metadata").at("labels").at("alibabacloud.com/eci").as_string(), "true");
+  EXPECT_EQ(pod.at("metadata").at("annotations").at("k8s.aliyun.com/eci-use-specs").as_string(), "2-4Gi");
+  EXPECT_EQ(pod.at("spec").at("nodeSelector").at("type").as_string(), "virtual-kubelet");
+  EXPECT_EQ(pod.at("spec").at("tolerations").as_array().size(), 1u);
+  EXPECT_EQ(spec.at("selector").at("matchLabels").at("autoscaling.alibabacloud.com/elastic-unit").as_string(), "eci");
+
+  // A new image in the source rolls into the unit; its replica count stays.
+  ASSERT_TRUE(client_->Patch({"apps", "v1", "statefulsets", "default", "db", ""}, kube::PatchType::kJson,
+                             json::parse(R"([{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "mysql:8.4"}])"))
+                  .ok());
+  std::string image;
+  for (int i = 0; i < 1000 && image != "mysql:8.4"; ++i) {
+    absl::StatusOr<json::object> now = client_->Get(unit);
+    if (now.ok()) image = std::string(now->at("spec").at("template").at("spec").at("containers").at(0).at("image").as_string());
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(image, "mysql:8.4");
+  EXPECT_EQ(client_->Get(unit)->at("spec").at("replicas").as_int64(), 2);
+}
+
 }  // namespace
 }  // namespace spillway::autoscaler

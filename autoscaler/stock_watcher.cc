@@ -52,7 +52,9 @@ absl::Status StockWatcher::Reconcile(const std::string& key) {
   if (!options_.may_act()) return absl::OkStatus();
   std::shared_ptr<const kube::PodRecord> pod = informers_.pods().Get(key);
   if (pod == nullptr || pod->deleting() || pod->node_name().empty()) return absl::OkStatus();
-  if (pod->phase() != "Pending" && pod->phase() != "") return absl::OkStatus();  // It started after all.
+  // Stuck: Pending, or failed by the provider (status.reason ProviderFailed).
+  const bool stuck = pod->phase() == "Pending" || pod->phase().empty() || pod->status_reason() == "ProviderFailed";
+  if (!stuck) return absl::OkStatus();  // It started after all.
   if (!stock_.Cooling(pod->node_name()).has_value()) return absl::OkStatus();
   if (pod->owner_kind().empty()) {
     VLOG(1) << "stock pod=" << key << " stuck on " << pod->node_name() << " but has no controller; kept";

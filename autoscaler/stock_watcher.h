@@ -2,7 +2,8 @@
 // StockClose, Throttling, UnknownError, ResourceInsufficient, QuotaFull):
 // the virtual node the pod was on (or the Event's source host) starts a
 // cool-down in burst::StockCoolDowns, which the extender honours; and a pod
-// left Pending there is deleted so its controller recreates it elsewhere —
+// left Pending (or ProviderFailed) there is deleted so its controller
+// recreates it elsewhere —
 // only pods a controller owns (never bare pods), and only by the leader.
 //
 // Construct before the informers start; thread-safe.

@@ -215,6 +215,7 @@ absl::Status DecodePodSpec(value v, const Path& path, Pod* pod) {
 absl::Status DecodePodStatus(value v, const Path& path, Pod* pod) {
   return ForEachField(v, path, [pod](absl::string_view key, value item, const Path& child) {
     if (key == "phase") return ReadString(item, child, &pod->phase);
+    if (key == "reason") return ReadString(item, child, &pod->status_reason);
     if (key != "conditions") return absl::OkStatus();
     return ForEachElement(item, child, [pod](value element, const Path& p) {
       std::string type, status, reason, message, since;

@@ -99,7 +99,7 @@ TEST_F(DecodeTest, ReadsRequestsStatusAndOnlyTheAnnotationsSpillwayUses) {
                                                         "limits": {"cpu": "4"}}},
                             {"name": "b", "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}}},
                             {"name": "c"}]},
-    "status": {"phase": "Pending",
+    "status": {"phase": "Pending", "reason": "ProviderFailed",
                "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                                "message": "0/3 nodes are available: 3 Insufficient cpu.",
                                "lastTransitionTime": "2026-11-22T07:59:00Z"}]}
@@ -114,6 +114,7 @@ TEST_F(DecodeTest, ReadsRequestsStatusAndOnlyTheAnnotationsSpillwayUses) {
   EXPECT_EQ(pod.EffectiveRequests().cpu_milli, 2000);  // The init container needs more.
   EXPECT_EQ(pod.EffectiveRequests().memory_bytes, 1536LL << 20);
   EXPECT_EQ(pod.phase, "Pending");
+  EXPECT_EQ(pod.status_reason, "ProviderFailed");
   EXPECT_TRUE(pod.unschedulable);
   EXPECT_EQ(pod.scheduling_message, "0/3 nodes are available: 3 Insufficient cpu.");
   EXPECT_EQ(pod.unschedulable_since, "2026-11-22T07:59:00Z");

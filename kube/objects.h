@@ -205,7 +205,8 @@ struct Pod {
   bool host_network = false;
   std::vector<Container> containers;  // init containers included, flagged by name.
   std::vector<Volume> volumes;
-  std::string phase;  // status.phase
+  std::string phase;          // status.phase
+  std::string status_reason;  // status.reason, e.g. ProviderFailed (virtual kubelet)
   // status.conditions[type=PodScheduled]: False with reason Unschedulable,
   // kube-scheduler's message ("0/5 nodes are available: 3 Insufficient cpu.")
   // and when it became so (RFC 3339 text, empty if absent).

@@ -29,6 +29,7 @@ PodRecord PodRecord::From(const Pod& pod) {
       pod.metadata.resource_version,
       pod.node_name,
       pod.phase,
+      pod.status_reason,
       pod.scheduling_message,
       pod.unschedulable_since,
       owner != nullptr ? absl::string_view(owner->api_version) : absl::string_view(),

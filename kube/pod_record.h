@@ -35,6 +35,7 @@ class PodRecord {
   absl::string_view resource_version() const { return Field(kResourceVersion); }
   absl::string_view node_name() const { return Field(kNodeName); }
   absl::string_view phase() const { return Field(kPhase); }
+  absl::string_view status_reason() const { return Field(kStatusReason); }
   // kube-scheduler's message and since when, when unschedulable().
   absl::string_view scheduling_message() const { return Field(kSchedulingMessage); }
   absl::string_view unschedulable_since() const { return Field(kUnschedulableSince); }
@@ -69,6 +70,7 @@ class PodRecord {
     kResourceVersion,
     kNodeName,
     kPhase,
+    kStatusReason,
     kSchedulingMessage,
     kUnschedulableSince,
     kOwnerApiVersion,

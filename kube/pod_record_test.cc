@@ -17,6 +17,7 @@ TEST(PodRecordTest, KeepsWhatControllersReadAndPacksIt) {
   pod.metadata.owner_references.push_back({"apps/v1", "ReplicaSet", "web-owner", "rs-uid-2", true});
   pod.node_name = "virtual-kubelet-cn-hangzhou-j";
   pod.phase = "Pending";
+  pod.status_reason = "ProviderFailed";
   pod.unschedulable = true;
   pod.scheduling_message = std::string(300, 'm');  // Longer than one varint byte.
   pod.container_requests = {500, 1 << 30};
@@ -30,6 +31,7 @@ TEST(PodRecordTest, KeepsWhatControllersReadAndPacksIt) {
   EXPECT_EQ(record.resource_version(), "918273");
   EXPECT_EQ(record.node_name(), "virtual-kubelet-cn-hangzhou-j");
   EXPECT_EQ(record.phase(), "Pending");
+  EXPECT_EQ(record.status_reason(), "ProviderFailed");
   EXPECT_TRUE(record.unschedulable());
   EXPECT_EQ(record.scheduling_message(), std::string(300, 'm'));
   EXPECT_EQ(record.unschedulable_since(), "");
