@@ -325,6 +325,10 @@ spec:
                   "{.status.elasticUnitsStatus[0].desiredReplicas}'",
                   "6 app=nginx 4 nginx-deployment-basic-unit-virtual-kubelet 2"),
             "6 app=nginx 4 nginx-deployment-basic-unit-virtual-kubelet 2");
+  CommandResult as_json = Kubectl("get ew elasticworkload-sample -o json");
+  ASSERT_EQ(as_json.exit_code, 0) << as_json.output;
+  EXPECT_THAT(as_json.output, HasSubstr("\"updateTimestamp\""));
+  EXPECT_THAT(as_json.output, HasSubstr("\"finalizers\": [\n            \"autoscaling.alibabacloud.com/elastic-workload\""));
   const std::string reasons = Kubectl("get events -o jsonpath={.items[*].reason}").output;
   for (const char* reason : {"SourceUpdate", "UnitCreation", "ElasticWorkloadUpdate"}) {
     EXPECT_THAT(reasons, HasSubstr(reason));

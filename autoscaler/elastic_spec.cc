@@ -106,13 +106,15 @@ ReplicaSplit SplitReplicas(const ElasticWorkloadSpec& spec) {
   int64_t remaining = std::max<int64_t>(0, spec.replicas - split.source);
   for (size_t i = 0; i < spec.units.size(); ++i) {
     const bool last = i + 1 == spec.units.size();
-    int64_t take = remaining;
-    if (!last && spec.units[i].max.has_value()) take = std::min(take, *spec.units[i].max);
-    if (last && spec.units[i].max.has_value() && take > *spec.units[i].max) {
-      split.over_last_unit_max = take - *spec.units[i].max;
+    int64_t share = remaining;
+    if (!last && spec.units[i].max.has_value()) share = std::min(share, *spec.units[i].max);
+    if (last && spec.units[i].max.has_value() && share > *spec.units[i].max) {
+      split.over_last_unit_max = share - *spec.units[i].max;
     }
-    split.units.push_back(take);
-    remaining -= take;
+    remaining -= share;
+    // A unit's min is its floor, as the source's is: kept even when the
+    // overflow is smaller (capacity held warm on ECI).
+    split.units.push_back(std::max(share, spec.units[i].min.value_or(0)));
   }
   return split;
 }

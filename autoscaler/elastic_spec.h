@@ -50,7 +50,8 @@ struct ReplicaSplit {
 // The source keeps between min and max replicas (never below min, even when
 // the desired total is lower: min is the baseline kept on regular nodes);
 // the rest fills the units in order, each up to its max; what exceeds every
-// max goes to the last unit. With no unit, the source takes all.
+// max goes to the last unit. A unit's min is likewise its floor. With no
+// unit, the source takes all.
 ReplicaSplit SplitReplicas(const ElasticWorkloadSpec& spec);
 
 // <source-name>-unit-<unit-name>, e.g. nginx-deployment-basic-unit-virtual-kubelet.

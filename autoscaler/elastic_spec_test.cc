@@ -47,6 +47,14 @@ TEST(ElasticSpecTest, UnitsFillInOrderAndTheLastTakesTheOverflow) {
   EXPECT_EQ(split.over_last_unit_max, 3);
 }
 
+TEST(ElasticSpecTest, AUnitMinIsAFloor) {
+  ElasticWorkloadSpec spec = Parse(R"({"sourceTarget": {"name": "web", "kind": "Deployment", "max": 4},
+      "replicas": 5, "elasticUnit": [{"name": "warm", "min": 2, "max": 3}, {"name": "rest"}]})");
+  ReplicaSplit split = SplitReplicas(spec);
+  EXPECT_EQ(split.source, 4);
+  EXPECT_THAT(split.units, ElementsAre(2, 0));  // 1 overflow, but the warm unit keeps 2.
+}
+
 TEST(ElasticSpecTest, BadSpecsSayWhatIsWrong) {
   EXPECT_THAT(Error(R"({"sourceTarget": {"name": "web", "kind": "DaemonSet"}})"),
               HasSubstr("kind \"DaemonSet\" is not supported"));
