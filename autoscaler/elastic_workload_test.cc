@@ -27,13 +27,11 @@ http::Response Failure(int code, const char* reason) {
   return response;
 }
 
-class ElasticWorkloadTest : public ::testing::Test {
+class ElasticWorkloadTest : public sim::EmbeddedClusterTest {
  protected:
   void SetUp() override {
-    absl::StatusOr<sim::TestCluster> cluster = sim::StartTestCluster();
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    server_ = std::move(cluster->server);
-    client_ = std::move(cluster->client);
+    sim::EmbeddedClusterTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_TRUE(client_->Create({"apiextensions.k8s.io", "v1", "customresourcedefinitions", "", "", ""}, json::parse(R"({
       "metadata": {"name": "elasticworkloads.autoscaling.alibabacloud.com"},
       "spec": {"group": "autoscaling.alibabacloud.com", "scope": "Namespaced",
@@ -83,8 +81,6 @@ class ElasticWorkloadTest : public ::testing::Test {
     return false;
   }
 
-  std::unique_ptr<sim::ApiServer> server_;
-  std::unique_ptr<kube::RestClient> client_;
   prometheus::Registry registry_;
   std::unique_ptr<kube::EventRecorder> events_;
   std::unique_ptr<AutoscalerMetrics> metrics_;

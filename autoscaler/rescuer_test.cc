@@ -22,13 +22,11 @@ constexpr char kShortage[] =
     "0/3 nodes are available: 2 Insufficient cpu, 1 node(s) had untolerated taint "
     "{virtual-kubelet.io/provider: alibabacloud}. preemption: 0/3 nodes are available.";
 
-class RescuerTest : public ::testing::Test {
+class RescuerTest : public sim::EmbeddedClusterTest {
  protected:
   void SetUp() override {
-    absl::StatusOr<sim::TestCluster> cluster = sim::StartTestCluster();
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    server_ = std::move(cluster->server);
-    client_ = std::move(cluster->client);
+    sim::EmbeddedClusterTest::SetUp();
+    if (HasFatalFailure()) return;
     for (const char* ns : {"shop", "quiet"}) {
       ASSERT_TRUE(client_->Create({"", "v1", "namespaces", "", "", ""},
                                   json::object{{"metadata", json::object{{"name", ns}}}})
@@ -117,8 +115,6 @@ class RescuerTest : public ::testing::Test {
     return list.ok() ? json::serialize(*list) : "";
   }
 
-  std::unique_ptr<sim::ApiServer> server_;
-  std::unique_ptr<kube::RestClient> client_;
   FakeClock clock_;
   burst::VirtualNodeRule rule_;
   burst::IntentResolver resolver_{rule_};

@@ -16,20 +16,11 @@
 
 #include "absl/strings/numbers.h"
 #include "app/flags.h"
+#include "bench/stats.h"
 #include "app/serve_app.h"
 #include "bench/cluster_objects.h"
 #include "common/http/client.h"
 #include "glog/logging.h"
-
-namespace {
-
-double Percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  size_t index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
@@ -116,8 +107,8 @@ int main(int argc, char** argv) {
       "verb=%s mode=%s nodes=%d request=%.2f MB response=%.2f MB requests=%d  "
       "p50=%.3f ms  p99=%.3f ms  mean=%.3f ms  %.0f req/s\n",
       verb.c_str(), mode.c_str(), nodes, static_cast<double>(body.size()) / 1e6,
-      static_cast<double>(response_bytes) / 1e6, requests, Percentile(latencies_ms, 0.50),
-      Percentile(latencies_ms, 0.99),
+      static_cast<double>(response_bytes) / 1e6, requests, spillway::bench::Percentile(latencies_ms, 0.50),
+      spillway::bench::Percentile(latencies_ms, 0.99),
       [&] {
         double sum = 0;
         for (double v : latencies_ms) sum += v;

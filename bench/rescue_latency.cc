@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "app/flags.h"
 #include "autoscaler/autoscaler.h"
+#include "bench/stats.h"
 #include "glog/logging.h"
 #include "kube/cluster_informers.h"
 #include "prometheus/registry.h"
@@ -32,11 +33,6 @@ namespace {
 namespace json = boost::json;
 using SteadyClock = std::chrono::steady_clock;
 
-double Percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  size_t index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
 
 }  // namespace
 
@@ -145,7 +141,7 @@ int main(int argc, char** argv) {
   }
   std::printf("mode=%s pods=%d: status update -> rescue patch seen on a watch: p50 %.2f ms, p99 %.2f ms, "
               "max %.2f ms; all rescued in %.2f s (%.0f pods/s)\n",
-              mode.c_str(), pods, Percentile(copy, 0.5), Percentile(copy, 0.99),
+              mode.c_str(), pods, spillway::bench::Percentile(copy, 0.5), spillway::bench::Percentile(copy, 0.99),
               *std::max_element(copy.begin(), copy.end()), total_s, pods / total_s);
   observer.Stop();
   autoscaler.Stop();

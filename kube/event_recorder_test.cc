@@ -10,13 +10,11 @@ namespace {
 
 namespace json = boost::json;
 
-class EventRecorderTest : public ::testing::Test {
+class EventRecorderTest : public sim::EmbeddedClusterTest {
  protected:
   void SetUp() override {
-    absl::StatusOr<sim::TestCluster> cluster = sim::StartTestCluster();
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    server_ = std::move(cluster->server);
-    client_ = std::move(cluster->client);
+    sim::EmbeddedClusterTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_TRUE(client_->Create({"", "v1", "namespaces", "", "", ""},
                                 json::object{{"metadata", json::object{{"name", "shop"}}}})
                     .ok());
@@ -32,8 +30,6 @@ class EventRecorderTest : public ::testing::Test {
     return list.ok() ? list->at("items").as_array() : json::array();
   }
 
-  std::unique_ptr<sim::ApiServer> server_;
-  std::unique_ptr<RestClient> client_;
   FakeClock clock_;
   std::unique_ptr<EventRecorder> recorder_;
   const ObjectReference pod_{"v1", "Pod", "shop", "web-1", "uid-1"};

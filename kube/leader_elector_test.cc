@@ -13,15 +13,8 @@ namespace {
 
 namespace json = boost::json;
 
-class LeaderElectorTest : public ::testing::Test {
+class LeaderElectorTest : public sim::EmbeddedClusterTest {
  protected:
-  void SetUp() override {
-    absl::StatusOr<sim::TestCluster> cluster = sim::StartTestCluster();
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    server_ = std::move(cluster->server);
-    client_ = std::move(cluster->client);
-  }
-
   std::unique_ptr<LeaderElector> Candidate(const std::string& identity, const Clock& clock,
                                            std::atomic<int>* leading = nullptr) {
     LeaderElector::Options options;
@@ -42,8 +35,6 @@ class LeaderElectorTest : public ::testing::Test {
     return lease.ok() ? lease->at("spec").as_object() : json::object();
   }
 
-  std::unique_ptr<sim::ApiServer> server_;
-  std::unique_ptr<RestClient> client_;
   FakeClock clock_a_;
   FakeClock clock_b_{clock_a_.Now() + absl::Hours(3)};  // Skewed: must not matter.
 };

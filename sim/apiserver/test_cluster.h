@@ -1,5 +1,5 @@
 // For tests: the embedded API server on a free port, with a REST client
-// connected to it.
+// connected to it (StartTestCluster, or the EmbeddedClusterTest fixture).
 #ifndef SPILLWAY_SIM_APISERVER_TEST_CLUSTER_H_
 #define SPILLWAY_SIM_APISERVER_TEST_CLUSTER_H_
 
@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "gtest/gtest.h"
 #include "kube/connection.h"
 #include "kube/rest_client.h"
 #include "sim/apiserver/api_server.h"
@@ -37,6 +38,20 @@ inline absl::StatusOr<TestCluster> StartTestCluster(const ApiServerOptions& opti
   cluster.server = std::move(*server);
   return cluster;
 }
+
+// A fixture with a fresh embedded API server and a client for each test.
+class EmbeddedClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<TestCluster> cluster = StartTestCluster();
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    server_ = std::move(cluster->server);
+    client_ = std::move(cluster->client);
+  }
+
+  std::unique_ptr<ApiServer> server_;
+  std::unique_ptr<kube::RestClient> client_;
+};
 
 }  // namespace spillway::sim
 
