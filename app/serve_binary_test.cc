@@ -84,9 +84,12 @@ TEST(ServeBinaryTest, HelpDocumentsEveryFlag) {
   std::string help = process.ReadAllStdout();
   EXPECT_EQ(process.Wait(), 0);
   for (const char* flag : {"--listen=", "--components=", "--config=", "--tls-cert-file=",
-                           "--tls-key-file=", "--threads=", "--v="}) {
+                           "--tls-key-file=", "--kubeconfig=", "--context=", "--standalone",
+                           "--leader-elect", "--lease-namespace=", "--lease-name=", "--threads=",
+                           "--v="}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
+  EXPECT_THAT(help, HasSubstr("this build has: extender, autoscaler"));
 }
 
 }  // namespace
