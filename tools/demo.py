@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
-"""The demo behind `./spillway.sh demo`: starts `spillway serve` and sends it the
-requests kube-scheduler would, one per burst-policy rule, printing what the
-extender decided and why. Runs until done (a few seconds); no cluster needed.
+"""The demo behind `./spillway.sh demo`.
+
+Part 1 starts `spillway serve` and sends it the requests kube-scheduler would,
+one per burst-policy rule, printing what the extender decided and why.
+Part 2 starts the embedded API server (`spillway apiserver`), shapes a small
+cluster in it with the real kubectl, runs the autoscaler against it and shows
+an Unschedulable pod handed to ECI and the ElasticWorkload sample splitting
+replicas. Runs until done (a few seconds); no real cluster needed.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -82,7 +90,122 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=10)
+    autoscaler_demo(binary)
     return 0
+
+
+CLUSTER = """apiVersion: v1
+kind: Node
+metadata: {name: cn-hangzhou.192.168.0.10}
+status: {allocatable: {cpu: "4", memory: 16Gi, pods: "110"}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: virtual-kubelet-cn-hangzhou-j, labels: {type: virtual-kubelet}}
+spec: {taints: [{key: virtual-kubelet.io/provider, value: alibabacloud, effect: NoSchedule}]}
+status: {allocatable: {cpu: "1000", memory: 6400Ti, pods: "10000"}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: nginx-deployment-basic}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec: {containers: [{name: nginx, image: "nginx:1.25"}]}
+---
+apiVersion: autoscaling.alibabacloud.com/v1beta1
+kind: ElasticWorkload
+metadata: {name: elasticworkload-sample}
+spec:
+  sourceTarget: {name: nginx-deployment-basic, kind: Deployment, apiVersion: apps/v1, min: 2, max: 4}
+  replicas: 6
+  elasticUnit:
+  - name: virtual-kubelet
+    labels: {alibabacloud.com/eci: "true"}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: checkout-7d9c6b5f4-x2x8k, namespace: default}
+spec: {containers: [{name: app, image: nginx, resources: {requests: {cpu: "2", memory: 4Gi}}}]}
+"""
+
+UNSCHEDULABLE = json.dumps({"status": {"phase": "Pending", "conditions": [{
+    "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+    "message": "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint "
+               "{virtual-kubelet.io/provider: alibabacloud}.",
+    "lastTransitionTime": "2026-11-22T08:00:00Z"}]}})
+
+
+def autoscaler_demo(binary):
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        print("\n(kubectl is not installed: skipping the autoscaler part of the demo)")
+        return
+    print("\n== The autoscaler, in the embedded cluster (spillway apiserver + kubectl)")
+    workdir = tempfile.mkdtemp(prefix="spillway-demo-")
+    apiserver = subprocess.Popen([binary, "apiserver", "--listen=127.0.0.1:0"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True)
+    serve = None
+    try:
+        port = int(apiserver.stdout.readline().rsplit(" ", 1)[1])
+        kubeconfig = os.path.join(workdir, "kubeconfig")
+        with open(kubeconfig, "w", encoding="utf-8") as f:
+            f.write("apiVersion: v1\nkind: Config\ncurrent-context: sim\n"
+                    "contexts: [{name: sim, context: {cluster: sim, user: me}}]\n"
+                    f"clusters: [{{name: sim, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
+                    "users: [{name: me, user: {}}]\n")
+        env = dict(os.environ, KUBECONFIG=kubeconfig, HOME=workdir)
+
+        def k(*args):
+            return subprocess.run([kubectl, *args], env=env, capture_output=True, text=True, check=False).stdout
+
+        manifest = os.path.join(workdir, "cluster.yaml")
+        with open(manifest, "w", encoding="utf-8") as f:
+            f.write(CLUSTER)
+        k("apply", "-f", os.path.join(ROOT, "deploy", "elasticworkload-crd.yaml"))
+        print("   kubectl apply: an ECS node, a virtual node, nginx-deployment-basic (2 replicas),")
+        print("   the ElasticWorkload sample (min 2, max 4, replicas 6) and a pod kube-scheduler")
+        print("   cannot place (regular nodes lack cpu).")
+        k("apply", "-f", manifest)
+        k("patch", "pod", "checkout-7d9c6b5f4-x2x8k", "--subresource=status", "--type=merge", "-p", UNSCHEDULABLE)
+        serve = subprocess.Popen([binary, "serve", "--listen=127.0.0.1:0", "--components=autoscaler",
+                                  f"--kubeconfig={kubeconfig}", "--leader-elect=false"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print("   spillway serve --components=autoscaler --kubeconfig=... is running.\n")
+        source = ["get", "deployment", "nginx-deployment-basic", "-o", "jsonpath={.spec.replicas}"]
+        unit = ["get", "deployment", "nginx-deployment-basic-unit-virtual-kubelet", "-o", "jsonpath={.spec.replicas}"]
+        for _ in range(200):
+            if k(*unit) == "2" and k("get", "pod", "checkout-7d9c6b5f4-x2x8k", "-o",
+                                     "jsonpath={.metadata.annotations.alibabacloud\\.com/burst-resource}") == "eci":
+                break
+            time.sleep(0.05)
+        pod = json.loads(k("get", "pod", "checkout-7d9c6b5f4-x2x8k", "-o", "json") or "{}")
+        annotations = pod.get("metadata", {}).get("annotations", {})
+        tolerations = pod.get("spec", {}).get("tolerations", [])
+        print("   Unschedulable rescue: pod default/checkout-7d9c6b5f4-x2x8k now has")
+        print(f"     alibabacloud.com/burst-resource: {annotations.get('alibabacloud.com/burst-resource')}")
+        print(f"     tolerations: {[t.get('key') for t in tolerations]}")
+        print("     so kube-scheduler retries it and the extender lets it onto the virtual node.")
+        print(f"   ElasticWorkload (replicas 6): source {k(*source)} on ECS, "
+              f"unit nginx-deployment-basic-unit-virtual-kubelet {k(*unit)} on ECI")
+        k("scale", "ew", "elasticworkload-sample", "--replicas=10")
+        for _ in range(200):
+            if k(*unit) == "6":
+                break
+            time.sleep(0.05)
+        print(f"   kubectl scale ew elasticworkload-sample --replicas=10: source {k(*source)}, unit {k(*unit)}")
+        events = json.loads(k("get", "events", "-A", "-o", "json") or "{}").get("items", [])
+        print("   Events:")
+        for event in events:
+            print(f"     {event.get('reason', ''):22} {event.get('message', '')[:90]}")
+    finally:
+        for process in (serve, apiserver):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the extender demo (tools/demo.py) against the freshly built binary.
+# Runs the demo (tools/demo.py: the extender, then the autoscaler in the
+# embedded cluster) against the freshly built binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec python3 tools/demo.py
