@@ -271,27 +271,7 @@ TEST_F(ClusterE2eTest, TheAutoscalerRefusesToStartWithoutACluster) {
 TEST_F(ClusterE2eTest, ElasticWorkloadSampleSplitsScalesAndReturnsOnDelete) {
   const std::string crd = testing::RunfilePath("deploy/elasticworkload-crd.yaml");
   ASSERT_EQ(Kubectl("apply -f " + crd).exit_code, 0);
-  const std::string manifest = absl::StrCat(tmp_, "/ew.yaml");
-  std::ofstream(manifest) << R"(apiVersion: apps/v1
-kind: Deployment
-metadata: {name: nginx-deployment-basic}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec: {containers: [{name: nginx, image: "nginx:1.25"}]}
----
-apiVersion: autoscaling.alibabacloud.com/v1beta1
-kind: ElasticWorkload
-metadata: {name: elasticworkload-sample}
-spec:
-  sourceTarget: {name: nginx-deployment-basic, kind: Deployment, apiVersion: apps/v1, min: 2, max: 4}
-  replicas: 6
-  elasticUnit:
-  - name: virtual-kubelet
-    labels: {alibabacloud.com/eci: "true"}
-)";
+  const std::string manifest = testing::RunfilePath("testdata/elasticworkload/sample.yaml");
   CommandResult applied = Kubectl("apply -f " + manifest);
   ASSERT_EQ(applied.exit_code, 0) << applied.output;
   Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0", "--components=autoscaler",

@@ -1,5 +1,7 @@
 #include "app/flags.h"
 
+#include <cstdio>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -94,6 +96,18 @@ std::string FlagSet::Help() const {
   }
   absl::StrAppend(&out, "  --help\n      Print this help.\n");
   return out;
+}
+
+std::optional<int> ParseCommandLine(FlagSet& flags, int argc, char** argv) {
+  if (absl::Status s = flags.Parse(std::vector<std::string>(argv + 1, argv + argc)); !s.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::printf("%s", flags.Help().c_str());
+    return 0;
+  }
+  return std::nullopt;
 }
 
 }  // namespace spillway::app

@@ -5,6 +5,7 @@
 #define SPILLWAY_APP_FLAGS_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,11 @@ class FlagSet {
   std::vector<Flag> flags_;
   bool help_requested_ = false;
 };
+
+// For a tool's main(): parses argv[1..]. On --help prints the help and
+// answers 0; on a bad flag prints the error and answers 2; otherwise answers
+// nullopt and the tool goes on.
+std::optional<int> ParseCommandLine(FlagSet& flags, int argc, char** argv);
 
 }  // namespace spillway::app
 

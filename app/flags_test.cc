@@ -49,5 +49,23 @@ TEST_F(FlagSetTest, HelpListsEveryFlagWithItsDefault) {
   EXPECT_THAT(help, HasSubstr("--leader-elect\n      Elect a leader (default false)"));
 }
 
+TEST(ParseCommandLineTest, AnswersTheExitCodeOrGoesOn) {
+  int pods = 1;
+  FlagSet flags("tool [flags]", "A tool.");
+  flags.Int("pods", &pods, "Pods");
+  char tool[] = "tool";
+  char good[] = "--pods=3";
+  char* go_on[] = {tool, good};
+  EXPECT_EQ(ParseCommandLine(flags, 2, go_on), std::nullopt);
+  EXPECT_EQ(pods, 3);
+  char bad[] = "--pods=many";
+  char* refuse[] = {tool, bad};
+  EXPECT_EQ(ParseCommandLine(flags, 2, refuse), 2);
+  char help[] = "--help";
+  char* ask[] = {tool, help};
+  FlagSet fresh("tool [flags]", "A tool.");
+  EXPECT_EQ(ParseCommandLine(fresh, 2, ask), 0);
+}
+
 }  // namespace
 }  // namespace spillway::app

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,13 +42,8 @@ int main(int argc, char** argv) {
   flags.Int("requests", &requests, "Measured requests");
   flags.Int("warmup", &warmup, "Unmeasured requests first");
   flags.Int("virtual-every", &virtual_every, "Every Nth node is a virtual node");
-  if (absl::Status s = flags.Parse(std::vector<std::string>(argv + 1, argv + argc)); !s.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::printf("%s", flags.Help().c_str());
-    return 0;
+  if (std::optional<int> exit_code = spillway::app::ParseCommandLine(flags, argc, argv)) {
+    return *exit_code;
   }
 
   std::unique_ptr<spillway::app::ServeApp> app;

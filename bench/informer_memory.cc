@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -131,13 +132,8 @@ int main(int argc, char** argv) {
   flags.Int("pods", &pods, "Pods in the cluster");
   flags.Int("nodes", &nodes, "Nodes in the cluster");
   flags.Int("page", &page, "Objects per list page");
-  if (absl::Status s = flags.Parse(std::vector<std::string>(argv + 1, argv + argc)); !s.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::printf("%s", flags.Help().c_str());
-    return 0;
+  if (std::optional<int> exit_code = spillway::app::ParseCommandLine(flags, argc, argv)) {
+    return *exit_code;
   }
   spillway::app::TuneAllocatorForServing();  // As `spillway serve` runs.
 

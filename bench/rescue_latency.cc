@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,13 +46,8 @@ int main(int argc, char** argv) {
   spillway::app::FlagSet flags("rescue_latency [flags]", "Unschedulable-to-patch latency of the rescue.");
   flags.Int("pods", &pods, "Pods made Unschedulable");
   flags.String("mode", &mode, "burst or one-by-one");
-  if (absl::Status s = flags.Parse(std::vector<std::string>(argv + 1, argv + argc)); !s.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::printf("%s", flags.Help().c_str());
-    return 0;
+  if (std::optional<int> exit_code = spillway::app::ParseCommandLine(flags, argc, argv)) {
+    return *exit_code;
   }
 
   spillway::sim::ApiServerOptions server_options;

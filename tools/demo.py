@@ -105,26 +105,6 @@ metadata: {name: virtual-kubelet-cn-hangzhou-j, labels: {type: virtual-kubelet}}
 spec: {taints: [{key: virtual-kubelet.io/provider, value: alibabacloud, effect: NoSchedule}]}
 status: {allocatable: {cpu: "1000", memory: 6400Ti, pods: "10000"}}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: nginx-deployment-basic}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec: {containers: [{name: nginx, image: "nginx:1.25"}]}
----
-apiVersion: autoscaling.alibabacloud.com/v1beta1
-kind: ElasticWorkload
-metadata: {name: elasticworkload-sample}
-spec:
-  sourceTarget: {name: nginx-deployment-basic, kind: Deployment, apiVersion: apps/v1, min: 2, max: 4}
-  replicas: 6
-  elasticUnit:
-  - name: virtual-kubelet
-    labels: {alibabacloud.com/eci: "true"}
----
 apiVersion: v1
 kind: Pod
 metadata: {name: checkout-7d9c6b5f4-x2x8k, namespace: default}
@@ -169,6 +149,7 @@ def autoscaler_demo(binary):
         print("   the ElasticWorkload sample (min 2, max 4, replicas 6) and a pod kube-scheduler")
         print("   cannot place (regular nodes lack cpu).")
         k("apply", "-f", manifest)
+        k("apply", "-f", os.path.join(ROOT, "testdata", "elasticworkload", "sample.yaml"))
         k("patch", "pod", "checkout-7d9c6b5f4-x2x8k", "--subresource=status", "--type=merge", "-p", UNSCHEDULABLE)
         serve = subprocess.Popen([binary, "serve", "--listen=127.0.0.1:0", "--components=autoscaler",
                                   f"--kubeconfig={kubeconfig}", "--leader-elect=false"],

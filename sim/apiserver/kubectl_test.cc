@@ -349,19 +349,12 @@ TEST_F(KubectlTest, CustomResourcesWithSchemaStatusAndScale) {
   EXPECT_THAT(Kubectl("get crd elasticworkloads.autoscaling.alibabacloud.com "
                       "-o jsonpath='{.status.conditions[?(@.type==\"Established\")].status}'").output,
               "True");
-  const std::string sample = WriteManifest("ew.yaml", R"(apiVersion: autoscaling.alibabacloud.com/v1beta1
-kind: ElasticWorkload
-metadata: {name: elasticworkload-sample}
-spec:
-  sourceTarget: {name: nginx-deployment-basic, kind: Deployment, apiVersion: apps/v1, min: 2, max: 4}
-  replicas: 6
-  elasticUnit:
-  - name: virtual-kubelet
-    labels: {alibabacloud.com/eci: "true"}
-)");
+  const std::string sample = spillway::testing::RunfilePath("testdata/elasticworkload/sample.yaml");
   CommandResult created = Kubectl("apply -f " + sample);
   ASSERT_EQ(created.exit_code, 0) << created.output;
-  EXPECT_EQ(created.output, "elasticworkload.autoscaling.alibabacloud.com/elasticworkload-sample created\n");
+  EXPECT_EQ(created.output,
+            "deployment.apps/nginx-deployment-basic created\n"
+            "elasticworkload.autoscaling.alibabacloud.com/elasticworkload-sample created\n");
   EXPECT_EQ(Kubectl("get ew elasticworkload-sample -o jsonpath={.spec.replicas}").output, "6");
 
   // The CRD's schema is enforced: wrong types and bounds are 422, unknown
