@@ -15,7 +15,11 @@ int RunApiServer(const std::vector<std::string>& args) {
   FlagSet flags("spillway apiserver [flags]",
                 "Runs the embedded Kubernetes API server: in memory, plain HTTP, no\n"
                 "authentication; for tests and the demo. Point kubectl at it with\n"
-                "`kubectl --server=http://HOST:PORT`.");
+                "`kubectl --server=http://HOST:PORT`, or `spillway serve --kubeconfig`\n"
+                "with a kubeconfig naming that server. Serves the built-in resources\n"
+                "Spillway uses, CustomResourceDefinitions (schema-validated, status and\n"
+                "scale subresources), merge/strategic/JSON patches, watches, finalizers,\n"
+                "garbage collection and mutating admission webhooks on CREATE.");
   flags.String("listen", &listen, "Address to serve on, HOST:PORT (port 0 picks one)");
   flags.Int("threads", &threads, "I/O and request threads");
   flags.Int("v", &verbosity, "Log verbosity; 1 logs every request");
