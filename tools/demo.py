@@ -177,6 +177,13 @@ def autoscaler_demo(binary):
                 break
             time.sleep(0.05)
         print(f"   kubectl scale ew elasticworkload-sample --replicas=10: source {k(*source)}, unit {k(*unit)}")
+        for _ in range(100):  # The status follows the split.
+            if k("get", "ew", "elasticworkload-sample", "-o", "jsonpath={.status.replicas}") == "10":
+                break
+            time.sleep(0.05)
+        print("   kubectl get ew:")
+        for line in k("get", "ew").splitlines():
+            print("     " + line)
         events = json.loads(k("get", "events", "-A", "-o", "json") or "{}").get("items", [])
         print("   Events:")
         for event in events:

@@ -175,6 +175,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
     request.content_type = std::string(message[bhttp::field::content_type]);
+    request.accept = std::string(message[bhttp::field::accept]);
     request.body = std::move(message.body());
     request.response_buffer = std::move(spare_response_);
     request.response_buffer.clear();

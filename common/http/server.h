@@ -39,6 +39,7 @@ struct Request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // Path and query, e.g. "/extender/filter".
   std::string content_type;
+  std::string accept;  // The Accept header, e.g. kubectl's "application/json;as=Table;...".
   // The body; body.capacity() >= body.size() + kBodyPadding.
   std::string body;
   // An empty string that may hold capacity left by this connection's previous

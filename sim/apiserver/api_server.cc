@@ -394,6 +394,75 @@ json::object ScaleOf(const json::object& object, const ResourceInfo& info) {
                                               {"selector", selector}}}};
 }
 
+// The values at a printer column's JSONPath (".a.b", ".a[*].b"), as kubectl
+// prints them: one value, or several joined by commas.
+json::value ColumnValue(const json::value& object, const std::string& path, const std::string& type) {
+  std::vector<const json::value*> at{&object};
+  for (absl::string_view step : absl::StrSplit(path, '.', absl::SkipEmpty())) {
+    const bool every = absl::EndsWith(step, "[*]");
+    if (every) step.remove_suffix(3);
+    std::vector<const json::value*> next;
+    for (const json::value* v : at) {
+      const json::value* child = v->is_object() ? v->get_object().if_contains(json::string_view(step.data(), step.size())) : nullptr;
+      if (child == nullptr) continue;
+      if (every && child->is_array()) {
+        for (const json::value& item : child->get_array()) next.push_back(&item);
+      } else {
+        next.push_back(child);
+      }
+    }
+    at = std::move(next);
+  }
+  if (at.empty()) return nullptr;
+  if (type == "date" && at.size() == 1 && at[0]->is_string()) {
+    // As the API server's table convertor: an age, like kubectl's AGE column.
+    absl::Time then;
+    std::string error;
+    if (absl::ParseTime(absl::RFC3339_full, std::string(at[0]->get_string()), &then, &error)) {
+      const int64_t seconds = std::max<int64_t>(0, absl::ToInt64Seconds(absl::Now() - then));
+      if (seconds < 120) return json::value(absl::StrCat(seconds, "s"));
+      if (seconds < 3600) return json::value(absl::StrCat(seconds / 60, "m"));
+      if (seconds < 48 * 3600) return json::value(absl::StrCat(seconds / 3600, "h"));
+      return json::value(absl::StrCat(seconds / 86400, "d"));
+    }
+  }
+  if (at.size() == 1 && (type == "integer" || type == "number" || type == "boolean") && !at[0]->is_string()) {
+    return *at[0];
+  }
+  std::vector<std::string> parts;
+  for (const json::value* v : at) parts.push_back(v->is_string() ? std::string(v->get_string()) : json::serialize(*v));
+  return json::value(absl::StrJoin(parts, ","));
+}
+
+// A meta.k8s.io/v1 Table of `items` with a custom resource's printer
+// columns (kubectl asks for one with Accept: application/json;as=Table).
+json::object TableOf(const ResourceInfo& info, const std::vector<json::object>& items,
+                     const std::string& resource_version) {
+  json::array columns{json::object{{"name", "Name"}, {"type", "string"}, {"format", "name"},
+                                   {"description", "Name must be unique within a namespace."}, {"priority", 0}}};
+  for (const PrinterColumn& column : info.printer_columns) {
+    columns.push_back(json::object{{"name", column.name}, {"type", column.type}, {"format", ""},
+                                   {"description", ""}, {"priority", column.priority}});
+  }
+  json::array rows;
+  for (const json::object& item : items) {
+    const json::value object = item;
+    json::array cells{object.at("metadata").at("name")};
+    for (const PrinterColumn& column : info.printer_columns) {
+      cells.push_back(ColumnValue(object, column.json_path, column.type));
+    }
+    rows.push_back(json::object{{"cells", cells},
+                                {"object", json::object{{"kind", "PartialObjectMetadata"},
+                                                        {"apiVersion", "meta.k8s.io/v1"},
+                                                        {"metadata", object.at("metadata")}}}});
+  }
+  return json::object{{"kind", "Table"},
+                      {"apiVersion", "meta.k8s.io/v1"},
+                      {"metadata", json::object{{"resourceVersion", resource_version}}},
+                      {"columnDefinitions", columns},
+                      {"rows", rows}};
+}
+
 enum class WriteKind { kPut, kMergePatch, kStrategicMergePatch, kJsonPatch };
 
 // The write a PUT or PATCH request asks for, from its method and content type;
@@ -727,6 +796,10 @@ http::Response ApiServer::Handle(http::Request& request) {
     return StatusResponse(404, "NotFound", "the server could not find the requested resource");
   }
   const bool is_crd = type.group == "apiextensions.k8s.io" && type.plural == "customresourcedefinitions";
+  // kubectl get asks for a Table; custom resources with printer columns get
+  // one (the rest answer a plain list, which kubectl prints as NAME/AGE).
+  const bool wants_table = absl::StrContains(request.accept, "as=Table") && info->custom &&
+                           !info->printer_columns.empty();
   // kubectl asks for server-side field validation: unknown fields are errors.
   const bool strict = query.count("fieldValidation") && query.at("fieldValidation") == "Strict";
   const std::string& method = request.method;
@@ -827,6 +900,13 @@ http::Response ApiServer::Handle(http::Request& request) {
         absl::WebSafeBase64Escape(last_key, &token);
         list_meta["continue"] = token;
         list_meta["remainingItemCount"] = remaining;
+      }
+      if (wants_table) {
+        std::vector<json::object> objects;
+        for (json::value& item : items) objects.push_back(std::move(item.as_object()));
+        json::object table = TableOf(*info, objects, std::to_string(list.resource_version));
+        if (list_meta.contains("continue")) table["metadata"].as_object()["continue"] = list_meta["continue"];
+        return JsonResponse(200, table);
       }
       return JsonResponse(200, json::object{{"kind", type.kind + "List"},
                                             {"apiVersion", info->GroupVersion()},
@@ -933,6 +1013,10 @@ http::Response ApiServer::Handle(http::Request& request) {
   if (method == "GET") {
     absl::StatusOr<json::object> object = store_.Get(type, ns, name);
     if (!object.ok()) return ErrorResponse(object.status());
+    if (wants_table && sub.empty()) {
+      const std::string version(object->at("metadata").at("resourceVersion").as_string());
+      return JsonResponse(200, TableOf(*info, {*object}, version));
+    }
     return JsonResponse(200, sub == "scale" ? ScaleOf(*object, *info) : *object);
   }
   if (method == "PUT" || method == "PATCH") {

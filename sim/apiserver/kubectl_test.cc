@@ -356,6 +356,11 @@ TEST_F(KubectlTest, CustomResourcesWithSchemaStatusAndScale) {
             "deployment.apps/nginx-deployment-basic created\n"
             "elasticworkload.autoscaling.alibabacloud.com/elasticworkload-sample created\n");
   EXPECT_EQ(Kubectl("get ew elasticworkload-sample -o jsonpath={.spec.replicas}").output, "6");
+  // The CRD's printer columns, through a server-side Table.
+  CommandResult table = Kubectl("get ew");
+  EXPECT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_THAT(table.output, HasSubstr("NAME                     SOURCE                   SOURCE-REPLICAS   UNITS   DESIRED   AGE"));
+  EXPECT_THAT(table.output, HasSubstr("elasticworkload-sample   nginx-deployment-basic"));
 
   // The CRD's schema is enforced: wrong types and bounds are 422, unknown
   // fields are refused under kubectl's strict field validation.

@@ -140,6 +140,23 @@ absl::StatusOr<std::vector<ResourceInfo>> ResourcesFromCrd(const json::object& c
     if (const json::value* schema = version.if_contains("schema"); schema != nullptr && schema->is_object()) {
       if (const json::value* v3 = schema->get_object().if_contains("openAPIV3Schema")) info.schema = *v3;
     }
+    if (const json::value* columns = version.if_contains("additionalPrinterColumns");
+        columns != nullptr && columns->is_array()) {
+      for (const json::value& column : columns->get_array()) {
+        if (!column.is_object()) continue;
+        PrinterColumn parsed;
+        parsed.name = StringAt(column.get_object(), "name");
+        parsed.type = StringAt(column.get_object(), "type");
+        parsed.json_path = StringAt(column.get_object(), "jsonPath");
+        if (const json::value* p = column.get_object().if_contains("priority"); p != nullptr && p->is_int64()) {
+          parsed.priority = p->get_int64();
+        }
+        if (parsed.name.empty() || parsed.json_path.empty()) {
+          return invalid(field + ".additionalPrinterColumns", "name and jsonPath are required");
+        }
+        info.printer_columns.push_back(std::move(parsed));
+      }
+    }
     if (const json::value* subs = version.if_contains("subresources"); subs != nullptr && subs->is_object()) {
       if (subs->get_object().contains("status")) info.subresources.push_back("status");
       if (const json::value* scale = subs->get_object().if_contains("scale");

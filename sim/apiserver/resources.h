@@ -5,6 +5,7 @@
 #ifndef SPILLWAY_SIM_APISERVER_RESOURCES_H_
 #define SPILLWAY_SIM_APISERVER_RESOURCES_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,14 @@ struct ScalePaths {
   std::string label_selector;  // A string field; empty: none (built-ins derive it).
 };
 
+// A CRD's additionalPrinterColumns entry (what `kubectl get` shows).
+struct PrinterColumn {
+  std::string name;
+  std::string type;       // string, integer, number, boolean, date
+  std::string json_path;  // ".spec.replicas", ".status.units[*].name"
+  int64_t priority = 0;   // > 0: only with -o wide
+};
+
 struct ResourceInfo {
   ResourceType type;
   std::string singular;
@@ -40,6 +49,7 @@ struct ResourceInfo {
   bool custom = false;
   boost::json::value schema;
   std::optional<ScalePaths> scale;
+  std::vector<PrinterColumn> printer_columns;
   std::vector<std::string> categories;
 
   std::string GroupVersion() const {
