@@ -63,62 +63,59 @@ absl::StatusOr<std::unique_ptr<EciQuota>> EciQuota::FromConfig(const config::Eci
   return std::make_unique<EciQuota>(*cluster, std::move(namespaces));
 }
 
+EciQuota::EciQuota(EciCaps cluster, absl::flat_hash_map<std::string, EciCaps> namespaces)
+    : cluster_(cluster) {
+  for (auto& [ns, caps] : namespaces) {
+    auto quota = std::make_unique<NamespaceQuota>();
+    quota->caps = caps;
+    namespaces_.emplace(ns, std::move(quota));
+  }
+}
+
 void EciQuota::SetVirtualCapacity(EciUsage capacity) {
-  absl::MutexLock lock(&mu_);
-  capacity_ = capacity;
+  capacity_.cpu_milli.store(capacity.cpu_milli, std::memory_order_relaxed);
+  capacity_.memory_bytes.store(capacity.memory_bytes, std::memory_order_relaxed);
+  capacity_.pods.store(capacity.pods, std::memory_order_relaxed);
 }
 
 void EciQuota::Add(const std::string& ns, const kube::Resources& requests) {
-  absl::MutexLock lock(&mu_);
-  for (EciUsage* usage : {&total_, &by_namespace_[ns]}) {
-    usage->cpu_milli += requests.cpu_milli;
-    usage->memory_bytes += requests.memory_bytes;
-    usage->pods += 1;
-  }
+  total_.Add(requests, 1);
+  if (auto it = namespaces_.find(ns); it != namespaces_.end()) it->second->used.Add(requests, 1);
 }
 
 void EciQuota::Remove(const std::string& ns, const kube::Resources& requests) {
-  absl::MutexLock lock(&mu_);
-  for (EciUsage* usage : {&total_, &by_namespace_[ns]}) {
-    usage->cpu_milli -= requests.cpu_milli;
-    usage->memory_bytes -= requests.memory_bytes;
-    usage->pods -= 1;
-  }
+  total_.Add(requests, -1);
+  if (auto it = namespaces_.find(ns); it != namespaces_.end()) it->second->used.Add(requests, -1);
 }
 
 EciCaps EciQuota::ClusterCaps() const {
-  absl::MutexLock lock(&mu_);
+  const EciUsage capacity = capacity_.Load();
   EciCaps caps = cluster_;
-  if (!caps.cpu_milli.has_value() && capacity_.cpu_milli > 0) caps.cpu_milli = capacity_.cpu_milli;
-  if (!caps.memory_bytes.has_value() && capacity_.memory_bytes > 0) caps.memory_bytes = capacity_.memory_bytes;
-  if (!caps.pods.has_value() && capacity_.pods > 0) caps.pods = capacity_.pods;
+  if (!caps.cpu_milli.has_value() && capacity.cpu_milli > 0) caps.cpu_milli = capacity.cpu_milli;
+  if (!caps.memory_bytes.has_value() && capacity.memory_bytes > 0) caps.memory_bytes = capacity.memory_bytes;
+  if (!caps.pods.has_value() && capacity.pods > 0) caps.pods = capacity.pods;
   return caps;
 }
 
-EciUsage EciQuota::ClusterUsage() const {
-  absl::MutexLock lock(&mu_);
-  return total_;
-}
+EciUsage EciQuota::ClusterUsage() const { return total_.Load(); }
 
 absl::Status EciQuota::Admit(const std::string& ns, const kube::Resources& requests) const {
   const EciCaps cluster = ClusterCaps();
-  absl::MutexLock lock(&mu_);
-  const EciUsage& total = total_;
+  const EciUsage total = total_.Load();
   for (absl::Status s : {Check("cluster-wide", "cpu", cluster.cpu_milli, total.cpu_milli, requests.cpu_milli, &Cpu),
                          Check("cluster-wide", "memory", cluster.memory_bytes, total.memory_bytes,
                                requests.memory_bytes, &Memory),
                          Check("cluster-wide", "pod", cluster.pods, total.pods, 1, &Count)}) {
     if (!s.ok()) return s;
   }
-  auto caps = namespaces_.find(ns);
-  if (caps == namespaces_.end()) return absl::OkStatus();
-  auto used_it = by_namespace_.find(ns);
-  const EciUsage used = used_it == by_namespace_.end() ? EciUsage() : used_it->second;
+  auto it = namespaces_.find(ns);
+  if (it == namespaces_.end()) return absl::OkStatus();
+  const EciCaps& caps = it->second->caps;
+  const EciUsage used = it->second->used.Load();
   const std::string scope = absl::StrCat("namespace ", ns);
-  for (absl::Status s : {Check(scope, "cpu", caps->second.cpu_milli, used.cpu_milli, requests.cpu_milli, &Cpu),
-                         Check(scope, "memory", caps->second.memory_bytes, used.memory_bytes,
-                               requests.memory_bytes, &Memory),
-                         Check(scope, "pod", caps->second.pods, used.pods, 1, &Count)}) {
+  for (absl::Status s : {Check(scope, "cpu", caps.cpu_milli, used.cpu_milli, requests.cpu_milli, &Cpu),
+                         Check(scope, "memory", caps.memory_bytes, used.memory_bytes, requests.memory_bytes, &Memory),
+                         Check(scope, "pod", caps.pods, used.pods, 1, &Count)}) {
     if (!s.ok()) return s;
   }
   return absl::OkStatus();

@@ -5,19 +5,20 @@
 //
 // Caps left unset cluster-wide default to the virtual nodes' advertised
 // allocatable (SetVirtualCapacity). Usage is fed by whoever watches pods
-// (Add/Remove). No I/O; thread-safe.
+// (Add/Remove). No I/O; thread-safe and lock-free: the extender calls Admit()
+// on its hot path while the watch threads update the tallies, so tallies are
+// atomics (per namespace only for namespaces with caps, fixed at construction).
 #ifndef SPILLWAY_BURST_ECI_QUOTA_H_
 #define SPILLWAY_BURST_ECI_QUOTA_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "kube/objects.h"
 #include "proto/config.pb.h"
 
@@ -37,8 +38,7 @@ struct EciUsage {
 
 class EciQuota {
  public:
-  explicit EciQuota(EciCaps cluster = {}, absl::flat_hash_map<std::string, EciCaps> namespaces = {})
-      : cluster_(cluster), namespaces_(std::move(namespaces)) {}
+  explicit EciQuota(EciCaps cluster = {}, absl::flat_hash_map<std::string, EciCaps> namespaces = {});
 
   // From the config file's eciQuota; InvalidArgument naming a bad quantity.
   static absl::StatusOr<EciCaps> CapsFromConfig(const config::EciCaps& caps, const std::string& field);
@@ -60,12 +60,30 @@ class EciQuota {
   EciCaps ClusterCaps() const;
 
  private:
+  struct Tally {
+    std::atomic<int64_t> cpu_milli{0};
+    std::atomic<int64_t> memory_bytes{0};
+    std::atomic<int64_t> pods{0};
+    void Add(const kube::Resources& r, int sign) {
+      cpu_milli.fetch_add(sign * r.cpu_milli, std::memory_order_relaxed);
+      memory_bytes.fetch_add(sign * r.memory_bytes, std::memory_order_relaxed);
+      pods.fetch_add(sign, std::memory_order_relaxed);
+    }
+    EciUsage Load() const {
+      return {cpu_milli.load(std::memory_order_relaxed), memory_bytes.load(std::memory_order_relaxed),
+              pods.load(std::memory_order_relaxed)};
+    }
+  };
+  struct NamespaceQuota {
+    EciCaps caps;
+    Tally used;
+  };
+
   const EciCaps cluster_;
-  const absl::flat_hash_map<std::string, EciCaps> namespaces_;
-  mutable absl::Mutex mu_;
-  EciUsage capacity_ ABSL_GUARDED_BY(mu_);
-  EciUsage total_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, EciUsage> by_namespace_ ABSL_GUARDED_BY(mu_);
+  // Capped namespaces; the map itself never changes after construction.
+  absl::flat_hash_map<std::string, std::unique_ptr<NamespaceQuota>> namespaces_;
+  Tally capacity_;
+  Tally total_;
 };
 
 }  // namespace spillway::burst

@@ -3,10 +3,13 @@
 // StockClose, Throttling, UnknownError, ResourceInsufficient, QuotaFull) is
 // avoided for a while (default 3 minutes, as Karpenter caches insufficient
 // capacity) as long as another virtual node can take the pod. The extender
-// asks Cooling() for each virtual candidate. Time is injected; thread-safe.
+// asks Cooling() for each virtual candidate on its hot path, so reads take
+// an immutable snapshot (std::atomic_load) and never wait on a writer. Time
+// is injected; thread-safe.
 #ifndef SPILLWAY_BURST_STOCK_H_
 #define SPILLWAY_BURST_STOCK_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -41,10 +44,13 @@ class StockCoolDowns {
     absl::Time until;
     std::string reason;
   };
+  using Map = absl::flat_hash_map<std::string, CoolDown>;
+  std::shared_ptr<const Map> Load() const { return std::atomic_load(&nodes_); }
+
   const Clock& clock_;
   const absl::Duration cool_down_;
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, CoolDown> nodes_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex write_mu_;  // Serializes Report()s (copy, change, publish).
+  std::shared_ptr<const Map> nodes_ = std::make_shared<const Map>();
 };
 
 }  // namespace spillway::burst
