@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/json_fields.h"
 #include "common/status_macros.h"
 #include "glog/logging.h"
 #include "kube/decode.h"
@@ -52,15 +53,6 @@ kube::Informer<WorkloadRef>::Options InformerOptions(const kube::ResourcePath& p
   kube::Informer<WorkloadRef>::Options options;
   options.reflector.path = path;
   return options;
-}
-
-int64_t IntAt(const json::value* object, std::initializer_list<const char*> keys) {
-  const json::value* at = object;
-  for (const char* key : keys) {
-    if (at == nullptr || !at->is_object()) return 0;
-    at = at->get_object().if_contains(key);
-  }
-  return at != nullptr && at->is_int64() ? at->get_int64() : 0;
 }
 
 std::string Timestamp(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
@@ -202,7 +194,7 @@ absl::Status ElasticWorkloadController::SetReady(const std::string& ns, const st
     return absl::OkStatus();  // Unchanged: no write, no event.
   }
   status.get_object()["conditions"] = std::move(conditions);
-  status.get_object()["observedGeneration"] = IntAt(&workload["metadata"], {"generation"});
+  status.get_object()["observedGeneration"] = json_fields::IntAt(workload["metadata"], {"generation"});
   if (!ready) {
     (void)events_.Record({"autoscaling.alibabacloud.com/v1beta1", "ElasticWorkload", ns, name,
                           std::string(workload["metadata"].at("uid").as_string())},
@@ -262,20 +254,8 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   for (int64_t n : split.units) unit_total += n;
   metrics_.SetWorkloadReplicas(key, split.source, unit_total);
   const json::value source_value = *source;
-  const int64_t source_current = IntAt(&source_value, {"spec", "replicas"});
-  const int64_t source_available = spec->source_kind == "StatefulSet"
-                                       ? IntAt(&source_value, {"status", "readyReplicas"})
-                                       : IntAt(&source_value, {"status", "availableReplicas"});
-
-  // The source, through its scale subresource (GET, then PUT with its version).
-  if (source_current != split.source) {
-    absl::StatusOr<json::object> scale = client_.Get(At(source_path, ns, spec->source_name, "scale"));
-    SPILLWAY_RETURN_IF_ERROR(scale.status());
-    (*scale)["spec"].as_object()["replicas"] = split.source;
-    SPILLWAY_RETURN_IF_ERROR(client_.Update(At(source_path, ns, spec->source_name, "scale"), *scale).status());
-    (void)events_.Record(self, kube::EventType::kNormal, "SourceUpdate",
-                         absl::StrCat("Source Target scale from ", source_current, " to ", split.source));
-  }
+  const int64_t source_available = AvailableReplicas(*spec, source_value);
+  SPILLWAY_RETURN_IF_ERROR(ScaleSource(self, *spec, source_value, split.source, ""));
 
   // Units. Make-before-break: while the source has fewer available replicas
   // than it should, units keep up to that many replicas beyond their share.
@@ -292,7 +272,7 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
     if (list == nullptr || !list->is_array()) return "";
     for (const json::value& u : list->get_array()) {
       if (u.is_object() && u.get_object().if_contains("name") != nullptr && u.get_object().at("name") == unit_name.c_str() &&
-          IntAt(&u, {"desiredReplicas"}) == desired && u.get_object().if_contains("updateTimestamp") != nullptr) {
+          json_fields::IntAt(u, {"desiredReplicas"}) == desired && u.get_object().if_contains("updateTimestamp") != nullptr) {
         return std::string(u.get_object().at("updateTimestamp").as_string());
       }
     }
@@ -336,7 +316,7 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
     } else {
       SPILLWAY_RETURN_IF_ERROR(existing.status());
       json::value unit_value = *existing;
-      const int64_t current = IntAt(&unit_value, {"spec", "replicas"});
+      const int64_t current = json_fields::IntAt(unit_value, {"spec", "replicas"});
       int64_t target = split.units[i];
       if (current > target && keep_extra > 0) {
         const int64_t kept = std::min(keep_extra, current - target);
@@ -372,7 +352,7 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
 
   // Status, written only when it changed.
   std::string source_stamp;
-  if (old_status != nullptr && old_status->is_object() && IntAt(old_status, {"sourceTarget", "desiredReplicas"}) == split.source) {
+  if (old_status != nullptr && old_status->is_object() && json_fields::IntAt(*old_status, {"sourceTarget", "desiredReplicas"}) == split.source) {
     const json::value* st = old_status->get_object().if_contains("sourceTarget");
     if (st != nullptr && st->is_object() && st->get_object().if_contains("updateTimestamp") != nullptr) {
       source_stamp = std::string(st->get_object().at("updateTimestamp").as_string());
@@ -386,7 +366,7 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   }
   json::object status{{"replicas", spec->replicas},
                       {"selector", SelectorString(source_value)},
-                      {"observedGeneration", IntAt(&workload["metadata"], {"generation"})},
+                      {"observedGeneration", json_fields::IntAt(workload["metadata"], {"generation"})},
                       {"sourceTarget", json::object{{"name", spec->source_name},
                                                     {"kind", spec->source_kind},
                                                     {"apiVersion", spec->source_api_version},
@@ -412,6 +392,28 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   return absl::OkStatus();
 }
 
+int64_t ElasticWorkloadController::AvailableReplicas(const ElasticWorkloadSpec& spec,
+                                                     const json::value& source) {
+  return spec.source_kind == "StatefulSet" ? json_fields::IntAt(source, {"status", "readyReplicas"})
+                                           : json_fields::IntAt(source, {"status", "availableReplicas"});
+}
+
+absl::Status ElasticWorkloadController::ScaleSource(const kube::ObjectReference& self,
+                                                    const ElasticWorkloadSpec& spec, const json::value& source,
+                                                    int64_t replicas, absl::string_view why) {
+  const int64_t current = json_fields::IntAt(source, {"spec", "replicas"});
+  if (current == replicas) return absl::OkStatus();
+  // Through the scale subresource, as an HPA: GET, then PUT with its version.
+  const kube::ResourcePath scale_path = At(WorkloadPath(spec.source_kind), self.namespace_, spec.source_name, "scale");
+  absl::StatusOr<json::object> scale = client_.Get(scale_path);
+  SPILLWAY_RETURN_IF_ERROR(scale.status());
+  (*scale)["spec"].as_object()["replicas"] = replicas;
+  SPILLWAY_RETURN_IF_ERROR(client_.Update(scale_path, *scale).status());
+  (void)events_.Record(self, kube::EventType::kNormal, "SourceUpdate",
+                       absl::StrCat("Source Target scale from ", current, " to ", replicas, why));
+  return absl::OkStatus();
+}
+
 absl::Status ElasticWorkloadController::ReconcileDeletion(const std::string& ns, const std::string& name,
                                                           json::object& workload) {
   json::object& meta = workload["metadata"].as_object();
@@ -422,21 +424,11 @@ absl::Status ElasticWorkloadController::ReconcileDeletion(const std::string& ns,
     absl::StatusOr<json::object> source = client_.Get(source_path);
     if (source.ok()) {
       const json::value source_value = *source;
-      if (IntAt(&source_value, {"spec", "replicas"}) != spec->replicas) {
-        absl::StatusOr<json::object> scale = client_.Get(At(source_path, ns, spec->source_name, "scale"));
-        SPILLWAY_RETURN_IF_ERROR(scale.status());
-        const int64_t from = IntAt(&source_value, {"spec", "replicas"});
-        (*scale)["spec"].as_object()["replicas"] = spec->replicas;
-        SPILLWAY_RETURN_IF_ERROR(client_.Update(At(source_path, ns, spec->source_name, "scale"), *scale).status());
-        (void)events_.Record({"autoscaling.alibabacloud.com/v1beta1", "ElasticWorkload", ns, name,
-                              std::string(meta.at("uid").as_string())},
-                             kube::EventType::kNormal, "SourceUpdate",
-                             absl::StrCat("Source Target scale from ", from, " to ", spec->replicas,
-                                          " (the ElasticWorkload is being deleted)"));
-      }
-      const int64_t available = spec->source_kind == "StatefulSet" ? IntAt(&source_value, {"status", "readyReplicas"})
-                                                                   : IntAt(&source_value, {"status", "availableReplicas"});
-      if (available < spec->replicas) {
+      const kube::ObjectReference self{"autoscaling.alibabacloud.com/v1beta1", "ElasticWorkload", ns, name,
+                                       std::string(meta.at("uid").as_string())};
+      SPILLWAY_RETURN_IF_ERROR(ScaleSource(self, *spec, source_value, spec->replicas,
+                                           " (the ElasticWorkload is being deleted)"));
+      if (AvailableReplicas(*spec, source_value) < spec->replicas) {
         controller_.EnqueueAfter(ns + "/" + name, absl::Seconds(2));  // Source status changes also re-queue.
         return absl::OkStatus();
       }

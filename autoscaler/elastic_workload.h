@@ -76,6 +76,12 @@ class ElasticWorkloadController {
   absl::Status ReconcileOnce(const std::string& key);
   absl::Status ReconcileDeletion(const std::string& ns, const std::string& name,
                                  boost::json::object& workload);
+  // The source's available replicas (readyReplicas for a StatefulSet).
+  static int64_t AvailableReplicas(const ElasticWorkloadSpec& spec, const boost::json::value& source);
+  // Scales the source to `replicas` through its scale subresource, with a
+  // SourceUpdate Event (its message ends with `why`); a no-op when it is there.
+  absl::Status ScaleSource(const kube::ObjectReference& self, const ElasticWorkloadSpec& spec,
+                           const boost::json::value& source, int64_t replicas, absl::string_view why);
   absl::Status SetReady(const std::string& ns, const std::string& name, boost::json::object workload,
                         bool ready, const std::string& reason, const std::string& message);
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/json_fields.h"
 #include "glog/logging.h"
 
 namespace spillway::kube {
@@ -13,16 +14,6 @@ namespace json = boost::json;
 // metav1.MicroTime: RFC 3339 with microseconds, UTC.
 std::string MicroTime(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
-}
-
-std::string StringAt(const json::object& object, const char* key) {
-  const json::value* v = object.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-int64_t IntAt(const json::object& object, const char* key) {
-  const json::value* v = object.if_contains(key);
-  return v != nullptr && v->is_int64() ? v->get_int64() : 0;
 }
 
 }  // namespace
@@ -121,8 +112,8 @@ absl::Status LeaderElector::TryAcquireOrRenew() {
   if (const json::value* s = current->if_contains("spec"); s != nullptr && s->is_object()) {
     old_spec = s->get_object();
   }
-  const std::string holder = StringAt(old_spec, "holderIdentity");
-  const std::string renew_time = StringAt(old_spec, "renewTime");
+  const std::string holder = json_fields::String(old_spec, "holderIdentity");
+  const std::string renew_time = json_fields::String(old_spec, "renewTime");
   bool held_by_other = false;
   {
     absl::MutexLock lock(&mu_);
@@ -131,7 +122,7 @@ absl::Status LeaderElector::TryAcquireOrRenew() {
       observed_renew_time_ = renew_time;
       observed_at_ = now;
     }
-    const int64_t seconds = IntAt(old_spec, "leaseDurationSeconds");
+    const int64_t seconds = json_fields::Int(old_spec, "leaseDurationSeconds");
     const absl::Duration duration =
         seconds > 0 ? absl::Seconds(seconds) : options_.lease_duration;
     held_by_other = !holder.empty() && holder != options_.identity && observed_at_ + duration > now;
@@ -142,9 +133,9 @@ absl::Status LeaderElector::TryAcquireOrRenew() {
   }
   if (holder == options_.identity) {
     spec["acquireTime"] = old_spec.contains("acquireTime") ? old_spec["acquireTime"] : spec["acquireTime"];
-    spec["leaseTransitions"] = IntAt(old_spec, "leaseTransitions");
+    spec["leaseTransitions"] = json_fields::Int(old_spec, "leaseTransitions");
   } else {
-    spec["leaseTransitions"] = IntAt(old_spec, "leaseTransitions") + 1;
+    spec["leaseTransitions"] = json_fields::Int(old_spec, "leaseTransitions") + 1;
   }
   (*current)["spec"] = spec;
   // Carries metadata.resourceVersion: a concurrent winner makes this a 409.
@@ -168,7 +159,7 @@ void LeaderElector::Renewed(absl::Time now, const std::string& stamp) {
 absl::Status LeaderElector::Release() {
   absl::StatusOr<json::object> released = client_.UpdateWithRetry(path_, [this](json::object& lease) {
     json::value& spec = lease["spec"];
-    if (!spec.is_object() || StringAt(spec.get_object(), "holderIdentity") != options_.identity) {
+    if (!spec.is_object() || json_fields::String(spec.get_object(), "holderIdentity") != options_.identity) {
       return absl::FailedPreconditionError("the lease is held by someone else");
     }
     spec.get_object()["holderIdentity"] = "";

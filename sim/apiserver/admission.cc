@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "common/http/client.h"
+#include "common/json_fields.h"
 #include "kube/label_selector.h"
 #include "sim/apiserver/patch.h"
 
@@ -18,11 +19,6 @@ namespace spillway::sim {
 namespace {
 
 namespace json = boost::json;
-
-std::string StringAt(const json::object& object, const char* key) {
-  const json::value* v = object.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 // Whether a list of strings holds `want` or "*".
 bool Lists(const json::object& rule, const char* key, const std::string& want) {
@@ -65,8 +61,8 @@ absl::StatusOr<kube::LabelSelector> SelectorOf(const json::value* selector) {
       expressions != nullptr && expressions->is_array()) {
     for (const json::value& e : expressions->get_array()) {
       if (!e.is_object()) continue;
-      const std::string key = StringAt(e.get_object(), "key");
-      const std::string op = StringAt(e.get_object(), "operator");
+      const std::string key = json_fields::String(e.get_object(), "key");
+      const std::string op = json_fields::String(e.get_object(), "operator");
       std::vector<std::string> values;
       if (const json::value* v = e.get_object().if_contains("values"); v != nullptr && v->is_array()) {
         for (const json::value& item : v->get_array()) {
@@ -112,7 +108,7 @@ absl::Status ParseUrl(const std::string& url, std::string* host, uint16_t* port,
 absl::StatusOr<json::object> Call(const json::object& webhook, const json::object& review) {
   const json::value* config = webhook.if_contains("clientConfig");
   if (config == nullptr || !config->is_object()) return absl::InvalidArgumentError("no clientConfig");
-  const std::string url = StringAt(config->get_object(), "url");
+  const std::string url = json_fields::String(config->get_object(), "url");
   if (url.empty()) {
     return absl::UnavailableError(
         "clientConfig.service cannot be reached from the embedded API server; use clientConfig.url");
@@ -121,7 +117,7 @@ absl::StatusOr<json::object> Call(const json::object& webhook, const json::objec
   std::string path;
   if (absl::Status s = ParseUrl(url, &options.host, &options.port, &path); !s.ok()) return s;
   options.tls = true;
-  const std::string bundle = StringAt(config->get_object(), "caBundle");
+  const std::string bundle = json_fields::String(config->get_object(), "caBundle");
   if (!bundle.empty() && !absl::Base64Unescape(bundle, &options.ca_pem)) {
     return absl::InvalidArgumentError("clientConfig.caBundle is not base64");
   }
@@ -157,7 +153,7 @@ absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations
     for (const json::value& webhook_value : webhooks->get_array()) {
       if (!webhook_value.is_object()) continue;
       const json::object& webhook = webhook_value.get_object();
-      const std::string name = StringAt(webhook, "name");
+      const std::string name = json_fields::String(webhook, "name");
       if (!RulesMatch(webhook, request)) continue;
       absl::StatusOr<kube::LabelSelector> ns_selector = SelectorOf(webhook.if_contains("namespaceSelector"));
       absl::StatusOr<kube::LabelSelector> object_selector = SelectorOf(webhook.if_contains("objectSelector"));
@@ -181,7 +177,7 @@ absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations
                                    {"resource", gvr},
                                    {"requestKind", gvk},
                                    {"requestResource", gvr},
-                                   {"name", meta != nullptr && meta->is_object() ? StringAt(meta->get_object(), "name") : ""},
+                                   {"name", meta != nullptr && meta->is_object() ? json_fields::String(meta->get_object(), "name") : ""},
                                    {"namespace", request.namespace_},
                                    {"operation", request.operation},
                                    {"userInfo", json::object{{"username", "system:admin"},
@@ -191,8 +187,8 @@ absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations
                                    {"dryRun", false},
                                    {"options", json::object{{"apiVersion", "meta.k8s.io/v1"}, {"kind", "CreateOptions"}}}}}};
       absl::StatusOr<json::object> answer = Call(webhook, review);
-      const bool ignore = StringAt(webhook, "failurePolicy") == "Ignore";
-      if (answer.ok() && StringAt(*answer, "uid") != uid) {
+      const bool ignore = json_fields::String(webhook, "failurePolicy") == "Ignore";
+      if (answer.ok() && json_fields::String(*answer, "uid") != uid) {
         answer = absl::UnavailableError("the response uid does not match the request's");
       }
       if (!answer.ok()) {
@@ -204,12 +200,12 @@ absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations
       if (allowed == nullptr || !allowed->is_bool() || !allowed->get_bool()) {
         std::string message;
         if (const json::value* status = answer->if_contains("status"); status != nullptr && status->is_object()) {
-          message = StringAt(status->get_object(), "message");
+          message = json_fields::String(status->get_object(), "message");
         }
         return absl::PermissionDeniedError(
             absl::StrCat("admission webhook \"", name, "\" denied the request", message.empty() ? "" : ": ", message));
       }
-      const std::string patch = StringAt(*answer, "patch");
+      const std::string patch = json_fields::String(*answer, "patch");
       if (patch.empty()) continue;
       std::string decoded;
       boost::system::error_code ec;

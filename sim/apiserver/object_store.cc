@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
+#include "common/json_fields.h"
 #include "absl/strings/str_format.h"
 
 namespace spillway::sim {
@@ -15,12 +16,6 @@ namespace json = boost::json;
 
 // Kubernetes' alphabet for generateName suffixes (no vowels, no look-alikes).
 constexpr char kNameAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-
-std::string Text(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  if (v == nullptr || !v->is_string()) return "";
-  return std::string(v->get_string().data(), v->get_string().size());
-}
 
 // metadata.finalizers (strings only).
 std::vector<std::string> Finalizers(const json::object& meta) {
@@ -35,7 +30,7 @@ std::vector<std::string> Finalizers(const json::object& meta) {
 
 std::string UidOf(const json::object& object) {
   const json::value* meta = object.if_contains("metadata");
-  return meta != nullptr && meta->is_object() ? Text(meta->get_object(), "uid") : "";
+  return meta != nullptr && meta->is_object() ? json_fields::String(meta->get_object(), "uid") : "";
 }
 
 json::object& Metadata(json::object& object) {
@@ -143,8 +138,8 @@ absl::StatusOr<json::object> ObjectStore::Create(const ResourceType& type, absl:
   NotifyOnExit notify([this] { NotifyListeners(); });
   absl::MutexLock lock(&mu_);
   json::object& meta = Metadata(object);
-  std::string name = Text(meta, "name");
-  const std::string generate_name = Text(meta, "generateName");
+  std::string name = json_fields::String(meta, "name");
+  const std::string generate_name = json_fields::String(meta, "generateName");
   if (name.empty() && generate_name.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         QualifiedName(type), " \"\" is invalid: metadata.name: Required value: name or "
@@ -234,15 +229,15 @@ absl::StatusOr<json::object> ObjectStore::Modify(
   json::object object = it->second;
   if (absl::Status s = modify(object); !s.ok()) return s;
   json::object& meta = Metadata(object);
-  const std::string given_name = Text(meta, "name");
+  const std::string given_name = json_fields::String(meta, "name");
   if (!given_name.empty() && given_name != name) {
     return absl::InvalidArgumentError(absl::StrCat(
         QualifiedName(type), " \"", given_name, "\" is invalid: metadata.name: Invalid value: \"",
         given_name, "\": field is immutable (the URL names \"", name, "\")"));
   }
   json::object& stored_meta = Metadata(it->second);
-  const std::string given_version = Text(meta, "resourceVersion");
-  if (!given_version.empty() && given_version != Text(stored_meta, "resourceVersion")) {
+  const std::string given_version = json_fields::String(meta, "resourceVersion");
+  if (!given_version.empty() && given_version != json_fields::String(stored_meta, "resourceVersion")) {
     return absl::AbortedError(absl::StrCat(
         "Operation cannot be fulfilled on ", QualifiedName(type), " \"", name,
         "\": the object has been modified; please apply your changes to the latest version "
@@ -319,14 +314,14 @@ json::object ObjectStore::RemoveLocked(Objects::iterator it, bool orphan_depende
   Record(WatchEvent::Type::kDeleted, key, object);
 
   // The garbage collector: what did this object own?
-  const std::string uid = Text(Metadata(object), "uid");
+  const std::string uid = json_fields::String(Metadata(object), "uid");
   if (uid.empty()) return object;
   std::vector<Key> dependents;
   for (auto& [other_key, other] : objects_) {
     const json::value* refs = Metadata(other).if_contains("ownerReferences");
     if (refs == nullptr || !refs->is_array()) continue;
     for (const json::value& ref : refs->get_array()) {
-      if (ref.is_object() && Text(ref.get_object(), "uid") == uid) {
+      if (ref.is_object() && json_fields::String(ref.get_object(), "uid") == uid) {
         dependents.push_back(other_key);
         break;
       }
@@ -343,7 +338,7 @@ json::object ObjectStore::RemoveLocked(Objects::iterator it, bool orphan_depende
     json::array remaining;
     bool owner_left = false;
     for (const json::value& ref : meta["ownerReferences"].as_array()) {
-      const std::string owner = ref.is_object() ? Text(ref.get_object(), "uid") : "";
+      const std::string owner = ref.is_object() ? json_fields::String(ref.get_object(), "uid") : "";
       if (owner == uid) continue;
       remaining.push_back(ref);
       owner_left = owner_left || live_uids.contains(owner);

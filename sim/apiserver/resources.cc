@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/json_fields.h"
 
 namespace spillway::sim {
 
@@ -65,11 +66,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string StringAt(const json::object& object, const char* key) {
-  const json::value* v = object.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 std::vector<std::string> Strings(const json::object& object, const char* key) {
   std::vector<std::string> out;
   const json::value* v = object.if_contains(key);
@@ -89,16 +85,16 @@ absl::StatusOr<std::vector<ResourceInfo>> ResourcesFromCrd(const json::object& c
   const json::value* spec_value = crd.if_contains("spec");
   if (spec_value == nullptr || !spec_value->is_object()) return invalid("spec", "Required value");
   const json::object& spec = spec_value->get_object();
-  const std::string group = StringAt(spec, "group");
+  const std::string group = json_fields::String(spec, "group");
   if (group.empty()) return invalid("spec.group", "Required value");
   const json::value* names_value = spec.if_contains("names");
   if (names_value == nullptr || !names_value->is_object()) return invalid("spec.names", "Required value");
   const json::object& names = names_value->get_object();
-  const std::string plural = StringAt(names, "plural");
-  const std::string kind = StringAt(names, "kind");
+  const std::string plural = json_fields::String(names, "plural");
+  const std::string kind = json_fields::String(names, "kind");
   if (plural.empty()) return invalid("spec.names.plural", "Required value");
   if (kind.empty()) return invalid("spec.names.kind", "Required value");
-  const std::string scope = StringAt(spec, "scope");
+  const std::string scope = json_fields::String(spec, "scope");
   if (scope != "Namespaced" && scope != "Cluster") {
     return invalid("spec.scope", absl::StrCat("Unsupported value: \"", scope,
                                               "\": supported values: \"Cluster\", \"Namespaced\""));
@@ -108,7 +104,7 @@ absl::StatusOr<std::vector<ResourceInfo>> ResourcesFromCrd(const json::object& c
                                      ? &crd.at("metadata").get_object()
                                      : nullptr;
   const std::string expected_name = absl::StrCat(plural, ".", group);
-  if (metadata == nullptr || StringAt(*metadata, "name") != expected_name) {
+  if (metadata == nullptr || json_fields::String(*metadata, "name") != expected_name) {
     return invalid("metadata.name", absl::StrCat("Invalid value: must be spec.names.plural+\".\"+spec.group (\"",
                                                  expected_name, "\")"));
   }
@@ -123,7 +119,7 @@ absl::StatusOr<std::vector<ResourceInfo>> ResourcesFromCrd(const json::object& c
     const std::string field = absl::StrCat("spec.versions[", i, "]");
     if (!version_value.is_object()) return invalid(field, "must be an object");
     const json::object& version = version_value.get_object();
-    const std::string name = StringAt(version, "name");
+    const std::string name = json_fields::String(version, "name");
     if (name.empty()) return invalid(field + ".name", "Required value");
     const json::value* storage_flag = version.if_contains("storage");
     if (storage_flag != nullptr && storage_flag->is_bool() && storage_flag->get_bool()) ++storage;
@@ -131,7 +127,7 @@ absl::StatusOr<std::vector<ResourceInfo>> ResourcesFromCrd(const json::object& c
     if (served == nullptr || !served->is_bool() || !served->get_bool()) continue;
     ResourceInfo info;
     info.type = ResourceType{group, name, kind, plural, scope == "Namespaced"};
-    info.singular = StringAt(names, "singular");
+    info.singular = json_fields::String(names, "singular");
     if (info.singular.empty()) info.singular = absl::AsciiStrToLower(kind);
     info.short_names = Strings(names, "shortNames");
     info.categories = Strings(names, "categories");
@@ -145,9 +141,9 @@ absl::StatusOr<std::vector<ResourceInfo>> ResourcesFromCrd(const json::object& c
       for (const json::value& column : columns->get_array()) {
         if (!column.is_object()) continue;
         PrinterColumn parsed;
-        parsed.name = StringAt(column.get_object(), "name");
-        parsed.type = StringAt(column.get_object(), "type");
-        parsed.json_path = StringAt(column.get_object(), "jsonPath");
+        parsed.name = json_fields::String(column.get_object(), "name");
+        parsed.type = json_fields::String(column.get_object(), "type");
+        parsed.json_path = json_fields::String(column.get_object(), "jsonPath");
         if (const json::value* p = column.get_object().if_contains("priority"); p != nullptr && p->is_int64()) {
           parsed.priority = p->get_int64();
         }
@@ -162,9 +158,9 @@ absl::StatusOr<std::vector<ResourceInfo>> ResourcesFromCrd(const json::object& c
       if (const json::value* scale = subs->get_object().if_contains("scale");
           scale != nullptr && scale->is_object()) {
         ScalePaths paths;
-        paths.spec_replicas = StringAt(scale->get_object(), "specReplicasPath");
-        paths.status_replicas = StringAt(scale->get_object(), "statusReplicasPath");
-        paths.label_selector = StringAt(scale->get_object(), "labelSelectorPath");
+        paths.spec_replicas = json_fields::String(scale->get_object(), "specReplicasPath");
+        paths.status_replicas = json_fields::String(scale->get_object(), "statusReplicasPath");
+        paths.label_selector = json_fields::String(scale->get_object(), "labelSelectorPath");
         if (paths.spec_replicas.empty() || paths.status_replicas.empty()) {
           return invalid(field + ".subresources.scale",
                          "specReplicasPath and statusReplicasPath are required");
