@@ -1,9 +1,10 @@
 #include "scheduler/extender.h"
 
-#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
@@ -97,18 +98,23 @@ FilterResult Extender::Filter(const ExtenderArgs& args, const absl::StatusOr<Pod
   // while another virtual candidate can take the pod.
   std::vector<int> cooling_reason(count, -1);
   if (view_ != nullptr && virtual_reason < 0) {
+    std::vector<std::pair<size_t, std::string>> cooling;
     size_t fresh_virtual = 0;
     for (size_t i = 0; i < count; ++i) {
       if (!is_virtual[i]) continue;
-      std::optional<std::string> cooling = view_->VirtualNodeCooling(args.NodeName(i));
-      if (cooling.has_value()) {
-        cooling_reason[i] = static_cast<int>(result.reasons.size());
-        result.reasons.push_back(*std::move(cooling));
+      if (std::optional<std::string> why = view_->VirtualNodeCooling(args.NodeName(i))) {
+        cooling.emplace_back(i, *std::move(why));
       } else {
         ++fresh_virtual;
       }
     }
-    if (fresh_virtual == 0) std::fill(cooling_reason.begin(), cooling_reason.end(), -1);
+    // The only virtual candidates are never cooled away: the pod must go somewhere.
+    if (fresh_virtual > 0) {
+      for (auto& [i, why] : cooling) {
+        cooling_reason[i] = static_cast<int>(result.reasons.size());
+        result.reasons.push_back(std::move(why));
+      }
+    }
   }
 
   result.passed.reserve(count);
