@@ -1,6 +1,7 @@
 // The informers a Spillway process shares between its components: one watch
-// per resource however many components read it. Nodes publish snapshots (the
-// extender's hot path); pods are cached as compact PodRecords.
+// per resource however many components read it. Nodes and namespaces publish
+// snapshots (the extender reads them per request, never waiting on a watch
+// thread); pods are cached as compact PodRecords.
 //
 // Lifecycle: construct, let components AddHandler() on the informers they
 // use, Start(), Stop() (or destroy). Thread-safe after Start().
@@ -22,7 +23,7 @@ class ClusterInformers {
   // does not). `watch_warning_events`: Warning Events (the stock watcher).
   ClusterInformers(RestClient& client, bool watch_pods, bool watch_warning_events = false)
       : nodes_(client, OptionsFor<Node>("nodes", true), &DecodeNode),
-        namespaces_(client, OptionsFor<Namespace>("namespaces", false), &DecodeNamespace),
+        namespaces_(client, OptionsFor<Namespace>("namespaces", true), &DecodeNamespace),
         pods_(client, OptionsFor<PodRecord>("pods", false), &DecodePodRecord),
         warning_events_(client, OptionsFor<Event>("events", false, "type=Warning"), &DecodeEvent),
         watch_pods_(watch_pods),

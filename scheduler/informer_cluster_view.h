@@ -17,7 +17,7 @@ namespace spillway::scheduler {
 
 class InformerClusterView : public ClusterView {
  public:
-  // `nodes` must publish snapshots; all must outlive the view. `quota` may
+  // `nodes` and `namespaces` must publish snapshots; all must outlive the view. `quota` may
   // be null (no ECI quota enforced).
   InformerClusterView(const kube::Informer<kube::Node>& nodes,
                       const kube::Informer<kube::Namespace>& namespaces,
@@ -35,7 +35,9 @@ class InformerClusterView : public ClusterView {
 
   std::shared_ptr<const NodeSnapshot> Nodes() const override { return nodes_.Snapshot(); }
   std::shared_ptr<const kube::Namespace> FindNamespace(absl::string_view name) const override {
-    return namespaces_.Get(std::string(name));
+    std::shared_ptr<const kube::Informer<kube::Namespace>::Map> snapshot = namespaces_.Snapshot();
+    auto it = snapshot->find(name);
+    return it == snapshot->end() ? nullptr : it->second;
   }
   bool HasSynced() const override { return nodes_.HasSynced() && namespaces_.HasSynced(); }
 
