@@ -21,8 +21,8 @@ int RunApiServer(const std::vector<std::string>& args) {
                 "scale subresources), merge/strategic/JSON patches, watches, finalizers,\n"
                 "garbage collection and mutating admission webhooks on CREATE.");
   flags.String("listen", &listen, "Address to serve on, HOST:PORT (port 0 picks one)");
-  flags.Int("threads", &threads, "I/O and request threads");
-  flags.Int("v", &verbosity, "Log verbosity; 1 logs every request");
+  flags.Int("threads", &threads, 1, 256, "I/O and request threads");
+  flags.Int("v", &verbosity, 0, 10, "Log verbosity; 1 logs every request");
   if (absl::Status s = flags.Parse(args); !s.ok()) {
     std::cerr << "spillway apiserver: " << s.message() << "\n";
     return 2;

@@ -1,12 +1,11 @@
 #include "app/config_loader.h"
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "burst/eci_quota.h"
+#include "common/files.h"
 #include "common/json_writer.h"
 #include "google/protobuf/util/json_util.h"
 #include "yaml-cpp/yaml.h"
@@ -22,7 +21,15 @@ bool LooksNumeric(const std::string& text) {
 
 // Renders a YAML node as JSON. Plain (unquoted) scalars become booleans,
 // numbers or null where YAML 1.2's core schema says so; quoted ones stay strings.
-absl::Status YamlToJson(const YAML::Node& node, std::string* out) {
+// yaml-cpp keeps an alias as a second reference to its anchor's node, so a
+// small file of nested aliases (a "billion laughs") expands without bound
+// here: the output is refused once it passes `budget` bytes.
+absl::Status YamlToJson(const YAML::Node& node, size_t budget, std::string* out) {
+  if (out->size() > budget) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the document expands to more than ", budget,
+        " bytes of JSON; YAML aliases (*name) that repeat large anchors are refused"));
+  }
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -53,7 +60,7 @@ absl::Status YamlToJson(const YAML::Node& node, std::string* out) {
       for (const YAML::Node& item : node) {
         if (!first) out->push_back(',');
         first = false;
-        if (absl::Status s = YamlToJson(item, out); !s.ok()) return s;
+        if (absl::Status s = YamlToJson(item, budget, out); !s.ok()) return s;
       }
       out->push_back(']');
       return absl::OkStatus();
@@ -69,7 +76,7 @@ absl::Status YamlToJson(const YAML::Node& node, std::string* out) {
         }
         json::AppendString(out, entry.first.Scalar());
         out->push_back(':');
-        if (absl::Status s = YamlToJson(entry.second, out); !s.ok()) return s;
+        if (absl::Status s = YamlToJson(entry.second, budget, out); !s.ok()) return s;
       }
       out->push_back('}');
       return absl::OkStatus();
@@ -84,6 +91,54 @@ absl::Status CheckScore(const char* field, bool has, int32_t value) {
         field, ": ", value,
         " is outside 0..10 (kube-scheduler's MaxExtenderPriority; it multiplies by the "
         "extender weight)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRange(const char* field, bool has, uint64_t value, uint64_t min, uint64_t max) {
+  if (has && (value < min || value > max)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", value, " is outside ", min, "..", max));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateServerConfig(const config::SpillwayConfig& config) {
+  const config::ServerConfig& server = config.server();
+  const uint64_t max_request = config.extender().has_max_request_bytes()
+                                   ? config.extender().max_request_bytes()
+                                   : kDefaultMaxRequestBytes;
+  if (server.has_max_body_bytes_in_flight() && server.max_body_bytes_in_flight() < max_request) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "server.maxBodyBytesInFlight: ", server.max_body_bytes_in_flight(),
+        " is less than extender.maxRequestBytes (", max_request,
+        "): no request of the largest size could ever be accepted"));
+  }
+  const struct {
+    const char* field;
+    bool has;
+    uint64_t value;
+    uint64_t min;
+    uint64_t max;
+  } ranges[] = {
+      {"server.maxBodyBytesInFlight", server.has_max_body_bytes_in_flight(),
+       server.max_body_bytes_in_flight(), 1, uint64_t{64} << 30},
+      {"server.maxIdleConnections", server.has_max_idle_connections(),
+       server.max_idle_connections(), 1, 100000},
+      {"server.headerTimeoutSeconds", server.has_header_timeout_seconds(),
+       server.header_timeout_seconds(), 1, 3600},
+      {"server.bodyTimeoutSeconds", server.has_body_timeout_seconds(),
+       server.body_timeout_seconds(), 1, 3600},
+      {"server.idleTimeoutSeconds", server.has_idle_timeout_seconds(),
+       server.idle_timeout_seconds(), 1, 86400},
+      {"server.shutdownGraceSeconds", server.has_shutdown_grace_seconds(),
+       server.shutdown_grace_seconds(), 1, 600},
+  };
+  for (const auto& range : ranges) {
+    if (absl::Status s = CheckRange(range.field, range.has, range.value, range.min, range.max);
+        !s.ok()) {
+      return s;
+    }
   }
   return absl::OkStatus();
 }
@@ -112,6 +167,12 @@ absl::Status ValidateConfig(const config::SpillwayConfig& config) {
   if (extender.has_max_request_bytes() && extender.max_request_bytes() == 0) {
     return absl::InvalidArgumentError("extender.maxRequestBytes: must be greater than 0");
   }
+  if (extender.max_request_bytes() > kMaxMaxRequestBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "extender.maxRequestBytes: ", extender.max_request_bytes(), " is more than 1 GiB (",
+        kMaxMaxRequestBytes, "); 5000 full Node objects are about 60 MB"));
+  }
+  if (absl::Status s = ValidateServerConfig(config); !s.ok()) return s;
   const config::RescueConfig& rescue = config.autoscaler().rescue();
   if (!rescue.scope().empty() && rescue.scope() != "all" && rescue.scope() != "opt-in") {
     return absl::InvalidArgumentError(absl::StrCat("autoscaler.rescue.scope: \"", rescue.scope(),
@@ -162,7 +223,8 @@ absl::StatusOr<config::SpillwayConfig> ParseConfig(absl::string_view text,
     } else if (!root.IsMap()) {
       return absl::InvalidArgumentError(
           absl::StrCat(source, ": the configuration must be a mapping (YAML) or object (JSON)"));
-    } else if (absl::Status s = YamlToJson(root, &json); !s.ok()) {
+    } else if (absl::Status s = YamlToJson(root, kExpansionFactor * text.size() + 4096, &json);
+               !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
     }
   } catch (const YAML::Exception& e) {
@@ -182,11 +244,9 @@ absl::StatusOr<config::SpillwayConfig> ParseConfig(absl::string_view text,
 }
 
 absl::StatusOr<config::SpillwayConfig> LoadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file '", path, "'"));
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseConfig(text.str(), path);
+  absl::StatusOr<std::string> text = ReadRegularFile(path, kMaxConfigFileBytes, "config file");
+  if (!text.ok()) return text.status();
+  return ParseConfig(*text, path);
 }
 
 }  // namespace spillway::app

@@ -21,15 +21,30 @@ namespace spillway::app {
 absl::StatusOr<config::SpillwayConfig> ParseConfig(absl::string_view text,
                                                    absl::string_view source);
 
-// Reads and parses a configuration file; NotFound when it cannot be read.
+// Reads and parses a configuration file; NotFound when it cannot be read,
+// FailedPrecondition when it is not a regular file (a directory, /dev/zero),
+// OutOfRange past kMaxConfigFileBytes.
 absl::StatusOr<config::SpillwayConfig> LoadConfigFile(const std::string& path);
 
 // Checks ranges: scores within 0..10, a positive body limit, non-empty rule
 // entries. Applied by ParseConfig; exposed for configs built in code.
 absl::Status ValidateConfig(const config::SpillwayConfig& config);
 
-// The default body limit (64 MiB) when the file sets none.
+// The default body limit (64 MiB) when the file sets none, and its maximum.
 inline constexpr uint64_t kDefaultMaxRequestBytes = uint64_t{64} << 20;
+inline constexpr uint64_t kMaxMaxRequestBytes = uint64_t{1} << 30;
+// Defaults of the `server` section (proto/config.proto, ServerConfig).
+inline constexpr uint64_t kDefaultMaxBodyBytesInFlight = uint64_t{256} << 20;
+inline constexpr uint32_t kDefaultMaxIdleConnections = 256;
+inline constexpr uint32_t kDefaultHeaderTimeoutSeconds = 10;
+inline constexpr uint32_t kDefaultBodyTimeoutSeconds = 60;
+inline constexpr uint32_t kDefaultIdleTimeoutSeconds = 90;
+inline constexpr uint32_t kDefaultShutdownGraceSeconds = 10;
+// A policy file is a few kilobytes; anything past this is the wrong file.
+inline constexpr size_t kMaxConfigFileBytes = size_t{1} << 20;
+// YAML may expand to at most this many times its size in JSON (quoting adds
+// a little; only aliases add more).
+inline constexpr size_t kExpansionFactor = 4;
 
 }  // namespace spillway::app
 

@@ -1,5 +1,8 @@
 #include "app/config_loader.h"
 
+#include <cstdlib>
+#include <fstream>
+
 #include "common/testing/testdata.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -88,6 +91,59 @@ TEST(ConfigLoaderTest, MissingFileIsNotFound) {
   absl::StatusOr<config::SpillwayConfig> config = LoadConfigFile("/nonexistent/policy.yaml");
   EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(config.status().message(), HasSubstr("/nonexistent/policy.yaml"));
+}
+
+TEST(ConfigLoaderTest, EndlessDirectoriesAndHugeFilesAreRefused) {
+  EXPECT_THAT(LoadConfigFile("/dev/zero").status().message(),
+              HasSubstr("config file '/dev/zero' is not a regular file"));
+  EXPECT_EQ(LoadConfigFile(getenv("TEST_TMPDIR")).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  const std::string huge = std::string(getenv("TEST_TMPDIR")) + "/huge.yaml";
+  std::ofstream(huge) << "# " << std::string(kMaxConfigFileBytes, 'x') << "\n";
+  EXPECT_THAT(LoadConfigFile(huge).status().message(), HasSubstr("is larger than 1048576 bytes"));
+}
+
+// A "billion laughs": nine levels of ten aliases each expand a 1 KB file to
+// 10^9 strings. yaml-cpp loads it as shared nodes; the JSON rendering must stop.
+TEST(ConfigLoaderTest, AliasBombIsRefusedQuickly) {
+  std::string bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    const char p = static_cast<char>(c - 1);
+    bomb += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? "," : "") + "*" + p;
+    bomb += "]\n";
+  }
+  absl::StatusOr<config::SpillwayConfig> config = ParseConfig(bomb, "bomb.yaml");
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(config.status().message(),
+              HasSubstr("bomb.yaml: the document expands to more than"));
+  // A modest, legitimate alias still works.
+  absl::StatusOr<config::SpillwayConfig> ok = ParseConfig(
+      "extender:\n  virtualNode:\n    labels: &vk {type: virtual-kubelet}\n"
+      "    taintKeys: [virtual-kubelet.io/provider]\n", "alias.yaml");
+  EXPECT_TRUE(ok.ok()) << ok.status();
+}
+
+TEST(ConfigLoaderTest, DeepNestingIsAnErrorNotACrash) {
+  absl::StatusOr<config::SpillwayConfig> config =
+      ParseConfig(std::string(100000, '[') + std::string(100000, ']'), "deep.yaml");
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ConfigLoaderTest, LimitsAreBounded) {
+  EXPECT_THAT(ParseConfig("extender:\n  maxRequestBytes: 1099511627776\n", "p").status().message(),
+              HasSubstr("extender.maxRequestBytes: 1099511627776 is more than 1 GiB"));
+  EXPECT_THAT(ParseConfig("server:\n  maxBodyBytesInFlight: 1048576\n", "p").status().message(),
+              HasSubstr("server.maxBodyBytesInFlight: 1048576 is less than extender.maxRequestBytes"));
+  EXPECT_THAT(ParseConfig("server:\n  headerTimeoutSeconds: 0\n", "p").status().message(),
+              HasSubstr("server.headerTimeoutSeconds: 0 is outside 1..3600"));
+  EXPECT_THAT(ParseConfig("server:\n  shutdownGraceSeconds: 100000\n", "p").status().message(),
+              HasSubstr("server.shutdownGraceSeconds: 100000 is outside 1..600"));
+  absl::StatusOr<config::SpillwayConfig> config = ParseConfig(
+      "extender: {maxRequestBytes: 1048576}\nserver: {maxBodyBytesInFlight: 4194304, "
+      "maxIdleConnections: 10, idleTimeoutSeconds: 30}\n", "p");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->server().max_idle_connections(), 10u);
 }
 
 }  // namespace

@@ -20,13 +20,20 @@ void FlagSet::String(std::string name, std::string* target, std::string help) {
                     }});
 }
 
-void FlagSet::Int(std::string name, int* target, std::string help) {
+void FlagSet::Int(std::string name, int* target, int min, int max, std::string help) {
+  help = absl::StrCat(help, "; ", min, "..", max);
   flags_.push_back({name, std::move(help), absl::StrCat(*target), false,
-                    [target, name](const std::string& value) {
-                      if (!absl::SimpleAtoi(value, target)) {
+                    [target, name, min, max](const std::string& value) {
+                      int parsed = 0;
+                      if (!absl::SimpleAtoi(value, &parsed)) {
                         return absl::InvalidArgumentError(
                             absl::StrCat("--", name, ": '", value, "' is not an integer"));
                       }
+                      if (parsed < min || parsed > max) {
+                        return absl::InvalidArgumentError(absl::StrCat(
+                            "--", name, ": ", parsed, " is outside ", min, "..", max));
+                      }
+                      *target = parsed;
                       return absl::OkStatus();
                     }});
 }

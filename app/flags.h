@@ -21,11 +21,15 @@ class FlagSet {
   // Registers a flag writing into `*target` (which must outlive the set); the
   // target's current value is the documented default.
   void String(std::string name, std::string* target, std::string help);
-  void Int(std::string name, int* target, std::string help);
+  // Integer flags carry their valid range [min, max]: a value outside it is
+  // refused at parse time (a typo such as --threads=100000 must not reach the
+  // code that allocates for it).
+  void Int(std::string name, int* target, int min, int max, std::string help);
   void Bool(std::string name, bool* target, std::string help);
 
   // Parses `args` (without the program and subcommand names). InvalidArgument
-  // for unknown flags, missing values and malformed numbers, naming the flag.
+  // for unknown flags, missing values, malformed numbers and numbers outside
+  // their range, naming the flag.
   absl::Status Parse(const std::vector<std::string>& args);
 
   // Whether --help (or -h) was given.

@@ -12,7 +12,7 @@ class FlagSetTest : public ::testing::Test {
  protected:
   FlagSetTest() : flags_("spillway test [flags]", "A test command.") {
     flags_.String("listen", &listen_, "Where to listen");
-    flags_.Int("threads", &threads_, "Threads");
+    flags_.Int("threads", &threads_, 1, 256, "Threads");
     flags_.Bool("leader-elect", &leader_elect_, "Elect a leader");
   }
   FlagSet flags_;
@@ -35,6 +35,11 @@ TEST_F(FlagSetTest, ErrorsNameTheFlag) {
             "unknown flag --thread; see --help for the flags this command takes");
   EXPECT_EQ(flags_.Parse({"--threads=many"}).message(), "--threads: 'many' is not an integer");
   EXPECT_EQ(flags_.Parse({"--listen"}).message(), "flag --listen needs a value");
+  EXPECT_EQ(flags_.Parse({"--threads=100000"}).message(), "--threads: 100000 is outside 1..256");
+  EXPECT_EQ(flags_.Parse({"--threads=0"}).message(), "--threads: 0 is outside 1..256");
+  EXPECT_EQ(flags_.Parse({"--threads=99999999999"}).message(),
+            "--threads: '99999999999' is not an integer");
+  EXPECT_EQ(threads_, 2);  // A refused value leaves the default.
   EXPECT_EQ(flags_.Parse({"serve"}).message(),
             "unexpected argument 'serve'; flags look like --name=value");
 }
@@ -45,14 +50,14 @@ TEST_F(FlagSetTest, HelpListsEveryFlagWithItsDefault) {
   std::string help = flags_.Help();
   EXPECT_THAT(help, HasSubstr("Usage: spillway test [flags]"));
   EXPECT_THAT(help, HasSubstr("--listen=VALUE\n      Where to listen (default \"0.0.0.0:10262\")"));
-  EXPECT_THAT(help, HasSubstr("--threads=VALUE\n      Threads (default 2)"));
+  EXPECT_THAT(help, HasSubstr("--threads=VALUE\n      Threads; 1..256 (default 2)"));
   EXPECT_THAT(help, HasSubstr("--leader-elect\n      Elect a leader (default false)"));
 }
 
 TEST(ParseCommandLineTest, AnswersTheExitCodeOrGoesOn) {
   int pods = 1;
   FlagSet flags("tool [flags]", "A tool.");
-  flags.Int("pods", &pods, "Pods");
+  flags.Int("pods", &pods, 1, 1000, "Pods");
   char tool[] = "tool";
   char good[] = "--pods=3";
   char* go_on[] = {tool, good};

@@ -52,8 +52,8 @@ int RunServe(const std::vector<std::string>& args) {
   flags.String("lease-namespace", &options.leader_election.lease_namespace,
                "Autoscaler: namespace of the coordination.k8s.io/v1 Lease");
   flags.String("lease-name", &options.leader_election.lease_name, "Autoscaler: name of the Lease");
-  flags.Int("threads", &options.threads, "I/O and request threads");
-  flags.Int("v", &verbosity, "Log verbosity; 1 logs every decision (pod=, node=, reason=)");
+  flags.Int("threads", &options.threads, 1, 256, "I/O and request threads");
+  flags.Int("v", &verbosity, 0, 10, "Log verbosity; 1 logs every decision (pod=, node=, reason=)");
   if (absl::Status s = flags.Parse(args); !s.ok()) {
     std::cerr << "spillway serve: " << s.message() << "\n";
     return 2;
@@ -73,10 +73,6 @@ int RunServe(const std::vector<std::string>& args) {
   uint16_t port = 0;
   if (absl::Status s = ParseListenAddress(options.listen, &host, &port); !s.ok()) {
     std::cerr << "spillway serve: " << s.message() << "\n";
-    return 2;
-  }
-  if (options.threads < 1) {
-    std::cerr << "spillway serve: --threads must be at least 1\n";
     return 2;
   }
   config::SpillwayConfig config;

@@ -38,10 +38,10 @@ int main(int argc, char** argv) {
   flags.String("mode", &mode, "names (nodeCacheCapable: true) or full (Node objects)");
   flags.String("verb", &verb, "filter or prioritize");
   flags.String("target", &target, "HOST:PORT of a running spillway serve; empty starts one");
-  flags.Int("nodes", &nodes, "Candidate nodes per request");
-  flags.Int("requests", &requests, "Measured requests");
-  flags.Int("warmup", &warmup, "Unmeasured requests first");
-  flags.Int("virtual-every", &virtual_every, "Every Nth node is a virtual node");
+  flags.Int("nodes", &nodes, 1, 100000, "Candidate nodes per request");
+  flags.Int("requests", &requests, 1, 10000000, "Measured requests");
+  flags.Int("warmup", &warmup, 0, 10000000, "Unmeasured requests first");
+  flags.Int("virtual-every", &virtual_every, 1, 100000, "Every Nth node is a virtual node");
   if (std::optional<int> exit_code = spillway::app::ParseCommandLine(flags, argc, argv)) {
     return *exit_code;
   }

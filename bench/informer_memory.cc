@@ -129,9 +129,9 @@ int main(int argc, char** argv) {
   int page = 500;
   spillway::app::FlagSet flags("informer_memory [flags]",
                                "Informer cache memory and decode time at cluster scale.");
-  flags.Int("pods", &pods, "Pods in the cluster");
-  flags.Int("nodes", &nodes, "Nodes in the cluster");
-  flags.Int("page", &page, "Objects per list page");
+  flags.Int("pods", &pods, 0, 10000000, "Pods in the cluster");
+  flags.Int("nodes", &nodes, 0, 1000000, "Nodes in the cluster");
+  flags.Int("page", &page, 1, 100000, "Objects per list page");
   if (std::optional<int> exit_code = spillway::app::ParseCommandLine(flags, argc, argv)) {
     return *exit_code;
   }

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   int pods = 1000;
   std::string mode = "burst";
   spillway::app::FlagSet flags("rescue_latency [flags]", "Unschedulable-to-patch latency of the rescue.");
-  flags.Int("pods", &pods, "Pods made Unschedulable");
+  flags.Int("pods", &pods, 1, 1000000, "Pods made Unschedulable");
   flags.String("mode", &mode, "burst or one-by-one");
   if (std::optional<int> exit_code = spillway::app::ParseCommandLine(flags, argc, argv)) {
     return *exit_code;
