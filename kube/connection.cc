@@ -1,25 +1,24 @@
 #include "kube/connection.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/files.h"
 #include "yaml-cpp/yaml.h"
 
 namespace spillway::kube {
 namespace {
 
+// Kubeconfigs, CA bundles and certificates are kilobytes; past this the path
+// names the wrong thing (a device, a log).
+constexpr size_t kMaxCredentialFileBytes = size_t{4} << 20;
+
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read '", path, "'"));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return ReadRegularFile(path, kMaxCredentialFileBytes, "file");
 }
 
 std::string Resolve(const std::string& base_dir, const std::string& path) {
@@ -112,6 +111,9 @@ absl::StatusOr<Connection> LoadKubeconfig(const std::string& path, const std::st
     connection.ca_pem = *ca;
     connection.insecure_skip_tls_verify =
         cluster["insecure-skip-tls-verify"] && cluster["insecure-skip-tls-verify"].as<bool>();
+    if (cluster["tls-server-name"]) {
+      connection.tls_server_name = cluster["tls-server-name"].as<std::string>();
+    }
     const std::string user_name = ctx["user"] ? ctx["user"].as<std::string>() : "";
     YAML::Node user = Named(root["users"], user_name)["user"];
     if (user) {

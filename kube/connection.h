@@ -15,7 +15,12 @@ struct Connection {
   std::string scheme = "https";  // "https" or "http".
   std::string host;
   uint16_t port = 443;
-  std::string ca_pem;  // Empty: system roots are not used; see insecure.
+  // The CAs the server's certificate must chain to; empty: the system's roots.
+  std::string ca_pem;
+  // The name the certificate must be issued for, when not `host`
+  // (kubeconfig tls-server-name).
+  std::string tls_server_name;
+  // Verify nothing (kubeconfig insecure-skip-tls-verify: true); logged.
   bool insecure_skip_tls_verify = false;
   std::string client_cert_pem;
   std::string client_key_pem;
@@ -24,7 +29,8 @@ struct Connection {
 };
 
 // Reads a kubeconfig: the context `context` (or current-context when empty),
-// its cluster (server, certificate-authority[-data], insecure-skip-tls-verify)
+// its cluster (server, certificate-authority[-data], tls-server-name,
+// insecure-skip-tls-verify)
 // and user (client-certificate[-data], client-key[-data], token, tokenFile).
 // Relative file paths resolve against the kubeconfig's directory. Errors name
 // the file and the missing or malformed entry.

@@ -1,12 +1,12 @@
 #include "kube/rest_client.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/files.h"
+#include "glog/logging.h"
 
 namespace spillway::kube {
 namespace {
@@ -28,11 +28,15 @@ std::string UrlEncode(const std::string& text) {
   return out;
 }
 
+// A token that cannot be read is sent as none (the server answers 401,
+// which names the problem); a rotated one is picked up on the next request.
 std::string ReadToken(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(text.str()));
+  absl::StatusOr<std::string> text = ReadRegularFile(path, size_t{64} << 10, "token file");
+  if (!text.ok()) {
+    LOG_EVERY_N(WARNING, 100) << text.status().message();
+    return "";
+  }
+  return std::string(absl::StripAsciiWhitespace(*text));
 }
 
 void AppendQuery(const char* key, const std::string& value, std::string* target) {
@@ -111,7 +115,17 @@ absl::Status StatusFromResponse(int http_status, const std::string& body) {
 }
 
 RestClient::RestClient(Connection connection, Options options)
-    : connection_(std::move(connection)), options_(options) {}
+    : connection_(std::move(connection)), options_(options) {
+  if (connection_.scheme == "https" && connection_.insecure_skip_tls_verify) {
+    LOG(WARNING) << "insecure-skip-tls-verify: the certificate of " << connection_.host << ":"
+                 << connection_.port
+                 << " is not verified; anyone in between can read Spillway's credentials";
+  } else if (connection_.scheme == "http" &&
+             (!connection_.token.empty() || !connection_.token_file.empty())) {
+    LOG(WARNING) << "the API server " << connection_.host << ":" << connection_.port
+                 << " is reached over plain http: the bearer token travels unencrypted";
+  }
+}
 
 RestClient::~RestClient() = default;
 
@@ -132,7 +146,9 @@ std::unique_ptr<http::Client> RestClient::NewClient(absl::Duration timeout) cons
   options.host = connection_.host;
   options.port = connection_.port;
   options.tls = connection_.scheme == "https";
-  options.ca_pem = connection_.insecure_skip_tls_verify ? "" : connection_.ca_pem;
+  options.ca_pem = connection_.ca_pem;
+  options.insecure_skip_verify = connection_.insecure_skip_tls_verify;
+  options.tls_server_name = connection_.tls_server_name;
   options.client_cert_pem = connection_.client_cert_pem;
   options.client_key_pem = connection_.client_key_pem;
   options.timeout = timeout;

@@ -3,12 +3,16 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <atomic>
 #include <optional>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/synchronization/mutex.h"
 #include "boost/asio.hpp"
 #include "boost/asio/ssl.hpp"
@@ -30,21 +34,7 @@ class Client::Impl {
   explicit Impl(ClientOptions options)
       : options_(std::move(options)), tls_context_(ssl::context::tls_client) {
     buffer_.reserve(256 * 1024);  // Read large responses in large chunks.
-    // Bad TLS material surfaces as a handshake error on the first request.
-    beast::error_code ec;
-    if (!options_.ca_file.empty()) {
-      tls_context_.load_verify_file(options_.ca_file, ec);
-      tls_context_.set_verify_mode(ssl::verify_peer);
-    } else if (!options_.ca_pem.empty()) {
-      tls_context_.add_certificate_authority(net::buffer(options_.ca_pem), ec);
-      tls_context_.set_verify_mode(ssl::verify_peer);
-    } else {
-      tls_context_.set_verify_mode(ssl::verify_none);
-    }
-    if (!options_.client_cert_pem.empty()) {
-      tls_context_.use_certificate_chain(net::buffer(options_.client_cert_pem), ec);
-      tls_context_.use_private_key(net::buffer(options_.client_key_pem), ssl::context::pem, ec);
-    }
+    if (options_.tls) setup_ = ConfigureTls();
   }
 
   absl::StatusOr<ClientResponse> Send(absl::string_view method, absl::string_view target,
@@ -75,8 +65,8 @@ class Client::Impl {
     parser.body_limit(boost::none);
     ClientResponse response;
     auto io = [&](auto& stream) {
-      bhttp::write(stream, request, ec);
-      if (!ec) bhttp::read_header(stream, buffer_, parser, ec);
+      ec = Await([&](auto done) { bhttp::async_write(stream, request, done); });
+      if (!ec) ec = Await([&](auto done) { bhttp::async_read_header(stream, buffer_, parser, done); });
       if (ec) return;
       response.status = static_cast<int>(parser.get().result_int());
       response.content_type = std::string(parser.get()[bhttp::field::content_type]);
@@ -86,8 +76,9 @@ class Client::Impl {
         parser.get().body().data = chunk;
         parser.get().body().size = sizeof(chunk);
         // read_some returns as soon as some body arrived (read() would wait
-        // for the buffer to fill, stalling a quiet watch).
-        bhttp::read_some(stream, buffer_, parser, ec);
+        // for the buffer to fill, stalling a quiet watch). Each read has
+        // the full timeout: a quiet stream is not a dead one.
+        ec = Await([&](auto done) { bhttp::async_read_some(stream, buffer_, parser, done); });
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec) return;
         const size_t n = sizeof(chunk) - parser.get().body().size;
@@ -122,11 +113,12 @@ class Client::Impl {
     beast::error_code ec;
     std::string answer;
     auto io = [&](auto& stream) {
-      net::write(stream, net::buffer(bytes.data(), bytes.size()), ec);
+      ec = Await([&](auto done) { net::async_write(stream, net::buffer(bytes.data(), bytes.size()), done); });
       if (ec) return;
       char buf[4096];
       for (;;) {
-        size_t n = stream.read_some(net::buffer(buf), ec);
+        size_t n = 0;
+        ec = Await([&](auto done) { stream.async_read_some(net::buffer(buf), done); }, &n);
         answer.append(buf, n);
         if (ec) break;
       }
@@ -186,35 +178,174 @@ class Client::Impl {
   }
 
   absl::Status IoError(const beast::error_code& ec) {
-    if (ec == net::error::would_block || ec == net::error::try_again) {
-      return absl::DeadlineExceededError("timed out waiting for the server");
+    if (ec == net::error::timed_out) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "no answer from ", options_.host, ":", options_.port, " within ",
+          absl::FormatDuration(options_.timeout)));
     }
     return absl::UnavailableError(absl::StrCat("HTTP exchange failed: ", ec.message()));
   }
 
-  absl::Status Connect() {
-    if (interrupted_.load()) return absl::CancelledError("the client was interrupted");
+  // Runs one asynchronous operation to completion on io_, within
+  // options_.timeout. Asio's synchronous reads ignore SO_RCVTIMEO (they poll
+  // again without a deadline), so a frozen server would block them forever;
+  // here the deadline, or Interrupt(), shuts the socket down, which completes
+  // the operation. `start` gets a handler (error_code, size_t); answers its
+  // error_code (timed_out at the deadline) and stores the size in `*bytes`.
+  // `socket` is the one to shut down when it is not yet the connection's.
+  template <typename Start>
+  beast::error_code Await(Start&& start, size_t* bytes = nullptr, tcp::socket* socket = nullptr) {
+    bool done = false;
+    beast::error_code result;
+    start([&done, &result, bytes](const beast::error_code& ec, size_t n) {
+      result = ec;
+      if (bytes != nullptr) *bytes = n;
+      done = true;
+    });
+    io_.restart();
+    const absl::Time deadline = absl::Now() + options_.timeout;
+    bool expired = false;
+    while (!done) {
+      if (!expired && (interrupted_.load() || absl::Now() >= deadline)) {
+        expired = !interrupted_.load();
+        beast::error_code ignored;
+        if (socket != nullptr) {
+          socket->cancel(ignored);
+          socket->close(ignored);
+        } else {
+          ShutdownSocket();
+        }
+      }
+      io_.run_for(std::chrono::milliseconds(50));
+    }
+    return expired ? beast::error_code(net::error::timed_out) : result;
+  }
+
+  void ShutdownSocket() {
+    absl::MutexLock lock(&fd_mu_);
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  }
+
+  // The TLS context: what to trust, how to verify, whom to present.
+  absl::Status ConfigureTls() {
+    beast::error_code ec;
+    tls_context_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                             ssl::context::no_tlsv1_1);
+    if (!options_.client_cert_pem.empty()) {
+      tls_context_.use_certificate_chain(net::buffer(options_.client_cert_pem), ec);
+      if (!ec) {
+        tls_context_.use_private_key(net::buffer(options_.client_key_pem), ssl::context::pem, ec);
+      }
+      if (ec || SSL_CTX_check_private_key(tls_context_.native_handle()) != 1) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the client certificate and key are unusable or do not belong together",
+            ec ? absl::StrCat(": ", ec.message()) : std::string()));
+      }
+    }
+    if (options_.insecure_skip_verify) {
+      tls_context_.set_verify_mode(ssl::verify_none);
+      return absl::OkStatus();
+    }
+    tls_context_.set_verify_mode(ssl::verify_peer);
+    if (!options_.ca_file.empty()) {
+      tls_context_.load_verify_file(options_.ca_file, ec);
+    } else if (!options_.ca_pem.empty()) {
+      tls_context_.add_certificate_authority(net::buffer(options_.ca_pem), ec);
+    } else {
+      tls_context_.set_default_verify_paths(ec);
+    }
+    if (ec) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot load the CA certificates to verify ", options_.host, " with: ", ec.message()));
+    }
+    return absl::OkStatus();
+  }
+
+  // Connects within options_.timeout, returning early on Interrupt() (a
+  // blocking connect to a partitioned host would wait minutes).
+  absl::Status ConnectSocket(tcp::socket& socket) {
     beast::error_code ec;
     tcp::resolver resolver(io_);
     auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), ec);
     if (ec) return absl::UnavailableError(absl::StrCat("resolve ", options_.host, ": ", ec.message()));
-    tcp::socket socket(io_);
-    net::connect(socket, endpoints, ec);
+    ec = Await([&](auto done) {
+      net::async_connect(socket, endpoints,
+                         [done](const beast::error_code& result, const tcp::endpoint&) mutable {
+                           done(result, 0);
+                         });
+    }, nullptr, &socket);
+    if (interrupted_.load()) return absl::CancelledError("the client was interrupted");
+    if (ec == net::error::timed_out) {
+      return absl::DeadlineExceededError(absl::StrCat("connect ", options_.host, ":", options_.port,
+                                                      ": no answer within ",
+                                                      absl::FormatDuration(options_.timeout)));
+    }
     if (ec) {
       return absl::UnavailableError(
           absl::StrCat("connect ", options_.host, ":", options_.port, ": ", ec.message()));
     }
-    socket.set_option(tcp::no_delay(true));
-    timeval tv = absl::ToTimeval(options_.timeout);
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    return absl::OkStatus();
+  }
+
+  // Verifies the server as client-go does: chain, then name or IP SAN.
+  absl::Status Handshake(tcp::socket socket) {
+    tls_stream_.emplace(std::move(socket), tls_context_);
+    SSL* ssl = tls_stream_->native_handle();
+    const std::string& name =
+        options_.tls_server_name.empty() ? options_.host : options_.tls_server_name;
+    beast::error_code ec;
+    const bool is_ip = !net::ip::make_address(name, ec).is_unspecified() && !ec;
+    if (!is_ip) SSL_set_tlsext_host_name(ssl, name.c_str());
+    if (!options_.insecure_skip_verify) {
+      if (is_ip) {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
+      } else {
+        SSL_set1_host(ssl, name.c_str());
+      }
+    }
+    ec = Await([&](auto done) {
+      tls_stream_->async_handshake(ssl::stream_base::client,
+                                   [done](const beast::error_code& result) mutable { done(result, 0); });
+    });
+    if (!ec) return absl::OkStatus();
+    if (ec == net::error::timed_out) {
+      Disconnect();
+      return absl::DeadlineExceededError(absl::StrCat("TLS handshake with ", options_.host, ":",
+                                                      options_.port, ": no answer within ",
+                                                      absl::FormatDuration(options_.timeout)));
+    }
+    const long verify = SSL_get_verify_result(ssl);
+    std::string why = ec.message();
+    if (verify != X509_V_OK) {
+      why = absl::StrCat("the server's certificate was refused: ",
+                         X509_verify_cert_error_string(verify),
+                         verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH
+                             ? absl::StrCat(" (it is not issued for '", name, "')")
+                             : std::string());
+    }
+    Disconnect();
+    return absl::UnavailableError(
+        absl::StrCat("TLS handshake with ", options_.host, ":", options_.port, ": ", why));
+  }
+
+  absl::Status Connect() {
+    if (interrupted_.load()) return absl::CancelledError("the client was interrupted");
+    if (!setup_.ok()) return setup_;
+    tcp::socket socket(io_);
+    if (absl::Status s = ConnectSocket(socket); !s.ok()) return s;
+    beast::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);
+    {
+      // Interrupt() during the handshake shuts the socket down too.
+      absl::MutexLock lock(&fd_mu_);
+      fd_ = socket.native_handle();
+      if (interrupted_.load()) ::shutdown(fd_, SHUT_RDWR);
+    }
     if (options_.tls) {
-      tls_stream_.emplace(std::move(socket), tls_context_);
-      SSL_set_tlsext_host_name(tls_stream_->native_handle(), options_.host.c_str());
-      tls_stream_->handshake(ssl::stream_base::client, ec);
-      if (ec) {
-        Disconnect();
-        return absl::UnavailableError(absl::StrCat("TLS handshake: ", ec.message()));
+      if (absl::Status s = Handshake(std::move(socket)); !s.ok()) {
+        if (interrupted_.load()) return absl::CancelledError("the client was interrupted");
+        return s;
       }
     } else {
       socket_.emplace(std::move(socket));
@@ -236,8 +367,8 @@ class Client::Impl {
     spare_body_.clear();
     parser.get().body() = std::move(spare_body_);
     auto io = [&](auto& stream) {
-      bhttp::write(stream, request, ec);
-      if (!ec) bhttp::read(stream, buffer_, parser, ec);
+      ec = Await([&](auto done) { bhttp::async_write(stream, request, done); });
+      if (!ec) ec = Await([&](auto done) { bhttp::async_read(stream, buffer_, parser, done); });
     };
     if (tls_stream_) {
       io(*tls_stream_);
@@ -261,6 +392,8 @@ class Client::Impl {
   ClientOptions options_;
   net::io_context io_;
   ssl::context tls_context_;
+  // Whether the TLS material loaded; reported by every Connect().
+  absl::Status setup_;
   std::optional<tcp::socket> socket_;
   std::optional<beast::ssl_stream<tcp::socket>> tls_stream_;
   beast::flat_buffer buffer_;

@@ -26,16 +26,24 @@ struct ClientOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   bool tls = false;
-  // PEM file of CAs to trust; empty with tls = true skips verification.
+  // The server's certificate chain is verified against these CAs (a PEM file
+  // or PEM text, e.g. kubeconfig certificate-authority-data), else against
+  // the system's roots, and its name against `tls_server_name` (else `host`;
+  // an IP address must be among the certificate's IP SANs), as client-go does.
   std::string ca_file;
-  // PEM text of CAs to trust (kubeconfig certificate-authority-data).
   std::string ca_pem;
+  // Overrides the name verified and sent as SNI (kubeconfig tls-server-name).
+  std::string tls_server_name;
+  // Skips every check above (kubeconfig insecure-skip-tls-verify: true).
+  // Anyone between Spillway and the server can then read its token.
+  bool insecure_skip_verify = false;
   // Client certificate and key, PEM text (kubeconfig client-certificate-data).
   std::string client_cert_pem;
   std::string client_key_pem;
   // Sent as "Authorization: Bearer <token>" when not empty; read through
   // this function on every request so a rotated token file takes effect.
   std::function<std::string()> bearer_token;
+  // Bounds connecting and every read and write.
   absl::Duration timeout = absl::Seconds(60);
 };
 
@@ -45,8 +53,11 @@ class Client {
   ~Client();
 
   // Sends one request and reads the response, reconnecting once if the kept-
-  // alive connection was closed by the server. Errors: Unavailable (connect,
-  // TLS or I/O failure), DeadlineExceeded (timeout).
+  // alive connection was closed by the server. Nothing is sent (no token)
+  // unless the server's certificate verified. Errors: Unavailable (connect,
+  // TLS or I/O failure, naming the verification error), DeadlineExceeded
+  // (connect or read timeout), FailedPrecondition (unusable CA or client
+  // certificate material), Cancelled (after Interrupt()).
   absl::StatusOr<ClientResponse> Send(absl::string_view method, absl::string_view target,
                                       absl::string_view body,
                                       absl::string_view content_type = "application/json");

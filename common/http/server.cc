@@ -1,8 +1,14 @@
 #include "common/http/server.h"
 
+#include <errno.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <list>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -11,15 +17,17 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "boost/asio.hpp"
 #include "boost/asio/ssl.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "boost/beast/ssl.hpp"
 #include "common/http/internal/appending_body.h"
+#include "common/http/server_metrics.h"
 #include "common/json_writer.h"
+#include "common/log_limiter.h"
 #include "glog/logging.h"
 
 namespace spillway::http {
@@ -31,28 +39,58 @@ namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 
-// Request headers larger than this are refused (431-like; Beast closes).
+// Request headers larger than this are refused with 431.
 constexpr uint32_t kHeaderLimit = 64 * 1024;
-// Bytes read from the socket per call.
-constexpr size_t kReadChunk = 256 * 1024;
+// The read buffer starts small (an idle connection costs little) and grows to
+// this once a large body comes, so a 60 MB body takes ~240 reads, not 120,000.
+constexpr size_t kInitialReadBuffer = 16 * 1024;
+constexpr size_t kLargeReadBuffer = 256 * 1024;
+// accept() failing for lack of descriptors retries after this, doubling up to
+// the maximum (and back to none after a success).
+constexpr auto kMinAcceptBackoff = std::chrono::milliseconds(5);
+constexpr auto kMaxAcceptBackoff = std::chrono::seconds(1);
 
-// What Stop() needs of a session: closing its socket once the I/O threads
-// are gone (pending handlers would otherwise keep idle keep-alive
-// connections open, and their clients waiting, until the server is destroyed).
+// Adds `n` to `pool` unless that would pass `limit`. Lock-free; several
+// connections admit bodies at once.
+bool TryCharge(std::atomic<uint64_t>& pool, uint64_t limit, uint64_t n) {
+  uint64_t current = pool.load(std::memory_order_relaxed);
+  do {
+    if (n > limit || current > limit - n) return false;
+  } while (!pool.compare_exchange_weak(current, current + n, std::memory_order_relaxed));
+  return true;
+}
+
+// What Stop() and the idle-connection cap need of a session.
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
+  // Only once no I/O thread runs (Stop()).
   virtual void CloseSocket() = 0;
+  // Closes the connection if it is still waiting for a request; from any thread.
+  virtual void CloseIfIdle() = 0;
+
+  // The session's place in Shared::idle; guarded by Shared::idle_mu.
+  std::list<std::weak_ptr<SessionBase>>::iterator idle_position;
+  bool idle_listed = false;
 };
 
 // What every session needs from the server; outlives all sessions.
 struct Shared {
   Handler handler;
-  size_t max_body_bytes;
+  size_t max_body_bytes = 0;
+  size_t max_body_bytes_in_flight = 0;
+  size_t max_idle_connections = 0;
   std::chrono::steady_clock::duration idle_timeout;
+  std::chrono::steady_clock::duration header_timeout;
+  std::chrono::steady_clock::duration body_timeout;
+  ServerMetrics* metrics = nullptr;
   // Requests between a complete header and the end of their answer; Stop()
   // lets these finish before tearing the threads down.
   std::atomic<int> in_flight{0};
+  // Body bytes admitted (see ServerOptions::max_body_bytes_in_flight), and the
+  // capacity of buffers idle connections keep for their next request.
+  std::atomic<uint64_t> body_bytes_in_flight{0};
+  std::atomic<uint64_t> retained_bytes{0};
 
   // Every session, for Stop(); expired entries are pruned as sessions come.
   void Register(std::weak_ptr<SessionBase> session) {
@@ -71,8 +109,62 @@ struct Shared {
     }
     sessions.clear();
   }
+
+  // A session starts waiting for its next request; past the cap the one that
+  // has waited longest is closed.
+  void MarkIdle(const std::shared_ptr<SessionBase>& session) {
+    std::shared_ptr<SessionBase> evict;
+    {
+      absl::MutexLock lock(&idle_mu);
+      if (!session->idle_listed) {
+        session->idle_position = idle.insert(idle.end(), session);
+        session->idle_listed = true;
+      }
+      if (idle.size() > max_idle_connections) evict = PopOldestIdleLocked();
+    }
+    if (evict != nullptr) {
+      if (metrics != nullptr) metrics->closed_idle_limit.Increment();
+      evict->CloseIfIdle();
+    }
+  }
+  void MarkBusy(SessionBase* session) {
+    absl::MutexLock lock(&idle_mu);
+    if (session->idle_listed) {
+      idle.erase(session->idle_position);
+      session->idle_listed = false;
+    }
+  }
+  // Frees a descriptor when accept() ran out of them.
+  void CloseOldestIdle() {
+    std::shared_ptr<SessionBase> evict;
+    {
+      absl::MutexLock lock(&idle_mu);
+      evict = PopOldestIdleLocked();
+    }
+    if (evict != nullptr) {
+      if (metrics != nullptr) metrics->closed_idle_limit.Increment();
+      evict->CloseIfIdle();
+    }
+  }
+
   absl::Mutex sessions_mu;
   std::vector<std::weak_ptr<SessionBase>> sessions ABSL_GUARDED_BY(sessions_mu);
+  absl::Mutex idle_mu;
+  // Oldest first.
+  std::list<std::weak_ptr<SessionBase>> idle ABSL_GUARDED_BY(idle_mu);
+
+ private:
+  std::shared_ptr<SessionBase> PopOldestIdleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(idle_mu) {
+    while (!idle.empty()) {
+      std::shared_ptr<SessionBase> oldest = idle.front().lock();
+      idle.pop_front();
+      if (oldest != nullptr) {
+        oldest->idle_listed = false;
+        return oldest;
+      }
+    }
+    return nullptr;
+  }
 };
 
 bhttp::response<bhttp::string_body> MakeResponse(Response response, unsigned version,
@@ -80,96 +172,180 @@ bhttp::response<bhttp::string_body> MakeResponse(Response response, unsigned ver
   bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
   out.set(bhttp::field::server, "spillway");
   out.set(bhttp::field::content_type, response.content_type);
+  for (const auto& [name, value] : response.headers) out.set(name, value);
   out.keep_alive(keep_alive);
   out.body() = std::move(response.body);
   out.prepare_payload();
   return out;
 }
 
-
 // One connection. `Stream` is beast::tcp_stream or beast::ssl_stream of it.
 // Lifetime: owned by the completion handlers in flight (shared_from_this).
+// Every member but the SessionBase idle fields is touched only on the
+// connection's strand.
+//
+// States: [TLS handshake] -> WaitForRequest (idle, idle_timeout) -> ReadHeader
+// (header_timeout) -> ReadBody (body_timeout) -> handler -> Reply ->
+// WaitForRequest ... or a streamed response until the stream ends.
 template <typename Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, Shared& shared) : stream_(std::move(stream)), shared_(shared) {
-    // Beast reads at most the buffer's free capacity per call, starting from
-    // 512 bytes; a roomy buffer turns a 60 MB body into ~240 reads, not 120,000.
-    buffer_.reserve(kReadChunk);
+    buffer_.reserve(kInitialReadBuffer);
+    if (shared_.metrics != nullptr) shared_.metrics->open_connections.Increment();
   }
-  // A session dropped mid-request (the server stopping) still balances the count.
-  ~Session() override { EndRequest(); }
+  // A session dropped mid-request (the server stopping) still balances the counts.
+  ~Session() override {
+    EndRequest();
+    shared_.MarkBusy(this);
+    shared_.retained_bytes.fetch_sub(retained_charge_);
+    if (shared_.metrics != nullptr) shared_.metrics->open_connections.Decrement();
+  }
 
-  // Only once no I/O thread runs (Stop()).
   void CloseSocket() override {
     beast::error_code ignored;
     beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(stream_).socket().close(ignored);
   }
 
+  void CloseIfIdle() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (!self->waiting_idle_) return;  // A request arrived meanwhile.
+      self->waiting_idle_ = false;
+      beast::get_lowest_layer(self->stream_).close();
+    });
+  }
+
   void Start() {
     shared_.Register(this->weak_from_this());
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-      ReadHeader();
+      WaitForRequest();
     } else {
-      beast::get_lowest_layer(stream_).expires_after(shared_.idle_timeout);
+      beast::get_lowest_layer(stream_).expires_after(shared_.header_timeout);
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 if (ec) {
                                   VLOG(1) << "TLS handshake failed: " << ec.message();
                                   return;
                                 }
-                                self->ReadHeader();
+                                self->WaitForRequest();
                               });
     }
   }
 
  private:
-  void ReadHeader() {
+  // Between requests: the connection is idle until a byte arrives (or is
+  // already buffered: a pipelined request).
+  void WaitForRequest() {
+    RetainBuffers();
     parser_.emplace();
-    spare_body_.clear();
     parser_->get().body() = std::move(spare_body_);
+    parser_->get().body().clear();
     parser_->header_limit(kHeaderLimit);
-    parser_->body_limit(shared_.max_body_bytes);
+    // The body limit is checked against Content-Length once the header is in
+    // (so the 413 can state it) and set for chunked bodies then.
+    parser_->body_limit(boost::none);
+    if (buffer_.size() > 0) return ReadHeader();
+    waiting_idle_ = true;
+    shared_.MarkIdle(this->shared_from_this());
     beast::get_lowest_layer(stream_).expires_after(shared_.idle_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                               self->OnHeader(ec);
-                             });
+    stream_.async_read_some(
+        buffer_.prepare(kInitialReadBuffer),
+        [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+          const bool evicted = !self->waiting_idle_;
+          self->waiting_idle_ = false;
+          self->shared_.MarkBusy(self.get());
+          if (ec) {
+            if (ec == beast::error::timeout && self->shared_.metrics != nullptr) {
+              self->shared_.metrics->closed_idle_timeout.Increment();
+            }
+            return self->Close();
+          }
+          if (evicted) return self->Close();
+          self->buffer_.commit(n);
+          self->ReadHeader();
+        });
+  }
+
+  void ReadHeader() {
+    beast::get_lowest_layer(stream_).expires_after(shared_.header_timeout);
+    header_bytes_ = 0;
+    ReadHeaderPart();
+  }
+
+  // Beast's own header_limit bounds each parse call, not the header: fields
+  // consumed by earlier calls are not counted, so a header arriving in
+  // pieces could grow without bound. Count what the parser consumed.
+  void ReadHeaderPart() {
+    bhttp::async_read_some(stream_, buffer_, *parser_,
+                           [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                             self->header_bytes_ += n;
+                             if (!ec && !self->parser_->is_header_done()) {
+                               if (self->header_bytes_ <= kHeaderLimit) {
+                                 return self->ReadHeaderPart();
+                               }
+                               ec = bhttp::error::header_limit;
+                             }
+                             self->OnHeader(ec);
+                           });
   }
 
   void OnHeader(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout) {
-      return Close();  // The client left, or an idle keep-alive connection expired.
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return Close();
+    if (ec == beast::error::timeout) {
+      if (shared_.metrics != nullptr) shared_.metrics->closed_header_timeout.Increment();
+      return Close();
     }
     BeginRequest();
-    // 0 when the header is incomplete or declares no Content-Length.
-    uint64_t length = 0;
-    if (parser_->is_header_done()) length = parser_->content_length().value_or(0);
-    // Beast reports a declared Content-Length over the limit as body_limit
-    // while parsing the header; refuse it without reading the body.
-    if (ec == bhttp::error::body_limit || (!ec && length > shared_.max_body_bytes)) {
-      return Reply(ErrorResponse(413, absl::StrCat("request body of ", length,
+    if (ec == bhttp::error::header_limit) {
+      return Reply(ErrorResponse(431, absl::StrCat("request header exceeds the limit of ",
+                                                   kHeaderLimit, " bytes")),
+                   /*keep_alive=*/false);
+    }
+    if (ec) return Fail(ec, 400);
+    const boost::optional<uint64_t> declared = parser_->content_length();
+    if (declared && *declared > shared_.max_body_bytes) {
+      return Reply(ErrorResponse(413, absl::StrCat("request body of ", *declared,
                                                    " bytes exceeds the limit of ",
                                                    shared_.max_body_bytes,
                                                    " bytes (extender.maxRequestBytes)")),
                    /*keep_alive=*/false);
     }
-    if (ec) return Fail(ec, 400);
-    if (length > 0) parser_->get().body().reserve(length + kBodyPadding);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                        self->OnBody(ec);
-                      });
+    if (declared && !Charge(*declared)) return Shed();
+    parser_->body_limit(shared_.max_body_bytes);
+    if (declared && *declared > kInitialReadBuffer) buffer_.reserve(kLargeReadBuffer);
+    beast::get_lowest_layer(stream_).expires_after(shared_.body_timeout);
+    ReadBody();
   }
 
-  void OnBody(beast::error_code ec) {
+  // Reads the body piece by piece: a chunked body is charged against the
+  // in-flight cap as it grows.
+  void ReadBody() {
+    if (parser_->is_done()) return OnBody();
+    bhttp::async_read_some(stream_, buffer_, *parser_,
+                           [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                             self->OnBodyPart(ec);
+                           });
+  }
+
+  void OnBodyPart(beast::error_code ec) {
     if (ec == bhttp::error::body_limit) {
       return Reply(ErrorResponse(413, absl::StrCat("request body exceeds the limit of ",
-                                                   shared_.max_body_bytes, " bytes")),
+                                                   shared_.max_body_bytes,
+                                                   " bytes (extender.maxRequestBytes)")),
                    /*keep_alive=*/false);
     }
+    if (ec == beast::error::timeout) {
+      if (shared_.metrics != nullptr) shared_.metrics->closed_body_timeout.Increment();
+      return Close();
+    }
     if (ec) return Fail(ec, 400);
+    const uint64_t received = parser_->get().body().size();
+    if (received > charged_ && !Charge(received - charged_)) return Shed();
+    ReadBody();
+  }
+
+  void OnBody() {
     bhttp::request<internal::AppendingStringBody>& message = parser_->get();
     Request request;
     request.method = std::string(message.method_string());
@@ -180,10 +356,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     request.response_buffer = std::move(spare_response_);
     request.response_buffer.clear();
     if (request.body.capacity() < request.body.size() + kBodyPadding) {
-      request.body.reserve(request.body.size() + kBodyPadding);  // Chunked uploads.
+      request.body.reserve(request.body.size() + kBodyPadding);
     }
     version_ = message.version();
-    bool keep_alive = message.keep_alive();
+    const bool keep_alive = message.keep_alive();
     Response response;
     try {
       response = shared_.handler(request);
@@ -207,8 +383,45 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                          self->response_.reset();
                          self->EndRequest();
                          if (ec || !keep_alive) return self->Close();
-                         self->ReadHeader();
+                         self->WaitForRequest();
                        });
+  }
+
+  // The bodies in flight would pass the cap: the client should retry soon,
+  // possibly against another replica. The body is not read, so the
+  // connection closes.
+  void Shed() {
+    if (shared_.metrics != nullptr) shared_.metrics->requests_shed.Increment();
+    LOG_EVERY_N(WARNING, 100) << "request refused with 503: request bodies in flight would pass "
+                              << shared_.max_body_bytes_in_flight
+                              << " bytes (server.maxBodyBytesInFlight)";
+    Response response = ErrorResponse(
+        503, absl::StrCat("the server is receiving too many request bodies at once (over ",
+                          shared_.max_body_bytes_in_flight,
+                          " bytes, server.maxBodyBytesInFlight); retry shortly"));
+    response.headers.emplace_back("Retry-After", "1");
+    Reply(std::move(response), /*keep_alive=*/false);
+  }
+
+  bool Charge(uint64_t n) {
+    if (!TryCharge(shared_.body_bytes_in_flight, shared_.max_body_bytes_in_flight, n)) return false;
+    charged_ += n;
+    if (shared_.metrics != nullptr) shared_.metrics->body_bytes_in_flight.Increment(n);
+    return true;
+  }
+
+  // Keeps this connection's buffers for its next request while the server's
+  // retained total allows; frees them otherwise.
+  void RetainBuffers() {
+    shared_.retained_bytes.fetch_sub(retained_charge_);
+    retained_charge_ = 0;
+    const uint64_t want = spare_body_.capacity() + spare_response_.capacity();
+    if (TryCharge(shared_.retained_bytes, shared_.max_body_bytes_in_flight, want)) {
+      retained_charge_ = want;
+    } else {
+      std::string().swap(spare_body_);
+      std::string().swap(spare_response_);
+    }
   }
 
   // Sends the header, then chunks from the stream as they become ready.
@@ -296,7 +509,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // Answers a malformed request when the socket still works, then closes.
   void Fail(beast::error_code ec, int status) {
     if (ec == beast::error::timeout || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset || ec == net::error::broken_pipe) {
+        ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+        ec == bhttp::error::partial_message) {
       return Close();
     }
     VLOG(1) << "bad request: " << ec.message();
@@ -311,21 +525,29 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void EndRequest() {
     if (in_request_) shared_.in_flight.fetch_sub(1);
     in_request_ = false;
+    if (charged_ > 0) {
+      shared_.body_bytes_in_flight.fetch_sub(charged_);
+      if (shared_.metrics != nullptr) shared_.metrics->body_bytes_in_flight.Decrement(charged_);
+      charged_ = 0;
+    }
   }
 
   void Close() {
     EndRequest();
     beast::error_code ignored;
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    } else {
-      beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
-    }
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   Stream stream_;
   Shared& shared_;
   bool in_request_ = false;
+  bool waiting_idle_ = false;
+  // Header bytes the parser consumed for the current request.
+  size_t header_bytes_ = 0;
+  // Body bytes of the current request charged to Shared::body_bytes_in_flight.
+  uint64_t charged_ = 0;
+  // Capacity of the spare buffers charged to Shared::retained_bytes.
+  uint64_t retained_charge_ = 0;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<internal::AppendingStringBody>> parser_;
   std::unique_ptr<bhttp::response<bhttp::string_body>> response_;
@@ -344,7 +566,73 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   unsigned version_ = 11;
 };
 
+// The leaf certificate's notAfter, or nullopt when the file holds none.
+std::optional<absl::Time> CertificateNotAfter(const std::string& file) {
+  FILE* in = fopen(file.c_str(), "r");
+  if (in == nullptr) return std::nullopt;
+  X509* cert = PEM_read_X509(in, nullptr, nullptr, nullptr);
+  fclose(in);
+  if (cert == nullptr) return std::nullopt;
+  std::optional<absl::Time> result;
+  struct tm not_after = {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &not_after) == 1) {
+    result = absl::FromTM(not_after, absl::UTCTimeZone());
+  }
+  X509_free(cert);
+  return result;
+}
+
+// Loads the serving certificate, key and (for mutual TLS) the client CAs.
+absl::Status ConfigureServerTls(const ServerOptions& options, ssl::context& tls) {
+  beast::error_code ec;
+  tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  tls.use_certificate_chain_file(options.tls_cert_file, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot load TLS certificate chain '", options.tls_cert_file, "': ", ec.message()));
+  }
+  tls.use_private_key_file(options.tls_key_file, ssl::context::pem, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "TLS private key '", options.tls_key_file,
+        "' cannot be read or does not belong to the certificate '", options.tls_cert_file,
+        "': ", ec.message()));
+  }
+  if (SSL_CTX_check_private_key(tls.native_handle()) != 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("TLS private key '", options.tls_key_file,
+                     "' does not belong to the certificate '", options.tls_cert_file,
+                     "'; every handshake would fail"));
+  }
+  if (!options.client_ca_file.empty()) {
+    tls.load_verify_file(options.client_ca_file, ec);
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.client_ca_file.c_str());
+    if (ec || names == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot load client CA bundle '", options.client_ca_file, "'",
+          ec ? absl::StrCat(": ", ec.message()) : std::string(" (no certificate in it)")));
+    }
+    SSL_CTX_set_client_CA_list(tls.native_handle(), names);
+    tls.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+std::string CertificateExpiryWarning(absl::string_view file, absl::Time not_after, absl::Time now) {
+  if (not_after <= now) {
+    return absl::StrCat("TLS certificate '", file, "' expired on ", absl::FormatTime(not_after),
+                        "; clients that verify it will refuse every connection");
+  }
+  if (not_after - now <= kCertificateExpiryWarning) {
+    return absl::StrCat("TLS certificate '", file, "' expires in ",
+                        absl::ToInt64Hours(not_after - now) / 24, " days (",
+                        absl::FormatTime(not_after), "); renew it");
+  }
+  return "";
+}
 
 Response ErrorResponse(int status, absl::string_view message) {
   Response response;
@@ -358,36 +646,24 @@ class Server::Impl {
   Impl(const ServerOptions& options, Handler handler)
       : options_(options),
         io_(options.threads),
-        acceptor_(net::make_strand(io_)) {
+        acceptor_(net::make_strand(io_)),
+        accept_timer_(acceptor_.get_executor()),
+        accept_error_log_(absl::Seconds(10)) {
     shared_.handler = std::move(handler);
     shared_.max_body_bytes = options.max_body_bytes;
+    shared_.max_body_bytes_in_flight = options.max_body_bytes_in_flight;
+    shared_.max_idle_connections = std::max<size_t>(1, options.max_idle_connections);
     shared_.idle_timeout = absl::ToChronoNanoseconds(options.idle_timeout);
+    shared_.header_timeout = absl::ToChronoNanoseconds(options.header_timeout);
+    shared_.body_timeout = absl::ToChronoNanoseconds(options.body_timeout);
+    shared_.metrics = options.metrics;
   }
 
   absl::Status Listen() {
     beast::error_code ec;
     net::ip::address address = net::ip::make_address(options_.host, ec);
     if (ec) return absl::InvalidArgumentError(absl::StrCat("bad listen host '", options_.host, "'"));
-    if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
-      if (options_.tls_cert_file.empty() || options_.tls_key_file.empty()) {
-        return absl::InvalidArgumentError(
-            "--tls-cert-file and --tls-key-file must be given together");
-      }
-      tls_.emplace(ssl::context::tls_server);
-      tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                        ssl::context::no_tlsv1_1);
-      tls_->use_certificate_chain_file(options_.tls_cert_file, ec);
-      if (ec) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "cannot load TLS certificate chain '", options_.tls_cert_file, "': ", ec.message()));
-      }
-      tls_->use_private_key_file(options_.tls_key_file, ssl::context::pem, ec);
-      if (ec) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "cannot load TLS private key '", options_.tls_key_file, "': ", ec.message()));
-      }
-    }
+    if (absl::Status s = SetUpTls(); !s.ok()) return s;
     tcp::endpoint endpoint(address, options_.port);
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
@@ -410,6 +686,7 @@ class Server::Impl {
     net::post(acceptor_.get_executor(), [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);
+      accept_timer_.cancel();
     });
     // Let requests already being answered finish (kube-scheduler would
     // otherwise see a reset mid-request during a rolling update), then stop.
@@ -433,24 +710,71 @@ class Server::Impl {
   bool tls() const { return tls_.has_value(); }
 
  private:
+  absl::Status SetUpTls() {
+    const bool cert = !options_.tls_cert_file.empty();
+    const bool key = !options_.tls_key_file.empty();
+    if (!cert && !key) {
+      if (!options_.client_ca_file.empty()) {
+        return absl::InvalidArgumentError(
+            "--client-ca-file needs --tls-cert-file and --tls-key-file (mutual TLS is TLS)");
+      }
+      return absl::OkStatus();
+    }
+    if (!cert || !key) {
+      return absl::InvalidArgumentError("--tls-cert-file and --tls-key-file must be given together");
+    }
+    tls_.emplace(ssl::context::tls_server);
+    if (absl::Status s = ConfigureServerTls(options_, *tls_); !s.ok()) return s;
+    if (std::optional<absl::Time> not_after = CertificateNotAfter(options_.tls_cert_file)) {
+      if (options_.metrics != nullptr) {
+        options_.metrics->certificate_expiry.Set(static_cast<double>(absl::ToUnixSeconds(*not_after)));
+      }
+      const std::string warning =
+          CertificateExpiryWarning(options_.tls_cert_file, *not_after, absl::Now());
+      if (!warning.empty()) LOG(WARNING) << warning;
+    }
+    return absl::OkStatus();
+  }
+
   void Accept() {
     acceptor_.async_accept(net::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-      if (ec) {
-        LOG(WARNING) << "accept failed: " << ec.message();
+      if (ec) return OnAcceptError(ec);
+      accept_backoff_ = std::chrono::milliseconds(0);
+      socket.set_option(tcp::no_delay(true), ec);
+      if (tls_.has_value()) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_), shared_)
+            ->Start();
       } else {
-        socket.set_option(tcp::no_delay(true), ec);
-        if (tls_.has_value()) {
-          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-              beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_), shared_)
-              ->Start();
-        } else {
-          std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
-                                                       shared_)
-              ->Start();
-        }
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), shared_)
+            ->Start();
       }
       Accept();
+    });
+  }
+
+  // Out of descriptors (EMFILE/ENFILE) or memory, accept() fails at once for
+  // as long as the condition lasts: retrying immediately would spin a core and
+  // flood the log. Back off, free a descriptor held by an idle connection, and
+  // log at most every 10 s.
+  void OnAcceptError(const beast::error_code& ec) {
+    if (options_.metrics != nullptr) options_.metrics->accept_errors.Increment();
+    const bool exhausted = ec == net::error::no_descriptors || ec.value() == ENFILE ||
+                           ec == net::error::no_buffer_space || ec == net::error::no_memory;
+    int64_t suppressed = 0;
+    if (accept_error_log_.ShouldLog(absl::Now(), &suppressed)) {
+      LOG(WARNING) << "accept failed: " << ec.message()
+                   << (exhausted ? "; closing the longest-idle connection and backing off" : "")
+                   << " (" << suppressed << " more since the last report)";
+    }
+    if (!exhausted) return Accept();
+    shared_.CloseOldestIdle();
+    accept_backoff_ = std::clamp<std::chrono::milliseconds>(accept_backoff_ * 2, kMinAcceptBackoff,
+                                                            kMaxAcceptBackoff);
+    accept_timer_.expires_after(accept_backoff_);
+    accept_timer_.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && acceptor_.is_open()) Accept();
     });
   }
 
@@ -458,6 +782,10 @@ class Server::Impl {
   Shared shared_;
   net::io_context io_;
   tcp::acceptor acceptor_;
+  // On the acceptor's strand, as is accept_backoff_.
+  net::steady_timer accept_timer_;
+  std::chrono::milliseconds accept_backoff_{0};
+  LogLimiter accept_error_log_;
   std::optional<ssl::context> tls_;
   uint16_t port_ = 0;
   std::vector<std::thread> threads_;
@@ -468,7 +796,7 @@ class Server::Impl {
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       Handler handler) {
   auto impl = std::make_unique<Impl>(options, std::move(handler));
-  if (absl::Status status = impl->Listen(); !status.ok()) return status;
+  if (absl::Status s = impl->Listen(); !s.ok()) return s;
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

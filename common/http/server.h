@@ -13,6 +13,14 @@
 // request (kube-scheduler keeps connections alive), so steady-state requests
 // allocate no large memory; closing the connection frees them.
 //
+// Limits (the README's reliability section): a body is never reserved beyond
+// what has arrived; the bodies in flight on all connections together are
+// capped (503 + Retry-After past it, before the body is read), and so are the
+// buffers idle connections keep; kept-alive idle connections are capped
+// (the longest-idle is closed); a started header must complete within
+// header_timeout and a body within body_timeout; accept() out of descriptors
+// backs off, closes the longest-idle connection and logs at most every 10 s.
+//
 // Threading: `threads` I/O threads run both the network and the handler. The
 // handler is called concurrently from several threads and must be thread-safe.
 // A handler that throws produces a 500; the connection and server go on.
@@ -24,6 +32,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -69,6 +79,8 @@ struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Further header fields, e.g. {"Retry-After", "1"}.
+  std::vector<std::pair<std::string, std::string>> headers;
   // When set, `body` is ignored and the stream is sent instead; the
   // connection closes when it ends. Streams do not hold Stop() back.
   std::shared_ptr<ResponseStream> stream;
@@ -81,28 +93,55 @@ Response ErrorResponse(int status, absl::string_view message);
 
 using Handler = std::function<Response(Request& request)>;
 
+struct ServerMetrics;
+
 struct ServerOptions {
   std::string host = "0.0.0.0";
   // 0 picks a free port (tests); read it back with Server::port().
   uint16_t port = 0;
   // Larger bodies are refused with 413 before they are read.
   size_t max_body_bytes = size_t{64} << 20;
+  // Request body bytes admitted on all connections together (declared
+  // Content-Length, or what a chunked body has sent so far). A request that
+  // would pass it is answered 503 with Retry-After. Idle connections may keep
+  // buffers for reuse up to the same amount again.
+  size_t max_body_bytes_in_flight = size_t{256} << 20;
+  // Kept-alive connections waiting for a request; past it the longest-idle one
+  // is closed.
+  size_t max_idle_connections = 256;
   int threads = 2;
   // Both set: serve HTTPS with this PEM certificate chain and private key.
   std::string tls_cert_file;
   std::string tls_key_file;
-  // A connection idle (or stalled mid-request) this long is closed.
+  // Set (with TLS): mutual TLS; only clients presenting a certificate issued by
+  // a CA in this PEM bundle complete the handshake.
+  std::string client_ca_file;
+  // A kept-alive connection waiting this long for its next request is closed.
   absl::Duration idle_timeout = absl::Seconds(90);
+  // Once a request's first byte arrived (or a TLS handshake began), its header
+  // must be complete within this; its body within body_timeout after that.
+  absl::Duration header_timeout = absl::Seconds(10);
+  absl::Duration body_timeout = absl::Seconds(60);
   // Stop() waits this long at most for requests already being answered.
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Optional; must outlive the server.
+  ServerMetrics* metrics = nullptr;
 };
+
+// How long before a serving certificate expires Start() warns about it.
+inline constexpr absl::Duration kCertificateExpiryWarning = absl::Hours(24 * 30);
+
+// The warning to log for a certificate valid until `not_after` at `now`, or
+// "" when it is far from expiry.
+std::string CertificateExpiryWarning(absl::string_view file, absl::Time not_after, absl::Time now);
 
 class Server {
  public:
   // Binds, listens and starts serving on background threads. Errors:
-  // InvalidArgument for a bad host, Unavailable when the address cannot be
-  // bound, FailedPrecondition when the TLS files cannot be loaded (naming the
-  // file).
+  // InvalidArgument for a bad host or TLS options, Unavailable when the
+  // address cannot be bound, FailedPrecondition when the TLS files cannot be
+  // loaded or the certificate and key do not belong together (naming the
+  // files). Logs a warning when the certificate expires within 30 days.
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
                                                        Handler handler);
   // Stops (see Stop()).

@@ -1,5 +1,11 @@
 #include "common/http/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <string>
 #include <thread>
 
@@ -34,6 +40,46 @@ Response Echo(Request& request) {
                   (request.body.capacity() >= request.body.size() + kBodyPadding ? "yes" : "no");
   return response;
 }
+
+// A plain TCP connection for requests the HTTP client would never send:
+// partial headers, stalls, bodies that never come.
+class RawConnection {
+ public:
+  explicit RawConnection(uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address = {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  }
+  ~RawConnection() { close(fd_); }
+  bool connected() const { return connected_; }
+  void Send(const std::string& bytes) { (void)!send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+  // Everything the server sends until it closes the connection or `wait`
+  // passes; `closed` tells which.
+  std::string Read(absl::Duration wait, bool* closed = nullptr) {
+    std::string out;
+    const absl::Time deadline = absl::Now() + wait;
+    if (closed != nullptr) *closed = false;
+    for (;;) {
+      const int64_t left = absl::ToInt64Milliseconds(deadline - absl::Now());
+      if (left <= 0) return out;
+      pollfd p = {fd_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left)) <= 0) return out;
+      char buf[4096];
+      const ssize_t n = read(fd_, buf, sizeof(buf));
+      if (n <= 0) {
+        if (closed != nullptr) *closed = true;
+        return out;
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -73,7 +119,7 @@ TEST_F(ServerTest, RefusesBodiesOverTheLimitWith413AndKeepsServing) {
   absl::StatusOr<ClientResponse> big = client.Post("/x", std::string(1001, 'x'));
   ASSERT_TRUE(big.ok()) << big.status();
   EXPECT_EQ(big->status, 413);
-  EXPECT_THAT(big->body, HasSubstr("exceeds the limit of 1000 bytes"));
+  EXPECT_THAT(big->body, HasSubstr("request body of 1001 bytes exceeds the limit of 1000 bytes"));
   absl::StatusOr<ClientResponse> fits = client.Post("/x", std::string(1000, 'x'));
   ASSERT_TRUE(fits.ok()) << fits.status();
   EXPECT_EQ(fits->status, 200);
@@ -94,6 +140,144 @@ TEST_F(ServerTest, ChunkedBodiesOverTheLimitAreRefused) {
       "4\r\n1234\r\n0\r\n\r\n");
   ASSERT_TRUE(small.ok());
   EXPECT_THAT(*small, HasSubstr("POST /x 4 padded=yes"));
+}
+
+// A header declaring a huge body once made the server reserve that much up
+// front (and abort on bad_alloc when the limit allowed it).
+TEST_F(ServerTest, AHugeDeclaredBodyReservesNothingAndIsShed) {
+  ServerOptions options;
+  options.max_body_bytes = size_t{1} << 42;
+  options.max_body_bytes_in_flight = size_t{1} << 20;
+  StartServer(options);
+  RawConnection huge(server_->port());
+  huge.Send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2199023255552\r\n\r\n0123456789");
+  const std::string answer = huge.Read(absl::Seconds(5));
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 503"));
+  EXPECT_THAT(answer, HasSubstr("Retry-After: 1"));
+  EXPECT_THAT(answer, HasSubstr("server.maxBodyBytesInFlight"));
+  Client client(Options());
+  EXPECT_EQ(client.Post("/x", std::string(1000, 'x'))->status, 200);
+}
+
+// Many clients each declaring a large body and sending it slowly: together
+// they may hold at most max_body_bytes_in_flight; the next one is told to retry.
+TEST_F(ServerTest, BodiesInFlightAreCappedTogether) {
+  ServerOptions options;
+  options.max_body_bytes = 1000;
+  options.max_body_bytes_in_flight = 3000;
+  StartServer(options);
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 3; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(server_->port()));
+    slow.back()->Send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\nabc");
+  }
+  absl::SleepFor(absl::Milliseconds(200));  // Let the server admit all three.
+  Client client(Options());
+  absl::StatusOr<ClientResponse> shed = client.Post("/x", std::string(10, 'x'));
+  ASSERT_TRUE(shed.ok()) << shed.status();
+  EXPECT_EQ(shed->status, 503);
+  // One of the slow bodies completes and is answered; its share is released.
+  slow[0]->Send(std::string(997, 'x'));
+  EXPECT_THAT(slow[0]->Read(absl::Milliseconds(500)), HasSubstr("POST /x 1000 padded=yes"));
+  Client next(Options());
+  absl::StatusOr<ClientResponse> admitted = next.Post("/x", std::string(10, 'x'));
+  ASSERT_TRUE(admitted.ok()) << admitted.status();
+  EXPECT_EQ(admitted->status, 200);
+}
+
+TEST_F(ServerTest, ChunkedBodiesCountAgainstTheCapAsTheyArrive) {
+  ServerOptions options;
+  options.max_body_bytes = 100;
+  options.max_body_bytes_in_flight = 100;
+  StartServer(options);
+  RawConnection first(server_->port());
+  first.Send("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "3c\r\n" + std::string(60, 'x') + "\r\n");
+  absl::SleepFor(absl::Milliseconds(200));
+  RawConnection second(server_->port());
+  second.Send("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+              "3c\r\n" + std::string(60, 'x') + "\r\n");
+  EXPECT_THAT(second.Read(absl::Seconds(5)), StartsWith("HTTP/1.1 503"));
+  first.Send("0\r\n\r\n");
+  EXPECT_THAT(first.Read(absl::Milliseconds(500)), HasSubstr("POST /x 60 padded=yes"));
+}
+
+TEST_F(ServerTest, OversizedHeadersAreRefusedWith431) {
+  StartServer({});
+  RawConnection connection(server_->port());
+  connection.Send("GET /x HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(120 * 1024, 'a') +
+                  "\r\n\r\n");
+  EXPECT_THAT(connection.Read(absl::Seconds(5)), StartsWith("HTTP/1.1 431"));
+  // Many fields adding up past the limit, arriving in pieces on a connection
+  // whose read buffer grew for an earlier large body.
+  RawConnection many(server_->port());
+  many.Send("POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 300000\r\n\r\n" +
+            std::string(300000, 'x'));
+  EXPECT_THAT(many.Read(absl::Milliseconds(500)), HasSubstr("POST /big 300000"));
+  std::string fields;
+  for (int i = 0; i < 2000; ++i) fields += "X-F" + std::to_string(i) + ": " + std::string(50, 'b') + "\r\n";
+  many.Send("GET /x HTTP/1.1\r\nHost: a\r\n");
+  for (size_t i = 0; i < fields.size(); i += 8192) {
+    many.Send(fields.substr(i, 8192));
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  many.Send("\r\n");
+  EXPECT_THAT(many.Read(absl::Seconds(5)), StartsWith("HTTP/1.1 431"));
+}
+
+TEST_F(ServerTest, AStalledHeaderIsCutOffWhileAnIdleConnectionWaits) {
+  ServerOptions options;
+  options.header_timeout = absl::Milliseconds(300);
+  options.idle_timeout = absl::Seconds(30);
+  StartServer(options);
+  RawConnection idle(server_->port());
+  RawConnection stalled(server_->port());
+  stalled.Send("POST /x HTTP/1.1\r\nHost: a\r\n");
+  bool closed = false;
+  stalled.Read(absl::Seconds(5), &closed);
+  EXPECT_TRUE(closed) << "a header that does not complete must not hold the connection";
+  // The idle connection outlived the header deadline and still serves.
+  idle.Send("GET /still-here HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_THAT(idle.Read(absl::Milliseconds(500)), HasSubstr("GET /still-here 0"));
+}
+
+TEST_F(ServerTest, AStalledBodyIsCutOff) {
+  ServerOptions options;
+  options.body_timeout = absl::Milliseconds(300);
+  StartServer(options);
+  RawConnection stalled(server_->port());
+  stalled.Send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789");
+  bool closed = false;
+  stalled.Read(absl::Seconds(5), &closed);
+  EXPECT_TRUE(closed);
+}
+
+TEST_F(ServerTest, IdleConnectionsAreCappedClosingTheOldest) {
+  ServerOptions options;
+  options.max_idle_connections = 2;
+  StartServer(options);
+  RawConnection oldest(server_->port());
+  absl::SleepFor(absl::Milliseconds(50));
+  RawConnection middle(server_->port());
+  absl::SleepFor(absl::Milliseconds(50));
+  RawConnection newest(server_->port());
+  bool closed = false;
+  oldest.Read(absl::Seconds(5), &closed);
+  EXPECT_TRUE(closed) << "the longest-idle connection is closed past the cap";
+  for (RawConnection* kept : {&middle, &newest}) {
+    kept->Send("GET /kept HTTP/1.1\r\nHost: a\r\n\r\n");
+    EXPECT_THAT(kept->Read(absl::Milliseconds(500)), HasSubstr("GET /kept 0"));
+  }
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  StartServer({});
+  RawConnection connection(server_->port());
+  connection.Send("GET /one HTTP/1.1\r\nHost: a\r\n\r\nGET /two HTTP/1.1\r\nHost: a\r\n\r\n");
+  const std::string answers = connection.Read(absl::Milliseconds(500));
+  ASSERT_THAT(answers, HasSubstr("GET /one 0"));
+  ASSERT_THAT(answers, HasSubstr("GET /two 0"));
+  EXPECT_LT(answers.find("GET /one"), answers.find("GET /two"));
 }
 
 TEST_F(ServerTest, GarbageGets400AndTheServerGoesOn) {
