@@ -156,7 +156,7 @@ TEST(ClientTlsTest, AFrozenServerIsADeadlineNotAHang) {
     Client client(options);
     absl::StatusOr<ClientResponse> response = client.Get("/api");
     EXPECT_EQ(response.status().code(), absl::StatusCode::kDeadlineExceeded) << response.status();
-    EXPECT_THAT(response.status().message(), HasSubstr("no answer within 300ms"));
+    EXPECT_THAT(response.status().message(), HasSubstr("within 300ms"));
   }
   close(fd);
 }
