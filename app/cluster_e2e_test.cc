@@ -192,6 +192,66 @@ TEST_F(ClusterE2eTest, NotReadyWhileTheApiServerIsUnreachable) {
   EXPECT_EQ(serve.Wait(), 0);
 }
 
+// The API server stops answering (frozen: connections accepted, nothing
+// answered). SIGTERM must still end the process within the configured grace:
+// the Lease release and every watch and list waiting on it are cut off.
+TEST_F(ClusterE2eTest, SigtermWithAFrozenApiServerStopsWithinTheGrace) {
+  const std::string config = absl::StrCat(tmp_, "/grace.yaml");
+  std::ofstream(config) << "server: {shutdownGraceSeconds: 2}\n";
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
+                 "--components=extender,autoscaler", "--kubeconfig=" + kubeconfig_,
+                 "--config=" + config, "--lease-namespace=default"});
+  std::unique_ptr<http::Client> connected = ClientFor(serve);
+  ASSERT_NE(connected, nullptr);
+  ASSERT_TRUE(AwaitStatus(*connected, "/readyz", 200));
+  // Lead first, so stopping has a Lease to release.
+  bool leading = false;
+  for (int i = 0; i < 500 && !leading; ++i) {
+    absl::StatusOr<http::ClientResponse> metrics = connected->Get("/metrics");
+    leading = metrics.ok() && metrics->body.find("\nspillway_autoscaler_leader 1\n") != std::string::npos;
+    if (!leading) absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(leading);
+  apiserver_->Signal(SIGSTOP);
+  absl::SleepFor(absl::Milliseconds(500));  // Let calls start waiting on it.
+  const absl::Time stop = absl::Now();
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
+  const absl::Duration took = absl::Now() - stop;
+  apiserver_->Signal(SIGCONT);
+  // The grace (2 s) plus joining threads; before the fix it took over 50 s.
+  EXPECT_LT(took, absl::Seconds(15)) << "shutdown waited on the frozen API server";
+  EXPECT_THAT(serve.ReadAllStderr(), HasSubstr("abandoning the calls still waiting"));
+}
+
+// During an outage the extender keeps serving from its caches (ready stays
+// 200), but says how stale they are.
+TEST_F(ClusterE2eTest, CacheStalenessIsExposedDuringAnOutage) {
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
+                 "--kubeconfig=" + kubeconfig_});
+  std::unique_ptr<http::Client> connected = ClientFor(serve);
+  ASSERT_NE(connected, nullptr);
+  ASSERT_TRUE(AwaitStatus(*connected, "/readyz", 200));
+  absl::StatusOr<http::ClientResponse> before = connected->Get("/metrics");
+  ASSERT_TRUE(before.ok());
+  EXPECT_THAT(before->body, HasSubstr("spillway_cache_last_sync_age_seconds{resource=\"nodes\"} 0\n"));
+  apiserver_->Signal(SIGKILL);
+  apiserver_->Wait();
+  absl::SleepFor(absl::Milliseconds(1500));
+  absl::StatusOr<http::ClientResponse> during = connected->Get("/metrics");
+  ASSERT_TRUE(during.ok());
+  const std::string prefix = "spillway_cache_last_sync_age_seconds{resource=\"nodes\"} ";
+  const size_t at = during->body.find(prefix);
+  ASSERT_NE(at, std::string::npos);
+  double age = 0;
+  ASSERT_TRUE(absl::SimpleAtod(
+      during->body.substr(at + prefix.size(), during->body.find('\n', at) - at - prefix.size()), &age));
+  EXPECT_GE(age, 1.0);
+  EXPECT_EQ(connected->Get("/readyz")->status, 200) << "a synced cache keeps serving";
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
+}
+
 TEST_F(ClusterE2eTest, ABadKubeconfigFailsAtStartNamingTheFile) {
   Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
                  "--kubeconfig=" + tmp_ + "/missing.yaml"});

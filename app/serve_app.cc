@@ -14,11 +14,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "app/config_loader.h"
 #include "burst/intent_resolver.h"
 #include "burst/virtual_node.h"
 #include "common/http/server.h"
+#include "common/http/server_metrics.h"
 #include "glog/logging.h"
+#include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
 #include "scheduler/extender.h"
@@ -158,28 +161,54 @@ class ServeApp::Impl {
     max_request_bytes_ = config.extender().has_max_request_bytes()
                              ? config.extender().max_request_bytes()
                              : kDefaultMaxRequestBytes;
+    server_config_ = config.server();
+    shutdown_grace_ = absl::Seconds(server_config_.has_shutdown_grace_seconds()
+                                        ? server_config_.shutdown_grace_seconds()
+                                        : kDefaultShutdownGraceSeconds);
   }
 
   absl::Status Start() {
-    http::ServerOptions server_options;
+    http::ServerOptions server_options = ServerOptionsFromConfig();
     if (absl::Status s =
             ParseListenAddress(options_.listen, &server_options.host, &server_options.port);
         !s.ok()) {
       return s;
     }
-    server_options.max_body_bytes = max_request_bytes_;
-    server_options.threads = options_.threads;
     server_options.tls_cert_file = options_.tls_cert_file;
     server_options.tls_key_file = options_.tls_key_file;
+    server_options.client_ca_file = options_.client_ca_file;
+    server_options.metrics = &main_port_metrics_;
     absl::StatusOr<std::unique_ptr<http::Server>> server =
         http::Server::Start(server_options, [this](http::Request& request) {
-          return Route(request);
+          return RouteMain(request);
         });
     if (!server.ok()) return server.status();
     server_ = std::move(*server);
     LOG(INFO) << "serving components=" << absl::StrJoin(options_.components, ",") << " on "
               << (server_->tls() ? "https://" : "http://") << server_options.host << ":"
-              << server_->port() << " virtual-node rule: " << rule_.Describe();
+              << server_->port()
+              << (options_.client_ca_file.empty() ? "" : " (clients need a certificate)")
+              << " virtual-node rule: " << rule_.Describe();
+    if (!options_.metrics_listen.empty()) {
+      http::ServerOptions metrics_options = ServerOptionsFromConfig();
+      if (absl::Status s = ParseListenAddress(options_.metrics_listen, &metrics_options.host,
+                                              &metrics_options.port);
+          !s.ok()) {
+        return s;
+      }
+      metrics_options.threads = 1;
+      metrics_options.max_body_bytes = 64 << 10;  // Probes and scrapes send no body.
+      metrics_port_metrics_.emplace(registry_, "metrics");
+      metrics_options.metrics = &*metrics_port_metrics_;
+      absl::StatusOr<std::unique_ptr<http::Server>> metrics_server =
+          http::Server::Start(metrics_options, [this](http::Request& request) {
+            return RouteOperations(request);
+          });
+      if (!metrics_server.ok()) return metrics_server.status();
+      metrics_server_ = std::move(*metrics_server);
+      LOG(INFO) << "serving /metrics, /healthz and /readyz on http://" << metrics_options.host
+                << ":" << metrics_server_->port();
+    }
     if (informers_ != nullptr) {
       informers_->Start();
       if (autoscaler_ != nullptr) autoscaler_->Start();
@@ -195,13 +224,31 @@ class ServeApp::Impl {
   }
 
   uint16_t port() const { return server_->port(); }
+  uint16_t metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
   void Wait() { server_->Wait(); }
   // Called by the signal thread and by the destructor, possibly at once.
+  // Finishes within shutdown_grace_ (plus joining threads): a watchdog cuts
+  // off the API calls still waiting then, so a frozen API server cannot hold
+  // the process past the pod's terminationGracePeriodSeconds.
   void Stop() {
     absl::MutexLock lock(&stop_mu_);
+    absl::Notification finished;
+    std::thread watchdog;
+    if (client_ != nullptr) {
+      watchdog = std::thread([this, &finished] {
+        if (!finished.WaitForNotificationWithTimeout(shutdown_grace_)) {
+          LOG(WARNING) << "shutdown: the API server has not answered within "
+                       << shutdown_grace_ << "; abandoning the calls still waiting";
+          client_->Shutdown();
+        }
+      });
+    }
     server_->Stop();
     if (autoscaler_ != nullptr) autoscaler_->Stop();  // Releases the lease.
     if (informers_ != nullptr) informers_->Stop();
+    if (metrics_server_ != nullptr) metrics_server_->Stop();
+    finished.Notify();
+    if (watchdog.joinable()) watchdog.join();
   }
 
  private:
@@ -210,12 +257,55 @@ class ServeApp::Impl {
            options_.components.end();
   }
 
-  http::Response Route(http::Request& request) {
+  http::ServerOptions ServerOptionsFromConfig() const {
+    const config::ServerConfig& c = server_config_;
+    http::ServerOptions options;
+    options.max_body_bytes = max_request_bytes_;
+    options.max_body_bytes_in_flight =
+        c.has_max_body_bytes_in_flight()
+            ? c.max_body_bytes_in_flight()
+            : std::max<uint64_t>(kDefaultMaxBodyBytesInFlight, max_request_bytes_);
+    options.max_idle_connections =
+        c.has_max_idle_connections() ? c.max_idle_connections() : kDefaultMaxIdleConnections;
+    options.header_timeout = absl::Seconds(
+        c.has_header_timeout_seconds() ? c.header_timeout_seconds() : kDefaultHeaderTimeoutSeconds);
+    options.body_timeout = absl::Seconds(
+        c.has_body_timeout_seconds() ? c.body_timeout_seconds() : kDefaultBodyTimeoutSeconds);
+    options.idle_timeout = absl::Seconds(
+        c.has_idle_timeout_seconds() ? c.idle_timeout_seconds() : kDefaultIdleTimeoutSeconds);
+    options.shutdown_grace = shutdown_grace_;
+    options.threads = options_.threads;
+    return options;
+  }
+
+  // The main port: the extender, and the operations routes unless they have
+  // a port of their own.
+  http::Response RouteMain(http::Request& request) {
     absl::string_view path = request.target;
     path = path.substr(0, path.find('?'));
     if (absl::StartsWith(path, scheduler::kExtenderPathPrefix) && Enabled("extender")) {
       return extender_service_->Handle(request);
     }
+    if (options_.metrics_listen.empty()) return RouteOperations(request);
+    http::Response response;
+    response.status = 404;
+    response.content_type = "text/plain; charset=utf-8";
+    response.body = absl::StrCat("no route for ", path, " on this port; /metrics, /healthz and "
+                                 "/readyz are served on the --metrics-listen port\n");
+    return response;
+  }
+
+  // Refreshes the cache-age gauges for a scrape.
+  void UpdateCacheAges() {
+    if (informers_ == nullptr) return;
+    for (const auto& [resource, age] : informers_->SyncAges(absl::Now())) {
+      cache_age_->Add({{"resource", resource}}).Set(absl::ToDoubleSeconds(age));
+    }
+  }
+
+  http::Response RouteOperations(http::Request& request) {
+    absl::string_view path = request.target;
+    path = path.substr(0, path.find('?'));
     http::Response response;
     response.content_type = "text/plain; charset=utf-8";
     if (path == "/healthz" || path == "/livez") {
@@ -229,6 +319,7 @@ class ServeApp::Impl {
         response.body = "ok\n";
       }
     } else if (path == "/metrics") {
+      UpdateCacheAges();
       response.content_type = "text/plain; version=0.0.4; charset=utf-8";
       response.body = prometheus::TextSerializer().Serialize(registry_.Collect());
     } else {
@@ -241,6 +332,14 @@ class ServeApp::Impl {
 
   const ServeOptions options_;
   prometheus::Registry registry_;
+  http::ServerMetrics main_port_metrics_{registry_, "main"};
+  std::optional<http::ServerMetrics> metrics_port_metrics_;
+  prometheus::Family<prometheus::Gauge>* cache_age_ =
+      &prometheus::BuildGauge()
+           .Name("spillway_cache_last_sync_age_seconds")
+           .Help("Seconds since the cache was last known to be current with the API server (0 "
+                 "while its watch is open); Spillway keeps serving from the cache meanwhile")
+           .Register(registry_);
   burst::VirtualNodeRule rule_;
   burst::IntentResolver resolver_;
   scheduler::ExtenderMetrics extender_metrics_;
@@ -257,7 +356,10 @@ class ServeApp::Impl {
   std::optional<scheduler::Extender> extender_;
   std::optional<scheduler::ExtenderService> extender_service_;
   uint64_t max_request_bytes_;
+  config::ServerConfig server_config_;
+  absl::Duration shutdown_grace_;
   std::unique_ptr<http::Server> server_;
+  std::unique_ptr<http::Server> metrics_server_;
 };
 
 absl::StatusOr<std::unique_ptr<ServeApp>> ServeApp::Start(const ServeOptions& options,
@@ -277,6 +379,7 @@ absl::StatusOr<std::unique_ptr<ServeApp>> ServeApp::Start(const ServeOptions& op
 ServeApp::ServeApp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ServeApp::~ServeApp() { impl_->Stop(); }
 uint16_t ServeApp::port() const { return impl_->port(); }
+uint16_t ServeApp::metrics_port() const { return impl_->metrics_port(); }
 void ServeApp::Wait() { impl_->Wait(); }
 void ServeApp::Stop() { impl_->Stop(); }
 

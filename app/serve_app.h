@@ -5,10 +5,14 @@
 // Routes: POST /extender/{filter,prioritize,preempt} (component "extender"),
 // GET /metrics (prometheus-cpp registry, text format), GET /healthz (the
 // process serves), GET /readyz (every component can answer correctly, e.g. the
-// node and namespace caches have synced). Later issues add the webhook and the autoscaler here.
+// node and namespace caches have synced). With `metrics_listen` the last three
+// move to a plain-HTTP port of their own.
 //
 // Lifecycle: Start() binds and serves on background threads; the destructor
-// (or Stop()) shuts down. Thread-safe.
+// (or Stop()) shuts down within the config's server.shutdownGraceSeconds:
+// requests being answered finish, the autoscaler releases its Lease, and at
+// the deadline every API call still waiting (a frozen API server) is cut off.
+// Thread-safe.
 #ifndef SPILLWAY_APP_SERVE_APP_H_
 #define SPILLWAY_APP_SERVE_APP_H_
 
@@ -54,6 +58,13 @@ struct ServeOptions {
   std::vector<std::string> components = DefaultComponents();
   std::string tls_cert_file;
   std::string tls_key_file;
+  // With TLS: only clients with a certificate from these CAs (kube-scheduler's
+  // tlsConfig.certFile/keyFile) reach the main port.
+  std::string client_ca_file;
+  // HOST:PORT of a plain-HTTP port for /metrics, /healthz, /livez and /readyz
+  // (Prometheus and the kubelet's probes carry no client certificate); they
+  // then leave the main port. Empty: the main port serves them.
+  std::string metrics_listen;
   int threads = 2;
   // The API server to watch nodes and namespaces on (names mode, namespace
   // opt-in); unset runs the extender standalone (full mode needs nothing).
@@ -95,6 +106,8 @@ class ServeApp {
   ~ServeApp();
 
   uint16_t port() const;
+  // The metrics port (0 without ServeOptions::metrics_listen).
+  uint16_t metrics_port() const;
   // Blocks until Stop().
   void Wait();
   void Stop();

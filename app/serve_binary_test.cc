@@ -1,7 +1,11 @@
 // Runs the real `spillway` binary: `serve` starts, answers kube-scheduler over
 // HTTP, shuts down cleanly on SIGTERM; bad flags and config files fail at start
 // with the offending field named; `--help` documents every flag.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <string>
@@ -9,6 +13,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/http/client.h"
 #include "common/testing/process.h"
 #include "common/testing/testdata.h"
@@ -22,6 +27,22 @@ using ::spillway::testing::Process;
 using ::testing::HasSubstr;
 
 std::string Binary() { return testing::RunfilePath("spillway"); }
+
+// A connection that never sends anything: it holds a descriptor of the server.
+class RawSocket {
+ public:
+  explicit RawSocket(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address = {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    (void)!connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  }
+  ~RawSocket() { close(fd_); }
+
+ private:
+  int fd_;
+};
 
 TEST(ServeBinaryTest, ServesTheExtenderAndStopsOnSigterm) {
   Process process({Binary(), "serve", "--listen=127.0.0.1:0", "--components=extender"});
@@ -79,6 +100,111 @@ TEST(ServeBinaryTest, BadFlagsAreUsageErrors) {
   EXPECT_THAT(command.ReadAllStderr(), HasSubstr("unknown command 'srve'"));
 }
 
+TEST(ServeBinaryTest, OutOfRangeFlagsAndUnreadableConfigsStopStartUp) {
+  Process threads({Binary(), "serve", "--listen=127.0.0.1:0", "--threads=100000"});
+  EXPECT_EQ(threads.Wait(), 2);
+  EXPECT_THAT(threads.ReadAllStderr(), HasSubstr("--threads: 100000 is outside 1..256"));
+  Process zero({Binary(), "serve", "--listen=127.0.0.1:0", "--config=/dev/zero"});
+  EXPECT_EQ(zero.Wait(), 2);
+  EXPECT_THAT(zero.ReadAllStderr(), HasSubstr("config file '/dev/zero' is not a regular file"));
+  Process directory({Binary(), "serve", "--listen=127.0.0.1:0",
+                     std::string("--config=") + getenv("TEST_TMPDIR")});
+  EXPECT_EQ(directory.Wait(), 2);
+  EXPECT_THAT(directory.ReadAllStderr(), HasSubstr("is not a regular file"));
+}
+
+TEST(ServeBinaryTest, ACertificateWithTheWrongKeyStopsStartUp) {
+  Process process({Binary(), "serve", "--listen=127.0.0.1:0",
+                   "--tls-cert-file=" + testing::RunfilePath("testdata/pki/server.crt"),
+                   "--tls-key-file=" + testing::RunfilePath("testdata/pki/ec.key")});
+  EXPECT_EQ(process.Wait(), 1);
+  EXPECT_THAT(process.ReadAllStderr(), HasSubstr("does not belong to the certificate"));
+}
+
+http::ClientOptions MutualTls(int port, bool with_certificate) {
+  http::ClientOptions options;
+  options.port = static_cast<uint16_t>(port);
+  options.tls = true;
+  options.ca_file = testing::RunfilePath("testdata/pki/ca.crt");
+  if (with_certificate) {
+    options.client_cert_pem = testing::ReadRunfile("testdata/pki/client.crt");
+    options.client_key_pem = testing::ReadRunfile("testdata/pki/client.key");
+  }
+  return options;
+}
+
+// kube-scheduler with tlsConfig.certFile/keyFile reaches the extender; anyone
+// else does not; Prometheus and the kubelet use the plain metrics port.
+TEST(ServeBinaryTest, MutualTlsOnTheExtenderPortAndAPlainMetricsPort) {
+  Process process({Binary(), "serve", "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
+                   "--tls-cert-file=" + testing::RunfilePath("testdata/pki/server.crt"),
+                   "--tls-key-file=" + testing::RunfilePath("testdata/pki/server.key"),
+                   "--client-ca-file=" + testing::RunfilePath("testdata/pki/ca.crt")});
+  int port = 0;
+  int metrics_port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(process.WaitForLine("spillway: listening on port "), &port));
+  ASSERT_TRUE(absl::SimpleAtoi(process.WaitForLine("spillway: metrics on port "), &metrics_port));
+  const std::string request = testing::ReadRunfile("testdata/extender/filter_full_request.json");
+  http::Client scheduler(MutualTls(port, true));
+  absl::StatusOr<http::ClientResponse> filtered = scheduler.Post("/extender/filter", request);
+  ASSERT_TRUE(filtered.ok()) << filtered.status();
+  EXPECT_EQ(filtered->status, 200);
+  EXPECT_EQ(scheduler.Get("/metrics")->status, 404) << "operations routes left the main port";
+  http::Client stranger(MutualTls(port, false));
+  EXPECT_FALSE(stranger.Post("/extender/filter", request).ok());
+
+  http::ClientOptions plain;
+  plain.port = static_cast<uint16_t>(metrics_port);
+  http::Client prometheus(plain);
+  absl::StatusOr<http::ClientResponse> metrics = prometheus.Get("/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_THAT(metrics->body, HasSubstr("spillway_extender_requests_total"));
+  EXPECT_THAT(metrics->body, HasSubstr(R"(spillway_http_open_connections{listener="main"})"));
+  EXPECT_THAT(metrics->body, HasSubstr("spillway_tls_certificate_expiry_timestamp_seconds"));
+  EXPECT_EQ(prometheus.Get("/readyz")->status, 200);
+  EXPECT_EQ(prometheus.Post("/extender/filter", request)->status, 404);
+  process.Signal(SIGTERM);
+  EXPECT_EQ(process.Wait(), 0);
+}
+
+// Out of file descriptors, accept() fails at once for as long as it lasts:
+// the server must back off (not spin), log rarely, free descriptors held by
+// idle connections and keep serving new clients.
+TEST(ServeBinaryTest, OutOfFileDescriptorsTheServerBacksOffAndRecovers) {
+  const std::string config = absl::StrCat(getenv("TEST_TMPDIR"), "/many-idle.yaml");
+  std::ofstream(config) << "server: {maxIdleConnections: 100000}\n";
+  Process process({"/bin/sh", "-c",
+                   absl::StrCat("ulimit -n 64 && exec ", Binary(),
+                                " serve --listen=127.0.0.1:0 --config=", config)});
+  int port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(process.WaitForLine("spillway: listening on port "), &port));
+  std::vector<std::unique_ptr<RawSocket>> idle;
+  for (int i = 0; i < 150; ++i) idle.push_back(std::make_unique<RawSocket>(port));
+  absl::SleepFor(absl::Seconds(2));
+  http::ClientOptions options;
+  options.port = static_cast<uint16_t>(port);
+  options.timeout = absl::Seconds(10);
+  http::Client client(options);
+  absl::StatusOr<http::ClientResponse> response = client.Post(
+      "/extender/filter", testing::ReadRunfile("testdata/extender/filter_full_request.json"));
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  absl::StatusOr<http::ClientResponse> metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_THAT(metrics->body, HasSubstr(R"(spillway_http_accept_errors_total{listener="main"})"));
+  EXPECT_THAT(metrics->body, ::testing::Not(HasSubstr(R"(spillway_http_accept_errors_total{listener="main"} 0)")));
+  process.Signal(SIGTERM);
+  EXPECT_EQ(process.Wait(), 0);
+  const std::string log = process.ReadAllStderr();
+  size_t lines = 0;
+  for (size_t at = log.find("accept failed"); at != std::string::npos;
+       at = log.find("accept failed", at + 1)) {
+    ++lines;
+  }
+  EXPECT_GE(lines, 1u);
+  EXPECT_LE(lines, 3u) << "accept errors must be rate-limited in the log";
+}
+
 TEST(ServeBinaryTest, HelpDocumentsEveryFlag) {
   Process process({Binary(), "serve", "--help"});
   std::string help = process.ReadAllStdout();
@@ -86,7 +212,7 @@ TEST(ServeBinaryTest, HelpDocumentsEveryFlag) {
   for (const char* flag : {"--listen=", "--components=", "--config=", "--tls-cert-file=",
                            "--tls-key-file=", "--kubeconfig=", "--context=", "--standalone",
                            "--leader-elect", "--lease-namespace=", "--lease-name=", "--threads=",
-                           "--v="}) {
+                           "--client-ca-file=", "--metrics-listen=", "--v="}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
   EXPECT_THAT(help, HasSubstr("this build has: extender, autoscaler"));

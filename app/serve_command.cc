@@ -25,7 +25,9 @@ int RunServe(const std::vector<std::string>& args) {
   int verbosity = 0;
   FlagSet flags("spillway serve [flags]",
                 "Serves the kube-scheduler extender (POST /extender/filter, /extender/prioritize,\n"
-                "/extender/preempt), /metrics, /healthz and /readyz on one port.\n"
+                "/extender/preempt), /metrics, /healthz and /readyz on one port (or the last\n"
+                "three on --metrics-listen). Limits (body sizes, connections, deadlines,\n"
+                "shutdown grace) are in the config file's server section.\n"
                 "Cluster access (for nodeCacheCapable: true and namespace opt-in labels) comes\n"
                 "from --kubeconfig, else $KUBECONFIG, else the in-cluster service account;\n"
                 "with none of them (or --standalone) the extender runs standalone: full-node\n"
@@ -42,6 +44,14 @@ int RunServe(const std::vector<std::string>& args) {
                "PEM certificate chain; with --tls-key-file serves HTTPS (kube-scheduler "
                "enableHTTPS)");
   flags.String("tls-key-file", &options.tls_key_file, "PEM private key for --tls-cert-file");
+  flags.String("client-ca-file", &options.client_ca_file,
+               "PEM CA bundle; with TLS, only clients presenting a certificate issued by one of "
+               "these CAs are served (kube-scheduler's tlsConfig.certFile/keyFile). Empty: any "
+               "client");
+  flags.String("metrics-listen", &options.metrics_listen,
+               "HOST:PORT of a plain-HTTP port for /metrics, /healthz and /readyz, which then "
+               "leave the main port (for Prometheus and kubelet probes when the main port "
+               "requires client certificates). Empty: the main port serves them");
   flags.String("kubeconfig", &kubeconfig,
                "Kubeconfig file of the cluster to watch (nodes, namespaces); empty tries "
                "$KUBECONFIG, then the in-cluster service account");
@@ -115,6 +125,9 @@ int RunServe(const std::vector<std::string>& args) {
   }
   // Tests and scripts that pass port 0 read the chosen port from this line.
   std::cout << "spillway: listening on port " << (*app)->port() << std::endl;
+  if ((*app)->metrics_port() != 0) {
+    std::cout << "spillway: metrics on port " << (*app)->metrics_port() << std::endl;
+  }
   StopOnTerminationSignal([&app] { (*app)->Stop(); });
   (*app)->Wait();
   return 0;

@@ -17,7 +17,10 @@ class Backoff {
  public:
   struct Options {
     absl::Duration initial = absl::Milliseconds(200);
-    absl::Duration max = absl::Seconds(30);
+    // A reflector backing off during an outage retries at least this often,
+    // so an API server that is back is noticed within about max * 1.5 even
+    // when nothing else in the process calls it (an extender alone).
+    absl::Duration max = absl::Seconds(10);
     double jitter = 0.5;  // Each delay grows by a random fraction in [0, jitter).
   };
 

@@ -8,6 +8,10 @@
 #ifndef SPILLWAY_KUBE_CLUSTER_INFORMERS_H_
 #define SPILLWAY_KUBE_CLUSTER_INFORMERS_H_
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "kube/decode.h"
 #include "kube/informer.h"
 #include "kube/objects.h"
@@ -50,6 +54,16 @@ class ClusterInformers {
   bool HasSynced() const {
     return nodes_.HasSynced() && namespaces_.HasSynced() && (!watch_pods_ || pods_.HasSynced()) &&
            (!watch_warning_events_ || warning_events_.HasSynced());
+  }
+
+  // Each running cache's resource ("nodes", ...) and how long it has not
+  // been known to be current (Reflector::SyncAge).
+  std::vector<std::pair<std::string, absl::Duration>> SyncAges(absl::Time now) const {
+    std::vector<std::pair<std::string, absl::Duration>> ages = {
+        {"nodes", nodes_.SyncAge(now)}, {"namespaces", namespaces_.SyncAge(now)}};
+    if (watch_pods_) ages.emplace_back("pods", pods_.SyncAge(now));
+    if (watch_warning_events_) ages.emplace_back("events", warning_events_.SyncAge(now));
+    return ages;
   }
 
  private:

@@ -89,6 +89,8 @@ class Informer : private ReflectorSink {
 
   // Whether the first full list is in the cache.
   bool HasSynced() const { return reflector_.HasSynced(); }
+  // See Reflector::SyncAge.
+  absl::Duration SyncAge(absl::Time now) const { return reflector_.SyncAge(now); }
   // Waits until HasSynced() or `timeout`; answers HasSynced().
   bool WaitForSync(absl::Duration timeout) const {
     const absl::Time deadline = absl::Now() + timeout;

@@ -30,9 +30,17 @@ void LeaderElector::Start() {
   absl::MutexLock stopping(&stop_mu_);
   thread_ = std::thread([this] {
     for (;;) {
+      // Retried every retry_period; an outage is logged when it starts and
+      // then every 30 s, not every retry.
       if (absl::Status s = Step(); !s.ok()) {
-        LOG(WARNING) << "leader election on lease " << options_.lease_namespace << "/"
-                     << options_.lease_name << ": " << s;
+        int64_t suppressed = 0;
+        if (failure_log_.ShouldLog(absl::Now(), &suppressed)) {
+          LOG(WARNING) << "leader election on lease " << options_.lease_namespace << "/"
+                       << options_.lease_name << ": " << s << " (" << suppressed
+                       << " more failures since the last report)";
+        }
+      } else {
+        failure_log_.Reset();
       }
       absl::MutexLock lock(&mu_);
       if (mu_.AwaitWithTimeout(absl::Condition(&stopped_), options_.retry_period)) return;

@@ -30,6 +30,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/log_limiter.h"
 #include "kube/rest_client.h"
 
 namespace spillway::kube {
@@ -78,6 +79,7 @@ class LeaderElector {
   absl::Mutex stop_mu_;
   std::thread thread_ ABSL_GUARDED_BY(stop_mu_);
   std::atomic<bool> leader_{false};
+  LogLimiter failure_log_{absl::Seconds(30)};
 
   mutable absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,5 +1,6 @@
 #include "kube/reflector.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -48,7 +49,37 @@ Reflector::Reflector(RestClient& client, Options options, ReflectorSink& sink)
     : client_(client),
       options_(std::move(options)),
       sink_(sink),
-      backoff_(options_.backoff, random_) {}
+      backoff_(options_.backoff, random_),
+      last_in_sync_unix_nanos_(absl::ToUnixNanos(absl::Now())) {}
+
+absl::Duration Reflector::SyncAge(absl::Time now) const {
+  if (watching_.load()) return absl::ZeroDuration();
+  return std::max(absl::ZeroDuration(), now - absl::FromUnixNanos(last_in_sync_unix_nanos_.load()));
+}
+
+// How long out of sync before it is worth a warning (a watch re-established
+// after its timeout is out of sync for milliseconds).
+constexpr absl::Duration kStaleWarning = absl::Minutes(1);
+
+void Reflector::NoteInSync(bool watching) {
+  last_in_sync_unix_nanos_.store(absl::ToUnixNanos(absl::Now()));
+  watching_.store(watching);
+  if (stale_logged_) {
+    LOG(INFO) << "cache of " << options_.path.Url() << " is in sync with the API server again";
+    stale_logged_ = false;
+  }
+}
+
+void Reflector::NoteOutOfSync(const absl::Status& why) {
+  if (watching_.exchange(false)) last_in_sync_unix_nanos_.store(absl::ToUnixNanos(absl::Now()));
+  const absl::Duration age = SyncAge(absl::Now());
+  if (!stale_logged_ && age >= kStaleWarning) {
+    LOG(WARNING) << "cache of " << options_.path.Url() << " has not been in sync with the API "
+                 << "server for " << absl::Trunc(age, absl::Seconds(1))
+                 << "; serving from the cache meanwhile (last error: " << why << ")";
+    stale_logged_ = true;
+  }
+}
 
 std::string Reflector::resource_version() const {
   absl::MutexLock lock(&mu_);
@@ -64,8 +95,19 @@ void Reflector::Stop() {
 }
 
 bool Reflector::SleepUnlessStopped(absl::Duration d) {
+  const uint64_t successes = client_.successes();
+  const absl::Time until = absl::Now() + d;
   absl::MutexLock lock(&mu_);
-  return !mu_.AwaitWithTimeout(absl::Condition(&stopped_), d);
+  while (absl::Now() < until) {
+    // Polls the client's success count: one atomic load per slice.
+    const absl::Duration slice = std::min(until - absl::Now(), absl::Milliseconds(250));
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopped_), slice)) return false;
+    if (client_.successes() != successes) {
+      backoff_.Reset();  // The API server answers again.
+      return true;
+    }
+  }
+  return !stopped_;
 }
 
 void Reflector::Run() {
@@ -75,6 +117,7 @@ void Reflector::Run() {
     absl::StatusOr<std::string> listed = List();
     if (canceller_.cancelled()) return;
     if (!listed.ok()) {
+      NoteOutOfSync(listed.status());
       const absl::Duration wait = backoff_.Next();
       LOG(WARNING) << "list " << what << " failed, retrying in " << wait << ": "
                    << listed.status();
@@ -86,11 +129,13 @@ void Reflector::Run() {
       resource_version_ = *listed;
     }
     if (!synced_.exchange(true)) LOG(INFO) << "informer for " << what << " synced";
+    NoteInSync(/*watching=*/false);
     backoff_.Reset();
     for (;;) {
       ++watches_;
       absl::Status watched = Watch();
       if (canceller_.cancelled()) return;
+      NoteOutOfSync(watched.ok() ? absl::OkStatus() : watched);
       if (watched.ok()) continue;  // The server ended the watch: resume it.
       if (watched.code() == absl::StatusCode::kOutOfRange) {
         LOG(INFO) << "watch " << what << " expired (" << watched.message() << "), relisting";
@@ -168,6 +213,10 @@ absl::Status Reflector::Watch() {
   watch_options.allow_bookmarks = true;
   watch_options.timeout =
       options_.watch_timeout * absl::Uniform(random_, 1.0, 2.0);
+  watch_options.on_established = [this] {
+    NoteInSync(/*watching=*/true);
+    backoff_.Reset();
+  };
   absl::Status event_error;
   absl::Status watched = client_.Watch(
       options_.path, watch_options,

@@ -77,6 +77,12 @@ class Reflector {
   int64_t watches() const { return watches_.load(); }
   int64_t decode_errors() const { return decode_errors_.load(); }
   std::string resource_version() const;
+  // How long the cache has not been known to be current at `now`: zero while
+  // a watch is open, else the time since the last one ended or the last list
+  // completed (since the reflector started, before the first). Serving from a
+  // stale cache is right during an API outage; this makes it visible
+  // (spillway_cache_last_sync_age_seconds). Thread-safe.
+  absl::Duration SyncAge(absl::Time now) const;
 
  private:
   // Lists every page into the sink; answers the list's resourceVersion.
@@ -85,8 +91,14 @@ class Reflector {
   // (OK), a relist is needed (OutOfRange) or it failed.
   absl::Status Watch();
   absl::Status HandleEvent(absl::string_view line);
-  // Sleeps up to `d`; false when Stop() was called.
+  // Sleeps up to `d`, or less once another call through the client succeeds
+  // (the API server is back); false when Stop() was called.
   bool SleepUnlessStopped(absl::Duration d);
+  // The cache is current (a list completed, a watch opened) or may no longer
+  // be (the watch ended or failed). Out of sync for over a minute is logged
+  // once, with `why`; the recovery too.
+  void NoteInSync(bool watching);
+  void NoteOutOfSync(const absl::Status& why);
 
   RestClient& client_;
   const Options options_;
@@ -104,6 +116,9 @@ class Reflector {
   std::atomic<int64_t> lists_{0};
   std::atomic<int64_t> watches_{0};
   std::atomic<int64_t> decode_errors_{0};
+  std::atomic<bool> watching_{false};
+  std::atomic<int64_t> last_in_sync_unix_nanos_;
+  bool stale_logged_ = false;  // Reflector thread only.
 };
 
 }  // namespace spillway::kube

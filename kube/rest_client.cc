@@ -130,15 +130,38 @@ RestClient::RestClient(Connection connection, Options options)
 RestClient::~RestClient() = default;
 
 std::unique_ptr<http::Client> RestClient::Acquire() {
+  std::unique_ptr<http::Client> client;
   {
     absl::MutexLock lock(&mu_);
     if (!idle_.empty()) {
-      std::unique_ptr<http::Client> client = std::move(idle_.back());
+      client = std::move(idle_.back());
       idle_.pop_back();
-      return client;
     }
   }
-  return NewClient(options_.timeout);
+  if (client == nullptr) client = NewClient(options_.timeout);
+  if (!Track(client.get())) client->Interrupt();
+  return client;
+}
+
+bool RestClient::Track(http::Client* client) {
+  absl::MutexLock lock(&mu_);
+  if (shut_down_) return false;
+  active_.push_back(client);
+  return true;
+}
+
+void RestClient::Untrack(http::Client* client) {
+  absl::MutexLock lock(&mu_);
+  active_.erase(std::remove(active_.begin(), active_.end(), client), active_.end());
+}
+
+void RestClient::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  if (shut_down_) return;
+  shut_down_ = true;
+  LOG(INFO) << "cutting off " << active_.size() << " API call(s) still in progress";
+  for (http::Client* client : active_) client->Interrupt();
+  idle_.clear();
 }
 
 std::unique_ptr<http::Client> RestClient::NewClient(absl::Duration timeout) const {
@@ -162,7 +185,8 @@ std::unique_ptr<http::Client> RestClient::NewClient(absl::Duration timeout) cons
 
 void RestClient::Release(std::unique_ptr<http::Client> client) {
   absl::MutexLock lock(&mu_);
-  idle_.push_back(std::move(client));
+  active_.erase(std::remove(active_.begin(), active_.end(), client.get()), active_.end());
+  if (!shut_down_) idle_.push_back(std::move(client));
 }
 
 absl::StatusOr<json::object> RestClient::Call(const std::string& method, const std::string& target,
@@ -193,6 +217,7 @@ absl::StatusOr<std::string> RestClient::CallRaw(const std::string& method,
   if (response->status < 200 || response->status >= 300) {
     return StatusFromResponse(response->status, response->body);
   }
+  successes_.fetch_add(1, std::memory_order_relaxed);
   return std::move(response->body);
 }
 
@@ -238,11 +263,13 @@ absl::Status RestClient::Watch(const ResourcePath& path, const WatchOptions& opt
     if (canceller->cancelled_) return absl::CancelledError("the watch was cancelled");
     canceller->active_ = client.get();
   }
+  if (!Track(client.get())) client->Interrupt();
   // Events are newline-delimited JSON objects; a chunk may end mid-event.
   std::string pending;
   bool stopped = false;
-  absl::StatusOr<http::ClientResponse> response =
-      client->Stream("GET", target, [&](absl::string_view data) {
+  absl::StatusOr<http::ClientResponse> response = client->Stream(
+      "GET", target,
+      [&](absl::string_view data) {
         pending.append(data.data(), data.size());
         size_t start = 0;
         for (size_t end; (end = pending.find('\n', start)) != std::string::npos; start = end + 1) {
@@ -254,7 +281,14 @@ absl::Status RestClient::Watch(const ResourcePath& path, const WatchOptions& opt
         }
         pending.erase(0, start);
         return true;
+      },
+      [&](int status) {
+        if (status >= 200 && status < 300) {
+          successes_.fetch_add(1, std::memory_order_relaxed);
+          if (options.on_established) options.on_established();
+        }
       });
+  Untrack(client.get());
   if (canceller != nullptr) {
     absl::MutexLock lock(&canceller->mu_);
     canceller->active_ = nullptr;

@@ -15,6 +15,7 @@
 #ifndef SPILLWAY_KUBE_REST_CLIENT_H_
 #define SPILLWAY_KUBE_REST_CLIENT_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -61,6 +62,8 @@ struct WatchOptions {
   // Asks the server to end the watch after this long (timeoutSeconds), so
   // watches are re-established regularly, as client-go does.
   absl::Duration timeout = absl::Minutes(5);
+  // Called once the server accepted the watch (a 2xx header arrived).
+  std::function<void()> on_established;
 };
 
 // Ends a Watch() in progress from another thread. Once cancelled, every
@@ -125,6 +128,17 @@ class RestClient {
   // PodDisruptionBudget forbids it (Unavailable, 429).
   absl::Status Evict(const std::string& ns, const std::string& pod);
 
+  // Cuts off every call in progress (including watches) and makes every later
+  // call fail with Cancelled at once: what a process stopping against a
+  // frozen or unreachable API server needs to finish within its grace period.
+  // Thread-safe; irreversible.
+  void Shutdown();
+
+  // Successful calls so far (any 2xx answer, any watch that opened): waiters
+  // backing off after a failure wake when it moves, so recovery from an
+  // outage does not wait out a long backoff. Thread-safe.
+  uint64_t successes() const { return successes_.load(std::memory_order_relaxed); }
+
   // One request; the building block of the verbs above.
   absl::StatusOr<boost::json::object> Call(const std::string& method, const std::string& target,
                                            const std::string& body,
@@ -136,13 +150,21 @@ class RestClient {
 
  private:
   std::unique_ptr<http::Client> NewClient(absl::Duration timeout) const;
+  // A pooled client, registered as active until Release(); after Shutdown()
+  // one that fails at once.
   std::unique_ptr<http::Client> Acquire();
   void Release(std::unique_ptr<http::Client> client);
+  // Registers a client Shutdown() must interrupt; false after Shutdown().
+  bool Track(http::Client* client);
+  void Untrack(http::Client* client);
 
   const Connection connection_;
   const Options options_;
+  std::atomic<uint64_t> successes_{0};
   absl::Mutex mu_;
   std::vector<std::unique_ptr<http::Client>> idle_ ABSL_GUARDED_BY(mu_);
+  std::vector<http::Client*> active_ ABSL_GUARDED_BY(mu_);
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // Maps an HTTP status and a body holding a meta/v1 Status to an absl::Status.

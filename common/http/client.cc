@@ -54,7 +54,8 @@ class Client::Impl {
   }
 
   absl::StatusOr<ClientResponse> Stream(absl::string_view method, absl::string_view target,
-                                        const std::function<bool(absl::string_view)>& on_body) {
+                                        const std::function<bool(absl::string_view)>& on_body,
+                                        const std::function<void(int)>& on_header) {
     bhttp::request<bhttp::string_body>& request = PrepareRequest(method, target, "", "");
     // A stream may sit idle for long; never start it on a kept-alive
     // connection the server might have closed meanwhile.
@@ -71,6 +72,7 @@ class Client::Impl {
       response.status = static_cast<int>(parser.get().result_int());
       response.content_type = std::string(parser.get()[bhttp::field::content_type]);
       const bool success = response.status >= 200 && response.status < 300;
+      if (on_header) on_header(response.status);
       char chunk[64 * 1024];
       while (!parser.is_done()) {
         parser.get().body().data = chunk;
@@ -419,8 +421,9 @@ absl::StatusOr<ClientResponse> Client::Send(absl::string_view method, absl::stri
 
 absl::StatusOr<ClientResponse> Client::Stream(
     absl::string_view method, absl::string_view target,
-    const std::function<bool(absl::string_view)>& on_body) {
-  return impl_->Stream(method, target, on_body);
+    const std::function<bool(absl::string_view)>& on_body,
+    const std::function<void(int)>& on_header) {
+  return impl_->Stream(method, target, on_body, on_header);
 }
 
 void Client::Interrupt() { impl_->Interrupt(); }

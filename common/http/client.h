@@ -76,8 +76,10 @@ class Client {
   // empty (it went to `on_body`); otherwise it holds the error body. The
   // connection is not reused afterwards. Errors: as Send(), plus Cancelled
   // after Interrupt().
+  // `on_header`, when set, is called with the status once the header arrived.
   absl::StatusOr<ClientResponse> Stream(absl::string_view method, absl::string_view target,
-                                        const std::function<bool(absl::string_view)>& on_body);
+                                        const std::function<bool(absl::string_view)>& on_body,
+                                        const std::function<void(int status)>& on_header = nullptr);
 
   // Aborts a Stream() or Send() in progress (from another thread) and makes
   // every later call fail with Cancelled. Thread-safe.
