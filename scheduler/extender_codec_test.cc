@@ -102,6 +102,9 @@ TEST_F(ExtenderCodecTest, BadRequestsAreReadableErrors) {
            {R"({"Pod":{"spec":{"volumes":{}}},"NodeNames":[]})",
             "Pod.spec.volumes: expected array, got object"},
            {R"({"Pod":{},"NodeNames":["a"]} trailing)", "followed by other bytes"},
+           {R"({"Pod":{},"NodeNames":["a"]}{"Pod":{},"NodeNames":["b"]})",
+            "followed by another JSON value"},
+           {R"({"Pod":{},"NodeNames":["a"]} {})", "followed by another JSON value"},
            {R"({"Pod":{},"NodeNames":["a")", "malformed JSON"},
            {"", "malformed JSON"},
        }) {
@@ -109,6 +112,19 @@ TEST_F(ExtenderCodecTest, BadRequestsAreReadableErrors) {
     EXPECT_EQ(args.status().code(), absl::StatusCode::kInvalidArgument) << c.body;
     EXPECT_THAT(args.status().message(), HasSubstr(c.message)) << c.body;
   }
+}
+
+// On-Demand does not validate values it skips; nothing skipped reaches an
+// answer (see ForEachTopLevelField), and this pins that down: a malformed
+// scalar inside an ignored field is accepted, the fields read are intact, and
+// structural damage (unbalanced brackets) is still an error.
+TEST_F(ExtenderCodecTest, SkippedValuesAreNeverInterpretedButStructureIsChecked) {
+  absl::StatusOr<ExtenderArgs> args =
+      Decode(R"({"Pod":{"metadata":{"name":"web"}},"Ignored":[tru, 1.2.3],"NodeNames":["a"]})");
+  ASSERT_TRUE(args.ok()) << args.status();
+  EXPECT_THAT(*args->node_names, ElementsAre("a"));
+  EXPECT_EQ(Decode(R"({"Pod":{},"Ignored":[[1],"NodeNames":["a"]})").status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ExtenderCodecTest, PreemptionArgsFromFullAndMetaVictims) {
