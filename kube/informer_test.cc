@@ -203,6 +203,41 @@ TEST_F(InformerTest, AServerRestartRelistsAndReportsWhatChangedMeanwhile) {
   EXPECT_GE(informer->reflector().lists(), 2);
 }
 
+// After an outage the reflector may be sleeping a long backoff; the first
+// call through the same client that succeeds (leader election renews every
+// 2 s) must end that sleep rather than let the cache wait it out.
+TEST_F(InformerTest, ASuccessfulCallEndsTheBackoffAfterAnOutage) {
+  AddPod("default", PodJson("web-1", "web"));
+  Informer<Pod>::Options options;
+  options.reflector.path = ResourcePath{"", "v1", "pods", "", "", ""};
+  options.reflector.backoff.initial = absl::Minutes(10);
+  options.reflector.backoff.max = absl::Minutes(10);
+  Informer<Pod> informer(*client_, options, &DecodePod);
+  informer.AddHandler(recorder_.Handler());
+  informer.Start();
+  ASSERT_TRUE(informer.WaitForSync(absl::Seconds(10)));
+  EXPECT_EQ(informer.SyncAge(absl::Now()), absl::ZeroDuration());
+
+  const uint16_t port = server_->port();
+  server_->Stop();
+  server_.reset();
+  // The watch breaks; the reflector backs off for ten minutes.
+  for (int i = 0; i < 500 && informer.SyncAge(absl::Now()) == absl::ZeroDuration(); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_GT(informer.SyncAge(absl::Now()), absl::ZeroDuration());
+  absl::SleepFor(absl::Milliseconds(300));
+  StartServer(port);
+  AddPod("default", PodJson("web-2", "web"));
+  ASSERT_TRUE(client_->List(ResourcePath{"", "v1", "namespaces", "", "", ""}, {}).ok());
+  EXPECT_TRUE(recorder_.AwaitEntry("add default/web-2")) << "the cache waited out its backoff";
+  for (int i = 0; i < 500 && informer.SyncAge(absl::Now()) > absl::ZeroDuration(); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));  // The relist is in; the watch opens next.
+  }
+  EXPECT_EQ(informer.SyncAge(absl::Now()), absl::ZeroDuration());
+  informer.Stop();
+}
+
 TEST_F(InformerTest, AnUndecodableObjectIsSkippedNotFatal) {
   AddPod("default", PodJson("good", "web"));
   AddPod("default", PodJson("bad", "web", "a-lot"));
