@@ -1,4 +1,4 @@
-// The ElasticWorkload spec (domain brief §8) and how it splits replicas:
+// The ElasticWorkload spec (docs/eci-rules.md §8) and how it splits replicas:
 // parsing with readable errors for bad specs, and the pure split function the
 // controller applies. No I/O.
 #ifndef SPILLWAY_AUTOSCALER_ELASTIC_SPEC_H_

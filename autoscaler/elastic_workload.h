@@ -1,5 +1,5 @@
 // The ElasticWorkload controller (CRD elasticworkloads.autoscaling.alibabacloud.com
-// v1beta1, domain brief §8): keeps the source Deployment/StatefulSet between
+// v1beta1, docs/eci-rules.md §8): keeps the source Deployment/StatefulSet between
 // min and max replicas and the overflow in elastic units, clones of the
 // source named <source>-unit-<unit> whose pod templates carry the unit's
 // labels, annotations, nodeSelector, tolerations and affinity (so their pods

@@ -1,4 +1,4 @@
-// Unschedulable rescue (domain brief §7, done better): a pod kube-scheduler
+// Unschedulable rescue (docs/eci-rules.md §7, done better): a pod kube-scheduler
 // marked PodScheduled=False/Unschedulable *because regular nodes lack
 // resources* ("Insufficient cpu", "Insufficient memory", "Too many pods", ...)
 // is handed to ECI by patching the live pod: the virtual-node toleration and

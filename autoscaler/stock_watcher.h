@@ -1,4 +1,4 @@
-// Reacts to the ECI stock Events of domain brief §6 (NoStock, StockExhaust,
+// Reacts to the ECI stock Events of docs/eci-rules.md §6 (NoStock, StockExhaust,
 // StockClose, Throttling, UnknownError, ResourceInsufficient, QuotaFull):
 // the virtual node the pod was on (or the Event's source host) starts a
 // cool-down in burst::StockCoolDowns, which the extender honours; and a pod

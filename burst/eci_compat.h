@@ -1,4 +1,4 @@
-// Whether an elastic container instance can run a pod (domain brief §3).
+// Whether an elastic container instance can run a pod (docs/eci-rules.md §3).
 #ifndef SPILLWAY_BURST_ECI_COMPAT_H_
 #define SPILLWAY_BURST_ECI_COMPAT_H_
 

@@ -36,7 +36,7 @@ struct PodPolicy {
 
 class IntentResolver {
  public:
-  // A resolver with the sources of the domain brief §2 (pod labels,
+  // A resolver with the sources of docs/eci-rules.md §2 (pod labels,
   // burst-resource annotation, virtual-node selectors, namespace labels). `rule` must outlive it.
   explicit IntentResolver(const VirtualNodeRule& rule);
 

@@ -1,4 +1,4 @@
-// The intent sources that read the pod itself (domain brief §2): the
+// The intent sources that read the pod itself (docs/eci-rules.md §2): the
 // alibabacloud.com/eci and legacy eci labels, the burst-resource annotation,
 // and an explicit nodeSelector / required node affinity / nodeName for
 // virtual nodes.

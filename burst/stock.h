@@ -23,7 +23,7 @@
 namespace spillway::burst {
 
 // Whether an ECI Event reason means the zone behind a virtual node cannot
-// take pods for now (domain brief §6).
+// take pods for now (docs/eci-rules.md §6).
 bool IsStockReason(absl::string_view reason);
 
 class StockCoolDowns {

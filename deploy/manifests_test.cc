@@ -125,5 +125,35 @@ TEST(ManifestsTest, TheAutoscalerMayDoWhatItDoes) {
   }
 }
 
+// The pod's grace period covers Spillway's own bounded shutdown, and the
+// probes reach the port that serves them.
+TEST(ManifestsTest, TheGracePeriodCoversShutdownAndProbesUseTheMetricsPort) {
+  int64_t shutdown_grace = 0;
+  YAML::Node deployment;
+  for (const YAML::Node& doc : YAML::LoadAll(testing::ReadRunfile("deploy/spillway.yaml"))) {
+    const std::string kind = doc["kind"].as<std::string>();
+    if (kind == "ConfigMap") {
+      absl::StatusOr<config::SpillwayConfig> config =
+          app::ParseConfig(doc["data"]["config.yaml"].as<std::string>(), "deploy/spillway.yaml");
+      ASSERT_TRUE(config.ok()) << config.status();
+      shutdown_grace = config->server().has_shutdown_grace_seconds()
+                           ? config->server().shutdown_grace_seconds()
+                           : app::kDefaultShutdownGraceSeconds;
+    }
+    if (kind == "Deployment") deployment = doc;
+  }
+  ASSERT_TRUE(deployment.IsDefined());
+  const YAML::Node pod = deployment["spec"]["template"]["spec"];
+  ASSERT_TRUE(pod["terminationGracePeriodSeconds"].IsDefined());
+  EXPECT_GE(pod["terminationGracePeriodSeconds"].as<int64_t>(), shutdown_grace + 5);
+  bool metrics_listen = false;
+  for (const YAML::Node& arg : pod["containers"][0]["args"]) {
+    metrics_listen = metrics_listen || arg.as<std::string>() == "--metrics-listen=0.0.0.0:10263";
+  }
+  EXPECT_TRUE(metrics_listen);
+  EXPECT_EQ(pod["containers"][0]["readinessProbe"]["httpGet"]["port"].as<std::string>(), "metrics");
+  EXPECT_EQ(pod["containers"][0]["livenessProbe"]["httpGet"]["port"].as<std::string>(), "metrics");
+}
+
 }  // namespace
 }  // namespace spillway

@@ -1,5 +1,5 @@
 // The burst policy applied to kube-scheduler's candidate nodes: filter,
-// prioritize and preempt (domain brief §1–3, §9).
+// prioritize and preempt (docs/eci-rules.md §1–3, §9).
 //
 //  * eci (burst-resource: eci): regular nodes first. While any regular node is a
 //    candidate, virtual nodes fail (resolvable: preemption may free a regular
