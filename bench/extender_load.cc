@@ -21,6 +21,7 @@
 #include "app/serve_app.h"
 #include "bench/cluster_objects.h"
 #include "common/http/client.h"
+#include "common/http/server.h"
 #include "glog/logging.h"
 
 int main(int argc, char** argv) {
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   int requests = 1000;
   int warmup = 20;
   int virtual_every = 50;
+  bool null_server = false;
   spillway::app::FlagSet flags("extender_load [flags]", "Extender latency and throughput.");
   flags.String("mode", &mode, "names (nodeCacheCapable: true) or full (Node objects)");
   flags.String("verb", &verb, "filter or prioritize");
@@ -42,6 +44,9 @@ int main(int argc, char** argv) {
   flags.Int("requests", &requests, 1, 10000000, "Measured requests");
   flags.Int("warmup", &warmup, 0, 10000000, "Unmeasured requests first");
   flags.Int("virtual-every", &virtual_every, 1, 100000, "Every Nth node is a virtual node");
+  flags.Bool("null", &null_server,
+             "Drive a null server instead: the same HTTP server and limits, answering every "
+             "request with the extender's answer to it, precomputed (the floor for this client)");
   if (std::optional<int> exit_code = spillway::app::ParseCommandLine(flags, argc, argv)) {
     return *exit_code;
   }
@@ -70,8 +75,30 @@ int main(int argc, char** argv) {
   const std::string body = mode == "full"
                                ? spillway::bench::FullFilterRequest(pod, nodes, virtual_every)
                                : spillway::bench::NamesFilterRequest(pod, nodes, virtual_every);
-  spillway::http::Client client(client_options);
   const std::string path = "/extender/" + verb;
+  std::unique_ptr<spillway::http::Server> null;
+  if (null_server) {
+    spillway::http::Client once(client_options);
+    auto answer = once.Post(path, body);
+    if (!answer.ok() || answer->status != 200) {
+      std::fprintf(stderr, "cannot precompute the answer\n");
+      return 1;
+    }
+    spillway::http::ServerOptions server_options;
+    server_options.host = "127.0.0.1";
+    auto started = spillway::http::Server::Start(
+        server_options, [answer = answer->body](spillway::http::Request& request) {
+          spillway::http::Response response;
+          response.body = std::move(request.response_buffer);
+          response.body.assign(answer);
+          return response;
+        });
+    if (!started.ok()) return 1;
+    null = std::move(*started);
+    client_options.host = "127.0.0.1";
+    client_options.port = null->port();
+  }
+  spillway::http::Client client(client_options);
   size_t response_bytes = 0;
   for (int i = 0; i < warmup; ++i) {
     auto response = client.Post(path, body);
@@ -100,9 +127,9 @@ int main(int argc, char** argv) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
-      "verb=%s mode=%s nodes=%d request=%.2f MB response=%.2f MB requests=%d  "
+      "%sverb=%s mode=%s nodes=%d request=%.2f MB response=%.2f MB requests=%d  "
       "p50=%.3f ms  p99=%.3f ms  mean=%.3f ms  %.0f req/s\n",
-      verb.c_str(), mode.c_str(), nodes, static_cast<double>(body.size()) / 1e6,
+      null_server ? "NULL SERVER " : "", verb.c_str(), mode.c_str(), nodes, static_cast<double>(body.size()) / 1e6,
       static_cast<double>(response_bytes) / 1e6, requests, spillway::bench::Percentile(latencies_ms, 0.50),
       spillway::bench::Percentile(latencies_ms, 0.99),
       [&] {

@@ -70,8 +70,16 @@ class SessionBase {
   virtual void CloseIfIdle() = 0;
 
   // The session's place in Shared::idle; guarded by Shared::idle_mu.
-  std::list<std::weak_ptr<SessionBase>>::iterator idle_position;
+  std::list<struct IdleEntry>::iterator idle_position;
   bool idle_listed = false;
+};
+
+// An idle session. `session` stays valid while the entry is listed: a
+// session's destructor unlists it (under Shared::idle_mu) before it ends,
+// even once the weak pointer has expired.
+struct IdleEntry {
+  SessionBase* session;
+  std::weak_ptr<SessionBase> weak;
 };
 
 // What every session needs from the server; outlives all sessions.
@@ -117,7 +125,7 @@ struct Shared {
     {
       absl::MutexLock lock(&idle_mu);
       if (!session->idle_listed) {
-        session->idle_position = idle.insert(idle.end(), session);
+        session->idle_position = idle.insert(idle.end(), IdleEntry{session.get(), session});
         session->idle_listed = true;
       }
       if (idle.size() > max_idle_connections) evict = PopOldestIdleLocked();
@@ -151,17 +159,16 @@ struct Shared {
   std::vector<std::weak_ptr<SessionBase>> sessions ABSL_GUARDED_BY(sessions_mu);
   absl::Mutex idle_mu;
   // Oldest first.
-  std::list<std::weak_ptr<SessionBase>> idle ABSL_GUARDED_BY(idle_mu);
+  std::list<IdleEntry> idle ABSL_GUARDED_BY(idle_mu);
 
  private:
   std::shared_ptr<SessionBase> PopOldestIdleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(idle_mu) {
     while (!idle.empty()) {
-      std::shared_ptr<SessionBase> oldest = idle.front().lock();
+      IdleEntry entry = idle.front();
       idle.pop_front();
-      if (oldest != nullptr) {
-        oldest->idle_listed = false;
-        return oldest;
-      }
+      entry.session->idle_listed = false;
+      // Expired: the session is being destroyed and closes anyway.
+      if (std::shared_ptr<SessionBase> oldest = entry.weak.lock()) return oldest;
     }
     return nullptr;
   }
