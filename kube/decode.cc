@@ -355,6 +355,19 @@ absl::Status DecodeEvent(value v, const Path& path, Event* event) {
   });
 }
 
+absl::Status DecodeConfigMap(value v, const Path& path, ConfigMap* config_map) {
+  return ForEachField(v, path, [config_map](absl::string_view key, value item, const Path& child) {
+    if (key == "metadata") return DecodeObjectMeta(item, child, &config_map->metadata);
+    if (key != "data") return absl::OkStatus();
+    return ForEachField(item, child, [config_map](absl::string_view key, value entry, const Path& p) {
+      std::string text;
+      SPILLWAY_RETURN_IF_ERROR(ReadString(entry, p, &text));
+      config_map->data.Set(key, text);
+      return absl::OkStatus();
+    });
+  });
+}
+
 absl::Status DecodeNamespace(value v, const Path& path, Namespace* ns) {
   return ForEachField(v, path, [ns](absl::string_view key, value item, const Path& child) {
     if (key == "metadata") return DecodeObjectMeta(item, child, &ns->metadata);

@@ -32,6 +32,14 @@ class LabelSelector {
   // "label selector 'app in (a': unterminated value list".
   static absl::StatusOr<LabelSelector> Parse(absl::string_view text);
 
+  // A selector of these requirements (a LabelSelector object's matchLabels as
+  // kEquals, its matchExpressions as kIn/kNotIn/kExists/kDoesNotExist).
+  static LabelSelector Of(std::vector<Requirement> requirements) {
+    LabelSelector selector;
+    selector.requirements_ = std::move(requirements);
+    return selector;
+  }
+
   // Whether `labels` satisfy every requirement.
   bool Matches(const StringMap& labels) const;
   bool empty() const { return requirements_.empty(); }

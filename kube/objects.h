@@ -244,6 +244,12 @@ struct Namespace {
   ObjectMeta metadata;
 };
 
+// A core/v1 ConfigMap: its metadata and `data` (binaryData is not kept).
+struct ConfigMap {
+  ObjectMeta metadata;
+  StringMap data;
+};
+
 // A core/v1 Event, as far as the stock watcher reads it.
 struct Event {
   ObjectMeta metadata;
