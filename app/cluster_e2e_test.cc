@@ -252,6 +252,79 @@ TEST_F(ClusterE2eTest, CacheStalenessIsExposedDuringAnOutage) {
   EXPECT_EQ(serve.Wait(), 0);
 }
 
+// The eci-profile as users write it (the documentation's example), applied
+// with kubectl: the extender judges pods by it, follows edits without a
+// restart, refuses a bad edit (keeping the profile in force, with a Warning
+// Event), and forgets it when the ConfigMap goes.
+TEST_F(ClusterE2eTest, TheEciProfileSendsMatchingPodsToEciAndFollowsEdits) {
+  const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
+  std::ofstream(manifest) << kCluster << R"(---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: bigdata
+  labels: {department: bigdata}
+)";
+  ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
+  auto profile = [&](const std::string& selectors) {
+    const std::string path = absl::StrCat(tmp_, "/profile.yaml");
+    std::ofstream(path) << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eci-profile\n"
+                        << "  namespace: kube-system\ndata:\n  vpcId: vpc-demo\n  selectors: |\n    "
+                        << selectors << "\n";
+    return Kubectl("apply -f " + path);
+  };
+  ASSERT_EQ(profile(R"([{"name": "bigdata", "namespaceSelector": {"matchLabels": {"department": "bigdata"}}, )"
+                    R"("objectSelector": {"matchLabels": {"type": "offline-task"}}}])").exit_code, 0);
+
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
+                 "--kubeconfig=" + kubeconfig_});
+  std::unique_ptr<http::Client> connected = ClientFor(serve);
+  ASSERT_NE(connected, nullptr);
+  ASSERT_TRUE(AwaitStatus(*connected, "/readyz", 200));
+  auto filter = [&](const std::string& type) {
+    const std::string request = absl::StrCat(
+        R"({"Pod":{"metadata":{"name":"job-1","namespace":"bigdata","uid":"u-1","labels":{"type":")", type,
+        R"("}},"spec":{"containers":[{"name":"c","image":"spark"}]}},"Nodes":null,)",
+        R"("NodeNames":["ecs-1","edge-pool-1"]})");
+    absl::StatusOr<http::ClientResponse> response = connected->Post("/extender/filter", request);
+    return response.ok() ? response->body : response.status().ToString();
+  };
+  auto await = [&](const std::string& type, const std::string& want) {
+    std::string got;
+    for (int i = 0; i < 500; ++i) {
+      got = filter(type);
+      if (got.find(want) != std::string::npos) return got;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return got;
+  };
+  EXPECT_THAT(await("offline-task", R"("NodeNames":["edge-pool-1"])"),
+              HasSubstr("eci-profile selector bigdata"));
+  EXPECT_THAT(filter("web"), HasSubstr(R"("NodeNames":["ecs-1"])"));
+
+  // An edit applies without a restart.
+  ASSERT_EQ(profile(R"([{"name": "every-bigdata-pod", "namespaceSelector": {"matchLabels": {"department": "bigdata"}}}])").exit_code, 0);
+  EXPECT_THAT(await("web", R"("NodeNames":["edge-pool-1"])"), HasSubstr("eci-profile selector every-bigdata-pod"));
+
+  // A bad edit is refused: the profile in force stays, an Event says why.
+  ASSERT_EQ(profile(R"([{"name": "broken", "objectSelector": {"matchExpressions": [{"key": "a", "operator": "Equals", "values": ["b"]}]}}])").exit_code, 0);
+  std::string events;
+  for (int i = 0; i < 500 && events.find("InvalidEciProfile") == std::string::npos; ++i) {
+    events = Kubectl("get events -n kube-system -o jsonpath='{range .items[*]}{.reason}: {.message}{\"\\n\"}{end}'").output;
+    if (events.find("InvalidEciProfile") == std::string::npos) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_THAT(events, HasSubstr("InvalidEciProfile: Spillway refused this eci-profile: selectors[0].objectSelector."
+                                "matchExpressions[0].operator: unknown operator \"Equals\""));
+  EXPECT_THAT(filter("web"), HasSubstr("eci-profile selector every-bigdata-pod"));
+
+  // Deleted: no selectors.
+  ASSERT_EQ(Kubectl("delete configmap eci-profile -n kube-system").exit_code, 0);
+  EXPECT_THAT(await("offline-task", R"("NodeNames":["ecs-1"])"), HasSubstr(R"("NodeNames":["ecs-1"])"));
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
+  EXPECT_THAT(serve.ReadAllStderr(), HasSubstr("in force: 1 selector(s): every-bigdata-pod"));
+}
+
 TEST_F(ClusterE2eTest, ABadKubeconfigFailsAtStartNamingTheFile) {
   Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
                  "--kubeconfig=" + tmp_ + "/missing.yaml"});

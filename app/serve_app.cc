@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "app/config_loader.h"
+#include "burst/eci_profile.h"
 #include "burst/intent_resolver.h"
 #include "burst/virtual_node.h"
 #include "common/http/server.h"
@@ -33,8 +34,10 @@
 #include "burst/stock.h"
 #include "common/clock.h"
 #include "kube/cluster_informers.h"
+#include "kube/event_recorder.h"
 #include "kube/rest_client.h"
 #include "scheduler/metrics.h"
+#include "webhook/profile_watcher.h"
 
 namespace spillway::app {
 
@@ -115,11 +118,20 @@ class ServeApp::Impl {
         resolver_(rule_),
         extender_metrics_(registry_) {
     view_ = options.cluster_view;
+    // The eci-profile is one more way of asking for ECI; empty until the
+    // ConfigMap is read (never, without cluster access).
+    resolver_.AddSource(std::make_unique<burst::ProfileSource>(eci_profile_));
     if (options.cluster.has_value()) {
       client_ = std::make_unique<kube::RestClient>(*options.cluster, kube::RestClient::Options());
       const bool quota = config.has_eci_quota() || Enabled("autoscaler");
       informers_ = std::make_unique<kube::ClusterInformers>(*client_, /*watch_pods=*/quota,
                                                             /*watch_warning_events=*/Enabled("autoscaler"));
+      informers_->WatchEciProfile(options.eci_profile_namespace, options.eci_profile_name);
+      kube::EventRecorder::Options event_options;
+      event_options.instance = options.leader_election.identity;
+      events_ = std::make_unique<kube::EventRecorder>(*client_, Clock::Real(), event_options);
+      profile_watcher_ = std::make_unique<webhook::ProfileWatcher>(*informers_->eci_profile(), eci_profile_,
+                                                                   events_.get(), registry_);
       if (Enabled("autoscaler")) {
         const config::StockConfig& stock = config.autoscaler().stock();
         stock_ = std::make_unique<burst::StockCoolDowns>(
@@ -341,11 +353,14 @@ class ServeApp::Impl {
                  "while its watch is open); Spillway keeps serving from the cache meanwhile")
            .Register(registry_);
   burst::VirtualNodeRule rule_;
+  burst::EciProfileStore eci_profile_;
   burst::IntentResolver resolver_;
   scheduler::ExtenderMetrics extender_metrics_;
   absl::Mutex stop_mu_;
   std::unique_ptr<kube::RestClient> client_;
   std::unique_ptr<kube::ClusterInformers> informers_;
+  std::unique_ptr<kube::EventRecorder> events_;
+  std::unique_ptr<webhook::ProfileWatcher> profile_watcher_;
   std::unique_ptr<burst::EciQuota> quota_;
   std::unique_ptr<burst::StockCoolDowns> stock_;
   std::unique_ptr<autoscaler::QuotaAccountant> accountant_;

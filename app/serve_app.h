@@ -74,6 +74,9 @@ struct ServeOptions {
   const scheduler::ClusterView* cluster_view = nullptr;
   // Component "autoscaler" (needs `cluster`).
   LeaderElectionOptions leader_election;
+  // The eci-profile ConfigMap (docs/eci-rules.md §4), watched with cluster access.
+  std::string eci_profile_namespace = "kube-system";
+  std::string eci_profile_name = "eci-profile";
   // Spillway's own namespace (never rescued); $POD_NAMESPACE in a pod.
   std::string own_namespace = "kube-system";
 };

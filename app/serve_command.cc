@@ -62,6 +62,10 @@ int RunServe(const std::vector<std::string>& args) {
   flags.String("lease-namespace", &options.leader_election.lease_namespace,
                "Autoscaler: namespace of the coordination.k8s.io/v1 Lease");
   flags.String("lease-name", &options.leader_election.lease_name, "Autoscaler: name of the Lease");
+  std::string eci_profile = "kube-system/eci-profile";
+  flags.String("eci-profile", &eci_profile,
+               "NAMESPACE/NAME of the eci-profile ConfigMap whose selectors send pods to ECI "
+               "(watched with cluster access; changes apply without a restart)");
   flags.Int("threads", &options.threads, 1, 256, "I/O and request threads");
   flags.Int("v", &verbosity, 0, 10, "Log verbosity; 1 logs every decision (pod=, node=, reason=)");
   if (absl::Status s = flags.Parse(args); !s.ok()) {
@@ -79,6 +83,15 @@ int RunServe(const std::vector<std::string>& args) {
     return 2;
   }
   options.components = *parsed_components;
+  if (size_t slash = eci_profile.find('/');
+      slash == std::string::npos || slash == 0 || slash + 1 == eci_profile.size() ||
+      eci_profile.find('/', slash + 1) != std::string::npos) {
+    std::cerr << "spillway serve: --eci-profile='" << eci_profile << "': expected NAMESPACE/NAME\n";
+    return 2;
+  } else {
+    options.eci_profile_namespace = eci_profile.substr(0, slash);
+    options.eci_profile_name = eci_profile.substr(slash + 1);
+  }
   std::string host;
   uint16_t port = 0;
   if (absl::Status s = ParseListenAddress(options.listen, &host, &port); !s.ok()) {

@@ -8,6 +8,7 @@
 #ifndef SPILLWAY_KUBE_CLUSTER_INFORMERS_H_
 #define SPILLWAY_KUBE_CLUSTER_INFORMERS_H_
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,7 +27,8 @@ class ClusterInformers {
   // the pod cache (the autoscaler and the ECI quota do; the extender alone
   // does not). `watch_warning_events`: Warning Events (the stock watcher).
   ClusterInformers(RestClient& client, bool watch_pods, bool watch_warning_events = false)
-      : nodes_(client, OptionsFor<Node>("nodes", true), &DecodeNode),
+      : client_(client),
+        nodes_(client, OptionsFor<Node>("nodes", true), &DecodeNode),
         namespaces_(client, OptionsFor<Namespace>("namespaces", true), &DecodeNamespace),
         pods_(client, OptionsFor<PodRecord>("pods", false), &DecodePodRecord),
         warning_events_(client, OptionsFor<Event>("events", false, "type=Warning"), &DecodeEvent),
@@ -39,21 +41,34 @@ class ClusterInformers {
   Informer<PodRecord>& pods() { return pods_; }
   Informer<Event>& warning_events() { return warning_events_; }
 
+  // Also watches the one ConfigMap `ns`/`name` (the eci-profile). Before
+  // Start(); then eci_profile() is not null.
+  void WatchEciProfile(const std::string& ns, const std::string& name) {
+    typename Informer<ConfigMap>::Options options;
+    options.reflector.path = ResourcePath{"", "v1", "configmaps", ns, "", ""};
+    options.reflector.field_selector = "metadata.name=" + name;
+    eci_profile_ = std::make_unique<Informer<ConfigMap>>(client_, options, &DecodeConfigMap);
+  }
+  Informer<ConfigMap>* eci_profile() { return eci_profile_.get(); }
+
   void Start() {
     nodes_.Start();
     namespaces_.Start();
     if (watch_pods_) pods_.Start();
     if (watch_warning_events_) warning_events_.Start();
+    if (eci_profile_ != nullptr) eci_profile_->Start();
   }
   void Stop() {
     nodes_.Stop();
     namespaces_.Stop();
     pods_.Stop();
     warning_events_.Stop();
+    if (eci_profile_ != nullptr) eci_profile_->Stop();
   }
   bool HasSynced() const {
     return nodes_.HasSynced() && namespaces_.HasSynced() && (!watch_pods_ || pods_.HasSynced()) &&
-           (!watch_warning_events_ || warning_events_.HasSynced());
+           (!watch_warning_events_ || warning_events_.HasSynced()) &&
+           (eci_profile_ == nullptr || eci_profile_->HasSynced());
   }
 
   // Each running cache's resource ("nodes", ...) and how long it has not
@@ -63,6 +78,7 @@ class ClusterInformers {
         {"nodes", nodes_.SyncAge(now)}, {"namespaces", namespaces_.SyncAge(now)}};
     if (watch_pods_) ages.emplace_back("pods", pods_.SyncAge(now));
     if (watch_warning_events_) ages.emplace_back("events", warning_events_.SyncAge(now));
+    if (eci_profile_ != nullptr) ages.emplace_back("eci-profile", eci_profile_->SyncAge(now));
     return ages;
   }
 
@@ -77,12 +93,14 @@ class ClusterInformers {
     return options;
   }
 
+  RestClient& client_;
   Informer<Node> nodes_;
   Informer<Namespace> namespaces_;
   Informer<PodRecord> pods_;
   Informer<Event> warning_events_;
   const bool watch_pods_;
   const bool watch_warning_events_;
+  std::unique_ptr<Informer<ConfigMap>> eci_profile_;
 };
 
 }  // namespace spillway::kube
