@@ -11,35 +11,11 @@
 #include "burst/placement.h"
 #include "glog/logging.h"
 #include "kube/decode.h"
+#include "kube/json_patch.h"
+#include "burst/placement.h"
 
 namespace spillway::autoscaler {
-namespace {
-
 namespace json = boost::json;
-
-// RFC 6901 escaping of one path token.
-std::string PointerToken(absl::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-bool ToleratesKey(const kube::Pod& pod, const std::string& taint_key) {
-  return std::any_of(pod.tolerations.begin(), pod.tolerations.end(), [&](const kube::Toleration& t) {
-    return (t.key == taint_key || (t.key.empty() && t.operator_ == "Exists")) &&
-           (t.effect.empty() || t.effect == "NoSchedule");
-  });
-}
-
-}  // namespace
 
 bool IsResourceShortage(absl::string_view message) {
   return absl::StrContains(message, "Insufficient ") || absl::StrContains(message, "Too many pods");
@@ -193,7 +169,7 @@ absl::Status Rescuer::Reconcile(const std::string& key) {
                                spec->get_object().at("tolerations").is_array();
   std::vector<std::string> added_tolerations;
   for (const std::string& taint_key : rule_.taint_keys()) {
-    if (ToleratesKey(*pod, taint_key)) continue;
+    if (burst::ToleratesTaintKey(*pod, taint_key)) continue;
     json::object toleration{{"key", taint_key}, {"operator", "Exists"}, {"effect", "NoSchedule"}};
     if (has_tolerations || !added_tolerations.empty()) {
       patch.push_back(json::object{{"op", "add"}, {"path", "/spec/tolerations/-"}, {"value", toleration}});
@@ -207,10 +183,10 @@ absl::Status Rescuer::Reconcile(const std::string& key) {
     patch.push_back(json::object{{"op", "add"}, {"path", "/metadata/annotations"}, {"value", json::object()}});
   }
   patch.push_back(json::object{{"op", "add"},
-                               {"path", "/metadata/annotations/" + PointerToken(burst::kBurstResourceAnnotation)},
+                               {"path", "/metadata/annotations/" + kube::PointerToken(burst::kBurstResourceAnnotation)},
                                {"value", "eci"}});
   patch.push_back(json::object{{"op", "add"},
-                               {"path", "/metadata/annotations/" + PointerToken(kRescuedAnnotation)},
+                               {"path", "/metadata/annotations/" + kube::PointerToken(kRescuedAnnotation)},
                                {"value", stamp}});
   if (!options_.may_act()) return absl::OkStatus();  // Lost the lease while judging.
   absl::StatusOr<json::object> patched = client_.Patch(path, kube::PatchType::kJson, patch);

@@ -57,4 +57,14 @@ bool PodAdmitsNode(const kube::Pod& pod, const kube::Node& node) {
                      [&](const kube::NodeSelectorTerm& term) { return TermHolds(term, node); });
 }
 
+bool ToleratesTaintKey(const kube::Pod& pod, absl::string_view taint_key) {
+  for (const kube::Toleration& t : pod.tolerations) {
+    if ((t.key == taint_key || (t.key.empty() && t.operator_ == "Exists")) &&
+        (t.effect.empty() || t.effect == "NoSchedule")) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace spillway::burst

@@ -5,6 +5,7 @@
 #ifndef SPILLWAY_BURST_PLACEMENT_H_
 #define SPILLWAY_BURST_PLACEMENT_H_
 
+#include "absl/strings/string_view.h"
 #include "kube/objects.h"
 
 namespace spillway::burst {
@@ -13,6 +14,10 @@ namespace spillway::burst {
 // the required node-affinity terms holds: its matchExpressions on labels (In,
 // NotIn, Exists, DoesNotExist, Gt, Lt) and matchFields on metadata.name.
 bool PodAdmitsNode(const kube::Pod& pod, const kube::Node& node);
+
+// Whether the pod tolerates a NoSchedule taint with `taint_key` (a toleration
+// for that key, or an empty-key Exists, with no effect or NoSchedule).
+bool ToleratesTaintKey(const kube::Pod& pod, absl::string_view taint_key);
 
 }  // namespace spillway::burst
 

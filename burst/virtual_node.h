@@ -40,6 +40,7 @@ class VirtualNodeRule {
   bool TermSelectsVirtual(const kube::NodeSelectorTerm& term) const;
 
   const std::vector<std::string>& taint_keys() const { return taint_keys_; }
+  const std::vector<std::pair<std::string, std::string>>& labels() const { return labels_; }
   // A human-readable statement of the rule, for logs.
   std::string Describe() const;
 
