@@ -4,6 +4,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -197,7 +198,8 @@ bhttp::response<bhttp::string_body> MakeResponse(Response response, unsigned ver
 template <typename Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Stream stream, Shared& shared) : stream_(std::move(stream)), shared_(shared) {
+  Session(Stream stream, Shared& shared, std::shared_ptr<ssl::context> tls = nullptr)
+      : tls_(std::move(tls)), stream_(std::move(stream)), shared_(shared) {
     buffer_.reserve(kInitialReadBuffer);
     if (shared_.metrics != nullptr) shared_.metrics->open_connections.Increment();
   }
@@ -545,6 +547,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // The TLS context this connection was accepted with (a reload swaps the
+  // server's; this one lives as long as the connection). Before stream_.
+  std::shared_ptr<ssl::context> tls_;
   Stream stream_;
   Shared& shared_;
   bool in_request_ = false;
@@ -655,7 +660,8 @@ class Server::Impl {
         io_(options.threads),
         acceptor_(net::make_strand(io_)),
         accept_timer_(acceptor_.get_executor()),
-        accept_error_log_(absl::Seconds(10)) {
+        accept_error_log_(absl::Seconds(10)),
+        reload_timer_(acceptor_.get_executor()) {
     shared_.handler = std::move(handler);
     shared_.max_body_bytes = options.max_body_bytes;
     shared_.max_body_bytes_in_flight = options.max_body_bytes_in_flight;
@@ -682,6 +688,10 @@ class Server::Impl {
     }
     port_ = acceptor_.local_endpoint().port();
     Accept();
+    if (tls_ != nullptr && options_.tls_reload_interval > absl::ZeroDuration()) {
+      tls_files_ = TlsFilesStamp();
+      ScheduleTlsReload();
+    }
     for (int i = 0; i < std::max(1, options_.threads); ++i) {
       threads_.emplace_back([this] { io_.run(); });
     }
@@ -694,6 +704,7 @@ class Server::Impl {
       beast::error_code ignored;
       acceptor_.close(ignored);
       accept_timer_.cancel();
+      reload_timer_.cancel();
     });
     // Let requests already being answered finish (kube-scheduler would
     // otherwise see a reset mid-request during a rolling update), then stop.
@@ -714,7 +725,7 @@ class Server::Impl {
 
   void Wait() { stopped_.WaitForNotification(); }
   uint16_t port() const { return port_; }
-  bool tls() const { return tls_.has_value(); }
+  bool tls() const { return tls_enabled_; }
 
  private:
   absl::Status SetUpTls() {
@@ -730,8 +741,14 @@ class Server::Impl {
     if (!cert || !key) {
       return absl::InvalidArgumentError("--tls-cert-file and --tls-key-file must be given together");
     }
-    tls_.emplace(ssl::context::tls_server);
+    tls_ = std::make_shared<ssl::context>(ssl::context::tls_server);
     if (absl::Status s = ConfigureServerTls(options_, *tls_); !s.ok()) return s;
+    tls_enabled_ = true;
+    NoteCertificateExpiry();
+    return absl::OkStatus();
+  }
+
+  void NoteCertificateExpiry() {
     if (std::optional<absl::Time> not_after = CertificateNotAfter(options_.tls_cert_file)) {
       if (options_.metrics != nullptr) {
         options_.metrics->certificate_expiry.Set(static_cast<double>(absl::ToUnixSeconds(*not_after)));
@@ -740,7 +757,47 @@ class Server::Impl {
           CertificateExpiryWarning(options_.tls_cert_file, *not_after, absl::Now());
       if (!warning.empty()) LOG(WARNING) << warning;
     }
-    return absl::OkStatus();
+  }
+
+  // Identity of the TLS files: paths resolved through symlinks, with their
+  // inode, size and modification time.
+  std::string TlsFilesStamp() const {
+    std::string stamp;
+    for (const std::string& file : {options_.tls_cert_file, options_.tls_key_file, options_.client_ca_file}) {
+      if (file.empty()) continue;
+      struct stat info;
+      if (::stat(file.c_str(), &info) != 0) {
+        absl::StrAppend(&stamp, file, ":missing;");
+        continue;
+      }
+      absl::StrAppend(&stamp, file, ":", info.st_ino, ":", info.st_size, ":", info.st_mtim.tv_sec, ".",
+                      info.st_mtim.tv_nsec, ";");
+    }
+    return stamp;
+  }
+
+  // On the acceptor's strand, as Accept() (which reads tls_).
+  void ScheduleTlsReload() {
+    reload_timer_.expires_after(absl::ToChronoNanoseconds(options_.tls_reload_interval));
+    reload_timer_.async_wait([this](beast::error_code ec) {
+      if (ec || !acceptor_.is_open()) return;
+      const std::string stamp = TlsFilesStamp();
+      if (stamp != tls_files_) {
+        auto fresh = std::make_shared<ssl::context>(ssl::context::tls_server);
+        if (absl::Status s = ConfigureServerTls(options_, *fresh); s.ok()) {
+          tls_ = std::move(fresh);
+          tls_files_ = stamp;
+          LOG(INFO) << "TLS certificate " << options_.tls_cert_file
+                    << " changed on disk: new connections use it";
+          NoteCertificateExpiry();
+        } else {
+          // Often a half-written rotation: retried at the next tick.
+          LOG(WARNING) << "TLS files changed but cannot be used yet (keeping the current "
+                       << "certificate): " << s.message();
+        }
+      }
+      ScheduleTlsReload();
+    });
   }
 
   void Accept() {
@@ -749,9 +806,9 @@ class Server::Impl {
       if (ec) return OnAcceptError(ec);
       accept_backoff_ = std::chrono::milliseconds(0);
       socket.set_option(tcp::no_delay(true), ec);
-      if (tls_.has_value()) {
+      if (tls_ != nullptr) {
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_), shared_)
+            beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_), shared_, tls_)
             ->Start();
       } else {
         std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), shared_)
@@ -793,7 +850,12 @@ class Server::Impl {
   net::steady_timer accept_timer_;
   std::chrono::milliseconds accept_backoff_{0};
   LogLimiter accept_error_log_;
-  std::optional<ssl::context> tls_;
+  // The TLS context for new connections; replaced by a reload. Read and
+  // written on the acceptor's strand only.
+  std::shared_ptr<ssl::context> tls_;
+  bool tls_enabled_ = false;
+  net::steady_timer reload_timer_;
+  std::string tls_files_;
   uint16_t port_ = 0;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};

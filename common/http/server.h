@@ -116,6 +116,12 @@ struct ServerOptions {
   // Set (with TLS): mutual TLS; only clients presenting a certificate issued by
   // a CA in this PEM bundle complete the handshake.
   std::string client_ca_file;
+  // Positive: the certificate, key (and client CA) files are checked this
+  // often and reloaded when they change (cert-manager and kubelet rotate
+  // mounted Secrets by swapping symlinks). New connections get the new
+  // certificate; connections already open keep theirs, so no request fails
+  // during the swap. A pair that does not load is logged and the old one kept.
+  absl::Duration tls_reload_interval = absl::ZeroDuration();
   // A kept-alive connection waiting this long for its next request is closed.
   absl::Duration idle_timeout = absl::Seconds(90);
   // Once a request's first byte arrived (or a TLS handshake began), its header

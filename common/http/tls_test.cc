@@ -8,6 +8,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
 #include <string>
 
 #include "absl/time/time.h"
@@ -205,6 +209,62 @@ TEST(ServerTlsStartTest, ClientCaWithoutTlsIsRefused) {
       Server::Start(options, [](Request&) { return Response(); });
   EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(server.status().message(), HasSubstr("--client-ca-file needs --tls-cert-file"));
+}
+
+void CopyFile(const std::string& from, const std::string& to) {
+  const std::string temporary = to + ".tmp";
+  std::ofstream(temporary) << PkiText(from);
+  ASSERT_EQ(rename(temporary.c_str(), to.c_str()), 0);  // Atomic, as a rotation is.
+}
+
+// cert-manager rotates the mounted Secret: new connections get the new
+// certificate, and no request fails during the swap (a half-done rotation,
+// certificate replaced before the key, is not taken up).
+TEST(ServerTlsReloadTest, ARotatedCertificateIsServedWithoutAFailedRequest) {
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  CopyFile("server.crt", dir + "/tls.crt");
+  CopyFile("server.key", dir + "/tls.key");
+  ServerOptions options;
+  options.host = "127.0.0.1";
+  options.tls_cert_file = dir + "/tls.crt";
+  options.tls_key_file = dir + "/tls.key";
+  options.tls_reload_interval = absl::Milliseconds(20);
+  absl::StatusOr<std::unique_ptr<Server>> server =
+      Server::Start(options, [](Request&) { return Response(); });
+  ASSERT_TRUE(server.ok()) << server.status();
+  const uint16_t port = (*server)->port();
+
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::atomic<int> requests{0};
+  std::thread load([&] {
+    ClientOptions both = TrustingTestCa(port);
+    both.ca_pem = PkiText("ca.crt") + PkiText("rogue-ca.crt");
+    while (!done.load()) {
+      Client client(both);  // A new connection each time: each sees the current certificate.
+      absl::StatusOr<ClientResponse> response = client.Get("/");
+      if (!response.ok() || response->status != 200) failures.fetch_add(1);
+      requests.fetch_add(1);
+    }
+  });
+  absl::SleepFor(absl::Milliseconds(100));
+  CopyFile("rogue-server.crt", dir + "/tls.crt");
+  absl::SleepFor(absl::Milliseconds(100));  // Certificate without its key: not taken up.
+  CopyFile("rogue-server.key", dir + "/tls.key");
+  bool rotated = false;
+  for (int i = 0; i < 200 && !rotated; ++i) {
+    ClientOptions only_new = TrustingTestCa(port);
+    only_new.ca_pem = PkiText("rogue-ca.crt");
+    Client client(only_new);
+    rotated = client.Get("/").ok();
+    if (!rotated) absl::SleepFor(absl::Milliseconds(20));
+  }
+  absl::SleepFor(absl::Milliseconds(100));
+  done.store(true);
+  load.join();
+  EXPECT_TRUE(rotated) << "the new certificate was never served";
+  EXPECT_GT(requests.load(), 10);
+  EXPECT_EQ(failures.load(), 0);
 }
 
 TEST(CertificateExpiryWarningTest, WarnsWithinThirtyDaysAndWhenExpired) {
