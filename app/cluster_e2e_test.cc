@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -323,6 +324,105 @@ metadata:
   serve.Signal(SIGTERM);
   EXPECT_EQ(serve.Wait(), 0);
   EXPECT_THAT(serve.ReadAllStderr(), HasSubstr("in force: 1 selector(s): every-bigdata-pod"));
+}
+
+// The admission webhook as kube-apiserver calls it (AdmissionReview v1 over
+// TLS, trusting the caBundle), with pods created by the real kubectl.
+TEST_F(ClusterE2eTest, TheWebhookSendsPodsToEciAsKubectlCreatesThem) {
+  const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
+  std::ofstream(manifest) << kCluster << R"(---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: bigdata
+  labels: {department: bigdata}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: eci-profile, namespace: kube-system}
+data:
+  selectors: |
+    [{"name": "default-selector-1", "objectSelector": {"matchLabels": {"alibabacloud.com/eci": "true"}}},
+     {"name": "bigdata", "namespaceSelector": {"matchLabels": {"department": "bigdata"}},
+      "objectSelector": {"matchLabels": {"type": "offline-task"}},
+      "effect": {"annotations": {"k8s.aliyun.com/eci-use-specs": "2-4Gi"}, "labels": {"created-by-eci": "true"}}}]
+)";
+  ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
+  const std::string certs = absl::StrCat(tmp_, "/webhook-certs");
+  ASSERT_EQ(RunCommand(absl::StrCat("mkdir -p ", certs, " && cp ", testing::RunfilePath("testdata/pki/server.crt"), " ",
+                                    certs, "/tls.crt && cp ", testing::RunfilePath("testdata/pki/server.key"), " ",
+                                    certs, "/tls.key")).exit_code, 0);
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
+                 "--components=extender,webhook", "--webhook-listen=127.0.0.1:0",
+                 "--webhook-cert-dir=" + certs, "--kubeconfig=" + kubeconfig_});
+  std::unique_ptr<http::Client> connected = ClientFor(serve);
+  ASSERT_NE(connected, nullptr);
+  int webhook_port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(serve.WaitForLine("spillway: webhook on port "), &webhook_port));
+  ASSERT_TRUE(AwaitStatus(*connected, "/readyz", 200));
+
+  const std::string configuration = absl::StrCat(tmp_, "/webhook.yaml");
+  std::ofstream(configuration) << absl::StrCat(R"(apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: spillway}
+webhooks:
+- name: pods.spillway.alibabacloud.com
+  clientConfig:
+    url: https://127.0.0.1:)", webhook_port, R"(/mutate/pods
+    caBundle: )", absl::Base64Escape(testing::ReadRunfile("testdata/pki/ca.crt")), R"(
+  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
+  failurePolicy: Fail
+  sideEffects: None
+  admissionReviewVersions: [v1]
+  timeoutSeconds: 2
+)");
+  ASSERT_EQ(Kubectl("apply -f " + configuration).exit_code, 0);
+  auto create = [&](const std::string& name, const std::string& ns, const std::string& metadata,
+                    const std::string& spec = "") {
+    const std::string path = absl::StrCat(tmp_, "/", name, ".yaml");
+    std::ofstream(path) << "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " << name << "\n  namespace: " << ns
+                        << "\n" << metadata << "spec:\n  containers: [{name: c, image: nginx}]\n" << spec;
+    return Kubectl("apply -f " + path);
+  };
+  auto get = [&](const std::string& name, const std::string& ns, const std::string& jsonpath) {
+    return Kubectl(absl::StrCat("get pod ", name, " -n ", ns, " -o jsonpath='", jsonpath, "'")).output;
+  };
+
+  // ECI only by label: toleration and the virtual-node affinity.
+  ASSERT_EQ(create("eci-1", "plain", "  labels: {alibabacloud.com/eci: \"true\"}\n").exit_code, 0);
+  EXPECT_EQ(get("eci-1", "plain", "{.spec.tolerations[0].key}"), "virtual-kubelet.io/provider");
+  EXPECT_EQ(get("eci-1", "plain",
+                "{.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key}"),
+            "type");
+  // Nothing asked: untouched.
+  ASSERT_EQ(create("plain-1", "plain", "").exit_code, 0);
+  EXPECT_EQ(get("plain-1", "plain", "{.spec.tolerations}"), "");
+  // The profile's example: scheduled and its effect applied.
+  ASSERT_EQ(create("job-1", "bigdata", "  labels: {type: offline-task}\n").exit_code, 0);
+  EXPECT_EQ(get("job-1", "bigdata", "{.metadata.annotations.k8s\\.aliyun\\.com/eci-use-specs}"), "2-4Gi");
+  EXPECT_EQ(get("job-1", "bigdata", "{.metadata.labels.created-by-eci}"), "true");
+  EXPECT_EQ(get("job-1", "bigdata", "{.spec.tolerations[0].key}"), "virtual-kubelet.io/provider");
+  // Refused with the reason, as kubectl prints it.
+  CommandResult refused = create("bad-1", "plain", "  annotations: {alibabacloud.com/burst-resource: eci_first}\n");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("denied the request"));
+  EXPECT_THAT(refused.output, HasSubstr("eci, eci_only or ecs"));
+  // Admitted with a warning kubectl shows.
+  CommandResult warned = create("host-1", "plain", "  labels: {alibabacloud.com/eci: \"true\"}\n",
+                                "  volumes: [{name: logs, hostPath: {path: /var/log}}]\n");
+  EXPECT_EQ(warned.exit_code, 0) << warned.output;
+  EXPECT_THAT(warned.output, HasSubstr("Warning: this pod asks for ECI"));
+  EXPECT_THAT(warned.output, HasSubstr("'logs'"));
+
+  // The mutated pod, sent to the extender as kube-scheduler would, passes
+  // only the virtual node.
+  const std::string pod_json = Kubectl("get pod job-1 -n bigdata -o json").output;
+  absl::StatusOr<http::ClientResponse> filtered = connected->Post(
+      "/extender/filter", absl::StrCat(R"({"Pod":)", pod_json, R"(,"NodeNames":["ecs-1","edge-pool-1"]})"));
+  ASSERT_TRUE(filtered.ok()) << filtered.status();
+  EXPECT_THAT(filtered->body, HasSubstr(R"("NodeNames":["edge-pool-1"])"));
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
 }
 
 TEST_F(ClusterE2eTest, ABadKubeconfigFailsAtStartNamingTheFile) {

@@ -38,6 +38,7 @@
 #include "kube/rest_client.h"
 #include "scheduler/metrics.h"
 #include "webhook/profile_watcher.h"
+#include "webhook/webhook_service.h"
 
 namespace spillway::app {
 
@@ -169,6 +170,11 @@ class ServeApp::Impl {
       values.virtual_node_eci_only = scores.virtual_node_eci_only();
     }
     extender_.emplace(resolver_, rule_, view_, values);
+    if (Enabled("webhook") && informers_ != nullptr) {
+      webhook_.emplace(resolver_, rule_, eci_profile_,
+                       [this](const std::string& name) { return informers_->namespaces().Get(name); },
+                       registry_);
+    }
     extender_service_.emplace(*extender_, extender_metrics_);
     max_request_bytes_ = config.extender().has_max_request_bytes()
                              ? config.extender().max_request_bytes()
@@ -201,6 +207,9 @@ class ServeApp::Impl {
               << server_->port()
               << (options_.client_ca_file.empty() ? "" : " (clients need a certificate)")
               << " virtual-node rule: " << rule_.Describe();
+    if (webhook_.has_value()) {
+      if (absl::Status s = StartWebhookServer(); !s.ok()) return s;
+    }
     if (!options_.metrics_listen.empty()) {
       http::ServerOptions metrics_options = ServerOptionsFromConfig();
       if (absl::Status s = ParseListenAddress(options_.metrics_listen, &metrics_options.host,
@@ -237,6 +246,7 @@ class ServeApp::Impl {
 
   uint16_t port() const { return server_->port(); }
   uint16_t metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+  uint16_t webhook_port() const { return webhook_server_ ? webhook_server_->port() : 0; }
   void Wait() { server_->Wait(); }
   // Called by the signal thread and by the destructor, possibly at once.
   // Finishes within shutdown_grace_ (plus joining threads): a watchdog cuts
@@ -256,6 +266,7 @@ class ServeApp::Impl {
       });
     }
     server_->Stop();
+    if (webhook_server_ != nullptr) webhook_server_->Stop();
     if (autoscaler_ != nullptr) autoscaler_->Stop();  // Releases the lease.
     if (informers_ != nullptr) informers_->Stop();
     if (metrics_server_ != nullptr) metrics_server_->Stop();
@@ -288,6 +299,31 @@ class ServeApp::Impl {
     options.shutdown_grace = shutdown_grace_;
     options.threads = options_.threads;
     return options;
+  }
+
+  // The webhook's own HTTPS port, its certificate re-read as it rotates.
+  absl::Status StartWebhookServer() {
+    http::ServerOptions options = ServerOptionsFromConfig();
+    if (absl::Status s = ParseListenAddress(options_.webhook_listen, &options.host, &options.port); !s.ok()) {
+      return s;
+    }
+    options.tls_cert_file = options_.webhook_cert_dir + "/tls.crt";
+    options.tls_key_file = options_.webhook_cert_dir + "/tls.key";
+    options.tls_reload_interval = absl::Seconds(5);
+    options.max_body_bytes = 8 << 20;  // A pod is kilobytes; kube-apiserver caps requests at 3 MiB.
+    webhook_port_metrics_.emplace(registry_, "webhook");
+    options.metrics = &*webhook_port_metrics_;
+    absl::StatusOr<std::unique_ptr<http::Server>> server =
+        http::Server::Start(options, [this](http::Request& request) { return webhook_->Handle(request); });
+    if (!server.ok()) {
+      return absl::Status(server.status().code(),
+                          absl::StrCat("webhook: ", server.status().message()));
+    }
+    webhook_server_ = std::move(*server);
+    LOG(INFO) << "serving the admission webhook on https://" << options.host << ":"
+              << webhook_server_->port() << webhook::kMutatePodsPath << " (certificate "
+              << options.tls_cert_file << ", re-read when it changes)";
+    return absl::OkStatus();
   }
 
   // The main port: the extender, and the operations routes unless they have
@@ -375,16 +411,28 @@ class ServeApp::Impl {
   absl::Duration shutdown_grace_;
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<http::Server> metrics_server_;
+  std::optional<webhook::WebhookService> webhook_;
+  std::optional<http::ServerMetrics> webhook_port_metrics_;
+  std::unique_ptr<http::Server> webhook_server_;
 };
 
 absl::StatusOr<std::unique_ptr<ServeApp>> ServeApp::Start(const ServeOptions& options,
                                                           const config::SpillwayConfig& config) {
   if (absl::Status s = ValidateConfig(config); !s.ok()) return s;
-  if (std::find(options.components.begin(), options.components.end(), "autoscaler") !=
+  for (const char* component : {"autoscaler", "webhook"}) {
+    if (std::find(options.components.begin(), options.components.end(), component) !=
+            options.components.end() &&
+        !options.cluster.has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the ", component, " needs cluster access: pass --kubeconfig, set $KUBECONFIG or run in a pod"));
+    }
+  }
+  if (std::find(options.components.begin(), options.components.end(), "webhook") !=
           options.components.end() &&
-      !options.cluster.has_value()) {
-    return absl::FailedPreconditionError(
-        "the autoscaler needs cluster access: pass --kubeconfig, set $KUBECONFIG or run in a pod");
+      options.webhook_cert_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "the webhook needs --webhook-cert-dir (a directory with tls.crt and tls.key; API servers call "
+        "webhooks over HTTPS only)");
   }
   auto impl = std::make_unique<Impl>(options, config);
   if (absl::Status s = impl->Start(); !s.ok()) return s;
@@ -395,6 +443,7 @@ ServeApp::ServeApp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ServeApp::~ServeApp() { impl_->Stop(); }
 uint16_t ServeApp::port() const { return impl_->port(); }
 uint16_t ServeApp::metrics_port() const { return impl_->metrics_port(); }
+uint16_t ServeApp::webhook_port() const { return impl_->webhook_port(); }
 void ServeApp::Wait() { impl_->Wait(); }
 void ServeApp::Stop() { impl_->Stop(); }
 

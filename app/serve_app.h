@@ -32,7 +32,8 @@ namespace spillway::app {
 
 // Every component this build has.
 inline const std::vector<std::string>& AvailableComponents() {
-  static const auto* const kComponents = new std::vector<std::string>{"extender", "autoscaler"};
+  static const auto* const kComponents =
+      new std::vector<std::string>{"extender", "autoscaler", "webhook"};
   return *kComponents;
 }
 
@@ -66,6 +67,11 @@ struct ServeOptions {
   // then leave the main port. Empty: the main port serves them.
   std::string metrics_listen;
   int threads = 2;
+  // Component "webhook": its HTTPS port (API servers call webhooks over TLS
+  // only) and the directory holding tls.crt and tls.key (as cert-manager
+  // mounts a Secret), re-read when they change.
+  std::string webhook_listen = "0.0.0.0:9443";
+  std::string webhook_cert_dir;
   // The API server to watch nodes and namespaces on (names mode, namespace
   // opt-in); unset runs the extender standalone (full mode needs nothing).
   std::optional<kube::Connection> cluster;
@@ -111,6 +117,8 @@ class ServeApp {
   uint16_t port() const;
   // The metrics port (0 without ServeOptions::metrics_listen).
   uint16_t metrics_port() const;
+  // The webhook's port (0 without the webhook component).
+  uint16_t webhook_port() const;
   // Blocks until Stop().
   void Wait();
   void Stop();

@@ -25,9 +25,11 @@ int RunServe(const std::vector<std::string>& args) {
   int verbosity = 0;
   FlagSet flags("spillway serve [flags]",
                 "Serves the kube-scheduler extender (POST /extender/filter, /extender/prioritize,\n"
+
                 "/extender/preempt), /metrics, /healthz and /readyz on one port (or the last\n"
                 "three on --metrics-listen). Limits (body sizes, connections, deadlines,\n"
-                "shutdown grace) are in the config file's server section.\n"
+                "shutdown grace) are in the config file's server section. The webhook component\n"
+                "serves POST /mutate/pods (AdmissionReview v1) on its own HTTPS --webhook-listen.\n"
                 "Cluster access (for nodeCacheCapable: true and namespace opt-in labels) comes\n"
                 "from --kubeconfig, else $KUBECONFIG, else the in-cluster service account;\n"
                 "with none of them (or --standalone) the extender runs standalone: full-node\n"
@@ -52,6 +54,11 @@ int RunServe(const std::vector<std::string>& args) {
                "HOST:PORT of a plain-HTTP port for /metrics, /healthz and /readyz, which then "
                "leave the main port (for Prometheus and kubelet probes when the main port "
                "requires client certificates). Empty: the main port serves them");
+  flags.String("webhook-listen", &options.webhook_listen,
+               "Webhook: HTTPS address of POST /mutate/pods (AdmissionReview v1), HOST:PORT");
+  flags.String("webhook-cert-dir", &options.webhook_cert_dir,
+               "Webhook: directory with tls.crt and tls.key (e.g. a cert-manager Secret), re-read "
+               "when they change");
   flags.String("kubeconfig", &kubeconfig,
                "Kubeconfig file of the cluster to watch (nodes, namespaces); empty tries "
                "$KUBECONFIG, then the in-cluster service account");
@@ -138,6 +145,9 @@ int RunServe(const std::vector<std::string>& args) {
   }
   // Tests and scripts that pass port 0 read the chosen port from this line.
   std::cout << "spillway: listening on port " << (*app)->port() << std::endl;
+  if ((*app)->webhook_port() != 0) {
+    std::cout << "spillway: webhook on port " << (*app)->webhook_port() << std::endl;
+  }
   if ((*app)->metrics_port() != 0) {
     std::cout << "spillway: metrics on port " << (*app)->metrics_port() << std::endl;
   }

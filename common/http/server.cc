@@ -180,7 +180,7 @@ bhttp::response<bhttp::string_body> MakeResponse(Response response, unsigned ver
   bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
   out.set(bhttp::field::server, "spillway");
   out.set(bhttp::field::content_type, response.content_type);
-  for (const auto& [name, value] : response.headers) out.set(name, value);
+  for (const auto& [name, value] : response.headers) out.insert(name, value);  // Repeats allowed.
   out.keep_alive(keep_alive);
   out.body() = std::move(response.body);
   out.prepare_payload();

@@ -145,7 +145,8 @@ absl::StatusOr<json::object> Call(const json::object& webhook, const json::objec
 }  // namespace
 
 absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations,
-                                 const AdmissionRequest& request, json::object& object) {
+                                 const AdmissionRequest& request, json::object& object,
+                                 std::vector<std::string>* warnings) {
   static absl::BitGen* random = new absl::BitGen();  // Review uids only.
   for (const json::object& configuration : configurations) {
     const json::value* webhooks = configuration.if_contains("webhooks");
@@ -204,6 +205,11 @@ absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations
         }
         return absl::PermissionDeniedError(
             absl::StrCat("admission webhook \"", name, "\" denied the request", message.empty() ? "" : ": ", message));
+      }
+      if (const json::value* said = answer->if_contains("warnings"); said != nullptr && said->is_array()) {
+        for (const json::value& warning : said->get_array()) {
+          if (warning.is_string()) warnings->emplace_back(warning.get_string());
+        }
       }
       const std::string patch = json_fields::String(*answer, "patch");
       if (patch.empty()) continue;

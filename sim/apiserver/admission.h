@@ -30,8 +30,11 @@ struct AdmissionRequest {
 // objects) on `object`, mutating it. Errors: PermissionDenied-like
 // InvalidArgument when a webhook denies ("admission webhook \"x\" denied the
 // request: ..."), Internal when a call fails under failurePolicy: Fail.
+// The webhooks' `warnings` are appended to `*warnings` (the API server returns
+// them as Warning headers, which kubectl prints).
 absl::Status RunMutatingWebhooks(const std::vector<boost::json::object>& configurations,
-                                 const AdmissionRequest& request, boost::json::object& object);
+                                 const AdmissionRequest& request, boost::json::object& object,
+                                 std::vector<std::string>* warnings);
 
 }  // namespace spillway::sim
 

@@ -609,7 +609,7 @@ absl::Status ApiServer::Admit(const ResourceInfo& info, bool strict, json::objec
 }
 
 absl::Status ApiServer::CallMutatingWebhooks(const ResourceType& type, const std::string& ns,
-                                             json::object& object) {
+                                             json::object& object, std::vector<std::string>* warnings) {
   const ResourceInfo* configurations_info =
       FindResource("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations");
   if (type.plural == configurations_info->type.plural && type.group == configurations_info->type.group) {
@@ -629,7 +629,7 @@ absl::Status ApiServer::CallMutatingWebhooks(const ResourceType& type, const std
     json::value& meta = object["metadata"];
     if (meta.is_object()) meta.get_object()["namespace"] = ns;
   }
-  return RunMutatingWebhooks(configurations, request, object);
+  return RunMutatingWebhooks(configurations, request, object, warnings);
 }
 
 void ApiServer::RefreshCustomResources() {
@@ -937,12 +937,23 @@ http::Response ApiServer::Handle(http::Request& request) {
         }
       }
       if (absl::Status s = namespace_exists(); !s.ok()) return ErrorResponse(s);
-      if (absl::Status s = CallMutatingWebhooks(type, ns, object); !s.ok()) return ErrorResponse(s);
+      std::vector<std::string> warnings;
+      if (absl::Status s = CallMutatingWebhooks(type, ns, object, &warnings); !s.ok()) return ErrorResponse(s);
       if (absl::Status s = Admit(*info, strict, object); !s.ok()) return ErrorResponse(s);
       absl::StatusOr<json::object> created = store_.Create(type, ns, std::move(object));
       if (!created.ok()) return ErrorResponse(created.status());
       if (is_crd) RefreshCustomResources();
-      return JsonResponse(201, *created);
+      http::Response response = JsonResponse(201, *created);
+      for (const std::string& warning : warnings) {
+        // RFC 7234 warn-code 299, as kube-apiserver sends admission warnings.
+        std::string quoted;
+        for (char c : warning) {
+          if (c == '"' || c == '\\') quoted.push_back('\\');
+          quoted.push_back(c);
+        }
+        response.headers.emplace_back("Warning", absl::StrCat("299 - \"", quoted, "\""));
+      }
+      return response;
     }
     return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));
   }

@@ -77,7 +77,7 @@ class ApiServer {
   absl::Status Admit(const ResourceInfo& info, bool strict, boost::json::object& object);
   // Calls the registered mutating admission webhooks on a CREATE.
   absl::Status CallMutatingWebhooks(const ResourceType& type, const std::string& ns,
-                                    boost::json::object& object);
+                                    boost::json::object& object, std::vector<std::string>* warnings);
   // Re-reads every CRD into the registry after a CRD was written.
   void RefreshCustomResources();
 

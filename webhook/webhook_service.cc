@@ -1,0 +1,96 @@
+#include "webhook/webhook_service.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "webhook/admission_review.h"
+#include "webhook/pod_admission.h"
+
+namespace spillway::webhook {
+namespace {
+
+prometheus::Counter& Outcome(prometheus::Registry& registry, const std::string& outcome) {
+  return prometheus::BuildCounter()
+      .Name("spillway_webhook_admissions_total")
+      .Help("Pod admissions answered, by outcome")
+      .Register(registry)
+      .Add({{"outcome", outcome}});
+}
+
+}  // namespace
+
+WebhookService::WebhookService(const burst::IntentResolver& resolver, const burst::VirtualNodeRule& rule,
+                               const burst::EciProfileStore& profile, NamespaceLookup namespaces,
+                               prometheus::Registry& registry)
+    : resolver_(resolver),
+      rule_(rule),
+      profile_(profile),
+      namespaces_(std::move(namespaces)),
+      mutated_(Outcome(registry, "mutated")),
+      unchanged_(Outcome(registry, "unchanged")),
+      denied_(Outcome(registry, "denied")),
+      bad_request_(Outcome(registry, "bad_request")),
+      duration_(prometheus::BuildHistogram()
+                    .Name("spillway_webhook_admission_duration_seconds")
+                    .Help("Time to answer one AdmissionReview, decoding to encoding")
+                    .Register(registry)
+                    .Add({}, prometheus::Histogram::BucketBoundaries{0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                                                     0.0025, 0.005, 0.01, 0.05})) {}
+
+http::Response WebhookService::Handle(http::Request& request) {
+  absl::string_view path = request.target;
+  path = path.substr(0, path.find('?'));
+  if (path != kMutatePodsPath) {
+    return http::ErrorResponse(404, absl::StrCat("no webhook at ", path, "; pods are mutated at ",
+                                                 kMutatePodsPath));
+  }
+  if (request.method != "POST") {
+    return http::ErrorResponse(405, "POST an AdmissionReview (admission.k8s.io/v1)");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  http::Response response = Review(request);
+  duration_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return response;
+}
+
+http::Response WebhookService::Review(http::Request& request) {
+  // One reader (and simdjson parser) per server thread.
+  thread_local AdmissionReviewReader reader;
+  absl::StatusOr<AdmissionReviewRequest> review = reader.Read(request.body);
+  if (!review.ok()) {
+    bad_request_.Increment();
+    return http::ErrorResponse(400, absl::StrCat("bad AdmissionReview: ", review.status().message()));
+  }
+  http::Response response;
+  if (review->kind != "Pod" || review->operation != "CREATE") {
+    unchanged_.Increment();
+    response.body = AllowUnchanged(*review);
+    return response;
+  }
+  kube::Pod pod;
+  if (absl::Status s = reader.DecodePod(review->object, &pod); !s.ok()) {
+    bad_request_.Increment();
+    return http::ErrorResponse(400, absl::StrCat("bad AdmissionReview: ", s.message()));
+  }
+  if (pod.metadata.namespace_.empty()) pod.metadata.namespace_ = review->namespace_;
+  std::shared_ptr<const kube::Namespace> ns = namespaces_(review->namespace_);
+  std::shared_ptr<const burst::EciProfile> profile = profile_.Get();
+  PodAdmission admission = AdmitPod(review->object, pod, ns.get(), resolver_, rule_, *profile);
+  const std::string who = absl::StrCat(review->namespace_, "/",
+                                       pod.metadata.name.empty() ? "(generated name)" : pod.metadata.name);
+  if (!admission.allowed) {
+    denied_.Increment();
+    VLOG(1) << "webhook pod=" << who << " denied: " << admission.denial;
+  } else if (!admission.patch.empty()) {
+    mutated_.Increment();
+    VLOG(1) << "webhook pod=" << who << " intent=" << burst::IntentName(admission.intent)
+            << " reason=\"" << admission.reason << "\" mutated";
+  } else {
+    unchanged_.Increment();
+  }
+  response.body = AdmissionResponse(*review, admission);
+  return response;
+}
+
+}  // namespace spillway::webhook
