@@ -40,11 +40,14 @@ void Run(const std::string& input) {
 
 }  // namespace
 
-int main() {
-  std::vector<std::string> seeds =
-      ReadDirectory(spillway::testing::RunfilePath("testdata/extender"));
-  for (const std::string& seed : ReadDirectory(spillway::testing::RunfilePath("testdata/fuzz")))
-    seeds.push_back(seed);
+// Arguments: the seed directories (runfile paths); default the extender's.
+int main(int argc, char** argv) {
+  std::vector<std::string> dirs(argv + 1, argv + argc);
+  if (dirs.empty()) dirs = {"testdata/extender", "testdata/fuzz"};
+  std::vector<std::string> seeds;
+  for (const std::string& dir : dirs) {
+    for (const std::string& seed : ReadDirectory(spillway::testing::RunfilePath(dir))) seeds.push_back(seed);
+  }
   if (seeds.empty()) {
     std::fprintf(stderr, "no seed inputs found\n");
     return 1;
