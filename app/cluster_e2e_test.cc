@@ -3,7 +3,11 @@
 // not-ready until its node and namespace caches are listed, classifies nodes
 // it knows only by name from the node informer (labels, taints), honours
 // namespace opt-in labels, and follows changes live.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -421,6 +425,63 @@ webhooks:
       "/extender/filter", absl::StrCat(R"({"Pod":)", pod_json, R"(,"NodeNames":["ecs-1","edge-pool-1"]})"));
   ASSERT_TRUE(filtered.ok()) << filtered.status();
   EXPECT_THAT(filtered->body, HasSubstr(R"("NodeNames":["edge-pool-1"])"));
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
+}
+
+// A port nothing listens on now (for a configuration written before the
+// server that will use it starts).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address = {};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// `kubectl apply -f deploy/` without cert-manager: from nothing, Spillway
+// creates the Secret, writes the caBundle, and the API server's calls verify.
+// (The Service name "localhost" makes the certificate valid for the URL the
+// embedded API server dials; a cluster dials <service>.<ns>.svc.)
+TEST_F(ClusterE2eTest, SelfManagedWebhookCertificatesFromNothing) {
+  const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
+  std::ofstream(manifest) << kCluster;
+  ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
+  const int port = FreePort();
+  const std::string configuration = absl::StrCat(tmp_, "/webhook.yaml");
+  std::ofstream(configuration) << absl::StrCat(R"(apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: spillway}
+webhooks:
+- name: pods.spillway.alibabacloud.com
+  clientConfig: {url: "https://localhost:)", port, R"(/mutate/pods"}
+  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
+  failurePolicy: Fail
+  sideEffects: None
+  admissionReviewVersions: [v1]
+)");
+  ASSERT_EQ(Kubectl("apply -f " + configuration).exit_code, 0);
+  const std::string certs = absl::StrCat(tmp_, "/self-managed");
+  ASSERT_EQ(RunCommand("mkdir -p " + certs).exit_code, 0);
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
+                 "--components=webhook", absl::StrCat("--webhook-listen=127.0.0.1:", port),
+                 "--webhook-cert-dir=" + certs, "--webhook-self-managed-secret=kube-system/spillway-webhook-certs",
+                 "--webhook-service=kube-system/localhost", "--kubeconfig=" + kubeconfig_});
+  std::unique_ptr<http::Client> connected = ClientFor(serve);
+  ASSERT_NE(connected, nullptr);
+  ASSERT_TRUE(AwaitStatus(*connected, "/readyz", 200));
+  EXPECT_EQ(Kubectl("get secret spillway-webhook-certs -n kube-system -o jsonpath={.type}").output,
+            "kubernetes.io/tls");
+  EXPECT_FALSE(Kubectl("get mutatingwebhookconfiguration spillway -o jsonpath={.webhooks[0].clientConfig.caBundle}")
+                   .output.empty());
+  CommandResult created = Kubectl("run eci-1 -n plain --image=nginx --restart=Never --labels=alibabacloud.com/eci=true");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_EQ(Kubectl("get pod eci-1 -n plain -o jsonpath='{.spec.tolerations[0].key}'").output,
+            "virtual-kubelet.io/provider");
   serve.Signal(SIGTERM);
   EXPECT_EQ(serve.Wait(), 0);
 }

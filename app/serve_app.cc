@@ -37,6 +37,7 @@
 #include "kube/event_recorder.h"
 #include "kube/rest_client.h"
 #include "scheduler/metrics.h"
+#include "webhook/certificates.h"
 #include "webhook/profile_watcher.h"
 #include "webhook/webhook_service.h"
 
@@ -267,6 +268,7 @@ class ServeApp::Impl {
     }
     server_->Stop();
     if (webhook_server_ != nullptr) webhook_server_->Stop();
+    if (certificates_ != nullptr) certificates_->Stop();
     if (autoscaler_ != nullptr) autoscaler_->Stop();  // Releases the lease.
     if (informers_ != nullptr) informers_->Stop();
     if (metrics_server_ != nullptr) metrics_server_->Stop();
@@ -301,8 +303,44 @@ class ServeApp::Impl {
     return options;
   }
 
+  // "namespace/name" split; InvalidArgument naming the flag.
+  static absl::Status SplitName(const std::string& flag, const std::string& value, std::string* ns,
+                                std::string* name) {
+    const size_t slash = value.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == value.size()) {
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, "='", value, "': expected NAMESPACE/NAME"));
+    }
+    *ns = value.substr(0, slash);
+    *name = value.substr(slash + 1);
+    return absl::OkStatus();
+  }
+
+  absl::Status StartSelfManagedCertificates() {
+    webhook::SelfManagedOptions options;
+    if (absl::Status s = SplitName("webhook-self-managed-secret", options_.webhook_self_managed_secret,
+                                   &options.secret_namespace, &options.secret_name);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = SplitName("webhook-service", options_.webhook_service, &options.service_namespace,
+                                   &options.service_name);
+        !s.ok()) {
+      return s;
+    }
+    options.webhook_configuration = options_.webhook_configuration;
+    options.cert_dir = options_.webhook_cert_dir;
+    certificates_ = std::make_unique<webhook::SelfManagedCertificates>(*client_, options);
+    if (absl::Status s = certificates_->Start(); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("webhook certificates: ", s.message()));
+    }
+    return absl::OkStatus();
+  }
+
   // The webhook's own HTTPS port, its certificate re-read as it rotates.
   absl::Status StartWebhookServer() {
+    if (!options_.webhook_self_managed_secret.empty()) {
+      if (absl::Status s = StartSelfManagedCertificates(); !s.ok()) return s;
+    }
     http::ServerOptions options = ServerOptionsFromConfig();
     if (absl::Status s = ParseListenAddress(options_.webhook_listen, &options.host, &options.port); !s.ok()) {
       return s;
@@ -413,6 +451,7 @@ class ServeApp::Impl {
   std::unique_ptr<http::Server> metrics_server_;
   std::optional<webhook::WebhookService> webhook_;
   std::optional<http::ServerMetrics> webhook_port_metrics_;
+  std::unique_ptr<webhook::SelfManagedCertificates> certificates_;
   std::unique_ptr<http::Server> webhook_server_;
 };
 

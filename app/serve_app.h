@@ -72,6 +72,13 @@ struct ServeOptions {
   // mounts a Secret), re-read when they change.
   std::string webhook_listen = "0.0.0.0:9443";
   std::string webhook_cert_dir;
+  // Self-managed certificates (no cert-manager): when set, the CA and serving
+  // certificate are kept in this Secret ("namespace/name") shared by every
+  // replica, written into webhook_cert_dir, and the CA into the caBundle of
+  // `webhook_configuration`; the certificate names `webhook_service`.
+  std::string webhook_self_managed_secret;
+  std::string webhook_service = "kube-system/spillway-webhook";
+  std::string webhook_configuration = "spillway";
   // The API server to watch nodes and namespaces on (names mode, namespace
   // opt-in); unset runs the extender standalone (full mode needs nothing).
   std::optional<kube::Connection> cluster;

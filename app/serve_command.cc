@@ -59,6 +59,15 @@ int RunServe(const std::vector<std::string>& args) {
   flags.String("webhook-cert-dir", &options.webhook_cert_dir,
                "Webhook: directory with tls.crt and tls.key (e.g. a cert-manager Secret), re-read "
                "when they change");
+  flags.String("webhook-self-managed-secret", &options.webhook_self_managed_secret,
+               "Webhook: NAMESPACE/NAME of a Secret holding a CA and serving certificate that "
+               "Spillway creates, shares between replicas, writes into --webhook-cert-dir and renews; "
+               "the CA goes into the caBundle of --webhook-configuration. Empty: the files in "
+               "--webhook-cert-dir come from elsewhere (cert-manager)");
+  flags.String("webhook-service", &options.webhook_service,
+               "Webhook: NAMESPACE/NAME of the Service the API server calls (the certificate's names)");
+  flags.String("webhook-configuration", &options.webhook_configuration,
+               "Webhook: the MutatingWebhookConfiguration whose caBundle self-managed certificates set");
   flags.String("kubeconfig", &kubeconfig,
                "Kubeconfig file of the cluster to watch (nodes, namespaces); empty tries "
                "$KUBECONFIG, then the in-cluster service account");

@@ -30,6 +30,7 @@ const std::vector<ResourceInfo>& BuiltinResources() {
       Builtin({"", "v1", "Node", "nodes", false}, "node", {"no"}, {"status"}, "core"),
       Builtin({"", "v1", "Pod", "pods", true}, "pod", {"po"}, {"status", "binding", "eviction"}, "core"),
       Builtin({"", "v1", "ConfigMap", "configmaps", true}, "configmap", {"cm"}, {}, "core"),
+      Builtin({"", "v1", "Secret", "secrets", true}, "secret", {}, {}, "core"),
       Builtin({"", "v1", "Event", "events", true}, "event", {"ev"}, {}, "core"),
       Builtin({"", "v1", "Service", "services", true}, "service", {"svc"}, {"status"}, "core"),
       Builtin({"apps", "v1", "Deployment", "deployments", true}, "deployment", {"deploy"},
