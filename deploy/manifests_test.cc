@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/config_loader.h"
+#include "burst/eci_profile.h"
 #include "common/testing/testdata.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -97,7 +98,10 @@ TEST(ManifestsTest, TheAutoscalerMayDoWhatItDoes) {
       {"apps", "deployments/scale", "update"}, {"apps", "deployments", "create"},
       {"apps", "deployments", "delete"}, {"apps", "statefulsets/scale", "update"},
       {"autoscaling.alibabacloud.com", "elasticworkloads", "patch"},
-      {"autoscaling.alibabacloud.com", "elasticworkloads/status", "update"}};
+      {"autoscaling.alibabacloud.com", "elasticworkloads/status", "update"},
+      // The eci-profile and the webhook's self-managed certificates.
+      {"", "configmaps", "watch"}, {"", "secrets", "create"}, {"", "secrets", "update"},
+      {"admissionregistration.k8s.io", "mutatingwebhookconfigurations", "update"}};
   std::set<std::string> granted;
   bool runs_autoscaler = false;
   for (const YAML::Node& doc : YAML::LoadAll(testing::ReadRunfile("deploy/spillway.yaml"))) {
@@ -115,7 +119,7 @@ TEST(ManifestsTest, TheAutoscalerMayDoWhatItDoes) {
     }
     if (kind == "Deployment") {
       for (const YAML::Node& arg : doc["spec"]["template"]["spec"]["containers"][0]["args"]) {
-        runs_autoscaler = runs_autoscaler || arg.as<std::string>() == "--components=extender,autoscaler";
+        runs_autoscaler = runs_autoscaler || arg.as<std::string>() == "--components=extender,autoscaler,webhook";
       }
     }
   }
@@ -153,6 +157,38 @@ TEST(ManifestsTest, TheGracePeriodCoversShutdownAndProbesUseTheMetricsPort) {
   EXPECT_TRUE(metrics_listen);
   EXPECT_EQ(pod["containers"][0]["readinessProbe"]["httpGet"]["port"].as<std::string>(), "metrics");
   EXPECT_EQ(pod["containers"][0]["livenessProbe"]["httpGet"]["port"].as<std::string>(), "metrics");
+}
+
+TEST(ManifestsTest, TheWebhookIsConfiguredAsTheIssueAsksAndTheExampleProfileParses) {
+  YAML::Node webhook_configuration;
+  YAML::Node webhook_service;
+  for (const YAML::Node& doc : YAML::LoadAll(testing::ReadRunfile("deploy/spillway.yaml"))) {
+    if (doc["kind"].as<std::string>() == "MutatingWebhookConfiguration") webhook_configuration = doc;
+    if (doc["kind"].as<std::string>() == "Service" && doc["metadata"]["name"].as<std::string>() == "spillway-webhook") {
+      webhook_service = doc;
+    }
+  }
+  ASSERT_TRUE(webhook_configuration.IsDefined());
+  ASSERT_TRUE(webhook_service.IsDefined());
+  EXPECT_EQ(webhook_configuration["metadata"]["name"].as<std::string>(), "spillway");
+  const YAML::Node webhook = webhook_configuration["webhooks"][0];
+  EXPECT_EQ(webhook["failurePolicy"].as<std::string>(), "Ignore");
+  EXPECT_EQ(webhook["timeoutSeconds"].as<int>(), 2);
+  EXPECT_EQ(webhook["sideEffects"].as<std::string>(), "None");
+  EXPECT_EQ(webhook["reinvocationPolicy"].as<std::string>(), "IfNeeded");
+  EXPECT_EQ(webhook["clientConfig"]["service"]["name"].as<std::string>(), "spillway-webhook");
+  EXPECT_EQ(webhook["clientConfig"]["service"]["path"].as<std::string>(), "/mutate/pods");
+  EXPECT_EQ(webhook["namespaceSelector"]["matchExpressions"][0]["values"][0].as<std::string>(), "kube-system");
+  EXPECT_EQ(webhook["rules"][0]["operations"][0].as<std::string>(), "CREATE");
+  EXPECT_EQ(webhook["rules"][0]["resources"][0].as<std::string>(), "pods");
+  EXPECT_EQ(webhook_service["spec"]["ports"][0]["targetPort"].as<std::string>(), "webhook");
+
+  const YAML::Node profile = YAML::Load(testing::ReadRunfile("deploy/eci-profile-example.yaml"));
+  kube::StringMap data;
+  data.Set("selectors", profile["data"]["selectors"].as<std::string>());
+  absl::StatusOr<burst::EciProfile> parsed = burst::ParseEciProfile(data);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->selectors.size(), 6u);
 }
 
 }  // namespace
