@@ -350,6 +350,14 @@ data:
      {"name": "bigdata", "namespaceSelector": {"matchLabels": {"department": "bigdata"}},
       "objectSelector": {"matchLabels": {"type": "offline-task"}},
       "effect": {"annotations": {"k8s.aliyun.com/eci-use-specs": "2-4Gi"}, "labels": {"created-by-eci": "true"}}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-np, namespace: plain}
+spec:
+  type: NodePort
+  selector: {app: np}
+  ports: [{port: 80}]
 )";
   ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
   const std::string certs = absl::StrCat(tmp_, "/webhook-certs");
@@ -417,6 +425,11 @@ webhooks:
   EXPECT_EQ(warned.exit_code, 0) << warned.output;
   EXPECT_THAT(warned.output, HasSubstr("Warning: this pod asks for ECI"));
   EXPECT_THAT(warned.output, HasSubstr("'logs'"));
+
+  // A NodePort Service does not reach an ECI pod.
+  CommandResult node_port = create("np-1", "plain", "  labels: {app: np, eci: \"true\"}\n");
+  EXPECT_EQ(node_port.exit_code, 0) << node_port.output;
+  EXPECT_THAT(node_port.output, HasSubstr("Warning: Service plain/web-np of type NodePort selects this pod"));
 
   // The mutated pod, sent to the extender as kube-scheduler would, passes
   // only the virtual node.

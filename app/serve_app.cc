@@ -38,6 +38,7 @@
 #include "kube/rest_client.h"
 #include "scheduler/metrics.h"
 #include "webhook/certificates.h"
+#include "webhook/node_port_index.h"
 #include "webhook/profile_watcher.h"
 #include "webhook/webhook_service.h"
 
@@ -172,9 +173,12 @@ class ServeApp::Impl {
     }
     extender_.emplace(resolver_, rule_, view_, values);
     if (Enabled("webhook") && informers_ != nullptr) {
-      webhook_.emplace(resolver_, rule_, eci_profile_,
-                       [this](const std::string& name) { return informers_->namespaces().Get(name); },
-                       registry_);
+      informers_->WatchServices();
+      node_ports_.Attach(*informers_->services());
+      webhook_.emplace(
+          resolver_, rule_, eci_profile_,
+          [this](const std::string& name) { return informers_->namespaces().Get(name); }, registry_,
+          [this](const std::string& ns, const kube::StringMap& labels) { return node_ports_.Selecting(ns, labels); });
     }
     extender_service_.emplace(*extender_, extender_metrics_);
     max_request_bytes_ = config.extender().has_max_request_bytes()
@@ -449,6 +453,7 @@ class ServeApp::Impl {
   absl::Duration shutdown_grace_;
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<http::Server> metrics_server_;
+  webhook::NodePortIndex node_ports_;
   std::optional<webhook::WebhookService> webhook_;
   std::optional<http::ServerMetrics> webhook_port_metrics_;
   std::unique_ptr<webhook::SelfManagedCertificates> certificates_;

@@ -101,6 +101,7 @@ TEST(ManifestsTest, TheAutoscalerMayDoWhatItDoes) {
       {"autoscaling.alibabacloud.com", "elasticworkloads/status", "update"},
       // The eci-profile and the webhook's self-managed certificates.
       {"", "configmaps", "watch"}, {"", "secrets", "create"}, {"", "secrets", "update"},
+      {"", "services", "watch"},
       {"admissionregistration.k8s.io", "mutatingwebhookconfigurations", "update"}};
   std::set<std::string> granted;
   bool runs_autoscaler = false;

@@ -51,12 +51,21 @@ class ClusterInformers {
   }
   Informer<ConfigMap>* eci_profile() { return eci_profile_.get(); }
 
+  // Also watches Services (the webhook warns about NodePort ones). Before
+  // Start(); then services() is not null.
+  void WatchServices() {
+    services_ = std::make_unique<Informer<Service>>(client_, OptionsFor<Service>("services", false),
+                                                    &DecodeService);
+  }
+  Informer<Service>* services() { return services_.get(); }
+
   void Start() {
     nodes_.Start();
     namespaces_.Start();
     if (watch_pods_) pods_.Start();
     if (watch_warning_events_) warning_events_.Start();
     if (eci_profile_ != nullptr) eci_profile_->Start();
+    if (services_ != nullptr) services_->Start();
   }
   void Stop() {
     nodes_.Stop();
@@ -64,11 +73,13 @@ class ClusterInformers {
     pods_.Stop();
     warning_events_.Stop();
     if (eci_profile_ != nullptr) eci_profile_->Stop();
+    if (services_ != nullptr) services_->Stop();
   }
   bool HasSynced() const {
     return nodes_.HasSynced() && namespaces_.HasSynced() && (!watch_pods_ || pods_.HasSynced()) &&
            (!watch_warning_events_ || warning_events_.HasSynced()) &&
-           (eci_profile_ == nullptr || eci_profile_->HasSynced());
+           (eci_profile_ == nullptr || eci_profile_->HasSynced()) &&
+           (services_ == nullptr || services_->HasSynced());
   }
 
   // Each running cache's resource ("nodes", ...) and how long it has not
@@ -79,6 +90,7 @@ class ClusterInformers {
     if (watch_pods_) ages.emplace_back("pods", pods_.SyncAge(now));
     if (watch_warning_events_) ages.emplace_back("events", warning_events_.SyncAge(now));
     if (eci_profile_ != nullptr) ages.emplace_back("eci-profile", eci_profile_->SyncAge(now));
+    if (services_ != nullptr) ages.emplace_back("services", services_->SyncAge(now));
     return ages;
   }
 
@@ -101,6 +113,7 @@ class ClusterInformers {
   const bool watch_pods_;
   const bool watch_warning_events_;
   std::unique_ptr<Informer<ConfigMap>> eci_profile_;
+  std::unique_ptr<Informer<Service>> services_;
 };
 
 }  // namespace spillway::kube

@@ -355,6 +355,23 @@ absl::Status DecodeEvent(value v, const Path& path, Event* event) {
   });
 }
 
+absl::Status DecodeService(value v, const Path& path, Service* service) {
+  return ForEachField(v, path, [service](absl::string_view key, value item, const Path& child) {
+    if (key == "metadata") return DecodeObjectMeta(item, child, &service->metadata);
+    if (key != "spec") return absl::OkStatus();
+    return ForEachField(item, child, [service](absl::string_view key, value spec_item, const Path& p) {
+      if (key == "type") return ReadString(spec_item, p, &service->type);
+      if (key != "selector") return absl::OkStatus();
+      return ForEachField(spec_item, p, [service](absl::string_view label, value entry, const Path& q) {
+        std::string text;
+        SPILLWAY_RETURN_IF_ERROR(ReadString(entry, q, &text));
+        service->selector.Set(label, text);
+        return absl::OkStatus();
+      });
+    });
+  });
+}
+
 absl::Status DecodeConfigMap(value v, const Path& path, ConfigMap* config_map) {
   return ForEachField(v, path, [config_map](absl::string_view key, value item, const Path& child) {
     if (key == "metadata") return DecodeObjectMeta(item, child, &config_map->metadata);

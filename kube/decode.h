@@ -30,6 +30,9 @@ absl::Status DecodeNode(json::value v, const json::Path& path, Node* node);
 // Decodes a core/v1 Event (type, reason, message, involvedObject, source.host).
 absl::Status DecodeEvent(json::value v, const json::Path& path, Event* event);
 
+// Decodes a core/v1 Service (metadata, spec.type, spec.selector).
+absl::Status DecodeService(json::value v, const json::Path& path, Service* service);
+
 // Decodes a core/v1 ConfigMap (metadata and data; values must be strings).
 absl::Status DecodeConfigMap(json::value v, const json::Path& path, ConfigMap* config_map);
 

@@ -244,6 +244,13 @@ struct Namespace {
   ObjectMeta metadata;
 };
 
+// A core/v1 Service, as far as Spillway reads it (type and pod selector).
+struct Service {
+  ObjectMeta metadata;
+  std::string type;  // ClusterIP (default), NodePort, LoadBalancer, ExternalName
+  StringMap selector;
+};
+
 // A core/v1 ConfigMap: its metadata and `data` (binaryData is not kept).
 struct ConfigMap {
   ObjectMeta metadata;

@@ -152,7 +152,7 @@ std::vector<std::string> CheckEciAnnotations(const kube::StringMap& annotations)
 
 PodAdmission AdmitPod(const json::object& pod_object, const kube::Pod& pod, const kube::Namespace* ns,
                       const burst::IntentResolver& resolver, const burst::VirtualNodeRule& rule,
-                      const burst::EciProfile& profile) {
+                      const burst::EciProfile& profile, const std::vector<std::string>& node_port_services) {
   PodAdmission admission;
   absl::StatusOr<burst::PodPolicy> policy = resolver.Resolve({pod, ns});
   if (!policy.ok()) {
@@ -172,6 +172,11 @@ PodAdmission AdmitPod(const json::object& pod_object, const kube::Pod& pod, cons
   if (!policy->eci_runnable.ok()) {
     admission.warnings.push_back(absl::StrCat("this pod asks for ECI (", policy->reason,
                                               ") but ECI cannot run it: ", policy->eci_runnable.message()));
+  }
+  for (const std::string& service : node_port_services) {
+    admission.warnings.push_back(absl::StrCat("Service ", service,
+                                              " of type NodePort selects this pod, but NodePort does not reach "
+                                              "ECI pods; use a LoadBalancer Service"));
   }
   const burst::ProfileEffect effect = burst::EffectFor(
       profile, pod.metadata.labels, annotations, ns != nullptr ? &ns->metadata.labels : nullptr, true);

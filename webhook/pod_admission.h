@@ -39,10 +39,13 @@ struct PodAdmission {
 };
 
 // `pod_object` is the pod as the API server sent it; `pod` the same, decoded.
-// `ns` may be null (namespace not in the cache).
+// `ns` may be null (namespace not in the cache). `node_port_services` are the
+// NodePort Services selecting the pod ("namespace/name"): a pod headed to ECI
+// is warned that they do not reach it.
 PodAdmission AdmitPod(const boost::json::object& pod_object, const kube::Pod& pod,
                       const kube::Namespace* ns, const burst::IntentResolver& resolver,
-                      const burst::VirtualNodeRule& rule, const burst::EciProfile& profile);
+                      const burst::VirtualNodeRule& rule, const burst::EciProfile& profile,
+                      const std::vector<std::string>& node_port_services = {});
 
 // One message per k8s.aliyun.com/ annotation whose value ECI documents as a
 // fixed choice or format and that does not fit it.

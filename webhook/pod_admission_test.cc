@@ -117,6 +117,22 @@ TEST_F(PodAdmissionTest, WarnsWhenEciCannotRunThePodNamingWhy) {
   EXPECT_THAT(admission.warnings[0], HasSubstr("'logs'"));
 }
 
+TEST_F(PodAdmissionTest, NodePortServicesSelectingAnEciPodAreWarnedAbout) {
+  const std::string eci = R"({"metadata":{"name":"a","labels":{"eci":"true"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}})";
+  const std::string plain = R"({"metadata":{"name":"a"},"spec":{"containers":[{"name":"c","image":"nginx"}]}})";
+  for (const auto& [pod, warned] : {std::pair<std::string, bool>{eci, true}, {plain, false}}) {
+    json::object object = json::parse(pod).as_object();
+    kube::Pod decoded;
+    ASSERT_TRUE(reader_.DecodePod(object, &decoded).ok());
+    PodAdmission admission = AdmitPod(object, decoded, nullptr, resolver_, rule_, *store_.Get(), {"shop/web-np"});
+    if (warned) {
+      EXPECT_THAT(admission.warnings, ElementsAre(HasSubstr("Service shop/web-np of type NodePort selects this pod")));
+    } else {
+      EXPECT_THAT(admission.warnings, IsEmpty());
+    }
+  }
+}
+
 TEST_F(PodAdmissionTest, AnnotationValuesEciRejectsAreWarnedAbout) {
   kube::StringMap annotations;
   annotations.Set("k8s.aliyun.com/eci-schedule-strategy", "VSwitchFirst");

@@ -22,11 +22,12 @@ prometheus::Counter& Outcome(prometheus::Registry& registry, const std::string& 
 
 WebhookService::WebhookService(const burst::IntentResolver& resolver, const burst::VirtualNodeRule& rule,
                                const burst::EciProfileStore& profile, NamespaceLookup namespaces,
-                               prometheus::Registry& registry)
+                               prometheus::Registry& registry, NodePortLookup node_ports)
     : resolver_(resolver),
       rule_(rule),
       profile_(profile),
       namespaces_(std::move(namespaces)),
+      node_ports_(std::move(node_ports)),
       mutated_(Outcome(registry, "mutated")),
       unchanged_(Outcome(registry, "unchanged")),
       denied_(Outcome(registry, "denied")),
@@ -76,7 +77,9 @@ http::Response WebhookService::Review(http::Request& request) {
   if (pod.metadata.namespace_.empty()) pod.metadata.namespace_ = review->namespace_;
   std::shared_ptr<const kube::Namespace> ns = namespaces_(review->namespace_);
   std::shared_ptr<const burst::EciProfile> profile = profile_.Get();
-  PodAdmission admission = AdmitPod(review->object, pod, ns.get(), resolver_, rule_, *profile);
+  const std::vector<std::string> node_ports =
+      node_ports_ ? node_ports_(review->namespace_, pod.metadata.labels) : std::vector<std::string>();
+  PodAdmission admission = AdmitPod(review->object, pod, ns.get(), resolver_, rule_, *profile, node_ports);
   const std::string who = absl::StrCat(review->namespace_, "/",
                                        pod.metadata.name.empty() ? "(generated name)" : pod.metadata.name);
   if (!admission.allowed) {

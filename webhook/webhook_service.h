@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "burst/eci_profile.h"
 #include "burst/intent_resolver.h"
@@ -29,13 +30,16 @@ inline constexpr char kMutatePodsPath[] = "/mutate/pods";
 
 // The cached namespace by name, or null.
 using NamespaceLookup = std::function<std::shared_ptr<const kube::Namespace>(const std::string& name)>;
+// The NodePort Services ("namespace/name") of a namespace selecting labels.
+using NodePortLookup =
+    std::function<std::vector<std::string>(const std::string& ns, const kube::StringMap& labels)>;
 
 class WebhookService {
  public:
   // Every reference must outlive the service.
   WebhookService(const burst::IntentResolver& resolver, const burst::VirtualNodeRule& rule,
                  const burst::EciProfileStore& profile, NamespaceLookup namespaces,
-                 prometheus::Registry& registry);
+                 prometheus::Registry& registry, NodePortLookup node_ports = nullptr);
 
   http::Response Handle(http::Request& request);
 
@@ -46,6 +50,7 @@ class WebhookService {
   const burst::VirtualNodeRule& rule_;
   const burst::EciProfileStore& profile_;
   NamespaceLookup namespaces_;
+  NodePortLookup node_ports_;
   prometheus::Counter& mutated_;
   prometheus::Counter& unchanged_;
   prometheus::Counter& denied_;
