@@ -306,6 +306,22 @@ metadata:
   EXPECT_THAT(await("offline-task", R"("NodeNames":["edge-pool-1"])"),
               HasSubstr("eci-profile selector bigdata"));
   EXPECT_THAT(filter("web"), HasSubstr(R"("NodeNames":["ecs-1"])"));
+  // What is in force is shown on the ConfigMap, and annotating it settles.
+  auto in_force = [&] {
+    return Kubectl("get configmap eci-profile -n kube-system -o "
+                   "jsonpath='{.metadata.annotations.spillway\\.alibabacloud\\.com/eci-profile-in-force}'")
+        .output;
+  };
+  std::string shown;
+  for (int i = 0; i < 200 && shown.find("(bigdata)") == std::string::npos; ++i) {
+    shown = in_force();
+    if (shown.find("(bigdata)") == std::string::npos) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_THAT(shown, HasSubstr(": 1 selector(s) (bigdata)"));
+  const std::string settled = Kubectl("get configmap eci-profile -n kube-system -o jsonpath={.metadata.resourceVersion}").output;
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(Kubectl("get configmap eci-profile -n kube-system -o jsonpath={.metadata.resourceVersion}").output, settled)
+      << "the annotation must not trigger an endless rewrite";
 
   // An edit applies without a restart.
   ASSERT_EQ(profile(R"([{"name": "every-bigdata-pod", "namespaceSelector": {"matchLabels": {"department": "bigdata"}}}])").exit_code, 0);
@@ -425,6 +441,15 @@ webhooks:
   EXPECT_EQ(warned.exit_code, 0) << warned.output;
   EXPECT_THAT(warned.output, HasSubstr("Warning: this pod asks for ECI"));
   EXPECT_THAT(warned.output, HasSubstr("'logs'"));
+
+  // The selectors are mirrored where ACK's documentation says to look.
+  std::string mirrored;
+  for (int i = 0; i < 600 && mirrored.find("default-selector-1") == std::string::npos; ++i) {
+    mirrored = Kubectl("get mutatingwebhookconfigurations spillway -o yaml").output;
+    if (mirrored.find("default-selector-1") == std::string::npos) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_THAT(mirrored, HasSubstr("spillway.alibabacloud.com/eci-profile-selectors"));
+  EXPECT_THAT(mirrored, HasSubstr("default-selector-1"));
 
   // A NodePort Service does not reach an ECI pod.
   CommandResult node_port = create("np-1", "plain", "  labels: {app: np, eci: \"true\"}\n");

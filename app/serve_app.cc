@@ -133,8 +133,11 @@ class ServeApp::Impl {
       kube::EventRecorder::Options event_options;
       event_options.instance = options.leader_election.identity;
       events_ = std::make_unique<kube::EventRecorder>(*client_, Clock::Real(), event_options);
+      webhook::ProfileVisibility visibility;
+      visibility.client = client_.get();
+      if (Enabled("webhook")) visibility.webhook_configuration = options.webhook_configuration;
       profile_watcher_ = std::make_unique<webhook::ProfileWatcher>(*informers_->eci_profile(), eci_profile_,
-                                                                   events_.get(), registry_);
+                                                                   events_.get(), registry_, visibility);
       if (Enabled("autoscaler")) {
         const config::StockConfig& stock = config.autoscaler().stock();
         stock_ = std::make_unique<burst::StockCoolDowns>(
@@ -275,6 +278,7 @@ class ServeApp::Impl {
     if (certificates_ != nullptr) certificates_->Stop();
     if (autoscaler_ != nullptr) autoscaler_->Stop();  // Releases the lease.
     if (informers_ != nullptr) informers_->Stop();
+    if (profile_watcher_ != nullptr) profile_watcher_->Stop();
     if (metrics_server_ != nullptr) metrics_server_->Stop();
     finished.Notify();
     if (watchdog.joinable()) watchdog.join();

@@ -191,6 +191,7 @@ absl::StatusOr<EciProfile> ParseEciProfile(const kube::StringMap& data) {
       profile.settings.emplace_back(std::string(key), std::string(value));
     }
   });
+  if (text.has_value()) profile.selectors_text = std::string(*text);
   if (!text.has_value() || absl::StripAsciiWhitespace(*text).empty()) return profile;
   YAML::Node root;
   try {

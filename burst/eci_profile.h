@@ -48,6 +48,9 @@ struct EciProfile {
   std::vector<ProfileSelector> selectors;
   // The ConfigMap's resourceVersion this profile was read from ("" for none).
   std::string resource_version;
+  // The `selectors` text as written (to mirror it where users look, and to
+  // tell a change of content from a change of metadata).
+  std::string selectors_text;
   // The other documented keys (vpcId, vSwitchIds, securityGroupId,
   // resourceGroupId, enableClusterIp, enableHybridMode, enablePrivateZone):
   // the virtual kubelet's; kept to show, never acted on.

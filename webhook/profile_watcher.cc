@@ -10,9 +10,11 @@
 namespace spillway::webhook {
 
 ProfileWatcher::ProfileWatcher(kube::Informer<kube::ConfigMap>& informer, burst::EciProfileStore& store,
-                               kube::EventRecorder* events, prometheus::Registry& registry)
+                               kube::EventRecorder* events, prometheus::Registry& registry,
+                               Visibility visibility)
     : store_(store),
       events_(events),
+      visibility_(std::move(visibility)),
       selectors_(prometheus::BuildGauge()
                      .Name("spillway_eci_profile_selectors")
                      .Help("Selectors of the eci-profile in force")
@@ -35,6 +37,36 @@ ProfileWatcher::ProfileWatcher(kube::Informer<kube::ConfigMap>& informer, burst:
   };
   handler.on_delete = [this](const kube::ConfigMap& config_map) { Remove(config_map); };
   informer.AddHandler(std::move(handler));
+  if (visibility_.client != nullptr) retry_thread_ = std::thread([this] { RetryLoop(); });
+}
+
+ProfileWatcher::~ProfileWatcher() { Stop(); }
+
+void ProfileWatcher::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+  }
+  if (retry_thread_.joinable()) retry_thread_.join();
+}
+
+void ProfileWatcher::RetryLoop() {
+  for (;;) {
+    std::optional<std::pair<kube::ConfigMap, burst::EciProfile>> pending;
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopped_), absl::Seconds(2))) return;
+      pending = std::move(pending_);
+      pending_.reset();
+    }
+    if (pending.has_value()) Show(pending->first, pending->second);
+  }
+}
+
+void ProfileWatcher::Show(const kube::ConfigMap& config_map, const burst::EciProfile& profile) {
+  if (visibility_.client == nullptr || TryShow(config_map, profile)) return;
+  absl::MutexLock lock(&mu_);
+  pending_.emplace(config_map, profile);
 }
 
 void ProfileWatcher::Apply(const kube::ConfigMap& config_map) {
@@ -58,6 +90,13 @@ void ProfileWatcher::Apply(const kube::ConfigMap& config_map) {
     return;
   }
   parsed->resource_version = config_map.metadata.resource_version;
+  const std::shared_ptr<const burst::EciProfile> current = store_.Get();
+  if (current->selectors_text == parsed->selectors_text && current->settings == parsed->settings &&
+      !current->resource_version.empty()) {
+    // Only metadata changed (e.g. the annotation below): the profile in force stays as it is.
+    Show(config_map, *current);
+    return;
+  }
   for (const std::string& problem : burst::CheckProfileSettings(*parsed)) {
     LOG(WARNING) << "eci-profile " << where << ": " << problem
                  << " (a virtual-kubelet setting; Spillway does not act on it)";
@@ -69,7 +108,46 @@ void ProfileWatcher::Apply(const kube::ConfigMap& config_map) {
             << (names.empty() ? "" : ": ") << absl::StrJoin(names, ", ");
   selectors_.Set(static_cast<double>(names.size()));
   applied_.Increment();
-  store_.Set(std::make_shared<const burst::EciProfile>(*std::move(parsed)));
+  auto in_force = std::make_shared<const burst::EciProfile>(*std::move(parsed));
+  store_.Set(in_force);
+  Show(config_map, *in_force);
+}
+
+std::string ProfileWatcher::InForce(const burst::EciProfile& profile) {
+  std::vector<std::string> names;
+  for (const burst::ProfileSelector& selector : profile.selectors) names.push_back(selector.name);
+  return absl::StrCat("resourceVersion ", profile.resource_version, ": ", names.size(), " selector(s)",
+                      names.empty() ? "" : " (", absl::StrJoin(names, ", "), names.empty() ? "" : ")");
+}
+
+bool ProfileWatcher::TryShow(const kube::ConfigMap& config_map, const burst::EciProfile& profile) {
+  const std::string in_force = InForce(profile);
+  bool shown = true;
+  if (!config_map.metadata.annotations.Has(kInForceAnnotation, in_force)) {
+    boost::json::object annotations;
+    annotations[kInForceAnnotation] = in_force;
+    absl::StatusOr<boost::json::object> patched = visibility_.client->Patch(
+        {"", "v1", "configmaps", config_map.metadata.namespace_, config_map.metadata.name, ""},
+        kube::PatchType::kMerge, boost::json::object{{"metadata", boost::json::object{{"annotations", annotations}}}});
+    if (!patched.ok()) {
+      // Gone meanwhile (deleted): nothing to annotate.
+      if (patched.status().code() != absl::StatusCode::kNotFound) shown = false;
+      LOG(WARNING) << "eci-profile: cannot annotate the ConfigMap: " << patched.status();
+    }
+  }
+  if (visibility_.webhook_configuration.empty()) return shown;
+  boost::json::object annotations;
+  annotations[kMirrorAnnotation] = profile.selectors_text;
+  annotations[kInForceAnnotation] = in_force;
+  absl::StatusOr<boost::json::object> mirrored = visibility_.client->Patch(
+      {"admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "", visibility_.webhook_configuration, ""},
+      kube::PatchType::kMerge, boost::json::object{{"metadata", boost::json::object{{"annotations", annotations}}}});
+  if (!mirrored.ok()) {
+    LOG(WARNING) << "eci-profile: cannot mirror the selectors into MutatingWebhookConfiguration "
+                 << visibility_.webhook_configuration << " (retrying): " << mirrored.status();
+    return false;
+  }
+  return shown;
 }
 
 void ProfileWatcher::Remove(const kube::ConfigMap& config_map) {
@@ -77,6 +155,7 @@ void ProfileWatcher::Remove(const kube::ConfigMap& config_map) {
             << " deleted: no selectors in force";
   selectors_.Set(0);
   store_.Set(std::make_shared<const burst::EciProfile>());
+  Show(config_map, burst::EciProfile());
 }
 
 }  // namespace spillway::webhook

@@ -13,32 +13,73 @@
 #ifndef SPILLWAY_WEBHOOK_PROFILE_WATCHER_H_
 #define SPILLWAY_WEBHOOK_PROFILE_WATCHER_H_
 
+#include <optional>
 #include <string>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 #include "burst/eci_profile.h"
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
 #include "kube/objects.h"
+#include "kube/rest_client.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 
 namespace spillway::webhook {
 
+// The annotation on the ConfigMap saying what Spillway has in force, and the
+// one on the MutatingWebhookConfiguration mirroring the selectors (where
+// ACK's documentation tells users to check them).
+inline constexpr char kInForceAnnotation[] = "spillway.alibabacloud.com/eci-profile-in-force";
+inline constexpr char kMirrorAnnotation[] = "spillway.alibabacloud.com/eci-profile-selectors";
+
+// Where a profile put in force is shown; both optional.
+struct ProfileVisibility {
+  kube::RestClient* client = nullptr;  // Null: nothing is written.
+  // The MutatingWebhookConfiguration to mirror the selectors into ("" none).
+  std::string webhook_configuration;
+};
+
 class ProfileWatcher {
  public:
+  using Visibility = ProfileVisibility;
+
   // Registers its handlers on `informer` (before it starts). `store`,
   // `registry` and `events` (may be null: no Events) must outlive it.
   ProfileWatcher(kube::Informer<kube::ConfigMap>& informer, burst::EciProfileStore& store,
-                 kube::EventRecorder* events, prometheus::Registry& registry);
+                 kube::EventRecorder* events, prometheus::Registry& registry, ProfileVisibility visibility = ProfileVisibility());
 
   // The profile change for one version of the ConfigMap (exposed for tests).
   void Apply(const kube::ConfigMap& config_map);
   void Remove(const kube::ConfigMap& config_map);
 
+  // "resourceVersion 42: 6 selectors (a, b, ...)": what the annotation says.
+  static std::string InForce(const burst::EciProfile& profile);
+
+  // Ends the retry thread (before the client goes away). Idempotent.
+  void Stop();
+  ~ProfileWatcher();
+
  private:
+  // Writes the annotations (idempotent). A failure (e.g. the webhook
+  // configuration not created yet) is logged and retried every 2 s.
+  void Show(const kube::ConfigMap& config_map, const burst::EciProfile& profile);
+  bool TryShow(const kube::ConfigMap& config_map, const burst::EciProfile& profile);
+  void RetryLoop();
+
   burst::EciProfileStore& store_;
   kube::EventRecorder* events_;
+  const Visibility visibility_;
+  absl::Mutex mu_;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  // What still has to be shown, if a write failed.
+  std::optional<std::pair<kube::ConfigMap, burst::EciProfile>> pending_ ABSL_GUARDED_BY(mu_);
+  std::thread retry_thread_;
   prometheus::Gauge& selectors_;
   prometheus::Counter& rejected_;
   prometheus::Counter& applied_;
