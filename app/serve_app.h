@@ -1,7 +1,8 @@
 // `spillway serve`: wires the configured components behind one HTTP(S) port.
 //
-// Components: "extender" (routes below) and "autoscaler" (controllers run by
-// the replica holding a Lease; needs cluster access).
+// Components (app/component.h): "extender" (routes below), "autoscaler"
+// (controllers run by the replica holding a Lease) and "webhook" (the
+// admission webhook on a port of its own); the last two need cluster access.
 // Routes: POST /extender/{filter,prioritize,preempt} (component "extender"),
 // GET /metrics (prometheus-cpp registry, text format), GET /healthz (the
 // process serves), GET /readyz (every component can answer correctly, e.g. the
@@ -21,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -30,12 +32,8 @@
 
 namespace spillway::app {
 
-// Every component this build has.
-inline const std::vector<std::string>& AvailableComponents() {
-  static const auto* const kComponents =
-      new std::vector<std::string>{"extender", "autoscaler", "webhook"};
-  return *kComponents;
-}
+// Every component this build has (app/component.h's list), in start order.
+const std::vector<std::string>& AvailableComponents();
 
 // What `--components` defaults to: the extender, which needs no cluster
 // access in full mode. The autoscaler is asked for explicitly.
@@ -124,8 +122,8 @@ class ServeApp {
   uint16_t port() const;
   // The metrics port (0 without ServeOptions::metrics_listen).
   uint16_t metrics_port() const;
-  // The webhook's port (0 without the webhook component).
-  uint16_t webhook_port() const;
+  // Ports components serve of their own, by name (e.g. {"webhook", 9443}).
+  std::vector<std::pair<std::string, uint16_t>> component_ports() const;
   // Blocks until Stop().
   void Wait();
   void Stop();

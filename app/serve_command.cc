@@ -154,8 +154,8 @@ int RunServe(const std::vector<std::string>& args) {
   }
   // Tests and scripts that pass port 0 read the chosen port from this line.
   std::cout << "spillway: listening on port " << (*app)->port() << std::endl;
-  if ((*app)->webhook_port() != 0) {
-    std::cout << "spillway: webhook on port " << (*app)->webhook_port() << std::endl;
+  for (const auto& [name, port] : (*app)->component_ports()) {
+    std::cout << "spillway: " << name << " on port " << port << std::endl;
   }
   if ((*app)->metrics_port() != 0) {
     std::cout << "spillway: metrics on port " << (*app)->metrics_port() << std::endl;

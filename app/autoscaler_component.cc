@@ -1,0 +1,55 @@
+// Component "autoscaler": the controllers (Unschedulable rescue, ECI-first
+// deletion cost, ElasticWorkload, stock reaction), acting only while this
+// replica holds the Lease. Needs the pod and Warning Event caches and stock
+// cool-downs (shared with the extender, which avoids cooled-down nodes).
+#include <memory>
+
+#include "app/component.h"
+#include "app/serve_app.h"
+#include "autoscaler/autoscaler.h"
+#include "common/clock.h"
+
+namespace spillway::app {
+namespace {
+
+class Autoscaler final : public Component {
+ public:
+  explicit Autoscaler(ProcessParts& parts) {
+    autoscaler::AutoscalerOptions options;
+    options.config = parts.config.autoscaler();
+    options.identity = parts.options.leader_election.identity;
+    options.own_namespace = parts.options.own_namespace;
+    options.quota = parts.quota;
+    options.stock = parts.stock;
+    options.leader_elect = parts.options.leader_election.enabled;
+    options.lease_namespace = parts.options.leader_election.lease_namespace;
+    options.lease_name = parts.options.leader_election.lease_name;
+    autoscaler_ = std::make_unique<autoscaler::Autoscaler>(*parts.client, *parts.informers, parts.resolver,
+                                                           parts.rule, Clock::Real(), parts.registry, options);
+  }
+  absl::Status Start() override {
+    autoscaler_->Start();
+    return absl::OkStatus();
+  }
+  void Stop() override { autoscaler_->Stop(); }  // Releases the Lease.
+
+ private:
+  std::unique_ptr<autoscaler::Autoscaler> autoscaler_;
+};
+
+}  // namespace
+
+ComponentDescriptor AutoscalerComponent() {
+  ComponentDescriptor descriptor;
+  descriptor.name = "autoscaler";
+  descriptor.needs.cluster = true;
+  descriptor.needs.pods = true;
+  descriptor.needs.warning_events = true;
+  descriptor.needs.stock = true;
+  descriptor.create = [](ProcessParts& parts) -> absl::StatusOr<std::unique_ptr<Component>> {
+    return std::make_unique<Autoscaler>(parts);
+  };
+  return descriptor;
+}
+
+}  // namespace spillway::app

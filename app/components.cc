@@ -1,0 +1,11 @@
+#include "app/component.h"
+
+namespace spillway::app {
+
+const std::vector<ComponentDescriptor>& ComponentList() {
+  static const auto* const kComponents =
+      new std::vector<ComponentDescriptor>{ExtenderComponent(), AutoscalerComponent(), WebhookComponent()};
+  return *kComponents;
+}
+
+}  // namespace spillway::app
