@@ -45,7 +45,8 @@ class Extender : public Component {
   }
   http::Response Handle(http::Request& request) override { return service_->Handle(request); }
   std::string NotReady() const override {
-    return view_ != nullptr && !view_->HasSynced() ? "the extender's node and namespace caches are not synced yet" : "";
+    if (view_ != nullptr && !view_->HasSynced()) return "the extender's node and namespace caches are not synced yet";
+    return "";
   }
 
  private:

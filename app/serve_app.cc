@@ -331,7 +331,9 @@ class ServeApp::Impl {
 
   // Why the process cannot answer correctly yet; "" when ready.
   std::string NotReady() const {
-    if (informers_ != nullptr && !informers_->HasSynced()) return "the cluster caches are not synced yet (nodes, namespaces, and what the components watch)";
+    if (informers_ != nullptr && !informers_->HasSynced()) {
+      return "the cluster caches are not synced yet (nodes, namespaces, and what the components watch)";
+    }
     for (const std::unique_ptr<Component>& component : components_) {
       std::string why = component->NotReady();
       if (!why.empty()) return why;
