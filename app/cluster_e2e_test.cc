@@ -106,6 +106,19 @@ users:
                                    args));
   }
 
+  // Calls `get` until its answer contains `want`, for up to `seconds`;
+  // answers the last answer (so a failed expectation shows it).
+  static std::string AwaitContaining(const std::function<std::string()>& get, const std::string& want,
+                                     int seconds = 5) {
+    std::string got;
+    for (int i = 0; i < seconds * 100; ++i) {
+      got = get();
+      if (got.find(want) != std::string::npos) break;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return got;
+  }
+
   // Polls `target` until it answers `status`, for up to 10 s.
   bool AwaitStatus(http::Client& client, const std::string& target, int status) {
     for (int i = 0; i < 1000; ++i) {
@@ -295,13 +308,7 @@ metadata:
     return response.ok() ? response->body : response.status().ToString();
   };
   auto await = [&](const std::string& type, const std::string& want) {
-    std::string got;
-    for (int i = 0; i < 500; ++i) {
-      got = filter(type);
-      if (got.find(want) != std::string::npos) return got;
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    return got;
+    return AwaitContaining([&] { return filter(type); }, want);
   };
   EXPECT_THAT(await("offline-task", R"("NodeNames":["edge-pool-1"])"),
               HasSubstr("eci-profile selector bigdata"));
@@ -312,12 +319,7 @@ metadata:
                    "jsonpath='{.metadata.annotations.spillway\\.alibabacloud\\.com/eci-profile-in-force}'")
         .output;
   };
-  std::string shown;
-  for (int i = 0; i < 200 && shown.find("(bigdata)") == std::string::npos; ++i) {
-    shown = in_force();
-    if (shown.find("(bigdata)") == std::string::npos) absl::SleepFor(absl::Milliseconds(10));
-  }
-  EXPECT_THAT(shown, HasSubstr(": 1 selector(s) (bigdata)"));
+  EXPECT_THAT(AwaitContaining(in_force, "(bigdata)"), HasSubstr(": 1 selector(s) (bigdata)"));
   const std::string settled = Kubectl("get configmap eci-profile -n kube-system -o jsonpath={.metadata.resourceVersion}").output;
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(Kubectl("get configmap eci-profile -n kube-system -o jsonpath={.metadata.resourceVersion}").output, settled)
@@ -329,11 +331,12 @@ metadata:
 
   // A bad edit is refused: the profile in force stays, an Event says why.
   ASSERT_EQ(profile(R"([{"name": "broken", "objectSelector": {"matchExpressions": [{"key": "a", "operator": "Equals", "values": ["b"]}]}}])").exit_code, 0);
-  std::string events;
-  for (int i = 0; i < 500 && events.find("InvalidEciProfile") == std::string::npos; ++i) {
-    events = Kubectl("get events -n kube-system -o jsonpath='{range .items[*]}{.reason}: {.message}{\"\\n\"}{end}'").output;
-    if (events.find("InvalidEciProfile") == std::string::npos) absl::SleepFor(absl::Milliseconds(10));
-  }
+  const std::string events = AwaitContaining(
+      [&] {
+        return Kubectl("get events -n kube-system -o jsonpath='{range .items[*]}{.reason}: {.message}{\"\\n\"}{end}'")
+            .output;
+      },
+      "InvalidEciProfile");
   EXPECT_THAT(events, HasSubstr("InvalidEciProfile: Spillway refused this eci-profile: selectors[0].objectSelector."
                                 "matchExpressions[0].operator: unknown operator \"Equals\""));
   EXPECT_THAT(filter("web"), HasSubstr("eci-profile selector every-bigdata-pod"));
@@ -443,11 +446,8 @@ webhooks:
   EXPECT_THAT(warned.output, HasSubstr("'logs'"));
 
   // The selectors are mirrored where ACK's documentation says to look.
-  std::string mirrored;
-  for (int i = 0; i < 600 && mirrored.find("default-selector-1") == std::string::npos; ++i) {
-    mirrored = Kubectl("get mutatingwebhookconfigurations spillway -o yaml").output;
-    if (mirrored.find("default-selector-1") == std::string::npos) absl::SleepFor(absl::Milliseconds(10));
-  }
+  const std::string mirrored = AwaitContaining(
+      [&] { return Kubectl("get mutatingwebhookconfigurations spillway -o yaml").output; }, "default-selector-1");
   EXPECT_THAT(mirrored, HasSubstr("spillway.alibabacloud.com/eci-profile-selectors"));
   EXPECT_THAT(mirrored, HasSubstr("default-selector-1"));
 

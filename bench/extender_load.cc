@@ -110,22 +110,19 @@ int main(int argc, char** argv) {
     }
     response_bytes = response->body.size();
   }
-  std::vector<double> latencies_ms;
-  latencies_ms.reserve(static_cast<size_t>(requests));
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < requests; ++i) {
-    const auto before = std::chrono::steady_clock::now();
+  std::optional<std::vector<double>> measured = spillway::bench::MeasureMilliseconds(requests, [&] {
     auto response = client.Post(path, body);
-    const auto after = std::chrono::steady_clock::now();
-    if (!response.ok() || response->status != 200) {
-      std::fprintf(stderr, "request %d failed\n", i);
-      return 1;
-    }
-    latencies_ms.push_back(std::chrono::duration<double, std::milli>(after - before).count());
+    if (!response.ok() || response->status != 200) return false;
     client.Recycle(std::move(response->body));  // As a long-lived client's heap would.
+    return true;
+  });
+  if (!measured.has_value()) {
+    std::fprintf(stderr, "a request failed\n");
+    return 1;
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::vector<double>& latencies_ms = *measured;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
       "%sverb=%s mode=%s nodes=%d request=%.2f MB response=%.2f MB requests=%d  "
       "p50=%.3f ms  p99=%.3f ms  mean=%.3f ms  %.0f req/s\n",

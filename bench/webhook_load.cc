@@ -110,19 +110,16 @@ int main(int argc, char** argv) {
     }
     response_bytes = response->body.size();
   }
-  std::vector<double> latencies_ms;
-  latencies_ms.reserve(static_cast<size_t>(requests));
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < requests; ++i) {
-    const auto before = std::chrono::steady_clock::now();
+  std::optional<std::vector<double>> measured = spillway::bench::MeasureMilliseconds(requests, [&] {
     auto response = client.Post(spillway::webhook::kMutatePodsPath, body);
-    const auto after = std::chrono::steady_clock::now();
-    if (!response.ok() || response->status != 200) {
-      std::fprintf(stderr, "admission %d failed\n", i);
-      return 1;
-    }
-    latencies_ms.push_back(std::chrono::duration<double, std::milli>(after - before).count());
+    return response.ok() && response->status == 200;
+  });
+  if (!measured.has_value()) {
+    std::fprintf(stderr, "an admission failed\n");
+    return 1;
   }
+  const std::vector<double>& latencies_ms = *measured;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("webhook TLS keep-alive: review=%zu B response=%zu B selectors=%d admissions=%d  "
               "p50=%.3f ms  p99=%.3f ms  %.0f admissions/s\n",
