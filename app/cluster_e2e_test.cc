@@ -456,6 +456,35 @@ webhooks:
   EXPECT_EQ(node_port.exit_code, 0) << node_port.output;
   EXPECT_THAT(node_port.output, HasSubstr("Warning: Service plain/web-np of type NodePort selects this pod"));
 
+  // Hot update: an effect-only selector added with kubectl applies to the
+  // next ECI pod (by any method), never overwriting what the pod has, and
+  // never to a pod that did not ask for ECI.
+  const std::string edited = absl::StrCat(tmp_, "/profile-edit.yaml");
+  std::ofstream(edited) << R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: eci-profile, namespace: kube-system}
+data:
+  selectors: |
+    [{"name": "default-selector-1", "objectSelector": {"matchLabels": {"alibabacloud.com/eci": "true"}}},
+     {"name": "every-eci-pod", "effect": {"annotations": {"k8s.aliyun.com/eci-ntp-server": "10.0.0.1",
+                                                          "k8s.aliyun.com/eci-image-cache": "true"}}}]
+)";
+  ASSERT_EQ(Kubectl("apply -f " + edited).exit_code, 0);
+  const std::string ntp = "{.metadata.annotations.k8s\\.aliyun\\.com/eci-ntp-server}";
+  const std::string cache = "{.metadata.annotations.k8s\\.aliyun\\.com/eci-image-cache}";
+  int attempt = 0;
+  const std::string applied = AwaitContaining(
+      [&] {
+        const std::string name = absl::StrCat("burst-", ++attempt);
+        create(name, "plain",
+               "  annotations: {alibabacloud.com/burst-resource: eci, k8s.aliyun.com/eci-image-cache: \"false\"}\n");
+        return get(name, "plain", ntp) + " " + get(name, "plain", cache);
+      },
+      "10.0.0.1");
+  EXPECT_EQ(applied, "10.0.0.1 false") << "the effect applies without a restart and never overwrites";
+  ASSERT_EQ(create("plain-2", "plain", "").exit_code, 0);
+  EXPECT_EQ(get("plain-2", "plain", ntp), "") << "effect-only selectors touch only pods headed to ECI";
+
   // The mutated pod, sent to the extender as kube-scheduler would, passes
   // only the virtual node.
   const std::string pod_json = Kubectl("get pod job-1 -n bigdata -o json").output;
