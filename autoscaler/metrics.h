@@ -19,8 +19,7 @@ class AutoscalerMetrics {
  public:
   explicit AutoscalerMetrics(prometheus::Registry& registry);
 
-  // outcome: rescued, out_of_scope, not_resource_shortage, pinned_to_ecs,
-  // eci_cannot_run, no_virtual_node, quota, already_rescued, conflict, error.
+  // outcome: one of rescue_plan.h's list (rescued, eci_only_tolerated, ...).
   void CountRescue(absl::string_view outcome);
   // From the watch event that showed the pod Unschedulable to the patch.
   void ObserveRescueLatency(double seconds) { rescue_latency_.Observe(seconds); }

@@ -17,10 +17,6 @@
 namespace spillway::autoscaler {
 namespace json = boost::json;
 
-bool IsResourceShortage(absl::string_view message) {
-  return absl::StrContains(message, "Insufficient ") || absl::StrContains(message, "Too many pods");
-}
-
 Rescuer::Rescuer(kube::RestClient& client, kube::ClusterInformers& informers,
                  const burst::IntentResolver& resolver, const burst::VirtualNodeRule& rule,
                  kube::EventRecorder& events, const Clock& clock, AutoscalerMetrics& metrics,
@@ -93,11 +89,13 @@ absl::Status Rescuer::Reconcile(const std::string& key) {
     seen_unschedulable_.erase(key);
     return absl::OkStatus();
   }
+  // What the cache decides, before reading the live pod.
   if (cached->annotations().Find(kRescuedAnnotation).has_value()) {
     return Skip(key, "already_rescued", "rescued before; never twice");
   }
-  if (!IsResourceShortage(cached->scheduling_message())) {
-    return Skip(key, "not_resource_shortage", cached->scheduling_message());
+  const std::string message(cached->scheduling_message());
+  if (!IsResourceShortage(message) && !MentionsUntoleratedTaint(message, rule_.taint_keys())) {
+    return Skip(key, "not_virtual_resolvable", message);
   }
   if (!InScope(*cached)) return Skip(key, "out_of_scope", "namespace or label outside the rescue scope");
   if (options_.config.grace_seconds() > 0 && !cached->unschedulable_since().empty()) {
@@ -111,12 +109,8 @@ absl::Status Rescuer::Reconcile(const std::string& key) {
       }
     }
   }
-
-  // The cache has what decides scope; judging ECI needs the whole pod, and
-  // the write needs its current resourceVersion.
-  const std::string ns(cached->namespace_());
-  const std::string name(cached->name());
-  const kube::ResourcePath path{"", "v1", "pods", ns, name, ""};
+  // Judging ECI needs the whole pod, and the write its current resourceVersion.
+  const kube::ResourcePath path{"", "v1", "pods", std::string(cached->namespace_()), std::string(cached->name()), ""};
   absl::StatusOr<std::string> text = client_.CallRaw("GET", path.Url(), "");
   if (text.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();
   if (!text.ok()) return text.status();
@@ -127,68 +121,55 @@ absl::Status Rescuer::Reconcile(const std::string& key) {
     return Skip(key, "error", pod.ok() ? "the pod is not a JSON object" : pod.status().message());
   }
   if (!pod->node_name.empty()) return absl::OkStatus();  // Scheduled meanwhile.
-  std::shared_ptr<const kube::Namespace> space = informers_.namespaces().Get(ns);
-  absl::StatusOr<burst::PodPolicy> policy = resolver_.Resolve(burst::PodContext{*pod, space.get()});
-  if (!policy.ok()) return Skip(key, "pinned_to_ecs", policy.status().message());
-  if (policy->intent == burst::Intent::kEcs) return Skip(key, "pinned_to_ecs", policy->reason);
-  if (policy->intent == burst::Intent::kEciOnly) {
-    return Skip(key, "pinned_to_ecs", "already ECI-only; its placement is the extender's");
-  }
-  if (!policy->eci_runnable.ok()) {
-    (void)events_.Record({"v1", "Pod", ns, name, pod->metadata.uid}, kube::EventType::kWarning,
-                         "NotRescuedToECI", std::string(policy->eci_runnable.message()));
-    return Skip(key, "eci_cannot_run", policy->eci_runnable.message());
-  }
-  bool admitted = false;
-  bool any_virtual = false;
+  const RescuePlan plan = PlanRescue(Read(*pod, message));
+  return Apply(key, *pod, live.get_object(), plan);
+}
+
+RescueInput Rescuer::Read(const kube::Pod& pod, const std::string& message) const {
+  std::shared_ptr<const kube::Namespace> space = informers_.namespaces().Get(pod.metadata.namespace_);
+  RescueInput input{pod, resolver_.Resolve(burst::PodContext{pod, space.get()}), message, rule_.taint_keys(),
+                    false, false, absl::OkStatus()};
   for (const auto& node : informers_.nodes().List()) {
     if (!rule_.IsVirtual(*node)) continue;
-    any_virtual = true;
-    admitted = admitted || burst::PodAdmitsNode(*pod, *node);
+    input.any_virtual_node = true;
+    input.some_virtual_node_admits = input.some_virtual_node_admits || burst::PodAdmitsNode(pod, *node);
   }
-  if (!any_virtual) return Skip(key, "no_virtual_node", "the cluster has no virtual node");
-  if (!admitted) return Skip(key, "pinned_to_ecs", "its nodeSelector or affinity admits no virtual node");
-  if (options_.quota != nullptr) {
-    if (absl::Status room = options_.quota->Admit(ns, pod->EffectiveRequests()); !room.ok()) {
-      (void)events_.Record({"v1", "Pod", ns, name, pod->metadata.uid}, kube::EventType::kWarning,
-                           "NotRescuedToECI", std::string(room.message()));
-      return Skip(key, "quota", room.message());
-    }
-  }
+  if (options_.quota != nullptr) input.quota = options_.quota->Admit(pod.metadata.namespace_, pod.EffectiveRequests());
+  return input;
+}
 
-  // The JSON patch: guarded by resourceVersion; tolerations and annotations
-  // are appended to, never replaced.
-  const json::object& object = live.get_object();
-  const json::object& meta = object.at("metadata").as_object();
-  const std::string stamp = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone());
+absl::Status Rescuer::Apply(const std::string& key, const kube::Pod& pod, const json::object& live,
+                            const RescuePlan& plan) {
+  const kube::ObjectReference reference{"v1", "Pod", pod.metadata.namespace_, pod.metadata.name, pod.metadata.uid};
+  if (!plan.writes()) {
+    if (plan.event.has_value()) {
+      (void)events_.Record(reference, plan.event->warning ? kube::EventType::kWarning : kube::EventType::kNormal,
+                           plan.event->reason, plan.event->message);
+    }
+    return Skip(key, plan.outcome, plan.why);
+  }
+  // Guarded by resourceVersion; tolerations and annotations are appended to,
+  // never replaced.
+  const json::object& meta = live.at("metadata").as_object();
   json::array patch{json::object{{"op", "test"}, {"path", "/metadata/resourceVersion"},
                                  {"value", meta.at("resourceVersion")}}};
-  const json::value* spec = object.if_contains("spec");
-  const bool has_tolerations = spec != nullptr && spec->is_object() &&
-                               spec->get_object().if_contains("tolerations") != nullptr &&
-                               spec->get_object().at("tolerations").is_array();
-  std::vector<std::string> added_tolerations;
-  for (const std::string& taint_key : rule_.taint_keys()) {
-    if (burst::ToleratesTaintKey(*pod, taint_key)) continue;
-    json::object toleration{{"key", taint_key}, {"operator", "Exists"}, {"effect", "NoSchedule"}};
-    if (has_tolerations || !added_tolerations.empty()) {
-      patch.push_back(json::object{{"op", "add"}, {"path", "/spec/tolerations/-"}, {"value", toleration}});
-    } else {
-      patch.push_back(json::object{{"op", "add"}, {"path", "/spec/tolerations"}, {"value", json::array{toleration}}});
-    }
-    added_tolerations.push_back(taint_key);
+  const json::value* spec = live.if_contains("spec");
+  bool has_tolerations = spec != nullptr && spec->is_object() &&
+                         spec->get_object().if_contains("tolerations") != nullptr &&
+                         spec->get_object().at("tolerations").is_array();
+  for (const std::string& taint_key : plan.add_tolerations) {
+    kube::AddListItem(patch, "/spec/tolerations", &has_tolerations,
+                      json::object{{"key", taint_key}, {"operator", "Exists"}, {"effect", "NoSchedule"}});
   }
   const json::value* annotations = meta.if_contains("annotations");
-  if (annotations == nullptr || !annotations->is_object()) {
-    patch.push_back(json::object{{"op", "add"}, {"path", "/metadata/annotations"}, {"value", json::object()}});
+  bool has_annotations = annotations != nullptr && annotations->is_object();
+  if (plan.add_burst_annotation) {
+    kube::AddMapEntry(patch, "/metadata/annotations", &has_annotations, burst::kBurstResourceAnnotation, "eci");
   }
-  patch.push_back(json::object{{"op", "add"},
-                               {"path", "/metadata/annotations/" + kube::PointerToken(burst::kBurstResourceAnnotation)},
-                               {"value", "eci"}});
-  patch.push_back(json::object{{"op", "add"},
-                               {"path", "/metadata/annotations/" + kube::PointerToken(kRescuedAnnotation)},
-                               {"value", stamp}});
+  kube::AddMapEntry(patch, "/metadata/annotations", &has_annotations, kRescuedAnnotation,
+                    absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone()));
   if (!options_.may_act()) return absl::OkStatus();  // Lost the lease while judging.
+  const kube::ResourcePath path{"", "v1", "pods", pod.metadata.namespace_, pod.metadata.name, ""};
   absl::StatusOr<json::object> patched = client_.Patch(path, kube::PatchType::kJson, patch);
   if (!patched.ok()) {
     const absl::StatusCode code = patched.status().code();
@@ -208,14 +189,12 @@ absl::Status Rescuer::Reconcile(const std::string& key) {
     }
   }
   metrics_.ObserveRescueLatency(absl::ToDoubleSeconds(clock_.Now() - seen));
-  metrics_.CountRescue("rescued");
-  const std::string message = absl::StrCat(
-      "regular nodes lack resources (", cached->scheduling_message(), "); handed to ECI: ",
-      added_tolerations.empty() ? "" : absl::StrCat("tolerates ", absl::StrJoin(added_tolerations, ", "), ", "),
-      "alibabacloud.com/burst-resource=eci");
-  LOG(INFO) << "rescue pod=" << key << " outcome=rescued reason=" << cached->scheduling_message();
-  (void)events_.Record({"v1", "Pod", ns, name, pod->metadata.uid}, kube::EventType::kNormal,
-                       "RescuedToECI", message);
+  metrics_.CountRescue(plan.outcome);
+  LOG(INFO) << "rescue pod=" << key << " outcome=" << plan.outcome << " reason=" << plan.why;
+  if (plan.event.has_value()) {
+    (void)events_.Record(reference, plan.event->warning ? kube::EventType::kWarning : kube::EventType::kNormal,
+                         plan.event->reason, plan.event->message);
+  }
   return absl::OkStatus();
 }
 

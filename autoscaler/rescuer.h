@@ -1,26 +1,24 @@
-// Unschedulable rescue (docs/eci-rules.md §7, done better): a pod kube-scheduler
-// marked PodScheduled=False/Unschedulable *because regular nodes lack
-// resources* ("Insufficient cpu", "Insufficient memory", "Too many pods", ...)
-// is handed to ECI by patching the live pod: the virtual-node toleration and
-// `alibabacloud.com/burst-resource: eci` are added, so kube-scheduler retries
-// it and the extender lets it onto a virtual node. kube-scheduler stays the
-// only placer.
-//
-// A pod is rescued only when all of these hold, and each refusal is counted
-// by reason (spillway_autoscaler_rescues_total{outcome}):
-//  - it is in scope: scope "all" takes every namespace but the excluded ones
-//    unless the pod or its namespace says spillway.alibabacloud.com/rescue=
-//    disabled; scope "opt-in" takes only pods or namespaces saying =enabled;
-//  - it was never rescued before (annotation spillway.alibabacloud.com/rescued);
-//  - its intent allows ECI (not `burst-resource: ecs`, not invalid) and ECI
-//    can run it (burst::IntentResolver, the same answer the extender gives);
-//  - some virtual node admits it (its nodeSelector and required affinity);
-//  - the ECI quota has room for its requests (an Event names the cap);
-//  - it has been Unschedulable for the grace period (default 0 s); earlier,
-//    it is looked at again when the period ends.
-// The patch is a JSON patch guarded by the pod's resourceVersion: a pod
-// changed meanwhile is re-read and re-judged, never overwritten. An Event
-// (RescuedToECI) on the pod says what was done and why.
+// Unschedulable rescue (docs/eci-rules.md §7, done better): a pod
+// kube-scheduler marked PodScheduled=False/Unschedulable for a reason a
+// virtual node resolves is handed to ECI by patching the live pod, so
+// kube-scheduler retries it and the extender lets it onto a virtual node;
+// kube-scheduler stays the only placer.
+//  - A pod with no or `eci` intent, Unschedulable because regular nodes lack
+//    resources ("Insufficient cpu", "Too many pods", ...), gets the
+//    virtual-node toleration and `alibabacloud.com/burst-resource: eci`.
+//  - A pod that asked for ECI only (label, namespace, eci-profile, eci_only)
+//    but cannot tolerate the virtual-node taint — the admission webhook did
+//    not run — gets the toleration, whatever made it Unschedulable (the taint,
+//    or resources).
+// Never twice (annotation spillway.alibabacloud.com/rescued); only in scope
+// (scope "all" takes every namespace but the excluded ones unless the pod or
+// its namespace says spillway.alibabacloud.com/rescue=disabled; "opt-in" only
+// =enabled); only after the grace period; only when ECI can run it, a virtual
+// node admits it and the ECI quota has room. The decision is PlanRescue
+// (rescue_plan.h: every outcome, as a table); the write is a JSON patch
+// guarded by the pod's resourceVersion (a pod changed meanwhile is re-read
+// and re-judged, never overwritten); an Event on the pod says what was done or
+// why not, where the user can act on it.
 //
 // Reacts to the watch event, not a polling interval. Thread-safe; the
 // Controller runs Reconcile on its workers.
@@ -28,6 +26,9 @@
 #define SPILLWAY_AUTOSCALER_RESCUER_H_
 
 #include <functional>
+
+#include "autoscaler/rescue_plan.h"
+#include "boost/json.hpp"
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -50,9 +51,6 @@ namespace spillway::autoscaler {
 inline constexpr char kRescueLabel[] = "spillway.alibabacloud.com/rescue";
 inline constexpr char kRescuedAnnotation[] = "spillway.alibabacloud.com/rescued";
 
-// Whether kube-scheduler's message says regular nodes lack resources (as
-// opposed to only affinity, taint, volume or port conflicts).
-bool IsResourceShortage(absl::string_view scheduling_message);
 
 class Rescuer {
  public:
@@ -83,9 +81,14 @@ class Rescuer {
   absl::Status Reconcile(const std::string& key);
 
  private:
-  // An outcome other than "rescued": counted, logged at VLOG(1), done.
+  // An outcome without a write: counted, logged at VLOG(1), done.
   absl::Status Skip(const std::string& key, absl::string_view outcome, absl::string_view why);
   bool InScope(const kube::PodRecord& pod) const;
+  // Everything PlanRescue looks at, from the caches and the live pod.
+  RescueInput Read(const kube::Pod& pod, const std::string& message) const;
+  // Writes the plan (patch, Event, metrics).
+  absl::Status Apply(const std::string& key, const kube::Pod& pod, const boost::json::object& live,
+                     const RescuePlan& plan);
 
   kube::RestClient& client_;
   kube::ClusterInformers& informers_;

@@ -127,14 +127,6 @@ class RescuerTest : public sim::EmbeddedClusterTest {
   std::unique_ptr<DeletionCost> cost_;
 };
 
-TEST(RescueMessageTest, OnlyResourceShortagesQualify) {
-  EXPECT_TRUE(IsResourceShortage(kShortage));
-  EXPECT_TRUE(IsResourceShortage("0/2 nodes are available: 2 Too many pods."));
-  EXPECT_TRUE(IsResourceShortage("0/2 nodes are available: 2 Insufficient memory."));
-  EXPECT_FALSE(IsResourceShortage("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."));
-  EXPECT_FALSE(IsResourceShortage("0/2 nodes are available: 2 node(s) had volume node affinity conflict."));
-}
-
 TEST_F(RescuerTest, HandsAPodShortOfResourcesToEci) {
   PendingPod("shop", "web-1");
   StartRescuer();
@@ -157,6 +149,29 @@ TEST_F(RescuerTest, HandsAPodShortOfResourcesToEci) {
   const std::string version(pod.at("metadata").at("resourceVersion").as_string());
   ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
   EXPECT_EQ(Pod("shop", "web-1").at("metadata").at("resourceVersion").as_string(), version);
+}
+
+// The webhook did not run (failurePolicy Ignore, down, pod older than
+// Spillway): an ECI-only pod without the toleration is never offered a
+// virtual node. It gets the toleration, once, and nothing else.
+TEST_F(RescuerTest, AnEciOnlyPodWithoutTheTolerationIsGivenItOnce) {
+  PendingPod("shop", "eci-1", "", R"(, "labels": {"alibabacloud.com/eci": "true"})",
+             "0/1 nodes are available: 1 node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}.");
+  StartRescuer();
+  ASSERT_TRUE(rescuer_->Reconcile("shop/eci-1").ok());
+  json::object pod = Pod("shop", "eci-1");
+  const json::array& tolerations = pod.at("spec").at("tolerations").as_array();
+  ASSERT_EQ(tolerations.size(), 1u);
+  EXPECT_EQ(tolerations[0].at("key").as_string(), "virtual-kubelet.io/provider");
+  EXPECT_EQ(Annotation(pod, "alibabacloud.com/burst-resource"), "") << "ECI-only stays ECI-only";
+  EXPECT_FALSE(Annotation(pod, kRescuedAnnotation).empty());
+  EXPECT_THAT(Events("shop"), HasSubstr("asked for ECI only"));
+  AwaitCached("shop/eci-1", [](const kube::PodRecord& p) {
+    return p.annotations().Find(kRescuedAnnotation).has_value();
+  });
+  const std::string version(pod.at("metadata").at("resourceVersion").as_string());
+  ASSERT_TRUE(rescuer_->Reconcile("shop/eci-1").ok());
+  EXPECT_EQ(Pod("shop", "eci-1").at("metadata").at("resourceVersion").as_string(), version);
 }
 
 TEST_F(RescuerTest, ExistingTolerationsAndAnnotationsAreKept) {
@@ -197,8 +212,9 @@ TEST_F(RescuerTest, LeavesAloneWhatItMustNotTouch) {
     }
     return all;
   }();
-  EXPECT_THAT(metrics, HasSubstr("not_resource_shortage=1"));
-  EXPECT_THAT(metrics, HasSubstr("pinned_to_ecs=2"));
+  EXPECT_THAT(metrics, HasSubstr("not_virtual_resolvable=1"));
+  EXPECT_THAT(metrics, HasSubstr("asked_for_ecs=1"));
+  EXPECT_THAT(metrics, HasSubstr("selector_mismatch=1"));
   EXPECT_THAT(metrics, HasSubstr("eci_cannot_run=1"));
   EXPECT_THAT(metrics, HasSubstr("out_of_scope=2"));
 }
