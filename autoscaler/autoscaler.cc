@@ -13,7 +13,9 @@ Autoscaler::Autoscaler(kube::RestClient& client, kube::ClusterInformers& informe
     : options_(std::move(options)),
       informers_(informers),
       metrics_(registry),
-      events_(client, clock, kube::EventRecorder::Options{"spillway-autoscaler", options_.identity, 4096}) {
+      events_(client, clock, kube::EventRecorder::Options{"spillway-autoscaler", options_.identity, 4096}),
+      elastic_workload_events_(client, clock,
+                               kube::EventRecorder::Options{"ElasticWorkload", options_.identity, 4096}) {
   auto may_act = [this] { return leading_.load(); };
   const config::RescueConfig& rescue = options_.config.rescue();
   if (!rescue.has_enabled() || rescue.enabled()) {
@@ -42,7 +44,10 @@ Autoscaler::Autoscaler(kube::RestClient& client, kube::ClusterInformers& informe
   }
   ElasticWorkloadController::Options elastic_options;
   elastic_options.may_act = may_act;
-  elastic_workloads_ = std::make_unique<ElasticWorkloadController>(client, events_, clock, metrics_, elastic_options);
+  elastic_options.resolver = &resolver;
+  elastic_options.rule = &rule;
+  elastic_workloads_ = std::make_unique<ElasticWorkloadController>(client, elastic_workload_events_, clock, metrics_,
+                                                                   elastic_options);
   if (options_.leader_elect) {
     kube::LeaderElector::Options elector;
     elector.lease_namespace = options_.lease_namespace;

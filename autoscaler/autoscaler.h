@@ -76,6 +76,9 @@ class Autoscaler {
   kube::ClusterInformers& informers_;
   AutoscalerMetrics metrics_;
   kube::EventRecorder events_;
+  // ElasticWorkload Events come from source component "ElasticWorkload", as
+  // ack-kubernetes-elastic-workload's do (users alert on them).
+  kube::EventRecorder elastic_workload_events_;
   std::atomic<bool> leading_{false};
   std::unique_ptr<Rescuer> rescuer_;
   std::unique_ptr<DeletionCost> deletion_cost_;

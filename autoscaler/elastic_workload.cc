@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "burst/placement.h"
 #include "common/json_fields.h"
 #include "common/status_macros.h"
 #include "glog/logging.h"
@@ -103,6 +104,26 @@ json::object UnitTemplate(const json::object& source_template, const ElasticUnit
   }
   if (unit.affinity.has_value()) spec.get_object()["affinity"] = *unit.affinity;
   return pod;
+}
+
+// The virtual-node tolerations a unit's pods need: those the rule's taint
+// keys call for, when the template asks for ECI and does not tolerate them.
+void AddVirtualNodeTolerations(json::object& pod_template, const burst::IntentResolver& resolver,
+                               const burst::VirtualNodeRule& rule) {
+  absl::StatusOr<kube::Pod> pod = kube::ParsePod(json::serialize(pod_template));
+  if (!pod.ok()) return;
+  absl::StatusOr<burst::PodPolicy> policy = resolver.Resolve(burst::PodContext{*pod, nullptr});
+  if (!policy.ok() || (policy->intent != burst::Intent::kBurst && policy->intent != burst::Intent::kEciOnly)) {
+    return;
+  }
+  json::value& spec = pod_template["spec"];
+  if (!spec.is_object()) spec = json::object();
+  for (const std::string& key : rule.taint_keys()) {
+    if (burst::ToleratesTaintKey(*pod, key)) continue;
+    json::value& tolerations = spec.get_object()["tolerations"];
+    if (!tolerations.is_array()) tolerations = json::array();
+    tolerations.get_array().push_back(json::object{{"key", key}, {"operator", "Exists"}, {"effect", "NoSchedule"}});
+  }
 }
 
 }  // namespace
@@ -284,7 +305,10 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
     const std::string unit_name = UnitWorkloadName(spec->source_name, unit.name);
     wanted_units.push_back(unit_name);
     const kube::ResourcePath unit_path = At(WorkloadPath(spec->source_kind), ns, unit_name);
-    const json::object pod_template = UnitTemplate(source_template, unit, name);
+    json::object pod_template = UnitTemplate(source_template, unit, name);
+    if (options_.resolver != nullptr && options_.rule != nullptr) {
+      AddVirtualNodeTolerations(pod_template, *options_.resolver, *options_.rule);
+    }
     absl::StatusOr<json::object> existing = client_.Get(unit_path);
     if (existing.status().code() == absl::StatusCode::kNotFound) {
       json::object unit_spec = source_spec;
@@ -312,7 +336,7 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
           {"spec", unit_spec}};
       SPILLWAY_RETURN_IF_ERROR(client_.Create(At(unit_path, ns), created).status());
       (void)events_.Record(self, kube::EventType::kNormal, "UnitCreation",
-                           absl::StrCat("ElasticWorkloadUnit ", unit_name, " created"));
+                           absl::StrCat("ElasticWorkloadUnit ", unit.name, " created"));
     } else {
       SPILLWAY_RETURN_IF_ERROR(existing.status());
       json::value unit_value = *existing;
@@ -329,10 +353,12 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
         unit_spec["replicas"] = target;
         unit_spec["template"] = pod_template;
         SPILLWAY_RETURN_IF_ERROR(client_.Update(unit_path, *existing).status());  // Carries its version.
-        if (current != target) {
-          (void)events_.Record(self, kube::EventType::kNormal, "UnitUpdate",
-                               absl::StrCat("ElasticWorkloadUnit ", unit_name, " scale from ", current, " to ", target));
-        }
+        // The documented message, then Spillway's detail.
+        (void)events_.Record(self, kube::EventType::kNormal, "UnitUpdate",
+                             absl::StrCat("ElasticWorkloadUnit ", unit.name, " has been updated: ",
+                                          current != target ? absl::StrCat("scale from ", current, " to ", target)
+                                                            : std::string("pod template changed"),
+                                          current != target && template_changed ? ", pod template changed" : ""));
       }
     }
     std::string stamp = old_unit_time(unit_name, split.units[i]);
@@ -364,7 +390,11 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   if (split.over_last_unit_max > 0) {
     absl::StrAppend(&message, "; ", split.over_last_unit_max, " replicas exceed the last unit's max and stay pending there");
   }
-  json::object status{{"replicas", spec->replicas},
+  // What runs, not what was asked: a min floor may keep more than
+  // spec.replicas, and an HPA computes from status.replicas.
+  int64_t running = split.source;
+  for (int64_t unit_replicas : split.units) running += unit_replicas;
+  json::object status{{"replicas", running},
                       {"selector", SelectorString(source_value)},
                       {"observedGeneration", json_fields::IntAt(workload["metadata"], {"generation"})},
                       {"sourceTarget", json::object{{"name", spec->source_name},
@@ -388,7 +418,8 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   status["conditions"].as_array()[0].as_object()["lastTransitionTime"] = Timestamp(clock_.Now());
   workload["status"] = status;
   SPILLWAY_RETURN_IF_ERROR(client_.Update(At(kWorkloads, ns, name, "status"), workload).status());
-  (void)events_.Record(self, kube::EventType::kNormal, "ElasticWorkloadUpdate", message);
+  (void)events_.Record(self, kube::EventType::kNormal, "ElasticWorkloadUpdate",
+                       absl::StrCat("ElasticWorkload update: ", message));
   return absl::OkStatus();
 }
 

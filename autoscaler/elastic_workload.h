@@ -37,6 +37,8 @@
 #include "common/clock.h"
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
+#include "burst/intent_resolver.h"
+#include "burst/virtual_node.h"
 #include "kube/rest_client.h"
 
 namespace spillway::autoscaler {
@@ -57,9 +59,16 @@ class ElasticWorkloadController {
  public:
   struct Options {
     std::function<bool()> may_act = [] { return true; };
+    // With both set, a unit whose pod template asks for ECI (its labels,
+    // annotations or node selector, judged by the resolver) gets the
+    // virtual-node tolerations it lacks, so its pods reach a tainted virtual
+    // node even without the admission webhook.
+    const burst::IntentResolver* resolver = nullptr;
+    const burst::VirtualNodeRule* rule = nullptr;
   };
 
-  // Everything referenced must outlive the controller.
+  // Everything referenced must outlive the controller. `events` should
+  // record with source component "ElasticWorkload" (what users match on).
   ElasticWorkloadController(kube::RestClient& client, kube::EventRecorder& events, const Clock& clock,
                             AutoscalerMetrics& metrics, Options options);
   ~ElasticWorkloadController();

@@ -203,3 +203,31 @@ TEST_F(ElasticWorkloadTest, StatefulSetSourcesAndTemplateChangesRollTheUnits) {
 
 }  // namespace
 }  // namespace spillway::autoscaler
+
+namespace spillway::autoscaler {
+namespace {
+
+// An HPA computes from status.replicas: when min keeps more than spec.replicas
+// asks, status says what runs.
+TEST_F(ElasticWorkloadTest, StatusReplicasReportsWhatRunsUnderAMinFloor) {
+  StartController();
+  ASSERT_TRUE(Converged(4, 2));
+  const kube::ResourcePath scale{"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "web",
+                                 "scale"};
+  absl::StatusOr<json::object> current = client_->Get(scale);
+  ASSERT_TRUE(current.ok()) << current.status();
+  (*current)["spec"].as_object()["replicas"] = 1;  // Below the source's min of 2.
+  ASSERT_TRUE(client_->Update(scale, *current).ok());
+  ASSERT_TRUE(Converged(2, 0));
+  int64_t reported = -1;
+  for (int i = 0; i < 500 && reported != 2; ++i) {
+    absl::StatusOr<json::object> workload = client_->Get(
+        {"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "web", ""});
+    if (workload.ok() && workload->contains("status")) reported = workload->at("status").at("replicas").as_int64();
+    if (reported != 2) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(reported, 2) << "spec.replicas asks 1, the min floor keeps 2 running";
+}
+
+}  // namespace
+}  // namespace spillway::autoscaler
