@@ -794,6 +794,25 @@ kind: Pod
 metadata: {name: bare, namespace: burst-ns}
 spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
 status: {phase: Pending}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: retrying
+  namespace: burst-ns
+  annotations: {k8s.aliyun.com/eci-reschedule-enable: "true"}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: rs-1, controller: true}]
+spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
+status: {phase: Pending}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: low-stock
+  namespace: burst-ns
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: rs-1, controller: true}]
+spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
+status: {phase: Pending}
 )";
   ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
   Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
@@ -818,6 +837,26 @@ involvedObject: {kind: Pod, namespace: burst-ns, name: stuck}
 source: {component: virtual-kubelet}
 )";
   ASSERT_EQ(Kubectl("apply -f " + event).exit_code, 0);
+  // A pod that asked virtual-kubelet to keep retrying, and one that saw only
+  // low stock (StockExhaust): neither is deleted.
+  const std::string more = absl::StrCat(tmp_, "/more-events.yaml");
+  std::ofstream(more) << R"(apiVersion: v1
+kind: Event
+metadata: {name: retrying.nostock, namespace: burst-ns}
+type: Warning
+reason: NoStock
+message: Create ECI failed because the specified instance is out of stock
+involvedObject: {kind: Pod, namespace: burst-ns, name: retrying}
+---
+apiVersion: v1
+kind: Event
+metadata: {name: low-stock.exhaust, namespace: burst-ns}
+type: Warning
+reason: StockExhaust
+message: The stock of the specified zones will be used up.
+involvedObject: {kind: Pod, namespace: burst-ns, name: low-stock}
+)";
+  ASSERT_EQ(Kubectl("apply -f " + more).exit_code, 0);
   std::string filtered;
   for (int i = 0; i < 500; ++i) {
     filtered = client->Post("/extender/filter", request)->body;
@@ -835,6 +874,11 @@ source: {component: virtual-kubelet}
   }
   EXPECT_THAT(stuck, HasSubstr("NotFound"));
   EXPECT_EQ(Kubectl("get pod bare -n burst-ns -o jsonpath={.metadata.name}").output, "bare");
+  absl::SleepFor(absl::Milliseconds(300));  // Time to (wrongly) delete them.
+  EXPECT_EQ(Kubectl("get pod retrying -n burst-ns -o jsonpath={.metadata.name}").output, "retrying")
+      << "eci-reschedule-enable: the user asked virtual-kubelet to keep retrying";
+  EXPECT_EQ(Kubectl("get pod low-stock -n burst-ns -o jsonpath={.metadata.name}").output, "low-stock")
+      << "StockExhaust: stock is low, not gone";
   EXPECT_THAT(client->Get("/metrics")->body,
               HasSubstr("spillway_autoscaler_stock_cool_downs_total{reason=\"NoStock\"} 1"));
   // The only virtual candidate is never cooled away: the pod must go somewhere.

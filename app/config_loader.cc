@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "burst/eci_quota.h"
+#include "burst/stock.h"
 #include "common/files.h"
 #include "common/json_writer.h"
 #include "google/protobuf/util/json_util.h"
@@ -182,10 +183,9 @@ absl::Status ValidateConfig(const config::SpillwayConfig& config) {
     return absl::InvalidArgumentError(
         absl::StrCat("autoscaler.rescue.graceSeconds: ", rescue.grace_seconds(), " is more than a day"));
   }
-  const config::StockConfig& stock = config.autoscaler().stock();
-  if (stock.has_cool_down_seconds() && (stock.cool_down_seconds() == 0 || stock.cool_down_seconds() > 86400)) {
-    return absl::InvalidArgumentError(absl::StrCat("autoscaler.stock.coolDownSeconds: ", stock.cool_down_seconds(),
-                                                   " is outside 1..86400"));
+  if (absl::StatusOr<burst::StockPolicy> stock = burst::StockPolicy::FromConfig(config.autoscaler().stock());
+      !stock.ok()) {
+    return stock.status();
   }
   if (config.has_eci_quota()) {
     absl::StatusOr<std::unique_ptr<burst::EciQuota>> quota = burst::EciQuota::FromConfig(config.eci_quota());

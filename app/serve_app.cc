@@ -228,9 +228,9 @@ class ServeApp::Impl {
     profile_watcher_ = std::make_unique<webhook::ProfileWatcher>(*informers_->eci_profile(), eci_profile_,
                                                                  events_.get(), registry_, visibility);
     if (needs.stock) {
-      const config::StockConfig& stock = config_.autoscaler().stock();
+      // Validated by ValidateConfig.
       stock_ = std::make_unique<burst::StockCoolDowns>(
-          Clock::Real(), absl::Seconds(stock.has_cool_down_seconds() ? stock.cool_down_seconds() : 180));
+          Clock::Real(), *burst::StockPolicy::FromConfig(config_.autoscaler().stock()));
     }
     if (quota) {
       quota_ = *burst::EciQuota::FromConfig(config_.eci_quota());  // Validated by ValidateConfig.

@@ -45,7 +45,22 @@ void StockWatcher::Observe(const kube::Event& event) {
     LOG(WARNING) << "stock node=" << node << " reason=" << event.reason << " message=" << event.message
                  << ": avoided while another virtual node can take pods";
   }
-  if (options_.delete_stuck_pods && !pod_key.empty()) controller_.Enqueue(pod_key);
+  // Only when the zone cannot create it at all; low stock and transient
+  // errors are virtual-kubelet's to retry.
+  const std::optional<burst::StockReaction> reaction = stock_.policy().For(event.reason);
+  if (options_.delete_stuck_pods && !pod_key.empty() && reaction.has_value() && reaction->delete_stuck_pods) {
+    controller_.Enqueue(pod_key);
+  }
+}
+
+std::optional<std::string> KeepStuckPod(const kube::StringMap& annotations) {
+  if (annotations.Has("k8s.aliyun.com/eci-reschedule-enable", "true")) {
+    return "it asks virtual-kubelet to keep retrying (k8s.aliyun.com/eci-reschedule-enable: \"true\")";
+  }
+  if (annotations.Has("k8s.aliyun.com/pod-fail-on-create-err", "true")) {
+    return "it asks to fail visibly when ECI cannot create it (k8s.aliyun.com/pod-fail-on-create-err: \"true\")";
+  }
+  return std::nullopt;
 }
 
 absl::Status StockWatcher::Reconcile(const std::string& key) {
@@ -59,6 +74,10 @@ absl::Status StockWatcher::Reconcile(const std::string& key) {
   if (pod->owner_kind().empty()) {
     VLOG(1) << "stock pod=" << key << " stuck on " << pod->node_name() << " but has no controller; kept";
     return absl::OkStatus();  // A bare pod would not come back.
+  }
+  if (std::optional<std::string> why = KeepStuckPod(pod->annotations())) {
+    VLOG(1) << "stock pod=" << key << " stuck on " << pod->node_name() << " kept: " << *why;
+    return absl::OkStatus();  // The user's own choice.
   }
   absl::Status deleted = client_.Delete({"", "v1", "pods", std::string(pod->namespace_()), std::string(pod->name()), ""});
   if (!deleted.ok() && deleted.code() != absl::StatusCode::kNotFound) return deleted;

@@ -11,6 +11,7 @@
 #define SPILLWAY_AUTOSCALER_STOCK_WATCHER_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -23,6 +24,11 @@
 #include "kube/rest_client.h"
 
 namespace spillway::autoscaler {
+
+// Why a stuck pod must be kept despite a stock-out, or nullopt: the pod's own
+// k8s.aliyun.com/eci-reschedule-enable or pod-fail-on-create-err "true"
+// (docs/eci-rules.md §5); deleting it would fight that choice.
+std::optional<std::string> KeepStuckPod(const kube::StringMap& annotations);
 
 class StockWatcher {
  public:

@@ -4,12 +4,61 @@
 
 namespace spillway::burst {
 
-bool IsStockReason(absl::string_view reason) {
-  for (const char* stock : {"NoStock", "StockExhaust", "StockClose", "Throttling", "UnknownError",
-                            "ResourceInsufficient", "QuotaFull"}) {
-    if (reason == stock) return true;
+namespace {
+
+struct DefaultReaction {
+  const char* reason;
+  int seconds;
+  bool delete_stuck_pods;
+};
+constexpr DefaultReaction kDefaults[] = {
+    {"NoStock", 180, true},           {"StockClose", 600, true},   {"ResourceInsufficient", 180, true},
+    {"QuotaFull", 300, false},        {"StockExhaust", 60, false}, {"Throttling", 30, false},
+    {"UnknownError", 30, false},
+};
+
+}  // namespace
+
+bool IsStockReason(absl::string_view reason) { return StockPolicy().For(reason).has_value(); }
+
+StockPolicy::StockPolicy() {
+  for (const DefaultReaction& d : kDefaults) {
+    reactions_[d.reason] = StockReaction{absl::Seconds(d.seconds), d.delete_stuck_pods};
   }
-  return false;
+}
+
+StockPolicy::StockPolicy(absl::Duration cool_down) : StockPolicy() {
+  for (auto& [reason, reaction] : reactions_) reaction.cool_down = cool_down;
+}
+
+absl::StatusOr<StockPolicy> StockPolicy::FromConfig(const config::StockConfig& config) {
+  StockPolicy policy = config.has_cool_down_seconds() ? StockPolicy(absl::Seconds(config.cool_down_seconds()))
+                                                      : StockPolicy();
+  if (config.has_cool_down_seconds() && (config.cool_down_seconds() == 0 || config.cool_down_seconds() > 86400)) {
+    return absl::InvalidArgumentError(absl::StrCat("autoscaler.stock.coolDownSeconds: ", config.cool_down_seconds(),
+                                                   " is outside 1..86400"));
+  }
+  for (const auto& [reason, seconds] : config.cool_down_seconds_by_reason()) {
+    auto it = policy.reactions_.find(reason);
+    if (it == policy.reactions_.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "autoscaler.stock.coolDownSecondsByReason: \"", reason,
+          "\" is not a stock reason (NoStock, StockClose, ResourceInsufficient, QuotaFull, StockExhaust, "
+          "Throttling, UnknownError)"));
+    }
+    if (seconds == 0 || seconds > 86400) {
+      return absl::InvalidArgumentError(absl::StrCat("autoscaler.stock.coolDownSecondsByReason.", reason, ": ",
+                                                     seconds, " is outside 1..86400"));
+    }
+    it->second.cool_down = absl::Seconds(seconds);
+  }
+  return policy;
+}
+
+std::optional<StockReaction> StockPolicy::For(absl::string_view reason) const {
+  auto it = reactions_.find(reason);
+  if (it == reactions_.end()) return std::nullopt;
+  return it->second;
 }
 
 bool StockCoolDowns::Report(const std::string& node, const std::string& reason) {
@@ -19,8 +68,13 @@ bool StockCoolDowns::Report(const std::string& node, const std::string& reason) 
   for (const auto& [name, cool_down] : *Load()) {
     if (cool_down.until > now) next->emplace(name, cool_down);  // Expired ones go.
   }
+  const std::optional<StockReaction> reaction = policy_.For(reason);
+  if (!reaction.has_value()) return false;
   const bool fresh = !next->contains(node);
-  (*next)[node] = CoolDown{now + cool_down_, reason};
+  // A longer cool-down already running is not shortened by a milder reason.
+  const absl::Time until = now + reaction->cool_down;
+  if (!fresh && (*next)[node].until >= until) return false;
+  (*next)[node] = CoolDown{until, reason};
   std::atomic_store(&nodes_, std::shared_ptr<const Map>(std::move(next)));
   return fresh;
 }

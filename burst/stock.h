@@ -15,10 +15,12 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "proto/config.pb.h"
 
 namespace spillway::burst {
 
@@ -26,10 +28,39 @@ namespace spillway::burst {
 // take pods for now (docs/eci-rules.md §6).
 bool IsStockReason(absl::string_view reason);
 
+// What one reason calls for.
+struct StockReaction {
+  absl::Duration cool_down;  // How long the node is avoided.
+  // Whether controller-owned pods stuck there are deleted so their controller
+  // recreates them elsewhere: only when the zone cannot create them at all
+  // (NoStock, StockClose, ResourceInsufficient), not for low stock
+  // (StockExhaust), an account-wide quota (QuotaFull) or transient errors
+  // (Throttling, UnknownError: virtual-kubelet retries).
+  bool delete_stuck_pods;
+};
+
+// The reaction to each stock reason (defaults in proto/config.proto,
+// StockConfig). Immutable; thread-safe.
+class StockPolicy {
+ public:
+  StockPolicy();  // The defaults.
+  // Every reason cooling down `cool_down` (deletion as by default).
+  explicit StockPolicy(absl::Duration cool_down);
+  // InvalidArgument naming an unknown reason or an out-of-range value.
+  static absl::StatusOr<StockPolicy> FromConfig(const config::StockConfig& config);
+  // nullopt when `reason` is not a stock reason.
+  std::optional<StockReaction> For(absl::string_view reason) const;
+
+ private:
+  absl::flat_hash_map<std::string, StockReaction> reactions_;
+};
+
 class StockCoolDowns {
  public:
   // `clock` must outlive it.
-  StockCoolDowns(const Clock& clock, absl::Duration cool_down) : clock_(clock), cool_down_(cool_down) {}
+  StockCoolDowns(const Clock& clock, StockPolicy policy) : clock_(clock), policy_(std::move(policy)) {}
+  StockCoolDowns(const Clock& clock, absl::Duration cool_down) : StockCoolDowns(clock, StockPolicy(cool_down)) {}
+  const StockPolicy& policy() const { return policy_; }
 
   // Node `node` reported `reason` ("NoStock: Create ECI failed because ...").
   // Answers whether this started a new cool-down (not an extension).
@@ -48,7 +79,7 @@ class StockCoolDowns {
   std::shared_ptr<const Map> Load() const { return std::atomic_load(&nodes_); }
 
   const Clock& clock_;
-  const absl::Duration cool_down_;
+  const StockPolicy policy_;
   absl::Mutex write_mu_;  // Serializes Report()s (copy, change, publish).
   std::shared_ptr<const Map> nodes_ = std::make_shared<const Map>();
 };
