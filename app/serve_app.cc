@@ -109,6 +109,11 @@ absl::StatusOr<std::vector<std::string>> ParseComponents(const std::string& list
 // The process: shared parts (cluster client, informers, eci-profile, quota,
 // stock), the main port and the operations routes, and the components of
 // --components (app/component.h), each plugged in through its descriptor.
+// What running without cluster access cannot do (logged once, shown by /readyz).
+constexpr char kStandalone[] =
+    "standalone: namespace labels (alibabacloud.com/eci=true, ...) and the eci-profile cannot be seen, so pods "
+    "asking for ECI only through them are judged as asking for nothing; give Spillway cluster access";
+
 class ServeApp::Impl {
  public:
   Impl(const ServeOptions& options, const config::SpillwayConfig& config)
@@ -129,7 +134,11 @@ class ServeApp::Impl {
                                         ? config.server().shutdown_grace_seconds()
                                         : kDefaultShutdownGraceSeconds);
     parts_.server_options = [this] { return ServerOptionsFromConfig(); };
-    if (options.cluster.has_value()) BuildClusterParts();
+    if (options.cluster.has_value()) {
+      BuildClusterParts();
+    } else {
+      LOG(WARNING) << kStandalone;
+    }
   }
 
   // Creates the components, in the list's order.
@@ -351,7 +360,11 @@ class ServeApp::Impl {
     } else if (path == "/readyz") {
       const std::string why = NotReady();
       response.status = why.empty() ? 200 : 503;
-      response.body = why.empty() ? "ok\n" : why + "\n";
+      if (!why.empty()) {
+        response.body = why + "\n";
+      } else {
+        response.body = informers_ == nullptr ? absl::StrCat("ok (", kStandalone, ")\n") : "ok\n";
+      }
     } else if (path == "/metrics") {
       UpdateCacheAges();
       response.content_type = "text/plain; version=0.0.4; charset=utf-8";

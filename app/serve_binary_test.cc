@@ -56,9 +56,13 @@ TEST(ServeBinaryTest, ServesTheExtenderAndStopsOnSigterm) {
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ(response->status, 200);
   EXPECT_THAT(response->body, HasSubstr(R"("NodeNames":["cn-hangzhou.192.168.0.10")"));
-  EXPECT_EQ(client.Get("/readyz")->status, 200);
+  absl::StatusOr<http::ClientResponse> ready = client.Get("/readyz");
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(ready->status, 200);
+  EXPECT_THAT(ready->body, HasSubstr("standalone: namespace labels"));
   process.Signal(SIGTERM);
   EXPECT_EQ(process.Wait(), 0);
+  EXPECT_THAT(process.ReadAllStderr(), HasSubstr("the eci-profile cannot be seen"));
 }
 
 TEST(ServeBinaryTest, ServesHttpsWhenGivenACertificate) {

@@ -74,13 +74,14 @@ void QuotaAccountant::NodeChanged(const kube::Node* old_node, const kube::Node* 
     }
   }
   absl::MutexLock lock(&mu_);
-  for (const auto& [node, sign] : {std::pair<const kube::Node*, int>{old_node, -1}, {new_node, 1}}) {
-    if (node == nullptr || !rule_.IsVirtual(*node)) continue;
-    capacity_.cpu_milli += sign * node->allocatable.cpu_milli;
-    capacity_.memory_bytes += sign * node->allocatable.memory_bytes;
-    capacity_.pods += sign * node->allocatable_pods;
+  if (old_node != nullptr) virtual_capacity_.erase(old_node->metadata.name);
+  if (new_node != nullptr && is_virtual) {
+    virtual_capacity_[new_node->metadata.name] =
+        burst::EciUsage{new_node->allocatable.cpu_milli, new_node->allocatable.memory_bytes, new_node->allocatable_pods};
   }
-  quota_.SetVirtualCapacity(capacity_);
+  std::vector<burst::EciUsage> advertised;
+  for (const auto& [name, capacity] : virtual_capacity_) advertised.push_back(capacity);
+  quota_.SetVirtualCapacity(burst::CombineVirtualCapacity(advertised));
   Publish();
 }
 

@@ -40,7 +40,8 @@ class QuotaAccountant {
   const burst::VirtualNodeRule& rule_;
   burst::EciQuota& quota_;
   absl::Mutex mu_;
-  burst::EciUsage capacity_ ABSL_GUARDED_BY(mu_);
+  // What each virtual node advertises, by name.
+  absl::flat_hash_map<std::string, burst::EciUsage> virtual_capacity_ ABSL_GUARDED_BY(mu_);
   // What each counted pod added, so removal is exact.
   absl::flat_hash_map<std::string, kube::Resources> counted_ ABSL_GUARDED_BY(mu_);
   prometheus::Family<prometheus::Gauge>& used_;

@@ -1,5 +1,7 @@
 #include "burst/eci_quota.h"
 
+#include <algorithm>
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -119,6 +121,16 @@ absl::Status EciQuota::Admit(const std::string& ns, const kube::Resources& reque
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+EciUsage CombineVirtualCapacity(const std::vector<EciUsage>& advertised) {
+  EciUsage combined;
+  for (const EciUsage& node : advertised) {
+    combined.cpu_milli = std::max(combined.cpu_milli, node.cpu_milli);
+    combined.memory_bytes = std::max(combined.memory_bytes, node.memory_bytes);
+    combined.pods = std::max(combined.pods, node.pods);
+  }
+  return combined;
 }
 
 }  // namespace spillway::burst

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -36,6 +37,14 @@ struct EciUsage {
   int64_t pods = 0;
 };
 
+// The cluster-wide default caps from what the virtual nodes advertise: the
+// largest of each resource, not the sum. One virtual-kubelet controller
+// registers a node per zone (virtual-kubelet-<region>-<zone>), and each
+// advertises the controller's ECI_QUOTA_CPU/MEMORY/POD — one quota, shown N
+// times; summing would multiply it by the number of zones. (Clusters with
+// several controllers of separate quotas should configure eciQuota.cluster.)
+EciUsage CombineVirtualCapacity(const std::vector<EciUsage>& advertised);
+
 class EciQuota {
  public:
   explicit EciQuota(EciCaps cluster = {}, absl::flat_hash_map<std::string, EciCaps> namespaces = {});
@@ -44,7 +53,7 @@ class EciQuota {
   static absl::StatusOr<EciCaps> CapsFromConfig(const config::EciCaps& caps, const std::string& field);
   static absl::StatusOr<std::unique_ptr<EciQuota>> FromConfig(const config::EciQuotaConfig& config);
 
-  // What the virtual nodes advertise, summed (defaults for unset cluster caps).
+  // The default for unset cluster caps (CombineVirtualCapacity).
   void SetVirtualCapacity(EciUsage capacity);
   // A pod started or stopped using ECI in namespace `ns`.
   void Add(const std::string& ns, const kube::Resources& requests);

@@ -46,3 +46,23 @@ TEST(EciQuotaTest, BadQuantitiesNameTheField) {
 
 }  // namespace
 }  // namespace spillway::burst
+
+namespace spillway::burst {
+namespace {
+
+// One controller, three zones: each virtual node shows the same quota.
+TEST(CombineVirtualCapacityTest, TheLargestNotTheSum) {
+  const EciUsage zone{1000000 * 1000, int64_t{6400} << 40, 10000};
+  EciUsage combined = CombineVirtualCapacity({zone, zone, zone});
+  EXPECT_EQ(combined.cpu_milli, zone.cpu_milli);
+  EXPECT_EQ(combined.memory_bytes, zone.memory_bytes);
+  EXPECT_EQ(combined.pods, 10000);
+  combined = CombineVirtualCapacity({EciUsage{4000, 100, 10}, EciUsage{2000, 200, 5}});
+  EXPECT_EQ(combined.cpu_milli, 4000);
+  EXPECT_EQ(combined.memory_bytes, 200);
+  EXPECT_EQ(combined.pods, 10);
+  EXPECT_EQ(CombineVirtualCapacity({}).pods, 0);
+}
+
+}  // namespace
+}  // namespace spillway::burst
