@@ -1,0 +1,181 @@
+// The burst policy as a table over a static cluster view: no HTTP, no JSON,
+// every row one pod against the same candidates (extender_e2e_test keeps the
+// wire protocol honest).
+#include "scheduler/extender.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "scheduler/cluster_view.h"
+
+namespace spillway::scheduler {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+kube::Node RegularNode(const std::string& name) {
+  kube::Node node;
+  node.metadata.name = name;
+  return node;
+}
+
+kube::Node VirtualNode(const std::string& name) {
+  kube::Node node;
+  node.metadata.name = name;
+  node.metadata.labels.Set("type", "virtual-kubelet");
+  node.taints.push_back({"virtual-kubelet.io/provider", "alibabacloud", "NoSchedule"});
+  return node;
+}
+
+kube::Namespace Namespace(const std::string& name, const std::string& label = "") {
+  kube::Namespace ns;
+  ns.metadata.name = name;
+  if (!label.empty()) ns.metadata.labels.Set(label.substr(0, label.find('=')), label.substr(label.find('=') + 1));
+  return ns;
+}
+
+class ExtenderTest : public ::testing::Test {
+ protected:
+  ExtenderTest()
+      : view_({RegularNode("ecs-1"), RegularNode("ecs-2"), VirtualNode("virtual-kubelet-cn-hangzhou-j")},
+              {Namespace("plain"), Namespace("burst-ns", "alibabacloud.com/eci=true"),
+               Namespace("legacy", "virtual-node-affinity-injection=enabled")}),
+        resolver_(rule_),
+        extender_(resolver_, rule_, &view_, ScoreValues()) {}
+
+  // The names-mode request for `pod` over `candidates`.
+  ExtenderArgs Args(const kube::Pod& pod, const std::vector<absl::string_view>& candidates) {
+    ExtenderArgs args;
+    args.pod = pod;
+    args.node_names = candidates;
+    for (absl::string_view name : candidates) args.node_name_tokens.push_back(name);
+    return args;
+  }
+
+  struct Verdict {
+    std::vector<std::string> passed;
+    std::vector<std::string> failed;
+    std::vector<std::string> unresolvable;
+    std::vector<std::string> reasons;
+  };
+  Verdict Filter(const kube::Pod& pod, const std::vector<absl::string_view>& candidates) {
+    ExtenderArgs args = Args(pod, candidates);
+    FilterResult result = extender_.Filter(args, extender_.Resolve(args.pod), extender_.ClassifyNodes(args));
+    Verdict verdict;
+    for (size_t i : result.passed) verdict.passed.emplace_back(args.NodeName(i));
+    for (const auto& f : result.failed) verdict.failed.emplace_back(args.NodeName(f.node));
+    for (const auto& f : result.unresolvable) verdict.unresolvable.emplace_back(args.NodeName(f.node));
+    verdict.reasons = result.reasons;
+    return verdict;
+  }
+
+  burst::VirtualNodeRule rule_;
+  StaticClusterView view_;
+  burst::IntentResolver resolver_;
+  Extender extender_;
+};
+
+kube::Pod MakePod(const std::string& ns, const std::vector<std::pair<std::string, std::string>>& labels = {},
+                  const std::string& burst = "") {
+  kube::Pod pod;
+  pod.metadata.name = "web-1";
+  pod.metadata.namespace_ = ns;
+  for (const auto& [k, v] : labels) pod.metadata.labels.Set(k, v);
+  if (!burst.empty()) pod.metadata.annotations.Set("alibabacloud.com/burst-resource", burst);
+  return pod;
+}
+
+TEST_F(ExtenderTest, FilterTable) {
+  const std::vector<absl::string_view> all = {"ecs-1", "ecs-2", "virtual-kubelet-cn-hangzhou-j"};
+  const std::vector<absl::string_view> only_virtual = {"virtual-kubelet-cn-hangzhou-j"};
+  struct Row {
+    const char* name;
+    kube::Pod pod;
+    std::vector<absl::string_view> candidates;
+    std::vector<std::string> passed;
+    std::vector<std::string> failed;
+    std::vector<std::string> unresolvable;
+    const char* reason;  // A substring of some reason, or "".
+  };
+  const Row rows[] = {
+      {"nothing asked", MakePod("plain"), all, {"ecs-1", "ecs-2"}, {}, {"virtual-kubelet-cn-hangzhou-j"}, "no ECI request"},
+      {"ecs", MakePod("plain", {}, "ecs"), all, {"ecs-1", "ecs-2"}, {}, {"virtual-kubelet-cn-hangzhou-j"}, ""},
+      {"burst, regular first", MakePod("plain", {}, "eci"), all, {"ecs-1", "ecs-2"}, {"virtual-kubelet-cn-hangzhou-j"}, {}, ""},
+      {"burst, regular full", MakePod("plain", {}, "eci"), only_virtual, {"virtual-kubelet-cn-hangzhou-j"}, {}, {}, ""},
+      {"eci label", MakePod("plain", {{"alibabacloud.com/eci", "true"}}), all, {"virtual-kubelet-cn-hangzhou-j"}, {}, {"ecs-1", "ecs-2"}, "alibabacloud.com/eci=true"},
+      {"legacy eci label", MakePod("plain", {{"eci", "true"}}), all, {"virtual-kubelet-cn-hangzhou-j"}, {}, {"ecs-1", "ecs-2"}, ""},
+      {"eci_only", MakePod("plain", {}, "eci_only"), all, {"virtual-kubelet-cn-hangzhou-j"}, {}, {"ecs-1", "ecs-2"}, ""},
+      {"namespace label", MakePod("burst-ns"), all, {"virtual-kubelet-cn-hangzhou-j"}, {}, {"ecs-1", "ecs-2"}, "namespace burst-ns"},
+      {"legacy namespace label", MakePod("legacy"), all, {"virtual-kubelet-cn-hangzhou-j"}, {}, {"ecs-1", "ecs-2"}, ""},
+      {"invalid", MakePod("plain", {}, "eci_first"), all, {}, {}, {"ecs-1", "ecs-2", "virtual-kubelet-cn-hangzhou-j"}, "eci, eci_only or ecs"},
+      {"ecs with eci label", MakePod("plain", {{"alibabacloud.com/eci", "true"}}, "ecs"), all, {}, {}, {"ecs-1", "ecs-2", "virtual-kubelet-cn-hangzhou-j"}, ""},
+  };
+  for (const Row& row : rows) {
+    Verdict verdict = Filter(row.pod, row.candidates);
+    EXPECT_EQ(verdict.passed, row.passed) << row.name;
+    EXPECT_EQ(verdict.failed, row.failed) << row.name;
+    EXPECT_EQ(verdict.unresolvable, row.unresolvable) << row.name;
+    if (row.reason[0] != '\0') {
+      std::string all_reasons;
+      for (const std::string& r : verdict.reasons) all_reasons += r + "\n";
+      EXPECT_THAT(all_reasons, HasSubstr(row.reason)) << row.name;
+    }
+  }
+}
+
+TEST_F(ExtenderTest, APodEciCannotRunFailsVirtualNodesNamingTheOffender) {
+  kube::Pod pod = MakePod("plain", {{"alibabacloud.com/eci", "true"}});
+  pod.volumes.push_back({"logs", true, "/var/log"});
+  Verdict verdict = Filter(pod, {"ecs-1", "virtual-kubelet-cn-hangzhou-j"});
+  EXPECT_THAT(verdict.passed, ElementsAre());
+  EXPECT_THAT(verdict.unresolvable, ElementsAre("ecs-1", "virtual-kubelet-cn-hangzhou-j"));
+  std::string reasons;
+  for (const std::string& r : verdict.reasons) reasons += r;
+  EXPECT_THAT(reasons, HasSubstr("'logs'"));
+}
+
+TEST_F(ExtenderTest, PrioritizeTable) {
+  const std::vector<absl::string_view> all = {"ecs-1", "virtual-kubelet-cn-hangzhou-j"};
+  struct Row {
+    const char* name;
+    kube::Pod pod;
+    std::vector<int64_t> scores;
+  };
+  const Row rows[] = {
+      {"burst", MakePod("plain", {}, "eci"), {10, 1}},
+      {"eci only", MakePod("plain", {{"alibabacloud.com/eci", "true"}}), {0, 10}},
+  };
+  for (const Row& row : rows) {
+    ExtenderArgs args = Args(row.pod, all);
+    EXPECT_EQ(extender_.Prioritize(args, extender_.Resolve(args.pod), extender_.ClassifyNodes(args)), row.scores)
+        << row.name;
+  }
+}
+
+TEST_F(ExtenderTest, PreemptKeepsOnlyNodesThePodMayUse) {
+  PreemptionArgs args;
+  args.node_victims = {{"ecs-1", Victims{{"u-1"}, 0}}, {"virtual-kubelet-cn-hangzhou-j", Victims{{"u-2"}, 0}}};
+  struct Row {
+    const char* name;
+    kube::Pod pod;
+    std::vector<std::string> kept;
+  };
+  const Row rows[] = {
+      {"nothing asked", MakePod("plain"), {"ecs-1"}},
+      {"eci only", MakePod("plain", {{"alibabacloud.com/eci", "true"}}), {"virtual-kubelet-cn-hangzhou-j"}},
+      {"invalid", MakePod("plain", {}, "eci_first"), {}},
+  };
+  for (const Row& row : rows) {
+    args.pod = row.pod;
+    PreemptionResult result = extender_.Preempt(args, extender_.Resolve(args.pod));
+    std::vector<std::string> kept;
+    for (const auto* entry : result.kept) kept.push_back(entry->first);
+    EXPECT_EQ(kept, row.kept) << row.name;
+  }
+}
+
+}  // namespace
+}  // namespace spillway::scheduler
