@@ -123,4 +123,27 @@ std::string UnitWorkloadName(const std::string& source, const std::string& unit)
   return absl::StrCat(source, "-unit-", unit);
 }
 
+std::vector<int64_t> UnitTargets(const ReplicaSplit& split, const std::vector<int64_t>& current_units,
+                                 int64_t source_available) {
+  int64_t keep_extra = std::max<int64_t>(0, split.source - source_available);
+  std::vector<int64_t> targets;
+  for (size_t i = 0; i < split.units.size(); ++i) {
+    int64_t target = split.units[i];
+    const int64_t current = i < current_units.size() ? current_units[i] : 0;
+    if (current > target && keep_extra > 0) {
+      const int64_t kept = std::min(keep_extra, current - target);
+      target += kept;
+      keep_extra -= kept;
+    }
+    targets.push_back(target);
+  }
+  return targets;
+}
+
+int64_t RunningReplicas(const ReplicaSplit& split) {
+  int64_t running = split.source;
+  for (int64_t unit : split.units) running += unit;
+  return running;
+}
+
 }  // namespace spillway::autoscaler

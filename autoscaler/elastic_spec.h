@@ -54,6 +54,19 @@ struct ReplicaSplit {
 // unit, the source takes all.
 ReplicaSplit SplitReplicas(const ElasticWorkloadSpec& spec);
 
+// The replicas each unit is set to now, given the split and what runs:
+// make-before-break — while the source has fewer available replicas than its
+// share, the units keep (in order) up to that shortfall beyond their own
+// share, so moving replicas back to regular nodes never drops capacity.
+// `current_units[i]` is unit i's present replica count (0 when it does not
+// exist yet).
+std::vector<int64_t> UnitTargets(const ReplicaSplit& split, const std::vector<int64_t>& current_units,
+                                 int64_t source_available);
+
+// What runs under the split (source and units): what status.replicas says,
+// which an HPA computes from (more than spec.replicas when a min floor holds).
+int64_t RunningReplicas(const ReplicaSplit& split);
+
 // <source-name>-unit-<unit-name>, e.g. nginx-deployment-basic-unit-virtual-kubelet.
 std::string UnitWorkloadName(const std::string& source, const std::string& unit);
 

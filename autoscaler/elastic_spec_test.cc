@@ -71,3 +71,36 @@ TEST(ElasticSpecTest, BadSpecsSayWhatIsWrong) {
 
 }  // namespace
 }  // namespace spillway::autoscaler
+
+namespace spillway::autoscaler {
+namespace {
+
+TEST(UnitTargetsTest, MakeBeforeBreak) {
+  struct Row {
+    const char* name;
+    ReplicaSplit split;
+    std::vector<int64_t> current;
+    int64_t source_available;
+    std::vector<int64_t> want;
+  };
+  const Row rows[] = {
+      {"steady", {4, {2}, 0}, {2}, 4, {2}},
+      {"growing: units take their share at once", {4, {6}, 0}, {2}, 4, {6}},
+      {"shrinking, source ready: units go", {10, {0}, 0}, {6}, 10, {0}},
+      {"shrinking, source not ready: units keep the shortfall", {10, {0}, 0}, {6}, 4, {6}},
+      {"partly ready", {10, {0}, 0}, {6}, 7, {3}},
+      {"shortfall spread in order", {10, {0, 0}, 0}, {2, 5}, 5, {2, 3}},
+      {"a new unit starts at its share", {4, {2}, 0}, {0}, 0, {2}},
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(UnitTargets(row.split, row.current, row.source_available), row.want) << row.name;
+  }
+}
+
+TEST(RunningReplicasTest, SourceAndUnits) {
+  EXPECT_EQ(RunningReplicas({4, {2, 1}, 0}), 7);
+  EXPECT_EQ(RunningReplicas({2, {}, 0}), 2);
+}
+
+}  // namespace
+}  // namespace spillway::autoscaler

@@ -278,9 +278,7 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   const int64_t source_available = AvailableReplicas(*spec, source_value);
   SPILLWAY_RETURN_IF_ERROR(ScaleSource(self, *spec, source_value, split.source, ""));
 
-  // Units. Make-before-break: while the source has fewer available replicas
-  // than it should, units keep up to that many replicas beyond their share.
-  int64_t keep_extra = std::max<int64_t>(0, split.source - source_available);
+  // Units: read what runs, decide (UnitTargets: make-before-break), write.
   const json::object& source_spec = source_value.as_object().at("spec").as_object();
   const json::object source_template =
       source_spec.if_contains("template") != nullptr && source_spec.at("template").is_object()
@@ -299,6 +297,16 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
     }
     return "";
   };
+  std::vector<absl::StatusOr<json::object>> existing_units;
+  std::vector<int64_t> current_units;
+  for (const ElasticUnitSpec& unit : spec->units) {
+    existing_units.push_back(
+        client_.Get(At(WorkloadPath(spec->source_kind), ns, UnitWorkloadName(spec->source_name, unit.name))));
+    const absl::StatusOr<json::object>& existing = existing_units.back();
+    if (!existing.ok() && existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
+    current_units.push_back(existing.ok() ? json_fields::IntAt(json::value(*existing), {"spec", "replicas"}) : 0);
+  }
+  const std::vector<int64_t> targets = UnitTargets(split, current_units, source_available);
   std::vector<std::string> wanted_units;
   for (size_t i = 0; i < spec->units.size(); ++i) {
     const ElasticUnitSpec& unit = spec->units[i];
@@ -309,7 +317,7 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
     if (options_.resolver != nullptr && options_.rule != nullptr) {
       AddVirtualNodeTolerations(pod_template, *options_.resolver, *options_.rule);
     }
-    absl::StatusOr<json::object> existing = client_.Get(unit_path);
+    absl::StatusOr<json::object>& existing = existing_units[i];
     if (existing.status().code() == absl::StatusCode::kNotFound) {
       json::object unit_spec = source_spec;
       unit_spec["replicas"] = split.units[i];
@@ -338,15 +346,8 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
       (void)events_.Record(self, kube::EventType::kNormal, "UnitCreation",
                            absl::StrCat("ElasticWorkloadUnit ", unit.name, " created"));
     } else {
-      SPILLWAY_RETURN_IF_ERROR(existing.status());
-      json::value unit_value = *existing;
-      const int64_t current = json_fields::IntAt(unit_value, {"spec", "replicas"});
-      int64_t target = split.units[i];
-      if (current > target && keep_extra > 0) {
-        const int64_t kept = std::min(keep_extra, current - target);
-        target += kept;
-        keep_extra -= kept;
-      }
+      const int64_t current = current_units[i];
+      const int64_t target = targets[i];
       json::object& unit_spec = (*existing)["spec"].as_object();
       const bool template_changed = !unit_spec.contains("template") || unit_spec["template"] != json::value(pod_template);
       if (current != target || template_changed) {
@@ -392,9 +393,7 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   }
   // What runs, not what was asked: a min floor may keep more than
   // spec.replicas, and an HPA computes from status.replicas.
-  int64_t running = split.source;
-  for (int64_t unit_replicas : split.units) running += unit_replicas;
-  json::object status{{"replicas", running},
+  json::object status{{"replicas", RunningReplicas(split)},
                       {"selector", SelectorString(source_value)},
                       {"observedGeneration", json_fields::IntAt(workload["metadata"], {"generation"})},
                       {"sourceTarget", json::object{{"name", spec->source_name},
