@@ -1,5 +1,7 @@
 #include "autoscaler/elastic_workload.h"
 
+#include "autoscaler/elastic_plan.h"
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -278,14 +280,26 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   const int64_t source_available = AvailableReplicas(*spec, source_value);
   SPILLWAY_RETURN_IF_ERROR(ScaleSource(self, *spec, source_value, split.source, ""));
 
+  json::array units_status;
+  absl::StatusOr<ElasticPlan> plan =
+      ApplyUnits(self, *spec, split, source_value, source_available, workload.if_contains("status"), &units_status);
+  SPILLWAY_RETURN_IF_ERROR(plan.status());
+  return WriteStatus(self, workload, *spec, split, *plan, source_value, std::move(units_status));
+}
+
+// Reads the units, plans them (PlanElasticWorkload) and applies the plan:
+// creates, updates, deletes units no longer in the spec, records Events.
+// Appends each unit's status entry to `*units_status`.
+absl::StatusOr<ElasticPlan> ElasticWorkloadController::ApplyUnits(
+    const kube::ObjectReference& self, const ElasticWorkloadSpec& spec, const ReplicaSplit& split,
+    const json::value& source_value, int64_t source_available, const json::value* old_status,
+    json::array* units_status) {
   // Units: read what runs, decide (UnitTargets: make-before-break), write.
   const json::object& source_spec = source_value.as_object().at("spec").as_object();
   const json::object source_template =
       source_spec.if_contains("template") != nullptr && source_spec.at("template").is_object()
           ? source_spec.at("template").get_object()
           : json::object();
-  json::array units_status;
-  const json::value* old_status = workload.if_contains("status");
   auto old_unit_time = [&](const std::string& unit_name, int64_t desired) -> std::string {
     const json::value* list = old_status != nullptr && old_status->is_object() ? old_status->get_object().if_contains("elasticUnitsStatus") : nullptr;
     if (list == nullptr || !list->is_array()) return "";
@@ -297,86 +311,74 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
     }
     return "";
   };
+  // Read the units, plan (PlanElasticWorkload), apply.
   std::vector<absl::StatusOr<json::object>> existing_units;
-  std::vector<int64_t> current_units;
-  for (const ElasticUnitSpec& unit : spec->units) {
-    existing_units.push_back(
-        client_.Get(At(WorkloadPath(spec->source_kind), ns, UnitWorkloadName(spec->source_name, unit.name))));
-    const absl::StatusOr<json::object>& existing = existing_units.back();
-    if (!existing.ok() && existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
-    current_units.push_back(existing.ok() ? json_fields::IntAt(json::value(*existing), {"spec", "replicas"}) : 0);
-  }
-  const std::vector<int64_t> targets = UnitTargets(split, current_units, source_available);
-  std::vector<std::string> wanted_units;
-  for (size_t i = 0; i < spec->units.size(); ++i) {
-    const ElasticUnitSpec& unit = spec->units[i];
-    const std::string unit_name = UnitWorkloadName(spec->source_name, unit.name);
-    wanted_units.push_back(unit_name);
-    const kube::ResourcePath unit_path = At(WorkloadPath(spec->source_kind), ns, unit_name);
-    json::object pod_template = UnitTemplate(source_template, unit, name);
+  std::vector<json::object> templates;
+  std::vector<UnitObserved> observed;
+  for (const ElasticUnitSpec& unit : spec.units) {
+    json::object pod_template = UnitTemplate(source_template, unit, self.name);
     if (options_.resolver != nullptr && options_.rule != nullptr) {
       AddVirtualNodeTolerations(pod_template, *options_.resolver, *options_.rule);
     }
-    absl::StatusOr<json::object>& existing = existing_units[i];
-    if (existing.status().code() == absl::StatusCode::kNotFound) {
-      json::object unit_spec = source_spec;
-      unit_spec["replicas"] = split.units[i];
-      unit_spec["template"] = pod_template;
-      json::value& selector = unit_spec["selector"];
-      if (!selector.is_object()) selector = json::object();
-      json::value& match = selector.get_object()["matchLabels"];
-      if (!match.is_object()) match = json::object();
-      match.get_object()[kElasticWorkloadLabel] = name;
-      match.get_object()[kElasticUnitLabel] = unit.name;
-      json::object created{
-          {"apiVersion", spec->source_api_version},
-          {"kind", spec->source_kind},
-          {"metadata", json::object{{"name", unit_name},
-                                    {"namespace", ns},
-                                    {"labels", json::object{{kElasticWorkloadLabel, name}, {kElasticUnitLabel, unit.name}}},
-                                    {"ownerReferences", json::array{json::object{
-                                                            {"apiVersion", "autoscaling.alibabacloud.com/v1beta1"},
-                                                            {"kind", "ElasticWorkload"},
-                                                            {"name", name},
-                                                            {"uid", self.uid},
-                                                            {"controller", true},
-                                                            {"blockOwnerDeletion", true}}}}}},
-          {"spec", unit_spec}};
-      SPILLWAY_RETURN_IF_ERROR(client_.Create(At(unit_path, ns), created).status());
-      (void)events_.Record(self, kube::EventType::kNormal, "UnitCreation",
-                           absl::StrCat("ElasticWorkloadUnit ", unit.name, " created"));
-    } else {
-      const int64_t current = current_units[i];
-      const int64_t target = targets[i];
-      json::object& unit_spec = (*existing)["spec"].as_object();
-      const bool template_changed = !unit_spec.contains("template") || unit_spec["template"] != json::value(pod_template);
-      if (current != target || template_changed) {
-        unit_spec["replicas"] = target;
-        unit_spec["template"] = pod_template;
-        SPILLWAY_RETURN_IF_ERROR(client_.Update(unit_path, *existing).status());  // Carries its version.
-        // The documented message, then Spillway's detail.
-        (void)events_.Record(self, kube::EventType::kNormal, "UnitUpdate",
-                             absl::StrCat("ElasticWorkloadUnit ", unit.name, " has been updated: ",
-                                          current != target ? absl::StrCat("scale from ", current, " to ", target)
-                                                            : std::string("pod template changed"),
-                                          current != target && template_changed ? ", pod template changed" : ""));
-      }
+    existing_units.push_back(
+        client_.Get(At(WorkloadPath(spec.source_kind), self.namespace_, UnitWorkloadName(spec.source_name, unit.name))));
+    const absl::StatusOr<json::object>& existing = existing_units.back();
+    if (!existing.ok() && existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
+    UnitObserved seen;
+    if (existing.ok()) {
+      seen.exists = true;
+      seen.replicas = json_fields::IntAt(json::value(*existing), {"spec", "replicas"});
+      const json::value* current_template = existing->at("spec").as_object().if_contains("template");
+      seen.template_matches = current_template != nullptr && *current_template == json::value(pod_template);
     }
-    std::string stamp = old_unit_time(unit_name, split.units[i]);
+    observed.push_back(seen);
+    templates.push_back(std::move(pod_template));
+  }
+  const ElasticPlan plan = PlanElasticWorkload(spec, split, observed, source_available);
+  std::vector<std::string> wanted_units;
+  for (size_t i = 0; i < plan.units.size(); ++i) {
+    const UnitChange& change = plan.units[i];
+    wanted_units.push_back(change.workload);
+    const kube::ResourcePath unit_path = At(WorkloadPath(spec.source_kind), self.namespace_, change.workload);
+    if (change.kind == UnitChange::Kind::kCreate) {
+      UnitWorkload unit{spec.source_api_version, spec.source_kind, self.namespace_, change.workload, self.name, self.uid,
+                        change.unit, change.to, source_spec, templates[i]};
+      SPILLWAY_RETURN_IF_ERROR(client_.Create(At(unit_path, self.namespace_), BuildUnitObject(unit)).status());
+    } else if (change.kind == UnitChange::Kind::kUpdate) {
+      json::object& unit_spec = (*existing_units[i])["spec"].as_object();
+      unit_spec["replicas"] = change.to;
+      unit_spec["template"] = templates[i];
+      SPILLWAY_RETURN_IF_ERROR(client_.Update(unit_path, *existing_units[i]).status());  // Carries its version.
+    }
+    if (!change.event_reason.empty()) {
+      (void)events_.Record(self, kube::EventType::kNormal, change.event_reason, change.event_message);
+    }
+    std::string stamp = old_unit_time(change.workload, split.units[i]);
     if (stamp.empty()) stamp = Timestamp(clock_.Now());
-    units_status.push_back(json::object{{"name", unit_name}, {"desiredReplicas", split.units[i]}, {"updateTimestamp", stamp}});
+    units_status->push_back(
+        json::object{{"name", change.workload}, {"desiredReplicas", split.units[i]}, {"updateTimestamp", stamp}});
   }
   // Units no longer in the spec go.
-  for (const auto& candidate : (spec->source_kind == "StatefulSet" ? statefulsets_ : deployments_).List()) {
+  for (const auto& candidate : (spec.source_kind == "StatefulSet" ? statefulsets_ : deployments_).List()) {
     const kube::ObjectMeta& m = candidate->metadata;
-    if (m.namespace_ != ns || !m.labels.Has(kElasticWorkloadLabel, name)) continue;
+    if (m.namespace_ != self.namespace_ || !m.labels.Has(kElasticWorkloadLabel, self.name)) continue;
     if (std::find(wanted_units.begin(), wanted_units.end(), m.name) != wanted_units.end()) continue;
-    absl::Status deleted = client_.Delete(At(WorkloadPath(spec->source_kind), ns, m.name));
+    absl::Status deleted = client_.Delete(At(WorkloadPath(spec.source_kind), self.namespace_, m.name));
     if (!deleted.ok() && deleted.code() != absl::StatusCode::kNotFound) return deleted;
     (void)events_.Record(self, kube::EventType::kNormal, "UnitDeletion",
                          absl::StrCat("ElasticWorkloadUnit ", m.name, " deleted: no longer in the spec"));
   }
 
+  return plan;
+}
+
+// Writes the status (what runs, the split, the Ready condition) when it
+// changed, with an ElasticWorkloadUpdate Event.
+absl::Status ElasticWorkloadController::WriteStatus(const kube::ObjectReference& self, json::object& workload,
+                                                    const ElasticWorkloadSpec& spec, const ReplicaSplit& split,
+                                                    const ElasticPlan& plan, const json::value& source_value,
+                                                    json::array units_status) {
+  const json::value* old_status = workload.if_contains("status");
   // Status, written only when it changed.
   std::string source_stamp;
   if (old_status != nullptr && old_status->is_object() && json_fields::IntAt(*old_status, {"sourceTarget", "desiredReplicas"}) == split.source) {
@@ -386,19 +388,15 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
     }
   }
   if (source_stamp.empty()) source_stamp = Timestamp(clock_.Now());
-  std::string message = absl::StrCat("source ", split.source, ", units [",
-                                     absl::StrJoin(split.units, ", "), "] of ", spec->replicas);
-  if (split.over_last_unit_max > 0) {
-    absl::StrAppend(&message, "; ", split.over_last_unit_max, " replicas exceed the last unit's max and stay pending there");
-  }
+  const std::string& message = plan.summary;
   // What runs, not what was asked: a min floor may keep more than
   // spec.replicas, and an HPA computes from status.replicas.
-  json::object status{{"replicas", RunningReplicas(split)},
+  json::object status{{"replicas", plan.running},
                       {"selector", SelectorString(source_value)},
                       {"observedGeneration", json_fields::IntAt(workload["metadata"], {"generation"})},
-                      {"sourceTarget", json::object{{"name", spec->source_name},
-                                                    {"kind", spec->source_kind},
-                                                    {"apiVersion", spec->source_api_version},
+                      {"sourceTarget", json::object{{"name", spec.source_name},
+                                                    {"kind", spec.source_kind},
+                                                    {"apiVersion", spec.source_api_version},
                                                     {"desiredReplicas", split.source},
                                                     {"updateTimestamp", source_stamp}}},
                       {"elasticUnitsStatus", units_status},
@@ -416,7 +414,7 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   }
   status["conditions"].as_array()[0].as_object()["lastTransitionTime"] = Timestamp(clock_.Now());
   workload["status"] = status;
-  SPILLWAY_RETURN_IF_ERROR(client_.Update(At(kWorkloads, ns, name, "status"), workload).status());
+  SPILLWAY_RETURN_IF_ERROR(client_.Update(At(kWorkloads, self.namespace_, self.name, "status"), workload).status());
   (void)events_.Record(self, kube::EventType::kNormal, "ElasticWorkloadUpdate",
                        absl::StrCat("ElasticWorkload update: ", message));
   return absl::OkStatus();

@@ -32,6 +32,7 @@
 
 #include "absl/status/status.h"
 #include "autoscaler/controller.h"
+#include "autoscaler/elastic_plan.h"
 #include "autoscaler/elastic_spec.h"
 #include "autoscaler/metrics.h"
 #include "common/clock.h"
@@ -44,8 +45,6 @@
 namespace spillway::autoscaler {
 
 inline constexpr char kElasticWorkloadFinalizer[] = "autoscaling.alibabacloud.com/elastic-workload";
-inline constexpr char kElasticWorkloadLabel[] = "autoscaling.alibabacloud.com/elastic-workload";
-inline constexpr char kElasticUnitLabel[] = "autoscaling.alibabacloud.com/elastic-unit";
 
 // What the controller's informers keep: identity and ownership, plus an
 // ElasticWorkload's source (to map source events back to it).
@@ -85,6 +84,13 @@ class ElasticWorkloadController {
   absl::Status ReconcileOnce(const std::string& key);
   absl::Status ReconcileDeletion(const std::string& ns, const std::string& name,
                                  boost::json::object& workload);
+  absl::StatusOr<ElasticPlan> ApplyUnits(const kube::ObjectReference& self, const ElasticWorkloadSpec& spec,
+                                         const ReplicaSplit& split, const boost::json::value& source_value,
+                                         int64_t source_available, const boost::json::value* old_status,
+                                         boost::json::array* units_status);
+  absl::Status WriteStatus(const kube::ObjectReference& self, boost::json::object& workload,
+                           const ElasticWorkloadSpec& spec, const ReplicaSplit& split, const ElasticPlan& plan,
+                           const boost::json::value& source_value, boost::json::array units_status);
   // The source's available replicas (readyReplicas for a StatefulSet).
   static int64_t AvailableReplicas(const ElasticWorkloadSpec& spec, const boost::json::value& source);
   // Scales the source to `replicas` through its scale subresource, with a
