@@ -11,6 +11,7 @@ replicas. Runs until done (a few seconds); no real cluster needed.
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -118,6 +119,69 @@ UNSCHEDULABLE = json.dumps({"status": {"phase": "Pending", "conditions": [{
     "lastTransitionTime": "2026-11-22T08:00:00Z"}]}})
 
 
+WEBHOOK = """apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {{name: spillway}}
+webhooks:
+- name: pods.spillway.alibabacloud.com
+  clientConfig: {{url: "https://localhost:{port}/mutate/pods"}}
+  rules: [{{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}}]
+  namespaceSelector: {{matchExpressions: [{{key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system]}}]}}
+  failurePolicy: Ignore
+  sideEffects: None
+  admissionReviewVersions: [v1]
+  timeoutSeconds: 2
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def webhook_demo(k, workdir):
+    """Pods created with kubectl pass the admission webhook (self-managed certificate)."""
+    for _ in range(100):  # Spillway writes the caBundle once its Secret exists.
+        if k("get", "mutatingwebhookconfiguration", "spillway", "-o",
+             "jsonpath={.webhooks[0].clientConfig.caBundle}"):
+            break
+        time.sleep(0.05)
+    print("\n   Admission webhook (self-managed certificate; the eci-profile of deploy/eci-profile-example.yaml):")
+    pods = os.path.join(workdir, "pods.yaml")
+    with open(pods, "w", encoding="utf-8") as f:
+        f.write("apiVersion: v1\nkind: Namespace\nmetadata: {name: bigdata, labels: {department: bigdata}}\n")
+    k("apply", "-f", pods)
+
+    def create(name, metadata, spec=""):
+        path = os.path.join(workdir, name + ".yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: bigdata\n{metadata}"
+                    f"spec:\n  containers: [{{name: c, image: spark}}]\n{spec}")
+        return subprocess.run([shutil.which("kubectl"), "apply", "-f", path], env=dict(os.environ, **k.env),
+                              capture_output=True, text=True, check=False)
+
+    create("spark-job-1", "  labels: {type: offline-task}\n")
+    pod = json.loads(k("get", "pod", "spark-job-1", "-n", "bigdata", "-o", "json") or "{}")
+    spec = pod.get("spec", {})
+    terms = spec.get("affinity", {}).get("nodeAffinity", {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution", {}).get("nodeSelectorTerms", [])
+    print("     kubectl apply pod bigdata/spark-job-1 (labels type=offline-task) -> selector \"bigdata\":")
+    print(f"       tolerations: {[t.get('key') for t in spec.get('tolerations', [])]}")
+    print(f"       required node affinity: {[e for t in terms for e in t.get('matchExpressions', [])]}")
+    print(f"       annotations added: {{'k8s.aliyun.com/eci-use-specs': "
+          f"{pod.get('metadata', {}).get('annotations', {}).get('k8s.aliyun.com/eci-use-specs')!r}}}")
+    refused = create("typo-1", "  annotations: {alibabacloud.com/burst-resource: eci_first}\n")
+    print("     a pod with burst-resource: eci_first:")
+    said = (refused.stderr or refused.stdout).strip().splitlines()[-1]
+    print("       refused: ..." + said[said.find("admission webhook"):][:140])
+    warned = create("logs-1", "  labels: {alibabacloud.com/eci: \"true\"}\n",
+                    "  volumes: [{name: logs, hostPath: {path: /var/log}}]\n")
+    warning = [line for line in (warned.stderr + warned.stdout).splitlines() if line.startswith("Warning:")]
+    print("     an ECI pod with a hostPath volume is admitted, with:")
+    print("       " + (warning[0][:150] if warning else "(no warning)"))
+
+
 def autoscaler_demo(binary):
     kubectl = shutil.which("kubectl")
     if kubectl is None:
@@ -140,6 +204,7 @@ def autoscaler_demo(binary):
 
         def k(*args):
             return subprocess.run([kubectl, *args], env=env, capture_output=True, text=True, check=False).stdout
+        k.env = {"KUBECONFIG": kubeconfig, "HOME": workdir}
 
         manifest = os.path.join(workdir, "cluster.yaml")
         with open(manifest, "w", encoding="utf-8") as f:
@@ -151,10 +216,22 @@ def autoscaler_demo(binary):
         k("apply", "-f", manifest)
         k("apply", "-f", os.path.join(ROOT, "testdata", "elasticworkload", "sample.yaml"))
         k("patch", "pod", "checkout-7d9c6b5f4-x2x8k", "--subresource=status", "--type=merge", "-p", UNSCHEDULABLE)
-        serve = subprocess.Popen([binary, "serve", "--listen=127.0.0.1:0", "--components=autoscaler",
-                                  f"--kubeconfig={kubeconfig}", "--leader-elect=false"],
+        webhook_port = free_port()
+        with open(os.path.join(workdir, "webhook.yaml"), "w", encoding="utf-8") as f:
+            f.write(WEBHOOK.format(port=webhook_port))
+        k("apply", "-f", os.path.join(workdir, "webhook.yaml"))
+        k("apply", "-f", os.path.join(ROOT, "deploy", "eci-profile-example.yaml"))
+        os.makedirs(os.path.join(workdir, "certs"))
+        serve = subprocess.Popen([binary, "serve", "--listen=127.0.0.1:0", "--components=autoscaler,webhook",
+                                  f"--kubeconfig={kubeconfig}", "--leader-elect=false",
+                                  f"--webhook-listen=127.0.0.1:{webhook_port}",
+                                  f"--webhook-cert-dir={os.path.join(workdir, 'certs')}",
+                                  "--webhook-self-managed-secret=kube-system/spillway-webhook-certs",
+                                  # The certificate must name the host the API server dials: here
+                                  # "localhost"; in a cluster, spillway-webhook.kube-system.svc.
+                                  "--webhook-service=kube-system/localhost"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        print("   spillway serve --components=autoscaler --kubeconfig=... is running.\n")
+        print("   spillway serve --components=autoscaler,webhook --kubeconfig=... is running.\n")
         source = ["get", "deployment", "nginx-deployment-basic", "-o", "jsonpath={.spec.replicas}"]
         unit = ["get", "deployment", "nginx-deployment-basic-unit-virtual-kubelet", "-o", "jsonpath={.spec.replicas}"]
         for _ in range(200):
@@ -184,6 +261,7 @@ def autoscaler_demo(binary):
         print("   kubectl get ew:")
         for line in k("get", "ew").splitlines():
             print("     " + line)
+        webhook_demo(k, workdir)
         events = json.loads(k("get", "events", "-A", "-o", "json") or "{}").get("items", [])
         print("   Events:")
         for event in events:
