@@ -66,6 +66,78 @@ spec:
     effect: NoSchedule
 )";
 
+// The cluster of the webhook tests: a namespace for the profile's example,
+// the eci-profile (a documented default selector and the example with its
+// effect) and a NodePort Service.
+constexpr char kWebhookCluster[] = R"(---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: bigdata
+  labels: {department: bigdata}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: eci-profile, namespace: kube-system}
+data:
+  selectors: |
+    [{"name": "default-selector-1", "objectSelector": {"matchLabels": {"alibabacloud.com/eci": "true"}}},
+     {"name": "bigdata", "namespaceSelector": {"matchLabels": {"department": "bigdata"}},
+      "objectSelector": {"matchLabels": {"type": "offline-task"}},
+      "effect": {"annotations": {"k8s.aliyun.com/eci-use-specs": "2-4Gi"}, "labels": {"created-by-eci": "true"}}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-np, namespace: plain}
+spec:
+  type: NodePort
+  selector: {app: np}
+  ports: [{port: 80}]
+)";
+
+// The stock test's cluster: a second virtual node, and pods stuck on the
+// first one (controller-owned, bare, one asking virtual-kubelet to keep
+// retrying, one that only saw low stock).
+constexpr char kStockPods[] = R"(---
+apiVersion: v1
+kind: Node
+metadata: {name: virtual-kubelet-cn-hangzhou-k, labels: {type: virtual-kubelet}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: stuck
+  namespace: burst-ns
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: rs-1, controller: true}]
+spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
+status: {phase: Pending}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bare, namespace: burst-ns}
+spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
+status: {phase: Pending}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: retrying
+  namespace: burst-ns
+  annotations: {k8s.aliyun.com/eci-reschedule-enable: "true"}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: rs-1, controller: true}]
+spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
+status: {phase: Pending}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: low-stock
+  namespace: burst-ns
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: rs-1, controller: true}]
+spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
+status: {phase: Pending}
+)";
+
 // A pod of namespace `ns` asking for 512Mi of memory.
 std::string PodJson(const std::string& ns) {
   return absl::StrCat(R"({"metadata":{"name":"web-1","namespace":")", ns,
@@ -143,6 +215,57 @@ users:
     http::ClientOptions options;
     options.port = static_cast<uint16_t>(port);
     return std::make_unique<http::Client>(options);
+  }
+
+  // Applies kWebhookCluster, starts `spillway serve` with the extender and
+  // the webhook (certificate from testdata/pki) and registers the webhook
+  // (failurePolicy Fail, so a broken webhook fails the test).
+  void StartWithWebhook(std::unique_ptr<Process>* serve, std::unique_ptr<http::Client>* client) {
+    const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
+    std::ofstream(manifest) << kCluster << kWebhookCluster;
+    ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
+    const std::string certs = absl::StrCat(tmp_, "/webhook-certs");
+    ASSERT_EQ(RunCommand(absl::StrCat("mkdir -p ", certs, " && cp ", testing::RunfilePath("testdata/pki/server.crt"),
+                                      " ", certs, "/tls.crt && cp ", testing::RunfilePath("testdata/pki/server.key"),
+                                      " ", certs, "/tls.key"))
+                  .exit_code,
+              0);
+    *serve = std::make_unique<Process>(std::vector<std::string>{
+        testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0", "--components=extender,webhook",
+        "--webhook-listen=127.0.0.1:0", "--webhook-cert-dir=" + certs, "--kubeconfig=" + kubeconfig_});
+    *client = ClientFor(**serve);
+    ASSERT_NE(*client, nullptr);
+    int webhook_port = 0;
+    ASSERT_TRUE(absl::SimpleAtoi((*serve)->WaitForLine("spillway: webhook on port "), &webhook_port));
+    ASSERT_TRUE(AwaitStatus(**client, "/readyz", 200));
+    const std::string configuration = absl::StrCat(tmp_, "/webhook.yaml");
+    std::ofstream(configuration) << absl::StrCat(R"(apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: spillway}
+webhooks:
+- name: pods.spillway.alibabacloud.com
+  clientConfig:
+    url: https://127.0.0.1:)", webhook_port, R"(/mutate/pods
+    caBundle: )", absl::Base64Escape(testing::ReadRunfile("testdata/pki/ca.crt")), R"(
+  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
+  failurePolicy: Fail
+  sideEffects: None
+  admissionReviewVersions: [v1]
+  timeoutSeconds: 2
+)");
+    ASSERT_EQ(Kubectl("apply -f " + configuration).exit_code, 0);
+  }
+
+  CommandResult CreatePod(const std::string& name, const std::string& ns, const std::string& metadata,
+                          const std::string& spec = "") {
+    const std::string path = absl::StrCat(tmp_, "/", name, ".yaml");
+    std::ofstream(path) << "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " << name << "\n  namespace: " << ns
+                        << "\n" << metadata << "spec:\n  containers: [{name: c, image: nginx}]\n" << spec;
+    return Kubectl("apply -f " + path);
+  }
+
+  std::string PodField(const std::string& name, const std::string& ns, const std::string& jsonpath) {
+    return Kubectl(absl::StrCat("get pod ", name, " -n ", ns, " -o jsonpath='", jsonpath, "'")).output;
   }
 
   std::string tmp_;
@@ -352,71 +475,14 @@ metadata:
 // The admission webhook as kube-apiserver calls it (AdmissionReview v1 over
 // TLS, trusting the caBundle), with pods created by the real kubectl.
 TEST_F(ClusterE2eTest, TheWebhookSendsPodsToEciAsKubectlCreatesThem) {
-  const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
-  std::ofstream(manifest) << kCluster << R"(---
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: bigdata
-  labels: {department: bigdata}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: eci-profile, namespace: kube-system}
-data:
-  selectors: |
-    [{"name": "default-selector-1", "objectSelector": {"matchLabels": {"alibabacloud.com/eci": "true"}}},
-     {"name": "bigdata", "namespaceSelector": {"matchLabels": {"department": "bigdata"}},
-      "objectSelector": {"matchLabels": {"type": "offline-task"}},
-      "effect": {"annotations": {"k8s.aliyun.com/eci-use-specs": "2-4Gi"}, "labels": {"created-by-eci": "true"}}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-np, namespace: plain}
-spec:
-  type: NodePort
-  selector: {app: np}
-  ports: [{port: 80}]
-)";
-  ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
-  const std::string certs = absl::StrCat(tmp_, "/webhook-certs");
-  ASSERT_EQ(RunCommand(absl::StrCat("mkdir -p ", certs, " && cp ", testing::RunfilePath("testdata/pki/server.crt"), " ",
-                                    certs, "/tls.crt && cp ", testing::RunfilePath("testdata/pki/server.key"), " ",
-                                    certs, "/tls.key")).exit_code, 0);
-  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
-                 "--components=extender,webhook", "--webhook-listen=127.0.0.1:0",
-                 "--webhook-cert-dir=" + certs, "--kubeconfig=" + kubeconfig_});
-  std::unique_ptr<http::Client> connected = ClientFor(serve);
-  ASSERT_NE(connected, nullptr);
-  int webhook_port = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(serve.WaitForLine("spillway: webhook on port "), &webhook_port));
-  ASSERT_TRUE(AwaitStatus(*connected, "/readyz", 200));
-
-  const std::string configuration = absl::StrCat(tmp_, "/webhook.yaml");
-  std::ofstream(configuration) << absl::StrCat(R"(apiVersion: admissionregistration.k8s.io/v1
-kind: MutatingWebhookConfiguration
-metadata: {name: spillway}
-webhooks:
-- name: pods.spillway.alibabacloud.com
-  clientConfig:
-    url: https://127.0.0.1:)", webhook_port, R"(/mutate/pods
-    caBundle: )", absl::Base64Escape(testing::ReadRunfile("testdata/pki/ca.crt")), R"(
-  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
-  failurePolicy: Fail
-  sideEffects: None
-  admissionReviewVersions: [v1]
-  timeoutSeconds: 2
-)");
-  ASSERT_EQ(Kubectl("apply -f " + configuration).exit_code, 0);
+  std::unique_ptr<Process> serve_process;
+  std::unique_ptr<http::Client> connected;
+  ASSERT_NO_FATAL_FAILURE(StartWithWebhook(&serve_process, &connected));
+  Process& serve = *serve_process;
   auto create = [&](const std::string& name, const std::string& ns, const std::string& metadata,
-                    const std::string& spec = "") {
-    const std::string path = absl::StrCat(tmp_, "/", name, ".yaml");
-    std::ofstream(path) << "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " << name << "\n  namespace: " << ns
-                        << "\n" << metadata << "spec:\n  containers: [{name: c, image: nginx}]\n" << spec;
-    return Kubectl("apply -f " + path);
-  };
+                    const std::string& spec = "") { return CreatePod(name, ns, metadata, spec); };
   auto get = [&](const std::string& name, const std::string& ns, const std::string& jsonpath) {
-    return Kubectl(absl::StrCat("get pod ", name, " -n ", ns, " -o jsonpath='", jsonpath, "'")).output;
+    return PodField(name, ns, jsonpath);
   };
 
   // ECI only by label: toleration and the virtual-node affinity.
@@ -456,6 +522,26 @@ webhooks:
   EXPECT_EQ(node_port.exit_code, 0) << node_port.output;
   EXPECT_THAT(node_port.output, HasSubstr("Warning: Service plain/web-np of type NodePort selects this pod"));
 
+  // The mutated pod, sent to the extender as kube-scheduler would, passes
+  // only the virtual node.
+  const std::string pod_json = Kubectl("get pod job-1 -n bigdata -o json").output;
+  absl::StatusOr<http::ClientResponse> filtered = connected->Post(
+      "/extender/filter", absl::StrCat(R"({"Pod":)", pod_json, R"(,"NodeNames":["ecs-1","edge-pool-1"]})"));
+  ASSERT_TRUE(filtered.ok()) << filtered.status();
+  EXPECT_THAT(filtered->body, HasSubstr(R"("NodeNames":["edge-pool-1"])"));
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
+}
+
+TEST_F(ClusterE2eTest, TheWebhookFollowsProfileEditsAtOnce) {
+  std::unique_ptr<Process> serve;
+  std::unique_ptr<http::Client> connected;
+  ASSERT_NO_FATAL_FAILURE(StartWithWebhook(&serve, &connected));
+  auto create = [&](const std::string& name, const std::string& ns, const std::string& metadata,
+                    const std::string& spec = "") { return CreatePod(name, ns, metadata, spec); };
+  auto get = [&](const std::string& name, const std::string& ns, const std::string& jsonpath) {
+    return PodField(name, ns, jsonpath);
+  };
   // Hot update: an effect-only selector added with kubectl applies to the
   // next ECI pod (by any method), never overwriting what the pod has, and
   // never to a pod that did not ask for ECI.
@@ -485,15 +571,8 @@ data:
   ASSERT_EQ(create("plain-2", "plain", "").exit_code, 0);
   EXPECT_EQ(get("plain-2", "plain", ntp), "") << "effect-only selectors touch only pods headed to ECI";
 
-  // The mutated pod, sent to the extender as kube-scheduler would, passes
-  // only the virtual node.
-  const std::string pod_json = Kubectl("get pod job-1 -n bigdata -o json").output;
-  absl::StatusOr<http::ClientResponse> filtered = connected->Post(
-      "/extender/filter", absl::StrCat(R"({"Pod":)", pod_json, R"(,"NodeNames":["ecs-1","edge-pool-1"]})"));
-  ASSERT_TRUE(filtered.ok()) << filtered.status();
-  EXPECT_THAT(filtered->body, HasSubstr(R"("NodeNames":["edge-pool-1"])"));
-  serve.Signal(SIGTERM);
-  EXPECT_EQ(serve.Wait(), 0);
+  serve->Signal(SIGTERM);
+  EXPECT_EQ(serve->Wait(), 0);
 }
 
 // A port nothing listens on now (for a configuration written before the
@@ -775,45 +854,7 @@ status: {phase: Running}
 
 TEST_F(ClusterE2eTest, AStockOutCoolsAVirtualNodeDownAndFreesStuckPods) {
   const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
-  std::ofstream(manifest) << kCluster << R"(---
-apiVersion: v1
-kind: Node
-metadata: {name: virtual-kubelet-cn-hangzhou-k, labels: {type: virtual-kubelet}}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: stuck
-  namespace: burst-ns
-  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: rs-1, controller: true}]
-spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
-status: {phase: Pending}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: bare, namespace: burst-ns}
-spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
-status: {phase: Pending}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: retrying
-  namespace: burst-ns
-  annotations: {k8s.aliyun.com/eci-reschedule-enable: "true"}
-  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: rs-1, controller: true}]
-spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
-status: {phase: Pending}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: low-stock
-  namespace: burst-ns
-  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: rs-1, controller: true}]
-spec: {nodeName: edge-pool-1, containers: [{name: app, image: nginx}]}
-status: {phase: Pending}
-)";
+  std::ofstream(manifest) << kCluster << kStockPods;
   ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
   Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
                  "--components=extender,autoscaler", "--kubeconfig=" + kubeconfig_, "--leader-elect=false"});

@@ -24,6 +24,39 @@
 #include "common/http/server.h"
 #include "glog/logging.h"
 
+namespace {
+
+// A server with the same HTTP stack and limits that answers every request
+// with the extender's answer to `body` (asked once of `extender`): the floor
+// of what this client can measure. Null when the extender did not answer.
+std::unique_ptr<spillway::http::Server> StartNullServer(const spillway::http::ClientOptions& extender,
+                                                        const std::string& path, const std::string& body) {
+  spillway::http::Client once(extender);
+  auto answer = once.Post(path, body);
+  if (!answer.ok() || answer->status != 200) {
+    std::fprintf(stderr, "cannot precompute the answer\n");
+    return nullptr;
+  }
+  spillway::http::ServerOptions server_options;
+  server_options.host = "127.0.0.1";
+  auto started = spillway::http::Server::Start(
+      server_options, [answer = answer->body](spillway::http::Request& request) {
+        spillway::http::Response response;
+        response.body = std::move(request.response_buffer);
+        response.body.assign(answer);
+        return response;
+      });
+  return started.ok() ? std::move(*started) : nullptr;
+}
+
+double Mean(const std::vector<double>& values) {
+  double sum = 0;
+  for (double v : values) sum += v;
+  return values.empty() ? 0 : sum / static_cast<double>(values.size());
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   FLAGS_minloglevel = 1;
@@ -78,23 +111,8 @@ int main(int argc, char** argv) {
   const std::string path = "/extender/" + verb;
   std::unique_ptr<spillway::http::Server> null;
   if (null_server) {
-    spillway::http::Client once(client_options);
-    auto answer = once.Post(path, body);
-    if (!answer.ok() || answer->status != 200) {
-      std::fprintf(stderr, "cannot precompute the answer\n");
-      return 1;
-    }
-    spillway::http::ServerOptions server_options;
-    server_options.host = "127.0.0.1";
-    auto started = spillway::http::Server::Start(
-        server_options, [answer = answer->body](spillway::http::Request& request) {
-          spillway::http::Response response;
-          response.body = std::move(request.response_buffer);
-          response.body.assign(answer);
-          return response;
-        });
-    if (!started.ok()) return 1;
-    null = std::move(*started);
+    null = StartNullServer(client_options, path, body);
+    if (null == nullptr) return 1;
     client_options.host = "127.0.0.1";
     client_options.port = null->port();
   }
@@ -128,12 +146,6 @@ int main(int argc, char** argv) {
       "p50=%.3f ms  p99=%.3f ms  mean=%.3f ms  %.0f req/s\n",
       null_server ? "NULL SERVER " : "", verb.c_str(), mode.c_str(), nodes, static_cast<double>(body.size()) / 1e6,
       static_cast<double>(response_bytes) / 1e6, requests, spillway::bench::Percentile(latencies_ms, 0.50),
-      spillway::bench::Percentile(latencies_ms, 0.99),
-      [&] {
-        double sum = 0;
-        for (double v : latencies_ms) sum += v;
-        return sum / static_cast<double>(latencies_ms.size());
-      }(),
-      static_cast<double>(requests) / seconds);
+      spillway::bench::Percentile(latencies_ms, 0.99), Mean(latencies_ms), static_cast<double>(requests) / seconds);
   return 0;
 }

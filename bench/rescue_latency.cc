@@ -37,19 +37,8 @@ using SteadyClock = std::chrono::steady_clock;
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  FLAGS_logtostderr = true;
-  FLAGS_minloglevel = 1;
-  google::InitGoogleLogging(argv[0]);
-  int pods = 1000;
-  std::string mode = "burst";
-  spillway::app::FlagSet flags("rescue_latency [flags]", "Unschedulable-to-patch latency of the rescue.");
-  flags.Int("pods", &pods, 1, 1000000, "Pods made Unschedulable");
-  flags.String("mode", &mode, "burst or one-by-one");
-  if (std::optional<int> exit_code = spillway::app::ParseCommandLine(flags, argc, argv)) {
-    return *exit_code;
-  }
-
+// The embedded API server with a virtual node and `pods` pending pods.
+spillway::sim::TestCluster StartCluster(int pods) {
   spillway::sim::ApiServerOptions server_options;
   server_options.watch_window = 100000;
   absl::StatusOr<spillway::sim::TestCluster> cluster = spillway::sim::StartTestCluster(server_options);
@@ -66,6 +55,24 @@ int main(int argc, char** argv) {
                             .as_object())
               .ok());
   }
+  return *std::move(cluster);
+}
+
+int main(int argc, char** argv) {
+  FLAGS_logtostderr = true;
+  FLAGS_minloglevel = 1;
+  google::InitGoogleLogging(argv[0]);
+  int pods = 1000;
+  std::string mode = "burst";
+  spillway::app::FlagSet flags("rescue_latency [flags]", "Unschedulable-to-patch latency of the rescue.");
+  flags.Int("pods", &pods, 1, 1000000, "Pods made Unschedulable");
+  flags.String("mode", &mode, "burst or one-by-one");
+  if (std::optional<int> exit_code = spillway::app::ParseCommandLine(flags, argc, argv)) {
+    return *exit_code;
+  }
+
+  spillway::sim::TestCluster cluster = StartCluster(pods);
+  spillway::kube::RestClient& client = *cluster.client;
 
   // The autoscaler, as `spillway serve --components=autoscaler --leader-elect=false` runs it.
   spillway::kube::ClusterInformers informers(client, /*watch_pods=*/true);
