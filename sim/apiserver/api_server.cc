@@ -671,26 +671,9 @@ void ApiServer::SetInterceptor(Interceptor interceptor) {
   interceptor_ = std::move(interceptor);
 }
 
-http::Response ApiServer::Handle(http::Request& request) {
-  {
-    Interceptor interceptor;
-    {
-      absl::MutexLock lock(&interceptor_mu_);
-      interceptor = interceptor_;
-    }
-    if (interceptor) {
-      if (std::optional<http::Response> injected = interceptor(request)) return *std::move(injected);
-    }
-  }
-  const std::string_view target(request.target);
-  const size_t question = target.find('?');
-  const std::string_view path = target.substr(0, question);
-  const std::map<std::string, std::string> query =
-      ParseQuery(question == std::string_view::npos ? "" : target.substr(question + 1));
-  std::vector<std::string> segments =
-      absl::StrSplit(absl::string_view(path.data(), path.size()), '/', absl::SkipEmpty());
-  VLOG(1) << "apiserver " << request.method << " " << request.target;
-
+// Health, /version, /api, /apis and OpenAPI; nullopt for other paths.
+std::optional<http::Response> ApiServer::WellKnown(std::string_view path, const std::vector<std::string>& segments,
+                                                   const std::vector<std::shared_ptr<const ResourceInfo>>& all) {
   if (path == "/healthz" || path == "/readyz" || path == "/livez") {
     http::Response ok;
     ok.content_type = "text/plain";
@@ -708,7 +691,6 @@ http::Response ApiServer::Handle(http::Request& request) {
                                           {"versions", json::array{"v1"}},
                                           {"serverAddressByClientCIDRs", json::array()}});
   }
-  const Resources all = registry_.All();
   if (path == "/apis") {
     json::array groups;
     for (const std::string& group : registry_.Groups()) {
@@ -744,6 +726,31 @@ http::Response ApiServer::Handle(http::Request& request) {
     return StatusResponse(404, "NotFound", "the server could not find the requested resource");
   }
 
+  return std::nullopt;
+}
+
+http::Response ApiServer::Handle(http::Request& request) {
+  {
+    Interceptor interceptor;
+    {
+      absl::MutexLock lock(&interceptor_mu_);
+      interceptor = interceptor_;
+    }
+    if (interceptor) {
+      if (std::optional<http::Response> injected = interceptor(request)) return *std::move(injected);
+    }
+  }
+  const std::string_view target(request.target);
+  const size_t question = target.find('?');
+  const std::string_view path = target.substr(0, question);
+  const std::map<std::string, std::string> query =
+      ParseQuery(question == std::string_view::npos ? "" : target.substr(question + 1));
+  std::vector<std::string> segments =
+      absl::StrSplit(absl::string_view(path.data(), path.size()), '/', absl::SkipEmpty());
+  VLOG(1) << "apiserver " << request.method << " " << request.target;
+
+  const Resources all = registry_.All();
+  if (std::optional<http::Response> answer = WellKnown(path, segments, all)) return *std::move(answer);
   // /api/v1/... or /apis/<group>/<version>/...
   std::string group;
   std::string version;
@@ -795,290 +802,360 @@ http::Response ApiServer::Handle(http::Request& request) {
                            info->subresources.end())) {
     return StatusResponse(404, "NotFound", "the server could not find the requested resource");
   }
-  const bool is_crd = type.group == "apiextensions.k8s.io" && type.plural == "customresourcedefinitions";
-  // kubectl get asks for a Table; custom resources with printer columns get
-  // one (the rest answer a plain list, which kubectl prints as NAME/AGE).
-  const bool wants_table = absl::StrContains(request.accept, "as=Table") && info->custom &&
-                           !info->printer_columns.empty();
-  // kubectl asks for server-side field validation: unknown fields are errors.
-  const bool strict = query.count("fieldValidation") && query.at("fieldValidation") == "Strict";
-  const std::string& method = request.method;
 
-  auto parse_body = [&](json::value* out) -> absl::Status {
-    if (request.content_type.find("protobuf") != std::string::npos) {
-      return absl::UnimplementedError(
-          "the embedded API server speaks JSON only, not application/vnd.kubernetes.protobuf");
-    }
-    boost::system::error_code ec;
-    *out = json::parse(request.body, ec);
-    if (ec) {
-      return absl::InvalidArgumentError(absl::StrCat("the request body is not valid JSON: ", ec.message()));
-    }
-    const bool json_patch = request.method == "PATCH" && absl::StrContains(request.content_type, "json-patch");
-    if (json_patch ? !out->is_array() : !out->is_object()) {
-      return absl::InvalidArgumentError(json_patch ? "a JSON patch body must be an array of operations"
-                                                   : "the request body must be a JSON object");
-    }
-    return absl::OkStatus();
-  };
-  auto namespace_exists = [&]() -> absl::Status {
-    if (!type.namespaced || ns.empty()) return absl::OkStatus();
-    return store_.Get(BuiltinResources()[0].type, "", ns).status();
-  };
+  ResourceCall call{request, query, info, ns, name, sub, version,
+                    type.group == "apiextensions.k8s.io" && type.plural == "customresourcedefinitions",
+                    // kubectl get asks for a Table; custom resources with printer columns get
+                    // one (the rest answer a plain list, which kubectl prints as NAME/AGE).
+                    absl::StrContains(request.accept, "as=Table") && info->custom && !info->printer_columns.empty(),
+                    // kubectl asks for server-side field validation: unknown fields are errors.
+                    query.count("fieldValidation") && query.at("fieldValidation") == "Strict"};
+  return Route(call);
+}
 
-  if (name.empty()) {
-    if (method == "GET") {
-      absl::StatusOr<kube::LabelSelector> labels = kube::LabelSelector::Parse(
-          query.count("labelSelector") ? query.at("labelSelector") : "");
-      if (!labels.ok()) return BadRequest(labels.status());
-      absl::StatusOr<FieldSelector> fields =
-          FieldSelector::Parse(query.count("fieldSelector") ? query.at("fieldSelector") : "");
-      if (!fields.ok()) return BadRequest(fields.status());
-      auto param = [&query](const char* key) {
-        auto it = query.find(key);
-        return it == query.end() ? std::string() : it->second;
-      };
-      const std::string watch = param("watch");
-      if (!watch.empty() && watch != "false" && watch != "0") {
-        WatchStream::Params params;
-        params.info = *info;
-        params.ns = ns;
-        params.labels = *labels;
-        params.fields = *fields;
-        const std::string version = param("resourceVersion");
-        if (!version.empty() && version != "0") {
-          uint64_t after = 0;
-          if (!absl::SimpleAtoi(version, &after)) {
-            return StatusResponse(400, "BadRequest",
-                                  absl::StrCat("resourceVersion '", version, "' is not a number"));
-          }
-          params.after = after;
-        }
-        params.bookmarks = param("allowWatchBookmarks") == "true";
-        if (int64_t seconds = 0; absl::SimpleAtoi(param("timeoutSeconds"), &seconds) && seconds > 0) {
-          params.deadline = absl::Now() + absl::Seconds(seconds);
-        }
-        http::Response response;
-        response.stream = std::make_shared<WatchStream>(store_, active_watches_, watch_generation_,
-                                                        std::move(params));
-        return response;
-      }
-      ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);
-      // Pagination: items come in (namespace, name) order; the continue token
-      // is the key of the last item sent. Later pages read the current state
-      // (the real server serves them from the first page's snapshot).
-      int64_t limit = 0;
-      if (!param("limit").empty() && (!absl::SimpleAtoi(param("limit"), &limit) || limit < 0)) {
-        return StatusResponse(400, "BadRequest", absl::StrCat("limit '", param("limit"), "' is not a count"));
-      }
-      std::string after;
-      if (!param("continue").empty() && !absl::WebSafeBase64Unescape(param("continue"), &after)) {
-        return StatusResponse(400, "BadRequest", "the continue token is malformed");
-      }
-      auto key_of = [](const json::object& item) {
-        const json::object& meta = item.at("metadata").as_object();
-        const json::value* item_ns = meta.if_contains("namespace");
-        return absl::StrCat(item_ns != nullptr && item_ns->is_string() ? std::string(item_ns->get_string()) : "",
-                            std::string(1, '\0'), std::string(meta.at("name").as_string()));
-      };
-      json::array items;
-      std::string last_key;
-      size_t remaining = 0;
-      for (json::object& item : list.items) {
-        const std::string key = key_of(item);
-        if (!after.empty() && key <= after) continue;
-        if (limit > 0 && static_cast<int64_t>(items.size()) >= limit) {
-          ++remaining;
-          continue;
-        }
-        last_key = key;
-        items.push_back(std::move(item));
-      }
-      json::object list_meta{{"resourceVersion", std::to_string(list.resource_version)}};
-      if (remaining > 0) {
-        std::string token;
-        absl::WebSafeBase64Escape(last_key, &token);
-        list_meta["continue"] = token;
-        list_meta["remainingItemCount"] = remaining;
-      }
-      if (wants_table) {
-        std::vector<json::object> objects;
-        for (json::value& item : items) objects.push_back(std::move(item.as_object()));
-        json::object table = TableOf(*info, objects, std::to_string(list.resource_version));
-        if (list_meta.contains("continue")) table["metadata"].as_object()["continue"] = list_meta["continue"];
-        return JsonResponse(200, table);
-      }
-      return JsonResponse(200, json::object{{"kind", type.kind + "List"},
-                                            {"apiVersion", info->GroupVersion()},
-                                            {"metadata", list_meta},
-                                            {"items", items}});
+// Which handler answers (collection or object, subresource, method), and the
+// 405 a real server words for the rest.
+http::Response ApiServer::Route(ResourceCall& call) {
+  struct Entry {
+    bool collection;
+    std::vector<std::string> subresources;  // "" is the object itself.
+    const char* method;
+    http::Response (ApiServer::*handler)(ResourceCall&);
+  };
+  static const auto* const kRoutes = new std::vector<Entry>{
+      {true, {""}, "GET", &ApiServer::List},
+      {true, {""}, "POST", &ApiServer::Create},
+      {false, {"binding", "eviction"}, "POST", &ApiServer::BindOrEvict},
+      {false, {"", "status", "scale"}, "GET", &ApiServer::Read},
+      {false, {"", "status", "scale"}, "PUT", &ApiServer::Write},
+      {false, {"", "status", "scale"}, "PATCH", &ApiServer::Write},
+      {false, {""}, "DELETE", &ApiServer::Remove},
+  };
+  const bool collection = call.name.empty();
+  const std::string& method = call.request.method;
+  for (const Entry& route : *kRoutes) {
+    if (route.collection == collection && method == route.method &&
+        std::find(route.subresources.begin(), route.subresources.end(), call.sub) != route.subresources.end()) {
+      return (this->*route.handler)(call);
     }
-    if (method == "POST") {
-      if (type.namespaced && ns.empty()) {
-        return StatusResponse(405, "MethodNotAllowed",
-                              absl::StrCat("create ", type.plural, " under /namespaces/<namespace>/"));
-      }
-      json::value body;
-      if (absl::Status s = parse_body(&body); !s.ok()) return BadRequest(s);
-      json::object& object = body.get_object();
-      if (const json::value* kind = object.if_contains("kind");
-          kind != nullptr && kind->is_string() && kind->get_string() != type.kind) {
-        return StatusResponse(400, "BadRequest",
-                              absl::StrCat("the body is a ", std::string(kind->get_string()),
-                                           ", not a ", type.kind));
-      }
-      if (const json::value* meta = object.if_contains("metadata"); meta != nullptr && meta->is_object()) {
-        const json::value* body_ns = meta->get_object().if_contains("namespace");
-        if (type.namespaced && body_ns != nullptr && body_ns->is_string() &&
-            !body_ns->get_string().empty() && body_ns->get_string() != ns) {
-          return StatusResponse(400, "BadRequest",
-                                "the namespace of the provided object does not match the "
-                                "namespace sent on the request");
-        }
-      }
-      if (absl::Status s = namespace_exists(); !s.ok()) return ErrorResponse(s);
-      std::vector<std::string> warnings;
-      if (absl::Status s = CallMutatingWebhooks(type, ns, object, &warnings); !s.ok()) return ErrorResponse(s);
-      if (absl::Status s = Admit(*info, strict, object); !s.ok()) return ErrorResponse(s);
-      absl::StatusOr<json::object> created = store_.Create(type, ns, std::move(object));
-      if (!created.ok()) return ErrorResponse(created.status());
-      if (is_crd) RefreshCustomResources();
-      http::Response response = JsonResponse(201, *created);
-      for (const std::string& warning : warnings) {
-        // RFC 7234 warn-code 299, as kube-apiserver sends admission warnings.
-        std::string quoted;
-        for (char c : warning) {
-          if (c == '"' || c == '\\') quoted.push_back('\\');
-          quoted.push_back(c);
-        }
-        response.headers.emplace_back("Warning", absl::StrCat("299 - \"", quoted, "\""));
-      }
-      return response;
-    }
-    return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));
   }
+  if (call.sub == "binding" || call.sub == "eviction") {
+    return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed on ", call.sub));
+  }
+  if (!call.sub.empty() && call.sub != "status" && call.sub != "scale") {
+    return StatusResponse(405, "MethodNotAllowed",
+                          absl::StrCat("subresource ", call.sub, " of ", call.info->type.plural,
+                                       " is not served yet by the embedded API server"));
+  }
+  return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));
+}
 
-  if (sub == "binding" || sub == "eviction") {
-    if (method != "POST") {
-      return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed on ", sub));
-    }
-    json::value body;
-    if (absl::Status s = parse_body(&body); !s.ok()) return BadRequest(s);
-    if (sub == "eviction") {
-      // No PodDisruptionBudgets in the embedded cluster: an eviction is a delete.
-      absl::StatusOr<json::object> evicted = store_.Delete(type, ns, name);
-      if (!evicted.ok()) return ErrorResponse(evicted.status());
-      return JsonResponse(201, json::object{{"kind", "Status"}, {"apiVersion", "v1"},
-                                            {"metadata", json::object()}, {"status", "Success"},
-                                            {"code", 201}});
-    }
-    const json::value* target = body.get_object().if_contains("target");
-    const json::value* node = target != nullptr && target->is_object() ? target->get_object().if_contains("name") : nullptr;
-    if (node == nullptr || !node->is_string() || node->get_string().empty()) {
-      return StatusResponse(422, "Invalid", "Binding: target.name: Required value");
-    }
-    const std::string node_name(node->get_string());
-    absl::StatusOr<json::object> bound = store_.Modify(type, ns, name, [&](json::object& pod) {
-      json::value& spec = pod["spec"];
-      if (!spec.is_object()) spec = json::object();
-      const json::value* current = spec.get_object().if_contains("nodeName");
-      if (current != nullptr && current->is_string() && !current->get_string().empty()) {
-        return absl::AbortedError(absl::StrCat("Operation cannot be fulfilled on pods/binding \"", name,
-                                               "\": pod ", name, " is already assigned to node \"",
-                                               std::string(current->get_string()), "\""));
+absl::Status ApiServer::ParseBody(const http::Request& request, json::value* out) {
+  if (request.content_type.find("protobuf") != std::string::npos) {
+    return absl::UnimplementedError(
+        "the embedded API server speaks JSON only, not application/vnd.kubernetes.protobuf");
+  }
+  boost::system::error_code ec;
+  *out = json::parse(request.body, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("the request body is not valid JSON: ", ec.message()));
+  const bool json_patch = request.method == "PATCH" && absl::StrContains(request.content_type, "json-patch");
+  if (json_patch ? !out->is_array() : !out->is_object()) {
+    return absl::InvalidArgumentError(json_patch ? "a JSON patch body must be an array of operations"
+                                                 : "the request body must be a JSON object");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApiServer::NamespaceExists(const ResourceCall& call) {
+  if (!call.info->type.namespaced || call.ns.empty()) return absl::OkStatus();
+  return store_.Get(BuiltinResources()[0].type, "", call.ns).status();
+}
+
+// GET on a collection: a list (label and field selectors, pages), a Table, or a watch.
+http::Response ApiServer::List(ResourceCall& call) {
+  const std::map<std::string, std::string>& query = call.query;
+  const std::shared_ptr<const ResourceInfo>& info = call.info;
+  const ResourceType& type = call.info->type;
+  const std::string& ns = call.ns;
+  const bool wants_table = call.wants_table;
+  absl::StatusOr<kube::LabelSelector> labels = kube::LabelSelector::Parse(
+      query.count("labelSelector") ? query.at("labelSelector") : "");
+  if (!labels.ok()) return BadRequest(labels.status());
+  absl::StatusOr<FieldSelector> fields =
+      FieldSelector::Parse(query.count("fieldSelector") ? query.at("fieldSelector") : "");
+  if (!fields.ok()) return BadRequest(fields.status());
+  auto param = [&query](const char* key) {
+    auto it = query.find(key);
+    return it == query.end() ? std::string() : it->second;
+  };
+  const std::string watch = param("watch");
+  if (!watch.empty() && watch != "false" && watch != "0") {
+    WatchStream::Params params;
+    params.info = *info;
+    params.ns = ns;
+    params.labels = *labels;
+    params.fields = *fields;
+    const std::string version = param("resourceVersion");
+    if (!version.empty() && version != "0") {
+      uint64_t after = 0;
+      if (!absl::SimpleAtoi(version, &after)) {
+        return StatusResponse(400, "BadRequest",
+                              absl::StrCat("resourceVersion '", version, "' is not a number"));
       }
-      spec.get_object()["nodeName"] = node_name;
-      json::value& status = pod["status"];
-      if (!status.is_object()) status = json::object();
-      json::array conditions;
-      if (const json::value* old = status.get_object().if_contains("conditions"); old != nullptr && old->is_array()) {
-        for (const json::value& c : old->get_array()) {
-          if (!c.is_object() || c.get_object().if_contains("type") == nullptr ||
-              c.get_object().at("type") != "PodScheduled") {
-            conditions.push_back(c);
-          }
-        }
-      }
-      conditions.push_back(json::object{{"type", "PodScheduled"}, {"status", "True"},
-                                        {"lastTransitionTime", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone())}});
-      status.get_object()["conditions"] = std::move(conditions);
-      return absl::OkStatus();
-    });
-    if (!bound.ok()) return ErrorResponse(bound.status());
+      params.after = after;
+    }
+    params.bookmarks = param("allowWatchBookmarks") == "true";
+    if (int64_t seconds = 0; absl::SimpleAtoi(param("timeoutSeconds"), &seconds) && seconds > 0) {
+      params.deadline = absl::Now() + absl::Seconds(seconds);
+    }
+    http::Response response;
+    response.stream = std::make_shared<WatchStream>(store_, active_watches_, watch_generation_,
+                                                    std::move(params));
+    return response;
+  }
+  ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);
+  // Pagination: items come in (namespace, name) order; the continue token
+  // is the key of the last item sent. Later pages read the current state
+  // (the real server serves them from the first page's snapshot).
+  int64_t limit = 0;
+  if (!param("limit").empty() && (!absl::SimpleAtoi(param("limit"), &limit) || limit < 0)) {
+    return StatusResponse(400, "BadRequest", absl::StrCat("limit '", param("limit"), "' is not a count"));
+  }
+  std::string after;
+  if (!param("continue").empty() && !absl::WebSafeBase64Unescape(param("continue"), &after)) {
+    return StatusResponse(400, "BadRequest", "the continue token is malformed");
+  }
+  auto key_of = [](const json::object& item) {
+    const json::object& meta = item.at("metadata").as_object();
+    const json::value* item_ns = meta.if_contains("namespace");
+    return absl::StrCat(item_ns != nullptr && item_ns->is_string() ? std::string(item_ns->get_string()) : "",
+                        std::string(1, '\0'), std::string(meta.at("name").as_string()));
+  };
+  json::array items;
+  std::string last_key;
+  size_t remaining = 0;
+  for (json::object& item : list.items) {
+    const std::string key = key_of(item);
+    if (!after.empty() && key <= after) continue;
+    if (limit > 0 && static_cast<int64_t>(items.size()) >= limit) {
+      ++remaining;
+      continue;
+    }
+    last_key = key;
+    items.push_back(std::move(item));
+  }
+  json::object list_meta{{"resourceVersion", std::to_string(list.resource_version)}};
+  if (remaining > 0) {
+    std::string token;
+    absl::WebSafeBase64Escape(last_key, &token);
+    list_meta["continue"] = token;
+    list_meta["remainingItemCount"] = remaining;
+  }
+  if (wants_table) {
+    std::vector<json::object> objects;
+    for (json::value& item : items) objects.push_back(std::move(item.as_object()));
+    json::object table = TableOf(*info, objects, std::to_string(list.resource_version));
+    if (list_meta.contains("continue")) table["metadata"].as_object()["continue"] = list_meta["continue"];
+    return JsonResponse(200, table);
+  }
+  return JsonResponse(200, json::object{{"kind", type.kind + "List"},
+                                        {"apiVersion", info->GroupVersion()},
+                                        {"metadata", list_meta},
+                                        {"items", items}});
+}
+
+// POST on a collection: admission (webhooks, schema), then the store.
+http::Response ApiServer::Create(ResourceCall& call) {
+  http::Request& request = call.request;
+  const std::shared_ptr<const ResourceInfo>& info = call.info;
+  const ResourceType& type = call.info->type;
+  const std::string& ns = call.ns;
+  const bool is_crd = call.is_crd;
+  const bool strict = call.strict;
+  if (type.namespaced && ns.empty()) {
+    return StatusResponse(405, "MethodNotAllowed",
+                          absl::StrCat("create ", type.plural, " under /namespaces/<namespace>/"));
+  }
+  json::value body;
+  if (absl::Status s = ParseBody(request, &body); !s.ok()) return BadRequest(s);
+  json::object& object = body.get_object();
+  if (const json::value* kind = object.if_contains("kind");
+      kind != nullptr && kind->is_string() && kind->get_string() != type.kind) {
+    return StatusResponse(400, "BadRequest",
+                          absl::StrCat("the body is a ", std::string(kind->get_string()),
+                                       ", not a ", type.kind));
+  }
+  if (const json::value* meta = object.if_contains("metadata"); meta != nullptr && meta->is_object()) {
+    const json::value* body_ns = meta->get_object().if_contains("namespace");
+    if (type.namespaced && body_ns != nullptr && body_ns->is_string() &&
+        !body_ns->get_string().empty() && body_ns->get_string() != ns) {
+      return StatusResponse(400, "BadRequest",
+                            "the namespace of the provided object does not match the "
+                            "namespace sent on the request");
+    }
+  }
+  if (absl::Status s = NamespaceExists(call); !s.ok()) return ErrorResponse(s);
+  std::vector<std::string> warnings;
+  if (absl::Status s = CallMutatingWebhooks(type, ns, object, &warnings); !s.ok()) return ErrorResponse(s);
+  if (absl::Status s = Admit(*info, strict, object); !s.ok()) return ErrorResponse(s);
+  absl::StatusOr<json::object> created = store_.Create(type, ns, std::move(object));
+  if (!created.ok()) return ErrorResponse(created.status());
+  if (is_crd) RefreshCustomResources();
+  http::Response response = JsonResponse(201, *created);
+  for (const std::string& warning : warnings) {
+    // RFC 7234 warn-code 299, as kube-apiserver sends admission warnings.
+    std::string quoted;
+    for (char c : warning) {
+      if (c == '"' || c == '\\') quoted.push_back('\\');
+      quoted.push_back(c);
+    }
+    response.headers.emplace_back("Warning", absl::StrCat("299 - \"", quoted, "\""));
+  }
+  return response;
+}
+
+// POST pods/<name>/binding or eviction.
+http::Response ApiServer::BindOrEvict(ResourceCall& call) {
+  http::Request& request = call.request;
+  const ResourceType& type = call.info->type;
+  const std::string& ns = call.ns;
+  const std::string& name = call.name;
+  const std::string& sub = call.sub;
+  const std::string& method = call.request.method;
+  if (method != "POST") {
+    return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed on ", sub));
+  }
+  json::value body;
+  if (absl::Status s = ParseBody(request, &body); !s.ok()) return BadRequest(s);
+  if (sub == "eviction") {
+    // No PodDisruptionBudgets in the embedded cluster: an eviction is a delete.
+    absl::StatusOr<json::object> evicted = store_.Delete(type, ns, name);
+    if (!evicted.ok()) return ErrorResponse(evicted.status());
     return JsonResponse(201, json::object{{"kind", "Status"}, {"apiVersion", "v1"},
                                           {"metadata", json::object()}, {"status", "Success"},
                                           {"code", 201}});
   }
-
-  if (!sub.empty()) {
-    if (sub != "status" && sub != "scale") {
-      return StatusResponse(405, "MethodNotAllowed",
-                            absl::StrCat("subresource ", sub, " of ", type.plural,
-                                         " is not served yet by the embedded API server"));
-    }
-    if (method != "GET" && method != "PUT" && method != "PATCH") {
-      return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));
-    }
+  const json::value* target = body.get_object().if_contains("target");
+  const json::value* node = target != nullptr && target->is_object() ? target->get_object().if_contains("name") : nullptr;
+  if (node == nullptr || !node->is_string() || node->get_string().empty()) {
+    return StatusResponse(422, "Invalid", "Binding: target.name: Required value");
   }
-
-  if (method == "GET") {
-    absl::StatusOr<json::object> object = store_.Get(type, ns, name);
-    if (!object.ok()) return ErrorResponse(object.status());
-    if (wants_table && sub.empty()) {
-      const std::string version(object->at("metadata").at("resourceVersion").as_string());
-      return JsonResponse(200, TableOf(*info, {*object}, version));
+  const std::string node_name(node->get_string());
+  absl::StatusOr<json::object> bound = store_.Modify(type, ns, name, [&](json::object& pod) {
+    json::value& spec = pod["spec"];
+    if (!spec.is_object()) spec = json::object();
+    const json::value* current = spec.get_object().if_contains("nodeName");
+    if (current != nullptr && current->is_string() && !current->get_string().empty()) {
+      return absl::AbortedError(absl::StrCat("Operation cannot be fulfilled on pods/binding \"", name,
+                                             "\": pod ", name, " is already assigned to node \"",
+                                             std::string(current->get_string()), "\""));
     }
-    return JsonResponse(200, sub == "scale" ? ScaleOf(*object, *info) : *object);
-  }
-  if (method == "PUT" || method == "PATCH") {
-    absl::StatusOr<WriteKind> kind = WriteKindOf(method, request.content_type);
-    if (!kind.ok()) return BadRequest(kind.status());
-    if (info->custom && *kind == WriteKind::kStrategicMergePatch) {
-      return StatusResponse(415, "UnsupportedMediaType",
-                            "strategic merge patch is not supported for custom resources; use "
-                            "--type=merge or --type=json");
-    }
-    json::value body;
-    if (absl::Status s = parse_body(&body); !s.ok()) return BadRequest(s);
-    // One atomic read-modify-write in the store: no lost updates, no retries.
-    absl::StatusOr<json::object> written =
-        store_.Modify(type, ns, name, [&](json::object& object) {
-          SPILLWAY_RETURN_IF_ERROR(ApplyWrite(sub, *kind, *info, body, object));
-          return Admit(*info, strict, object);
-        });
-    if (!written.ok()) return ErrorResponse(written.status());
-    if (is_crd) RefreshCustomResources();
-    return JsonResponse(200, sub == "scale" ? ScaleOf(*written, *info) : *written);
-  }
-  if (method == "DELETE") {
-    // propagationPolicy from the query or a DeleteOptions body (kubectl
-    // delete --cascade=orphan sends the body); Foreground runs as Background.
-    std::string policy = query.count("propagationPolicy") ? query.at("propagationPolicy") : "";
-    if (!request.body.empty()) {
-      boost::system::error_code ec;
-      json::value options = json::parse(request.body, ec);
-      if (ec || !options.is_object()) {
-        return StatusResponse(400, "BadRequest", "the DeleteOptions body is not a JSON object");
-      }
-      if (const json::value* p = options.get_object().if_contains("propagationPolicy");
-          p != nullptr && p->is_string()) {
-        policy = std::string(p->get_string());
-      } else if (const json::value* orphan = options.get_object().if_contains("orphanDependents");
-                 orphan != nullptr && orphan->is_bool() && orphan->get_bool()) {
-        policy = "Orphan";
+    spec.get_object()["nodeName"] = node_name;
+    json::value& status = pod["status"];
+    if (!status.is_object()) status = json::object();
+    json::array conditions;
+    if (const json::value* old = status.get_object().if_contains("conditions"); old != nullptr && old->is_array()) {
+      for (const json::value& c : old->get_array()) {
+        if (!c.is_object() || c.get_object().if_contains("type") == nullptr ||
+            c.get_object().at("type") != "PodScheduled") {
+          conditions.push_back(c);
+        }
       }
     }
-    if (!policy.empty() && policy != "Orphan" && policy != "Background" && policy != "Foreground") {
-      return StatusResponse(400, "BadRequest",
-                            absl::StrCat("propagationPolicy \"", policy,
-                                         "\" is not Orphan, Background or Foreground"));
-    }
-    absl::StatusOr<json::object> deleted = store_.Delete(type, ns, name, policy == "Orphan");
-    if (!deleted.ok()) return ErrorResponse(deleted.status());
-    if (is_crd) RefreshCustomResources();
-    return JsonResponse(200, *deleted);
-  }
-  return StatusResponse(405, "MethodNotAllowed", absl::StrCat(method, " is not allowed here"));
+    conditions.push_back(json::object{{"type", "PodScheduled"}, {"status", "True"},
+                                      {"lastTransitionTime", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone())}});
+    status.get_object()["conditions"] = std::move(conditions);
+    return absl::OkStatus();
+  });
+  if (!bound.ok()) return ErrorResponse(bound.status());
+  return JsonResponse(201, json::object{{"kind", "Status"}, {"apiVersion", "v1"},
+                                        {"metadata", json::object()}, {"status", "Success"},
+                                        {"code", 201}});
 }
+
+// GET an object (or its status or scale; a Table when kubectl asks).
+http::Response ApiServer::Read(ResourceCall& call) {
+  const std::shared_ptr<const ResourceInfo>& info = call.info;
+  const ResourceType& type = call.info->type;
+  const std::string& ns = call.ns;
+  const std::string& name = call.name;
+  const std::string& sub = call.sub;
+  const bool wants_table = call.wants_table;
+  absl::StatusOr<json::object> object = store_.Get(type, ns, name);
+  if (!object.ok()) return ErrorResponse(object.status());
+  if (wants_table && sub.empty()) {
+    const std::string version(object->at("metadata").at("resourceVersion").as_string());
+    return JsonResponse(200, TableOf(*info, {*object}, version));
+  }
+  return JsonResponse(200, sub == "scale" ? ScaleOf(*object, *info) : *object);
+}
+
+// PUT or PATCH an object (or its status or scale): one atomic read-modify-write.
+http::Response ApiServer::Write(ResourceCall& call) {
+  http::Request& request = call.request;
+  const std::shared_ptr<const ResourceInfo>& info = call.info;
+  const ResourceType& type = call.info->type;
+  const std::string& ns = call.ns;
+  const std::string& name = call.name;
+  const std::string& sub = call.sub;
+  const std::string& method = call.request.method;
+  const bool is_crd = call.is_crd;
+  const bool strict = call.strict;
+  absl::StatusOr<WriteKind> kind = WriteKindOf(method, request.content_type);
+  if (!kind.ok()) return BadRequest(kind.status());
+  if (info->custom && *kind == WriteKind::kStrategicMergePatch) {
+    return StatusResponse(415, "UnsupportedMediaType",
+                          "strategic merge patch is not supported for custom resources; use "
+                          "--type=merge or --type=json");
+  }
+  json::value body;
+  if (absl::Status s = ParseBody(request, &body); !s.ok()) return BadRequest(s);
+  // One atomic read-modify-write in the store: no lost updates, no retries.
+  absl::StatusOr<json::object> written =
+      store_.Modify(type, ns, name, [&](json::object& object) {
+        SPILLWAY_RETURN_IF_ERROR(ApplyWrite(sub, *kind, *info, body, object));
+        return Admit(*info, strict, object);
+      });
+  if (!written.ok()) return ErrorResponse(written.status());
+  if (is_crd) RefreshCustomResources();
+  return JsonResponse(200, sub == "scale" ? ScaleOf(*written, *info) : *written);
+}
+
+// DELETE an object, with propagationPolicy (Orphan, Background; Foreground runs as Background).
+http::Response ApiServer::Remove(ResourceCall& call) {
+  http::Request& request = call.request;
+  const std::map<std::string, std::string>& query = call.query;
+  const ResourceType& type = call.info->type;
+  const std::string& ns = call.ns;
+  const std::string& name = call.name;
+  const bool is_crd = call.is_crd;
+  // propagationPolicy from the query or a DeleteOptions body (kubectl
+  // delete --cascade=orphan sends the body); Foreground runs as Background.
+  std::string policy = query.count("propagationPolicy") ? query.at("propagationPolicy") : "";
+  if (!request.body.empty()) {
+    boost::system::error_code ec;
+    json::value options = json::parse(request.body, ec);
+    if (ec || !options.is_object()) {
+      return StatusResponse(400, "BadRequest", "the DeleteOptions body is not a JSON object");
+    }
+    if (const json::value* p = options.get_object().if_contains("propagationPolicy");
+        p != nullptr && p->is_string()) {
+      policy = std::string(p->get_string());
+    } else if (const json::value* orphan = options.get_object().if_contains("orphanDependents");
+               orphan != nullptr && orphan->is_bool() && orphan->get_bool()) {
+      policy = "Orphan";
+    }
+  }
+  if (!policy.empty() && policy != "Orphan" && policy != "Background" && policy != "Foreground") {
+    return StatusResponse(400, "BadRequest",
+                          absl::StrCat("propagationPolicy \"", policy,
+                                       "\" is not Orphan, Background or Foreground"));
+  }
+  absl::StatusOr<json::object> deleted = store_.Delete(type, ns, name, policy == "Orphan");
+  if (!deleted.ok()) return ErrorResponse(deleted.status());
+  if (is_crd) RefreshCustomResources();
+  return JsonResponse(200, *deleted);
+}
+
 
 }  // namespace spillway::sim

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <functional>
 #include <optional>
@@ -69,6 +70,30 @@ class ApiServer {
   http::Response Handle(http::Request& request);
 
  private:
+  // One request to a resource path, parsed: what every verb handler reads.
+  struct ResourceCall {
+    http::Request& request;
+    const std::map<std::string, std::string>& query;
+    std::shared_ptr<const ResourceInfo> info;
+    std::string ns;
+    std::string name;  // Empty: the collection.
+    std::string sub;   // Subresource; empty: the object.
+    std::string version;
+    bool is_crd;
+    bool wants_table;
+    bool strict;  // fieldValidation=Strict
+  };
+  std::optional<http::Response> WellKnown(std::string_view path, const std::vector<std::string>& segments,
+                                          const std::vector<std::shared_ptr<const ResourceInfo>>& all);
+  http::Response Route(ResourceCall& call);
+  http::Response List(ResourceCall& call);
+  http::Response Create(ResourceCall& call);
+  http::Response BindOrEvict(ResourceCall& call);
+  http::Response Read(ResourceCall& call);
+  http::Response Write(ResourceCall& call);
+  http::Response Remove(ResourceCall& call);
+  static absl::Status ParseBody(const http::Request& request, boost::json::value* out);
+  absl::Status NamespaceExists(const ResourceCall& call);
   explicit ApiServer(size_t watch_window);
   // Admission for a create or update of `object` (a `info` resource):
   // validates CustomResourceDefinitions (and fills their status), validates
