@@ -76,15 +76,18 @@ http::Response ErrorResponse(const absl::Status& status) {
       return StatusResponse(403, "Forbidden", message);
     case absl::StatusCode::kUnimplemented:
       return StatusResponse(415, "UnsupportedMediaType", message);
+    case absl::StatusCode::kResourceExhausted:
+      return StatusResponse(413, "RequestEntityTooLarge", message);
     default:
       return StatusResponse(500, "InternalError", message);
   }
 }
 
-std::string PercentDecode(std::string_view text) {
+// %XX escapes; in a query (not a path) '+' is a space too.
+std::string PercentDecode(std::string_view text, bool query = true) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
+    if (query && text[i] == '+') {
       out.push_back(' ');
     } else if (text[i] == '%' && i + 2 < text.size()) {
       int value = 0;
@@ -561,6 +564,9 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
   server_options.host = options.host;
   server_options.port = options.port;
   server_options.threads = options.threads;
+  // The API answers bodies over 3 MiB with its own 413 (a Status, as
+  // kube-apiserver words it); the transport refuses what is far beyond.
+  server_options.max_body_bytes = 2 * kMaxRequestBytes;
   ApiServer* raw = api.get();
   absl::StatusOr<std::unique_ptr<http::Server>> server = http::Server::Start(
       server_options, [raw](http::Request& request) { return raw->Handle(request); });
@@ -569,12 +575,34 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
   return api;
 }
 
+// A ConfigMap's or Secret's data, as kube-apiserver measures it (keys and values).
+size_t DataBytes(const json::object& object) {
+  size_t total = 0;
+  for (const char* field : {"data", "binaryData", "stringData"}) {
+    const json::value* data = object.if_contains(field);
+    if (data == nullptr || !data->is_object()) continue;
+    for (const auto& entry : data->get_object()) {
+      total += entry.key().size() + (entry.value().is_string() ? entry.value().get_string().size() : 0);
+    }
+  }
+  return total;
+}
+
 absl::Status ApiServer::Admit(const ResourceInfo& info, bool strict, json::object& object) {
   const std::string name = [&] {
     const json::value* meta = object.if_contains("metadata");
     const json::value* n = meta != nullptr && meta->is_object() ? meta->get_object().if_contains("name") : nullptr;
     return n != nullptr && n->is_string() ? std::string(n->get_string()) : std::string();
   }();
+  if ((info.type.kind == "ConfigMap" || info.type.kind == "Secret") && info.type.group.empty() &&
+      DataBytes(object) > kMaxDataBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(info.type.kind, " \"", name,
+                                                   "\" is invalid: []: Too long: must have at most ", kMaxDataBytes,
+                                                   " bytes"));
+  }
+  if (json::serialize(object).size() > kMaxObjectBytes) {
+    return absl::ResourceExhaustedError("etcdserver: request is too large");
+  }
   if (info.type.group == "apiextensions.k8s.io" && info.type.plural == "customresourcedefinitions") {
     absl::StatusOr<std::vector<ResourceInfo>> defined = ResourcesFromCrd(object);
     if (!defined.ok()) {
@@ -742,12 +770,21 @@ http::Response ApiServer::Handle(http::Request& request) {
   }
   const std::string_view target(request.target);
   const size_t question = target.find('?');
-  const std::string_view path = target.substr(0, question);
+  std::string_view path = target.substr(0, question);
+  // "/version/", "/api/", "/apis/" (the Python client asks so) are the same paths.
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   const std::map<std::string, std::string> query =
       ParseQuery(question == std::string_view::npos ? "" : target.substr(question + 1));
-  std::vector<std::string> segments =
-      absl::StrSplit(absl::string_view(path.data(), path.size()), '/', absl::SkipEmpty());
+  // Path segments are URL-decoded (kubectl get cm "with space" sends %20).
+  std::vector<std::string> segments;
+  for (absl::string_view segment : absl::StrSplit(absl::string_view(path.data(), path.size()), '/', absl::SkipEmpty())) {
+    segments.push_back(PercentDecode(std::string_view(segment.data(), segment.size()), /*query=*/false));
+  }
   VLOG(1) << "apiserver " << request.method << " " << request.target;
+  if (request.body.size() > kMaxRequestBytes) {
+    return StatusResponse(413, "RequestEntityTooLarge",
+                          absl::StrCat("Request entity too large: limit is ", kMaxRequestBytes));
+  }
 
   const Resources all = registry_.All();
   if (std::optional<http::Response> answer = WellKnown(path, segments, all)) return *std::move(answer);
@@ -830,6 +867,7 @@ http::Response ApiServer::Route(ResourceCall& call) {
       {false, {"", "status", "scale"}, "PUT", &ApiServer::Write},
       {false, {"", "status", "scale"}, "PATCH", &ApiServer::Write},
       {false, {""}, "DELETE", &ApiServer::Remove},
+      {true, {""}, "DELETE", &ApiServer::RemoveCollection},
   };
   const bool collection = call.name.empty();
   const std::string& method = call.request.method;
@@ -1155,6 +1193,32 @@ http::Response ApiServer::Remove(ResourceCall& call) {
   if (!deleted.ok()) return ErrorResponse(deleted.status());
   if (is_crd) RefreshCustomResources();
   return JsonResponse(200, *deleted);
+}
+
+// DELETE on a collection (deletecollection): every object matching the label
+// and field selectors, each as a single DELETE would.
+http::Response ApiServer::RemoveCollection(ResourceCall& call) {
+  const ResourceType& type = call.info->type;
+  absl::StatusOr<kube::LabelSelector> labels =
+      kube::LabelSelector::Parse(call.query.count("labelSelector") ? call.query.at("labelSelector") : "");
+  if (!labels.ok()) return BadRequest(labels.status());
+  absl::StatusOr<FieldSelector> fields =
+      FieldSelector::Parse(call.query.count("fieldSelector") ? call.query.at("fieldSelector") : "");
+  if (!fields.ok()) return BadRequest(fields.status());
+  json::array deleted;
+  for (const json::object& item : store_.List(type, call.ns, *labels, *fields).items) {
+    const json::object& meta = item.at("metadata").as_object();
+    const json::value* item_ns = meta.if_contains("namespace");
+    absl::StatusOr<json::object> gone =
+        store_.Delete(type, item_ns != nullptr && item_ns->is_string() ? std::string(item_ns->get_string()) : "",
+                      std::string(meta.at("name").as_string()), /*orphan=*/false);
+    if (gone.ok()) deleted.push_back(*std::move(gone));
+  }
+  if (call.is_crd) RefreshCustomResources();
+  return JsonResponse(200, json::object{{"kind", type.kind + "List"},
+                                        {"apiVersion", call.info->GroupVersion()},
+                                        {"metadata", json::object{}},
+                                        {"items", std::move(deleted)}});
 }
 
 

@@ -43,6 +43,12 @@ struct ApiServerOptions {
   size_t watch_window = 10000;
 };
 
+// Limits of a real API server (and etcd): request bodies, stored objects,
+// ConfigMap and Secret data.
+inline constexpr size_t kMaxRequestBytes = 3 * 1024 * 1024;
+inline constexpr size_t kMaxObjectBytes = 1536 * 1024;
+inline constexpr size_t kMaxDataBytes = 1024 * 1024;
+
 class ApiServer {
  public:
   // Starts serving with the namespaces a new cluster has (default,
@@ -92,6 +98,7 @@ class ApiServer {
   http::Response Read(ResourceCall& call);
   http::Response Write(ResourceCall& call);
   http::Response Remove(ResourceCall& call);
+  http::Response RemoveCollection(ResourceCall& call);
   static absl::Status ParseBody(const http::Request& request, boost::json::value* out);
   absl::Status NamespaceExists(const ResourceCall& call);
   explicit ApiServer(size_t watch_window);

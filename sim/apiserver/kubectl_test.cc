@@ -208,6 +208,49 @@ TEST_F(KubectlTest, ErrorsComeBackAsStatusObjects) {
   EXPECT_THAT(duplicate.output, HasSubstr("(AlreadyExists)"));
 }
 
+// What a real server refuses, with its status code and wording; and the
+// paths and verbs clients use that are easy to get wrong.
+TEST_F(KubectlTest, LimitsPathsAndCollectionDeletesAsARealServer) {
+  // Over 3 MiB: 413 before anything else.
+  http::ClientResponse huge = Http("POST", "/api/v1/namespaces/default/configmaps",
+                                   absl::StrCat(R"({"metadata":{"name":"huge"},"data":{"k":")",
+                                                std::string(3 * 1024 * 1024, 'x'), R"("}})"));
+  EXPECT_EQ(huge.status, 413);
+  EXPECT_THAT(huge.body, HasSubstr("Request entity too large: limit is 3145728"));
+  // ConfigMap data over 1 MiB: 422 as kube-apiserver words it.
+  http::ClientResponse big_data = Http("POST", "/api/v1/namespaces/default/configmaps",
+                                       absl::StrCat(R"({"metadata":{"name":"big"},"data":{"k":")",
+                                                    std::string(1100 * 1024, 'x'), R"("}})"));
+  EXPECT_EQ(big_data.status, 422);
+  EXPECT_THAT(big_data.body, HasSubstr(R"(ConfigMap \"big\" is invalid: []: Too long: must have at most 1048576 bytes)"));
+  // An object over etcd's 1.5 MiB (a Pod's annotations, say).
+  http::ClientResponse big_object = Http(
+      "POST", "/api/v1/namespaces/default/pods",
+      absl::StrCat(R"({"metadata":{"name":"p","annotations":{"a":")", std::string(1600 * 1024, 'x'),
+                   R"("}},"spec":{"containers":[{"name":"c","image":"nginx"}]}})"));
+  EXPECT_EQ(big_object.status, 413);
+  EXPECT_THAT(big_object.body, HasSubstr("etcdserver: request is too large"));
+
+  // Trailing slashes (the Python client asks /version/ and /apis/).
+  EXPECT_EQ(Http("GET", "/version/").status, 200);
+  EXPECT_EQ(Http("GET", "/api/").status, 200);
+  EXPECT_THAT(Http("GET", "/apis/").body, HasSubstr("APIGroupList"));
+  // URL-encoded names.
+  ASSERT_EQ(Http("POST", "/api/v1/namespaces/default/configmaps",
+                 R"({"metadata":{"name":"a.b"},"data":{"k":"v"}})").status, 201);
+  EXPECT_EQ(Http("GET", "/api/v1/namespaces/default/configmaps/a%2Eb").status, 200);
+  // DELETE on a collection, with a label selector.
+  for (const char* name : {"x1", "x2", "y1"}) {
+    ASSERT_EQ(Http("POST", "/api/v1/namespaces/default/configmaps",
+                   absl::StrCat(R"({"metadata":{"name":")", name, R"(","labels":{"group":")",
+                                std::string(1, name[0]), R"("}},"data":{"k":"v"}})")).status, 201);
+  }
+  http::ClientResponse removed = Http("DELETE", "/api/v1/namespaces/default/configmaps?labelSelector=group%3Dx");
+  EXPECT_EQ(removed.status, 200);
+  EXPECT_EQ(Http("GET", "/api/v1/namespaces/default/configmaps/x1").status, 404);
+  EXPECT_EQ(Http("GET", "/api/v1/namespaces/default/configmaps/y1").status, 200);
+}
+
 std::string ConfigMap(const char* name) {
   return absl::StrCat("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ", name,
                       "}\ndata: {k: v}\n");
