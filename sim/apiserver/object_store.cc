@@ -98,9 +98,16 @@ void ObjectStore::Record(WatchEvent::Type type, const ResourceType& resource,
 void ObjectStore::Record(WatchEvent::Type type, const Key& key, const json::object& object) {
   events_.push_back(WatchEvent{type, resource_version_, std::get<0>(key), std::get<1>(key),
                                std::get<2>(key), object});
-  while (events_.size() > options_.watch_window) {
+  const size_t bytes = json::serialize(object).size();
+  event_bytes_.push_back(bytes);
+  events_total_bytes_ += bytes;
+  // The newest event always stays (a watcher must see it), however large.
+  while (events_.size() > 1 &&
+         (events_.size() > options_.watch_window || events_total_bytes_ > options_.watch_window_bytes)) {
     pruned_through_ = events_.front().resource_version;
+    events_total_bytes_ -= event_bytes_.front();
     events_.pop_front();
+    event_bytes_.pop_front();
   }
 }
 

@@ -63,8 +63,11 @@ kube::StringMap LabelsOf(const boost::json::object& object);
 class ObjectStore {
  public:
   struct Options {
-    // Events kept for watches; older resourceVersions are Gone.
+    // Events kept for watches, by count and by their objects' JSON size
+    // (one 10 MB object updated 60 times must not hold 600 MB); older
+    // resourceVersions are Gone.
     size_t watch_window = 10000;
+    size_t watch_window_bytes = size_t{64} << 20;
   };
 
   // `now` stamps creationTimestamp; `random` makes uids and generated names.
@@ -161,6 +164,8 @@ class ObjectStore {
   uint64_t resource_version_ ABSL_GUARDED_BY(mu_) = 1;
   Objects objects_ ABSL_GUARDED_BY(mu_);
   std::deque<WatchEvent> events_ ABSL_GUARDED_BY(mu_);
+  std::deque<size_t> event_bytes_ ABSL_GUARDED_BY(mu_);  // Parallel to events_.
+  size_t events_total_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   // Versions at or below this may have lost events (pruned from the log).
   uint64_t pruned_through_ ABSL_GUARDED_BY(mu_) = 0;
 

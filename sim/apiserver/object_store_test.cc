@@ -251,3 +251,37 @@ TEST_F(ObjectStoreTest, OrphanPropagationReleasesDependents) {
 
 }  // namespace
 }  // namespace spillway::sim
+
+namespace spillway::sim {
+namespace {
+
+// Updating one large object many times must not keep every version: the
+// event log is bounded in bytes as well as in count.
+TEST(ObjectStoreWindowTest, TheWatchLogIsBoundedInBytes) {
+  absl::BitGen random;
+  ObjectStore::Options options;
+  options.watch_window = 10000;
+  options.watch_window_bytes = 5 * 1024 * 1024;
+  ObjectStore store(options, [] { return absl::FromUnixSeconds(1795300000); }, random);
+  const ResourceType configmaps{"", "v1", "ConfigMap", "configmaps", true};
+  const std::string value(1024 * 1024, 'x');
+  ASSERT_TRUE(store.Create(configmaps, "a", json::object{{"metadata", json::object{{"name", "big"}}},
+                                                          {"data", json::object{{"k", value}}}})
+                  .ok());
+  const uint64_t first = store.resource_version();
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(store.Modify(configmaps, "a", "big", [&](json::object& object) {
+                       object["data"].as_object()["k"] = absl::StrCat(i, value);
+                       return absl::OkStatus();
+                     }).ok());
+  }
+  // Twenty 1 MiB versions against a 5 MiB window: the first ones are Gone,
+  // the newest are still there for a watcher.
+  EXPECT_EQ(store.EventsAfter(configmaps, "a", first).status().code(), absl::StatusCode::kOutOfRange);
+  absl::StatusOr<std::vector<WatchEvent>> recent = store.EventsAfter(configmaps, "a", store.resource_version() - 2);
+  ASSERT_TRUE(recent.ok()) << recent.status();
+  EXPECT_EQ(recent->size(), 2u);
+}
+
+}  // namespace
+}  // namespace spillway::sim
