@@ -1033,6 +1033,17 @@ http::Response ApiServer::Create(ResourceCall& call) {
     }
   }
   if (absl::Status s = NamespaceExists(call); !s.ok()) return ErrorResponse(s);
+  if (NamespaceTerminating(ns)) {
+    const json::value* meta = object.if_contains("metadata");
+    const json::value* object_name = meta != nullptr && meta->is_object() ? meta->get_object().if_contains("name") : nullptr;
+    return StatusResponse(403, "Forbidden",
+                          absl::StrCat(type.plural, " \"",
+                                       object_name != nullptr && object_name->is_string()
+                                           ? std::string(object_name->get_string())
+                                           : std::string(),
+                                       "\" is forbidden: unable to create new content in namespace ", ns,
+                                       " because it is being terminated"));
+  }
   std::vector<std::string> warnings;
   if (absl::Status s = CallMutatingWebhooks(type, ns, object, &warnings); !s.ok()) return ErrorResponse(s);
   if (absl::Status s = Admit(*info, strict, object); !s.ok()) return ErrorResponse(s);
@@ -1156,6 +1167,7 @@ http::Response ApiServer::Write(ResourceCall& call) {
       });
   if (!written.ok()) return ErrorResponse(written.status());
   if (is_crd) RefreshCustomResources();
+  FinishNamespaceIfEmpty(ns);
   return JsonResponse(200, sub == "scale" ? ScaleOf(*written, *info) : *written);
 }
 
@@ -1189,10 +1201,64 @@ http::Response ApiServer::Remove(ResourceCall& call) {
                           absl::StrCat("propagationPolicy \"", policy,
                                        "\" is not Orphan, Background or Foreground"));
   }
+  if (type.plural == "namespaces" && type.group.empty()) return TerminateNamespace(name);
   absl::StatusOr<json::object> deleted = store_.Delete(type, ns, name, policy == "Orphan");
   if (!deleted.ok()) return ErrorResponse(deleted.status());
   if (is_crd) RefreshCustomResources();
+  FinishNamespaceIfEmpty(ns);
   return JsonResponse(200, *deleted);
+}
+
+bool ApiServer::NamespaceTerminating(const std::string& ns) {
+  if (ns.empty()) return false;
+  absl::StatusOr<json::object> space = store_.Get(BuiltinResources()[0].type, "", ns);
+  if (!space.ok()) return false;
+  const json::value* status = space->if_contains("status");
+  const json::value* phase = status != nullptr && status->is_object() ? status->get_object().if_contains("phase") : nullptr;
+  return phase != nullptr && phase->is_string() && phase->get_string() == "Terminating";
+}
+
+// Deleting a namespace, as kube-apiserver and its namespace controller do:
+// it turns Terminating (no new content), everything in it is deleted
+// (objects with finalizers stay until those are removed), and it goes once
+// it is empty.
+http::Response ApiServer::TerminateNamespace(const std::string& name) {
+  const ResourceType& namespaces = BuiltinResources()[0].type;
+  if (name == "default" || name == "kube-system" || name == "kube-public") {
+    return StatusResponse(403, "Forbidden",
+                          absl::StrCat("namespaces \"", name, "\" is forbidden: this namespace may not be deleted"));
+  }
+  absl::StatusOr<json::object> marked = store_.Modify(namespaces, "", name, [&](json::object& space) {
+    json::value& status = space["status"];
+    if (!status.is_object()) status = json::object();
+    status.get_object()["phase"] = "Terminating";
+    json::value& meta = space["metadata"];
+    if (meta.is_object() && !meta.get_object().contains("deletionTimestamp")) {
+      meta.get_object()["deletionTimestamp"] =
+          absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
+    }
+    return absl::OkStatus();
+  });
+  if (!marked.ok()) return ErrorResponse(marked.status());
+  for (const std::shared_ptr<const ResourceInfo>& info : registry_.All()) {
+    if (!info->type.namespaced) continue;
+    for (const json::object& item : store_.List(info->type, name, kube::LabelSelector(), FieldSelector()).items) {
+      (void)store_.Delete(info->type, name, std::string(item.at("metadata").at("name").as_string()), false);
+    }
+  }
+  FinishNamespaceIfEmpty(name);
+  absl::StatusOr<json::object> now = store_.Get(namespaces, "", name);
+  return JsonResponse(200, now.ok() ? *now : *marked);
+}
+
+void ApiServer::FinishNamespaceIfEmpty(const std::string& ns) {
+  if (!NamespaceTerminating(ns)) return;
+  for (const std::shared_ptr<const ResourceInfo>& info : registry_.All()) {
+    if (info->type.namespaced && !store_.List(info->type, ns, kube::LabelSelector(), FieldSelector()).items.empty()) {
+      return;
+    }
+  }
+  (void)store_.Delete(BuiltinResources()[0].type, "", ns, false);
 }
 
 // DELETE on a collection (deletecollection): every object matching the label

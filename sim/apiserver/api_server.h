@@ -99,6 +99,9 @@ class ApiServer {
   http::Response Write(ResourceCall& call);
   http::Response Remove(ResourceCall& call);
   http::Response RemoveCollection(ResourceCall& call);
+  http::Response TerminateNamespace(const std::string& name);
+  bool NamespaceTerminating(const std::string& ns);
+  void FinishNamespaceIfEmpty(const std::string& ns);
   static absl::Status ParseBody(const http::Request& request, boost::json::value* out);
   absl::Status NamespaceExists(const ResourceCall& call);
   explicit ApiServer(size_t watch_window);

@@ -256,6 +256,38 @@ std::string ConfigMap(const char* name) {
                       "}\ndata: {k: v}\n");
 }
 
+// Deleting a namespace: Terminating, no new content (403 as a real server
+// words it), its objects deleted, itself gone once the last finalizer is.
+TEST_F(KubectlTest, ADeletedNamespaceTerminatesThenGoes) {
+  ASSERT_EQ(Kubectl("apply -f " + WriteManifest("ns.yaml", R"(apiVersion: v1
+kind: Namespace
+metadata: {name: doomed}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: plain, namespace: doomed}
+data: {k: v}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: held, namespace: doomed, finalizers: [example.com/hold]}
+data: {k: v}
+)")).exit_code, 0);
+  CommandResult deleted = Kubectl("delete namespace doomed --wait=false");
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.output;
+  EXPECT_EQ(Kubectl("get namespace doomed -o jsonpath={.status.phase}").output, "Terminating");
+  EXPECT_THAT(Kubectl("get configmap plain -n doomed").output, HasSubstr("NotFound"));
+  CommandResult refused = Kubectl("create -f " + WriteManifest("late.yaml", ConfigMap("late")) + " -n doomed");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("configmaps \"late\" is forbidden: unable to create new content in "
+                                        "namespace doomed because it is being terminated"));
+  ASSERT_EQ(Kubectl("patch configmap held -n doomed --type=merge -p '{\"metadata\":{\"finalizers\":null}}'").exit_code,
+            0);
+  EXPECT_THAT(Kubectl("get namespace doomed").output, HasSubstr("NotFound"));
+  EXPECT_THAT(Kubectl("delete namespace default").output, HasSubstr("this namespace may not be deleted"));
+}
+
+
 TEST_F(KubectlTest, GetWatchStreamsChanges) {
   ASSERT_EQ(Kubectl("apply -f " + WriteManifest("a.yaml", ConfigMap("a"))).exit_code, 0);
   // The shell prints its pid and becomes kubectl, so the test can stop it.
