@@ -1,5 +1,7 @@
 #include "sim/apiserver/api_server.h"
 
+#include "sim/apiserver/defaults.h"
+
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -1044,6 +1046,8 @@ http::Response ApiServer::Create(ResourceCall& call) {
                                        "\" is forbidden: unable to create new content in namespace ", ns,
                                        " because it is being terminated"));
   }
+  // As kube-apiserver: defaults at decoding, then mutating admission.
+  if (!info->custom) ApplyDefaults(type, object);
   std::vector<std::string> warnings;
   if (absl::Status s = CallMutatingWebhooks(type, ns, object, &warnings); !s.ok()) return ErrorResponse(s);
   if (absl::Status s = Admit(*info, strict, object); !s.ok()) return ErrorResponse(s);

@@ -249,6 +249,21 @@ TEST_F(KubectlTest, LimitsPathsAndCollectionDeletesAsARealServer) {
   EXPECT_EQ(removed.status, 200);
   EXPECT_EQ(Http("GET", "/api/v1/namespaces/default/configmaps/x1").status, 404);
   EXPECT_EQ(Http("GET", "/api/v1/namespaces/default/configmaps/y1").status, 200);
+
+  // Defaults a real server fills in, read back with kubectl.
+  ASSERT_EQ(Kubectl("apply -f " + WriteManifest("deploy.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: defaulted}
+spec:
+  selector: {matchLabels: {app: d}}
+  template:
+    metadata: {labels: {app: d}}
+    spec: {containers: [{name: c, image: nginx}]}
+)")).exit_code, 0);
+  EXPECT_EQ(Kubectl("get deployment defaulted -o jsonpath='{.spec.replicas} {.spec.strategy.type} "
+                    "{.spec.revisionHistoryLimit} {.spec.template.spec.restartPolicy} "
+                    "{.spec.template.spec.containers[0].imagePullPolicy}'").output,
+            "1 RollingUpdate 10 Always Always");
 }
 
 std::string ConfigMap(const char* name) {

@@ -1,0 +1,18 @@
+// Defaulting as kube-apiserver applies it to built-in kinds when an object is
+// created or replaced, for the fields controllers and kubectl read
+// (k8s.io/api defaults: SetDefaults_Deployment, SetDefaults_PodSpec, ...).
+// Only absent fields are set. Pure; thread-safe.
+#ifndef SPILLWAY_SIM_APISERVER_DEFAULTS_H_
+#define SPILLWAY_SIM_APISERVER_DEFAULTS_H_
+
+#include "boost/json.hpp"
+#include "sim/apiserver/resources.h"
+
+namespace spillway::sim {
+
+// Applies the defaults of `type` (a no-op for kinds without any here).
+void ApplyDefaults(const ResourceType& type, boost::json::object& object);
+
+}  // namespace spillway::sim
+
+#endif  // SPILLWAY_SIM_APISERVER_DEFAULTS_H_

@@ -1,0 +1,60 @@
+#include "sim/apiserver/defaults.h"
+
+#include "gtest/gtest.h"
+
+namespace spillway::sim {
+namespace {
+
+namespace json = boost::json;
+
+json::object Defaulted(const char* group, const char* kind, const char* plural, const char* text) {
+  json::object object = json::parse(text).as_object();
+  ApplyDefaults(ResourceType{group, group[0] ? "v1" : "v1", kind, plural, true}, object);
+  return object;
+}
+
+TEST(DefaultsTest, DeploymentAsKubeApiserverDefaultsIt) {
+  json::object d = Defaulted("apps", "Deployment", "deployments",
+                             R"({"spec": {"template": {"spec": {"containers": [{"name": "a", "image": "nginx"},
+                                                                               {"name": "b", "image": "nginx:1.25"}]}}}})");
+  const json::object& spec = d.at("spec").as_object();
+  EXPECT_EQ(spec.at("replicas").as_int64(), 1);
+  EXPECT_EQ(spec.at("revisionHistoryLimit").as_int64(), 10);
+  EXPECT_EQ(spec.at("progressDeadlineSeconds").as_int64(), 600);
+  EXPECT_EQ(json::serialize(spec.at("strategy")),
+            R"({"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":"25%","maxSurge":"25%"}})");
+  const json::object& pod = spec.at("template").at("spec").as_object();
+  EXPECT_EQ(pod.at("restartPolicy").as_string(), "Always");
+  EXPECT_EQ(pod.at("dnsPolicy").as_string(), "ClusterFirst");
+  EXPECT_EQ(pod.at("terminationGracePeriodSeconds").as_int64(), 30);
+  EXPECT_EQ(pod.at("schedulerName").as_string(), "default-scheduler");
+  EXPECT_EQ(pod.at("containers").at(0).at("imagePullPolicy").as_string(), "Always");
+  EXPECT_EQ(pod.at("containers").at(1).at("imagePullPolicy").as_string(), "IfNotPresent");
+}
+
+TEST(DefaultsTest, WhatIsGivenIsKept) {
+  json::object d = Defaulted("apps", "Deployment", "deployments",
+                             R"({"spec": {"replicas": 0, "strategy": {"type": "Recreate"},
+                                          "template": {"spec": {"restartPolicy": "Never", "containers": []}}}})");
+  EXPECT_EQ(d.at("spec").at("replicas").as_int64(), 0);
+  EXPECT_EQ(json::serialize(d.at("spec").at("strategy")), R"({"type":"Recreate"})");
+  EXPECT_EQ(d.at("spec").at("template").at("spec").at("restartPolicy").as_string(), "Never");
+}
+
+TEST(DefaultsTest, ServicesNamespacesAndImagesByDigest) {
+  json::object s = Defaulted("", "Service", "services", R"({"spec": {"ports": [{"port": 80}]}})");
+  EXPECT_EQ(s.at("spec").at("type").as_string(), "ClusterIP");
+  EXPECT_EQ(s.at("spec").at("sessionAffinity").as_string(), "None");
+  EXPECT_EQ(s.at("spec").at("ports").at(0).at("protocol").as_string(), "TCP");
+  EXPECT_EQ(s.at("spec").at("ports").at(0).at("targetPort").as_int64(), 80);
+  json::object ns = Defaulted("", "Namespace", "namespaces", R"({"metadata": {"name": "x"}})");
+  EXPECT_EQ(ns.at("status").at("phase").as_string(), "Active");
+  json::object pod = Defaulted("", "Pod", "pods",
+                               R"({"spec": {"containers": [{"name": "a", "image": "registry:5000/app@sha256:abc"},
+                                                           {"name": "b", "image": "registry:5000/app"}]}})");
+  EXPECT_EQ(pod.at("spec").at("containers").at(0).at("imagePullPolicy").as_string(), "IfNotPresent");
+  EXPECT_EQ(pod.at("spec").at("containers").at(1).at("imagePullPolicy").as_string(), "Always");
+}
+
+}  // namespace
+}  // namespace spillway::sim
