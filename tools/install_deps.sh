@@ -14,6 +14,8 @@ PACKAGES=(
   libboost1.81-dev libssl-dev libsimdjson-dev libyaml-cpp-dev
   # libFuzzer (clang's -fsanitize=fuzzer) for the request-decoding fuzzer.
   clang libclang-rt-14-dev
+  # The official Kubernetes Python client, for the embedded API server's tests.
+  python3-kubernetes
   # The real kubectl is provided by the machine image (/usr/bin/kubectl).
 )
 

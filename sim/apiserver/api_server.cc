@@ -711,9 +711,15 @@ std::optional<http::Response> ApiServer::WellKnown(std::string_view path, const 
     return ok;
   }
   if (path == "/version") {
+    // Every field of version.Info: clients (the Python one) require them all.
     return JsonResponse(200, json::object{{"major", "1"},
                                           {"minor", "32"},
                                           {"gitVersion", kKubernetesVersion},
+                                          {"gitCommit", "0000000000000000000000000000000000000000"},
+                                          {"gitTreeState", "clean"},
+                                          {"buildDate", "2026-11-22T00:00:00Z"},
+                                          {"goVersion", "go1.23.0"},
+                                          {"compiler", "gc"},
                                           {"platform", "linux/amd64"}});
   }
   if (path == "/api") {

@@ -1,0 +1,79 @@
+"""The official Kubernetes Python client (Debian python3-kubernetes) against
+the embedded API server: what a newcomer's script does first. Prints one line
+per check, "ok <name>" or "FAIL <name>: <why>", and exits non-zero on a
+failure. Usage: python_client_check.py http://127.0.0.1:PORT
+"""
+import sys
+
+from kubernetes import client, watch
+from kubernetes.client.rest import ApiException
+
+
+def main(server):
+    configuration = client.Configuration()
+    configuration.host = server
+    api_client = client.ApiClient(configuration)
+    core = client.CoreV1Api(api_client)
+    apps = client.AppsV1Api(api_client)
+    failures = 0
+
+    def check(name, condition, why=""):
+        nonlocal failures
+        if condition:
+            print(f"ok {name}")
+        else:
+            failures += 1
+            print(f"FAIL {name}: {why}")
+
+    version = client.VersionApi(api_client).get_code()
+    check("version", version.major == "1", str(version))
+    groups = client.ApisApi(api_client).get_api_versions()
+    check("api groups", any(g.name == "apps" for g in groups.groups), str([g.name for g in groups.groups]))
+    names = [ns.metadata.name for ns in core.list_namespace().items]
+    check("namespaces", "default" in names and "kube-system" in names, str(names))
+
+    core.create_namespaced_config_map("default", client.V1ConfigMap(
+        metadata=client.V1ObjectMeta(name="py-1", labels={"from": "python"}), data={"k": "v"}))
+    read = core.read_namespaced_config_map("py-1", "default")
+    check("configmap round trip", read.data == {"k": "v"}, str(read.data))
+    try:
+        core.create_namespaced_config_map("default", client.V1ConfigMap(metadata=client.V1ObjectMeta(name="py-1")))
+        check("conflict", False, "a duplicate create succeeded")
+    except ApiException as e:
+        check("conflict", e.status == 409 and "AlreadyExists" in e.body, f"{e.status} {e.body}")
+
+    deployment = client.V1Deployment(
+        metadata=client.V1ObjectMeta(name="py-web"),
+        spec=client.V1DeploymentSpec(
+            selector=client.V1LabelSelector(match_labels={"app": "py"}),
+            template=client.V1PodTemplateSpec(
+                metadata=client.V1ObjectMeta(labels={"app": "py"}),
+                spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="nginx:1.25")]))))
+    created = apps.create_namespaced_deployment("default", deployment)
+    check("deployment defaults", created.spec.strategy.type == "RollingUpdate" and created.spec.replicas == 1,
+          str(created.spec.strategy))
+    scaled = apps.patch_namespaced_deployment_scale("py-web", "default", {"spec": {"replicas": 3}})
+    check("scale subresource", scaled.spec.replicas == 3, str(scaled.spec))
+
+    events = []
+    stream = watch.Watch().stream(core.list_namespaced_config_map, "default", label_selector="from=python",
+                                  timeout_seconds=2)
+    for event in stream:
+        events.append(event["type"])
+        if event["type"] == "ADDED":
+            break
+    check("watch", events[:1] == ["ADDED"], str(events))
+
+    core.delete_collection_namespaced_config_map("default", label_selector="from=python")
+    remaining = core.list_namespaced_config_map("default", label_selector="from=python").items
+    check("delete collection", remaining == [], str([c.metadata.name for c in remaining]))
+    try:
+        core.read_namespaced_config_map("py-1", "default")
+        check("not found", False, "deleted object still readable")
+    except ApiException as e:
+        check("not found", e.status == 404, str(e.status))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,34 @@
+// The official Python client (Debian python3-kubernetes) against the embedded
+// API server: discovery, CRUD, conflicts, defaults, the scale subresource,
+// watch and collection deletes, as a newcomer's first script would use them.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/testing/process.h"
+#include "common/testing/testdata.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sim/apiserver/api_server.h"
+
+namespace spillway::sim {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(PythonClientTest, TheOfficialClientWorksAgainstTheEmbeddedServer) {
+  absl::StatusOr<std::unique_ptr<ApiServer>> server = ApiServer::Start(ApiServerOptions());
+  ASSERT_TRUE(server.ok()) << server.status();
+  const testing::CommandResult result = testing::RunCommand(
+      absl::StrCat("/usr/bin/python3 ", testing::RunfilePath("sim/apiserver/python_client_check.py"),
+                   " http://127.0.0.1:", (*server)->port(), " 2>&1"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, Not(HasSubstr("FAIL")));
+  for (const char* check : {"ok version", "ok namespaces", "ok conflict", "ok deployment defaults",
+                            "ok scale subresource", "ok watch", "ok delete collection", "ok not found"}) {
+    EXPECT_THAT(result.output, HasSubstr(check));
+  }
+}
+
+}  // namespace
+}  // namespace spillway::sim
