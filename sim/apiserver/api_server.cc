@@ -1,6 +1,7 @@
 #include "sim/apiserver/api_server.h"
 
 #include "sim/apiserver/defaults.h"
+#include "sim/apiserver/validation.h"
 
 #include <algorithm>
 #include <atomic>
@@ -590,12 +591,23 @@ size_t DataBytes(const json::object& object) {
   return total;
 }
 
+// "<Kind>[.<group>] "<name>" is invalid: <problem>" (or "[p1, p2]"), as
+// kube-apiserver words a 422.
+absl::Status Invalid(const ResourceInfo& info, const std::string& name, const std::vector<std::string>& problems) {
+  const std::string kind = info.type.group.empty() ? info.type.kind : absl::StrCat(info.type.kind, ".", info.type.group);
+  const std::string joined = problems.size() == 1 ? problems[0] : absl::StrCat("[", absl::StrJoin(problems, ", "), "]");
+  return absl::InvalidArgumentError(absl::StrCat(kind, " \"", name, "\" is invalid: ", joined));
+}
+
 absl::Status ApiServer::Admit(const ResourceInfo& info, bool strict, json::object& object) {
   const std::string name = [&] {
     const json::value* meta = object.if_contains("metadata");
     const json::value* n = meta != nullptr && meta->is_object() ? meta->get_object().if_contains("name") : nullptr;
     return n != nullptr && n->is_string() ? std::string(n->get_string()) : std::string();
   }();
+  if (std::vector<std::string> problems = ValidateMetadata(info.type, object); !problems.empty()) {
+    return Invalid(info, name, problems);
+  }
   if ((info.type.kind == "ConfigMap" || info.type.kind == "Secret") && info.type.group.empty() &&
       DataBytes(object) > kMaxDataBytes) {
     return absl::InvalidArgumentError(absl::StrCat(info.type.kind, " \"", name,
@@ -1172,7 +1184,11 @@ http::Response ApiServer::Write(ResourceCall& call) {
   // One atomic read-modify-write in the store: no lost updates, no retries.
   absl::StatusOr<json::object> written =
       store_.Modify(type, ns, name, [&](json::object& object) {
+        const json::object before = object;
         SPILLWAY_RETURN_IF_ERROR(ApplyWrite(sub, *kind, *info, body, object));
+        if (std::vector<std::string> problems = ValidateImmutable(type, before, object); !problems.empty()) {
+          return Invalid(*info, name, problems);
+        }
         return Admit(*info, strict, object);
       });
   if (!written.ok()) return ErrorResponse(written.status());

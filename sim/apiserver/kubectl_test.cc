@@ -99,6 +99,11 @@ spec:
       containers: [{name: nginx, image: nginx:1.25}]
 )";
 
+std::string ConfigMap(const char* name) {
+  return absl::StrCat("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ", name,
+                      "}\ndata: {k: v}\n");
+}
+
 TEST_F(KubectlTest, DiscoveryAndDefaultNamespaces) {
   CommandResult version = Kubectl("version -o json");
   EXPECT_EQ(version.exit_code, 0) << version.output;
@@ -264,11 +269,17 @@ spec:
                     "{.spec.revisionHistoryLimit} {.spec.template.spec.restartPolicy} "
                     "{.spec.template.spec.containers[0].imagePullPolicy}'").output,
             "1 RollingUpdate 10 Always Always");
-}
 
-std::string ConfigMap(const char* name) {
-  return absl::StrCat("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ", name,
-                      "}\ndata: {k: v}\n");
+  // Validation a real server does, worded as it words it.
+  CommandResult bad_name = Kubectl("create -f " + WriteManifest("bad.yaml", ConfigMap("Bad_Name")));
+  EXPECT_NE(bad_name.exit_code, 0);
+  EXPECT_THAT(bad_name.output, HasSubstr("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: "
+                                         "\"Bad_Name\": a lowercase RFC 1123 subdomain"));
+  CommandResult selector = Kubectl(
+      "patch deployment defaulted --type=merge -p '{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"other\"}}}}'");
+  EXPECT_NE(selector.exit_code, 0);
+  EXPECT_THAT(selector.output, HasSubstr("Deployment.apps \"defaulted\" is invalid: spec.selector: Invalid value"));
+  EXPECT_THAT(selector.output, HasSubstr("field is immutable"));
 }
 
 // Deleting a namespace: Terminating, no new content (403 as a real server

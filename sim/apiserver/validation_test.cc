@@ -1,0 +1,52 @@
+#include "sim/apiserver/validation.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace spillway::sim {
+namespace {
+
+namespace json = boost::json;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+const ResourceType kConfigMaps{"", "v1", "ConfigMap", "configmaps", true};
+const ResourceType kNamespaces{"", "v1", "Namespace", "namespaces", false};
+const ResourceType kDeployments{"apps", "v1", "Deployment", "deployments", true};
+
+std::vector<std::string> Validate(const ResourceType& type, const char* text) {
+  return ValidateMetadata(type, json::parse(text).as_object());
+}
+
+TEST(ValidationTest, NamesAsKubeApiserverChecksThem) {
+  EXPECT_THAT(Validate(kConfigMaps, R"({"metadata":{"name":"web.config-1"}})"), IsEmpty());
+  EXPECT_THAT(Validate(kConfigMaps, R"({"metadata":{"name":"Bad_Name"}})"),
+              ElementsAre(HasSubstr("metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain")));
+  EXPECT_THAT(Validate(kNamespaces, R"({"metadata":{"name":"with.dot"}})"),
+              ElementsAre(HasSubstr("a lowercase RFC 1123 label must consist")));
+  EXPECT_THAT(Validate(kConfigMaps, R"({"metadata":{"name":"-leading"}})"), ElementsAre(HasSubstr("Invalid value")));
+  EXPECT_THAT(Validate(kConfigMaps, R"({"metadata":{"generateName":"x-"}})"), IsEmpty());
+}
+
+TEST(ValidationTest, LabelKeysAndValues) {
+  EXPECT_THAT(Validate(kConfigMaps, R"({"metadata":{"name":"a","labels":{"alibabacloud.com/eci":"true","app":""}}})"),
+              IsEmpty());
+  EXPECT_THAT(Validate(kConfigMaps, R"({"metadata":{"name":"a","labels":{"app":"bad value!"}}})"),
+              ElementsAre(HasSubstr("metadata.labels: Invalid value: \"bad value!\": a valid label must be")));
+  EXPECT_THAT(Validate(kConfigMaps, R"({"metadata":{"name":"a","labels":{"Bad_Prefix.com/x":"v"}}})"),
+              ElementsAre(HasSubstr("metadata.labels: Invalid value: \"Bad_Prefix.com/x\"")));
+}
+
+TEST(ValidationTest, ADeploymentsSelectorIsImmutable) {
+  const json::object before = json::parse(R"({"spec":{"selector":{"matchLabels":{"app":"a"}}}})").as_object();
+  const json::object same = json::parse(R"({"spec":{"selector":{"matchLabels":{"app":"a"}},"replicas":3}})").as_object();
+  const json::object changed = json::parse(R"({"spec":{"selector":{"matchLabels":{"app":"b"}}}})").as_object();
+  EXPECT_THAT(ValidateImmutable(kDeployments, before, same), IsEmpty());
+  EXPECT_THAT(ValidateImmutable(kDeployments, before, changed),
+              ElementsAre(HasSubstr("spec.selector: Invalid value: {\"matchLabels\":{\"app\":\"b\"}}: field is immutable")));
+  EXPECT_THAT(ValidateImmutable(kConfigMaps, before, changed), IsEmpty());
+}
+
+}  // namespace
+}  // namespace spillway::sim
