@@ -971,48 +971,47 @@ http::Response ApiServer::List(ResourceCall& call) {
                                                     std::move(params));
     return response;
   }
-  ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);
-  // Pagination: items come in (namespace, name) order; the continue token
-  // is the key of the last item sent. Later pages read the current state
-  // (the real server serves them from the first page's snapshot).
+  // Pagination: every page of a list comes from the first page's state.
   int64_t limit = 0;
   if (!param("limit").empty() && (!absl::SimpleAtoi(param("limit"), &limit) || limit < 0)) {
     return StatusResponse(400, "BadRequest", absl::StrCat("limit '", param("limit"), "' is not a count"));
   }
-  std::string after;
-  if (!param("continue").empty() && !absl::WebSafeBase64Unescape(param("continue"), &after)) {
-    return StatusResponse(400, "BadRequest", "the continue token is malformed");
-  }
-  auto key_of = [](const json::object& item) {
-    const json::object& meta = item.at("metadata").as_object();
-    const json::value* item_ns = meta.if_contains("namespace");
-    return absl::StrCat(item_ns != nullptr && item_ns->is_string() ? std::string(item_ns->get_string()) : "",
-                        std::string(1, '\0'), std::string(meta.at("name").as_string()));
-  };
-  json::array items;
-  std::string last_key;
-  size_t remaining = 0;
-  for (json::object& item : list.items) {
-    const std::string key = key_of(item);
-    if (!after.empty() && key <= after) continue;
-    if (limit > 0 && static_cast<int64_t>(items.size()) >= limit) {
-      ++remaining;
-      continue;
+  const std::string query_key = absl::StrCat(info->GroupVersion(), "/", type.plural, "\n", ns, "\n",
+                                             param("labelSelector"), "\n", param("fieldSelector"));
+  ListPage page;
+  if (param("continue").empty()) {
+    ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);
+    page = pager_.First(query_key, std::move(list.items), list.resource_version, limit, absl::Now());
+  } else {
+    const std::string version = param("resourceVersion");
+    if (!version.empty() && version != "0") {
+      return StatusResponse(400, "BadRequest", "specifying resource version is not allowed when using continue");
     }
-    last_key = key;
-    items.push_back(std::move(item));
+    page = pager_.Next(query_key, param("continue"), limit, absl::Now(), [&] {
+      ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);
+      return std::make_pair(std::move(list.items), list.resource_version);
+    });
   }
-  json::object list_meta{{"resourceVersion", std::to_string(list.resource_version)}};
-  if (remaining > 0) {
-    std::string token;
-    absl::WebSafeBase64Escape(last_key, &token);
-    list_meta["continue"] = token;
-    list_meta["remainingItemCount"] = remaining;
+  if (page.code != 200) {
+    http::Response refused = StatusResponse(page.code, page.reason, page.message);
+    if (!page.continue_token.empty()) {
+      json::value body = json::parse(refused.body);
+      body.as_object()["metadata"] = json::object{{"continue", page.continue_token}};
+      refused.body = json::serialize(body);
+    }
+    return refused;
+  }
+  json::array items;
+  for (json::object& item : page.items) items.push_back(std::move(item));
+  json::object list_meta{{"resourceVersion", std::to_string(page.resource_version)}};
+  if (!page.continue_token.empty()) {
+    list_meta["continue"] = page.continue_token;
+    list_meta["remainingItemCount"] = page.remaining_items;
   }
   if (wants_table) {
     std::vector<json::object> objects;
     for (json::value& item : items) objects.push_back(std::move(item.as_object()));
-    json::object table = TableOf(*info, objects, std::to_string(list.resource_version));
+    json::object table = TableOf(*info, objects, std::to_string(page.resource_version));
     if (list_meta.contains("continue")) table["metadata"].as_object()["continue"] = list_meta["continue"];
     return JsonResponse(200, table);
   }

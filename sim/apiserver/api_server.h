@@ -30,6 +30,7 @@
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "common/http/server.h"
+#include "sim/apiserver/list_pages.h"
 #include "sim/apiserver/object_store.h"
 #include "sim/apiserver/resources.h"
 
@@ -118,6 +119,7 @@ class ApiServer {
 
   absl::BitGen random_;
   ObjectStore store_;
+  ListPager pager_;
   ResourceRegistry registry_;
   std::atomic<uint64_t> crd_generation_{0};
   absl::Mutex interceptor_mu_;

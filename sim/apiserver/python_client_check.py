@@ -64,6 +64,8 @@ def main(server):
             break
     check("watch", events[:1] == ["ADDED"], str(events))
 
+    check_pages(core, check)
+
     core.delete_collection_namespaced_config_map("default", label_selector="from=python")
     remaining = core.list_namespaced_config_map("default", label_selector="from=python").items
     check("delete collection", remaining == [], str([c.metadata.name for c in remaining]))
@@ -73,6 +75,34 @@ def main(server):
     except ApiException as e:
         check("not found", e.status == 404, str(e.status))
     return 1 if failures else 0
+
+
+def check_pages(core, check):
+    """Pages of one list come from the first page's state; a token continues
+    only the query that issued it."""
+    for i in range(5):
+        core.create_namespaced_config_map("default", client.V1ConfigMap(
+            metadata=client.V1ObjectMeta(name=f"page-{i}", labels={"from": "python", "paged": "yes"})))
+    first = core.list_namespaced_config_map("default", label_selector="paged=yes", limit=2)
+    core.delete_namespaced_config_map("page-3", "default")
+    core.create_namespaced_config_map("default", client.V1ConfigMap(
+        metadata=client.V1ObjectMeta(name="page-2a", labels={"from": "python", "paged": "yes"})))
+    seen = [c.metadata.name for c in first.items]
+    token = first.metadata._continue
+    while token:
+        page = core.list_namespaced_config_map("default", label_selector="paged=yes", limit=2, _continue=token)
+        check("page resourceVersion", page.metadata.resource_version == first.metadata.resource_version,
+              f"{page.metadata.resource_version} != {first.metadata.resource_version}")
+        seen += [c.metadata.name for c in page.items]
+        token = page.metadata._continue
+    check("pages are one snapshot", seen == [f"page-{i}" for i in range(5)], str(seen))
+    try:
+        core.list_namespaced_config_map("default", label_selector="from=python", limit=2,
+                                        _continue=first.metadata._continue)
+        check("continue bound to its query", False, "a token continued a different label selector")
+    except ApiException as e:
+        check("continue bound to its query", e.status == 400 and "invalid continue token" in e.body,
+              f"{e.status} {e.body}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ TEST(PythonClientTest, TheOfficialClientWorksAgainstTheEmbeddedServer) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_THAT(result.output, Not(HasSubstr("FAIL")));
   for (const char* check : {"ok version", "ok namespaces", "ok conflict", "ok deployment defaults",
-                            "ok scale subresource", "ok watch", "ok delete collection", "ok not found"}) {
+                            "ok scale subresource", "ok watch", "ok page resourceVersion", "ok pages are one snapshot",
+                            "ok continue bound to its query", "ok delete collection", "ok not found"}) {
     EXPECT_THAT(result.output, HasSubstr(check));
   }
 }
