@@ -14,6 +14,7 @@
 #include "common/json_fields.h"
 #include "kube/label_selector.h"
 #include "sim/apiserver/patch.h"
+#include "sim/apiserver/selectors.h"
 
 namespace spillway::sim {
 namespace {
@@ -43,47 +44,6 @@ bool RulesMatch(const json::object& webhook, const AdmissionRequest& request) {
     }
   }
   return false;
-}
-
-// A meta/v1 LabelSelector object in the string form kube::LabelSelector parses.
-absl::StatusOr<kube::LabelSelector> SelectorOf(const json::value* selector) {
-  if (selector == nullptr || !selector->is_object()) return kube::LabelSelector();
-  std::vector<std::string> parts;
-  if (const json::value* labels = selector->get_object().if_contains("matchLabels");
-      labels != nullptr && labels->is_object()) {
-    for (const auto& entry : labels->get_object()) {
-      if (entry.value().is_string()) {
-        parts.push_back(absl::StrCat(std::string(entry.key()), "=", std::string(entry.value().get_string())));
-      }
-    }
-  }
-  if (const json::value* expressions = selector->get_object().if_contains("matchExpressions");
-      expressions != nullptr && expressions->is_array()) {
-    for (const json::value& e : expressions->get_array()) {
-      if (!e.is_object()) continue;
-      const std::string key = json_fields::String(e.get_object(), "key");
-      const std::string op = json_fields::String(e.get_object(), "operator");
-      std::vector<std::string> values;
-      if (const json::value* v = e.get_object().if_contains("values"); v != nullptr && v->is_array()) {
-        for (const json::value& item : v->get_array()) {
-          if (item.is_string()) values.emplace_back(item.get_string());
-        }
-      }
-      if (op == "In") parts.push_back(absl::StrCat(key, " in (", absl::StrJoin(values, ","), ")"));
-      if (op == "NotIn") parts.push_back(absl::StrCat(key, " notin (", absl::StrJoin(values, ","), ")"));
-      if (op == "Exists") parts.push_back(key);
-      if (op == "DoesNotExist") parts.push_back("!" + key);
-    }
-  }
-  return kube::LabelSelector::Parse(absl::StrJoin(parts, ","));
-}
-
-kube::StringMap LabelsIn(const json::object& labels) {
-  kube::StringMap out;
-  for (const auto& entry : labels) {
-    if (entry.value().is_string()) out.Set(std::string(entry.key()), std::string(entry.value().get_string()));
-  }
-  return out;
 }
 
 // Splits "https://host:port/path".

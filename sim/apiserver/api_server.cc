@@ -1,6 +1,7 @@
 #include "sim/apiserver/api_server.h"
 
 #include "sim/apiserver/defaults.h"
+#include "sim/apiserver/disruption.h"
 #include "sim/apiserver/validation.h"
 
 #include <algorithm>
@@ -1085,6 +1086,37 @@ http::Response ApiServer::Create(ResourceCall& call) {
 }
 
 // POST pods/<name>/binding or eviction.
+// An eviction deletes the pod unless its PodDisruptionBudget allows no
+// disruption now (429, as the eviction REST handler answers). One at a time,
+// so two evictions cannot both spend the budget's last disruption.
+http::Response ApiServer::Evict(const ResourceType& type, const std::string& ns, const std::string& name) {
+  absl::MutexLock lock(&eviction_mu_);
+  absl::StatusOr<json::object> pod = store_.Get(type, ns, name);
+  if (!pod.ok()) return ErrorResponse(pod.status());
+  const ResourceInfo* budgets_info = FindResource("policy", "v1", "poddisruptionbudgets");
+  ObjectStore::ListResult budgets = store_.List(budgets_info->type, ns, {}, {});
+  ObjectStore::ListResult pods = budgets.items.empty() ? ObjectStore::ListResult{{}, 0}
+                                                       : store_.List(type, ns, {}, {});
+  const EvictionVerdict verdict = DecideEviction(*pod, budgets.items, pods.items);
+  if (verdict.code != 201) {
+    http::Response refused = StatusResponse(verdict.code, verdict.reason, verdict.message);
+    if (!verdict.cause.empty()) {
+      json::value body = json::parse(refused.body);
+      body.as_object()["details"] = json::object{
+          {"causes", json::array{json::object{{"reason", "DisruptionBudget"}, {"message", verdict.cause}}}},
+          {"retryAfterSeconds", 10}};
+      refused.body = json::serialize(body);
+      refused.headers.emplace_back("Retry-After", "10");
+    }
+    return refused;
+  }
+  absl::StatusOr<json::object> evicted = store_.Delete(type, ns, name);
+  if (!evicted.ok()) return ErrorResponse(evicted.status());
+  return JsonResponse(201, json::object{{"kind", "Status"}, {"apiVersion", "v1"},
+                                        {"metadata", json::object()}, {"status", "Success"},
+                                        {"code", 201}});
+}
+
 http::Response ApiServer::BindOrEvict(ResourceCall& call) {
   http::Request& request = call.request;
   const ResourceType& type = call.info->type;
@@ -1097,14 +1129,7 @@ http::Response ApiServer::BindOrEvict(ResourceCall& call) {
   }
   json::value body;
   if (absl::Status s = ParseBody(request, &body); !s.ok()) return BadRequest(s);
-  if (sub == "eviction") {
-    // No PodDisruptionBudgets in the embedded cluster: an eviction is a delete.
-    absl::StatusOr<json::object> evicted = store_.Delete(type, ns, name);
-    if (!evicted.ok()) return ErrorResponse(evicted.status());
-    return JsonResponse(201, json::object{{"kind", "Status"}, {"apiVersion", "v1"},
-                                          {"metadata", json::object()}, {"status", "Success"},
-                                          {"code", 201}});
-  }
+  if (sub == "eviction") return Evict(type, ns, name);
   const json::value* target = body.get_object().if_contains("target");
   const json::value* node = target != nullptr && target->is_object() ? target->get_object().if_contains("name") : nullptr;
   if (node == nullptr || !node->is_string() || node->get_string().empty()) {

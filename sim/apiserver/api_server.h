@@ -96,6 +96,7 @@ class ApiServer {
   http::Response List(ResourceCall& call);
   http::Response Create(ResourceCall& call);
   http::Response BindOrEvict(ResourceCall& call);
+  http::Response Evict(const ResourceType& type, const std::string& ns, const std::string& name);
   http::Response Read(ResourceCall& call);
   http::Response Write(ResourceCall& call);
   http::Response Remove(ResourceCall& call);
@@ -120,6 +121,7 @@ class ApiServer {
   absl::BitGen random_;
   ObjectStore store_;
   ListPager pager_;
+  absl::Mutex eviction_mu_;
   ResourceRegistry registry_;
   std::atomic<uint64_t> crd_generation_{0};
   absl::Mutex interceptor_mu_;

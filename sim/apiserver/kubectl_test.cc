@@ -443,6 +443,79 @@ spec:
   EXPECT_EQ(Kubectl("get replicaset api-1 -o jsonpath={.metadata.ownerReferences}").output, "");
 }
 
+// All of deploy/ applies as users apply it (the scheduler config is a file
+// for kube-scheduler, not an object), with kubectl's strict validation.
+TEST_F(KubectlTest, DeployAppliesWhole) {
+  for (const char* file : {"deploy/elasticworkload-crd.yaml", "deploy/spillway.yaml",
+                           "deploy/eci-profile-example.yaml"}) {
+    CommandResult applied = Kubectl(absl::StrCat("apply --validate=strict -f ", spillway::testing::RunfilePath(file)));
+    ASSERT_EQ(applied.exit_code, 0) << file << ": " << applied.output;
+    EXPECT_THAT(applied.output, Not(HasSubstr("unchanged"))) << file;
+  }
+  EXPECT_EQ(Kubectl("get clusterrolebindings -o name").exit_code, 0);
+  EXPECT_THAT(Kubectl("get serviceaccounts -A -o name").output, HasSubstr("serviceaccount/spillway"));
+  EXPECT_THAT(Kubectl("get clusterroles -o name").output, HasSubstr("clusterrole.rbac.authorization.k8s.io/"));
+  // Applied again, nothing changes.
+  CommandResult again = Kubectl(absl::StrCat("apply -f ", spillway::testing::RunfilePath("deploy/spillway.yaml")));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, Not(HasSubstr("configured")));
+}
+
+// Evictions honour PodDisruptionBudgets: 429 with the budget's cause when it
+// allows no disruption, a delete when it does.
+TEST_F(KubectlTest, EvictionsHonourDisruptionBudgets) {
+  std::string pods;
+  for (const char* name : {"web-1", "web-2", "web-3"}) {
+    absl::StrAppend(&pods, "apiVersion: v1\nkind: Pod\nmetadata: {name: ", name,
+                    ", labels: {app: web}}\nspec: {containers: [{name: c, image: nginx}]}\n---\n");
+  }
+  absl::StrAppend(&pods, "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web-pdb}\n",
+                  "spec: {minAvailable: 2, selector: {matchLabels: {app: web}}}\n");
+  ASSERT_EQ(Kubectl("apply -f " + WriteManifest("pdb.yaml", pods)).exit_code, 0);
+  for (const char* name : {"web-1", "web-2", "web-3"}) {
+    CommandResult ready = Kubectl(absl::StrCat(
+        "patch pod ", name, " --subresource=status --type=merge -p "
+        "'{\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}'"));
+    ASSERT_EQ(ready.exit_code, 0) << ready.output;
+  }
+  auto evict = [&](const char* name) {
+    const std::string body = WriteManifest(
+        "eviction.json", absl::StrCat(R"({"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":")", name,
+                                      R"(","namespace":"default"}})"));
+    return Kubectl(absl::StrCat("create --raw /api/v1/namespaces/default/pods/", name, "/eviction -f ", body));
+  };
+  CommandResult first = evict("web-1");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_THAT(Kubectl("get pod web-1").output, HasSubstr("NotFound"));
+  CommandResult second = evict("web-2");
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_THAT(second.output, HasSubstr("Error from server (TooManyRequests): Cannot evict pod as it would violate "
+                                       "the pod's disruption budget."));
+  http::ClientResponse raw = Http("POST", "/api/v1/namespaces/default/pods/web-2/eviction",
+                                  R"({"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"web-2"}})");
+  EXPECT_EQ(raw.status, 429);
+  EXPECT_THAT(raw.body, HasSubstr("The disruption budget web-pdb needs 2 healthy pods and has 2 currently"));
+  EXPECT_EQ(Kubectl("get pod web-2 -o name").output, "pod/web-2\n");
+}
+
+// autoscaling/v2beta2 is no longer served (Kubernetes 1.26+): kubectl's
+// resource mapping says so from discovery (with validation on, kubectl first
+// fails fetching that version's OpenAPI, a 404 either way).
+TEST_F(KubectlTest, RemovedApiVersionsAreNotServed) {
+  CommandResult old = Kubectl("apply --validate=false -f " + WriteManifest("hpa.yaml", R"(apiVersion: autoscaling/v2beta2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 3
+)"));
+  EXPECT_NE(old.exit_code, 0);
+  EXPECT_THAT(old.output, HasSubstr("no matches for kind \"HorizontalPodAutoscaler\" in version "
+                                    "\"autoscaling/v2beta2\""));
+  EXPECT_EQ(Http("GET", "/apis/autoscaling/v2beta2/horizontalpodautoscalers").status, 404);
+}
+
 TEST_F(KubectlTest, CustomResourcesWithSchemaStatusAndScale) {
   const std::string crd = spillway::testing::RunfilePath("deploy/elasticworkload-crd.yaml");
   CommandResult defined = Kubectl("apply -f " + crd);
