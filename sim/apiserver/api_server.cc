@@ -2,6 +2,7 @@
 
 #include "sim/apiserver/defaults.h"
 #include "sim/apiserver/disruption.h"
+#include "sim/apiserver/openapi_v2.h"
 #include "sim/apiserver/validation.h"
 
 #include <algorithm>
@@ -715,7 +716,8 @@ void ApiServer::SetInterceptor(Interceptor interceptor) {
 }
 
 // Health, /version, /api, /apis and OpenAPI; nullopt for other paths.
-std::optional<http::Response> ApiServer::WellKnown(std::string_view path, const std::vector<std::string>& segments,
+std::optional<http::Response> ApiServer::WellKnown(std::string_view path, std::string_view accept,
+                                                   const std::vector<std::string>& segments,
                                                    const std::vector<std::shared_ptr<const ResourceInfo>>& all) {
   if (path == "/healthz" || path == "/readyz" || path == "/livez") {
     http::Response ok;
@@ -751,6 +753,15 @@ std::optional<http::Response> ApiServer::WellKnown(std::string_view path, const 
                                           {"groups", groups}});
   }
   if (!segments.empty() && segments[0] == "openapi") {
+    if (segments.size() == 2 && segments[1] == "v2") {
+      if (accept.find("protobuf") != std::string_view::npos) {
+        http::Response response;
+        response.content_type = kOpenApiV2ProtobufType;
+        response.body = OpenApiV2Protobuf(kKubernetesVersion);
+        return response;
+      }
+      return JsonResponse(200, OpenApiV2Json(kKubernetesVersion));
+    }
     if (segments.size() == 2 && segments[1] == "v3") {
       json::object paths;
       // The hash changes with the custom resources, so kubectl refetches.
@@ -808,7 +819,7 @@ http::Response ApiServer::Handle(http::Request& request) {
   }
 
   const Resources all = registry_.All();
-  if (std::optional<http::Response> answer = WellKnown(path, segments, all)) return *std::move(answer);
+  if (std::optional<http::Response> answer = WellKnown(path, request.accept, segments, all)) return *std::move(answer);
   // /api/v1/... or /apis/<group>/<version>/...
   std::string group;
   std::string version;

@@ -90,7 +90,8 @@ class ApiServer {
     bool wants_table;
     bool strict;  // fieldValidation=Strict
   };
-  std::optional<http::Response> WellKnown(std::string_view path, const std::vector<std::string>& segments,
+  std::optional<http::Response> WellKnown(std::string_view path, std::string_view accept,
+                                          const std::vector<std::string>& segments,
                                           const std::vector<std::shared_ptr<const ResourceInfo>>& all);
   http::Response Route(ResourceCall& call);
   http::Response List(ResourceCall& call);

@@ -516,6 +516,29 @@ spec:
   EXPECT_EQ(Http("GET", "/apis/autoscaling/v2beta2/horizontalpodautoscalers").status, 404);
 }
 
+// `kind: List` files: kubectl fetches /openapi/v2 (protobuf) to validate the
+// items, then creates each; the server still validates every item.
+TEST_F(KubectlTest, ListFilesApply) {
+  CommandResult applied = Kubectl("apply -f " + WriteManifest("list.yaml", R"(apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: first}, data: {k: v}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: second}}
+)"));
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_EQ(applied.output, "configmap/first created\nconfigmap/second created\n");
+  CommandResult bad = Kubectl("apply -f " + WriteManifest("bad-list.yaml", R"(apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: Not_Valid}}
+)"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.output, HasSubstr("metadata.name: Invalid value: \"Not_Valid\""));
+  http::ClientResponse json_doc = Http("GET", "/openapi/v2");
+  EXPECT_EQ(json_doc.status, 200);
+  EXPECT_THAT(json_doc.body, HasSubstr("\"swagger\":\"2.0\""));
+}
+
 TEST_F(KubectlTest, CustomResourcesWithSchemaStatusAndScale) {
   const std::string crd = spillway::testing::RunfilePath("deploy/elasticworkload-crd.yaml");
   CommandResult defined = Kubectl("apply -f " + crd);
