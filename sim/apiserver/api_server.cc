@@ -3,6 +3,7 @@
 #include "sim/apiserver/defaults.h"
 #include "sim/apiserver/disruption.h"
 #include "sim/apiserver/openapi_v2.h"
+#include "sim/apiserver/tables.h"
 #include "sim/apiserver/validation.h"
 
 #include <algorithm>
@@ -427,11 +428,7 @@ json::value ColumnValue(const json::value& object, const std::string& path, cons
     absl::Time then;
     std::string error;
     if (absl::ParseTime(absl::RFC3339_full, std::string(at[0]->get_string()), &then, &error)) {
-      const int64_t seconds = std::max<int64_t>(0, absl::ToInt64Seconds(absl::Now() - then));
-      if (seconds < 120) return json::value(absl::StrCat(seconds, "s"));
-      if (seconds < 3600) return json::value(absl::StrCat(seconds / 60, "m"));
-      if (seconds < 48 * 3600) return json::value(absl::StrCat(seconds / 3600, "h"));
-      return json::value(absl::StrCat(seconds / 86400, "d"));
+      return json::value(HumanDuration(absl::Now() - then));
     }
   }
   if (at.size() == 1 && (type == "integer" || type == "number" || type == "boolean") && !at[0]->is_string()) {
@@ -440,6 +437,12 @@ json::value ColumnValue(const json::value& object, const std::string& path, cons
   std::vector<std::string> parts;
   for (const json::value* v : at) parts.push_back(v->is_string() ? std::string(v->get_string()) : json::serialize(*v));
   return json::value(absl::StrJoin(parts, ","));
+}
+
+// Whether `kubectl get` gets a server-side Table: built-ins with a printer,
+// custom resources with printer columns.
+bool HasTable(const ResourceInfo& info) {
+  return info.custom ? !info.printer_columns.empty() : BuiltinColumns(info.type.group, info.type.kind) != nullptr;
 }
 
 // A meta.k8s.io/v1 Table of `items` with a custom resource's printer
@@ -452,12 +455,26 @@ json::object TableOf(const ResourceInfo& info, const std::vector<json::object>& 
     columns.push_back(json::object{{"name", column.name}, {"type", column.type}, {"format", ""},
                                    {"description", ""}, {"priority", column.priority}});
   }
+  const std::vector<TableColumn>* builtin =
+      info.custom ? nullptr : BuiltinColumns(info.type.group, info.type.kind);
+  if (builtin != nullptr) {
+    for (const TableColumn& column : *builtin) {
+      columns.push_back(json::object{{"name", column.name}, {"type", column.type}, {"format", ""},
+                                     {"description", ""}, {"priority", column.priority}});
+    }
+  }
+  const absl::Time now = absl::Now();
   json::array rows;
   for (const json::object& item : items) {
     const json::value object = item;
     json::array cells{object.at("metadata").at("name")};
     for (const PrinterColumn& column : info.printer_columns) {
       cells.push_back(ColumnValue(object, column.json_path, column.type));
+    }
+    if (builtin != nullptr) {
+      for (json::value& cell : BuiltinCells(info.type.group, info.type.kind, item, now)) {
+        cells.push_back(std::move(cell));
+      }
     }
     rows.push_back(json::object{{"cells", cells},
                                 {"object", json::object{{"kind", "PartialObjectMetadata"},
@@ -876,7 +893,7 @@ http::Response ApiServer::Handle(http::Request& request) {
                     type.group == "apiextensions.k8s.io" && type.plural == "customresourcedefinitions",
                     // kubectl get asks for a Table; custom resources with printer columns get
                     // one (the rest answer a plain list, which kubectl prints as NAME/AGE).
-                    absl::StrContains(request.accept, "as=Table") && info->custom && !info->printer_columns.empty(),
+                    absl::StrContains(request.accept, "as=Table") && HasTable(*info),
                     // kubectl asks for server-side field validation: unknown fields are errors.
                     query.count("fieldValidation") && query.at("fieldValidation") == "Strict"};
   return Route(call);

@@ -539,6 +539,33 @@ items:
   EXPECT_THAT(json_doc.body, HasSubstr("\"swagger\":\"2.0\""));
 }
 
+// Server-side Tables for built-ins: the columns a real cluster prints.
+TEST_F(KubectlTest, BuiltinTablesPrintRealColumns) {
+  ASSERT_EQ(Kubectl("apply -f " + WriteManifest("tables.yaml", std::string(kManifest) + R"(---
+apiVersion: v1
+kind: Node
+metadata: {name: virtual-kubelet-cn-hangzhou-k, labels: {node-role.kubernetes.io/agent: ""}}
+status:
+  conditions: [{type: Ready, status: "True"}]
+  nodeInfo: {kubeletVersion: v1.32.0}
+)")).exit_code, 0);
+  ASSERT_EQ(Kubectl("patch pod web --subresource=status --type=merge -p "
+                    "'{\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.7\",\"containerStatuses\":"
+                    "[{\"name\":\"nginx\",\"ready\":true,\"restartCount\":0,\"image\":\"nginx:1.25\",\"imageID\":\"\"}]}}'").exit_code, 0);
+  CommandResult pods = Kubectl("get pods -o wide");
+  ASSERT_EQ(pods.exit_code, 0) << pods.output;
+  EXPECT_THAT(pods.output, HasSubstr("NAME   READY   STATUS    RESTARTS   AGE   IP         NODE     NOMINATED NODE   "
+                                     "READINESS GATES"));
+  EXPECT_THAT(pods.output, HasSubstr("web    1/1     Running   0          "));
+  EXPECT_THAT(Kubectl("get nodes").output, HasSubstr("NAME                            STATUS   ROLES   AGE   VERSION"));
+  EXPECT_THAT(Kubectl("get nodes").output, HasSubstr("virtual-kubelet-cn-hangzhou-k   Ready    agent"));
+  CommandResult deployments = Kubectl("get deployments");
+  EXPECT_THAT(deployments.output, HasSubstr("NAME                     READY   UP-TO-DATE   AVAILABLE   AGE"));
+  EXPECT_THAT(deployments.output, HasSubstr("nginx-deployment-basic   0/2     0            0"));
+  EXPECT_THAT(Kubectl("get configmaps settings").output, HasSubstr("NAME       DATA   AGE"));
+  EXPECT_THAT(Kubectl("get namespaces default").output, HasSubstr("default   Active"));
+}
+
 TEST_F(KubectlTest, CustomResourcesWithSchemaStatusAndScale) {
   const std::string crd = spillway::testing::RunfilePath("deploy/elasticworkload-crd.yaml");
   CommandResult defined = Kubectl("apply -f " + crd);
