@@ -3,6 +3,7 @@
 #include "sim/apiserver/defaults.h"
 #include "sim/apiserver/disruption.h"
 #include "sim/apiserver/openapi_v2.h"
+#include "sim/apiserver/protobuf_codec.h"
 #include "sim/apiserver/tables.h"
 #include "sim/apiserver/validation.h"
 
@@ -939,8 +940,14 @@ http::Response ApiServer::Route(ResourceCall& call) {
 
 absl::Status ApiServer::ParseBody(const http::Request& request, json::value* out) {
   if (request.content_type.find("protobuf") != std::string::npos) {
-    return absl::UnimplementedError(
-        "the embedded API server speaks JSON only, not application/vnd.kubernetes.protobuf");
+    if (request.method != "POST" && request.method != "PUT") {
+      return absl::UnimplementedError(
+          absl::StrCat("a protobuf body is accepted on create and replace, not on ", request.method));
+    }
+    absl::StatusOr<json::object> decoded = DecodeKubernetesProtobuf(request.body);
+    if (!decoded.ok()) return decoded.status();
+    *out = *std::move(decoded);
+    return absl::OkStatus();
   }
   boost::system::error_code ec;
   *out = json::parse(request.body, ec);

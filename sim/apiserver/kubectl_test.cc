@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/strings/escaping.h"
 #include "common/http/client.h"
@@ -28,6 +29,7 @@ using ::testing::Not;
 
 constexpr char kKubectl[] = "/usr/bin/kubectl";
 
+namespace json = boost::json;
 using ::spillway::testing::CommandResult;
 using ::spillway::testing::RunCommand;
 
@@ -566,6 +568,72 @@ status:
   EXPECT_THAT(Kubectl("get namespaces default").output, HasSubstr("default   Active"));
 }
 
+// Every field of `want` (kubectl's own rendering) is in `got` (what the
+// server stored), apart from creationTimestamp and empty values.
+void ExpectSubset(const json::value& want, const json::value& got, const std::string& path) {
+  if (want.is_object()) {
+    for (const auto& [key, value] : want.get_object()) {
+      if (key == "creationTimestamp") continue;
+      const json::value* there = got.is_object() ? got.get_object().if_contains(key) : nullptr;
+      const bool empty = value.is_null() || (value.is_object() && value.get_object().empty()) ||
+                         (value.is_array() && value.get_array().empty());
+      if (there == nullptr) {
+        EXPECT_TRUE(empty) << path << "." << std::string(key) << " is missing: " << json::serialize(value);
+        continue;
+      }
+      ExpectSubset(value, *there, absl::StrCat(path, ".", std::string(key)));
+    }
+  } else if (want.is_array()) {
+    ASSERT_TRUE(got.is_array() && got.get_array().size() == want.get_array().size())
+        << path << ": " << json::serialize(want) << " vs " << json::serialize(got);
+    for (size_t i = 0; i < want.get_array().size(); ++i) {
+      ExpectSubset(want.get_array()[i], got.get_array()[i], absl::StrCat(path, "[", i, "]"));
+    }
+  } else {
+    EXPECT_EQ(json::serialize(want), json::serialize(got)) << path;
+  }
+}
+
+// What newcomers type first: kubectl's generators send protobuf bodies. Each
+// object the server stores carries every field kubectl itself renders for
+// the same command (--dry-run=client), so the field numbers are right.
+TEST_F(KubectlTest, GeneratorsSendProtobufAndEveryFieldArrives) {
+  std::ofstream(tmp_ + "/f.txt") << "hello\n";
+  struct Case {
+    const char* resource;
+    const char* name;
+    const char* args;  // After "create".
+  };
+  const Case cases[] = {
+      {"namespace", "team-a", "namespace team-a"},
+      {"configmap", "settings", "configmap settings --from-literal=mode=burst --from-file=FILE"},
+      {"secret", "pw", "secret generic pw --from-literal=password=hunter2"},
+      {"secret", "reg", "secret docker-registry reg --docker-server=r.example.com --docker-username=u "
+                        "--docker-password=p"},
+      {"deployment", "web", "deployment web --image=nginx:1.25 --replicas=3 --port=80"},
+      {"deployment", "two", "deployment two --image=nginx:1.25 --image=busybox:1.36"},
+      {"service", "web", "service nodeport web --tcp=80:8080"},
+      {"service", "headless", "service clusterip headless --clusterip=None"},
+      {"service", "db", "service externalname db --external-name=db.example.com"},
+      {"job", "once", "job once --image=busybox -- echo hi"},
+      {"cronjob", "tick", "cronjob tick --image=busybox --schedule='*/5 * * * *' -- date"},
+  };
+  for (const Case& c : cases) {
+    const std::string args = absl::StrReplaceAll(c.args, {{"FILE", tmp_ + "/f.txt"}});
+    CommandResult created = Kubectl("create " + args);
+    ASSERT_EQ(created.exit_code, 0) << created.output;
+    CommandResult rendered = Kubectl("create --dry-run=client -o json " + args);
+    CommandResult stored = Kubectl(absl::StrCat("get ", c.resource, " ", c.name, " -o json"));
+    ASSERT_EQ(rendered.exit_code, 0) << rendered.output;
+    ASSERT_EQ(stored.exit_code, 0) << stored.output;
+    ExpectSubset(json::parse(rendered.output), json::parse(stored.output), c.args);
+  }
+  // kubectl sent protobuf, so the decoding was exercised, not a JSON fallback.
+  CommandResult verbose = Kubectl("create configmap proof --from-literal=a=b -v=8");
+  EXPECT_THAT(verbose.output, HasSubstr("Content-Type: application/vnd.kubernetes.protobuf"));
+  EXPECT_THAT(Kubectl("get configmap proof -o jsonpath={.data.a}").output, "b");
+}
+
 TEST_F(KubectlTest, CustomResourcesWithSchemaStatusAndScale) {
   const std::string crd = spillway::testing::RunfilePath("deploy/elasticworkload-crd.yaml");
   CommandResult defined = Kubectl("apply -f " + crd);
@@ -637,7 +705,6 @@ spec:
 // A mutating webhook in the test: adds a label and the virtual-node
 // toleration to every pod, denies pods labelled deny=true.
 http::Response MutatePod(http::Request& request) {
-  namespace json = boost::json;
   json::value review = json::parse(request.body);
   const json::object& req = review.at("request").as_object();
   const json::value* labels = req.at("object").at("metadata").as_object().if_contains("labels");

@@ -42,6 +42,8 @@ const std::vector<ResourceInfo>& BuiltinResources() {
       Builtin({"apps", "v1", "DaemonSet", "daemonsets", true}, "daemonset", {"ds"}, {"status"}, "apps"),
       Builtin({"coordination.k8s.io", "v1", "Lease", "leases", true}, "lease", {}, {}, "coordination"),
       Builtin({"", "v1", "ServiceAccount", "serviceaccounts", true}, "serviceaccount", {"sa"}, {}, "core"),
+      Builtin({"batch", "v1", "Job", "jobs", true}, "job", {}, {"status"}, "batch"),
+      Builtin({"batch", "v1", "CronJob", "cronjobs", true}, "cronjob", {"cj"}, {"status"}, "batch"),
       Builtin({"policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true}, "poddisruptionbudget",
               {"pdb"}, {"status"}, "policy"),
       Builtin({"rbac.authorization.k8s.io", "v1", "Role", "roles", true}, "role", {}, {}, "rbac"),
