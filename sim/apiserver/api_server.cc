@@ -406,7 +406,8 @@ json::object ScaleOf(const json::object& object, const ResourceInfo& info) {
 
 // The values at a printer column's JSONPath (".a.b", ".a[*].b"), as kubectl
 // prints them: one value, or several joined by commas.
-json::value ColumnValue(const json::value& object, const std::string& path, const std::string& type) {
+json::value ColumnValue(const json::value& object, const std::string& path, const std::string& type,
+                        absl::Time now) {
   std::vector<const json::value*> at{&object};
   for (absl::string_view step : absl::StrSplit(path, '.', absl::SkipEmpty())) {
     const bool every = absl::EndsWith(step, "[*]");
@@ -429,7 +430,7 @@ json::value ColumnValue(const json::value& object, const std::string& path, cons
     absl::Time then;
     std::string error;
     if (absl::ParseTime(absl::RFC3339_full, std::string(at[0]->get_string()), &then, &error)) {
-      return json::value(HumanDuration(absl::Now() - then));
+      return json::value(HumanDuration(now - then));
     }
   }
   if (at.size() == 1 && (type == "integer" || type == "number" || type == "boolean") && !at[0]->is_string()) {
@@ -449,7 +450,7 @@ bool HasTable(const ResourceInfo& info) {
 // A meta.k8s.io/v1 Table of `items` with a custom resource's printer
 // columns (kubectl asks for one with Accept: application/json;as=Table).
 json::object TableOf(const ResourceInfo& info, const std::vector<json::object>& items,
-                     const std::string& resource_version) {
+                     const std::string& resource_version, absl::Time now) {
   json::array columns{json::object{{"name", "Name"}, {"type", "string"}, {"format", "name"},
                                    {"description", "Name must be unique within a namespace."}, {"priority", 0}}};
   for (const PrinterColumn& column : info.printer_columns) {
@@ -464,13 +465,12 @@ json::object TableOf(const ResourceInfo& info, const std::vector<json::object>& 
                                      {"description", ""}, {"priority", column.priority}});
     }
   }
-  const absl::Time now = absl::Now();
   json::array rows;
   for (const json::object& item : items) {
     const json::value object = item;
     json::array cells{object.at("metadata").at("name")};
     for (const PrinterColumn& column : info.printer_columns) {
-      cells.push_back(ColumnValue(object, column.json_path, column.type));
+      cells.push_back(ColumnValue(object, column.json_path, column.type, now));
     }
     if (builtin != nullptr) {
       for (json::value& cell : BuiltinCells(info.type.group, info.type.kind, item, now)) {
@@ -568,11 +568,12 @@ absl::Status ApplyWrite(const std::string& sub, WriteKind kind, const ResourceIn
 
 }  // namespace
 
-ApiServer::ApiServer(size_t watch_window)
-    : store_(ObjectStore::Options{watch_window}, [] { return absl::Now(); }, random_) {}
+ApiServer::ApiServer(const ApiServerOptions& options)
+    : clock_(options.clock != nullptr ? *options.clock : Clock::Real()),
+      store_(ObjectStore::Options{options.watch_window}, [this] { return clock_.Now(); }, random_) {}
 
 absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& options) {
-  std::unique_ptr<ApiServer> api(new ApiServer(options.watch_window));
+  std::unique_ptr<ApiServer> api(new ApiServer(options));
   const ResourceType& namespaces = BuiltinResources()[0].type;
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     json::object ns{{"metadata", json::object{{"name", name}}},
@@ -1017,13 +1018,13 @@ http::Response ApiServer::List(ResourceCall& call) {
   ListPage page;
   if (param("continue").empty()) {
     ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);
-    page = pager_.First(query_key, std::move(list.items), list.resource_version, limit, absl::Now());
+    page = pager_.First(query_key, std::move(list.items), list.resource_version, limit, clock_.Now());
   } else {
     const std::string version = param("resourceVersion");
     if (!version.empty() && version != "0") {
       return StatusResponse(400, "BadRequest", "specifying resource version is not allowed when using continue");
     }
-    page = pager_.Next(query_key, param("continue"), limit, absl::Now(), [&] {
+    page = pager_.Next(query_key, param("continue"), limit, clock_.Now(), [&] {
       ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);
       return std::make_pair(std::move(list.items), list.resource_version);
     });
@@ -1047,7 +1048,7 @@ http::Response ApiServer::List(ResourceCall& call) {
   if (wants_table) {
     std::vector<json::object> objects;
     for (json::value& item : items) objects.push_back(std::move(item.as_object()));
-    json::object table = TableOf(*info, objects, std::to_string(page.resource_version));
+    json::object table = TableOf(*info, objects, std::to_string(page.resource_version), clock_.Now());
     if (list_meta.contains("continue")) table["metadata"].as_object()["continue"] = list_meta["continue"];
     return JsonResponse(200, table);
   }
@@ -1193,7 +1194,7 @@ http::Response ApiServer::BindOrEvict(ResourceCall& call) {
       }
     }
     conditions.push_back(json::object{{"type", "PodScheduled"}, {"status", "True"},
-                                      {"lastTransitionTime", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone())}});
+                                      {"lastTransitionTime", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone())}});
     status.get_object()["conditions"] = std::move(conditions);
     return absl::OkStatus();
   });
@@ -1215,7 +1216,7 @@ http::Response ApiServer::Read(ResourceCall& call) {
   if (!object.ok()) return ErrorResponse(object.status());
   if (wants_table && sub.empty()) {
     const std::string version(object->at("metadata").at("resourceVersion").as_string());
-    return JsonResponse(200, TableOf(*info, {*object}, version));
+    return JsonResponse(200, TableOf(*info, {*object}, version, clock_.Now()));
   }
   return JsonResponse(200, sub == "scale" ? ScaleOf(*object, *info) : *object);
 }
@@ -1320,7 +1321,7 @@ http::Response ApiServer::TerminateNamespace(const std::string& name) {
     json::value& meta = space["metadata"];
     if (meta.is_object() && !meta.get_object().contains("deletionTimestamp")) {
       meta.get_object()["deletionTimestamp"] =
-          absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
+          absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone());
     }
     return absl::OkStatus();
   });

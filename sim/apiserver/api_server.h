@@ -30,6 +30,7 @@
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "common/http/server.h"
+#include "common/clock.h"
 #include "sim/apiserver/list_pages.h"
 #include "sim/apiserver/object_store.h"
 #include "sim/apiserver/resources.h"
@@ -42,6 +43,10 @@ struct ApiServerOptions {
   int threads = 2;
   // Events kept for watches (ObjectStore::Options::watch_window).
   size_t watch_window = 10000;
+  // Time of objects (creation, deletion, conditions), Table ages and list
+  // snapshot expiry, so the simulated cluster can drive it; the real clock
+  // when null. Transport deadlines (watch timeouts, bookmarks) use real time.
+  Clock* clock = nullptr;
 };
 
 // Limits of a real API server (and etcd): request bodies, stored objects,
@@ -107,7 +112,7 @@ class ApiServer {
   void FinishNamespaceIfEmpty(const std::string& ns);
   static absl::Status ParseBody(const http::Request& request, boost::json::value* out);
   absl::Status NamespaceExists(const ResourceCall& call);
-  explicit ApiServer(size_t watch_window);
+  explicit ApiServer(const ApiServerOptions& options);
   // Admission for a create or update of `object` (a `info` resource):
   // validates CustomResourceDefinitions (and fills their status), validates
   // custom resources against their schema and prunes unknown fields (an
@@ -119,6 +124,7 @@ class ApiServer {
   // Re-reads every CRD into the registry after a CRD was written.
   void RefreshCustomResources();
 
+  Clock& clock_;
   absl::BitGen random_;
   ObjectStore store_;
   ListPager pager_;

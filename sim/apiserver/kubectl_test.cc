@@ -13,6 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/strings/escaping.h"
+#include "common/clock.h"
 #include "common/http/client.h"
 #include "common/http/server.h"
 #include "common/testing/process.h"
@@ -632,6 +633,23 @@ TEST_F(KubectlTest, GeneratorsSendProtobufAndEveryFieldArrives) {
   CommandResult verbose = Kubectl("create configmap proof --from-literal=a=b -v=8");
   EXPECT_THAT(verbose.output, HasSubstr("Content-Type: application/vnd.kubernetes.protobuf"));
   EXPECT_THAT(Kubectl("get configmap proof -o jsonpath={.data.a}").output, "b");
+}
+
+// Time comes from the injected clock: creation timestamps and the ages
+// kubectl prints move only when the simulated cluster moves them.
+TEST(KubectlClockTest, ObjectTimeComesFromTheInjectedClock) {
+  FakeClock clock(absl::FromUnixSeconds(1'790'000'000));
+  ApiServerOptions options;
+  options.clock = &clock;
+  absl::StatusOr<std::unique_ptr<ApiServer>> server = ApiServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string kubectl = absl::StrCat("HOME=", std::getenv("TEST_TMPDIR"), " KUBECONFIG=/dev/null ", kKubectl,
+                                           " --server=http://127.0.0.1:", (*server)->port(), " ");
+  ASSERT_EQ(RunCommand(kubectl + "create configmap aged --from-literal=a=b").exit_code, 0);
+  EXPECT_EQ(RunCommand(kubectl + "get configmap aged -o jsonpath={.metadata.creationTimestamp}").output,
+            absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock.Now(), absl::UTCTimeZone()));
+  clock.Advance(absl::Hours(3) + absl::Minutes(20));
+  EXPECT_THAT(RunCommand(kubectl + "get configmap aged").output, HasSubstr("aged   1      3h20m"));
 }
 
 TEST_F(KubectlTest, CustomResourcesWithSchemaStatusAndScale) {
