@@ -1246,6 +1246,8 @@ http::Response ApiServer::Write(ResourceCall& call) {
       store_.Modify(type, ns, name, [&](json::object& object) {
         const json::object before = object;
         SPILLWAY_RETURN_IF_ERROR(ApplyWrite(sub, *kind, *info, body, object));
+        // As at creation: a replaced or patched built-in is defaulted again.
+        if (!info->custom) ApplyDefaults(type, object);
         if (std::vector<std::string> problems = ValidateImmutable(type, before, object); !problems.empty()) {
           return Invalid(*info, name, problems);
         }

@@ -272,6 +272,22 @@ spec:
                     "{.spec.revisionHistoryLimit} {.spec.template.spec.restartPolicy} "
                     "{.spec.template.spec.containers[0].imagePullPolicy}'").output,
             "1 RollingUpdate 10 Always Always");
+  // A replace that drops defaulted fields gets them back, as on a real server.
+  CommandResult replaced = Kubectl("replace -f " + WriteManifest("replace.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: defaulted}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: d}}
+  template:
+    metadata: {labels: {app: d}}
+    spec: {containers: [{name: c, image: "nginx:1.25"}]}
+)"));
+  ASSERT_EQ(replaced.exit_code, 0) << replaced.output;
+  EXPECT_EQ(Kubectl("get deployment defaulted -o jsonpath='{.spec.replicas} {.spec.strategy.type} "
+                    "{.spec.progressDeadlineSeconds} {.spec.template.spec.dnsPolicy} "
+                    "{.spec.template.spec.containers[0].imagePullPolicy}'").output,
+            "2 RollingUpdate 600 ClusterFirst IfNotPresent");
 
   // Validation a real server does, worded as it words it.
   CommandResult bad_name = Kubectl("create -f " + WriteManifest("bad.yaml", ConfigMap("Bad_Name")));
