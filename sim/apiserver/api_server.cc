@@ -521,7 +521,10 @@ absl::Status ApplyWrite(const std::string& sub, WriteKind kind, const ResourceIn
       MergePatch(desired, body);
       break;
     case WriteKind::kStrategicMergePatch:
-      if (absl::Status s = StrategicMergePatch(desired, body); !s.ok()) return s;
+      if (absl::Status s = StrategicMergePatch(desired, body, PatchRootType(info.type.group, info.type.kind));
+          !s.ok()) {
+        return s;
+      }
       break;
     case WriteKind::kJsonPatch:
       if (absl::Status s = JsonPatch(desired, body); !s.ok()) return s;

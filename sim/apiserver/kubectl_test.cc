@@ -649,6 +649,11 @@ TEST_F(KubectlTest, GeneratorsSendProtobufAndEveryFieldArrives) {
   CommandResult verbose = Kubectl("create configmap proof --from-literal=a=b -v=8");
   EXPECT_THAT(verbose.output, HasSubstr("Content-Type: application/vnd.kubernetes.protobuf"));
   EXPECT_THAT(Kubectl("get configmap proof -o jsonpath={.data.a}").output, "b");
+
+  // A strategic merge patch merges a Service's ports by `port`.
+  CommandResult patched = Kubectl("patch service web -p '{\"spec\":{\"ports\":[{\"port\":443,\"name\":\"https\"}]}}'");
+  ASSERT_EQ(patched.exit_code, 0) << patched.output;
+  EXPECT_EQ(Kubectl("get service web -o jsonpath='{.spec.ports[*].port}'").output, "80 443");
 }
 
 // Time comes from the injected clock: creation timestamps and the ages

@@ -17,24 +17,57 @@ namespace {
 
 namespace json = boost::json;
 
-// Merge keys of the lists the built-in types declare with patchStrategy=merge.
-const char* MergeKeyOf(json::string_view field) {
-  static const std::pair<const char*, const char*> kKeys[] = {
-      {"containers", "name"},          {"initContainers", "name"},
-      {"ephemeralContainers", "name"}, {"volumes", "name"},
-      {"env", "name"},                 {"imagePullSecrets", "name"},
-      {"ownerReferences", "uid"},      {"conditions", "type"},
-      {"volumeMounts", "mountPath"},   {"volumeDevices", "devicePath"},
-      {"ports", "containerPort"},      {"topologySpreadConstraints", "topologyKey"},
-      {"hostAliases", "ip"},           {"resourceClaims", "name"},
+// How strategic merge treats a field of a built-in type, as k8s.io/api's
+// struct tags say (patchStrategy, patchMergeKey): the field's own type (to
+// go on descending), the merge key of a list merged element by element, or a
+// list of primitives merged as a set. Fields not listed are maps merged key
+// by key or values (and lists) replaced.
+struct PatchField {
+  const char* type = nullptr;       // Type of the value, or of the list's elements.
+  const char* merge_key = nullptr;  // patchStrategy=merge with patchMergeKey.
+  bool primitive_set = false;       // patchStrategy=merge on a list of strings.
+};
+
+using PatchType = std::map<std::string, PatchField, std::less<>>;
+
+const PatchType* PatchTypeOf(std::string_view name) {
+  static const auto* const kTypes = new std::map<std::string, PatchType, std::less<>>{
+      {"ObjectMeta", {{"ownerReferences", {nullptr, "uid"}}, {"finalizers", {nullptr, nullptr, true}}}},
+      {"Pod", {{"metadata", {"ObjectMeta"}}, {"spec", {"PodSpec"}}, {"status", {"PodStatus"}}}},
+      {"PodTemplateSpec", {{"metadata", {"ObjectMeta"}}, {"spec", {"PodSpec"}}}},
+      {"PodSpec",
+       {{"containers", {"Container", "name"}}, {"initContainers", {"Container", "name"}},
+        {"ephemeralContainers", {"Container", "name"}}, {"volumes", {nullptr, "name"}},
+        {"imagePullSecrets", {nullptr, "name"}}, {"hostAliases", {nullptr, "ip"}},
+        {"topologySpreadConstraints", {nullptr, "topologyKey"}}, {"resourceClaims", {nullptr, "name"}}}},
+      {"Container",
+       {{"ports", {nullptr, "containerPort"}}, {"env", {nullptr, "name"}}, {"volumeMounts", {nullptr, "mountPath"}},
+        {"volumeDevices", {nullptr, "devicePath"}}}},
+      {"PodStatus", {{"conditions", {nullptr, "type"}}}},
+      {"Workload", {{"metadata", {"ObjectMeta"}}, {"spec", {"WorkloadSpec"}}, {"status", {"WorkloadStatus"}}}},
+      {"WorkloadSpec", {{"template", {"PodTemplateSpec"}}}},
+      {"WorkloadStatus", {{"conditions", {nullptr, "type"}}}},
+      {"CronJob", {{"metadata", {"ObjectMeta"}}, {"spec", {"CronJobSpec"}}}},
+      {"CronJobSpec", {{"jobTemplate", {"JobTemplateSpec"}}}},
+      {"JobTemplateSpec", {{"metadata", {"ObjectMeta"}}, {"spec", {"WorkloadSpec"}}}},
+      {"Service", {{"metadata", {"ObjectMeta"}}, {"spec", {"ServiceSpec"}}}},
+      {"ServiceSpec", {{"ports", {nullptr, "port"}}}},
+      {"Node", {{"metadata", {"ObjectMeta"}}, {"status", {"NodeStatus"}}}},
+      {"NodeStatus", {{"conditions", {nullptr, "type"}}, {"addresses", {nullptr, "type"}}}},
+      {"Object", {{"metadata", {"ObjectMeta"}}}},
   };
-  for (const auto& [name, key] : kKeys) {
-    if (field == name) return key;
-  }
-  return nullptr;
+  auto it = kTypes->find(name);
+  return it == kTypes->end() ? nullptr : &it->second;
 }
 
-bool IsPrimitiveSet(json::string_view field) { return field == "finalizers"; }
+PatchField FieldOf(std::string_view type, std::string_view field) {
+  const PatchType* fields = PatchTypeOf(type);
+  if (fields == nullptr) return PatchField{};
+  auto it = fields->find(field);
+  return it == fields->end() ? PatchField{} : it->second;
+}
+
+absl::Status Merge(json::value& target, const json::value& patch, std::string_view type);
 
 // Strips directives (keys starting with '$') from a value about to be stored.
 json::value WithoutDirectives(const json::value& value) {
@@ -55,7 +88,7 @@ json::value WithoutDirectives(const json::value& value) {
 }
 
 absl::Status MergeList(json::array& target, const json::array& patch, const char* key,
-                       const std::string& field) {
+                       const std::string& field, std::string_view element_type) {
   for (const json::value& item : patch) {
     if (!item.is_object() || !item.get_object().contains(key)) {
       return absl::InvalidArgumentError(
@@ -73,7 +106,7 @@ absl::Status MergeList(json::array& target, const json::array& patch, const char
     }
     if (match == target.end()) {
       target.push_back(WithoutDirectives(item));
-    } else if (absl::Status s = StrategicMergePatch(*match, item); !s.ok()) {
+    } else if (absl::Status s = Merge(*match, item, element_type); !s.ok()) {
       return s;
     }
   }
@@ -185,25 +218,7 @@ absl::Status Add(json::value& root, const std::string& path, json::value value, 
   return absl::InvalidArgumentError(absl::StrCat("path \"", path, "\" does not exist"));
 }
 
-}  // namespace
-
-void MergePatch(json::value& target, const json::value& patch) {
-  if (!patch.is_object()) {
-    target = patch;
-    return;
-  }
-  if (!target.is_object()) target = json::object();
-  json::object& object = target.get_object();
-  for (const auto& entry : patch.get_object()) {
-    if (entry.value().is_null()) {
-      object.erase(entry.key());
-    } else {
-      MergePatch(object[entry.key()], entry.value());
-    }
-  }
-}
-
-absl::Status StrategicMergePatch(json::value& target, const json::value& patch) {
+absl::Status Merge(json::value& target, const json::value& patch, std::string_view type) {
   if (!patch.is_object()) {
     target = patch;
     return absl::OkStatus();
@@ -248,25 +263,61 @@ absl::Status StrategicMergePatch(json::value& target, const json::value& patch) 
       continue;
     }
     json::value& current = object[key];
-    const char* merge_key = MergeKeyOf(key);
-    if (value.is_array() && current.is_array() && merge_key != nullptr) {
-      if (absl::Status s = MergeList(current.get_array(), value.get_array(), merge_key, key); !s.ok()) {
+    const PatchField field = FieldOf(type, std::string_view(key.data(), key.size()));
+    const std::string_view child_type = field.type == nullptr ? std::string_view() : field.type;
+    if (value.is_array() && current.is_array() && field.merge_key != nullptr) {
+      if (absl::Status s = MergeList(current.get_array(), value.get_array(), field.merge_key, key, child_type);
+          !s.ok()) {
         return s;
       }
-    } else if (value.is_array() && current.is_array() && IsPrimitiveSet(key)) {
+    } else if (value.is_array() && current.is_array() && field.primitive_set) {
       for (const json::value& item : value.get_array()) {
         bool present = false;
         for (const json::value& existing : current.get_array()) present = present || existing == item;
         if (!present) current.get_array().push_back(item);
       }
     } else if (value.is_object() && current.is_object()) {
-      if (absl::Status s = StrategicMergePatch(current, value); !s.ok()) return s;
+      if (absl::Status s = Merge(current, value, child_type); !s.ok()) return s;
     } else {
       current = WithoutDirectives(value);
     }
   }
   return absl::OkStatus();
 }
+
+}  // namespace
+
+void MergePatch(json::value& target, const json::value& patch) {
+  if (!patch.is_object()) {
+    target = patch;
+    return;
+  }
+  if (!target.is_object()) target = json::object();
+  json::object& object = target.get_object();
+  for (const auto& entry : patch.get_object()) {
+    if (entry.value().is_null()) {
+      object.erase(entry.key());
+    } else {
+      MergePatch(object[entry.key()], entry.value());
+    }
+  }
+}
+
+std::string_view PatchRootType(const std::string& group, const std::string& kind) {
+  if (group.empty() && (kind == "Pod" || kind == "Service" || kind == "Node")) return kind;
+  if ((group == "apps" && (kind == "Deployment" || kind == "ReplicaSet" || kind == "StatefulSet" ||
+                           kind == "DaemonSet")) ||
+      (group == "batch" && kind == "Job")) {
+    return "Workload";
+  }
+  if (group == "batch" && kind == "CronJob") return "CronJob";
+  return "Object";
+}
+
+absl::Status StrategicMergePatch(json::value& target, const json::value& patch, std::string_view root_type) {
+  return Merge(target, patch, root_type);
+}
+
 
 absl::Status JsonPatch(json::value& target, const json::value& patch) {
   if (!patch.is_array()) {

@@ -4,6 +4,9 @@
 #ifndef SPILLWAY_SIM_APISERVER_PATCH_H_
 #define SPILLWAY_SIM_APISERVER_PATCH_H_
 
+#include <string>
+#include <string_view>
+
 #include "absl/status/status.h"
 #include "boost/json.hpp"
 
@@ -12,15 +15,22 @@ namespace spillway::sim {
 // RFC 7386: objects merge recursively, null deletes, anything else replaces.
 void MergePatch(boost::json::value& target, const boost::json::value& patch);
 
-// Kubernetes strategic merge patch, for the built-in types' well-known lists:
-// lists whose elements have a merge key (containers, volumes, env by `name`;
-// ownerReferences by `uid`; conditions by `type`; ports by `containerPort`;
-// volumeMounts by `mountPath`; ...) merge element by element, `finalizers`
-// merge as a set, other lists are replaced. Directives: `$patch: replace` and
-// `$patch: delete` (on a map or a list element), `$deleteFromPrimitiveList/<field>`;
-// `$setElementOrder/` and `$retainKeys` are accepted and ignored.
-// InvalidArgument for a malformed directive.
-absl::Status StrategicMergePatch(boost::json::value& target, const boost::json::value& patch);
+// Kubernetes strategic merge patch for the built-in types, following their
+// patch strategies by position (patch.cc's table, from k8s.io/api's struct
+// tags): lists with a merge key merge element by element (a pod's containers,
+// volumes and env by `name`, container ports by `containerPort`, a Service's
+// ports by `port`, ownerReferences by `uid`, conditions by `type`),
+// `finalizers` merge as a set, other lists (tolerations, args) are replaced.
+// `root_type` is PatchRootType's answer for the object's kind. Directives:
+// `$patch: replace` and `$patch: delete` (on a map or a list element),
+// `$deleteFromPrimitiveList/<field>`; `$setElementOrder/` and `$retainKeys`
+// are accepted and ignored. InvalidArgument for a malformed directive.
+absl::Status StrategicMergePatch(boost::json::value& target, const boost::json::value& patch,
+                                 std::string_view root_type);
+
+// The patch table's type for an object of group/kind ("Pod", "Workload",
+// "Service", ...; "Object" for kinds with only metadata to merge).
+std::string_view PatchRootType(const std::string& group, const std::string& kind);
 
 // RFC 6902 (add, remove, replace, move, copy, test) with RFC 6901 pointers.
 // InvalidArgument naming the failing operation (a path that does not exist,

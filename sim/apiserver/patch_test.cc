@@ -17,6 +17,9 @@ json::value Pod() {
              "tolerations": [{"key": "x", "operator": "Exists"}]}})");
 }
 
+// A strategic merge patch of a pod.
+absl::Status PodPatch(json::value& pod, const json::value& patch) { return StrategicMergePatch(pod, patch, "Pod"); }
+
 TEST(PatchTest, MergePatchReplacesListsAndDeletesWithNull) {
   json::value pod = Pod();
   MergePatch(pod, json::parse(R"({"metadata": {"labels": {"tier": null, "new": "y"}},
@@ -27,7 +30,7 @@ TEST(PatchTest, MergePatchReplacesListsAndDeletesWithNull) {
 
 TEST(PatchTest, StrategicMergeMergesNamedListsByKey) {
   json::value pod = Pod();
-  ASSERT_TRUE(StrategicMergePatch(pod, json::parse(R"({
+  ASSERT_TRUE(PodPatch(pod, json::parse(R"({
     "metadata": {"finalizers": ["b", "a"]},
     "spec": {"containers": [{"name": "app", "image": "v2", "env": [{"name": "B", "value": "2"}]},
                             {"name": "sidecar", "$patch": "delete"},
@@ -49,15 +52,62 @@ TEST(PatchTest, StrategicMergeMergesNamedListsByKey) {
 
 TEST(PatchTest, StrategicMergeDirectives) {
   json::value pod = Pod();
-  ASSERT_TRUE(StrategicMergePatch(pod, json::parse(R"({
+  ASSERT_TRUE(PodPatch(pod, json::parse(R"({
     "metadata": {"labels": {"$patch": "replace", "only": "this"},
                  "$deleteFromPrimitiveList/finalizers": ["a"]}})"))
                   .ok());
   EXPECT_EQ(pod.at("metadata").at("labels"), json::parse(R"({"only": "this"})"));
   EXPECT_TRUE(pod.at("metadata").at("finalizers").as_array().empty());
-  absl::Status bad = StrategicMergePatch(pod, json::parse(R"({"spec": {"containers": [{"image": "no-name"}]}})"));
+  absl::Status bad = PodPatch(pod, json::parse(R"({"spec": {"containers": [{"image": "no-name"}]}})"));
   EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(bad.message()), HasSubstr("containers"));
+}
+
+// Merge keys by position, as k8s.io/api declares them: the same field name
+// merges differently in different types.
+TEST(PatchTest, StrategicMergeKeysComeFromTheTypeAtEachPosition) {
+  struct Case {
+    const char* name;
+    const char* root;
+    const char* before;
+    const char* patch;
+    const char* after;
+  };
+  const Case cases[] = {
+      {"service ports by port", "Service",
+       R"({"spec":{"ports":[{"port":80,"name":"http"},{"port":443,"name":"https"}]}})",
+       R"({"spec":{"ports":[{"port":443,"targetPort":8443}]}})",
+       R"({"spec":{"ports":[{"port":80,"name":"http"},{"port":443,"name":"https","targetPort":8443}]}})"},
+      {"container ports by containerPort", "Pod",
+       R"({"spec":{"containers":[{"name":"a","ports":[{"containerPort":80}]}]}})",
+       R"({"spec":{"containers":[{"name":"a","ports":[{"containerPort":9090,"name":"metrics"}]}]}})",
+       R"({"spec":{"containers":[{"name":"a","ports":[{"containerPort":80},{"containerPort":9090,"name":"metrics"}]}]}})"},
+      {"deployment template containers by name", "Workload",
+       R"({"spec":{"template":{"spec":{"containers":[{"name":"a","image":"v1"},{"name":"b","image":"v1"}]}}}})",
+       R"({"spec":{"template":{"spec":{"containers":[{"name":"b","image":"v2"}]}}}})",
+       R"({"spec":{"template":{"spec":{"containers":[{"name":"a","image":"v1"},{"name":"b","image":"v2"}]}}}})"},
+      {"tolerations replace", "Workload",
+       R"({"spec":{"template":{"spec":{"tolerations":[{"key":"a"}]}}}})",
+       R"({"spec":{"template":{"spec":{"tolerations":[{"key":"b"}]}}}})",
+       R"({"spec":{"template":{"spec":{"tolerations":[{"key":"b"}]}}}})"},
+      {"container args replace", "Pod", R"({"spec":{"containers":[{"name":"a","args":["x","y"]}]}})",
+       R"({"spec":{"containers":[{"name":"a","args":["z"]}]}})",
+       R"({"spec":{"containers":[{"name":"a","args":["z"]}]}})"},
+      {"a list named ports elsewhere replaces", "Object", R"({"data":{"ports":[{"port":1}]}})",
+       R"({"data":{"ports":[{"port":2}]}})", R"({"data":{"ports":[{"port":2}]}})"},
+      {"node conditions by type", "Node",
+       R"({"status":{"conditions":[{"type":"Ready","status":"True"},{"type":"DiskPressure","status":"False"}]}})",
+       R"({"status":{"conditions":[{"type":"Ready","status":"False"}]}})",
+       R"({"status":{"conditions":[{"type":"Ready","status":"False"},{"type":"DiskPressure","status":"False"}]}})"},
+  };
+  for (const Case& c : cases) {
+    json::value target = json::parse(c.before);
+    ASSERT_TRUE(StrategicMergePatch(target, json::parse(c.patch), c.root).ok()) << c.name;
+    EXPECT_EQ(target, json::parse(c.after)) << c.name << ": " << json::serialize(target);
+  }
+  EXPECT_EQ(PatchRootType("apps", "Deployment"), "Workload");
+  EXPECT_EQ(PatchRootType("", "Service"), "Service");
+  EXPECT_EQ(PatchRootType("", "ConfigMap"), "Object");
 }
 
 TEST(PatchTest, JsonPatchAppliesAllOrNothing) {
