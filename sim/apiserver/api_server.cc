@@ -1,5 +1,6 @@
 #include "sim/apiserver/api_server.h"
 
+#include "sim/apiserver/builtin_types.h"
 #include "sim/apiserver/defaults.h"
 #include "sim/apiserver/disruption.h"
 #include "sim/apiserver/openapi_v2.h"
@@ -1103,8 +1104,11 @@ http::Response ApiServer::Create(ResourceCall& call) {
                                        "\" is forbidden: unable to create new content in namespace ", ns,
                                        " because it is being terminated"));
   }
-  // As kube-apiserver: defaults at decoding, then mutating admission.
-  if (!info->custom) ApplyDefaults(type, object);
+  // As kube-apiserver: typed decoding and defaults, then mutating admission.
+  if (!info->custom) {
+    if (absl::Status s = CheckBuiltinTypes(type, object); !s.ok()) return ErrorResponse(s);
+    ApplyDefaults(type, object);
+  }
   std::vector<std::string> warnings;
   if (absl::Status s = CallMutatingWebhooks(type, ns, object, &warnings); !s.ok()) return ErrorResponse(s);
   if (absl::Status s = Admit(*info, strict, object); !s.ok()) return ErrorResponse(s);
@@ -1249,8 +1253,12 @@ http::Response ApiServer::Write(ResourceCall& call) {
       store_.Modify(type, ns, name, [&](json::object& object) {
         const json::object before = object;
         SPILLWAY_RETURN_IF_ERROR(ApplyWrite(sub, *kind, *info, body, object));
-        // As at creation: a replaced or patched built-in is defaulted again.
-        if (!info->custom) ApplyDefaults(type, object);
+        // As at creation: a replaced or patched built-in is decoded and
+        // defaulted again.
+        if (!info->custom) {
+          SPILLWAY_RETURN_IF_ERROR(CheckBuiltinTypes(type, object));
+          ApplyDefaults(type, object);
+        }
         if (std::vector<std::string> problems = ValidateImmutable(type, before, object); !problems.empty()) {
           return Invalid(*info, name, problems);
         }

@@ -299,6 +299,21 @@ spec:
   EXPECT_NE(selector.exit_code, 0);
   EXPECT_THAT(selector.output, HasSubstr("Deployment.apps \"defaulted\" is invalid: spec.selector: Invalid value"));
   EXPECT_THAT(selector.output, HasSubstr("field is immutable"));
+  CommandResult typed = Kubectl("apply -f " + WriteManifest("typed.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: typed}
+spec:
+  replicas: "two"
+  selector: {matchLabels: {app: t}}
+  template:
+    metadata: {labels: {app: t}}
+    spec: {containers: [{name: c, image: nginx}]}
+)"));
+  EXPECT_NE(typed.exit_code, 0);
+  EXPECT_THAT(typed.output, HasSubstr("Error from server (BadRequest)"));
+  EXPECT_THAT(typed.output, HasSubstr("Deployment in version \"v1\" cannot be handled as a Deployment: json: "
+                                      "cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas "
+                                      "of type int32"));
 }
 
 // Deleting a namespace: Terminating, no new content (403 as a real server
