@@ -812,17 +812,19 @@ std::optional<http::Response> ApiServer::WellKnown(std::string_view path, std::s
   return std::nullopt;
 }
 
-http::Response ApiServer::Handle(http::Request& request) {
+// A test's injected answer, if it has one for this request.
+std::optional<http::Response> ApiServer::Intercept(http::Request& request) {
+  Interceptor interceptor;
   {
-    Interceptor interceptor;
-    {
-      absl::MutexLock lock(&interceptor_mu_);
-      interceptor = interceptor_;
-    }
-    if (interceptor) {
-      if (std::optional<http::Response> injected = interceptor(request)) return *std::move(injected);
-    }
+    absl::MutexLock lock(&interceptor_mu_);
+    interceptor = interceptor_;
   }
+  if (!interceptor) return std::nullopt;
+  return interceptor(request);
+}
+
+http::Response ApiServer::Handle(http::Request& request) {
+  if (std::optional<http::Response> injected = Intercept(request)) return *std::move(injected);
   const std::string_view target(request.target);
   const size_t question = target.find('?');
   std::string_view path = target.substr(0, question);
@@ -897,8 +899,8 @@ http::Response ApiServer::Handle(http::Request& request) {
 
   ResourceCall call{request, query, info, ns, name, sub, version,
                     type.group == "apiextensions.k8s.io" && type.plural == "customresourcedefinitions",
-                    // kubectl get asks for a Table; custom resources with printer columns get
-                    // one (the rest answer a plain list, which kubectl prints as NAME/AGE).
+                    // kubectl get asks for a Table: built-ins with a printer and custom
+                    // resources with printer columns get one (HasTable).
                     absl::StrContains(request.accept, "as=Table") && HasTable(*info),
                     // kubectl asks for server-side field validation: unknown fields are errors.
                     query.count("fieldValidation") && query.at("fieldValidation") == "Strict"};
@@ -970,6 +972,35 @@ absl::Status ApiServer::NamespaceExists(const ResourceCall& call) {
   return store_.Get(BuiltinResources()[0].type, "", call.ns).status();
 }
 
+// GET ?watch=1 on a collection: a stream of events after resourceVersion.
+http::Response ApiServer::Watch(const ResourceCall& call, const kube::LabelSelector& labels,
+                                const FieldSelector& fields) {
+  auto param = [&call](const char* key) {
+    auto it = call.query.find(key);
+    return it == call.query.end() ? std::string() : it->second;
+  };
+  WatchStream::Params params;
+  params.info = *call.info;
+  params.ns = call.ns;
+  params.labels = labels;
+  params.fields = fields;
+  const std::string version = param("resourceVersion");
+  if (!version.empty() && version != "0") {
+    uint64_t after = 0;
+    if (!absl::SimpleAtoi(version, &after)) {
+      return StatusResponse(400, "BadRequest", absl::StrCat("resourceVersion '", version, "' is not a number"));
+    }
+    params.after = after;
+  }
+  params.bookmarks = param("allowWatchBookmarks") == "true";
+  if (int64_t seconds = 0; absl::SimpleAtoi(param("timeoutSeconds"), &seconds) && seconds > 0) {
+    params.deadline = absl::Now() + absl::Seconds(seconds);
+  }
+  http::Response response;
+  response.stream = std::make_shared<WatchStream>(store_, active_watches_, watch_generation_, std::move(params));
+  return response;
+}
+
 // GET on a collection: a list (label and field selectors, pages), a Table, or a watch.
 http::Response ApiServer::List(ResourceCall& call) {
   const std::map<std::string, std::string>& query = call.query;
@@ -988,30 +1019,7 @@ http::Response ApiServer::List(ResourceCall& call) {
     return it == query.end() ? std::string() : it->second;
   };
   const std::string watch = param("watch");
-  if (!watch.empty() && watch != "false" && watch != "0") {
-    WatchStream::Params params;
-    params.info = *info;
-    params.ns = ns;
-    params.labels = *labels;
-    params.fields = *fields;
-    const std::string version = param("resourceVersion");
-    if (!version.empty() && version != "0") {
-      uint64_t after = 0;
-      if (!absl::SimpleAtoi(version, &after)) {
-        return StatusResponse(400, "BadRequest",
-                              absl::StrCat("resourceVersion '", version, "' is not a number"));
-      }
-      params.after = after;
-    }
-    params.bookmarks = param("allowWatchBookmarks") == "true";
-    if (int64_t seconds = 0; absl::SimpleAtoi(param("timeoutSeconds"), &seconds) && seconds > 0) {
-      params.deadline = absl::Now() + absl::Seconds(seconds);
-    }
-    http::Response response;
-    response.stream = std::make_shared<WatchStream>(store_, active_watches_, watch_generation_,
-                                                    std::move(params));
-    return response;
-  }
+  if (!watch.empty() && watch != "false" && watch != "0") return Watch(call, *labels, *fields);
   // Pagination: every page of a list comes from the first page's state.
   int64_t limit = 0;
   if (!param("limit").empty() && (!absl::SimpleAtoi(param("limit"), &limit) || limit < 0)) {

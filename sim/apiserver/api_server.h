@@ -101,6 +101,8 @@ class ApiServer {
   http::Response Route(ResourceCall& call);
   http::Response List(ResourceCall& call);
   http::Response Create(ResourceCall& call);
+  std::optional<http::Response> Intercept(http::Request& request);
+  http::Response Watch(const ResourceCall& call, const kube::LabelSelector& labels, const FieldSelector& fields);
   http::Response BindOrEvict(ResourceCall& call);
   http::Response Evict(const ResourceType& type, const std::string& ns, const std::string& name);
   http::Response Read(ResourceCall& call);
