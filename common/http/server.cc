@@ -361,6 +361,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     request.target = std::string(message.target());
     request.content_type = std::string(message[bhttp::field::content_type]);
     request.accept = std::string(message[bhttp::field::accept]);
+    request.user_agent = std::string(message[bhttp::field::user_agent]);
     request.body = std::move(message.body());
     request.response_buffer = std::move(spare_response_);
     request.response_buffer.clear();

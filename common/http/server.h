@@ -50,6 +50,7 @@ struct Request {
   std::string target;  // Path and query, e.g. "/extender/filter".
   std::string content_type;
   std::string accept;  // The Accept header, e.g. kubectl's "application/json;as=Table;...".
+  std::string user_agent;  // e.g. "kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07"
   // The body; body.capacity() >= body.size() + kBodyPadding.
   std::string body;
   // An empty string that may hold capacity left by this connection's previous

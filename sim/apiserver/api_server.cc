@@ -3,6 +3,7 @@
 #include "sim/apiserver/builtin_types.h"
 #include "sim/apiserver/defaults.h"
 #include "sim/apiserver/disruption.h"
+#include "sim/apiserver/field_manager.h"
 #include "sim/apiserver/openapi_v2.h"
 #include "sim/apiserver/protobuf_codec.h"
 #include "sim/apiserver/tables.h"
@@ -1072,19 +1073,35 @@ http::Response ApiServer::List(ResourceCall& call) {
 
 // POST on a collection: admission (webhooks, schema), then the store.
 http::Response ApiServer::Create(ResourceCall& call) {
-  http::Request& request = call.request;
+  const ResourceType& type = call.info->type;
+  if (type.namespaced && call.ns.empty()) {
+    return StatusResponse(405, "MethodNotAllowed",
+                          absl::StrCat("create ", type.plural, " under /namespaces/<namespace>/"));
+  }
+  json::value body;
+  if (absl::Status s = ParseBody(call.request, &body); !s.ok()) return BadRequest(s);
+  return CreateObject(call, std::move(body.get_object()), /*applied=*/false);
+}
+
+// The fieldManager and the rest of a write's context for managedFields.
+// Without one, the manager is named as kube-apiserver names it: the User-Agent
+// up to its first "/" ("kubectl"), else "unknown".
+WriteContext ApiServer::ContextOf(const ResourceCall& call) {
+  auto manager = call.query.find("fieldManager");
+  std::string name = manager == call.query.end() ? "" : manager->second;
+  if (name.empty()) name = call.request.user_agent.substr(0, call.request.user_agent.find('/'));
+  if (name.empty()) name = "unknown";
+  return WriteContext{name, call.info->GroupVersion(), call.sub, clock_.Now()};
+}
+
+// Creates `object` (from a POST, or an apply of an object that did not
+// exist): typed decoding, defaults, webhooks, admission, the store.
+http::Response ApiServer::CreateObject(ResourceCall& call, json::object object, bool applied) {
   const std::shared_ptr<const ResourceInfo>& info = call.info;
   const ResourceType& type = call.info->type;
   const std::string& ns = call.ns;
   const bool is_crd = call.is_crd;
   const bool strict = call.strict;
-  if (type.namespaced && ns.empty()) {
-    return StatusResponse(405, "MethodNotAllowed",
-                          absl::StrCat("create ", type.plural, " under /namespaces/<namespace>/"));
-  }
-  json::value body;
-  if (absl::Status s = ParseBody(request, &body); !s.ok()) return BadRequest(s);
-  json::object& object = body.get_object();
   if (const json::value* kind = object.if_contains("kind");
       kind != nullptr && kind->is_string() && kind->get_string() != type.kind) {
     return StatusResponse(400, "BadRequest",
@@ -1115,8 +1132,9 @@ http::Response ApiServer::Create(ResourceCall& call) {
   // As kube-apiserver: typed decoding and defaults, then mutating admission.
   if (!info->custom) {
     if (absl::Status s = CheckBuiltinTypes(type, object); !s.ok()) return ErrorResponse(s);
-    ApplyDefaults(type, object);
   }
+  if (!applied) RecordUpdate(json::object(), object, ContextOf(call));
+  if (!info->custom) ApplyDefaults(type, object);
   std::vector<std::string> warnings;
   if (absl::Status s = CallMutatingWebhooks(type, ns, object, &warnings); !s.ok()) return ErrorResponse(s);
   if (absl::Status s = Admit(*info, strict, object); !s.ok()) return ErrorResponse(s);
@@ -1236,6 +1254,52 @@ http::Response ApiServer::Read(ResourceCall& call) {
   return JsonResponse(200, sub == "scale" ? ScaleOf(*object, *info) : *object);
 }
 
+// PATCH with application/apply-patch+yaml: server-side apply of the body
+// (JSON, as kubectl sends it) for `fieldManager`; creates the object when it
+// does not exist. Conflicts with other managers' fields are 409 unless
+// force=true.
+http::Response ApiServer::Apply(ResourceCall& call) {
+  if (!call.sub.empty()) {
+    return StatusResponse(415, "UnsupportedMediaType",
+                          absl::StrCat("server-side apply of the ", call.sub,
+                                       " subresource is not served by the embedded API server"));
+  }
+  auto manager = call.query.find("fieldManager");
+  if (manager == call.query.end() || manager->second.empty()) {
+    return StatusResponse(400, "BadRequest", "PATCH: fieldManager is required for apply requests");
+  }
+  json::value body;
+  if (absl::Status s = ParseBody(call.request, &body); !s.ok()) return BadRequest(s);
+  const bool force = call.query.count("force") && call.query.at("force") == "true";
+  const WriteContext context = ContextOf(call);
+  absl::StatusOr<json::object> live = store_.Get(call.info->type, call.ns, call.name);
+  if (absl::IsNotFound(live.status())) {
+    absl::StatusOr<json::object> created = ServerSideApply(json::object(), body.get_object(), force, context);
+    if (!created.ok()) return ErrorResponse(created.status());
+    json::value& meta = (*created)["metadata"];
+    if (!meta.is_object()) meta = json::object();
+    meta.get_object()["name"] = call.name;
+    return CreateObject(call, *std::move(created), /*applied=*/true);
+  }
+  if (!live.ok()) return ErrorResponse(live.status());
+  const ResourceInfo& info = *call.info;
+  absl::StatusOr<json::object> written = store_.Modify(info.type, call.ns, call.name, [&](json::object& object) {
+    const json::object before = object;
+    SPILLWAY_ASSIGN_OR_RETURN(object, ServerSideApply(object, body.get_object(), force, context));
+    if (!info.custom) {
+      SPILLWAY_RETURN_IF_ERROR(CheckBuiltinTypes(info.type, object));
+      ApplyDefaults(info.type, object);
+    }
+    if (std::vector<std::string> problems = ValidateImmutable(info.type, before, object); !problems.empty()) {
+      return Invalid(info, call.name, problems);
+    }
+    return Admit(info, call.strict, object);
+  });
+  if (!written.ok()) return ErrorResponse(written.status());
+  if (call.is_crd) RefreshCustomResources();
+  return JsonResponse(200, *written);
+}
+
 // PUT or PATCH an object (or its status or scale): one atomic read-modify-write.
 http::Response ApiServer::Write(ResourceCall& call) {
   http::Request& request = call.request;
@@ -1247,6 +1311,7 @@ http::Response ApiServer::Write(ResourceCall& call) {
   const std::string& method = call.request.method;
   const bool is_crd = call.is_crd;
   const bool strict = call.strict;
+  if (method == "PATCH" && absl::StrContains(request.content_type, "apply-patch")) return Apply(call);
   absl::StatusOr<WriteKind> kind = WriteKindOf(method, request.content_type);
   if (!kind.ok()) return BadRequest(kind.status());
   if (info->custom && *kind == WriteKind::kStrategicMergePatch) {
@@ -1256,6 +1321,7 @@ http::Response ApiServer::Write(ResourceCall& call) {
   }
   json::value body;
   if (absl::Status s = ParseBody(request, &body); !s.ok()) return BadRequest(s);
+  const WriteContext context = ContextOf(call);
   // One atomic read-modify-write in the store: no lost updates, no retries.
   absl::StatusOr<json::object> written =
       store_.Modify(type, ns, name, [&](json::object& object) {
@@ -1267,6 +1333,7 @@ http::Response ApiServer::Write(ResourceCall& call) {
           SPILLWAY_RETURN_IF_ERROR(CheckBuiltinTypes(type, object));
           ApplyDefaults(type, object);
         }
+        RecordUpdate(before, object, context);
         if (std::vector<std::string> problems = ValidateImmutable(type, before, object); !problems.empty()) {
           return Invalid(*info, name, problems);
         }

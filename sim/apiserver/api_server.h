@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "common/http/server.h"
 #include "common/clock.h"
+#include "sim/apiserver/field_manager.h"
 #include "sim/apiserver/list_pages.h"
 #include "sim/apiserver/object_store.h"
 #include "sim/apiserver/resources.h"
@@ -104,6 +105,9 @@ class ApiServer {
   std::optional<http::Response> Intercept(http::Request& request);
   http::Response Watch(const ResourceCall& call, const kube::LabelSelector& labels, const FieldSelector& fields);
   http::Response BindOrEvict(ResourceCall& call);
+  http::Response Apply(ResourceCall& call);
+  http::Response CreateObject(ResourceCall& call, boost::json::object object, bool applied);
+  WriteContext ContextOf(const ResourceCall& call);
   http::Response Evict(const ResourceType& type, const std::string& ns, const std::string& name);
   http::Response Read(ResourceCall& call);
   http::Response Write(ResourceCall& call);

@@ -688,6 +688,45 @@ TEST(KubectlClockTest, ObjectTimeComesFromTheInjectedClock) {
   EXPECT_THAT(RunCommand(kubectl + "get configmap aged").output, HasSubstr("aged   1      3h20m"));
 }
 
+// Server-side apply: created, re-applied, a field another manager changed
+// is a conflict worded as kube-apiserver's, forcing takes it over, and a
+// field no longer applied goes.
+TEST_F(KubectlTest, ServerSideApplyWithFieldManagers) {
+  const std::string manifest = R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ssa-web, labels: {app: web, tier: front}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: "nginx:1.25"}]}
+)";
+  CommandResult created = Kubectl("apply --server-side -f " + WriteManifest("ssa.yaml", manifest));
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_EQ(created.output, "deployment.apps/ssa-web serverside-applied\n");
+  EXPECT_EQ(Kubectl("get deployment ssa-web -o jsonpath='{.metadata.managedFields[0].manager} "
+                    "{.metadata.managedFields[0].operation} {.metadata.managedFields[0].fieldsType}'").output,
+            "kubectl Apply FieldsV1");
+  ASSERT_EQ(Kubectl("scale deployment ssa-web --replicas=5").exit_code, 0);
+  CommandResult conflict = Kubectl("apply --server-side -f " + WriteManifest("ssa.yaml", manifest));
+  EXPECT_NE(conflict.exit_code, 0);
+  EXPECT_THAT(conflict.output, HasSubstr("Apply failed with 1 conflict: conflict with \"kubectl\" with subresource "
+                                         "\"scale\" using apps/v1: .spec.replicas"));
+  EXPECT_EQ(Kubectl("get deployment ssa-web -o jsonpath={.spec.replicas}").output, "5");
+  // Without the label tier and forcing replicas: tier goes, replicas is 2 again.
+  std::string trimmed = absl::StrReplaceAll(manifest, {{", tier: front", ""}});
+  CommandResult forced = Kubectl("apply --server-side --force-conflicts -f " + WriteManifest("ssa.yaml", trimmed));
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_EQ(Kubectl("get deployment ssa-web -o jsonpath='{.spec.replicas} {.metadata.labels}'").output,
+            "2 {\"app\":\"web\"}");
+  // Without fieldManager an apply is refused.
+  http::ClientResponse anonymous = Http("PATCH", "/apis/apps/v1/namespaces/default/deployments/ssa-web",
+                                        R"({"spec":{"replicas":1}})", "application/apply-patch+yaml");
+  EXPECT_EQ(anonymous.status, 400);
+  EXPECT_THAT(anonymous.body, HasSubstr("fieldManager is required"));
+}
+
 TEST_F(KubectlTest, CustomResourcesWithSchemaStatusAndScale) {
   const std::string crd = spillway::testing::RunfilePath("deploy/elasticworkload-crd.yaml");
   CommandResult defined = Kubectl("apply -f " + crd);

@@ -1,0 +1,91 @@
+#include "sim/apiserver/field_manager.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace spillway::sim {
+namespace {
+
+namespace json = boost::json;
+using ::testing::HasSubstr;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'790'000'000);
+
+WriteContext As(const char* manager) { return WriteContext{manager, "apps/v1", "", kNow}; }
+
+json::object Obj(const char* text) { return json::parse(text).as_object(); }
+
+TEST(FieldManagerTest, FieldsV1RoundTrip) {
+  const json::object object = Obj(R"({"apiVersion":"apps/v1","kind":"Deployment",
+      "metadata":{"name":"web","labels":{"app":"web"},"resourceVersion":"4"},
+      "spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"c"}]}}},"status":{"replicas":2}})");
+  const FieldSet fields = FieldsOf(object);
+  EXPECT_EQ(json::serialize(ToFieldsV1(fields)),
+            R"({"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:replicas":{},"f:template":{"f:spec":{"f:containers":{}}}}})");
+  EXPECT_EQ(FromFieldsV1(ToFieldsV1(fields)), fields);
+}
+
+TEST(FieldManagerTest, ApplyCreatesThenOwnsWhatItApplies) {
+  absl::StatusOr<json::object> created =
+      ServerSideApply(json::object(), Obj(R"({"spec":{"replicas":2,"paused":false}})"), false, As("kubectl"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  const json::value& entry = created->at("metadata").at("managedFields").at(0);
+  EXPECT_EQ(entry.at("manager"), "kubectl");
+  EXPECT_EQ(entry.at("operation"), "Apply");
+  EXPECT_EQ(json::serialize(entry.at("fieldsV1")), R"({"f:spec":{"f:paused":{},"f:replicas":{}}})");
+
+  // Applying again without `paused` removes it; the same manager never conflicts with itself.
+  absl::StatusOr<json::object> again =
+      ServerSideApply(*created, Obj(R"({"spec":{"replicas":3}})"), false, As("kubectl"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(json::serialize(again->at("spec")), R"({"replicas":3})");
+}
+
+TEST(FieldManagerTest, AnotherManagersFieldIsAConflictUnlessForced) {
+  json::object live = *ServerSideApply(json::object(), Obj(R"({"spec":{"replicas":2}})"), false, As("kubectl"));
+  // kubectl scale changes replicas as an Update: the field moves to it.
+  const json::object before = live;
+  live["spec"].as_object()["replicas"] = 5;
+  RecordUpdate(before, live, WriteContext{"kubectl-scale", "apps/v1", "scale", kNow});
+  ASSERT_EQ(live.at("metadata").at("managedFields").as_array().size(), 1u);  // kubectl's entry emptied.
+  EXPECT_EQ(live.at("metadata").at("managedFields").at(0).at("manager"), "kubectl-scale");
+
+  absl::StatusOr<json::object> refused = ServerSideApply(live, Obj(R"({"spec":{"replicas":2}})"), false, As("kubectl"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(refused.status().message(),
+            "Apply failed with 1 conflict: conflict with \"kubectl-scale\" with subresource \"scale\" using "
+            "apps/v1: .spec.replicas");
+  // The same value is no conflict; forcing takes the field over.
+  EXPECT_TRUE(ServerSideApply(live, Obj(R"({"spec":{"replicas":5}})"), false, As("kubectl")).ok());
+  absl::StatusOr<json::object> forced = ServerSideApply(live, Obj(R"({"spec":{"replicas":2}})"), true, As("kubectl"));
+  ASSERT_TRUE(forced.ok());
+  EXPECT_EQ(forced->at("spec").at("replicas"), 2);
+  ASSERT_EQ(forced->at("metadata").at("managedFields").as_array().size(), 1u);
+  EXPECT_EQ(forced->at("metadata").at("managedFields").at(0).at("manager"), "kubectl");
+}
+
+TEST(FieldManagerTest, AFieldSharedWithAnotherManagerStays) {
+  json::object live = *ServerSideApply(json::object(), Obj(R"({"data":{"a":"1","b":"2"}})"), false, As("one"));
+  live = *ServerSideApply(live, Obj(R"({"data":{"b":"2"}})"), false, As("two"));
+  // "one" stops applying b; "two" still applies it, so it stays; a goes.
+  absl::StatusOr<json::object> after = ServerSideApply(live, Obj(R"({"data":{}})"), false, As("one"));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(json::serialize(after->at("data")), R"({"b":"2"})");
+}
+
+TEST(FieldManagerTest, UpdatesRecordOnlyWhatChanged) {
+  json::object created = Obj(R"({"metadata":{"name":"c"},"data":{"a":"1"}})");
+  RecordUpdate(json::object(), created, WriteContext{"kubectl-create", "v1", "", kNow});
+  json::object edited = created;
+  edited["data"].as_object()["b"] = "2";
+  RecordUpdate(created, edited, WriteContext{"kubectl-edit", "v1", "", kNow});
+  const json::array& managed = edited.at("metadata").at("managedFields").as_array();
+  ASSERT_EQ(managed.size(), 2u);
+  EXPECT_EQ(json::serialize(managed[0].at("fieldsV1")), R"({"f:data":{"f:a":{}}})");
+  EXPECT_EQ(json::serialize(managed[1].at("fieldsV1")), R"({"f:data":{"f:b":{}}})");
+  EXPECT_THAT(json::serialize(managed[1]), HasSubstr(R"("manager":"kubectl-edit","operation":"Update")"));
+}
+
+}  // namespace
+}  // namespace spillway::sim
