@@ -727,6 +727,82 @@ spec:
   EXPECT_THAT(anonymous.body, HasSubstr("fieldManager is required"));
 }
 
+// Every built-in kind the server serves, through the verbs people use:
+// apply, get, label (a strategic merge patch), list by label, server-side
+// apply, delete.
+TEST_F(KubectlTest, EveryBuiltinKindThroughEveryVerb) {
+  struct Kind {
+    const char* resource;
+    const char* manifest;  // Named "conf-1".
+  };
+  const Kind kinds[] = {
+      {"namespace", "apiVersion: v1\nkind: Namespace\nmetadata: {name: conf-1}\n"},
+      {"node", "apiVersion: v1\nkind: Node\nmetadata: {name: conf-1}\n"},
+      {"pod", "apiVersion: v1\nkind: Pod\nmetadata: {name: conf-1}\nspec: {containers: [{name: c, image: nginx}]}\n"},
+      {"configmap", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: conf-1}\ndata: {k: v}\n"},
+      {"secret", "apiVersion: v1\nkind: Secret\nmetadata: {name: conf-1}\nstringData: {k: v}\n"},
+      {"serviceaccount", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: conf-1}\n"},
+      {"service", "apiVersion: v1\nkind: Service\nmetadata: {name: conf-1}\nspec: {ports: [{port: 80}]}\n"},
+      {"event", "apiVersion: v1\nkind: Event\nmetadata: {name: conf-1}\ninvolvedObject: {kind: Pod, name: p}\n"
+                "reason: Test\nmessage: hello\ntype: Normal\n"},
+      {"events.v1.events.k8s.io", "apiVersion: events.k8s.io/v1\nkind: Event\nmetadata: {name: conf-1}\n"
+                                  "eventTime: \"2026-01-01T00:00:00.000000Z\"\nreason: Test\naction: Test\n"
+                                  "reportingController: spillway\nreportingInstance: x\ntype: Normal\n"},
+      {"deployment", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: conf-1}\nspec:\n"
+                     "  selector: {matchLabels: {app: c}}\n  template:\n    metadata: {labels: {app: c}}\n"
+                     "    spec: {containers: [{name: c, image: nginx}]}\n"},
+      {"replicaset", "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: conf-1}\nspec:\n"
+                     "  selector: {matchLabels: {app: r}}\n  template:\n    metadata: {labels: {app: r}}\n"
+                     "    spec: {containers: [{name: c, image: nginx}]}\n"},
+      {"statefulset", "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: conf-1}\nspec:\n"
+                      "  serviceName: s\n  selector: {matchLabels: {app: s}}\n  template:\n"
+                      "    metadata: {labels: {app: s}}\n    spec: {containers: [{name: c, image: nginx}]}\n"},
+      {"daemonset", "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: conf-1}\nspec:\n"
+                    "  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n"
+                    "    spec: {containers: [{name: c, image: nginx}]}\n"},
+      {"job", "apiVersion: batch/v1\nkind: Job\nmetadata: {name: conf-1}\nspec:\n  template:\n"
+              "    spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}\n"},
+      {"cronjob", "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: conf-1}\nspec:\n  schedule: \"*/5 * * * *\"\n"
+                  "  jobTemplate:\n    spec:\n      template:\n"
+                  "        spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}\n"},
+      {"lease", "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: conf-1}\nspec: {holderIdentity: a}\n"},
+      {"hpa", "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: conf-1}\nspec:\n"
+              "  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: conf-1}\n  maxReplicas: 3\n"},
+      {"pdb", "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: conf-1}\n"
+              "spec: {minAvailable: 1, selector: {matchLabels: {app: c}}}\n"},
+      {"role", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: conf-1}\n"
+               "rules: [{apiGroups: [\"\"], resources: [pods], verbs: [get]}]\n"},
+      {"rolebinding", "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: conf-1}\n"
+                      "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: conf-1}\n"
+                      "subjects: [{kind: ServiceAccount, name: conf-1, namespace: default}]\n"},
+      {"clusterrole", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: conf-1}\n"
+                      "rules: [{apiGroups: [\"\"], resources: [pods], verbs: [get]}]\n"},
+      {"clusterrolebinding", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
+                             "metadata: {name: conf-1}\n"
+                             "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: conf-1}\n"
+                             "subjects: [{kind: ServiceAccount, name: conf-1, namespace: default}]\n"},
+  };
+  for (const Kind& kind : kinds) {
+    SCOPED_TRACE(kind.resource);
+    const std::string file = WriteManifest("conf.yaml", kind.manifest);
+    const std::string object = absl::StrCat(kind.resource, " conf-1");
+    CommandResult applied = Kubectl("apply -f " + file);
+    ASSERT_EQ(applied.exit_code, 0) << applied.output;
+    EXPECT_EQ(Kubectl("get " + object + " -o jsonpath={.metadata.name}").output, "conf-1");
+    CommandResult labelled = Kubectl("label " + object + " conformance=yes");
+    ASSERT_EQ(labelled.exit_code, 0) << labelled.output;
+    CommandResult listed = Kubectl(absl::StrCat("get ", kind.resource, " -l conformance=yes -o name"));
+    EXPECT_THAT(listed.output, HasSubstr("/conf-1")) << listed.output;
+    CommandResult server_side = Kubectl("apply --server-side --force-conflicts -f " + file);
+    EXPECT_EQ(server_side.exit_code, 0) << server_side.output;
+    CommandResult deleted = Kubectl("delete " + object + " --wait=false");
+    ASSERT_EQ(deleted.exit_code, 0) << deleted.output;
+    if (std::string(kind.resource) != "namespace") {  // A namespace goes once empty; tested apart.
+      EXPECT_THAT(Kubectl("get " + object).output, HasSubstr("NotFound"));
+    }
+  }
+}
+
 TEST_F(KubectlTest, CustomResourcesWithSchemaStatusAndScale) {
   const std::string crd = spillway::testing::RunfilePath("deploy/elasticworkload-crd.yaml");
   CommandResult defined = Kubectl("apply -f " + crd);
