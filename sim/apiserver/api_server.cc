@@ -634,6 +634,9 @@ absl::Status ApiServer::Admit(const ResourceInfo& info, bool strict, json::objec
   if (std::vector<std::string> problems = ValidateMetadata(info.type, object); !problems.empty()) {
     return Invalid(info, name, problems);
   }
+  if (std::vector<std::string> problems = ValidateRequired(info.type, object); !problems.empty()) {
+    return Invalid(info, name, problems);
+  }
   if ((info.type.kind == "ConfigMap" || info.type.kind == "Secret") && info.type.group.empty() &&
       DataBytes(object) > kMaxDataBytes) {
     return absl::InvalidArgumentError(absl::StrCat(info.type.kind, " \"", name,

@@ -311,6 +311,19 @@ spec:
 )"));
   EXPECT_NE(typed.exit_code, 0);
   EXPECT_THAT(typed.output, HasSubstr("Error from server (BadRequest)"));
+  CommandResult mismatched = Kubectl("apply -f " + WriteManifest("mismatch.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: mismatched}
+spec:
+  selector: {matchLabels: {app: one}}
+  template:
+    metadata: {labels: {app: two}}
+    spec: {containers: [{name: c}]}
+)"));
+  EXPECT_NE(mismatched.exit_code, 0);
+  EXPECT_THAT(mismatched.output, HasSubstr("Deployment.apps \"mismatched\" is invalid: "));
+  EXPECT_THAT(mismatched.output, HasSubstr("`selector` does not match template `labels`"));
+  EXPECT_THAT(mismatched.output, HasSubstr("spec.template.spec.containers[0].image: Required value"));
   EXPECT_THAT(typed.output, HasSubstr("Deployment in version \"v1\" cannot be handled as a Deployment: json: "
                                       "cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas "
                                       "of type int32"));

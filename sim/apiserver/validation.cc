@@ -1,7 +1,10 @@
 #include "sim/apiserver/validation.h"
 
+#include <map>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
 namespace spillway::sim {
@@ -115,6 +118,102 @@ std::vector<std::string> ValidateImmutable(const ResourceType& type, const json:
   const json::value after = selector(object);
   if (!before.is_null() && before != after) {
     problems.push_back(absl::StrCat("spec.selector: Invalid value: ", json::serialize(after), ": field is immutable"));
+  }
+  return problems;
+}
+
+namespace {
+
+const json::object* ObjectAt(const json::object& object, const char* key) {
+  const json::value* v = object.if_contains(key);
+  return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
+}
+
+std::string StringAt(const json::object& object, const char* key) {
+  const json::value* v = object.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+// A pod spec's containers, each with a name and an image.
+void RequireContainers(const json::object* pod_spec, const std::string& prefix, std::vector<std::string>& problems) {
+  const json::value* containers = pod_spec == nullptr ? nullptr : pod_spec->if_contains("containers");
+  if (containers == nullptr || !containers->is_array() || containers->get_array().empty()) {
+    problems.push_back(prefix + "containers: Required value");
+    return;
+  }
+  for (size_t i = 0; i < containers->get_array().size(); ++i) {
+    const json::value& c = containers->get_array()[i];
+    const json::object empty;
+    const json::object& container = c.is_object() ? c.get_object() : empty;
+    const std::string at = absl::StrCat(prefix, "containers[", i, "].");
+    if (StringAt(container, "name").empty()) problems.push_back(at + "name: Required value");
+    if (StringAt(container, "image").empty()) problems.push_back(at + "image: Required value");
+  }
+}
+
+// Go's %v of a map[string]string, as the real message prints template labels.
+std::string GoMap(const json::object* labels) {
+  std::map<std::string, std::string> sorted;
+  if (labels != nullptr) {
+    for (const auto& [key, value] : *labels) {
+      if (value.is_string()) sorted[std::string(key)] = std::string(value.get_string());
+    }
+  }
+  std::vector<std::string> parts;
+  for (const auto& [key, value] : sorted) parts.push_back(absl::StrCat("\"", key, "\":\"", value, "\""));
+  return absl::StrCat("map[string]string{", absl::StrJoin(parts, ", "), "}");
+}
+
+void RequireWorkload(const json::object& object, bool job, std::vector<std::string>& problems) {
+  const json::object* spec = ObjectAt(object, "spec");
+  const json::object* tmpl = spec == nullptr ? nullptr : ObjectAt(*spec, "template");
+  const json::object* tmpl_meta = tmpl == nullptr ? nullptr : ObjectAt(*tmpl, "metadata");
+  const json::object* labels = tmpl_meta == nullptr ? nullptr : ObjectAt(*tmpl_meta, "labels");
+  const json::object* pod_spec = tmpl == nullptr ? nullptr : ObjectAt(*tmpl, "spec");
+  if (!job) {
+    const json::object* selector = spec == nullptr ? nullptr : ObjectAt(*spec, "selector");
+    if (selector == nullptr) {
+      problems.push_back("spec.selector: Required value");
+    } else if (const json::object* match = ObjectAt(*selector, "matchLabels"); match != nullptr) {
+      for (const auto& [key, value] : *match) {
+        const json::value* have = labels == nullptr ? nullptr : labels->if_contains(key);
+        if (have == nullptr || *have != value) {
+          problems.push_back(absl::StrCat("spec.template.metadata.labels: Invalid value: ", GoMap(labels),
+                                          ": `selector` does not match template `labels`"));
+          break;
+        }
+      }
+    }
+  }
+  RequireContainers(pod_spec, "spec.template.spec.", problems);
+  if (job && pod_spec != nullptr) {
+    const std::string policy = StringAt(*pod_spec, "restartPolicy");
+    if (policy != "Never" && policy != "OnFailure") {
+      problems.push_back(
+          "spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\"");
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> ValidateRequired(const ResourceType& type, const json::object& object) {
+  std::vector<std::string> problems;
+  if (type.group.empty() && type.kind == "Pod") {
+    RequireContainers(ObjectAt(object, "spec"), "spec.", problems);
+  } else if (type.group == "apps" && (type.kind == "Deployment" || type.kind == "ReplicaSet" ||
+                                      type.kind == "StatefulSet" || type.kind == "DaemonSet")) {
+    RequireWorkload(object, /*job=*/false, problems);
+  } else if (type.group == "batch" && type.kind == "Job") {
+    RequireWorkload(object, /*job=*/true, problems);
+  } else if (type.group.empty() && type.kind == "Service") {
+    const json::object* spec = ObjectAt(object, "spec");
+    const json::value* ports = spec == nullptr ? nullptr : spec->if_contains("ports");
+    const bool headless_or_external = spec != nullptr && (StringAt(*spec, "type") == "ExternalName" ||
+                                                          StringAt(*spec, "clusterIP") == "None");
+    if (!headless_or_external && (ports == nullptr || !ports->is_array() || ports->get_array().empty())) {
+      problems.push_back("spec.ports: Required value");
+    }
   }
   return problems;
 }

@@ -19,6 +19,12 @@ namespace spillway::sim {
 // not checked here.
 std::vector<std::string> ValidateMetadata(const ResourceType& type, const boost::json::object& object);
 
+// Required fields of built-in kinds, worded as kube-apiserver words them:
+// a pod (template)'s containers with name and image, a workload's selector
+// matching its template's labels, a Job's restartPolicy Never/OnFailure, a
+// Service's ports (unless headless or ExternalName).
+std::vector<std::string> ValidateRequired(const ResourceType& type, const boost::json::object& object);
+
 // Fields a real server refuses to change on update ("spec.selector: ... field
 // is immutable"), comparing `old_object` with `object`.
 std::vector<std::string> ValidateImmutable(const ResourceType& type, const boost::json::object& old_object,

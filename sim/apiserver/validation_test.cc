@@ -48,5 +48,38 @@ TEST(ValidationTest, ADeploymentsSelectorIsImmutable) {
   EXPECT_THAT(ValidateImmutable(kConfigMaps, before, changed), IsEmpty());
 }
 
+TEST(ValidationTest, RequiredFieldsAsKubeApiserverWordsThem) {
+  const ResourceType pods{"", "v1", "Pod", "pods", true};
+  const ResourceType jobs{"batch", "v1", "Job", "jobs", true};
+  const ResourceType services{"", "v1", "Service", "services", true};
+  struct Case {
+    const ResourceType* type;
+    const char* object;
+    std::vector<std::string> want;
+  };
+  const Case cases[] = {
+      {&pods, R"({"spec":{"containers":[{"name":"a","image":"nginx"}]}})", {}},
+      {&pods, R"({"spec":{}})", {"spec.containers: Required value"}},
+      {&pods, R"({"spec":{"containers":[{"name":"a"},{"image":"x"}]}})",
+       {"spec.containers[0].image: Required value", "spec.containers[1].name: Required value"}},
+      {&kDeployments, R"({"spec":{"template":{"metadata":{"labels":{"app":"a"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}})",
+       {"spec.selector: Required value"}},
+      {&kDeployments, R"({"spec":{"selector":{"matchLabels":{"app":"b"}},"template":{"metadata":{"labels":{"app":"a","x":"y"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}})",
+       {"spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"a\", \"x\":\"y\"}: `selector` does "
+        "not match template `labels`"}},
+      {&kDeployments, R"({"spec":{"selector":{"matchLabels":{"app":"a"}},"template":{"metadata":{"labels":{"app":"a"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}})",
+       {}},
+      {&jobs, R"({"spec":{"template":{"spec":{"restartPolicy":"Always","containers":[{"name":"c","image":"i"}]}}}})",
+       {"spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\""}},
+      {&services, R"({"spec":{"type":"ClusterIP"}})", {"spec.ports: Required value"}},
+      {&services, R"({"spec":{"clusterIP":"None"}})", {}},
+      {&services, R"({"spec":{"type":"ExternalName","externalName":"db.example.com"}})", {}},
+      {&kConfigMaps, R"({"data":{}})", {}},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ValidateRequired(*c.type, json::parse(c.object).as_object()), c.want) << c.object;
+  }
+}
+
 }  // namespace
 }  // namespace spillway::sim
