@@ -257,7 +257,10 @@ TEST_F(KubectlTest, LimitsPathsAndCollectionDeletesAsARealServer) {
   EXPECT_EQ(removed.status, 200);
   EXPECT_EQ(Http("GET", "/api/v1/namespaces/default/configmaps/x1").status, 404);
   EXPECT_EQ(Http("GET", "/api/v1/namespaces/default/configmaps/y1").status, 200);
+}
 
+// Defaults and refusals as a real server gives them, read back with kubectl.
+TEST_F(KubectlTest, DefaultsAndRefusalsAsARealServer) {
   // Defaults a real server fills in, read back with kubectl.
   ASSERT_EQ(Kubectl("apply -f " + WriteManifest("deploy.yaml", R"(apiVersion: apps/v1
 kind: Deployment
