@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: `bazel test //...` (unit, end-to-end over HTTP, the real
-# binary, fuzz-corpus replay), then a short libFuzzer run, and ends with one
+# binary, fuzz-corpus replay), then a short libFuzzer run and the demo, and ends with one
 # line 'N passed, M failed' counting test cases. Exit status 0 only when all pass.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +21,21 @@ else
   grep -E "^Done [0-9]+ runs" .fuzz-out.log || true
 fi
 
+# The main job, as a user runs it: the demo must finish and show each part
+# working (a rescue, the ElasticWorkload split, a webhook refusal and warning).
+demo_result=passed
+if ! python3 tools/demo.py > .demo-out.log 2>&1 ||
+   ! grep -q "Unschedulable rescue: pod" .demo-out.log ||
+   ! grep -q "ElasticWorkload (replicas 6): source 4" .demo-out.log ||
+   ! grep -q "refused: .*denied the request" .demo-out.log ||
+   ! grep -q "Warning: this pod asks for ECI" .demo-out.log; then
+  demo_result=failed
+  tail -40 .demo-out.log
+fi
+
 python3 tools/count_tests.py "$log" "$(bazel info bazel-testlogs 2>/dev/null)" \
-  --extra "libfuzzer:request_fuzzer=$request_result" --extra "libfuzzer:admission_fuzzer=$admission_result"
+  --extra "libfuzzer:request_fuzzer=$request_result" --extra "libfuzzer:admission_fuzzer=$admission_result" \
+  --extra "demo:main_job=$demo_result"
 count_status=$?
 if [ "$bazel_status" -ne 0 ] || [ "$count_status" -ne 0 ]; then exit 1; fi
 exit 0
