@@ -65,6 +65,7 @@ def main(server):
     check("watch", events[:1] == ["ADDED"], str(events))
 
     check_pages(core, check)
+    check_kinds(api_client, check)
 
     core.delete_collection_namespaced_config_map("default", label_selector="from=python")
     remaining = core.list_namespaced_config_map("default", label_selector="from=python").items
@@ -103,6 +104,56 @@ def check_pages(core, check):
     except ApiException as e:
         check("continue bound to its query", e.status == 400 and "invalid continue token" in e.body,
               f"{e.status} {e.body}")
+
+
+def check_kinds(api_client, check):
+    """Every kind the client's APIs cover: create, read, patch, list by
+    label, delete, then read is 404."""
+    container = {"name": "c", "image": "nginx"}
+    template = {"metadata": {"labels": {"app": "k"}}, "spec": {"containers": [container]}}
+    job_template = {"spec": {"restartPolicy": "Never", "containers": [container]}}
+    role_ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "kind-1"}
+    kinds = [
+        (client.CoreV1Api, "config_map", {"data": {"k": "v"}}),
+        (client.CoreV1Api, "secret", {"stringData": {"k": "v"}}),
+        (client.CoreV1Api, "service_account", {}),
+        (client.CoreV1Api, "service", {"spec": {"ports": [{"port": 80}]}}),
+        (client.CoreV1Api, "pod", {"spec": {"containers": [container]}}),
+        (client.AppsV1Api, "deployment", {"spec": {"selector": {"matchLabels": {"app": "k"}}, "template": template}}),
+        (client.AppsV1Api, "replica_set", {"spec": {"selector": {"matchLabels": {"app": "k"}}, "template": template}}),
+        (client.AppsV1Api, "stateful_set",
+         {"spec": {"serviceName": "s", "selector": {"matchLabels": {"app": "k"}}, "template": template}}),
+        (client.AppsV1Api, "daemon_set", {"spec": {"selector": {"matchLabels": {"app": "k"}}, "template": template}}),
+        (client.BatchV1Api, "job", {"spec": {"template": job_template}}),
+        (client.BatchV1Api, "cron_job",
+         {"spec": {"schedule": "*/5 * * * *", "jobTemplate": {"spec": {"template": job_template}}}}),
+        (client.PolicyV1Api, "pod_disruption_budget",
+         {"spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "k"}}}}),
+        (client.RbacAuthorizationV1Api, "role", {"rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]}),
+        (client.RbacAuthorizationV1Api, "role_binding",
+         {"roleRef": role_ref, "subjects": [{"kind": "ServiceAccount", "name": "kind-1", "namespace": "default"}]}),
+        (client.CoordinationV1Api, "lease", {"spec": {"holderIdentity": "a"}}),
+    ]
+    for api_class, kind, body in kinds:
+        api = api_class(api_client)
+        body = dict(body, metadata={"name": "kind-1", "labels": {"kind-check": "yes"}})
+        try:
+            getattr(api, f"create_namespaced_{kind}")("default", body)
+            read = getattr(api, f"read_namespaced_{kind}")("kind-1", "default")
+            patched = getattr(api, f"patch_namespaced_{kind}")("kind-1", "default",
+                                                               {"metadata": {"labels": {"patched": "yes"}}})
+            listed = getattr(api, f"list_namespaced_{kind}")("default", label_selector="patched=yes")
+            getattr(api, f"delete_namespaced_{kind}")("kind-1", "default")
+            ok = (read.metadata.name == "kind-1" and patched.metadata.labels.get("patched") == "yes"
+                  and [o.metadata.name for o in listed.items] == ["kind-1"])
+            try:
+                getattr(api, f"read_namespaced_{kind}")("kind-1", "default")
+                ok = False
+            except ApiException as e:
+                ok = ok and e.status == 404
+            check(f"kind {kind}", ok, f"read {read.metadata.name}, listed {[o.metadata.name for o in listed.items]}")
+        except ApiException as e:
+            check(f"kind {kind}", False, f"{e.status} {e.body}")
 
 
 if __name__ == "__main__":

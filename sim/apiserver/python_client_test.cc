@@ -29,6 +29,12 @@ TEST(PythonClientTest, TheOfficialClientWorksAgainstTheEmbeddedServer) {
                             "ok continue bound to its query", "ok delete collection", "ok not found"}) {
     EXPECT_THAT(result.output, HasSubstr(check));
   }
+  // Every kind through create, read, patch, list by label, delete.
+  for (const char* kind : {"config_map", "secret", "service_account", "service", "pod", "deployment", "replica_set",
+                           "stateful_set", "daemon_set", "job", "cron_job", "pod_disruption_budget", "role",
+                           "role_binding", "lease"}) {
+    EXPECT_THAT(result.output, HasSubstr(absl::StrCat("ok kind ", kind, "\n")));
+  }
 }
 
 }  // namespace
