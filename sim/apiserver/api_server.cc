@@ -443,6 +443,14 @@ json::value ColumnValue(const json::value& object, const std::string& path, cons
   return json::value(absl::StrJoin(parts, ","));
 }
 
+// Whether an Accept header lets us answer JSON, the only encoding we write
+// (a client asking for protobuf alone gets 406, not a body it cannot read).
+bool AcceptsJson(std::string_view accept) {
+  if (accept.empty()) return true;
+  return accept.find("json") != std::string_view::npos || accept.find("*/*") != std::string_view::npos ||
+         accept.find("application/*") != std::string_view::npos;
+}
+
 // Whether `kubectl get` gets a server-side Table: built-ins with a printer,
 // custom resources with printer columns.
 bool HasTable(const ResourceInfo& info) {
@@ -849,6 +857,9 @@ http::Response ApiServer::Handle(http::Request& request) {
 
   const Resources all = registry_.All();
   if (std::optional<http::Response> answer = WellKnown(path, request.accept, segments, all)) return *std::move(answer);
+  if (!AcceptsJson(request.accept)) {
+    return StatusResponse(406, "NotAcceptable", "only the following media types are accepted: application/json");
+  }
   // /api/v1/... or /apis/<group>/<version>/...
   std::string group;
   std::string version;

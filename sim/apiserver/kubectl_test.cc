@@ -676,6 +676,13 @@ TEST_F(KubectlTest, GeneratorsSendProtobufAndEveryFieldArrives) {
     ASSERT_EQ(stored.exit_code, 0) << stored.output;
     ExpectSubset(json::parse(rendered.output), json::parse(stored.output), c.args);
   }
+  // A client that accepts protobuf alone gets 406, not JSON it cannot read.
+  CommandResult only_protobuf = RunCommand(absl::StrCat(
+      "/usr/bin/python3 -c \"import urllib.request, urllib.error\n"
+      "req = urllib.request.Request('http://127.0.0.1:", server_->port(),
+      "/api/v1/namespaces/default/configmaps', headers={'Accept': 'application/vnd.kubernetes.protobuf'})\n"
+      "try:\n  print(urllib.request.urlopen(req).status)\nexcept urllib.error.HTTPError as e:\n  print(e.code)\""));
+  EXPECT_EQ(only_protobuf.output, "406\n");
   // kubectl sent protobuf, so the decoding was exercised, not a JSON fallback.
   CommandResult verbose = Kubectl("create configmap proof --from-literal=a=b -v=8");
   EXPECT_THAT(verbose.output, HasSubstr("Content-Type: application/vnd.kubernetes.protobuf"));
