@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -139,6 +140,16 @@ status: {phase: Pending}
 )";
 
 // A pod of namespace `ns` asking for 512Mi of memory.
+constexpr char kNoStockMessage[] = "Create ECI failed because the specified instance is out of stock";
+
+// A Warning Event the virtual kubelet reports for a pod in burst-ns.
+std::string StockEvent(const std::string& pod, const std::string& reason, const std::string& message) {
+  return absl::StrCat("apiVersion: v1\nkind: Event\nmetadata: {name: ", pod, ".", absl::AsciiStrToLower(reason),
+                      ", namespace: burst-ns}\ntype: Warning\nreason: ", reason, "\nmessage: ", message,
+                      "\ninvolvedObject: {kind: Pod, namespace: burst-ns, name: ", pod,
+                      "}\nsource: {component: virtual-kubelet}\n");
+}
+
 std::string PodJson(const std::string& ns) {
   return absl::StrCat(R"({"metadata":{"name":"web-1","namespace":")", ns,
                       R"(","uid":"u-1"},"spec":{"containers":[{"name":"c","image":"nginx",)",
@@ -868,35 +879,13 @@ TEST_F(ClusterE2eTest, AStockOutCoolsAVirtualNodeDownAndFreesStuckPods) {
 
   // The virtual kubelet reports the zone out of stock for the stuck pod.
   const std::string event = absl::StrCat(tmp_, "/event.yaml");
-  std::ofstream(event) << R"(apiVersion: v1
-kind: Event
-metadata: {name: stuck.nostock, namespace: burst-ns}
-type: Warning
-reason: NoStock
-message: Create ECI failed because the specified instance is out of stock
-involvedObject: {kind: Pod, namespace: burst-ns, name: stuck}
-source: {component: virtual-kubelet}
-)";
+  std::ofstream(event) << StockEvent("stuck", "NoStock", kNoStockMessage);
   ASSERT_EQ(Kubectl("apply -f " + event).exit_code, 0);
   // A pod that asked virtual-kubelet to keep retrying, and one that saw only
   // low stock (StockExhaust): neither is deleted.
   const std::string more = absl::StrCat(tmp_, "/more-events.yaml");
-  std::ofstream(more) << R"(apiVersion: v1
-kind: Event
-metadata: {name: retrying.nostock, namespace: burst-ns}
-type: Warning
-reason: NoStock
-message: Create ECI failed because the specified instance is out of stock
-involvedObject: {kind: Pod, namespace: burst-ns, name: retrying}
----
-apiVersion: v1
-kind: Event
-metadata: {name: low-stock.exhaust, namespace: burst-ns}
-type: Warning
-reason: StockExhaust
-message: The stock of the specified zones will be used up.
-involvedObject: {kind: Pod, namespace: burst-ns, name: low-stock}
-)";
+  std::ofstream(more) << StockEvent("retrying", "NoStock", kNoStockMessage) << "---\n"
+                       << StockEvent("low-stock", "StockExhaust", "The stock of the specified zones will be used up.");
   ASSERT_EQ(Kubectl("apply -f " + more).exit_code, 0);
   std::string filtered;
   for (int i = 0; i < 500; ++i) {
