@@ -25,6 +25,18 @@ inline const boost::json::value* At(const boost::json::value& value,
   return at;
 }
 
+// The object at `keys` below `object`; nullptr when absent or not an object.
+inline const boost::json::object* ObjectAt(const boost::json::object& object,
+                                           std::initializer_list<std::string_view> keys) {
+  const boost::json::object* at = &object;
+  for (std::string_view key : keys) {
+    const boost::json::value* v = at->if_contains(key);
+    if (v == nullptr || !v->is_object()) return nullptr;
+    at = &v->get_object();
+  }
+  return at;
+}
+
 // A string field; "" when absent or not a string.
 inline std::string String(const boost::json::object& object, std::string_view key) {
   const boost::json::value* v = object.if_contains(key);

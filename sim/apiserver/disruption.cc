@@ -13,18 +13,13 @@ namespace json = boost::json;
 
 namespace {
 
-const json::object* ObjectAt(const json::object& object, const char* key) {
-  const json::value* value = object.if_contains(key);
-  return value != nullptr && value->is_object() ? &value->get_object() : nullptr;
-}
-
 std::string PhaseOf(const json::object& pod) {
-  const json::object* status = ObjectAt(pod, "status");
+  const json::object* status = json_fields::ObjectAt(pod, {"status"});
   return status == nullptr ? "" : json_fields::String(*status, "phase");
 }
 
 bool BeingDeleted(const json::object& pod) {
-  const json::object* meta = ObjectAt(pod, "metadata");
+  const json::object* meta = json_fields::ObjectAt(pod, {"metadata"});
   return meta != nullptr && meta->contains("deletionTimestamp");
 }
 
@@ -35,7 +30,7 @@ bool Terminal(const json::object& pod) {
 
 bool Healthy(const json::object& pod) {
   if (BeingDeleted(pod)) return false;
-  const json::object* status = ObjectAt(pod, "status");
+  const json::object* status = json_fields::ObjectAt(pod, {"status"});
   const json::value* conditions = status == nullptr ? nullptr : status->if_contains("conditions");
   if (conditions == nullptr || !conditions->is_array()) return false;
   for (const json::value& condition : conditions->get_array()) {
@@ -60,13 +55,12 @@ int64_t Resolve(const json::value& value, int64_t total) {
 }  // namespace
 
 bool BudgetSelects(const json::object& budget, const json::object& pod) {
-  const json::object* spec = ObjectAt(budget, "spec");
+  const json::object* spec = json_fields::ObjectAt(budget, {"spec"});
   const json::value* selector = spec == nullptr ? nullptr : spec->if_contains("selector");
   if (selector == nullptr || !selector->is_object()) return false;
   absl::StatusOr<kube::LabelSelector> parsed = SelectorOf(selector);
   if (!parsed.ok()) return false;
-  const json::object* meta = ObjectAt(pod, "metadata");
-  const json::object* labels = meta == nullptr ? nullptr : ObjectAt(*meta, "labels");
+  const json::object* labels = json_fields::ObjectAt(pod, {"metadata", "labels"});
   return parsed->Matches(labels == nullptr ? kube::StringMap() : LabelsIn(*labels));
 }
 
@@ -77,7 +71,7 @@ BudgetStatus StatusOfBudget(const json::object& budget, const std::vector<json::
     ++status.expected_pods;
     if (Healthy(pod)) ++status.current_healthy;
   }
-  const json::object* spec = ObjectAt(budget, "spec");
+  const json::object* spec = json_fields::ObjectAt(budget, {"spec"});
   const json::value* min_available = spec == nullptr ? nullptr : spec->if_contains("minAvailable");
   const json::value* max_unavailable = spec == nullptr ? nullptr : spec->if_contains("maxUnavailable");
   if (max_unavailable != nullptr && !max_unavailable->is_null()) {
@@ -111,12 +105,12 @@ EvictionVerdict DecideEviction(const json::object& pod, const std::vector<json::
   if (!Healthy(pod)) {
     // An unready pod may go while the budget is met (IfHealthyBudget, the
     // default) or always (AlwaysAllow).
-    const json::object* spec = ObjectAt(*budget, "spec");
+    const json::object* spec = json_fields::ObjectAt(*budget, {"spec"});
     if (spec != nullptr && json_fields::String(*spec, "unhealthyPodEvictionPolicy") == "AlwaysAllow") return verdict;
     if (status.current_healthy >= status.desired_healthy && status.desired_healthy > 0) return verdict;
   }
   if (status.disruptions_allowed > 0) return verdict;
-  const json::object* meta = ObjectAt(*budget, "metadata");
+  const json::object* meta = json_fields::ObjectAt(*budget, {"metadata"});
   verdict.code = 429;
   verdict.reason = "TooManyRequests";
   verdict.message = "Cannot evict pod as it would violate the pod's disruption budget.";

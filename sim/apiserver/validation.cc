@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/json_fields.h"
 
 namespace spillway::sim {
 namespace {
@@ -124,16 +125,6 @@ std::vector<std::string> ValidateImmutable(const ResourceType& type, const json:
 
 namespace {
 
-const json::object* ObjectAt(const json::object& object, const char* key) {
-  const json::value* v = object.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
-}
-
-std::string StringAt(const json::object& object, const char* key) {
-  const json::value* v = object.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 // A pod spec's containers, each with a name and an image.
 void RequireContainers(const json::object* pod_spec, const std::string& prefix, std::vector<std::string>& problems) {
   const json::value* containers = pod_spec == nullptr ? nullptr : pod_spec->if_contains("containers");
@@ -146,8 +137,8 @@ void RequireContainers(const json::object* pod_spec, const std::string& prefix, 
     const json::object empty;
     const json::object& container = c.is_object() ? c.get_object() : empty;
     const std::string at = absl::StrCat(prefix, "containers[", i, "].");
-    if (StringAt(container, "name").empty()) problems.push_back(at + "name: Required value");
-    if (StringAt(container, "image").empty()) problems.push_back(at + "image: Required value");
+    if (json_fields::String(container, "name").empty()) problems.push_back(at + "name: Required value");
+    if (json_fields::String(container, "image").empty()) problems.push_back(at + "image: Required value");
   }
 }
 
@@ -165,16 +156,13 @@ std::string GoMap(const json::object* labels) {
 }
 
 void RequireWorkload(const json::object& object, bool job, std::vector<std::string>& problems) {
-  const json::object* spec = ObjectAt(object, "spec");
-  const json::object* tmpl = spec == nullptr ? nullptr : ObjectAt(*spec, "template");
-  const json::object* tmpl_meta = tmpl == nullptr ? nullptr : ObjectAt(*tmpl, "metadata");
-  const json::object* labels = tmpl_meta == nullptr ? nullptr : ObjectAt(*tmpl_meta, "labels");
-  const json::object* pod_spec = tmpl == nullptr ? nullptr : ObjectAt(*tmpl, "spec");
+  const json::object* labels = json_fields::ObjectAt(object, {"spec", "template", "metadata", "labels"});
+  const json::object* pod_spec = json_fields::ObjectAt(object, {"spec", "template", "spec"});
   if (!job) {
-    const json::object* selector = spec == nullptr ? nullptr : ObjectAt(*spec, "selector");
+    const json::object* selector = json_fields::ObjectAt(object, {"spec", "selector"});
     if (selector == nullptr) {
       problems.push_back("spec.selector: Required value");
-    } else if (const json::object* match = ObjectAt(*selector, "matchLabels"); match != nullptr) {
+    } else if (const json::object* match = json_fields::ObjectAt(*selector, {"matchLabels"}); match != nullptr) {
       for (const auto& [key, value] : *match) {
         const json::value* have = labels == nullptr ? nullptr : labels->if_contains(key);
         if (have == nullptr || *have != value) {
@@ -187,7 +175,7 @@ void RequireWorkload(const json::object& object, bool job, std::vector<std::stri
   }
   RequireContainers(pod_spec, "spec.template.spec.", problems);
   if (job && pod_spec != nullptr) {
-    const std::string policy = StringAt(*pod_spec, "restartPolicy");
+    const std::string policy = json_fields::String(*pod_spec, "restartPolicy");
     if (policy != "Never" && policy != "OnFailure") {
       problems.push_back(
           "spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\"");
@@ -200,17 +188,17 @@ void RequireWorkload(const json::object& object, bool job, std::vector<std::stri
 std::vector<std::string> ValidateRequired(const ResourceType& type, const json::object& object) {
   std::vector<std::string> problems;
   if (type.group.empty() && type.kind == "Pod") {
-    RequireContainers(ObjectAt(object, "spec"), "spec.", problems);
+    RequireContainers(json_fields::ObjectAt(object, {"spec"}), "spec.", problems);
   } else if (type.group == "apps" && (type.kind == "Deployment" || type.kind == "ReplicaSet" ||
                                       type.kind == "StatefulSet" || type.kind == "DaemonSet")) {
     RequireWorkload(object, /*job=*/false, problems);
   } else if (type.group == "batch" && type.kind == "Job") {
     RequireWorkload(object, /*job=*/true, problems);
   } else if (type.group.empty() && type.kind == "Service") {
-    const json::object* spec = ObjectAt(object, "spec");
+    const json::object* spec = json_fields::ObjectAt(object, {"spec"});
     const json::value* ports = spec == nullptr ? nullptr : spec->if_contains("ports");
-    const bool headless_or_external = spec != nullptr && (StringAt(*spec, "type") == "ExternalName" ||
-                                                          StringAt(*spec, "clusterIP") == "None");
+    const bool headless_or_external = spec != nullptr && (json_fields::String(*spec, "type") == "ExternalName" ||
+                                                          json_fields::String(*spec, "clusterIP") == "None");
     if (!headless_or_external && (ports == nullptr || !ports->is_array() || ports->get_array().empty())) {
       problems.push_back("spec.ports: Required value");
     }
