@@ -49,14 +49,14 @@ http::Response JsonResponse(int status, const json::value& body) {
 }
 
 // A meta/v1 Status, the body of every error.
-http::Response StatusResponse(int code, std::string_view reason, std::string_view message) {
-  return JsonResponse(code, json::object{{"kind", "Status"},
-                                         {"apiVersion", "v1"},
-                                         {"metadata", json::object()},
-                                         {"status", "Failure"},
-                                         {"message", message},
-                                         {"reason", reason},
-                                         {"code", code}});
+// `extra` adds or replaces fields (a list's metadata.continue, details).
+http::Response StatusResponse(int code, std::string_view reason, std::string_view message,
+                              json::object extra = {}) {
+  json::object status{{"kind", "Status"},  {"apiVersion", "v1"}, {"metadata", json::object()},
+                      {"status", "Failure"}, {"message", message}, {"reason", reason},
+                      {"code", code}};
+  for (auto& [key, value] : extra) status[key] = std::move(value);
+  return JsonResponse(code, status);
 }
 
 http::Response BadRequest(const absl::Status& status) {
@@ -1057,13 +1057,9 @@ http::Response ApiServer::List(ResourceCall& call) {
     });
   }
   if (page.code != 200) {
-    http::Response refused = StatusResponse(page.code, page.reason, page.message);
-    if (!page.continue_token.empty()) {
-      json::value body = json::parse(refused.body);
-      body.as_object()["metadata"] = json::object{{"continue", page.continue_token}};
-      refused.body = json::serialize(body);
-    }
-    return refused;
+    json::object extra;
+    if (!page.continue_token.empty()) extra["metadata"] = json::object{{"continue", page.continue_token}};
+    return StatusResponse(page.code, page.reason, page.message, std::move(extra));
   }
   json::array items;
   for (json::object& item : page.items) items.push_back(std::move(item));
@@ -1182,15 +1178,13 @@ http::Response ApiServer::Evict(const ResourceType& type, const std::string& ns,
                                                        : store_.List(type, ns, {}, {});
   const EvictionVerdict verdict = DecideEviction(*pod, budgets.items, pods.items);
   if (verdict.code != 201) {
-    http::Response refused = StatusResponse(verdict.code, verdict.reason, verdict.message);
-    if (!verdict.cause.empty()) {
-      json::value body = json::parse(refused.body);
-      body.as_object()["details"] = json::object{
-          {"causes", json::array{json::object{{"reason", "DisruptionBudget"}, {"message", verdict.cause}}}},
-          {"retryAfterSeconds", 10}};
-      refused.body = json::serialize(body);
-      refused.headers.emplace_back("Retry-After", "10");
-    }
+    if (verdict.cause.empty()) return StatusResponse(verdict.code, verdict.reason, verdict.message);
+    http::Response refused = StatusResponse(
+        verdict.code, verdict.reason, verdict.message,
+        json::object{{"details", json::object{{"causes", json::array{json::object{{"reason", "DisruptionBudget"},
+                                                                                   {"message", verdict.cause}}}},
+                                              {"retryAfterSeconds", 10}}}});
+    refused.headers.emplace_back("Retry-After", "10");
     return refused;
   }
   absl::StatusOr<json::object> evicted = store_.Delete(type, ns, name);

@@ -705,10 +705,26 @@ TEST(KubectlClockTest, ObjectTimeComesFromTheInjectedClock) {
   const std::string kubectl = absl::StrCat("HOME=", std::getenv("TEST_TMPDIR"), " KUBECONFIG=/dev/null ", kKubectl,
                                            " --server=http://127.0.0.1:", (*server)->port(), " ");
   ASSERT_EQ(RunCommand(kubectl + "create configmap aged --from-literal=a=b").exit_code, 0);
+  ASSERT_EQ(RunCommand(kubectl + "create configmap aged-2 --from-literal=a=b").exit_code, 0);
+  http::ClientOptions client_options;
+  client_options.port = (*server)->port();
+  http::Client client(client_options);
+  absl::StatusOr<http::ClientResponse> first = client.Get("/api/v1/namespaces/default/configmaps?limit=1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string token(json::parse(first->body).at("metadata").at("continue").as_string());
   EXPECT_EQ(RunCommand(kubectl + "get configmap aged -o jsonpath={.metadata.creationTimestamp}").output,
             absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock.Now(), absl::UTCTimeZone()));
   clock.Advance(absl::Hours(3) + absl::Minutes(20));
   EXPECT_THAT(RunCommand(kubectl + "get configmap aged").output, HasSubstr("aged   1      3h20m"));
+  // The first page's snapshot has expired on the injected clock: 410 with a
+  // token that continues from the current state.
+  absl::StatusOr<http::ClientResponse> expired =
+      client.Get("/api/v1/namespaces/default/configmaps?limit=1&continue=" + token);
+  ASSERT_TRUE(expired.ok()) << expired.status();
+  EXPECT_EQ(expired->status, 410);
+  const json::value status = json::parse(expired->body);
+  EXPECT_EQ(status.at("reason"), "Expired");
+  EXPECT_FALSE(status.at("metadata").at("continue").as_string().empty());
 }
 
 // Server-side apply: created, re-applied, a field another manager changed
