@@ -1,5 +1,6 @@
 #include "sim/apiserver/api_server.h"
 
+#include "sim/apiserver/builtin_schema.h"
 #include "sim/apiserver/builtin_types.h"
 #include "sim/apiserver/defaults.h"
 #include "sim/apiserver/disruption.h"
@@ -633,7 +634,58 @@ absl::Status Invalid(const ResourceInfo& info, const std::string& name, const st
   return absl::InvalidArgumentError(absl::StrCat(kind, " \"", name, "\" is invalid: ", joined));
 }
 
-absl::Status ApiServer::Admit(const ResourceInfo& info, bool strict, json::object& object) {
+// Adds `warnings` as Warning headers: RFC 7234 warn-code 299, as
+// kube-apiserver sends admission and field-validation warnings.
+http::Response WithWarnings(http::Response response, const std::vector<std::string>& warnings) {
+  for (const std::string& warning : warnings) {
+    std::string quoted;
+    for (char c : warning) {
+      if (c == '"' || c == '\\') quoted.push_back('\\');
+      quoted.push_back(c);
+    }
+    response.headers.emplace_back("Warning", absl::StrCat("299 - \"", quoted, "\""));
+  }
+  return response;
+}
+
+// The fieldValidation of a write (Warn when absent), or the 422 kube-apiserver
+// gives for another value.
+absl::StatusOr<FieldValidation> FieldValidationOf(const std::string& method,
+                                                  const std::map<std::string, std::string>& query) {
+  auto given = query.find("fieldValidation");
+  if (given == query.end() || given->second.empty()) return FieldValidation::kWarn;
+  if (given->second == "Strict") return FieldValidation::kStrict;
+  if (given->second == "Warn") return FieldValidation::kWarn;
+  if (given->second == "Ignore") return FieldValidation::kIgnore;
+  const char* options = method == "POST" ? "CreateOptions" : method == "PUT" ? "UpdateOptions" : "PatchOptions";
+  if (method != "POST" && method != "PUT" && method != "PATCH") return FieldValidation::kWarn;
+  return absl::InvalidArgumentError(absl::StrCat(options, ".meta.k8s.io \"\" is invalid: fieldValidation: ",
+                                                 "Unsupported value: \"", given->second,
+                                                 "\": supported values: \"Ignore\", \"Warn\", \"Strict\""));
+}
+
+// The Strict refusal and the Warn warnings for dropped fields, worded as
+// kube-apiserver's decoder words them.
+absl::Status ReportUnknownFields(const ResourceType& type, FieldValidation validation,
+                                 const std::vector<std::string>& unknown, std::vector<std::string>& warnings) {
+  if (unknown.empty() || validation == FieldValidation::kIgnore) return absl::OkStatus();
+  if (validation == FieldValidation::kStrict) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        type.kind, " in version \"", type.version, "\" cannot be handled as a ", type.kind,
+        ": strict decoding error: unknown field \"", absl::StrJoin(unknown, "\", unknown field \""), "\""));
+  }
+  for (const std::string& field : unknown) warnings.push_back(absl::StrCat("unknown field \"", field, "\""));
+  return absl::OkStatus();
+}
+
+absl::Status ApiServer::Admit(const ResourceInfo& info, FieldValidation validation, json::object& object,
+                              std::vector<std::string>& warnings) {
+  if (!info.custom) {
+    // Decoding comes first in kube-apiserver: a Strict refusal is a 400
+    // before any validation.
+    SPILLWAY_RETURN_IF_ERROR(
+        ReportUnknownFields(info.type, validation, PruneUnknownBuiltinFields(info.type, object), warnings));
+  }
   const std::string name = [&] {
     const json::value* meta = object.if_contains("metadata");
     const json::value* n = meta != nullptr && meta->is_object() ? meta->get_object().if_contains("name") : nullptr;
@@ -678,13 +730,7 @@ absl::Status ApiServer::Admit(const ResourceInfo& info, bool strict, json::objec
     return absl::InvalidArgumentError(absl::StrCat(info.type.kind, ".", info.type.group, " \"", name,
                                                    "\" is invalid: ", absl::StrJoin(report.errors, ", ")));
   }
-  if (strict && !report.unknown_fields.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        info.type.kind, " in version \"", info.type.version, "\" cannot be handled as a ", info.type.kind,
-        ": strict decoding error: unknown field \"", absl::StrJoin(report.unknown_fields, "\", unknown field \""),
-        "\""));
-  }
-  return absl::OkStatus();
+  return ReportUnknownFields(info.type, validation, report.unknown_fields, warnings);
 }
 
 absl::Status ApiServer::CallMutatingWebhooks(const ResourceType& type, const std::string& ns,
@@ -912,13 +958,14 @@ http::Response ApiServer::Handle(http::Request& request) {
     return StatusResponse(404, "NotFound", "the server could not find the requested resource");
   }
 
+  absl::StatusOr<FieldValidation> validation = FieldValidationOf(request.method, query);
+  if (!validation.ok()) return ErrorResponse(validation.status());
   ResourceCall call{request, query, info, ns, name, sub, version,
                     type.group == "apiextensions.k8s.io" && type.plural == "customresourcedefinitions",
                     // kubectl get asks for a Table: built-ins with a printer and custom
                     // resources with printer columns get one (HasTable).
                     absl::StrContains(request.accept, "as=Table") && HasTable(*info),
-                    // kubectl asks for server-side field validation: unknown fields are errors.
-                    query.count("fieldValidation") && query.at("fieldValidation") == "Strict"};
+                    *validation};
   return Route(call);
 }
 
@@ -1111,7 +1158,6 @@ http::Response ApiServer::CreateObject(ResourceCall& call, json::object object, 
   const ResourceType& type = call.info->type;
   const std::string& ns = call.ns;
   const bool is_crd = call.is_crd;
-  const bool strict = call.strict;
   if (const json::value* kind = object.if_contains("kind");
       kind != nullptr && kind->is_string() && kind->get_string() != type.kind) {
     return StatusResponse(400, "BadRequest",
@@ -1145,23 +1191,14 @@ http::Response ApiServer::CreateObject(ResourceCall& call, json::object object, 
   }
   if (!applied) RecordUpdate(json::object(), object, ContextOf(call));
   if (!info->custom) ApplyDefaults(type, object);
-  std::vector<std::string> warnings;
-  if (absl::Status s = CallMutatingWebhooks(type, ns, object, &warnings); !s.ok()) return ErrorResponse(s);
-  if (absl::Status s = Admit(*info, strict, object); !s.ok()) return ErrorResponse(s);
+  if (absl::Status s = CallMutatingWebhooks(type, ns, object, &call.warnings); !s.ok()) return ErrorResponse(s);
+  if (absl::Status s = Admit(*info, call.field_validation, object, call.warnings); !s.ok()) {
+    return ErrorResponse(s);
+  }
   absl::StatusOr<json::object> created = store_.Create(type, ns, std::move(object));
   if (!created.ok()) return ErrorResponse(created.status());
   if (is_crd) RefreshCustomResources();
-  http::Response response = JsonResponse(201, *created);
-  for (const std::string& warning : warnings) {
-    // RFC 7234 warn-code 299, as kube-apiserver sends admission warnings.
-    std::string quoted;
-    for (char c : warning) {
-      if (c == '"' || c == '\\') quoted.push_back('\\');
-      quoted.push_back(c);
-    }
-    response.headers.emplace_back("Warning", absl::StrCat("299 - \"", quoted, "\""));
-  }
-  return response;
+  return WithWarnings(JsonResponse(201, *created), call.warnings);
 }
 
 // POST pods/<name>/binding or eviction.
@@ -1301,11 +1338,11 @@ http::Response ApiServer::Apply(ResourceCall& call) {
     if (std::vector<std::string> problems = ValidateImmutable(info.type, before, object); !problems.empty()) {
       return Invalid(info, call.name, problems);
     }
-    return Admit(info, call.strict, object);
+    return Admit(info, call.field_validation, object, call.warnings);
   });
   if (!written.ok()) return ErrorResponse(written.status());
   if (call.is_crd) RefreshCustomResources();
-  return JsonResponse(200, *written);
+  return WithWarnings(JsonResponse(200, *written), call.warnings);
 }
 
 // PUT or PATCH an object (or its status or scale): one atomic read-modify-write.
@@ -1318,7 +1355,6 @@ http::Response ApiServer::Write(ResourceCall& call) {
   const std::string& sub = call.sub;
   const std::string& method = call.request.method;
   const bool is_crd = call.is_crd;
-  const bool strict = call.strict;
   if (method == "PATCH" && absl::StrContains(request.content_type, "apply-patch")) return Apply(call);
   absl::StatusOr<WriteKind> kind = WriteKindOf(method, request.content_type);
   if (!kind.ok()) return BadRequest(kind.status());
@@ -1345,12 +1381,12 @@ http::Response ApiServer::Write(ResourceCall& call) {
         if (std::vector<std::string> problems = ValidateImmutable(type, before, object); !problems.empty()) {
           return Invalid(*info, name, problems);
         }
-        return Admit(*info, strict, object);
+        return Admit(*info, call.field_validation, object, call.warnings);
       });
   if (!written.ok()) return ErrorResponse(written.status());
   if (is_crd) RefreshCustomResources();
   FinishNamespaceIfEmpty(ns);
-  return JsonResponse(200, sub == "scale" ? ScaleOf(*written, *info) : *written);
+  return WithWarnings(JsonResponse(200, sub == "scale" ? ScaleOf(*written, *info) : *written), call.warnings);
 }
 
 // DELETE an object, with propagationPolicy (Orphan, Background; Foreground runs as Background).

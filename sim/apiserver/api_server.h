@@ -38,6 +38,12 @@
 
 namespace spillway::sim {
 
+// The fieldValidation query parameter of a write: what happens to fields the
+// kind does not declare. They are dropped in every mode; Warn (the default,
+// as since Kubernetes 1.27) says so in Warning headers, Strict refuses the
+// write (400).
+enum class FieldValidation { kIgnore, kWarn, kStrict };
+
 struct ApiServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0 picks a free port.
@@ -94,7 +100,10 @@ class ApiServer {
     std::string version;
     bool is_crd;
     bool wants_table;
-    bool strict;  // fieldValidation=Strict
+    FieldValidation field_validation;
+    // Warnings for the response's Warning headers (unknown fields under
+    // Warn, admission webhooks' warnings).
+    std::vector<std::string> warnings = {};
   };
   std::optional<http::Response> WellKnown(std::string_view path, std::string_view accept,
                                           const std::vector<std::string>& segments,
@@ -120,10 +129,13 @@ class ApiServer {
   absl::Status NamespaceExists(const ResourceCall& call);
   explicit ApiServer(const ApiServerOptions& options);
   // Admission for a create or update of `object` (a `info` resource):
-  // validates CustomResourceDefinitions (and fills their status), validates
-  // custom resources against their schema and prunes unknown fields (an
-  // error under fieldValidation=Strict).
-  absl::Status Admit(const ResourceInfo& info, bool strict, boost::json::object& object);
+  // prunes fields the kind does not declare (built-ins from their schema,
+  // custom resources from their CRD's: an error under
+  // fieldValidation=Strict, a warning appended to `warnings` under Warn),
+  // validates metadata, required fields, CustomResourceDefinitions (and
+  // fills their status) and custom resources against their schema.
+  absl::Status Admit(const ResourceInfo& info, FieldValidation validation, boost::json::object& object,
+                     std::vector<std::string>& warnings);
   // Calls the registered mutating admission webhooks on a CREATE.
   absl::Status CallMutatingWebhooks(const ResourceType& type, const std::string& ns,
                                     boost::json::object& object, std::vector<std::string>* warnings);

@@ -334,6 +334,59 @@ spec:
 
 // Deleting a namespace: Terminating, no new content (403 as a real server
 // words it), its objects deleted, itself gone once the last finalizer is.
+// Fields a built-in kind does not declare, under each of kubectl's
+// --validate modes (fieldValidation Strict, Warn, Ignore): refused, warned
+// about, or silently dropped, and never stored.
+TEST_F(KubectlTest, UnknownBuiltinFieldsFollowFieldValidation) {
+  const std::string manifest = WriteManifest("typo.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: typo}
+spec:
+  replica: 3
+  selector: {matchLabels: {app: t}}
+  template:
+    metadata: {labels: {app: t}}
+    spec:
+      containers:
+      - {name: c, image: nginx, imagePullPolcy: Always}
+)");
+  CommandResult strict = Kubectl("apply -f " + manifest);
+  EXPECT_NE(strict.exit_code, 0);
+  EXPECT_THAT(strict.output,
+              HasSubstr("Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: "
+                        "unknown field \"spec.replica\", unknown field "
+                        "\"spec.template.spec.containers[0].imagePullPolcy\""));
+  EXPECT_THAT(Kubectl("get deployment typo").output, HasSubstr("NotFound"));
+
+  CommandResult warned = Kubectl("apply --validate=warn -f " + manifest);
+  ASSERT_EQ(warned.exit_code, 0) << warned.output;
+  EXPECT_THAT(warned.output, HasSubstr("Warning: unknown field \"spec.replica\""));
+  EXPECT_THAT(warned.output, HasSubstr("Warning: unknown field \"spec.template.spec.containers[0].imagePullPolcy\""));
+  EXPECT_THAT(warned.output, HasSubstr("deployment.apps/typo created"));
+  // Dropped, as the typed decoder drops them: the defaults stand instead.
+  EXPECT_EQ(Kubectl("get deployment typo -o jsonpath='{.spec.replicas} "
+                    "{.spec.template.spec.containers[0].imagePullPolicy}'").output,
+            "1 Always");
+  // (Only kubectl's last-applied annotation still has the typo.)
+  EXPECT_THAT(Kubectl("get deployment typo -o jsonpath={.spec}").output, Not(HasSubstr("imagePullPolcy")));
+
+  CommandResult ignored = Kubectl("apply --validate=false -f " + WriteManifest("typo2.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: typo2}
+date: {k: v}
+)"));
+  ASSERT_EQ(ignored.exit_code, 0) << ignored.output;
+  EXPECT_THAT(ignored.output, Not(HasSubstr("Warning")));
+  EXPECT_EQ(Kubectl("get configmap typo2 -o jsonpath={.date}").output, "");
+
+  http::ClientResponse unsupported =
+      Http("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Loose", R"({"metadata":{"name":"x"}})");
+  EXPECT_EQ(unsupported.status, 422);
+  EXPECT_THAT(unsupported.body, HasSubstr("CreateOptions.meta.k8s.io \\\"\\\" is invalid: fieldValidation: "
+                                          "Unsupported value: \\\"Loose\\\": supported values: \\\"Ignore\\\", "
+                                          "\\\"Warn\\\", \\\"Strict\\\""));
+}
+
 TEST_F(KubectlTest, ADeletedNamespaceTerminatesThenGoes) {
   ASSERT_EQ(Kubectl("apply -f " + WriteManifest("ns.yaml", R"(apiVersion: v1
 kind: Namespace
