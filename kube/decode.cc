@@ -483,20 +483,33 @@ absl::Status DecodeNode(simdjson::dom::element element, const Path& path, Node* 
   return absl::OkStatus();
 }
 
-absl::StatusOr<Pod> ParsePod(std::string text) {
+namespace {
+
+// Parses a whole document of one kind with its `decode`.
+template <typename T>
+absl::StatusOr<T> ParseDocument(std::string text, const char* kind,
+                                absl::Status (*decode)(value, const Path&, T*)) {
   const size_t size = text.size();
   text.reserve(size + simdjson::SIMDJSON_PADDING);
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc;
-  const Path root("Pod");
+  const Path root(kind);
   if (auto err = parser.iterate(text.data(), size, text.capacity()).get(doc)) {
     return json::Error(err, root);
   }
   value v;
   if (auto err = doc.get_value().get(v)) return json::Error(err, root);
-  Pod pod;
-  SPILLWAY_RETURN_IF_ERROR(DecodePod(v, root, &pod));
-  return pod;
+  T object;
+  SPILLWAY_RETURN_IF_ERROR(decode(v, root, &object));
+  return object;
+}
+
+}  // namespace
+
+absl::StatusOr<Pod> ParsePod(std::string text) { return ParseDocument<Pod>(std::move(text), "Pod", &DecodePod); }
+
+absl::StatusOr<Node> ParseNode(std::string text) {
+  return ParseDocument<Node>(std::move(text), "Node", &DecodeNode);
 }
 
 absl::Status DecodeUid(value v, const Path& path, std::string* uid) {

@@ -47,6 +47,8 @@ absl::Status DecodeNode(simdjson::dom::element element, const json::Path& path, 
 
 // Parses a whole Pod document (e.g. a GET's body).
 absl::StatusOr<Pod> ParsePod(std::string text);
+// Parses a whole Node document, status included.
+absl::StatusOr<Node> ParseNode(std::string text);
 
 // Decodes only `metadata.uid` of an object (preemption victims need nothing else).
 absl::Status DecodeUid(json::value v, const json::Path& path, std::string* uid);

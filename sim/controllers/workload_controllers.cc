@@ -1,0 +1,257 @@
+#include "sim/controllers/workload_controllers.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "common/json_fields.h"
+#include "common/status_macros.h"
+#include "sim/cluster/object_facts.h"
+#include "sim/controllers/deployment_plan.h"
+#include "sim/controllers/replica_set_plan.h"
+
+namespace spillway::sim {
+namespace json = boost::json;
+namespace {
+
+constexpr char kHashLabel[] = "pod-template-hash";
+
+kube::ResourcePath Path(const char* group, const char* plural, const std::string& ns = "",
+                        const std::string& name = "", const char* sub = "") {
+  return kube::ResourcePath{group, "v1", plural, ns, name, sub};
+}
+
+absl::StatusOr<std::vector<json::object>> ListItems(kube::RestClient& client, const kube::ResourcePath& path) {
+  SPILLWAY_ASSIGN_OR_RETURN(json::object list, client.List(path, kube::ListOptions()));
+  std::vector<json::object> items;
+  if (json::value* values = list.if_contains("items"); values != nullptr && values->is_array()) {
+    for (json::value& item : values->as_array()) {
+      if (item.is_object()) items.push_back(std::move(item.get_object()));
+    }
+  }
+  return items;
+}
+
+int SpecReplicas(const json::object& object) {
+  const json::value* replicas = json_fields::At(object, {"spec", "replicas"});
+  return replicas != nullptr && replicas->is_int64() ? static_cast<int>(replicas->get_int64()) : 1;
+}
+
+int StatusInt(const json::object& object, const char* key) {
+  return static_cast<int>(json_fields::IntAt(object, {"status", key}));
+}
+
+json::object OwnerReference(const char* api_version, const char* kind, const json::object& owner) {
+  return json::object{{"apiVersion", api_version}, {"kind", kind}, {"name", NameOf(owner)},
+                      {"uid", UidOf(owner)}, {"controller", true}, {"blockOwnerDeletion", true}};
+}
+
+// Merges `status` into the object's status subresource when it differs.
+absl::Status PatchStatusIfChanged(kube::RestClient& client, kube::ResourcePath path, const json::object& object,
+                                  const json::object& status) {
+  const json::object* live = json_fields::ObjectAt(object, {"status"});
+  bool same = live != nullptr;
+  for (const auto& [key, value] : status) {
+    if (!same) break;
+    const json::value* had = live->if_contains(key);
+    same = had != nullptr && *had == value;
+  }
+  if (same) return absl::OkStatus();
+  path.subresource = "status";
+  return client.Patch(path, kube::PatchType::kMerge, json::object{{"status", status}}).status();
+}
+
+}  // namespace
+
+std::string PodTemplateHash(const json::object& pod_template) {
+  uint32_t hash = 2166136261u;
+  for (unsigned char c : json::serialize(pod_template)) {
+    hash ^= c;
+    hash *= 16777619u;
+  }
+  static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+  std::string encoded;
+  for (char digit : std::to_string(hash)) encoded.push_back(kAlphabet[static_cast<unsigned char>(digit) % 27]);
+  return encoded;
+}
+
+absl::Status WorkloadControllers::Sync() {
+  SPILLWAY_ASSIGN_OR_RETURN(std::vector<json::object> deployments, ListItems(client_, Path("apps", "deployments")));
+  SPILLWAY_ASSIGN_OR_RETURN(std::vector<json::object> sets, ListItems(client_, Path("apps", "replicasets")));
+  absl::Status first;
+  for (const json::object& deployment : deployments) {
+    if (Terminating(deployment)) continue;
+    if (absl::Status s = SyncDeployment(deployment, sets); !s.ok() && first.ok()) first = s;
+  }
+  // The ReplicaSets as the Deployment pass left them.
+  SPILLWAY_ASSIGN_OR_RETURN(sets, ListItems(client_, Path("apps", "replicasets")));
+  SPILLWAY_ASSIGN_OR_RETURN(std::vector<json::object> pods, ListItems(client_, Path("", "pods")));
+  for (const json::object& set : sets) {
+    if (Terminating(set)) continue;
+    if (absl::Status s = SyncReplicaSet(set, pods); !s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+absl::Status WorkloadControllers::SyncDeployment(const json::object& deployment,
+                                                 const std::vector<json::object>& sets) {
+  const json::object* pod_template = json_fields::ObjectAt(deployment, {"spec", "template"});
+  if (pod_template == nullptr) return absl::OkStatus();
+  const std::string hash = PodTemplateHash(*pod_template);
+  const std::string uid = UidOf(deployment);
+  const json::object* current = nullptr;
+  std::vector<const json::object*> owned;
+  for (const json::object& set : sets) {
+    if (ControllerUid(set) != uid || Terminating(set)) continue;
+    owned.push_back(&set);
+    if (Label(set, kHashLabel) == hash) current = &set;
+  }
+  const int desired = SpecReplicas(deployment);
+  std::vector<ReplicaSetState> olds;
+  std::vector<const json::object*> old_sets;
+  for (const json::object* set : owned) {
+    if (set == current) continue;
+    olds.push_back({NameOf(*set), SpecReplicas(*set), StatusInt(*set, "availableReplicas"), StatusInt(*set, "replicas")});
+    old_sets.push_back(set);
+  }
+  const ReplicaSetState now_state =
+      current == nullptr ? ReplicaSetState{}
+                         : ReplicaSetState{NameOf(*current), SpecReplicas(*current),
+                                           StatusInt(*current, "availableReplicas"), StatusInt(*current, "replicas")};
+  const json::object* strategy = json_fields::ObjectAt(deployment, {"spec", "strategy"});
+  DeploymentPlan plan;
+  if (strategy != nullptr && json_fields::String(*strategy, "type") == "Recreate") {
+    plan = PlanRecreate(desired, now_state, olds);
+  } else {
+    const json::object* rolling = strategy == nullptr ? nullptr : json_fields::ObjectAt(*strategy, {"rollingUpdate"});
+    auto value = [&](const char* key) {
+      const json::value* v = rolling == nullptr ? nullptr : rolling->if_contains(key);
+      if (v == nullptr) return std::string("25%");
+      return v->is_int64() ? std::to_string(v->get_int64()) : v->is_string() ? std::string(v->get_string()) : "25%";
+    };
+    plan = PlanRollingUpdate(desired, ScaledValue(value("maxSurge"), desired, true),
+                             ScaledValue(value("maxUnavailable"), desired, false), now_state, olds);
+  }
+  if (current == nullptr) {
+    SPILLWAY_RETURN_IF_ERROR(CreateReplicaSet(deployment, hash, plan.current));
+  } else if (plan.current != now_state.replicas) {
+    SPILLWAY_RETURN_IF_ERROR(ScaleReplicaSet(*current, plan.current));
+  }
+  for (size_t i = 0; i < old_sets.size(); ++i) {
+    if (plan.old_replicas[i] != olds[i].replicas) {
+      SPILLWAY_RETURN_IF_ERROR(ScaleReplicaSet(*old_sets[i], plan.old_replicas[i]));
+    }
+  }
+  return WriteDeploymentStatus(deployment, current, owned);
+}
+
+absl::Status WorkloadControllers::CreateReplicaSet(const json::object& deployment, const std::string& hash,
+                                                   int replicas) {
+  json::object pod_template = *json_fields::ObjectAt(deployment, {"spec", "template"});
+  json::value& template_meta = pod_template["metadata"];
+  if (!template_meta.is_object()) template_meta = json::object();
+  json::value& template_labels = template_meta.get_object()["labels"];
+  if (!template_labels.is_object()) template_labels = json::object();
+  template_labels.get_object()[kHashLabel] = hash;
+  json::object selector;
+  if (const json::object* s = json_fields::ObjectAt(deployment, {"spec", "selector"})) selector = *s;
+  json::value& match = selector["matchLabels"];
+  if (!match.is_object()) match = json::object();
+  match.get_object()[kHashLabel] = hash;
+  json::object set{
+      {"apiVersion", "apps/v1"},
+      {"kind", "ReplicaSet"},
+      {"metadata",
+       json::object{{"name", absl::StrCat(NameOf(deployment), "-", hash)},
+                    {"namespace", NamespaceOf(deployment)},
+                    {"labels", template_labels},
+                    {"ownerReferences", json::array{OwnerReference("apps/v1", "Deployment", deployment)}}}},
+      {"spec", json::object{{"replicas", replicas}, {"selector", selector}, {"template", pod_template}}}};
+  absl::Status created = client_.Create(Path("apps", "replicasets", NamespaceOf(deployment)), set).status();
+  return absl::IsAlreadyExists(created) ? absl::OkStatus() : created;
+}
+
+absl::Status WorkloadControllers::ScaleReplicaSet(const json::object& set, int replicas) {
+  return client_
+      .Patch(Path("apps", "replicasets", NamespaceOf(set), NameOf(set)), kube::PatchType::kMerge,
+             json::object{{"spec", json::object{{"replicas", replicas}}}})
+      .status();
+}
+
+absl::Status WorkloadControllers::WriteDeploymentStatus(const json::object& deployment,
+                                                        const json::object* current,
+                                                        const std::vector<const json::object*>& owned) {
+  int replicas = 0, ready = 0, available = 0;
+  for (const json::object* set : owned) {
+    replicas += StatusInt(*set, "replicas");
+    ready += StatusInt(*set, "readyReplicas");
+    available += StatusInt(*set, "availableReplicas");
+  }
+  const int desired = SpecReplicas(deployment);
+  const int updated = current == nullptr ? 0 : StatusInt(*current, "replicas");
+  const bool complete = updated == desired && replicas == desired && available == desired;
+  json::object status{{"observedGeneration", json_fields::IntAt(deployment, {"metadata", "generation"})},
+                      {"replicas", replicas},
+                      {"updatedReplicas", updated},
+                      {"readyReplicas", ready},
+                      {"availableReplicas", available},
+                      {"unavailableReplicas", std::max(0, desired - available)}};
+  // Conditions keep their transition time while their status holds.
+  auto condition = [&](const char* type, bool holds, const char* reason, std::string message) {
+    std::string since = KubeTime(clock_.Now());
+    if (const json::object* old = Condition(deployment, type);
+        old != nullptr && json_fields::String(*old, "status") == (holds ? "True" : "False") &&
+        json_fields::String(*old, "reason") == reason) {
+      since = json_fields::String(*old, "lastTransitionTime");
+    }
+    return json::object{{"type", type}, {"status", holds ? "True" : "False"}, {"reason", reason},
+                        {"message", std::move(message)}, {"lastTransitionTime", since}, {"lastUpdateTime", since}};
+  };
+  const bool minimum = available >= desired - ScaledValue("25%", desired, false);
+  status["conditions"] = json::array{
+      condition("Available", minimum, minimum ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+                minimum ? "Deployment has minimum availability." : "Deployment does not have minimum availability."),
+      condition("Progressing", true, complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+                complete ? absl::StrCat("ReplicaSet \"", current == nullptr ? "" : NameOf(*current),
+                                        "\" has successfully progressed.")
+                         : absl::StrCat("ReplicaSet \"", current == nullptr ? "" : NameOf(*current),
+                                        "\" is progressing."))};
+  return PatchStatusIfChanged(client_, Path("apps", "deployments", NamespaceOf(deployment), NameOf(deployment)),
+                              deployment, status);
+}
+
+absl::Status WorkloadControllers::SyncReplicaSet(const json::object& set, const std::vector<json::object>& pods) {
+  const std::string uid = UidOf(set);
+  std::vector<OwnedPod> owned;
+  for (const json::object& pod : pods) {
+    if (ControllerUid(pod) == uid) owned.push_back(OwnedPodOf(pod));
+  }
+  const ReplicaSetDiff diff = PlanReplicaSet(SpecReplicas(set), owned, clock_.Now());
+  const std::string ns = NamespaceOf(set);
+  const json::object* pod_template = json_fields::ObjectAt(set, {"spec", "template"});
+  for (int i = 0; i < diff.create && pod_template != nullptr; ++i) {
+    json::object meta;
+    if (const json::object* m = json_fields::ObjectAt(*pod_template, {"metadata"})) meta = *m;
+    meta["generateName"] = absl::StrCat(NameOf(set), "-");
+    meta["namespace"] = ns;
+    meta["ownerReferences"] = json::array{OwnerReference("apps/v1", "ReplicaSet", set)};
+    json::object pod{{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", std::move(meta)}};
+    if (const json::object* spec = json_fields::ObjectAt(*pod_template, {"spec"})) pod["spec"] = *spec;
+    SPILLWAY_RETURN_IF_ERROR(client_.Create(Path("", "pods", ns), pod).status());
+  }
+  for (const std::string& victim : diff.remove) {
+    absl::Status deleted = client_.Delete(Path("", "pods", ns, victim));
+    if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
+  }
+  const std::vector<OwnedPod> active = ActivePods(owned);
+  int ready = 0;
+  for (const OwnedPod& pod : active) ready += pod.ready ? 1 : 0;
+  const int replicas = static_cast<int>(active.size()) + diff.create - static_cast<int>(diff.remove.size());
+  json::object status{{"replicas", replicas},
+                      {"fullyLabeledReplicas", replicas},
+                      {"readyReplicas", ready},
+                      {"availableReplicas", ready},  // minReadySeconds 0: ready is available.
+                      {"observedGeneration", json_fields::IntAt(set, {"metadata", "generation"})}};
+  return PatchStatusIfChanged(client_, Path("apps", "replicasets", ns, NameOf(set)), set, status);
+}
+
+}  // namespace spillway::sim

@@ -1,0 +1,49 @@
+// The Deployment and ReplicaSet controllers of the simulated cluster, as
+// kube-controller-manager runs them: Deployment -> ReplicaSet (named
+// <deployment>-<pod-template-hash>) -> Pods, rolling updates, status
+// (replicas, updated, ready, available, observedGeneration, conditions).
+// Each pass reads the cluster, plans with the pure functions of
+// deployment_plan.h and replica_set_plan.h, then writes
+// (docs/simulated-cluster.md). Level-triggered: a pass after a restart or a
+// failed write converges to the same state. Not thread-safe: one caller.
+#ifndef SPILLWAY_SIM_CONTROLLERS_WORKLOAD_CONTROLLERS_H_
+#define SPILLWAY_SIM_CONTROLLERS_WORKLOAD_CONTROLLERS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "boost/json.hpp"
+#include "common/clock.h"
+#include "kube/rest_client.h"
+
+namespace spillway::sim {
+
+// kube's pod-template-hash: FNV-32a of the template, encoded in the
+// alphabet of generated names.
+std::string PodTemplateHash(const boost::json::object& pod_template);
+
+class WorkloadControllers {
+ public:
+  // `client` and `clock` must outlive this object.
+  WorkloadControllers(kube::RestClient& client, Clock& clock) : client_(client), clock_(clock) {}
+
+  // One pass of both controllers over every namespace. Returns the first
+  // error after trying every object (the next pass retries).
+  absl::Status Sync();
+
+ private:
+  absl::Status SyncDeployment(const boost::json::object& deployment, const std::vector<boost::json::object>& sets);
+  absl::Status SyncReplicaSet(const boost::json::object& set, const std::vector<boost::json::object>& pods);
+  absl::Status ScaleReplicaSet(const boost::json::object& set, int replicas);
+  absl::Status CreateReplicaSet(const boost::json::object& deployment, const std::string& hash, int replicas);
+  absl::Status WriteDeploymentStatus(const boost::json::object& deployment, const boost::json::object* current,
+                                     const std::vector<const boost::json::object*>& owned);
+
+  kube::RestClient& client_;
+  Clock& clock_;
+};
+
+}  // namespace spillway::sim
+
+#endif  // SPILLWAY_SIM_CONTROLLERS_WORKLOAD_CONTROLLERS_H_

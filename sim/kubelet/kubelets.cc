@@ -1,0 +1,264 @@
+#include "sim/kubelet/kubelets.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/json_fields.h"
+#include "common/status_macros.h"
+#include "kube/decode.h"
+#include "sim/cluster/object_facts.h"
+
+namespace spillway::sim {
+namespace json = boost::json;
+namespace {
+
+constexpr char kLeaseNamespace[] = "kube-node-lease";
+
+// A stable 64-bit mix (splitmix64) for per-pod delays and ids.
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+uint64_t HashOf(const std::string& text, uint64_t seed) {
+  uint64_t h = seed;
+  for (unsigned char c : text) h = Mix(h ^ c);
+  return h;
+}
+
+json::object NodeObject(const SimNode& node, absl::Time now) {
+  json::object labels{{"kubernetes.io/hostname", node.name}, {"kubernetes.io/os", "linux"},
+                      {"topology.kubernetes.io/zone", node.zone}};
+  json::object spec;
+  if (node.is_virtual) {
+    labels["type"] = "virtual-kubelet";
+    labels["kubernetes.io/role"] = "agent";
+    labels["beta.kubernetes.io/os"] = "linux";
+    spec["taints"] = json::array{
+        json::object{{"key", "virtual-kubelet.io/provider"}, {"value", "alibabacloud"}, {"effect", "NoSchedule"}}};
+  }
+  const std::string cpu = absl::StrCat(node.cpu_milli, "m");
+  const std::string memory = std::to_string(node.memory_bytes);
+  json::object resources{{"cpu", cpu}, {"memory", memory}, {"pods", std::to_string(node.pods)}};
+  const std::string stamp = KubeTime(now);
+  return json::object{
+      {"apiVersion", "v1"},
+      {"kind", "Node"},
+      {"metadata", json::object{{"name", node.name}, {"labels", labels}}},
+      {"spec", spec},
+      {"status",
+       json::object{{"capacity", resources},
+                    {"allocatable", resources},
+                    {"conditions", json::array{json::object{{"type", "Ready"}, {"status", "True"},
+                                                            {"reason", "KubeletReady"},
+                                                            {"message", "kubelet is posting ready status"},
+                                                            {"lastHeartbeatTime", stamp},
+                                                            {"lastTransitionTime", stamp}}}},
+                    {"nodeInfo", json::object{{"kubeletVersion", node.is_virtual ? "v1.32.0-vk" : "v1.32.0"},
+                                              {"operatingSystem", "linux"},
+                                              {"architecture", "amd64"}}}}}};
+}
+
+}  // namespace
+
+std::string EciInstanceSpec(int64_t cpu_milli, int64_t memory_bytes) {
+  const double cores = std::max(0.25, cpu_milli / 1000.0);
+  const double gib = std::max(0.5, memory_bytes / double(1LL << 30));
+  return absl::StrFormat("%.1f-%.1fGi", cores, gib);
+}
+
+Kubelets::Kubelets(kube::RestClient& client, Clock& clock, std::vector<SimNode> nodes, KubeletOptions options)
+    : client_(client), clock_(clock), options_(std::move(options)) {
+  for (SimNode& node : nodes) {
+    std::string name = node.name;
+    nodes_.emplace(std::move(name), std::move(node));
+  }
+}
+
+bool Kubelets::OutOfStock(const std::string& zone, absl::Time at) const {
+  for (const StockOut& out : options_.stock_outs) {
+    if (out.zone == zone && at >= out.from && at < out.until) return true;
+  }
+  return false;
+}
+
+absl::Status Kubelets::Register() {
+  const json::object lease_ns{{"apiVersion", "v1"}, {"kind", "Namespace"},
+                              {"metadata", json::object{{"name", kLeaseNamespace}}}};
+  absl::Status ns = client_.Create(PathOf("", "v1", "namespaces"), lease_ns).status();
+  if (!ns.ok() && !absl::IsAlreadyExists(ns)) return ns;
+  for (const auto& [name, node] : nodes_) {
+    absl::Status created =
+        client_.Create(PathOf("", "v1", "nodes"), NodeObject(node, clock_.Now())).status();
+    if (!created.ok() && !absl::IsAlreadyExists(created)) return created;
+  }
+  return RenewLeases();
+}
+
+absl::Status Kubelets::RenewLeases() {
+  const absl::Time now = clock_.Now();
+  if (now - last_lease_renewal_ < absl::Seconds(10)) return absl::OkStatus();
+  last_lease_renewal_ = now;
+  const std::string renew = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", now, absl::UTCTimeZone());
+  for (const auto& [name, node] : nodes_) {
+    kube::ResourcePath path = PathOf("coordination.k8s.io", "v1", "leases", kLeaseNamespace, name);
+    absl::Status renewed =
+        client_.Patch(path, kube::PatchType::kMerge, json::object{{"spec", json::object{{"renewTime", renew}}}})
+            .status();
+    if (absl::IsNotFound(renewed)) {
+      path.name.clear();
+      renewed = client_
+                    .Create(path, json::object{{"apiVersion", "coordination.k8s.io/v1"},
+                                               {"kind", "Lease"},
+                                               {"metadata", json::object{{"name", name}}},
+                                               {"spec", json::object{{"holderIdentity", name},
+                                                                     {"leaseDurationSeconds", 40},
+                                                                     {"renewTime", renew}}}})
+                    .status();
+    }
+    if (!renewed.ok()) return renewed;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Kubelets::Sync() {
+  SPILLWAY_ASSIGN_OR_RETURN(json::object list,
+                            client_.List(PathOf("", "v1", "pods"), kube::ListOptions()));
+  absl::Status first;
+  if (json::value* items = list.if_contains("items"); items != nullptr && items->is_array()) {
+    for (const json::value& item : items->get_array()) {
+      if (!item.is_object()) continue;
+      const json::object& pod = item.get_object();
+      const json::object* spec = json_fields::ObjectAt(pod, {"spec"});
+      auto node = nodes_.find(spec == nullptr ? "" : json_fields::String(*spec, "nodeName"));
+      if (node == nodes_.end() || Terminating(pod)) continue;
+      const json::object* status = json_fields::ObjectAt(pod, {"status"});
+      const std::string phase = status == nullptr ? "" : json_fields::String(*status, "phase");
+      if (!phase.empty() && phase != "Pending") continue;
+      if (absl::Status s = SyncPod(pod, node->second); !s.ok() && first.ok()) first = s;
+    }
+  }
+  if (absl::Status s = RenewLeases(); !s.ok() && first.ok()) first = s;
+  return first;
+}
+
+absl::Status Kubelets::SyncPod(const json::object& pod, const SimNode& node) {
+  const absl::Time now = clock_.Now();
+  const std::string uid = UidOf(pod);
+  if (node.is_virtual && OutOfStock(node.zone, now)) {
+    eligible_since_.erase(uid);  // The delay starts once stock is back.
+    if (reported_.insert(uid).second) return ReportNoStock(pod, node);
+    return absl::OkStatus();
+  }
+  auto [since, inserted] = eligible_since_.emplace(uid, now);
+  absl::Duration delay = options_.ecs_startup;
+  if (node.is_virtual) {
+    const absl::Duration spread = options_.eci_startup_max - options_.eci_startup_min;
+    const uint64_t roll = HashOf(uid, options_.seed) % 1000;
+    delay = options_.eci_startup_min + spread * (static_cast<double>(roll) / 1000.0);
+  }
+  if (now - since->second < delay) return absl::OkStatus();
+  SPILLWAY_RETURN_IF_ERROR(StartPod(pod, node));
+  eligible_since_.erase(uid);
+  return absl::OkStatus();
+}
+
+absl::Status Kubelets::ReportNoStock(const json::object& pod, const SimNode& node) {
+  const std::string stamp = KubeTime(clock_.Now());
+  const std::string ns = NamespaceOf(pod);
+  const std::string message = absl::StrCat(
+      "Create ECI failed because the specified instance is out of stock. zone ", node.zone,
+      " has no stock of the requested instance types");
+  json::object event{
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata", json::object{{"generateName", absl::StrCat(NameOf(pod), ".")}, {"namespace", ns}}},
+      {"involvedObject", json::object{{"apiVersion", "v1"}, {"kind", "Pod"}, {"namespace", ns},
+                                      {"name", NameOf(pod)}, {"uid", UidOf(pod)}}},
+      {"reason", "NoStock"},
+      {"message", message},
+      {"type", "Warning"},
+      {"source", json::object{{"component", "virtual-kubelet"}, {"host", node.name}}},
+      {"reportingComponent", "virtual-kubelet"},
+      {"reportingInstance", node.name},
+      {"firstTimestamp", stamp},
+      {"lastTimestamp", stamp},
+      {"count", 1}};
+  SPILLWAY_RETURN_IF_ERROR(client_.Create(PathOf("", "v1", "events", ns), event).status());
+  absl::Status marked =
+      client_
+          .Patch(PathOf("", "v1", "pods", ns, NameOf(pod), "status"), kube::PatchType::kMerge,
+                 json::object{{"status", json::object{{"phase", "Pending"},
+                                                      {"reason", "ProviderFailed"},
+                                                      {"message", message}}}})
+          .status();
+  return absl::IsNotFound(marked) ? absl::OkStatus() : marked;
+}
+
+absl::Status Kubelets::StartPod(const json::object& pod, const SimNode& node) {
+  const std::string ns = NamespaceOf(pod);
+  const std::string name = NameOf(pod);
+  const std::string stamp = KubeTime(clock_.Now());
+  if (node.is_virtual) {
+    absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
+    const kube::Resources requests = parsed.ok() ? parsed->EffectiveRequests() : kube::Resources{};
+    char id[32];
+    std::snprintf(id, sizeof(id), "eci-%016llx",
+                  static_cast<unsigned long long>(HashOf(UidOf(pod), options_.seed)));
+    absl::Status annotated =
+        client_
+            .Patch(PathOf("", "v1", "pods", ns, name), kube::PatchType::kMerge,
+                   json::object{{"metadata",
+                                 json::object{{"annotations",
+                                               json::object{{"k8s.aliyun.com/eci-instance-id", id},
+                                                            {"k8s.aliyun.com/eci-instance-spec",
+                                                             EciInstanceSpec(requests.cpu_milli,
+                                                                             requests.memory_bytes)}}}}}})
+            .status();
+    if (absl::IsNotFound(annotated)) return absl::OkStatus();
+    SPILLWAY_RETURN_IF_ERROR(annotated);
+  }
+  ++ip_counter_;
+  const std::string pod_ip = absl::StrCat("10.", node.is_virtual ? 200 : 100, ".", ip_counter_ / 250, ".",
+                                          ip_counter_ % 250 + 2);
+  json::array containers;
+  if (const json::value* list = json_fields::At(pod, {"spec", "containers"}); list != nullptr && list->is_array()) {
+    for (const json::value& c : list->get_array()) {
+      if (!c.is_object()) continue;
+      const std::string image = json_fields::String(c.get_object(), "image");
+      containers.push_back(json::object{{"name", json_fields::String(c.get_object(), "name")},
+                                        {"image", image},
+                                        {"imageID", absl::StrCat(image, "@sha256:0")},
+                                        {"containerID", absl::StrCat("containerd://", name)},
+                                        {"ready", true},
+                                        {"started", true},
+                                        {"restartCount", 0},
+                                        {"state", json::object{{"running", json::object{{"startedAt", stamp}}}}}});
+    }
+  }
+  auto condition = [&](const char* type) {
+    return json::object{{"type", type}, {"status", "True"}, {"lastTransitionTime", stamp}};
+  };
+  json::object status{
+      {"phase", "Running"},
+      {"reason", nullptr},
+      {"message", nullptr},
+      {"hostIP", node.is_virtual ? "10.200.255.1" : absl::StrCat("192.168.0.", 10 + std::distance(nodes_.begin(), nodes_.find(node.name)))},
+      {"podIP", pod_ip},
+      {"podIPs", json::array{json::object{{"ip", pod_ip}}}},
+      {"startTime", stamp},
+      {"conditions", json::array{condition("PodReadyToStartContainers"), condition("Initialized"),
+                                 condition("Ready"), condition("ContainersReady"), condition("PodScheduled")}},
+      {"containerStatuses", containers}};
+  absl::Status started = client_
+                             .Patch(PathOf("", "v1", "pods", ns, name, "status"),
+                                    kube::PatchType::kMerge, json::object{{"status", status}})
+                             .status();
+  return absl::IsNotFound(started) ? absl::OkStatus() : started;
+}
+
+}  // namespace spillway::sim

@@ -1,0 +1,93 @@
+// The node agents of the simulated cluster. One kubelet stand-in per ECS
+// node: registers the Node (allocatable, Ready, zone labels), renews its
+// Lease, and runs each pod bound to it after the scenario's start-up delay
+// (Running, Ready, IPs, container statuses). One virtual-kubelet stand-in
+// per virtual node (label type=virtual-kubelet, taint
+// virtual-kubelet.io/provider=alibabacloud:NoSchedule, allocatable from
+// ECI_QUOTA_*): every bound pod becomes an "ECI" that starts after its own
+// delay and gets k8s.aliyun.com/eci-instance-id and eci-instance-spec; while
+// its zone is out of stock the pod stays Pending and a Warning NoStock
+// Event says so, worded as the virtual kubelet words it
+// (docs/eci-rules.md §6, docs/simulated-cluster.md).
+// Admission of resources is the scheduler's; the kubelets trust bindings.
+// Not thread-safe: one caller.
+#ifndef SPILLWAY_SIM_KUBELET_KUBELETS_H_
+#define SPILLWAY_SIM_KUBELET_KUBELETS_H_
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "boost/json.hpp"
+#include "common/clock.h"
+#include "kube/rest_client.h"
+
+namespace spillway::sim {
+
+struct SimNode {
+  std::string name;
+  std::string zone;  // topology.kubernetes.io/zone
+  bool is_virtual = false;
+  int64_t cpu_milli = 0;
+  int64_t memory_bytes = 0;
+  int64_t pods = 110;
+};
+
+// A zone whose ECI stock is gone in [from, until).
+struct StockOut {
+  std::string zone;
+  absl::Time from;
+  absl::Time until;
+};
+
+struct KubeletOptions {
+  absl::Duration ecs_startup = absl::Seconds(2);
+  absl::Duration eci_startup_min = absl::Seconds(5);
+  absl::Duration eci_startup_max = absl::Seconds(10);
+  std::vector<StockOut> stock_outs;
+  uint64_t seed = 1;
+};
+
+// The text virtual-kubelet puts in `k8s.aliyun.com/eci-instance-spec` for a
+// pod requesting `cpu_milli` and `memory_bytes`: "<cores>-<GiB>Gi" with one
+// decimal (at least 0.25 vCPU and 0.5 GiB, ECI's smallest).
+std::string EciInstanceSpec(int64_t cpu_milli, int64_t memory_bytes);
+
+class Kubelets {
+ public:
+  // `client` and `clock` must outlive this object.
+  Kubelets(kube::RestClient& client, Clock& clock, std::vector<SimNode> nodes, KubeletOptions options);
+
+  // Creates the Nodes (and the kube-node-lease namespace) once.
+  absl::Status Register();
+
+  // One pass: starts the pods whose delay has passed, reports stock-outs,
+  // renews the Leases every 10 s.
+  absl::Status Sync();
+
+  // Whether `zone` is out of ECI stock at `at`.
+  bool OutOfStock(const std::string& zone, absl::Time at) const;
+
+ private:
+  absl::Status SyncPod(const boost::json::object& pod, const SimNode& node);
+  absl::Status ReportNoStock(const boost::json::object& pod, const SimNode& node);
+  absl::Status StartPod(const boost::json::object& pod, const SimNode& node);
+  absl::Status RenewLeases();
+
+  kube::RestClient& client_;
+  Clock& clock_;
+  std::map<std::string, SimNode> nodes_;
+  KubeletOptions options_;
+  std::map<std::string, absl::Time> eligible_since_;  // pod uid -> when it could start
+  std::set<std::string> reported_;                     // pod uids told NoStock
+  int ip_counter_ = 0;
+  absl::Time last_lease_renewal_ = absl::InfinitePast();
+};
+
+}  // namespace spillway::sim
+
+#endif  // SPILLWAY_SIM_KUBELET_KUBELETS_H_

@@ -1,0 +1,284 @@
+#include "sim/scheduler/scheduler.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/json_fields.h"
+#include "common/status_macros.h"
+#include "kube/decode.h"
+#include "sim/cluster/object_facts.h"
+
+namespace spillway::sim {
+namespace json = boost::json;
+namespace {
+
+std::vector<json::object> Items(json::object list) {
+  std::vector<json::object> items;
+  if (json::value* values = list.if_contains("items"); values != nullptr && values->is_array()) {
+    for (json::value& item : values->as_array()) {
+      if (item.is_object()) items.push_back(std::move(item.get_object()));
+    }
+  }
+  return items;
+}
+
+bool Finished(const json::object& pod) {
+  const json::object* status = json_fields::ObjectAt(pod, {"status"});
+  const std::string phase = status == nullptr ? "" : json_fields::String(*status, "phase");
+  return phase == "Succeeded" || phase == "Failed";
+}
+
+// NodeResourcesFit (LeastAllocated) and NodeResourcesBalancedAllocation, 0..100 each.
+int64_t OwnScore(const kube::Node& node, const NodeUsage& usage, const kube::Resources& wants) {
+  auto free_fraction = [](int64_t used, int64_t capacity) {
+    return capacity <= 0 ? 0.0 : std::max(0.0, 1.0 - static_cast<double>(used) / capacity);
+  };
+  const double cpu = free_fraction(usage.requested.cpu_milli + wants.cpu_milli, node.allocatable.cpu_milli);
+  const double memory =
+      free_fraction(usage.requested.memory_bytes + wants.memory_bytes, node.allocatable.memory_bytes);
+  const double least_allocated = (cpu + memory) / 2 * 100;
+  const double balanced = (1.0 - std::abs(cpu - memory) / 2) * 100;
+  return static_cast<int64_t>(least_allocated + balanced);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(kube::RestClient& client, Clock& clock,
+                                                             Options options) {
+  std::unique_ptr<Scheduler> scheduler(new Scheduler(client, clock, std::move(options)));
+  for (const ExtenderConfig& config : scheduler->options_.config.extenders) {
+    SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ExtenderClient> extender,
+                              ExtenderClient::Create(config, scheduler->options_.extender_address));
+    scheduler->extenders_.push_back(std::move(extender));
+  }
+  return scheduler;
+}
+
+Scheduler::Scheduler(kube::RestClient& client, Clock& clock, Options options)
+    : client_(client), clock_(clock), options_(std::move(options)), random_(options_.seed) {}
+
+absl::Status Scheduler::Sync() {
+  SPILLWAY_ASSIGN_OR_RETURN(json::object node_list, client_.List(PathOf("", "v1", "nodes"), kube::ListOptions()));
+  SPILLWAY_ASSIGN_OR_RETURN(json::object pod_list, client_.List(PathOf("", "v1", "pods"), kube::ListOptions()));
+  const std::vector<json::object> node_objects = Items(std::move(node_list));
+  std::vector<json::object> pods = Items(std::move(pod_list));
+  std::vector<Candidate> nodes;
+  for (const json::object& object : node_objects) {
+    absl::StatusOr<kube::Node> node = kube::ParseNode(json::serialize(object));
+    if (node.ok()) nodes.push_back({&object, *std::move(node)});
+  }
+  usage_.clear();
+  std::vector<const json::object*> pending;
+  for (const json::object& pod : pods) {
+    if (Terminating(pod) || Finished(pod)) continue;
+    const std::string node = json_fields::String(pod.at("spec").as_object(), "nodeName");
+    if (!node.empty()) {
+      absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
+      NodeUsage& usage = usage_[node];
+      usage.pods += 1;
+      if (parsed.ok()) {
+        usage.requested.cpu_milli += parsed->EffectiveRequests().cpu_milli;
+        usage.requested.memory_bytes += parsed->EffectiveRequests().memory_bytes;
+      }
+      continue;
+    }
+    std::string wanted = json_fields::String(pod.at("spec").as_object(), "schedulerName");
+    if (wanted.empty()) wanted = "default-scheduler";
+    if (wanted == options_.config.scheduler_name) pending.push_back(&pod);
+  }
+  std::stable_sort(pending.begin(), pending.end(), [](const json::object* a, const json::object* b) {
+    return OwnedPodOf(*a).created < OwnedPodOf(*b).created;
+  });
+  const absl::Time now = clock_.Now();
+  absl::Status first;
+  for (const json::object* pod_json : pending) {
+    const std::string uid = UidOf(*pod_json);
+    const std::string version = json_fields::String(pod_json->at("metadata").as_object(), "resourceVersion");
+    auto attempt = attempts_.find(uid);
+    if (attempt != attempts_.end() && attempt->second.resource_version == version && now < attempt->second.next_try) {
+      continue;  // Backing off, and nothing changed.
+    }
+    absl::StatusOr<kube::Pod> pod = kube::ParsePod(json::serialize(*pod_json));
+    if (!pod.ok()) continue;
+    const Outcome outcome = ScheduleOne(*pod_json, *pod, nodes);
+    if (!outcome.node.empty()) {
+      absl::Status bound = client_.Bind(NamespaceOf(*pod_json), NameOf(*pod_json), outcome.node);
+      if (bound.ok()) {
+        ++stats_.bound;
+        NodeUsage& usage = usage_[outcome.node];
+        usage.pods += 1;
+        usage.requested.cpu_milli += pod->EffectiveRequests().cpu_milli;
+        usage.requested.memory_bytes += pod->EffectiveRequests().memory_bytes;
+        attempts_.erase(uid);
+        RecordEvent(*pod_json, "Normal", "Scheduled",
+                    absl::StrCat("Successfully assigned ", NamespaceOf(*pod_json), "/", NameOf(*pod_json), " to ",
+                                 outcome.node))
+            .IgnoreError();
+        continue;
+      }
+      if (first.ok() && !absl::IsAborted(bound) && !absl::IsNotFound(bound)) first = bound;
+      continue;
+    }
+    ++stats_.unschedulable_attempts;
+    Attempt& next = attempts_[uid];
+    next.failures += 1;
+    next.next_try = now + std::min(absl::Seconds(1) * (1 << std::min(next.failures - 1, 4)), absl::Seconds(10));
+    if (absl::Status s = RecordFailure(*pod_json, outcome); !s.ok() && first.ok()) first = s;
+    // The status write bumped the resourceVersion: remember the new one.
+    absl::StatusOr<json::object> live = client_.Get(PathOf("", "v1", "pods", NamespaceOf(*pod_json), NameOf(*pod_json)));
+    next.resource_version =
+        live.ok() ? json_fields::String(live->at("metadata").as_object(), "resourceVersion") : version;
+  }
+  return first;
+}
+
+std::vector<Scheduler::Candidate*> Scheduler::Feasible(const kube::Pod& pod, std::vector<Candidate>& nodes,
+                                                       std::map<std::string, int>& reasons,
+                                                       std::vector<FilterVerdict>& verdicts) {
+  const int wanted = NumFeasibleNodesToFind(static_cast<int>(nodes.size()),
+                                            options_.config.percentage_of_nodes_to_score);
+  std::vector<Candidate*> feasible;
+  size_t visited = 0;
+  for (; visited < nodes.size() && static_cast<int>(feasible.size()) < wanted; ++visited) {
+    Candidate& candidate = nodes[(next_start_ + visited) % nodes.size()];
+    const FilterVerdict verdict = FilterNode(pod, candidate.node, usage_[candidate.node.metadata.name]);
+    if (verdict.fits()) {
+      feasible.push_back(&candidate);
+      continue;
+    }
+    for (const std::string& reason : verdict.reasons) ++reasons[reason];
+    verdicts.push_back(verdict);
+  }
+  if (!nodes.empty()) next_start_ = (next_start_ + visited) % nodes.size();
+  return feasible;
+}
+
+Scheduler::Outcome Scheduler::ScheduleOne(const json::object& pod_json, const kube::Pod& pod,
+                                          std::vector<Candidate>& nodes) {
+  std::map<std::string, int> reasons;
+  std::vector<FilterVerdict> verdicts;
+  std::vector<Candidate*> feasible = Feasible(pod, nodes, reasons, verdicts);
+  if (!feasible.empty()) {
+    Outcome extended = RunExtenders(pod_json, feasible, reasons, verdicts);
+    if (extended.error) return extended;
+  }
+  if (feasible.empty()) {
+    const int all = static_cast<int>(nodes.size());
+    return Outcome{"", FitErrorMessage(all, reasons, NoPreemptionMessage(all, verdicts)), false};
+  }
+  return Outcome{Pick(pod_json, pod, feasible), "", false};
+}
+
+Scheduler::Outcome Scheduler::RunExtenders(const json::object& pod_json, std::vector<Candidate*>& feasible,
+                                           std::map<std::string, int>& reasons,
+                                           std::vector<FilterVerdict>& verdicts) {
+  for (const std::unique_ptr<ExtenderClient>& extender : extenders_) {
+    if (feasible.empty()) break;
+    if (extender->config().filter_verb.empty() || !extender->IsInterested(pod_json)) continue;
+    std::vector<const json::object*> objects;
+    for (const Candidate* candidate : feasible) objects.push_back(candidate->json);
+    const absl::Time start = absl::Now();
+    absl::StatusOr<ExtenderFilterAnswer> answer = extender->Filter(pod_json, objects);
+    ++stats_.extender_calls;
+    stats_.extender_time += absl::Now() - start;
+    if (!answer.ok()) {
+      if (extender->config().ignorable) continue;
+      return Outcome{"", absl::StrCat("extender ", extender->config().url_prefix, ": ", answer.status().message()),
+                     true};
+    }
+    std::vector<Candidate*> kept;
+    for (Candidate* candidate : feasible) {
+      const std::string& name = candidate->node.metadata.name;
+      if (std::find(answer->feasible.begin(), answer->feasible.end(), name) != answer->feasible.end()) {
+        kept.push_back(candidate);
+        continue;
+      }
+      const bool unresolvable = answer->failed_unresolvable.count(name) > 0;
+      const std::string reason = unresolvable ? answer->failed_unresolvable[name] : answer->failed[name];
+      ++reasons[reason];
+      verdicts.push_back(FilterVerdict{{reason}, !unresolvable});
+    }
+    feasible = std::move(kept);
+  }
+  return Outcome{};
+}
+
+std::string Scheduler::Pick(const json::object& pod_json, const kube::Pod& pod,
+                            const std::vector<Candidate*>& feasible) {
+  if (feasible.size() == 1) return feasible[0]->node.metadata.name;
+  std::map<std::string, int64_t> total;
+  for (const Candidate* candidate : feasible) {
+    total[candidate->node.metadata.name] =
+        OwnScore(candidate->node, usage_[candidate->node.metadata.name], pod.EffectiveRequests());
+  }
+  std::vector<const json::object*> objects;
+  for (const Candidate* candidate : feasible) objects.push_back(candidate->json);
+  for (const std::unique_ptr<ExtenderClient>& extender : extenders_) {
+    if (extender->config().prioritize_verb.empty() || !extender->IsInterested(pod_json)) continue;
+    const absl::Time start = absl::Now();
+    absl::StatusOr<std::map<std::string, int64_t>> scores = extender->Prioritize(pod_json, objects);
+    ++stats_.extender_calls;
+    stats_.extender_time += absl::Now() - start;
+    if (!scores.ok()) continue;  // kube-scheduler ignores prioritize errors.
+    // Extender scores are 0..10; kube-scheduler scales them to its 0..100.
+    for (const auto& [name, score] : *scores) {
+      if (total.count(name) > 0) total[name] += score * extender->config().weight * 10;
+    }
+  }
+  // The best score; ties broken at random (seeded), as kube-scheduler does.
+  std::string chosen;
+  int64_t best = -1;
+  int ties = 0;
+  for (const Candidate* candidate : feasible) {
+    const std::string& name = candidate->node.metadata.name;
+    if (total[name] > best) {
+      best = total[name];
+      chosen = name;
+      ties = 1;
+    } else if (total[name] == best && std::uniform_int_distribution<int>(0, ties++)(random_) == 0) {
+      chosen = name;
+    }
+  }
+  return chosen;
+}
+
+absl::Status Scheduler::RecordFailure(const json::object& pod_json, const Outcome& outcome) {
+  const char* reason = outcome.error ? "SchedulerError" : "Unschedulable";
+  std::string since = KubeTime(clock_.Now());
+  if (const json::object* old = Condition(pod_json, "PodScheduled");
+      old != nullptr && json_fields::String(*old, "status") == "False" && json_fields::String(*old, "reason") == reason) {
+    since = json_fields::String(*old, "lastTransitionTime");
+  }
+  json::object condition{{"type", "PodScheduled"}, {"status", "False"}, {"reason", reason},
+                         {"message", outcome.message}, {"lastProbeTime", nullptr}, {"lastTransitionTime", since}};
+  absl::Status patched =
+      client_
+          .Patch(PathOf("", "v1", "pods", NamespaceOf(pod_json), NameOf(pod_json), "status"), kube::PatchType::kMerge,
+                 json::object{{"status", json::object{{"phase", "Pending"}, {"conditions", json::array{condition}}}}})
+          .status();
+  if (!patched.ok() && !absl::IsNotFound(patched)) return patched;
+  return RecordEvent(pod_json, "Warning", "FailedScheduling", outcome.message);
+}
+
+absl::Status Scheduler::RecordEvent(const json::object& pod_json, const char* type, const char* reason,
+                                    const std::string& message) {
+  const std::string ns = NamespaceOf(pod_json);
+  const std::string stamp = KubeTime(clock_.Now());
+  json::object event{
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata", json::object{{"generateName", absl::StrCat(NameOf(pod_json), ".")}, {"namespace", ns}}},
+      {"involvedObject", json::object{{"apiVersion", "v1"}, {"kind", "Pod"}, {"namespace", ns},
+                                      {"name", NameOf(pod_json)}, {"uid", UidOf(pod_json)}}},
+      {"reason", reason},
+      {"message", message},
+      {"type", type},
+      {"source", json::object{{"component", options_.config.scheduler_name}}},
+      {"reportingComponent", options_.config.scheduler_name},
+      {"firstTimestamp", stamp},
+      {"lastTimestamp", stamp},
+      {"count", 1}};
+  return client_.Create(PathOf("", "v1", "events", ns), event).status();
+}
+
+}  // namespace spillway::sim

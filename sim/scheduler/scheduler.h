@@ -1,0 +1,99 @@
+// The simulated cluster's kube-scheduler: each pass takes the pending pods of
+// its schedulerName (oldest first, honouring per-pod backoff of 1 s doubling
+// to 10 s, and retrying at once a pod that changed), filters nodes with the
+// default plugins (filter.h), sampling feasible nodes as kube-scheduler
+// does, then calls each interested extender over HTTP as kube-scheduler
+// does (filter, then prioritize with score x weight x 10), scores by least
+// allocated resources, binds through pods/binding and records "Scheduled";
+// on failure it writes PodScheduled=False/Unschedulable with kube-scheduler's
+// FitError text and a FailedScheduling Event. Extender errors fail the
+// attempt unless the extender is ignorable. Preemption is not run: the
+// scenarios give every pod the same priority, where kube-scheduler's
+// DefaultPreemption finds no victims (docs/simulated-cluster.md).
+// Not thread-safe: one caller.
+#ifndef SPILLWAY_SIM_SCHEDULER_SCHEDULER_H_
+#define SPILLWAY_SIM_SCHEDULER_SCHEDULER_H_
+
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "boost/json.hpp"
+#include "common/clock.h"
+#include "kube/objects.h"
+#include "kube/rest_client.h"
+#include "sim/scheduler/extender_client.h"
+#include "sim/scheduler/filter.h"
+#include "sim/scheduler/scheduler_config.h"
+
+namespace spillway::sim {
+
+struct SchedulerStats {
+  int64_t bound = 0;
+  int64_t unschedulable_attempts = 0;
+  int64_t extender_calls = 0;
+  absl::Duration extender_time;
+};
+
+class Scheduler {
+ public:
+  struct Options {
+    SchedulerConfig config;
+    std::string extender_address;  // host:port replacing every urlPrefix's; empty: as configured
+    uint64_t seed = 1;
+  };
+
+  // `client` and `clock` must outlive the scheduler.
+  static absl::StatusOr<std::unique_ptr<Scheduler>> Create(kube::RestClient& client, Clock& clock, Options options);
+
+  // One pass over the pending pods.
+  absl::Status Sync();
+
+  const SchedulerStats& stats() const { return stats_; }
+
+ private:
+  struct Candidate {
+    const boost::json::object* json;
+    kube::Node node;
+  };
+  struct Attempt {
+    std::string resource_version;
+    int failures = 0;
+    absl::Time next_try;
+  };
+  // What one scheduling attempt concluded.
+  struct Outcome {
+    std::string node;     // Chosen node; empty when none.
+    std::string message;  // FitError or extender error when no node.
+    bool error = false;   // An extender error rather than a fit failure.
+  };
+
+  Scheduler(kube::RestClient& client, Clock& clock, Options options);
+  Outcome ScheduleOne(const boost::json::object& pod_json, const kube::Pod& pod, std::vector<Candidate>& nodes);
+  std::vector<Candidate*> Feasible(const kube::Pod& pod, std::vector<Candidate>& nodes,
+                                   std::map<std::string, int>& reasons, std::vector<FilterVerdict>& verdicts);
+  Outcome RunExtenders(const boost::json::object& pod_json, std::vector<Candidate*>& feasible,
+                       std::map<std::string, int>& reasons, std::vector<FilterVerdict>& verdicts);
+  std::string Pick(const boost::json::object& pod_json, const kube::Pod& pod, const std::vector<Candidate*>& feasible);
+  absl::Status RecordFailure(const boost::json::object& pod_json, const Outcome& outcome);
+  absl::Status RecordEvent(const boost::json::object& pod_json, const char* type, const char* reason,
+                           const std::string& message);
+
+  kube::RestClient& client_;
+  Clock& clock_;
+  Options options_;
+  std::vector<std::unique_ptr<ExtenderClient>> extenders_;
+  std::map<std::string, NodeUsage> usage_;  // By node name, rebuilt each pass.
+  std::map<std::string, Attempt> attempts_;  // By pod uid.
+  size_t next_start_ = 0;
+  std::mt19937_64 random_;
+  SchedulerStats stats_;
+};
+
+}  // namespace spillway::sim
+
+#endif  // SPILLWAY_SIM_SCHEDULER_SCHEDULER_H_
