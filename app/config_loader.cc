@@ -8,83 +8,12 @@
 #include "burst/stock.h"
 #include "common/files.h"
 #include "common/json_writer.h"
+#include "common/yaml_json.h"
 #include "google/protobuf/util/json_util.h"
 #include "yaml-cpp/yaml.h"
 
 namespace spillway::app {
 namespace {
-
-bool LooksNumeric(const std::string& text) {
-  double unused;
-  return !text.empty() && absl::SimpleAtod(text, &unused) &&
-         (absl::ascii_isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-');
-}
-
-// Renders a YAML node as JSON. Plain (unquoted) scalars become booleans,
-// numbers or null where YAML 1.2's core schema says so; quoted ones stay strings.
-// yaml-cpp keeps an alias as a second reference to its anchor's node, so a
-// small file of nested aliases (a "billion laughs") expands without bound
-// here: the output is refused once it passes `budget` bytes.
-absl::Status YamlToJson(const YAML::Node& node, size_t budget, std::string* out) {
-  if (out->size() > budget) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the document expands to more than ", budget,
-        " bytes of JSON; YAML aliases (*name) that repeat large anchors are refused"));
-  }
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      out->append("null");
-      return absl::OkStatus();
-    case YAML::NodeType::Scalar: {
-      const std::string& text = node.Scalar();
-      if (node.Tag() != "!") {  // "!" marks a quoted scalar.
-        if (text == "true" || text == "false") {
-          out->append(text);
-          return absl::OkStatus();
-        }
-        if (text == "null" || text == "~") {
-          out->append("null");
-          return absl::OkStatus();
-        }
-        if (LooksNumeric(text)) {
-          out->append(text);
-          return absl::OkStatus();
-        }
-      }
-      json::AppendString(out, text);
-      return absl::OkStatus();
-    }
-    case YAML::NodeType::Sequence: {
-      out->push_back('[');
-      bool first = true;
-      for (const YAML::Node& item : node) {
-        if (!first) out->push_back(',');
-        first = false;
-        if (absl::Status s = YamlToJson(item, budget, out); !s.ok()) return s;
-      }
-      out->push_back(']');
-      return absl::OkStatus();
-    }
-    case YAML::NodeType::Map: {
-      out->push_back('{');
-      bool first = true;
-      for (const auto& entry : node) {
-        if (!first) out->push_back(',');
-        first = false;
-        if (!entry.first.IsScalar()) {
-          return absl::InvalidArgumentError("mapping keys must be plain strings");
-        }
-        json::AppendString(out, entry.first.Scalar());
-        out->push_back(':');
-        if (absl::Status s = YamlToJson(entry.second, budget, out); !s.ok()) return s;
-      }
-      out->push_back('}');
-      return absl::OkStatus();
-    }
-  }
-  return absl::InvalidArgumentError("unsupported YAML node");
-}
 
 absl::Status CheckScore(const char* field, bool has, int32_t value) {
   if (has && (value < 0 || value > 10)) {

@@ -1,0 +1,79 @@
+// A scenario of the simulated cluster (testdata/scenarios/*.yaml): the
+// nodes and zones, the start-up delays, stock-outs, the manifests to apply
+// (workloads, HPAs), each HPA's load curve, the workloads to report on and
+// what they asked for, prices, duration and seed. Format in
+// docs/simulated-cluster.md. Plain data; thread-compatible.
+#ifndef SPILLWAY_SIM_CLUSTER_SCENARIO_H_
+#define SPILLWAY_SIM_CLUSTER_SCENARIO_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "sim/kubelet/kubelets.h"
+
+namespace spillway::sim {
+
+struct LoadPoint {
+  absl::Duration at;
+  double cores = 0;
+};
+
+// A workload the report follows: its pods are those `selector` picks.
+struct ReportedWorkload {
+  std::string name;
+  std::string ns = "default";
+  std::string selector;  // k=v[,k=v]
+  // What its pods asked for: "nothing" (must never run on ECI), "burst" or "eci".
+  std::string asked = "nothing";
+};
+
+struct StockOutWindow {
+  std::string zone;
+  absl::Duration from;
+  absl::Duration until;
+};
+
+struct Prices {
+  double eci_vcpu_second = 0;  // pay-as-you-go ECI, per vCPU-second
+  double eci_gib_second = 0;   // per GiB-second
+  double ecs_vcpu_hour = 0;    // an always-on ECS vCPU, per hour
+};
+
+struct Scenario {
+  std::string name;
+  std::string directory;  // Where the scenario file is; relative paths start here.
+  uint64_t seed = 1;
+  absl::Duration duration = absl::Seconds(90);
+  absl::Duration tick = absl::Milliseconds(250);
+  std::vector<SimNode> nodes;
+  absl::Duration ecs_startup = absl::Seconds(2);
+  absl::Duration eci_startup_min = absl::Seconds(5);
+  absl::Duration eci_startup_max = absl::Seconds(10);
+  absl::Duration hpa_sync_period = absl::Seconds(15);
+  std::vector<StockOutWindow> stock_outs;
+  std::vector<std::string> manifests;       // Paths, applied in order.
+  std::string spillway_config;              // `spillway serve --config`
+  std::string scheduler_config;             // A KubeSchedulerConfiguration
+  std::map<std::string, std::vector<LoadPoint>> load;  // HPA namespace/name -> curve
+  std::vector<ReportedWorkload> workloads;
+  Prices prices;
+};
+
+// Reads and checks a scenario. `ecs_nodes` > 0 replaces the number of ECS
+// nodes (spread over the zones of the file's ECS node groups). Errors name
+// the file and field.
+absl::StatusOr<Scenario> LoadScenario(const std::string& path, int ecs_nodes = 0);
+
+// The curve's value at `t`: linear between points, flat outside them.
+double LoadAt(const std::vector<LoadPoint>& curve, absl::Duration t);
+
+// A path of the scenario resolved against its directory (absolute kept).
+std::string ScenarioPath(const Scenario& scenario, const std::string& path);
+
+}  // namespace spillway::sim
+
+#endif  // SPILLWAY_SIM_CLUSTER_SCENARIO_H_
