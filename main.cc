@@ -17,6 +17,7 @@ constexpr char kUsage[] =
     "Commands:\n"
     "  serve      Serve the kube-scheduler extender, /metrics and health probes\n"
     "  apiserver  Run the embedded in-memory Kubernetes API server (tests, demo)\n"
+    "  sim        Run a simulated cluster with Spillway in it (the demo's main part)\n"
     "  help       Print this help\n"
     "\n"
     "Run 'spillway <command> --help' for a command's flags.\n";
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "serve") return spillway::app::RunServe(args);
   if (command == "apiserver") return spillway::app::RunApiServer(args);
+  if (command == "sim") return spillway::app::RunSim(args);
   std::cerr << "spillway: unknown command '" << command << "'\n\n" << kUsage;
   return 2;
 }

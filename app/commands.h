@@ -14,6 +14,9 @@ int RunServe(const std::vector<std::string>& args);
 // `spillway apiserver`: the embedded, in-memory Kubernetes API server.
 int RunApiServer(const std::vector<std::string>& args);
 
+// `spillway sim`: a simulated cluster with the real Spillway in it.
+int RunSim(const std::vector<std::string>& args);
+
 }  // namespace spillway::app
 
 #endif  // SPILLWAY_APP_COMMANDS_H_

@@ -38,6 +38,24 @@ void FlagSet::Int(std::string name, int* target, int min, int max, std::string h
                     }});
 }
 
+void FlagSet::Double(std::string name, double* target, double min, double max, std::string help) {
+  help = absl::StrCat(help, "; ", min, "..", max);
+  flags_.push_back({name, std::move(help), absl::StrCat(*target), false,
+                    [target, name, min, max](const std::string& value) {
+                      double parsed = 0;
+                      if (!absl::SimpleAtod(value, &parsed) || !(parsed == parsed)) {
+                        return absl::InvalidArgumentError(
+                            absl::StrCat("--", name, ": '", value, "' is not a number"));
+                      }
+                      if (parsed < min || parsed > max) {
+                        return absl::InvalidArgumentError(absl::StrCat(
+                            "--", name, ": ", parsed, " is outside ", min, "..", max));
+                      }
+                      *target = parsed;
+                      return absl::OkStatus();
+                    }});
+}
+
 void FlagSet::Bool(std::string name, bool* target, std::string help) {
   flags_.push_back({name, std::move(help), *target ? "true" : "false", true,
                     [target, name](const std::string& value) {

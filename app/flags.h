@@ -25,6 +25,8 @@ class FlagSet {
   // refused at parse time (a typo such as --threads=100000 must not reach the
   // code that allocates for it).
   void Int(std::string name, int* target, int min, int max, std::string help);
+  // A number with its valid range [min, max], likewise.
+  void Double(std::string name, double* target, double min, double max, std::string help);
   void Bool(std::string name, bool* target, std::string help);
 
   // Parses `args` (without the program and subcommand names). InvalidArgument

@@ -44,6 +44,17 @@ TEST_F(FlagSetTest, ErrorsNameTheFlag) {
             "unexpected argument 'serve'; flags look like --name=value");
 }
 
+TEST(FlagSetDoubleTest, NumbersHaveARange) {
+  FlagSet flags("spillway sim [flags]", "A test command.");
+  double speed = 1;
+  flags.Double("speed", &speed, 0.1, 20, "Speed");
+  ASSERT_TRUE(flags.Parse({"--speed=2.5"}).ok());
+  EXPECT_EQ(speed, 2.5);
+  EXPECT_EQ(flags.Parse({"--speed=fast"}).message(), "--speed: 'fast' is not a number");
+  EXPECT_EQ(flags.Parse({"--speed=50"}).message(), "--speed: 50 is outside 0.1..20");
+  EXPECT_EQ(flags.Parse({"--speed=nan"}).message(), "--speed: 'nan' is not a number");
+}
+
 TEST_F(FlagSetTest, HelpListsEveryFlagWithItsDefault) {
   ASSERT_TRUE(flags_.Parse({"--help"}).ok());
   EXPECT_TRUE(flags_.help_requested());

@@ -25,6 +25,21 @@ inline const boost::json::value* At(const boost::json::value& value,
   return at;
 }
 
+// The same below an object. (Without this overload an object argument would
+// convert to a temporary value, and the pointer would dangle.)
+inline const boost::json::value* At(const boost::json::object& object,
+                                    std::initializer_list<std::string_view> keys) {
+  const boost::json::value* at = nullptr;
+  const boost::json::object* in = &object;
+  for (std::string_view key : keys) {
+    if (in == nullptr) return nullptr;
+    at = in->if_contains(key);
+    if (at == nullptr) return nullptr;
+    in = at->is_object() ? &at->get_object() : nullptr;
+  }
+  return at;
+}
+
 // The object at `keys` below `object`; nullptr when absent or not an object.
 inline const boost::json::object* ObjectAt(const boost::json::object& object,
                                            std::initializer_list<std::string_view> keys) {
@@ -52,6 +67,10 @@ inline int64_t Int(const boost::json::object& object, std::string_view key) {
 // The integer at `keys` below `value`; 0 when absent or not an integer.
 inline int64_t IntAt(const boost::json::value& value, std::initializer_list<std::string_view> keys) {
   const boost::json::value* v = At(value, keys);
+  return v != nullptr && v->is_int64() ? v->get_int64() : 0;
+}
+inline int64_t IntAt(const boost::json::object& object, std::initializer_list<std::string_view> keys) {
+  const boost::json::value* v = At(object, keys);
   return v != nullptr && v->is_int64() ? v->get_int64() : 0;
 }
 

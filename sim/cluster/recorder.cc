@@ -95,12 +95,14 @@ absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSa
     PodTrack& gone = it->second;
     gone.gone = true;
     gone.gone_at = now;
-    if (gone.running_since.has_value() && !gone.workload.empty() && !samples_.empty()) {
-      const WorkloadCounts& before = samples_.back().workloads.at(gone.workload);
+    if (gone.running_since.has_value() && !gone.workload.empty()) {
+      // ECI first: an ECS pod removed while ECI pods of its workload still
+      // run afterwards is a wrong victim.
       if (gone.on_virtual) {
         ++totals_.scale_in_eci_victims;
-      } else if (before.eci > 0) {
-        ++totals_.scale_in_ecs_victims_while_eci;
+      } else {
+        ++totals_.scale_in_ecs_victims;
+        if (sample.workloads[gone.workload].eci > 0) ++totals_.scale_in_ecs_victims_while_eci;
       }
     }
   }

@@ -56,7 +56,8 @@ struct Summary {
   int never_ran = 0;
   int unasked_on_eci = 0;        // Pods of "asked: nothing" workloads seen on a virtual node.
   int scale_in_eci_victims = 0;  // Running pods removed from a virtual node.
-  int scale_in_ecs_victims_while_eci = 0;  // Running ECS pods removed while their workload ran ECI pods.
+  int scale_in_ecs_victims = 0;  // Running pods removed from regular nodes ...
+  int scale_in_ecs_victims_while_eci = 0;  // ... of which while their workload kept ECI pods running.
   std::map<std::string, int> started_by_virtual_node;
   int no_stock_events = 0;
 };

@@ -1,0 +1,99 @@
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "app/commands.h"
+#include "app/flags.h"
+#include "app/serve_app.h"
+#include "sim/cluster/report.h"
+#include "sim/cluster/scenario.h"
+#include "sim/cluster/simulation.h"
+
+namespace spillway::app {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+
+void RequestStop(int) { g_stop = 1; }
+
+// This binary, to run `spillway serve` as the cluster's Spillway.
+std::string SelfPath() {
+  char path[4096];
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "spillway";
+}
+
+}  // namespace
+
+int RunSim(const std::vector<std::string>& args) {
+  std::string scenario_path = "testdata/scenarios/burst-peak.yaml";
+  std::string report = "spillway-sim-report.html";
+  std::string work_dir;
+  int nodes = 0;
+  double speed = 1;
+  std::string view = "auto";
+  FlagSet flags("spillway sim [flags]",
+                "Runs a simulated cluster on this machine: the embedded API server with\n"
+                "stand-ins for kube-scheduler (calling extenders over HTTP), the Deployment\n"
+                "and ReplicaSet controllers, the HPA, kubelets and virtual kubelets (with\n"
+                "stock-outs), and the real `spillway serve` against it. Prints progress, a\n"
+                "summary, and writes an HTML report (docs/simulated-cluster.md).");
+  flags.String("scenario", &scenario_path, "Scenario file (testdata/scenarios/*.yaml)");
+  flags.Int("nodes", &nodes, 0, 100000, "ECS nodes, replacing the scenario's count (0: as the scenario says)");
+  flags.Double("speed", &speed, 0.1, 20, "Simulated seconds per real second");
+  flags.String("report", &report, "Where to write the HTML report (empty: none)");
+  flags.String("work-dir", &work_dir, "Kubeconfig, certificates, spillway-serve.log (default: a new temp dir)");
+  flags.String("view", &view, "Progress view: auto (live on a terminal), live or lines");
+  if (absl::Status s = flags.Parse(args); !s.ok()) {
+    std::cerr << "spillway sim: " << s.message() << "\n";
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::cout << flags.Help();
+    return 0;
+  }
+  if (view != "auto" && view != "live" && view != "lines") {
+    std::cerr << "spillway sim: --view: '" << view << "' is not auto, live or lines\n";
+    return 2;
+  }
+  absl::StatusOr<sim::Scenario> scenario = sim::LoadScenario(scenario_path, nodes);
+  if (!scenario.ok()) {
+    std::cerr << "spillway sim: " << scenario.status().message() << "\n";
+    return 2;
+  }
+  if (work_dir.empty()) {
+    char templ[] = "/tmp/spillway-sim-XXXXXX";
+    work_dir = mkdtemp(templ) != nullptr ? templ : "/tmp/spillway-sim";
+  }
+  std::signal(SIGINT, RequestStop);
+  std::signal(SIGTERM, RequestStop);
+  sim::SimulationOptions options;
+  options.spillway_binary = SelfPath();
+  options.work_dir = work_dir;
+  options.speed = speed;
+  options.live = view == "live" || (view == "auto" && isatty(STDOUT_FILENO));
+  options.on_progress = [](const std::string& text) { std::cout << text << std::flush; };
+  options.stop_requested = [] { return g_stop != 0; };
+  std::cout << "spillway sim: scenario \"" << scenario->name << "\", " << scenario->nodes.size() << " nodes, "
+            << absl::ToDoubleSeconds(scenario->duration) << " s at speed " << speed << "; work dir " << work_dir
+            << std::endl;
+  absl::StatusOr<sim::SimulationResult> result = sim::RunSimulation(*scenario, options);
+  if (!result.ok()) {
+    std::cerr << "spillway sim: " << result.status().message() << " (logs in " << work_dir << ")\n";
+    return 1;
+  }
+  std::cout << "\n" << sim::SummaryTable(*scenario, result->summary);
+  std::cout << "  scheduler: " << result->scheduler.bound << " pods bound, " << result->scheduler.extender_calls
+            << " extender calls, " << result->stand_in_errors << " failed stand-in passes\n";
+  if (!report.empty()) {
+    std::ofstream(report) << sim::HtmlReport(*scenario, result->samples, result->decisions, result->summary);
+    std::cout << "report: " << report << "\n";
+  }
+  return 0;
+}
+
+}  // namespace spillway::app

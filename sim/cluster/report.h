@@ -1,0 +1,23 @@
+// What a scenario run leaves behind: the summary table printed at the end,
+// and a self-contained HTML report (inline SVG charts, no script, no
+// network) of replicas by capacity type, pending pods, HPA desired against
+// current, and cost over time. Pure functions; thread-safe.
+#ifndef SPILLWAY_SIM_CLUSTER_REPORT_H_
+#define SPILLWAY_SIM_CLUSTER_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "sim/cluster/recorder.h"
+#include "sim/cluster/scenario.h"
+
+namespace spillway::sim {
+
+std::string SummaryTable(const Scenario& scenario, const Summary& summary);
+
+std::string HtmlReport(const Scenario& scenario, const std::vector<Sample>& samples,
+                       const std::vector<Decision>& decisions, const Summary& summary);
+
+}  // namespace spillway::sim
+
+#endif  // SPILLWAY_SIM_CLUSTER_REPORT_H_

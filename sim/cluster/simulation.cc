@@ -1,0 +1,283 @@
+#include "sim/cluster/simulation.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/files.h"
+#include "common/http/client.h"
+#include "common/json_fields.h"
+#include "common/status_macros.h"
+#include "glog/logging.h"
+#include "sim/apiserver/api_server.h"
+#include "sim/cluster/child_process.h"
+#include "sim/cluster/manifests.h"
+#include "sim/cluster/object_facts.h"
+#include "sim/controllers/workload_controllers.h"
+#include "sim/hpa/hpa_controller.h"
+#include "sim/kubelet/kubelets.h"
+
+namespace spillway::sim {
+namespace json = boost::json;
+namespace {
+
+// Real time since `start`, times `speed`.
+class ScaledClock : public Clock {
+ public:
+  ScaledClock(absl::Time start, double speed) : start_(start), speed_(speed) {}
+  absl::Time Now() const override { return start_ + (absl::Now() - start_) * speed_; }
+
+ private:
+  const absl::Time start_;
+  const double speed_;
+};
+
+constexpr char kWebhookConfiguration[] = R"(apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: spillway}
+webhooks:
+- name: pods.spillway.alibabacloud.com
+  clientConfig: {url: "https://localhost:%d/mutate/pods"}
+  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
+  namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system]}]}
+  failurePolicy: Fail
+  sideEffects: None
+  admissionReviewVersions: [v1]
+  timeoutSeconds: 5
+)";
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+absl::Status WaitUntil(const std::function<bool()>& done, absl::Duration limit, const std::string& what) {
+  const absl::Time until = absl::Now() + limit;
+  while (!done()) {
+    if (absl::Now() > until) return absl::DeadlineExceededError(absl::StrCat("timed out waiting for ", what));
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return absl::OkStatus();
+}
+
+// Starts `spillway serve` against the cluster and waits until its extender
+// is ready and its webhook certificate is in the MutatingWebhookConfiguration.
+absl::StatusOr<std::unique_ptr<ChildProcess>> StartSpillway(const Scenario& scenario, const SimulationOptions& options,
+                                                           kube::RestClient& client, const std::string& kubeconfig,
+                                                           uint16_t* extender_port) {
+  const int webhook_port = FreePort();
+  SPILLWAY_RETURN_IF_ERROR(ApplyManifests(client, absl::StrFormat(kWebhookConfiguration, webhook_port), "webhook"));
+  const std::string certs = options.work_dir + "/certs";
+  std::filesystem::create_directories(certs);
+  std::vector<std::string> args = {options.spillway_binary, "serve", "--listen=127.0.0.1:0",
+                                   "--components=extender,autoscaler,webhook", "--kubeconfig=" + kubeconfig,
+                                   "--leader-elect=false", absl::StrCat("--webhook-listen=127.0.0.1:", webhook_port),
+                                   "--webhook-cert-dir=" + certs,
+                                   "--webhook-self-managed-secret=kube-system/spillway-webhook-certs",
+                                   "--webhook-service=kube-system/localhost"};
+  if (!scenario.spillway_config.empty()) {
+    args.push_back("--config=" + ScenarioPath(scenario, scenario.spillway_config));
+  }
+  SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> serve,
+                            ChildProcess::Start(args, options.work_dir + "/spillway-serve.log"));
+  SPILLWAY_ASSIGN_OR_RETURN(std::string port, serve->WaitForLine("spillway: listening on port ", absl::Seconds(30)));
+  *extender_port = static_cast<uint16_t>(std::stoi(port));
+  http::ClientOptions probe_options;
+  probe_options.port = *extender_port;
+  probe_options.timeout = absl::Seconds(2);
+  http::Client probe(probe_options);
+  SPILLWAY_RETURN_IF_ERROR(WaitUntil(
+      [&] {
+        absl::StatusOr<http::ClientResponse> ready = probe.Get("/readyz");
+        return ready.ok() && ready->status == 200;
+      },
+      absl::Seconds(30), "spillway serve to be ready (see spillway-serve.log)"));
+  SPILLWAY_RETURN_IF_ERROR(WaitUntil(
+      [&] {
+        absl::StatusOr<json::object> configuration = client.Get(
+            PathOf("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "", "spillway"));
+        const json::value* bundle =
+            configuration.ok() ? json_fields::At(configuration->at("webhooks").as_array().at(0),
+                                                 {"clientConfig", "caBundle"})
+                               : nullptr;
+        return bundle != nullptr && bundle->is_string() && !bundle->get_string().empty();
+      },
+      absl::Seconds(30), "the webhook's CA bundle"));
+  return serve;
+}
+
+std::string ProgressView(const Scenario& scenario, const Sample& sample, const std::vector<Decision>& recent,
+                         uint16_t api_port, bool live) {
+  std::string text;
+  if (live) {
+    absl::StrAppend(&text, "\x1b[H\x1b[2J", "spillway sim: ", scenario.name, "   kubectl --server=http://127.0.0.1:",
+                    api_port, " get pods -o wide\n\n");
+    absl::StrAppendFormat(&text, "t=%4.0fs  pending pods: %d\n", sample.seconds, sample.pending);
+    absl::StrAppendFormat(&text, "  %-28s %5s %5s %8s\n", "workload", "ECS", "ECI", "pending");
+    for (const auto& [name, counts] : sample.workloads) {
+      absl::StrAppendFormat(&text, "  %-28s %5d %5d %8d\n", name, counts.ecs, counts.eci, counts.pending);
+    }
+    for (const auto& [key, hpa] : sample.hpas) {
+      absl::StrAppendFormat(&text, "  HPA %-24s current %d desired %d cpu %d%%\n", key, hpa.current, hpa.desired,
+                            hpa.utilization);
+    }
+    absl::StrAppend(&text, "\nlast decisions:\n");
+    for (const Decision& decision : recent) {
+      absl::StrAppendFormat(&text, "  %4.0fs %s\n", decision.seconds, decision.text.substr(0, 150));
+    }
+    return text;
+  }
+  absl::StrAppendFormat(&text, "t=%.0fs pending=%d", sample.seconds, sample.pending);
+  for (const auto& [name, counts] : sample.workloads) {
+    absl::StrAppendFormat(&text, " | %s ecs=%d eci=%d pending=%d", name, counts.ecs, counts.eci, counts.pending);
+  }
+  for (const auto& [key, hpa] : sample.hpas) {
+    absl::StrAppendFormat(&text, " | hpa %s %d->%d cpu=%d%%", key, hpa.current, hpa.desired, hpa.utilization);
+  }
+  text += "\n";
+  for (const Decision& decision : recent) absl::StrAppendFormat(&text, "  %.0fs %s\n", decision.seconds, decision.text);
+  return text;
+}
+
+}  // namespace
+
+namespace {
+
+// The stand-ins of one run, ticked in kube order: controllers create pods,
+// the scheduler binds them, kubelets run them, the HPA resizes.
+struct StandIns {
+  std::unique_ptr<WorkloadControllers> controllers;
+  std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<Kubelets> kubelets;
+  std::unique_ptr<HpaController> hpa;
+
+  void Tick(SimulationResult& result) {
+    for (absl::Status s : {controllers->Sync(), scheduler->Sync(), kubelets->Sync(), hpa->Sync()}) {
+      if (s.ok()) continue;
+      ++result.stand_in_errors;
+      result.last_error = std::string(s.message());
+      LOG_EVERY_N(WARNING, 20) << "sim: a stand-in pass failed (retried next tick): " << s;
+    }
+  }
+};
+
+absl::StatusOr<StandIns> MakeStandIns(const Scenario& scenario, kube::RestClient& client, Clock& clock,
+                                      absl::Time start, uint16_t extender_port) {
+  StandIns stand_ins;
+  stand_ins.controllers = std::make_unique<WorkloadControllers>(client, clock);
+  SPILLWAY_ASSIGN_OR_RETURN(
+      std::string scheduler_yaml,
+      ReadRegularFile(ScenarioPath(scenario, scenario.scheduler_config), 1 << 20, "scheduler configuration"));
+  SPILLWAY_ASSIGN_OR_RETURN(SchedulerConfig config, ParseSchedulerConfig(scheduler_yaml));
+  SPILLWAY_ASSIGN_OR_RETURN(
+      stand_ins.scheduler,
+      Scheduler::Create(client, clock, {config, absl::StrCat("127.0.0.1:", extender_port), scenario.seed}));
+  KubeletOptions kubelet_options{scenario.ecs_startup, scenario.eci_startup_min, scenario.eci_startup_max, {},
+                                 scenario.seed};
+  for (const StockOutWindow& window : scenario.stock_outs) {
+    kubelet_options.stock_outs.push_back({window.zone, start + window.from, start + window.until});
+  }
+  stand_ins.kubelets = std::make_unique<Kubelets>(client, clock, scenario.nodes, kubelet_options);
+  const Scenario* s = &scenario;
+  stand_ins.hpa = std::make_unique<HpaController>(
+      client, clock,
+      [s, start](const std::string& key, absl::Time at) {
+        auto curve = s->load.find(key);
+        return curve == s->load.end() ? 0.0 : LoadAt(curve->second, at - start) * 1000.0;
+      },
+      HpaController::Options{scenario.hpa_sync_period});
+  return stand_ins;
+}
+
+std::string WriteKubeconfig(const std::string& dir, uint16_t port) {
+  const std::string path = dir + "/kubeconfig";
+  std::ofstream(path) << "apiVersion: v1\nkind: Config\ncurrent-context: sim\n"
+                      << "contexts: [{name: sim, context: {cluster: sim, user: sim}}]\n"
+                      << "clusters: [{name: sim, cluster: {server: 'http://127.0.0.1:" << port << "'}}]\n"
+                      << "users: [{name: sim, user: {}}]\n";
+  return path;
+}
+
+}  // namespace
+
+absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const SimulationOptions& options) {
+  std::filesystem::create_directories(options.work_dir);
+  const absl::Time start = absl::Now();
+  ScaledClock clock(start, options.speed);
+  ApiServerOptions api_options;
+  api_options.clock = &clock;
+  SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ApiServer> api, ApiServer::Start(api_options));
+  const std::string kubeconfig = WriteKubeconfig(options.work_dir, api->port());
+  kube::Connection connection;
+  connection.scheme = "http";
+  connection.host = "127.0.0.1";
+  connection.port = api->port();
+  kube::RestClient client(connection, kube::RestClient::Options());
+  std::set<std::string> virtual_nodes;
+  for (const SimNode& node : scenario.nodes) {
+    if (node.is_virtual) virtual_nodes.insert(node.name);
+  }
+  // Nodes first: Spillway's extender is ready once it has listed them.
+  SPILLWAY_RETURN_IF_ERROR(Kubelets(client, clock, scenario.nodes, KubeletOptions()).Register());
+  uint16_t extender_port = 0;
+  SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> serve,
+                            StartSpillway(scenario, options, client, kubeconfig, &extender_port));
+  SPILLWAY_ASSIGN_OR_RETURN(StandIns stand_ins, MakeStandIns(scenario, client, clock, start, extender_port));
+  for (const std::string& manifest : scenario.manifests) {
+    const std::string path = ScenarioPath(scenario, manifest);
+    SPILLWAY_ASSIGN_OR_RETURN(std::string text, ReadRegularFile(path, 4 << 20, "manifest"));
+    SPILLWAY_RETURN_IF_ERROR(ApplyManifests(client, text, path));
+  }
+  // The scenario's clock starts once the cluster is shaped.
+  const absl::Time scenario_start = clock.Now();
+  Recorder recorder(client, scenario, virtual_nodes, scenario_start);
+  SimulationResult result;
+  std::deque<Decision> recent;
+  absl::Time next_sample = scenario_start;
+  while (clock.Now() - scenario_start < scenario.duration && !options.stop_requested()) {
+    stand_ins.Tick(result);
+    if (clock.Now() >= next_sample) {
+      next_sample += absl::Seconds(1);
+      if (absl::Status s = recorder.Observe(clock.Now(), stand_ins.hpa->samples()); !s.ok()) {
+        ++result.stand_in_errors;
+        result.last_error = std::string(s.message());
+      } else if (options.on_progress) {
+        std::vector<Decision> fresh = recorder.TakeNewDecisions();
+        for (const Decision& d : fresh) recent.push_back(d);
+        while (recent.size() > 8) recent.pop_front();
+        options.on_progress(ProgressView(scenario, recorder.samples().back(),
+                                         options.live ? std::vector<Decision>(recent.begin(), recent.end()) : fresh,
+                                         api->port(), options.live));
+      }
+    }
+    absl::SleepFor(scenario.tick / options.speed);
+  }
+  serve->Stop();
+  api->Stop();
+  result.summary = recorder.Summarize();
+  result.samples = recorder.samples();
+  result.decisions = recorder.decisions();
+  result.scheduler = stand_ins.scheduler->stats();
+  return result;
+}
+
+}  // namespace spillway::sim

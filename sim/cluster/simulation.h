@@ -1,0 +1,47 @@
+// Runs a scenario: the embedded API server, the stand-ins (Deployment and
+// ReplicaSet controllers, kube-scheduler calling extenders over HTTP,
+// kubelets, virtual kubelets with stock-outs, the HPA) and the real
+// `spillway serve` (extender, autoscaler, webhook) as a child process that
+// talks to the cluster only over HTTP, exactly as in production. Time is
+// real time scaled by `speed` for everything the sim drives; Spillway keeps
+// real time (docs/simulated-cluster.md). Blocking; one run at a time.
+#ifndef SPILLWAY_SIM_CLUSTER_SIMULATION_H_
+#define SPILLWAY_SIM_CLUSTER_SIMULATION_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sim/cluster/recorder.h"
+#include "sim/cluster/scenario.h"
+#include "sim/scheduler/scheduler.h"
+
+namespace spillway::sim {
+
+struct SimulationOptions {
+  std::string spillway_binary;  // Run as `<binary> serve ...`.
+  std::string work_dir;         // Kubeconfig, certificates, spillway-serve.log; created.
+  double speed = 1.0;           // Simulated seconds per real second.
+  // Called about once a simulated second with the progress view; `live`
+  // asks for a terminal view redrawn in place rather than plain lines.
+  std::function<void(const std::string& text)> on_progress;
+  bool live = false;
+  // Polled every tick; true ends the run early (the summary still comes).
+  std::function<bool()> stop_requested = [] { return false; };
+};
+
+struct SimulationResult {
+  Summary summary;
+  std::vector<Sample> samples;
+  std::vector<Decision> decisions;
+  SchedulerStats scheduler;
+  int stand_in_errors = 0;  // Failed passes (retried on the next tick).
+  std::string last_error;
+};
+
+absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const SimulationOptions& options);
+
+}  // namespace spillway::sim
+
+#endif  // SPILLWAY_SIM_CLUSTER_SIMULATION_H_
