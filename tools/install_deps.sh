@@ -16,6 +16,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # The official Kubernetes Python client, for the embedded API server's tests.
   python3-kubernetes
+  # Headless Chromium, to check the simulated cluster's HTML report renders.
+  chromium
   # The real kubectl is provided by the machine image (/usr/bin/kubectl).
 )
 

@@ -23,14 +23,15 @@ std::string Escape(const std::string& text) {
 
 // One line chart as inline SVG: axes, ticks, a legend.
 std::string Chart(const std::string& title, const std::string& unit, const std::vector<Series>& series) {
-  constexpr double kWidth = 640, kHeight = 220, kLeft = 50, kRight = 150, kTop = 24, kBottom = 30;
-  double max_x = 1, max_y = 1;
+  constexpr double kWidth = 820, kHeight = 220, kLeft = 56, kRight = 250, kTop = 24, kBottom = 30;
+  double max_x = 1, max_y = 0;
   for (const Series& s : series) {
     for (const auto& [x, y] : s.points) {
       max_x = std::max(max_x, x);
       max_y = std::max(max_y, y);
     }
   }
+  if (max_y <= 0) max_y = 1;
   max_y *= 1.1;
   const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
   auto px = [&](double x) { return kLeft + x / max_x * plot_w; };
@@ -46,7 +47,7 @@ std::string Chart(const std::string& title, const std::string& unit, const std::
   for (int i = 0; i <= 4; ++i) {
     const double y = max_y / 1.1 * i / 4;
     absl::StrAppendFormat(&svg, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>",
-                          kLeft - 4, py(y) + 4, absl::StrFormat(y < 10 && max_y < 12 ? "%.2g" : "%.0f", y));
+                          kLeft - 4, py(y) + 4, absl::StrFormat(max_y < 12 ? "%.3g" : "%.0f", y));
     const double x = max_x * i / 4;
     absl::StrAppendFormat(&svg, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%.0fs</text>",
                           px(x), py(0) + 16, x);

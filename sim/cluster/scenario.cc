@@ -9,6 +9,14 @@
 namespace spillway::sim {
 namespace {
 
+// node[key], or an empty node when `node` is not a map or lacks `key`
+// (yaml-cpp throws on reading a missing child of a const node).
+YAML::Node Get(const YAML::Node& node, const char* key) {
+  if (!node.IsMap()) return YAML::Node();
+  const YAML::Node child = node[key];
+  return child ? child : YAML::Node();
+}
+
 absl::Status Field(const std::string& where, const std::string& problem) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", problem));
 }
@@ -77,16 +85,20 @@ absl::Status ReadTimes(const YAML::Node& root, Scenario& scenario) {
   for (auto [key, target] : {std::pair{"duration", &scenario.duration}, std::pair{"tick", &scenario.tick}}) {
     if (absl::Status s = ReadDuration(root[key], key, target); !s.ok()) return s;
   }
-  const YAML::Node startup = root["startup"];
-  for (auto [key, target] : {std::pair{"ecs", &scenario.ecs_startup}, std::pair{"eciMin", &scenario.eci_startup_min},
-                             std::pair{"eciMax", &scenario.eci_startup_max}}) {
-    if (absl::Status s = ReadDuration(startup[key], absl::StrCat("startup.", key), target); !s.ok()) return s;
+  // (yaml-cpp throws on indexing a missing node: test each level.)
+  if (const YAML::Node startup = Get(root, "startup")) {
+    for (auto [key, target] : {std::pair{"ecs", &scenario.ecs_startup}, std::pair{"eciMin", &scenario.eci_startup_min},
+                               std::pair{"eciMax", &scenario.eci_startup_max}}) {
+      if (absl::Status s = ReadDuration(startup[key], absl::StrCat("startup.", key), target); !s.ok()) return s;
+    }
   }
-  if (absl::Status s = ReadDuration(root["hpa"]["syncPeriod"], "hpa.syncPeriod", &scenario.hpa_sync_period); !s.ok()) {
-    return s;
+  if (const YAML::Node hpa = Get(root, "hpa")) {
+    if (absl::Status s = ReadDuration(hpa["syncPeriod"], "hpa.syncPeriod", &scenario.hpa_sync_period); !s.ok()) {
+      return s;
+    }
   }
-  for (size_t i = 0; i < root["stockOuts"].size(); ++i) {
-    const YAML::Node out = root["stockOuts"][i];
+  for (size_t i = 0; i < Get(root, "stockOuts").size(); ++i) {
+    const YAML::Node out = Get(root, "stockOuts")[i];
     StockOutWindow window{out["zone"].as<std::string>(""), absl::ZeroDuration(), scenario.duration};
     const std::string where = absl::StrCat("stockOuts[", i, "]");
     if (absl::Status s = ReadDuration(out["from"], where + ".from", &window.from); !s.ok()) return s;
@@ -109,21 +121,34 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, int ecs_nodes) {
   scenario.directory = slash == std::string::npos ? "." : path.substr(0, slash);
   try {
     const YAML::Node root = YAML::Load(*text);
-    scenario.name = root["name"].as<std::string>("scenario");
-    scenario.seed = root["seed"].as<uint64_t>(1);
+    scenario.name = Get(root, "name").as<std::string>("scenario");
+    scenario.seed = Get(root, "seed").as<uint64_t>(1);
     if (absl::Status s = ReadTimes(root, scenario); !s.ok()) return s;
-    if (absl::Status s = ReadNodes(root["nodes"], scenario, ecs_nodes); !s.ok()) return s;
-    if (absl::Status s = ReadLoad(root["load"], scenario); !s.ok()) return s;
-    for (const YAML::Node& manifest : root["manifests"]) scenario.manifests.push_back(manifest.as<std::string>());
-    scenario.spillway_config = root["spillwayConfig"].as<std::string>("");
-    scenario.scheduler_config = root["schedulerConfig"].as<std::string>("");
-    for (const YAML::Node& w : root["workloads"]) {
+    if (absl::Status s = ReadNodes(Get(root, "nodes"), scenario, ecs_nodes); !s.ok()) return s;
+    if (absl::Status s = ReadLoad(Get(root, "load"), scenario); !s.ok()) return s;
+    for (const YAML::Node& manifest : Get(root, "manifests")) scenario.manifests.push_back(manifest.as<std::string>());
+    scenario.spillway_config = Get(root, "spillwayConfig").as<std::string>("");
+    scenario.scheduler_config = Get(root, "schedulerConfig").as<std::string>("");
+    for (const YAML::Node& w : Get(root, "workloads")) {
       scenario.workloads.push_back({w["name"].as<std::string>(""), w["namespace"].as<std::string>("default"),
                                     w["selector"].as<std::string>(""), w["asked"].as<std::string>("nothing")});
     }
-    const YAML::Node prices = root["prices"];
-    scenario.prices = {prices["eciVcpuSecond"].as<double>(0), prices["eciGibSecond"].as<double>(0),
-                       prices["ecsVcpuHour"].as<double>(0)};
+    for (size_t i = 0; i < Get(root, "actions").size(); ++i) {
+      const YAML::Node scale = Get(Get(root, "actions")[i], "scale");
+      ScaleAction action{absl::ZeroDuration(), scale["apiVersion"].as<std::string>(""), scale["kind"].as<std::string>(""),
+                         scale["namespace"].as<std::string>("default"), scale["name"].as<std::string>(""),
+                         scale["replicas"].as<int>(-1)};
+      const std::string where = absl::StrCat("actions[", i, "]");
+      if (absl::Status s = ReadDuration(Get(Get(root, "actions")[i], "at"), where + ".at", &action.at); !s.ok()) return s;
+      if (action.kind.empty() || action.name.empty() || action.replicas < 0) {
+        return Field(where + ".scale", "apiVersion, kind, name and replicas >= 0 are required");
+      }
+      scenario.actions.push_back(action);
+    }
+    if (const YAML::Node prices = Get(root, "prices")) {
+      scenario.prices = {prices["eciVcpuSecond"].as<double>(0), prices["eciGibSecond"].as<double>(0),
+                         prices["ecsVcpuHour"].as<double>(0)};
+    }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what()));
   }

@@ -37,6 +37,17 @@ struct StockOutWindow {
   absl::Duration until;
 };
 
+// What a user does at a point in time: `kubectl scale` of any object with a
+// scale subresource.
+struct ScaleAction {
+  absl::Duration at;
+  std::string api_version;  // apps/v1, autoscaling.alibabacloud.com/v1beta1
+  std::string kind;
+  std::string ns = "default";
+  std::string name;
+  int replicas = 0;
+};
+
 struct Prices {
   double eci_vcpu_second = 0;  // pay-as-you-go ECI, per vCPU-second
   double eci_gib_second = 0;   // per GiB-second
@@ -60,6 +71,7 @@ struct Scenario {
   std::string scheduler_config;             // A KubeSchedulerConfiguration
   std::map<std::string, std::vector<LoadPoint>> load;  // HPA namespace/name -> curve
   std::vector<ReportedWorkload> workloads;
+  std::vector<ScaleAction> actions;
   Prices prices;
 };
 

@@ -208,6 +208,17 @@ absl::StatusOr<StandIns> MakeStandIns(const Scenario& scenario, kube::RestClient
   return stand_ins;
 }
 
+// What `kubectl scale` does: a merge patch of the scale subresource.
+absl::Status Scale(kube::RestClient& client, const ScaleAction& action) {
+  const size_t slash = action.api_version.find('/');
+  const std::string group = slash == std::string::npos ? "" : action.api_version.substr(0, slash);
+  const std::string version = action.api_version.substr(slash == std::string::npos ? 0 : slash + 1);
+  return client
+      .Patch(PathOf(group, version, PluralOf(action.kind), action.ns, action.name, "scale"), kube::PatchType::kMerge,
+             json::object{{"spec", json::object{{"replicas", action.replicas}}}})
+      .status();
+}
+
 std::string WriteKubeconfig(const std::string& dir, uint16_t port) {
   const std::string path = dir + "/kubeconfig";
   std::ofstream(path) << "apiVersion: v1\nkind: Config\ncurrent-context: sim\n"
@@ -253,7 +264,15 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   SimulationResult result;
   std::deque<Decision> recent;
   absl::Time next_sample = scenario_start;
+  size_t next_action = 0;
   while (clock.Now() - scenario_start < scenario.duration && !options.stop_requested()) {
+    for (; next_action < scenario.actions.size() && clock.Now() - scenario_start >= scenario.actions[next_action].at;
+         ++next_action) {
+      if (absl::Status s = Scale(client, scenario.actions[next_action]); !s.ok()) {
+        ++result.stand_in_errors;
+        result.last_error = std::string(s.message());
+      }
+    }
     stand_ins.Tick(result);
     if (clock.Now() >= next_sample) {
       next_sample += absl::Seconds(1);

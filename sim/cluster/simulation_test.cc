@@ -1,0 +1,145 @@
+// The simulated cluster end to end: the real `spillway serve` in a cluster of
+// stand-ins, the scenarios of testdata/scenarios, and the HTML report in
+// headless Chromium.
+#include "sim/cluster/simulation.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/testing/process.h"
+#include "common/testing/testdata.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sim/cluster/report.h"
+
+namespace spillway::sim {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string TempDir(const std::string& name) {
+  const char* root = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(root == nullptr ? "/tmp" : root, "/", name);
+}
+
+SimulationResult RunScenario(const std::string& scenario_file) {
+  absl::StatusOr<Scenario> scenario = LoadScenario(testing::RunfilePath("testdata/scenarios/" + scenario_file));
+  EXPECT_TRUE(scenario.ok()) << scenario.status();
+  SimulationOptions options;
+  options.spillway_binary = testing::RunfilePath("spillway");
+  options.work_dir = TempDir(scenario_file);
+  absl::StatusOr<SimulationResult> result = RunSimulation(*scenario, options);
+  EXPECT_TRUE(result.ok()) << result.status();
+  if (!result.ok()) return SimulationResult();
+  EXPECT_EQ(result->stand_in_errors, 0) << result->last_error;
+  return *std::move(result);
+}
+
+bool AnyDecision(const SimulationResult& result, const std::string& text) {
+  for (const Decision& decision : result.decisions) {
+    if (decision.text.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// The README's main job: a burst Deployment and the ElasticWorkload sample
+// ride a traffic peak under HPAs; overflow goes to ECI; zone j runs out of
+// stock and pods go to zone k; the peak passes and ECI replicas go first.
+TEST(SimulationTest, DefaultScenarioTellsTheWholeStory) {
+  absl::StatusOr<Scenario> scenario = LoadScenario(testing::RunfilePath("testdata/scenarios/burst-peak.yaml"));
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  const SimulationResult result = RunScenario("burst-peak.yaml");
+  ASSERT_FALSE(result.samples.empty());
+  // The split: at the peak both workloads run on ECS and on ECI, the
+  // ElasticWorkload's source at its max (4) and the rest on its unit.
+  bool web_split = false, ew_split = false;
+  int web_desired_peak = 0;
+  for (const Sample& sample : result.samples) {
+    const WorkloadCounts& web = sample.workloads.at("web");
+    const WorkloadCounts& ew = sample.workloads.at("elasticworkload-sample");
+    web_split = web_split || (web.ecs >= 8 && web.eci > 0);
+    ew_split = ew_split || (ew.ecs == 4 && ew.eci > 0);
+    EXPECT_LE(ew.ecs, 4) << "at " << sample.seconds << " s the source exceeded its max";
+    if (sample.hpas.count("default/web")) web_desired_peak = std::max(web_desired_peak, sample.hpas.at("default/web").desired);
+  }
+  EXPECT_TRUE(web_split);
+  EXPECT_TRUE(ew_split);
+  EXPECT_EQ(web_desired_peak, 20);
+  const Summary& summary = result.summary;
+  EXPECT_EQ(summary.unasked_on_eci, 0);
+  EXPECT_GT(summary.peak_eci_pods, 0);
+  // ECI first on the way down.
+  EXPECT_GT(summary.scale_in_eci_victims, 0);
+  EXPECT_EQ(summary.scale_in_ecs_victims_while_eci, 0);
+  // The stock-out in zone j: the virtual kubelet's NoStock, Spillway's
+  // reaction, and the pods on zone k's virtual node instead.
+  EXPECT_GE(summary.no_stock_events, 1);
+  EXPECT_TRUE(AnyDecision(result, "NoStock pod/"));
+  EXPECT_TRUE(AnyDecision(result, "is out of stock"));
+  EXPECT_GT(summary.started_by_virtual_node.count("virtual-kubelet-cn-hangzhou-k")
+                ? summary.started_by_virtual_node.at("virtual-kubelet-cn-hangzhou-k")
+                : 0,
+            summary.started_by_virtual_node.count("virtual-kubelet-cn-hangzhou-j")
+                ? summary.started_by_virtual_node.at("virtual-kubelet-cn-hangzhou-j")
+                : 0);
+  // Everything ran, and the cluster is back to its quiet shape.
+  EXPECT_EQ(summary.never_ran, 0);
+  const Sample& last = result.samples.back();
+  EXPECT_EQ(last.pending, 0);
+  EXPECT_EQ(last.workloads.at("web").eci, 0);
+  EXPECT_EQ(last.workloads.at("web").ecs, 2);
+  EXPECT_EQ(last.workloads.at("elasticworkload-sample").eci, 0);
+  EXPECT_EQ(last.workloads.at("elasticworkload-sample").ecs, 2);
+  EXPECT_EQ(last.workloads.at("steady").ecs, 3);
+  EXPECT_GT(result.scheduler.extender_calls, 0);
+
+  // The report opens in a browser with no network and draws its charts.
+  const std::string report = TempDir("report.html");
+  std::ofstream(report) << HtmlReport(*scenario, result.samples, result.decisions, summary);
+  const std::string chromium = "/usr/bin/chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr "
+                               "--v=0 --window-size=1000,2000 ";
+  testing::CommandResult dom = testing::RunCommand(chromium + "--dump-dom file://" + report + " 2>&1");
+  ASSERT_EQ(dom.exit_code, 0) << dom.output;
+  std::vector<std::string> charts = absl::StrSplit(dom.output, "<svg class=\"chart\"");
+  EXPECT_EQ(charts.size(), 5u) << "four charts";
+  EXPECT_THAT(dom.output, HasSubstr("data-series=\"web on ECI\""));
+  EXPECT_THAT(dom.output, Not(HasSubstr("CONSOLE")));
+  EXPECT_THAT(dom.output, Not(HasSubstr("Uncaught")));
+  const std::string png = TempDir("report.png");
+  testing::CommandResult shot = testing::RunCommand(chromium + "--screenshot=" + png + " file://" + report + " 2>&1");
+  ASSERT_EQ(shot.exit_code, 0) << shot.output;
+  std::ifstream image(png, std::ios::binary);
+  std::stringstream bytes;
+  bytes << image.rdbuf();
+  EXPECT_GT(bytes.str().size(), 50'000u) << "a blank page is a few kilobytes";
+  EXPECT_EQ(bytes.str().substr(1, 3), "PNG");
+}
+
+// The ACK documentation's example: `kubectl scale ew elasticworkload-sample
+// --replicas=4` from 6 leaves 0 on the unit once the source's 4 are
+// available (the scale subresource, as kubectl scale writes it).
+TEST(SimulationTest, ElasticWorkloadScaledSixToFourEmptiesTheUnit) {
+  const SimulationResult result = RunScenario("ew-scale.yaml");
+  ASSERT_FALSE(result.samples.empty());
+  bool six_split = false;
+  for (const Sample& sample : result.samples) {
+    const WorkloadCounts& ew = sample.workloads.at("elasticworkload-sample");
+    if (sample.seconds < 15) six_split = six_split || (ew.ecs == 4 && ew.eci == 2);
+  }
+  EXPECT_TRUE(six_split) << "replicas 6: source 4 on ECS, unit 2 on ECI";
+  const WorkloadCounts& last = result.samples.back().workloads.at("elasticworkload-sample");
+  EXPECT_EQ(last.ecs, 4);
+  EXPECT_EQ(last.eci, 0);
+  EXPECT_EQ(result.summary.scale_in_eci_victims, 2);
+  EXPECT_EQ(result.summary.scale_in_ecs_victims, 0);
+  EXPECT_TRUE(AnyDecision(result, "UnitUpdate elasticworkload/elasticworkload-sample: ElasticWorkloadUnit "
+                                  "virtual-kubelet has been updated"));
+}
+
+}  // namespace
+}  // namespace spillway::sim
