@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
-# Runs the demo (tools/demo.py: the extender, then the autoscaler in the
-# embedded cluster) against the freshly built binary.
+# The demo behind `./spillway.sh demo`, against the freshly built binary:
+# first the simulated cluster running the default scenario (about two
+# minutes; docs/simulated-cluster.md), then a closer look at each part
+# (tools/demo.py: the extender's decisions, the rescue, the ElasticWorkload
+# split, the admission webhook).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "== spillway sim --scenario=testdata/scenarios/burst-peak.yaml"
+bazel-bin/spillway sim --scenario=testdata/scenarios/burst-peak.yaml --report=spillway-sim-report.html
+echo
+echo "== A closer look at each part"
 exec python3 tools/demo.py

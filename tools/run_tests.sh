@@ -22,9 +22,13 @@ else
 fi
 
 # The main job, as a user runs it: the demo must finish and show each part
-# working (a rescue, the ElasticWorkload split, a webhook refusal and warning).
+# working (the simulated cluster's summary, a rescue, the ElasticWorkload split, a webhook
+# refusal and warning).
 demo_result=passed
-if ! python3 tools/demo.py > .demo-out.log 2>&1 ||
+if ! tools/demo.sh > .demo-out.log 2>&1 ||
+   ! grep -q "pods that asked for nothing and ran on ECI       0 (good)" .demo-out.log ||
+   ! grep -q "while ECI pods of the workload kept running 0 (good)" .demo-out.log ||
+   ! grep -q "^report: spillway-sim-report.html" .demo-out.log ||
    ! grep -q "Unschedulable rescue: pod" .demo-out.log ||
    ! grep -q "ElasticWorkload (replicas 6): source 4" .demo-out.log ||
    ! grep -q "refused: .*denied the request" .demo-out.log ||
