@@ -1,0 +1,157 @@
+// The Deployment and ReplicaSet controllers against the embedded API server.
+#include "sim/controllers/workload_controllers.h"
+
+#include <set>
+
+#include "common/json_fields.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sim/apiserver/test_cluster.h"
+#include "sim/cluster/object_facts.h"
+
+namespace spillway::sim {
+namespace {
+
+namespace json = boost::json;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+using ::testing::StartsWith;
+
+class WorkloadControllersTest : public EmbeddedClusterTest {
+ protected:
+  void SetUp() override {
+    EmbeddedClusterTest::SetUp();
+    controllers_ = std::make_unique<WorkloadControllers>(*client_, clock_);
+  }
+  void CreateDeployment(int replicas, const std::string& image) {
+    json::object deployment{
+        {"apiVersion", "apps/v1"},
+        {"kind", "Deployment"},
+        {"metadata", json::object{{"name", "web"}, {"namespace", "default"}}},
+        {"spec", json::object{{"replicas", replicas},
+                              {"selector", json::object{{"matchLabels", json::object{{"app", "web"}}}}},
+                              {"template", Template(image)}}}};
+    ASSERT_TRUE(client_->Create(PathOf("apps", "v1", "deployments", "default"), deployment).ok());
+  }
+  static json::object Template(const std::string& image) {
+    return json::object{{"metadata", json::object{{"labels", json::object{{"app", "web"}}}}},
+                        {"spec", json::object{{"containers", json::array{json::object{{"name", "web"}, {"image", image}}}}}}};
+  }
+  std::vector<json::object> List(const char* group, const char* plural) {
+    json::object list = *client_->List(PathOf(group, "v1", plural, "default"), kube::ListOptions());
+    std::vector<json::object> items;
+    for (json::value& item : list["items"].as_array()) items.push_back(item.as_object());
+    return items;
+  }
+  // What the kubelet would write: bound, Running and Ready.
+  void RunPod(const std::string& name, const std::string& node) {
+    ASSERT_TRUE(client_->Bind("default", name, node).ok());
+    json::object status{{"phase", "Running"},
+                        {"conditions", json::array{json::object{{"type", "Ready"}, {"status", "True"},
+                                                                {"lastTransitionTime", "2026-12-01T10:00:00Z"}}}}};
+    ASSERT_TRUE(client_->Patch(PathOf("", "v1", "pods", "default", name, "status"), kube::PatchType::kMerge,
+                               json::object{{"status", status}})
+                    .ok());
+  }
+  void RunAll() {
+    for (const json::object& pod : List("", "pods")) {
+      if (Condition(pod, "Ready") == nullptr) RunPod(NameOf(pod), "node-1");
+    }
+  }
+  void Scale(int replicas) {
+    ASSERT_TRUE(client_->Patch(PathOf("apps", "v1", "deployments", "default", "web"), kube::PatchType::kMerge,
+                               json::object{{"spec", json::object{{"replicas", replicas}}}})
+                    .ok());
+  }
+
+  FakeClock clock_{absl::Now()};
+  std::unique_ptr<WorkloadControllers> controllers_;
+};
+
+TEST_F(WorkloadControllersTest, DeploymentMakesAReplicaSetThatMakesPods) {
+  CreateDeployment(3, "nginx:1.25");
+  ASSERT_TRUE(controllers_->Sync().ok());
+  std::vector<json::object> sets = List("apps", "replicasets");
+  ASSERT_THAT(sets, SizeIs(1));
+  const std::string hash = Label(sets[0], "pod-template-hash");
+  EXPECT_EQ(NameOf(sets[0]), "web-" + hash);
+  EXPECT_EQ(ControllerOf(sets[0]).first, "Deployment");
+  std::vector<json::object> pods = List("", "pods");
+  ASSERT_THAT(pods, SizeIs(3));
+  for (const json::object& pod : pods) {
+    EXPECT_THAT(NameOf(pod), StartsWith("web-" + hash + "-"));
+    EXPECT_EQ(Label(pod, "pod-template-hash"), hash);
+    EXPECT_EQ(ControllerOf(pod), std::make_pair(std::string("ReplicaSet"), NameOf(sets[0])));
+  }
+  RunAll();
+  ASSERT_TRUE(controllers_->Sync().ok());
+  ASSERT_TRUE(controllers_->Sync().ok());
+  json::object deployment = *client_->Get(PathOf("apps", "v1", "deployments", "default", "web"));
+  EXPECT_EQ(json_fields::IntAt(deployment, {"status", "availableReplicas"}), 3);
+  EXPECT_EQ(json_fields::IntAt(deployment, {"status", "updatedReplicas"}), 3);
+  EXPECT_EQ(json_fields::IntAt(deployment, {"status", "observedGeneration"}), 1);
+  EXPECT_EQ(json_fields::String(*Condition(deployment, "Progressing"), "reason"), "NewReplicaSetAvailable");
+  EXPECT_TRUE(ConditionTrue(deployment, "Available"));
+}
+
+// Scale-down victims as the ReplicaSet controller picks them: unscheduled
+// first, then the lowest pod-deletion-cost (what Spillway sets on ECI pods).
+TEST_F(WorkloadControllersTest, ScaleDownTakesUnscheduledThenCheapestPods) {
+  CreateDeployment(4, "nginx:1.25");
+  ASSERT_TRUE(controllers_->Sync().ok());
+  std::vector<json::object> pods = List("", "pods");
+  ASSERT_THAT(pods, SizeIs(4));
+  RunPod(NameOf(pods[0]), "node-1");
+  RunPod(NameOf(pods[1]), "node-2");
+  RunPod(NameOf(pods[2]), "virtual-kubelet-cn-hangzhou-j");
+  ASSERT_TRUE(client_->Patch(PathOf("", "v1", "pods", "default", NameOf(pods[2])), kube::PatchType::kMerge,
+                             json::object{{"metadata", json::object{{"annotations", json::object{
+                                                            {"controller.kubernetes.io/pod-deletion-cost", "-1000"}}}}}})
+                  .ok());
+  Scale(2);
+  ASSERT_TRUE(controllers_->Sync().ok());
+  std::set<std::string> left;
+  for (const json::object& pod : List("", "pods")) left.insert(NameOf(pod));
+  EXPECT_EQ(left, (std::set<std::string>{NameOf(pods[0]), NameOf(pods[1])}));
+}
+
+TEST_F(WorkloadControllersTest, RollingUpdateRespectsSurgeAndAvailability) {
+  CreateDeployment(4, "nginx:1.25");
+  ASSERT_TRUE(controllers_->Sync().ok());
+  RunAll();
+  ASSERT_TRUE(controllers_->Sync().ok());
+  ASSERT_TRUE(client_->Patch(PathOf("apps", "v1", "deployments", "default", "web"), kube::PatchType::kMerge,
+                             json::object{{"spec", json::object{{"template", Template("nginx:1.26")}}}})
+                  .ok());
+  ASSERT_TRUE(controllers_->Sync().ok());
+  // maxSurge 25% of 4 = 1 up, maxUnavailable 25% = 1 down: 4 old + 1 new,
+  // then one old goes.
+  std::vector<json::object> sets = List("apps", "replicasets");
+  ASSERT_THAT(sets, SizeIs(2));
+  int total = 0;
+  for (const json::object& set : sets) total += json_fields::IntAt(set, {"spec", "replicas"});
+  EXPECT_LE(total, 5);
+  // Run every new pod as it comes: the rollout completes.
+  for (int i = 0; i < 12; ++i) {
+    RunAll();
+    ASSERT_TRUE(controllers_->Sync().ok());
+  }
+  int new_pods = 0;
+  for (const json::object& pod : List("", "pods")) {
+    const json::value* image = json_fields::At(pod, {"spec", "containers"});
+    new_pods += json::serialize(*image).find("nginx:1.26") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(new_pods, 4);
+  EXPECT_THAT(List("", "pods"), SizeIs(4));
+}
+
+TEST(PodTemplateHashTest, StableAndInTheNameAlphabet) {
+  const json::object a{{"spec", json::object{{"containers", json::array{json::object{{"image", "a"}}}}}}};
+  const json::object b{{"spec", json::object{{"containers", json::array{json::object{{"image", "b"}}}}}}};
+  EXPECT_EQ(PodTemplateHash(a), PodTemplateHash(a));
+  EXPECT_NE(PodTemplateHash(a), PodTemplateHash(b));
+  EXPECT_EQ(PodTemplateHash(a).find_first_not_of("bcdfghjklmnpqrstvwxz2456789"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace spillway::sim
