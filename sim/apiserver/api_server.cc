@@ -1190,7 +1190,10 @@ http::Response ApiServer::CreateObject(ResourceCall& call, json::object object, 
     if (absl::Status s = CheckBuiltinTypes(type, object); !s.ok()) return ErrorResponse(s);
   }
   if (!applied) RecordUpdate(json::object(), object, ContextOf(call));
-  if (!info->custom) ApplyDefaults(type, object);
+  if (!info->custom) {
+    ApplyDefaults(type, object);
+    PrepareForCreate(type, object);
+  }
   if (absl::Status s = CallMutatingWebhooks(type, ns, object, &call.warnings); !s.ok()) return ErrorResponse(s);
   if (absl::Status s = Admit(*info, call.field_validation, object, call.warnings); !s.ok()) {
     return ErrorResponse(s);

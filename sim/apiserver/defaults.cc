@@ -114,4 +114,47 @@ void ApplyDefaults(const ResourceType& type, json::object& object) {
   }
 }
 
+namespace {
+
+// The QoS class of a pod spec (pkg/apis/core/helper/qos).
+std::string QosClass(const json::object& spec) {
+  bool any = false;
+  bool guaranteed = true;
+  for (const char* list : {"initContainers", "containers"}) {
+    const json::value* containers = spec.if_contains(list);
+    if (containers == nullptr || !containers->is_array()) continue;
+    for (const json::value& container : containers->get_array()) {
+      const json::value* resources = container.is_object() ? container.get_object().if_contains("resources") : nullptr;
+      const json::object* requests = nullptr;
+      const json::object* limits = nullptr;
+      if (resources != nullptr && resources->is_object()) {
+        if (const json::value* r = resources->get_object().if_contains("requests"); r != nullptr && r->is_object()) {
+          requests = &r->get_object();
+        }
+        if (const json::value* l = resources->get_object().if_contains("limits"); l != nullptr && l->is_object()) {
+          limits = &l->get_object();
+        }
+      }
+      any = any || (requests != nullptr && !requests->empty()) || (limits != nullptr && !limits->empty());
+      for (const char* name : {"cpu", "memory"}) {
+        const json::value* limit = limits == nullptr ? nullptr : limits->if_contains(name);
+        const json::value* request = requests == nullptr ? nullptr : requests->if_contains(name);
+        if (limit == nullptr || (request != nullptr && *request != *limit)) guaranteed = false;
+      }
+    }
+  }
+  if (!any) return "BestEffort";
+  return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+}  // namespace
+
+void PrepareForCreate(const ResourceType& type, json::object& object) {
+  if (type.kind != "Pod" || !type.group.empty()) return;
+  const json::value* spec = object.if_contains("spec");
+  object["status"] = json::object{
+      {"phase", "Pending"},
+      {"qosClass", QosClass(spec != nullptr && spec->is_object() ? spec->get_object() : json::object())}};
+}
+
 }  // namespace spillway::sim

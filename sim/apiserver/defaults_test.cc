@@ -58,3 +58,37 @@ TEST(DefaultsTest, ServicesNamespacesAndImagesByDigest) {
 
 }  // namespace
 }  // namespace spillway::sim
+
+namespace spillway::sim {
+namespace {
+
+TEST(PrepareForCreateTest, NewPodsArePendingWithTheirQosClass) {
+  const ResourceType pods{"", "v1", "Pod", "pods", true};
+  struct Case {
+    const char* resources;  // of the one container
+    const char* qos;
+  };
+  const Case cases[] = {
+      {"{}", "BestEffort"},
+      {R"({"requests":{"cpu":"1"}})", "Burstable"},
+      {R"({"limits":{"cpu":"1","memory":"1Gi"}})", "Guaranteed"},
+      {R"({"requests":{"cpu":"1","memory":"1Gi"},"limits":{"cpu":"1","memory":"1Gi"}})", "Guaranteed"},
+      {R"({"requests":{"cpu":"500m","memory":"1Gi"},"limits":{"cpu":"1","memory":"1Gi"}})", "Burstable"},
+  };
+  for (const Case& c : cases) {
+    boost::json::object pod =
+        boost::json::parse(std::string(R"({"spec":{"containers":[{"name":"a","resources":)") + c.resources +
+                           R"(}]},"status":{"phase":"Running","podIP":"1.2.3.4"}})")
+            .as_object();
+    PrepareForCreate(pods, pod);
+    EXPECT_EQ(boost::json::serialize(pod.at("status")),
+              std::string(R"({"phase":"Pending","qosClass":")") + c.qos + "\"}")
+        << c.resources;
+  }
+  boost::json::object deployment = boost::json::parse(R"({"status":{"replicas":3}})").as_object();
+  PrepareForCreate(ResourceType{"apps", "v1", "Deployment", "deployments", true}, deployment);
+  EXPECT_EQ(boost::json::serialize(deployment), R"({"status":{"replicas":3}})");
+}
+
+}  // namespace
+}  // namespace spillway::sim
