@@ -9,12 +9,13 @@
 namespace spillway::sim {
 namespace {
 
-// node[key], or an empty node when `node` is not a map or lacks `key`
-// (yaml-cpp throws on reading a missing child of a const node).
+// node[key], or an undefined node when `node` is not a map or lacks `key`:
+// yaml-cpp throws on sizing a missing child of a const node, and reads a
+// null node as the string "null".
 YAML::Node Get(const YAML::Node& node, const char* key) {
-  if (!node.IsMap()) return YAML::Node();
+  if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
   const YAML::Node child = node[key];
-  return child ? child : YAML::Node();
+  return child ? child : YAML::Node(YAML::NodeType::Undefined);
 }
 
 absl::Status Field(const std::string& where, const std::string& problem) {

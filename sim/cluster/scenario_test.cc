@@ -1,0 +1,114 @@
+#include "sim/cluster/scenario.h"
+
+#include <fstream>
+
+#include "common/testing/testdata.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sim/cluster/recorder.h"
+#include "sim/cluster/report.h"
+
+namespace spillway::sim {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string Write(const std::string& name, const std::string& text) {
+  const char* root = std::getenv("TEST_TMPDIR");
+  const std::string path = std::string(root == nullptr ? "/tmp" : root) + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ScenarioTest, TheDefaultScenarioReads) {
+  absl::StatusOr<Scenario> scenario = LoadScenario(testing::RunfilePath("testdata/scenarios/burst-peak.yaml"));
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  EXPECT_EQ(scenario->name, "burst-peak");
+  EXPECT_EQ(scenario->nodes.size(), 6u);
+  EXPECT_EQ(scenario->nodes[0].name, "cn-hangzhou-j.192.168.0.1");
+  EXPECT_EQ(scenario->nodes[0].cpu_milli, 4000);
+  EXPECT_TRUE(scenario->nodes[4].is_virtual);
+  EXPECT_EQ(scenario->stock_outs.size(), 1u);
+  EXPECT_EQ(scenario->stock_outs[0].from, absl::Seconds(20));
+  EXPECT_EQ(scenario->hpa_sync_period, absl::Seconds(5));
+  EXPECT_EQ(scenario->workloads.size(), 3u);
+  EXPECT_EQ(ScenarioPath(*scenario, scenario->scheduler_config),
+            scenario->directory + "/../../deploy/kube-scheduler-config.yaml");
+  // --nodes: that many ECS nodes over the groups' zones; virtual nodes kept.
+  absl::StatusOr<Scenario> bigger = LoadScenario(testing::RunfilePath("testdata/scenarios/burst-peak.yaml"), 50);
+  ASSERT_TRUE(bigger.ok());
+  int ecs = 0, zone_k = 0;
+  for (const SimNode& node : bigger->nodes) {
+    ecs += node.is_virtual ? 0 : 1;
+    zone_k += !node.is_virtual && node.zone == "cn-hangzhou-k" ? 1 : 0;
+  }
+  EXPECT_EQ(ecs, 50);
+  EXPECT_EQ(zone_k, 25);
+}
+
+TEST(ScenarioTest, ErrorsNameTheField) {
+  struct Case {
+    const char* text;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"duration: soon\nschedulerConfig: x\nnodes: [{name: a}]", "duration: \"soon\" is not a duration"},
+      {"schedulerConfig: x\nnodes: [{name: a, cpu: lots}]", "nodes[0].cpu"},
+      {"schedulerConfig: x\nnodes: [{zone: a}]", "nodes[0].name: required"},
+      {"schedulerConfig: x\nnodes: []", "nodes: at least one node is required"},
+      {"nodes: [{name: a}]", "schedulerConfig: required"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nload: {d/w: [{at: 10s, cores: 1}, {at: 5s, cores: 2}]}",
+       "load.d/w[1].at: points must be in time order"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nactions: [{at: 1s, scale: {kind: Deployment}}]",
+       "actions[0].scale: apiVersion, kind, name and replicas >= 0 are required"},
+      {"nodes: [", "error at line 2, column 1: end of sequence flow not found"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<Scenario> scenario = LoadScenario(Write("bad.yaml", c.text));
+    ASSERT_FALSE(scenario.ok()) << c.text;
+    EXPECT_THAT(scenario.status().message(), HasSubstr(c.error)) << c.text;
+  }
+}
+
+TEST(ScenarioTest, LoadCurvesInterpolate) {
+  const std::vector<LoadPoint> curve = {{absl::Seconds(10), 1}, {absl::Seconds(20), 5}, {absl::Seconds(30), 5}};
+  EXPECT_EQ(LoadAt(curve, absl::Seconds(0)), 1);
+  EXPECT_EQ(LoadAt(curve, absl::Seconds(15)), 3);
+  EXPECT_EQ(LoadAt(curve, absl::Seconds(25)), 5);
+  EXPECT_EQ(LoadAt(curve, absl::Seconds(99)), 5);
+  EXPECT_EQ(LoadAt({}, absl::Seconds(1)), 0);
+}
+
+TEST(RecorderTest, PercentilesByNearestRank) {
+  EXPECT_EQ(Percentile({}, 50), 0);
+  EXPECT_EQ(Percentile({3, 1, 2}, 50), 2);
+  EXPECT_EQ(Percentile({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 99), 10);
+  EXPECT_EQ(Percentile({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 10), 1);
+}
+
+TEST(ReportTest, SummaryAndChartsSayWhatHappened) {
+  Scenario scenario;
+  scenario.name = "tiny";
+  scenario.workloads = {{"web", "default", "app=web", "burst"}};
+  std::vector<Sample> samples(3);
+  for (int i = 0; i < 3; ++i) {
+    samples[i].seconds = i;
+    samples[i].workloads["web"] = {2, i, 0};
+    samples[i].eci_cost = 0.001 * i;
+  }
+  Summary summary;
+  summary.unasked_on_eci = 1;
+  summary.peak_eci_pods = 2;
+  const std::string table = SummaryTable(scenario, summary);
+  EXPECT_THAT(table, HasSubstr("pods that asked for nothing and ran on ECI       1 (WRONG)"));
+  EXPECT_THAT(table, HasSubstr("peak pods on ECI                                 2 (0.0 vCPU)"));
+  const std::string html = HtmlReport(scenario, samples, {{1, "NoStock pod/web-1: <out of stock>"}}, summary);
+  EXPECT_THAT(html, HasSubstr("data-series=\"web on ECI\""));
+  EXPECT_THAT(html, HasSubstr("NoStock pod/web-1: &lt;out of stock&gt;"));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, Not(HasSubstr("http")));  // Nothing fetched from anywhere.
+}
+
+}  // namespace
+}  // namespace spillway::sim
