@@ -62,7 +62,7 @@ TEST(ScenarioTest, ErrorsNameTheField) {
        "load.d/w[1].at: points must be in time order"},
       {"schedulerConfig: x\nnodes: [{name: a}]\nactions: [{at: 1s, scale: {kind: Deployment}}]",
        "actions[0].scale: apiVersion, kind, name and replicas >= 0 are required"},
-      {"nodes: [", "error at line 2, column 1: end of sequence flow not found"},
+      {"nodes: [", "end of sequence flow not found"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<Scenario> scenario = LoadScenario(Write("bad.yaml", c.text));
