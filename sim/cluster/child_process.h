@@ -35,6 +35,9 @@ class ChildProcess {
   // exit status (as waitpid's), or -1 if it was already reaped.
   int Stop(absl::Duration grace = absl::Seconds(10));
 
+  // The process id; -1 once stopped.
+  pid_t pid() const { return pid_; }
+
  private:
   ChildProcess(pid_t pid, int stdout_fd) : pid_(pid), stdout_fd_(stdout_fd) {}
 

@@ -264,6 +264,10 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   SimulationResult result;
   std::deque<Decision> recent;
   absl::Time next_sample = scenario_start;
+  if (options.on_progress && !options.live) {
+    options.on_progress(absl::StrCat("the cluster, while it runs: kubectl --server=http://127.0.0.1:", api->port(),
+                                     " get pods -o wide\n"));
+  }
   size_t next_action = 0;
   while (clock.Now() - scenario_start < scenario.duration && !options.stop_requested()) {
     for (; next_action < scenario.actions.size() && clock.Now() - scenario_start >= scenario.actions[next_action].at;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/json_fields.h"
 #include "common/status_macros.h"
@@ -61,75 +63,97 @@ absl::Status Scheduler::Sync() {
   SPILLWAY_ASSIGN_OR_RETURN(json::object node_list, client_.List(PathOf("", "v1", "nodes"), kube::ListOptions()));
   SPILLWAY_ASSIGN_OR_RETURN(json::object pod_list, client_.List(PathOf("", "v1", "pods"), kube::ListOptions()));
   const std::vector<json::object> node_objects = Items(std::move(node_list));
-  std::vector<json::object> pods = Items(std::move(pod_list));
+  const std::vector<json::object> pods = Items(std::move(pod_list));
   std::vector<Candidate> nodes;
+  std::map<std::string, size_t> index;
   for (const json::object& object : node_objects) {
     absl::StatusOr<kube::Node> node = kube::ParseNode(json::serialize(object));
-    if (node.ok()) nodes.push_back({&object, *std::move(node)});
+    if (!node.ok()) continue;
+    index[node->metadata.name] = nodes.size();
+    nodes.push_back({&object, *std::move(node), NodeUsage()});
   }
-  usage_.clear();
-  std::vector<const json::object*> pending;
-  for (const json::object& pod : pods) {
-    if (Terminating(pod) || Finished(pod)) continue;
-    const std::string node = json_fields::String(pod.at("spec").as_object(), "nodeName");
-    if (!node.empty()) {
-      absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
-      NodeUsage& usage = usage_[node];
-      usage.pods += 1;
-      if (parsed.ok()) {
-        usage.requested.cpu_milli += parsed->EffectiveRequests().cpu_milli;
-        usage.requested.memory_bytes += parsed->EffectiveRequests().memory_bytes;
-      }
-      continue;
-    }
-    std::string wanted = json_fields::String(pod.at("spec").as_object(), "schedulerName");
-    if (wanted.empty()) wanted = "default-scheduler";
-    if (wanted == options_.config.scheduler_name) pending.push_back(&pod);
-  }
-  std::stable_sort(pending.begin(), pending.end(), [](const json::object* a, const json::object* b) {
-    return OwnedPodOf(*a).created < OwnedPodOf(*b).created;
-  });
-  const absl::Time now = clock_.Now();
+  const std::vector<const json::object*> pending = ReadPods(pods, nodes, index);
   absl::Status first;
   for (const json::object* pod_json : pending) {
-    const std::string uid = UidOf(*pod_json);
-    const std::string version = json_fields::String(pod_json->at("metadata").as_object(), "resourceVersion");
-    auto attempt = attempts_.find(uid);
-    if (attempt != attempts_.end() && attempt->second.resource_version == version && now < attempt->second.next_try) {
-      continue;  // Backing off, and nothing changed.
-    }
-    absl::StatusOr<kube::Pod> pod = kube::ParsePod(json::serialize(*pod_json));
-    if (!pod.ok()) continue;
-    const Outcome outcome = ScheduleOne(*pod_json, *pod, nodes);
-    if (!outcome.node.empty()) {
-      absl::Status bound = client_.Bind(NamespaceOf(*pod_json), NameOf(*pod_json), outcome.node);
-      if (bound.ok()) {
-        ++stats_.bound;
-        NodeUsage& usage = usage_[outcome.node];
-        usage.pods += 1;
-        usage.requested.cpu_milli += pod->EffectiveRequests().cpu_milli;
-        usage.requested.memory_bytes += pod->EffectiveRequests().memory_bytes;
-        attempts_.erase(uid);
-        RecordEvent(*pod_json, "Normal", "Scheduled",
-                    absl::StrCat("Successfully assigned ", NamespaceOf(*pod_json), "/", NameOf(*pod_json), " to ",
-                                 outcome.node))
-            .IgnoreError();
-        continue;
-      }
-      if (first.ok() && !absl::IsAborted(bound) && !absl::IsNotFound(bound)) first = bound;
-      continue;
-    }
-    ++stats_.unschedulable_attempts;
-    Attempt& next = attempts_[uid];
-    next.failures += 1;
-    next.next_try = now + std::min(absl::Seconds(1) * (1 << std::min(next.failures - 1, 4)), absl::Seconds(10));
-    if (absl::Status s = RecordFailure(*pod_json, outcome); !s.ok() && first.ok()) first = s;
-    // The status write bumped the resourceVersion: remember the new one.
-    absl::StatusOr<json::object> live = client_.Get(PathOf("", "v1", "pods", NamespaceOf(*pod_json), NameOf(*pod_json)));
-    next.resource_version =
-        live.ok() ? json_fields::String(live->at("metadata").as_object(), "resourceVersion") : version;
+    if (absl::Status s = Attempt(*pod_json, nodes, index); !s.ok() && first.ok()) first = s;
   }
   return first;
+}
+
+std::vector<const json::object*> Scheduler::ReadPods(const std::vector<json::object>& pods,
+                                                     std::vector<Candidate>& nodes,
+                                                     const std::map<std::string, size_t>& index) {
+  std::vector<std::pair<absl::Time, const json::object*>> pending;
+  for (const json::object& pod : pods) {
+    if (Terminating(pod) || Finished(pod)) continue;
+    const json::object& spec = pod.at("spec").as_object();
+    const std::string node = json_fields::String(spec, "nodeName");
+    if (!node.empty()) {
+      auto at = index.find(node);
+      absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
+      if (at == index.end() || !parsed.ok()) continue;
+      NodeUsage& usage = nodes[at->second].usage;
+      usage.pods += 1;
+      usage.requested.cpu_milli += parsed->EffectiveRequests().cpu_milli;
+      usage.requested.memory_bytes += parsed->EffectiveRequests().memory_bytes;
+      continue;
+    }
+    std::string wanted = json_fields::String(spec, "schedulerName");
+    if (wanted.empty()) wanted = "default-scheduler";
+    if (wanted == options_.config.scheduler_name) pending.push_back({OwnedPodOf(pod).created, &pod});
+  }
+  // Oldest first, as kube-scheduler's queue orders pods of equal priority.
+  std::stable_sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<const json::object*> ordered;
+  for (const auto& [created, pod] : pending) ordered.push_back(pod);
+  return ordered;
+}
+
+absl::Status Scheduler::Attempt(const json::object& pod_json, std::vector<Candidate>& nodes,
+                                const std::map<std::string, size_t>& index) {
+  const absl::Time now = clock_.Now();
+  const std::string uid = UidOf(pod_json);
+  const std::string version = json_fields::String(pod_json.at("metadata").as_object(), "resourceVersion");
+  auto attempt = attempts_.find(uid);
+  if (attempt != attempts_.end() && attempt->second.resource_version == version && now < attempt->second.next_try) {
+    return absl::OkStatus();  // Backing off, and nothing changed.
+  }
+  absl::StatusOr<kube::Pod> pod = kube::ParsePod(json::serialize(pod_json));
+  if (!pod.ok()) return absl::OkStatus();
+  const absl::Time scheduling = absl::Now();
+  const absl::Duration waited = stats_.extender_time;
+  const Outcome outcome = ScheduleOne(pod_json, *pod, nodes);
+  stats_.filter_time += absl::Now() - scheduling - (stats_.extender_time - waited);
+  if (!outcome.node.empty()) {
+    const absl::Time binding = absl::Now();
+    absl::Status bound = client_.Bind(NamespaceOf(pod_json), NameOf(pod_json), outcome.node);
+    stats_.bind_time += absl::Now() - binding;
+    if (!bound.ok()) return absl::IsAborted(bound) || absl::IsNotFound(bound) ? absl::OkStatus() : bound;
+    ++stats_.bound;
+    NodeUsage& usage = nodes[index.at(outcome.node)].usage;  // Assumed, as kube-scheduler's cache does.
+    usage.pods += 1;
+    usage.requested.cpu_milli += pod->EffectiveRequests().cpu_milli;
+    usage.requested.memory_bytes += pod->EffectiveRequests().memory_bytes;
+    attempts_.erase(uid);
+    const absl::Time recording = absl::Now();
+    RecordEvent(pod_json, "Normal", "Scheduled",
+                absl::StrCat("Successfully assigned ", NamespaceOf(pod_json), "/", NameOf(pod_json), " to ",
+                             outcome.node))
+        .IgnoreError();
+    stats_.event_time += absl::Now() - recording;
+    return absl::OkStatus();
+  }
+  ++stats_.unschedulable_attempts;
+  Backoff& next = attempts_[uid];
+  next.failures += 1;
+  next.next_try = now + std::min(absl::Seconds(1) * (1 << std::min(next.failures - 1, 4)), absl::Seconds(10));
+  const absl::Time recording = absl::Now();
+  absl::Status recorded = RecordFailure(pod_json, outcome);
+  // The status write bumped the resourceVersion: remember the new one.
+  absl::StatusOr<json::object> live = client_.Get(PathOf("", "v1", "pods", NamespaceOf(pod_json), NameOf(pod_json)));
+  next.resource_version = live.ok() ? json_fields::String(live->at("metadata").as_object(), "resourceVersion") : version;
+  stats_.event_time += absl::Now() - recording;
+  return recorded;
 }
 
 std::vector<Scheduler::Candidate*> Scheduler::Feasible(const kube::Pod& pod, std::vector<Candidate>& nodes,
@@ -141,7 +165,7 @@ std::vector<Scheduler::Candidate*> Scheduler::Feasible(const kube::Pod& pod, std
   size_t visited = 0;
   for (; visited < nodes.size() && static_cast<int>(feasible.size()) < wanted; ++visited) {
     Candidate& candidate = nodes[(next_start_ + visited) % nodes.size()];
-    const FilterVerdict verdict = FilterNode(pod, candidate.node, usage_[candidate.node.metadata.name]);
+    const FilterVerdict verdict = FilterNode(pod, candidate.node, candidate.usage);
     if (verdict.fits()) {
       feasible.push_back(&candidate);
       continue;
@@ -186,10 +210,11 @@ Scheduler::Outcome Scheduler::RunExtenders(const json::object& pod_json, std::ve
       return Outcome{"", absl::StrCat("extender ", extender->config().url_prefix, ": ", answer.status().message()),
                      true};
     }
+    const absl::flat_hash_set<absl::string_view> passed(answer->feasible.begin(), answer->feasible.end());
     std::vector<Candidate*> kept;
     for (Candidate* candidate : feasible) {
       const std::string& name = candidate->node.metadata.name;
-      if (std::find(answer->feasible.begin(), answer->feasible.end(), name) != answer->feasible.end()) {
+      if (passed.contains(name)) {
         kept.push_back(candidate);
         continue;
       }
@@ -206,13 +231,14 @@ Scheduler::Outcome Scheduler::RunExtenders(const json::object& pod_json, std::ve
 std::string Scheduler::Pick(const json::object& pod_json, const kube::Pod& pod,
                             const std::vector<Candidate*>& feasible) {
   if (feasible.size() == 1) return feasible[0]->node.metadata.name;
-  std::map<std::string, int64_t> total;
-  for (const Candidate* candidate : feasible) {
-    total[candidate->node.metadata.name] =
-        OwnScore(candidate->node, usage_[candidate->node.metadata.name], pod.EffectiveRequests());
-  }
+  std::vector<int64_t> total;
+  absl::flat_hash_map<absl::string_view, size_t> position;
   std::vector<const json::object*> objects;
-  for (const Candidate* candidate : feasible) objects.push_back(candidate->json);
+  for (const Candidate* candidate : feasible) {
+    position[candidate->node.metadata.name] = total.size();
+    total.push_back(OwnScore(candidate->node, candidate->usage, pod.EffectiveRequests()));
+    objects.push_back(candidate->json);
+  }
   for (const std::unique_ptr<ExtenderClient>& extender : extenders_) {
     if (extender->config().prioritize_verb.empty() || !extender->IsInterested(pod_json)) continue;
     const absl::Time start = absl::Now();
@@ -222,24 +248,22 @@ std::string Scheduler::Pick(const json::object& pod_json, const kube::Pod& pod,
     if (!scores.ok()) continue;  // kube-scheduler ignores prioritize errors.
     // Extender scores are 0..10; kube-scheduler scales them to its 0..100.
     for (const auto& [name, score] : *scores) {
-      if (total.count(name) > 0) total[name] += score * extender->config().weight * 10;
+      auto at = position.find(name);
+      if (at != position.end()) total[at->second] += score * extender->config().weight * 10;
     }
   }
   // The best score; ties broken at random (seeded), as kube-scheduler does.
-  std::string chosen;
-  int64_t best = -1;
+  size_t chosen = 0;
   int ties = 0;
-  for (const Candidate* candidate : feasible) {
-    const std::string& name = candidate->node.metadata.name;
-    if (total[name] > best) {
-      best = total[name];
-      chosen = name;
+  for (size_t i = 0; i < feasible.size(); ++i) {
+    if (ties == 0 || total[i] > total[chosen]) {
+      chosen = i;
       ties = 1;
-    } else if (total[name] == best && std::uniform_int_distribution<int>(0, ties++)(random_) == 0) {
-      chosen = name;
+    } else if (total[i] == total[chosen] && std::uniform_int_distribution<int>(0, ties++)(random_) == 0) {
+      chosen = i;
     }
   }
-  return chosen;
+  return feasible[chosen]->node.metadata.name;
 }
 
 absl::Status Scheduler::RecordFailure(const json::object& pod_json, const Outcome& outcome) {

@@ -36,7 +36,10 @@ struct SchedulerStats {
   int64_t bound = 0;
   int64_t unschedulable_attempts = 0;
   int64_t extender_calls = 0;
-  absl::Duration extender_time;
+  absl::Duration extender_time;  // Waiting for extenders.
+  absl::Duration filter_time;    // The stand-in's own filters and scores.
+  absl::Duration bind_time;      // pods/binding calls.
+  absl::Duration event_time;     // Writing Events and failed-pod conditions.
 };
 
 class Scheduler {
@@ -59,8 +62,9 @@ class Scheduler {
   struct Candidate {
     const boost::json::object* json;
     kube::Node node;
+    NodeUsage usage;  // Of the pods bound to it, and those this pass assumed.
   };
-  struct Attempt {
+  struct Backoff {
     std::string resource_version;
     int failures = 0;
     absl::Time next_try;
@@ -73,6 +77,15 @@ class Scheduler {
   };
 
   Scheduler(kube::RestClient& client, Clock& clock, Options options);
+  // Adds the requests of bound pods to their nodes' usage; returns the pods
+  // this scheduler should place, oldest first.
+  std::vector<const boost::json::object*> ReadPods(const std::vector<boost::json::object>& pods,
+                                                   std::vector<Candidate>& nodes,
+                                                   const std::map<std::string, size_t>& index);
+  // One scheduling attempt for one pod (unless it is backing off): bind, or
+  // record why not.
+  absl::Status Attempt(const boost::json::object& pod_json, std::vector<Candidate>& nodes,
+                       const std::map<std::string, size_t>& index);
   Outcome ScheduleOne(const boost::json::object& pod_json, const kube::Pod& pod, std::vector<Candidate>& nodes);
   std::vector<Candidate*> Feasible(const kube::Pod& pod, std::vector<Candidate>& nodes,
                                    std::map<std::string, int>& reasons, std::vector<FilterVerdict>& verdicts);
@@ -87,8 +100,7 @@ class Scheduler {
   Clock& clock_;
   Options options_;
   std::vector<std::unique_ptr<ExtenderClient>> extenders_;
-  std::map<std::string, NodeUsage> usage_;  // By node name, rebuilt each pass.
-  std::map<std::string, Attempt> attempts_;  // By pod uid.
+  std::map<std::string, Backoff> attempts_;  // By pod uid.
   size_t next_start_ = 0;
   std::mt19937_64 random_;
   SchedulerStats stats_;
