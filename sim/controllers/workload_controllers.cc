@@ -8,6 +8,7 @@
 #include "sim/cluster/object_facts.h"
 #include "sim/controllers/deployment_plan.h"
 #include "sim/controllers/replica_set_plan.h"
+#include "sim/controllers/stateful_set_plan.h"
 
 namespace spillway::sim {
 namespace json = boost::json;
@@ -89,7 +90,74 @@ absl::Status WorkloadControllers::Sync() {
     if (Terminating(set)) continue;
     if (absl::Status s = SyncReplicaSet(set, pods); !s.ok() && first.ok()) first = s;
   }
+  SPILLWAY_ASSIGN_OR_RETURN(std::vector<json::object> stateful, ListItems(client_, Path("apps", "statefulsets")));
+  for (const json::object& set : stateful) {
+    if (Terminating(set)) continue;
+    if (absl::Status s = SyncStatefulSet(set, pods); !s.ok() && first.ok()) first = s;
+  }
   return first;
+}
+
+absl::Status WorkloadControllers::SyncStatefulSet(const json::object& set, const std::vector<json::object>& pods) {
+  const std::string name = NameOf(set);
+  const std::string ns = NamespaceOf(set);
+  const std::string uid = UidOf(set);
+  std::map<int, OrdinalPod> owned;
+  int ready = 0;
+  for (const json::object& pod : pods) {
+    if (ControllerUid(pod) != uid) continue;
+    std::optional<int> ordinal = OrdinalOf(name, NameOf(pod));
+    if (!ordinal.has_value()) continue;
+    const OwnedPod facts = OwnedPodOf(pod);
+    owned[*ordinal] = OrdinalPod{facts.phase == "Running" && facts.ready, facts.terminating};
+    ready += facts.ready && !facts.terminating ? 1 : 0;
+  }
+  const json::value* policy = json_fields::At(set, {"spec", "podManagementPolicy"});
+  const bool parallel = policy != nullptr && policy->is_string() && policy->get_string() == "Parallel";
+  const StatefulSetDiff diff = PlanStatefulSet(SpecReplicas(set), parallel, owned);
+  const json::object* pod_template = json_fields::ObjectAt(set, {"spec", "template"});
+  const std::string revision = absl::StrCat(name, "-", pod_template == nullptr ? "" : PodTemplateHash(*pod_template));
+  for (int ordinal : diff.create) {
+    if (pod_template == nullptr) break;
+    const std::string pod_name = absl::StrCat(name, "-", ordinal);
+    json::object meta;
+    if (const json::object* m = json_fields::ObjectAt(*pod_template, {"metadata"})) meta = *m;
+    json::value& labels = meta["labels"];
+    if (!labels.is_object()) labels = json::object();
+    labels.get_object()["statefulset.kubernetes.io/pod-name"] = pod_name;
+    labels.get_object()["apps.kubernetes.io/pod-index"] = std::to_string(ordinal);
+    labels.get_object()["controller-revision-hash"] = revision;
+    meta["name"] = pod_name;
+    meta["namespace"] = ns;
+    meta["ownerReferences"] = json::array{OwnerReference("apps/v1", "StatefulSet", set)};
+    json::object spec;
+    if (const json::object* t = json_fields::ObjectAt(*pod_template, {"spec"})) spec = *t;
+    spec["hostname"] = pod_name;
+    const json::value* service = json_fields::At(set, {"spec", "serviceName"});
+    if (service != nullptr && service->is_string() && !service->get_string().empty()) spec["subdomain"] = *service;
+    absl::Status created = client_
+                               .Create(Path("", "pods", ns), json::object{{"apiVersion", "v1"}, {"kind", "Pod"},
+                                                                          {"metadata", std::move(meta)},
+                                                                          {"spec", std::move(spec)}})
+                               .status();
+    if (!created.ok() && !absl::IsAlreadyExists(created)) return created;
+  }
+  for (int ordinal : diff.remove) {
+    absl::Status deleted = client_.Delete(Path("", "pods", ns, absl::StrCat(name, "-", ordinal)));
+    if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
+  }
+  int active = 0;
+  for (const auto& [ordinal, pod] : owned) active += pod.terminating ? 0 : 1;
+  active += static_cast<int>(diff.create.size()) - static_cast<int>(diff.remove.size());
+  json::object status{{"observedGeneration", json_fields::IntAt(set, {"metadata", "generation"})},
+                      {"replicas", active},
+                      {"readyReplicas", ready},
+                      {"availableReplicas", ready},
+                      {"currentReplicas", active},
+                      {"updatedReplicas", active},
+                      {"currentRevision", revision},
+                      {"updateRevision", revision}};
+  return PatchStatusIfChanged(client_, Path("apps", "statefulsets", ns, name), set, status);
 }
 
 absl::Status WorkloadControllers::SyncDeployment(const json::object& deployment,

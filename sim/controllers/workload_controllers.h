@@ -1,7 +1,9 @@
-// The Deployment and ReplicaSet controllers of the simulated cluster, as
-// kube-controller-manager runs them: Deployment -> ReplicaSet (named
-// <deployment>-<pod-template-hash>) -> Pods, rolling updates, status
-// (replicas, updated, ready, available, observedGeneration, conditions).
+// The Deployment, ReplicaSet and StatefulSet controllers of the simulated
+// cluster, as kube-controller-manager runs them: Deployment -> ReplicaSet
+// (named <deployment>-<pod-template-hash>) -> Pods, rolling updates, status
+// (replicas, updated, ready, available, observedGeneration, conditions);
+// StatefulSet -> Pods <set>-<ordinal>, ordered or parallel (no rolling
+// update of StatefulSets yet).
 // Each pass reads the cluster, plans with the pure functions of
 // deployment_plan.h and replica_set_plan.h, then writes
 // (docs/simulated-cluster.md). Level-triggered: a pass after a restart or a
@@ -35,6 +37,7 @@ class WorkloadControllers {
  private:
   absl::Status SyncDeployment(const boost::json::object& deployment, const std::vector<boost::json::object>& sets);
   absl::Status SyncReplicaSet(const boost::json::object& set, const std::vector<boost::json::object>& pods);
+  absl::Status SyncStatefulSet(const boost::json::object& set, const std::vector<boost::json::object>& pods);
   absl::Status ScaleReplicaSet(const boost::json::object& set, int replicas);
   absl::Status CreateReplicaSet(const boost::json::object& deployment, const std::string& hash, int replicas);
   absl::Status WriteDeploymentStatus(const boost::json::object& deployment, const boost::json::object* current,

@@ -155,3 +155,52 @@ TEST(PodTemplateHashTest, StableAndInTheNameAlphabet) {
 
 }  // namespace
 }  // namespace spillway::sim
+
+namespace spillway::sim {
+namespace {
+
+// A StatefulSet: ordinal names, one at a time while the previous is not
+// ready (OrderedReady), scale-down from the highest ordinal.
+TEST_F(WorkloadControllersTest, StatefulSetsCreateAndRemoveInOrdinalOrder) {
+  json::object set{
+      {"apiVersion", "apps/v1"},
+      {"kind", "StatefulSet"},
+      {"metadata", json::object{{"name", "db"}, {"namespace", "default"}}},
+      {"spec", json::object{{"replicas", 3},
+                            {"serviceName", "db"},
+                            {"selector", json::object{{"matchLabels", json::object{{"app", "web"}}}}},
+                            {"template", Template("postgres:16")}}}};
+  ASSERT_TRUE(client_->Create(PathOf("apps", "v1", "statefulsets", "default"), set).ok());
+  auto names = [this] {
+    std::set<std::string> out;
+    for (const json::object& pod : List("", "pods")) out.insert(NameOf(pod));
+    return out;
+  };
+  ASSERT_TRUE(controllers_->Sync().ok());
+  ASSERT_TRUE(controllers_->Sync().ok());
+  EXPECT_EQ(names(), (std::set<std::string>{"db-0"})) << "db-1 waits for db-0 to be ready";
+  json::object first = *client_->Get(PathOf("", "v1", "pods", "default", "db-0"));
+  EXPECT_EQ(json_fields::String(first.at("spec").as_object(), "hostname"), "db-0");
+  EXPECT_EQ(json_fields::String(first.at("spec").as_object(), "subdomain"), "db");
+  EXPECT_EQ(Label(first, "statefulset.kubernetes.io/pod-name"), "db-0");
+  EXPECT_EQ(Label(first, "apps.kubernetes.io/pod-index"), "0");
+  for (int i = 0; i < 3; ++i) {
+    RunAll();
+    ASSERT_TRUE(controllers_->Sync().ok());
+  }
+  EXPECT_EQ(names(), (std::set<std::string>{"db-0", "db-1", "db-2"}));
+  RunAll();
+  ASSERT_TRUE(controllers_->Sync().ok());
+  json::object status = *client_->Get(PathOf("apps", "v1", "statefulsets", "default", "db"));
+  EXPECT_EQ(json_fields::IntAt(status, {"status", "readyReplicas"}), 3);
+  ASSERT_TRUE(client_->Patch(PathOf("apps", "v1", "statefulsets", "default", "db"), kube::PatchType::kMerge,
+                             json::object{{"spec", json::object{{"replicas", 1}}}})
+                  .ok());
+  ASSERT_TRUE(controllers_->Sync().ok());
+  EXPECT_EQ(names(), (std::set<std::string>{"db-0", "db-1"})) << "the highest ordinal first, one at a time";
+  ASSERT_TRUE(controllers_->Sync().ok());
+  EXPECT_EQ(names(), (std::set<std::string>{"db-0"}));
+}
+
+}  // namespace
+}  // namespace spillway::sim
