@@ -3,11 +3,15 @@
 // testdata/extender's fixtures of kube-scheduler's requests).
 #include "sim/scheduler/scheduler.h"
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "common/http/server.h"
 #include "common/json_fields.h"
+#include "common/testing/testdata.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/apiserver/test_cluster.h"
@@ -22,6 +26,23 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 constexpr char kVirtual[] = "virtual-kubelet-cn-hangzhou-j";
+
+json::object Fixture(const std::string& name) {
+  std::ifstream in(testing::RunfilePath("testdata/extender/" + name));
+  std::stringstream text;
+  text << in.rdbuf();
+  return json::parse(text.str()).as_object();
+}
+
+// "key:kind" for each top-level field, sorted.
+std::vector<std::string> KeysOf(const json::object& object) {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : object) {
+    keys.push_back(std::string(key) + ":" + (value.is_null() ? "null" : value.is_array() ? "array" : "object"));
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
 
 // An extender that refuses virtual nodes (unresolvable) and prefers ecs-2.
 class RecordingExtender {
@@ -144,6 +165,8 @@ TEST_F(SchedulerTest, ExtendersFilterAndScoreWithNodeNamesAsKubeSchedulerSends) 
   EXPECT_TRUE(args.at("Nodes").is_null());
   EXPECT_EQ(json::serialize(args.at("NodeNames")), R"(["ecs-1","ecs-2","virtual-kubelet-cn-hangzhou-j"])");
   EXPECT_EQ(NameOf(args.at("Pod").as_object()), "web");
+  // The same fields as kube-scheduler's own request, recorded in testdata.
+  EXPECT_EQ(KeysOf(args), KeysOf(Fixture("filter_names_request.json")));
   ASSERT_EQ(extender.requests("prioritize").size(), 1u);
   EXPECT_EQ(json::serialize(extender.requests("prioritize")[0].at("NodeNames")), R"(["ecs-1","ecs-2"])");
   EXPECT_EQ(Node("web"), "ecs-2");
@@ -158,6 +181,9 @@ TEST_F(SchedulerTest, FullNodesWhenNotNodeCacheCapable) {
   ASSERT_EQ(extender.requests("filter").size(), 1u);
   const json::object args = extender.requests("filter")[0];
   EXPECT_TRUE(args.at("NodeNames").is_null());
+  const json::object fixture = Fixture("filter_full_request.json");
+  EXPECT_EQ(KeysOf(args), KeysOf(fixture));
+  EXPECT_EQ(KeysOf(args.at("Nodes").as_object()), KeysOf(fixture.at("Nodes").as_object()));
   // Whole Node objects, status included; the tainted virtual node was
   // filtered by kube-scheduler itself and never reaches the extender.
   ASSERT_EQ(args.at("Nodes").at("items").as_array().size(), 2u);
