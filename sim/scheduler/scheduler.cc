@@ -73,11 +73,27 @@ absl::Status Scheduler::Sync() {
     nodes.push_back({&object, *std::move(node), NodeUsage()});
   }
   const std::vector<const json::object*> pending = ReadPods(pods, nodes, index);
+  NoticeClusterEvents(nodes);
   absl::Status first;
   for (const json::object* pod_json : pending) {
     if (absl::Status s = Attempt(*pod_json, nodes, index); !s.ok() && first.ok()) first = s;
   }
   return first;
+}
+
+void Scheduler::NoticeClusterEvents(const std::vector<Candidate>& nodes) {
+  std::map<std::string, std::pair<std::string, int64_t>> seen;
+  bool event = false;
+  for (const Candidate& candidate : nodes) {
+    const std::string& name = candidate.node.metadata.name;
+    seen[name] = {candidate.node.metadata.resource_version, candidate.usage.pods};
+    auto before = last_nodes_.find(name);
+    event = event || before == last_nodes_.end() || before->second.first != candidate.node.metadata.resource_version ||
+            before->second.second > candidate.usage.pods;
+  }
+  last_nodes_ = std::move(seen);
+  if (!event) return;
+  for (auto& [uid, backoff] : attempts_) backoff.event_since = true;
 }
 
 std::vector<const json::object*> Scheduler::ReadPods(const std::vector<json::object>& pods,
@@ -115,8 +131,12 @@ absl::Status Scheduler::Attempt(const json::object& pod_json, std::vector<Candid
   const std::string uid = UidOf(pod_json);
   const std::string version = json_fields::String(pod_json.at("metadata").as_object(), "resourceVersion");
   auto attempt = attempts_.find(uid);
-  if (attempt != attempts_.end() && attempt->second.resource_version == version && now < attempt->second.next_try) {
-    return absl::OkStatus();  // Backing off, and nothing changed.
+  if (attempt != attempts_.end() && attempt->second.resource_version == version) {
+    const Backoff& waiting = attempt->second;
+    const absl::Duration backoff =
+        std::min(absl::Seconds(1) * (1 << std::min(waiting.failures - 1, 4)), absl::Seconds(10));
+    const bool moved = waiting.event_since || now - waiting.last_attempt >= absl::Minutes(5);
+    if (!moved || now - waiting.last_attempt < backoff) return absl::OkStatus();
   }
   absl::StatusOr<kube::Pod> pod = kube::ParsePod(json::serialize(pod_json));
   if (!pod.ok()) return absl::OkStatus();
@@ -146,7 +166,8 @@ absl::Status Scheduler::Attempt(const json::object& pod_json, std::vector<Candid
   ++stats_.unschedulable_attempts;
   Backoff& next = attempts_[uid];
   next.failures += 1;
-  next.next_try = now + std::min(absl::Seconds(1) * (1 << std::min(next.failures - 1, 4)), absl::Seconds(10));
+  next.last_attempt = now;
+  next.event_since = false;
   const absl::Time recording = absl::Now();
   absl::Status recorded = RecordFailure(pod_json, outcome);
   // The status write bumped the resourceVersion: remember the new one.

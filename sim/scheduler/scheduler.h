@@ -64,10 +64,16 @@ class Scheduler {
     kube::Node node;
     NodeUsage usage;  // Of the pods bound to it, and those this pass assumed.
   };
+  // An unschedulable pod waits, as in kube-scheduler's unschedulable queue,
+  // for a cluster event that could make it fit (a node added or changed, a
+  // pod gone from a node) or for podMaxInUnschedulablePodsDuration (5 min);
+  // then for its backoff (1 s doubling to 10 s) since the last attempt. A
+  // change to the pod itself retries it at once.
   struct Backoff {
     std::string resource_version;
     int failures = 0;
-    absl::Time next_try;
+    absl::Time last_attempt;
+    bool event_since = false;
   };
   // What one scheduling attempt concluded.
   struct Outcome {
@@ -86,6 +92,9 @@ class Scheduler {
   // record why not.
   absl::Status Attempt(const boost::json::object& pod_json, std::vector<Candidate>& nodes,
                        const std::map<std::string, size_t>& index);
+  // Marks waiting pods when nodes were added or changed or lost pods since
+  // the last pass.
+  void NoticeClusterEvents(const std::vector<Candidate>& nodes);
   Outcome ScheduleOne(const boost::json::object& pod_json, const kube::Pod& pod, std::vector<Candidate>& nodes);
   std::vector<Candidate*> Feasible(const kube::Pod& pod, std::vector<Candidate>& nodes,
                                    std::map<std::string, int>& reasons, std::vector<FilterVerdict>& verdicts);
@@ -101,6 +110,8 @@ class Scheduler {
   Options options_;
   std::vector<std::unique_ptr<ExtenderClient>> extenders_;
   std::map<std::string, Backoff> attempts_;  // By pod uid.
+  // What the last pass saw, to notice cluster events.
+  std::map<std::string, std::pair<std::string, int64_t>> last_nodes_;  // name -> (resourceVersion, pods)
   size_t next_start_ = 0;
   std::mt19937_64 random_;
   SchedulerStats stats_;

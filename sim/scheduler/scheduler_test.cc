@@ -220,13 +220,25 @@ TEST_F(SchedulerTest, UnschedulablePodsGetKubeSchedulersMessage) {
     failed += json_fields::String(event.as_object(), "reason") == "FailedScheduling" ? 1 : 0;
   }
   EXPECT_EQ(failed, 2);
-  // Backing off: a pass right away does not retry either pod.
+  // Waiting: a pass right away, or 2 s later with nothing changed, does not
+  // retry either pod (kube-scheduler's unschedulable queue).
   ASSERT_TRUE(scheduler->Sync().ok());
-  EXPECT_EQ(scheduler->stats().unschedulable_attempts, 2);
-  // Once the backoff has passed, it retries.
   clock_.Advance(absl::Seconds(2));
   ASSERT_TRUE(scheduler->Sync().ok());
+  EXPECT_EQ(scheduler->stats().unschedulable_attempts, 2);
+  // A node joins: both are retried (their 1 s backoff has passed).
+  ASSERT_TRUE(Kubelets(*client_, clock_, {{"ecs-3", "cn-hangzhou-j", false, 2000, 4LL << 30, 110}}, KubeletOptions())
+                  .Register()
+                  .ok());
+  ASSERT_TRUE(scheduler->Sync().ok());
   EXPECT_EQ(scheduler->stats().unschedulable_attempts, 4);
+  // Still too big, nothing changes: retried after podMaxInUnschedulablePodsDuration.
+  clock_.Advance(absl::Seconds(60));
+  ASSERT_TRUE(scheduler->Sync().ok());
+  EXPECT_EQ(scheduler->stats().unschedulable_attempts, 4);
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_TRUE(scheduler->Sync().ok());
+  EXPECT_EQ(scheduler->stats().unschedulable_attempts, 6);
 }
 
 TEST_F(SchedulerTest, AnUnreachableExtenderFailsTheAttemptUnlessIgnorable) {
