@@ -1,6 +1,6 @@
 // The simulated cluster's kube-scheduler: each pass takes the pending pods of
-// its schedulerName (oldest first, honouring per-pod backoff of 1 s doubling
-// to 10 s, and retrying at once a pod that changed), filters nodes with the
+// its schedulerName (oldest first; an unschedulable pod waits as in
+// kube-scheduler's queues, see Backoff), filters nodes with the
 // default plugins (filter.h), sampling feasible nodes as kube-scheduler
 // does, then calls each interested extender over HTTP as kube-scheduler
 // does (filter, then prioritize with score x weight x 10), scores by least
