@@ -114,6 +114,41 @@ OwnedPod OwnedPodOf(const json::object& pod) {
   return owned;
 }
 
+std::vector<json::object> ItemsOf(json::object list) {
+  std::vector<json::object> items;
+  if (json::value* values = list.if_contains("items"); values != nullptr && values->is_array()) {
+    for (json::value& item : values->as_array()) {
+      if (item.is_object()) items.push_back(std::move(item.get_object()));
+    }
+  }
+  return items;
+}
+
+json::object PodEvent(const json::object& pod, const std::string& type, const std::string& reason,
+                      const std::string& message, const std::string& component, const std::string& host,
+                      absl::Time at) {
+  const std::string ns = NamespaceOf(pod);
+  const std::string stamp = KubeTime(at);
+  json::object source{{"component", component}};
+  if (!host.empty()) source["host"] = host;
+  json::object event{
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata", json::object{{"generateName", absl::StrCat(NameOf(pod), ".")}, {"namespace", ns}}},
+      {"involvedObject", json::object{{"apiVersion", "v1"}, {"kind", "Pod"}, {"namespace", ns},
+                                      {"name", NameOf(pod)}, {"uid", UidOf(pod)}}},
+      {"reason", reason},
+      {"message", message},
+      {"type", type},
+      {"source", std::move(source)},
+      {"reportingComponent", component},
+      {"firstTimestamp", stamp},
+      {"lastTimestamp", stamp},
+      {"count", 1}};
+  if (!host.empty()) event["reportingInstance"] = host;
+  return event;
+}
+
 std::string MatchLabelsSelector(const json::object& selector) {
   std::vector<std::string> parts;
   if (const json::object* labels = json_fields::ObjectAt(selector, {"matchLabels"})) {

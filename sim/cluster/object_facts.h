@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "boost/json.hpp"
@@ -43,6 +44,15 @@ bool ConditionTrue(const boost::json::object& object, const std::string& type);
 
 // What the ReplicaSet controller's ranking reads of a pod.
 OwnedPod OwnedPodOf(const boost::json::object& pod);
+
+// The items of a List response, moved out of it.
+std::vector<boost::json::object> ItemsOf(boost::json::object list);
+
+// A core/v1 Event about `pod`, as a component records it (`host`: the node
+// reporting it, or empty).
+boost::json::object PodEvent(const boost::json::object& pod, const std::string& type, const std::string& reason,
+                             const std::string& message, const std::string& component, const std::string& host,
+                             absl::Time at);
 
 // A label selector's matchLabels as "k=v,k2=v2" (what the scale
 // subresource's status.selector holds); matchExpressions are not supported.

@@ -23,13 +23,7 @@ kube::ResourcePath Path(const char* group, const char* plural, const std::string
 
 absl::StatusOr<std::vector<json::object>> ListItems(kube::RestClient& client, const kube::ResourcePath& path) {
   SPILLWAY_ASSIGN_OR_RETURN(json::object list, client.List(path, kube::ListOptions()));
-  std::vector<json::object> items;
-  if (json::value* values = list.if_contains("items"); values != nullptr && values->is_array()) {
-    for (json::value& item : values->as_array()) {
-      if (item.is_object()) items.push_back(std::move(item.get_object()));
-    }
-  }
-  return items;
+  return ItemsOf(std::move(list));
 }
 
 int SpecReplicas(const json::object& object) {

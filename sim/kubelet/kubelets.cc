@@ -168,26 +168,11 @@ absl::Status Kubelets::SyncPod(const json::object& pod, const SimNode& node) {
 }
 
 absl::Status Kubelets::ReportNoStock(const json::object& pod, const SimNode& node) {
-  const std::string stamp = KubeTime(clock_.Now());
   const std::string ns = NamespaceOf(pod);
   const std::string message = absl::StrCat(
       "Create ECI failed because the specified instance is out of stock. zone ", node.zone,
       " has no stock of the requested instance types");
-  json::object event{
-      {"apiVersion", "v1"},
-      {"kind", "Event"},
-      {"metadata", json::object{{"generateName", absl::StrCat(NameOf(pod), ".")}, {"namespace", ns}}},
-      {"involvedObject", json::object{{"apiVersion", "v1"}, {"kind", "Pod"}, {"namespace", ns},
-                                      {"name", NameOf(pod)}, {"uid", UidOf(pod)}}},
-      {"reason", "NoStock"},
-      {"message", message},
-      {"type", "Warning"},
-      {"source", json::object{{"component", "virtual-kubelet"}, {"host", node.name}}},
-      {"reportingComponent", "virtual-kubelet"},
-      {"reportingInstance", node.name},
-      {"firstTimestamp", stamp},
-      {"lastTimestamp", stamp},
-      {"count", 1}};
+  const json::object event = PodEvent(pod, "Warning", "NoStock", message, "virtual-kubelet", node.name, clock_.Now());
   SPILLWAY_RETURN_IF_ERROR(client_.Create(PathOf("", "v1", "events", ns), event).status());
   absl::Status marked =
       client_

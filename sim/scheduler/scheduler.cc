@@ -14,16 +14,6 @@ namespace spillway::sim {
 namespace json = boost::json;
 namespace {
 
-std::vector<json::object> Items(json::object list) {
-  std::vector<json::object> items;
-  if (json::value* values = list.if_contains("items"); values != nullptr && values->is_array()) {
-    for (json::value& item : values->as_array()) {
-      if (item.is_object()) items.push_back(std::move(item.get_object()));
-    }
-  }
-  return items;
-}
-
 bool Finished(const json::object& pod) {
   const json::object* status = json_fields::ObjectAt(pod, {"status"});
   const std::string phase = status == nullptr ? "" : json_fields::String(*status, "phase");
@@ -62,8 +52,8 @@ Scheduler::Scheduler(kube::RestClient& client, Clock& clock, Options options)
 absl::Status Scheduler::Sync() {
   SPILLWAY_ASSIGN_OR_RETURN(json::object node_list, client_.List(PathOf("", "v1", "nodes"), kube::ListOptions()));
   SPILLWAY_ASSIGN_OR_RETURN(json::object pod_list, client_.List(PathOf("", "v1", "pods"), kube::ListOptions()));
-  const std::vector<json::object> node_objects = Items(std::move(node_list));
-  const std::vector<json::object> pods = Items(std::move(pod_list));
+  const std::vector<json::object> node_objects = ItemsOf(std::move(node_list));
+  const std::vector<json::object> pods = ItemsOf(std::move(pod_list));
   std::vector<Candidate> nodes;
   std::map<std::string, size_t> index;
   for (const json::object& object : node_objects) {
@@ -307,23 +297,10 @@ absl::Status Scheduler::RecordFailure(const json::object& pod_json, const Outcom
 
 absl::Status Scheduler::RecordEvent(const json::object& pod_json, const char* type, const char* reason,
                                     const std::string& message) {
-  const std::string ns = NamespaceOf(pod_json);
-  const std::string stamp = KubeTime(clock_.Now());
-  json::object event{
-      {"apiVersion", "v1"},
-      {"kind", "Event"},
-      {"metadata", json::object{{"generateName", absl::StrCat(NameOf(pod_json), ".")}, {"namespace", ns}}},
-      {"involvedObject", json::object{{"apiVersion", "v1"}, {"kind", "Pod"}, {"namespace", ns},
-                                      {"name", NameOf(pod_json)}, {"uid", UidOf(pod_json)}}},
-      {"reason", reason},
-      {"message", message},
-      {"type", type},
-      {"source", json::object{{"component", options_.config.scheduler_name}}},
-      {"reportingComponent", options_.config.scheduler_name},
-      {"firstTimestamp", stamp},
-      {"lastTimestamp", stamp},
-      {"count", 1}};
-  return client_.Create(PathOf("", "v1", "events", ns), event).status();
+  return client_
+      .Create(PathOf("", "v1", "events", NamespaceOf(pod_json)),
+              PodEvent(pod_json, type, reason, message, options_.config.scheduler_name, "", clock_.Now()))
+      .status();
 }
 
 }  // namespace spillway::sim
