@@ -22,6 +22,8 @@
 #include "common/http/client.h"
 #include "sim/apiserver/api_server.h"
 #include "sim/cluster/child_process.h"
+#include "sim/cluster/cluster_cache.h"
+#include "sim/cluster/cluster_reader.h"
 #include "sim/cluster/object_facts.h"
 #include "sim/kubelet/kubelets.h"
 #include "sim/scheduler/scheduler.h"
@@ -87,7 +89,8 @@ int main(int argc, char** argv) {
                          i % 2 ? "cn-hangzhou-j" : "cn-hangzhou-k", is_virtual,
                          is_virtual ? 1000000000 : 8000, is_virtual ? (1LL << 50) : (32LL << 30), is_virtual ? 10000 : 110});
   }
-  if (absl::Status s = Kubelets(client, Clock::Real(), node_list, KubeletOptions()).Register(); !s.ok()) {
+  LiveReader live(client);
+  if (absl::Status s = Kubelets(client, live, Clock::Real(), node_list, KubeletOptions()).Register(); !s.ok()) {
     std::cerr << s << "\n";
     return 1;
   }
@@ -119,11 +122,19 @@ int main(int argc, char** argv) {
     absl::SleepFor(absl::Milliseconds(100));
   }
   SchedulerConfig config = *ParseSchedulerConfig(*ReadRegularFile(scheduler_config, 1 << 20, "config"));
+  // The scheduler reads through watches, as in `spillway sim`.
+  ClusterCache cache(client);
+  for (const char* plural : {"nodes", "pods"}) {
+    if (absl::Status s = cache.Watch(PathOf("", "v1", plural)); !s.ok()) {
+      std::cerr << s << "\n";
+      return 1;
+    }
+  }
   std::unique_ptr<Scheduler> scheduler =
-      *Scheduler::Create(client, Clock::Real(), {config, absl::StrCat("127.0.0.1:", *port), 1});
+      *Scheduler::Create(client, cache, Clock::Real(), {config, absl::StrCat("127.0.0.1:", *port), 1});
   const absl::Time start = absl::Now();
   int passes = 0;
-  while (scheduler->stats().bound < pods && passes < 1000) {
+  while (scheduler->stats().bound < pods && passes < 100000) {
     if (absl::Status s = scheduler->Sync(); !s.ok()) std::cerr << "pass: " << s << "\n";
     ++passes;
   }

@@ -21,9 +21,9 @@ double Percentile(std::vector<double> values, double p) {
   return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
 
-Recorder::Recorder(kube::RestClient& client, const Scenario& scenario, std::set<std::string> virtual_nodes,
+Recorder::Recorder(ClusterReader& reader, const Scenario& scenario, std::set<std::string> virtual_nodes,
                    absl::Time start)
-    : client_(client), scenario_(scenario), virtual_nodes_(std::move(virtual_nodes)), start_(start) {}
+    : reader_(reader), scenario_(scenario), virtual_nodes_(std::move(virtual_nodes)), start_(start) {}
 
 std::string Recorder::WorkloadOf(const json::object& pod) const {
   for (const ReportedWorkload& workload : scenario_.workloads) {
@@ -39,15 +39,15 @@ std::string Recorder::WorkloadOf(const json::object& pod) const {
 }
 
 absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSample>& hpas) {
-  SPILLWAY_ASSIGN_OR_RETURN(json::object list, client_.List(PathOf("", "v1", "pods"), kube::ListOptions()));
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> pods, reader_.List(PathOf("", "v1", "pods")));
   const double dt = samples_.empty() ? 0 : absl::ToDoubleSeconds(now - start_) - samples_.back().seconds;
   Sample sample;
   sample.seconds = absl::ToDoubleSeconds(now - start_);
   sample.hpas = hpas;
   for (const ReportedWorkload& workload : scenario_.workloads) sample.workloads[workload.name];
   std::set<std::string> present;
-  for (const json::value& item : list.at("items").as_array()) {
-    const json::object& pod = item.get_object();
+  for (const ObjectRef& ref : pods) {
+    const json::object& pod = *ref;
     if (Terminating(pod)) continue;
     const std::string uid = UidOf(pod);
     present.insert(uid);
@@ -112,9 +112,9 @@ absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSa
 }
 
 absl::Status Recorder::ObserveEvents(absl::Time now) {
-  SPILLWAY_ASSIGN_OR_RETURN(json::object list, client_.List(PathOf("", "v1", "events"), kube::ListOptions()));
-  for (const json::value& item : list.at("items").as_array()) {
-    const json::object& event = item.get_object();
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> events, reader_.List(PathOf("", "v1", "events")));
+  for (const ObjectRef& ref : events) {
+    const json::object& event = *ref;
     if (!seen_events_.insert(UidOf(event)).second) continue;
     const std::string reason = json_fields::String(event, "reason");
     if (reason == "NoStock") ++totals_.no_stock_events;

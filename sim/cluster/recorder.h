@@ -17,7 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "kube/rest_client.h"
+#include "sim/cluster/cluster_reader.h"
 #include "sim/cluster/scenario.h"
 #include "sim/hpa/hpa_controller.h"
 
@@ -67,8 +67,8 @@ double Percentile(std::vector<double> values, double p);
 
 class Recorder {
  public:
-  // `client` must outlive the recorder.
-  Recorder(kube::RestClient& client, const Scenario& scenario, std::set<std::string> virtual_nodes, absl::Time start);
+  // `reader` and `scenario` must outlive the recorder.
+  Recorder(ClusterReader& reader, const Scenario& scenario, std::set<std::string> virtual_nodes, absl::Time start);
 
   // Takes one sample at `now`.
   absl::Status Observe(absl::Time now, const std::map<std::string, HpaSample>& hpas);
@@ -94,7 +94,7 @@ class Recorder {
   absl::Status ObserveEvents(absl::Time now);
   std::string WorkloadOf(const boost::json::object& pod) const;
 
-  kube::RestClient& client_;
+  ClusterReader& reader_;
   const Scenario& scenario_;
   std::set<std::string> virtual_nodes_;
   absl::Time start_;

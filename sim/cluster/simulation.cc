@@ -20,6 +20,8 @@
 #include "glog/logging.h"
 #include "sim/apiserver/api_server.h"
 #include "sim/cluster/child_process.h"
+#include "sim/cluster/cluster_cache.h"
+#include "sim/cluster/cluster_reader.h"
 #include "sim/cluster/manifests.h"
 #include "sim/cluster/object_facts.h"
 #include "sim/controllers/workload_controllers.h"
@@ -180,26 +182,26 @@ struct StandIns {
   }
 };
 
-absl::StatusOr<StandIns> MakeStandIns(const Scenario& scenario, kube::RestClient& client, Clock& clock,
-                                      absl::Time start, uint16_t extender_port) {
+absl::StatusOr<StandIns> MakeStandIns(const Scenario& scenario, kube::RestClient& client, ClusterReader& reader,
+                                      Clock& clock, absl::Time start, uint16_t extender_port) {
   StandIns stand_ins;
-  stand_ins.controllers = std::make_unique<WorkloadControllers>(client, clock);
+  stand_ins.controllers = std::make_unique<WorkloadControllers>(client, reader, clock);
   SPILLWAY_ASSIGN_OR_RETURN(
       std::string scheduler_yaml,
       ReadRegularFile(ScenarioPath(scenario, scenario.scheduler_config), 1 << 20, "scheduler configuration"));
   SPILLWAY_ASSIGN_OR_RETURN(SchedulerConfig config, ParseSchedulerConfig(scheduler_yaml));
   SPILLWAY_ASSIGN_OR_RETURN(
       stand_ins.scheduler,
-      Scheduler::Create(client, clock, {config, absl::StrCat("127.0.0.1:", extender_port), scenario.seed}));
+      Scheduler::Create(client, reader, clock, {config, absl::StrCat("127.0.0.1:", extender_port), scenario.seed}));
   KubeletOptions kubelet_options{scenario.ecs_startup, scenario.eci_startup_min, scenario.eci_startup_max, {},
                                  scenario.seed};
   for (const StockOutWindow& window : scenario.stock_outs) {
     kubelet_options.stock_outs.push_back({window.zone, start + window.from, start + window.until});
   }
-  stand_ins.kubelets = std::make_unique<Kubelets>(client, clock, scenario.nodes, kubelet_options);
+  stand_ins.kubelets = std::make_unique<Kubelets>(client, reader, clock, scenario.nodes, kubelet_options);
   const Scenario* s = &scenario;
   stand_ins.hpa = std::make_unique<HpaController>(
-      client, clock,
+      client, reader, clock,
       [s, start](const std::string& key, absl::Time at) {
         auto curve = s->load.find(key);
         return curve == s->load.end() ? 0.0 : LoadAt(curve->second, at - start) * 1000.0;
@@ -248,11 +250,21 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
     if (node.is_virtual) virtual_nodes.insert(node.name);
   }
   // Nodes first: Spillway's extender is ready once it has listed them.
-  SPILLWAY_RETURN_IF_ERROR(Kubelets(client, clock, scenario.nodes, KubeletOptions()).Register());
+  LiveReader live(client);
+  SPILLWAY_RETURN_IF_ERROR(Kubelets(client, live, clock, scenario.nodes, KubeletOptions()).Register());
   uint16_t extender_port = 0;
   SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> serve,
                             StartSpillway(scenario, options, client, kubeconfig, &extender_port));
-  SPILLWAY_ASSIGN_OR_RETURN(StandIns stand_ins, MakeStandIns(scenario, client, clock, start, extender_port));
+  // The stand-ins read through watches, as Kubernetes' components do.
+  ClusterCache cache(client);
+  for (const kube::ResourcePath& collection :
+       {PathOf("", "v1", "pods"), PathOf("", "v1", "nodes"), PathOf("", "v1", "events"),
+        PathOf("apps", "v1", "deployments"), PathOf("apps", "v1", "replicasets"), PathOf("apps", "v1", "statefulsets"),
+        PathOf("autoscaling", "v2", "horizontalpodautoscalers")}) {
+    SPILLWAY_RETURN_IF_ERROR(cache.Watch(collection));
+  }
+  SPILLWAY_ASSIGN_OR_RETURN(StandIns stand_ins,
+                            MakeStandIns(scenario, client, cache, clock, start, extender_port));
   for (const std::string& manifest : scenario.manifests) {
     const std::string path = ScenarioPath(scenario, manifest);
     SPILLWAY_ASSIGN_OR_RETURN(std::string text, ReadRegularFile(path, 4 << 20, "manifest"));
@@ -260,7 +272,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   }
   // The scenario's clock starts once the cluster is shaped.
   const absl::Time scenario_start = clock.Now();
-  Recorder recorder(client, scenario, virtual_nodes, scenario_start);
+  Recorder recorder(cache, scenario, virtual_nodes, scenario_start);
   SimulationResult result;
   std::deque<Decision> recent;
   absl::Time next_sample = scenario_start;
@@ -295,6 +307,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
     absl::SleepFor(scenario.tick / options.speed);
   }
   serve->Stop();
+  cache.Stop();
   api->Stop();
   result.summary = recorder.Summarize();
   result.samples = recorder.samples();

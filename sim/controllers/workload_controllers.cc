@@ -1,6 +1,7 @@
 #include "sim/controllers/workload_controllers.h"
 
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/json_fields.h"
@@ -21,10 +22,7 @@ kube::ResourcePath Path(const char* group, const char* plural, const std::string
   return kube::ResourcePath{group, "v1", plural, ns, name, sub};
 }
 
-absl::StatusOr<std::vector<json::object>> ListItems(kube::RestClient& client, const kube::ResourcePath& path) {
-  SPILLWAY_ASSIGN_OR_RETURN(json::object list, client.List(path, kube::ListOptions()));
-  return ItemsOf(std::move(list));
-}
+
 
 int SpecReplicas(const json::object& object) {
   const json::value* replicas = json_fields::At(object, {"spec", "replicas"});
@@ -70,35 +68,37 @@ std::string PodTemplateHash(const json::object& pod_template) {
 }
 
 absl::Status WorkloadControllers::Sync() {
-  SPILLWAY_ASSIGN_OR_RETURN(std::vector<json::object> deployments, ListItems(client_, Path("apps", "deployments")));
-  SPILLWAY_ASSIGN_OR_RETURN(std::vector<json::object> sets, ListItems(client_, Path("apps", "replicasets")));
+  SPILLWAY_ASSIGN_OR_RETURN(std::vector<ObjectRef> deployments, reader_.List(Path("apps", "deployments")));
+  SPILLWAY_ASSIGN_OR_RETURN(std::vector<ObjectRef> sets, reader_.List(Path("apps", "replicasets")));
   absl::Status first;
-  for (const json::object& deployment : deployments) {
-    if (Terminating(deployment)) continue;
-    if (absl::Status s = SyncDeployment(deployment, sets); !s.ok() && first.ok()) first = s;
+  for (const ObjectRef& deployment : deployments) {
+    if (Terminating(*deployment)) continue;
+    if (absl::Status s = SyncDeployment(*deployment, sets); !s.ok() && first.ok()) first = s;
   }
-  // The ReplicaSets as the Deployment pass left them.
-  SPILLWAY_ASSIGN_OR_RETURN(sets, ListItems(client_, Path("apps", "replicasets")));
-  SPILLWAY_ASSIGN_OR_RETURN(std::vector<json::object> pods, ListItems(client_, Path("", "pods")));
-  for (const json::object& set : sets) {
-    if (Terminating(set)) continue;
-    if (absl::Status s = SyncReplicaSet(set, pods); !s.ok() && first.ok()) first = s;
+  // The ReplicaSets as the Deployment pass left them (as far as the reader
+  // has seen).
+  SPILLWAY_ASSIGN_OR_RETURN(sets, reader_.List(Path("apps", "replicasets")));
+  SPILLWAY_ASSIGN_OR_RETURN(std::vector<ObjectRef> pods, reader_.List(Path("", "pods")));
+  for (const ObjectRef& set : sets) {
+    if (Terminating(*set)) continue;
+    if (absl::Status s = SyncReplicaSet(*set, pods); !s.ok() && first.ok()) first = s;
   }
-  SPILLWAY_ASSIGN_OR_RETURN(std::vector<json::object> stateful, ListItems(client_, Path("apps", "statefulsets")));
-  for (const json::object& set : stateful) {
-    if (Terminating(set)) continue;
-    if (absl::Status s = SyncStatefulSet(set, pods); !s.ok() && first.ok()) first = s;
+  SPILLWAY_ASSIGN_OR_RETURN(std::vector<ObjectRef> stateful, reader_.List(Path("apps", "statefulsets")));
+  for (const ObjectRef& set : stateful) {
+    if (Terminating(*set)) continue;
+    if (absl::Status s = SyncStatefulSet(*set, pods); !s.ok() && first.ok()) first = s;
   }
   return first;
 }
 
-absl::Status WorkloadControllers::SyncStatefulSet(const json::object& set, const std::vector<json::object>& pods) {
+absl::Status WorkloadControllers::SyncStatefulSet(const json::object& set, const std::vector<ObjectRef>& pods) {
   const std::string name = NameOf(set);
   const std::string ns = NamespaceOf(set);
   const std::string uid = UidOf(set);
   std::map<int, OrdinalPod> owned;
   int ready = 0;
-  for (const json::object& pod : pods) {
+  for (const ObjectRef& ref : pods) {
+    const json::object& pod = *ref;
     if (ControllerUid(pod) != uid) continue;
     std::optional<int> ordinal = OrdinalOf(name, NameOf(pod));
     if (!ordinal.has_value()) continue;
@@ -155,17 +155,17 @@ absl::Status WorkloadControllers::SyncStatefulSet(const json::object& set, const
 }
 
 absl::Status WorkloadControllers::SyncDeployment(const json::object& deployment,
-                                                 const std::vector<json::object>& sets) {
+                                                 const std::vector<ObjectRef>& sets) {
   const json::object* pod_template = json_fields::ObjectAt(deployment, {"spec", "template"});
   if (pod_template == nullptr) return absl::OkStatus();
   const std::string hash = PodTemplateHash(*pod_template);
   const std::string uid = UidOf(deployment);
   const json::object* current = nullptr;
   std::vector<const json::object*> owned;
-  for (const json::object& set : sets) {
-    if (ControllerUid(set) != uid || Terminating(set)) continue;
-    owned.push_back(&set);
-    if (Label(set, kHashLabel) == hash) current = &set;
+  for (const ObjectRef& set : sets) {
+    if (ControllerUid(*set) != uid || Terminating(*set)) continue;
+    owned.push_back(set.get());
+    if (Label(*set, kHashLabel) == hash) current = set.get();
   }
   const int desired = SpecReplicas(deployment);
   std::vector<ReplicaSetState> olds;
@@ -281,15 +281,20 @@ absl::Status WorkloadControllers::WriteDeploymentStatus(const json::object& depl
                               deployment, status);
 }
 
-absl::Status WorkloadControllers::SyncReplicaSet(const json::object& set, const std::vector<json::object>& pods) {
+absl::Status WorkloadControllers::SyncReplicaSet(const json::object& set, const std::vector<ObjectRef>& pods) {
   const std::string uid = UidOf(set);
   std::vector<OwnedPod> owned;
-  for (const json::object& pod : pods) {
-    if (ControllerUid(pod) == uid) owned.push_back(OwnedPodOf(pod));
+  std::set<std::string> present;
+  for (const ObjectRef& pod : pods) {
+    if (ControllerUid(*pod) != uid) continue;
+    owned.push_back(OwnedPodOf(*pod));
+    present.insert(owned.back().name);
   }
+  if (!ExpectationsMet(uid, present)) return absl::OkStatus();  // The reader lags our last writes.
   const ReplicaSetDiff diff = PlanReplicaSet(SpecReplicas(set), owned, clock_.Now());
   const std::string ns = NamespaceOf(set);
   const json::object* pod_template = json_fields::ObjectAt(set, {"spec", "template"});
+  Expectations expected{{}, {}, clock_.Now()};
   for (int i = 0; i < diff.create && pod_template != nullptr; ++i) {
     json::object meta;
     if (const json::object* m = json_fields::ObjectAt(*pod_template, {"metadata"})) meta = *m;
@@ -298,12 +303,19 @@ absl::Status WorkloadControllers::SyncReplicaSet(const json::object& set, const 
     meta["ownerReferences"] = json::array{OwnerReference("apps/v1", "ReplicaSet", set)};
     json::object pod{{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", std::move(meta)}};
     if (const json::object* spec = json_fields::ObjectAt(*pod_template, {"spec"})) pod["spec"] = *spec;
-    SPILLWAY_RETURN_IF_ERROR(client_.Create(Path("", "pods", ns), pod).status());
+    absl::StatusOr<json::object> created = client_.Create(Path("", "pods", ns), pod);
+    if (!created.ok()) {
+      if (!expected.adds.empty()) expectations_[uid] = expected;
+      return created.status();
+    }
+    expected.adds.insert(NameOf(*created));
   }
   for (const std::string& victim : diff.remove) {
     absl::Status deleted = client_.Delete(Path("", "pods", ns, victim));
     if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
+    expected.deletes.insert(victim);
   }
+  if (!expected.adds.empty() || !expected.deletes.empty()) expectations_[uid] = std::move(expected);
   const std::vector<OwnedPod> active = ActivePods(owned);
   int ready = 0;
   for (const OwnedPod& pod : active) ready += pod.ready ? 1 : 0;
@@ -314,6 +326,18 @@ absl::Status WorkloadControllers::SyncReplicaSet(const json::object& set, const 
                       {"availableReplicas", ready},  // minReadySeconds 0: ready is available.
                       {"observedGeneration", json_fields::IntAt(set, {"metadata", "generation"})}};
   return PatchStatusIfChanged(client_, Path("apps", "replicasets", ns, NameOf(set)), set, status);
+}
+
+bool WorkloadControllers::ExpectationsMet(const std::string& uid, const std::set<std::string>& present) {
+  auto expected = expectations_.find(uid);
+  if (expected == expectations_.end()) return true;
+  bool met = true;
+  for (const std::string& name : expected->second.adds) met = met && present.count(name) > 0;
+  for (const std::string& name : expected->second.deletes) met = met && present.count(name) == 0;
+  // As kube's ControllerExpectations: met, or given up on after 5 minutes.
+  if (!met && clock_.Now() - expected->second.since < absl::Minutes(5)) return false;
+  expectations_.erase(expected);
+  return true;
 }
 
 }  // namespace spillway::sim

@@ -11,6 +11,8 @@
 #ifndef SPILLWAY_SIM_CONTROLLERS_WORKLOAD_CONTROLLERS_H_
 #define SPILLWAY_SIM_CONTROLLERS_WORKLOAD_CONTROLLERS_H_
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,7 @@
 #include "boost/json.hpp"
 #include "common/clock.h"
 #include "kube/rest_client.h"
+#include "sim/cluster/cluster_reader.h"
 
 namespace spillway::sim {
 
@@ -27,24 +30,37 @@ std::string PodTemplateHash(const boost::json::object& pod_template);
 
 class WorkloadControllers {
  public:
-  // `client` and `clock` must outlive this object.
-  WorkloadControllers(kube::RestClient& client, Clock& clock) : client_(client), clock_(clock) {}
+  // Writes through `client`, reads through `reader`; all must outlive this
+  // object. A reader that lags (a watch cache) is fine: a ReplicaSet is left
+  // alone until the pods it created or deleted show (expectations, as
+  // kube-controller-manager keeps them).
+  WorkloadControllers(kube::RestClient& client, ClusterReader& reader, Clock& clock)
+      : client_(client), reader_(reader), clock_(clock) {}
 
   // One pass of both controllers over every namespace. Returns the first
   // error after trying every object (the next pass retries).
   absl::Status Sync();
 
  private:
-  absl::Status SyncDeployment(const boost::json::object& deployment, const std::vector<boost::json::object>& sets);
-  absl::Status SyncReplicaSet(const boost::json::object& set, const std::vector<boost::json::object>& pods);
-  absl::Status SyncStatefulSet(const boost::json::object& set, const std::vector<boost::json::object>& pods);
+  // Pods a ReplicaSet's last pass created or deleted, until the reader shows it.
+  struct Expectations {
+    std::set<std::string> adds;
+    std::set<std::string> deletes;
+    absl::Time since;
+  };
+  absl::Status SyncDeployment(const boost::json::object& deployment, const std::vector<ObjectRef>& sets);
+  absl::Status SyncReplicaSet(const boost::json::object& set, const std::vector<ObjectRef>& pods);
+  absl::Status SyncStatefulSet(const boost::json::object& set, const std::vector<ObjectRef>& pods);
+  bool ExpectationsMet(const std::string& uid, const std::set<std::string>& present);
   absl::Status ScaleReplicaSet(const boost::json::object& set, int replicas);
   absl::Status CreateReplicaSet(const boost::json::object& deployment, const std::string& hash, int replicas);
   absl::Status WriteDeploymentStatus(const boost::json::object& deployment, const boost::json::object* current,
                                      const std::vector<const boost::json::object*>& owned);
 
   kube::RestClient& client_;
+  ClusterReader& reader_;
   Clock& clock_;
+  std::map<std::string, Expectations> expectations_;  // By ReplicaSet uid.
 };
 
 }  // namespace spillway::sim

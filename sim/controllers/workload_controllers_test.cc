@@ -21,7 +21,8 @@ class WorkloadControllersTest : public EmbeddedClusterTest {
  protected:
   void SetUp() override {
     EmbeddedClusterTest::SetUp();
-    controllers_ = std::make_unique<WorkloadControllers>(*client_, clock_);
+    reader_ = std::make_unique<LiveReader>(*client_);
+    controllers_ = std::make_unique<WorkloadControllers>(*client_, *reader_, clock_);
   }
   void CreateDeployment(int replicas, const std::string& image) {
     json::object deployment{
@@ -65,6 +66,7 @@ class WorkloadControllersTest : public EmbeddedClusterTest {
   }
 
   FakeClock clock_{absl::Now()};
+  std::unique_ptr<LiveReader> reader_;
   std::unique_ptr<WorkloadControllers> controllers_;
 };
 

@@ -8,6 +8,7 @@
 #include "common/json_fields.h"
 #include "common/status_macros.h"
 #include "kube/decode.h"
+#include "kube/label_selector.h"
 #include "sim/cluster/object_facts.h"
 
 namespace spillway::sim {
@@ -62,25 +63,33 @@ kube::ResourcePath ScalePath(const json::object& hpa) {
                 "scale");
 }
 
+kube::StringMap LabelsOf(const json::object& object) {
+  kube::StringMap labels;
+  if (const json::object* map = json_fields::ObjectAt(object, {"metadata", "labels"})) {
+    for (const auto& [key, value] : *map) {
+      if (value.is_string()) labels.Set(std::string(key), std::string(value.get_string()));
+    }
+  }
+  return labels;
+}
+
 }  // namespace
 
 absl::Status HpaController::Sync() {
   const absl::Time now = clock_.Now();
   if (now - last_sync_ < options_.sync_period) return absl::OkStatus();
   last_sync_ = now;
-  SPILLWAY_ASSIGN_OR_RETURN(json::object list,
-                            client_.List(PathOf("autoscaling", "v2", "horizontalpodautoscalers"), kube::ListOptions()));
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> hpas,
+                            reader_.List(PathOf("autoscaling", "v2", "horizontalpodautoscalers")));
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> pods, reader_.List(PathOf("", "v1", "pods")));
   absl::Status first;
-  if (const json::value* items = list.if_contains("items"); items != nullptr && items->is_array()) {
-    for (const json::value& hpa : items->get_array()) {
-      if (!hpa.is_object()) continue;
-      if (absl::Status s = SyncOne(hpa.get_object(), now); !s.ok() && first.ok()) first = s;
-    }
+  for (const ObjectRef& hpa : hpas) {
+    if (absl::Status s = SyncOne(*hpa, pods, now); !s.ok() && first.ok()) first = s;
   }
   return first;
 }
 
-absl::Status HpaController::SyncOne(const json::object& hpa, absl::Time now) {
+absl::Status HpaController::SyncOne(const json::object& hpa, const std::vector<ObjectRef>& pods, absl::Time now) {
   const std::string key = absl::StrCat(NamespaceOf(hpa), "/", NameOf(hpa));
   const int target = CpuTarget(hpa);
   if (target <= 0) return absl::OkStatus();
@@ -90,14 +99,12 @@ absl::Status HpaController::SyncOne(const json::object& hpa, absl::Time now) {
   const json::object* scale_status = json_fields::ObjectAt(scale, {"status"});
   const std::string selector = scale_status == nullptr ? "" : json_fields::String(*scale_status, "selector");
   if (current == 0 || selector.empty()) return absl::OkStatus();  // Scaling is off, or no pods to measure yet.
-  kube::ListOptions options;
-  options.label_selector = selector;
-  SPILLWAY_ASSIGN_OR_RETURN(json::object pods, client_.List(PathOf("", "v1", "pods", NamespaceOf(hpa)), options));
+  SPILLWAY_ASSIGN_OR_RETURN(const kube::LabelSelector matcher, kube::LabelSelector::Parse(selector));
   std::vector<int64_t> requests;
   int unready = 0;
-  for (const json::value& pod : pods.at("items").as_array()) {
-    const json::object& object = pod.get_object();
-    if (Terminating(object)) continue;
+  for (const ObjectRef& pod : pods) {
+    const json::object& object = *pod;
+    if (Terminating(object) || NamespaceOf(object) != NamespaceOf(hpa) || !matcher.Matches(LabelsOf(object))) continue;
     if (!ConditionTrue(object, "Ready")) {
       ++unready;
       continue;

@@ -12,12 +12,14 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "boost/json.hpp"
 #include "common/clock.h"
 #include "kube/rest_client.h"
+#include "sim/cluster/cluster_reader.h"
 #include "sim/hpa/hpa_algorithm.h"
 
 namespace spillway::sim {
@@ -39,9 +41,10 @@ class HpaController {
     absl::Duration sync_period = absl::Seconds(15);  // --horizontal-pod-autoscaler-sync-period
   };
 
-  // `client` and `clock` must outlive the controller.
-  HpaController(kube::RestClient& client, Clock& clock, LoadFunction load, Options options)
-      : client_(client), clock_(clock), load_(std::move(load)), options_(options) {}
+  // Writes (and reads scale subresources) through `client`, reads HPAs and
+  // pods through `reader`; all must outlive the controller.
+  HpaController(kube::RestClient& client, ClusterReader& reader, Clock& clock, LoadFunction load, Options options)
+      : client_(client), reader_(reader), clock_(clock), load_(std::move(load)), options_(options) {}
 
   // Syncs every HPA when a sync period has passed since the last sync.
   absl::Status Sync();
@@ -50,9 +53,10 @@ class HpaController {
   const std::map<std::string, HpaSample>& samples() const { return samples_; }
 
  private:
-  absl::Status SyncOne(const boost::json::object& hpa, absl::Time now);
+  absl::Status SyncOne(const boost::json::object& hpa, const std::vector<ObjectRef>& pods, absl::Time now);
 
   kube::RestClient& client_;
+  ClusterReader& reader_;
   Clock& clock_;
   LoadFunction load_;
   Options options_;

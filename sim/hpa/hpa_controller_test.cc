@@ -69,7 +69,8 @@ class HpaControllerTest : public EmbeddedClusterTest {
 };
 
 TEST_F(HpaControllerTest, ScalesTheTargetThroughItsScaleSubresource) {
-  HpaController hpa(*client_, clock_, [this](const std::string& key, absl::Time) {
+  LiveReader reader(*client_);
+  HpaController hpa(*client_, reader, clock_, [this](const std::string& key, absl::Time) {
     EXPECT_EQ(key, "default/web");
     return cores_ * 1000;
   }, HpaController::Options{absl::Seconds(15)});

@@ -71,8 +71,9 @@ std::string EciInstanceSpec(int64_t cpu_milli, int64_t memory_bytes) {
   return absl::StrFormat("%.1f-%.1fGi", cores, gib);
 }
 
-Kubelets::Kubelets(kube::RestClient& client, Clock& clock, std::vector<SimNode> nodes, KubeletOptions options)
-    : client_(client), clock_(clock), options_(std::move(options)) {
+Kubelets::Kubelets(kube::RestClient& client, ClusterReader& reader, Clock& clock, std::vector<SimNode> nodes,
+                   KubeletOptions options)
+    : client_(client), reader_(reader), clock_(clock), options_(std::move(options)) {
   for (SimNode& node : nodes) {
     std::string name = node.name;
     nodes_.emplace(std::move(name), std::move(node));
@@ -126,21 +127,17 @@ absl::Status Kubelets::RenewLeases() {
 }
 
 absl::Status Kubelets::Sync() {
-  SPILLWAY_ASSIGN_OR_RETURN(json::object list,
-                            client_.List(PathOf("", "v1", "pods"), kube::ListOptions()));
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> pods, reader_.List(PathOf("", "v1", "pods")));
   absl::Status first;
-  if (json::value* items = list.if_contains("items"); items != nullptr && items->is_array()) {
-    for (const json::value& item : items->get_array()) {
-      if (!item.is_object()) continue;
-      const json::object& pod = item.get_object();
-      const json::object* spec = json_fields::ObjectAt(pod, {"spec"});
-      auto node = nodes_.find(spec == nullptr ? "" : json_fields::String(*spec, "nodeName"));
-      if (node == nodes_.end() || Terminating(pod)) continue;
-      const json::object* status = json_fields::ObjectAt(pod, {"status"});
-      const std::string phase = status == nullptr ? "" : json_fields::String(*status, "phase");
-      if (!phase.empty() && phase != "Pending") continue;
-      if (absl::Status s = SyncPod(pod, node->second); !s.ok() && first.ok()) first = s;
-    }
+  for (const ObjectRef& ref : pods) {
+    const json::object& pod = *ref;
+    const json::object* spec = json_fields::ObjectAt(pod, {"spec"});
+    auto node = nodes_.find(spec == nullptr ? "" : json_fields::String(*spec, "nodeName"));
+    if (node == nodes_.end() || Terminating(pod) || started_.count(UidOf(pod)) > 0) continue;
+    const json::object* status = json_fields::ObjectAt(pod, {"status"});
+    const std::string phase = status == nullptr ? "" : json_fields::String(*status, "phase");
+    if (!phase.empty() && phase != "Pending") continue;
+    if (absl::Status s = SyncPod(pod, node->second); !s.ok() && first.ok()) first = s;
   }
   if (absl::Status s = RenewLeases(); !s.ok() && first.ok()) first = s;
   return first;
@@ -164,6 +161,7 @@ absl::Status Kubelets::SyncPod(const json::object& pod, const SimNode& node) {
   if (now - since->second < delay) return absl::OkStatus();
   SPILLWAY_RETURN_IF_ERROR(StartPod(pod, node));
   eligible_since_.erase(uid);
+  started_.insert(uid);  // The reader may show it Pending a little longer.
   return absl::OkStatus();
 }
 

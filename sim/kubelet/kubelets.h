@@ -25,6 +25,7 @@
 #include "boost/json.hpp"
 #include "common/clock.h"
 #include "kube/rest_client.h"
+#include "sim/cluster/cluster_reader.h"
 
 namespace spillway::sim {
 
@@ -59,8 +60,10 @@ std::string EciInstanceSpec(int64_t cpu_milli, int64_t memory_bytes);
 
 class Kubelets {
  public:
-  // `client` and `clock` must outlive this object.
-  Kubelets(kube::RestClient& client, Clock& clock, std::vector<SimNode> nodes, KubeletOptions options);
+  // Writes through `client`, reads pods through `reader`; all must outlive
+  // this object.
+  Kubelets(kube::RestClient& client, ClusterReader& reader, Clock& clock, std::vector<SimNode> nodes,
+           KubeletOptions options);
 
   // Creates the Nodes (and the kube-node-lease namespace) once.
   absl::Status Register();
@@ -79,11 +82,13 @@ class Kubelets {
   absl::Status RenewLeases();
 
   kube::RestClient& client_;
+  ClusterReader& reader_;
   Clock& clock_;
   std::map<std::string, SimNode> nodes_;
   KubeletOptions options_;
   std::map<std::string, absl::Time> eligible_since_;  // pod uid -> when it could start
   std::set<std::string> reported_;                     // pod uids told NoStock
+  std::set<std::string> started_;                      // pod uids started
   int ip_counter_ = 0;
   absl::Time last_lease_renewal_ = absl::InfinitePast();
 };

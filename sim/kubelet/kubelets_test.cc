@@ -26,8 +26,9 @@ class KubeletsTest : public EmbeddedClusterTest {
     options.eci_startup_min = absl::Seconds(5);
     options.eci_startup_max = absl::Seconds(5);
     options.stock_outs.push_back({"cn-hangzhou-j", clock_.Now() + absl::Seconds(10), clock_.Now() + absl::Seconds(30)});
+    reader_ = std::make_unique<LiveReader>(*client_);
     kubelets_ = std::make_unique<Kubelets>(
-        *client_, clock_,
+        *client_, *reader_, clock_,
         std::vector<SimNode>{{"ecs-1", "cn-hangzhou-j", false, 4000, 16LL << 30, 110},
                              {kVirtualJ, "cn-hangzhou-j", true, 1000000000, 1LL << 50, 10000}},
         options);
@@ -52,6 +53,7 @@ class KubeletsTest : public EmbeddedClusterTest {
   }
 
   FakeClock clock_{absl::Now()};
+  std::unique_ptr<LiveReader> reader_;
   std::unique_ptr<Kubelets> kubelets_;
 };
 

@@ -35,9 +35,9 @@ int64_t OwnScore(const kube::Node& node, const NodeUsage& usage, const kube::Res
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(kube::RestClient& client, Clock& clock,
-                                                             Options options) {
-  std::unique_ptr<Scheduler> scheduler(new Scheduler(client, clock, std::move(options)));
+absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(kube::RestClient& client, ClusterReader& reader,
+                                                             Clock& clock, Options options) {
+  std::unique_ptr<Scheduler> scheduler(new Scheduler(client, reader, clock, std::move(options)));
   for (const ExtenderConfig& config : scheduler->options_.config.extenders) {
     SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ExtenderClient> extender,
                               ExtenderClient::Create(config, scheduler->options_.extender_address));
@@ -46,21 +46,19 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(kube::RestClient& c
   return scheduler;
 }
 
-Scheduler::Scheduler(kube::RestClient& client, Clock& clock, Options options)
-    : client_(client), clock_(clock), options_(std::move(options)), random_(options_.seed) {}
+Scheduler::Scheduler(kube::RestClient& client, ClusterReader& reader, Clock& clock, Options options)
+    : client_(client), reader_(reader), clock_(clock), options_(std::move(options)), random_(options_.seed) {}
 
 absl::Status Scheduler::Sync() {
-  SPILLWAY_ASSIGN_OR_RETURN(json::object node_list, client_.List(PathOf("", "v1", "nodes"), kube::ListOptions()));
-  SPILLWAY_ASSIGN_OR_RETURN(json::object pod_list, client_.List(PathOf("", "v1", "pods"), kube::ListOptions()));
-  const std::vector<json::object> node_objects = ItemsOf(std::move(node_list));
-  const std::vector<json::object> pods = ItemsOf(std::move(pod_list));
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> node_objects, reader_.List(PathOf("", "v1", "nodes")));
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> pods, reader_.List(PathOf("", "v1", "pods")));
   std::vector<Candidate> nodes;
   std::map<std::string, size_t> index;
-  for (const json::object& object : node_objects) {
-    absl::StatusOr<kube::Node> node = kube::ParseNode(json::serialize(object));
+  for (const ObjectRef& object : node_objects) {
+    absl::StatusOr<kube::Node> node = kube::ParseNode(json::serialize(*object));
     if (!node.ok()) continue;
     index[node->metadata.name] = nodes.size();
-    nodes.push_back({&object, *std::move(node), NodeUsage()});
+    nodes.push_back({object.get(), *std::move(node), NodeUsage()});
   }
   const std::vector<const json::object*> pending = ReadPods(pods, nodes, index);
   NoticeClusterEvents(nodes);
@@ -86,33 +84,57 @@ void Scheduler::NoticeClusterEvents(const std::vector<Candidate>& nodes) {
   for (auto& [uid, backoff] : attempts_) backoff.event_since = true;
 }
 
-std::vector<const json::object*> Scheduler::ReadPods(const std::vector<json::object>& pods,
+std::vector<const json::object*> Scheduler::ReadPods(const std::vector<ObjectRef>& pods,
                                                      std::vector<Candidate>& nodes,
                                                      const std::map<std::string, size_t>& index) {
   std::vector<std::pair<absl::Time, const json::object*>> pending;
-  for (const json::object& pod : pods) {
+  std::map<std::string, Assumed> still_assumed;
+  auto charge = [&](const std::string& node, const kube::Resources& requests) {
+    auto at = index.find(node);
+    if (at == index.end()) return;
+    NodeUsage& usage = nodes[at->second].usage;
+    usage.pods += 1;
+    usage.requested.cpu_milli += requests.cpu_milli;
+    usage.requested.memory_bytes += requests.memory_bytes;
+  };
+  for (const ObjectRef& ref : pods) {
+    const json::object& pod = *ref;
     if (Terminating(pod) || Finished(pod)) continue;
     const json::object& spec = pod.at("spec").as_object();
     const std::string node = json_fields::String(spec, "nodeName");
+    const std::string uid = UidOf(pod);
     if (!node.empty()) {
-      auto at = index.find(node);
-      absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
-      if (at == index.end() || !parsed.ok()) continue;
-      NodeUsage& usage = nodes[at->second].usage;
-      usage.pods += 1;
-      usage.requested.cpu_milli += parsed->EffectiveRequests().cpu_milli;
-      usage.requested.memory_bytes += parsed->EffectiveRequests().memory_bytes;
+      charge(node, RequestsOf(pod));
+      continue;
+    }
+    // Bound by an earlier pass, but the reader has not seen it yet: kube-
+    // scheduler's cache keeps such pods "assumed" on their node.
+    if (auto assumed = assumed_.find(uid); assumed != assumed_.end()) {
+      charge(assumed->second.node, assumed->second.requests);
+      still_assumed.insert(*assumed);
       continue;
     }
     std::string wanted = json_fields::String(spec, "schedulerName");
     if (wanted.empty()) wanted = "default-scheduler";
     if (wanted == options_.config.scheduler_name) pending.push_back({OwnedPodOf(pod).created, &pod});
   }
+  assumed_ = std::move(still_assumed);
   // Oldest first, as kube-scheduler's queue orders pods of equal priority.
   std::stable_sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<const json::object*> ordered;
   for (const auto& [created, pod] : pending) ordered.push_back(pod);
   return ordered;
+}
+
+kube::Resources Scheduler::RequestsOf(const json::object& pod) {
+  const std::string uid = UidOf(pod);
+  const std::string version = json_fields::String(pod.at("metadata").as_object(), "resourceVersion");
+  auto cached = requests_.find(uid);
+  if (cached != requests_.end() && cached->second.first == version) return cached->second.second;
+  absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
+  const kube::Resources requests = parsed.ok() ? parsed->EffectiveRequests() : kube::Resources{};
+  requests_[uid] = {version, requests};
+  return requests;
 }
 
 absl::Status Scheduler::Attempt(const json::object& pod_json, std::vector<Candidate>& nodes,
@@ -140,6 +162,7 @@ absl::Status Scheduler::Attempt(const json::object& pod_json, std::vector<Candid
     stats_.bind_time += absl::Now() - binding;
     if (!bound.ok()) return absl::IsAborted(bound) || absl::IsNotFound(bound) ? absl::OkStatus() : bound;
     ++stats_.bound;
+    assumed_[uid] = Assumed{outcome.node, pod->EffectiveRequests()};
     NodeUsage& usage = nodes[index.at(outcome.node)].usage;  // Assumed, as kube-scheduler's cache does.
     usage.pods += 1;
     usage.requested.cpu_milli += pod->EffectiveRequests().cpu_milli;

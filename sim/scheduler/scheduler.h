@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "kube/objects.h"
 #include "kube/rest_client.h"
+#include "sim/cluster/cluster_reader.h"
 #include "sim/scheduler/extender_client.h"
 #include "sim/scheduler/filter.h"
 #include "sim/scheduler/scheduler_config.h"
@@ -50,8 +51,11 @@ class Scheduler {
     uint64_t seed = 1;
   };
 
-  // `client` and `clock` must outlive the scheduler.
-  static absl::StatusOr<std::unique_ptr<Scheduler>> Create(kube::RestClient& client, Clock& clock, Options options);
+  // Writes through `client`, reads through `reader` (which may lag: pods it
+  // bound stay assumed on their node until the reader shows them bound); all
+  // must outlive the scheduler.
+  static absl::StatusOr<std::unique_ptr<Scheduler>> Create(kube::RestClient& client, ClusterReader& reader,
+                                                           Clock& clock, Options options);
 
   // One pass over the pending pods.
   absl::Status Sync();
@@ -82,10 +86,16 @@ class Scheduler {
     bool error = false;   // An extender error rather than a fit failure.
   };
 
-  Scheduler(kube::RestClient& client, Clock& clock, Options options);
+  struct Assumed {
+    std::string node;
+    kube::Resources requests;
+  };
+  Scheduler(kube::RestClient& client, ClusterReader& reader, Clock& clock, Options options);
+  // A pod's requests, decoded once per resourceVersion.
+  kube::Resources RequestsOf(const boost::json::object& pod);
   // Adds the requests of bound pods to their nodes' usage; returns the pods
   // this scheduler should place, oldest first.
-  std::vector<const boost::json::object*> ReadPods(const std::vector<boost::json::object>& pods,
+  std::vector<const boost::json::object*> ReadPods(const std::vector<ObjectRef>& pods,
                                                    std::vector<Candidate>& nodes,
                                                    const std::map<std::string, size_t>& index);
   // One scheduling attempt for one pod (unless it is backing off): bind, or
@@ -106,8 +116,11 @@ class Scheduler {
                            const std::string& message);
 
   kube::RestClient& client_;
+  ClusterReader& reader_;
   Clock& clock_;
   Options options_;
+  std::map<std::string, Assumed> assumed_;  // By pod uid.
+  std::map<std::string, std::pair<std::string, kube::Resources>> requests_;  // uid -> (resourceVersion, requests)
   std::vector<std::unique_ptr<ExtenderClient>> extenders_;
   std::map<std::string, Backoff> attempts_;  // By pod uid.
   // What the last pass saw, to notice cluster events.

@@ -107,7 +107,7 @@ class SchedulerTest : public EmbeddedClusterTest {
     std::vector<SimNode> nodes = {{"ecs-1", "cn-hangzhou-j", false, 2000, 4LL << 30, 110},
                                   {"ecs-2", "cn-hangzhou-j", false, 2000, 4LL << 30, 110},
                                   {kVirtual, "cn-hangzhou-j", true, 1000000000, 1LL << 50, 10000}};
-    ASSERT_TRUE(Kubelets(*client_, clock_, nodes, KubeletOptions()).Register().ok());
+    ASSERT_TRUE(Kubelets(*client_, reader_, clock_, nodes, KubeletOptions()).Register().ok());
   }
 
   std::unique_ptr<Scheduler> MakeScheduler(bool node_cache_capable, bool ignorable, uint16_t port) {
@@ -119,7 +119,7 @@ class SchedulerTest : public EmbeddedClusterTest {
     extender.ignorable = ignorable;
     SchedulerConfig config;
     config.extenders.push_back(extender);
-    return *Scheduler::Create(*client_, clock_, {config, absl::StrCat("127.0.0.1:", port), 1});
+    return *Scheduler::Create(*client_, reader_, clock_, {config, absl::StrCat("127.0.0.1:", port), 1});
   }
 
   void CreatePod(const std::string& name, const std::string& cpu, bool tolerates) {
@@ -151,6 +151,17 @@ class SchedulerTest : public EmbeddedClusterTest {
   }
 
   FakeClock clock_;
+  // Exact reads; the simulation itself reads through its watch cache.
+  class Reader : public ClusterReader {
+   public:
+    explicit Reader(SchedulerTest& test) : test_(test) {}
+    absl::StatusOr<std::vector<ObjectRef>> List(const kube::ResourcePath& collection) override {
+      return LiveReader(*test_.client_).List(collection);
+    }
+
+   private:
+    SchedulerTest& test_;
+  } reader_{*this};
 };
 
 TEST_F(SchedulerTest, ExtendersFilterAndScoreWithNodeNamesAsKubeSchedulerSends) {
@@ -227,7 +238,7 @@ TEST_F(SchedulerTest, UnschedulablePodsGetKubeSchedulersMessage) {
   ASSERT_TRUE(scheduler->Sync().ok());
   EXPECT_EQ(scheduler->stats().unschedulable_attempts, 2);
   // A node joins: both are retried (their 1 s backoff has passed).
-  ASSERT_TRUE(Kubelets(*client_, clock_, {{"ecs-3", "cn-hangzhou-j", false, 2000, 4LL << 30, 110}}, KubeletOptions())
+  ASSERT_TRUE(Kubelets(*client_, reader_, clock_, {{"ecs-3", "cn-hangzhou-j", false, 2000, 4LL << 30, 110}}, KubeletOptions())
                   .Register()
                   .ok());
   ASSERT_TRUE(scheduler->Sync().ok());

@@ -1,0 +1,63 @@
+// The simulated cluster's informers: one list-then-watch per collection the
+// stand-ins read (pods, nodes, ReplicaSets, ...), kept as immutable JSON
+// objects, so a pass over a 50,000-pod cluster reads memory instead of
+// re-listing it over HTTP (client-go's reflector and store, simplified: a
+// 410 or a broken watch relists). Reads may lag writes by a watch event; the
+// stand-ins cope as Kubernetes' do (expectations, assumed pods, idempotent
+// writes). Thread-safe: watch threads write, the scenario loop reads.
+#ifndef SPILLWAY_SIM_CLUSTER_CLUSTER_CACHE_H_
+#define SPILLWAY_SIM_CLUSTER_CLUSTER_CACHE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "boost/json.hpp"
+#include "kube/rest_client.h"
+#include "sim/cluster/cluster_reader.h"
+
+namespace spillway::sim {
+
+class ClusterCache : public ClusterReader {
+ public:
+  // `client` must outlive the cache.
+  explicit ClusterCache(kube::RestClient& client) : client_(client) {}
+  ~ClusterCache() override;
+
+  // Lists `collection` (a ResourcePath without a name) and keeps watching it.
+  // Returns once the first list is in.
+  absl::Status Watch(const kube::ResourcePath& collection);
+
+  // The objects of a watched collection now, in key order (namespace/name);
+  // FailedPrecondition for a collection not watched.
+  absl::StatusOr<std::vector<ObjectRef>> List(const kube::ResourcePath& collection) override;
+
+  // Ends every watch and joins the threads.
+  void Stop();
+
+ private:
+  struct Store {
+    kube::ResourcePath path;
+    mutable absl::Mutex mu;
+    std::map<std::string, ObjectRef> objects ABSL_GUARDED_BY(mu);
+    std::string resource_version ABSL_GUARDED_BY(mu);
+    kube::WatchCanceller canceller;
+    std::thread thread;
+  };
+  absl::Status Relist(Store& store);
+  void Follow(Store& store);
+
+  kube::RestClient& client_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::unique_ptr<Store>> stores_ ABSL_GUARDED_BY(mu_);  // By collection URL.
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace spillway::sim
+
+#endif  // SPILLWAY_SIM_CLUSTER_CLUSTER_CACHE_H_
