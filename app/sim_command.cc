@@ -88,7 +88,10 @@ int RunSim(const std::vector<std::string>& args) {
   }
   std::cout << "\n" << sim::SummaryTable(*scenario, result->summary);
   std::cout << "  scheduler: " << result->scheduler.bound << " pods bound, " << result->scheduler.extender_calls
-            << " extender calls, " << result->stand_in_errors << " failed stand-in passes\n";
+            << " extender calls, " << result->stand_in_errors << " failed stand-in passes\n"
+            << "  stand-ins: " << result->passes << " passes, mean " << absl::FormatDuration(result->mean_pass)
+            << ", slowest " << absl::FormatDuration(result->slowest_pass) << " (tick "
+            << absl::FormatDuration(scenario->tick) << ")\n";
   if (!report.empty()) {
     std::ofstream(report) << sim::HtmlReport(*scenario, result->samples, result->decisions, result->summary);
     std::cout << "report: " << report << "\n";

@@ -1,5 +1,7 @@
 #include "sim/apiserver/object_store.h"
 
+#include <algorithm>
+
 #include <string_view>
 #include <utility>
 
@@ -391,11 +393,13 @@ absl::StatusOr<std::vector<WatchEvent>> ObjectStore::EventsAfter(const ResourceT
         absl::StrFormat("too old resource version: %d (%d)", after, pruned_through_ + 1));
   }
   std::vector<WatchEvent> events;
-  for (const WatchEvent& event : events_) {
-    if (event.resource_version <= after || event.group != type.group ||
-        event.plural != type.plural) {
-      continue;
-    }
+  // The log is in resourceVersion order: start after `after` rather than
+  // scanning it whole for every watcher on every change.
+  auto first = std::partition_point(events_.begin(), events_.end(),
+                                    [after](const WatchEvent& event) { return event.resource_version <= after; });
+  for (auto it = first; it != events_.end(); ++it) {
+    const WatchEvent& event = *it;
+    if (event.group != type.group || event.plural != type.plural) continue;
     if (!ns.empty() && type.namespaced && event.namespace_ != ns) continue;
     events.push_back(event);
   }

@@ -289,7 +289,12 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
         result.last_error = std::string(s.message());
       }
     }
+    const absl::Time pass_start = absl::Now();
     stand_ins.Tick(result);
+    const absl::Duration pass = absl::Now() - pass_start;
+    ++result.passes;
+    result.mean_pass += pass;
+    result.slowest_pass = std::max(result.slowest_pass, pass);
     if (clock.Now() >= next_sample) {
       next_sample += absl::Seconds(1);
       if (absl::Status s = recorder.Observe(clock.Now(), stand_ins.hpa->samples()); !s.ok()) {
@@ -304,8 +309,10 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
                                          api->port(), options.live));
       }
     }
-    absl::SleepFor(scenario.tick / options.speed);
+    // The next pass a tick after this one began.
+    absl::SleepFor(std::max(absl::ZeroDuration(), scenario.tick / options.speed - (absl::Now() - pass_start)));
   }
+  if (result.passes > 0) result.mean_pass /= result.passes;
   serve->Stop();
   cache.Stop();
   api->Stop();

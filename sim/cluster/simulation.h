@@ -37,6 +37,11 @@ struct SimulationResult {
   std::vector<Decision> decisions;
   SchedulerStats scheduler;
   int stand_in_errors = 0;  // Failed passes (retried on the next tick).
+  // How long the stand-ins' passes took, against the scenario's tick: the
+  // cluster keeps up in real time while a pass fits in a tick.
+  int passes = 0;
+  absl::Duration mean_pass;
+  absl::Duration slowest_pass;
   std::string last_error;
 };
 

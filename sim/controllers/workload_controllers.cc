@@ -1,6 +1,9 @@
 #include "sim/controllers/workload_controllers.h"
 
+#include <atomic>
+#include <functional>
 #include <map>
+#include <thread>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -54,6 +57,35 @@ absl::Status PatchStatusIfChanged(kube::RestClient& client, kube::ResourcePath p
 }
 
 }  // namespace
+
+absl::Status SlowStartBatch(int count, const std::function<absl::StatusOr<std::string>(int)>& create,
+                            std::vector<std::string>& created) {
+  constexpr int kWorkers = 16;
+  int done = 0;
+  for (int batch = 1; done < count; batch *= 2) {
+    const int size = std::min(batch, count - done);
+    std::vector<absl::StatusOr<std::string>> results(size, absl::UnknownError("not run"));
+    std::atomic<int> next{0};
+    auto work = [&] {
+      for (int i = next++; i < size; i = next++) results[i] = create(done + i);
+    };
+    std::vector<std::thread> workers;
+    for (int w = 1; w < std::min(size, kWorkers); ++w) workers.emplace_back(work);
+    work();
+    for (std::thread& worker : workers) worker.join();
+    absl::Status first;
+    for (absl::StatusOr<std::string>& result : results) {
+      if (result.ok()) {
+        created.push_back(*std::move(result));
+      } else if (first.ok()) {
+        first = result.status();
+      }
+    }
+    if (!first.ok()) return first;  // As kube: a failing batch stops the rest.
+    done += size;
+  }
+  return absl::OkStatus();
+}
 
 std::string PodTemplateHash(const json::object& pod_template) {
   uint32_t hash = 2166136261u;
@@ -295,7 +327,7 @@ absl::Status WorkloadControllers::SyncReplicaSet(const json::object& set, const 
   const std::string ns = NamespaceOf(set);
   const json::object* pod_template = json_fields::ObjectAt(set, {"spec", "template"});
   Expectations expected{{}, {}, clock_.Now()};
-  for (int i = 0; i < diff.create && pod_template != nullptr; ++i) {
+  if (pod_template != nullptr && diff.create > 0) {
     json::object meta;
     if (const json::object* m = json_fields::ObjectAt(*pod_template, {"metadata"})) meta = *m;
     meta["generateName"] = absl::StrCat(NameOf(set), "-");
@@ -303,12 +335,16 @@ absl::Status WorkloadControllers::SyncReplicaSet(const json::object& set, const 
     meta["ownerReferences"] = json::array{OwnerReference("apps/v1", "ReplicaSet", set)};
     json::object pod{{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", std::move(meta)}};
     if (const json::object* spec = json_fields::ObjectAt(*pod_template, {"spec"})) pod["spec"] = *spec;
-    absl::StatusOr<json::object> created = client_.Create(Path("", "pods", ns), pod);
-    if (!created.ok()) {
+    std::vector<std::string> created;
+    absl::Status status = SlowStartBatch(diff.create, [&](int) -> absl::StatusOr<std::string> {
+      SPILLWAY_ASSIGN_OR_RETURN(json::object made, client_.Create(Path("", "pods", ns), pod));
+      return NameOf(made);
+    }, created);
+    expected.adds.insert(created.begin(), created.end());
+    if (!status.ok()) {
       if (!expected.adds.empty()) expectations_[uid] = expected;
-      return created.status();
+      return status;
     }
-    expected.adds.insert(NameOf(*created));
   }
   for (const std::string& victim : diff.remove) {
     absl::Status deleted = client_.Delete(Path("", "pods", ns, victim));

@@ -11,12 +11,14 @@
 #ifndef SPILLWAY_SIM_CONTROLLERS_WORKLOAD_CONTROLLERS_H_
 #define SPILLWAY_SIM_CONTROLLERS_WORKLOAD_CONTROLLERS_H_
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "boost/json.hpp"
 #include "common/clock.h"
 #include "kube/rest_client.h"
@@ -27,6 +29,13 @@ namespace spillway::sim {
 // kube's pod-template-hash: FNV-32a of the template, encoded in the
 // alphabet of generated names.
 std::string PodTemplateHash(const boost::json::object& pod_template);
+
+// kube-controller-manager's slowStartBatch: calls `create` for 0..count-1 in
+// batches of 1, 2, 4, ... run in parallel (16 threads at most), stopping
+// after the first batch with a failure. Appends what succeeded to `created`;
+// returns the first error.
+absl::Status SlowStartBatch(int count, const std::function<absl::StatusOr<std::string>(int)>& create,
+                            std::vector<std::string>& created);
 
 class WorkloadControllers {
  public:

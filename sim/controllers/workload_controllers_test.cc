@@ -1,6 +1,7 @@
 // The Deployment and ReplicaSet controllers against the embedded API server.
 #include "sim/controllers/workload_controllers.h"
 
+#include <atomic>
 #include <set>
 
 #include "common/json_fields.h"
@@ -145,6 +146,29 @@ TEST_F(WorkloadControllersTest, RollingUpdateRespectsSurgeAndAvailability) {
   }
   EXPECT_EQ(new_pods, 4);
   EXPECT_THAT(List("", "pods"), SizeIs(4));
+}
+
+TEST(SlowStartBatchTest, BatchesDoubleAndStopAfterAFailingBatch) {
+  std::vector<std::string> created;
+  std::atomic<int> calls{0};
+  EXPECT_TRUE(SlowStartBatch(10, [&](int i) -> absl::StatusOr<std::string> {
+                ++calls;
+                return std::to_string(i);
+              }, created).ok());
+  EXPECT_EQ(calls, 10);
+  EXPECT_EQ(created.size(), 10u);
+  // Batches 1, 2, 4: the batch of 4 (items 3..6) fails at item 4; items 7..9
+  // are never tried.
+  created.clear();
+  calls = 0;
+  absl::Status status = SlowStartBatch(10, [&](int i) -> absl::StatusOr<std::string> {
+    ++calls;
+    if (i == 4) return absl::UnavailableError("quota");
+    return std::to_string(i);
+  }, created);
+  EXPECT_EQ(status.message(), "quota");
+  EXPECT_EQ(calls, 7);
+  EXPECT_EQ(created.size(), 6u);
 }
 
 TEST(PodTemplateHashTest, StableAndInTheNameAlphabet) {
