@@ -37,6 +37,12 @@ const json::object* ControllerRef(const json::object& object) {
 }  // namespace
 
 std::string NameOf(const json::object& object) { return MetaString(object, "name"); }
+
+std::string_view StringView(const json::object& object, std::initializer_list<std::string_view> keys) {
+  const json::value* value = json_fields::At(object, keys);
+  if (value == nullptr || !value->is_string()) return {};
+  return std::string_view(value->get_string().data(), value->get_string().size());
+}
 std::string NamespaceOf(const json::object& object) { return MetaString(object, "namespace"); }
 std::string UidOf(const json::object& object) { return MetaString(object, "uid"); }
 

@@ -25,17 +25,30 @@ Recorder::Recorder(ClusterReader& reader, const Scenario& scenario, std::set<std
                    absl::Time start)
     : reader_(reader), scenario_(scenario), virtual_nodes_(std::move(virtual_nodes)), start_(start) {}
 
-std::string Recorder::WorkloadOf(const json::object& pod) const {
-  for (const ReportedWorkload& workload : scenario_.workloads) {
+Recorder::PodTrack Recorder::NewTrack(const json::object& pod) const {
+  PodTrack track;
+  track.workload = WorkloadOf(pod);
+  track.created = OwnedPodOf(pod).created;
+  absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
+  if (parsed.ok()) {
+    track.vcpu = parsed->EffectiveRequests().cpu_milli / 1000.0;
+    track.gib = parsed->EffectiveRequests().memory_bytes / double(1LL << 30);
+  }
+  return track;
+}
+
+int Recorder::WorkloadOf(const json::object& pod) const {
+  for (size_t index = 0; index < scenario_.workloads.size(); ++index) {
+    const ReportedWorkload& workload = scenario_.workloads[index];
     if (NamespaceOf(pod) != workload.ns || workload.selector.empty()) continue;
     bool all = true;
     for (absl::string_view term : absl::StrSplit(workload.selector, ',')) {
       std::pair<std::string, std::string> kv = absl::StrSplit(term, absl::MaxSplits('=', 1));
       all = all && Label(pod, kv.first) == kv.second;
     }
-    if (all) return workload.name;
+    if (all) return static_cast<int>(index);
   }
-  return "";
+  return -1;
 }
 
 absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSample>& hpas) {
@@ -44,65 +57,58 @@ absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSa
   Sample sample;
   sample.seconds = absl::ToDoubleSeconds(now - start_);
   sample.hpas = hpas;
-  for (const ReportedWorkload& workload : scenario_.workloads) sample.workloads[workload.name];
-  std::set<std::string> present;
+  std::vector<WorkloadCounts> counts(scenario_.workloads.size() + 1);  // The last: pods of no reported workload.
+  ++generation_;
   for (const ObjectRef& ref : pods) {
     const json::object& pod = *ref;
     if (Terminating(pod)) continue;
-    const std::string uid = UidOf(pod);
-    present.insert(uid);
-    auto [it, inserted] = pods_.emplace(uid, PodTrack());
+    const std::string_view uid = StringView(pod, {"metadata", "uid"});
+    auto it = pods_.find(uid);
+    if (it == pods_.end()) it = pods_.emplace(std::string(uid), NewTrack(pod)).first;
     PodTrack& track = it->second;
-    if (inserted) {
-      track.workload = WorkloadOf(pod);
-      track.created = OwnedPodOf(pod).created;
-      absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
-      if (parsed.ok()) {
-        track.vcpu = parsed->EffectiveRequests().cpu_milli / 1000.0;
-        track.gib = parsed->EffectiveRequests().memory_bytes / double(1LL << 30);
-      }
+    track.generation = generation_;
+    const std::string_view node = StringView(pod, {"spec", "nodeName"});
+    if (node != track.node) {
+      track.node = std::string(node);
+      track.on_virtual = virtual_nodes_.count(track.node) > 0;
     }
-    track.node = json_fields::String(pod.at("spec").as_object(), "nodeName");
-    track.on_virtual = virtual_nodes_.count(track.node) > 0;
-    const json::object* status = json_fields::ObjectAt(pod, {"status"});
-    const bool running = status != nullptr && json_fields::String(*status, "phase") == "Running";
+    const bool running = StringView(pod, {"status", "phase"}) == "Running";
     if (running && !track.running_since.has_value()) {
       track.running_since = now;
       if (track.on_virtual) ++totals_.started_by_virtual_node[track.node];
     }
-    WorkloadCounts& counts = sample.workloads[track.workload];
+    WorkloadCounts& of = counts[track.workload < 0 ? scenario_.workloads.size() : track.workload];
     if (!running) {
       ++sample.pending;
-      ++counts.pending;
+      ++of.pending;
     } else if (track.on_virtual) {
-      ++counts.eci;
+      ++of.eci;
       sample.eci_vcpu += track.vcpu;
       eci_vcpu_seconds_ += track.vcpu * dt;
       eci_gib_seconds_ += track.gib * dt;
     } else {
-      ++counts.ecs;
+      ++of.ecs;
     }
-    for (const ReportedWorkload& workload : scenario_.workloads) {
-      if (workload.name == track.workload && workload.asked == "nothing" && track.on_virtual) {
-        unasked_on_eci_.insert(uid);
-      }
+    if (track.on_virtual && track.workload >= 0 && scenario_.workloads[track.workload].asked == "nothing") {
+      unasked_on_eci_.insert(it->first);
     }
   }
+  for (size_t i = 0; i < scenario_.workloads.size(); ++i) sample.workloads[scenario_.workloads[i].name] = counts[i];
   sample.workloads.erase("");
   // Pods gone since the last sample: scale-in victims.
   for (auto it = pods_.begin(); it != pods_.end(); ++it) {
-    if (present.count(it->first) > 0 || it->second.gone) continue;
+    if (it->second.generation == generation_ || it->second.gone) continue;
     PodTrack& gone = it->second;
     gone.gone = true;
     gone.gone_at = now;
-    if (gone.running_since.has_value() && !gone.workload.empty()) {
+    if (gone.running_since.has_value() && gone.workload >= 0) {
       // ECI first: an ECS pod removed while ECI pods of its workload still
       // run afterwards is a wrong victim.
       if (gone.on_virtual) {
         ++totals_.scale_in_eci_victims;
       } else {
         ++totals_.scale_in_ecs_victims;
-        if (sample.workloads[gone.workload].eci > 0) ++totals_.scale_in_ecs_victims_while_eci;
+        if (counts[gone.workload].eci > 0) ++totals_.scale_in_ecs_victims_while_eci;
       }
     }
   }

@@ -81,7 +81,8 @@ class Recorder {
 
  private:
   struct PodTrack {
-    std::string workload;  // Reported workload; "" for others.
+    int workload = -1;  // Index of its reported workload; -1 for others.
+    uint64_t generation = 0;  // The last sample that saw it.
     absl::Time created;
     std::optional<absl::Time> running_since;
     std::string node;
@@ -92,14 +93,16 @@ class Recorder {
     absl::Time gone_at;
   };
   absl::Status ObserveEvents(absl::Time now);
-  std::string WorkloadOf(const boost::json::object& pod) const;
+  int WorkloadOf(const boost::json::object& pod) const;
+  PodTrack NewTrack(const boost::json::object& pod) const;
 
   ClusterReader& reader_;
   const Scenario& scenario_;
   std::set<std::string> virtual_nodes_;
   absl::Time start_;
   std::vector<Sample> samples_;
-  std::map<std::string, PodTrack> pods_;  // By uid.
+  std::map<std::string, PodTrack, std::less<>> pods_;  // By uid.
+  uint64_t generation_ = 0;
   std::set<std::string> unasked_on_eci_;
   std::set<std::string> seen_events_;
   std::vector<Decision> decisions_;

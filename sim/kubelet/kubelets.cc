@@ -131,12 +131,11 @@ absl::Status Kubelets::Sync() {
   absl::Status first;
   for (const ObjectRef& ref : pods) {
     const json::object& pod = *ref;
-    const json::object* spec = json_fields::ObjectAt(pod, {"spec"});
-    auto node = nodes_.find(spec == nullptr ? "" : json_fields::String(*spec, "nodeName"));
-    if (node == nodes_.end() || Terminating(pod) || started_.count(UidOf(pod)) > 0) continue;
-    const json::object* status = json_fields::ObjectAt(pod, {"status"});
-    const std::string phase = status == nullptr ? "" : json_fields::String(*status, "phase");
+    // Cheap tests first: at scale nearly every pod is already running.
+    const std::string_view phase = StringView(pod, {"status", "phase"});
     if (!phase.empty() && phase != "Pending") continue;
+    auto node = nodes_.find(StringView(pod, {"spec", "nodeName"}));
+    if (node == nodes_.end() || Terminating(pod) || started_.count(StringView(pod, {"metadata", "uid"})) > 0) continue;
     if (absl::Status s = SyncPod(pod, node->second); !s.ok() && first.ok()) first = s;
   }
   if (absl::Status s = RenewLeases(); !s.ok() && first.ok()) first = s;

@@ -84,11 +84,11 @@ class Kubelets {
   kube::RestClient& client_;
   ClusterReader& reader_;
   Clock& clock_;
-  std::map<std::string, SimNode> nodes_;
+  std::map<std::string, SimNode, std::less<>> nodes_;
   KubeletOptions options_;
   std::map<std::string, absl::Time> eligible_since_;  // pod uid -> when it could start
   std::set<std::string> reported_;                     // pod uids told NoStock
-  std::set<std::string> started_;                      // pod uids started
+  std::set<std::string, std::less<>> started_;                      // pod uids started
   int ip_counter_ = 0;
   absl::Time last_lease_renewal_ = absl::InfinitePast();
 };

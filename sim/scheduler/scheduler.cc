@@ -14,12 +14,6 @@ namespace spillway::sim {
 namespace json = boost::json;
 namespace {
 
-bool Finished(const json::object& pod) {
-  const json::object* status = json_fields::ObjectAt(pod, {"status"});
-  const std::string phase = status == nullptr ? "" : json_fields::String(*status, "phase");
-  return phase == "Succeeded" || phase == "Failed";
-}
-
 // NodeResourcesFit (LeastAllocated) and NodeResourcesBalancedAllocation, 0..100 each.
 int64_t OwnScore(const kube::Node& node, const NodeUsage& usage, const kube::Resources& wants) {
   auto free_fraction = [](int64_t used, int64_t capacity) {
@@ -99,14 +93,15 @@ std::vector<const json::object*> Scheduler::ReadPods(const std::vector<ObjectRef
   };
   for (const ObjectRef& ref : pods) {
     const json::object& pod = *ref;
-    if (Terminating(pod) || Finished(pod)) continue;
+    const std::string_view phase = StringView(pod, {"status", "phase"});
+    if (phase == "Succeeded" || phase == "Failed" || Terminating(pod)) continue;
     const json::object& spec = pod.at("spec").as_object();
-    const std::string node = json_fields::String(spec, "nodeName");
-    const std::string uid = UidOf(pod);
+    const std::string_view node = StringView(pod, {"spec", "nodeName"});
     if (!node.empty()) {
-      charge(node, RequestsOf(pod));
+      charge(std::string(node), RequestsOf(pod));
       continue;
     }
+    const std::string uid = UidOf(pod);
     // Bound by an earlier pass, but the reader has not seen it yet: kube-
     // scheduler's cache keeps such pods "assumed" on their node.
     if (auto assumed = assumed_.find(uid); assumed != assumed_.end()) {
@@ -127,13 +122,13 @@ std::vector<const json::object*> Scheduler::ReadPods(const std::vector<ObjectRef
 }
 
 kube::Resources Scheduler::RequestsOf(const json::object& pod) {
-  const std::string uid = UidOf(pod);
-  const std::string version = json_fields::String(pod.at("metadata").as_object(), "resourceVersion");
+  const std::string_view uid = StringView(pod, {"metadata", "uid"});
+  const std::string_view version = StringView(pod, {"metadata", "resourceVersion"});
   auto cached = requests_.find(uid);
   if (cached != requests_.end() && cached->second.first == version) return cached->second.second;
   absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
   const kube::Resources requests = parsed.ok() ? parsed->EffectiveRequests() : kube::Resources{};
-  requests_[uid] = {version, requests};
+  requests_[std::string(uid)] = {std::string(version), requests};
   return requests;
 }
 

@@ -120,7 +120,7 @@ class Scheduler {
   Clock& clock_;
   Options options_;
   std::map<std::string, Assumed> assumed_;  // By pod uid.
-  std::map<std::string, std::pair<std::string, kube::Resources>> requests_;  // uid -> (resourceVersion, requests)
+  std::map<std::string, std::pair<std::string, kube::Resources>, std::less<>> requests_;  // uid -> (resourceVersion, requests)
   std::vector<std::unique_ptr<ExtenderClient>> extenders_;
   std::map<std::string, Backoff> attempts_;  // By pod uid.
   // What the last pass saw, to notice cluster events.
