@@ -169,7 +169,17 @@ int main(int argc, char** argv) {
   const absl::Time starting = absl::Now();
   if (absl::Status s = kubelets.Sync(); !s.ok()) std::cerr << "start: " << s << "\n";
   std::cout << absl::StrFormat("kubelets started every pod in %.1f s\n", absl::ToDoubleSeconds(absl::Now() - starting));
-  absl::SleepFor(absl::Seconds(2));  // Let the caches take in the status writes.
+  // Let the caches take in every status write before timing steady passes.
+  for (int waited = 0; waited < 300; ++waited) {
+    int running = 0;
+    const std::vector<ObjectRef> listed = cache.List(PathOf("", "v1", "pods")).value_or(std::vector<ObjectRef>());
+    for (const ObjectRef& pod : listed) {
+      running += StringView(*pod, {"status", "phase"}) == "Running" ? 1 : 0;
+    }
+    if (running == pods) break;
+    absl::SleepFor(absl::Seconds(1));
+  }
+  absl::SleepFor(absl::Seconds(5));
   WorkloadControllers controllers(client, cache, Clock::Real());
   HpaController hpa(client, cache, Clock::Real(), [](const std::string&, absl::Time) { return 0.0; },
                     HpaController::Options{absl::ZeroDuration()});

@@ -57,7 +57,7 @@ std::pair<std::string, std::string> ControllerOf(const json::object& object) {
   return {json_fields::String(*ref, "kind"), json_fields::String(*ref, "name")};
 }
 
-bool Terminating(const json::object& object) { return !MetaString(object, "deletionTimestamp").empty(); }
+bool Terminating(const json::object& object) { return !StringView(object, {"metadata", "deletionTimestamp"}).empty(); }
 
 std::string Label(const json::object& object, const std::string& key) { return MapEntry(object, "labels", key); }
 

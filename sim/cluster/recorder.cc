@@ -121,7 +121,9 @@ absl::Status Recorder::ObserveEvents(absl::Time now) {
   SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> events, reader_.List(PathOf("", "v1", "events")));
   for (const ObjectRef& ref : events) {
     const json::object& event = *ref;
-    if (!seen_events_.insert(UidOf(event)).second) continue;
+    const std::string_view uid = StringView(event, {"metadata", "uid"});
+    if (seen_events_.find(uid) != seen_events_.end()) continue;
+    seen_events_.emplace(uid);
     const std::string reason = json_fields::String(event, "reason");
     if (reason == "NoStock") ++totals_.no_stock_events;
     const json::object* involved = json_fields::ObjectAt(event, {"involvedObject"});

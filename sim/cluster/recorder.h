@@ -104,7 +104,7 @@ class Recorder {
   std::map<std::string, PodTrack, std::less<>> pods_;  // By uid.
   uint64_t generation_ = 0;
   std::set<std::string> unasked_on_eci_;
-  std::set<std::string> seen_events_;
+  std::set<std::string, std::less<>> seen_events_;
   std::vector<Decision> decisions_;
   size_t decisions_taken_ = 0;
   Summary totals_;  // The parts accumulated as pods come and go.

@@ -97,15 +97,24 @@ absl::Status Kubelets::Register() {
         client_.Create(PathOf("", "v1", "nodes"), NodeObject(node, clock_.Now())).status();
     if (!created.ok() && !absl::IsAlreadyExists(created)) return created;
   }
+  // Each node's Lease exists from the start.
+  const absl::Time now = clock_.Now();
+  for (const auto& [name, node] : nodes_) lease_due_[name] = now;
   return RenewLeases();
 }
 
 absl::Status Kubelets::RenewLeases() {
+  // Every node renews every 10 s, as kubelets do; the nodes are spread over
+  // the period so no pass renews them all at once.
   const absl::Time now = clock_.Now();
-  if (now - last_lease_renewal_ < absl::Seconds(10)) return absl::OkStatus();
-  last_lease_renewal_ = now;
   const std::string renew = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", now, absl::UTCTimeZone());
+  size_t slot = 0;
   for (const auto& [name, node] : nodes_) {
+    absl::Time& due = lease_due_[name];
+    if (due == absl::Time()) due = now + absl::Seconds(10) * (static_cast<double>(slot) / nodes_.size());
+    ++slot;
+    if (now < due) continue;
+    due = now + absl::Seconds(10);
     kube::ResourcePath path = PathOf("coordination.k8s.io", "v1", "leases", kLeaseNamespace, name);
     absl::Status renewed =
         client_.Patch(path, kube::PatchType::kMerge, json::object{{"spec", json::object{{"renewTime", renew}}}})

@@ -90,7 +90,7 @@ class Kubelets {
   std::set<std::string> reported_;                     // pod uids told NoStock
   std::set<std::string, std::less<>> started_;                      // pod uids started
   int ip_counter_ = 0;
-  absl::Time last_lease_renewal_ = absl::InfinitePast();
+  std::map<std::string, absl::Time> lease_due_;  // node -> next renewal
 };
 
 }  // namespace spillway::sim

@@ -49,10 +49,10 @@ absl::Status Scheduler::Sync() {
   std::vector<Candidate> nodes;
   std::map<std::string, size_t> index;
   for (const ObjectRef& object : node_objects) {
-    absl::StatusOr<kube::Node> node = kube::ParseNode(json::serialize(*object));
-    if (!node.ok()) continue;
+    const kube::Node* node = NodeOf(*object);
+    if (node == nullptr) continue;
     index[node->metadata.name] = nodes.size();
-    nodes.push_back({object.get(), *std::move(node), NodeUsage()});
+    nodes.push_back({object.get(), *node, NodeUsage()});
   }
   const std::vector<const json::object*> pending = ReadPods(pods, nodes, index);
   NoticeClusterEvents(nodes);
@@ -119,6 +119,18 @@ std::vector<const json::object*> Scheduler::ReadPods(const std::vector<ObjectRef
   std::vector<const json::object*> ordered;
   for (const auto& [created, pod] : pending) ordered.push_back(pod);
   return ordered;
+}
+
+const kube::Node* Scheduler::NodeOf(const json::object& object) {
+  const std::string_view name = StringView(object, {"metadata", "name"});
+  const std::string_view version = StringView(object, {"metadata", "resourceVersion"});
+  auto cached = nodes_.find(name);
+  if (cached == nodes_.end() || cached->second.metadata.resource_version != version) {
+    absl::StatusOr<kube::Node> node = kube::ParseNode(json::serialize(object));
+    if (!node.ok()) return nullptr;
+    cached = nodes_.insert_or_assign(std::string(name), *std::move(node)).first;
+  }
+  return &cached->second;
 }
 
 kube::Resources Scheduler::RequestsOf(const json::object& pod) {

@@ -91,8 +91,9 @@ class Scheduler {
     kube::Resources requests;
   };
   Scheduler(kube::RestClient& client, ClusterReader& reader, Clock& clock, Options options);
-  // A pod's requests, decoded once per resourceVersion.
+  // A pod's requests, and a Node, decoded once per resourceVersion.
   kube::Resources RequestsOf(const boost::json::object& pod);
+  const kube::Node* NodeOf(const boost::json::object& object);
   // Adds the requests of bound pods to their nodes' usage; returns the pods
   // this scheduler should place, oldest first.
   std::vector<const boost::json::object*> ReadPods(const std::vector<ObjectRef>& pods,
@@ -120,7 +121,8 @@ class Scheduler {
   Clock& clock_;
   Options options_;
   std::map<std::string, Assumed> assumed_;  // By pod uid.
-  std::map<std::string, std::pair<std::string, kube::Resources>, std::less<>> requests_;  // uid -> (resourceVersion, requests)
+  std::map<std::string, std::pair<std::string, kube::Resources>, std::less<>> requests_;
+  std::map<std::string, kube::Node, std::less<>> nodes_;  // Decoded, by name.  // uid -> (resourceVersion, requests)
   std::vector<std::unique_ptr<ExtenderClient>> extenders_;
   std::map<std::string, Backoff> attempts_;  // By pod uid.
   // What the last pass saw, to notice cluster events.
