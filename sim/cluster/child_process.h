@@ -1,6 +1,8 @@
 // A child process the simulated cluster runs (the real `spillway serve`):
 // stdout read line by line, stderr appended to a log file, stopped with
-// SIGTERM (then SIGKILL after a grace period) by Stop() or the destructor.
+// SIGTERM (then SIGKILL after a grace period) by Stop() or the destructor,
+// and sent SIGTERM by the kernel if the thread that started it dies (a
+// crashed sim leaves no orphan behind).
 // Not thread-safe: one owner.
 #ifndef SPILLWAY_SIM_CLUSTER_CHILD_PROCESS_H_
 #define SPILLWAY_SIM_CLUSTER_CHILD_PROCESS_H_
