@@ -63,6 +63,114 @@ json::object BenchPod(int i) {
   return json::object{{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", meta}, {"spec", spec}};
 }
 
+
+std::vector<SimNode> BenchNodes(int nodes, int virtual_nodes) {
+  std::vector<SimNode> list;
+  for (int i = 0; i < nodes; ++i) {
+    const bool is_virtual = i >= nodes - virtual_nodes;
+    list.push_back({is_virtual ? absl::StrCat("virtual-kubelet-cn-hangzhou-", i)
+                               : absl::StrCat("cn-hangzhou.10.0.", i / 250, ".", i % 250),
+                    i % 2 ? "cn-hangzhou-j" : "cn-hangzhou-k", is_virtual, is_virtual ? 1000000000 : 8000,
+                    is_virtual ? (1LL << 50) : (32LL << 30), is_virtual ? 10000 : 110});
+  }
+  return list;
+}
+
+// `spillway serve --components=extender` against the API server on `port`,
+// ready; its port in *extender_port.
+absl::StatusOr<std::unique_ptr<ChildProcess>> StartExtender(const std::string& spillway, uint16_t port,
+                                                           uint16_t* extender_port) {
+  const std::string dir = "/tmp/sim_scheduling";
+  std::ofstream(dir + ".kubeconfig")
+      << "apiVersion: v1\nkind: Config\ncurrent-context: b\ncontexts: [{name: b, context: {cluster: b, user: b}}]\n"
+      << "clusters: [{name: b, cluster: {server: 'http://127.0.0.1:" << port << "'}}]\nusers: [{name: b, user: {}}]\n";
+  absl::StatusOr<std::unique_ptr<ChildProcess>> serve = ChildProcess::Start(
+      {spillway, "serve", "--listen=127.0.0.1:0", "--components=extender", "--kubeconfig=" + dir + ".kubeconfig"},
+      dir + ".log");
+  if (!serve.ok()) return serve.status();
+  absl::StatusOr<std::string> listening = (*serve)->WaitForLine("spillway: listening on port ", absl::Seconds(30));
+  if (!listening.ok()) return listening.status();
+  *extender_port = static_cast<uint16_t>(std::stoi(*listening));
+  return serve;
+}
+
+void WaitReady(uint16_t port) {
+  http::ClientOptions options;
+  options.port = port;
+  http::Client probe(options);
+  for (int i = 0; i < 600; ++i) {  // The extender is ready once its caches hold the cluster.
+    absl::StatusOr<http::ClientResponse> ready = probe.Get("/readyz");
+    if (ready.ok() && ready->status == 200) return;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+}
+
+void PrintBinding(int nodes, int virtual_nodes, int pods, absl::Duration creating, absl::Duration took,
+                  const SchedulerStats& stats, pid_t serve) {
+  std::cout << absl::StrFormat(
+      "nodes %d (virtual %d), pods %d: created in %.1f s; bound %d in %.2f s = %.0f pods/s\n"
+      "extender: %d calls, %.2f s (%.0f%% of the scheduling time, %.3f ms per call)\n"
+      "stand-in: own filters and scores %.2f s, binding %.2f s, Events %.2f s, the rest (lists, decoding) %.2f s\n"
+      "memory: sim process (API server, stand-ins) %.0f MiB RSS, spillway serve %.0f MiB RSS\n",
+      nodes, virtual_nodes, pods, absl::ToDoubleSeconds(creating), stats.bound, absl::ToDoubleSeconds(took),
+      stats.bound / absl::ToDoubleSeconds(took), stats.extender_calls, absl::ToDoubleSeconds(stats.extender_time),
+      100 * absl::ToDoubleSeconds(stats.extender_time) / absl::ToDoubleSeconds(took),
+      stats.extender_calls ? absl::ToDoubleMilliseconds(stats.extender_time) / stats.extender_calls : 0.0,
+      absl::ToDoubleSeconds(stats.filter_time), absl::ToDoubleSeconds(stats.bind_time),
+      absl::ToDoubleSeconds(stats.event_time),
+      absl::ToDoubleSeconds(took - stats.extender_time - stats.filter_time - stats.bind_time - stats.event_time),
+      RssMiB(getpid()), RssMiB(serve));
+}
+
+// Keeping up: with every pod bound, starts them all, then times one pass of
+// each stand-in over the whole cluster (the scenario loop runs them every
+// tick).
+void SteadyPasses(kube::RestClient& client, ClusterCache& cache, Scheduler& scheduler,
+                  const std::vector<SimNode>& nodes, int pods, pid_t serve) {
+  (void)cache.Watch(PathOf("", "v1", "events"));
+  for (const char* plural : {"deployments", "replicasets", "statefulsets"}) (void)cache.Watch(PathOf("apps", "v1", plural));
+  (void)cache.Watch(PathOf("autoscaling", "v2", "horizontalpodautoscalers"));
+  KubeletOptions at_once;
+  at_once.ecs_startup = at_once.eci_startup_min = at_once.eci_startup_max = absl::ZeroDuration();
+  Kubelets kubelets(client, cache, Clock::Real(), nodes, at_once);
+  const absl::Time starting = absl::Now();
+  if (absl::Status s = kubelets.Sync(); !s.ok()) std::cerr << "start: " << s << "\n";
+  std::cout << absl::StrFormat("kubelets started every pod in %.1f s\n", absl::ToDoubleSeconds(absl::Now() - starting));
+  // Let the caches take in every status write before timing steady passes.
+  for (int waited = 0; waited < 300; ++waited) {
+    int running = 0;
+    const std::vector<ObjectRef> listed = cache.List(PathOf("", "v1", "pods")).value_or(std::vector<ObjectRef>());
+    for (const ObjectRef& pod : listed) running += StringView(*pod, {"status", "phase"}) == "Running" ? 1 : 0;
+    if (running == pods) break;
+    absl::SleepFor(absl::Seconds(1));
+  }
+  absl::SleepFor(absl::Seconds(5));
+  WorkloadControllers controllers(client, cache, Clock::Real());
+  HpaController hpa(client, cache, Clock::Real(), [](const std::string&, absl::Time) { return 0.0; },
+                    HpaController::Options{absl::ZeroDuration()});
+  Scenario scenario;
+  scenario.workloads = {{"load", "default", "app=load", "burst"}};
+  Recorder recorder(cache, scenario, {}, absl::Now());
+  constexpr int kPasses = 5;
+  const std::function<absl::Status()> steps[5] = {
+      [&] { return controllers.Sync(); }, [&] { return scheduler.Sync(); }, [&] { return kubelets.Sync(); },
+      [&] { return hpa.Sync(); }, [&] { return recorder.Observe(absl::Now(), {}); }};
+  absl::Duration spent[5];
+  for (int pass = 0; pass < kPasses; ++pass) {
+    for (int i = 0; i < 5; ++i) {
+      const absl::Time at = absl::Now();
+      if (absl::Status s = steps[i](); !s.ok()) std::cerr << "pass: " << s << "\n";
+      spent[i] += absl::Now() - at;
+    }
+  }
+  std::cout << absl::StrFormat(
+      "one pass over the bound cluster: controllers %.0f ms, scheduler %.0f ms, kubelets %.0f ms, HPA %.0f ms, "
+      "recorder %.0f ms (mean of %d)\nmemory after: sim process %.0f MiB RSS, spillway serve %.0f MiB RSS\n",
+      absl::ToDoubleMilliseconds(spent[0]) / kPasses, absl::ToDoubleMilliseconds(spent[1]) / kPasses,
+      absl::ToDoubleMilliseconds(spent[2]) / kPasses, absl::ToDoubleMilliseconds(spent[3]) / kPasses,
+      absl::ToDoubleMilliseconds(spent[4]) / kPasses, kPasses, RssMiB(getpid()), RssMiB(serve));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,27 +195,14 @@ int main(int argc, char** argv) {
   connection.host = "127.0.0.1";
   connection.port = api->port();
   kube::RestClient client(connection, kube::RestClient::Options());
-  std::vector<SimNode> node_list;
-  for (int i = 0; i < nodes; ++i) {
-    const bool is_virtual = i >= nodes - virtual_nodes;
-    node_list.push_back({is_virtual ? absl::StrCat("virtual-kubelet-cn-hangzhou-", i) : absl::StrCat("cn-hangzhou.10.0.", i / 250, ".", i % 250),
-                         i % 2 ? "cn-hangzhou-j" : "cn-hangzhou-k", is_virtual,
-                         is_virtual ? 1000000000 : 8000, is_virtual ? (1LL << 50) : (32LL << 30), is_virtual ? 10000 : 110});
-  }
+  const std::vector<SimNode> node_list = BenchNodes(nodes, virtual_nodes);
   LiveReader live(client);
-  if (absl::Status s = Kubelets(client, live, Clock::Real(), node_list, KubeletOptions()).Register(); !s.ok()) {
-    std::cerr << s << "\n";
-    return 1;
-  }
-  const std::string dir = "/tmp/sim_scheduling";
-  std::ofstream(dir + ".kubeconfig") << "apiVersion: v1\nkind: Config\ncurrent-context: b\ncontexts: [{name: b, context: {cluster: b, user: b}}]\n"
-                                     << "clusters: [{name: b, cluster: {server: 'http://127.0.0.1:" << api->port() << "'}}]\nusers: [{name: b, user: {}}]\n";
-  std::unique_ptr<ChildProcess> serve = *ChildProcess::Start(
-      {spillway, "serve", "--listen=127.0.0.1:0", "--components=extender", "--kubeconfig=" + dir + ".kubeconfig"},
-      dir + ".log");
-  absl::StatusOr<std::string> port = serve->WaitForLine("spillway: listening on port ", absl::Seconds(30));
-  if (!port.ok()) {
-    std::cerr << port.status() << " (see " << dir << ".log)\n";
+  uint16_t extender_port = 0;
+  absl::Status started = Kubelets(client, live, Clock::Real(), node_list, KubeletOptions()).Register();
+  absl::StatusOr<std::unique_ptr<ChildProcess>> serve =
+      started.ok() ? StartExtender(spillway, api->port(), &extender_port) : started;
+  if (!serve.ok()) {
+    std::cerr << serve.status() << " (see /tmp/sim_scheduling.log)\n";
     return 1;
   }
   const absl::Time created_start = absl::Now();
@@ -118,94 +213,21 @@ int main(int argc, char** argv) {
     }
   }
   const absl::Duration creating = absl::Now() - created_start;
-  http::ClientOptions probe_options;
-  probe_options.port = static_cast<uint16_t>(std::stoi(*port));
-  http::Client probe(probe_options);
-  for (int i = 0; i < 600; ++i) {  // The extender is ready once its caches hold the cluster.
-    absl::StatusOr<http::ClientResponse> ready = probe.Get("/readyz");
-    if (ready.ok() && ready->status == 200) break;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
+  WaitReady(extender_port);
   SchedulerConfig config = *ParseSchedulerConfig(*ReadRegularFile(scheduler_config, 1 << 20, "config"));
-  // The scheduler reads through watches, as in `spillway sim`.
-  ClusterCache cache(client);
-  for (const char* plural : {"nodes", "pods"}) {
-    if (absl::Status s = cache.Watch(PathOf("", "v1", plural)); !s.ok()) {
-      std::cerr << s << "\n";
-      return 1;
-    }
-  }
+  ClusterCache cache(client);  // The scheduler reads through watches, as in `spillway sim`.
+  for (const char* plural : {"nodes", "pods"}) (void)cache.Watch(PathOf("", "v1", plural));
   std::unique_ptr<Scheduler> scheduler =
-      *Scheduler::Create(client, cache, Clock::Real(), {config, absl::StrCat("127.0.0.1:", *port), 1});
+      *Scheduler::Create(client, cache, Clock::Real(), {config, absl::StrCat("127.0.0.1:", extender_port), 1});
   const absl::Time start = absl::Now();
-  int passes = 0;
-  while (scheduler->stats().bound < pods && passes < 100000) {
+  for (int passes = 0; scheduler->stats().bound < pods && passes < 100000; ++passes) {
     if (absl::Status s = scheduler->Sync(); !s.ok()) std::cerr << "pass: " << s << "\n";
-    ++passes;
   }
-  const absl::Duration took = absl::Now() - start;
-  const SchedulerStats& stats = scheduler->stats();
-  std::cout << absl::StrFormat(
-      "nodes %d (virtual %d), pods %d: created in %.1f s; bound %d in %.2f s over %d passes = %.0f pods/s\n"
-      "extender: %d calls, %.2f s (%.0f%% of the scheduling time, %.3f ms per call)\n"
-      "stand-in: own filters and scores %.2f s, binding %.2f s, Events %.2f s, the rest (lists, decoding) %.2f s\n"
-      "memory: sim process (API server, stand-ins) %.0f MiB RSS, spillway serve %.0f MiB RSS\n",
-      nodes, virtual_nodes, pods, absl::ToDoubleSeconds(creating), stats.bound, absl::ToDoubleSeconds(took), passes,
-      stats.bound / absl::ToDoubleSeconds(took), stats.extender_calls, absl::ToDoubleSeconds(stats.extender_time),
-      100 * absl::ToDoubleSeconds(stats.extender_time) / absl::ToDoubleSeconds(took),
-      stats.extender_calls ? absl::ToDoubleMilliseconds(stats.extender_time) / stats.extender_calls : 0.0,
-      absl::ToDoubleSeconds(stats.filter_time), absl::ToDoubleSeconds(stats.bind_time),
-      absl::ToDoubleSeconds(stats.event_time),
-      absl::ToDoubleSeconds(took - stats.extender_time - stats.filter_time - stats.bind_time - stats.event_time),
-      RssMiB(getpid()), RssMiB(serve->pid()));
-  // Keeping up: with every pod bound, how long one pass of each stand-in
-  // takes over the whole cluster (the scenario loop runs them every tick).
-  for (const char* plural : {"events"}) (void)cache.Watch(PathOf("", "v1", plural));
-  for (const char* plural : {"deployments", "replicasets", "statefulsets"}) (void)cache.Watch(PathOf("apps", "v1", plural));
-  (void)cache.Watch(PathOf("autoscaling", "v2", "horizontalpodautoscalers"));
-  KubeletOptions at_once;
-  at_once.ecs_startup = at_once.eci_startup_min = at_once.eci_startup_max = absl::ZeroDuration();
-  Kubelets kubelets(client, cache, Clock::Real(), node_list, at_once);
-  const absl::Time starting = absl::Now();
-  if (absl::Status s = kubelets.Sync(); !s.ok()) std::cerr << "start: " << s << "\n";
-  std::cout << absl::StrFormat("kubelets started every pod in %.1f s\n", absl::ToDoubleSeconds(absl::Now() - starting));
-  // Let the caches take in every status write before timing steady passes.
-  for (int waited = 0; waited < 300; ++waited) {
-    int running = 0;
-    const std::vector<ObjectRef> listed = cache.List(PathOf("", "v1", "pods")).value_or(std::vector<ObjectRef>());
-    for (const ObjectRef& pod : listed) {
-      running += StringView(*pod, {"status", "phase"}) == "Running" ? 1 : 0;
-    }
-    if (running == pods) break;
-    absl::SleepFor(absl::Seconds(1));
-  }
-  absl::SleepFor(absl::Seconds(5));
-  WorkloadControllers controllers(client, cache, Clock::Real());
-  HpaController hpa(client, cache, Clock::Real(), [](const std::string&, absl::Time) { return 0.0; },
-                    HpaController::Options{absl::ZeroDuration()});
-  Scenario scenario;
-  scenario.workloads = {{"load", "default", "app=load", "burst"}};
-  Recorder recorder(cache, scenario, {}, absl::Now());
-  absl::Duration spent[5];
-  constexpr int kPasses = 5;
-  for (int pass = 0; pass < kPasses; ++pass) {
-    const std::function<absl::Status()> steps[5] = {
-        [&] { return controllers.Sync(); }, [&] { return scheduler->Sync(); }, [&] { return kubelets.Sync(); },
-        [&] { return hpa.Sync(); }, [&] { return recorder.Observe(absl::Now(), {}); }};
-    for (int i = 0; i < 5; ++i) {
-      const absl::Time at = absl::Now();
-      if (absl::Status s = steps[i](); !s.ok()) std::cerr << "pass: " << s << "\n";
-      spent[i] += absl::Now() - at;
-    }
-  }
-  std::cout << absl::StrFormat(
-      "one pass over the bound cluster: controllers %.0f ms, scheduler %.0f ms, kubelets %.0f ms, HPA %.0f ms, "
-      "recorder %.0f ms (mean of %d)\nmemory after: sim process %.0f MiB RSS, spillway serve %.0f MiB RSS\n",
-      absl::ToDoubleMilliseconds(spent[0]) / kPasses, absl::ToDoubleMilliseconds(spent[1]) / kPasses,
-      absl::ToDoubleMilliseconds(spent[2]) / kPasses, absl::ToDoubleMilliseconds(spent[3]) / kPasses,
-      absl::ToDoubleMilliseconds(spent[4]) / kPasses, kPasses, RssMiB(getpid()), RssMiB(serve->pid()));
-  serve->Stop();
+  PrintBinding(nodes, virtual_nodes, pods, creating, absl::Now() - start, scheduler->stats(), (*serve)->pid());
+  SteadyPasses(client, cache, *scheduler, node_list, pods, (*serve)->pid());
+  const bool all_bound = scheduler->stats().bound == pods;
+  (*serve)->Stop();
   cache.Stop();
   api->Stop();
-  return stats.bound == pods ? 0 : 1;
+  return all_bound ? 0 : 1;
 }
