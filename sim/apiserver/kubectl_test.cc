@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -560,6 +561,32 @@ TEST_F(KubectlTest, DeployAppliesWhole) {
   EXPECT_THAT(Kubectl("get clusterroles -o name").output, HasSubstr("clusterrole.rbac.authorization.k8s.io/"));
   // Applied again, nothing changes.
   CommandResult again = Kubectl(absl::StrCat("apply -f ", spillway::testing::RunfilePath("deploy/spillway.yaml")));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, Not(HasSubstr("configured")));
+}
+
+// `kubectl apply -k deploy/` (kubectl's built-in kustomize, offline) installs
+// everything the kustomization lists, server-side validation on, and leaves
+// the kube-scheduler component config out.
+TEST_F(KubectlTest, DeployAppliesWithKustomize) {
+  // Runfiles are symlinks out of the kustomization root, which kustomize
+  // refuses: copy the files into a directory of their own.
+  const std::string dir = absl::StrCat(tmp_, "/deploy");
+  std::filesystem::create_directories(dir);
+  for (const char* file : {"kustomization.yaml", "elasticworkload-crd.yaml", "spillway.yaml",
+                           "kube-scheduler-config.yaml", "eci-profile-example.yaml"}) {
+    std::filesystem::copy_file(spillway::testing::RunfilePath(absl::StrCat("deploy/", file)),
+                               absl::StrCat(dir, "/", file), std::filesystem::copy_options::overwrite_existing);
+  }
+  CommandResult applied = Kubectl("apply --validate=strict -k " + dir);
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_THAT(applied.output, HasSubstr("customresourcedefinition.apiextensions.k8s.io/"
+                                        "elasticworkloads.autoscaling.alibabacloud.com created"));
+  EXPECT_THAT(applied.output, HasSubstr("deployment.apps/spillway created"));
+  EXPECT_THAT(applied.output, HasSubstr("mutatingwebhookconfiguration.admissionregistration.k8s.io/"));
+  EXPECT_THAT(applied.output, Not(HasSubstr("KubeSchedulerConfiguration")));
+  EXPECT_THAT(applied.output, Not(HasSubstr("eci-profile")));
+  CommandResult again = Kubectl("apply -k " + dir);
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_THAT(again.output, Not(HasSubstr("configured")));
 }
