@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "common/version.h"
 #include "glog/logging.h"
 
 namespace {
@@ -18,6 +19,7 @@ constexpr char kUsage[] =
     "  serve      Serve the kube-scheduler extender, /metrics and health probes\n"
     "  apiserver  Run the embedded in-memory Kubernetes API server (tests, demo)\n"
     "  sim        Run a simulated cluster with Spillway in it (the demo's main part)\n"
+    "  version    Print the version (also --version)\n"
     "  help       Print this help\n"
     "\n"
     "Run 'spillway <command> --help' for a command's flags.\n";
@@ -33,6 +35,10 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string command = argv[1];
+  if (command == "version" || command == "--version") {
+    std::cout << "spillway " << spillway::kVersion << " (" << spillway::kCompiler << ")\n";
+    return 0;
+  }
   const std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "serve") return spillway::app::RunServe(args);
   if (command == "apiserver") return spillway::app::RunApiServer(args);

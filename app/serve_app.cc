@@ -25,6 +25,7 @@
 #include "glog/logging.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
+#include "common/version.h"
 #include "prometheus/text_serializer.h"
 #include "autoscaler/quota_accountant.h"
 #include "burst/eci_quota.h"
@@ -381,6 +382,17 @@ class ServeApp::Impl {
   prometheus::Registry registry_;
   http::ServerMetrics main_port_metrics_{registry_, "main"};
   std::optional<http::ServerMetrics> metrics_port_metrics_;
+  // Always 1; the labels say which build this is (Prometheus' build_info
+  // convention, so dashboards can show versions during a rollout).
+  prometheus::Gauge& build_info_ = [this]() -> prometheus::Gauge& {
+    prometheus::Gauge& gauge = prometheus::BuildGauge()
+                                   .Name("spillway_build_info")
+                                   .Help("A metric with a constant 1 whose labels say which Spillway build runs")
+                                   .Register(registry_)
+                                   .Add({{"version", kVersion}, {"compiler", kCompiler}});
+    gauge.Set(1);
+    return gauge;
+  }();
   prometheus::Family<prometheus::Gauge>* cache_age_ =
       &prometheus::BuildGauge()
            .Name("spillway_cache_last_sync_age_seconds")

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/http/client.h"
+#include "common/version.h"
 #include "common/testing/process.h"
 #include "common/testing/testdata.h"
 #include "gmock/gmock.h"
@@ -82,6 +83,14 @@ TEST(ServeBinaryTest, ServesHttpsWhenGivenACertificate) {
   EXPECT_THAT(response->body, HasSubstr(R"("FailedNodes":{"virtual-kubelet-cn-hangzhou-j")"));
   process.Signal(SIGINT);
   EXPECT_EQ(process.Wait(), 0);
+}
+
+TEST(ServeBinaryTest, VersionIsPrinted) {
+  for (const char* spelling : {"--version", "version"}) {
+    Process process({Binary(), spelling});
+    EXPECT_EQ(process.ReadAllStdout(), absl::StrCat("spillway ", kVersion, " (", kCompiler, ")\n"));
+    EXPECT_EQ(process.Wait(), 0);
+  }
 }
 
 TEST(ServeBinaryTest, BadConfigFailsAtStartNamingTheField) {
@@ -165,6 +174,8 @@ TEST(ServeBinaryTest, MutualTlsOnTheExtenderPortAndAPlainMetricsPort) {
   EXPECT_THAT(metrics->body, HasSubstr("spillway_extender_requests_total"));
   EXPECT_THAT(metrics->body, HasSubstr(R"(spillway_http_open_connections{listener="main"})"));
   EXPECT_THAT(metrics->body, HasSubstr("spillway_tls_certificate_expiry_timestamp_seconds"));
+  EXPECT_THAT(metrics->body, HasSubstr(absl::StrCat(R"(spillway_build_info{compiler=")", kCompiler,
+                                                    R"(",version=")", kVersion, R"("} 1)")));
   EXPECT_EQ(prometheus.Get("/readyz")->status, 200);
   EXPECT_EQ(prometheus.Post("/extender/filter", request)->status, 404);
   process.Signal(SIGTERM);
