@@ -194,3 +194,50 @@ TEST(ManifestsTest, TheWebhookIsConfiguredAsTheIssueAsksAndTheExampleProfilePars
 
 }  // namespace
 }  // namespace spillway
+
+namespace spillway {
+namespace {
+
+YAML::Node DocumentOfKind(const std::string& kind) {
+  for (const YAML::Node& doc : YAML::LoadAll(testing::ReadRunfile("deploy/spillway.yaml"))) {
+    if (doc["kind"].as<std::string>() == kind) return doc;
+  }
+  return YAML::Node();
+}
+
+// The Pod Security Standards' "restricted" profile, as the PodSecurity
+// admission plugin checks it, for every container; and availability: two
+// replicas, apart, with a budget.
+TEST(ManifestsTest, TheDeploymentMeetsTheRestrictedProfileAndStaysAvailable) {
+  const YAML::Node deployment = DocumentOfKind("Deployment");
+  ASSERT_TRUE(deployment);
+  const YAML::Node pod = deployment["spec"]["template"]["spec"];
+  EXPECT_TRUE(pod["securityContext"]["runAsNonRoot"].as<bool>());
+  EXPECT_GT(pod["securityContext"]["runAsUser"].as<int>(), 0);
+  EXPECT_EQ(pod["securityContext"]["seccompProfile"]["type"].as<std::string>(), "RuntimeDefault");
+  EXPECT_FALSE(pod["hostNetwork"]);
+  for (const YAML::Node& container : pod["containers"]) {
+    const YAML::Node security = container["securityContext"];
+    EXPECT_FALSE(security["allowPrivilegeEscalation"].as<bool>(true)) << container["name"];
+    EXPECT_TRUE(security["readOnlyRootFilesystem"].as<bool>(false)) << container["name"];
+    ASSERT_EQ(security["capabilities"]["drop"].size(), 1u);
+    EXPECT_EQ(security["capabilities"]["drop"][0].as<std::string>(), "ALL");
+    EXPECT_FALSE(security["privileged"].as<bool>(false));
+  }
+  for (const YAML::Node& volume : pod["volumes"]) {
+    EXPECT_FALSE(volume["hostPath"]) << volume["name"] << ": restricted allows no hostPath";
+  }
+  EXPECT_GE(deployment["spec"]["replicas"].as<int>(), 2);
+  EXPECT_EQ(pod["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]
+                ["podAffinityTerm"]["topologyKey"]
+                    .as<std::string>(),
+            "kubernetes.io/hostname");
+  const YAML::Node budget = DocumentOfKind("PodDisruptionBudget");
+  ASSERT_TRUE(budget);
+  EXPECT_EQ(budget["spec"]["minAvailable"].as<int>(), 1);
+  EXPECT_EQ(budget["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"].as<std::string>(),
+            deployment["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"].as<std::string>());
+}
+
+}  // namespace
+}  // namespace spillway
