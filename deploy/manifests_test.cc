@@ -241,3 +241,53 @@ TEST(ManifestsTest, TheDeploymentMeetsTheRestrictedProfileAndStaysAvailable) {
 
 }  // namespace
 }  // namespace spillway
+
+namespace spillway {
+namespace {
+
+// Users reach ElasticWorkloads through the built-in view/edit/admin roles,
+// and the autoscaler may set blockOwnerDeletion on the units it owns.
+TEST(ManifestsTest, RbacAggregatesElasticWorkloadsAndCoversFinalizers) {
+  std::set<std::string> aggregated;
+  bool finalizers = false;
+  for (const YAML::Node& doc : YAML::LoadAll(testing::ReadRunfile("deploy/spillway.yaml"))) {
+    if (doc["kind"].as<std::string>() != "ClusterRole") continue;
+    for (const auto& label : doc["metadata"]["labels"]) aggregated.insert(label.first.as<std::string>());
+    if (doc["metadata"]["name"].as<std::string>() != "spillway-autoscaler") continue;
+    for (const YAML::Node& rule : doc["rules"]) {
+      for (const YAML::Node& resource : rule["resources"]) {
+        finalizers = finalizers || resource.as<std::string>() == "elasticworkloads/finalizers";
+      }
+    }
+  }
+  EXPECT_TRUE(finalizers);
+  for (const char* label : {"rbac.authorization.k8s.io/aggregate-to-view", "rbac.authorization.k8s.io/aggregate-to-edit",
+                            "rbac.authorization.k8s.io/aggregate-to-admin"}) {
+    EXPECT_EQ(aggregated.count(label), 1u) << label;
+  }
+}
+
+// `kubectl explain ew.spec` helps: every field of the CRD's schema says what
+// it is for; the source's kind is an enum and min <= max a CEL rule.
+void ExpectDescribed(const YAML::Node& schema, const std::string& path) {
+  for (const auto& property : schema["properties"]) {
+    const std::string name = property.first.as<std::string>();
+    if (name == "metadata") continue;
+    EXPECT_TRUE(property.second["description"]) << path << "." << name << " has no description";
+    ExpectDescribed(property.second, path + "." + name);
+  }
+  if (schema["items"]) ExpectDescribed(schema["items"], path + "[]");
+}
+
+TEST(ManifestsTest, TheCrdDescribesEveryFieldAndValidatesTheSource) {
+  const YAML::Node crd = YAML::Load(testing::ReadRunfile("deploy/elasticworkload-crd.yaml"));
+  const YAML::Node schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+  ExpectDescribed(schema, "");
+  const YAML::Node source = schema["properties"]["spec"]["properties"]["sourceTarget"];
+  EXPECT_EQ(source["properties"]["kind"]["enum"].size(), 2u);
+  EXPECT_EQ(source["x-kubernetes-validations"][0]["rule"].as<std::string>(),
+            "!has(self.min) || !has(self.max) || self.min <= self.max");
+}
+
+}  // namespace
+}  // namespace spillway

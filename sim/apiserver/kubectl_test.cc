@@ -601,6 +601,16 @@ TEST_F(KubectlTest, DeployAppliesWithKustomize) {
   CommandResult again = Kubectl("apply -k " + dir);
   ASSERT_EQ(again.exit_code, 0) << again.output;
   ExpectNothingConfigured(again.output);
+  // The CRD's schema: the source must be a Deployment or a StatefulSet.
+  CommandResult daemon = Kubectl("apply -f " + WriteManifest("ew-daemonset.yaml", R"(apiVersion: autoscaling.alibabacloud.com/v1beta1
+kind: ElasticWorkload
+metadata: {name: agents}
+spec:
+  sourceTarget: {name: agents, kind: DaemonSet, apiVersion: apps/v1}
+  replicas: 3
+)"));
+  EXPECT_NE(daemon.exit_code, 0);
+  EXPECT_THAT(daemon.output, HasSubstr("spec.sourceTarget.kind: Unsupported value: \"DaemonSet\""));
 }
 
 // Evictions honour PodDisruptionBudgets: 429 with the budget's cause when it
