@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The two commands of the README:
-#   ./spillway.sh demo   builds Spillway and shows the extender deciding realistic requests
+#   ./spillway.sh demo   builds Spillway and runs the simulated cluster's default scenario, then a tour of each part
 #   ./spillway.sh test   runs every test and prints 'N passed, M failed'
 # Both first install whatever Debian packages are missing (tools/install_deps.sh).
 set -euo pipefail
