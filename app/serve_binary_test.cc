@@ -174,6 +174,9 @@ TEST(ServeBinaryTest, MutualTlsOnTheExtenderPortAndAPlainMetricsPort) {
   EXPECT_THAT(metrics->body, HasSubstr("spillway_extender_requests_total"));
   EXPECT_THAT(metrics->body, HasSubstr(R"(spillway_http_open_connections{listener="main"})"));
   EXPECT_THAT(metrics->body, HasSubstr("spillway_tls_certificate_expiry_timestamp_seconds"));
+  // Answers by code, every known code present from start-up; the 404 above counted.
+  EXPECT_THAT(metrics->body, HasSubstr(R"(spillway_http_responses_total{code="404",listener="main"} 1)"));
+  EXPECT_THAT(metrics->body, HasSubstr(R"(spillway_http_responses_total{code="413",listener="main"} 0)"));
   EXPECT_THAT(metrics->body, HasSubstr(absl::StrCat(R"(spillway_build_info{compiler=")", kCompiler,
                                                     R"(",version=")", kVersion, R"("} 1)")));
   EXPECT_EQ(prometheus.Get("/readyz")->status, 200);

@@ -383,6 +383,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void Reply(Response response, bool keep_alive) {
+    if (shared_.metrics != nullptr) shared_.metrics->CountResponse(response.status);
     if (response.stream != nullptr) return StartStream(std::move(response));
     response_ = std::make_unique<bhttp::response<bhttp::string_body>>(
         MakeResponse(std::move(response), version_, keep_alive));

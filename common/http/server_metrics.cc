@@ -51,6 +51,24 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry, const std::string& 
                              .Help("notAfter of the serving certificate (Unix seconds); 0 "
                                    "for plain HTTP")
                              .Register(registry)
-                             .Add({{"listener", listener}})) {}
+                             .Add({{"listener", listener}})),
+      responses_family(prometheus::BuildCounter()
+                           .Name("spillway_http_responses_total")
+                           .Help("Answers by status code (other codes under 2xx/4xx/5xx)")
+                           .Register(registry)),
+      listener(listener) {
+  for (int code : {200, 201, 400, 401, 403, 404, 405, 406, 409, 410, 413, 415, 422, 429, 431, 500, 503}) {
+    responses[code] = &responses_family.Add({{"listener", listener}, {"code", std::to_string(code)}});
+  }
+}
+
+void ServerMetrics::CountResponse(int status) {
+  auto known = responses.find(status);
+  if (known != responses.end()) {
+    known->second->Increment();
+    return;
+  }
+  responses_family.Add({{"listener", listener}, {"code", std::to_string(status / 100) + "xx"}}).Increment();
+}
 
 }  // namespace spillway::http

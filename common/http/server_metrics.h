@@ -10,11 +10,13 @@
 //   spillway_http_connections_closed_total{listener,reason}
 //       idle_limit | idle_timeout | header_timeout | body_timeout
 //   spillway_tls_certificate_expiry_timestamp_seconds{listener}  serving certificate's notAfter
+//   spillway_http_responses_total{listener,code}          every answer, 404/405/413/431 included
 //
 // Thread-safe (prometheus-cpp metrics are).
 #ifndef SPILLWAY_COMMON_HTTP_SERVER_METRICS_H_
 #define SPILLWAY_COMMON_HTTP_SERVER_METRICS_H_
 
+#include <map>
 #include <string>
 
 #include "prometheus/counter.h"
@@ -36,6 +38,16 @@ struct ServerMetrics {
   prometheus::Counter& closed_header_timeout;
   prometheus::Counter& closed_body_timeout;
   prometheus::Gauge& certificate_expiry;
+
+  // Counts an answer of `status`. The codes the server and Spillway's
+  // handlers give exist from start-up at 0 (so rate() works before the first
+  // one); any other code is counted under its class ("2xx", "4xx", "5xx"),
+  // keeping the label set bounded.
+  void CountResponse(int status);
+
+  prometheus::Family<prometheus::Counter>& responses_family;
+  const std::string listener;
+  std::map<int, prometheus::Counter*> responses;  // Filled at construction; read-only after.
 };
 
 }  // namespace spillway::http
