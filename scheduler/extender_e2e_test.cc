@@ -392,6 +392,9 @@ TEST_F(ExtenderE2eTest, MetricsCountRequestsDecisionsAndLatency) {
   EXPECT_THAT(metrics, HasSubstr(R"(spillway_extender_pod_intents_total{intent="eci"} 1)"));
   EXPECT_THAT(metrics, HasSubstr(R"(spillway_extender_pod_intents_total{intent="eci_only"} 1)"));
   EXPECT_THAT(metrics, HasSubstr(R"(spillway_extender_request_duration_seconds_count{verb="filter"} 3)"));
+  // Fine buckets where the extender answers (0.1-0.5 ms).
+  EXPECT_THAT(metrics, HasSubstr(R"(spillway_extender_request_duration_seconds_bucket{verb="filter",le="0.000125"})"));
+  EXPECT_THAT(metrics, HasSubstr(R"(spillway_extender_request_duration_seconds_bucket{verb="filter",le="0.00015"})"));
 }
 
 TEST(ExtenderReadinessTest, NotReadyUntilTheClusterViewHasSynced) {

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "common/latency_buckets.h"
+
 namespace spillway::scheduler {
 
 absl::string_view VerbName(Verb verb) {
@@ -33,9 +35,7 @@ ExtenderMetrics::ExtenderMetrics(prometheus::Registry& registry) {
                        .Name("spillway_extender_request_duration_seconds")
                        .Help("Time from a complete request body to the encoded answer, by verb.")
                        .Register(registry);
-  const prometheus::Histogram::BucketBoundaries buckets = {
-      0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-      0.025,   0.05,   0.1,     0.25,   0.5,   1.0,   2.5};
+  const prometheus::Histogram::BucketBoundaries& buckets = LatencyBuckets();
   for (Verb verb : {Verb::kFilter, Verb::kPrioritize, Verb::kPreempt}) {
     const std::string name(VerbName(verb));
     requests_ok_[Index(verb)] = &requests.Add({{"verb", name}, {"outcome", "ok"}});

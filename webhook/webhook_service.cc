@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "common/latency_buckets.h"
 #include "glog/logging.h"
 #include "webhook/admission_review.h"
 #include "webhook/pod_admission.h"
@@ -36,8 +37,7 @@ WebhookService::WebhookService(const burst::IntentResolver& resolver, const burs
                     .Name("spillway_webhook_admission_duration_seconds")
                     .Help("Time to answer one AdmissionReview, decoding to encoding")
                     .Register(registry)
-                    .Add({}, prometheus::Histogram::BucketBoundaries{0.00005, 0.0001, 0.00025, 0.0005, 0.001,
-                                                                     0.0025, 0.005, 0.01, 0.05})) {}
+                    .Add({}, LatencyBuckets())) {}
 
 http::Response WebhookService::Handle(http::Request& request) {
   absl::string_view path = request.target;
