@@ -94,7 +94,6 @@ absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSa
     }
   }
   for (size_t i = 0; i < scenario_.workloads.size(); ++i) sample.workloads[scenario_.workloads[i].name] = counts[i];
-  sample.workloads.erase("");
   // Pods gone since the last sample: scale-in victims.
   for (auto it = pods_.begin(); it != pods_.end(); ++it) {
     if (it->second.generation == generation_ || it->second.gone) continue;

@@ -189,10 +189,10 @@ absl::Status Scheduler::Attempt(const json::object& pod_json, std::vector<Candid
   next.last_attempt = now;
   next.event_since = false;
   const absl::Time recording = absl::Now();
-  absl::Status recorded = RecordFailure(pod_json, outcome);
-  // The status write bumped the resourceVersion: remember the new one.
-  absl::StatusOr<json::object> live = client_.Get(PathOf("", "v1", "pods", NamespaceOf(pod_json), NameOf(pod_json)));
-  next.resource_version = live.ok() ? json_fields::String(live->at("metadata").as_object(), "resourceVersion") : version;
+  // The status write bumps the resourceVersion: remember the new one, so our
+  // own write does not count as a change to the pod.
+  next.resource_version = version;
+  absl::Status recorded = RecordFailure(pod_json, outcome, next.resource_version);
   stats_.event_time += absl::Now() - recording;
   return recorded;
 }
@@ -307,7 +307,8 @@ std::string Scheduler::Pick(const json::object& pod_json, const kube::Pod& pod,
   return feasible[chosen]->node.metadata.name;
 }
 
-absl::Status Scheduler::RecordFailure(const json::object& pod_json, const Outcome& outcome) {
+absl::Status Scheduler::RecordFailure(const json::object& pod_json, const Outcome& outcome,
+                                     std::string& resource_version) {
   const char* reason = outcome.error ? "SchedulerError" : "Unschedulable";
   std::string since = KubeTime(clock_.Now());
   if (const json::object* old = Condition(pod_json, "PodScheduled");
@@ -316,12 +317,14 @@ absl::Status Scheduler::RecordFailure(const json::object& pod_json, const Outcom
   }
   json::object condition{{"type", "PodScheduled"}, {"status", "False"}, {"reason", reason},
                          {"message", outcome.message}, {"lastProbeTime", nullptr}, {"lastTransitionTime", since}};
-  absl::Status patched =
-      client_
-          .Patch(PathOf("", "v1", "pods", NamespaceOf(pod_json), NameOf(pod_json), "status"), kube::PatchType::kMerge,
-                 json::object{{"status", json::object{{"phase", "Pending"}, {"conditions", json::array{condition}}}}})
-          .status();
-  if (!patched.ok() && !absl::IsNotFound(patched)) return patched;
+  absl::StatusOr<json::object> patched = client_.Patch(
+      PathOf("", "v1", "pods", NamespaceOf(pod_json), NameOf(pod_json), "status"), kube::PatchType::kMerge,
+      json::object{{"status", json::object{{"phase", "Pending"}, {"conditions", json::array{condition}}}}});
+  if (patched.ok()) {
+    resource_version = std::string(StringView(*patched, {"metadata", "resourceVersion"}));
+  } else if (!absl::IsNotFound(patched.status())) {
+    return patched.status();
+  }
   return RecordEvent(pod_json, "Warning", "FailedScheduling", outcome.message);
 }
 

@@ -112,7 +112,10 @@ class Scheduler {
   Outcome RunExtenders(const boost::json::object& pod_json, std::vector<Candidate*>& feasible,
                        std::map<std::string, int>& reasons, std::vector<FilterVerdict>& verdicts);
   std::string Pick(const boost::json::object& pod_json, const kube::Pod& pod, const std::vector<Candidate*>& feasible);
-  absl::Status RecordFailure(const boost::json::object& pod_json, const Outcome& outcome);
+  // Writes PodScheduled=False and a FailedScheduling Event; sets
+  // `resource_version` to the pod's version after the write.
+  absl::Status RecordFailure(const boost::json::object& pod_json, const Outcome& outcome,
+                             std::string& resource_version);
   absl::Status RecordEvent(const boost::json::object& pod_json, const char* type, const char* reason,
                            const std::string& message);
 
