@@ -17,8 +17,8 @@ RUN apt-get update -qq \
 FROM debian:bookworm-slim
 RUN apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends \
-       ca-certificates libabsl20220623 libgflags2.2 libgoogle-glog0v6 libprometheus-cpp-core1.0 \
-       libprotobuf32 libsimdjson14 libssl3 libunwind8 libyaml-cpp0.7 \
+       ca-certificates libabsl20220623 libc-ares2 libgflags2.2 libgoogle-glog0v6 libgrpc++1.51 libgrpc29 \
+       libprometheus-cpp-core1.0 libprotobuf32 libre2-9 libsimdjson14 libssl3 libunwind8 libyaml-cpp0.7 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /spillway /usr/local/bin/spillway
 COPY deploy/kube-scheduler-config.yaml /usr/share/spillway/kube-scheduler-config.yaml

@@ -16,7 +16,9 @@ constexpr char kUsage[] =
     "(elastic container instances) under the alibabacloud.com/burst-resource policy.\n"
     "\n"
     "Commands:\n"
-    "  serve      Serve the kube-scheduler extender, /metrics and health probes\n"
+    "  serve      Serve the extender, autoscaler, webhook and admin API, /metrics and probes\n"
+    "  explain    Explain why a pod is where it is (asks serve's admin API)\n"
+    "  status     Show what a running serve knows: leader, caches, quota, cool-downs, profile\n"
     "  apiserver  Run the embedded in-memory Kubernetes API server (tests, demo)\n"
     "  sim        Run a simulated cluster with Spillway in it (the demo's main part)\n"
     "  version    Print the version (also --version)\n"
@@ -43,6 +45,8 @@ int main(int argc, char** argv) {
   if (command == "serve") return spillway::app::RunServe(args);
   if (command == "apiserver") return spillway::app::RunApiServer(args);
   if (command == "sim") return spillway::app::RunSim(args);
+  if (command == "explain") return spillway::app::RunExplain(args);
+  if (command == "status") return spillway::app::RunStatus(args);
   std::cerr << "spillway: unknown command '" << command << "'\n\n" << kUsage;
   return 2;
 }

@@ -33,6 +33,22 @@ class Autoscaler final : public Component {
   }
   void Stop() override { autoscaler_->Stop(); }  // Releases the Lease.
 
+  void ExplainPod(const kube::Pod& pod, admin::v1::ExplainResponse& out) const override {
+    const autoscaler::RescueVerdict verdict = autoscaler_->ExplainRescue(pod);
+    admin::v1::RescueExplanation& rescue = *out.mutable_rescue();
+    rescue.set_outcome(verdict.outcome);
+    rescue.set_why(verdict.why);
+    rescue.set_acting(autoscaler_->IsLeader());
+  }
+  void AddStatus(admin::v1::StatusResponse& out) const override {
+    const autoscaler::AutoscalerOptions& options = autoscaler_->options();
+    admin::v1::LeaderStatus& leader = *out.mutable_leader();
+    leader.set_election_enabled(options.leader_elect);
+    leader.set_identity(options.identity);
+    leader.set_leading(autoscaler_->IsLeader());
+    if (options.leader_elect) leader.set_lease(options.lease_namespace + "/" + options.lease_name);
+  }
+
  private:
   std::unique_ptr<autoscaler::Autoscaler> autoscaler_;
 };

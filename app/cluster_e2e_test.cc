@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/http/client.h"
+#include "common/testing/binary_cluster.h"
 #include "common/testing/process.h"
 #include "common/testing/testdata.h"
 #include "gmock/gmock.h"
@@ -164,30 +165,12 @@ class ClusterE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
     tmp_ = std::getenv("TEST_TMPDIR");
-    apiserver_ = std::make_unique<Process>(std::vector<std::string>{
-        testing::RunfilePath("spillway"), "apiserver", "--listen=127.0.0.1:0"});
-    ASSERT_TRUE(absl::SimpleAtoi(apiserver_->WaitForLine("spillway: apiserver listening on port "),
-                                 &apiserver_port_));
-    kubeconfig_ = absl::StrCat(tmp_, "/kubeconfig");
-    std::ofstream(kubeconfig_) << absl::StrCat(R"(apiVersion: v1
-kind: Config
-current-context: sim
-contexts:
-- name: sim
-  context: {cluster: sim, user: nobody}
-clusters:
-- name: sim
-  cluster: {server: "http://127.0.0.1:)", apiserver_port_, R"("}
-users:
-- name: nobody
-  user: {}
-)");
+    cluster_ = testing::BinaryCluster::Start(tmp_);
+    ASSERT_NE(cluster_, nullptr);
+    kubeconfig_ = cluster_->kubeconfig();
   }
 
-  CommandResult Kubectl(const std::string& args) {
-    return RunCommand(absl::StrCat("HOME=", tmp_, " KUBECONFIG=", kubeconfig_, " /usr/bin/kubectl ",
-                                   args));
-  }
+  CommandResult Kubectl(const std::string& args) { return cluster_->Kubectl(args); }
 
   // Calls `get` until its answer contains `want`, for up to `seconds`;
   // answers the last answer (so a failed expectation shows it).
@@ -280,8 +263,7 @@ webhooks:
   }
 
   std::string tmp_;
-  std::unique_ptr<Process> apiserver_;
-  int apiserver_port_ = 0;
+  std::unique_ptr<testing::BinaryCluster> cluster_;
   std::string kubeconfig_;
 };
 
@@ -323,8 +305,8 @@ TEST_F(ClusterE2eTest, NamesModeAndNamespaceOptInComeFromTheInformers) {
 }
 
 TEST_F(ClusterE2eTest, NotReadyWhileTheApiServerIsUnreachable) {
-  apiserver_->Signal(SIGKILL);
-  apiserver_->Wait();
+  cluster_->apiserver().Signal(SIGKILL);
+  cluster_->apiserver().Wait();
   Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
                  "--kubeconfig=" + kubeconfig_});
   std::unique_ptr<http::Client> connected = ClientFor(serve);
@@ -364,13 +346,13 @@ TEST_F(ClusterE2eTest, SigtermWithAFrozenApiServerStopsWithinTheGrace) {
     if (!leading) absl::SleepFor(absl::Milliseconds(10));
   }
   ASSERT_TRUE(leading);
-  apiserver_->Signal(SIGSTOP);
+  cluster_->apiserver().Signal(SIGSTOP);
   absl::SleepFor(absl::Milliseconds(500));  // Let calls start waiting on it.
   const absl::Time stop = absl::Now();
   serve.Signal(SIGTERM);
   EXPECT_EQ(serve.Wait(), 0);
   const absl::Duration took = absl::Now() - stop;
-  apiserver_->Signal(SIGCONT);
+  cluster_->apiserver().Signal(SIGCONT);
   // The grace (2 s) plus joining threads; before the fix it took over 50 s.
   EXPECT_LT(took, absl::Seconds(15)) << "shutdown waited on the frozen API server";
   EXPECT_THAT(serve.ReadAllStderr(), HasSubstr("abandoning the calls still waiting"));
@@ -387,8 +369,8 @@ TEST_F(ClusterE2eTest, CacheStalenessIsExposedDuringAnOutage) {
   absl::StatusOr<http::ClientResponse> before = connected->Get("/metrics");
   ASSERT_TRUE(before.ok());
   EXPECT_THAT(before->body, HasSubstr("spillway_cache_last_sync_age_seconds{resource=\"nodes\"} 0\n"));
-  apiserver_->Signal(SIGKILL);
-  apiserver_->Wait();
+  cluster_->apiserver().Signal(SIGKILL);
+  cluster_->apiserver().Wait();
   absl::SleepFor(absl::Milliseconds(1500));
   absl::StatusOr<http::ClientResponse> during = connected->Get("/metrics");
   ASSERT_TRUE(during.ok());

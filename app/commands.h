@@ -8,7 +8,7 @@
 
 namespace spillway::app {
 
-// `spillway serve`: the extender (and later webhook, autoscaler) on one port.
+// `spillway serve`: the components (extender, autoscaler, webhook, admin).
 int RunServe(const std::vector<std::string>& args);
 
 // `spillway apiserver`: the embedded, in-memory Kubernetes API server.
@@ -16,6 +16,11 @@ int RunApiServer(const std::vector<std::string>& args);
 
 // `spillway sim`: a simulated cluster with the real Spillway in it.
 int RunSim(const std::vector<std::string>& args);
+
+// `spillway explain pod NS/NAME` and `spillway status`: the admin API's
+// clients (--server=HOST:PORT of --admin-listen).
+int RunExplain(const std::vector<std::string>& args);
+int RunStatus(const std::vector<std::string>& args);
 
 }  // namespace spillway::app
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "admin/contributor.h"
 #include "burst/eci_profile.h"
 #include "burst/eci_quota.h"
 #include "burst/intent_resolver.h"
@@ -48,9 +49,15 @@ struct ProcessParts {
   burst::StockCoolDowns* stock = nullptr;   // When a component needs stock cool-downs.
   // Server options carrying the config's limits (server section).
   std::function<http::ServerOptions()> server_options;
+  // The admin API's view of the process: every component's readiness, and
+  // the running components as contributors to its answers.
+  std::function<std::vector<admin::v1::ComponentStatus>()> component_states;
+  std::function<std::vector<const admin::Contributor*>()> contributors;
 };
 
-class Component {
+// A component also contributes to the admin API's answers (ExplainPod,
+// AddStatus; admin/contributor.h), from any thread.
+class Component : public admin::Contributor {
  public:
   virtual ~Component() = default;
   // Path prefixes of the main port this component answers (e.g. "/extender/").
@@ -90,6 +97,7 @@ const std::vector<ComponentDescriptor>& ComponentList();
 ComponentDescriptor ExtenderComponent();
 ComponentDescriptor AutoscalerComponent();
 ComponentDescriptor WebhookComponent();
+ComponentDescriptor AdminComponent();
 
 }  // namespace spillway::app
 

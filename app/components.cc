@@ -4,7 +4,8 @@ namespace spillway::app {
 
 const std::vector<ComponentDescriptor>& ComponentList() {
   static const auto* const kComponents =
-      new std::vector<ComponentDescriptor>{ExtenderComponent(), AutoscalerComponent(), WebhookComponent()};
+      new std::vector<ComponentDescriptor>{ExtenderComponent(), AutoscalerComponent(), WebhookComponent(),
+                                           AdminComponent()};
   return *kComponents;
 }
 

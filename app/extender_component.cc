@@ -3,12 +3,16 @@
 // cluster view is the process's informers (names mode, namespace labels,
 // quota, stock cool-downs), a ready-made one (tests), or none (standalone:
 // full Node objects need nothing else).
+#include <algorithm>
 #include <memory>
+#include <utility>
+#include <vector>
 #include <optional>
 
 #include "app/component.h"
 #include "app/serve_app.h"
 #include "absl/strings/match.h"
+#include "admin/explanation.h"
 #include "glog/logging.h"
 #include "scheduler/extender.h"
 #include "scheduler/extender_service.h"
@@ -47,6 +51,44 @@ class Extender : public Component {
   std::string NotReady() const override {
     if (view_ != nullptr && !view_->HasSynced()) return "the extender's node and namespace caches are not synced yet";
     return "";
+  }
+
+  // Every known node's verdict for `pod`, as a filter/prioritize call with
+  // full Node objects would get it now (sorted by name).
+  void ExplainPod(const kube::Pod& pod, admin::v1::ExplainResponse& out) const override {
+    if (view_ == nullptr) {
+      out.add_gaps("the extender has no cluster view (standalone), so it knows no nodes to judge");
+      return;
+    }
+    if (!view_->HasSynced()) out.add_gaps("the extender's node cache is not synced yet");
+    std::shared_ptr<const scheduler::NodeSnapshot> snapshot = view_->Nodes();
+    scheduler::ExtenderArgs args;
+    args.pod = pod;
+    args.nodes.emplace();
+    for (const auto& [name, node] : *snapshot) args.nodes->push_back({*node, ""});
+    std::sort(args.nodes->begin(), args.nodes->end(),
+              [](const auto& a, const auto& b) { return a.node.metadata.name < b.node.metadata.name; });
+    const absl::StatusOr<burst::PodPolicy> policy = extender_->Resolve(pod);
+    const std::vector<bool> is_virtual = extender_->ClassifyNodes(args);
+    const scheduler::FilterResult filter = extender_->Filter(args, policy, is_virtual);
+    const scheduler::HostScores scores = extender_->Prioritize(args, policy, is_virtual);
+    std::vector<admin::v1::NodeDecision> decisions(args.NodeCount());
+    for (size_t i = 0; i < decisions.size(); ++i) {
+      decisions[i].set_node(args.nodes->at(i).node.metadata.name);
+      decisions[i].set_virtual_(is_virtual[i]);
+      decisions[i].set_verdict("pass");
+      decisions[i].set_score(i < scores.size() ? scores[i] : 0);
+      for (std::string& hint : admin::SchedulerHints(pod, args.nodes->at(i).node)) {
+        decisions[i].add_scheduler_hints(std::move(hint));
+      }
+    }
+    for (const auto& [failures, verdict] : {std::pair{&filter.failed, "fail"}, {&filter.unresolvable, "unresolvable"}}) {
+      for (const scheduler::FilterResult::Failure& failure : *failures) {
+        decisions[failure.node].set_verdict(verdict);
+        decisions[failure.node].set_reason(filter.reasons[failure.reason]);
+      }
+    }
+    for (admin::v1::NodeDecision& decision : decisions) *out.add_nodes() = std::move(decision);
   }
 
  private:

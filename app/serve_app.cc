@@ -68,11 +68,12 @@ void StopOnTerminationSignal(std::function<void()> stop) {
   }).detach();
 }
 
-absl::Status ParseListenAddress(const std::string& listen, std::string* host, uint16_t* port) {
+absl::Status ParseListenAddress(const std::string& listen, std::string* host, uint16_t* port,
+                                absl::string_view flag) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--listen='", listen, "': expected HOST:PORT, e.g. 0.0.0.0:10262"));
+        absl::StrCat("--", flag, "='", listen, "': expected HOST:PORT, e.g. 0.0.0.0:10262"));
   }
   std::string h = listen.substr(0, colon);
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
@@ -80,7 +81,7 @@ absl::Status ParseListenAddress(const std::string& listen, std::string* host, ui
   uint32_t p = 0;
   if (!absl::SimpleAtoi(listen.substr(colon + 1), &p) || p > 65535) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--listen='", listen, "': the port must be a number within 0..65535"));
+        absl::StrCat("--", flag, "='", listen, "': the port must be a number within 0..65535"));
   }
   *host = h;
   *port = static_cast<uint16_t>(p);
@@ -122,7 +123,7 @@ class ServeApp::Impl {
         config_(config),
         rule_(config.extender().virtual_node()),
         resolver_(rule_),
-        parts_{options_, config_, registry_, rule_, resolver_, eci_profile_, nullptr, nullptr, nullptr, nullptr, {}} {
+        parts_{options_, config_, registry_, rule_, resolver_, eci_profile_, nullptr, nullptr, nullptr, nullptr, {}, {}, {}} {
     for (const ComponentDescriptor& descriptor : ComponentList()) {
       if (Enabled(descriptor.name)) descriptors_.push_back(&descriptor);
     }
@@ -135,6 +136,12 @@ class ServeApp::Impl {
                                         ? config.server().shutdown_grace_seconds()
                                         : kDefaultShutdownGraceSeconds);
     parts_.server_options = [this] { return ServerOptionsFromConfig(); };
+    parts_.component_states = [this] { return ComponentStates(); };
+    parts_.contributors = [this] {
+      std::vector<const admin::Contributor*> contributors;
+      for (const std::unique_ptr<Component>& component : components_) contributors.push_back(component.get());
+      return contributors;
+    };
     if (options.cluster.has_value()) {
       BuildClusterParts();
     } else {
@@ -275,7 +282,8 @@ class ServeApp::Impl {
   absl::Status StartMetricsServer() {
     if (options_.metrics_listen.empty()) return absl::OkStatus();
     http::ServerOptions metrics_options = ServerOptionsFromConfig();
-    if (absl::Status s = ParseListenAddress(options_.metrics_listen, &metrics_options.host, &metrics_options.port);
+    if (absl::Status s = ParseListenAddress(options_.metrics_listen, &metrics_options.host, &metrics_options.port,
+                                                   "metrics-listen");
         !s.ok()) {
       return s;
     }
@@ -337,6 +345,22 @@ class ServeApp::Impl {
     for (const auto& [resource, age] : informers_->SyncAges(absl::Now())) {
       cache_age_->Add({{"resource", resource}}).Set(absl::ToDoubleSeconds(age));
     }
+  }
+
+  // Each component's readiness, for the admin API (components_ is fixed
+  // once created, so gRPC threads may read it).
+  std::vector<admin::v1::ComponentStatus> ComponentStates() const {
+    std::vector<admin::v1::ComponentStatus> states;
+    const bool synced = informers_ == nullptr || informers_->HasSynced();
+    for (size_t i = 0; i < components_.size(); ++i) {
+      admin::v1::ComponentStatus& state = states.emplace_back();
+      state.set_name(descriptors_[i]->name);
+      std::string why = synced || !descriptors_[i]->needs.cluster ? components_[i]->NotReady()
+                                                                  : "the cluster caches are not synced yet";
+      state.set_ready(why.empty());
+      state.set_not_ready(std::move(why));
+    }
+    return states;
   }
 
   // Why the process cannot answer correctly yet; "" when ready.

@@ -1,8 +1,9 @@
 // `spillway serve`: wires the configured components behind one HTTP(S) port.
 //
 // Components (app/component.h): "extender" (routes below), "autoscaler"
-// (controllers run by the replica holding a Lease) and "webhook" (the
-// admission webhook on a port of its own); the last two need cluster access.
+// (controllers run by the replica holding a Lease), "webhook" (the admission
+// webhook on a port of its own; it and the autoscaler need cluster access)
+// and "admin" (the gRPC admin API on a port of its own).
 // Routes: POST /extender/{filter,prioritize,preempt} (component "extender"),
 // GET /metrics (prometheus-cpp registry, text format), GET /healthz (the
 // process serves), GET /readyz (every component can answer correctly, e.g. the
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "proto/config.pb.h"
 #include "kube/connection.h"
 #include "scheduler/cluster_view.h"
@@ -77,6 +79,9 @@ struct ServeOptions {
   std::string webhook_self_managed_secret;
   std::string webhook_service = "kube-system/spillway-webhook";
   std::string webhook_configuration = "spillway";
+  // Component "admin": the gRPC admin API's address (proto/admin.proto).
+  // Loopback by default: reach it with `kubectl port-forward`.
+  std::string admin_listen = "127.0.0.1:10264";
   // The API server to watch nodes and namespaces on (names mode, namespace
   // opt-in); unset runs the extender standalone (full mode needs nothing).
   std::optional<kube::Connection> cluster;
@@ -107,7 +112,9 @@ void BlockTerminationSignals();
 void StopOnTerminationSignal(std::function<void()> stop);
 
 // Splits "HOST:PORT" ("[::1]:80" for IPv6). InvalidArgument naming the value.
-absl::Status ParseListenAddress(const std::string& listen, std::string* host, uint16_t* port);
+// `flag` names the flag in the message.
+absl::Status ParseListenAddress(const std::string& listen, std::string* host, uint16_t* port,
+                                absl::string_view flag = "listen");
 
 // Parses "--components=a,b"; InvalidArgument for unknown names (listing the
 // available ones) and for an empty list.

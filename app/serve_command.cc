@@ -34,7 +34,8 @@ void DeclareFlags(FlagSet& flags, ServeFlags* f) {
   flags.String("components", &f->components,
                "Comma-separated components to run; this build has: " +
                    absl::StrJoin(AvailableComponents(), ", ") +
-                   " (the autoscaler needs cluster access and is leader-elected)");
+                   " (the autoscaler needs cluster access and is leader-elected; admin serves the gRPC "
+                   "admin API on --admin-listen)");
   flags.String("config", &f->config_path,
                "Policy file, YAML or JSON (schema: proto/config.proto): virtual-node rule, "
                "scores, body limit. Empty uses the defaults");
@@ -64,6 +65,9 @@ void DeclareFlags(FlagSet& flags, ServeFlags* f) {
                "Webhook: NAMESPACE/NAME of the Service the API server calls (the certificate's names)");
   flags.String("webhook-configuration", &f->options.webhook_configuration,
                "Webhook: the MutatingWebhookConfiguration whose caBundle self-managed certificates set");
+  flags.String("admin-listen", &f->options.admin_listen,
+               "Admin: gRPC address of the admin API (spillway explain / status; grpc.health.v1; "
+               "reflection), HOST:PORT. Plaintext: keep it on loopback and use kubectl port-forward");
   flags.String("kubeconfig", &f->kubeconfig,
                "Kubeconfig file of the cluster to watch (nodes, namespaces); empty tries "
                "$KUBECONFIG, then the in-cluster service account");

@@ -46,7 +46,8 @@ class Webhook final : public Component {
       if (absl::Status s = StartSelfManagedCertificates(); !s.ok()) return s;
     }
     http::ServerOptions server_options = parts_.server_options();
-    if (absl::Status s = ParseListenAddress(options.webhook_listen, &server_options.host, &server_options.port);
+    if (absl::Status s = ParseListenAddress(options.webhook_listen, &server_options.host, &server_options.port,
+                                              "webhook-listen");
         !s.ok()) {
       return s;
     }
@@ -65,6 +66,17 @@ class Webhook final : public Component {
               << webhook::kMutatePodsPath << " (certificate " << server_options.tls_cert_file
               << ", re-read when it changes)";
     return absl::OkStatus();
+  }
+
+  // The eci-profile selectors whose effect admission adds to `pod`.
+  void ExplainPod(const kube::Pod& pod, admin::v1::ExplainResponse& out) const override {
+    std::shared_ptr<const kube::Namespace> space = parts_.informers->namespaces().Get(pod.metadata.namespace_);
+    absl::StatusOr<burst::PodPolicy> policy = parts_.resolver.Resolve(burst::PodContext{pod, space.get()});
+    const bool headed_to_eci = out.node_is_virtual() || (policy.ok() && policy->intent == burst::Intent::kEciOnly);
+    const burst::ProfileEffect effect =
+        burst::EffectFor(*parts_.eci_profile.Get(), pod.metadata.labels, pod.metadata.annotations,
+                         space != nullptr ? &space->metadata.labels : nullptr, headed_to_eci);
+    for (const std::string& selector : effect.selectors) out.add_profile_effect_selectors(selector);
   }
 
   void Stop() override {

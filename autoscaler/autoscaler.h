@@ -67,6 +67,9 @@ class Autoscaler {
   void Start();
   void Stop();
   bool IsLeader() const { return leading_.load(); }
+  const AutoscalerOptions& options() const { return options_; }
+  // What the Unschedulable rescue did or would do with `pod` (admin API).
+  RescueVerdict ExplainRescue(const kube::Pod& pod) const { return rescuer_->Explain(pod); }
 
  private:
   void StartedLeading();

@@ -12,7 +12,6 @@
 #include "glog/logging.h"
 #include "kube/decode.h"
 #include "kube/json_patch.h"
-#include "burst/placement.h"
 
 namespace spillway::autoscaler {
 namespace json = boost::json;
@@ -65,19 +64,58 @@ absl::Status Rescuer::Skip(const std::string& key, absl::string_view outcome, ab
   return absl::OkStatus();
 }
 
-bool Rescuer::InScope(const kube::PodRecord& pod) const {
-  const std::string ns(pod.namespace_());
+bool Rescuer::InScope(const std::string& ns, const kube::StringMap& pod_labels) const {
   std::vector<std::string> excluded(options_.config.excluded_namespaces().begin(),
                                     options_.config.excluded_namespaces().end());
   if (excluded.empty()) excluded = {"kube-system", options_.own_namespace};
   if (std::find(excluded.begin(), excluded.end(), ns) != excluded.end()) return false;
   std::shared_ptr<const kube::Namespace> space = informers_.namespaces().Get(ns);
   auto says = [&](absl::string_view value) {
-    return pod.labels().Has(kRescueLabel, value) ||
+    return pod_labels.Has(kRescueLabel, value) ||
            (space != nullptr && space->metadata.labels.Has(kRescueLabel, value));
   };
-  if (options_.config.scope() == "opt-in") return says("enabled") && !pod.labels().Has(kRescueLabel, "disabled");
+  if (options_.config.scope() == "opt-in") return says("enabled") && !pod_labels.Has(kRescueLabel, "disabled");
   return !says("disabled");
+}
+
+std::optional<RescueVerdict> Rescuer::Screen(bool rescued_before, const std::string& message,
+                                             bool in_scope) const {
+  if (rescued_before) return RescueVerdict{"already_rescued", "rescued before; never twice"};
+  if (!IsResourceShortage(message) && !MentionsUntoleratedTaint(message, rule_.taint_keys())) {
+    return RescueVerdict{"not_virtual_resolvable", message};
+  }
+  if (!in_scope) return RescueVerdict{"out_of_scope", "namespace or label outside the rescue scope"};
+  return std::nullopt;
+}
+
+std::optional<absl::Time> Rescuer::GraceEnds(const std::string& unschedulable_since) const {
+  if (options_.config.grace_seconds() <= 0 || unschedulable_since.empty()) return std::nullopt;
+  absl::Time since;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, unschedulable_since, &since, &error)) return std::nullopt;
+  const absl::Time due = since + absl::Seconds(options_.config.grace_seconds());
+  if (clock_.Now() >= due) return std::nullopt;
+  return due;
+}
+
+RescueVerdict Rescuer::Explain(const kube::Pod& pod) const {
+  if (!pod.node_name.empty() || !pod.unschedulable) {
+    return {"not_unschedulable",
+            pod.node_name.empty()
+                ? "kube-scheduler has not marked the pod PodScheduled=False/Unschedulable; the rescue acts only then"
+                : "the pod is bound to node " + pod.node_name};
+  }
+  const bool rescued = pod.metadata.annotations.Find(kRescuedAnnotation).has_value();
+  if (std::optional<RescueVerdict> skip =
+          Screen(rescued, pod.scheduling_message, InScope(pod.metadata.namespace_, pod.metadata.labels))) {
+    return *skip;
+  }
+  if (std::optional<absl::Time> due = GraceEnds(pod.unschedulable_since)) {
+    return {"waiting", absl::StrCat("within the grace period (rescue.graceSeconds) until ",
+                                    absl::FormatTime(absl::RFC3339_sec, *due, absl::UTCTimeZone()))};
+  }
+  const RescuePlan plan = PlanRescue(Read(pod, pod.scheduling_message));
+  return {plan.outcome, plan.why};
 }
 
 absl::Status Rescuer::Reconcile(const std::string& key) {
@@ -90,24 +128,15 @@ absl::Status Rescuer::Reconcile(const std::string& key) {
     return absl::OkStatus();
   }
   // What the cache decides, before reading the live pod.
-  if (cached->annotations().Find(kRescuedAnnotation).has_value()) {
-    return Skip(key, "already_rescued", "rescued before; never twice");
-  }
   const std::string message(cached->scheduling_message());
-  if (!IsResourceShortage(message) && !MentionsUntoleratedTaint(message, rule_.taint_keys())) {
-    return Skip(key, "not_virtual_resolvable", message);
+  if (std::optional<RescueVerdict> skip =
+          Screen(cached->annotations().Find(kRescuedAnnotation).has_value(), message,
+                 InScope(std::string(cached->namespace_()), cached->labels()))) {
+    return Skip(key, skip->outcome, skip->why);
   }
-  if (!InScope(*cached)) return Skip(key, "out_of_scope", "namespace or label outside the rescue scope");
-  if (options_.config.grace_seconds() > 0 && !cached->unschedulable_since().empty()) {
-    absl::Time since;
-    std::string error;
-    if (absl::ParseTime(absl::RFC3339_full, std::string(cached->unschedulable_since()), &since, &error)) {
-      const absl::Time due = since + absl::Seconds(options_.config.grace_seconds());
-      if (clock_.Now() < due) {
-        controller_.EnqueueAfter(key, due - clock_.Now());
-        return absl::OkStatus();
-      }
-    }
+  if (std::optional<absl::Time> due = GraceEnds(std::string(cached->unschedulable_since()))) {
+    controller_.EnqueueAfter(key, *due - clock_.Now());
+    return absl::OkStatus();
   }
   // Judging ECI needs the whole pod, and the write its current resourceVersion.
   const kube::ResourcePath path{"", "v1", "pods", std::string(cached->namespace_()), std::string(cached->name()), ""};

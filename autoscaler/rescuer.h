@@ -26,6 +26,7 @@
 #define SPILLWAY_AUTOSCALER_RESCUER_H_
 
 #include <functional>
+#include <optional>
 
 #include "autoscaler/rescue_plan.h"
 #include "boost/json.hpp"
@@ -51,6 +52,11 @@ namespace spillway::autoscaler {
 inline constexpr char kRescueLabel[] = "spillway.alibabacloud.com/rescue";
 inline constexpr char kRescuedAnnotation[] = "spillway.alibabacloud.com/rescued";
 
+// What the rescue did or would do with a pod, for the admin API.
+struct RescueVerdict {
+  std::string outcome;  // A PlanRescue outcome, or "not_unschedulable" / "waiting".
+  std::string why;
+};
 
 class Rescuer {
  public:
@@ -80,10 +86,20 @@ class Rescuer {
   // Errors are transient (API failures, conflicts) and mean "try again".
   absl::Status Reconcile(const std::string& key);
 
+  // What Reconcile would decide for `pod` (a live read) now, without writing
+  // anything: the same screening, grace period and PlanRescue.
+  RescueVerdict Explain(const kube::Pod& pod) const;
+
  private:
   // An outcome without a write: counted, logged at VLOG(1), done.
   absl::Status Skip(const std::string& key, absl::string_view outcome, absl::string_view why);
-  bool InScope(const kube::PodRecord& pod) const;
+  bool InScope(const std::string& ns, const kube::StringMap& pod_labels) const;
+  // The checks on what the cache holds (rescued before, a message a virtual
+  // node resolves, scope), in order; nullopt when the pod passes them.
+  std::optional<RescueVerdict> Screen(bool rescued_before, const std::string& message, bool in_scope) const;
+  // When the grace period of a pod Unschedulable since `unschedulable_since`
+  // ends, or nullopt when it has (or there is none).
+  std::optional<absl::Time> GraceEnds(const std::string& unschedulable_since) const;
   // Everything PlanRescue looks at, from the caches and the live pod.
   RescueInput Read(const kube::Pod& pod, const std::string& message) const;
   // Writes the plan (patch, Event, metrics).

@@ -67,4 +67,17 @@ bool ToleratesTaintKey(const kube::Pod& pod, absl::string_view taint_key) {
   return false;
 }
 
+bool ToleratesTaint(const kube::Pod& pod, const kube::Taint& taint) {
+  for (const kube::Toleration& t : pod.tolerations) {
+    if (!t.effect.empty() && t.effect != taint.effect) continue;
+    if (t.key.empty()) {
+      if (t.operator_ == "Exists") return true;
+      continue;
+    }
+    if (t.key != taint.key) continue;
+    if (t.operator_ == "Exists" || t.value == taint.value) return true;
+  }
+  return false;
+}
+
 }  // namespace spillway::burst

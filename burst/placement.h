@@ -19,6 +19,11 @@ bool PodAdmitsNode(const kube::Pod& pod, const kube::Node& node);
 // for that key, or an empty-key Exists, with no effect or NoSchedule).
 bool ToleratesTaintKey(const kube::Pod& pod, absl::string_view taint_key);
 
+// Whether `pod` tolerates `taint`, by Kubernetes' toleration matching: the
+// key equal (or an empty key with Exists, which tolerates everything), the
+// value equal unless the operator is Exists, the effect equal or empty.
+bool ToleratesTaint(const kube::Pod& pod, const kube::Taint& taint);
+
 }  // namespace spillway::burst
 
 #endif  // SPILLWAY_BURST_PLACEMENT_H_

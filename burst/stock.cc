@@ -1,5 +1,7 @@
 #include "burst/stock.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace spillway::burst {
@@ -94,6 +96,16 @@ int StockCoolDowns::CoolingCount() const {
   int n = 0;
   for (const auto& [node, cool_down] : *Load()) n += cool_down.until > now ? 1 : 0;
   return n;
+}
+
+std::vector<StockCoolDowns::Active> StockCoolDowns::ActiveCoolDowns() const {
+  const absl::Time now = clock_.Now();
+  std::vector<Active> active;
+  for (const auto& [node, cool_down] : *Load()) {
+    if (cool_down.until > now) active.push_back({node, cool_down.reason, cool_down.until});
+  }
+  std::sort(active.begin(), active.end(), [](const Active& a, const Active& b) { return a.node < b.node; });
+  return active;
 }
 
 }  // namespace spillway::burst

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -69,6 +70,13 @@ class StockCoolDowns {
   std::optional<std::string> Cooling(absl::string_view node) const;
   // Nodes cooling down now.
   int CoolingCount() const;
+  // The cool-downs in force now, by node name.
+  struct Active {
+    std::string node;
+    std::string reason;
+    absl::Time until;
+  };
+  std::vector<Active> ActiveCoolDowns() const;
 
  private:
   struct CoolDown {

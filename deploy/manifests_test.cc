@@ -120,7 +120,7 @@ TEST(ManifestsTest, TheAutoscalerMayDoWhatItDoes) {
     }
     if (kind == "Deployment") {
       for (const YAML::Node& arg : doc["spec"]["template"]["spec"]["containers"][0]["args"]) {
-        runs_autoscaler = runs_autoscaler || arg.as<std::string>() == "--components=extender,autoscaler,webhook";
+        runs_autoscaler = runs_autoscaler || arg.as<std::string>() == "--components=extender,autoscaler,webhook,admin";
       }
     }
   }

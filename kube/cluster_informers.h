@@ -40,6 +40,8 @@ class ClusterInformers {
   Informer<Namespace>& namespaces() { return namespaces_; }
   Informer<PodRecord>& pods() { return pods_; }
   Informer<Event>& warning_events() { return warning_events_; }
+  bool watches_pods() const { return watch_pods_; }
+  bool watches_warning_events() const { return watch_warning_events_; }
 
   // Also watches the one ConfigMap `ns`/`name` (the eci-profile). Before
   // Start(); then eci_profile() is not null.

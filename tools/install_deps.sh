@@ -16,6 +16,11 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # The official Kubernetes Python client, for the embedded API server's tests.
   python3-kubernetes
+  # A second, independent gRPC client for the admin API's tests (health,
+  # reflection).
+  python3-grpcio
+  # A real Prometheus (and promtool) for the observability kit's tests.
+  prometheus
   # Headless Chromium, to check the simulated cluster's HTML report renders.
   chromium
   # The real kubectl is provided by the machine image (/usr/bin/kubectl).

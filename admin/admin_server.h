@@ -1,0 +1,48 @@
+// The admin API's gRPC server: the Admin service, the standard
+// grpc.health.v1.Health service (overall "" and "spillway.admin.v1.Admin"
+// SERVING while the server runs) and server reflection (grpcurl, and
+// `spillway explain`/`status` need no local .proto), on a port of its own.
+//
+// Plaintext: bind it to loopback (the default, 127.0.0.1:10264) and reach it
+// with `kubectl port-forward`, or put it behind a NetworkPolicy; what it
+// answers names pods and nodes.
+//
+// Lifecycle: Start() once, Stop() (idempotent) ends the calls in flight
+// within `grace`. Thread-safe.
+#ifndef SPILLWAY_ADMIN_ADMIN_SERVER_H_
+#define SPILLWAY_ADMIN_ADMIN_SERVER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "admin/admin_service.h"
+#include "grpcpp/server.h"
+
+namespace spillway::admin {
+
+class AdminServer {
+ public:
+  // Binds `listen` ("HOST:PORT", port 0 picks one) and serves `service`,
+  // which must outlive the server. Unavailable naming the address when it
+  // cannot bind.
+  static absl::StatusOr<std::unique_ptr<AdminServer>> Start(const std::string& listen, AdminService& service);
+  ~AdminServer();
+
+  uint16_t port() const { return port_; }
+  void Stop(absl::Duration grace = absl::Seconds(2));
+
+ private:
+  AdminServer(std::unique_ptr<grpc::Server> server, uint16_t port) : server_(std::move(server)), port_(port) {}
+
+  absl::Mutex mu_;
+  std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);
+  const uint16_t port_;
+};
+
+}  // namespace spillway::admin
+
+#endif  // SPILLWAY_ADMIN_ADMIN_SERVER_H_

@@ -1,0 +1,101 @@
+#include "admin/format.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace spillway::admin {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::ExplainResponse Pending() {
+  v1::ExplainResponse e;
+  e.set_namespace_("shop");
+  e.set_pod("web-1");
+  e.set_phase("Pending");
+  e.mutable_intent()->set_intent("eci");
+  e.mutable_intent()->set_source("pod annotation alibabacloud.com/burst-resource=eci");
+  e.set_summary("Pending, not scheduled yet.");
+  v1::NodeDecision& node = *e.add_nodes();
+  node.set_node("virtual-kubelet-cn-hangzhou-j");
+  node.set_virtual_(true);
+  node.set_verdict("fail");
+  node.set_reason("regular nodes first: a regular node can still take the pod");
+  node.add_scheduler_hints("node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}");
+  v1::NodeDecision& ecs = *e.add_nodes();
+  ecs.set_node("ecs-1");
+  ecs.set_verdict("pass");
+  ecs.set_score(10);
+  e.mutable_rescue()->set_outcome("waiting");
+  e.mutable_rescue()->set_why("within the grace period");
+  return e;
+}
+
+TEST(FormatExplainTest, PrintsTheVerdictPerNodeAsATable) {
+  const std::string text = FormatExplain(Pending());
+  EXPECT_THAT(text, HasSubstr("Pod:        shop/web-1\n"));
+  EXPECT_THAT(text, HasSubstr("Node:       (not scheduled)\n"));
+  EXPECT_THAT(text, HasSubstr("Intent:     eci (pod annotation alibabacloud.com/burst-resource=eci)\n"));
+  EXPECT_THAT(text, HasSubstr("Rescue:     waiting: within the grace period (this replica is standby)\n"));
+  EXPECT_THAT(text, HasSubstr(
+      "  NODE                           KIND     EXTENDER  SCORE  WHY\n"
+      "  virtual-kubelet-cn-hangzhou-j  virtual  fail      0      regular nodes first: a regular node can still "
+      "take the pod; kube-scheduler: node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}\n"
+      "  ecs-1                          regular  pass      10     -\n"));
+  EXPECT_THAT(text, HasSubstr("Events:\n  <none>\n"));
+}
+
+TEST(FormatStatusTest, PrintsQuotaCoolDownsAndSplit) {
+  v1::StatusResponse s;
+  s.set_version("0.7.0");
+  v1::ComponentStatus& c = *s.add_components();
+  c.set_name("extender");
+  c.set_ready(false);
+  c.set_not_ready("caches not synced");
+  s.mutable_eci_quota()->set_enforced(true);
+  s.mutable_eci_quota()->set_cpu_milli_used(1500);
+  s.mutable_eci_quota()->set_cpu_milli_cap(4000);
+  s.mutable_eci_quota()->set_pods_used(3);
+  v1::CoolDown& cd = *s.add_cool_downs();
+  cd.set_node("vk-j");
+  cd.set_until("2026-12-02T03:00:00Z");
+  cd.set_reason("NoStock");
+  s.mutable_eci_profile()->set_config_map("kube-system/eci-profile");
+  v1::ElasticWorkloadSplit& ew = *s.add_elastic_workloads();
+  ew.set_namespace_("default");
+  ew.set_name("ew");
+  ew.set_replicas(6);
+  ew.set_source_kind("Deployment");
+  ew.set_source_name("web");
+  ew.set_source_min(2);
+  ew.set_source_max(4);
+  ew.set_source_desired_replicas(4);
+  v1::ElasticUnitSplit& unit = *ew.add_units();
+  unit.set_name("web-unit-virtual-kubelet");
+  unit.set_desired_replicas(2);
+  const std::string text = FormatStatus(s);
+  EXPECT_THAT(text, HasSubstr("  extender  no     caches not synced\n"));
+  EXPECT_THAT(text, HasSubstr("ECI quota:  cpu 1500/4000m, memory 0 (no cap), pods 3 (no cap)\n"));
+  EXPECT_THAT(text, HasSubstr("  vk-j until 2026-12-02T03:00:00Z: NoStock\n"));
+  EXPECT_THAT(text, HasSubstr("eci-profile kube-system/eci-profile: no selectors in force\n"));
+  EXPECT_THAT(text, HasSubstr("  default/ew       6         Deployment/web  2..4      4          "
+                              "web-unit-virtual-kubelet=2\n"));
+}
+
+TEST(FormatMessageTest, JsonAndYamlCarryTheSameFields) {
+  v1::ExplainResponse e = Pending();
+  absl::StatusOr<std::string> json = FormatMessage(e, "json");
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_THAT(*json, HasSubstr("\"schedulerHints\": [\n"));
+  EXPECT_THAT(*json, HasSubstr("\"score\": \"10\""));  // proto3 JSON writes int64 as a string.
+  absl::StatusOr<std::string> yaml = FormatMessage(e, "yaml");
+  ASSERT_TRUE(yaml.ok()) << yaml.status();
+  EXPECT_THAT(*yaml, HasSubstr("namespace: \"shop\"\n"));
+  EXPECT_THAT(*yaml, HasSubstr("  - node: \"ecs-1\"\n"));
+  absl::StatusOr<std::string> wide = FormatMessage(e, "wide");
+  EXPECT_EQ(wide.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(wide.status().message(), "-o wide: use json or yaml (or leave -o out for text)");
+}
+
+}  // namespace
+}  // namespace spillway::admin

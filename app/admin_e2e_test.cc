@@ -1,0 +1,233 @@
+// The admin API end to end: `spillway serve --components=...,admin` against
+// `spillway apiserver`, the cluster shaped by the real kubectl, and the
+// answers read through the real CLI (`spillway explain`, `spillway status`)
+// and, for the standard services (health, reflection), through Python's
+// grpcio — a second, independent gRPC implementation.
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/testing/binary_cluster.h"
+#include "common/testing/process.h"
+#include "common/testing/testdata.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace spillway::app {
+namespace {
+
+using ::spillway::testing::CommandResult;
+using ::spillway::testing::Process;
+using ::spillway::testing::RunCommand;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kCluster[] = R"(apiVersion: v1
+kind: Namespace
+metadata: {name: plain}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: burst-ns, labels: {alibabacloud.com/eci: "true"}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: ecs-1, labels: {kubernetes.io/hostname: ecs-1}}
+status: {allocatable: {cpu: "4", memory: 16Gi, pods: "110"}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: virtual-kubelet-cn-hangzhou-j, labels: {type: virtual-kubelet}}
+spec:
+  taints: [{key: virtual-kubelet.io/provider, value: alibabacloud, effect: NoSchedule}]
+status: {allocatable: {cpu: "1000", memory: 6400Ti, pods: "10000"}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: eci-profile, namespace: kube-system}
+data:
+  selectors: |
+    [{"name": "offline", "objectSelector": {"matchLabels": {"type": "offline-task"}},
+      "effect": {"annotations": {"k8s.aliyun.com/eci-use-specs": "2-4Gi"}}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: plain, annotations: {alibabacloud.com/burst-resource: eci}}
+spec: {containers: [{name: c, image: nginx, resources: {requests: {cpu: "1"}}}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: job-1, namespace: burst-ns}
+spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bad, namespace: plain, annotations: {alibabacloud.com/burst-resource: gpu}}
+spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: hungry, namespace: plain}
+spec: {containers: [{name: c, image: nginx, resources: {requests: {cpu: "8"}}}]}
+)";
+
+// Python's grpcio against the admin port: the standard health service for
+// the server and for the Admin service, an unknown service, and reflection's
+// service list. Raw bytes keep it free of generated code.
+constexpr char kGrpcProbe[] = R"(import sys, grpc
+channel = grpc.insecure_channel(sys.argv[1])
+same = lambda b: b
+check = channel.unary_unary('/grpc.health.v1.Health/Check', request_serializer=same, response_deserializer=same)
+def ask(service):
+    name = service.encode()
+    try:
+        return check((b'\x0a' + bytes([len(name)]) + name) if name else b'', timeout=5).hex()
+    except grpc.RpcError as e:
+        return str(e.code())
+print('overall', ask(''))
+print('admin', ask('spillway.admin.v1.Admin'))
+print('unknown', ask('nope.v1.Nope'))
+info = channel.stream_stream('/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',
+                             request_serializer=same, response_deserializer=same)
+answer = next(info(iter([b'\x3a\x00']), timeout=5))
+for service in (b'spillway.admin.v1.Admin', b'grpc.health.v1.Health'):
+    print('reflection', service.decode(), service in answer)
+)";
+
+class AdminE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tmp_ = std::getenv("TEST_TMPDIR");
+    cluster_ = testing::BinaryCluster::Start(tmp_);
+    ASSERT_NE(cluster_, nullptr);
+    const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
+    std::ofstream(manifest) << kCluster;
+    CommandResult applied = cluster_->Kubectl("apply -f " + manifest);
+    ASSERT_EQ(applied.exit_code, 0) << applied.output;
+    serve_ = std::make_unique<Process>(std::vector<std::string>{
+        testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0", "--components=extender,autoscaler,admin",
+        "--admin-listen=127.0.0.1:0", "--kubeconfig=" + cluster_->kubeconfig()});
+    ASSERT_FALSE(serve_->WaitForLine("spillway: listening on port ").empty());
+    int port = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(serve_->WaitForLine("spillway: admin on port "), &port));
+    server_ = absl::StrCat("127.0.0.1:", port);
+  }
+
+  CommandResult Spillway(const std::string& args) {
+    return RunCommand(absl::StrCat(testing::RunfilePath("spillway"), " ", args, " 2>&1"));
+  }
+
+  // Runs `spillway <args>` until its output contains `want` (10 s at most);
+  // answers the last result.
+  CommandResult AwaitOutput(const std::string& args, const std::string& want) {
+    CommandResult result;
+    for (int i = 0; i < 100; ++i) {
+      result = Spillway(args);
+      if (result.output.find(want) != std::string::npos) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return result;
+  }
+
+  std::string tmp_;
+  std::unique_ptr<testing::BinaryCluster> cluster_;
+  std::unique_ptr<Process> serve_;
+  std::string server_;
+};
+
+TEST_F(AdminE2eTest, StatusShowsComponentsLeaderCachesProfileAndQuota) {
+  CommandResult status = AwaitOutput("status --server=" + server_, "Leader:     this replica");
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("  extender    yes    -\n  autoscaler  yes    -\n  admin       yes    -\n"));
+  EXPECT_THAT(status.output, HasSubstr("; Lease kube-system/spillway-autoscaler\n"));
+  EXPECT_THAT(status.output, HasSubstr("  nodes           yes     2\n"));
+  EXPECT_THAT(status.output, HasSubstr("  offline: pods type=offline-task; adds annotation "
+                                       "k8s.aliyun.com/eci-use-specs=2-4Gi\n"));
+  // Caps from what the virtual node advertises (ECI_QUOTA_* of the virtual kubelet).
+  EXPECT_THAT(status.output, HasSubstr("ECI quota:  cpu 0/1000000m, memory 0/6400Ti, pods 0/10000\n"));
+
+  CommandResult json = Spillway("status -o json --server=" + server_);
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_THAT(json.output, HasSubstr("\"leading\": true"));
+  EXPECT_THAT(json.output, HasSubstr("\"name\": \"pods\",\n   \"synced\": true"));
+}
+
+TEST_F(AdminE2eTest, ExplainSaysWhereEachIntentComesFromAndEachNodesVerdict) {
+  CommandResult web = AwaitOutput("explain pod plain/web-1 --server=" + server_, "ecs-1  ");
+  ASSERT_EQ(web.exit_code, 0) << web.output;
+  EXPECT_THAT(web.output, HasSubstr("Intent:     eci (annotation alibabacloud.com/burst-resource=eci)\n"));
+  EXPECT_THAT(web.output, HasSubstr("  ecs-1                          regular  pass      10     -\n"));
+  EXPECT_THAT(web.output,
+              HasSubstr("  virtual-kubelet-cn-hangzhou-j  virtual  fail      1      virtual node: burst-resource: eci "
+                        "uses regular nodes first and 1 regular node(s) can still take the pod; kube-scheduler: "
+                        "node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}\n"));
+  EXPECT_THAT(web.output, HasSubstr("Rescue:     not_unschedulable: "));
+
+  CommandResult job = Spillway("explain pod job-1 -n burst-ns --server=" + server_);
+  ASSERT_EQ(job.exit_code, 0) << job.output;
+  EXPECT_THAT(job.output, HasSubstr("Intent:     eci_only (namespace burst-ns label alibabacloud.com/eci=true)\n"));
+  EXPECT_THAT(job.output, HasSubstr("  ecs-1                          regular  unresolvable"));
+
+  CommandResult bad = Spillway("explain pod plain/bad -o yaml --server=" + server_);
+  ASSERT_EQ(bad.exit_code, 0) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("  error: \"pod plain/bad has annotation alibabacloud.com/burst-resource=\\\"gpu\\\"; "
+                                    "request type must be eci, eci_only or ecs\"\n"));
+  EXPECT_THAT(bad.output, HasSubstr("\ngaps: []\n"));
+  EXPECT_THAT(bad.output, HasSubstr("summary: \"The pod's ECI request is invalid: "));
+}
+
+TEST_F(AdminE2eTest, ExplainShowsTheRescueAndItsEvent) {
+  // kube-scheduler's verdict on a pod regular nodes cannot hold.
+  CommandResult marked = cluster_->Kubectl(
+      "patch pod hungry -n plain --subresource=status --type=merge -p "
+      "'{\"status\":{\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\",\"reason\":\"Unschedulable\","
+      "\"message\":\"0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint "
+      "{virtual-kubelet.io/provider: alibabacloud}.\"}]}}'");
+  ASSERT_EQ(marked.exit_code, 0) << marked.output;
+  CommandResult hungry = AwaitOutput("explain pod plain/hungry --server=" + server_, "already_rescued");
+  ASSERT_EQ(hungry.exit_code, 0) << hungry.output;
+  EXPECT_THAT(hungry.output, HasSubstr("Intent:     eci (annotation alibabacloud.com/burst-resource=eci)\n"));
+  EXPECT_THAT(hungry.output, HasSubstr("Rescue:     already_rescued: rescued before; never twice\n"));
+  EXPECT_THAT(hungry.output, HasSubstr("Scheduling: 0/2 nodes are available: 1 Insufficient cpu"));
+  EXPECT_THAT(AwaitOutput("explain pod plain/hungry --server=" + server_, "RescuedToECI").output,
+              HasSubstr("Normal  RescuedToECI"));
+}
+
+TEST_F(AdminE2eTest, ErrorsSayWhatToDo) {
+  CommandResult missing = Spillway("explain pod plain/nope --server=" + server_);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.output, "spillway explain: pod plain/nope not found\n");
+  CommandResult usage = Spillway("explain plain/web-1 --server=" + server_);
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_EQ(usage.output, "spillway explain: expected 'pod NAMESPACE/NAME' (or 'pod NAME -n NAMESPACE')\n");
+  CommandResult wide = Spillway("status -o wide --server=" + server_);
+  EXPECT_EQ(wide.exit_code, 2);
+  EXPECT_EQ(wide.output, "spillway: -o wide: use json or yaml (or leave -o out for text)\n");
+  // Nothing listens on port 1.
+  CommandResult unreachable = Spillway("status --timeout=2 --server=127.0.0.1:1");
+  EXPECT_EQ(unreachable.exit_code, 1);
+  EXPECT_THAT(unreachable.output, HasSubstr("spillway status: cannot reach the admin API at 127.0.0.1:1: "));
+  EXPECT_THAT(unreachable.output, HasSubstr("port-forward deploy/spillway 10264"));
+}
+
+TEST_F(AdminE2eTest, HealthAndReflectionAnswerAnyGrpcClient) {
+  const std::string probe = absl::StrCat(tmp_, "/probe.py");
+  std::ofstream(probe) << kGrpcProbe;
+  CommandResult answered = RunCommand(absl::StrCat("/usr/bin/python3 ", probe, " ", server_, " 2>&1"));
+  ASSERT_EQ(answered.exit_code, 0) << answered.output;
+  // HealthCheckResponse{status: SERVING} is 08 01 on the wire.
+  EXPECT_EQ(answered.output,
+            "overall 0801\n"
+            "admin 0801\n"
+            "unknown StatusCode.NOT_FOUND\n"
+            "reflection spillway.admin.v1.Admin True\n"
+            "reflection grpc.health.v1.Health True\n");
+}
+
+}  // namespace
+}  // namespace spillway::app

@@ -1,0 +1,41 @@
+// The embedded API server as a child process (the real `spillway apiserver`
+// binary, a runfile of the test) with a kubeconfig naming it, and the real
+// kubectl pointed at it: the cluster of end-to-end tests that drive the real
+// binaries. The process is killed with the object.
+#ifndef SPILLWAY_COMMON_TESTING_BINARY_CLUSTER_H_
+#define SPILLWAY_COMMON_TESTING_BINARY_CLUSTER_H_
+
+#include <memory>
+#include <string>
+
+#include "common/testing/process.h"
+
+namespace spillway::testing {
+
+class BinaryCluster {
+ public:
+  // Starts the API server on a free port and writes `dir`/kubeconfig; null
+  // (with the reason on stderr) when the server did not start.
+  static std::unique_ptr<BinaryCluster> Start(const std::string& dir);
+
+  // Runs /usr/bin/kubectl with `args` (a shell fragment) against the server,
+  // HOME set to the directory so kubectl's cache stays inside it.
+  CommandResult Kubectl(const std::string& args) const;
+
+  const std::string& kubeconfig() const { return kubeconfig_; }
+  int port() const { return port_; }
+  // The server's process, to freeze (SIGSTOP) or kill it.
+  Process& apiserver() { return *apiserver_; }
+
+ private:
+  BinaryCluster() = default;
+
+  std::string dir_;
+  std::string kubeconfig_;
+  int port_ = 0;
+  std::unique_ptr<Process> apiserver_;
+};
+
+}  // namespace spillway::testing
+
+#endif  // SPILLWAY_COMMON_TESTING_BINARY_CLUSTER_H_
