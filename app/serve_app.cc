@@ -25,6 +25,7 @@
 #include "glog/logging.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
+#include "common/process_metrics.h"
 #include "common/version.h"
 #include "prometheus/text_serializer.h"
 #include "autoscaler/quota_accountant.h"
@@ -393,7 +394,9 @@ class ServeApp::Impl {
     } else if (path == "/metrics") {
       UpdateCacheAges();
       response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      response.body = prometheus::TextSerializer().Serialize(registry_.Collect());
+      std::vector<prometheus::MetricFamily> families = registry_.Collect();
+      for (prometheus::MetricFamily& family : process_metrics_.Collect()) families.push_back(std::move(family));
+      response.body = prometheus::TextSerializer().Serialize(families);
     } else {
       response.status = 404;
       response.body = absl::StrCat("no route for ", path, "; try /extender/filter, /metrics, /healthz, /readyz\n");
@@ -435,6 +438,7 @@ class ServeApp::Impl {
   std::unique_ptr<burst::StockCoolDowns> stock_;
   std::unique_ptr<autoscaler::QuotaAccountant> accountant_;
   ProcessParts parts_;
+  ProcessMetrics process_metrics_;
   std::vector<const ComponentDescriptor*> descriptors_;
   // Destroyed before the informers their handlers are registered on.
   std::vector<std::unique_ptr<Component>> components_;

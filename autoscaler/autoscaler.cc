@@ -12,7 +12,7 @@ Autoscaler::Autoscaler(kube::RestClient& client, kube::ClusterInformers& informe
                        const Clock& clock, prometheus::Registry& registry, AutoscalerOptions options)
     : options_(std::move(options)),
       informers_(informers),
-      metrics_(registry),
+      metrics_(registry, options_.stock != nullptr ? options_.stock->policy().Reasons() : std::vector<std::string>{}),
       events_(client, clock, kube::EventRecorder::Options{"spillway-autoscaler", options_.identity, 4096}),
       elastic_workload_events_(client, clock,
                                kube::EventRecorder::Options{"ElasticWorkload", options_.identity, 4096}) {

@@ -240,7 +240,7 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   const std::string name = key.substr(slash + 1);
   absl::StatusOr<json::object> got = client_.Get(At(kWorkloads, ns, name));
   if (got.status().code() == absl::StatusCode::kNotFound) {
-    metrics_.ForgetWorkload(key);
+    metrics_.ForgetWorkload(ns, name);
     return absl::OkStatus();
   }
   SPILLWAY_RETURN_IF_ERROR(got.status());
@@ -275,7 +275,7 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   const ReplicaSplit split = SplitReplicas(*spec);
   int64_t unit_total = 0;
   for (int64_t n : split.units) unit_total += n;
-  metrics_.SetWorkloadReplicas(key, split.source, unit_total);
+  metrics_.SetWorkloadReplicas(ns, name, split.source, unit_total);
   const json::value source_value = *source;
   const int64_t source_available = AvailableReplicas(*spec, source_value);
   SPILLWAY_RETURN_IF_ERROR(ScaleSource(self, *spec, source_value, split.source, ""));

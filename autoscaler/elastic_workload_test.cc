@@ -117,8 +117,10 @@ TEST_F(ElasticWorkloadTest, FailedCallsAndConflictsAreRetriedWithoutOverwritingN
   for (const auto& family : registry_.Collect()) {
     if (family.name != "spillway_autoscaler_reconciles_total") continue;
     for (const auto& metric : family.metric) {
-      for (const auto& label : metric.label) {
-        if (label.value == "error") errors = std::to_string(static_cast<int>(metric.counter.value));
+      std::string labels;
+      for (const auto& label : metric.label) labels += label.name + "=" + label.value + ",";
+      if (labels == "controller=elastic_workload,outcome=error,") {
+        errors = std::to_string(static_cast<int>(metric.counter.value));
       }
     }
   }

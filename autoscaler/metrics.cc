@@ -4,7 +4,7 @@
 
 namespace spillway::autoscaler {
 
-AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry)
+AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry, const std::vector<std::string>& stock_reasons)
     : rescues_(prometheus::BuildCounter()
                    .Name("spillway_autoscaler_rescues_total")
                    .Help("Unschedulable pods considered for ECI, by outcome")
@@ -41,20 +41,30 @@ AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry)
       stock_cool_downs_(prometheus::BuildCounter()
                             .Name("spillway_autoscaler_stock_cool_downs_total")
                             .Help("Virtual nodes avoided after an ECI stock or capacity Event, by reason")
-                            .Register(registry)) {}
+                            .Register(registry)) {
+  for (absl::string_view outcome : kRescueOutcomes) rescues_.Add({{"outcome", std::string(outcome)}});
+  for (const char* outcome : {"set", "error"}) deletion_costs_.Add({{"outcome", outcome}});
+  for (absl::string_view controller : kControllers) {
+    for (const char* outcome : {"ok", "error"}) {
+      reconciles_.Add({{"controller", std::string(controller)}, {"outcome", outcome}});
+    }
+  }
+  for (const std::string& reason : stock_reasons) stock_cool_downs_.Add({{"reason", reason}});
+}
 
 void AutoscalerMetrics::CountStockCoolDown(absl::string_view reason) {
   stock_cool_downs_.Add({{"reason", std::string(reason)}}).Increment();
 }
 
-void AutoscalerMetrics::SetWorkloadReplicas(const std::string& workload, int64_t ecs, int64_t eci) {
-  workload_replicas_.Add({{"workload", workload}, {"capacity", "ecs"}}).Set(static_cast<double>(ecs));
-  workload_replicas_.Add({{"workload", workload}, {"capacity", "eci"}}).Set(static_cast<double>(eci));
+void AutoscalerMetrics::SetWorkloadReplicas(const std::string& ns, const std::string& name, int64_t ecs,
+                                            int64_t eci) {
+  workload_replicas_.Add({{"namespace", ns}, {"name", name}, {"capacity", "ecs"}}).Set(static_cast<double>(ecs));
+  workload_replicas_.Add({{"namespace", ns}, {"name", name}, {"capacity", "eci"}}).Set(static_cast<double>(eci));
 }
 
-void AutoscalerMetrics::ForgetWorkload(const std::string& workload) {
+void AutoscalerMetrics::ForgetWorkload(const std::string& ns, const std::string& name) {
   for (const char* capacity : {"ecs", "eci"}) {
-    workload_replicas_.Remove(&workload_replicas_.Add({{"workload", workload}, {"capacity", capacity}}));
+    workload_replicas_.Remove(&workload_replicas_.Add({{"namespace", ns}, {"name", name}, {"capacity", capacity}}));
   }
 }
 

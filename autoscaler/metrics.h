@@ -5,6 +5,7 @@
 #define SPILLWAY_AUTOSCALER_METRICS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "prometheus/counter.h"
@@ -15,9 +16,20 @@
 
 namespace spillway::autoscaler {
 
+// The label values each counter starts with at 0, so rate() and alerts work
+// before the first event (rescue_plan_test checks every outcome PlanRescue
+// gives is listed).
+inline constexpr absl::string_view kRescueOutcomes[] = {
+    "rescued",      "eci_only_tolerated", "eci_only_tolerant", "already_rescued", "not_virtual_resolvable",
+    "out_of_scope", "asked_for_ecs",      "invalid_request",   "eci_cannot_run",  "no_virtual_node",
+    "selector_mismatch", "quota",         "conflict",          "error"};
+inline constexpr absl::string_view kControllers[] = {"rescue", "deletion_cost", "elastic_workload", "stock"};
+
 class AutoscalerMetrics {
  public:
-  explicit AutoscalerMetrics(prometheus::Registry& registry);
+  // `stock_reasons`: the Event reasons that start a cool-down (StockPolicy),
+  // each counted from 0.
+  explicit AutoscalerMetrics(prometheus::Registry& registry, const std::vector<std::string>& stock_reasons = {});
 
   // outcome: one of rescue_plan.h's list (rescued, eci_only_tolerated, ...).
   void CountRescue(absl::string_view outcome);
@@ -25,7 +37,7 @@ class AutoscalerMetrics {
   void ObserveRescueLatency(double seconds) { rescue_latency_.Observe(seconds); }
   // outcome: set, error.
   void CountDeletionCost(absl::string_view outcome);
-  // controller: rescue, deletion_cost; outcome: ok, error.
+  // controller: one of kControllers; outcome: ok, error.
   void CountReconcile(absl::string_view controller, absl::string_view outcome);
   void SetLeader(bool leader) { leader_.Set(leader ? 1 : 0); }
   // A virtual node started a stock cool-down, by the ECI Event reason.
@@ -33,9 +45,9 @@ class AutoscalerMetrics {
   // ElasticWorkload reconciles' duration (count and errors: CountReconcile).
   void ObserveElasticReconcile(double seconds) { elastic_duration_.Observe(seconds); }
   // Desired replicas of an ElasticWorkload by capacity type ("ecs" for the
-  // source, "eci" for the units); `workload` is namespace/name.
-  void SetWorkloadReplicas(const std::string& workload, int64_t ecs, int64_t eci);
-  void ForgetWorkload(const std::string& workload);
+  // source, "eci" for the units), labelled namespace and name.
+  void SetWorkloadReplicas(const std::string& ns, const std::string& name, int64_t ecs, int64_t eci);
+  void ForgetWorkload(const std::string& ns, const std::string& name);
 
  private:
   prometheus::Family<prometheus::Counter>& rescues_;

@@ -1,5 +1,10 @@
 #include "autoscaler/rescue_plan.h"
 
+#include <algorithm>
+#include <iterator>
+
+#include "autoscaler/metrics.h"
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -65,6 +70,10 @@ TEST(PlanRescueTest, EveryOutcome) {
     input.quota = c.quota;
     const RescuePlan plan = PlanRescue(input);
     EXPECT_EQ(plan.outcome, c.outcome) << c.name;
+    // Every outcome is a label value the counter starts with.
+    EXPECT_NE(std::find(std::begin(kRescueOutcomes), std::end(kRescueOutcomes), plan.outcome),
+              std::end(kRescueOutcomes))
+        << c.name;
     if (c.tolerations) {
       EXPECT_THAT(plan.add_tolerations, ElementsAre("virtual-kubelet.io/provider")) << c.name;
     } else {

@@ -98,6 +98,13 @@ int StockCoolDowns::CoolingCount() const {
   return n;
 }
 
+std::vector<std::string> StockPolicy::Reasons() const {
+  std::vector<std::string> reasons;
+  for (const auto& [reason, reaction] : reactions_) reasons.push_back(reason);
+  std::sort(reasons.begin(), reasons.end());
+  return reasons;
+}
+
 std::vector<StockCoolDowns::Active> StockCoolDowns::ActiveCoolDowns() const {
   const absl::Time now = clock_.Now();
   std::vector<Active> active;

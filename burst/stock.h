@@ -51,6 +51,8 @@ class StockPolicy {
   static absl::StatusOr<StockPolicy> FromConfig(const config::StockConfig& config);
   // nullopt when `reason` is not a stock reason.
   std::optional<StockReaction> For(absl::string_view reason) const;
+  // Every reason with a reaction, sorted.
+  std::vector<std::string> Reasons() const;
 
  private:
   absl::flat_hash_map<std::string, StockReaction> reactions_;
