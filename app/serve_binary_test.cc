@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "boost/json.hpp"
 #include "common/http/client.h"
 #include "common/version.h"
 #include "common/testing/process.h"
@@ -64,6 +66,40 @@ TEST(ServeBinaryTest, ServesTheExtenderAndStopsOnSigterm) {
   process.Signal(SIGTERM);
   EXPECT_EQ(process.Wait(), 0);
   EXPECT_THAT(process.ReadAllStderr(), HasSubstr("the eci-profile cannot be seen"));
+}
+
+// --logging-format=json: every stderr line is one JSON object, a malformed
+// request's warning with its key=value pairs as fields.
+TEST(ServeBinaryTest, JsonLogsAreOneObjectPerLine) {
+  Process process({Binary(), "serve", "--listen=127.0.0.1:0", "--components=extender", "--logging-format=json"});
+  int port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(process.WaitForLine("spillway: listening on port "), &port));
+  http::ClientOptions options;
+  options.port = static_cast<uint16_t>(port);
+  http::Client client(options);
+  ASSERT_TRUE(client.Post("/extender/prioritize", "{not json").ok());
+  process.Signal(SIGTERM);
+  EXPECT_EQ(process.Wait(), 0);
+  int lines = 0;
+  bool warned = false;
+  for (absl::string_view line : absl::StrSplit(process.ReadAllStderr(), '\n', absl::SkipEmpty())) {
+    ++lines;
+    boost::system::error_code ec;
+    const boost::json::value parsed = boost::json::parse(std::string(line), ec);
+    ASSERT_FALSE(ec) << line;
+    ASSERT_TRUE(parsed.is_object()) << line;
+    EXPECT_TRUE(parsed.get_object().contains("ts") && parsed.get_object().contains("msg")) << line;
+    const boost::json::value* verb = parsed.get_object().if_contains("verb");
+    if (verb != nullptr && *verb == "prioritize") {
+      warned = true;
+      EXPECT_EQ(parsed.at("level"), "warning") << line;
+      EXPECT_EQ(parsed.at("bad_request"), "true") << line;
+      EXPECT_EQ(parsed.at("error"), "malformed JSON: the ExtenderArgs object is truncated or followed by other bytes")
+          << line;
+    }
+  }
+  EXPECT_GE(lines, 3);
+  EXPECT_TRUE(warned);
 }
 
 TEST(ServeBinaryTest, ServesHttpsWhenGivenACertificate) {

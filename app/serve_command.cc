@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "app/commands.h"
+#include "common/log_format.h"
 #include "app/config_loader.h"
 #include "app/flags.h"
 #include "app/serve_app.h"
@@ -27,6 +28,7 @@ struct ServeFlags {
   std::string eci_profile = "kube-system/eci-profile";
   bool standalone = false;
   int verbosity = 0;
+  std::string logging_format = "text";
 };
 
 void DeclareFlags(FlagSet& flags, ServeFlags* f) {
@@ -83,6 +85,9 @@ void DeclareFlags(FlagSet& flags, ServeFlags* f) {
                "(watched with cluster access; changes apply without a restart)");
   flags.Int("threads", &f->options.threads, 1, 256, "I/O and request threads");
   flags.Int("v", &f->verbosity, 0, 10, "Log verbosity; 1 logs every decision (pod=, node=, reason=)");
+  flags.String("logging-format", &f->logging_format,
+               "text (glog lines; values logfmt-quoted) or json (one JSON object per line on stderr, the "
+               "key=value pairs of each message as fields)");
 }
 
 // Turns the flags into options and the config: components, addresses, the
@@ -161,6 +166,10 @@ int RunServe(const std::vector<std::string>& args) {
     return 0;
   }
   FLAGS_v = f.verbosity;
+  if (absl::Status s = SetLoggingFormat(f.logging_format); !s.ok()) {
+    std::cerr << "spillway serve: " << s.message() << "\n";
+    return 2;
+  }
   config::SpillwayConfig config;
   if (absl::Status s = Resolve(&f, &config); !s.ok()) {
     std::cerr << "spillway serve: " << s.message() << "\n";

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "common/log_format.h"
 #include "glog/logging.h"
 
 namespace spillway::autoscaler {
@@ -33,7 +34,7 @@ void Controller::Work() {
       queue_.Forget(*key);
       metrics_.CountReconcile(name_, "ok");
     } else {
-      LOG(WARNING) << name_ << " key=" << *key << " will be retried: " << status;
+      LOG(WARNING) << name_ << " key=" << *key << " retry=true error=" << LogValue(status.ToString());
       metrics_.CountReconcile(name_, "error");
       queue_.AddRateLimited(*key);
     }

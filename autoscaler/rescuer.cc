@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "burst/placement.h"
+#include "common/log_format.h"
 #include "glog/logging.h"
 #include "kube/decode.h"
 #include "kube/json_patch.h"
@@ -58,7 +59,7 @@ void Rescuer::EnqueueAll() {
 
 absl::Status Rescuer::Skip(const std::string& key, absl::string_view outcome, absl::string_view why) {
   metrics_.CountRescue(outcome);
-  VLOG(1) << "rescue pod=" << key << " outcome=" << outcome << " reason=" << why;
+  VLOG(1) << "rescue pod=" << key << " outcome=" << outcome << " reason=" << LogValue(why);
   absl::MutexLock lock(&mu_);
   seen_unschedulable_.erase(key);
   return absl::OkStatus();
@@ -219,7 +220,7 @@ absl::Status Rescuer::Apply(const std::string& key, const kube::Pod& pod, const 
   }
   metrics_.ObserveRescueLatency(absl::ToDoubleSeconds(clock_.Now() - seen));
   metrics_.CountRescue(plan.outcome);
-  LOG(INFO) << "rescue pod=" << key << " outcome=" << plan.outcome << " reason=" << plan.why;
+  LOG(INFO) << "rescue pod=" << key << " outcome=" << plan.outcome << " reason=" << LogValue(plan.why);
   if (plan.event.has_value()) {
     (void)events_.Record(reference, plan.event->warning ? kube::EventType::kWarning : kube::EventType::kNormal,
                          plan.event->reason, plan.event->message);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/log_format.h"
 #include "glog/logging.h"
 
 namespace spillway::autoscaler {
@@ -42,7 +43,7 @@ void StockWatcher::Observe(const kube::Event& event) {
   if (!(record != nullptr ? rule_.IsVirtual(*record) : rule_.IsVirtualName(node))) return;
   if (stock_.Report(node, event.reason)) {
     metrics_.CountStockCoolDown(event.reason);
-    LOG(WARNING) << "stock node=" << node << " reason=" << event.reason << " message=" << event.message
+    LOG(WARNING) << "stock node=" << node << " reason=" << event.reason << " message=" << LogValue(event.message)
                  << ": avoided while another virtual node can take pods";
   }
   // Only when the zone cannot create it at all; low stock and transient

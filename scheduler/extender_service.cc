@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/log_format.h"
 #include "glog/logging.h"
 #include "scheduler/extender_codec.h"
 
@@ -75,7 +76,7 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
       ThreadDecoder().DecodeExtenderArgs(request.body, request.body.capacity());
   if (!args.ok()) {
     metrics_.RequestBad(verb).Increment();
-    LOG(WARNING) << "verb=" << VerbName(verb) << " bad request: " << args.status().message();
+    LOG(WARNING) << "verb=" << VerbName(verb) << " bad_request=true error=" << LogValue(args.status().message());
     if (prioritize) return http::ErrorResponse(400, args.status().message());
     EncodeFilterError(args.status().message(), &request.response_buffer);
     return Json(200, std::move(request.response_buffer));
@@ -102,7 +103,7 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
           << " intent=" << (policy.ok() ? burst::IntentName(policy->intent) : "invalid")
           << " passed=" << result.passed.size() << " failed=" << result.failed.size()
           << " unresolvable=" << result.unresolvable.size()
-          << " reason=" << (policy.ok() ? policy->reason : policy.status().message());
+          << " reason=" << LogValue(policy.ok() ? policy->reason : policy.status().message());
   EncodeFilterResult(*args, result, &request.response_buffer);
   return Json(200, std::move(request.response_buffer));
 }
@@ -113,7 +114,7 @@ http::Response ExtenderService::Preempt(http::Request& request) {
       ThreadDecoder().DecodePreemptionArgs(request.body, request.body.capacity());
   if (!args.ok()) {
     metrics_.RequestBad(Verb::kPreempt).Increment();
-    LOG(WARNING) << "verb=preempt bad request: " << args.status().message();
+    LOG(WARNING) << "verb=preempt bad_request=true error=" << LogValue(args.status().message());
     return http::ErrorResponse(400, args.status().message());
   }
   metrics_.RequestOk(Verb::kPreempt).Increment();

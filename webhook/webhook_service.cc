@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/latency_buckets.h"
+#include "common/log_format.h"
 #include "glog/logging.h"
 #include "webhook/admission_review.h"
 #include "webhook/pod_admission.h"
@@ -84,11 +85,11 @@ http::Response WebhookService::Review(http::Request& request) {
                                        pod.metadata.name.empty() ? "(generated name)" : pod.metadata.name);
   if (!admission.allowed) {
     denied_.Increment();
-    VLOG(1) << "webhook pod=" << who << " denied: " << admission.denial;
+    VLOG(1) << "webhook pod=" << who << " outcome=denied reason=" << LogValue(admission.denial);
   } else if (!admission.patch.empty()) {
     mutated_.Increment();
     VLOG(1) << "webhook pod=" << who << " intent=" << burst::IntentName(admission.intent)
-            << " reason=\"" << admission.reason << "\" mutated";
+            << " outcome=mutated reason=" << LogValue(admission.reason);
   } else {
     unchanged_.Increment();
   }

@@ -1,0 +1,38 @@
+// How Spillway's log lines read to machines. Messages are logfmt-style
+// ("rescue pod=ns/name outcome=quota reason=\"the ECI quota ...\""): values
+// with spaces, quotes or '=' are quoted by LogValue, so a logfmt parser
+// splits them right. `--logging-format=json` turns every glog line into one
+// JSON object per line on stderr, the message's key=value pairs lifted into
+// fields, for log pipelines that index JSON.
+//
+// Thread-safe: the JSON sink serialises its writes.
+#ifndef SPILLWAY_COMMON_LOG_FORMAT_H_
+#define SPILLWAY_COMMON_LOG_FORMAT_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace spillway {
+
+// `value` as a logfmt value: unchanged when it is non-empty and has no space,
+// quote, '=' or control character; otherwise in double quotes with \" \\ \n
+// \t escaped.
+std::string LogValue(absl::string_view value);
+
+// One JSON log line (no newline): {"ts", "level", "caller", "msg"} and, for
+// each key=value pair in `message` (key: lowercase letters, digits, '_',
+// '-', '.'; value bare or logfmt-quoted), a string field of that name unless
+// it would replace one of the four.
+std::string JsonLogLine(absl::Time time, absl::string_view level, absl::string_view caller,
+                        absl::string_view message);
+
+// "text" (glog's own format on stderr, the default) or "json" (JsonLogLine
+// on stderr, nothing else). InvalidArgument naming the flag otherwise.
+absl::Status SetLoggingFormat(absl::string_view format);
+
+}  // namespace spillway
+
+#endif  // SPILLWAY_COMMON_LOG_FORMAT_H_

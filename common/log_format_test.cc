@@ -1,0 +1,55 @@
+#include "common/log_format.h"
+
+#include "gtest/gtest.h"
+
+namespace spillway {
+namespace {
+
+TEST(LogValueTest, QuotesOnlyWhatALogfmtParserWouldSplit) {
+  struct Case {
+    const char* value;
+    const char* want;
+  } cases[] = {
+      {"default/web-1", "default/web-1"},
+      {"", "\"\""},
+      {"the ECI quota has no room", "\"the ECI quota has no room\""},
+      {"a=b", "\"a=b\""},
+      {"say \"hi\"", "\"say \\\"hi\\\"\""},
+      {"two\nlines", "\"two\\nlines\""},
+      {"back\\slash", "\"back\\\\slash\""},
+  };
+  for (const Case& c : cases) EXPECT_EQ(LogValue(c.value), c.want) << c.value;
+}
+
+TEST(JsonLogLineTest, LiftsKeyValuePairsIntoFields) {
+  const absl::Time time = absl::FromUnixMicros(1796178500123456);
+  struct Case {
+    const char* message;
+    const char* want;
+  } cases[] = {
+      {"rescue pod=shop/web-1 outcome=quota reason=\"the ECI quota: pods cap 2 reached\"",
+       R"({"ts":"2026-12-02T02:28:20.123456Z","level":"info","caller":"rescuer.cc:61",)"
+       R"("msg":"rescue pod=shop/web-1 outcome=quota reason=\"the ECI quota: pods cap 2 reached\"",)"
+       R"("pod":"shop/web-1","outcome":"quota","reason":"the ECI quota: pods cap 2 reached"})"},
+      {"no pairs here: just text", R"({"ts":"2026-12-02T02:28:20.123456Z","level":"info","caller":"rescuer.cc:61",)"
+                                    R"("msg":"no pairs here: just text"})"},
+      // The four fixed fields are never replaced; a pair inside a word is not a pair.
+      {"msg=x level=debug a==b f(x=1)", R"({"ts":"2026-12-02T02:28:20.123456Z","level":"info",)"
+                                        R"j("caller":"rescuer.cc:61","msg":"msg=x level=debug a==b f(x=1)",)j"
+                                        R"("a":"=b"})"},
+      {"escaped=\"say \\\"hi\\\"\" end=1",
+       R"({"ts":"2026-12-02T02:28:20.123456Z","level":"info","caller":"rescuer.cc:61",)"
+       R"("msg":"escaped=\"say \\\"hi\\\"\" end=1","escaped":"say \"hi\"","end":"1"})"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(JsonLogLine(time, "INFO", "rescuer.cc:61", c.message), c.want) << c.message;
+}
+
+TEST(SetLoggingFormatTest, RefusesUnknownFormats) {
+  EXPECT_TRUE(SetLoggingFormat("text").ok());
+  const absl::Status status = SetLoggingFormat("xml");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "--logging-format=xml: use text or json");
+}
+
+}  // namespace
+}  // namespace spillway
