@@ -266,10 +266,21 @@ TEST(ServeBinaryTest, HelpDocumentsEveryFlag) {
   for (const char* flag : {"--listen=", "--components=", "--config=", "--tls-cert-file=",
                            "--tls-key-file=", "--kubeconfig=", "--context=", "--standalone",
                            "--leader-elect", "--lease-namespace=", "--lease-name=", "--threads=",
-                           "--client-ca-file=", "--metrics-listen=", "--v="}) {
+                           "--client-ca-file=", "--metrics-listen=", "--v=", "--admin-listen=",
+                           "--logging-format="}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
-  EXPECT_THAT(help, HasSubstr("this build has: extender, autoscaler"));
+  EXPECT_THAT(help, HasSubstr("this build has: extender, autoscaler, webhook, admin"));
+  // The client commands document theirs too.
+  Process explain({Binary(), "explain", "--help"});
+  const std::string explain_help = explain.ReadAllStdout();
+  EXPECT_EQ(explain.Wait(), 0);
+  for (const char* flag : {"--server=", "--output=", "--namespace=", "--timeout="}) {
+    EXPECT_THAT(explain_help, HasSubstr(flag));
+  }
+  Process status({Binary(), "status", "--help"});
+  EXPECT_THAT(status.ReadAllStdout(), HasSubstr("--server="));
+  EXPECT_EQ(status.Wait(), 0);
 }
 
 }  // namespace

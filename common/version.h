@@ -6,7 +6,7 @@
 
 namespace spillway {
 
-inline constexpr char kVersion[] = "0.6.0";
+inline constexpr char kVersion[] = "0.7.0";
 
 // The compiler that built this binary, e.g. "gcc 12.2.0".
 #if defined(__clang__)

@@ -10,6 +10,7 @@
 #include "common/testing/testdata.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sim/scheduler/scheduler_config.h"
 #include "scheduler/extender_service.h"
 #include "yaml-cpp/yaml.h"
 
@@ -287,6 +288,33 @@ TEST(ManifestsTest, TheCrdDescribesEveryFieldAndValidatesTheSource) {
   EXPECT_EQ(source["properties"]["kind"]["enum"].size(), 2u);
   EXPECT_EQ(source["x-kubernetes-validations"][0]["rule"].as<std::string>(),
             "!has(self.min) || !has(self.max) || self.min <= self.max");
+}
+
+// The second scheduler (for control planes whose kube-scheduler cannot be
+// configured) calls Spillway exactly as deploy/kube-scheduler-config.yaml
+// does, under a profile of its own, and the config parses as
+// KubeSchedulerConfiguration (the simulated cluster's reader).
+TEST(ManifestsTest, TheSecondSchedulerCallsTheExtenderLikeTheFirst) {
+  std::string embedded;
+  for (const YAML::Node& doc : YAML::LoadAll(testing::ReadRunfile("deploy/second-scheduler/scheduler.yaml"))) {
+    if (doc["kind"].as<std::string>() == "ConfigMap") embedded = doc["data"]["config.yaml"].as<std::string>();
+  }
+  ASSERT_FALSE(embedded.empty());
+  absl::StatusOr<sim::SchedulerConfig> second = sim::ParseSchedulerConfig(embedded);
+  ASSERT_TRUE(second.ok()) << second.status();
+  absl::StatusOr<sim::SchedulerConfig> first =
+      sim::ParseSchedulerConfig(testing::ReadRunfile("deploy/kube-scheduler-config.yaml"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(second->scheduler_name, "spillway-scheduler");
+  ASSERT_EQ(second->extenders.size(), 1u);
+  ASSERT_EQ(first->extenders.size(), 1u);
+  const sim::ExtenderConfig& a = first->extenders[0];
+  const sim::ExtenderConfig& b = second->extenders[0];
+  EXPECT_EQ(a.url_prefix, b.url_prefix);
+  EXPECT_EQ(std::tie(a.filter_verb, a.prioritize_verb, a.preempt_verb, a.bind_verb),
+            std::tie(b.filter_verb, b.prioritize_verb, b.preempt_verb, b.bind_verb));
+  EXPECT_EQ(std::tie(a.weight, a.enable_https, a.node_cache_capable, a.ignorable, a.http_timeout),
+            std::tie(b.weight, b.enable_https, b.node_cache_capable, b.ignorable, b.http_timeout));
 }
 
 }  // namespace

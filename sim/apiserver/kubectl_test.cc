@@ -613,6 +613,28 @@ spec:
   EXPECT_THAT(daemon.output, HasSubstr("spec.sourceTarget.kind: Unsupported value: \"DaemonSet\""));
 }
 
+// deploy/second-scheduler applies as is (kube-scheduler as a Deployment for
+// managed control planes), twice without a change.
+TEST_F(KubectlTest, SecondSchedulerAppliesWithKustomize) {
+  const std::string dir = absl::StrCat(tmp_, "/second-scheduler");
+  std::filesystem::create_directories(dir);
+  for (const char* file : {"kustomization.yaml", "scheduler.yaml"}) {
+    std::filesystem::copy_file(spillway::testing::RunfilePath(absl::StrCat("deploy/second-scheduler/", file)),
+                               absl::StrCat(dir, "/", file), std::filesystem::copy_options::overwrite_existing);
+  }
+  CommandResult applied = Kubectl("apply --validate=strict -k " + dir);
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_THAT(applied.output, HasSubstr("deployment.apps/spillway-scheduler created"));
+  EXPECT_THAT(applied.output, HasSubstr("configmap/spillway-scheduler-config created"));
+  EXPECT_EQ(Kubectl("get deployment spillway-scheduler -n kube-system -o "
+                    "jsonpath={.spec.template.spec.containers[0].image}")
+                .output,
+            "registry.k8s.io/kube-scheduler:v1.32.0");
+  CommandResult again = Kubectl("apply -k " + dir);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  ExpectNothingConfigured(again.output);
+}
+
 // Evictions honour PodDisruptionBudgets: 429 with the budget's cause when it
 // allows no disruption, a delete when it does.
 TEST_F(KubectlTest, EvictionsHonourDisruptionBudgets) {
