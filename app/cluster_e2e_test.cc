@@ -218,12 +218,8 @@ class ClusterE2eTest : public ::testing::Test {
     const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
     std::ofstream(manifest) << kCluster << kWebhookCluster;
     ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
-    const std::string certs = absl::StrCat(tmp_, "/webhook-certs");
-    ASSERT_EQ(RunCommand(absl::StrCat("mkdir -p ", certs, " && cp ", testing::RunfilePath("testdata/pki/server.crt"),
-                                      " ", certs, "/tls.crt && cp ", testing::RunfilePath("testdata/pki/server.key"),
-                                      " ", certs, "/tls.key"))
-                  .exit_code,
-              0);
+    const std::string certs = testing::BinaryCluster::StageWebhookCertificates(tmp_);
+    ASSERT_FALSE(certs.empty());
     *serve = std::make_unique<Process>(std::vector<std::string>{
         testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0", "--components=extender,webhook",
         "--webhook-listen=127.0.0.1:0", "--webhook-cert-dir=" + certs, "--kubeconfig=" + kubeconfig_});
@@ -232,22 +228,8 @@ class ClusterE2eTest : public ::testing::Test {
     int webhook_port = 0;
     ASSERT_TRUE(absl::SimpleAtoi((*serve)->WaitForLine("spillway: webhook on port "), &webhook_port));
     ASSERT_TRUE(AwaitStatus(**client, "/readyz", 200));
-    const std::string configuration = absl::StrCat(tmp_, "/webhook.yaml");
-    std::ofstream(configuration) << absl::StrCat(R"(apiVersion: admissionregistration.k8s.io/v1
-kind: MutatingWebhookConfiguration
-metadata: {name: spillway}
-webhooks:
-- name: pods.spillway.alibabacloud.com
-  clientConfig:
-    url: https://127.0.0.1:)", webhook_port, R"(/mutate/pods
-    caBundle: )", absl::Base64Escape(testing::ReadRunfile("testdata/pki/ca.crt")), R"(
-  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
-  failurePolicy: Fail
-  sideEffects: None
-  admissionReviewVersions: [v1]
-  timeoutSeconds: 2
-)");
-    ASSERT_EQ(Kubectl("apply -f " + configuration).exit_code, 0);
+    CommandResult registered = cluster_->RegisterPodWebhook(webhook_port, /*timeout_seconds=*/2);
+    ASSERT_EQ(registered.exit_code, 0) << registered.output;
   }
 
   CommandResult CreatePod(const std::string& name, const std::string& ns, const std::string& metadata,

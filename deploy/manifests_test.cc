@@ -103,7 +103,10 @@ TEST(ManifestsTest, TheAutoscalerMayDoWhatItDoes) {
       // The eci-profile and the webhook's self-managed certificates.
       {"", "configmaps", "watch"}, {"", "secrets", "create"}, {"", "secrets", "update"},
       {"", "services", "watch"},
-      {"admissionregistration.k8s.io", "mutatingwebhookconfigurations", "update"}};
+      {"admissionregistration.k8s.io", "mutatingwebhookconfigurations", "update"},
+      // The admin API's reads: the pod, its Events, the Lease's holder, ElasticWorkloads.
+      {"", "pods", "get"}, {"", "events", "list"}, {"coordination.k8s.io", "leases", "get"},
+      {"autoscaling.alibabacloud.com", "elasticworkloads", "list"}};
   std::set<std::string> granted;
   bool runs_autoscaler = false;
   for (const YAML::Node& doc : YAML::LoadAll(testing::ReadRunfile("deploy/spillway.yaml"))) {

@@ -165,7 +165,6 @@ class ObservabilityTest : public ::testing::Test {
   }
 
   void StartSpillway();
-  void RegisterWebhook(int webhook_port);
   void SendExtenderLoad();
   void StartPrometheus();
   // The result array of an instant query; fails the test on an API error.
@@ -184,12 +183,8 @@ class ObservabilityTest : public ::testing::Test {
 };
 
 void ObservabilityTest::StartSpillway() {
-  const std::string certs = absl::StrCat(tmp_, "/webhook-certs");
-  ASSERT_EQ(RunCommand(absl::StrCat("mkdir -p ", certs, " && cp ", testing::RunfilePath("testdata/pki/server.crt"), " ",
-                                    certs, "/tls.crt && cp ", testing::RunfilePath("testdata/pki/server.key"), " ",
-                                    certs, "/tls.key"))
-                .exit_code,
-            0);
+  const std::string certs = testing::BinaryCluster::StageWebhookCertificates(tmp_);
+  ASSERT_FALSE(certs.empty());
   const std::string config = absl::StrCat(tmp_, "/spillway.yaml");
   std::ofstream(config) << kConfig;
   serve_ = std::make_unique<Process>(std::vector<std::string>{
@@ -210,24 +205,8 @@ void ObservabilityTest::StartSpillway() {
     if (ready.ok() && ready->status == 200) break;
     absl::SleepFor(absl::Milliseconds(20));
   }
-  RegisterWebhook(webhook_port);
-}
-
-void ObservabilityTest::RegisterWebhook(int webhook_port) {
-  Apply(absl::StrCat(R"(apiVersion: admissionregistration.k8s.io/v1
-kind: MutatingWebhookConfiguration
-metadata: {name: spillway}
-webhooks:
-- name: pods.spillway.alibabacloud.com
-  clientConfig:
-    url: https://127.0.0.1:)", webhook_port, R"(/mutate/pods
-    caBundle: )", absl::Base64Escape(testing::ReadRunfile("testdata/pki/ca.crt")), R"(
-  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
-  failurePolicy: Fail
-  sideEffects: None
-  admissionReviewVersions: [v1]
-  timeoutSeconds: 5
-)"));
+  CommandResult registered = cluster_->RegisterPodWebhook(webhook_port, /*timeout_seconds=*/5);
+  ASSERT_EQ(registered.exit_code, 0) << registered.output;
 }
 
 void ObservabilityTest::SendExtenderLoad() {

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/testing/testdata.h"
@@ -38,6 +39,32 @@ users:
 
 CommandResult BinaryCluster::Kubectl(const std::string& args) const {
   return RunCommand(absl::StrCat("HOME=", dir_, " KUBECONFIG=", kubeconfig_, " /usr/bin/kubectl ", args));
+}
+
+CommandResult BinaryCluster::RegisterPodWebhook(int port, int timeout_seconds) const {
+  const std::string path = absl::StrCat(dir_, "/webhook-", port, ".yaml");
+  std::ofstream(path) << absl::StrCat(R"(apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: spillway}
+webhooks:
+- name: pods.spillway.alibabacloud.com
+  clientConfig:
+    url: https://127.0.0.1:)", port, R"(/mutate/pods
+    caBundle: )", absl::Base64Escape(ReadRunfile("testdata/pki/ca.crt")), R"(
+  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
+  failurePolicy: Fail
+  sideEffects: None
+  admissionReviewVersions: [v1]
+  timeoutSeconds: )", timeout_seconds, "\n");
+  return Kubectl("apply -f " + path);
+}
+
+std::string BinaryCluster::StageWebhookCertificates(const std::string& dir) {
+  const std::string certs = absl::StrCat(dir, "/webhook-certs");
+  const CommandResult copied =
+      RunCommand(absl::StrCat("mkdir -p ", certs, " && cp ", RunfilePath("testdata/pki/server.crt"), " ", certs,
+                              "/tls.crt && cp ", RunfilePath("testdata/pki/server.key"), " ", certs, "/tls.key"));
+  return copied.exit_code == 0 ? certs : "";
 }
 
 }  // namespace spillway::testing

@@ -22,6 +22,17 @@ class BinaryCluster {
   // HOME set to the directory so kubectl's cache stays inside it.
   CommandResult Kubectl(const std::string& args) const;
 
+  // Registers MutatingWebhookConfiguration "spillway": pod CREATEs call
+  // https://127.0.0.1:`port`/mutate/pods, trusting the test CA
+  // (testdata/pki/ca.crt, a runfile of the caller), failurePolicy Fail so a
+  // broken webhook fails the test.
+  CommandResult RegisterPodWebhook(int port, int timeout_seconds) const;
+
+  // Copies testdata/pki's server certificate (for 127.0.0.1 and localhost)
+  // into `dir`/webhook-certs as tls.crt and tls.key, as cert-manager mounts a
+  // Secret; answers that directory ("" on failure).
+  static std::string StageWebhookCertificates(const std::string& dir);
+
   const std::string& kubeconfig() const { return kubeconfig_; }
   int port() const { return port_; }
   // The server's process, to freeze (SIGSTOP) or kill it.
