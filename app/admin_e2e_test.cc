@@ -118,6 +118,8 @@ class AdminE2eTest : public ::testing::Test {
     server_ = absl::StrCat("127.0.0.1:", port);
   }
 
+  CommandResult Kubectl(const std::string& args) { return cluster_->Kubectl(args); }
+
   CommandResult Spillway(const std::string& args) {
     return RunCommand(absl::StrCat(testing::RunfilePath("spillway"), " ", args, " 2>&1"));
   }
@@ -196,6 +198,50 @@ TEST_F(AdminE2eTest, ExplainShowsTheRescueAndItsEvent) {
   EXPECT_THAT(hungry.output, HasSubstr("Scheduling: 0/2 nodes are available: 1 Insufficient cpu"));
   EXPECT_THAT(AwaitOutput("explain pod plain/hungry --server=" + server_, "RescuedToECI").output,
               HasSubstr("Normal  RescuedToECI"));
+}
+
+TEST_F(AdminE2eTest, StatusShowsStockCoolDownsAndTheElasticWorkloadSplit) {
+  ASSERT_EQ(Kubectl("apply -f " + testing::RunfilePath("deploy/elasticworkload-crd.yaml")).exit_code, 0);
+  ASSERT_EQ(Kubectl("apply -f " + testing::RunfilePath("testdata/elasticworkload/sample.yaml")).exit_code, 0);
+  // A second zone's virtual node, and the first zone out of stock for a pod
+  // stuck on it.
+  const std::string path = absl::StrCat(tmp_, "/stock.yaml");
+  std::ofstream(path) << R"(apiVersion: v1
+kind: Node
+metadata: {name: virtual-kubelet-cn-hangzhou-k, labels: {type: virtual-kubelet}}
+spec:
+  taints: [{key: virtual-kubelet.io/provider, value: alibabacloud, effect: NoSchedule}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: stuck, namespace: burst-ns}
+spec: {nodeName: virtual-kubelet-cn-hangzhou-j, containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Event
+metadata: {name: stuck.nostock, namespace: burst-ns}
+type: Warning
+reason: NoStock
+message: Create ECI failed because the specified instance is out of stock.
+involvedObject: {kind: Pod, namespace: burst-ns, name: stuck}
+source: {component: virtual-kubelet}
+)";
+  ASSERT_EQ(Kubectl("apply -f " + path).exit_code, 0);
+  CommandResult status = AwaitOutput("status --server=" + server_, "nginx-deployment-basic-unit-virtual-kubelet=2");
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("  default/elasticworkload-sample  6         Deployment/nginx-deployment-basic  "
+                                       "2..4      4          nginx-deployment-basic-unit-virtual-kubelet=2\n"));
+  status = AwaitOutput("status --server=" + server_, "  virtual-kubelet-cn-hangzhou-j until ");
+  EXPECT_THAT(status.output, HasSubstr("  virtual-kubelet-cn-hangzhou-j until "));
+  EXPECT_THAT(status.output, HasSubstr("NoStock"));
+  // An ECI-only pod is steered to the other zone, and explain says why.
+  CommandResult job = Spillway("explain pod burst-ns/job-1 --server=" + server_);
+  EXPECT_THAT(job.output, HasSubstr("virtual node virtual-kubelet-cn-hangzhou-j reported NoStock"));
+  EXPECT_THAT(job.output, HasSubstr("  virtual-kubelet-cn-hangzhou-k  virtual  pass"));
+  // The stuck pod's Event is among its Events.
+  CommandResult stuck = Spillway("explain pod burst-ns/stuck --server=" + server_);
+  EXPECT_THAT(stuck.output, HasSubstr("Warning  NoStock  virtual-kubelet  Create ECI failed because the specified "
+                                      "instance is out of stock."));
 }
 
 TEST_F(AdminE2eTest, ErrorsSayWhatToDo) {
