@@ -4,6 +4,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -108,6 +109,7 @@ absl::StatusOr<v1::ExplainResponse> AdminService::ExplainPod(const std::string& 
                                             : sources_.rule.IsVirtualName(pod->node_name));
   }
   AddIntent(*pod, out);
+  AddNodes(*pod, out);
   AddEvents(*pod, out);
   for (const Contributor* contributor : sources_.contributors()) contributor->ExplainPod(*pod, out);
   out.set_summary(Summarize(out));
@@ -131,6 +133,44 @@ void AdminService::AddIntent(const kube::Pod& pod, v1::ExplainResponse& out) con
   intent.set_intent(std::string(burst::IntentName(policy->intent)));
   intent.set_source(policy->reason);
   if (!policy->eci_runnable.ok()) intent.set_eci_blocker(std::string(policy->eci_runnable.message()));
+}
+
+void AdminService::AddNodes(const kube::Pod& pod, v1::ExplainResponse& out) const {
+  kube::ClusterInformers* informers = sources_.informers;
+  if (informers == nullptr) return;
+  // What the pods already bound to each node request (terminal pods hold nothing).
+  struct Load {
+    kube::Resources used;
+    int64_t pods = 0;
+  };
+  absl::flat_hash_map<std::string, Load> load;
+  const bool resources = informers->watches_pods();
+  if (resources) {
+    const std::string self = pod.Key();
+    for (const auto& other : informers->pods().List()) {
+      if (other->node_name().empty() || other->phase() == "Succeeded" || other->phase() == "Failed" ||
+          other->Key() == self) {
+        continue;
+      }
+      Load& l = load[other->node_name()];
+      l.used.cpu_milli += other->requests().cpu_milli;
+      l.used.memory_bytes += other->requests().memory_bytes;
+      ++l.pods;
+    }
+  } else {
+    out.add_gaps("resources are not judged: this process keeps no pod cache (run the autoscaler component with it)");
+  }
+  std::vector<std::shared_ptr<const kube::Node>> nodes = informers->nodes().List();
+  std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a->metadata.name < b->metadata.name; });
+  for (const auto& node : nodes) {
+    v1::NodeDecision& decision = *out.add_nodes();
+    decision.set_node(node->metadata.name);
+    decision.set_virtual_(sources_.rule.IsVirtual(*node));
+    for (std::string& hint : SchedulerHints(pod, *node)) decision.add_scheduler_hints(std::move(hint));
+    if (!resources) continue;
+    const Load& l = load[node->metadata.name];
+    for (std::string& hint : ResourceHints(pod, *node, l.used, l.pods)) decision.add_scheduler_hints(std::move(hint));
+  }
 }
 
 void AdminService::AddEvents(const kube::Pod& pod, v1::ExplainResponse& out) const {

@@ -58,6 +58,10 @@ class AdminService final : public v1::Admin::Service {
 
  private:
   void AddIntent(const kube::Pod& pod, v1::ExplainResponse& out) const;
+  // Every known node with what kube-scheduler's own filters say before the
+  // extender is asked (taints, selectors, cordons and, with the pod cache,
+  // resources); the extender contributes verdicts for the rest.
+  void AddNodes(const kube::Pod& pod, v1::ExplainResponse& out) const;
   void AddEvents(const kube::Pod& pod, v1::ExplainResponse& out) const;
   void AddCaches(v1::StatusResponse& out) const;
   void AddQuotaAndStock(v1::StatusResponse& out) const;

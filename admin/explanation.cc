@@ -17,9 +17,8 @@ struct NodeCounts {
 NodeCounts Count(const v1::ExplainResponse& e) {
   NodeCounts c;
   for (const v1::NodeDecision& node : e.nodes()) {
-    const bool pass = node.verdict() == "pass" && node.scheduler_hints().empty();
     (node.virtual_() ? c.virtual_ : c.regular)++;
-    if (pass) (node.virtual_() ? c.virtual_pass : c.regular_pass)++;
+    if (node.verdict() == "pass") (node.virtual_() ? c.virtual_pass : c.regular_pass)++;
     if (!node.scheduler_hints().empty()) c.hinted++;
   }
   return c;
@@ -53,7 +52,7 @@ std::string Bound(const v1::ExplainResponse& e) {
 std::string Pending(const v1::ExplainResponse& e) {
   std::string out = "Pending, not scheduled yet";
   if (!e.scheduling_message().empty()) {
-    absl::StrAppend(&out, "; kube-scheduler says: ", absl::StripSuffix(e.scheduling_message(), "."));
+    absl::StrAppend(&out, "; kube-scheduler's last attempt said: ", absl::StripSuffix(e.scheduling_message(), "."));
   }
   std::string asked = AskedFor(e.intent());
   asked[0] = absl::ascii_toupper(asked[0]);
@@ -62,9 +61,8 @@ std::string Pending(const v1::ExplainResponse& e) {
   if (e.nodes_size() > 0) {
     const NodeCounts c = Count(e);
     absl::StrAppend(&out, " Now ", c.regular_pass, " of ", c.regular, " regular and ", c.virtual_pass, " of ",
-                    c.virtual_, " virtual nodes would pass kube-scheduler's taint/selector checks and the extender");
-    if (c.regular_pass + c.virtual_pass == 0) absl::StrAppend(&out, " (none)");
-    absl::StrAppend(&out, "; resources are kube-scheduler's to judge.");
+                    c.virtual_, " virtual nodes would pass kube-scheduler's own filters and the extender");
+    absl::StrAppend(&out, c.regular_pass + c.virtual_pass == 0 ? " (none)." : ".");
   }
   if (e.has_rescue() && !e.rescue().outcome().empty() && e.rescue().outcome() != "not_unschedulable") {
     absl::StrAppend(&out, " Rescue: ", e.rescue().outcome(), " — ", e.rescue().why(), ".");
@@ -83,6 +81,20 @@ std::vector<std::string> SchedulerHints(const kube::Pod& pod, const kube::Node& 
     }
   }
   if (!burst::PodAdmitsNode(pod, node)) hints.push_back("node(s) didn't match Pod's node affinity/selector");
+  return hints;
+}
+
+std::vector<std::string> ResourceHints(const kube::Pod& pod, const kube::Node& node, const kube::Resources& used,
+                                       int64_t pods) {
+  std::vector<std::string> hints;
+  const kube::Resources wants = pod.EffectiveRequests();
+  if (pods + 1 > node.allocatable_pods) hints.push_back("Too many pods");
+  if (wants.cpu_milli > 0 && used.cpu_milli + wants.cpu_milli > node.allocatable.cpu_milli) {
+    hints.push_back("Insufficient cpu");
+  }
+  if (wants.memory_bytes > 0 && used.memory_bytes + wants.memory_bytes > node.allocatable.memory_bytes) {
+    hints.push_back("Insufficient memory");
+  }
   return hints;
 }
 

@@ -4,6 +4,7 @@
 #ifndef SPILLWAY_ADMIN_EXPLANATION_H_
 #define SPILLWAY_ADMIN_EXPLANATION_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,12 @@ namespace spillway::admin {
 // ("node(s) didn't match Pod's node affinity/selector"). Empty when none
 // applies. Resources, ports and volumes are not judged.
 std::vector<std::string> SchedulerHints(const kube::Pod& pod, const kube::Node& node);
+
+// NodeResourcesFit's verdict, worded as kube-scheduler's: "Insufficient cpu",
+// "Insufficient memory", "Too many pods", given what the pods already on
+// `node` request (`used`, `pods` of them). Empty when the pod fits.
+std::vector<std::string> ResourceHints(const kube::Pod& pod, const kube::Node& node, const kube::Resources& used,
+                                       int64_t pods);
 
 // "Why is the pod where it is", from the filled-in parts of `explanation`.
 std::string Summarize(const v1::ExplainResponse& explanation);

@@ -57,6 +57,33 @@ TEST(SchedulerHintsTest, EachFilterSaysItsOwnReason) {
   }
 }
 
+TEST(ResourceHintsTest, SaysWhatNodeResourcesFitWouldSay) {
+  kube::Node node;
+  node.allocatable = {4000, int64_t{8} << 30};
+  node.allocatable_pods = 10;
+  struct Case {
+    std::string name;
+    kube::Resources wants;
+    kube::Resources used;
+    int64_t pods;
+    std::vector<std::string> want;
+  };
+  const std::vector<Case> cases = {
+      {"fits exactly", {1000, int64_t{1} << 30}, {3000, int64_t{7} << 30}, 9, {}},
+      {"cpu", {1001, 0}, {3000, 0}, 0, {"Insufficient cpu"}},
+      {"memory", {0, int64_t{2} << 30}, {0, int64_t{7} << 30}, 0, {"Insufficient memory"}},
+      {"pods", {0, 0}, {0, 0}, 10, {"Too many pods"}},
+      {"everything", {5000, int64_t{9} << 30}, {0, 0}, 10, {"Too many pods", "Insufficient cpu", "Insufficient memory"}},
+      // A pod requesting nothing fits a full node as kube-scheduler judges it.
+      {"requests nothing", {0, 0}, {4000, int64_t{8} << 30}, 3, {}},
+  };
+  for (const Case& c : cases) {
+    kube::Pod pod;
+    pod.container_requests = c.wants;
+    EXPECT_EQ(ResourceHints(pod, node, c.used, c.pods), c.want) << c.name;
+  }
+}
+
 v1::ExplainResponse Explanation(const std::string& intent, const std::string& node, bool node_is_virtual) {
   v1::ExplainResponse e;
   e.set_namespace_("shop");
@@ -80,7 +107,7 @@ TEST(SummarizeTest, SaysWhyThePodIsWhereItIs) {
   pending.set_scheduling_message("0/3 nodes are available: 2 Insufficient cpu.");
   for (auto [name, is_virtual, verdict, hint] : std::vector<std::tuple<std::string, bool, std::string, std::string>>{
            {"ecs-1", false, "pass", ""}, {"ecs-2", false, "pass", ""}, {"vk-j", true, "fail", ""},
-           {"vk-k", true, "pass", "node(s) had untolerated taint {a: b}"}}) {
+           {"vk-k", true, "", "node(s) had untolerated taint {a: b}"}}) {
     v1::NodeDecision& d = *pending.add_nodes();
     d.set_node(name);
     d.set_virtual_(is_virtual);
@@ -103,10 +130,10 @@ TEST(SummarizeTest, SaysWhyThePodIsWhereItIs) {
       {"asked for nothing, on ECS", Explanation("none", "ecs-1", false),
        "Runs on regular node ecs-1: it asked for nothing, so it may use regular nodes only."},
       {"pending", pending,
-       "Pending, not scheduled yet; kube-scheduler says: 0/3 nodes are available: 2 Insufficient cpu. It asked "
+       "Pending, not scheduled yet; kube-scheduler's last attempt said: 0/3 nodes are available: 2 Insufficient cpu. It asked "
        "for regular nodes first, ECI when they are full (pod annotation alibabacloud.com/burst-resource=eci). Now 2 "
-       "of 2 regular and 0 of 2 virtual nodes would pass kube-scheduler's taint/selector checks and the extender; "
-       "resources are kube-scheduler's to judge. Rescue: quota — the ECI quota has no room."},
+       "of 2 regular and 0 of 2 virtual nodes would pass kube-scheduler's own filters and the extender. Rescue: "
+       "quota — the ECI quota has no room."},
   };
   for (const Case& c : cases) EXPECT_EQ(Summarize(c.explanation), c.want) << c.name;
 }

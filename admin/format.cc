@@ -84,8 +84,9 @@ std::string ExplainNodes(const v1::ExplainResponse& e) {
     std::vector<std::string> why(node.scheduler_hints().begin(), node.scheduler_hints().end());
     for (std::string& hint : why) hint = "kube-scheduler: " + hint;
     if (!node.reason().empty()) why.insert(why.begin(), node.reason());
-    rows.push_back({node.node(), node.virtual_() ? "virtual" : "regular", node.verdict(),
-                    absl::StrCat(node.score()), why.empty() ? "-" : absl::StrJoin(why, "; ")});
+    const bool asked = !node.verdict().empty();
+    rows.push_back({node.node(), node.virtual_() ? "virtual" : "regular", asked ? node.verdict() : "-",
+                    asked ? absl::StrCat(node.score()) : "-", why.empty() ? "-" : absl::StrJoin(why, "; ")});
   }
   return Table(rows);
 }

@@ -19,9 +19,13 @@ v1::ExplainResponse Pending() {
   v1::NodeDecision& node = *e.add_nodes();
   node.set_node("virtual-kubelet-cn-hangzhou-j");
   node.set_virtual_(true);
-  node.set_verdict("fail");
-  node.set_reason("regular nodes first: a regular node can still take the pod");
   node.add_scheduler_hints("node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}");
+  v1::NodeDecision& other = *e.add_nodes();
+  other.set_node("virtual-kubelet-cn-hangzhou-k");
+  other.set_virtual_(true);
+  other.set_verdict("fail");
+  other.set_score(1);
+  other.set_reason("regular nodes first: a regular node can still take the pod");
   v1::NodeDecision& ecs = *e.add_nodes();
   ecs.set_node("ecs-1");
   ecs.set_verdict("pass");
@@ -39,8 +43,10 @@ TEST(FormatExplainTest, PrintsTheVerdictPerNodeAsATable) {
   EXPECT_THAT(text, HasSubstr("Rescue:     waiting: within the grace period (this replica is standby)\n"));
   EXPECT_THAT(text, HasSubstr(
       "  NODE                           KIND     EXTENDER  SCORE  WHY\n"
-      "  virtual-kubelet-cn-hangzhou-j  virtual  fail      0      regular nodes first: a regular node can still "
-      "take the pod; kube-scheduler: node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}\n"
+      "  virtual-kubelet-cn-hangzhou-j  virtual  -         -      kube-scheduler: node(s) had untolerated taint "
+      "{virtual-kubelet.io/provider: alibabacloud}\n"
+      "  virtual-kubelet-cn-hangzhou-k  virtual  fail      1      regular nodes first: a regular node can still "
+      "take the pod\n"
       "  ecs-1                          regular  pass      10     -\n"));
   EXPECT_THAT(text, HasSubstr("Events:\n  <none>\n"));
 }

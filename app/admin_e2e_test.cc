@@ -164,10 +164,9 @@ TEST_F(AdminE2eTest, ExplainSaysWhereEachIntentComesFromAndEachNodesVerdict) {
   ASSERT_EQ(web.exit_code, 0) << web.output;
   EXPECT_THAT(web.output, HasSubstr("Intent:     eci (annotation alibabacloud.com/burst-resource=eci)\n"));
   EXPECT_THAT(web.output, HasSubstr("  ecs-1                          regular  pass      10     -\n"));
-  EXPECT_THAT(web.output,
-              HasSubstr("  virtual-kubelet-cn-hangzhou-j  virtual  fail      1      virtual node: burst-resource: eci "
-                        "uses regular nodes first and 1 regular node(s) can still take the pod; kube-scheduler: "
-                        "node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}\n"));
+  // kube-scheduler drops the tainted virtual node before asking the extender.
+  EXPECT_THAT(web.output, HasSubstr("  virtual-kubelet-cn-hangzhou-j  virtual  -         -      kube-scheduler: node(s) "
+                                    "had untolerated taint {virtual-kubelet.io/provider: alibabacloud}\n"));
   EXPECT_THAT(web.output, HasSubstr("Rescue:     not_unschedulable: "));
 
   CommandResult job = Spillway("explain pod job-1 -n burst-ns --server=" + server_);
@@ -196,6 +195,13 @@ TEST_F(AdminE2eTest, ExplainShowsTheRescueAndItsEvent) {
   EXPECT_THAT(hungry.output, HasSubstr("Intent:     eci (annotation alibabacloud.com/burst-resource=eci)\n"));
   EXPECT_THAT(hungry.output, HasSubstr("Rescue:     already_rescued: rescued before; never twice\n"));
   EXPECT_THAT(hungry.output, HasSubstr("Scheduling: 0/2 nodes are available: 1 Insufficient cpu"));
+  // The rescue's toleration lets the virtual node through kube-scheduler's
+  // filters, the regular node is full, so the extender sees the virtual node
+  // alone and passes it.
+  EXPECT_THAT(hungry.output, HasSubstr("  ecs-1                          regular  -         -      kube-scheduler: "
+                                       "Insufficient cpu\n"));
+  EXPECT_THAT(hungry.output, HasSubstr("  virtual-kubelet-cn-hangzhou-j  virtual  pass      1      -\n"));
+  EXPECT_THAT(hungry.output, HasSubstr("Now 0 of 1 regular and 1 of 1 virtual nodes would pass"));
   EXPECT_THAT(AwaitOutput("explain pod plain/hungry --server=" + server_, "RescuedToECI").output,
               HasSubstr("Normal  RescuedToECI"));
 }
@@ -211,11 +217,19 @@ kind: Node
 metadata: {name: virtual-kubelet-cn-hangzhou-k, labels: {type: virtual-kubelet}}
 spec:
   taints: [{key: virtual-kubelet.io/provider, value: alibabacloud, effect: NoSchedule}]
+status: {allocatable: {cpu: "1000", memory: 6400Ti, pods: "10000"}}
 ---
 apiVersion: v1
 kind: Pod
 metadata: {name: stuck, namespace: burst-ns}
 spec: {nodeName: virtual-kubelet-cn-hangzhou-j, containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: job-2, namespace: burst-ns}
+spec:
+  containers: [{name: c, image: nginx}]
+  tolerations: [{key: virtual-kubelet.io/provider, operator: Exists}]
 ---
 apiVersion: v1
 kind: Event
@@ -234,8 +248,9 @@ source: {component: virtual-kubelet}
   status = AwaitOutput("status --server=" + server_, "  virtual-kubelet-cn-hangzhou-j until ");
   EXPECT_THAT(status.output, HasSubstr("  virtual-kubelet-cn-hangzhou-j until "));
   EXPECT_THAT(status.output, HasSubstr("NoStock"));
-  // An ECI-only pod is steered to the other zone, and explain says why.
-  CommandResult job = Spillway("explain pod burst-ns/job-1 --server=" + server_);
+  // An ECI-only pod (tolerating the taint, as the webhook would make it) is
+  // steered to the other zone, and explain says why.
+  CommandResult job = Spillway("explain pod burst-ns/job-2 --server=" + server_);
   EXPECT_THAT(job.output, HasSubstr("virtual node virtual-kubelet-cn-hangzhou-j reported NoStock"));
   EXPECT_THAT(job.output, HasSubstr("  virtual-kubelet-cn-hangzhou-k  virtual  pass"));
   // The stuck pod's Event is among its Events.

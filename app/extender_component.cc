@@ -12,7 +12,6 @@
 #include "app/component.h"
 #include "app/serve_app.h"
 #include "absl/strings/match.h"
-#include "admin/explanation.h"
 #include "glog/logging.h"
 #include "scheduler/extender.h"
 #include "scheduler/extender_service.h"
@@ -53,8 +52,9 @@ class Extender : public Component {
     return "";
   }
 
-  // Every known node's verdict for `pod`, as a filter/prioritize call with
-  // full Node objects would get it now (sorted by name).
+  // The verdict for `pod` on each node of `out` that kube-scheduler's own
+  // filters pass (no scheduler hints): the candidates it would send, as
+  // full Node objects, filtered and prioritized now.
   void ExplainPod(const kube::Pod& pod, admin::v1::ExplainResponse& out) const override {
     if (view_ == nullptr) {
       out.add_gaps("the extender has no cluster view (standalone), so it knows no nodes to judge");
@@ -65,30 +65,28 @@ class Extender : public Component {
     scheduler::ExtenderArgs args;
     args.pod = pod;
     args.nodes.emplace();
-    for (const auto& [name, node] : *snapshot) args.nodes->push_back({*node, ""});
-    std::sort(args.nodes->begin(), args.nodes->end(),
-              [](const auto& a, const auto& b) { return a.node.metadata.name < b.node.metadata.name; });
+    std::vector<admin::v1::NodeDecision*> candidates;
+    for (admin::v1::NodeDecision& decision : *out.mutable_nodes()) {
+      auto node = snapshot->find(decision.node());
+      if (!decision.scheduler_hints().empty() || node == snapshot->end()) continue;
+      args.nodes->push_back({*node->second, ""});
+      candidates.push_back(&decision);
+    }
+    if (candidates.empty()) return;  // kube-scheduler would not call the extender.
     const absl::StatusOr<burst::PodPolicy> policy = extender_->Resolve(pod);
     const std::vector<bool> is_virtual = extender_->ClassifyNodes(args);
     const scheduler::FilterResult filter = extender_->Filter(args, policy, is_virtual);
     const scheduler::HostScores scores = extender_->Prioritize(args, policy, is_virtual);
-    std::vector<admin::v1::NodeDecision> decisions(args.NodeCount());
-    for (size_t i = 0; i < decisions.size(); ++i) {
-      decisions[i].set_node(args.nodes->at(i).node.metadata.name);
-      decisions[i].set_virtual_(is_virtual[i]);
-      decisions[i].set_verdict("pass");
-      decisions[i].set_score(i < scores.size() ? scores[i] : 0);
-      for (std::string& hint : admin::SchedulerHints(pod, args.nodes->at(i).node)) {
-        decisions[i].add_scheduler_hints(std::move(hint));
-      }
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      candidates[i]->set_verdict("pass");
+      candidates[i]->set_score(i < scores.size() ? scores[i] : 0);
     }
     for (const auto& [failures, verdict] : {std::pair{&filter.failed, "fail"}, {&filter.unresolvable, "unresolvable"}}) {
       for (const scheduler::FilterResult::Failure& failure : *failures) {
-        decisions[failure.node].set_verdict(verdict);
-        decisions[failure.node].set_reason(filter.reasons[failure.reason]);
+        candidates[failure.node]->set_verdict(verdict);
+        candidates[failure.node]->set_reason(filter.reasons[failure.reason]);
       }
     }
-    for (admin::v1::NodeDecision& decision : decisions) *out.add_nodes() = std::move(decision);
   }
 
  private:

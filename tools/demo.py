@@ -106,10 +106,11 @@ metadata: {name: virtual-kubelet-cn-hangzhou-j, labels: {type: virtual-kubelet}}
 spec: {taints: [{key: virtual-kubelet.io/provider, value: alibabacloud, effect: NoSchedule}]}
 status: {allocatable: {cpu: "1000", memory: 6400Ti, pods: "10000"}}
 ---
+# More cpu than the ECS node has: kube-scheduler's "Insufficient cpu" below is true.
 apiVersion: v1
 kind: Pod
 metadata: {name: checkout-7d9c6b5f4-x2x8k, namespace: default}
-spec: {containers: [{name: app, image: nginx, resources: {requests: {cpu: "2", memory: 4Gi}}}]}
+spec: {containers: [{name: app, image: nginx, resources: {requests: {cpu: "6", memory: 4Gi}}}]}
 """
 
 UNSCHEDULABLE = json.dumps({"status": {"phase": "Pending", "conditions": [{
@@ -182,6 +183,16 @@ def webhook_demo(k, workdir):
     print("       " + (warning[0][:150] if warning else "(no warning)"))
 
 
+def admin_demo(binary, server):
+    """What an operator sees through the admin API (spillway status / explain)."""
+    for args in (["status"], ["explain", "pod", "default/checkout-7d9c6b5f4-x2x8k"]):
+        result = subprocess.run([binary, *args, f"--server={server}"], capture_output=True, text=True,
+                                check=False)
+        print(f"\n   $ spillway {' '.join(args)} --server={server}")
+        for line in (result.stdout or result.stderr).splitlines():
+            print("     " + line)
+
+
 def autoscaler_demo(binary):
     kubectl = shutil.which("kubectl")
     if kubectl is None:
@@ -222,7 +233,9 @@ def autoscaler_demo(binary):
         k("apply", "-f", os.path.join(workdir, "webhook.yaml"))
         k("apply", "-f", os.path.join(ROOT, "deploy", "eci-profile-example.yaml"))
         os.makedirs(os.path.join(workdir, "certs"))
-        serve = subprocess.Popen([binary, "serve", "--listen=127.0.0.1:0", "--components=autoscaler,webhook",
+        admin = f"127.0.0.1:{free_port()}"
+        serve = subprocess.Popen([binary, "serve", "--listen=127.0.0.1:0",
+                                  "--components=extender,autoscaler,webhook,admin", f"--admin-listen={admin}",
                                   f"--kubeconfig={kubeconfig}", "--leader-elect=false",
                                   f"--webhook-listen=127.0.0.1:{webhook_port}",
                                   f"--webhook-cert-dir={os.path.join(workdir, 'certs')}",
@@ -231,7 +244,7 @@ def autoscaler_demo(binary):
                                   # "localhost"; in a cluster, spillway-webhook.kube-system.svc.
                                   "--webhook-service=kube-system/localhost"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        print("   spillway serve --components=autoscaler,webhook --kubeconfig=... is running.\n")
+        print("   spillway serve --components=extender,autoscaler,webhook,admin --kubeconfig=... is running.\n")
         source = ["get", "deployment", "nginx-deployment-basic", "-o", "jsonpath={.spec.replicas}"]
         unit = ["get", "deployment", "nginx-deployment-basic-unit-virtual-kubelet", "-o", "jsonpath={.spec.replicas}"]
         for _ in range(200):
@@ -266,6 +279,7 @@ def autoscaler_demo(binary):
         print("   Events:")
         for event in events:
             print(f"     {event.get('reason', ''):22} {event.get('message', '')[:90]}")
+        admin_demo(binary, admin)
     finally:
         for process in (serve, apiserver):
             if process is not None:
