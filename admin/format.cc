@@ -1,6 +1,7 @@
 #include "admin/format.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -78,15 +79,37 @@ void EmitYaml(const boost::json::value& value, YAML::Emitter& out) {
   }
 }
 
+// Nodes listed one per row up to this many; beyond, nodes with the same
+// kind, verdict, score and reasons share a row (a 5,000-node cluster is a
+// handful of rows; -o json has every node).
+constexpr int kMaxNodeRows = 20;
+
 std::string ExplainNodes(const v1::ExplainResponse& e) {
-  std::vector<std::vector<std::string>> rows = {{"NODE", "KIND", "EXTENDER", "SCORE", "WHY"}};
+  struct Group {
+    std::string first;
+    int count = 0;
+    std::vector<std::string> columns;  // kind, verdict, score, why
+  };
+  std::vector<Group> groups;
+  std::map<std::vector<std::string>, size_t> index;
+  const bool grouped = e.nodes_size() > kMaxNodeRows;
   for (const v1::NodeDecision& node : e.nodes()) {
     std::vector<std::string> why(node.scheduler_hints().begin(), node.scheduler_hints().end());
     for (std::string& hint : why) hint = "kube-scheduler: " + hint;
     if (!node.reason().empty()) why.insert(why.begin(), node.reason());
     const bool asked = !node.verdict().empty();
-    rows.push_back({node.node(), node.virtual_() ? "virtual" : "regular", asked ? node.verdict() : "-",
-                    asked ? absl::StrCat(node.score()) : "-", why.empty() ? "-" : absl::StrJoin(why, "; ")});
+    std::vector<std::string> columns = {node.virtual_() ? "virtual" : "regular", asked ? node.verdict() : "-",
+                                        asked ? absl::StrCat(node.score()) : "-",
+                                        why.empty() ? "-" : absl::StrJoin(why, "; ")};
+    auto [at, added] = index.try_emplace(grouped ? columns : std::vector<std::string>{node.node()}, groups.size());
+    if (added) groups.push_back({node.node(), 0, std::move(columns)});
+    groups[at->second].count++;
+  }
+  std::vector<std::vector<std::string>> rows = {{"NODE", "KIND", "EXTENDER", "SCORE", "WHY"}};
+  for (const Group& g : groups) {
+    std::vector<std::string> row = {g.count > 1 ? absl::StrCat(g.first, " and ", g.count - 1, " more") : g.first};
+    row.insert(row.end(), g.columns.begin(), g.columns.end());
+    rows.push_back(std::move(row));
   }
   return Table(rows);
 }

@@ -1,5 +1,7 @@
 #include "admin/format.h"
 
+#include "absl/strings/str_cat.h"
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -49,6 +51,24 @@ TEST(FormatExplainTest, PrintsTheVerdictPerNodeAsATable) {
       "take the pod\n"
       "  ecs-1                          regular  pass      10     -\n"));
   EXPECT_THAT(text, HasSubstr("Events:\n  <none>\n"));
+}
+
+TEST(FormatExplainTest, ALargeClusterSharesRowsBetweenNodesJudgedAlike) {
+  v1::ExplainResponse e = Pending();
+  for (int i = 2; i <= 30; ++i) {
+    v1::NodeDecision& node = *e.add_nodes();
+    node.set_node(absl::StrCat("ecs-", i));
+    node.set_verdict("pass");
+    node.set_score(10);
+  }
+  const std::string text = FormatExplain(e);
+  EXPECT_THAT(text, HasSubstr(
+      "  NODE                           KIND     EXTENDER  SCORE  WHY\n"
+      "  virtual-kubelet-cn-hangzhou-j  virtual  -         -      kube-scheduler: node(s) had untolerated taint "
+      "{virtual-kubelet.io/provider: alibabacloud}\n"
+      "  virtual-kubelet-cn-hangzhou-k  virtual  fail      1      regular nodes first: a regular node can still "
+      "take the pod\n"
+      "  ecs-1 and 29 more              regular  pass      10     -\n\n"));
 }
 
 TEST(FormatStatusTest, PrintsQuotaCoolDownsAndSplit) {
