@@ -143,9 +143,13 @@ class AdminE2eTest : public ::testing::Test {
 };
 
 TEST_F(AdminE2eTest, StatusShowsComponentsLeaderCachesProfileAndQuota) {
-  CommandResult status = AwaitOutput("status --server=" + server_, "Leader:     this replica");
+  // Every cache listed and the Lease taken, in whichever order they come.
+  CommandResult status = AwaitOutput("status --server=" + server_,
+                                     "  extender    yes    -\n  autoscaler  yes    -\n  admin       yes    -\n");
   ASSERT_EQ(status.exit_code, 0) << status.output;
   EXPECT_THAT(status.output, HasSubstr("  extender    yes    -\n  autoscaler  yes    -\n  admin       yes    -\n"));
+  status = AwaitOutput("status --server=" + server_, "Leader:     this replica");
+  EXPECT_THAT(status.output, HasSubstr("Leader:     this replica"));
   EXPECT_THAT(status.output, HasSubstr("; Lease kube-system/spillway-autoscaler\n"));
   EXPECT_THAT(status.output, HasSubstr("  nodes           yes     2\n"));
   EXPECT_THAT(status.output, HasSubstr("  offline: pods type=offline-task; adds annotation "

@@ -38,7 +38,17 @@ users:
 }
 
 CommandResult BinaryCluster::Kubectl(const std::string& args) const {
-  return RunCommand(absl::StrCat("HOME=", dir_, " KUBECONFIG=", kubeconfig_, " /usr/bin/kubectl ", args));
+  CommandResult result =
+      RunCommand(absl::StrCat("HOME=", dir_, " KUBECONFIG=", kubeconfig_, " /usr/bin/kubectl ", args));
+  // A failure because the server is gone says how it went.
+  if (result.exit_code != 0) {
+    if (const int code = apiserver_->ExitCodeIfExited(); code >= 0) {
+      std::string log = apiserver_->ReadAllStderr();
+      if (log.size() > 4000) log = log.substr(log.size() - 4000);
+      absl::StrAppend(&result.output, "\n(spillway apiserver exited with ", code, "; the end of its log:\n", log, ")");
+    }
+  }
+  return result;
 }
 
 CommandResult BinaryCluster::RegisterPodWebhook(int port, int timeout_seconds) const {

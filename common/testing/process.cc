@@ -68,10 +68,21 @@ std::string Process::ReadAllStderr() {
 void Process::Signal(int signal) { kill(pid_, signal); }
 
 int Process::Wait() {
+  if (exited_) return exit_code_;
   int status = 0;
   waitpid(pid_, &status, 0);
   exited_ = true;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exit_code_;
+}
+
+int Process::ExitCodeIfExited() {
+  if (exited_) return exit_code_;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return -1;
+  exited_ = true;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exit_code_;
 }
 
 CommandResult RunCommand(const std::string& command_line) {

@@ -32,6 +32,9 @@ class Process {
   void Signal(int signal);
   // Waits for the exit; the exit code, or 128 + signal.
   int Wait();
+  // The exit code (or 128 + signal) when the child has exited, without
+  // waiting; -1 while it runs.
+  int ExitCodeIfExited();
 
  private:
   pid_t pid_ = -1;
@@ -39,6 +42,7 @@ class Process {
   std::thread stderr_reader_;
   std::string stderr_;  // Written by stderr_reader_ until it ends.
   bool exited_ = false;
+  int exit_code_ = -1;
 };
 
 struct CommandResult {
