@@ -25,34 +25,6 @@ constexpr char kNoCluster[] =
 // Events shown per pod, the most recent.
 constexpr size_t kMaxEvents = 20;
 
-std::string SelectorText(const kube::LabelSelector& selector) {
-  std::vector<std::string> parts;
-  for (const kube::LabelSelector::Requirement& r : selector.requirements()) {
-    const std::string values = absl::StrCat("(", absl::StrJoin(r.values, ","), ")");
-    switch (r.op) {
-      case kube::LabelSelector::Op::kEquals:
-        parts.push_back(absl::StrCat(r.key, "=", r.values.empty() ? "" : r.values[0]));
-        break;
-      case kube::LabelSelector::Op::kNotEquals:
-        parts.push_back(absl::StrCat(r.key, "!=", r.values.empty() ? "" : r.values[0]));
-        break;
-      case kube::LabelSelector::Op::kIn:
-        parts.push_back(absl::StrCat(r.key, " in ", values));
-        break;
-      case kube::LabelSelector::Op::kNotIn:
-        parts.push_back(absl::StrCat(r.key, " notin ", values));
-        break;
-      case kube::LabelSelector::Op::kExists:
-        parts.push_back(r.key);
-        break;
-      case kube::LabelSelector::Op::kDoesNotExist:
-        parts.push_back(absl::StrCat("!", r.key));
-        break;
-    }
-  }
-  return absl::StrJoin(parts, ",");
-}
-
 std::string EventTime(const json::object& event) {
   for (const char* key : {"lastTimestamp", "eventTime", "firstTimestamp"}) {
     std::string value = String(event, key);
@@ -281,8 +253,8 @@ void AdminService::AddProfile(v1::StatusResponse& out) const {
     v1::ProfileSelectorStatus& s = *status.add_selectors();
     s.set_name(selector.name);
     s.set_schedules(selector.schedules());
-    if (selector.namespace_selector) s.set_namespace_selector(SelectorText(*selector.namespace_selector));
-    if (selector.object_selector) s.set_object_selector(SelectorText(*selector.object_selector));
+    if (selector.namespace_selector) s.set_namespace_selector(selector.namespace_selector->ToString());
+    if (selector.object_selector) s.set_object_selector(selector.object_selector->ToString());
     for (const auto& [key, value] : selector.effect_annotations) s.add_effect(absl::StrCat("annotation ", key, "=", value));
     for (const auto& [key, value] : selector.effect_labels) s.add_effect(absl::StrCat("label ", key, "=", value));
   }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -124,6 +125,34 @@ bool LabelSelector::Matches(const StringMap& labels) const {
     }
   }
   return true;
+}
+
+std::string LabelSelector::ToString() const {
+  std::vector<std::string> parts;
+  for (const Requirement& r : requirements_) {
+    const std::string first = r.values.empty() ? "" : r.values[0];
+    switch (r.op) {
+      case Op::kEquals:
+        parts.push_back(absl::StrCat(r.key, "=", first));
+        break;
+      case Op::kNotEquals:
+        parts.push_back(absl::StrCat(r.key, "!=", first));
+        break;
+      case Op::kIn:
+        parts.push_back(absl::StrCat(r.key, " in (", absl::StrJoin(r.values, ","), ")"));
+        break;
+      case Op::kNotIn:
+        parts.push_back(absl::StrCat(r.key, " notin (", absl::StrJoin(r.values, ","), ")"));
+        break;
+      case Op::kExists:
+        parts.push_back(r.key);
+        break;
+      case Op::kDoesNotExist:
+        parts.push_back(absl::StrCat("!", r.key));
+        break;
+    }
+  }
+  return absl::StrJoin(parts, ",");
 }
 
 }  // namespace spillway::kube

@@ -42,6 +42,8 @@ class LabelSelector {
 
   // Whether `labels` satisfy every requirement.
   bool Matches(const StringMap& labels) const;
+  // The string form Parse reads back ("app=web,tier in (a,b),!canary").
+  std::string ToString() const;
   bool empty() const { return requirements_.empty(); }
   const std::vector<Requirement>& requirements() const { return requirements_; }
 

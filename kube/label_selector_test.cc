@@ -40,6 +40,14 @@ TEST(LabelSelectorTest, SetAndExistence) {
   EXPECT_TRUE(Match("", vk)) << "the empty selector matches everything";
 }
 
+TEST(LabelSelectorTest, ToStringReadsBackAsTheSameSelector) {
+  for (const char* text : {"app=web", "app=web,tier!=db", "tier in (a,b),env notin (dev)", "canary,!legacy", ""}) {
+    absl::StatusOr<LabelSelector> parsed = LabelSelector::Parse(text);
+    ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.status();
+    EXPECT_EQ(parsed->ToString(), text);
+  }
+}
+
 TEST(LabelSelectorTest, MalformedSelectorsNameTheProblem) {
   EXPECT_THAT(LabelSelector::Parse("app in (a").status().message(),
               HasSubstr("unterminated value list"));
