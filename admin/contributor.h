@@ -18,7 +18,9 @@ namespace spillway::admin {
 class Contributor {
  public:
   virtual ~Contributor() = default;
-  // Adds what this component knows about `pod` (a fresh read) to `out`.
+  // Adds what this component knows about `pod` (a fresh read) to `out`,
+  // which already holds the pod's basics, its intent and every node with
+  // kube-scheduler's own filter hints (admin_service.h).
   virtual void ExplainPod(const kube::Pod& pod, v1::ExplainResponse& out) const {}
   // Adds this component's state to `out`.
   virtual void AddStatus(v1::StatusResponse& out) const {}

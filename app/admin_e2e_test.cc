@@ -72,6 +72,11 @@ spec: {containers: [{name: c, image: nginx}]}
 ---
 apiVersion: v1
 kind: Pod
+metadata: {name: offline-1, namespace: plain, labels: {type: offline-task}}
+spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
 metadata: {name: hungry, namespace: plain}
 spec: {containers: [{name: c, image: nginx, resources: {requests: {cpu: "8"}}}]}
 )";
@@ -109,9 +114,14 @@ class AdminE2eTest : public ::testing::Test {
     std::ofstream(manifest) << kCluster;
     CommandResult applied = cluster_->Kubectl("apply -f " + manifest);
     ASSERT_EQ(applied.exit_code, 0) << applied.output;
+    // The webhook runs for its part of explain (the eci-profile effect); it is
+    // not registered with the API server here.
+    const std::string certs = testing::BinaryCluster::StageWebhookCertificates(tmp_);
+    ASSERT_FALSE(certs.empty());
     serve_ = std::make_unique<Process>(std::vector<std::string>{
-        testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0", "--components=extender,autoscaler,admin",
-        "--admin-listen=127.0.0.1:0", "--kubeconfig=" + cluster_->kubeconfig()});
+        testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0",
+        "--components=extender,autoscaler,webhook,admin", "--admin-listen=127.0.0.1:0",
+        "--webhook-listen=127.0.0.1:0", "--webhook-cert-dir=" + certs, "--kubeconfig=" + cluster_->kubeconfig()});
     ASSERT_FALSE(serve_->WaitForLine("spillway: listening on port ").empty());
     int port = 0;
     ASSERT_TRUE(absl::SimpleAtoi(serve_->WaitForLine("spillway: admin on port "), &port));
@@ -145,9 +155,11 @@ class AdminE2eTest : public ::testing::Test {
 TEST_F(AdminE2eTest, StatusShowsComponentsLeaderCachesProfileAndQuota) {
   // Every cache listed and the Lease taken, in whichever order they come.
   CommandResult status = AwaitOutput("status --server=" + server_,
-                                     "  extender    yes    -\n  autoscaler  yes    -\n  admin       yes    -\n");
+                                     "  extender    yes    -\n  autoscaler  yes    -\n  webhook     yes    -\n"
+                                     "  admin       yes    -\n");
   ASSERT_EQ(status.exit_code, 0) << status.output;
-  EXPECT_THAT(status.output, HasSubstr("  extender    yes    -\n  autoscaler  yes    -\n  admin       yes    -\n"));
+  EXPECT_THAT(status.output, HasSubstr("  extender    yes    -\n  autoscaler  yes    -\n  webhook     yes    -\n"
+                                       "  admin       yes    -\n"));
   status = AwaitOutput("status --server=" + server_, "Leader:     this replica");
   EXPECT_THAT(status.output, HasSubstr("Leader:     this replica"));
   EXPECT_THAT(status.output, HasSubstr("; Lease kube-system/spillway-autoscaler\n"));
@@ -177,6 +189,12 @@ TEST_F(AdminE2eTest, ExplainSaysWhereEachIntentComesFromAndEachNodesVerdict) {
   ASSERT_EQ(job.exit_code, 0) << job.output;
   EXPECT_THAT(job.output, HasSubstr("Intent:     eci_only (namespace burst-ns label alibabacloud.com/eci=true)\n"));
   EXPECT_THAT(job.output, HasSubstr("  ecs-1                          regular  unresolvable"));
+
+  // An eci-profile selector sends this one to ECI and its effect is added.
+  CommandResult offline = Spillway("explain pod plain/offline-1 --server=" + server_);
+  ASSERT_EQ(offline.exit_code, 0) << offline.output;
+  EXPECT_THAT(offline.output, HasSubstr("Intent:     eci_only (eci-profile selector offline"));
+  EXPECT_THAT(offline.output, HasSubstr("Profile:    effect of offline\n"));
 
   CommandResult bad = Spillway("explain pod plain/bad -o yaml --server=" + server_);
   ASSERT_EQ(bad.exit_code, 0) << bad.output;

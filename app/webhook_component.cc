@@ -70,9 +70,9 @@ class Webhook final : public Component {
 
   // The eci-profile selectors whose effect admission adds to `pod`.
   void ExplainPod(const kube::Pod& pod, admin::v1::ExplainResponse& out) const override {
+    // The admin service has resolved the intent already (contributor.h).
     std::shared_ptr<const kube::Namespace> space = parts_.informers->namespaces().Get(pod.metadata.namespace_);
-    absl::StatusOr<burst::PodPolicy> policy = parts_.resolver.Resolve(burst::PodContext{pod, space.get()});
-    const bool headed_to_eci = out.node_is_virtual() || (policy.ok() && policy->intent == burst::Intent::kEciOnly);
+    const bool headed_to_eci = out.node_is_virtual() || out.intent().intent() == burst::IntentName(burst::Intent::kEciOnly);
     const burst::ProfileEffect effect =
         burst::EffectFor(*parts_.eci_profile.Get(), pod.metadata.labels, pod.metadata.annotations,
                          space != nullptr ? &space->metadata.labels : nullptr, headed_to_eci);
