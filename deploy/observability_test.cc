@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -386,6 +387,35 @@ TEST(ObservabilityKustomizationTest, RendersTheThreeObjects) {
   EXPECT_THAT(objects, ::testing::ElementsAre("ConfigMap kube-system/spillway-dashboard",
                                               "PrometheusRule kube-system/spillway",
                                               "ServiceMonitor kube-system/spillway"));
+}
+
+// The dashboard lays out as Grafana would draw it: unique panel ids, every
+// panel inside the 24-column grid and none overlapping another, every query
+// on the dashboard's data source variable.
+TEST(ObservabilityKustomizationTest, TheDashboardLaysOutWithoutOverlaps) {
+  const json::value dashboard = json::parse(testing::ReadRunfile("deploy/observability/spillway-dashboard.json"));
+  std::set<int64_t> ids;
+  std::vector<std::array<int64_t, 4>> boxes;  // x, y, w, h
+  for (const json::value& panel : dashboard.at("panels").as_array()) {
+    const std::string title(panel.at("title").as_string());
+    EXPECT_TRUE(ids.insert(panel.at("id").as_int64()).second) << title << ": duplicate id";
+    const json::object& grid = panel.at("gridPos").as_object();
+    const std::array<int64_t, 4> box = {grid.at("x").as_int64(), grid.at("y").as_int64(), grid.at("w").as_int64(),
+                                        grid.at("h").as_int64()};
+    EXPECT_LE(box[0] + box[2], 24) << title;
+    for (const auto& other : boxes) {
+      const bool apart = box[0] >= other[0] + other[2] || other[0] >= box[0] + box[2] ||
+                         box[1] >= other[1] + other[3] || other[1] >= box[1] + box[3];
+      EXPECT_TRUE(apart) << title << " overlaps another panel";
+    }
+    boxes.push_back(box);
+    if (panel.at("type").as_string() == "row") continue;
+    EXPECT_EQ(panel.at("datasource").at("uid").as_string(), "${datasource}") << title;
+    for (const json::value& target : panel.at("targets").as_array()) {
+      EXPECT_EQ(target.at("datasource").at("uid").as_string(), "${datasource}") << title;
+    }
+  }
+  EXPECT_EQ(dashboard.at("templating").at("list").at(0).at("type").as_string(), "datasource");
 }
 
 // The ServiceMonitor finds deploy/spillway.yaml's metrics Service, whose port
