@@ -111,11 +111,14 @@ RescueVerdict Rescuer::Explain(const kube::Pod& pod) const {
           Screen(rescued, pod.scheduling_message, InScope(pod.metadata.namespace_, pod.metadata.labels))) {
     return *skip;
   }
-  if (std::optional<absl::Time> due = GraceEnds(pod.unschedulable_since)) {
-    return {"waiting", absl::StrCat("within the grace period (rescue.graceSeconds) until ",
-                                    absl::FormatTime(absl::RFC3339_sec, *due, absl::UTCTimeZone()))};
-  }
+  // A pod the rescue would never take says so at once; one it would take
+  // waits out the grace period first.
   const RescuePlan plan = PlanRescue(Read(pod, pod.scheduling_message));
+  if (std::optional<absl::Time> due = GraceEnds(pod.unschedulable_since); due.has_value() && plan.writes()) {
+    return {"waiting", absl::StrCat("within the grace period (rescue.graceSeconds) until ",
+                                    absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *due, absl::UTCTimeZone()), "; then ",
+                                    plan.outcome)};
+  }
   return {plan.outcome, plan.why};
 }
 

@@ -9,6 +9,7 @@
 #include "autoscaler/deletion_cost.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "kube/decode.h"
 #include "prometheus/registry.h"
 #include "sim/apiserver/test_cluster.h"
 
@@ -17,6 +18,7 @@ namespace {
 
 namespace json = boost::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kShortage[] =
     "0/3 nodes are available: 2 Insufficient cpu, 1 node(s) had untolerated taint "
@@ -243,6 +245,48 @@ TEST_F(RescuerTest, AGracePeriodWaitsForTheNodePoolFirst) {
   ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
   EXPECT_EQ(Annotation(Pod("shop", "web-1"), kRescuedAnnotation), "");
   clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
+  EXPECT_NE(Annotation(Pod("shop", "web-1"), kRescuedAnnotation), "");
+}
+
+// Explain (the admin API's question) gives Reconcile's verdict and writes
+// nothing: no annotation, no Event.
+TEST_F(RescuerTest, ExplainSaysWhatReconcileWouldDoWithoutWriting) {
+  PendingPod("shop", "web-1");
+  PendingPod("shop", "affinity", "", "", "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.");
+  PendingPod("shop", "ecs-only", "", R"(, "annotations": {"alibabacloud.com/burst-resource": "ecs"})");
+  PendingPod("quiet", "opted-out");
+  ASSERT_TRUE(client_->Create({"", "v1", "pods", "shop", "", ""},
+                              json::parse(R"({"metadata": {"name": "bound"}, "spec": {"nodeName": "ecs-1",
+                                  "containers": [{"name": "app", "image": "nginx"}]}})")
+                                  .as_object())
+                  .ok());
+  config::RescueConfig config;
+  config.set_grace_seconds(60);
+  absl::Time became_unschedulable;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, "2026-11-22T08:00:00Z", &became_unschedulable, &error));
+  clock_.Advance(became_unschedulable + absl::Seconds(30) - clock_.Now());
+  StartRescuer(config);
+  auto explain = [&](const std::string& ns, const std::string& name) {
+    absl::StatusOr<std::string> text = client_->CallRaw("GET", kube::ResourcePath{"", "v1", "pods", ns, name, ""}.Url(), "");
+    EXPECT_TRUE(text.ok()) << text.status();
+    absl::StatusOr<kube::Pod> pod = kube::ParsePod(text.ok() ? *text : "{}");
+    EXPECT_TRUE(pod.ok()) << pod.status();
+    return pod.ok() ? rescuer_->Explain(*pod) : RescueVerdict{};
+  };
+  EXPECT_EQ(explain("shop", "web-1").outcome, "waiting");
+  EXPECT_EQ(explain("shop", "web-1").why, "within the grace period (rescue.graceSeconds) until 2026-11-22T08:01:00Z; then rescued");
+  EXPECT_EQ(explain("shop", "affinity").outcome, "not_virtual_resolvable");
+  EXPECT_EQ(explain("shop", "ecs-only").outcome, "asked_for_ecs");
+  EXPECT_EQ(explain("quiet", "opted-out").outcome, "out_of_scope");
+  EXPECT_EQ(explain("shop", "bound").outcome, "not_unschedulable");
+  EXPECT_EQ(explain("shop", "bound").why, "the pod is bound to node ecs-1");
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_EQ(explain("shop", "web-1").outcome, "rescued");
+  // Explaining wrote nothing; Reconcile then does what Explain said.
+  EXPECT_EQ(Annotation(Pod("shop", "web-1"), kRescuedAnnotation), "");
+  EXPECT_THAT(Events("shop"), Not(HasSubstr("RescuedToECI")));
   ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
   EXPECT_NE(Annotation(Pod("shop", "web-1"), kRescuedAnnotation), "");
 }
