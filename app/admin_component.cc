@@ -4,7 +4,9 @@
 // nothing to the cluster. Without cluster access Status still answers and
 // Explain says why it cannot.
 #include <memory>
-#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "admin/admin_server.h"

@@ -3,11 +3,10 @@
 // cluster view is the process's informers (names mode, namespace labels,
 // quota, stock cool-downs), a ready-made one (tests), or none (standalone:
 // full Node objects need nothing else).
-#include <algorithm>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
-#include <optional>
 
 #include "app/component.h"
 #include "app/serve_app.h"
