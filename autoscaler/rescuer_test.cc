@@ -24,6 +24,9 @@ constexpr char kShortage[] =
     "0/3 nodes are available: 2 Insufficient cpu, 1 node(s) had untolerated taint "
     "{virtual-kubelet.io/provider: alibabacloud}. preemption: 0/3 nodes are available.";
 
+// When PendingPod's pods became Unschedulable (PodScheduled's lastTransitionTime).
+constexpr char kUnschedulableSince[] = "2026-11-22T08:00:00Z";
+
 class RescuerTest : public sim::EmbeddedClusterTest {
  protected:
   void SetUp() override {
@@ -69,8 +72,16 @@ class RescuerTest : public sim::EmbeddedClusterTest {
                                                                    {"status", "False"},
                                                                    {"reason", "Unschedulable"},
                                                                    {"message", message},
-                                                                   {"lastTransitionTime", "2026-11-22T08:00:00Z"}}}}}}};
+                                                                   {"lastTransitionTime", kUnschedulableSince}}}}}}};
     ASSERT_TRUE(client_->Patch({"", "v1", "pods", ns, name, "status"}, kube::PatchType::kMerge, status).ok());
+  }
+
+  // Sets the fake clock to `elapsed` after PendingPod's pods became Unschedulable.
+  void SetClockAfterUnschedulable(absl::Duration elapsed) {
+    absl::Time since;
+    std::string error;
+    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, kUnschedulableSince, &since, &error)) << error;
+    clock_.Advance(since + elapsed - clock_.Now());
   }
 
   void StartRescuer(config::RescueConfig config = {}, const burst::EciQuota* quota = nullptr) {
@@ -237,10 +248,7 @@ TEST_F(RescuerTest, AGracePeriodWaitsForTheNodePoolFirst) {
   PendingPod("shop", "web-1");
   config::RescueConfig config;
   config.set_grace_seconds(60);
-  absl::Time became_unschedulable;
-  std::string error;
-  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, "2026-11-22T08:00:00Z", &became_unschedulable, &error));
-  clock_.Advance(became_unschedulable + absl::Seconds(30) - clock_.Now());
+  SetClockAfterUnschedulable(absl::Seconds(30));
   StartRescuer(config);
   ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
   EXPECT_EQ(Annotation(Pod("shop", "web-1"), kRescuedAnnotation), "");
@@ -263,10 +271,7 @@ TEST_F(RescuerTest, ExplainSaysWhatReconcileWouldDoWithoutWriting) {
                   .ok());
   config::RescueConfig config;
   config.set_grace_seconds(60);
-  absl::Time became_unschedulable;
-  std::string error;
-  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, "2026-11-22T08:00:00Z", &became_unschedulable, &error));
-  clock_.Advance(became_unschedulable + absl::Seconds(30) - clock_.Now());
+  SetClockAfterUnschedulable(absl::Seconds(30));
   StartRescuer(config);
   auto explain = [&](const std::string& ns, const std::string& name) {
     absl::StatusOr<std::string> text = client_->CallRaw("GET", kube::ResourcePath{"", "v1", "pods", ns, name, ""}.Url(), "");
