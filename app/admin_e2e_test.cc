@@ -27,6 +27,7 @@ using ::spillway::testing::RunCommand;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// With testing::kEcsAndVirtualNode.
 constexpr char kCluster[] = R"(apiVersion: v1
 kind: Namespace
 metadata: {name: plain}
@@ -34,18 +35,6 @@ metadata: {name: plain}
 apiVersion: v1
 kind: Namespace
 metadata: {name: burst-ns, labels: {alibabacloud.com/eci: "true"}}
----
-apiVersion: v1
-kind: Node
-metadata: {name: ecs-1, labels: {kubernetes.io/hostname: ecs-1}}
-status: {allocatable: {cpu: "4", memory: 16Gi, pods: "110"}}
----
-apiVersion: v1
-kind: Node
-metadata: {name: virtual-kubelet-cn-hangzhou-j, labels: {type: virtual-kubelet}}
-spec:
-  taints: [{key: virtual-kubelet.io/provider, value: alibabacloud, effect: NoSchedule}]
-status: {allocatable: {cpu: "1000", memory: 6400Ti, pods: "10000"}}
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -111,7 +100,7 @@ class AdminE2eTest : public ::testing::Test {
     cluster_ = testing::BinaryCluster::Start(tmp_);
     ASSERT_NE(cluster_, nullptr);
     const std::string manifest = absl::StrCat(tmp_, "/cluster.yaml");
-    std::ofstream(manifest) << kCluster;
+    std::ofstream(manifest) << testing::kEcsAndVirtualNode << "---\n" << kCluster;
     CommandResult applied = cluster_->Kubectl("apply -f " + manifest);
     ASSERT_EQ(applied.exit_code, 0) << applied.output;
     // The webhook runs for its part of explain (the eci-profile effect); it is
@@ -132,6 +121,13 @@ class AdminE2eTest : public ::testing::Test {
 
   CommandResult Spillway(const std::string& args) {
     return RunCommand(absl::StrCat(testing::RunfilePath("spillway"), " ", args, " 2>&1"));
+  }
+
+  // Runs `spillway <args>`, which must succeed.
+  CommandResult SpillwayOk(const std::string& args) {
+    CommandResult result = Spillway(args);
+    EXPECT_EQ(result.exit_code, 0) << "spillway " << args << ": " << result.output;
+    return result;
   }
 
   // Runs `spillway <args>` until its output contains `want` (10 s at most);
@@ -169,8 +165,7 @@ TEST_F(AdminE2eTest, StatusShowsComponentsLeaderCachesProfileAndQuota) {
   // Caps from what the virtual node advertises (ECI_QUOTA_* of the virtual kubelet).
   EXPECT_THAT(status.output, HasSubstr("ECI quota:  cpu 0/1000000m, memory 0/6400Ti, pods 0/10000\n"));
 
-  CommandResult json = Spillway("status -o json --server=" + server_);
-  ASSERT_EQ(json.exit_code, 0) << json.output;
+  CommandResult json = SpillwayOk("status -o json --server=" + server_);
   EXPECT_THAT(json.output, HasSubstr("\"leading\": true"));
   EXPECT_THAT(json.output, HasSubstr("\"name\": \"pods\",\n   \"synced\": true"));
 }
@@ -185,19 +180,16 @@ TEST_F(AdminE2eTest, ExplainSaysWhereEachIntentComesFromAndEachNodesVerdict) {
                                     "had untolerated taint {virtual-kubelet.io/provider: alibabacloud}\n"));
   EXPECT_THAT(web.output, HasSubstr("Rescue:     not_unschedulable: "));
 
-  CommandResult job = Spillway("explain pod job-1 -n burst-ns --server=" + server_);
-  ASSERT_EQ(job.exit_code, 0) << job.output;
+  CommandResult job = SpillwayOk("explain pod job-1 -n burst-ns --server=" + server_);
   EXPECT_THAT(job.output, HasSubstr("Intent:     eci_only (namespace burst-ns label alibabacloud.com/eci=true)\n"));
   EXPECT_THAT(job.output, HasSubstr("  ecs-1                          regular  unresolvable"));
 
   // An eci-profile selector sends this one to ECI and its effect is added.
-  CommandResult offline = Spillway("explain pod plain/offline-1 --server=" + server_);
-  ASSERT_EQ(offline.exit_code, 0) << offline.output;
+  CommandResult offline = SpillwayOk("explain pod plain/offline-1 --server=" + server_);
   EXPECT_THAT(offline.output, HasSubstr("Intent:     eci_only (eci-profile selector offline"));
   EXPECT_THAT(offline.output, HasSubstr("Profile:    effect of offline\n"));
 
-  CommandResult bad = Spillway("explain pod plain/bad -o yaml --server=" + server_);
-  ASSERT_EQ(bad.exit_code, 0) << bad.output;
+  CommandResult bad = SpillwayOk("explain pod plain/bad -o yaml --server=" + server_);
   EXPECT_THAT(bad.output, HasSubstr("  error: \"pod plain/bad has annotation alibabacloud.com/burst-resource=\\\"gpu\\\"; "
                                     "request type must be eci, eci_only or ecs\"\n"));
   EXPECT_THAT(bad.output, HasSubstr("\ngaps: []\n"));
@@ -272,11 +264,11 @@ source: {component: virtual-kubelet}
   EXPECT_THAT(status.output, HasSubstr("NoStock"));
   // An ECI-only pod (tolerating the taint, as the webhook would make it) is
   // steered to the other zone, and explain says why.
-  CommandResult job = Spillway("explain pod burst-ns/job-2 --server=" + server_);
+  CommandResult job = SpillwayOk("explain pod burst-ns/job-2 --server=" + server_);
   EXPECT_THAT(job.output, HasSubstr("virtual node virtual-kubelet-cn-hangzhou-j reported NoStock"));
   EXPECT_THAT(job.output, HasSubstr("  virtual-kubelet-cn-hangzhou-k  virtual  pass"));
   // The stuck pod's Event is among its Events.
-  CommandResult stuck = Spillway("explain pod burst-ns/stuck --server=" + server_);
+  CommandResult stuck = SpillwayOk("explain pod burst-ns/stuck --server=" + server_);
   EXPECT_THAT(stuck.output, HasSubstr("Warning  NoStock  virtual-kubelet  Create ECI failed because the specified "
                                       "instance is out of stock."));
 }

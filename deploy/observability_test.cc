@@ -48,19 +48,8 @@ using ::spillway::testing::Process;
 using ::spillway::testing::RunCommand;
 using ::testing::HasSubstr;
 
+// With testing::kEcsAndVirtualNode.
 constexpr char kCluster[] = R"(apiVersion: v1
-kind: Node
-metadata: {name: ecs-1, labels: {kubernetes.io/hostname: ecs-1}}
-status: {allocatable: {cpu: "4", memory: 16Gi, pods: "110"}}
----
-apiVersion: v1
-kind: Node
-metadata: {name: virtual-kubelet-cn-hangzhou-j, labels: {type: virtual-kubelet}}
-spec:
-  taints: [{key: virtual-kubelet.io/provider, value: alibabacloud, effect: NoSchedule}]
-status: {allocatable: {cpu: "1000", memory: 6400Ti, pods: "10000"}}
----
-apiVersion: v1
 kind: ConfigMap
 metadata: {name: eci-profile, namespace: kube-system}
 data:
@@ -150,7 +139,7 @@ class ObservabilityTest : public ::testing::Test {
     tmp_ = std::getenv("TEST_TMPDIR");
     cluster_ = testing::BinaryCluster::Start(tmp_);
     ASSERT_NE(cluster_, nullptr);
-    ASSERT_EQ(Apply(kCluster).exit_code, 0);
+    ASSERT_EQ(Apply(absl::StrCat(testing::kEcsAndVirtualNode, "---\n", kCluster)).exit_code, 0);
     ASSERT_EQ(cluster_->Kubectl("apply -f " + testing::RunfilePath("deploy/elasticworkload-crd.yaml")).exit_code, 0);
     ASSERT_EQ(cluster_->Kubectl("apply -f " + testing::RunfilePath("testdata/elasticworkload/sample.yaml")).exit_code,
               0);

@@ -12,6 +12,24 @@
 
 namespace spillway::testing {
 
+// The smallest cluster with somewhere to burst, as YAML for `kubectl apply`:
+// ECS node ecs-1 (4 cpu, 16Gi, 110 pods) and virtual node
+// virtual-kubelet-cn-hangzhou-j, labelled and tainted as virtual-kubelet
+// registers it and advertising the ECI quota defaults. Ends with a newline,
+// without "---".
+inline constexpr char kEcsAndVirtualNode[] = R"(apiVersion: v1
+kind: Node
+metadata: {name: ecs-1, labels: {kubernetes.io/hostname: ecs-1}}
+status: {allocatable: {cpu: "4", memory: 16Gi, pods: "110"}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: virtual-kubelet-cn-hangzhou-j, labels: {type: virtual-kubelet}}
+spec:
+  taints: [{key: virtual-kubelet.io/provider, value: alibabacloud, effect: NoSchedule}]
+status: {allocatable: {cpu: "1000", memory: 6400Ti, pods: "10000"}}
+)";
+
 class BinaryCluster {
  public:
   // Starts the API server on a free port and writes `dir`/kubeconfig; null
