@@ -7,6 +7,12 @@
 // with `kubectl port-forward`, or put it behind a NetworkPolicy; what it
 // answers names pods and nodes.
 //
+// Bounded (AdminServerLimits): memory and threads by a grpc::ResourceQuota,
+// concurrent streams, metadata and message sizes, connection idle time and
+// age, so a CONTINUATION flood or a HEADERS+RST_STREAM rapid reset on this
+// port cannot take memory or threads from the extender, webhook and
+// autoscaler in the same process.
+//
 // Lifecycle: Start() once, Stop() (idempotent) ends the calls in flight
 // within `grace`. Thread-safe.
 #ifndef SPILLWAY_ADMIN_ADMIN_SERVER_H_
@@ -21,8 +27,23 @@
 #include "absl/time/time.h"
 #include "admin/admin_service.h"
 #include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
 
 namespace spillway::admin {
+
+// What one admin port may use at most.
+struct AdminServerLimits {
+  size_t memory_bytes = 32 << 20;
+  int max_threads = 16;
+  int max_concurrent_streams = 16;
+  int max_message_bytes = 64 << 10;
+  int max_metadata_bytes = 16 << 10;
+  int connection_idle_ms = 5 * 60 * 1000;
+  int connection_age_ms = 30 * 60 * 1000;
+};
+
+// Applies `limits` to a server being built.
+void ApplyLimits(grpc::ServerBuilder& builder, const AdminServerLimits& limits = AdminServerLimits());
 
 class AdminServer {
  public:

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "admin/explanation.h"
+#include "burst/placement.h"
 #include "common/json_fields.h"
 #include "common/version.h"
 #include "kube/decode.h"
@@ -137,10 +138,10 @@ void AdminService::AddNodes(const kube::Pod& pod, v1::ExplainResponse& out) cons
     v1::NodeDecision& decision = *out.add_nodes();
     decision.set_node(node->metadata.name);
     decision.set_virtual_(sources_.rule.IsVirtual(*node));
-    for (std::string& hint : SchedulerHints(pod, *node)) decision.add_scheduler_hints(std::move(hint));
+    for (std::string& hint : burst::SchedulerHints(pod, *node)) decision.add_scheduler_hints(std::move(hint));
     if (!resources) continue;
     const Load& l = load[node->metadata.name];
-    for (std::string& hint : ResourceHints(pod, *node, l.used, l.pods)) decision.add_scheduler_hints(std::move(hint));
+    for (std::string& hint : burst::ResourceHints(pod, *node, l.used, l.pods)) decision.add_scheduler_hints(std::move(hint));
   }
 }
 

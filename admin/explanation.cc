@@ -8,8 +8,6 @@
 namespace spillway::admin {
 namespace {
 
-bool Blocks(const kube::Taint& taint) { return taint.effect == "NoSchedule" || taint.effect == "NoExecute"; }
-
 struct NodeCounts {
   int regular = 0, regular_pass = 0, virtual_ = 0, virtual_pass = 0, hinted = 0;
 };
@@ -71,32 +69,6 @@ std::string Pending(const v1::ExplainResponse& e) {
 }
 
 }  // namespace
-
-std::vector<std::string> SchedulerHints(const kube::Pod& pod, const kube::Node& node) {
-  std::vector<std::string> hints;
-  if (node.unschedulable) hints.push_back("node(s) were unschedulable");
-  for (const kube::Taint& taint : node.taints) {
-    if (Blocks(taint) && !burst::ToleratesTaint(pod, taint)) {
-      hints.push_back(absl::StrCat("node(s) had untolerated taint {", taint.key, ": ", taint.value, "}"));
-    }
-  }
-  if (!burst::PodAdmitsNode(pod, node)) hints.push_back("node(s) didn't match Pod's node affinity/selector");
-  return hints;
-}
-
-std::vector<std::string> ResourceHints(const kube::Pod& pod, const kube::Node& node, const kube::Resources& used,
-                                       int64_t pods) {
-  std::vector<std::string> hints;
-  const kube::Resources wants = pod.EffectiveRequests();
-  if (pods + 1 > node.allocatable_pods) hints.push_back("Too many pods");
-  if (wants.cpu_milli > 0 && used.cpu_milli + wants.cpu_milli > node.allocatable.cpu_milli) {
-    hints.push_back("Insufficient cpu");
-  }
-  if (wants.memory_bytes > 0 && used.memory_bytes + wants.memory_bytes > node.allocatable.memory_bytes) {
-    hints.push_back("Insufficient memory");
-  }
-  return hints;
-}
 
 std::string Summarize(const v1::ExplainResponse& e) {
   if (!e.intent().error().empty()) {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "admin/admin_server.h"
 #include "admin/admin_service.h"
@@ -17,6 +18,10 @@
 
 namespace spillway::app {
 namespace {
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
 
 class Admin final : public Component {
  public:
@@ -33,6 +38,14 @@ class Admin final : public Component {
     if (!server.ok()) return server.status();
     server_ = *std::move(server);
     LOG(INFO) << "admin API (gRPC) on " << listen_ << " (port " << server_->port() << ")";
+    std::string host;
+    uint16_t port = 0;
+    if (ParseListenAddress(listen_, &host, &port, "admin-listen").ok() && !IsLoopback(host)) {
+      LOG(WARNING) << "--admin-listen=" << listen_
+                   << ": the admin API is plaintext and unauthenticated, and its answers name pods and nodes; "
+                      "anyone who can reach this address can read them. Bind it to 127.0.0.1 and use kubectl "
+                      "port-forward, or restrict the port with a NetworkPolicy.";
+    }
     return absl::OkStatus();
   }
   void Stop() override {
@@ -57,6 +70,11 @@ ComponentDescriptor AdminComponent() {
   descriptor.check = [](const ServeOptions& options) -> absl::Status {
     std::string host;
     uint16_t port = 0;
+    if (options.admin_listen.empty()) {
+      return absl::InvalidArgumentError(
+          "--admin-listen is empty: the admin component needs HOST:PORT, e.g. 127.0.0.1:10264 (or leave "
+          "\"admin\" out of --components)");
+    }
     return ParseListenAddress(options.admin_listen, &host, &port, "admin-listen");
   };
   descriptor.create = [](ProcessParts& parts) -> absl::StatusOr<std::unique_ptr<Component>> {

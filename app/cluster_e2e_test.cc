@@ -417,7 +417,7 @@ metadata:
                    "jsonpath='{.metadata.annotations.spillway\\.alibabacloud\\.com/eci-profile-in-force}'")
         .output;
   };
-  EXPECT_THAT(AwaitContaining(in_force, "(bigdata)"), HasSubstr(": 1 selector(s) (bigdata)"));
+  EXPECT_THAT(AwaitContaining(in_force, "(bigdata)"), HasSubstr("1 selector(s) (bigdata); content "));
   const std::string settled = Kubectl("get configmap eci-profile -n kube-system -o jsonpath={.metadata.resourceVersion}").output;
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(Kubectl("get configmap eci-profile -n kube-system -o jsonpath={.metadata.resourceVersion}").output, settled)
@@ -437,6 +437,16 @@ metadata:
       "InvalidEciProfile");
   EXPECT_THAT(events, HasSubstr("InvalidEciProfile: Spillway refused this eci-profile: selectors[0].objectSelector."
                                 "matchExpressions[0].operator: unknown operator \"Equals\""));
+  EXPECT_THAT(filter("web"), HasSubstr("eci-profile selector every-bigdata-pod"));
+  // So is an effect the API server would refuse on every pod it reaches (issue 19.7).
+  ASSERT_EQ(profile(R"([{"name": "team", "effect": {"labels": {"team": "data platform"}}}])").exit_code, 0);
+  EXPECT_THAT(AwaitContaining(
+                  [&] {
+                    return Kubectl("get events -n kube-system -o jsonpath='{range .items[*]}{.message}{\"\\n\"}{end}'")
+                        .output;
+                  },
+                  "data platform"),
+              HasSubstr("selectors[0].effect.labels: Invalid value: \"data platform\""));
   EXPECT_THAT(filter("web"), HasSubstr("eci-profile selector every-bigdata-pod"));
 
   // Deleted: no selectors.

@@ -39,8 +39,8 @@ Autoscaler::Autoscaler(kube::RestClient& client, kube::ClusterInformers& informe
     const config::StockConfig& stock = options_.config.stock();
     stock_options.delete_stuck_pods = !stock.has_delete_stuck_pods() || stock.delete_stuck_pods();
     stock_options.may_act = may_act;
-    stock_watcher_ = std::make_unique<StockWatcher>(client, informers, rule, *options_.stock, events_, clock,
-                                                    metrics_, stock_options);
+    stock_watcher_ = std::make_unique<StockWatcher>(client, informers, resolver, rule, *options_.stock, events_,
+                                                    clock, metrics_, stock_options);
   }
   ElasticWorkloadController::Options elastic_options;
   elastic_options.may_act = may_act;

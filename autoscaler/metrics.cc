@@ -41,7 +41,17 @@ AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry, const std::
       stock_cool_downs_(prometheus::BuildCounter()
                             .Name("spillway_autoscaler_stock_cool_downs_total")
                             .Help("Virtual nodes avoided after an ECI stock or capacity Event, by reason")
-                            .Register(registry)) {
+                            .Register(registry)),
+      stock_events_ignored_(prometheus::BuildCounter()
+                                .Name("spillway_autoscaler_stock_events_ignored_total")
+                                .Help("ECI stock Events ignored: not about a Pod, not reported by the virtual "
+                                      "kubelet, or older than their reason's cool-down")
+                                .Register(registry)),
+      stuck_pods_(prometheus::BuildCounter()
+                      .Name("spillway_autoscaler_stock_stuck_pods_total")
+                      .Help("Pods stuck on an out-of-stock virtual node: deleted so their controller recreates "
+                            "them elsewhere, or told to wait because no other node could run them")
+                      .Register(registry)) {
   for (absl::string_view outcome : kRescueOutcomes) rescues_.Add({{"outcome", std::string(outcome)}});
   for (const char* outcome : {"set", "error"}) deletion_costs_.Add({{"outcome", outcome}});
   for (absl::string_view controller : kControllers) {
@@ -50,6 +60,16 @@ AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry, const std::
     }
   }
   for (const std::string& reason : stock_reasons) stock_cool_downs_.Add({{"reason", reason}});
+  for (const char* why : {"not_a_pod", "not_virtual_kubelet", "stale"}) stock_events_ignored_.Add({{"why", why}});
+  for (const char* action : {"deleted", "waiting"}) stuck_pods_.Add({{"action", action}});
+}
+
+void AutoscalerMetrics::CountStockEventIgnored(absl::string_view why) {
+  stock_events_ignored_.Add({{"why", std::string(why)}}).Increment();
+}
+
+void AutoscalerMetrics::CountStuckPod(absl::string_view action) {
+  stuck_pods_.Add({{"action", std::string(action)}}).Increment();
 }
 
 void AutoscalerMetrics::CountStockCoolDown(absl::string_view reason) {

@@ -42,6 +42,10 @@ class AutoscalerMetrics {
   void SetLeader(bool leader) { leader_.Set(leader ? 1 : 0); }
   // A virtual node started a stock cool-down, by the ECI Event reason.
   void CountStockCoolDown(absl::string_view reason);
+  // A stock Event ignored, by why: not_a_pod, not_virtual_kubelet, stale.
+  void CountStockEventIgnored(absl::string_view why);
+  // What the stock watcher did with a pod stuck on a cooling node: deleted, waiting.
+  void CountStuckPod(absl::string_view action);
   // ElasticWorkload reconciles' duration (count and errors: CountReconcile).
   void ObserveElasticReconcile(double seconds) { elastic_duration_.Observe(seconds); }
   // Desired replicas of an ElasticWorkload by capacity type ("ecs" for the
@@ -58,6 +62,8 @@ class AutoscalerMetrics {
   prometheus::Histogram& elastic_duration_;
   prometheus::Family<prometheus::Gauge>& workload_replicas_;
   prometheus::Family<prometheus::Counter>& stock_cool_downs_;
+  prometheus::Family<prometheus::Counter>& stock_events_ignored_;
+  prometheus::Family<prometheus::Counter>& stuck_pods_;
 };
 
 }  // namespace spillway::autoscaler

@@ -48,6 +48,9 @@ void QuotaAccountant::PodChanged(const kube::PodRecord& pod, bool exists) {
     quota_.Add(std::string(pod.namespace_()), pod.requests());
     counted_[key] = pod.requests();
   }
+  // Bound (now counted above, if on a virtual node) or gone: the extender's
+  // hold on it ends. Added before forgotten, so it is never counted zero times.
+  if (!exists || !pod.node_name().empty()) quota_.Forget(std::string(pod.uid()));
   Publish();
 }
 

@@ -1,19 +1,26 @@
 #include "autoscaler/stock_watcher.h"
 
+#include <algorithm>
+#include <memory>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "burst/placement.h"
+#include "kube/decode.h"
 #include "common/log_format.h"
 #include "glog/logging.h"
 
 namespace spillway::autoscaler {
 
 StockWatcher::StockWatcher(kube::RestClient& client, kube::ClusterInformers& informers,
-                           const burst::VirtualNodeRule& rule, burst::StockCoolDowns& stock,
-                           kube::EventRecorder& events, const Clock& clock, AutoscalerMetrics& metrics,
-                           Options options)
+                           const burst::IntentResolver& resolver, const burst::VirtualNodeRule& rule,
+                           burst::StockCoolDowns& stock, kube::EventRecorder& events, const Clock& clock,
+                           AutoscalerMetrics& metrics, Options options)
     : client_(client),
       informers_(informers),
+      resolver_(resolver),
+      clock_(clock),
       rule_(rule),
       stock_(stock),
       events_(events),
@@ -29,14 +36,23 @@ StockWatcher::StockWatcher(kube::RestClient& client, kube::ClusterInformers& inf
 
 void StockWatcher::Observe(const kube::Event& event) {
   if (!burst::IsStockReason(event.reason)) return;
+  const StockEventTrust trust =
+      JudgeStockEvent(event, clock_.Now(), stock_.policy(), [this](absl::string_view name) {
+        std::shared_ptr<const kube::Node> node = informers_.nodes().Get(std::string(name));
+        return node != nullptr ? rule_.IsVirtual(*node) : rule_.IsVirtualName(name);
+      });
+  if (trust != StockEventTrust::kTrusted) {
+    metrics_.CountStockEventIgnored(StockEventTrustName(trust));
+    VLOG(1) << "stock event=" << event.metadata.namespace_ << "/" << event.metadata.name
+            << " reason=" << event.reason << " ignored: " << StockEventTrustName(trust)
+            << " (involvedObject " << event.involved_kind << ", source " << LogValue(event.source_component) << ")";
+    return;
+  }
   std::string node = event.source_host;
-  std::string pod_key;
-  if (event.involved_kind == "Pod") {
-    pod_key = event.involved_namespace + "/" + event.involved_name;
-    if (std::shared_ptr<const kube::PodRecord> pod = informers_.pods().Get(pod_key);
-        pod != nullptr && !pod->node_name().empty()) {
-      node = std::string(pod->node_name());
-    }
+  const std::string pod_key = event.involved_namespace + "/" + event.involved_name;
+  if (std::shared_ptr<const kube::PodRecord> pod = informers_.pods().Get(pod_key);
+      pod != nullptr && !pod->node_name().empty()) {
+    node = std::string(pod->node_name());
   }
   if (node.empty()) return;
   std::shared_ptr<const kube::Node> record = informers_.nodes().Get(node);
@@ -49,7 +65,7 @@ void StockWatcher::Observe(const kube::Event& event) {
   // Only when the zone cannot create it at all; low stock and transient
   // errors are virtual-kubelet's to retry.
   const std::optional<burst::StockReaction> reaction = stock_.policy().For(event.reason);
-  if (options_.delete_stuck_pods && !pod_key.empty() && reaction.has_value() && reaction->delete_stuck_pods) {
+  if (options_.delete_stuck_pods && reaction.has_value() && reaction->delete_stuck_pods) {
     controller_.Enqueue(pod_key);
   }
 }
@@ -66,26 +82,111 @@ std::optional<std::string> KeepStuckPod(const kube::StringMap& annotations) {
 
 absl::Status StockWatcher::Reconcile(const std::string& key) {
   if (!options_.may_act()) return absl::OkStatus();
-  std::shared_ptr<const kube::PodRecord> pod = informers_.pods().Get(key);
-  if (pod == nullptr || pod->deleting() || pod->node_name().empty()) return absl::OkStatus();
+  std::shared_ptr<const kube::PodRecord> cached = informers_.pods().Get(key);
   // Stuck: Pending, or failed by the provider (status.reason ProviderFailed).
-  const bool stuck = pod->phase() == "Pending" || pod->phase().empty() || pod->status_reason() == "ProviderFailed";
-  if (!stuck) return absl::OkStatus();  // It started after all.
-  if (!stock_.Cooling(pod->node_name()).has_value()) return absl::OkStatus();
-  if (pod->owner_kind().empty()) {
-    VLOG(1) << "stock pod=" << key << " stuck on " << pod->node_name() << " but has no controller; kept";
-    return absl::OkStatus();  // A bare pod would not come back.
+  const bool stuck = cached != nullptr && !cached->deleting() && !cached->node_name().empty() &&
+                     (cached->phase() == "Pending" || cached->phase().empty() ||
+                      cached->status_reason() == "ProviderFailed");
+  if (!stuck) {
+    waiting_.erase(key);  // Gone, started or being deleted: nothing to wait for.
+    return absl::OkStatus();
   }
-  if (std::optional<std::string> why = KeepStuckPod(pod->annotations())) {
-    VLOG(1) << "stock pod=" << key << " stuck on " << pod->node_name() << " kept: " << *why;
-    return absl::OkStatus();  // The user's own choice.
+  const std::string node(cached->node_name());
+  auto waiting = waiting_.find(key);
+  if (waiting != waiting_.end() && waiting->second != cached->uid()) {
+    waiting_.erase(waiting);  // A new pod of the same name.
+    waiting = waiting_.end();
   }
-  absl::Status deleted = client_.Delete({"", "v1", "pods", std::string(pod->namespace_()), std::string(pod->name()), ""});
-  if (!deleted.ok() && deleted.code() != absl::StatusCode::kNotFound) return deleted;
-  (void)events_.Record({"v1", "Pod", std::string(pod->namespace_()), std::string(pod->name()), std::string(pod->uid())},
-                       kube::EventType::kNormal, "DeletedForStock",
-                       absl::StrCat("virtual node ", pod->node_name(), " is out of stock; deleted so its ",
-                                    pod->owner_kind(), " ", pod->owner_name(), " recreates it elsewhere"));
+  if (!stock_.Cooling(node).has_value() && waiting == waiting_.end()) return absl::OkStatus();
+  // Judging where else it could run needs the whole pod (selectors, affinity, tolerations).
+  const kube::ResourcePath path{"", "v1", "pods", std::string(cached->namespace_()), std::string(cached->name()), ""};
+  absl::StatusOr<std::string> text = client_.CallRaw("GET", path.Url(), "");
+  if (text.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();
+  if (!text.ok()) return text.status();
+  absl::StatusOr<kube::Pod> pod = kube::ParsePod(*std::move(text));
+  if (!pod.ok()) return pod.status();
+  if (pod->metadata.uid != cached->uid()) return absl::OkStatus();  // Replaced meanwhile; its own events follow.
+  return Apply(key, *cached, PlanStuckPod(Read(*pod, node, *cached)));
+}
+
+StuckPod StockWatcher::Read(const kube::Pod& pod, const std::string& node, const kube::PodRecord& cached) {
+  StuckPod input;
+  input.node = node;
+  input.has_controller = !cached.owner_kind().empty();
+  input.keep = KeepStuckPod(cached.annotations());
+  input.cooling = stock_.Cooling(node);
+  input.waiting = waiting_.contains(cached.Key());
+  input.provider_failed = cached.status_reason() == "ProviderFailed";
+  input.now = clock_.Now();
+  input.owner_may_delete_at = backoff_.NextAllowed(std::string(cached.owner_uid()), input.now);
+  if (!input.has_controller || input.keep.has_value()) return input;
+  std::shared_ptr<const kube::Namespace> space = informers_.namespaces().Get(pod.metadata.namespace_);
+  absl::StatusOr<burst::PodPolicy> policy = resolver_.Resolve(burst::PodContext{pod, space.get()});
+  const bool may_use_regular = policy.ok() && policy->MayUseRegularNodes();
+  // What the pods already bound to each node request (for regular nodes).
+  absl::flat_hash_map<std::string, std::pair<kube::Resources, int64_t>> load;
+  if (may_use_regular) {
+    for (const auto& other : informers_.pods().List()) {
+      if (other->node_name().empty() || other->phase() == "Succeeded" || other->phase() == "Failed") continue;
+      auto& [used, pods] = load[other->node_name()];
+      used.cpu_milli += other->requests().cpu_milli;
+      used.memory_bytes += other->requests().memory_bytes;
+      ++pods;
+    }
+  }
+  absl::flat_hash_map<std::string, burst::StockCoolDowns::Active> cooling;
+  for (burst::StockCoolDowns::Active& active : stock_.ActiveCoolDowns()) cooling[active.node] = std::move(active);
+  for (const auto& candidate : informers_.nodes().List()) {
+    const std::string& name = candidate->metadata.name;
+    if (!burst::SchedulerHints(pod, *candidate).empty()) continue;  // kube-scheduler would not send it there.
+    if (rule_.IsVirtual(*candidate)) {
+      if (auto it = cooling.find(name); it != cooling.end()) {
+        input.blocking.push_back(it->second);
+      } else {
+        input.elsewhere.push_back(name);
+      }
+    } else if (may_use_regular) {
+      const auto& [used, pods] = load[name];
+      if (burst::ResourceHints(pod, *candidate, used, pods).empty()) input.elsewhere.push_back(name);
+    }
+  }
+  std::sort(input.elsewhere.begin(), input.elsewhere.end());
+  return input;
+}
+
+absl::Status StockWatcher::Apply(const std::string& key, const kube::PodRecord& pod, const StockPlan& plan) {
+  const kube::ObjectReference reference{"v1", "Pod", std::string(pod.namespace_()), std::string(pod.name()),
+                                        std::string(pod.uid())};
+  switch (plan.action) {
+    case StockPlan::Action::kNone:
+      waiting_.erase(key);
+      VLOG(1) << "stock pod=" << key << " on " << pod.node_name() << " kept: " << plan.why;
+      return absl::OkStatus();
+    case StockPlan::Action::kWait:
+      if (plan.waiting_event.has_value()) {
+        waiting_[key] = std::string(pod.uid());
+        metrics_.CountStuckPod("waiting");
+        LOG(INFO) << "stock pod=" << key << " node=" << pod.node_name() << " waits: " << plan.why;
+        (void)events_.Record(reference, kube::EventType::kWarning, "WaitingForStock", *plan.waiting_event);
+      }
+      controller_.EnqueueAfter(key, plan.look_again_in);
+      return absl::OkStatus();
+    case StockPlan::Action::kDelete:
+      break;
+  }
+  const kube::ResourcePath path{"", "v1", "pods", std::string(pod.namespace_()), std::string(pod.name()), ""};
+  absl::Status deleted = client_.DeleteUid(path, std::string(pod.uid()));
+  if (deleted.code() == absl::StatusCode::kNotFound || deleted.code() == absl::StatusCode::kAborted) {
+    return absl::OkStatus();  // Gone, or already replaced by a pod of the same name.
+  }
+  if (!deleted.ok()) return deleted;
+  backoff_.Deleted(std::string(pod.owner_uid()), clock_.Now());
+  waiting_.erase(key);
+  metrics_.CountStuckPod("deleted");
+  LOG(INFO) << "stock pod=" << key << " node=" << pod.node_name() << " deleted: " << plan.why;
+  (void)events_.Record(reference, kube::EventType::kNormal, "DeletedForStock",
+                       absl::StrCat(plan.why, "; deleted so its ", pod.owner_kind(), " ", pod.owner_name(),
+                                    " recreates it there"));
   return absl::OkStatus();
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "kube/names.h"
 #include "yaml-cpp/yaml.h"
 
 namespace spillway::burst {
@@ -26,7 +27,12 @@ class Reader {
     return absl::OkStatus();
   }
 
-  absl::Status StringMap(const YAML::Node& node, const std::string& where,
+  // What the entries of a map become on a pod: their keys and values are
+  // refused here if kube-apiserver would refuse them there (an effect label
+  // "data platform" made every ECI pod's creation fail with 422).
+  enum class Entries { kLabels, kAnnotations };
+
+  absl::Status StringMap(const YAML::Node& node, const std::string& where, Entries entries,
                          std::vector<std::pair<std::string, std::string>>* out) {
     if (absl::Status s = Visit(where); !s.ok()) return s;
     if (!node || node.IsNull()) return absl::OkStatus();
@@ -36,6 +42,9 @@ class Reader {
       if (!entry.first.IsScalar() || !entry.second.IsScalar()) {
         return absl::InvalidArgumentError(absl::StrCat(where, ": every key and value must be a string"));
       }
+      std::string problem = kube::CheckQualifiedName(where, entry.first.Scalar());
+      if (problem.empty() && entries == Entries::kLabels) problem = kube::CheckLabelValue(where, entry.second.Scalar());
+      if (!problem.empty()) return absl::InvalidArgumentError(problem);
       out->emplace_back(entry.first.Scalar(), entry.second.Scalar());
     }
     return absl::OkStatus();
@@ -49,7 +58,7 @@ class Reader {
       const std::string key = entry.first.Scalar();
       if (key == "matchLabels") {
         std::vector<std::pair<std::string, std::string>> labels;
-        if (absl::Status s = StringMap(entry.second, where + ".matchLabels", &labels); !s.ok()) return s;
+        if (absl::Status s = StringMap(entry.second, where + ".matchLabels", Entries::kLabels, &labels); !s.ok()) return s;
         for (auto& [label, value] : labels) {
           requirements.push_back({label, kube::LabelSelector::Op::kEquals, {value}});
         }
@@ -78,6 +87,9 @@ class Reader {
       }
       kube::LabelSelector::Requirement requirement;
       requirement.key = expression["key"].Scalar();
+      if (std::string problem = kube::CheckQualifiedName(at + ".key", requirement.key); !problem.empty()) {
+        return absl::InvalidArgumentError(problem);
+      }
       const std::string op = expression["operator"].Scalar();
       if (op == "In") {
         requirement.op = kube::LabelSelector::Op::kIn;
@@ -96,6 +108,9 @@ class Reader {
         for (const YAML::Node& value : values) {
           if (absl::Status s = Visit(at); !s.ok()) return s;
           if (!value.IsScalar()) return absl::InvalidArgumentError(absl::StrCat(at, ".values: strings only"));
+          if (std::string problem = kube::CheckLabelValue(at + ".values", value.Scalar()); !problem.empty()) {
+            return absl::InvalidArgumentError(problem);
+          }
           requirement.values.push_back(value.Scalar());
         }
       }
@@ -131,9 +146,9 @@ class Reader {
         for (const auto& part : entry.second) {
           const std::string what = part.first.Scalar();
           if (what == "annotations") {
-            if (absl::Status s = StringMap(part.second, at + ".effect.annotations", &selector.effect_annotations); !s.ok()) return s;
+            if (absl::Status s = StringMap(part.second, at + ".effect.annotations", Entries::kAnnotations, &selector.effect_annotations); !s.ok()) return s;
           } else if (what == "labels") {
-            if (absl::Status s = StringMap(part.second, at + ".effect.labels", &selector.effect_labels); !s.ok()) return s;
+            if (absl::Status s = StringMap(part.second, at + ".effect.labels", Entries::kLabels, &selector.effect_labels); !s.ok()) return s;
           } else {
             return absl::InvalidArgumentError(absl::StrCat(at, ".effect: unknown field \"", what,
                                                            "\" (annotations and labels)"));

@@ -61,7 +61,10 @@ struct EciProfile {
 // sometimes paste, is accepted too); absent or empty means no selectors.
 // InvalidArgument naming the problem: malformed text, a selector without a
 // name, duplicate names, an unknown matchExpressions operator, In/NotIn
-// without values, non-string effect values.
+// without values, non-string effect values, and whatever kube-apiserver would
+// refuse on a pod or a selector: an effect label or annotation key, or a
+// selector's label key, that is not a qualified name ("bad key!", ""), an effect
+// label value or a selector value that is not a label value ("data platform").
 absl::StatusOr<EciProfile> ParseEciProfile(const kube::StringMap& data);
 
 // Problems with the other keys (e.g. enableClusterIp not "true"/"false"),

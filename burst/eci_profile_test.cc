@@ -155,6 +155,24 @@ TEST(EciProfileTest, BadProfilesAreRefusedSayingWhatIsWrong) {
            {R"([{"name": "a", "effect": {"annotations": {"x": {"nested": 1}}}}])",
             "selectors[0].effect.annotations: every key and value must be a string"},
            {R"([{"name": "a", "effect": {"label": {"x": "y"}}}])", "selectors[0].effect: unknown field \"label\""},
+           // What kube-apiserver would refuse on every pod the effect reaches
+           // (issue 19.7: a 422 for every ECI pod while plain pods pass).
+           {R"([{"name": "a", "effect": {"labels": {"team": "data platform"}}}])",
+            "selectors[0].effect.labels: Invalid value: \"data platform\": a valid label must be an empty string"},
+           {R"([{"name": "a", "effect": {"labels": {"bad key!": "x"}}}])",
+            "selectors[0].effect.labels: Invalid value: \"bad key!\": name part must consist of"},
+           {R"([{"name": "a", "effect": {"annotations": {"": "x"}}}])",
+            "selectors[0].effect.annotations: Invalid value: \"\": name part must consist of"},
+           {R"([{"name": "a", "effect": {"annotations": {"k8s.aliyun.com/eci-use-specs ": "2-4Gi"}}}])",
+            "selectors[0].effect.annotations: Invalid value: \"k8s.aliyun.com/eci-use-specs \""},
+           {R"([{"name": "a", "objectSelector": {"matchLabels": {"bad key!": "x"}}}])",
+            "selectors[0].objectSelector.matchLabels: Invalid value: \"bad key!\""},
+           {R"([{"name": "a", "namespaceSelector": {"matchLabels": {"env": "not ok"}}}])",
+            "selectors[0].namespaceSelector.matchLabels: Invalid value: \"not ok\""},
+           {R"([{"name": "a", "objectSelector": {"matchExpressions": [{"key": "", "operator": "Exists"}]}}])",
+            "selectors[0].objectSelector.matchExpressions[0].key: Invalid value: \"\""},
+           {R"([{"name": "a", "objectSelector": {"matchExpressions": [{"key": "x", "operator": "In", "values": ["a b"]}]}}])",
+            "selectors[0].objectSelector.matchExpressions[0].values: Invalid value: \"a b\""},
        }) {
     absl::StatusOr<EciProfile> profile = ParseEciProfile(Map({{"selectors", c.selectors}}));
     EXPECT_EQ(profile.status().code(), absl::StatusCode::kInvalidArgument) << c.selectors;

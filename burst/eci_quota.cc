@@ -80,14 +80,51 @@ void EciQuota::SetVirtualCapacity(EciUsage capacity) {
   capacity_.pods.store(capacity.pods, std::memory_order_relaxed);
 }
 
-void EciQuota::Add(const std::string& ns, const kube::Resources& requests) {
-  total_.Add(requests, 1);
-  if (auto it = namespaces_.find(ns); it != namespaces_.end()) it->second->used.Add(requests, 1);
+void EciQuota::CountUse(const std::string& ns, const kube::Resources& requests, int sign) {
+  total_.Add(requests, sign);
+  if (auto it = namespaces_.find(ns); it != namespaces_.end()) it->second->used.Add(requests, sign);
 }
 
-void EciQuota::Remove(const std::string& ns, const kube::Resources& requests) {
-  total_.Add(requests, -1);
-  if (auto it = namespaces_.find(ns); it != namespaces_.end()) it->second->used.Add(requests, -1);
+void EciQuota::Add(const std::string& ns, const kube::Resources& requests) { CountUse(ns, requests, 1); }
+
+void EciQuota::Remove(const std::string& ns, const kube::Resources& requests) { CountUse(ns, requests, -1); }
+
+void EciQuota::ExpireLocked(absl::Time now) {
+  for (auto it = assumed_.begin(); it != assumed_.end();) {
+    if (it->second.until <= now) {
+      CountUse(it->second.ns, it->second.requests, -1);
+      assumed_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+}
+
+absl::Status EciQuota::Assume(const std::string& uid, const std::string& ns, const kube::Resources& requests,
+                              absl::Time now, absl::Duration hold) {
+  absl::MutexLock lock(&assume_mu_);
+  ExpireLocked(now);
+  if (auto it = assumed_.find(uid); it != assumed_.end()) {
+    it->second.until = now + hold;  // Filtered again (a retry): counted once.
+    return absl::OkStatus();
+  }
+  if (absl::Status admitted = Admit(ns, requests); !admitted.ok()) return admitted;
+  CountUse(ns, requests, 1);
+  assumed_.emplace(uid, Assumed{ns, requests, now + hold});
+  return absl::OkStatus();
+}
+
+void EciQuota::Forget(const std::string& uid) {
+  absl::MutexLock lock(&assume_mu_);
+  auto it = assumed_.find(uid);
+  if (it == assumed_.end()) return;
+  CountUse(it->second.ns, it->second.requests, -1);
+  assumed_.erase(it);
+}
+
+int64_t EciQuota::AssumedPods() const {
+  absl::MutexLock lock(&assume_mu_);
+  return static_cast<int64_t>(assumed_.size());
 }
 
 EciCaps EciQuota::ClusterCaps() const {

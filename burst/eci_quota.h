@@ -8,6 +8,15 @@
 // (Add/Remove). No I/O; thread-safe and lock-free: the extender calls Admit()
 // on its hot path while the watch threads update the tallies, so tallies are
 // atomics (per namespace only for namespaces with caps, fixed at construction).
+//
+// kube-scheduler binds a pod some milliseconds after the extender passed it,
+// and the watch shows the binding later still: counting only what the watch
+// has shown bound let 3 ECI-only pods filtered within 2 ms all fit a 2-vCPU
+// namespace cap. So the extender Assume()s a pod it sends to virtual nodes —
+// as kube-scheduler's cache assumes a pod before its binding lands — and the
+// pod counts from then on: until the watch shows it (Forget, once Add counts
+// it), it is gone, or its hold ends. Assume() calls are serialized, so N
+// concurrent filters never admit more than the caps allow.
 #ifndef SPILLWAY_BURST_ECI_QUOTA_H_
 #define SPILLWAY_BURST_ECI_QUOTA_H_
 
@@ -18,8 +27,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "kube/objects.h"
 #include "proto/config.pb.h"
 
@@ -64,6 +76,17 @@ class EciQuota {
   // memory cap 64Gi would be exceeded (62Gi used, the pod asks 4Gi)".
   absl::Status Admit(const std::string& ns, const kube::Resources& requests) const;
 
+  // Admits pod `uid` as Admit() does and counts it as used from now until
+  // Forget(uid) or until `now` passes `now + hold`. Admitting a uid already
+  // held renews its hold without counting it twice. ResourceExhausted as
+  // Admit().
+  absl::Status Assume(const std::string& uid, const std::string& ns, const kube::Resources& requests,
+                      absl::Time now, absl::Duration hold = absl::Seconds(30));
+  // The pod's binding was seen (after Add counted it), or the pod is gone.
+  void Forget(const std::string& uid);
+  // Pods assumed and not yet seen bound.
+  int64_t AssumedPods() const;
+
   EciUsage ClusterUsage() const;
   // The effective cluster-wide caps (configured, else advertised).
   EciCaps ClusterCaps() const;
@@ -85,14 +108,24 @@ class EciQuota {
   };
   struct NamespaceQuota {
     EciCaps caps;
-    Tally used;
+    Tally used;  // Seen bound, plus assumed.
   };
+  struct Assumed {
+    std::string ns;
+    kube::Resources requests;
+    absl::Time until;
+  };
+  // Adds (sign 1) or removes (-1) an assumed pod from the tallies.
+  void CountUse(const std::string& ns, const kube::Resources& requests, int sign);
+  void ExpireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(assume_mu_);
 
   const EciCaps cluster_;
   // Capped namespaces; the map itself never changes after construction.
   absl::flat_hash_map<std::string, std::unique_ptr<NamespaceQuota>> namespaces_;
   Tally capacity_;
-  Tally total_;
+  Tally total_;  // Seen bound, plus assumed.
+  mutable absl::Mutex assume_mu_;
+  absl::flat_hash_map<std::string, Assumed> assumed_ ABSL_GUARDED_BY(assume_mu_);
 };
 
 }  // namespace spillway::burst

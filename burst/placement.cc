@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 namespace spillway::burst {
 namespace {
@@ -78,6 +79,38 @@ bool ToleratesTaint(const kube::Pod& pod, const kube::Taint& taint) {
     if (t.operator_ == "Exists" || t.value == taint.value) return true;
   }
   return false;
+}
+
+namespace {
+
+bool Blocks(const kube::Taint& taint) { return taint.effect == "NoSchedule" || taint.effect == "NoExecute"; }
+
+}  // namespace
+
+std::vector<std::string> SchedulerHints(const kube::Pod& pod, const kube::Node& node) {
+  std::vector<std::string> hints;
+  if (node.unschedulable) hints.push_back("node(s) were unschedulable");
+  for (const kube::Taint& taint : node.taints) {
+    if (Blocks(taint) && !ToleratesTaint(pod, taint)) {
+      hints.push_back(absl::StrCat("node(s) had untolerated taint {", taint.key, ": ", taint.value, "}"));
+    }
+  }
+  if (!PodAdmitsNode(pod, node)) hints.push_back("node(s) didn't match Pod's node affinity/selector");
+  return hints;
+}
+
+std::vector<std::string> ResourceHints(const kube::Pod& pod, const kube::Node& node, const kube::Resources& used,
+                                       int64_t pods) {
+  std::vector<std::string> hints;
+  const kube::Resources wants = pod.EffectiveRequests();
+  if (pods + 1 > node.allocatable_pods) hints.push_back("Too many pods");
+  if (wants.cpu_milli > 0 && used.cpu_milli + wants.cpu_milli > node.allocatable.cpu_milli) {
+    hints.push_back("Insufficient cpu");
+  }
+  if (wants.memory_bytes > 0 && used.memory_bytes + wants.memory_bytes > node.allocatable.memory_bytes) {
+    hints.push_back("Insufficient memory");
+  }
+  return hints;
 }
 
 }  // namespace spillway::burst

@@ -1,9 +1,16 @@
 // Whether a pod's own placement constraints (nodeSelector, required node
 // affinity) admit a node, by its labels and name: what the autoscaler asks
 // before handing a pod to ECI, so that a pod pinned away from virtual nodes
-// is never "rescued" onto them. Pure functions.
+// is never "rescued" onto them; and what kube-scheduler's own filters would
+// say of a node (for spillway explain, and for the stock watcher asking
+// whether a pod stuck on an out-of-stock zone could run anywhere else). Pure
+// functions.
 #ifndef SPILLWAY_BURST_PLACEMENT_H_
 #define SPILLWAY_BURST_PLACEMENT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "kube/objects.h"
@@ -23,6 +30,21 @@ bool ToleratesTaintKey(const kube::Pod& pod, absl::string_view taint_key);
 // key equal (or an empty key with Exists, which tolerates everything), the
 // value equal unless the operator is Exists, the effect equal or empty.
 bool ToleratesTaint(const kube::Pod& pod, const kube::Taint& taint);
+
+// Why kube-scheduler's default filters would drop `node` for `pod` before
+// asking the extender, worded as kube-scheduler's FitError reasons: a
+// cordoned node ("node(s) were unschedulable"), each NoSchedule/NoExecute
+// taint the pod does not tolerate ("node(s) had untolerated taint {key:
+// value}"), a nodeSelector or required node affinity that does not match
+// ("node(s) didn't match Pod's node affinity/selector"). Empty when none
+// applies. Resources, ports and volumes are not judged.
+std::vector<std::string> SchedulerHints(const kube::Pod& pod, const kube::Node& node);
+
+// NodeResourcesFit's verdict, worded as kube-scheduler's: "Insufficient cpu",
+// "Insufficient memory", "Too many pods", given what the pods already on
+// `node` request (`used`, `pods` of them). Empty when the pod fits.
+std::vector<std::string> ResourceHints(const kube::Pod& pod, const kube::Node& node, const kube::Resources& used,
+                                       int64_t pods);
 
 }  // namespace spillway::burst
 

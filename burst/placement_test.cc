@@ -5,6 +5,14 @@
 namespace spillway::burst {
 namespace {
 
+kube::Node VirtualNode() {
+  kube::Node node;
+  node.metadata.name = "virtual-kubelet-cn-hangzhou-j";
+  node.metadata.labels.Set("type", "virtual-kubelet");
+  node.taints.push_back({"virtual-kubelet.io/provider", "alibabacloud", "NoSchedule"});
+  return node;
+}
+
 class PlacementTest : public ::testing::Test {
  protected:
   PlacementTest() {
@@ -43,6 +51,72 @@ TEST_F(PlacementTest, RequiredAffinityTermsAreOredAndExpressionsAnded) {
   EXPECT_FALSE(PodAdmitsNode(pod_, virtual_node_));  // No such label: Gt fails.
   virtual_node_.metadata.labels.Set("cpus", "8");
   EXPECT_TRUE(PodAdmitsNode(pod_, virtual_node_));
+}
+
+TEST(SchedulerHintsTest, EachFilterSaysItsOwnReason) {
+  struct Case {
+    std::string name;
+    std::function<void(kube::Pod&, kube::Node&)> setup;
+    std::vector<std::string> want;
+  };
+  const std::vector<Case> cases = {
+      {"untolerated taint", [](kube::Pod&, kube::Node&) {},
+       {"node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}"}},
+      {"toleration by key, Exists",
+       [](kube::Pod& p, kube::Node&) { p.tolerations.push_back({"virtual-kubelet.io/provider", "Exists", "", ""}); },
+       {}},
+      {"toleration with another value",
+       [](kube::Pod& p, kube::Node&) { p.tolerations.push_back({"virtual-kubelet.io/provider", "Equal", "x", ""}); },
+       {"node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}"}},
+      {"toleration for another effect",
+       [](kube::Pod& p, kube::Node&) {
+         p.tolerations.push_back({"virtual-kubelet.io/provider", "Exists", "", "NoExecute"});
+       },
+       {"node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}"}},
+      {"tolerate everything", [](kube::Pod& p, kube::Node&) { p.tolerations.push_back({"", "Exists", "", ""}); }, {}},
+      {"PreferNoSchedule never blocks",
+       [](kube::Pod&, kube::Node& n) { n.taints[0].effect = "PreferNoSchedule"; }, {}},
+      {"cordoned, selector mismatch",
+       [](kube::Pod& p, kube::Node& n) {
+         p.tolerations.push_back({"", "Exists", "", ""});
+         n.unschedulable = true;
+         p.node_selector.Set("disk", "ssd");
+       },
+       {"node(s) were unschedulable", "node(s) didn't match Pod's node affinity/selector"}},
+  };
+  for (const Case& c : cases) {
+    kube::Pod pod;
+    kube::Node node = VirtualNode();
+    c.setup(pod, node);
+    EXPECT_EQ(SchedulerHints(pod, node), c.want) << c.name;
+  }
+}
+
+TEST(ResourceHintsTest, SaysWhatNodeResourcesFitWouldSay) {
+  kube::Node node;
+  node.allocatable = {4000, int64_t{8} << 30};
+  node.allocatable_pods = 10;
+  struct Case {
+    std::string name;
+    kube::Resources wants;
+    kube::Resources used;
+    int64_t pods;
+    std::vector<std::string> want;
+  };
+  const std::vector<Case> cases = {
+      {"fits exactly", {1000, int64_t{1} << 30}, {3000, int64_t{7} << 30}, 9, {}},
+      {"cpu", {1001, 0}, {3000, 0}, 0, {"Insufficient cpu"}},
+      {"memory", {0, int64_t{2} << 30}, {0, int64_t{7} << 30}, 0, {"Insufficient memory"}},
+      {"pods", {0, 0}, {0, 0}, 10, {"Too many pods"}},
+      {"everything", {5000, int64_t{9} << 30}, {0, 0}, 10, {"Too many pods", "Insufficient cpu", "Insufficient memory"}},
+      // A pod requesting nothing fits a full node as kube-scheduler judges it.
+      {"requests nothing", {0, 0}, {4000, int64_t{8} << 30}, 3, {}},
+  };
+  for (const Case& c : cases) {
+    kube::Pod pod;
+    pod.container_requests = c.wants;
+    EXPECT_EQ(ResourceHints(pod, node, c.used, c.pods), c.want) << c.name;
+  }
 }
 
 }  // namespace

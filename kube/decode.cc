@@ -268,34 +268,41 @@ absl::Status DecodeNodeStatus(value v, const Path& path, Node* node) {
 
 absl::Status DecodeObjectMeta(value v, const Path& path, ObjectMeta* meta) {
   return ForEachField(v, path, [meta](absl::string_view key, value item, const Path& child) {
-    if (key == "name") return ReadString(item, child, &meta->name);
-    if (key == "namespace") return ReadString(item, child, &meta->namespace_);
-    if (key == "uid") return ReadString(item, child, &meta->uid);
-    if (key == "resourceVersion") return ReadString(item, child, &meta->resource_version);
-    if (key == "labels") return ReadStringMap(item, child, &meta->labels);
-    if (key == "annotations") {
-      return ForEachField(item, child, [meta](absl::string_view key, value v, const Path& p) {
-        if (!IsKeptAnnotation(key)) return absl::OkStatus();
-        std::string text;
-        SPILLWAY_RETURN_IF_ERROR(ReadString(v, p, &text));
-        meta->annotations.Set(std::string(key), std::move(text));
-        return absl::OkStatus();
-      });
-    }
-    if (key == "deletionTimestamp") {
-      std::string stamp;
-      SPILLWAY_RETURN_IF_ERROR(ReadString(item, child, &stamp));
-      meta->deleting = !stamp.empty();
-      return absl::OkStatus();
-    }
-    if (key == "ownerReferences") {
-      return ForEachElement(item, child, [meta](value element, const Path& p) {
-        meta->owner_references.emplace_back();
-        return DecodeOwnerReference(element, p, &meta->owner_references.back());
-      });
-    }
-    return absl::OkStatus();
+    return DecodeObjectMetaField(key, item, child, meta);
   });
+}
+
+absl::Status DecodeObjectMetaField(absl::string_view key, value item, const Path& child, ObjectMeta* meta) {
+  if (key == "name") return ReadString(item, child, &meta->name);
+  if (key == "namespace") return ReadString(item, child, &meta->namespace_);
+  if (key == "uid") return ReadString(item, child, &meta->uid);
+  if (key == "resourceVersion") return ReadString(item, child, &meta->resource_version);
+  if (key == "labels") return ReadStringMap(item, child, &meta->labels);
+  if (key == "annotations") {
+    StringMapBuilder kept;
+    SPILLWAY_RETURN_IF_ERROR(ForEachField(item, child, [&kept](absl::string_view key, value v, const Path& p) {
+      if (!IsKeptAnnotation(key)) return absl::OkStatus();
+      std::string text;
+      SPILLWAY_RETURN_IF_ERROR(ReadString(v, p, &text));
+      kept.Set(key, text);
+      return absl::OkStatus();
+    }));
+    meta->annotations = kept.Build();
+    return absl::OkStatus();
+  }
+  if (key == "deletionTimestamp") {
+    std::string stamp;
+    SPILLWAY_RETURN_IF_ERROR(ReadString(item, child, &stamp));
+    meta->deleting = !stamp.empty();
+    return absl::OkStatus();
+  }
+  if (key == "ownerReferences") {
+    return ForEachElement(item, child, [meta](value element, const Path& p) {
+      meta->owner_references.emplace_back();
+      return DecodeOwnerReference(element, p, &meta->owner_references.back());
+    });
+  }
+  return absl::OkStatus();
 }
 
 absl::Status DecodePod(value v, const Path& path, Pod* pod) {
@@ -333,7 +340,22 @@ absl::Status DecodeNode(value v, const Path& path, Node* node) {
 
 absl::Status DecodeEvent(value v, const Path& path, Event* event) {
   return ForEachField(v, path, [event](absl::string_view key, value item, const Path& child) {
-    if (key == "metadata") return DecodeObjectMeta(item, child, &event->metadata);
+    if (key == "metadata") {
+      // creationTimestamp is the only part of metadata an Event needs beyond ObjectMeta's.
+      return ForEachField(item, child, [event](absl::string_view key, value item, const Path& p) {
+        if (key == "creationTimestamp") return ReadString(item, p, &event->creation_timestamp);
+        return DecodeObjectMetaField(key, item, p, &event->metadata);
+      });
+    }
+    if (key == "lastTimestamp") return ReadString(item, child, &event->last_timestamp);
+    if (key == "eventTime") return ReadString(item, child, &event->event_time);
+    if (key == "reportingComponent") return ReadString(item, child, &event->reporting_controller);
+    if (key == "series") {
+      return ForEachField(item, child, [event](absl::string_view key, value item, const Path& p) {
+        if (key == "lastObservedTime") return ReadString(item, p, &event->series_last_observed);
+        return absl::OkStatus();
+      });
+    }
     if (key == "type") return ReadString(item, child, &event->type);
     if (key == "reason") return ReadString(item, child, &event->reason);
     if (key == "message") return ReadString(item, child, &event->message);
@@ -348,6 +370,7 @@ absl::Status DecodeEvent(value v, const Path& path, Event* event) {
     if (key == "source") {
       return ForEachField(item, child, [event](absl::string_view key, value item, const Path& p) {
         if (key == "host") return ReadString(item, p, &event->source_host);
+        if (key == "component") return ReadString(item, p, &event->source_component);
         return absl::OkStatus();
       });
     }
@@ -362,12 +385,7 @@ absl::Status DecodeService(value v, const Path& path, Service* service) {
     return ForEachField(item, child, [service](absl::string_view key, value spec_item, const Path& p) {
       if (key == "type") return ReadString(spec_item, p, &service->type);
       if (key != "selector") return absl::OkStatus();
-      return ForEachField(spec_item, p, [service](absl::string_view label, value entry, const Path& q) {
-        std::string text;
-        SPILLWAY_RETURN_IF_ERROR(ReadString(entry, q, &text));
-        service->selector.Set(label, text);
-        return absl::OkStatus();
-      });
+      return ReadStringMap(spec_item, p, &service->selector);
     });
   });
 }
@@ -376,12 +394,7 @@ absl::Status DecodeConfigMap(value v, const Path& path, ConfigMap* config_map) {
   return ForEachField(v, path, [config_map](absl::string_view key, value item, const Path& child) {
     if (key == "metadata") return DecodeObjectMeta(item, child, &config_map->metadata);
     if (key != "data") return absl::OkStatus();
-    return ForEachField(item, child, [config_map](absl::string_view key, value entry, const Path& p) {
-      std::string text;
-      SPILLWAY_RETURN_IF_ERROR(ReadString(entry, p, &text));
-      config_map->data.Set(key, text);
-      return absl::OkStatus();
-    });
+    return ReadStringMap(item, child, &config_map->data);
   });
 }
 
@@ -439,14 +452,16 @@ absl::Status DecodeNode(simdjson::dom::element element, const Path& path, Node* 
     SPILLWAY_RETURN_IF_ERROR(DomObject(*metadata, "labels", meta_path, &labels));
     if (labels.has_value()) {
       Path labels_path(meta_path, "labels");
+      StringMapBuilder built;
       for (auto [key, value] : *labels) {
         std::string_view text;
         if (value.get_string().get(text) != simdjson::SUCCESS) {
           return DomTypeError(Path(labels_path, absl::string_view(key.data(), key.size())),
                               "string");
         }
-        node->metadata.labels.Set(std::string(key), std::string(text));
+        built.Set(absl::string_view(key.data(), key.size()), absl::string_view(text.data(), text.size()));
       }
+      node->metadata.labels = built.Build();
     }
   }
   std::optional<simdjson::dom::object> spec;

@@ -18,6 +18,9 @@ namespace spillway::kube {
 // Decodes the metadata of any object (name, namespace, uid, resourceVersion,
 // labels, Spillway's annotations, ownerReferences, deletionTimestamp).
 absl::Status DecodeObjectMeta(json::value v, const json::Path& path, ObjectMeta* meta);
+// One field of an object's metadata (for decoders that read more of it).
+absl::Status DecodeObjectMetaField(absl::string_view key, json::value item, const json::Path& path,
+                                   ObjectMeta* meta);
 
 // Decodes a core/v1 Pod object at `path` into `*pod`: metadata, the spec
 // fields placement depends on, container requests, phase and PodScheduled.

@@ -102,12 +102,16 @@ absl::Status ReadInt(value v, const Path& path, int64_t* out) {
 }
 
 absl::Status ReadStringMap(value v, const Path& path, StringMap* out) {
-  return ForEachField(v, path, [out](absl::string_view key, value item, const Path& child) {
+  StringMapBuilder builder;
+  absl::Status status = ForEachField(v, path, [&builder](absl::string_view key, value item, const Path& child) {
     std::string text;
     if (absl::Status s = ReadString(item, child, &text); !s.ok()) return s;
-    out->Set(std::string(key), std::move(text));
+    builder.Set(key, text);
     return absl::OkStatus();
   });
+  if (!status.ok()) return status;
+  *out = builder.Build();
+  return absl::OkStatus();
 }
 
 }  // namespace spillway::kube::json

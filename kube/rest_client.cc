@@ -341,6 +341,13 @@ absl::Status RestClient::Delete(const ResourcePath& path) {
   return Call("DELETE", path.Url(), "").status();
 }
 
+absl::Status RestClient::DeleteUid(const ResourcePath& path, const std::string& uid) {
+  const json::object options{{"apiVersion", "v1"},
+                             {"kind", "DeleteOptions"},
+                             {"preconditions", json::object{{"uid", uid}}}};
+  return Call("DELETE", path.Url(), json::serialize(options)).status();
+}
+
 absl::Status RestClient::Bind(const std::string& ns, const std::string& pod, const std::string& node) {
   json::object binding{{"apiVersion", "v1"},
                        {"kind", "Binding"},

@@ -120,6 +120,10 @@ class RestClient {
   absl::StatusOr<boost::json::object> Patch(const ResourcePath& path, PatchType type,
                                             const boost::json::value& patch);
   absl::Status Delete(const ResourcePath& path);
+  // Deletes the object only if its uid is still `uid` (DeleteOptions
+  // preconditions): a replacement of the same name is left alone. Aborted
+  // (409 Conflict) when the uid differs.
+  absl::Status DeleteUid(const ResourcePath& path, const std::string& uid);
 
   // POST pods/<name>/binding: assigns the pod to `node` (what a scheduler
   // does). Aborted when it is already assigned.

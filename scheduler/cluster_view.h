@@ -33,8 +33,11 @@ class ClusterView {
   // The namespace named `name`, or null when unknown. Must not block.
   virtual std::shared_ptr<const kube::Namespace> FindNamespace(absl::string_view name) const = 0;
   // OK when the ECI quota admits `pod` onto a virtual node, else
-  // ResourceExhausted naming the cap. Must not block.
-  virtual absl::Status AdmitEci(const kube::Pod& pod) const { return absl::OkStatus(); }
+  // ResourceExhausted naming the cap. Called when virtual nodes are the
+  // pod's only choice: the pod then counts against the quota until the watch
+  // shows it bound or gone (burst::EciQuota::Assume), so pods filtered
+  // concurrently never share the same room. Must not wait on a watch.
+  virtual absl::Status AssumeEci(const kube::Pod& pod) const { return absl::OkStatus(); }
   // Why virtual node `name` should be avoided for now (a stock cool-down), or
   // nullopt. Must not block.
   virtual std::optional<std::string> VirtualNodeCooling(absl::string_view name) const {

@@ -79,7 +79,7 @@ FilterResult Extender::Filter(const ExtenderArgs& args, const absl::StatusOr<Pod
         " regular node(s) can still take the pod"));
     virtual_reason = 0;
     virtual_resolvable = true;
-  } else if (absl::Status quota = view_ != nullptr ? view_->AdmitEci(args.pod) : absl::OkStatus();
+  } else if (absl::Status quota = view_ != nullptr ? view_->AssumeEci(args.pod) : absl::OkStatus();
              !quota.ok()) {
     // Quota frees up as ECI pods finish: failed, not unresolvable.
     result.reasons.push_back(absl::StrCat("virtual node: ", quota.message()));

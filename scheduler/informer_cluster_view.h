@@ -9,6 +9,7 @@
 
 #include "burst/eci_quota.h"
 #include "burst/stock.h"
+#include "common/clock.h"
 #include "kube/informer.h"
 #include "kube/objects.h"
 #include "scheduler/cluster_view.h"
@@ -21,16 +22,19 @@ class InformerClusterView : public ClusterView {
   // be null (no ECI quota enforced).
   InformerClusterView(const kube::Informer<kube::Node>& nodes,
                       const kube::Informer<kube::Namespace>& namespaces,
-                      const burst::EciQuota* quota = nullptr,
-                      const burst::StockCoolDowns* stock = nullptr)
-      : nodes_(nodes), namespaces_(namespaces), quota_(quota), stock_(stock) {}
+                      burst::EciQuota* quota = nullptr,
+                      const burst::StockCoolDowns* stock = nullptr, const Clock& clock = Clock::Real())
+      : nodes_(nodes), namespaces_(namespaces), quota_(quota), stock_(stock), clock_(clock) {}
 
   std::optional<std::string> VirtualNodeCooling(absl::string_view name) const override {
     return stock_ == nullptr ? std::nullopt : stock_->Cooling(name);
   }
 
-  absl::Status AdmitEci(const kube::Pod& pod) const override {
-    return quota_ == nullptr ? absl::OkStatus() : quota_->Admit(pod.metadata.namespace_, pod.EffectiveRequests());
+  absl::Status AssumeEci(const kube::Pod& pod) const override {
+    if (quota_ == nullptr) return absl::OkStatus();
+    // Without a uid (never from kube-scheduler) nothing could forget the hold.
+    if (pod.metadata.uid.empty()) return quota_->Admit(pod.metadata.namespace_, pod.EffectiveRequests());
+    return quota_->Assume(pod.metadata.uid, pod.metadata.namespace_, pod.EffectiveRequests(), clock_.Now());
   }
 
   std::shared_ptr<const NodeSnapshot> Nodes() const override { return nodes_.Snapshot(); }
@@ -44,8 +48,9 @@ class InformerClusterView : public ClusterView {
  private:
   const kube::Informer<kube::Node>& nodes_;
   const kube::Informer<kube::Namespace>& namespaces_;
-  const burst::EciQuota* quota_;
+  burst::EciQuota* quota_;
   const burst::StockCoolDowns* stock_;
+  const Clock& clock_;
 };
 
 }  // namespace spillway::scheduler

@@ -28,16 +28,16 @@ const json::array* ArrayAt(const json::object& parent, absl::string_view key) {
 
 // Every string annotation of the pod (the decoded Pod keeps only Spillway's).
 kube::StringMap AllAnnotations(const json::object* metadata) {
-  kube::StringMap annotations;
+  kube::StringMapBuilder annotations;
   const json::object* map = metadata != nullptr ? ObjectAt(*metadata, "annotations") : nullptr;
-  if (map == nullptr) return annotations;
+  if (map == nullptr) return annotations.Build();
   for (const auto& entry : *map) {
     if (entry.value().is_string()) {
       annotations.Set(absl::string_view(entry.key().data(), entry.key().size()),
                       absl::string_view(entry.value().get_string().data(), entry.value().get_string().size()));
     }
   }
-  return annotations;
+  return annotations.Build();
 }
 
 // `<cpu>-<mem>Gi` (e.g. 2-4Gi, 0.5-1Gi) or an instance type (ecs.c6.xlarge).

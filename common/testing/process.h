@@ -35,6 +35,8 @@ class Process {
   // The exit code (or 128 + signal) when the child has exited, without
   // waiting; -1 while it runs.
   int ExitCodeIfExited();
+  // The child's process id (to read /proc/<pid>/status).
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

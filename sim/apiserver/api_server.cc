@@ -33,6 +33,7 @@
 #include "sim/apiserver/patch.h"
 #include "sim/apiserver/resources.h"
 #include "sim/apiserver/schema.h"
+#include "common/json_fields.h"
 #include "common/status_macros.h"
 
 namespace spillway::sim {
@@ -1403,6 +1404,7 @@ http::Response ApiServer::Remove(ResourceCall& call) {
   // propagationPolicy from the query or a DeleteOptions body (kubectl
   // delete --cascade=orphan sends the body); Foreground runs as Background.
   std::string policy = query.count("propagationPolicy") ? query.at("propagationPolicy") : "";
+  std::string uid_precondition;
   if (!request.body.empty()) {
     boost::system::error_code ec;
     json::value options = json::parse(request.body, ec);
@@ -1416,6 +1418,9 @@ http::Response ApiServer::Remove(ResourceCall& call) {
                orphan != nullptr && orphan->is_bool() && orphan->get_bool()) {
       policy = "Orphan";
     }
+    if (const json::object* preconditions = json_fields::ObjectAt(options.get_object(), {"preconditions"})) {
+      uid_precondition = json_fields::String(*preconditions, "uid");
+    }
   }
   if (!policy.empty() && policy != "Orphan" && policy != "Background" && policy != "Foreground") {
     return StatusResponse(400, "BadRequest",
@@ -1423,6 +1428,19 @@ http::Response ApiServer::Remove(ResourceCall& call) {
                                        "\" is not Orphan, Background or Foreground"));
   }
   if (type.plural == "namespaces" && type.group.empty()) return TerminateNamespace(name);
+  if (!uid_precondition.empty()) {
+    // DeleteOptions.preconditions.uid: a controller deleting "this" pod must
+    // not delete a replacement of the same name (a StatefulSet's).
+    absl::StatusOr<json::object> current = store_.Get(type, ns, name);
+    if (!current.ok()) return ErrorResponse(current.status());
+    const json::object* meta = json_fields::ObjectAt(*current, {"metadata"});
+    const std::string uid = meta != nullptr ? json_fields::String(*meta, "uid") : "";
+    if (uid != uid_precondition) {
+      return StatusResponse(409, "Conflict",
+                            absl::StrCat("Precondition failed: UID in precondition: ", uid_precondition,
+                                         ", UID in object meta: ", uid));
+    }
+  }
   absl::StatusOr<json::object> deleted = store_.Delete(type, ns, name, policy == "Orphan");
   if (!deleted.ok()) return ErrorResponse(deleted.status());
   if (is_crd) RefreshCustomResources();

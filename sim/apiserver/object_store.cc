@@ -52,19 +52,20 @@ std::string Timestamp(absl::Time time) {
 
 }  // namespace
 
-kube::StringMap LabelsOf(const json::object& object) {
-  kube::StringMap labels;
-  const json::value* meta = object.if_contains("metadata");
-  const json::value* values =
-      meta != nullptr && meta->is_object() ? meta->get_object().if_contains("labels") : nullptr;
-  if (values != nullptr && values->is_object()) {
-    for (const auto& entry : values->get_object()) {
-      if (entry.value().is_string()) {
-        labels.Set(std::string(entry.key()), std::string(entry.value().get_string()));
+// Whether `updated` equals `stored` but for its resourceVersion and the
+// timestamps of managedFields entries (which a no-op write would restamp).
+bool IsNoOp(const json::object& stored, const json::object& updated) {
+  auto normalized = [](json::object object) {
+    json::object& meta = Metadata(object);
+    meta.erase("resourceVersion");
+    if (json::value* fields = meta.if_contains("managedFields"); fields != nullptr && fields->is_array()) {
+      for (json::value& entry : fields->get_array()) {
+        if (entry.is_object()) entry.get_object().erase("time");
       }
     }
-  }
-  return labels;
+    return object;
+  };
+  return normalized(stored) == normalized(updated);
 }
 
 absl::string_view WatchEventTypeName(WatchEvent::Type type) {
@@ -282,10 +283,16 @@ absl::StatusOr<json::object> ObjectStore::Modify(
   const bool spec_changed = (old_spec == nullptr) != (new_spec == nullptr) ||
                             (old_spec != nullptr && *old_spec != *new_spec);
   meta["generation"] = spec_changed ? generation + 1 : generation;
-  ++resource_version_;
-  meta["resourceVersion"] = std::to_string(resource_version_);
   object["apiVersion"] = it->second["apiVersion"];
   object["kind"] = type.kind;
+  if (IsNoOp(it->second, object)) {
+    // As kube-apiserver's storage does (GuaranteedUpdate): a write that
+    // changes nothing stores nothing, bumps no resourceVersion and sends no
+    // watch event.
+    return it->second;
+  }
+  ++resource_version_;
+  meta["resourceVersion"] = std::to_string(resource_version_);
   it->second = object;
   Record(WatchEvent::Type::kModified, type, std::get<2>(it->first), object);
   if (meta.contains("deletionTimestamp") && Finalizers(meta).empty()) {

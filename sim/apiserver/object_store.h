@@ -31,6 +31,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "boost/json.hpp"
+#include "kube/json_string_map.h"
 #include "kube/label_selector.h"
 #include "sim/apiserver/field_selector.h"
 
@@ -58,7 +59,7 @@ struct WatchEvent {
 absl::string_view WatchEventTypeName(WatchEvent::Type type);  // ADDED, MODIFIED, DELETED
 
 // An object's metadata.labels (string values only).
-kube::StringMap LabelsOf(const boost::json::object& object);
+using kube::LabelsOf;
 
 class ObjectStore {
  public:

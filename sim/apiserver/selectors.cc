@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/json_fields.h"
+#include "kube/json_string_map.h"
 
 namespace spillway::sim {
 namespace json = boost::json;
@@ -43,12 +44,6 @@ absl::StatusOr<kube::LabelSelector> SelectorOf(const json::value* selector) {
   return kube::LabelSelector::Parse(absl::StrJoin(parts, ","));
 }
 
-kube::StringMap LabelsIn(const json::object& labels) {
-  kube::StringMap out;
-  for (const auto& entry : labels) {
-    if (entry.value().is_string()) out.Set(std::string(entry.key()), std::string(entry.value().get_string()));
-  }
-  return out;
-}
+kube::StringMap LabelsIn(const json::object& labels) { return kube::StringMapOf(labels); }
 
 }  // namespace spillway::sim

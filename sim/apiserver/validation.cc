@@ -7,70 +7,19 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/json_fields.h"
+#include "kube/names.h"
 
 namespace spillway::sim {
 namespace {
 
 namespace json = boost::json;
 
-bool LowerAlnum(char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'z'); }
-
-bool IsDns1123Label(absl::string_view s) {
-  if (s.empty() || s.size() > 63 || !LowerAlnum(s.front()) || !LowerAlnum(s.back())) return false;
-  for (char c : s) {
-    if (!LowerAlnum(c) && c != '-') return false;
-  }
-  return true;
-}
-
-bool IsDns1123Subdomain(absl::string_view s) {
-  if (s.empty() || s.size() > 253) return false;
-  for (absl::string_view part : absl::StrSplit(s, '.')) {
-    if (part.empty() || !LowerAlnum(part.front()) || !LowerAlnum(part.back())) return false;
-    for (char c : part) {
-      if (!LowerAlnum(c) && c != '-') return false;
-    }
-  }
-  return true;
-}
-
-// A label value or a key's name part: up to 63 of [A-Za-z0-9-_.], starting
-// and ending alphanumeric (a value may be empty).
-bool IsLabelToken(absl::string_view s, bool may_be_empty) {
-  if (s.empty()) return may_be_empty;
-  if (s.size() > 63 || !absl::ascii_isalnum(static_cast<unsigned char>(s.front())) ||
-      !absl::ascii_isalnum(static_cast<unsigned char>(s.back()))) {
-    return false;
-  }
-  for (char c : s) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
-  }
-  return true;
-}
-
-bool IsLabelKey(absl::string_view key) {
-  const size_t slash = key.find('/');
-  if (slash == absl::string_view::npos) return IsLabelToken(key, false);
-  return IsDns1123Subdomain(key.substr(0, slash)) && IsLabelToken(key.substr(slash + 1), false);
-}
-
-constexpr char kSubdomainMessage[] =
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
-    "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
-    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-constexpr char kLabelNameMessage[] =
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and "
-    "end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
-    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-constexpr char kLabelValueMessage[] =
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
-    "start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for "
-    "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
-constexpr char kLabelKeyMessage[] =
-    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
-    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. "
-    "'example.com/MyName')";
+using kube::IsDns1123Label;
+using kube::IsDns1123Subdomain;
+constexpr const char* kSubdomainMessage = kube::kDns1123SubdomainMessage;
+constexpr const char* kLabelNameMessage = kube::kDns1123LabelMessage;
+constexpr const char* kLabelValueMessage = kube::kLabelValueMessage;
+constexpr const char* kLabelKeyMessage = kube::kQualifiedNameMessage;
 
 }  // namespace
 
@@ -90,12 +39,12 @@ std::vector<std::string> ValidateMetadata(const ResourceType& type, const json::
   if (const json::value* labels = meta->get_object().if_contains("labels"); labels != nullptr && labels->is_object()) {
     for (const auto& entry : labels->get_object()) {
       const absl::string_view key(entry.key().data(), entry.key().size());
-      if (!IsLabelKey(key)) {
+      if (!kube::IsQualifiedName(key)) {
         problems.push_back(absl::StrCat("metadata.labels: Invalid value: \"", key, "\": ", kLabelKeyMessage));
       }
       if (!entry.value().is_string()) continue;
       const absl::string_view value(entry.value().get_string().data(), entry.value().get_string().size());
-      if (!IsLabelToken(value, true)) {
+      if (!kube::IsLabelValue(value)) {
         problems.push_back(absl::StrCat("metadata.labels: Invalid value: \"", value, "\": ", kLabelValueMessage));
       }
     }

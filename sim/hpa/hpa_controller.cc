@@ -8,6 +8,7 @@
 #include "common/json_fields.h"
 #include "common/status_macros.h"
 #include "kube/decode.h"
+#include "kube/json_string_map.h"
 #include "kube/label_selector.h"
 #include "sim/cluster/object_facts.h"
 
@@ -63,15 +64,7 @@ kube::ResourcePath ScalePath(const json::object& hpa) {
                 "scale");
 }
 
-kube::StringMap LabelsOf(const json::object& object) {
-  kube::StringMap labels;
-  if (const json::object* map = json_fields::ObjectAt(object, {"metadata", "labels"})) {
-    for (const auto& [key, value] : *map) {
-      if (value.is_string()) labels.Set(std::string(key), std::string(value.get_string()));
-    }
-  }
-  return labels;
-}
+using kube::LabelsOf;
 
 }  // namespace
 
