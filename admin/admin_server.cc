@@ -3,6 +3,7 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "grpc/grpc.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -40,22 +41,34 @@ void ApplyLimits(grpc::ServerBuilder& builder, const AdminServerLimits& limits) 
 absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(const std::string& listen, AdminService& service) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  const size_t colon = listen.rfind(':');
+  uint32_t listen_port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &listen_port) ||
+      listen_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--admin-listen=", listen, ": expected HOST:PORT, e.g. 127.0.0.1:10264"));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
   ApplyLimits(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("--admin-listen=", listen, ": cannot listen there (address in use, or not HOST:PORT)"));
+  if (server == nullptr || port == 0) return absl::UnavailableError("the admin API's gRPC server did not start");
+  absl::StatusOr<std::unique_ptr<H2Guard>> guard =
+      H2Guard::Start(host, static_cast<uint16_t>(listen_port), static_cast<uint16_t>(port));
+  if (!guard.ok()) {
+    server->Shutdown();
+    return guard.status();
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   if (health != nullptr) {
     health->SetServingStatus(true);
     health->SetServingStatus(v1::Admin::service_full_name(), true);
   }
-  return std::unique_ptr<AdminServer>(new AdminServer(std::move(server), static_cast<uint16_t>(port)));
+  return std::unique_ptr<AdminServer>(new AdminServer(std::move(server), *std::move(guard)));
 }
 
 AdminServer::~AdminServer() { Stop(); }
@@ -63,6 +76,7 @@ AdminServer::~AdminServer() { Stop(); }
 void AdminServer::Stop(absl::Duration grace) {
   absl::MutexLock lock(&mu_);
   if (server_ == nullptr) return;
+  guard_->Stop();  // No new calls; the ones relayed end with their connections.
   if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) health->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();

@@ -7,11 +7,12 @@
 // with `kubectl port-forward`, or put it behind a NetworkPolicy; what it
 // answers names pods and nodes.
 //
-// Bounded (AdminServerLimits): memory and threads by a grpc::ResourceQuota,
-// concurrent streams, metadata and message sizes, connection idle time and
-// age, so a CONTINUATION flood or a HEADERS+RST_STREAM rapid reset on this
-// port cannot take memory or threads from the extender, webhook and
-// autoscaler in the same process.
+// Bounded: gRPC's own limits (AdminServerLimits: a ResourceQuota, concurrent
+// streams, metadata and message sizes, connection idle time and age), and in
+// front of it an H2Guard (h2_guard.h) owning the operator's address, because
+// gRPC 1.51 lets one client's CONTINUATION flood or rapid reset take gigabytes
+// whatever those limits say; the gRPC server itself listens on loopback on a
+// port of its own.
 //
 // Lifecycle: Start() once, Stop() (idempotent) ends the calls in flight
 // within `grace`. Thread-safe.
@@ -26,6 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "admin/admin_service.h"
+#include "admin/h2_guard.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 
@@ -53,15 +55,17 @@ class AdminServer {
   static absl::StatusOr<std::unique_ptr<AdminServer>> Start(const std::string& listen, AdminService& service);
   ~AdminServer();
 
-  uint16_t port() const { return port_; }
+  // The port clients use (the guard's).
+  uint16_t port() const { return guard_->port(); }
   void Stop(absl::Duration grace = absl::Seconds(2));
 
  private:
-  AdminServer(std::unique_ptr<grpc::Server> server, uint16_t port) : server_(std::move(server)), port_(port) {}
+  AdminServer(std::unique_ptr<grpc::Server> server, std::unique_ptr<H2Guard> guard)
+      : server_(std::move(server)), guard_(std::move(guard)) {}
 
   absl::Mutex mu_;
   std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);
-  const uint16_t port_;
+  const std::unique_ptr<H2Guard> guard_;
 };
 
 }  // namespace spillway::admin

@@ -283,6 +283,49 @@ TEST_F(AdversityE2eTest, APodWithFortyThousandLabelsIsMutatedWithinTheWebhookTim
   EXPECT_EQ(serve.Wait(), 0);
 }
 
+// A field of /proc/<pid>/status ("VmRSS" in kB, "Threads"); -1 when unreadable.
+int64_t ProcStatus(pid_t pid, const std::string& field) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (!absl::StartsWith(line, field + ":")) continue;
+    int64_t value = -1;
+    std::vector<std::string> words = absl::StrSplit(line.substr(field.size() + 1), ' ', absl::SkipWhitespace());
+    if (!words.empty() && absl::SimpleAtoi(words[0], &value)) return value;
+  }
+  return -1;
+}
+
+// Issue 19.5: the admin port was unbounded: a CONTINUATION flood grew RSS from
+// 20 MB to 2.6 GB (deploy/'s limit is 1 GiB: the OOM kill takes the extender,
+// webhook and autoscaler with it) and a HEADERS+RST_STREAM rapid reset to
+// thousands of threads. Both floods, 10 s each, from tools/h2_flood.py: RSS
+// stays under 200 MB, threads under 150, and the port still answers.
+TEST_F(AdversityE2eTest, TheAdminPortHoldsUnderContinuationAndRapidResetFloods) {
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0", "--components=extender,admin",
+                 "--admin-listen=127.0.0.1:0", "--kubeconfig=" + cluster_->kubeconfig()});
+  ASSERT_NE(AwaitReady(serve), 0) << serve.ReadAllStderr();
+  int admin_port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(serve.WaitForLine("spillway: admin on port "), &admin_port));
+  const std::string server = absl::StrCat("--server=127.0.0.1:", admin_port);
+  for (const std::string mode : {"continuation", "rapid-reset"}) {
+    CommandResult flood = testing::RunCommand(absl::StrCat("/usr/bin/python3 ", testing::RunfilePath("tools/h2_flood.py"),
+                                                            " ", mode, " 127.0.0.1 ", admin_port, " 10 4"));
+    EXPECT_EQ(flood.exit_code, 0) << flood.output;
+    const int64_t rss_kb = ProcStatus(serve.pid(), "VmRSS");
+    const int64_t threads = ProcStatus(serve.pid(), "Threads");
+    EXPECT_GT(rss_kb, 0);
+    EXPECT_LT(rss_kb, 200 * 1024) << mode << ": " << flood.output;
+    EXPECT_LT(threads, 150) << mode;
+    CommandResult status = testing::RunCommand(absl::StrCat(testing::RunfilePath("spillway"), " status ", server));
+    EXPECT_EQ(status.exit_code, 0) << mode << ": " << status.output;
+    EXPECT_THAT(status.output, HasSubstr("extender")) << mode;
+    std::cout << mode << " flood: " << flood.output << "RSS " << rss_kb / 1024 << " MB, " << threads
+              << " threads after it\n";
+  }
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
+}
+
 // The ECI quota's test cluster: a namespace capped at 4 ECI pods.
 constexpr char kQuotaConfig[] = R"(eciQuota:
   namespaces:
