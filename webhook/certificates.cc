@@ -6,12 +6,16 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -177,6 +181,69 @@ absl::StatusOr<absl::Time> NotAfter(const std::string& cert_pem) {
   return absl::FromTM(when, absl::UTCTimeZone());
 }
 
+namespace {
+
+std::optional<absl::Time> AsTime(const ASN1_TIME* t) {
+  struct tm when = {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &when) != 1) return std::nullopt;
+  return absl::FromTM(when, absl::UTCTimeZone());
+}
+
+// "" when `cert` is valid at `now`, else why not.
+std::string Validity(X509* cert, absl::Time now, absl::string_view what) {
+  const std::optional<absl::Time> not_before = AsTime(X509_get0_notBefore(cert));
+  const std::optional<absl::Time> not_after = AsTime(X509_get0_notAfter(cert));
+  if (!not_before.has_value() || !not_after.has_value()) return absl::StrCat(what, " has no readable validity");
+  if (*not_after <= now) {
+    return absl::StrCat(what, " expired at ", absl::FormatTime(absl::RFC3339_sec, *not_after, absl::UTCTimeZone()));
+  }
+  if (*not_before > now) {
+    return absl::StrCat(what, " is not valid before ",
+                        absl::FormatTime(absl::RFC3339_sec, *not_before, absl::UTCTimeZone()));
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::Status CheckCertificates(const Certificates& c, const std::vector<std::string>& dns_names, absl::Time now,
+                               bool* ca_sound) {
+  *ca_sound = false;
+  auto read_cert = [](const std::string& pem) {
+    Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    return Cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  };
+  auto read_key = [](const std::string& pem) {
+    Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    return Pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  };
+  auto broken = [](absl::string_view why) { return absl::FailedPreconditionError(why); };
+  Cert ca = read_cert(c.ca_pem);
+  Pkey ca_key = read_key(c.ca_key_pem);
+  if (ca == nullptr) return broken("ca.crt is not a PEM certificate");
+  if (ca_key == nullptr) return broken("ca.key is not a PEM private key");
+  if (X509_check_ca(ca.get()) == 0) return broken("ca.crt is not a CA certificate");
+  if (X509_check_private_key(ca.get(), ca_key.get()) != 1) return broken("ca.key is not the key of ca.crt");
+  if (std::string why = Validity(ca.get(), now, "the CA"); !why.empty()) return broken(why);
+  *ca_sound = true;
+  Cert cert = read_cert(c.cert_pem);
+  Pkey key = read_key(c.key_pem);
+  if (cert == nullptr) return broken("tls.crt is not a PEM certificate");
+  if (key == nullptr) return broken("tls.key is not a PEM private key");
+  if (X509_check_private_key(cert.get(), key.get()) != 1) return broken("tls.key is not the key of tls.crt");
+  if (X509_check_ca(cert.get()) != 0) return broken("tls.crt is a CA certificate, not a serving certificate");
+  if (X509_check_issued(ca.get(), cert.get()) != X509_V_OK || X509_verify(cert.get(), X509_get0_pubkey(ca.get())) != 1) {
+    return broken("tls.crt is not signed by ca.crt (the caBundle the API server trusts)");
+  }
+  if (std::string why = Validity(cert.get(), now, "tls.crt"); !why.empty()) return broken(why);
+  for (const std::string& name : dns_names) {
+    if (X509_check_host(cert.get(), name.data(), name.size(), 0, nullptr) != 1) {
+      return broken(absl::StrCat("tls.crt is not valid for ", name));
+    }
+  }
+  return absl::OkStatus();
+}
+
 SelfManagedCertificates::SelfManagedCertificates(kube::RestClient& client, SelfManagedOptions options)
     : client_(client), options_(std::move(options)) {}
 
@@ -224,12 +291,18 @@ absl::StatusOr<Certificates> SelfManagedCertificates::EnsureSecret(absl::Time no
         absl::Base64Unescape(json_fields::String(data, key), out);
       }
     }
+    bool ca_sound = false;
+    const absl::Status sound = CheckCertificates(stored, names, now, &ca_sound);
     absl::StatusOr<absl::Time> expiry = NotAfter(stored.cert_pem);
-    if (expiry.ok() && *expiry - now > options_.renew_before && !stored.key_pem.empty()) return stored;
-    absl::StatusOr<Certificates> renewed =
-        !stored.ca_pem.empty() && !stored.ca_key_pem.empty()
-            ? RenewServing(stored, names, now, options_.validity)
-            : IssueCertificates(names, now, options_.validity, options_.ca_validity);
+    if (sound.ok() && expiry.ok() && *expiry - now > options_.renew_before) return stored;
+    if (!sound.ok()) {
+      LOG(WARNING) << "webhook certificates: " << where << " is broken (" << sound.message() << "); "
+                   << (ca_sound ? "issuing a new serving certificate from its CA"
+                                : "issuing a new CA and serving certificate, and the caBundle with them");
+    }
+    absl::StatusOr<Certificates> renewed = ca_sound ? RenewServing(stored, names, now, options_.validity)
+                                                    : IssueCertificates(names, now, options_.validity,
+                                                                        options_.ca_validity);
     if (!renewed.ok()) renewed = IssueCertificates(names, now, options_.validity, options_.ca_validity);
     if (!renewed.ok()) return renewed.status();
     json::object& object = *secret;
@@ -261,9 +334,13 @@ absl::Status SelfManagedCertificates::WriteFiles(const Certificates& certificate
     if (current == *text) continue;
     const std::string temporary = path + ".tmp";
     {
-      std::ofstream out(temporary, std::ios::trunc);
-      out << *text;
-      if (!out) return absl::FailedPreconditionError(absl::StrCat("cannot write ", temporary));
+      // Owner-only from the first byte (the key is secret; tls.crt follows suit).
+      const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (fd < 0) return absl::FailedPreconditionError(absl::StrCat("cannot write ", temporary));
+      fchmod(fd, 0600);
+      const bool written = write(fd, text->data(), text->size()) == static_cast<ssize_t>(text->size());
+      close(fd);
+      if (!written) return absl::FailedPreconditionError(absl::StrCat("cannot write ", temporary));
     }
     if (std::rename(temporary.c_str(), path.c_str()) != 0) {
       return absl::FailedPreconditionError(absl::StrCat("cannot replace ", path));
@@ -326,7 +403,13 @@ absl::Status SelfManagedCertificates::Start() {
         if (mu_.AwaitWithTimeout(absl::Condition(&stopped_), options_.check_every)) return;
       }
       if (absl::Status s = Reconcile(absl::Now()); !s.ok()) {
-        LOG(WARNING) << "webhook certificates: " << s << " (retrying in " << options_.check_every << ")";
+        int64_t suppressed = 0;
+        if (failures_.ShouldLog(absl::Now(), &suppressed)) {
+          LOG(WARNING) << "webhook certificates: " << s << " (retrying every " << options_.check_every
+                       << (suppressed > 0 ? absl::StrCat("; ", suppressed, " failures not logged") : "") << ")";
+        }
+      } else {
+        failures_.Reset();
       }
     }
   });

@@ -7,8 +7,14 @@
 // IssueCertificates/RenewServing are pure (OpenSSL, no I/O).
 // SelfManagedCertificates talks to the API server: every replica runs it and
 // they converge (the Secret is created once, AlreadyExists means another
-// replica won; updates carry the resourceVersion). It writes tls.crt and
-// tls.key into a directory the webhook's server re-reads.
+// replica won; updates carry the resourceVersion). A Secret that does not hold
+// together (CheckCertificates: another CA, an expired CA, other names, the CA
+// as the serving certificate, a key that is not the certificate's, garbage) is
+// repaired by re-issuing, never taken and never a reason to exit: every replica
+// reads the same Secret, so exiting would be a crash loop of all of them.
+// Replicas look at the Secret every few seconds, so a repair or a deletion
+// converges across them within seconds. It writes tls.crt and tls.key (0600)
+// into a directory the webhook's server re-reads.
 //
 // Thread-safety: SelfManagedCertificates runs on its own thread; Start/Stop
 // from one thread.
@@ -23,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/log_limiter.h"
 #include "kube/rest_client.h"
 
 namespace spillway::webhook {
@@ -44,6 +51,15 @@ absl::StatusOr<Certificates> IssueCertificates(const std::vector<std::string>& d
 absl::StatusOr<Certificates> RenewServing(const Certificates& current, const std::vector<std::string>& dns_names,
                                           absl::Time now, absl::Duration validity);
 
+// Whether `certificates` hold together, as the API server's TLS client will
+// judge them: the CA is a CA, valid at `now`, with its key; the serving
+// certificate is valid at `now`, not a CA, signed by that CA, names every one
+// of `dns_names`, and matches its key. FailedPrecondition naming the first
+// problem, and whether the CA itself is sound (so the serving certificate can
+// be re-issued from it) in `*ca_sound`.
+absl::Status CheckCertificates(const Certificates& certificates, const std::vector<std::string>& dns_names,
+                               absl::Time now, bool* ca_sound);
+
 // The serving certificate's notAfter; InvalidArgument when it cannot be read.
 absl::StatusOr<absl::Time> NotAfter(const std::string& cert_pem);
 
@@ -64,7 +80,8 @@ struct SelfManagedOptions {
   absl::Duration ca_validity = absl::Hours(24 * 365 * 10);
   // Renewed when less than this is left.
   absl::Duration renew_before = absl::Hours(24 * 30);
-  absl::Duration check_every = absl::Minutes(10);
+  // How often the Secret is read (a GET; nothing is written while it is sound).
+  absl::Duration check_every = absl::Seconds(5);
 };
 
 class SelfManagedCertificates {
@@ -90,6 +107,7 @@ class SelfManagedCertificates {
   kube::RestClient& client_;
   const SelfManagedOptions options_;
   bool files_written_ = false;  // Start() and the reconcile thread, one after the other.
+  LogLimiter failures_{absl::Minutes(1)};
   std::thread thread_;
   absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <vector>
 #include <sstream>
 
 #include "absl/strings/escaping.h"
@@ -112,6 +114,113 @@ TEST_F(SelfManagedCertificatesTest, TheServingCertificateIsRenewedBeforeItExpire
   absl::StatusOr<absl::Time> not_after = NotAfter(renewed);
   ASSERT_TRUE(not_after.ok());
   EXPECT_GT(*not_after, now + absl::Hours(24 * 600));
+}
+
+// Issue 19.6: a Secret that does not hold together was kept forever (every
+// handshake from the API server failing) or made every replica exit at start-up.
+TEST_F(SelfManagedCertificatesTest, ABrokenSecretIsRepairedNeverTakenAndNeverFatal) {
+  const absl::Time now = absl::Now();
+  const std::vector<std::string> names = ServiceDnsNames("kube-system", "spillway-webhook");
+  absl::StatusOr<Certificates> good = IssueCertificates(names, now, absl::Hours(24 * 365), absl::Hours(24 * 3650));
+  absl::StatusOr<Certificates> other = IssueCertificates(names, now, absl::Hours(24 * 365), absl::Hours(24 * 3650));
+  absl::StatusOr<Certificates> expired_ca =
+      IssueCertificates(names, now - absl::Hours(48), absl::Hours(24), absl::Hours(24));
+  ASSERT_TRUE(good.ok() && other.ok() && expired_ca.ok());
+  struct Case {
+    std::string name;
+    Certificates stored;
+    std::string problem;
+    bool keeps_ca;
+  };
+  auto with = [&](std::function<void(Certificates&)> change) {
+    Certificates c = *good;
+    change(c);
+    return c;
+  };
+  const std::vector<Case> cases = {
+      {"signed by another CA", with([&](Certificates& c) { c.cert_pem = other->cert_pem; c.key_pem = other->key_pem; }),
+       "tls.crt is not signed by ca.crt", true},
+      {"an expired CA", *expired_ca, "the CA expired at", false},
+      {"for other names", with([&](Certificates& c) {
+         absl::StatusOr<Certificates> renewed = RenewServing(*good, {"other.example.com"}, now, absl::Hours(24));
+         c.cert_pem = renewed->cert_pem;
+         c.key_pem = renewed->key_pem;
+       }),
+       "tls.crt is not valid for spillway-webhook.kube-system.svc", true},
+      {"the CA as the serving certificate",
+       with([&](Certificates& c) { c.cert_pem = c.ca_pem; c.key_pem = c.ca_key_pem; }),
+       "tls.crt is a CA certificate", true},
+      {"a key that is not the certificate's", with([&](Certificates& c) { c.key_pem = other->key_pem; }),
+       "tls.key is not the key of tls.crt", true},
+      {"a garbage key", with([&](Certificates& c) { c.key_pem = "garbage"; }), "tls.key is not a PEM private key", true},
+      {"garbage", Certificates{"x", "y", "z", "w"}, "ca.crt is not a PEM certificate", false},
+      {"a CA key that is not the CA's", with([&](Certificates& c) { c.ca_key_pem = other->ca_key_pem; }),
+       "ca.key is not the key of ca.crt", false},
+  };
+  for (const Case& c : cases) {
+    bool ca_sound = true;
+    const absl::Status problem = CheckCertificates(c.stored, names, now, &ca_sound);
+    EXPECT_THAT(std::string(problem.message()), HasSubstr(c.problem)) << c.name;
+    EXPECT_EQ(ca_sound, c.keeps_ca) << c.name;
+    // Stored as a Secret, taken up by a replica: repaired, never refused.
+    (void)client_->Delete({"", "v1", "secrets", "kube-system", "spillway-webhook-certs", ""});
+    json::object data{{"ca.crt", absl::Base64Escape(c.stored.ca_pem)},
+                      {"ca.key", absl::Base64Escape(c.stored.ca_key_pem)},
+                      {"tls.crt", absl::Base64Escape(c.stored.cert_pem)},
+                      {"tls.key", absl::Base64Escape(c.stored.key_pem)}};
+    ASSERT_TRUE(client_
+                    ->Create({"", "v1", "secrets", "kube-system", "", ""},
+                             json::object{{"apiVersion", "v1"},
+                                          {"kind", "Secret"},
+                                          {"metadata", json::object{{"name", "spillway-webhook-certs"},
+                                                                    {"namespace", "kube-system"}}},
+                                          {"type", "kubernetes.io/tls"},
+                                          {"data", data}})
+                    .ok());
+    SelfManagedCertificates replica(*client_, Options("repair"));
+    ASSERT_TRUE(replica.Start().ok()) << c.name;
+    replica.Stop();
+    absl::StatusOr<json::object> secret = client_->Get({"", "v1", "secrets", "kube-system", "spillway-webhook-certs", ""});
+    ASSERT_TRUE(secret.ok());
+    Certificates repaired;
+    const json::object& stored = secret->at("data").as_object();
+    absl::Base64Unescape(json_fields::String(stored, "ca.crt"), &repaired.ca_pem);
+    absl::Base64Unescape(json_fields::String(stored, "ca.key"), &repaired.ca_key_pem);
+    absl::Base64Unescape(json_fields::String(stored, "tls.crt"), &repaired.cert_pem);
+    absl::Base64Unescape(json_fields::String(stored, "tls.key"), &repaired.key_pem);
+    EXPECT_TRUE(CheckCertificates(repaired, names, now, &ca_sound).ok()) << c.name;
+    EXPECT_EQ(repaired.ca_pem == c.stored.ca_pem, c.keeps_ca) << c.name;
+    EXPECT_EQ(CaBundle(), repaired.ca_pem) << c.name;
+    EXPECT_EQ(ReadFile(Options("repair").cert_dir + "/tls.crt"), repaired.cert_pem) << c.name;
+    struct stat key_file = {};
+    ASSERT_EQ(stat((Options("repair").cert_dir + "/tls.key").c_str(), &key_file), 0);
+    EXPECT_EQ(key_file.st_mode & 0777, 0600u) << c.name;
+  }
+}
+
+TEST_F(SelfManagedCertificatesTest, ADeletedSecretIsRecreatedAndReplicasConvergeWithinSeconds) {
+  SelfManagedOptions a = Options("a");
+  SelfManagedOptions b = Options("b");
+  a.check_every = b.check_every = absl::Milliseconds(200);
+  SelfManagedCertificates first(*client_, a);
+  SelfManagedCertificates second(*client_, b);
+  ASSERT_TRUE(first.Start().ok());
+  ASSERT_TRUE(second.Start().ok());
+  const std::string before = ReadFile(b.cert_dir + "/tls.crt");
+  ASSERT_EQ(ReadFile(a.cert_dir + "/tls.crt"), before);
+  ASSERT_TRUE(client_->Delete({"", "v1", "secrets", "kube-system", "spillway-webhook-certs", ""}).ok());
+  std::string a_cert, b_cert;
+  for (int i = 0; i < 100; ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+    a_cert = ReadFile(a.cert_dir + "/tls.crt");
+    b_cert = ReadFile(b.cert_dir + "/tls.crt");
+    if (a_cert != before && a_cert == b_cert) break;
+  }
+  EXPECT_NE(a_cert, before) << "recreated";
+  EXPECT_EQ(a_cert, b_cert) << "both replicas serve the recreated certificate";
+  EXPECT_THAT(CaBundle(), HasSubstr("BEGIN CERTIFICATE"));
+  first.Stop();
+  second.Stop();
 }
 
 TEST(CertificatesTest, IssuedCertificatesNameTheServiceAndChainToTheCa) {
