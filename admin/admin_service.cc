@@ -57,6 +57,13 @@ absl::StatusOr<v1::ExplainResponse> AdminService::ExplainPod(const std::string& 
   if (ns.empty() || name.empty()) {
     return absl::InvalidArgumentError("name the pod as NAMESPACE/NAME (both are required)");
   }
+  // Kubernetes names are at most 253 characters (namespaces 63): refuse
+  // longer ones without echoing them (a 4 MB name came back in the error).
+  if (ns.size() > 63 || name.size() > 253) {
+    return absl::InvalidArgumentError(absl::StrCat("no pod has such a name: namespaces have at most 63 characters "
+                                                   "and pod names at most 253 (got ",
+                                                   ns.size(), " and ", name.size(), ")"));
+  }
   if (sources_.client == nullptr) return absl::FailedPreconditionError(kNoCluster);
   const kube::ResourcePath path{"", "v1", "pods", ns, name, ""};
   absl::StatusOr<std::string> text = sources_.client->CallRaw("GET", path.Url(), "");

@@ -194,6 +194,12 @@ TEST_F(AdminE2eTest, ExplainSaysWhereEachIntentComesFromAndEachNodesVerdict) {
                                     "request type must be eci, eci_only or ecs\"\n"));
   EXPECT_THAT(bad.output, HasSubstr("\ngaps: []\n"));
   EXPECT_THAT(bad.output, HasSubstr("summary: \"The pod's ECI request is invalid: "));
+
+  // A name no pod can have is refused without being echoed (issue 19.9).
+  CommandResult long_name = Spillway(absl::StrCat("explain pod plain/", std::string(5000, 'x'), " --server=", server_));
+  EXPECT_NE(long_name.exit_code, 0);
+  EXPECT_THAT(long_name.output, HasSubstr("pod names at most 253 (got 5 and 5000)"));
+  EXPECT_LT(long_name.output.size(), 1000u);
 }
 
 TEST_F(AdminE2eTest, ExplainShowsTheRescueAndItsEvent) {

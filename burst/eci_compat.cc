@@ -36,7 +36,7 @@ absl::Status CheckEciCanRun(const kube::Pod& pod) {
   }
   if (problems.empty()) return absl::OkStatus();
   return absl::FailedPreconditionError(
-      absl::StrCat("pod ", pod.Key(), " ", absl::StrJoin(problems, "; and ")));
+      absl::StrCat("pod ", pod.Who(), " ", absl::StrJoin(problems, "; and ")));
 }
 
 }  // namespace spillway::burst

@@ -32,7 +32,7 @@ absl::StatusOr<PodPolicy> IntentResolver::Resolve(const PodContext& context) con
   }
   if (explicit_ecs.has_value() && strongest->intent == Intent::kEciOnly) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "pod ", context.pod.Key(), " asks for regular nodes only (", explicit_ecs->reason,
+        "pod ", context.pod.Who(), " asks for regular nodes only (", explicit_ecs->reason,
         ") and for ECI only (", strongest->reason, "); remove one of them"));
   }
   PodPolicy policy;

@@ -42,7 +42,7 @@ absl::StatusOr<std::optional<IntentVote>> BurstAnnotationSource::Vote(
   if (*value == "eci_only") return IntentVote{Intent::kEciOnly, std::move(reason)};
   if (*value == "ecs") return IntentVote{Intent::kEcs, std::move(reason)};
   return absl::InvalidArgumentError(absl::StrCat(
-      "pod ", context.pod.Key(), " has annotation ", kBurstResourceAnnotation, "=\"", *value,
+      "pod ", context.pod.Who(), " has annotation ", kBurstResourceAnnotation, "=\"", *value,
       "\"; request type must be eci, eci_only or ecs"));
 }
 

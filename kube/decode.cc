@@ -274,6 +274,7 @@ absl::Status DecodeObjectMeta(value v, const Path& path, ObjectMeta* meta) {
 
 absl::Status DecodeObjectMetaField(absl::string_view key, value item, const Path& child, ObjectMeta* meta) {
   if (key == "name") return ReadString(item, child, &meta->name);
+  if (key == "generateName") return ReadString(item, child, &meta->generate_name);
   if (key == "namespace") return ReadString(item, child, &meta->namespace_);
   if (key == "uid") return ReadString(item, child, &meta->uid);
   if (key == "resourceVersion") return ReadString(item, child, &meta->resource_version);

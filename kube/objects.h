@@ -146,6 +146,9 @@ struct OwnerReference {
 
 struct ObjectMeta {
   std::string name;
+  // metadata.generateName: a pod a controller creates has only this at
+  // admission; the API server adds the rest of the name after the webhooks.
+  std::string generate_name;
   std::string namespace_;
   std::string uid;
   std::string resource_version;
@@ -257,6 +260,12 @@ struct Pod {
   }
   // "namespace/name" for logs and messages.
   std::string Key() const { return metadata.namespace_ + "/" + metadata.name; }
+  // "namespace/name" for messages; "namespace/web-7c9d8-(generated)" for a pod
+  // admitted before the API server generated its name.
+  std::string Who() const {
+    if (!metadata.name.empty() || metadata.generate_name.empty()) return Key();
+    return metadata.namespace_ + "/" + metadata.generate_name + "(generated)";
+  }
   // The ownerReference with controller=true, or nullptr.
   const OwnerReference* ControllerRef() const {
     for (const OwnerReference& ref : metadata.owner_references) {

@@ -36,7 +36,7 @@ request_sources=(
   kube/quantity.cc
   common/json_writer.cc
 )
-modules="simdjson absl_status absl_statusor absl_strings absl_str_format"
+modules="simdjson absl_status absl_statusor absl_strings absl_str_format absl_flat_hash_map absl_hash absl_raw_hash_set"
 mkdir -p "$out/request_fuzzer"
 # shellcheck disable=SC2046
 clang++ "${flags[@]}" $(pkg-config --cflags $modules) \
@@ -57,6 +57,7 @@ admission_sources=(
   kube/json_reader.cc
   kube/quantity.cc
   kube/label_selector.cc
+  kube/names.cc
   common/json_writer.cc
   common/boost_json.cc
   bazel-bin/proto/config.pb.cc

@@ -106,6 +106,11 @@ TEST_F(PodAdmissionTest, InvalidRequestsAreDenied) {
       R"({"metadata":{"name":"a","labels":{"alibabacloud.com/eci":"true"},"annotations":{"alibabacloud.com/burst-resource":"ecs"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}})");
   EXPECT_FALSE(contradiction.allowed);
   EXPECT_THAT(contradiction.denial, HasSubstr("ecs"));
+  // A controller's pod has no name yet at admission (issue 19.9: "pod default/").
+  PodAdmission generated = Admit(
+      R"({"metadata":{"generateName":"web-7c9d8f5b4-","namespace":"shop","annotations":{"alibabacloud.com/burst-resource":"eci_first"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}})");
+  EXPECT_FALSE(generated.allowed);
+  EXPECT_THAT(generated.denial, HasSubstr("pod shop/web-7c9d8f5b4-(generated) has annotation"));
 }
 
 TEST_F(PodAdmissionTest, WarnsWhenEciCannotRunThePodNamingWhy) {

@@ -81,8 +81,7 @@ http::Response WebhookService::Review(http::Request& request) {
   const std::vector<std::string> node_ports =
       node_ports_ ? node_ports_(review->namespace_, pod.metadata.labels) : std::vector<std::string>();
   PodAdmission admission = AdmitPod(review->object, pod, ns.get(), resolver_, rule_, *profile, node_ports);
-  const std::string who = absl::StrCat(review->namespace_, "/",
-                                       pod.metadata.name.empty() ? "(generated name)" : pod.metadata.name);
+  const std::string who = pod.Who();
   if (!admission.allowed) {
     denied_.Increment();
     VLOG(1) << "webhook pod=" << who << " outcome=denied reason=" << LogValue(admission.denial);
