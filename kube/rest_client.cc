@@ -184,9 +184,20 @@ std::unique_ptr<http::Client> RestClient::NewClient(absl::Duration timeout) cons
 }
 
 void RestClient::Release(std::unique_ptr<http::Client> client) {
+  {
+    absl::MutexLock lock(&mu_);
+    active_.erase(std::remove(active_.begin(), active_.end(), client.get()), active_.end());
+    if (!shut_down_ && idle_.size() < options_.max_idle_connections) {
+      idle_.push_back(std::move(client));
+      return;
+    }
+  }
+  client.reset();  // Closed outside the lock.
+}
+
+size_t RestClient::IdleConnections() const {
   absl::MutexLock lock(&mu_);
-  active_.erase(std::remove(active_.begin(), active_.end(), client.get()), active_.end());
-  if (!shut_down_) idle_.push_back(std::move(client));
+  return idle_.size();
 }
 
 absl::StatusOr<json::object> RestClient::Call(const std::string& method, const std::string& target,

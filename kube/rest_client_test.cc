@@ -147,6 +147,22 @@ TEST_F(RestClientTest, VerbsAgainstTheEmbeddedApiServer) {
   EXPECT_EQ(std::string(*gone.status().GetPayload(kReasonPayload)), "NotFound");
 }
 
+// Issue 19.9: a burst of concurrent calls opens a connection each; they used
+// to stay open forever (~85 after a burst of writes).
+TEST_F(RestClientTest, ABurstLeavesAtMostTheIdleCapOpen) {
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 40; ++i) {
+    callers.emplace_back([this, i] {
+      (void)client_->Create(kConfigMaps, json::parse(absl::StrCat(R"({"metadata":{"name":"burst-)", i, R"("}})"))
+                                             .as_object());
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_LE(client_->IdleConnections(), 8u);
+  EXPECT_GE(client_->IdleConnections(), 1u);
+  ASSERT_TRUE(client_->Get(ConfigMap("burst-39")).ok()) << "the kept connections still work";
+}
+
 TEST_F(RestClientTest, PatchFlavoursBindAndEvict) {
   const ResourcePath pods{"", "v1", "pods", "default", "", ""};
   ASSERT_TRUE(client_->Create(pods, json::parse(R"({"metadata":{"name":"web"},
