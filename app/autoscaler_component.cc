@@ -21,6 +21,7 @@ class Autoscaler final : public Component {
     options.own_namespace = parts.options.own_namespace;
     options.quota = parts.quota;
     options.stock = parts.stock;
+    options.eci_profile = &parts.eci_profile;
     options.leader_elect = parts.options.leader_election.enabled;
     options.lease_namespace = parts.options.leader_election.lease_namespace;
     options.lease_name = parts.options.leader_election.lease_name;

@@ -23,6 +23,7 @@ Autoscaler::Autoscaler(kube::RestClient& client, kube::ClusterInformers& informe
     rescue_options.config = rescue;
     rescue_options.own_namespace = options_.own_namespace;
     rescue_options.quota = options_.quota;
+    rescue_options.eci_profile = options_.eci_profile;
     rescue_options.may_act = may_act;
     rescuer_ = std::make_unique<Rescuer>(client, informers, resolver, rule, events_, clock, metrics_,
                                          rescue_options);

@@ -48,6 +48,9 @@ struct AutoscalerOptions {
   const burst::EciQuota* quota = nullptr;
   // Stock cool-downs the extender also reads; null: no stock watching.
   burst::StockCoolDowns* stock = nullptr;
+  // The eci-profile in force, whose effects a rescued pod gets as the
+  // webhook's pods do; null: none.
+  const burst::EciProfileStore* eci_profile = nullptr;
   bool leader_elect = true;
   std::string lease_namespace = "kube-system";
   std::string lease_name = "spillway-autoscaler";

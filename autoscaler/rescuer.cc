@@ -9,10 +9,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "burst/placement.h"
+#include "common/json_fields.h"
 #include "common/log_format.h"
 #include "glog/logging.h"
 #include "kube/decode.h"
 #include "kube/json_patch.h"
+#include "kube/json_string_map.h"
 
 namespace spillway::autoscaler {
 namespace json = boost::json;
@@ -171,6 +173,25 @@ RescueInput Rescuer::Read(const kube::Pod& pod, const std::string& message) cons
   return input;
 }
 
+void Rescuer::AddProfileEffect(const kube::Pod& pod, const json::object& meta, bool* has_annotations,
+                               json::array& patch) const {
+  if (options_.eci_profile == nullptr) return;
+  const json::object* annotations = json_fields::ObjectAt(meta, {"annotations"});
+  const json::object* labels = json_fields::ObjectAt(meta, {"labels"});
+  std::shared_ptr<const kube::Namespace> space = informers_.namespaces().Get(pod.metadata.namespace_);
+  const burst::ProfileEffect effect = burst::EffectFor(
+      *options_.eci_profile->Get(), labels != nullptr ? kube::StringMapOf(*labels) : kube::StringMap(),
+      annotations != nullptr ? kube::StringMapOf(*annotations) : kube::StringMap(),
+      space != nullptr ? &space->metadata.labels : nullptr, /*headed_to_eci=*/true);
+  for (const auto& [key, value] : effect.annotations) {
+    if (key != burst::kBurstResourceAnnotation && key != kRescuedAnnotation) {
+      kube::AddMapEntry(patch, "/metadata/annotations", has_annotations, key, value);
+    }
+  }
+  bool has_labels = labels != nullptr;
+  for (const auto& [key, value] : effect.labels) kube::AddMapEntry(patch, "/metadata/labels", &has_labels, key, value);
+}
+
 absl::Status Rescuer::Apply(const std::string& key, const kube::Pod& pod, const json::object& live,
                             const RescuePlan& plan) {
   const kube::ObjectReference reference{"v1", "Pod", pod.metadata.namespace_, pod.metadata.name, pod.metadata.uid};
@@ -201,6 +222,7 @@ absl::Status Rescuer::Apply(const std::string& key, const kube::Pod& pod, const 
   }
   kube::AddMapEntry(patch, "/metadata/annotations", &has_annotations, kRescuedAnnotation,
                     absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone()));
+  AddProfileEffect(pod, meta, &has_annotations, patch);
   if (!options_.may_act()) return absl::OkStatus();  // Lost the lease while judging.
   const kube::ResourcePath path{"", "v1", "pods", pod.metadata.namespace_, pod.metadata.name, ""};
   absl::StatusOr<json::object> patched = client_.Patch(path, kube::PatchType::kJson, patch);

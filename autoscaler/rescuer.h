@@ -38,6 +38,7 @@
 #include "absl/synchronization/mutex.h"
 #include "autoscaler/controller.h"
 #include "autoscaler/metrics.h"
+#include "burst/eci_profile.h"
 #include "burst/eci_quota.h"
 #include "burst/intent_resolver.h"
 #include "burst/virtual_node.h"
@@ -66,6 +67,10 @@ class Rescuer {
     std::string own_namespace = "kube-system";
     // ECI quota to respect; null: none.
     const burst::EciQuota* quota = nullptr;
+    // The eci-profile: a rescued pod goes to ECI, so it gets the effects of
+    // the selectors that match it and of those with no selector part ("every
+    // pod scheduled to ECI"), as the webhook gives them; null: none.
+    const burst::EciProfileStore* eci_profile = nullptr;
     // Whether this replica may act (the leader); checked before every write.
     std::function<bool()> may_act = [] { return true; };
   };
@@ -103,6 +108,9 @@ class Rescuer {
   // Everything PlanRescue looks at, from the caches and the live pod.
   RescueInput Read(const kube::Pod& pod, const std::string& message) const;
   // Writes the plan (patch, Event, metrics).
+  // Appends the eci-profile's effect for `pod` (going to ECI) to `patch`.
+  void AddProfileEffect(const kube::Pod& pod, const boost::json::object& meta, bool* has_annotations,
+                        boost::json::array& patch) const;
   absl::Status Apply(const std::string& key, const kube::Pod& pod, const boost::json::object& live,
                      const RescuePlan& plan);
 

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "autoscaler/deletion_cost.h"
+#include "burst/eci_profile.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kube/decode.h"
@@ -84,7 +85,8 @@ class RescuerTest : public sim::EmbeddedClusterTest {
     clock_.Advance(since + elapsed - clock_.Now());
   }
 
-  void StartRescuer(config::RescueConfig config = {}, const burst::EciQuota* quota = nullptr) {
+  void StartRescuer(config::RescueConfig config = {}, const burst::EciQuota* quota = nullptr,
+                    const burst::EciProfileStore* eci_profile = nullptr) {
     informers_ = std::make_unique<kube::ClusterInformers>(*client_, true);
     events_ = std::make_unique<kube::EventRecorder>(*client_, clock_, kube::EventRecorder::Options());
     metrics_ = std::make_unique<AutoscalerMetrics>(registry_);
@@ -92,6 +94,7 @@ class RescuerTest : public sim::EmbeddedClusterTest {
     options.config = config;
     options.may_act = [this] { return leading_; };
     options.quota = quota;
+    options.eci_profile = eci_profile;
     rescuer_ = std::make_unique<Rescuer>(*client_, *informers_, resolver_, rule_, *events_, clock_,
                                          *metrics_, options);
     cost_ = std::make_unique<DeletionCost>(*client_, *informers_, rule_, clock_, *metrics_,
@@ -162,6 +165,28 @@ TEST_F(RescuerTest, HandsAPodShortOfResourcesToEci) {
   const std::string version(pod.at("metadata").at("resourceVersion").as_string());
   ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
   EXPECT_EQ(Pod("shop", "web-1").at("metadata").at("resourceVersion").as_string(), version);
+}
+
+// Issue 19.7: an effect-only selector applies to "every pod scheduled to
+// ECI" — a rescued pod too, not only those the webhook saw — and never
+// overwrites what the pod has.
+TEST_F(RescuerTest, ARescuedPodGetsTheCatchAllEciEffect) {
+  kube::StringMap data;
+  data.Set("selectors", R"([{"name": "every-eci-pod", "effect": {
+      "annotations": {"k8s.aliyun.com/eci-ntp-server": "10.0.0.1", "k8s.aliyun.com/eci-image-cache": "true"},
+      "labels": {"created-by-eci": "true"}}}])");
+  absl::StatusOr<burst::EciProfile> profile = burst::ParseEciProfile(data);
+  ASSERT_TRUE(profile.ok()) << profile.status();
+  burst::EciProfileStore store;
+  store.Set(std::make_shared<const burst::EciProfile>(*profile));
+  PendingPod("shop", "web-1", "", R"(, "annotations": {"k8s.aliyun.com/eci-image-cache": "false"})");
+  StartRescuer({}, nullptr, &store);
+  ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
+  json::object pod = Pod("shop", "web-1");
+  EXPECT_EQ(Annotation(pod, "alibabacloud.com/burst-resource"), "eci");
+  EXPECT_EQ(Annotation(pod, "k8s.aliyun.com/eci-ntp-server"), "10.0.0.1");
+  EXPECT_EQ(Annotation(pod, "k8s.aliyun.com/eci-image-cache"), "false") << "never overwritten";
+  EXPECT_EQ(pod.at("metadata").at("labels").at("created-by-eci").as_string(), "true");
 }
 
 // The webhook did not run (failurePolicy Ignore, down, pod older than
