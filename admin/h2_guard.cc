@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -50,6 +51,17 @@ int ConnectLoopback(uint16_t port) {
 
 }  // namespace
 
+bool CallBudget::Take(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  if (last_ != absl::InfinitePast()) {
+    tokens_ = std::min(burst_, tokens_ + absl::ToDoubleSeconds(now - last_) * per_second_);
+  }
+  last_ = now;
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
+}
+
 absl::Status H2Policer::Feed(absl::string_view bytes, absl::Time now) {
   while (!bytes.empty()) {
     if (preface_seen_ < kPreface.size()) {
@@ -88,6 +100,9 @@ absl::Status H2Policer::Frame(uint8_t type, uint8_t flags, uint32_t length, absl
   if (type == kHeaders || type == kPushPromise) {
     in_header_block_ = true;
     header_block_bytes_ = 0;
+    if (type == kHeaders && budget_ != nullptr && !budget_->Take(now)) {
+      return absl::ResourceExhaustedError("more new calls than the admin port admits (a flood of streams)");
+    }
   }
   if (type == kHeaders || type == kPushPromise || type == kContinuation) {
     if (!in_header_block_) return absl::InvalidArgumentError("CONTINUATION outside a header block");
@@ -162,7 +177,11 @@ absl::StatusOr<std::unique_ptr<H2Guard>> H2Guard::Start(const std::string& host,
 }
 
 H2Guard::H2Guard(int listen_fd, uint16_t port, uint16_t backend_port, H2GuardLimits limits)
-    : listen_fd_(listen_fd), port_(port), backend_port_(backend_port), limits_(limits) {}
+    : listen_fd_(listen_fd),
+      port_(port),
+      backend_port_(backend_port),
+      limits_(limits),
+      budget_(limits.calls_per_second, limits.call_burst) {}
 
 H2Guard::~H2Guard() { Stop(); }
 
@@ -214,7 +233,7 @@ void H2Guard::Relay(Connection& c) {
     shutdown(c.backend_fd, SHUT_RDWR);
     c.running.fetch_sub(1);
   });
-  H2Policer policer(limits_);
+  H2Policer policer(limits_, &budget_);
   char buffer[16384];
   for (;;) {
     const ssize_t n = recv(c.client_fd, buffer, sizeof(buffer), 0);

@@ -67,6 +67,31 @@ TEST(H2PolicerTest, RapidResetIsCutButOrdinaryCancelsAreNot) {
   EXPECT_THAT(verdict.message(), HasSubstr("HTTP/2 rapid reset"));
 }
 
+TEST(H2PolicerTest, NewCallsShareOneBudgetAcrossConnections) {
+  CallBudget budget(/*per_second=*/10, /*burst=*/20);
+  H2Policer first(H2GuardLimits(), &budget);
+  H2Policer second(H2GuardLimits(), &budget);
+  ASSERT_TRUE(first.Feed(kPreface, kNow).ok());
+  ASSERT_TRUE(second.Feed(kPreface, kNow).ok());
+  for (uint32_t stream = 1; stream < 20; stream += 2) {
+    ASSERT_TRUE(first.Feed(Frame(0x1, 0x4, stream, 50), kNow).ok());
+    ASSERT_TRUE(second.Feed(Frame(0x1, 0x4, stream, 50), kNow).ok());
+  }
+  // The burst of 20 is spent; a reconnecting client gains nothing.
+  H2Policer third(H2GuardLimits(), &budget);
+  ASSERT_TRUE(third.Feed(kPreface, kNow).ok());
+  absl::Status refused = third.Feed(Frame(0x1, 0x4, 1, 50), kNow);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.message(), HasSubstr("more new calls than the admin port admits"));
+  // A second later, 10 more.
+  H2Policer later(H2GuardLimits(), &budget);
+  ASSERT_TRUE(later.Feed(kPreface, kNow).ok());
+  for (uint32_t stream = 1; stream < 20; stream += 2) {
+    ASSERT_TRUE(later.Feed(Frame(0x1, 0x4, stream, 50), kNow + absl::Seconds(1)).ok()) << stream;
+  }
+  EXPECT_FALSE(later.Feed(Frame(0x1, 0x4, 21, 50), kNow + absl::Seconds(1)).ok());
+}
+
 TEST(H2PolicerTest, OversizedFramesAndBrokenPrefacesAreRefused) {
   H2Policer big{H2GuardLimits()};
   // A DATA frame header announcing 65,536 bytes.

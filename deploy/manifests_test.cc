@@ -318,6 +318,32 @@ TEST(ManifestsTest, TheSecondSchedulerCallsTheExtenderLikeTheFirst) {
             std::tie(b.filter_verb, b.prioritize_verb, b.preempt_verb, b.bind_verb));
   EXPECT_EQ(std::tie(a.weight, a.enable_https, a.node_cache_capable, a.ignorable, a.http_timeout),
             std::tie(b.weight, b.enable_https, b.node_cache_capable, b.ignorable, b.http_timeout));
+  // Scheduling must not depend on Spillway being up (issue 19.8).
+  EXPECT_TRUE(a.ignorable);
+}
+
+// system:kube-scheduler's lease rules name only "kube-scheduler": the second
+// scheduler needs its own Lease (spillway-scheduler), or a real API server
+// refuses its leader election.
+TEST(ManifestsTest, TheSecondSchedulerMayHoldItsOwnLease) {
+  std::set<std::string> granted;
+  std::string role_bound_to;
+  for (const YAML::Node& doc : YAML::LoadAll(testing::ReadRunfile("deploy/second-scheduler/scheduler.yaml"))) {
+    const std::string kind = doc["kind"].as<std::string>();
+    if (kind == "Role" && doc["metadata"]["name"].as<std::string>() == "spillway-scheduler-lease") {
+      for (const YAML::Node& rule : doc["rules"]) {
+        const bool named = rule["resourceNames"].IsDefined();
+        for (const YAML::Node& verb : rule["verbs"]) {
+          granted.insert(verb.as<std::string>() + (named ? ":" + rule["resourceNames"][0].as<std::string>() : ""));
+        }
+      }
+    }
+    if (kind == "RoleBinding" && doc["roleRef"]["name"].as<std::string>() == "spillway-scheduler-lease") {
+      role_bound_to = doc["subjects"][0]["name"].as<std::string>();
+    }
+  }
+  EXPECT_EQ(granted, (std::set<std::string>{"create", "get:spillway-scheduler", "update:spillway-scheduler"}));
+  EXPECT_EQ(role_bound_to, "spillway-scheduler");
 }
 
 }  // namespace
