@@ -110,30 +110,36 @@ class StringMap {
 // made a pod with 40,000 labels take seconds to decode).
 class StringMapBuilder {
  public:
-  void Set(absl::string_view key, absl::string_view value) {
-    auto [it, inserted] = index_.try_emplace(key, entries_.size());
-    if (inserted) {
-      entries_.emplace_back(std::string(key), std::string(value));
-    } else {
-      entries_[it->second].second.assign(value.data(), value.size());
-    }
-  }
+  void Set(absl::string_view key, absl::string_view value) { entries_.emplace_back(key, value); }
   // The map; the builder is left empty.
   StringMap Build() {
     StringMap map;
+    // Where each key was first seen (views into entries_, which no longer moves).
+    absl::flat_hash_map<absl::string_view, size_t> first;
+    first.reserve(entries_.size());
     size_t bytes = 0;
-    for (const auto& [key, value] : entries_) bytes += key.size() + value.size() + 4;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      auto [it, inserted] = first.try_emplace(entries_[i].first, i);
+      if (!inserted) {
+        entries_[it->second].second = std::move(entries_[i].second);  // The last value wins...
+        entries_[i].first.clear();  // ... in the first position.
+        duplicate_.resize(entries_.size());
+        duplicate_[i] = true;
+      }
+      bytes += entries_[i].first.size() + entries_[i].second.size() + 4;
+    }
     map.packed_.reserve(bytes);
-    for (const auto& [key, value] : entries_) map.Append(key, value);
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (duplicate_.empty() || !duplicate_[i]) map.Append(entries_[i].first, entries_[i].second);
+    }
     entries_.clear();
-    index_.clear();
+    duplicate_.clear();
     return map;
   }
 
  private:
   std::vector<std::pair<std::string, std::string>> entries_;
-  // Position of each key in entries_ (a copy: entries_ may reallocate).
-  absl::flat_hash_map<std::string, size_t> index_;
+  std::vector<bool> duplicate_;  // Sized only once a key repeats.
 };
 
 struct OwnerReference {
