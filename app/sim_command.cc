@@ -92,6 +92,17 @@ int RunSim(const std::vector<std::string>& args) {
             << "  stand-ins: " << result->passes << " passes, mean " << absl::FormatDuration(result->mean_pass)
             << ", slowest " << absl::FormatDuration(result->slowest_pass) << " (tick "
             << absl::FormatDuration(scenario->tick) << ")\n";
+  if (result->spillway_outages > 0) {
+    // ignorable: true — what kube-scheduler placed without the burst policy.
+    int on_virtual = 0;
+    for (const auto& [pod, node] : result->scheduler.bound_without_extender) {
+      for (const sim::SimNode& n : scenario->nodes) on_virtual += n.is_virtual && n.name == node ? 1 : 0;
+    }
+    std::cout << "  spillway down " << result->spillway_outages << " time(s): "
+              << result->scheduler.bound_without_extender.size()
+              << " pods scheduled without the extender (failed open), " << on_virtual
+              << " of them on a virtual node\n";
+  }
   if (!report.empty()) {
     std::ofstream(report) << sim::HtmlReport(*scenario, result->samples, result->decisions, result->summary);
     std::cout << "report: " << report << "\n";

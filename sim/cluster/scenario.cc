@@ -106,6 +106,15 @@ absl::Status ReadTimes(const YAML::Node& root, Scenario& scenario) {
     if (absl::Status s = ReadDuration(out["until"], where + ".until", &window.until); !s.ok()) return s;
     scenario.stock_outs.push_back(window);
   }
+  for (size_t i = 0; i < Get(root, "spillwayOutages").size(); ++i) {
+    const YAML::Node out = Get(root, "spillwayOutages")[i];
+    Scenario::Outage outage{absl::ZeroDuration(), scenario.duration};
+    const std::string where = absl::StrCat("spillwayOutages[", i, "]");
+    if (absl::Status s = ReadDuration(out["from"], where + ".from", &outage.from); !s.ok()) return s;
+    if (absl::Status s = ReadDuration(out["until"], where + ".until", &outage.until); !s.ok()) return s;
+    if (outage.until <= outage.from) return Field(where, "until must be after from");
+    scenario.spillway_outages.push_back(outage);
+  }
   if (scenario.tick <= absl::ZeroDuration() || scenario.duration <= absl::ZeroDuration()) {
     return Field("tick/duration", "must be positive");
   }

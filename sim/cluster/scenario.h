@@ -66,6 +66,13 @@ struct Scenario {
   absl::Duration eci_startup_max = absl::Seconds(10);
   absl::Duration hpa_sync_period = absl::Seconds(15);
   std::vector<StockOutWindow> stock_outs;
+  // When `spillway serve` is stopped (a crash, a bad rollout): its ports
+  // refuse connections, as a Service with no ready endpoint does.
+  struct Outage {
+    absl::Duration from;
+    absl::Duration until;
+  };
+  std::vector<Outage> spillway_outages;
   std::vector<std::string> manifests;       // Paths, applied in order.
   std::string spillway_config;              // `spillway serve --config`
   std::string scheduler_config;             // A KubeSchedulerConfiguration

@@ -43,6 +43,7 @@ class ScaledClock : public Clock {
   const double speed_;
 };
 
+// failurePolicy Ignore, as deploy/spillway.yaml ships it.
 constexpr char kWebhookConfiguration[] = R"(apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata: {name: spillway}
@@ -51,7 +52,7 @@ webhooks:
   clientConfig: {url: "https://localhost:%d/mutate/pods"}
   rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
   namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system]}]}
-  failurePolicy: Fail
+  failurePolicy: Ignore
   sideEffects: None
   admissionReviewVersions: [v1]
   timeoutSeconds: 5
@@ -83,14 +84,18 @@ absl::Status WaitUntil(const std::function<bool()>& done, absl::Duration limit, 
 
 // Starts `spillway serve` against the cluster and waits until its extender
 // is ready and its webhook certificate is in the MutatingWebhookConfiguration.
+// `*extender_port` and `*webhook_port` 0 pick ports; a restart passes the
+// ones picked, so kube-scheduler's extender URL and the webhook configuration
+// stay true.
 absl::StatusOr<std::unique_ptr<ChildProcess>> StartSpillway(const Scenario& scenario, const SimulationOptions& options,
                                                            kube::RestClient& client, const std::string& kubeconfig,
-                                                           uint16_t* extender_port) {
-  const int webhook_port = FreePort();
+                                                           uint16_t* extender_port, int* webhook_port_in_out) {
+  if (*webhook_port_in_out == 0) *webhook_port_in_out = FreePort();
+  const int webhook_port = *webhook_port_in_out;
   SPILLWAY_RETURN_IF_ERROR(ApplyManifests(client, absl::StrFormat(kWebhookConfiguration, webhook_port), "webhook"));
   const std::string certs = options.work_dir + "/certs";
   std::filesystem::create_directories(certs);
-  std::vector<std::string> args = {options.spillway_binary, "serve", "--listen=127.0.0.1:0",
+  std::vector<std::string> args = {options.spillway_binary, "serve", absl::StrCat("--listen=127.0.0.1:", *extender_port),
                                    "--components=extender,autoscaler,webhook", "--kubeconfig=" + kubeconfig,
                                    "--leader-elect=false", absl::StrCat("--webhook-listen=127.0.0.1:", webhook_port),
                                    "--webhook-cert-dir=" + certs,
@@ -253,8 +258,9 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   LiveReader live(client);
   SPILLWAY_RETURN_IF_ERROR(Kubelets(client, live, clock, scenario.nodes, KubeletOptions()).Register());
   uint16_t extender_port = 0;
+  int webhook_port = 0;
   SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> serve,
-                            StartSpillway(scenario, options, client, kubeconfig, &extender_port));
+                            StartSpillway(scenario, options, client, kubeconfig, &extender_port, &webhook_port));
   // The stand-ins read through watches, as Kubernetes' components do.
   ClusterCache cache(client);
   for (const kube::ResourcePath& collection :
@@ -289,6 +295,16 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
         result.last_error = std::string(s.message());
       }
     }
+    const absl::Duration at = clock.Now() - scenario_start;
+    bool down = false;
+    for (const Scenario::Outage& outage : scenario.spillway_outages) down = down || (at >= outage.from && at < outage.until);
+    if (down && serve != nullptr) {
+      serve->Stop();
+      serve.reset();
+      ++result.spillway_outages;
+    } else if (!down && serve == nullptr) {
+      SPILLWAY_ASSIGN_OR_RETURN(serve, StartSpillway(scenario, options, client, kubeconfig, &extender_port, &webhook_port));
+    }
     const absl::Time pass_start = absl::Now();
     stand_ins.Tick(result);
     const absl::Duration pass = absl::Now() - pass_start;
@@ -313,7 +329,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
     absl::SleepFor(std::max(absl::ZeroDuration(), scenario.tick / options.speed - (absl::Now() - pass_start)));
   }
   if (result.passes > 0) result.mean_pass /= result.passes;
-  serve->Stop();
+  if (serve != nullptr) serve->Stop();
   cache.Stop();
   api->Stop();
   result.summary = recorder.Summarize();

@@ -43,6 +43,7 @@ struct SimulationResult {
   absl::Duration mean_pass;
   absl::Duration slowest_pass;
   std::string last_error;
+  int spillway_outages = 0;  // Times `spillway serve` was stopped (scenario spillwayOutages).
 };
 
 absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const SimulationOptions& options);

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -162,6 +163,33 @@ TEST(SimulationTest, ARegionWideStockOutDeletesNothingInALoop) {
   EXPECT_LE(result.summary.pods, 12);
   const WorkloadCounts& last = result.samples.back().workloads.at("db");
   EXPECT_EQ(last.eci, 6) << "every pod runs after stock returns";
+  EXPECT_EQ(last.pending, 0);
+}
+
+// Issue 19.8: with `ignorable: false` a Spillway that was down stopped every
+// pod from scheduling, its own replacement included. deploy/ ships `true`:
+// while Spillway is stopped for 30 s, pods that need no burst decision
+// schedule, a new Spillway replica schedules, nothing that asked for nothing
+// reaches ECI, and the failed-open placements are counted.
+TEST(SimulationTest, ASpillwayOutageDoesNotStopScheduling) {
+  const SimulationResult result = RunScenario("spillway-outage.yaml");
+  ASSERT_FALSE(result.samples.empty());
+  EXPECT_EQ(result.spillway_outages, 1);
+  std::set<std::string> without;
+  for (const auto& [pod, node] : result.scheduler.bound_without_extender) without.insert(pod);
+  int spillway_pods = 0, steady_pods = 0;
+  for (const std::string& pod : without) {
+    spillway_pods += absl::StartsWith(pod, "kube-system/spillway-") ? 1 : 0;
+    steady_pods += absl::StartsWith(pod, "default/steady-") ? 1 : 0;
+  }
+  EXPECT_EQ(spillway_pods, 1) << "the third replica scheduled while the extender was down";
+  EXPECT_EQ(steady_pods, 4) << "the scaled-up plain workload scheduled while the extender was down";
+  for (const auto& [pod, node] : result.scheduler.bound_without_extender) {
+    EXPECT_FALSE(absl::StartsWith(node, "virtual-kubelet")) << pod << " asked for nothing";
+  }
+  EXPECT_EQ(result.summary.unasked_on_eci, 0);
+  const WorkloadCounts& last = result.samples.back().workloads.at("steady");
+  EXPECT_EQ(last.ecs, 6);
   EXPECT_EQ(last.pending, 0);
 }
 

@@ -169,6 +169,10 @@ absl::Status Scheduler::Attempt(const json::object& pod_json, std::vector<Candid
     stats_.bind_time += absl::Now() - binding;
     if (!bound.ok()) return absl::IsAborted(bound) || absl::IsNotFound(bound) ? absl::OkStatus() : bound;
     ++stats_.bound;
+    if (outcome.extender_skipped) {
+      stats_.bound_without_extender.emplace_back(absl::StrCat(NamespaceOf(pod_json), "/", NameOf(pod_json)),
+                                                 outcome.node);
+    }
     assumed_[uid] = Assumed{outcome.node, pod->EffectiveRequests()};
     NodeUsage& usage = nodes[index.at(outcome.node)].usage;  // Assumed, as kube-scheduler's cache does.
     usage.pods += 1;
@@ -223,20 +227,23 @@ Scheduler::Outcome Scheduler::ScheduleOne(const json::object& pod_json, const ku
   std::map<std::string, int> reasons;
   std::vector<FilterVerdict> verdicts;
   std::vector<Candidate*> feasible = Feasible(pod, nodes, reasons, verdicts);
+  bool extender_skipped = false;
   if (!feasible.empty()) {
     Outcome extended = RunExtenders(pod_json, feasible, reasons, verdicts);
     if (extended.error) return extended;
+    extender_skipped = extended.extender_skipped;
   }
   if (feasible.empty()) {
     const int all = static_cast<int>(nodes.size());
     return Outcome{"", FitErrorMessage(all, reasons, NoPreemptionMessage(all, verdicts)), false};
   }
-  return Outcome{Pick(pod_json, pod, feasible), "", false};
+  return Outcome{Pick(pod_json, pod, feasible), "", false, extender_skipped};
 }
 
 Scheduler::Outcome Scheduler::RunExtenders(const json::object& pod_json, std::vector<Candidate*>& feasible,
                                            std::map<std::string, int>& reasons,
                                            std::vector<FilterVerdict>& verdicts) {
+  bool skipped = false;
   for (const std::unique_ptr<ExtenderClient>& extender : extenders_) {
     if (feasible.empty()) break;
     if (extender->config().filter_verb.empty() || !extender->IsInterested(pod_json)) continue;
@@ -247,7 +254,10 @@ Scheduler::Outcome Scheduler::RunExtenders(const json::object& pod_json, std::ve
     ++stats_.extender_calls;
     stats_.extender_time += absl::Now() - start;
     if (!answer.ok()) {
-      if (extender->config().ignorable) continue;
+      if (extender->config().ignorable) {
+        skipped = true;
+        continue;
+      }
       return Outcome{"", absl::StrCat("extender ", extender->config().url_prefix, ": ", answer.status().message()),
                      true};
     }
@@ -266,7 +276,9 @@ Scheduler::Outcome Scheduler::RunExtenders(const json::object& pod_json, std::ve
     }
     feasible = std::move(kept);
   }
-  return Outcome{};
+  Outcome outcome;
+  outcome.extender_skipped = skipped;
+  return outcome;
 }
 
 std::string Scheduler::Pick(const json::object& pod_json, const kube::Pod& pod,

@@ -15,6 +15,7 @@
 #define SPILLWAY_SIM_SCHEDULER_SCHEDULER_H_
 
 #include <map>
+#include <utility>
 #include <memory>
 #include <random>
 #include <string>
@@ -41,6 +42,9 @@ struct SchedulerStats {
   absl::Duration filter_time;    // The stand-in's own filters and scores.
   absl::Duration bind_time;      // pods/binding calls.
   absl::Duration event_time;     // Writing Events and failed-pod conditions.
+  // Pods bound after an ignorable extender failed ("namespace/name" -> node):
+  // what failed open while the extender was unreachable.
+  std::vector<std::pair<std::string, std::string>> bound_without_extender;
 };
 
 class Scheduler {
@@ -84,6 +88,7 @@ class Scheduler {
     std::string node;     // Chosen node; empty when none.
     std::string message;  // FitError or extender error when no node.
     bool error = false;   // An extender error rather than a fit failure.
+    bool extender_skipped = false;  // An ignorable extender failed and was skipped.
   };
 
   struct Assumed {
