@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "admin/admin_client.h"
@@ -29,6 +30,19 @@ void DeclareClientFlags(FlagSet& flags, ClientFlags* f) {
   flags.String("output", &f->output, "Print the answer as json or yaml; empty prints text");
   flags.String("o", &f->output, "Same as --output");
   flags.Int("timeout", &f->timeout_seconds, 1, 600, "Seconds to wait for the answer");
+}
+
+// --server as HOST:PORT, before gRPC sees it (an empty one made gRPC print
+// "the target uri is not valid: dns:///" and "Failed to create secure client channel").
+absl::Status CheckServer(const std::string& server) {
+  const size_t colon = server.rfind(':');
+  uint32_t port = 0;
+  if (colon == std::string::npos || colon == 0 || !absl::SimpleAtoi(server.substr(colon + 1), &port) || port == 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--server='", server, "': expected HOST:PORT of spillway serve's admin API, e.g. 127.0.0.1:10264"));
+  }
+  return absl::OkStatus();
 }
 
 // Leading arguments that are not flags.
@@ -77,6 +91,10 @@ int RunExplain(const std::vector<std::string>& arguments) {
     std::cout << flags.Help();
     return 0;
   }
+  if (absl::Status s = CheckServer(f.server); !s.ok()) {
+    std::cerr << "spillway explain: " << s.message() << "\n";
+    return 2;
+  }
   if (positional.size() != 2 || (positional[0] != "pod" && positional[0] != "pods" && positional[0] != "po")) {
     std::cerr << "spillway explain: expected 'pod NAMESPACE/NAME' (or 'pod NAME -n NAMESPACE')\n";
     return 2;
@@ -109,6 +127,10 @@ int RunStatus(const std::vector<std::string>& arguments) {
   if (flags.help_requested()) {
     std::cout << flags.Help();
     return 0;
+  }
+  if (absl::Status s = CheckServer(f.server); !s.ok()) {
+    std::cerr << "spillway status: " << s.message() << "\n";
+    return 2;
   }
   absl::StatusOr<admin::v1::StatusResponse> answer = admin::CallStatus(f.server, absl::Seconds(f.timeout_seconds));
   if (!answer.ok()) {

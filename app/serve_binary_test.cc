@@ -28,6 +28,7 @@ namespace {
 
 using ::spillway::testing::Process;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Binary() { return testing::RunfilePath("spillway"); }
 
@@ -147,6 +148,17 @@ TEST(ServeBinaryTest, BadFlagsAreUsageErrors) {
   Process command({Binary(), "srve"});
   EXPECT_EQ(command.Wait(), 2);
   EXPECT_THAT(command.ReadAllStderr(), HasSubstr("unknown command 'srve'"));
+  // Empty or portless addresses are named, not handed to gRPC (issue 19.9).
+  Process no_admin({Binary(), "serve", "--listen=127.0.0.1:0", "--components=admin", "--admin-listen=", "--standalone"});
+  EXPECT_NE(no_admin.Wait(), 0);
+  EXPECT_THAT(no_admin.ReadAllStderr(), HasSubstr("--admin-listen is empty: the admin component needs HOST:PORT"));
+  for (const char* server : {"--server=", "--server=localhost"}) {
+    Process status({Binary(), "status", server});
+    EXPECT_EQ(status.Wait(), 2) << server;
+    const std::string said = status.ReadAllStderr();
+    EXPECT_THAT(said, HasSubstr("expected HOST:PORT of spillway serve's admin API")) << server;
+    EXPECT_THAT(said, Not(HasSubstr("dns:///"))) << server;
+  }
 }
 
 TEST(ServeBinaryTest, OutOfRangeFlagsAndUnreadableConfigsStopStartUp) {
