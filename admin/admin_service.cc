@@ -117,25 +117,11 @@ void AdminService::AddIntent(const kube::Pod& pod, v1::ExplainResponse& out) con
 void AdminService::AddNodes(const kube::Pod& pod, v1::ExplainResponse& out) const {
   kube::ClusterInformers* informers = sources_.informers;
   if (informers == nullptr) return;
-  // What the pods already bound to each node request (terminal pods hold nothing).
-  struct Load {
-    kube::Resources used;
-    int64_t pods = 0;
-  };
-  absl::flat_hash_map<std::string, Load> load;
+  // What the pods already bound to each node request.
+  absl::flat_hash_map<std::string, burst::NodeLoad> load;
   const bool resources = informers->watches_pods();
   if (resources) {
-    const std::string self = pod.Key();
-    for (const auto& other : informers->pods().List()) {
-      if (other->node_name().empty() || other->phase() == "Succeeded" || other->phase() == "Failed" ||
-          other->Key() == self) {
-        continue;
-      }
-      Load& l = load[other->node_name()];
-      l.used.cpu_milli += other->requests().cpu_milli;
-      l.used.memory_bytes += other->requests().memory_bytes;
-      ++l.pods;
-    }
+    load = burst::NodeLoads(informers->pods().List(), pod.Key());
   } else {
     out.add_gaps("resources are not judged: this process keeps no pod cache (run the autoscaler component with it)");
   }
@@ -147,7 +133,7 @@ void AdminService::AddNodes(const kube::Pod& pod, v1::ExplainResponse& out) cons
     decision.set_virtual_(sources_.rule.IsVirtual(*node));
     for (std::string& hint : burst::SchedulerHints(pod, *node)) decision.add_scheduler_hints(std::move(hint));
     if (!resources) continue;
-    const Load& l = load[node->metadata.name];
+    const burst::NodeLoad& l = load[node->metadata.name];
     for (std::string& hint : burst::ResourceHints(pod, *node, l.used, l.pods)) decision.add_scheduler_hints(std::move(hint));
   }
 }

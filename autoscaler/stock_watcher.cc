@@ -124,16 +124,8 @@ StuckPod StockWatcher::Read(const kube::Pod& pod, const std::string& node, const
   absl::StatusOr<burst::PodPolicy> policy = resolver_.Resolve(burst::PodContext{pod, space.get()});
   const bool may_use_regular = policy.ok() && policy->MayUseRegularNodes();
   // What the pods already bound to each node request (for regular nodes).
-  absl::flat_hash_map<std::string, std::pair<kube::Resources, int64_t>> load;
-  if (may_use_regular) {
-    for (const auto& other : informers_.pods().List()) {
-      if (other->node_name().empty() || other->phase() == "Succeeded" || other->phase() == "Failed") continue;
-      auto& [used, pods] = load[other->node_name()];
-      used.cpu_milli += other->requests().cpu_milli;
-      used.memory_bytes += other->requests().memory_bytes;
-      ++pods;
-    }
-  }
+  absl::flat_hash_map<std::string, burst::NodeLoad> load;
+  if (may_use_regular) load = burst::NodeLoads(informers_.pods().List());
   absl::flat_hash_map<std::string, burst::StockCoolDowns::Active> cooling;
   for (burst::StockCoolDowns::Active& active : stock_.ActiveCoolDowns()) cooling[active.node] = std::move(active);
   for (const auto& candidate : informers_.nodes().List()) {
@@ -146,8 +138,8 @@ StuckPod StockWatcher::Read(const kube::Pod& pod, const std::string& node, const
         input.elsewhere.push_back(name);
       }
     } else if (may_use_regular) {
-      const auto& [used, pods] = load[name];
-      if (burst::ResourceHints(pod, *candidate, used, pods).empty()) input.elsewhere.push_back(name);
+      const burst::NodeLoad& l = load[name];
+      if (burst::ResourceHints(pod, *candidate, l.used, l.pods).empty()) input.elsewhere.push_back(name);
     }
   }
   std::sort(input.elsewhere.begin(), input.elsewhere.end());

@@ -87,6 +87,20 @@ bool Blocks(const kube::Taint& taint) { return taint.effect == "NoSchedule" || t
 
 }  // namespace
 
+absl::flat_hash_map<std::string, NodeLoad> NodeLoads(const std::vector<std::shared_ptr<const kube::PodRecord>>& pods,
+                                                     absl::string_view except) {
+  absl::flat_hash_map<std::string, NodeLoad> load;
+  for (const auto& pod : pods) {
+    if (pod->node_name().empty() || pod->phase() == "Succeeded" || pod->phase() == "Failed") continue;
+    if (!except.empty() && pod->Key() == except) continue;
+    NodeLoad& l = load[pod->node_name()];
+    l.used.cpu_milli += pod->requests().cpu_milli;
+    l.used.memory_bytes += pod->requests().memory_bytes;
+    ++l.pods;
+  }
+  return load;
+}
+
 std::vector<std::string> SchedulerHints(const kube::Pod& pod, const kube::Node& node) {
   std::vector<std::string> hints;
   if (node.unschedulable) hints.push_back("node(s) were unschedulable");

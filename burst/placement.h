@@ -9,11 +9,14 @@
 #define SPILLWAY_BURST_PLACEMENT_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "kube/objects.h"
+#include "kube/pod_record.h"
 
 namespace spillway::burst {
 
@@ -30,6 +33,17 @@ bool ToleratesTaintKey(const kube::Pod& pod, absl::string_view taint_key);
 // key equal (or an empty key with Exists, which tolerates everything), the
 // value equal unless the operator is Exists, the effect equal or empty.
 bool ToleratesTaint(const kube::Pod& pod, const kube::Taint& taint);
+
+// What the pods bound to a node request, as NodeResourcesFit counts them.
+struct NodeLoad {
+  kube::Resources used;
+  int64_t pods = 0;
+};
+// The load of every node with pods, from the pod cache: terminal pods
+// (Succeeded, Failed) hold nothing; the pod keyed `except` (being judged) is
+// left out.
+absl::flat_hash_map<std::string, NodeLoad> NodeLoads(const std::vector<std::shared_ptr<const kube::PodRecord>>& pods,
+                                                     absl::string_view except = "");
 
 // Why kube-scheduler's default filters would drop `node` for `pod` before
 // asking the extender, worded as kube-scheduler's FitError reasons: a

@@ -1,5 +1,8 @@
 #include "burst/placement.h"
 
+#include <memory>
+#include <string>
+
 #include "gtest/gtest.h"
 
 namespace spillway::burst {
@@ -117,6 +120,28 @@ TEST(ResourceHintsTest, SaysWhatNodeResourcesFitWouldSay) {
     pod.container_requests = c.wants;
     EXPECT_EQ(ResourceHints(pod, node, c.used, c.pods), c.want) << c.name;
   }
+}
+
+TEST(NodeLoadsTest, CountsBoundPodsThatHoldResourcesExceptTheOneJudged) {
+  auto pod = [](const std::string& name, const std::string& node, const std::string& phase, int64_t cpu) {
+    kube::Pod p;
+    p.metadata.namespace_ = "shop";
+    p.metadata.name = name;
+    p.node_name = node;
+    p.phase = phase;
+    p.container_requests = {cpu, cpu << 20};
+    return std::make_shared<const kube::PodRecord>(kube::PodRecord::From(p));
+  };
+  const auto load = NodeLoads({pod("a", "ecs-1", "Running", 500), pod("b", "ecs-1", "Pending", 250),
+                               pod("done", "ecs-1", "Succeeded", 4000), pod("failed", "ecs-1", "Failed", 4000),
+                               pod("unbound", "", "Pending", 4000), pod("self", "ecs-1", "Pending", 1000),
+                               pod("c", "ecs-2", "Running", 100)},
+                              "shop/self");
+  ASSERT_EQ(load.size(), 2u);
+  EXPECT_EQ(load.at("ecs-1").used.cpu_milli, 750);
+  EXPECT_EQ(load.at("ecs-1").used.memory_bytes, int64_t{750} << 20);
+  EXPECT_EQ(load.at("ecs-1").pods, 2);
+  EXPECT_EQ(load.at("ecs-2").pods, 1);
 }
 
 }  // namespace

@@ -58,6 +58,7 @@ admission_sources=(
   kube/quantity.cc
   kube/label_selector.cc
   kube/names.cc
+  kube/pod_record.cc
   common/json_writer.cc
   common/boost_json.cc
   bazel-bin/proto/config.pb.cc
