@@ -145,7 +145,7 @@ void SteadyPasses(kube::RestClient& client, ClusterCache& cache, Scheduler& sche
     absl::SleepFor(absl::Seconds(1));
   }
   absl::SleepFor(absl::Seconds(5));
-  WorkloadControllers controllers(client, cache, Clock::Real());
+  std::unique_ptr<WorkloadControllers> controllers = *WorkloadControllers::Create(client, cache, Clock::Real());
   HpaController hpa(client, cache, Clock::Real(), [](const std::string&, absl::Time) { return 0.0; },
                     HpaController::Options{absl::ZeroDuration()});
   Scenario scenario;
@@ -153,7 +153,7 @@ void SteadyPasses(kube::RestClient& client, ClusterCache& cache, Scheduler& sche
   Recorder recorder(cache, scenario, {}, absl::Now());
   constexpr int kPasses = 5;
   const std::function<absl::Status()> steps[5] = {
-      [&] { return controllers.Sync(); }, [&] { return scheduler.Sync(); }, [&] { return kubelets.Sync(); },
+      [&] { return controllers->Sync(); }, [&] { return scheduler.Sync(); }, [&] { return kubelets.Sync(); },
       [&] { return hpa.Sync(); }, [&] { return recorder.Observe(absl::Now(), {}); }};
   absl::Duration spent[5];
   for (int pass = 0; pass < kPasses; ++pass) {

@@ -101,6 +101,7 @@ void ObjectStore::Record(WatchEvent::Type type, const ResourceType& resource,
 void ObjectStore::Record(WatchEvent::Type type, const Key& key, const json::object& object) {
   events_.push_back(WatchEvent{type, resource_version_, std::get<0>(key), std::get<1>(key),
                                std::get<2>(key), object});
+  latest_by_type_[{std::get<0>(key), std::get<1>(key)}] = resource_version_;
   const size_t bytes = json::serialize(object).size();
   event_bytes_.push_back(bytes);
   events_total_bytes_ += bytes;
@@ -424,6 +425,12 @@ bool ObjectStore::AwaitChange(uint64_t after, absl::Time deadline) const {
 uint64_t ObjectStore::resource_version() const {
   absl::MutexLock lock(&mu_);
   return resource_version_;
+}
+
+uint64_t ObjectStore::LatestVersionOf(absl::string_view group, absl::string_view plural) const {
+  absl::MutexLock lock(&mu_);
+  auto it = latest_by_type_.find(std::make_pair(std::string(group), std::string(plural)));
+  return it == latest_by_type_.end() ? 0 : it->second;
 }
 
 }  // namespace spillway::sim

@@ -21,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <utility>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -128,6 +129,10 @@ class ObjectStore {
   bool AwaitChange(uint64_t after, absl::Time deadline) const;
 
   uint64_t resource_version() const;
+  // The resourceVersion of the last write to objects of group/plural; 0 when
+  // none. A watcher of that collection that has seen this version has seen
+  // every write (the simulated cluster's tick barrier).
+  uint64_t LatestVersionOf(absl::string_view group, absl::string_view plural) const;
 
   // Calls `listener` (from the writing thread, without the store's lock)
   // after every write, until RemoveListener(id). Listeners must be quick.
@@ -169,6 +174,7 @@ class ObjectStore {
   size_t events_total_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   // Versions at or below this may have lost events (pruned from the log).
   uint64_t pruned_through_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::pair<std::string, std::string>, uint64_t> latest_by_type_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex listeners_mu_;
   int next_listener_ ABSL_GUARDED_BY(listeners_mu_) = 0;

@@ -1,5 +1,6 @@
 #include "sim/cluster/cluster_cache.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/json_fields.h"
@@ -17,6 +18,18 @@ std::string KeyOf(const json::object& object) { return absl::StrCat(NamespaceOf(
 
 ClusterCache::~ClusterCache() { Stop(); }
 
+void ClusterCache::Apply(Store& store, ObjectEvent::Type type, ObjectRef object) {
+  std::string key = KeyOf(*object);
+  if (type == ObjectEvent::Type::kDeleted) {
+    store.objects.erase(key);
+  } else {
+    store.objects[std::move(key)] = object;
+  }
+  const ObjectEvent event{type, std::move(object)};
+  for (const ObjectEventHandler& handler : store.handlers) handler(event);
+}
+
+// A relist replaces the store; handlers hear the difference.
 absl::Status ClusterCache::Relist(Store& store) {
   SPILLWAY_ASSIGN_OR_RETURN(json::object list, client_.List(store.path, kube::ListOptions()));
   const json::object* meta = json_fields::ObjectAt(list, {"metadata"});
@@ -27,7 +40,20 @@ absl::Status ClusterCache::Relist(Store& store) {
     objects[std::move(key)] = std::make_shared<const json::object>(std::move(item));
   }
   absl::MutexLock lock(&store.mu);
-  store.objects = std::move(objects);
+  std::vector<ObjectRef> gone;
+  for (const auto& [key, object] : store.objects) {
+    if (objects.count(key) == 0) gone.push_back(object);
+  }
+  for (ObjectRef& object : gone) Apply(store, ObjectEvent::Type::kDeleted, std::move(object));
+  for (const auto& [key, object] : objects) {
+    auto had = store.objects.find(key);
+    if (had == store.objects.end()) {
+      Apply(store, ObjectEvent::Type::kAdded, object);
+    } else if (StringView(*had->second, {"metadata", "resourceVersion"}) !=
+               StringView(*object, {"metadata", "resourceVersion"})) {
+      Apply(store, ObjectEvent::Type::kModified, object);
+    }
+  }
   store.resource_version = version;
   return absl::OkStatus();
 }
@@ -65,11 +91,11 @@ void ClusterCache::Follow(Store& store) {
           const std::string version = meta == nullptr ? "" : json_fields::String(*meta, "resourceVersion");
           absl::MutexLock lock(&store.mu);
           if (!version.empty()) store.resource_version = version;
-          if (type == "ADDED" || type == "MODIFIED") {
-            std::string key = KeyOf(object->get_object());
-            store.objects[std::move(key)] = std::make_shared<const json::object>(std::move(object->get_object()));
-          } else if (type == "DELETED") {
-            store.objects.erase(KeyOf(object->get_object()));
+          const ObjectEvent::Type kind = type == "ADDED"      ? ObjectEvent::Type::kAdded
+                                         : type == "MODIFIED" ? ObjectEvent::Type::kModified
+                                                              : ObjectEvent::Type::kDeleted;
+          if (type == "ADDED" || type == "MODIFIED" || type == "DELETED") {
+            Apply(store, kind, std::make_shared<const json::object>(std::move(object->get_object())));
           }
           return true;
         },
@@ -84,16 +110,50 @@ void ClusterCache::Follow(Store& store) {
   }
 }
 
-absl::StatusOr<std::vector<ObjectRef>> ClusterCache::List(const kube::ResourcePath& collection) {
-  Store* store = nullptr;
+ClusterCache::Store* ClusterCache::Find(const kube::ResourcePath& collection) const {
+  absl::MutexLock lock(&mu_);
+  auto it = stores_.find(collection.Url());
+  return it == stores_.end() ? nullptr : it->second.get();
+}
+
+absl::Status ClusterCache::AddEventHandler(const kube::ResourcePath& collection, ObjectEventHandler handler) {
+  Store* store = Find(collection);
+  if (store == nullptr) return absl::FailedPreconditionError(absl::StrCat("the sim cache does not watch ", collection.Url()));
+  absl::MutexLock lock(&store->mu);
+  store->handlers.push_back(std::move(handler));
+  return absl::OkStatus();
+}
+
+absl::Status ClusterCache::AwaitCurrent(absl::Duration limit) {
+  if (latest_ == nullptr) return absl::OkStatus();
+  std::vector<std::pair<Store*, uint64_t>> targets;
   {
     absl::MutexLock lock(&mu_);
-    auto it = stores_.find(collection.Url());
-    if (it == stores_.end()) {
-      return absl::FailedPreconditionError(absl::StrCat("the sim cache does not watch ", collection.Url()));
-    }
-    store = it->second.get();
+    for (const auto& [url, store] : stores_) targets.emplace_back(store.get(), 0);
   }
+  for (auto& [store, target] : targets) target = latest_(store->path);
+  const absl::Time deadline = absl::Now() + limit;
+  std::string behind;
+  for (const auto& [store, target] : targets) {
+    const uint64_t wanted = target;
+    auto current = [store, wanted]() {
+      uint64_t seen = 0;
+      return absl::SimpleAtoi(store->resource_version, &seen) && seen >= wanted;
+    };
+    absl::MutexLock lock(&store->mu);
+    if (!store->mu.AwaitWithDeadline(absl::Condition(&current), deadline)) {
+      absl::StrAppend(&behind, behind.empty() ? "" : ", ", store->path.Url(), " at ", store->resource_version,
+                      " of ", wanted);
+    }
+  }
+  if (behind.empty()) return absl::OkStatus();
+  return absl::DeadlineExceededError(absl::StrCat("the sim cache did not catch up in ", absl::FormatDuration(limit),
+                                                  ": ", behind));
+}
+
+absl::StatusOr<std::vector<ObjectRef>> ClusterCache::List(const kube::ResourcePath& collection) {
+  Store* store = Find(collection);
+  if (store == nullptr) return absl::FailedPreconditionError(absl::StrCat("the sim cache does not watch ", collection.Url()));
   std::vector<ObjectRef> objects;
   absl::MutexLock lock(&store->mu);
   objects.reserve(store->objects.size());

@@ -130,19 +130,19 @@ std::vector<json::object> ItemsOf(json::object list) {
   return items;
 }
 
-json::object PodEvent(const json::object& pod, const std::string& type, const std::string& reason,
-                      const std::string& message, const std::string& component, const std::string& host,
-                      absl::Time at) {
-  const std::string ns = NamespaceOf(pod);
+json::object EventAbout(const json::object& object, const std::string& api_version, const std::string& kind,
+                        const std::string& type, const std::string& reason, const std::string& message,
+                        const std::string& component, const std::string& host, absl::Time at) {
+  const std::string ns = NamespaceOf(object);
   const std::string stamp = KubeTime(at);
   json::object source{{"component", component}};
   if (!host.empty()) source["host"] = host;
   json::object event{
       {"apiVersion", "v1"},
       {"kind", "Event"},
-      {"metadata", json::object{{"generateName", absl::StrCat(NameOf(pod), ".")}, {"namespace", ns}}},
-      {"involvedObject", json::object{{"apiVersion", "v1"}, {"kind", "Pod"}, {"namespace", ns},
-                                      {"name", NameOf(pod)}, {"uid", UidOf(pod)}}},
+      {"metadata", json::object{{"generateName", absl::StrCat(NameOf(object), ".")}, {"namespace", ns}}},
+      {"involvedObject", json::object{{"apiVersion", api_version}, {"kind", kind}, {"namespace", ns},
+                                      {"name", NameOf(object)}, {"uid", UidOf(object)}}},
       {"reason", reason},
       {"message", message},
       {"type", type},
@@ -153,6 +153,12 @@ json::object PodEvent(const json::object& pod, const std::string& type, const st
       {"count", 1}};
   if (!host.empty()) event["reportingInstance"] = host;
   return event;
+}
+
+json::object PodEvent(const json::object& pod, const std::string& type, const std::string& reason,
+                      const std::string& message, const std::string& component, const std::string& host,
+                      absl::Time at) {
+  return EventAbout(pod, "v1", "Pod", type, reason, message, component, host, at);
 }
 
 std::string MatchLabelsSelector(const json::object& selector) {

@@ -53,8 +53,13 @@ OwnedPod OwnedPodOf(const boost::json::object& pod);
 // The items of a List response, moved out of it.
 std::vector<boost::json::object> ItemsOf(boost::json::object list);
 
-// A core/v1 Event about `pod`, as a component records it (`host`: the node
-// reporting it, or empty).
+// A core/v1 Event about `object` (of `api_version`/`kind`), as a component
+// records it (`host`: the node reporting it, or empty).
+boost::json::object EventAbout(const boost::json::object& object, const std::string& api_version,
+                               const std::string& kind, const std::string& type, const std::string& reason,
+                               const std::string& message, const std::string& component, const std::string& host,
+                               absl::Time at);
+// EventAbout a Pod.
 boost::json::object PodEvent(const boost::json::object& pod, const std::string& type, const std::string& reason,
                              const std::string& message, const std::string& component, const std::string& host,
                              absl::Time at);

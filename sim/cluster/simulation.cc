@@ -190,7 +190,7 @@ struct StandIns {
 absl::StatusOr<StandIns> MakeStandIns(const Scenario& scenario, kube::RestClient& client, ClusterReader& reader,
                                       Clock& clock, absl::Time start, uint16_t extender_port) {
   StandIns stand_ins;
-  stand_ins.controllers = std::make_unique<WorkloadControllers>(client, reader, clock);
+  SPILLWAY_ASSIGN_OR_RETURN(stand_ins.controllers, WorkloadControllers::Create(client, reader, clock));
   SPILLWAY_ASSIGN_OR_RETURN(
       std::string scheduler_yaml,
       ReadRegularFile(ScenarioPath(scenario, scenario.scheduler_config), 1 << 20, "scheduler configuration"));
@@ -262,7 +262,9 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> serve,
                             StartSpillway(scenario, options, client, kubeconfig, &extender_port, &webhook_port));
   // The stand-ins read through watches, as Kubernetes' components do.
-  ClusterCache cache(client);
+  ClusterCache cache(client, [&api](const kube::ResourcePath& collection) {
+    return api->store().LatestVersionOf(collection.group, collection.plural);
+  });
   for (const kube::ResourcePath& collection :
        {PathOf("", "v1", "pods"), PathOf("", "v1", "nodes"), PathOf("", "v1", "events"),
         PathOf("apps", "v1", "deployments"), PathOf("apps", "v1", "replicasets"), PathOf("apps", "v1", "statefulsets"),

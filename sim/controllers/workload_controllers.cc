@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/json_fields.h"
 #include "common/status_macros.h"
+#include "glog/logging.h"
 #include "sim/cluster/object_facts.h"
 #include "sim/controllers/deployment_plan.h"
 #include "sim/controllers/replica_set_plan.h"
@@ -56,7 +57,66 @@ absl::Status PatchStatusIfChanged(kube::RestClient& client, kube::ResourcePath p
   return client.Patch(path, kube::PatchType::kMerge, json::object{{"status", status}}).status();
 }
 
+// A pod's metadata from its owner's template, as kube's GetPodFromTemplate
+// makes it: labels, annotations and finalizers only. A template's
+// metadata.name (Alibaba's examples set one) never names the pods.
+json::object PodMetadataFrom(const json::object& pod_template) {
+  json::object meta;
+  if (const json::object* m = json_fields::ObjectAt(pod_template, {"metadata"})) {
+    for (const char* key : {"labels", "annotations", "finalizers"}) {
+      if (const json::value* value = m->if_contains(key)) meta[key] = *value;
+    }
+  }
+  return meta;
+}
+
+// A create the cluster answered with a refusal (admission, validation,
+// quota, a taken name) rather than a transport failure.
+bool RefusedByCluster(const absl::Status& status) {
+  return absl::IsInvalidArgument(status) || absl::IsPermissionDenied(status) || absl::IsAlreadyExists(status) ||
+         absl::IsFailedPrecondition(status) || absl::IsNotFound(status) || absl::IsResourceExhausted(status);
+}
+
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<WorkloadControllers>> WorkloadControllers::Create(kube::RestClient& client,
+                                                                                ClusterReader& reader, Clock& clock) {
+  std::unique_ptr<WorkloadControllers> controllers(new WorkloadControllers(client, reader, clock));
+  std::shared_ptr<ControllerExpectations> expectations = controllers->expectations_;
+  SPILLWAY_RETURN_IF_ERROR(reader.AddEventHandler(Path("", "pods"), [expectations](const ObjectEvent& event) {
+    const json::object& pod = *event.object;
+    const std::string owner = ControllerUid(pod);
+    if (owner.empty()) return;
+    if (event.type == ObjectEvent::Type::kAdded) expectations->CreationObserved(owner);
+    if (event.type == ObjectEvent::Type::kDeleted || Terminating(pod)) {
+      expectations->DeletionObserved(owner, NameOf(pod));
+    }
+  }));
+  return controllers;
+}
+
+void WorkloadControllers::RecordFailedCreate(const json::object& owner, const char* kind, const char* component,
+                                             const std::string& message) {
+  LOG_EVERY_N(WARNING, 50) << "sim: " << kind << " " << NamespaceOf(owner) << "/" << NameOf(owner) << ": " << message;
+  if (recorded_.size() > 10000) recorded_.clear();  // Bounded; a repeat after this is a new Event.
+  const std::string key = absl::StrCat(UidOf(owner), "\n", message);
+  const std::string ns = NamespaceOf(owner);
+  auto it = recorded_.find(key);
+  if (it != recorded_.end()) {
+    ++it->second.count;
+    absl::Status patched =
+        client_
+            .Patch(Path("", "events", ns, it->second.name), kube::PatchType::kMerge,
+                   json::object{{"count", it->second.count}, {"lastTimestamp", KubeTime(clock_.Now())}})
+            .status();
+    if (patched.ok()) return;
+    recorded_.erase(it);
+  }
+  absl::StatusOr<json::object> event =
+      client_.Create(Path("", "events", ns),
+                     EventAbout(owner, "apps/v1", kind, "Warning", "FailedCreate", message, component, "", clock_.Now()));
+  if (event.ok()) recorded_[key] = Recorded{NameOf(*event), 1};
+}
 
 absl::Status SlowStartBatch(int count, const std::function<absl::StatusOr<std::string>(int)>& create,
                             std::vector<std::string>& created) {
@@ -107,9 +167,9 @@ absl::Status WorkloadControllers::Sync() {
     if (Terminating(*deployment)) continue;
     if (absl::Status s = SyncDeployment(*deployment, sets); !s.ok() && first.ok()) first = s;
   }
-  // The ReplicaSets as the Deployment pass left them (as far as the reader
-  // has seen).
-  SPILLWAY_ASSIGN_OR_RETURN(sets, reader_.List(Path("apps", "replicasets")));
+  // The ReplicaSets as the pass began: one the Deployment pass just made
+  // gets its pods on the next pass, whatever the watch has shown meanwhile
+  // (the same story on a busy machine).
   SPILLWAY_ASSIGN_OR_RETURN(std::vector<ObjectRef> pods, reader_.List(Path("", "pods")));
   for (const ObjectRef& set : sets) {
     if (Terminating(*set)) continue;
@@ -143,11 +203,11 @@ absl::Status WorkloadControllers::SyncStatefulSet(const json::object& set, const
   const StatefulSetDiff diff = PlanStatefulSet(SpecReplicas(set), parallel, owned);
   const json::object* pod_template = json_fields::ObjectAt(set, {"spec", "template"});
   const std::string revision = absl::StrCat(name, "-", pod_template == nullptr ? "" : PodTemplateHash(*pod_template));
+  int made = 0;
   for (int ordinal : diff.create) {
     if (pod_template == nullptr) break;
     const std::string pod_name = absl::StrCat(name, "-", ordinal);
-    json::object meta;
-    if (const json::object* m = json_fields::ObjectAt(*pod_template, {"metadata"})) meta = *m;
+    json::object meta = PodMetadataFrom(*pod_template);
     json::value& labels = meta["labels"];
     if (!labels.is_object()) labels = json::object();
     labels.get_object()["statefulset.kubernetes.io/pod-name"] = pod_name;
@@ -166,7 +226,16 @@ absl::Status WorkloadControllers::SyncStatefulSet(const json::object& set, const
                                                                           {"metadata", std::move(meta)},
                                                                           {"spec", std::move(spec)}})
                                .status();
-    if (!created.ok() && !absl::IsAlreadyExists(created)) return created;
+    if (created.ok() || absl::IsAlreadyExists(created)) {
+      ++made;
+      continue;
+    }
+    if (!RefusedByCluster(created)) return created;
+    // As kube's StatefulSet controller: the next ordinal waits for this one.
+    RecordFailedCreate(set, "StatefulSet", "statefulset-controller",
+                       absl::StrCat("create Pod ", pod_name, " in StatefulSet ", name, " failed error: ",
+                                    created.message()));
+    break;
   }
   for (int ordinal : diff.remove) {
     absl::Status deleted = client_.Delete(Path("", "pods", ns, absl::StrCat(name, "-", ordinal)));
@@ -174,7 +243,7 @@ absl::Status WorkloadControllers::SyncStatefulSet(const json::object& set, const
   }
   int active = 0;
   for (const auto& [ordinal, pod] : owned) active += pod.terminating ? 0 : 1;
-  active += static_cast<int>(diff.create.size()) - static_cast<int>(diff.remove.size());
+  active += made - static_cast<int>(diff.remove.size());
   json::object status{{"observedGeneration", json_fields::IntAt(set, {"metadata", "generation"})},
                       {"replicas", active},
                       {"readyReplicas", ready},
@@ -313,67 +382,70 @@ absl::Status WorkloadControllers::WriteDeploymentStatus(const json::object& depl
                               deployment, status);
 }
 
+absl::StatusOr<int> WorkloadControllers::CreateReplicaSetPods(const json::object& set, int count,
+                                                              std::string* failure) {
+  const std::string uid = UidOf(set);
+  const std::string ns = NamespaceOf(set);
+  json::object meta = PodMetadataFrom(*json_fields::ObjectAt(set, {"spec", "template"}));
+  meta["generateName"] = absl::StrCat(NameOf(set), "-");
+  meta["namespace"] = ns;
+  meta["ownerReferences"] = json::array{OwnerReference("apps/v1", "ReplicaSet", set)};
+  json::object pod{{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", std::move(meta)}};
+  if (const json::object* spec = json_fields::ObjectAt(set, {"spec", "template", "spec"})) pod["spec"] = *spec;
+  // Expected before the creates: their ADDED events may come first.
+  expectations_->ExpectCreations(uid, count, clock_.Now());
+  std::vector<std::string> created;
+  absl::Status status = SlowStartBatch(count, [&](int) -> absl::StatusOr<std::string> {
+    SPILLWAY_ASSIGN_OR_RETURN(json::object made, client_.Create(Path("", "pods", ns), pod));
+    return NameOf(made);
+  }, created);
+  expectations_->CreationsFailed(uid, count - static_cast<int>(created.size()));
+  if (!status.ok() && !RefusedByCluster(status)) return status;
+  if (!status.ok()) {
+    *failure = std::string(status.message());
+    RecordFailedCreate(set, "ReplicaSet", "replicaset-controller", absl::StrCat("Error creating: ", status.message()));
+  }
+  return static_cast<int>(created.size());
+}
+
 absl::Status WorkloadControllers::SyncReplicaSet(const json::object& set, const std::vector<ObjectRef>& pods) {
   const std::string uid = UidOf(set);
   std::vector<OwnedPod> owned;
-  std::set<std::string> present;
   for (const ObjectRef& pod : pods) {
-    if (ControllerUid(*pod) != uid) continue;
-    owned.push_back(OwnedPodOf(*pod));
-    present.insert(owned.back().name);
+    if (ControllerUid(*pod) == uid) owned.push_back(OwnedPodOf(*pod));
   }
-  if (!ExpectationsMet(uid, present)) return absl::OkStatus();  // The reader lags our last writes.
+  if (!expectations_->Satisfied(uid, clock_.Now())) return absl::OkStatus();  // The reader lags our last writes.
   const ReplicaSetDiff diff = PlanReplicaSet(SpecReplicas(set), owned, clock_.Now());
   const std::string ns = NamespaceOf(set);
-  const json::object* pod_template = json_fields::ObjectAt(set, {"spec", "template"});
-  Expectations expected{{}, {}, clock_.Now()};
-  if (pod_template != nullptr && diff.create > 0) {
-    json::object meta;
-    if (const json::object* m = json_fields::ObjectAt(*pod_template, {"metadata"})) meta = *m;
-    meta["generateName"] = absl::StrCat(NameOf(set), "-");
-    meta["namespace"] = ns;
-    meta["ownerReferences"] = json::array{OwnerReference("apps/v1", "ReplicaSet", set)};
-    json::object pod{{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", std::move(meta)}};
-    if (const json::object* spec = json_fields::ObjectAt(*pod_template, {"spec"})) pod["spec"] = *spec;
-    std::vector<std::string> created;
-    absl::Status status = SlowStartBatch(diff.create, [&](int) -> absl::StatusOr<std::string> {
-      SPILLWAY_ASSIGN_OR_RETURN(json::object made, client_.Create(Path("", "pods", ns), pod));
-      return NameOf(made);
-    }, created);
-    expected.adds.insert(created.begin(), created.end());
-    if (!status.ok()) {
-      if (!expected.adds.empty()) expectations_[uid] = expected;
-      return status;
-    }
+  std::string failure;  // A create the cluster refused: the ReplicaFailure condition.
+  int created = 0;
+  if (diff.create > 0 && json_fields::ObjectAt(set, {"spec", "template"}) != nullptr) {
+    SPILLWAY_ASSIGN_OR_RETURN(created, CreateReplicaSetPods(set, diff.create, &failure));
   }
+  if (!diff.remove.empty()) expectations_->ExpectDeletions(uid, diff.remove, clock_.Now());
   for (const std::string& victim : diff.remove) {
     absl::Status deleted = client_.Delete(Path("", "pods", ns, victim));
-    if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
-    expected.deletes.insert(victim);
+    if (deleted.ok() || absl::IsNotFound(deleted)) continue;
+    expectations_->DeletionFailed(uid, victim);
+    return deleted;
   }
-  if (!expected.adds.empty() || !expected.deletes.empty()) expectations_[uid] = std::move(expected);
   const std::vector<OwnedPod> active = ActivePods(owned);
   int ready = 0;
   for (const OwnedPod& pod : active) ready += pod.ready ? 1 : 0;
-  const int replicas = static_cast<int>(active.size()) + diff.create - static_cast<int>(diff.remove.size());
+  const int replicas = static_cast<int>(active.size()) + created - static_cast<int>(diff.remove.size());
   json::object status{{"replicas", replicas},
                       {"fullyLabeledReplicas", replicas},
                       {"readyReplicas", ready},
                       {"availableReplicas", ready},  // minReadySeconds 0: ready is available.
                       {"observedGeneration", json_fields::IntAt(set, {"metadata", "generation"})}};
+  if (!failure.empty()) {
+    status["conditions"] = json::array{json::object{{"type", "ReplicaFailure"}, {"status", "True"},
+                                                    {"reason", "FailedCreate"}, {"message", failure},
+                                                    {"lastTransitionTime", KubeTime(clock_.Now())}}};
+  } else if (Condition(set, "ReplicaFailure") != nullptr) {
+    status["conditions"] = json::array();
+  }
   return PatchStatusIfChanged(client_, Path("apps", "replicasets", ns, NameOf(set)), set, status);
-}
-
-bool WorkloadControllers::ExpectationsMet(const std::string& uid, const std::set<std::string>& present) {
-  auto expected = expectations_.find(uid);
-  if (expected == expectations_.end()) return true;
-  bool met = true;
-  for (const std::string& name : expected->second.adds) met = met && present.count(name) > 0;
-  for (const std::string& name : expected->second.deletes) met = met && present.count(name) == 0;
-  // As kube's ControllerExpectations: met, or given up on after 5 minutes.
-  if (!met && clock_.Now() - expected->second.since < absl::Minutes(5)) return false;
-  expectations_.erase(expected);
-  return true;
 }
 
 }  // namespace spillway::sim

@@ -7,12 +7,17 @@
 // Each pass reads the cluster, plans with the pure functions of
 // deployment_plan.h and replica_set_plan.h, then writes
 // (docs/simulated-cluster.md). Level-triggered: a pass after a restart or a
-// failed write converges to the same state. Not thread-safe: one caller.
+// failed write converges to the same state. A create the cluster refuses
+// (an admission webhook's denial, a quota) is a FailedCreate Warning Event on
+// the owner, as kube-controller-manager records it, not a failed pass.
+// Not thread-safe: Sync from one thread (the pod watch's handler only
+// touches the thread-safe expectations).
 #ifndef SPILLWAY_SIM_CONTROLLERS_WORKLOAD_CONTROLLERS_H_
 #define SPILLWAY_SIM_CONTROLLERS_WORKLOAD_CONTROLLERS_H_
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,6 +28,7 @@
 #include "common/clock.h"
 #include "kube/rest_client.h"
 #include "sim/cluster/cluster_reader.h"
+#include "sim/controllers/expectations.h"
 
 namespace spillway::sim {
 
@@ -39,28 +45,35 @@ absl::Status SlowStartBatch(int count, const std::function<absl::StatusOr<std::s
 
 class WorkloadControllers {
  public:
-  // Writes through `client`, reads through `reader`; all must outlive this
-  // object. A reader that lags (a watch cache) is fine: a ReplicaSet is left
-  // alone until the pods it created or deleted show (expectations, as
-  // kube-controller-manager keeps them).
-  WorkloadControllers(kube::RestClient& client, ClusterReader& reader, Clock& clock)
-      : client_(client), reader_(reader), clock_(clock) {}
+  // Writes through `client`, reads through `reader`, which must deliver pod
+  // watch events (ClusterCache); all must outlive the object. The reader may
+  // lag: a ReplicaSet is left alone until the watch has shown the pods its
+  // last pass created (ADDED) and deleted (deletionTimestamp or DELETED), or
+  // 5 minutes passed (expectations, as kube-controller-manager keeps them).
+  // Errors: the reader's, when it cannot deliver events.
+  static absl::StatusOr<std::unique_ptr<WorkloadControllers>> Create(kube::RestClient& client, ClusterReader& reader,
+                                                                    Clock& clock);
 
   // One pass of both controllers over every namespace. Returns the first
   // error after trying every object (the next pass retries).
   absl::Status Sync();
 
+  // ReplicaSets waiting for the watch to show their last writes.
+  int UnmetExpectations() const { return expectations_->Unmet(); }
+
  private:
-  // Pods a ReplicaSet's last pass created or deleted, until the reader shows it.
-  struct Expectations {
-    std::set<std::string> adds;
-    std::set<std::string> deletes;
-    absl::Time since;
-  };
+  WorkloadControllers(kube::RestClient& client, ClusterReader& reader, Clock& clock)
+      : client_(client), reader_(reader), clock_(clock) {}
+  // A FailedCreate Warning Event on `owner`; a repeat of the same message
+  // raises the first one's count, as kube's event correlator does.
+  void RecordFailedCreate(const boost::json::object& owner, const char* kind, const char* component,
+                          const std::string& message);
+  // Creates `count` pods in slow-start batches; returns how many were made.
+  // A refusal fills `failure` and records FailedCreate.
+  absl::StatusOr<int> CreateReplicaSetPods(const boost::json::object& set, int count, std::string* failure);
   absl::Status SyncDeployment(const boost::json::object& deployment, const std::vector<ObjectRef>& sets);
   absl::Status SyncReplicaSet(const boost::json::object& set, const std::vector<ObjectRef>& pods);
   absl::Status SyncStatefulSet(const boost::json::object& set, const std::vector<ObjectRef>& pods);
-  bool ExpectationsMet(const std::string& uid, const std::set<std::string>& present);
   absl::Status ScaleReplicaSet(const boost::json::object& set, int replicas);
   absl::Status CreateReplicaSet(const boost::json::object& deployment, const std::string& hash, int replicas);
   absl::Status WriteDeploymentStatus(const boost::json::object& deployment, const boost::json::object* current,
@@ -69,7 +82,14 @@ class WorkloadControllers {
   kube::RestClient& client_;
   ClusterReader& reader_;
   Clock& clock_;
-  std::map<std::string, Expectations> expectations_;  // By ReplicaSet uid.
+  // By ReplicaSet uid; shared with the pod watch's handler, which may
+  // outlive this object.
+  std::shared_ptr<ControllerExpectations> expectations_ = std::make_shared<ControllerExpectations>();
+  struct Recorded {
+    std::string name;
+    int count = 0;
+  };
+  std::map<std::string, Recorded> recorded_;  // FailedCreate Events by owner uid and message.
 };
 
 }  // namespace spillway::sim
