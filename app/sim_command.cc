@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "app/commands.h"
 #include "app/flags.h"
 #include "app/serve_app.h"
@@ -36,6 +37,7 @@ int RunSim(const std::vector<std::string>& args) {
   int nodes = 0;
   double speed = 1;
   std::string view = "auto";
+  bool check = false;
   FlagSet flags("spillway sim [flags]",
                 "Runs a simulated cluster on this machine: the embedded API server with\n"
                 "stand-ins for kube-scheduler (calling extenders over HTTP), the Deployment\n"
@@ -48,6 +50,7 @@ int RunSim(const std::vector<std::string>& args) {
   flags.String("report", &report, "Where to write the HTML report (empty: none)");
   flags.String("work-dir", &work_dir, "Kubeconfig, certificates, spillway-serve.log (default: a new temp dir)");
   flags.String("view", &view, "Progress view: auto (live on a terminal), live or lines");
+  flags.Bool("check", &check, "Exit 1 when an invariant is violated (the checks printed at the end)");
   if (absl::Status s = flags.Parse(args); !s.ok()) {
     std::cerr << "spillway sim: " << s.message() << "\n";
     return 2;
@@ -86,12 +89,15 @@ int RunSim(const std::vector<std::string>& args) {
     std::cerr << "spillway sim: " << result.status().message() << " (logs in " << work_dir << ")\n";
     return 1;
   }
-  std::cout << "\n" << sim::SummaryTable(*scenario, result->summary);
+  std::cout << "\n" << sim::SummaryTable(*scenario, result->summary) << sim::InvariantTable(result->checks);
   std::cout << "  scheduler: " << result->scheduler.bound << " pods bound, " << result->scheduler.extender_calls
             << " extender calls, " << result->stand_in_errors << " failed stand-in passes\n"
             << "  stand-ins: " << result->passes << " passes, mean " << absl::FormatDuration(result->mean_pass)
             << ", slowest " << absl::FormatDuration(result->slowest_pass) << " (tick "
-            << absl::FormatDuration(scenario->tick) << ")\n";
+            << absl::FormatDuration(scenario->tick) << ")\n"
+            << "  time: " << absl::FormatDuration(result->simulated) << " simulated in "
+            << absl::FormatDuration(absl::Trunc(result->real, absl::Milliseconds(100))) << " at speed " << speed
+            << absl::StrFormat(" (dilation %.2fx)\n", result->Dilation(speed));
   if (result->spillway_outages > 0) {
     // ignorable: true — what kube-scheduler placed without the burst policy.
     int on_virtual = 0;
@@ -104,8 +110,13 @@ int RunSim(const std::vector<std::string>& args) {
               << " of them on a virtual node\n";
   }
   if (!report.empty()) {
-    std::ofstream(report) << sim::HtmlReport(*scenario, result->samples, result->decisions, result->summary);
+    std::ofstream(report) << sim::HtmlReport(*scenario, result->samples, result->decisions, result->summary,
+                                             result->checks);
     std::cout << "report: " << report << "\n";
+  }
+  if (check && !sim::AllHeld(result->checks)) {
+    std::cerr << "spillway sim: invariants violated (see Checks above)\n";
+    return 1;
   }
   return 0;
 }

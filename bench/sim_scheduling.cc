@@ -150,7 +150,8 @@ void SteadyPasses(kube::RestClient& client, ClusterCache& cache, Scheduler& sche
                     HpaController::Options{absl::ZeroDuration()});
   Scenario scenario;
   scenario.workloads = {{"load", "default", "app=load", "burst"}};
-  Recorder recorder(cache, scenario, {}, absl::Now());
+  Recorder recorder(cache, scenario, {}, absl::Now(), Clock::Real());
+  if (absl::Status s = recorder.Start(); !s.ok()) std::cerr << "recorder: " << s << "\n";
   constexpr int kPasses = 5;
   const std::function<absl::Status()> steps[5] = {
       [&] { return controllers->Sync(); }, [&] { return scheduler.Sync(); }, [&] { return kubelets.Sync(); },

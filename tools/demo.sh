@@ -6,8 +6,9 @@
 # split, the admission webhook).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "== spillway sim --scenario=testdata/scenarios/burst-peak.yaml"
-bazel-bin/spillway sim --scenario=testdata/scenarios/burst-peak.yaml --report=spillway-sim-report.html
+echo "== spillway sim --scenario=testdata/scenarios/burst-peak.yaml --check"
+# --check: a violated invariant (the Checks printed at the end) fails the demo.
+bazel-bin/spillway sim --scenario=testdata/scenarios/burst-peak.yaml --report=spillway-sim-report.html --check
 echo
 echo "== A closer look at each part"
 exec python3 tools/demo.py

@@ -26,7 +26,7 @@ void ClusterCache::Apply(Store& store, ObjectEvent::Type type, ObjectRef object)
     store.objects[std::move(key)] = object;
   }
   const ObjectEvent event{type, std::move(object)};
-  for (const ObjectEventHandler& handler : store.handlers) handler(event);
+  for (const auto& [id, handler] : store.handlers) handler(event);
 }
 
 // A relist replaces the store; handlers hear the difference.
@@ -116,12 +116,20 @@ ClusterCache::Store* ClusterCache::Find(const kube::ResourcePath& collection) co
   return it == stores_.end() ? nullptr : it->second.get();
 }
 
-absl::Status ClusterCache::AddEventHandler(const kube::ResourcePath& collection, ObjectEventHandler handler) {
+absl::StatusOr<int> ClusterCache::AddEventHandler(const kube::ResourcePath& collection, ObjectEventHandler handler) {
   Store* store = Find(collection);
   if (store == nullptr) return absl::FailedPreconditionError(absl::StrCat("the sim cache does not watch ", collection.Url()));
   absl::MutexLock lock(&store->mu);
-  store->handlers.push_back(std::move(handler));
-  return absl::OkStatus();
+  const int id = store->next_handler++;
+  store->handlers[id] = std::move(handler);
+  return id;
+}
+
+void ClusterCache::RemoveEventHandler(const kube::ResourcePath& collection, int id) {
+  Store* store = Find(collection);
+  if (store == nullptr) return;
+  absl::MutexLock lock(&store->mu);  // Handlers run under it: none is running after this.
+  store->handlers.erase(id);
 }
 
 absl::Status ClusterCache::AwaitCurrent(absl::Duration limit) {

@@ -48,7 +48,8 @@ class ClusterCache : public ClusterReader {
   // FailedPrecondition for a collection not watched.
   absl::StatusOr<std::vector<ObjectRef>> List(const kube::ResourcePath& collection) override;
   // FailedPrecondition for a collection not watched.
-  absl::Status AddEventHandler(const kube::ResourcePath& collection, ObjectEventHandler handler) override;
+  absl::StatusOr<int> AddEventHandler(const kube::ResourcePath& collection, ObjectEventHandler handler) override;
+  void RemoveEventHandler(const kube::ResourcePath& collection, int id) override;
 
   // Waits until every watched collection has seen the last write made to it
   // before the call (and its handlers ran). DeadlineExceeded after `limit`,
@@ -64,7 +65,8 @@ class ClusterCache : public ClusterReader {
     mutable absl::Mutex mu;
     std::map<std::string, ObjectRef> objects ABSL_GUARDED_BY(mu);
     std::string resource_version ABSL_GUARDED_BY(mu);
-    std::vector<ObjectEventHandler> handlers ABSL_GUARDED_BY(mu);
+    std::map<int, ObjectEventHandler> handlers ABSL_GUARDED_BY(mu);
+    int next_handler ABSL_GUARDED_BY(mu) = 0;
     kube::WatchCanceller canceller;
     std::thread thread;
   };

@@ -92,7 +92,7 @@ TEST_F(ClusterCacheTest, AwaitCurrentNamesACollectionThatIsBehind) {
   EXPECT_TRUE(absl::IsDeadlineExceeded(status)) << status;
   EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("/api/v1/configmaps at "));
   never_current.Stop();
-  EXPECT_TRUE(absl::IsFailedPrecondition(cache_->AddEventHandler(PathOf("", "v1", "pods"), nullptr)));
+  EXPECT_TRUE(absl::IsFailedPrecondition(cache_->AddEventHandler(PathOf("", "v1", "pods"), nullptr).status()));
 }
 
 }  // namespace

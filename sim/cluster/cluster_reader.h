@@ -35,13 +35,18 @@ class ClusterReader {
   // The objects of `collection` (a ResourcePath without a name).
   virtual absl::StatusOr<std::vector<ObjectRef>> List(const kube::ResourcePath& collection) = 0;
   // Calls `handler` with every later change of `collection`, one at a time
-  // and in order, before List shows it. The handler runs on the reader's
-  // watch thread and must not call back into the reader. Unimplemented for
-  // readers that do not watch.
-  virtual absl::Status AddEventHandler(const kube::ResourcePath& collection, ObjectEventHandler handler) {
+  // and in order, before List shows it, until RemoveEventHandler with the
+  // id returned. The handler runs on the reader's watch thread and must not
+  // call back into the reader. Unimplemented for readers that do not watch.
+  virtual absl::StatusOr<int> AddEventHandler(const kube::ResourcePath& collection, ObjectEventHandler handler) {
     (void)collection;
     (void)handler;
     return absl::UnimplementedError("this cluster reader does not watch; use ClusterCache");
+  }
+  // After it returns, the handler is not running and is never called again.
+  virtual void RemoveEventHandler(const kube::ResourcePath& collection, int id) {
+    (void)collection;
+    (void)id;
   }
 };
 

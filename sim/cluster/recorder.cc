@@ -21,13 +21,49 @@ double Percentile(std::vector<double> values, double p) {
   return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
 
+namespace {
+
+// Whether the labels at `labels` (an object or null) have every k=v of the
+// workload's selector.
+bool Picks(const ReportedWorkload& workload, const json::object* labels) {
+  if (workload.selector.empty()) return false;
+  for (absl::string_view term : absl::StrSplit(workload.selector, ',')) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(term, absl::MaxSplits('=', 1));
+    const json::value* value = labels == nullptr ? nullptr : labels->if_contains(kv.first);
+    if (value == nullptr || !value->is_string() || value->get_string() != kv.second) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Recorder::Recorder(ClusterReader& reader, const Scenario& scenario, std::set<std::string> virtual_nodes,
-                   absl::Time start)
-    : reader_(reader), scenario_(scenario), virtual_nodes_(std::move(virtual_nodes)), start_(start) {}
+                   absl::Time start, Clock& clock)
+    : reader_(reader),
+      scenario_(scenario),
+      virtual_nodes_(std::move(virtual_nodes)),
+      start_(start),
+      clock_(clock),
+      eci_running_(scenario.workloads.size(), 0) {}
+
+Recorder::~Recorder() {
+  if (handler_.has_value()) reader_.RemoveEventHandler(PathOf("", "v1", "pods"), *handler_);
+}
+
+absl::Status Recorder::Start() {
+  SPILLWAY_ASSIGN_OR_RETURN(const int id, reader_.AddEventHandler(PathOf("", "v1", "pods"),
+                                                                [this](const ObjectEvent& event) { OnPod(event); }));
+  handler_ = id;
+  // The pods there already, as if just added.
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> pods, reader_.List(PathOf("", "v1", "pods")));
+  for (const ObjectRef& pod : pods) OnPod(ObjectEvent{ObjectEvent::Type::kModified, pod});
+  return absl::OkStatus();
+}
 
 Recorder::PodTrack Recorder::NewTrack(const json::object& pod) const {
   PodTrack track;
   track.workload = WorkloadOf(pod);
+  track.name = absl::StrCat(NamespaceOf(pod), "/", NameOf(pod));
   track.created = OwnedPodOf(pod).created;
   absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
   if (parsed.ok()) {
@@ -38,78 +74,159 @@ Recorder::PodTrack Recorder::NewTrack(const json::object& pod) const {
 }
 
 int Recorder::WorkloadOf(const json::object& pod) const {
+  const json::object* labels = json_fields::ObjectAt(pod, {"metadata", "labels"});
   for (size_t index = 0; index < scenario_.workloads.size(); ++index) {
     const ReportedWorkload& workload = scenario_.workloads[index];
-    if (NamespaceOf(pod) != workload.ns || workload.selector.empty()) continue;
-    bool all = true;
-    for (absl::string_view term : absl::StrSplit(workload.selector, ',')) {
-      std::pair<std::string, std::string> kv = absl::StrSplit(term, absl::MaxSplits('=', 1));
-      all = all && Label(pod, kv.first) == kv.second;
-    }
-    if (all) return static_cast<int>(index);
+    if (NamespaceOf(pod) == workload.ns && Picks(workload, labels)) return static_cast<int>(index);
   }
   return -1;
 }
 
+void Recorder::OnPod(const ObjectEvent& event) {
+  const json::object& pod = *event.object;
+  const std::string_view uid = StringView(pod, {"metadata", "uid"});
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  auto it = pods_.find(uid);
+  if (it == pods_.end()) {
+    if (event.type == ObjectEvent::Type::kDeleted) return;
+    it = pods_.emplace(std::string(uid), NewTrack(pod)).first;
+    if (it->second.workload >= 0) ++ledger_.pods_created[scenario_.workloads[it->second.workload].name];
+  }
+  PodTrack& track = it->second;
+  if (track.gone) return;
+  const std::string_view node = StringView(pod, {"spec", "nodeName"});
+  if (node != track.node) Place(track, std::string(node));
+  const bool running = StringView(pod, {"status", "phase"}) == "Running";
+  if (running != track.running) {
+    if (track.on_virtual && track.workload >= 0) eci_running_[track.workload] += running ? 1 : -1;
+    track.running = running;
+  }
+  if (running && !track.running_since.has_value()) {
+    track.running_since = now;
+    if (track.on_virtual) ++ledger_.started_by_virtual_node[track.node];
+  }
+  if (event.type == ObjectEvent::Type::kDeleted || Terminating(pod)) Remove(track, now);
+}
+
+void Recorder::Place(PodTrack& track, const std::string& node) {
+  if (track.on_virtual) --eci_bound_now_;
+  track.node = node;
+  track.on_virtual = virtual_nodes_.count(node) > 0;
+  if (track.on_virtual) {
+    ++eci_bound_now_;
+    ledger_.peak_eci_bound = std::max(ledger_.peak_eci_bound, eci_bound_now_);
+  }
+  if (track.workload < 0 || node.empty()) return;
+  const std::string& asked = scenario_.workloads[track.workload].asked;
+  const bool wrong = track.on_virtual ? (asked == "nothing" || asked == "ecs") : asked == "eci";
+  if (!wrong) return;
+  ++(track.on_virtual ? ledger_.unasked_on_eci : ledger_.eci_only_on_ecs);
+  if (ledger_.examples.size() < 5) {
+    ledger_.examples.push_back(absl::StrCat(track.name, " (asked: ", asked, ") on ", node));
+  }
+}
+
+void Recorder::Remove(PodTrack& track, absl::Time now) {
+  track.gone = true;
+  track.gone_at = now;
+  if (track.on_virtual) --eci_bound_now_;
+  if (!track.running || track.workload < 0) return;
+  if (track.on_virtual) {
+    --eci_running_[track.workload];
+    ++ledger_.scale_in_eci_victims;
+  } else {
+    ++ledger_.scale_in_ecs_victims;
+    if (eci_running_[track.workload] > 0) ecs_victims_.push_back({track.workload});
+  }
+}
+
+absl::StatusOr<std::vector<int>> Recorder::DesiredReplicas() {
+  std::vector<int> desired(scenario_.workloads.size(), -1);
+  for (const char* plural : {"deployments", "statefulsets"}) {
+    SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> owners, reader_.List(PathOf("apps", "v1", plural)));
+    for (const ObjectRef& owner : owners) {
+      if (Terminating(*owner)) continue;
+      const json::object* labels = json_fields::ObjectAt(*owner, {"spec", "template", "metadata", "labels"});
+      const json::value* replicas = json_fields::At(*owner, {"spec", "replicas"});
+      for (size_t i = 0; i < desired.size(); ++i) {
+        if (NamespaceOf(*owner) != scenario_.workloads[i].ns || !Picks(scenario_.workloads[i], labels)) continue;
+        desired[i] = std::max(desired[i], 0) + (replicas != nullptr && replicas->is_int64() ? replicas->get_int64() : 1);
+      }
+    }
+  }
+  return desired;
+}
+
+void Recorder::MarkEciWhileEcsRoom(Sample& sample) {
+  struct Room {
+    double cpu = 0, gib = 0;
+    int64_t pods = 0;
+  };
+  std::map<std::string, Room> free;
+  for (const SimNode& node : scenario_.nodes) {
+    if (!node.is_virtual) free[node.name] = {node.cpu_milli / 1000.0, node.memory_bytes / double(1LL << 30), node.pods};
+  }
+  // The smallest ECI pod of each burst workload.
+  std::vector<std::optional<std::pair<double, double>>> smallest(scenario_.workloads.size());
+  for (const auto& [uid, track] : pods_) {
+    if (track.gone) continue;
+    if (auto node = free.find(track.node); node != free.end()) {
+      node->second.cpu -= track.vcpu;
+      node->second.gib -= track.gib;
+      --node->second.pods;
+    }
+    if (track.on_virtual && track.running && track.workload >= 0 &&
+        scenario_.workloads[track.workload].asked == "burst") {
+      auto& least = smallest[track.workload];
+      if (!least.has_value() || track.vcpu < least->first) least = std::make_pair(track.vcpu, track.gib);
+    }
+  }
+  for (size_t i = 0; i < smallest.size(); ++i) {
+    if (!smallest[i].has_value()) continue;
+    for (const auto& [name, room] : free) {
+      if (room.pods > 0 && room.cpu + 1e-9 >= smallest[i]->first && room.gib + 1e-9 >= smallest[i]->second) {
+        sample.workloads[scenario_.workloads[i].name].eci_while_ecs_room = true;
+        break;
+      }
+    }
+  }
+}
+
 absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSample>& hpas) {
-  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> pods, reader_.List(PathOf("", "v1", "pods")));
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<int> desired, DesiredReplicas());
   const double dt = samples_.empty() ? 0 : absl::ToDoubleSeconds(now - start_) - samples_.back().seconds;
   Sample sample;
   sample.seconds = absl::ToDoubleSeconds(now - start_);
   sample.hpas = hpas;
   std::vector<WorkloadCounts> counts(scenario_.workloads.size() + 1);  // The last: pods of no reported workload.
-  ++generation_;
-  for (const ObjectRef& ref : pods) {
-    const json::object& pod = *ref;
-    if (Terminating(pod)) continue;
-    const std::string_view uid = StringView(pod, {"metadata", "uid"});
-    auto it = pods_.find(uid);
-    if (it == pods_.end()) it = pods_.emplace(std::string(uid), NewTrack(pod)).first;
-    PodTrack& track = it->second;
-    track.generation = generation_;
-    const std::string_view node = StringView(pod, {"spec", "nodeName"});
-    if (node != track.node) {
-      track.node = std::string(node);
-      track.on_virtual = virtual_nodes_.count(track.node) > 0;
-    }
-    const bool running = StringView(pod, {"status", "phase"}) == "Running";
-    if (running && !track.running_since.has_value()) {
-      track.running_since = now;
-      if (track.on_virtual) ++totals_.started_by_virtual_node[track.node];
-    }
-    WorkloadCounts& of = counts[track.workload < 0 ? scenario_.workloads.size() : track.workload];
-    if (!running) {
-      ++sample.pending;
-      ++of.pending;
-    } else if (track.on_virtual) {
-      ++of.eci;
-      sample.eci_vcpu += track.vcpu;
-      eci_vcpu_seconds_ += track.vcpu * dt;
-      eci_gib_seconds_ += track.gib * dt;
-    } else {
-      ++of.ecs;
-    }
-    if (track.on_virtual && track.workload >= 0 && scenario_.workloads[track.workload].asked == "nothing") {
-      unasked_on_eci_.insert(it->first);
-    }
-  }
-  for (size_t i = 0; i < scenario_.workloads.size(); ++i) sample.workloads[scenario_.workloads[i].name] = counts[i];
-  // Pods gone since the last sample: scale-in victims.
-  for (auto it = pods_.begin(); it != pods_.end(); ++it) {
-    if (it->second.generation == generation_ || it->second.gone) continue;
-    PodTrack& gone = it->second;
-    gone.gone = true;
-    gone.gone_at = now;
-    if (gone.running_since.has_value() && gone.workload >= 0) {
-      // ECI first: an ECS pod removed while ECI pods of its workload still
-      // run afterwards is a wrong victim.
-      if (gone.on_virtual) {
-        ++totals_.scale_in_eci_victims;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [uid, track] : pods_) {
+      if (track.gone) continue;
+      WorkloadCounts& of = counts[track.workload < 0 ? scenario_.workloads.size() : track.workload];
+      if (!track.running) {
+        ++sample.pending;
+        ++of.pending;
+      } else if (track.on_virtual) {
+        ++of.eci;
+        sample.eci_vcpu += track.vcpu;
+        eci_vcpu_seconds_ += track.vcpu * dt;
+        eci_gib_seconds_ += track.gib * dt;
       } else {
-        ++totals_.scale_in_ecs_victims;
-        if (counts[gone.workload].eci > 0) ++totals_.scale_in_ecs_victims_while_eci;
+        ++of.ecs;
       }
     }
+    // An ECS victim is wrong when its workload still runs ECI pods now.
+    for (const EcsVictim& victim : ecs_victims_) {
+      if (counts[victim.workload].eci > 0) ++ledger_.scale_in_ecs_victims_while_eci;
+    }
+    ecs_victims_.clear();
+    for (size_t i = 0; i < scenario_.workloads.size(); ++i) {
+      counts[i].desired = desired[i];
+      sample.workloads[scenario_.workloads[i].name] = counts[i];
+    }
+    MarkEciWhileEcsRoom(sample);
   }
   sample.eci_cost = eci_vcpu_seconds_ * scenario_.prices.eci_vcpu_second + eci_gib_seconds_ * scenario_.prices.eci_gib_second;
   samples_.push_back(std::move(sample));
@@ -124,7 +241,8 @@ absl::Status Recorder::ObserveEvents(absl::Time now) {
     if (seen_events_.find(uid) != seen_events_.end()) continue;
     seen_events_.emplace(uid);
     const std::string reason = json_fields::String(event, "reason");
-    if (reason == "NoStock") ++totals_.no_stock_events;
+    if (reason == "NoStock") ++no_stock_events_;
+    if (reason == "FailedCreate") ++failed_create_events_;
     const json::object* involved = json_fields::ObjectAt(event, {"involvedObject"});
     const std::string object =
         involved == nullptr ? "" : absl::StrCat(absl::AsciiStrToLower(json_fields::String(*involved, "kind")), "/",
@@ -143,7 +261,10 @@ std::vector<Decision> Recorder::TakeNewDecisions() {
 }
 
 Summary Recorder::Summarize() const {
-  Summary summary = totals_;
+  absl::MutexLock lock(&mu_);
+  Summary summary = ledger_;
+  summary.no_stock_events = no_stock_events_;
+  summary.failed_create_events = failed_create_events_;
   summary.eci_vcpu_seconds = eci_vcpu_seconds_;
   summary.eci_gib_seconds = eci_gib_seconds_;
   for (const Sample& sample : samples_) {
@@ -159,16 +280,20 @@ Summary Recorder::Summarize() const {
   const absl::Time end = start_ + absl::Seconds(samples_.empty() ? 0 : samples_.back().seconds);
   for (const auto& [uid, track] : pods_) {
     ++summary.pods;
-    if (!track.running_since.has_value() && !track.gone) ++summary.never_ran;
     const absl::Time from = std::max(track.created, start_);
+    if (!track.running_since.has_value() && !track.gone) {
+      ++summary.never_ran;
+      summary.not_running_at_end.emplace_back(track.name, absl::ToDoubleSeconds(end - from));
+    }
     // Pending until it ran, or until it was deleted (a pod stuck out of
     // stock, replaced), or until the end.
     const absl::Time until = track.running_since.value_or(track.gone ? track.gone_at : end);
     pending.push_back(absl::ToDoubleSeconds(until - from));
   }
+  std::sort(summary.not_running_at_end.begin(), summary.not_running_at_end.end(),
+            [](const auto& a, const auto& b) { return a.second > b.second; });
   summary.pending_p50_seconds = Percentile(pending, 50);
   summary.pending_p99_seconds = Percentile(pending, 99);
-  summary.unasked_on_eci = static_cast<int>(unasked_on_eci_.size());
   return summary;
 }
 

@@ -1,11 +1,16 @@
 // What the simulated cluster records while a scenario runs, from the API
-// server only (as an observer would): per reported workload its pods on ECS
-// nodes, on virtual nodes (ECI) and pending; the HPAs' view; the Events
-// (the decisions and their reasons); and, per pod, when it was created,
-// when it first ran, where, and what it requested — enough for the summary
-// (peak ECI, vCPU-seconds and cost, pending time percentiles, pods that
-// asked for nothing but ran on ECI, scale-in victims) and the report.
-// Not thread-safe: one caller.
+// server only (as an observer would). Every pod watch event updates a
+// ledger: when each pod was created, bound, first ran and went, where, what
+// it requested, and what broke a rule on the way (a pod that asked for
+// nothing bound to a virtual node, an ECI-only pod on an ECS node, the most
+// pods on ECI at any instant, pods created per workload) — so churn between
+// samples is never missed. Once a simulated second a sample for the charts:
+// per reported workload its pods on ECS, on ECI and pending against what its
+// controllers ask for, the HPAs' view, cost; and the Events (the decisions
+// and their reasons). The summary and the invariants (invariants.h) read
+// both.
+// Thread-safety: Observe, Summarize and the accessors from one thread; the
+// pod watch's handler (the reader's thread) shares the ledger under a lock.
 #ifndef SPILLWAY_SIM_CLUSTER_RECORDER_H_
 #define SPILLWAY_SIM_CLUSTER_RECORDER_H_
 
@@ -15,8 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "sim/cluster/cluster_reader.h"
 #include "sim/cluster/scenario.h"
 #include "sim/hpa/hpa_controller.h"
@@ -27,6 +35,13 @@ struct WorkloadCounts {
   int ecs = 0;      // Running on a regular node.
   int eci = 0;      // Running on a virtual node.
   int pending = 0;  // Not running yet (unscheduled, starting, out of stock).
+  // Replicas its Deployments and StatefulSets ask for (spec.replicas of
+  // those whose pod template the workload's selector picks); -1: none.
+  int desired = -1;
+  // A pod of it runs on ECI while an ECS node has room for that pod's
+  // requests (cpu, memory, pod slots): burst capacity not given back.
+  bool eci_while_ecs_room = false;
+  int pods() const { return ecs + eci + pending; }
 };
 
 struct Sample {
@@ -49,17 +64,26 @@ struct Summary {
   double eci_vcpu_seconds = 0;
   double eci_gib_seconds = 0;
   double eci_cost = 0;
-  double always_on_ecs_cost = 0;  // The peak ECI vCPU as ECS for the whole run.
+  double always_on_ecs_cost = 0;  // The peak ECI vCPU as ECS for the run.
   double pending_p50_seconds = 0;
   double pending_p99_seconds = 0;
   int pods = 0;
   int never_ran = 0;
-  int unasked_on_eci = 0;        // Pods of "asked: nothing" workloads seen on a virtual node.
+  int unasked_on_eci = 0;        // Pods of "asked: nothing"/"ecs" workloads bound to a virtual node.
+  int eci_only_on_ecs = 0;       // Pods of "asked: eci" workloads bound to a regular node.
   int scale_in_eci_victims = 0;  // Running pods removed from a virtual node.
   int scale_in_ecs_victims = 0;  // Running pods removed from regular nodes ...
   int scale_in_ecs_victims_while_eci = 0;  // ... of which while their workload kept ECI pods running.
   std::map<std::string, int> started_by_virtual_node;
   int no_stock_events = 0;
+  int failed_create_events = 0;
+  // From every watch event, not the samples:
+  int peak_eci_bound = 0;  // Most pods bound to virtual nodes at any instant.
+  std::map<std::string, int> pods_created;  // Per reported workload.
+  // Pods that still exist and never ran, with how long they had existed at
+  // the end ("every pod runs"), longest first.
+  std::vector<std::pair<std::string, double>> not_running_at_end;
+  std::vector<std::string> examples;  // A few pods that broke a placement rule, "ns/name on node".
 };
 
 // Nearest-rank percentile of `values` (p in 0..100); 0 when empty.
@@ -67,8 +91,15 @@ double Percentile(std::vector<double> values, double p);
 
 class Recorder {
  public:
-  // `reader` and `scenario` must outlive the recorder.
-  Recorder(ClusterReader& reader, const Scenario& scenario, std::set<std::string> virtual_nodes, absl::Time start);
+  // `reader`, `scenario` and `clock` must outlive the recorder; `reader`
+  // must deliver pod watch events (ClusterCache) and watch deployments and
+  // statefulsets (for what workloads ask for) and events.
+  Recorder(ClusterReader& reader, const Scenario& scenario, std::set<std::string> virtual_nodes, absl::Time start,
+           Clock& clock);
+  ~Recorder();
+
+  // Follows pod events from now on. Errors: the reader's.
+  absl::Status Start();
 
   // Takes one sample at `now`.
   absl::Status Observe(absl::Time now, const std::map<std::string, HpaSample>& hpas);
@@ -82,17 +113,28 @@ class Recorder {
  private:
   struct PodTrack {
     int workload = -1;  // Index of its reported workload; -1 for others.
-    uint64_t generation = 0;  // The last sample that saw it.
+    std::string name;   // namespace/name
     absl::Time created;
     std::optional<absl::Time> running_since;
+    bool running = false;
     std::string node;
     bool on_virtual = false;
     double vcpu = 0;
     double gib = 0;
-    bool gone = false;  // Deleted; kept for the summary.
+    bool gone = false;  // Deleted or terminating; kept for the summary.
     absl::Time gone_at;
   };
+  // A running ECS pod removed while its workload had ECI pods running:
+  // wrong, unless those are gone too by the next sample (one scale-in).
+  struct EcsVictim {
+    int workload;
+  };
+  void OnPod(const ObjectEvent& event);
+  void Place(PodTrack& track, const std::string& node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Remove(PodTrack& track, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ObserveEvents(absl::Time now);
+  absl::StatusOr<std::vector<int>> DesiredReplicas();
+  void MarkEciWhileEcsRoom(Sample& sample) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int WorkloadOf(const boost::json::object& pod) const;
   PodTrack NewTrack(const boost::json::object& pod) const;
 
@@ -100,16 +142,23 @@ class Recorder {
   const Scenario& scenario_;
   std::set<std::string> virtual_nodes_;
   absl::Time start_;
+  Clock& clock_;
+  std::optional<int> handler_;
   std::vector<Sample> samples_;
-  std::map<std::string, PodTrack, std::less<>> pods_;  // By uid.
-  uint64_t generation_ = 0;
-  std::set<std::string> unasked_on_eci_;
   std::set<std::string, std::less<>> seen_events_;
   std::vector<Decision> decisions_;
   size_t decisions_taken_ = 0;
-  Summary totals_;  // The parts accumulated as pods come and go.
+  int no_stock_events_ = 0;
+  int failed_create_events_ = 0;
   double eci_vcpu_seconds_ = 0;
   double eci_gib_seconds_ = 0;
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, PodTrack, std::less<>> pods_ ABSL_GUARDED_BY(mu_);  // By uid.
+  Summary ledger_ ABSL_GUARDED_BY(mu_);  // The parts kept from events.
+  int eci_bound_now_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<int> eci_running_ ABSL_GUARDED_BY(mu_);  // Per reported workload, now.
+  std::vector<EcsVictim> ecs_victims_ ABSL_GUARDED_BY(mu_);  // Since the last sample.
 };
 
 }  // namespace spillway::sim

@@ -76,6 +76,19 @@ const char* const kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#946
 
 std::string Money(double value) { return absl::StrFormat("$%.4f", value); }
 
+std::string ChecksHtml(const std::vector<InvariantCheck>& checks) {
+  int held = 0;
+  for (const InvariantCheck& check : checks) held += check.held ? 1 : 0;
+  std::string html = absl::StrCat("<h2 id=\"checks\">Checks: ", held, " held, ", checks.size() - held,
+                                  " violated</h2><table>");
+  for (const InvariantCheck& check : checks) {
+    absl::StrAppend(&html, "<tr class=\"", check.held ? "held" : "violated", "\"><td>",
+                    check.held ? "held" : "VIOLATED", "</td><td>", Escape(check.name), "</td><td>",
+                    Escape(check.detail), "</td></tr>");
+  }
+  return html + "</table>";
+}
+
 }  // namespace
 
 std::string SummaryTable(const Scenario& scenario, const Summary& s) {
@@ -100,7 +113,8 @@ std::string SummaryTable(const Scenario& scenario, const Summary& s) {
 }
 
 std::string HtmlReport(const Scenario& scenario, const std::vector<Sample>& samples,
-                       const std::vector<Decision>& decisions, const Summary& summary) {
+                       const std::vector<Decision>& decisions, const Summary& summary,
+                       const std::vector<InvariantCheck>& checks) {
   std::vector<Series> replicas, pending, hpas, cost;
   size_t color = 0;
   for (const ReportedWorkload& workload : scenario.workloads) {
@@ -150,8 +164,9 @@ std::string HtmlReport(const Scenario& scenario, const std::vector<Sample>& samp
       "</title><style>body{font-family:sans-serif;margin:24px;color:#222}figure{margin:12px 0}"
       ".title{font-weight:bold;font-size:14px}.tick,.legend{font-size:11px}.axis{stroke:#888}"
       "pre{background:#f4f4f4;padding:8px}table{border-collapse:collapse}td{padding:2px 8px;"
-      "border-bottom:1px solid #ddd;font-size:12px}</style></head><body>",
-      "<h1>Spillway simulation: ", Escape(scenario.name), "</h1><h2>Summary</h2><pre>",
+      "border-bottom:1px solid #ddd;font-size:12px}.held{background:#e6f4ea}.violated{background:#fce8e6;"
+      "font-weight:bold}</style></head><body>",
+      "<h1>Spillway simulation: ", Escape(scenario.name), "</h1>", ChecksHtml(checks), "<h2>Summary</h2><pre>",
       Escape(SummaryTable(scenario, summary)), "</pre><h2>Over time</h2>",
       Chart("Replicas by capacity type", "pods", replicas), Chart("Pending pods", "pods", pending),
       Chart("HPA desired and current replicas", "replicas", hpas), Chart("Cost over time", "USD", cost),

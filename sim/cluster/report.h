@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cluster/invariants.h"
 #include "sim/cluster/recorder.h"
 #include "sim/cluster/scenario.h"
 
@@ -15,8 +16,10 @@ namespace spillway::sim {
 
 std::string SummaryTable(const Scenario& scenario, const Summary& summary);
 
+// The invariants come first, green or red.
 std::string HtmlReport(const Scenario& scenario, const std::vector<Sample>& samples,
-                       const std::vector<Decision>& decisions, const Summary& summary);
+                       const std::vector<Decision>& decisions, const Summary& summary,
+                       const std::vector<InvariantCheck>& checks);
 
 }  // namespace spillway::sim
 

@@ -1,6 +1,9 @@
 #include "sim/cluster/scenario.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 #include "absl/strings/str_replace.h"
 #include "common/files.h"
 #include "kube/quantity.h"
@@ -22,6 +25,35 @@ absl::Status Field(const std::string& where, const std::string& problem) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", problem));
 }
 
+// Bounds that keep a typo or a hostile file from taking the machine.
+constexpr size_t kMaxNodes = 100000;
+constexpr size_t kMaxListEntries = 10000;  // Points of a curve, actions, workloads, windows.
+
+// A map's keys must be among `known`: a typo ("stockOut") is refused by
+// name instead of silently running without it.
+absl::Status KnownKeys(const YAML::Node& node, const std::string& where, std::initializer_list<const char*> known) {
+  if (!node) return absl::OkStatus();
+  if (!node.IsMap()) return Field(where.empty() ? "scenario" : where, "must be a map");
+  for (const auto& entry : node) {
+    const std::string key = entry.first.as<std::string>();
+    bool ok = false;
+    for (const char* k : known) ok = ok || key == k;
+    if (!ok) {
+      return Field(where.empty() ? key : absl::StrCat(where, ".", key),
+                   absl::StrCat("unknown key (known: ", absl::StrJoin(known, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A sequence of at most kMaxListEntries (an absent one is empty).
+absl::Status BoundedList(const YAML::Node& node, const std::string& where) {
+  if (!node) return absl::OkStatus();
+  if (!node.IsSequence()) return Field(where, "must be a list");
+  if (node.size() > kMaxListEntries) return Field(where, absl::StrCat("at most ", kMaxListEntries, " entries"));
+  return absl::OkStatus();
+}
+
 absl::Status ReadDuration(const YAML::Node& node, const std::string& where, absl::Duration* out) {
   if (!node) return absl::OkStatus();
   const std::string text = node.as<std::string>();
@@ -31,9 +63,11 @@ absl::Status ReadDuration(const YAML::Node& node, const std::string& where, absl
 
 absl::Status ReadNodes(const YAML::Node& groups, Scenario& scenario, int ecs_nodes) {
   std::vector<SimNode> ecs_templates;
+  SPILLWAY_RETURN_IF_ERROR(BoundedList(groups, "nodes"));
   for (size_t g = 0; g < groups.size(); ++g) {
     const YAML::Node group = groups[g];
     const std::string where = absl::StrCat("nodes[", g, "]");
+    SPILLWAY_RETURN_IF_ERROR(KnownKeys(group, where, {"name", "count", "zone", "virtual", "cpu", "memory", "pods"}));
     SimNode node;
     node.zone = group["zone"].as<std::string>("");
     node.is_virtual = group["virtual"].as<bool>(false);
@@ -44,10 +78,16 @@ absl::Status ReadNodes(const YAML::Node& groups, Scenario& scenario, int ecs_nod
     node.cpu_milli = *cpu;
     node.memory_bytes = *memory;
     node.pods = group["pods"].as<int64_t>(node.is_virtual ? 10000 : 110);
+    if (node.cpu_milli < 0 || node.memory_bytes < 0 || node.pods < 0) {
+      return Field(where, "cpu, memory and pods must not be negative");
+    }
     const std::string name = group["name"].as<std::string>("");
     if (name.empty()) return Field(where + ".name", "required (\"{i}\" numbers the nodes of a group)");
     const int count = group["count"].as<int>(1);
-    if (count < 1 || count > 100000) return Field(where + ".count", "must be 1..100000");
+    if (count < 1 || count > static_cast<int>(kMaxNodes)) return Field(where + ".count", "must be 1..100000");
+    if (scenario.nodes.size() + count > kMaxNodes) {
+      return Field(where + ".count", absl::StrCat("the scenario's nodes would pass ", kMaxNodes));
+    }
     for (int i = 0; i < count; ++i) {
       node.name = absl::StrReplaceAll(name, {{"{i}", std::to_string(i + 1)}});
       if (!node.is_virtual && ecs_nodes > 0) {
@@ -67,14 +107,19 @@ absl::Status ReadNodes(const YAML::Node& groups, Scenario& scenario, int ecs_nod
 }
 
 absl::Status ReadLoad(const YAML::Node& load, Scenario& scenario) {
+  if (load && !load.IsMap()) return Field("load", "must be a map of HPA namespace/name to points");
+  if (load.size() > kMaxListEntries) return Field("load", absl::StrCat("at most ", kMaxListEntries, " curves"));
   for (const auto& entry : load) {
     const std::string key = entry.first.as<std::string>();
+    SPILLWAY_RETURN_IF_ERROR(BoundedList(entry.second, "load." + key));
     std::vector<LoadPoint>& curve = scenario.load[key];
     for (size_t i = 0; i < entry.second.size(); ++i) {
       LoadPoint point;
       const std::string where = absl::StrCat("load.", key, "[", i, "]");
+      SPILLWAY_RETURN_IF_ERROR(KnownKeys(entry.second[i], where, {"at", "cores"}));
       if (absl::Status s = ReadDuration(entry.second[i]["at"], where + ".at", &point.at); !s.ok()) return s;
       point.cores = entry.second[i]["cores"].as<double>(0);
+      if (point.cores < 0) return Field(where + ".cores", "must not be negative");
       if (!curve.empty() && point.at < curve.back().at) return Field(where + ".at", "points must be in time order");
       curve.push_back(point);
     }
@@ -88,20 +133,25 @@ absl::Status ReadTimes(const YAML::Node& root, Scenario& scenario) {
   }
   // (yaml-cpp throws on indexing a missing node: test each level.)
   if (const YAML::Node startup = Get(root, "startup")) {
+    SPILLWAY_RETURN_IF_ERROR(KnownKeys(startup, "startup", {"ecs", "eciMin", "eciMax"}));
     for (auto [key, target] : {std::pair{"ecs", &scenario.ecs_startup}, std::pair{"eciMin", &scenario.eci_startup_min},
                                std::pair{"eciMax", &scenario.eci_startup_max}}) {
       if (absl::Status s = ReadDuration(startup[key], absl::StrCat("startup.", key), target); !s.ok()) return s;
     }
   }
   if (const YAML::Node hpa = Get(root, "hpa")) {
+    SPILLWAY_RETURN_IF_ERROR(KnownKeys(hpa, "hpa", {"syncPeriod"}));
     if (absl::Status s = ReadDuration(hpa["syncPeriod"], "hpa.syncPeriod", &scenario.hpa_sync_period); !s.ok()) {
       return s;
     }
   }
+  SPILLWAY_RETURN_IF_ERROR(BoundedList(Get(root, "stockOuts"), "stockOuts"));
+  SPILLWAY_RETURN_IF_ERROR(BoundedList(Get(root, "spillwayOutages"), "spillwayOutages"));
   for (size_t i = 0; i < Get(root, "stockOuts").size(); ++i) {
     const YAML::Node out = Get(root, "stockOuts")[i];
-    StockOutWindow window{out["zone"].as<std::string>(""), absl::ZeroDuration(), scenario.duration};
     const std::string where = absl::StrCat("stockOuts[", i, "]");
+    SPILLWAY_RETURN_IF_ERROR(KnownKeys(out, where, {"zone", "from", "until"}));
+    StockOutWindow window{out["zone"].as<std::string>(""), absl::ZeroDuration(), scenario.duration};
     if (absl::Status s = ReadDuration(out["from"], where + ".from", &window.from); !s.ok()) return s;
     if (absl::Status s = ReadDuration(out["until"], where + ".until", &window.until); !s.ok()) return s;
     scenario.stock_outs.push_back(window);
@@ -110,13 +160,104 @@ absl::Status ReadTimes(const YAML::Node& root, Scenario& scenario) {
     const YAML::Node out = Get(root, "spillwayOutages")[i];
     Scenario::Outage outage{absl::ZeroDuration(), scenario.duration};
     const std::string where = absl::StrCat("spillwayOutages[", i, "]");
+    SPILLWAY_RETURN_IF_ERROR(KnownKeys(out, where, {"from", "until"}));
     if (absl::Status s = ReadDuration(out["from"], where + ".from", &outage.from); !s.ok()) return s;
     if (absl::Status s = ReadDuration(out["until"], where + ".until", &outage.until); !s.ok()) return s;
     if (outage.until <= outage.from) return Field(where, "until must be after from");
     scenario.spillway_outages.push_back(outage);
   }
-  if (scenario.tick <= absl::ZeroDuration() || scenario.duration <= absl::ZeroDuration()) {
-    return Field("tick/duration", "must be positive");
+  if (scenario.duration <= absl::ZeroDuration() || scenario.duration > absl::Hours(24)) {
+    return Field("duration", "must be more than 0 and at most 24h");
+  }
+  // A tick of 1ns would busy-loop the machine.
+  if (scenario.tick < absl::Milliseconds(10) || scenario.tick > absl::Minutes(1)) {
+    return Field("tick", "must be 10ms..1m");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadWorkloads(const YAML::Node& workloads, Scenario& scenario) {
+  SPILLWAY_RETURN_IF_ERROR(BoundedList(workloads, "workloads"));
+  for (size_t i = 0; i < workloads.size(); ++i) {
+    const YAML::Node w = workloads[i];
+    const std::string where = absl::StrCat("workloads[", i, "]");
+    SPILLWAY_RETURN_IF_ERROR(KnownKeys(w, where, {"name", "namespace", "selector", "asked"}));
+    ReportedWorkload workload{w["name"].as<std::string>(""), w["namespace"].as<std::string>("default"),
+                              w["selector"].as<std::string>(""), w["asked"].as<std::string>("nothing")};
+    if (workload.name.empty() || workload.selector.empty()) return Field(where, "name and selector are required");
+    for (absl::string_view term : absl::StrSplit(workload.selector, ',')) {
+      if (term.find('=') == absl::string_view::npos) return Field(where + ".selector", "must be k=v[,k=v]");
+    }
+    if (workload.asked != "nothing" && workload.asked != "ecs" && workload.asked != "burst" &&
+        workload.asked != "eci" && workload.asked != "elastic") {
+      return Field(where + ".asked", absl::StrCat("\"", workload.asked, "\" is not nothing, ecs, burst, eci or elastic"));
+    }
+    for (const ReportedWorkload& other : scenario.workloads) {
+      if (other.name == workload.name) return Field(where + ".name", absl::StrCat("\"", workload.name, "\" twice"));
+    }
+    scenario.workloads.push_back(std::move(workload));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadActions(const YAML::Node& actions, Scenario& scenario) {
+  SPILLWAY_RETURN_IF_ERROR(BoundedList(actions, "actions"));
+  for (size_t i = 0; i < actions.size(); ++i) {
+    const std::string where = absl::StrCat("actions[", i, "]");
+    SPILLWAY_RETURN_IF_ERROR(KnownKeys(actions[i], where, {"at", "scale"}));
+    const YAML::Node scale = Get(actions[i], "scale");
+    SPILLWAY_RETURN_IF_ERROR(KnownKeys(scale, where + ".scale", {"apiVersion", "kind", "namespace", "name", "replicas"}));
+    ScaleAction action{absl::ZeroDuration(), Get(scale, "apiVersion").as<std::string>(""),
+                       Get(scale, "kind").as<std::string>(""), Get(scale, "namespace").as<std::string>("default"),
+                       Get(scale, "name").as<std::string>(""), Get(scale, "replicas").as<int>(-1)};
+    SPILLWAY_RETURN_IF_ERROR(ReadDuration(Get(actions[i], "at"), where + ".at", &action.at));
+    if (action.kind.empty() || action.name.empty() || action.replicas < 0 || action.replicas > 100000) {
+      return Field(where + ".scale", "apiVersion, kind, name and replicas 0..100000 are required");
+    }
+    scenario.actions.push_back(action);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadChecks(const YAML::Node& checks, Scenario& scenario) {
+  if (!checks) return absl::OkStatus();
+  SPILLWAY_RETURN_IF_ERROR(KnownKeys(checks, "checks", {"convergeWithin", "eciWhileEcsRoomWithin", "runWithin",
+                                                        "eciPodsAtMost", "reach", "maxPodsCreated"}));
+  ScenarioChecks& out = scenario.checks;
+  SPILLWAY_RETURN_IF_ERROR(ReadDuration(checks["convergeWithin"], "checks.convergeWithin", &out.converge_within));
+  SPILLWAY_RETURN_IF_ERROR(
+      ReadDuration(checks["eciWhileEcsRoomWithin"], "checks.eciWhileEcsRoomWithin", &out.eci_while_ecs_room_within));
+  SPILLWAY_RETURN_IF_ERROR(ReadDuration(checks["runWithin"], "checks.runWithin", &out.run_within));
+  out.eci_pods_at_most = checks["eciPodsAtMost"].as<int>(-1);
+  auto known = [&scenario](const std::string& name) {
+    for (const ReportedWorkload& w : scenario.workloads) {
+      if (w.name == name) return true;
+    }
+    return false;
+  };
+  SPILLWAY_RETURN_IF_ERROR(BoundedList(checks["reach"], "checks.reach"));
+  for (size_t i = 0; i < checks["reach"].size(); ++i) {
+    const YAML::Node r = checks["reach"][i];
+    const std::string where = absl::StrCat("checks.reach[", i, "]");
+    SPILLWAY_RETURN_IF_ERROR(KnownKeys(r, where, {"workload", "pods", "by"}));
+    ScenarioChecks::Reach reach{Get(r, "workload").as<std::string>(""), Get(r, "pods").as<int>(-1), scenario.duration};
+    SPILLWAY_RETURN_IF_ERROR(ReadDuration(Get(r, "by"), where + ".by", &reach.by));
+    if (!known(reach.workload)) return Field(where + ".workload", "must name one of workloads");
+    if (reach.pods < 0) return Field(where + ".pods", "required, at least 0");
+    out.reach.push_back(reach);
+  }
+  if (const YAML::Node max = checks["maxPodsCreated"]) {
+    if (!max.IsMap()) return Field("checks.maxPodsCreated", "must map workload names to counts");
+    for (const auto& entry : max) {
+      const std::string name = entry.first.as<std::string>();
+      if (!known(name)) return Field("checks.maxPodsCreated." + name, "must name one of workloads");
+      out.max_pods_created[name] = entry.second.as<int>();
+    }
+  }
+  for (const auto& [what, bound] : {std::pair{"convergeWithin", out.converge_within},
+                                    std::pair{"eciWhileEcsRoomWithin", out.eci_while_ecs_room_within},
+                                    std::pair{"runWithin", out.run_within}}) {
+    if (bound < absl::ZeroDuration()) return Field(absl::StrCat("checks.", what), "must not be negative");
   }
   return absl::OkStatus();
 }
@@ -131,36 +272,31 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, int ecs_nodes) {
   scenario.directory = slash == std::string::npos ? "." : path.substr(0, slash);
   try {
     const YAML::Node root = YAML::Load(*text);
+    SPILLWAY_RETURN_IF_ERROR(KnownKeys(root, "", {"name", "seed", "duration", "tick", "nodes", "startup", "hpa",
+                                                  "stockOuts", "spillwayOutages", "schedulerConfig",
+                                                  "spillwayConfig", "manifests", "load", "workloads", "actions",
+                                                  "prices", "checks"}));
     scenario.name = Get(root, "name").as<std::string>("scenario");
     scenario.seed = Get(root, "seed").as<uint64_t>(1);
     if (absl::Status s = ReadTimes(root, scenario); !s.ok()) return s;
     if (absl::Status s = ReadNodes(Get(root, "nodes"), scenario, ecs_nodes); !s.ok()) return s;
     if (absl::Status s = ReadLoad(Get(root, "load"), scenario); !s.ok()) return s;
+    SPILLWAY_RETURN_IF_ERROR(BoundedList(Get(root, "manifests"), "manifests"));
     for (const YAML::Node& manifest : Get(root, "manifests")) scenario.manifests.push_back(manifest.as<std::string>());
     scenario.spillway_config = Get(root, "spillwayConfig").as<std::string>("");
     scenario.scheduler_config = Get(root, "schedulerConfig").as<std::string>("");
-    for (const YAML::Node& w : Get(root, "workloads")) {
-      scenario.workloads.push_back({w["name"].as<std::string>(""), w["namespace"].as<std::string>("default"),
-                                    w["selector"].as<std::string>(""), w["asked"].as<std::string>("nothing")});
-    }
-    for (size_t i = 0; i < Get(root, "actions").size(); ++i) {
-      const YAML::Node scale = Get(Get(root, "actions")[i], "scale");
-      ScaleAction action{absl::ZeroDuration(), scale["apiVersion"].as<std::string>(""), scale["kind"].as<std::string>(""),
-                         scale["namespace"].as<std::string>("default"), scale["name"].as<std::string>(""),
-                         scale["replicas"].as<int>(-1)};
-      const std::string where = absl::StrCat("actions[", i, "]");
-      if (absl::Status s = ReadDuration(Get(Get(root, "actions")[i], "at"), where + ".at", &action.at); !s.ok()) return s;
-      if (action.kind.empty() || action.name.empty() || action.replicas < 0) {
-        return Field(where + ".scale", "apiVersion, kind, name and replicas >= 0 are required");
-      }
-      scenario.actions.push_back(action);
-    }
+    SPILLWAY_RETURN_IF_ERROR(ReadWorkloads(Get(root, "workloads"), scenario));
+    SPILLWAY_RETURN_IF_ERROR(ReadActions(Get(root, "actions"), scenario));
     if (const YAML::Node prices = Get(root, "prices")) {
+      SPILLWAY_RETURN_IF_ERROR(KnownKeys(prices, "prices", {"eciVcpuSecond", "eciGibSecond", "ecsVcpuHour"}));
       scenario.prices = {prices["eciVcpuSecond"].as<double>(0), prices["eciGibSecond"].as<double>(0),
                          prices["ecsVcpuHour"].as<double>(0)};
     }
+    SPILLWAY_RETURN_IF_ERROR(ReadChecks(Get(root, "checks"), scenario));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what()));
+  } catch (const std::bad_alloc&) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": too large once its aliases are expanded"));
   }
   if (scenario.nodes.empty()) return Field(path, "nodes: at least one node is required");
   if (scenario.scheduler_config.empty()) return Field(path, "schedulerConfig: required");

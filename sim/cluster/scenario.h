@@ -27,7 +27,10 @@ struct ReportedWorkload {
   std::string name;
   std::string ns = "default";
   std::string selector;  // k=v[,k=v]
-  // What its pods asked for: "nothing" (must never run on ECI), "burst" or "eci".
+  // What its pods asked for, each checked by an invariant (invariants.h):
+  // "nothing" or "ecs" (never on a virtual node), "burst" (ECI only while
+  // ECS is full), "eci" (never on a regular node), "elastic" (an
+  // ElasticWorkload: its source on ECS up to a max, the rest on ECI).
   std::string asked = "nothing";
 };
 
@@ -52,6 +55,21 @@ struct Prices {
   double eci_vcpu_second = 0;  // pay-as-you-go ECI, per vCPU-second
   double eci_gib_second = 0;   // per GiB-second
   double ecs_vcpu_hour = 0;    // an always-on ECS vCPU, per hour
+};
+
+// The bounds of the invariants and what a scenario expects of itself.
+struct ScenarioChecks {
+  absl::Duration converge_within = absl::Seconds(30);
+  absl::Duration eci_while_ecs_room_within = absl::Seconds(60);
+  absl::Duration run_within = absl::Seconds(60);
+  int eci_pods_at_most = -1;  // -1: no ECI quota to check.
+  struct Reach {
+    std::string workload;
+    int pods = 0;
+    absl::Duration by;
+  };
+  std::vector<Reach> reach;
+  std::map<std::string, int> max_pods_created;  // By workload name.
 };
 
 struct Scenario {
@@ -80,6 +98,7 @@ struct Scenario {
   std::vector<ReportedWorkload> workloads;
   std::vector<ScaleAction> actions;
   Prices prices;
+  ScenarioChecks checks;
 };
 
 // Reads and checks a scenario. `ecs_nodes` > 0 replaces the number of ECS

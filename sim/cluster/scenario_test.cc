@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "common/testing/testdata.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -61,14 +62,67 @@ TEST(ScenarioTest, ErrorsNameTheField) {
       {"schedulerConfig: x\nnodes: [{name: a}]\nload: {d/w: [{at: 10s, cores: 1}, {at: 5s, cores: 2}]}",
        "load.d/w[1].at: points must be in time order"},
       {"schedulerConfig: x\nnodes: [{name: a}]\nactions: [{at: 1s, scale: {kind: Deployment}}]",
-       "actions[0].scale: apiVersion, kind, name and replicas >= 0 are required"},
+       "actions[0].scale: apiVersion, kind, name and replicas 0..100000 are required"},
       {"nodes: [", "end of sequence flow not found"},
+      // A strict format: a typo is refused by name instead of running
+      // without what it meant.
+      {"schedulerConfig: x\nnodes: [{name: a}]\nstockOut: [{zone: j}]", "stockOut: unknown key (known: name, seed"},
+      {"schedulerConfig: x\nnodes: [{name: a, cpus: 4}]", "nodes[0].cpus: unknown key"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nstockOuts: [{zone: j, form: 1s}]", "stockOuts[0].form: unknown key"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nworkloads: [{name: w, selector: app=w, asked: maybe}]",
+       "workloads[0].asked: \"maybe\" is not nothing, ecs, burst, eci or elastic"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nworkloads: [{name: w, selector: app}]",
+       "workloads[0].selector: must be k=v[,k=v]"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\ntick: 1ns", "tick: must be 10ms..1m"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nduration: 48h", "duration: must be more than 0 and at most 24h"},
+      {"schedulerConfig: x\nnodes: [{name: a, cpu: \"-4\"}]", "nodes[0]: cpu, memory and pods must not be negative"},
+      {"schedulerConfig: x\nnodes: [{name: a, pods: -1}]", "nodes[0]: cpu, memory and pods must not be negative"},
+      {"schedulerConfig: x\nnodes: [{name: a, count: 60000}, {name: b, count: 60000}]",
+       "nodes[1].count: the scenario's nodes would pass 100000"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nchecks: {convergWithin: 10s}", "checks.convergWithin: unknown key"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nchecks: {reach: [{workload: nope, pods: 3, by: 10s}]}",
+       "checks.reach[0].workload: must name one of workloads"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<Scenario> scenario = LoadScenario(Write("bad.yaml", c.text));
     ASSERT_FALSE(scenario.ok()) << c.text;
     EXPECT_THAT(scenario.status().message(), HasSubstr(c.error)) << c.text;
   }
+}
+
+// A YAML alias bomb (each level repeats the one before three times) must
+// not take the machine: unknown keys are refused first, and the node total
+// is bounded before anything is built.
+TEST(ScenarioTest, AnAliasBombIsRefused) {
+  std::string yaml = "schedulerConfig: x\n";
+  yaml += "x0: &x0 [{name: n, count: 100000}, {name: n, count: 100000}]\n";
+  for (int i = 1; i < 8; ++i) {
+    absl::StrAppend(&yaml, "x", i, ": &x", i, " [*x", i - 1, ", *x", i - 1, ", *x", i - 1, "]\n");
+  }
+  yaml += "nodes: *x0\n";
+  absl::StatusOr<Scenario> scenario = LoadScenario(Write("bomb.yaml", yaml));
+  ASSERT_FALSE(scenario.ok());
+  EXPECT_THAT(scenario.status().message(), HasSubstr("x0: unknown key"));
+  // Within the known keys: the node total is bounded before anything is built.
+  scenario = LoadScenario(Write("bomb2.yaml", "schedulerConfig: x\nnodes: &n [{name: a, count: 100000}, "
+                                              "{name: b, count: 100000}]\n"));
+  ASSERT_FALSE(scenario.ok());
+  EXPECT_THAT(scenario.status().message(), HasSubstr("nodes[1].count: the scenario's nodes would pass 100000"));
+}
+
+TEST(ScenarioTest, ChecksRead) {
+  absl::StatusOr<Scenario> scenario = LoadScenario(Write(
+      "checks.yaml",
+      "schedulerConfig: x\nnodes: [{name: a}]\nworkloads: [{name: web, selector: app=web, asked: burst}]\n"
+      "checks: {convergeWithin: 20s, eciPodsAtMost: 10, reach: [{workload: web, pods: 20, by: 40s}], "
+      "maxPodsCreated: {web: 60}}\n"));
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  EXPECT_EQ(scenario->checks.converge_within, absl::Seconds(20));
+  EXPECT_EQ(scenario->checks.eci_while_ecs_room_within, absl::Seconds(60));
+  EXPECT_EQ(scenario->checks.eci_pods_at_most, 10);
+  ASSERT_EQ(scenario->checks.reach.size(), 1u);
+  EXPECT_EQ(scenario->checks.reach[0].by, absl::Seconds(40));
+  EXPECT_EQ(scenario->checks.max_pods_created.at("web"), 60);
 }
 
 TEST(ScenarioTest, LoadCurvesInterpolate) {
@@ -103,7 +157,7 @@ TEST(ReportTest, SummaryAndChartsSayWhatHappened) {
   const std::string table = SummaryTable(scenario, summary);
   EXPECT_THAT(table, HasSubstr("pods that asked for nothing and ran on ECI       1 (WRONG)"));
   EXPECT_THAT(table, HasSubstr("peak pods on ECI                                 2 (0.0 vCPU)"));
-  const std::string html = HtmlReport(scenario, samples, {{1, "NoStock pod/web-1: <out of stock>"}}, summary);
+  const std::string html = HtmlReport(scenario, samples, {{1, "NoStock pod/web-1: <out of stock>"}}, summary, {});
   EXPECT_THAT(html, HasSubstr("data-series=\"web on ECI\""));
   EXPECT_THAT(html, HasSubstr("NoStock pod/web-1: &lt;out of stock&gt;"));
   EXPECT_THAT(html, Not(HasSubstr("<script")));

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -32,15 +33,18 @@ namespace spillway::sim {
 namespace json = boost::json;
 namespace {
 
-// Real time since `start`, times `speed`.
-class ScaledClock : public Clock {
+// Simulated time: the scenario loop advances it a tick at a time, once every
+// stand-in has finished its pass and the watch caches have caught up, and
+// no sooner than real time at `speed` allows. A machine too busy to keep up
+// slows the story (time dilation) instead of changing it. Thread-safe.
+class SteppedClock : public Clock {
  public:
-  ScaledClock(absl::Time start, double speed) : start_(start), speed_(speed) {}
-  absl::Time Now() const override { return start_ + (absl::Now() - start_) * speed_; }
+  explicit SteppedClock(absl::Time start) : now_(absl::ToUnixNanos(start)) {}
+  absl::Time Now() const override { return absl::FromUnixNanos(now_.load()); }
+  void Advance(absl::Duration by) { now_ += absl::ToInt64Nanoseconds(by); }
 
  private:
-  const absl::Time start_;
-  const double speed_;
+  std::atomic<int64_t> now_;
 };
 
 // failurePolicy Ignore, as deploy/spillway.yaml ships it.
@@ -240,7 +244,7 @@ std::string WriteKubeconfig(const std::string& dir, uint16_t port) {
 absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const SimulationOptions& options) {
   std::filesystem::create_directories(options.work_dir);
   const absl::Time start = absl::Now();
-  ScaledClock clock(start, options.speed);
+  SteppedClock clock(start);
   ApiServerOptions api_options;
   api_options.clock = &clock;
   SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ApiServer> api, ApiServer::Start(api_options));
@@ -278,9 +282,12 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
     SPILLWAY_ASSIGN_OR_RETURN(std::string text, ReadRegularFile(path, 4 << 20, "manifest"));
     SPILLWAY_RETURN_IF_ERROR(ApplyManifests(client, text, path));
   }
-  // The scenario's clock starts once the cluster is shaped.
+  // The scenario's clock starts once the cluster is shaped, at real time
+  // (Spillway reads the sim's timestamps against its own clock).
+  clock.Advance(absl::Now() - clock.Now());
   const absl::Time scenario_start = clock.Now();
-  Recorder recorder(cache, scenario, virtual_nodes, scenario_start);
+  Recorder recorder(cache, scenario, virtual_nodes, scenario_start, clock);
+  SPILLWAY_RETURN_IF_ERROR(recorder.Start());
   SimulationResult result;
   std::deque<Decision> recent;
   absl::Time next_sample = scenario_start;
@@ -289,17 +296,21 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
                                      " get pods -o wide\n"));
   }
   size_t next_action = 0;
-  while (clock.Now() - scenario_start < scenario.duration && !options.stop_requested()) {
-    for (; next_action < scenario.actions.size() && clock.Now() - scenario_start >= scenario.actions[next_action].at;
-         ++next_action) {
-      if (absl::Status s = Scale(client, scenario.actions[next_action]); !s.ok()) {
-        ++result.stand_in_errors;
-        result.last_error = std::string(s.message());
-      }
+  const absl::Time real_start = absl::Now();
+  absl::Duration elapsed;  // Simulated, since scenario_start.
+  auto failed = [&result](const absl::Status& s) {
+    ++result.stand_in_errors;
+    result.last_error = std::string(s.message());
+  };
+  while (elapsed < scenario.duration && !options.stop_requested()) {
+    const absl::Time tick_start = absl::Now();
+    for (; next_action < scenario.actions.size() && elapsed >= scenario.actions[next_action].at; ++next_action) {
+      if (absl::Status s = Scale(client, scenario.actions[next_action]); !s.ok()) failed(s);
     }
-    const absl::Duration at = clock.Now() - scenario_start;
     bool down = false;
-    for (const Scenario::Outage& outage : scenario.spillway_outages) down = down || (at >= outage.from && at < outage.until);
+    for (const Scenario::Outage& outage : scenario.spillway_outages) {
+      down = down || (elapsed >= outage.from && elapsed < outage.until);
+    }
     if (down && serve != nullptr) {
       serve->Stop();
       serve.reset();
@@ -307,17 +318,17 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
     } else if (!down && serve == nullptr) {
       SPILLWAY_ASSIGN_OR_RETURN(serve, StartSpillway(scenario, options, client, kubeconfig, &extender_port, &webhook_port));
     }
-    const absl::Time pass_start = absl::Now();
     stand_ins.Tick(result);
-    const absl::Duration pass = absl::Now() - pass_start;
+    // The next tick reads every write of this one (and Spillway's so far).
+    if (absl::Status s = cache.AwaitCurrent(absl::Seconds(30)); !s.ok()) failed(s);
+    const absl::Duration pass = absl::Now() - tick_start;
     ++result.passes;
     result.mean_pass += pass;
     result.slowest_pass = std::max(result.slowest_pass, pass);
     if (clock.Now() >= next_sample) {
       next_sample += absl::Seconds(1);
       if (absl::Status s = recorder.Observe(clock.Now(), stand_ins.hpa->samples()); !s.ok()) {
-        ++result.stand_in_errors;
-        result.last_error = std::string(s.message());
+        failed(s);
       } else if (options.on_progress) {
         std::vector<Decision> fresh = recorder.TakeNewDecisions();
         for (const Decision& d : fresh) recent.push_back(d);
@@ -327,9 +338,14 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
                                          api->port(), options.live));
       }
     }
-    // The next pass a tick after this one began.
-    absl::SleepFor(std::max(absl::ZeroDuration(), scenario.tick / options.speed - (absl::Now() - pass_start)));
+    // Simulated time moves a tick once the pass is done and real time at
+    // `speed` allows: a slow pass dilates time, it never skips a tick.
+    absl::SleepFor(std::max(absl::ZeroDuration(), scenario.tick / options.speed - (absl::Now() - tick_start)));
+    clock.Advance(scenario.tick);
+    elapsed += scenario.tick;
   }
+  result.simulated = elapsed;
+  result.real = absl::Now() - real_start;
   if (result.passes > 0) result.mean_pass /= result.passes;
   if (serve != nullptr) serve->Stop();
   cache.Stop();
@@ -338,6 +354,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   result.samples = recorder.samples();
   result.decisions = recorder.decisions();
   result.scheduler = stand_ins.scheduler->stats();
+  result.checks = CheckInvariants(scenario, result.samples, result.summary);
   return result;
 }
 

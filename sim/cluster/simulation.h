@@ -2,8 +2,9 @@
 // ReplicaSet controllers, kube-scheduler calling extenders over HTTP,
 // kubelets, virtual kubelets with stock-outs, the HPA) and the real
 // `spillway serve` (extender, autoscaler, webhook) as a child process that
-// talks to the cluster only over HTTP, exactly as in production. Time is
-// real time scaled by `speed` for everything the sim drives; Spillway keeps
+// talks to the cluster only over HTTP, exactly as in production. Simulated
+// time advances a tick at a time once every stand-in finished its pass and
+// the watch caches caught up, at most `speed` times real time; Spillway keeps
 // real time (docs/simulated-cluster.md). Blocking; one run at a time.
 #ifndef SPILLWAY_SIM_CLUSTER_SIMULATION_H_
 #define SPILLWAY_SIM_CLUSTER_SIMULATION_H_
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sim/cluster/invariants.h"
 #include "sim/cluster/recorder.h"
 #include "sim/cluster/scenario.h"
 #include "sim/scheduler/scheduler.h"
@@ -33,6 +35,7 @@ struct SimulationOptions {
 
 struct SimulationResult {
   Summary summary;
+  std::vector<InvariantCheck> checks;  // Evaluated at the end (invariants.h).
   std::vector<Sample> samples;
   std::vector<Decision> decisions;
   SchedulerStats scheduler;
@@ -44,6 +47,14 @@ struct SimulationResult {
   absl::Duration slowest_pass;
   std::string last_error;
   int spillway_outages = 0;  // Times `spillway serve` was stopped (scenario spillwayOutages).
+  // Simulated time run, and the real time it took: real × speed / simulated
+  // above 1 is time dilation (the machine could not keep up; the story
+  // slowed rather than changed).
+  absl::Duration simulated;
+  absl::Duration real;
+  double Dilation(double speed) const {
+    return simulated > absl::ZeroDuration() ? absl::FDivDuration(real * speed, simulated) : 1.0;
+  }
 };
 
 absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const SimulationOptions& options);

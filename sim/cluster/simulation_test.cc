@@ -39,6 +39,9 @@ SimulationResult RunScenario(const std::string& scenario_file) {
   EXPECT_TRUE(result.ok()) << result.status();
   if (!result.ok()) return SimulationResult();
   EXPECT_EQ(result->stand_in_errors, 0) << result->last_error;
+  // Every scenario holds every invariant (invariants.h), as `spillway sim
+  // --check` demands.
+  EXPECT_TRUE(AllHeld(result->checks)) << scenario_file << "\n" << InvariantTable(result->checks);
   return *std::move(result);
 }
 
@@ -102,7 +105,7 @@ TEST(SimulationTest, DefaultScenarioTellsTheWholeStory) {
 
   // The report opens in a browser with no network and draws its charts.
   const std::string report = TempDir("report.html");
-  std::ofstream(report) << HtmlReport(*scenario, result.samples, result.decisions, summary);
+  std::ofstream(report) << HtmlReport(*scenario, result.samples, result.decisions, summary, result.checks);
   const std::string chromium = "/usr/bin/chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr "
                                "--v=0 --window-size=1000,2000 ";
   testing::CommandResult dom = testing::RunCommand(chromium + "--dump-dom file://" + report + " 2>&1");

@@ -91,7 +91,7 @@ absl::StatusOr<std::unique_ptr<WorkloadControllers>> WorkloadControllers::Create
     if (event.type == ObjectEvent::Type::kDeleted || Terminating(pod)) {
       expectations->DeletionObserved(owner, NameOf(pod));
     }
-  }));
+  }).status());
   return controllers;
 }
 
