@@ -10,6 +10,7 @@
 #include "app/commands.h"
 #include "app/flags.h"
 #include "app/serve_app.h"
+#include "common/version.h"
 #include "sim/cluster/report.h"
 #include "sim/cluster/scenario.h"
 #include "sim/cluster/simulation.h"
@@ -111,7 +112,8 @@ int RunSim(const std::vector<std::string>& args) {
   }
   if (!report.empty()) {
     std::ofstream(report) << sim::HtmlReport(*scenario, result->samples, result->decisions, result->summary,
-                                             result->checks);
+                                             result->checks,
+                                             {kVersion, absl::Now(), speed, result->Dilation(speed)});
     std::cout << "report: " << report << "\n";
   }
   if (check && !sim::AllHeld(result->checks)) {

@@ -1,10 +1,12 @@
 #include "sim/cluster/manifests.h"
 
+#include <functional>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/json_fields.h"
 #include "common/yaml_json.h"
@@ -32,39 +34,78 @@ bool ClusterScoped(const std::string& kind) {
   return false;
 }
 
-absl::Status ApplyManifests(kube::RestClient& client, const std::string& text, const std::string& source) {
+namespace {
+
+// Calls `each` with every document of the YAML `text` and its resource path
+// (by its apiVersion and kind); a document that is not an object naming
+// them is an error, and the others still run. Returns every error, one a
+// line, each naming `source` and the document.
+absl::Status ForEachDocument(
+    const std::string& text, const std::string& source,
+    const std::function<absl::Status(const kube::ResourcePath&, const json::object&)>& each) {
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", e.what()));
   }
+  std::vector<std::string> errors;
+  absl::StatusCode code = absl::StatusCode::kOk;
+  auto fail = [&](const absl::Status& s) {
+    if (code == absl::StatusCode::kOk) code = s.code();
+    errors.push_back(std::string(s.message()));
+  };
   for (size_t i = 0; i < documents.size(); ++i) {
     if (documents[i].IsNull()) continue;
+    const std::string where = absl::StrCat(source, " document ", i + 1);
     std::string rendered;
     if (absl::Status s = YamlToJson(documents[i], 4 * text.size() + 4096, &rendered); !s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(source, " document ", i + 1, ": ", s.message()));
+      fail(absl::InvalidArgumentError(absl::StrCat(where, ": ", s.message())));
+      continue;
     }
     boost::system::error_code ec;
     json::value value = json::parse(rendered, ec);
-    if (ec || !value.is_object()) return absl::InvalidArgumentError(absl::StrCat(source, " document ", i + 1, ": not an object"));
-    const json::object& object = value.get_object();
-    const std::string api_version = json_fields::String(object, "apiVersion");
-    const std::string kind = json_fields::String(object, "kind");
+    const json::object* object = !ec && value.is_object() ? &value.get_object() : nullptr;
+    const std::string api_version = object == nullptr ? "" : json_fields::String(*object, "apiVersion");
+    const std::string kind = object == nullptr ? "" : json_fields::String(*object, "kind");
     if (api_version.empty() || kind.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(source, " document ", i + 1, ": apiVersion and kind are required"));
+      fail(absl::InvalidArgumentError(absl::StrCat(where, ": an object with apiVersion and kind is required")));
+      continue;
     }
     std::vector<std::string> parts = absl::StrSplit(api_version, '/');
-    std::string ns = ClusterScoped(kind) ? "" : NamespaceOf(object);
+    std::string ns = ClusterScoped(kind) ? "" : NamespaceOf(*object);
     if (!ClusterScoped(kind) && ns.empty()) ns = "default";
-    const kube::ResourcePath path =
-        PathOf(parts.size() == 2 ? parts[0] : "", parts.back(), PluralOf(kind), ns);
-    absl::Status created = client.Create(path, object).status();
-    if (!created.ok() && !absl::IsAlreadyExists(created)) {
-      return absl::Status(created.code(), absl::StrCat(source, ": ", kind, " ", NameOf(object), ": ", created.message()));
+    const kube::ResourcePath path = PathOf(parts.size() == 2 ? parts[0] : "", parts.back(), PluralOf(kind), ns);
+    if (absl::Status s = each(path, *object); !s.ok()) {
+      fail(absl::Status(s.code(), absl::StrCat(source, ": ", kind, " ", NameOf(*object), ": ", s.message())));
     }
   }
-  return absl::OkStatus();
+  return errors.empty() ? absl::OkStatus() : absl::Status(code, absl::StrJoin(errors, "\n"));
+}
+
+}  // namespace
+
+absl::Status ApplyManifests(kube::RestClient& client, const std::string& text, const std::string& source,
+                            Existing existing) {
+  return ForEachDocument(text, source, [&](const kube::ResourcePath& path, const json::object& object) {
+    absl::Status created = client.Create(path, object).status();
+    if (!absl::IsAlreadyExists(created)) return created;
+    if (existing == Existing::kLeave) return absl::OkStatus();
+    // There already: what the manifest says, merged in (kubectl apply's
+    // effect for the fields it names).
+    kube::ResourcePath named = path;
+    named.name = NameOf(object);
+    return client.Patch(named, kube::PatchType::kMerge, object).status();
+  });
+}
+
+absl::Status DeleteManifests(kube::RestClient& client, const std::string& text, const std::string& source) {
+  return ForEachDocument(text, source, [&client](const kube::ResourcePath& path, const json::object& object) {
+    kube::ResourcePath named = path;
+    named.name = NameOf(object);
+    absl::Status deleted = client.Delete(named);
+    return absl::IsNotFound(deleted) ? absl::OkStatus() : deleted;
+  });
 }
 
 }  // namespace spillway::sim

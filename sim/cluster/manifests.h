@@ -1,5 +1,5 @@
-// Applying YAML manifests (one or more documents) to an API server over the
-// REST client, as `kubectl create -f` would: the resource path from each
+// Applying and deleting YAML manifests (one or more documents) on an API
+// server over the REST client, as `kubectl apply -f` / `delete -f` would: the resource path from each
 // document's apiVersion and kind. Thread-compatible.
 #ifndef SPILLWAY_SIM_CLUSTER_MANIFESTS_H_
 #define SPILLWAY_SIM_CLUSTER_MANIFESTS_H_
@@ -19,10 +19,20 @@ std::string PluralOf(const std::string& kind);
 // webhook configurations, PriorityClass).
 bool ClusterScoped(const std::string& kind);
 
+// What ApplyManifests does to an object that exists already.
+enum class Existing { kLeave, kMerge };
+
 // Creates every document of the YAML `text` (namespace "default" when a
 // namespaced document names none); an object that exists already is left
-// alone. Errors name `source` and the document.
-absl::Status ApplyManifests(kube::RestClient& client, const std::string& text, const std::string& source);
+// alone or gets the document merged in (merge patch). A document the API
+// server refuses does not stop the others; the error lists each refusal on
+// a line, naming `source`, the kind and the name.
+absl::Status ApplyManifests(kube::RestClient& client, const std::string& text, const std::string& source,
+                            Existing existing = Existing::kLeave);
+
+// Deletes the object of every document of `text` (one already gone is
+// fine); errors as ApplyManifests.
+absl::Status DeleteManifests(kube::RestClient& client, const std::string& text, const std::string& source);
 
 }  // namespace spillway::sim
 

@@ -44,7 +44,9 @@ Recorder::Recorder(ClusterReader& reader, const Scenario& scenario, std::set<std
       virtual_nodes_(std::move(virtual_nodes)),
       start_(start),
       clock_(clock),
-      eci_running_(scenario.workloads.size(), 0) {}
+      eci_running_(scenario.workloads.size(), 0) {
+  for (const SimNode& node : scenario.nodes) zone_of_[node.name] = node.zone;
+}
 
 Recorder::~Recorder() {
   if (handler_.has_value()) reader_.RemoveEventHandler(PathOf("", "v1", "pods"), *handler_);
@@ -210,6 +212,7 @@ absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSa
         ++of.pending;
       } else if (track.on_virtual) {
         ++of.eci;
+        ++sample.eci_by_zone[zone_of_[track.node]];
         sample.eci_vcpu += track.vcpu;
         eci_vcpu_seconds_ += track.vcpu * dt;
         eci_gib_seconds_ += track.gib * dt;
@@ -249,7 +252,14 @@ absl::Status Recorder::ObserveEvents(absl::Time now) {
                                                 json_fields::String(*involved, "name"));
     const std::string message = json_fields::String(event, "message");
     if (reason == "Scheduled" && message.find("virtual-kubelet") == std::string::npos) continue;
-    decisions_.push_back({absl::ToDoubleSeconds(now - start_), absl::StrCat(reason, " ", object, ": ", message)});
+    std::string workload;
+    if (involved != nullptr && json_fields::String(*involved, "kind") == "Pod") {
+      absl::MutexLock lock(&mu_);
+      auto pod = pods_.find(json_fields::String(*involved, "uid"));
+      if (pod != pods_.end() && pod->second.workload >= 0) workload = scenario_.workloads[pod->second.workload].name;
+    }
+    decisions_.push_back({absl::ToDoubleSeconds(now - start_), absl::StrCat(reason, " ", object, ": ", message),
+                          std::move(workload), json_fields::String(event, "type") == "Warning"});
   }
   return absl::OkStatus();
 }

@@ -51,11 +51,14 @@ struct Sample {
   std::map<std::string, HpaSample> hpas;
   double eci_vcpu = 0;   // Running on ECI now.
   double eci_cost = 0;   // Spent on ECI so far.
+  std::map<std::string, int> eci_by_zone;  // Pods running on virtual nodes, by the node's zone.
 };
 
 struct Decision {
   double seconds = 0;
   std::string text;  // "NoStock pod/web-7c9-x: Create ECI failed because ..."
+  std::string workload;  // The reported workload of the pod it is about; "" for others.
+  bool warning = false;  // A Warning Event, a refusal or a failed action.
 };
 
 struct Summary {
@@ -104,6 +107,11 @@ class Recorder {
   // Takes one sample at `now`.
   absl::Status Observe(absl::Time now, const std::map<std::string, HpaSample>& hpas);
 
+  // A decision of the sim's own (a user's action, a refused manifest).
+  void Note(absl::Time at, std::string text, bool warning) {
+    decisions_.push_back({absl::ToDoubleSeconds(at - start_), std::move(text), "", warning});
+  }
+
   const std::vector<Sample>& samples() const { return samples_; }
   // Decisions recorded since the last call.
   std::vector<Decision> TakeNewDecisions();
@@ -141,6 +149,7 @@ class Recorder {
   ClusterReader& reader_;
   const Scenario& scenario_;
   std::set<std::string> virtual_nodes_;
+  std::map<std::string, std::string> zone_of_;  // Node name -> zone.
   absl::Time start_;
   Clock& clock_;
   std::optional<int> handler_;

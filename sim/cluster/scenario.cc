@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "common/yaml_json.h"
 #include "absl/strings/str_replace.h"
 #include "common/files.h"
 #include "kube/quantity.h"
@@ -200,21 +201,60 @@ absl::Status ReadWorkloads(const YAML::Node& workloads, Scenario& scenario) {
   return absl::OkStatus();
 }
 
+// The object an action names: apiVersion, kind, namespace, name.
+absl::Status ReadTarget(const YAML::Node& node, const std::string& where, ScenarioAction& action) {
+  action.api_version = Get(node, "apiVersion").as<std::string>("");
+  action.object_kind = Get(node, "kind").as<std::string>("");
+  action.ns = Get(node, "namespace").as<std::string>("default");
+  action.name = Get(node, "name").as<std::string>("");
+  if (action.api_version.empty() || action.object_kind.empty() || action.name.empty()) {
+    return Field(where, "apiVersion, kind and name are required");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ScenarioAction> ReadAction(const YAML::Node& node, const std::string& where) {
+  SPILLWAY_RETURN_IF_ERROR(KnownKeys(node, where, {"at", "scale", "apply", "delete", "patch"}));
+  ScenarioAction action;
+  SPILLWAY_RETURN_IF_ERROR(ReadDuration(Get(node, "at"), where + ".at", &action.at));
+  int kinds = 0;
+  if (const YAML::Node scale = Get(node, "scale")) {
+    ++kinds;
+    SPILLWAY_RETURN_IF_ERROR(KnownKeys(scale, where + ".scale", {"apiVersion", "kind", "namespace", "name", "replicas"}));
+    SPILLWAY_RETURN_IF_ERROR(ReadTarget(scale, where + ".scale", action));
+    action.replicas = Get(scale, "replicas").as<int>(-1);
+    if (action.replicas < 0 || action.replicas > 100000) return Field(where + ".scale.replicas", "must be 0..100000");
+  }
+  for (auto [key, kind] : {std::pair{"apply", ScenarioAction::Kind::kApply},
+                           std::pair{"delete", ScenarioAction::Kind::kDelete}}) {
+    if (const YAML::Node manifest = Get(node, key)) {
+      ++kinds;
+      action.kind = kind;
+      action.manifest = manifest.as<std::string>("");
+      if (action.manifest.empty()) return Field(absl::StrCat(where, ".", key), "a manifest path is required");
+    }
+  }
+  if (const YAML::Node patch = Get(node, "patch")) {
+    ++kinds;
+    action.kind = ScenarioAction::Kind::kPatch;
+    SPILLWAY_RETURN_IF_ERROR(KnownKeys(patch, where + ".patch", {"apiVersion", "kind", "namespace", "name", "merge"}));
+    SPILLWAY_RETURN_IF_ERROR(ReadTarget(patch, where + ".patch", action));
+    const YAML::Node merge = Get(patch, "merge");
+    if (!merge.IsMap()) return Field(where + ".patch.merge", "a merge patch (a map) is required");
+    SPILLWAY_RETURN_IF_ERROR(YamlToJson(merge, 1 << 20, &action.patch_json));
+  }
+  if (kinds != 1) return Field(where, "exactly one of scale, apply, delete or patch is required");
+  return action;
+}
+
 absl::Status ReadActions(const YAML::Node& actions, Scenario& scenario) {
   SPILLWAY_RETURN_IF_ERROR(BoundedList(actions, "actions"));
   for (size_t i = 0; i < actions.size(); ++i) {
-    const std::string where = absl::StrCat("actions[", i, "]");
-    SPILLWAY_RETURN_IF_ERROR(KnownKeys(actions[i], where, {"at", "scale"}));
-    const YAML::Node scale = Get(actions[i], "scale");
-    SPILLWAY_RETURN_IF_ERROR(KnownKeys(scale, where + ".scale", {"apiVersion", "kind", "namespace", "name", "replicas"}));
-    ScaleAction action{absl::ZeroDuration(), Get(scale, "apiVersion").as<std::string>(""),
-                       Get(scale, "kind").as<std::string>(""), Get(scale, "namespace").as<std::string>("default"),
-                       Get(scale, "name").as<std::string>(""), Get(scale, "replicas").as<int>(-1)};
-    SPILLWAY_RETURN_IF_ERROR(ReadDuration(Get(actions[i], "at"), where + ".at", &action.at));
-    if (action.kind.empty() || action.name.empty() || action.replicas < 0 || action.replicas > 100000) {
-      return Field(where + ".scale", "apiVersion, kind, name and replicas 0..100000 are required");
+    SPILLWAY_ASSIGN_OR_RETURN(ScenarioAction action, ReadAction(actions[i], absl::StrCat("actions[", i, "]")));
+    if (!scenario.actions.empty() && action.at < scenario.actions.back().at) {
+      return Field(absl::StrCat("actions[", i, "].at"), "actions must be in time order");
     }
-    scenario.actions.push_back(action);
+    scenario.actions.push_back(std::move(action));
   }
   return absl::OkStatus();
 }
@@ -314,6 +354,20 @@ double LoadAt(const std::vector<LoadPoint>& curve, absl::Duration t) {
     }
   }
   return curve.back().cores;
+}
+
+std::string DescribeAction(const ScenarioAction& action) {
+  switch (action.kind) {
+    case ScenarioAction::Kind::kApply:
+      return absl::StrCat("apply ", action.manifest);
+    case ScenarioAction::Kind::kDelete:
+      return absl::StrCat("delete ", action.manifest);
+    case ScenarioAction::Kind::kScale:
+      return absl::StrCat("scale ", action.object_kind, " ", action.ns, "/", action.name, " to ", action.replicas);
+    case ScenarioAction::Kind::kPatch:
+      return absl::StrCat("patch ", action.object_kind, " ", action.ns, "/", action.name, " ", action.patch_json);
+  }
+  return "";
 }
 
 std::string ScenarioPath(const Scenario& scenario, const std::string& path) {

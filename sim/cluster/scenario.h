@@ -41,14 +41,20 @@ struct StockOutWindow {
 };
 
 // What a user does at a point in time: `kubectl scale` of any object with a
-// scale subresource.
-struct ScaleAction {
+// scale subresource, `kubectl apply -f` or `delete -f` of a manifest, or a
+// merge patch of one object.
+struct ScenarioAction {
+  enum class Kind { kScale, kApply, kDelete, kPatch };
+  Kind kind = Kind::kScale;
   absl::Duration at;
+  // kScale and kPatch: the object.
   std::string api_version;  // apps/v1, autoscaling.alibabacloud.com/v1beta1
-  std::string kind;
+  std::string object_kind;
   std::string ns = "default";
   std::string name;
-  int replicas = 0;
+  int replicas = 0;        // kScale
+  std::string manifest;    // kApply, kDelete: a path, relative to the scenario
+  std::string patch_json;  // kPatch: a JSON merge patch
 };
 
 struct Prices {
@@ -96,7 +102,7 @@ struct Scenario {
   std::string scheduler_config;             // A KubeSchedulerConfiguration
   std::map<std::string, std::vector<LoadPoint>> load;  // HPA namespace/name -> curve
   std::vector<ReportedWorkload> workloads;
-  std::vector<ScaleAction> actions;
+  std::vector<ScenarioAction> actions;
   Prices prices;
   ScenarioChecks checks;
 };
@@ -108,6 +114,10 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, int ecs_nodes = 0
 
 // The curve's value at `t`: linear between points, flat outside them.
 double LoadAt(const std::vector<LoadPoint>& curve, absl::Duration t);
+
+// How an action reads in the report: "apply web-v2.yaml", "scale
+// Deployment default/web to 4".
+std::string DescribeAction(const ScenarioAction& action);
 
 // A path of the scenario resolved against its directory (absolute kept).
 std::string ScenarioPath(const Scenario& scenario, const std::string& path);

@@ -1,6 +1,7 @@
 #include "sim/cluster/scenario.h"
 
 #include <fstream>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/testing/testdata.h"
@@ -62,7 +63,7 @@ TEST(ScenarioTest, ErrorsNameTheField) {
       {"schedulerConfig: x\nnodes: [{name: a}]\nload: {d/w: [{at: 10s, cores: 1}, {at: 5s, cores: 2}]}",
        "load.d/w[1].at: points must be in time order"},
       {"schedulerConfig: x\nnodes: [{name: a}]\nactions: [{at: 1s, scale: {kind: Deployment}}]",
-       "actions[0].scale: apiVersion, kind, name and replicas 0..100000 are required"},
+       "actions[0].scale: apiVersion, kind and name are required"},
       {"nodes: [", "end of sequence flow not found"},
       // A strict format: a typo is refused by name instead of running
       // without what it meant.
@@ -108,6 +109,39 @@ TEST(ScenarioTest, AnAliasBombIsRefused) {
                                               "{name: b, count: 100000}]\n"));
   ASSERT_FALSE(scenario.ok());
   EXPECT_THAT(scenario.status().message(), HasSubstr("nodes[1].count: the scenario's nodes would pass 100000"));
+}
+
+TEST(ScenarioTest, ActionsRead) {
+  absl::StatusOr<Scenario> scenario = LoadScenario(Write(
+      "actions.yaml",
+      "schedulerConfig: x\nnodes: [{name: a}]\nactions:\n"
+      "- {at: 1s, scale: {apiVersion: apps/v1, kind: Deployment, name: web, replicas: 4}}\n"
+      "- {at: 2s, apply: more.yaml}\n"
+      "- {at: 3s, patch: {apiVersion: apps/v1, kind: Deployment, name: web, merge: {spec: {paused: true}}}}\n"
+      "- {at: 4s, delete: more.yaml}\n"));
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  ASSERT_EQ(scenario->actions.size(), 4u);
+  EXPECT_EQ(scenario->actions[0].kind, ScenarioAction::Kind::kScale);
+  EXPECT_EQ(scenario->actions[0].replicas, 4);
+  EXPECT_EQ(scenario->actions[1].kind, ScenarioAction::Kind::kApply);
+  EXPECT_EQ(scenario->actions[1].manifest, "more.yaml");
+  EXPECT_EQ(scenario->actions[2].kind, ScenarioAction::Kind::kPatch);
+  EXPECT_EQ(scenario->actions[2].patch_json, "{\"spec\":{\"paused\":true}}");
+  EXPECT_EQ(scenario->actions[3].kind, ScenarioAction::Kind::kDelete);
+  const std::pair<const char*, const char*> bad[] = {
+      {"- {at: 1s, apply: a.yaml, delete: a.yaml}", "actions[0]: exactly one of scale, apply, delete or patch"},
+      {"- {at: 1s}", "actions[0]: exactly one of scale, apply, delete or patch"},
+      {"- {at: 1s, patch: {apiVersion: v1, kind: Pod, name: p, merge: 3}}", "actions[0].patch.merge: a merge patch"},
+      {"- {at: 2s, apply: a.yaml}\n- {at: 1s, apply: b.yaml}", "actions[1].at: actions must be in time order"},
+      {"- {at: 1s, scale: {kind: Deployment, name: web, replicas: 1}}",
+       "actions[0].scale: apiVersion, kind and name are required"},
+  };
+  for (const auto& [actions, error] : bad) {
+    absl::StatusOr<Scenario> refused =
+        LoadScenario(Write("bad-actions.yaml", std::string("schedulerConfig: x\nnodes: [{name: a}]\nactions:\n") + actions));
+    ASSERT_FALSE(refused.ok()) << actions;
+    EXPECT_THAT(refused.status().message(), HasSubstr(error)) << actions;
+  }
 }
 
 TEST(ScenarioTest, ChecksRead) {
@@ -157,11 +191,64 @@ TEST(ReportTest, SummaryAndChartsSayWhatHappened) {
   const std::string table = SummaryTable(scenario, summary);
   EXPECT_THAT(table, HasSubstr("pods that asked for nothing and ran on ECI       1 (WRONG)"));
   EXPECT_THAT(table, HasSubstr("peak pods on ECI                                 2 (0.0 vCPU)"));
-  const std::string html = HtmlReport(scenario, samples, {{1, "NoStock pod/web-1: <out of stock>"}}, summary, {});
+  const std::string html =
+      HtmlReport(scenario, samples, {{1, "NoStock pod/web-1: <out of stock>", "web", true}}, summary, {});
   EXPECT_THAT(html, HasSubstr("data-series=\"web on ECI\""));
-  EXPECT_THAT(html, HasSubstr("NoStock pod/web-1: &lt;out of stock&gt;"));
+  EXPECT_THAT(html, HasSubstr("<tr class=\"warning\"><td>1s</td><td>NoStock pod/web-1: &lt;out of stock&gt;"));
+  EXPECT_THAT(html, HasSubstr("<h3>web (1, of which 1 warnings)</h3>"));
   EXPECT_THAT(html, Not(HasSubstr("<script")));
   EXPECT_THAT(html, Not(HasSubstr("http")));  // Nothing fetched from anywhere.
+}
+
+// Twenty-four series: one colour per workload (its ECS, ECI and pending
+// lines), a legend entry for every series, round ticks, bands for
+// stock-outs and outages, markers for actions, the quota as a line, and no
+// chart with nothing to draw (no HPA, no prices, no virtual node here).
+TEST(ReportTest, ManyWorkloadsStayApartAndEveryPartIsDrawn) {
+  Scenario scenario;
+  scenario.name = "many";
+  scenario.seed = 42;
+  for (int i = 0; i < 12; ++i) scenario.workloads.push_back({absl::StrCat("w", i), "default", "app=w", "burst"});
+  scenario.stock_outs = {{"cn-hangzhou-j", absl::Seconds(10), absl::Seconds(20)}};
+  scenario.spillway_outages = {{absl::Seconds(30), absl::Seconds(35)}};
+  ScenarioAction scale;
+  scale.at = absl::Seconds(15);
+  scale.object_kind = "Deployment";
+  scale.name = "w0";
+  scale.replicas = 4;
+  scenario.actions = {scale};
+  scenario.checks.eci_pods_at_most = 7;
+  std::vector<Sample> samples(41);
+  for (int t = 0; t <= 40; ++t) {
+    samples[t].seconds = t;
+    for (int i = 0; i < 12; ++i) samples[t].workloads[absl::StrCat("w", i)] = {i, t % 3, 0};
+  }
+  const std::string html = HtmlReport(scenario, samples, {}, Summary(), {{"controllers converge", true, "fine"}},
+                                      {"9.9.9", absl::FromUnixSeconds(1'796'300'000), 2, 1.25});
+  std::set<std::string> colors;
+  for (int i = 0; i < 12; ++i) {
+    EXPECT_THAT(html, HasSubstr(absl::StrCat("data-key=\"w", i, " on ECS\"")));
+    EXPECT_THAT(html, HasSubstr(absl::StrCat("data-key=\"w", i, " on ECI\"")));
+    // The legend key's swatch: stroke="#rrggbb".
+    const size_t at = html.find("stroke=\"#", html.find(absl::StrCat("data-key=\"w", i, " on ECS\"")));
+    colors.insert(html.substr(at + 8, 7));
+  }
+  EXPECT_EQ(colors.size(), 12u) << "a colour per workload";
+  EXPECT_THAT(html, HasSubstr("out of stock: cn-hangzhou-j"));
+  EXPECT_THAT(html, HasSubstr("Spillway down"));
+  EXPECT_THAT(html, HasSubstr("| 15s scale Deployment default/w0 to 4"));
+  EXPECT_THAT(html, HasSubstr(">0s<"));
+  EXPECT_THAT(html, HasSubstr(">40s<")) << "round time ticks";
+  EXPECT_THAT(html, HasSubstr(">10<")) << "round pod ticks";
+  EXPECT_THAT(html, Not(HasSubstr("HPA desired")));
+  EXPECT_THAT(html, Not(HasSubstr("Cost over time")));
+  EXPECT_THAT(html, Not(HasSubstr("by zone"))) << "no virtual node";
+  EXPECT_THAT(html, HasSubstr("Spillway 9.9.9 · 2026-12-03"));
+  EXPECT_THAT(html, HasSubstr("seed 42"));
+  EXPECT_THAT(html, HasSubstr("speed 2, dilation 1.25×"));
+  EXPECT_LT(html.find("Checks: 1 held, 0 violated"), html.find("<h2>Summary"));
+  scenario.nodes = {SimNode{"virtual-kubelet-cn-hangzhou-j", "cn-hangzhou-j", true}};
+  EXPECT_THAT(HtmlReport(scenario, samples, {}, Summary(), {}), HasSubstr("ECI quota: 7 pods"));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/files.h"
 #include "common/http/client.h"
@@ -62,6 +63,19 @@ webhooks:
   timeoutSeconds: 5
 )";
 
+// The last `count` lines of a log file, joined by " | ".
+std::string LastLines(const std::string& path, size_t count) {
+  std::ifstream in(path);
+  std::deque<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    lines.push_back(line);
+    if (lines.size() > count) lines.pop_front();
+  }
+  if (lines.empty()) return "(nothing in " + path + ")";
+  return absl::StrJoin(lines, " | ");
+}
+
 int FreePort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -110,8 +124,13 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> StartSpillway(const Scenario& scen
   }
   SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> serve,
                             ChildProcess::Start(args, options.work_dir + "/spillway-serve.log"));
-  SPILLWAY_ASSIGN_OR_RETURN(std::string port, serve->WaitForLine("spillway: listening on port ", absl::Seconds(30)));
-  *extender_port = static_cast<uint16_t>(std::stoi(port));
+  absl::StatusOr<std::string> port = serve->WaitForLine("spillway: listening on port ", absl::Seconds(30));
+  if (!port.ok()) {
+    // Spillway's own words (a bad --config, a port taken), not only ours.
+    serve->Stop();
+    return absl::Status(port.status().code(), absl::StrCat("spillway serve did not start: ", LastLines(options.work_dir + "/spillway-serve.log", 5)));
+  }
+  *extender_port = static_cast<uint16_t>(std::stoi(*port));
   http::ClientOptions probe_options;
   probe_options.port = *extender_port;
   probe_options.timeout = absl::Seconds(2);
@@ -219,14 +238,30 @@ absl::StatusOr<StandIns> MakeStandIns(const Scenario& scenario, kube::RestClient
   return stand_ins;
 }
 
-// What `kubectl scale` does: a merge patch of the scale subresource.
-absl::Status Scale(kube::RestClient& client, const ScaleAction& action) {
+// What a user's action does: `kubectl scale` (a merge patch of the scale
+// subresource), `kubectl apply -f` / `delete -f`, or a merge patch.
+absl::Status RunAction(kube::RestClient& client, const Scenario& scenario, const ScenarioAction& action) {
+  if (action.kind == ScenarioAction::Kind::kApply || action.kind == ScenarioAction::Kind::kDelete) {
+    const std::string path = ScenarioPath(scenario, action.manifest);
+    SPILLWAY_ASSIGN_OR_RETURN(std::string text, ReadRegularFile(path, 4 << 20, "manifest"));
+    return action.kind == ScenarioAction::Kind::kApply ? ApplyManifests(client, text, path, Existing::kMerge)
+                                                       : DeleteManifests(client, text, path);
+  }
   const size_t slash = action.api_version.find('/');
   const std::string group = slash == std::string::npos ? "" : action.api_version.substr(0, slash);
   const std::string version = action.api_version.substr(slash == std::string::npos ? 0 : slash + 1);
+  if (action.kind == ScenarioAction::Kind::kScale) {
+    return client
+        .Patch(PathOf(group, version, PluralOf(action.object_kind), action.ns, action.name, "scale"),
+               kube::PatchType::kMerge, json::object{{"spec", json::object{{"replicas", action.replicas}}}})
+        .status();
+  }
+  boost::system::error_code ec;
+  json::value patch = json::parse(action.patch_json, ec);
+  if (ec || !patch.is_object()) return absl::InvalidArgumentError("the patch is not a JSON object");
   return client
-      .Patch(PathOf(group, version, PluralOf(action.kind), action.ns, action.name, "scale"), kube::PatchType::kMerge,
-             json::object{{"spec", json::object{{"replicas", action.replicas}}}})
+      .Patch(PathOf(group, version, PluralOf(action.object_kind), action.ns, action.name), kube::PatchType::kMerge,
+             patch.get_object())
       .status();
 }
 
@@ -277,10 +312,13 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   }
   SPILLWAY_ASSIGN_OR_RETURN(StandIns stand_ins,
                             MakeStandIns(scenario, client, cache, clock, start, extender_port));
+  // A manifest the API server refuses does not stop the run: it is a
+  // decision in the report (a missing file does).
+  std::vector<std::string> refused;
   for (const std::string& manifest : scenario.manifests) {
     const std::string path = ScenarioPath(scenario, manifest);
     SPILLWAY_ASSIGN_OR_RETURN(std::string text, ReadRegularFile(path, 4 << 20, "manifest"));
-    SPILLWAY_RETURN_IF_ERROR(ApplyManifests(client, text, path));
+    if (absl::Status s = ApplyManifests(client, text, path); !s.ok()) refused.push_back(std::string(s.message()));
   }
   // The scenario's clock starts once the cluster is shaped, at real time
   // (Spillway reads the sim's timestamps against its own clock).
@@ -288,6 +326,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   const absl::Time scenario_start = clock.Now();
   Recorder recorder(cache, scenario, virtual_nodes, scenario_start, clock);
   SPILLWAY_RETURN_IF_ERROR(recorder.Start());
+  for (const std::string& refusal : refused) recorder.Note(scenario_start, absl::StrCat("Refused manifest: ", refusal), true);
   SimulationResult result;
   std::deque<Decision> recent;
   absl::Time next_sample = scenario_start;
@@ -305,7 +344,12 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   while (elapsed < scenario.duration && !options.stop_requested()) {
     const absl::Time tick_start = absl::Now();
     for (; next_action < scenario.actions.size() && elapsed >= scenario.actions[next_action].at; ++next_action) {
-      if (absl::Status s = Scale(client, scenario.actions[next_action]); !s.ok()) failed(s);
+      const ScenarioAction& action = scenario.actions[next_action];
+      absl::Status done = RunAction(client, scenario, action);
+      recorder.Note(clock.Now(),
+                    done.ok() ? absl::StrCat("Action ", DescribeAction(action))
+                              : absl::StrCat("ActionFailed ", DescribeAction(action), ": ", done.message()),
+                    !done.ok());
     }
     bool down = false;
     for (const Scenario::Outage& outage : scenario.spillway_outages) {

@@ -111,8 +111,15 @@ TEST(SimulationTest, DefaultScenarioTellsTheWholeStory) {
   testing::CommandResult dom = testing::RunCommand(chromium + "--dump-dom file://" + report + " 2>&1");
   ASSERT_EQ(dom.exit_code, 0) << dom.output;
   std::vector<std::string> charts = absl::StrSplit(dom.output, "<svg class=\"chart\"");
-  EXPECT_EQ(charts.size(), 5u) << "four charts";
+  EXPECT_EQ(charts.size(), 6u) << "five charts: replicas, pending, ECI by zone, HPAs, cost";
   EXPECT_THAT(dom.output, HasSubstr("data-series=\"web on ECI\""));
+  // Every series has its legend entry, and the checks come first.
+  for (const char* key : {"web on ECS", "web on ECI", "steady pending", "ECI in cn-hangzhou-k",
+                          "default/web desired", "ECI, pay-as-you-go"}) {
+    EXPECT_THAT(dom.output, HasSubstr(absl::StrCat("data-key=\"", key, "\""))) << key;
+  }
+  EXPECT_THAT(dom.output, HasSubstr("out of stock: cn-hangzhou-j"));
+  EXPECT_LT(dom.output.find("Checks: "), dom.output.find("<h2>Summary"));
   EXPECT_THAT(dom.output, Not(HasSubstr("CONSOLE")));
   EXPECT_THAT(dom.output, Not(HasSubstr("Uncaught")));
   const std::string png = TempDir("report.png");
@@ -194,6 +201,42 @@ TEST(SimulationTest, ASpillwayOutageDoesNotStopScheduling) {
   const WorkloadCounts& last = result.samples.back().workloads.at("steady");
   EXPECT_EQ(last.ecs, 6);
   EXPECT_EQ(last.pending, 0);
+}
+
+// Issue 20.4: what a user does while the cluster runs (apply, patch, delete)
+// and what the API server refuses; a refusal is a decision in the report and
+// the run goes on. The shop's pod template is named, as Alibaba's examples
+// name it: its pods are still named from their ReplicaSet.
+TEST(SimulationTest, UserActionsAndRefusedManifestsAreDecisions) {
+  const SimulationResult result = RunScenario("user-actions.yaml");
+  ASSERT_FALSE(result.samples.empty());
+  EXPECT_EQ(CountDecisions(result, "Refused manifest: "), 1);
+  EXPECT_TRUE(AnyDecision(result, "ConfigMap Not_A_Name: ConfigMap \"Not_A_Name\" is invalid"));
+  EXPECT_EQ(CountDecisions(result, "Action apply user-actions-canary.yaml"), 1);
+  EXPECT_EQ(CountDecisions(result, "Action patch Deployment default/shop"), 1);
+  EXPECT_EQ(CountDecisions(result, "Action delete user-actions-canary.yaml"), 1);
+  EXPECT_EQ(CountDecisions(result, "ActionFailed apply user-actions-refused.yaml"), 1);
+  const Sample& last = result.samples.back();
+  EXPECT_EQ(last.workloads.at("shop").ecs, 4);
+  EXPECT_EQ(last.workloads.at("canary").pods(), 0) << "deleted with its Deployment";
+  EXPECT_EQ(result.summary.pods_created.at("shop"), 4) << "one pod per replica, never \"already exists\"";
+}
+
+// A spillwayConfig Spillway refuses: the run stops with Spillway's own words.
+TEST(SimulationTest, ABadSpillwayConfigShowsSpillwaysError) {
+  absl::StatusOr<Scenario> scenario = LoadScenario(testing::RunfilePath("testdata/scenarios/user-actions.yaml"));
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  const std::string config = TempDir("bad-config.yaml");
+  std::ofstream(config) << "autoscaler:\n  rescue:\n    enabeld: true\n";
+  scenario->spillway_config = config;
+  SimulationOptions options;
+  options.spillway_binary = testing::RunfilePath("spillway");
+  options.work_dir = TempDir("bad-config");
+  absl::StatusOr<SimulationResult> result = RunSimulation(*scenario, options);
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(std::string(result.status().message()),
+              HasSubstr("spillway serve did not start: spillway serve: " + config +
+                        ": (autoscaler.rescue) enabeld: Cannot find field."));
 }
 
 }  // namespace
