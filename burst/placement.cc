@@ -2,60 +2,14 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <optional>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "kube/node_affinity.h"
 
 namespace spillway::burst {
-namespace {
-
-bool RequirementHolds(const kube::NodeSelectorRequirement& req,
-                      std::optional<absl::string_view> value) {
-  auto listed = [&] {
-    return value.has_value() &&
-           std::find(req.values.begin(), req.values.end(), *value) != req.values.end();
-  };
-  if (req.operator_ == "In") return listed();
-  if (req.operator_ == "NotIn") return !listed();
-  if (req.operator_ == "Exists") return value.has_value();
-  if (req.operator_ == "DoesNotExist") return !value.has_value();
-  if (req.operator_ == "Gt" || req.operator_ == "Lt") {
-    int64_t have = 0;
-    int64_t bound = 0;
-    if (!value.has_value() || req.values.size() != 1 || !absl::SimpleAtoi(*value, &have) ||
-        !absl::SimpleAtoi(req.values[0], &bound)) {
-      return false;
-    }
-    return req.operator_ == "Gt" ? have > bound : have < bound;
-  }
-  return false;  // An operator kube-scheduler would refuse matches nothing.
-}
-
-bool TermHolds(const kube::NodeSelectorTerm& term, const kube::Node& node) {
-  for (const kube::NodeSelectorRequirement& req : term.match_expressions) {
-    if (!RequirementHolds(req, node.metadata.labels.Find(req.key))) return false;
-  }
-  for (const kube::NodeSelectorRequirement& req : term.match_fields) {
-    const std::optional<absl::string_view> name =
-        req.key == "metadata.name" ? std::optional<absl::string_view>(node.metadata.name)
-                                   : std::nullopt;
-    if (!RequirementHolds(req, name)) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 bool PodAdmitsNode(const kube::Pod& pod, const kube::Node& node) {
-  bool selector_holds = true;
-  pod.node_selector.ForEach([&](absl::string_view key, absl::string_view value) {
-    selector_holds = selector_holds && node.metadata.labels.Has(key, value);
-  });
-  if (!selector_holds) return false;
-  if (pod.required_node_affinity.empty()) return true;
-  return std::any_of(pod.required_node_affinity.begin(), pod.required_node_affinity.end(),
-                     [&](const kube::NodeSelectorTerm& term) { return TermHolds(term, node); });
+  return kube::PodMatchesNodeSelectorAndAffinity(pod, node);
 }
 
 bool ToleratesTaintKey(const kube::Pod& pod, absl::string_view taint_key) {

@@ -56,6 +56,14 @@ TEST_F(PlacementTest, RequiredAffinityTermsAreOredAndExpressionsAnded) {
   EXPECT_TRUE(PodAdmitsNode(pod_, virtual_node_));
 }
 
+// Issue 26.1: Kubernetes matches nothing with an empty nodeSelectorTerm; the
+// rescuer and `spillway explain` used to take it as admitting every node
+// while the scheduler (and the simulated one) refused them all.
+TEST_F(PlacementTest, AnEmptyTermAdmitsNoNode) {
+  pod_.required_node_affinity.push_back(kube::NodeSelectorTerm{});
+  EXPECT_FALSE(PodAdmitsNode(pod_, virtual_node_));
+}
+
 TEST(SchedulerHintsTest, EachFilterSaysItsOwnReason) {
   struct Case {
     std::string name;

@@ -59,6 +59,7 @@ admission_sources=(
   kube/label_selector.cc
   kube/names.cc
   kube/pod_record.cc
+  kube/node_affinity.cc
   common/json_writer.cc
   common/boost_json.cc
   bazel-bin/proto/config.pb.cc

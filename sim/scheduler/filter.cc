@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "kube/node_affinity.h"
 
 namespace spillway::sim {
 namespace {
@@ -18,46 +18,6 @@ bool Tolerates(const std::vector<kube::Toleration>& tolerations, const kube::Tai
       continue;
     }
     if (t.key == taint.key && t.value == taint.value) return true;
-  }
-  return false;
-}
-
-bool RequirementMatches(const kube::NodeSelectorRequirement& r, const kube::StringMap& labels) {
-  std::optional<absl::string_view> value = labels.Find(r.key);
-  const bool listed = value.has_value() && std::find(r.values.begin(), r.values.end(), *value) != r.values.end();
-  if (r.operator_ == "In") return listed;
-  if (r.operator_ == "NotIn") return !listed;
-  if (r.operator_ == "Exists") return value.has_value();
-  if (r.operator_ == "DoesNotExist") return !value.has_value();
-  if ((r.operator_ == "Gt" || r.operator_ == "Lt") && value.has_value() && r.values.size() == 1) {
-    int64_t have = 0;
-    int64_t bound = 0;
-    if (!absl::SimpleAtoi(*value, &have) || !absl::SimpleAtoi(r.values[0], &bound)) return false;
-    return r.operator_ == "Gt" ? have > bound : have < bound;
-  }
-  return false;
-}
-
-// metadata.name is the only node field a matchFields requirement may name.
-bool FieldMatches(const kube::NodeSelectorRequirement& r, const kube::Node& node) {
-  if (r.key != "metadata.name") return false;
-  const bool listed = std::find(r.values.begin(), r.values.end(), node.metadata.name) != r.values.end();
-  return r.operator_ == "In" ? listed : r.operator_ == "NotIn" ? !listed : false;
-}
-
-bool MatchesAffinity(const kube::Pod& pod, const kube::Node& node) {
-  bool selector_ok = true;
-  pod.node_selector.ForEach([&](absl::string_view key, absl::string_view value) {
-    if (!node.metadata.labels.Has(key, value)) selector_ok = false;
-  });
-  if (!selector_ok) return false;
-  if (pod.required_node_affinity.empty()) return true;
-  for (const kube::NodeSelectorTerm& term : pod.required_node_affinity) {  // Terms are ORed.
-    if (term.match_expressions.empty() && term.match_fields.empty()) continue;  // Matches nothing.
-    bool all = true;
-    for (const auto& r : term.match_expressions) all = all && RequirementMatches(r, node.metadata.labels);
-    for (const auto& r : term.match_fields) all = all && FieldMatches(r, node);
-    if (all) return true;
   }
   return false;
 }
@@ -80,7 +40,9 @@ FilterVerdict FilterNode(const kube::Pod& pod, const kube::Node& node, const Nod
       return Unresolvable(absl::StrCat("node(s) had untolerated taint {", taint.key, ": ", taint.value, "}"));
     }
   }
-  if (!MatchesAffinity(pod, node)) return Unresolvable("node(s) didn't match Pod's node affinity/selector");
+  if (!kube::PodMatchesNodeSelectorAndAffinity(pod, node)) {
+    return Unresolvable("node(s) didn't match Pod's node affinity/selector");
+  }
   FilterVerdict verdict;
   verdict.resolvable = true;
   const kube::Resources wants = pod.EffectiveRequests();
