@@ -13,6 +13,7 @@
 #include "common/status_macros.h"
 #include "glog/logging.h"
 #include "kube/decode.h"
+#include "kube/json_patch.h"
 
 namespace spillway::autoscaler {
 namespace {
@@ -120,11 +121,10 @@ void AddVirtualNodeTolerations(json::object& pod_template, const burst::IntentRe
   }
   json::value& spec = pod_template["spec"];
   if (!spec.is_object()) spec = json::object();
-  for (const std::string& key : rule.taint_keys()) {
-    if (burst::ToleratesTaintKey(*pod, key)) continue;
+  for (const kube::Toleration& toleration : burst::MissingVirtualNodeTolerations(*pod, rule.taint_keys())) {
     json::value& tolerations = spec.get_object()["tolerations"];
     if (!tolerations.is_array()) tolerations = json::array();
-    tolerations.get_array().push_back(json::object{{"key", key}, {"operator", "Exists"}, {"effect", "NoSchedule"}});
+    tolerations.get_array().push_back(kube::TolerationJson(toleration));
   }
 }
 

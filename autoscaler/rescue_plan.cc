@@ -36,12 +36,14 @@ std::optional<RescuePlan> Blocked(const RescueInput& input, const burst::PodPoli
   return std::nullopt;
 }
 
-std::vector<std::string> MissingTolerations(const RescueInput& input) {
-  std::vector<std::string> missing;
-  for (const std::string& key : input.taint_keys) {
-    if (!burst::ToleratesTaintKey(input.pod, key)) missing.push_back(key);
-  }
-  return missing;
+std::vector<kube::Toleration> MissingTolerations(const RescueInput& input) {
+  return burst::MissingVirtualNodeTolerations(input.pod, input.taint_keys);
+}
+
+// "a, b": the keys of `tolerations`, for a reason.
+std::string Keys(const std::vector<kube::Toleration>& tolerations) {
+  return absl::StrJoin(tolerations, ", ",
+                       [](std::string* out, const kube::Toleration& t) { absl::StrAppend(out, t.key); });
 }
 
 }  // namespace
@@ -69,7 +71,7 @@ RescuePlan PlanRescue(const RescueInput& input) {
   const burst::PodPolicy& policy = *input.policy;
   if (policy.intent == burst::Intent::kEcs) return Skip("asked_for_ecs", policy.reason);
   if (policy.intent == burst::Intent::kEciOnly) {
-    std::vector<std::string> missing = MissingTolerations(input);
+    std::vector<kube::Toleration> missing = MissingTolerations(input);
     if (missing.empty()) {
       return Skip("eci_only_tolerant", "already tolerates the virtual nodes; its placement is the extender's");
     }
@@ -79,7 +81,7 @@ RescuePlan PlanRescue(const RescueInput& input) {
         false, "RescuedToECI",
         absl::StrCat("asked for ECI only (", policy.reason, ") but did not tolerate the virtual-node taint, so "
                      "no virtual node was offered (did the admission webhook run?); tolerates ",
-                     absl::StrJoin(missing, ", "), " now")};
+                     Keys(missing), " now")};
     plan.add_tolerations = std::move(missing);
     return plan;
   }
@@ -94,7 +96,7 @@ RescuePlan PlanRescue(const RescueInput& input) {
       false, "RescuedToECI",
       absl::StrCat("regular nodes lack resources (", input.scheduling_message, "); handed to ECI: ",
                    plan.add_tolerations.empty() ? ""
-                                                : absl::StrCat("tolerates ", absl::StrJoin(plan.add_tolerations, ", "), ", "),
+                                                : absl::StrCat("tolerates ", Keys(plan.add_tolerations), ", "),
                    "alibabacloud.com/burst-resource=eci")};
   return plan;
 }

@@ -53,7 +53,7 @@ struct RescuePlan {
   std::string outcome;  // See the file comment.
   std::string why;      // For the log line.
   // What to write; nothing when both are empty.
-  std::vector<std::string> add_tolerations;  // Taint keys (operator Exists, effect NoSchedule).
+  std::vector<kube::Toleration> add_tolerations;  // burst::MissingVirtualNodeTolerations.
   bool add_burst_annotation = false;         // alibabacloud.com/burst-resource: eci
   // The Event to record on the pod, if any.
   struct Event {

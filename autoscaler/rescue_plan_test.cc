@@ -75,7 +75,10 @@ TEST(PlanRescueTest, EveryOutcome) {
               std::end(kRescueOutcomes))
         << c.name;
     if (c.tolerations) {
-      EXPECT_THAT(plan.add_tolerations, ElementsAre("virtual-kubelet.io/provider")) << c.name;
+      ASSERT_THAT(plan.add_tolerations, ::testing::SizeIs(1)) << c.name;
+      EXPECT_EQ(plan.add_tolerations[0].key, "virtual-kubelet.io/provider") << c.name;
+      EXPECT_EQ(plan.add_tolerations[0].operator_, "Exists") << c.name;
+      EXPECT_EQ(plan.add_tolerations[0].effect, "NoSchedule") << c.name;
     } else {
       EXPECT_THAT(plan.add_tolerations, IsEmpty()) << c.name;
     }

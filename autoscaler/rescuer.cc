@@ -211,9 +211,8 @@ absl::Status Rescuer::Apply(const std::string& key, const kube::Pod& pod, const 
   bool has_tolerations = spec != nullptr && spec->is_object() &&
                          spec->get_object().if_contains("tolerations") != nullptr &&
                          spec->get_object().at("tolerations").is_array();
-  for (const std::string& taint_key : plan.add_tolerations) {
-    kube::AddListItem(patch, "/spec/tolerations", &has_tolerations,
-                      json::object{{"key", taint_key}, {"operator", "Exists"}, {"effect", "NoSchedule"}});
+  for (const kube::Toleration& toleration : plan.add_tolerations) {
+    kube::AddListItem(patch, "/spec/tolerations", &has_tolerations, kube::TolerationJson(toleration));
   }
   const json::value* annotations = meta.if_contains("annotations");
   bool has_annotations = annotations != nullptr && annotations->is_object();

@@ -22,6 +22,15 @@ bool ToleratesTaintKey(const kube::Pod& pod, absl::string_view taint_key) {
   return false;
 }
 
+std::vector<kube::Toleration> MissingVirtualNodeTolerations(const kube::Pod& pod,
+                                                            const std::vector<std::string>& taint_keys) {
+  std::vector<kube::Toleration> missing;
+  for (const std::string& key : taint_keys) {
+    if (!ToleratesTaintKey(pod, key)) missing.push_back(kube::Toleration{key, "Exists", "", "NoSchedule"});
+  }
+  return missing;
+}
+
 bool ToleratesTaint(const kube::Pod& pod, const kube::Taint& taint) {
   for (const kube::Toleration& t : pod.tolerations) {
     if (!t.effect.empty() && t.effect != taint.effect) continue;

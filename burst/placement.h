@@ -29,6 +29,13 @@ bool PodAdmitsNode(const kube::Pod& pod, const kube::Node& node);
 // for that key, or an empty-key Exists, with no effect or NoSchedule).
 bool ToleratesTaintKey(const kube::Pod& pod, absl::string_view taint_key);
 
+// The one place the virtual-node toleration is built (the webhook, the
+// rescuer and ElasticWorkload units add what it returns): for each taint key
+// a virtual node may carry that the pod does not tolerate yet,
+// {key, operator: Exists, effect: NoSchedule}, in the keys' order.
+std::vector<kube::Toleration> MissingVirtualNodeTolerations(const kube::Pod& pod,
+                                                            const std::vector<std::string>& taint_keys);
+
 // Whether `pod` tolerates `taint`, by Kubernetes' toleration matching: the
 // key equal (or an empty key with Exists, which tolerates everything), the
 // value equal unless the operator is Exists, the effect equal or empty.

@@ -64,6 +64,37 @@ TEST_F(PlacementTest, AnEmptyTermAdmitsNoNode) {
   EXPECT_FALSE(PodAdmitsNode(pod_, virtual_node_));
 }
 
+// The one builder of the virtual-node toleration (webhook, rescuer,
+// ElasticWorkload units).
+TEST(MissingVirtualNodeTolerationsTest, Table) {
+  const std::vector<std::string> keys = {"virtual-kubelet.io/provider", "eci"};
+  struct Row {
+    const char* name;
+    std::vector<kube::Toleration> has;
+    std::vector<std::string> missing;
+  };
+  const Row rows[] = {
+      {"none yet", {}, {"virtual-kubelet.io/provider", "eci"}},
+      {"one key tolerated", {{"virtual-kubelet.io/provider", "Exists", "", ""}}, {"eci"}},
+      {"an Equal toleration of the key counts", {{"eci", "Equal", "true", "NoSchedule"}}, {"virtual-kubelet.io/provider"}},
+      {"a toleration of every taint", {{"", "Exists", "", ""}}, {}},
+      {"a NoExecute-only toleration does not count", {{"eci", "Exists", "", "NoExecute"}},
+       {"virtual-kubelet.io/provider", "eci"}},
+  };
+  for (const Row& row : rows) {
+    kube::Pod pod;
+    pod.tolerations = row.has;
+    std::vector<std::string> missing;
+    for (const kube::Toleration& t : MissingVirtualNodeTolerations(pod, keys)) {
+      EXPECT_EQ(t.operator_, "Exists") << row.name;
+      EXPECT_EQ(t.effect, "NoSchedule") << row.name;
+      EXPECT_EQ(t.value, "") << row.name;
+      missing.push_back(t.key);
+    }
+    EXPECT_EQ(missing, row.missing) << row.name;
+  }
+}
+
 TEST(SchedulerHintsTest, EachFilterSaysItsOwnReason) {
   struct Case {
     std::string name;

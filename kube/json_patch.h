@@ -1,7 +1,7 @@
 // Building RFC 6902 JSON patches against Kubernetes objects: path tokens
-// escaped per RFC 6901, and the "add to a map or list that may not exist yet"
+// escaped per RFC 6901, the "add to a map or list that may not exist yet"
 // operations every mutating client needs (the rescuer's patch, the admission
-// webhook's answer). Header-only; thread-safe (no state).
+// webhook's answer), and the JSON of what they add (tolerations). Header-only; thread-safe (no state).
 #ifndef SPILLWAY_KUBE_JSON_PATCH_H_
 #define SPILLWAY_KUBE_JSON_PATCH_H_
 
@@ -9,8 +9,19 @@
 
 #include "absl/strings/string_view.h"
 #include "boost/json.hpp"
+#include "kube/objects.h"
 
 namespace spillway::kube {
+
+// A toleration as the API writes it (empty fields left out).
+inline boost::json::object TolerationJson(const Toleration& toleration) {
+  boost::json::object out;
+  if (!toleration.key.empty()) out["key"] = toleration.key;
+  if (!toleration.operator_.empty()) out["operator"] = toleration.operator_;
+  if (!toleration.value.empty()) out["value"] = toleration.value;
+  if (!toleration.effect.empty()) out["effect"] = toleration.effect;
+  return out;
+}
 
 // RFC 6901 escaping of one path token ("a/b" -> "a~1b").
 inline std::string PointerToken(absl::string_view key) {

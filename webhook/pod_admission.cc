@@ -189,10 +189,8 @@ PodAdmission AdmitPod(const json::object& pod_object, const kube::Pod& pod, cons
     kube::AddMapEntry(admission.patch, "/metadata/labels", &has_labels, key, value);
   }
   bool has_tolerations = spec != nullptr && ArrayAt(*spec, "tolerations") != nullptr;
-  for (const std::string& key : rule.taint_keys()) {
-    if (burst::ToleratesTaintKey(pod, key)) continue;
-    kube::AddListItem(admission.patch, "/spec/tolerations", &has_tolerations,
-                      json::object{{"key", key}, {"operator", "Exists"}, {"effect", "NoSchedule"}});
+  for (const kube::Toleration& toleration : burst::MissingVirtualNodeTolerations(pod, rule.taint_keys())) {
+    kube::AddListItem(admission.patch, "/spec/tolerations", &has_tolerations, kube::TolerationJson(toleration));
   }
   if (policy->intent == burst::Intent::kEciOnly && !AlreadyPinnedToVirtualNodes(pod, rule)) {
     if (std::optional<json::object> expression = VirtualNodeExpression(rule)) {
