@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: `bazel test //...` (unit, end-to-end over HTTP, the real
 # binary, fuzz-corpus replay), then a short libFuzzer run and the demo, and ends with one
-# line 'N passed, M failed' counting test cases. Exit status 0 only when all pass.
+# line 'N passed, M failed' counting test cases (plus the fuzzers, clang's
+# thread-safety analysis and the demo, one each). Exit status 0 only when all pass.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,15 @@ if ! tools/run_fuzzer.sh > .fuzz-out.log 2>&1; then
   if grep -q "^Done [0-9]* runs" .fuzz-out.log; then admission_result=failed; else request_result=failed; admission_result=failed; fi
 else
   grep -E "^Done [0-9]+ runs" .fuzz-out.log || true
+fi
+
+# The lock annotations, checked by clang (gcc ignores them).
+thread_safety_result=passed
+if ! tools/thread_safety_check.sh > .thread-safety.log 2>&1; then
+  tail -40 .thread-safety.log
+  thread_safety_result=failed
+else
+  tail -1 .thread-safety.log
 fi
 
 # The main job, as a user runs it: the demo must finish and show each part
@@ -40,7 +50,7 @@ fi
 
 python3 tools/count_tests.py "$log" "$(bazel info bazel-testlogs 2>/dev/null)" \
   --extra "libfuzzer:request_fuzzer=$request_result" --extra "libfuzzer:admission_fuzzer=$admission_result" \
-  --extra "demo:main_job=$demo_result"
+  --extra "clang:thread_safety=$thread_safety_result" --extra "demo:main_job=$demo_result"
 count_status=$?
 if [ "$bazel_status" -ne 0 ] || [ "$count_status" -ne 0 ]; then exit 1; fi
 exit 0

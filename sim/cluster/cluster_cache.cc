@@ -142,9 +142,10 @@ absl::Status ClusterCache::AwaitCurrent(absl::Duration limit) {
   for (auto& [store, target] : targets) target = latest_(store->path);
   const absl::Time deadline = absl::Now() + limit;
   std::string behind;
-  for (const auto& [store, target] : targets) {
+  for (const auto& [behind_store, target] : targets) {
+    Store* store = behind_store;  // (A lambda may not capture a structured binding before C++20.)
     const uint64_t wanted = target;
-    auto current = [store, wanted]() {
+    auto current = [store, wanted]() ABSL_SHARED_LOCKS_REQUIRED(store->mu) {
       uint64_t seen = 0;
       return absl::SimpleAtoi(store->resource_version, &seen) && seen >= wanted;
     };
