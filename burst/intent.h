@@ -1,8 +1,8 @@
 // What a pod asked for: the burst intent, and the sources that express it.
 //
-// An IntentSource reads one way of asking for ECI (a pod label, the
-// burst-resource annotation, a node selector; later namespace labels and
-// eci-profile selectors) and votes. The IntentResolver (intent_resolver.h)
+// An IntentSource reads one way of asking for ECI (pod_sources.h: a pod
+// label, the burst-resource annotation, a virtual-node selector or affinity,
+// a namespace label; eci_profile.h: an eci-profile selector) and votes. The IntentResolver (intent_resolver.h)
 // combines the votes, so a new way of asking is added as a source, without
 // touching the extender, the webhook or the rescuer.
 #ifndef SPILLWAY_BURST_INTENT_H_

@@ -1,7 +1,7 @@
 // Compact, typed records of the Kubernetes objects Spillway reasons about.
 //
 // They keep only the fields Spillway uses (never managedFields, images, status
-// noise), so that request decoding and, later, informer caches stay small and
+// noise), so that request decoding and the informer caches stay small and
 // fast. Plain value types: no I/O, no locking; safe to share once built.
 #ifndef SPILLWAY_KUBE_OBJECTS_H_
 #define SPILLWAY_KUBE_OBJECTS_H_

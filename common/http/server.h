@@ -1,6 +1,7 @@
 // A small HTTP/1.1 server (plain or TLS) on Boost.Beast, shared by every
-// Spillway endpoint on one port: the scheduler extender, /metrics, health
-// probes, and later the admission webhook.
+// Spillway endpoint: the scheduler extender, /metrics and health probes on
+// the main port, the admission webhook (TLS) on its own, and the embedded
+// API server.
 //
 // Why Beast: kube-scheduler waits for the extender on every pod, so the server
 // must add microseconds, not milliseconds, and must stream 60 MB request bodies

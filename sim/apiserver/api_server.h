@@ -7,10 +7,15 @@
 // Status error bodies and status codes.
 //
 // Watches stream newline-delimited events (with bookmarks, timeoutSeconds and
-// 410 for a resourceVersion too old). The status and scale subresources are
-// served; lists page with limit/continue. Not yet (tracked in the API-client
-// issue): binding, eviction, JSON and strategic-merge patch semantics beyond merge patch,
-// CustomResourceDefinitions, garbage collection and admission webhooks.
+// 410 for a resourceVersion too old). Also served: the status and scale
+// subresources, pods/binding and pods/eviction (with PodDisruptionBudgets),
+// merge, JSON and strategic-merge patches and server-side apply (field
+// managers), CustomResourceDefinitions and their custom resources, garbage
+// collection by ownerReferences, mutating admission webhooks, Tables for
+// kubectl and protobuf request bodies; lists page with limit/continue. What
+// kube-apiserver does and this does not yet (dry-run, patch strategies from
+// the kinds' definitions, canonical quantities, ...) is listed in
+// docs/embedded-api-server.md ("Not yet").
 //
 // Thread-safe; all state is in the ObjectStore.
 #ifndef SPILLWAY_SIM_APISERVER_API_SERVER_H_
