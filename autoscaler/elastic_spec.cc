@@ -1,5 +1,7 @@
 #include "autoscaler/elastic_spec.h"
 
+#include "common/status_macros.h"
+
 #include <algorithm>
 #include <set>
 
@@ -24,9 +26,18 @@ absl::Status ReadCount(const json::object& object, const char* key, const std::s
   return absl::OkStatus();
 }
 
-json::object ObjectOr(const json::object& parent, const char* key) {
+// parent[key]: absent is empty; anything but a map of strings (labels,
+// annotations, nodeSelector) is an error naming the field.
+absl::StatusOr<json::object> StringMapAt(const json::object& parent, const char* key, const std::string& path) {
   const json::value* v = parent.if_contains(key);
-  return v != nullptr && v->is_object() ? v->get_object() : json::object();
+  if (v == nullptr || v->is_null()) return json::object();
+  if (!v->is_object()) return Invalid(absl::StrCat(path, key, " must be a map of strings"));
+  for (const auto& entry : v->get_object()) {
+    if (!entry.value().is_string()) {
+      return Invalid(absl::StrCat(path, key, ".", std::string(entry.key()), " must be a string"));
+    }
+  }
+  return v->get_object();
 }
 
 }  // namespace
@@ -84,13 +95,18 @@ absl::StatusOr<ElasticWorkloadSpec> ParseElasticWorkloadSpec(const json::value& 
       if (parsed.min.has_value() && parsed.max.has_value() && *parsed.min > *parsed.max) {
         return Invalid(absl::StrCat(path, "min (", *parsed.min, ") is greater than max (", *parsed.max, ")"));
       }
-      parsed.labels = ObjectOr(unit, "labels");
-      parsed.annotations = ObjectOr(unit, "annotations");
-      parsed.node_selector = ObjectOr(unit, "nodeSelector");
-      if (const json::value* t = unit.if_contains("tolerations"); t != nullptr && t->is_array()) {
+      SPILLWAY_ASSIGN_OR_RETURN(parsed.labels, StringMapAt(unit, "labels", path));
+      SPILLWAY_ASSIGN_OR_RETURN(parsed.annotations, StringMapAt(unit, "annotations", path));
+      SPILLWAY_ASSIGN_OR_RETURN(parsed.node_selector, StringMapAt(unit, "nodeSelector", path));
+      if (const json::value* t = unit.if_contains("tolerations"); t != nullptr && !t->is_null()) {
+        if (!t->is_array()) return Invalid(absl::StrCat(path, "tolerations must be a list"));
+        for (const json::value& toleration : t->get_array()) {
+          if (!toleration.is_object()) return Invalid(absl::StrCat(path, "tolerations must be a list of objects"));
+        }
         parsed.tolerations = t->get_array();
       }
-      if (const json::value* a = unit.if_contains("affinity"); a != nullptr && a->is_object()) {
+      if (const json::value* a = unit.if_contains("affinity"); a != nullptr && !a->is_null()) {
+        if (!a->is_object()) return Invalid(absl::StrCat(path, "affinity must be an object"));
         parsed.affinity = *a;
       }
       out.units.push_back(std::move(parsed));

@@ -104,3 +104,30 @@ TEST(RunningReplicasTest, SourceAndUnits) {
 
 }  // namespace
 }  // namespace spillway::autoscaler
+
+namespace spillway::autoscaler {
+namespace {
+
+// Issue 26.5: a unit's maps and lists of the wrong type are errors naming the
+// field (they used to be dropped silently, or reach a throwing accessor).
+TEST(ElasticSpecTest, UnitFieldsOfTheWrongTypeAreNamed) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"("labels": "eci")", "spec.elasticUnit[0].labels must be a map of strings"},
+      {R"("labels": {"alibabacloud.com/eci": true})", "spec.elasticUnit[0].labels.alibabacloud.com/eci must be a string"},
+      {R"("annotations": [])", "spec.elasticUnit[0].annotations must be a map of strings"},
+      {R"("nodeSelector": {"zone": 1})", "spec.elasticUnit[0].nodeSelector.zone must be a string"},
+      {R"("tolerations": {"key": "k"})", "spec.elasticUnit[0].tolerations must be a list"},
+      {R"("tolerations": ["k"])", "spec.elasticUnit[0].tolerations must be a list of objects"},
+      {R"("affinity": "virtual")", "spec.elasticUnit[0].affinity must be an object"},
+  };
+  for (const auto& [field, error] : cases) {
+    const std::string text = std::string(R"({"sourceTarget": {"name": "web", "kind": "Deployment", "max": 2},
+        "replicas": 3, "elasticUnit": [{"name": "u", )") + field + "}]}";
+    EXPECT_THAT(Error(text.c_str()), HasSubstr(error)) << field;
+  }
+  EXPECT_EQ(Parse(R"({"sourceTarget": {"name": "web", "kind": "Deployment", "max": 2}, "replicas": 3,
+      "elasticUnit": [{"name": "u", "labels": null, "tolerations": null}]})").units.size(), 1u);
+}
+
+}  // namespace
+}  // namespace spillway::autoscaler

@@ -38,18 +38,23 @@ kube::ResourcePath WorkloadPath(const std::string& kind) {
   return {"apps", "v1", kind == "StatefulSet" ? "statefulsets" : "deployments", "", "", ""};
 }
 
+// Lenient below metadata: a spec of the wrong shape (an older CRD let it
+// through) still reaches the controller, which reports it (InvalidSpec)
+// instead of the informer dropping the object unseen.
 absl::Status DecodeWorkloadRef(value v, const Path& path, WorkloadRef* ref) {
   return ForEachField(v, path, [ref](absl::string_view key, value item, const Path& child) {
     if (key == "metadata") return kube::DecodeObjectMeta(item, child, &ref->metadata);
     if (key != "spec") return absl::OkStatus();
-    return ForEachField(item, child, [ref](absl::string_view key, value item, const Path& child) {
+    (void)ForEachField(item, child, [ref](absl::string_view key, value item, const Path& child) {
       if (key != "sourceTarget") return absl::OkStatus();
-      return ForEachField(item, child, [ref](absl::string_view key, value item, const Path& child) {
-        if (key == "name") return ReadString(item, child, &ref->source_name);
-        if (key == "kind") return ReadString(item, child, &ref->source_kind);
+      (void)ForEachField(item, child, [ref](absl::string_view key, value item, const Path& child) {
+        if (key == "name") (void)ReadString(item, child, &ref->source_name);
+        if (key == "kind") (void)ReadString(item, child, &ref->source_kind);
         return absl::OkStatus();
       });
+      return absl::OkStatus();
     });
+    return absl::OkStatus();
   });
 }
 
@@ -229,7 +234,15 @@ absl::Status ElasticWorkloadController::SetReady(const std::string& ns, const st
 absl::Status ElasticWorkloadController::Reconcile(const std::string& key) {
   if (!options_.may_act()) return absl::OkStatus();
   const absl::Time start = absl::Now();
-  absl::Status status = ReconcileOnce(key);
+  absl::Status status;
+  try {
+    status = ReconcileOnce(key);
+  } catch (const std::exception& e) {
+    // A field of an unexpected type that a check missed: an error for this
+    // key (retried with backoff, logged), never an exception through the
+    // work queue's thread.
+    status = absl::InternalError(absl::StrCat("ElasticWorkload ", key, " holds a field of an unexpected type: ", e.what()));
+  }
   metrics_.ObserveElasticReconcile(absl::ToDoubleSeconds(absl::Now() - start));
   return status;
 }

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/json_fields.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
@@ -229,6 +231,95 @@ TEST_F(ElasticWorkloadTest, StatusReplicasReportsWhatRunsUnderAMinFloor) {
     if (reported != 2) absl::SleepFor(absl::Milliseconds(10));
   }
   EXPECT_EQ(reported, 2) << "spec.replicas asks 1, the min floor keeps 2 running";
+}
+
+}  // namespace
+}  // namespace spillway::autoscaler
+
+namespace spillway::autoscaler {
+namespace {
+
+// Issue 26.5: ElasticWorkloads an older or looser CRD let through, with fields
+// of the wrong type in the spec or a tampered status. Each is an InvalidSpec
+// condition and a Warning Event (the spec) or is ignored and rewritten (the
+// status), never an exception through the work queue (which would end the
+// process); the well-formed one beside them still converges.
+TEST_F(ElasticWorkloadTest, HostileElasticWorkloadsAreConditionsNotCrashes) {
+  struct Hostile {
+    const char* name;
+    const char* body;  // The object after "metadata".
+    bool invalid_spec;
+  };
+  const Hostile hostile[] = {
+      {"spec-string", R"("spec": "six")", true},
+      {"source-number", R"("spec": {"sourceTarget": 3, "replicas": 6})", true},
+      {"units-string", R"("spec": {"sourceTarget": {"name": "web", "kind": "Deployment", "max": 2},
+                         "replicas": 3, "elasticUnit": "eci"})", true},
+      {"unit-name-number", R"("spec": {"sourceTarget": {"name": "web", "kind": "Deployment", "max": 2},
+                             "replicas": 3, "elasticUnit": [{"name": 5}]})", true},
+      {"unit-labels-string", R"("spec": {"sourceTarget": {"name": "web", "kind": "Deployment", "max": 2},
+                               "replicas": 3, "elasticUnit": [{"name": "u", "labels": "eci"}]})", true},
+      {"replicas-string", R"("spec": {"sourceTarget": {"name": "web", "kind": "Deployment", "max": 2},
+                            "replicas": "3", "elasticUnit": [{"name": "u"}]})", true},
+      {"tolerations-object", R"("spec": {"sourceTarget": {"name": "web", "kind": "Deployment", "max": 2},
+                               "replicas": 3, "elasticUnit": [{"name": "u", "tolerations": {"key": "k"}}]})", true},
+  };
+  for (const Hostile& h : hostile) {
+    ASSERT_TRUE(client_
+                    ->Create({"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "", ""},
+                             json::parse(absl::StrCat(R"({"metadata": {"name": ")", h.name, R"("}, )", h.body, "}"))
+                                 .as_object())
+                    .ok())
+        << h.name;
+  }
+  // A tampered status on the good one: units' entries and stamps of the
+  // wrong type.
+  StartController();
+  ASSERT_TRUE(Converged(4, 2));
+  absl::StatusOr<json::object> good =
+      client_->Get({"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "web", ""});
+  ASSERT_TRUE(good.ok());
+  json::object tampered = *good;
+  tampered["status"] = json::parse(R"({"sourceTarget": {"updateTimestamp": 5},
+      "elasticUnitsStatus": [{"name": "eci", "desiredReplicas": 2, "updateTimestamp": 7}, "junk"],
+      "conditions": "none"})");
+  ASSERT_TRUE(client_->Update({"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "web", "status"},
+                              tampered)
+                  .ok());
+  // The controller rewrites it on its next pass (a scale-up makes one).
+  ASSERT_TRUE(client_
+                  ->Patch({"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "web", ""},
+                          kube::PatchType::kMerge, json::object{{"spec", json::object{{"replicas", 7}}}})
+                  .ok());
+  EXPECT_TRUE(Converged(4, 3)) << json::serialize(*client_->Get(
+      {"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "web", ""}));
+  auto condition = [&](const std::string& name) -> std::pair<std::string, std::string> {
+    absl::StatusOr<json::object> got =
+        client_->Get({"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", name, ""});
+    const json::value* conditions = got.ok() ? json_fields::At(*got, {"status", "conditions"}) : nullptr;
+    if (conditions == nullptr || !conditions->is_array() || conditions->get_array().empty() ||
+        !conditions->get_array()[0].is_object()) {
+      return {"", ""};
+    }
+    const json::object& first = conditions->get_array()[0].get_object();
+    return {json_fields::String(first, "reason"), json_fields::String(first, "message")};
+  };
+  for (const Hostile& h : hostile) {
+    std::pair<std::string, std::string> seen;
+    for (int i = 0; i < 500 && seen.first.empty(); ++i) {
+      seen = condition(h.name);
+      if (seen.first.empty()) absl::SleepFor(absl::Milliseconds(10));
+    }
+    EXPECT_EQ(seen.first, "InvalidSpec") << h.name << ": " << seen.second;
+    EXPECT_FALSE(seen.second.empty()) << h.name;
+  }
+  const json::value* stamp = nullptr;
+  absl::StatusOr<json::object> rewritten =
+      client_->Get({"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "web", ""});
+  ASSERT_TRUE(rewritten.ok());
+  stamp = json_fields::At(*rewritten, {"status", "sourceTarget", "updateTimestamp"});
+  ASSERT_NE(stamp, nullptr);
+  EXPECT_TRUE(stamp->is_string()) << "the tampered status is rewritten";
 }
 
 }  // namespace
