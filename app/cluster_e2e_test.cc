@@ -753,7 +753,7 @@ TEST_F(ClusterE2eTest, ElasticWorkloadSampleSplitsScalesAndReturnsOnDelete) {
   const std::string events = Kubectl(
       "get events -o jsonpath='{range .items[*]}{.source.component}|{.reason}|{.message}{\"\\n\"}{end}'").output;
   EXPECT_THAT(events, HasSubstr("ElasticWorkload|SourceUpdate|Source Target scale from 2 to 4"));
-  EXPECT_THAT(events, HasSubstr("ElasticWorkload|UnitCreation|ElasticWorkloadUnit virtual-kubelet created"));
+  EXPECT_THAT(events, HasSubstr("ElasticWorkload|UnitCreation|ElasticWorkloadUnit nginx-deployment-basic-unit-virtual-kubelet created"));
   EXPECT_THAT(events, HasSubstr("ElasticWorkload|ElasticWorkloadUpdate|ElasticWorkload update"));
 
   // What an HPA does, through the scale subresource. The source's 4 replicas

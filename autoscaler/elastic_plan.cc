@@ -23,7 +23,10 @@ ElasticPlan PlanElasticWorkload(const ElasticWorkloadSpec& spec, const ReplicaSp
     if (!seen.exists) {
       change.kind = UnitChange::Kind::kCreate;
       change.event_reason = "UnitCreation";
-      change.event_message = absl::StrCat("ElasticWorkloadUnit ", change.unit, " created");
+      // As the ElasticWorkload document's Event reads: the unit workload's
+      // name, <source>-unit-<unit> ("ElasticWorkloadUnit
+      // nginx-deployment-basic-unit-virtual-kubelet created").
+      change.event_message = absl::StrCat("ElasticWorkloadUnit ", change.workload, " created");
     } else if (change.from != change.to || !seen.template_matches) {
       change.kind = UnitChange::Kind::kUpdate;
       change.template_changed = !seen.template_matches;

@@ -34,7 +34,7 @@ TEST(PlanElasticWorkloadTest, EveryUnitStepWithItsEvent) {
   };
   const Row rows[] = {
       {"create", {4, {2}, 0}, {false, 0, false}, 4, UnitChange::Kind::kCreate, 2, "UnitCreation",
-       "ElasticWorkloadUnit virtual-kubelet created"},
+       "ElasticWorkloadUnit nginx-deployment-basic-unit-virtual-kubelet created"},
       {"steady", {4, {2}, 0}, {true, 2, true}, 4, UnitChange::Kind::kNone, 2, "", ""},
       {"scale up", {4, {6}, 0}, {true, 2, true}, 4, UnitChange::Kind::kUpdate, 6, "UnitUpdate",
        "ElasticWorkloadUnit virtual-kubelet has been updated: scale from 2 to 6"},
