@@ -123,12 +123,20 @@ std::vector<std::string> CheckEciAnnotations(const kube::StringMap& annotations)
                                     "; ECI will not honour it"));
   };
   one_of("k8s.aliyun.com/eci-schedule-strategy", {"VSwitchOrdered", "VSwitchRandom"});
-  one_of("k8s.aliyun.com/eci-spot-strategy", {"SpotAsPriceGo", "SpotWithPriceLimit"});
+  // NoSpot is ECI's documented default (a regular, not a spot, instance).
+  one_of("k8s.aliyun.com/eci-spot-strategy", {"NoSpot", "SpotAsPriceGo", "SpotWithPriceLimit"});
   if (std::optional<absl::string_view> limit = annotations.Find("k8s.aliyun.com/eci-spot-price-limit")) {
     double price = 0;
     if (!absl::SimpleAtod(*limit, &price) || price <= 0) {
       problems.push_back(absl::StrCat("annotation k8s.aliyun.com/eci-spot-price-limit: \"", *limit,
                                       "\" is not a positive price per hour (e.g. 0.25)"));
+    }
+    // The limit is read only with SpotWithPriceLimit.
+    const absl::string_view strategy = annotations.Find("k8s.aliyun.com/eci-spot-strategy").value_or("NoSpot");
+    if (strategy != "SpotWithPriceLimit") {
+      problems.push_back(absl::StrCat("annotation k8s.aliyun.com/eci-spot-price-limit is set but "
+                                      "k8s.aliyun.com/eci-spot-strategy is \"", strategy,
+                                      "\"; ECI reads the limit only with SpotWithPriceLimit"));
     }
   }
   if (std::optional<absl::string_view> specs = annotations.Find("k8s.aliyun.com/eci-use-specs")) {

@@ -148,9 +148,32 @@ TEST_F(PodAdmissionTest, AnnotationValuesEciRejectsAreWarnedAbout) {
   EXPECT_THAT(CheckEciAnnotations(annotations),
               ElementsAre(HasSubstr("eci-schedule-strategy: \"VSwitchFirst\" is not VSwitchOrdered or VSwitchRandom"),
                           HasSubstr("eci-spot-price-limit: \"cheap\""),
+                          HasSubstr("eci-spot-price-limit is set but k8s.aliyun.com/eci-spot-strategy is "
+                                    "\"SpotAsPriceGo\"; ECI reads the limit only with SpotWithPriceLimit"),
                           HasSubstr("eci-use-specs: \"4-8G\" is neither"),
                           HasSubstr("eci-use-specs: \"big\" is neither"),
                           HasSubstr("eci-extra-ephemeral-storage: \"lots\" is not a quantity")));
+}
+
+// Issue 22.3: NoSpot is the documented default, not a value to warn about;
+// a price limit goes with SpotWithPriceLimit only.
+TEST_F(PodAdmissionTest, SpotStrategiesAsDocumented) {
+  struct Row {
+    const char* strategy;  // "" for none
+    const char* limit;     // "" for none
+    size_t problems;
+  };
+  const Row rows[] = {
+      {"NoSpot", "", 0},         {"SpotAsPriceGo", "", 0}, {"SpotWithPriceLimit", "0.25", 0},
+      {"SpotWithPriceLimit", "", 0}, {"", "0.25", 1},       {"NoSpot", "0.25", 1},
+      {"SpotAsPriceGo", "0.25", 1}, {"Spot", "", 1},
+  };
+  for (const Row& row : rows) {
+    kube::StringMap annotations;
+    if (*row.strategy != '\0') annotations.Set("k8s.aliyun.com/eci-spot-strategy", row.strategy);
+    if (*row.limit != '\0') annotations.Set("k8s.aliyun.com/eci-spot-price-limit", row.limit);
+    EXPECT_EQ(CheckEciAnnotations(annotations).size(), row.problems) << row.strategy << " " << row.limit;
+  }
 }
 
 TEST_F(PodAdmissionTest, TheProfileSchedulesAndItsEffectsNeverOverwrite) {
