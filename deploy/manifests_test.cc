@@ -194,6 +194,30 @@ TEST(ManifestsTest, TheWebhookIsConfiguredAsTheIssueAsksAndTheExampleProfilePars
   absl::StatusOr<burst::EciProfile> parsed = burst::ParseEciProfile(data);
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->selectors.size(), 6u);
+  // Issue 22.4: the defaults as the eci-profile document writes them
+  // ("Configure an eci-profile"), selector by selector, effects included.
+  kube::StringMap documented;
+  documented.Set("selectors", R"([
+    {"name": "default-selector-1", "objectSelector": {"matchLabels": {"alibabacloud.com/eci": "true"}}},
+    {"name": "default-selector-2", "objectSelector": {"matchLabels": {"eci": "true"}}},
+    {"name": "default-selector-3", "namespaceSelector": {"matchLabels": {"alibabacloud.com/eci": "true"}}},
+    {"name": "default-selector-4", "namespaceSelector": {"matchLabels": {"eci": "true"}}},
+    {"name": "default-selector-5", "namespaceSelector": {"matchLabels": {"virtual-node-affinity-injection": "enabled"}},
+     "effect": {"annotations": {"k8s.aliyun.com/eci-image-cache": "true"}, "labels": {"created-by-eci": "true"}}}])");
+  absl::StatusOr<burst::EciProfile> defaults = burst::ParseEciProfile(documented);
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  ASSERT_EQ(defaults->selectors.size(), 5u);
+  for (size_t i = 0; i < defaults->selectors.size(); ++i) {
+    const burst::ProfileSelector& want = defaults->selectors[i];
+    const burst::ProfileSelector& have = parsed->selectors[i];
+    EXPECT_EQ(have.name, want.name);
+    EXPECT_EQ(have.namespace_selector.has_value(), want.namespace_selector.has_value()) << want.name;
+    EXPECT_EQ(have.object_selector.has_value(), want.object_selector.has_value()) << want.name;
+    EXPECT_EQ(have.effect_annotations, want.effect_annotations) << want.name;
+    EXPECT_EQ(have.effect_labels, want.effect_labels) << want.name;
+  }
+  EXPECT_EQ(parsed->selectors[4].effect_annotations,
+            (std::vector<std::pair<std::string, std::string>>{{"k8s.aliyun.com/eci-image-cache", "true"}}));
 }
 
 }  // namespace
