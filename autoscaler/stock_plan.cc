@@ -95,13 +95,19 @@ StockPlan PlanStuckPod(const StuckPod& pod) {
     }
     plan.look_again_in = first_end == absl::InfiniteFuture() ? kDefaultLookAgain
                                                               : std::max(first_end - pod.now, absl::Seconds(1));
-    plan.why = absl::StrCat("every node it may use is out of ECI stock",
+    plan.why = absl::StrCat("every node it may use is avoided for stock or capacity",
                             blocked.empty() ? "" : absl::StrCat(": ", absl::StrJoin(blocked, ", ")));
+    // Say what the pod's own node reported, in words: a vSwitch out of IPs
+    // is not a stock-out.
+    std::string own = "out of ECI stock";
+    for (const burst::StockCoolDowns::Active& cool : pod.blocking) {
+      if (cool.node == pod.node) own = burst::ReasonInWords(cool.reason);
+    }
     if (!pod.waiting) {
       plan.waiting_event = absl::StrCat(
-          "Virtual node ", pod.node, " is out of ECI stock and so is every other node this pod may use",
+          "Virtual node ", pod.node, " is ", own, " and every other node this pod may use is avoided too",
           blocked.empty() ? "" : absl::StrCat(" (", absl::StrJoin(blocked, ", "), ")"),
-          "; Spillway keeps the pod (a replacement would meet the same stock-out) and looks again at ",
+          "; Spillway keeps the pod (a replacement would meet the same) and looks again at ",
           Clock(pod.now + plan.look_again_in));
     }
     return plan;

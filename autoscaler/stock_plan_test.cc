@@ -110,7 +110,7 @@ TEST(PlanStuckPodTest, DeletesOnlyWhenSomewhereElseCanRunIt) {
        StockPlan::Action::kDelete, "it can run on ecs-1"},
       {"every zone is out of stock",
        [&](StuckPod& p) { p.blocking = {j, k}; }, StockPlan::Action::kWait,
-       "every node it may use is out of ECI stock: virtual-kubelet-cn-hangzhou-j (NoStock until"},
+       "every node it may use is avoided for stock or capacity: virtual-kubelet-cn-hangzhou-j (NoStock until"},
       {"the workload lost a pod a moment ago",
        [](StuckPod& p) {
          p.elsewhere = {"virtual-kubelet-cn-hangzhou-k"};
@@ -166,9 +166,14 @@ TEST(PlanStuckPodTest, AWaitingPodIsToldOnceAndLooksAgainWhenTheFirstCoolDownEnd
   ASSERT_EQ(first.action, StockPlan::Action::kWait);
   EXPECT_EQ(first.look_again_in, absl::Seconds(40));
   ASSERT_TRUE(first.waiting_event.has_value());
-  EXPECT_THAT(*first.waiting_event, HasSubstr("Spillway keeps the pod (a replacement would meet the same "
-                                              "stock-out) and looks again at "));
+  EXPECT_THAT(*first.waiting_event, HasSubstr("Spillway keeps the pod (a replacement would meet the same) "
+                                              "and looks again at "));
   EXPECT_THAT(*first.waiting_event, HasSubstr("virtual-kubelet-cn-hangzhou-k (NoStock until "));
+  EXPECT_THAT(*first.waiting_event, HasSubstr("is out of ECI stock and every other node"));
+  // Issue 22.5: a vSwitch out of IPs is said as such, not as a stock-out.
+  StuckPod no_ips = pod;
+  no_ips.blocking[0].reason = "ResourceInsufficient";
+  EXPECT_THAT(*PlanStuckPod(no_ips).waiting_event, HasSubstr("is out of IP addresses in its vSwitch and every other"));
   pod.waiting = true;
   const StockPlan again = PlanStuckPod(pod);
   EXPECT_EQ(again.action, StockPlan::Action::kWait);

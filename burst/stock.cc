@@ -17,11 +17,36 @@ constexpr DefaultReaction kDefaults[] = {
     {"NoStock", 180, true},           {"StockClose", 600, true},   {"ResourceInsufficient", 180, true},
     {"QuotaFull", 300, false},        {"StockExhaust", 60, false}, {"Throttling", 30, false},
     {"UnknownError", 30, false},
+    // The account's disk capacity quota: no zone can create the pod, so a
+    // replacement elsewhere would fail too; avoid sending more meanwhile.
+    {"DiskCapacityQuotaFull", 300, false},
+};
+
+struct Words {
+  const char* reason;
+  const char* words;
+};
+constexpr Words kWords[] = {
+    {"NoStock", "out of ECI stock"},
+    {"StockExhaust", "about to run out of ECI stock"},
+    {"StockClose", "closed to new ECI instances in its zone"},
+    {"ResourceInsufficient", "out of IP addresses in its vSwitch"},
+    {"QuotaFull", "at its security group's instance quota"},
+    {"DiskCapacityQuotaFull", "at the account's disk capacity quota"},
+    {"Throttling", "throttled by ECI's flow control"},
+    {"UnknownError", "refused by ECI under heavy load"},
 };
 
 }  // namespace
 
 bool IsStockReason(absl::string_view reason) { return StockPolicy().For(reason).has_value(); }
+
+std::string ReasonInWords(absl::string_view reason) {
+  for (const Words& w : kWords) {
+    if (reason == w.reason) return w.words;
+  }
+  return std::string(reason);
+}
 
 StockPolicy::StockPolicy() {
   for (const DefaultReaction& d : kDefaults) {
@@ -45,8 +70,8 @@ absl::StatusOr<StockPolicy> StockPolicy::FromConfig(const config::StockConfig& c
     if (it == policy.reactions_.end()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "autoscaler.stock.coolDownSecondsByReason: \"", reason,
-          "\" is not a stock reason (NoStock, StockClose, ResourceInsufficient, QuotaFull, StockExhaust, "
-          "Throttling, UnknownError)"));
+          "\" is not a stock reason (NoStock, StockClose, ResourceInsufficient, QuotaFull, DiskCapacityQuotaFull, "
+          "StockExhaust, Throttling, UnknownError)"));
     }
     if (seconds == 0 || seconds > 86400) {
       return absl::InvalidArgumentError(absl::StrCat("autoscaler.stock.coolDownSecondsByReason.", reason, ": ",

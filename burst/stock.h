@@ -1,6 +1,7 @@
 // Stock cool-downs: a virtual node (one per zone, usually) whose ECI pods
 // reported running out of stock or capacity (NoStock, StockExhaust,
-// StockClose, Throttling, UnknownError, ResourceInsufficient, QuotaFull) is
+// StockClose, Throttling, UnknownError, ResourceInsufficient, QuotaFull,
+// DiskCapacityQuotaFull) is
 // avoided for a while (default 3 minutes, as Karpenter caches insufficient
 // capacity) as long as another virtual node can take the pod. The extender
 // asks Cooling() for each virtual candidate on its hot path, so reads take
@@ -28,6 +29,11 @@ namespace spillway::burst {
 // Whether an ECI Event reason means the zone behind a virtual node cannot
 // take pods for now (docs/eci-rules.md §6).
 bool IsStockReason(absl::string_view reason);
+
+// What a stock or capacity reason means, in words for an Event or a log
+// ("out of ECI stock", "out of IP addresses in its vSwitch"); the reason
+// itself for one not known.
+std::string ReasonInWords(absl::string_view reason);
 
 // What one reason calls for.
 struct StockReaction {

@@ -10,12 +10,22 @@ using ::testing::HasSubstr;
 
 TEST(StockTest, OnlyStockAndCapacityReasonsCount) {
   for (const char* reason : {"NoStock", "StockExhaust", "StockClose", "Throttling", "UnknownError",
-                             "ResourceInsufficient", "QuotaFull"}) {
+                             "ResourceInsufficient", "QuotaFull", "DiskCapacityQuotaFull"}) {
     EXPECT_TRUE(IsStockReason(reason)) << reason;
   }
-  for (const char* reason : {"FailedScheduling", "SpotToBeReleased", "DiskCapacityQuotaFull", "BackOff"}) {
+  for (const char* reason : {"FailedScheduling", "SpotToBeReleased", "BackOff"}) {
     EXPECT_FALSE(IsStockReason(reason)) << reason;
   }
+}
+
+// Issue 22.5: each reason says what it is (a vSwitch out of IPs is not a
+// stock-out).
+TEST(StockTest, ReasonsInWords) {
+  EXPECT_EQ(ReasonInWords("NoStock"), "out of ECI stock");
+  EXPECT_EQ(ReasonInWords("ResourceInsufficient"), "out of IP addresses in its vSwitch");
+  EXPECT_EQ(ReasonInWords("DiskCapacityQuotaFull"), "at the account's disk capacity quota");
+  EXPECT_EQ(ReasonInWords("QuotaFull"), "at its security group's instance quota");
+  EXPECT_EQ(ReasonInWords("SomethingNew"), "SomethingNew");
 }
 
 TEST(StockTest, ANodeCoolsDownForTheConfiguredTime) {
@@ -51,7 +61,7 @@ TEST(StockPolicyTest, EachReasonHasItsCoolDownAndDeletionRule) {
   for (const Case& c : {Case{"NoStock", 180, true}, Case{"StockClose", 600, true},
                         Case{"ResourceInsufficient", 180, true}, Case{"QuotaFull", 300, false},
                         Case{"StockExhaust", 60, false}, Case{"Throttling", 30, false},
-                        Case{"UnknownError", 30, false}}) {
+                        Case{"UnknownError", 30, false}, Case{"DiskCapacityQuotaFull", 300, false}}) {
     std::optional<StockReaction> reaction = policy.For(c.reason);
     ASSERT_TRUE(reaction.has_value()) << c.reason;
     EXPECT_EQ(reaction->cool_down, absl::Seconds(c.seconds)) << c.reason;
