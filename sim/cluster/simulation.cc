@@ -335,6 +335,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
                                      " get pods -o wide\n"));
   }
   size_t next_action = 0;
+  size_t actions_applied = 0;
   const absl::Time real_start = absl::Now();
   absl::Duration elapsed;  // Simulated, since scenario_start.
   auto failed = [&result](const absl::Status& s) {
@@ -361,6 +362,12 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
       ++result.spillway_outages;
     } else if (!down && serve == nullptr) {
       SPILLWAY_ASSIGN_OR_RETURN(serve, StartSpillway(scenario, options, client, kubeconfig, &extender_port, &webhook_port));
+    }
+    // This tick's pass reads what the user's actions did (a Deployment
+    // deleted with its ReplicaSets and pods must not look half-gone).
+    if (next_action > actions_applied) {
+      actions_applied = next_action;
+      if (absl::Status s = cache.AwaitCurrent(absl::Seconds(30)); !s.ok()) failed(s);
     }
     stand_ins.Tick(result);
     // The next tick reads every write of this one (and Spillway's so far).

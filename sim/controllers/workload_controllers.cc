@@ -54,7 +54,10 @@ absl::Status PatchStatusIfChanged(kube::RestClient& client, kube::ResourcePath p
   }
   if (same) return absl::OkStatus();
   path.subresource = "status";
-  return client.Patch(path, kube::PatchType::kMerge, json::object{{"status", status}}).status();
+  absl::Status patched = client.Patch(path, kube::PatchType::kMerge, json::object{{"status", status}}).status();
+  // Deleted since the cache showed it (a user's delete, the garbage
+  // collector): nothing to report on.
+  return absl::IsNotFound(patched) ? absl::OkStatus() : patched;
 }
 
 // A pod's metadata from its owner's template, as kube's GetPodFromTemplate
