@@ -1,6 +1,7 @@
 // Applying and deleting YAML manifests (one or more documents) on an API
-// server over the REST client, as `kubectl apply -f` / `delete -f` would: the resource path from each
-// document's apiVersion and kind. Thread-compatible.
+// server over the REST client, as `kubectl apply -f` / `delete -f` would:
+// the resource path from each document's apiVersion and kind.
+// Thread-compatible.
 #ifndef SPILLWAY_SIM_CLUSTER_MANIFESTS_H_
 #define SPILLWAY_SIM_CLUSTER_MANIFESTS_H_
 

@@ -1,8 +1,10 @@
 // A scenario of the simulated cluster (testdata/scenarios/*.yaml): the
-// nodes and zones, the start-up delays, stock-outs, the manifests to apply
-// (workloads, HPAs), each HPA's load curve, the workloads to report on and
-// what they asked for, prices, duration and seed. Format in
-// docs/simulated-cluster.md. Plain data; thread-compatible.
+// nodes and zones, the start-up delays, stock-outs and Spillway outages, the
+// manifests to apply (workloads, HPAs), each HPA's load curve, a user's
+// actions (scale, apply, delete, patch), the workloads to report on and what
+// they asked for, prices, the checks' bounds and goals, duration and seed.
+// Read strictly: an unknown key is an error, and sizes are bounded. Format
+// in docs/simulated-cluster.md. Plain data; thread-compatible.
 #ifndef SPILLWAY_SIM_CLUSTER_SCENARIO_H_
 #define SPILLWAY_SIM_CLUSTER_SCENARIO_H_
 
