@@ -55,10 +55,14 @@ struct IntentVote {
   Intent intent;
   // Where the pod said it, e.g. "pod label alibabacloud.com/eci=true".
   std::string reason;
+  // Read from the pod's placement (nodeName, nodeSelector, affinity), which
+  // the webhook itself writes for a pod that asked another way: on equal
+  // intent, a declared source's reason is the one reported.
+  bool from_placement = false;
 };
 
 // Everything a source may look at; sources that do not need a part ignore
-// it. The eci-profile joins later.
+// it.
 struct PodContext {
   const kube::Pod& pod;
   // The pod's namespace, or null when the caller has no namespace cache.

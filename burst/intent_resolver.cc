@@ -28,7 +28,13 @@ absl::StatusOr<PodPolicy> IntentResolver::Resolve(const PodContext& context) con
     SPILLWAY_ASSIGN_OR_RETURN(std::optional<IntentVote> vote, source->Vote(context));
     if (!vote.has_value()) continue;
     if (vote->intent == Intent::kEcs) explicit_ecs = *vote;
-    if (!strongest.has_value() || vote->intent > strongest->intent) strongest = std::move(vote);
+    // The strongest intent; on a tie, where the pod declared it rather than
+    // its placement (which the webhook may have written from that
+    // declaration: a namespace label, an eci-profile selector).
+    if (!strongest.has_value() || vote->intent > strongest->intent ||
+        (vote->intent == strongest->intent && strongest->from_placement && !vote->from_placement)) {
+      strongest = std::move(vote);
+    }
   }
   if (explicit_ecs.has_value() && strongest->intent == Intent::kEciOnly) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -153,6 +153,24 @@ TEST_F(IntentResolverTest, NamespaceLabelsOptEveryPodIn) {
   EXPECT_EQ(ResolveIn(plain)->intent, Intent::kNone);
 }
 
+// Issue 22.6: the webhook adds a required affinity for virtual nodes to a
+// pod of a namespace labelled for ECI; explain and the extender then name
+// the namespace label, where the intent came from, not the affinity.
+TEST_F(IntentResolverTest, TheDeclaredSourceIsReportedOverThePlacementTheWebhookWrote) {
+  kube::Namespace ns;
+  ns.metadata.name = "default";
+  ns.metadata.labels.Set("alibabacloud.com/eci", "true");
+  kube::NodeSelectorTerm virtual_term;
+  virtual_term.match_expressions.push_back({"type", "In", {"virtual-kubelet"}});
+  pod_.required_node_affinity = {virtual_term};
+  absl::StatusOr<PodPolicy> policy = ResolveIn(ns);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->intent, Intent::kEciOnly);
+  EXPECT_EQ(policy->reason, "namespace default label alibabacloud.com/eci=true");
+  // Without the declaration, the placement is the reason.
+  EXPECT_EQ(Resolve()->reason, "a required node affinity for virtual nodes");
+}
+
 TEST_F(IntentResolverTest, AnEcsPodInAnEciNamespaceIsAContradiction) {
   kube::Namespace ns;
   ns.metadata.name = "default";

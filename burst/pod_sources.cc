@@ -50,10 +50,10 @@ absl::StatusOr<std::optional<IntentVote>> VirtualNodeSelectorSource::Vote(
     const PodContext& context) const {
   const kube::Pod& pod = context.pod;
   if (!pod.node_name.empty() && rule_.IsVirtualName(pod.node_name)) {
-    return IntentVote{Intent::kEciOnly, absl::StrCat("spec.nodeName=", pod.node_name)};
+    return IntentVote{Intent::kEciOnly, absl::StrCat("spec.nodeName=", pod.node_name), true};
   }
   if (rule_.SelectsVirtual(pod.node_selector)) {
-    return IntentVote{Intent::kEciOnly, "a nodeSelector for virtual nodes"};
+    return IntentVote{Intent::kEciOnly, "a nodeSelector for virtual nodes", true};
   }
   // Terms are ORed: the pod is pinned to virtual nodes only if every term is.
   const auto& terms = pod.required_node_affinity;
@@ -61,7 +61,7 @@ absl::StatusOr<std::optional<IntentVote>> VirtualNodeSelectorSource::Vote(
   for (const kube::NodeSelectorTerm& term : terms) {
     if (!rule_.TermSelectsVirtual(term)) return std::nullopt;
   }
-  return IntentVote{Intent::kEciOnly, "a required node affinity for virtual nodes"};
+  return IntentVote{Intent::kEciOnly, "a required node affinity for virtual nodes", true};
 }
 
 }  // namespace spillway::burst
