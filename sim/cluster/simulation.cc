@@ -265,6 +265,81 @@ absl::Status RunAction(kube::RestClient& client, const Scenario& scenario, const
       .status();
 }
 
+// Runs the scenario's actions due by `elapsed`, from `next` on, each noted
+// as a decision; returns the index of the first not yet due.
+size_t RunDueActions(kube::RestClient& client, const Scenario& scenario, absl::Duration elapsed, size_t next,
+                     Recorder& recorder, absl::Time now) {
+  for (; next < scenario.actions.size() && elapsed >= scenario.actions[next].at; ++next) {
+    const ScenarioAction& action = scenario.actions[next];
+    absl::Status done = RunAction(client, scenario, action);
+    recorder.Note(now,
+                  done.ok() ? absl::StrCat("Action ", DescribeAction(action))
+                            : absl::StrCat("ActionFailed ", DescribeAction(action), ": ", done.message()),
+                  !done.ok());
+  }
+  return next;
+}
+
+// Whether one of the scenario's Spillway outages covers `elapsed`.
+bool SpillwayDown(const Scenario& scenario, absl::Duration elapsed) {
+  for (const Scenario::Outage& outage : scenario.spillway_outages) {
+    if (elapsed >= outage.from && elapsed < outage.until) return true;
+  }
+  return false;
+}
+
+// The progress view after a sample; `recent` keeps the live view's last
+// decisions.
+void ShowProgress(const Scenario& scenario, const SimulationOptions& options, Recorder& recorder, uint16_t api_port,
+                  std::deque<Decision>& recent) {
+  std::vector<Decision> fresh = recorder.TakeNewDecisions();
+  for (const Decision& d : fresh) recent.push_back(d);
+  while (recent.size() > 8) recent.pop_front();
+  options.on_progress(ProgressView(scenario, recorder.samples().back(),
+                                   options.live ? std::vector<Decision>(recent.begin(), recent.end()) : fresh,
+                                   api_port, options.live));
+}
+
+kube::Connection PlainHttp(uint16_t port) {
+  kube::Connection connection;
+  connection.scheme = "http";
+  connection.host = "127.0.0.1";
+  connection.port = port;
+  return connection;
+}
+
+std::set<std::string> VirtualNodeNames(const Scenario& scenario) {
+  std::set<std::string> names;
+  for (const SimNode& node : scenario.nodes) {
+    if (node.is_virtual) names.insert(node.name);
+  }
+  return names;
+}
+
+// The collections the stand-ins and the recorder read.
+absl::Status WatchWhatStandInsRead(ClusterCache& cache) {
+  for (const kube::ResourcePath& collection :
+       {PathOf("", "v1", "pods"), PathOf("", "v1", "nodes"), PathOf("", "v1", "events"),
+        PathOf("apps", "v1", "deployments"), PathOf("apps", "v1", "replicasets"), PathOf("apps", "v1", "statefulsets"),
+        PathOf("autoscaling", "v2", "horizontalpodautoscalers")}) {
+    SPILLWAY_RETURN_IF_ERROR(cache.Watch(collection));
+  }
+  return absl::OkStatus();
+}
+
+// Applies the scenario's manifests. A manifest the API server refuses does
+// not stop the run: its refusal is returned for the report (a missing file
+// is an error).
+absl::StatusOr<std::vector<std::string>> ApplyScenarioManifests(kube::RestClient& client, const Scenario& scenario) {
+  std::vector<std::string> refused;
+  for (const std::string& manifest : scenario.manifests) {
+    const std::string path = ScenarioPath(scenario, manifest);
+    SPILLWAY_ASSIGN_OR_RETURN(std::string text, ReadRegularFile(path, 4 << 20, "manifest"));
+    if (absl::Status s = ApplyManifests(client, text, path); !s.ok()) refused.push_back(std::string(s.message()));
+  }
+  return refused;
+}
+
 std::string WriteKubeconfig(const std::string& dir, uint16_t port) {
   const std::string path = dir + "/kubeconfig";
   std::ofstream(path) << "apiVersion: v1\nkind: Config\ncurrent-context: sim\n"
@@ -284,15 +359,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   api_options.clock = &clock;
   SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ApiServer> api, ApiServer::Start(api_options));
   const std::string kubeconfig = WriteKubeconfig(options.work_dir, api->port());
-  kube::Connection connection;
-  connection.scheme = "http";
-  connection.host = "127.0.0.1";
-  connection.port = api->port();
-  kube::RestClient client(connection, kube::RestClient::Options());
-  std::set<std::string> virtual_nodes;
-  for (const SimNode& node : scenario.nodes) {
-    if (node.is_virtual) virtual_nodes.insert(node.name);
-  }
+  kube::RestClient client(PlainHttp(api->port()), kube::RestClient::Options());
   // Nodes first: Spillway's extender is ready once it has listed them.
   LiveReader live(client);
   SPILLWAY_RETURN_IF_ERROR(Kubelets(client, live, clock, scenario.nodes, KubeletOptions()).Register());
@@ -304,27 +371,15 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   ClusterCache cache(client, [&api](const kube::ResourcePath& collection) {
     return api->store().LatestVersionOf(collection.group, collection.plural);
   });
-  for (const kube::ResourcePath& collection :
-       {PathOf("", "v1", "pods"), PathOf("", "v1", "nodes"), PathOf("", "v1", "events"),
-        PathOf("apps", "v1", "deployments"), PathOf("apps", "v1", "replicasets"), PathOf("apps", "v1", "statefulsets"),
-        PathOf("autoscaling", "v2", "horizontalpodautoscalers")}) {
-    SPILLWAY_RETURN_IF_ERROR(cache.Watch(collection));
-  }
+  SPILLWAY_RETURN_IF_ERROR(WatchWhatStandInsRead(cache));
   SPILLWAY_ASSIGN_OR_RETURN(StandIns stand_ins,
                             MakeStandIns(scenario, client, cache, clock, start, extender_port));
-  // A manifest the API server refuses does not stop the run: it is a
-  // decision in the report (a missing file does).
-  std::vector<std::string> refused;
-  for (const std::string& manifest : scenario.manifests) {
-    const std::string path = ScenarioPath(scenario, manifest);
-    SPILLWAY_ASSIGN_OR_RETURN(std::string text, ReadRegularFile(path, 4 << 20, "manifest"));
-    if (absl::Status s = ApplyManifests(client, text, path); !s.ok()) refused.push_back(std::string(s.message()));
-  }
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<std::string> refused, ApplyScenarioManifests(client, scenario));
   // The scenario's clock starts once the cluster is shaped, at real time
   // (Spillway reads the sim's timestamps against its own clock).
   clock.Advance(absl::Now() - clock.Now());
   const absl::Time scenario_start = clock.Now();
-  Recorder recorder(cache, scenario, virtual_nodes, scenario_start, clock);
+  Recorder recorder(cache, scenario, VirtualNodeNames(scenario), scenario_start, clock);
   SPILLWAY_RETURN_IF_ERROR(recorder.Start());
   for (const std::string& refusal : refused) recorder.Note(scenario_start, absl::StrCat("Refused manifest: ", refusal), true);
   SimulationResult result;
@@ -344,18 +399,8 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   };
   while (elapsed < scenario.duration && !options.stop_requested()) {
     const absl::Time tick_start = absl::Now();
-    for (; next_action < scenario.actions.size() && elapsed >= scenario.actions[next_action].at; ++next_action) {
-      const ScenarioAction& action = scenario.actions[next_action];
-      absl::Status done = RunAction(client, scenario, action);
-      recorder.Note(clock.Now(),
-                    done.ok() ? absl::StrCat("Action ", DescribeAction(action))
-                              : absl::StrCat("ActionFailed ", DescribeAction(action), ": ", done.message()),
-                    !done.ok());
-    }
-    bool down = false;
-    for (const Scenario::Outage& outage : scenario.spillway_outages) {
-      down = down || (elapsed >= outage.from && elapsed < outage.until);
-    }
+    next_action = RunDueActions(client, scenario, elapsed, next_action, recorder, clock.Now());
+    const bool down = SpillwayDown(scenario, elapsed);
     if (down && serve != nullptr) {
       serve->Stop();
       serve.reset();
@@ -381,12 +426,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
       if (absl::Status s = recorder.Observe(clock.Now(), stand_ins.hpa->samples()); !s.ok()) {
         failed(s);
       } else if (options.on_progress) {
-        std::vector<Decision> fresh = recorder.TakeNewDecisions();
-        for (const Decision& d : fresh) recent.push_back(d);
-        while (recent.size() > 8) recent.pop_front();
-        options.on_progress(ProgressView(scenario, recorder.samples().back(),
-                                         options.live ? std::vector<Decision>(recent.begin(), recent.end()) : fresh,
-                                         api->port(), options.live));
+        ShowProgress(scenario, options, recorder, api->port(), recent);
       }
     }
     // Simulated time moves a tick once the pass is done and real time at
