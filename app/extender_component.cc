@@ -73,9 +73,9 @@ class Extender : public Component {
     }
     if (candidates.empty()) return;  // kube-scheduler would not call the extender.
     const absl::StatusOr<burst::PodPolicy> policy = extender_->Resolve(pod);
-    const std::vector<bool> is_virtual = extender_->ClassifyNodes(args);
-    const scheduler::FilterResult filter = extender_->Filter(args, policy, is_virtual);
-    const scheduler::HostScores scores = extender_->Prioritize(args, policy, is_virtual);
+    const scheduler::NodeClasses classes = extender_->ClassifyNodes(args);
+    const scheduler::FilterResult filter = extender_->Filter(args, policy, classes);
+    const scheduler::HostScores scores = extender_->Prioritize(args, policy, classes);
     for (size_t i = 0; i < candidates.size(); ++i) {
       candidates[i]->set_verdict("pass");
       candidates[i]->set_score(i < scores.size() ? scores[i] : 0);

@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "burst/architecture.h"
 #include "burst/placement.h"
 
 namespace spillway::autoscaler {
@@ -30,14 +31,19 @@ std::optional<RescuePlan> Blocked(const RescueInput& input, const burst::PodPoli
   if (!input.any_virtual_node) return Skip("no_virtual_node", "the cluster has no virtual node");
   if (!input.some_virtual_node_admits) {
     return Refuse("selector_mismatch", "NotRescuedToECI",
-                  "its nodeSelector or required node affinity admits no virtual node");
+                  "no virtual node admits it: its nodeSelector or required node affinity excludes every virtual "
+                  "node, or the only ones are not x86 and the pod chooses no architecture");
   }
   if (!input.quota.ok()) return Refuse("quota", "NotRescuedToECI", std::string(input.quota.message()));
   return std::nullopt;
 }
 
+// The virtual nodes' tolerations, and the Arm virtual nodes' for a pod that
+// requires arm64 (burst/architecture.h).
 std::vector<kube::Toleration> MissingTolerations(const RescueInput& input) {
-  return burst::MissingVirtualNodeTolerations(input.pod, input.taint_keys);
+  std::vector<kube::Toleration> missing = burst::MissingVirtualNodeTolerations(input.pod, input.taint_keys);
+  if (std::optional<kube::Toleration> arch = burst::MissingArchitectureToleration(input.pod)) missing.push_back(*arch);
+  return missing;
 }
 
 // "a, b": the keys of `tolerations`, for a reason.

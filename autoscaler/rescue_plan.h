@@ -45,7 +45,9 @@ struct RescueInput {
   std::string scheduling_message;
   std::vector<std::string> taint_keys;  // The virtual-node rule's.
   bool any_virtual_node = false;
-  bool some_virtual_node_admits = false;  // By the pod's nodeSelector / required affinity.
+  // By the pod's nodeSelector / required affinity, and of an architecture it
+  // may use (burst/architecture.h).
+  bool some_virtual_node_admits = false;
   absl::Status quota;                     // OK: room (or no quota).
 };
 

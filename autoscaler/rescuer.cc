@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "burst/architecture.h"
 #include "burst/placement.h"
 #include "common/json_fields.h"
 #include "common/log_format.h"
@@ -167,7 +168,8 @@ RescueInput Rescuer::Read(const kube::Pod& pod, const std::string& message) cons
   for (const auto& node : informers_.nodes().List()) {
     if (!rule_.IsVirtual(*node)) continue;
     input.any_virtual_node = true;
-    input.some_virtual_node_admits = input.some_virtual_node_admits || burst::PodAdmitsNode(pod, *node);
+    input.some_virtual_node_admits = input.some_virtual_node_admits ||
+                                     (burst::PodAdmitsNode(pod, *node) && !burst::ArchitectureMismatch(pod, *node));
   }
   if (options_.quota != nullptr) input.quota = options_.quota->Admit(pod.metadata.namespace_, pod.EffectiveRequests());
   return input;

@@ -257,6 +257,28 @@ TEST_F(RescuerTest, LeavesAloneWhatItMustNotTouch) {
   EXPECT_THAT(metrics, HasSubstr("out_of_scope=2"));
 }
 
+// Issue 22.2: pods go to x86 virtual nodes unless they choose; when the only
+// virtual node is an Arm one, a pod that chose nothing is not rescued onto
+// it (the extender would refuse it there), and one that asks for arm64 is.
+TEST_F(RescuerTest, OnlyAPodThatChoosesArmIsRescuedWhenTheOnlyVirtualNodeIsArm) {
+  ASSERT_TRUE(client_
+                  ->Patch({"", "v1", "nodes", "", "virtual-kubelet-cn-hangzhou-j", ""}, kube::PatchType::kMerge,
+                          json::parse(R"({"metadata":{"labels":{"kubernetes.io/arch":"arm64"}}})"))
+                  .ok());
+  PendingPod("shop", "x86");
+  PendingPod("shop", "arm", R"(, "nodeSelector": {"kubernetes.io/arch": "arm64"})");
+  StartRescuer();
+  SetClockAfterUnschedulable(absl::Minutes(10));
+  ASSERT_TRUE(rescuer_->Reconcile("shop/x86").ok());
+  ASSERT_TRUE(rescuer_->Reconcile("shop/arm").ok());
+  EXPECT_EQ(Annotation(Pod("shop", "x86"), kRescuedAnnotation), "");
+  json::object arm = Pod("shop", "arm");
+  EXPECT_NE(Annotation(arm, kRescuedAnnotation), "");
+  EXPECT_THAT(json::serialize(arm.at("spec").at("tolerations")),
+              HasSubstr(R"({"key":"kubernetes.io/arch","operator":"Equal","value":"arm64","effect":"NoSchedule"})"));
+  EXPECT_THAT(Events("shop"), HasSubstr("the only ones are not x86 and the pod chooses no architecture"));
+}
+
 TEST_F(RescuerTest, OptInScopeTakesOnlyLabelledPods) {
   PendingPod("shop", "plain");
   PendingPod("shop", "opted-in", "", R"(, "labels": {"spillway.alibabacloud.com/rescue": "enabled"})");

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "burst/architecture.h"
 #include "burst/placement.h"
 #include "kube/decode.h"
 #include "common/log_format.h"
@@ -132,6 +133,7 @@ StuckPod StockWatcher::Read(const kube::Pod& pod, const std::string& node, const
     const std::string& name = candidate->metadata.name;
     if (!burst::SchedulerHints(pod, *candidate).empty()) continue;  // kube-scheduler would not send it there.
     if (rule_.IsVirtual(*candidate)) {
+      if (burst::ArchitectureMismatch(pod, *candidate)) continue;  // The extender would not send it there.
       if (auto it = cooling.find(name); it != cooling.end()) {
         input.blocking.push_back(it->second);
       } else {

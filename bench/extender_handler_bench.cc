@@ -30,8 +30,8 @@ void RunFilter(benchmark::State& state, const std::string& body) {
     absl::StatusOr<scheduler::ExtenderArgs> args =
         decoder.DecodeExtenderArgs(body, body.capacity());
     auto policy = extender.Resolve(args->pod);
-    std::vector<bool> is_virtual = extender.ClassifyNodes(*args);
-    scheduler::FilterResult result = extender.Filter(*args, policy, is_virtual);
+    const scheduler::NodeClasses classes = extender.ClassifyNodes(*args);
+    scheduler::FilterResult result = extender.Filter(*args, policy, classes);
     out.clear();
     scheduler::EncodeFilterResult(*args, result, &out);
     benchmark::DoNotOptimize(out.data());

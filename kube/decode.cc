@@ -55,30 +55,39 @@ absl::Status DecodeRequirements(value v, const Path& path,
   });
 }
 
-// spec.affinity -> nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.
-absl::Status DecodeAffinity(value v, const Path& path, std::vector<NodeSelectorTerm>* terms) {
-  return ForEachField(v, path, [terms](absl::string_view key, value item, const Path& child) {
+// One nodeSelectorTerm: matchExpressions on labels, matchFields on fields.
+absl::Status DecodeNodeSelectorTerm(value v, const Path& path, NodeSelectorTerm* term) {
+  return ForEachField(v, path, [term](absl::string_view key, value item, const Path& child) {
+    if (key == "matchExpressions") return DecodeRequirements(item, child, &term->match_expressions);
+    if (key == "matchFields") return DecodeRequirements(item, child, &term->match_fields);
+    return absl::OkStatus();
+  });
+}
+
+// spec.affinity.nodeAffinity: the required terms and each preferred term's preference.
+absl::Status DecodeAffinity(value v, const Path& path, Pod* pod) {
+  return ForEachField(v, path, [pod](absl::string_view key, value item, const Path& child) {
     if (key != "nodeAffinity") return absl::OkStatus();
-    return ForEachField(item, child, [terms](absl::string_view key, value item, const Path& child) {
-      if (key != "requiredDuringSchedulingIgnoredDuringExecution") return absl::OkStatus();
-      return ForEachField(
-          item, child, [terms](absl::string_view key, value item, const Path& child) {
-            if (key != "nodeSelectorTerms") return absl::OkStatus();
-            return ForEachElement(item, child, [terms](value element, const Path& p) {
-              terms->emplace_back();
-              NodeSelectorTerm* term = &terms->back();
-              return ForEachField(
-                  element, p, [term](absl::string_view key, value item, const Path& child) {
-                    if (key == "matchExpressions") {
-                      return DecodeRequirements(item, child, &term->match_expressions);
-                    }
-                    if (key == "matchFields") {
-                      return DecodeRequirements(item, child, &term->match_fields);
-                    }
-                    return absl::OkStatus();
-                  });
-            });
+    return ForEachField(item, child, [pod](absl::string_view key, value item, const Path& child) {
+      if (key == "requiredDuringSchedulingIgnoredDuringExecution") {
+        return ForEachField(item, child, [pod](absl::string_view key, value item, const Path& child) {
+          if (key != "nodeSelectorTerms") return absl::OkStatus();
+          return ForEachElement(item, child, [pod](value element, const Path& p) {
+            pod->required_node_affinity.emplace_back();
+            return DecodeNodeSelectorTerm(element, p, &pod->required_node_affinity.back());
           });
+        });
+      }
+      if (key == "preferredDuringSchedulingIgnoredDuringExecution") {
+        return ForEachElement(item, child, [pod](value element, const Path& p) {
+          return ForEachField(element, p, [pod](absl::string_view key, value item, const Path& child) {
+            if (key != "preference") return absl::OkStatus();
+            pod->preferred_node_affinity.emplace_back();
+            return DecodeNodeSelectorTerm(item, child, &pod->preferred_node_affinity.back());
+          });
+        });
+      }
+      return absl::OkStatus();
     });
   });
 }
@@ -174,7 +183,7 @@ absl::Status DecodePodSpec(value v, const Path& path, Pod* pod) {
   return ForEachField(v, path, [pod](absl::string_view key, value item, const Path& child) {
     if (key == "nodeName") return ReadString(item, child, &pod->node_name);
     if (key == "nodeSelector") return ReadStringMap(item, child, &pod->node_selector);
-    if (key == "affinity") return DecodeAffinity(item, child, &pod->required_node_affinity);
+    if (key == "affinity") return DecodeAffinity(item, child, pod);
     if (key == "hostNetwork") return ReadBool(item, child, &pod->host_network);
     if (key == "tolerations") {
       return ForEachElement(item, child, [pod](value element, const Path& p) {

@@ -56,7 +56,9 @@ TEST_F(DecodeTest, ReadsThePodFieldsTheBurstPolicyUses) {
              "tolerations": [{"key": "virtual-kubelet.io/provider", "operator": "Exists"}],
              "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
                {"nodeSelectorTerms": [{"matchExpressions":
-                 [{"key": "type", "operator": "In", "values": ["virtual-kubelet"]}]}]}}},
+                 [{"key": "type", "operator": "In", "values": ["virtual-kubelet"]}]}]},
+               "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 50, "preference":
+                 {"matchExpressions": [{"key": "kubernetes.io/arch", "operator": "In", "values": ["arm64"]}]}}]}},
              "initContainers": [{"name": "init", "securityContext": {"privileged": true}}],
              "containers": [{"name": "nginx", "image": "nginx", "ports": [{"containerPort": 80, "hostPort": 8080}]}],
              "volumes": [{"name": "cfg", "configMap": {"name": "x"}},
@@ -77,6 +79,10 @@ TEST_F(DecodeTest, ReadsThePodFieldsTheBurstPolicyUses) {
   ASSERT_EQ(pod.required_node_affinity.size(), 1u);
   EXPECT_THAT(pod.required_node_affinity[0].match_expressions[0].values,
               ElementsAre("virtual-kubelet"));
+  ASSERT_EQ(pod.preferred_node_affinity.size(), 1u);
+  ASSERT_EQ(pod.preferred_node_affinity[0].match_expressions.size(), 1u);
+  EXPECT_EQ(pod.preferred_node_affinity[0].match_expressions[0].key, "kubernetes.io/arch");
+  EXPECT_THAT(pod.preferred_node_affinity[0].match_expressions[0].values, ElementsAre("arm64"));
   ASSERT_EQ(pod.containers.size(), 2u);
   EXPECT_TRUE(pod.containers[0].privileged);
   EXPECT_THAT(pod.containers[1].host_ports, ElementsAre(8080));

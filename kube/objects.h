@@ -247,6 +247,9 @@ struct Pod {
   std::string node_name;
   StringMap node_selector;
   std::vector<NodeSelectorTerm> required_node_affinity;
+  // The `preference` of each preferredDuringSchedulingIgnoredDuringExecution
+  // term (weights are not kept: Spillway only asks what a pod mentions).
+  std::vector<NodeSelectorTerm> preferred_node_affinity;
   std::vector<Toleration> tolerations;
   bool host_network = false;
   std::vector<Container> containers;  // init containers included, flagged by name.

@@ -6,7 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "burst/architecture.h"
 #include "glog/logging.h"
 
 namespace spillway::scheduler {
@@ -24,33 +26,124 @@ absl::StatusOr<PodPolicy> Extender::Resolve(const kube::Pod& pod) const {
   return resolver_.Resolve(burst::PodContext{pod, ns.get()});
 }
 
-bool Extender::IsVirtualByName(absl::string_view name, const NodeSnapshot* snapshot) const {
-  if (snapshot != nullptr) {
-    auto it = snapshot->find(name);
-    if (it != snapshot->end()) return rule_.IsVirtual(*it->second);
-    VLOG(1) << "node=" << name << " not in the node cache; classifying it by name";
-  }
-  return rule_.IsVirtualName(name);
+const kube::Node* Extender::Find(absl::string_view name, const NodeSnapshot* snapshot) {
+  if (snapshot == nullptr) return nullptr;
+  auto it = snapshot->find(name);
+  return it != snapshot->end() ? it->second.get() : nullptr;
 }
 
-std::vector<bool> Extender::ClassifyNodes(const ExtenderArgs& args) const {
-  std::vector<bool> is_virtual(args.NodeCount());
+NodeClasses Extender::ClassifyNodes(const ExtenderArgs& args) const {
+  NodeClasses classes;
+  classes.is_virtual.resize(args.NodeCount());
+  auto classify = [&](size_t i, const kube::Node& node) {
+    classes.is_virtual[i] = rule_.IsVirtual(node);
+    if (!classes.is_virtual[i]) return;
+    std::string arch = burst::NodeArchitecture(node);
+    if (arch != burst::kDefaultEciArchitecture) classes.other_architecture.emplace_back(i, std::move(arch));
+  };
   if (args.nodes.has_value()) {
-    for (size_t i = 0; i < is_virtual.size(); ++i) {
-      is_virtual[i] = rule_.IsVirtual((*args.nodes)[i].node);
-    }
-    return is_virtual;
+    for (size_t i = 0; i < classes.is_virtual.size(); ++i) classify(i, (*args.nodes)[i].node);
+    return classes;
   }
   std::shared_ptr<const NodeSnapshot> snapshot;
   if (view_ != nullptr) snapshot = view_->Nodes();
-  for (size_t i = 0; i < is_virtual.size(); ++i) {
-    is_virtual[i] = IsVirtualByName((*args.node_names)[i], snapshot.get());
+  for (size_t i = 0; i < classes.is_virtual.size(); ++i) {
+    const absl::string_view name = (*args.node_names)[i];
+    if (const kube::Node* node = Find(name, snapshot.get())) {
+      classify(i, *node);
+    } else {
+      if (snapshot != nullptr) VLOG(1) << "node=" << name << " not in the node cache; classifying it by name";
+      classes.is_virtual[i] = rule_.IsVirtualName(name);
+    }
   }
-  return is_virtual;
+  return classes;
+}
+
+namespace {
+
+// The reasons that follow from the policy alone, as indices into
+// result.reasons (-1: none applies).
+struct PolicyReasons {
+  int virtual_reason = -1;
+  bool virtual_resolvable = false;
+  int regular_reason = -1;
+};
+
+// Why a virtual node of the default architecture fails, and why a regular
+// node does, from the policy, the candidates and the ECI quota.
+PolicyReasons ReasonsFromPolicy(const ExtenderArgs& args, const PodPolicy& policy, const NodeClasses& classes,
+                                const ClusterView* view, FilterResult& result) {
+  PolicyReasons out;
+  size_t regular_candidates = 0;
+  for (bool v : classes.is_virtual) regular_candidates += v ? 0 : 1;
+  if (!policy.MayUseVirtualNodes()) {
+    if (policy.intent == Intent::kBurst || policy.intent == Intent::kEciOnly) {
+      result.reasons.push_back(absl::StrCat("virtual node: ", policy.eci_runnable.message()));
+    } else {
+      result.reasons.push_back(absl::StrCat(
+          "virtual node: pod did not ask for elastic container instances (", policy.reason,
+          "); set annotation alibabacloud.com/burst-resource: eci to burst onto ECI"));
+    }
+    out.virtual_reason = 0;
+  } else if (policy.intent == Intent::kBurst && regular_candidates > 0) {
+    result.reasons.push_back(absl::StrCat(
+        "virtual node: burst-resource: eci uses regular nodes first and ", regular_candidates,
+        " regular node(s) can still take the pod"));
+    out.virtual_reason = 0;
+    out.virtual_resolvable = true;
+  } else if (absl::Status quota = view != nullptr ? view->AssumeEci(args.pod) : absl::OkStatus(); !quota.ok()) {
+    // Quota frees up as ECI pods finish: failed, not unresolvable.
+    result.reasons.push_back(absl::StrCat("virtual node: ", quota.message()));
+    out.virtual_reason = 0;
+    out.virtual_resolvable = true;
+  }
+  if (!policy.MayUseRegularNodes()) {
+    out.regular_reason = static_cast<int>(result.reasons.size());
+    result.reasons.push_back(
+        absl::StrCat("regular node: pod runs on elastic container instances only (", policy.reason, ")"));
+  }
+  return out;
+}
+
+// Marks each virtual node of an architecture the pod did not choose with its
+// reason (one per architecture) in `node_reason`.
+void ReasonsFromArchitecture(const kube::Pod& pod, const NodeClasses& classes, FilterResult& result,
+                             std::vector<int>& node_reason) {
+  if (classes.other_architecture.empty() || burst::ChoosesArchitecture(pod)) return;
+  absl::flat_hash_map<absl::string_view, int> by_architecture;
+  for (const auto& [i, arch] : classes.other_architecture) {
+    auto [it, inserted] = by_architecture.try_emplace(arch, static_cast<int>(result.reasons.size()));
+    if (inserted) result.reasons.push_back(*burst::ArchitectureMismatch(pod, arch));
+    node_reason[i] = it->second;
+  }
+}
+
+}  // namespace
+
+void Extender::ReasonsFromCooling(const ExtenderArgs& args, const std::vector<bool>& usable_virtual,
+                                  FilterResult& result, std::vector<int>& node_reason) const {
+  // A virtual node whose zone ran out of stock is avoided while another
+  // virtual candidate can take the pod.
+  std::vector<std::pair<size_t, std::string>> cooling;
+  size_t fresh_virtual = 0;
+  for (size_t i = 0; i < usable_virtual.size(); ++i) {
+    if (!usable_virtual[i]) continue;
+    if (std::optional<std::string> why = view_->VirtualNodeCooling(args.NodeName(i))) {
+      cooling.emplace_back(i, *std::move(why));
+    } else {
+      ++fresh_virtual;
+    }
+  }
+  // The only virtual candidates are never cooled away: the pod must go somewhere.
+  if (fresh_virtual == 0) return;
+  for (auto& [i, why] : cooling) {
+    node_reason[i] = static_cast<int>(result.reasons.size());
+    result.reasons.push_back(std::move(why));
+  }
 }
 
 FilterResult Extender::Filter(const ExtenderArgs& args, const absl::StatusOr<PodPolicy>& policy,
-                              const std::vector<bool>& is_virtual) const {
+                              const NodeClasses& classes) const {
   FilterResult result;
   const size_t count = args.NodeCount();
   if (!policy.ok()) {
@@ -58,75 +151,35 @@ FilterResult Extender::Filter(const ExtenderArgs& args, const absl::StatusOr<Pod
     for (size_t i = 0; i < count; ++i) result.unresolvable.push_back({i, 0});
     return result;
   }
-  size_t regular_candidates = 0;
-  for (bool v : is_virtual) regular_candidates += v ? 0 : 1;
-
   // Reasons are computed once per request and shared by the nodes they cover.
-  int virtual_reason = -1;
-  bool virtual_resolvable = false;
-  if (!policy->MayUseVirtualNodes()) {
-    if (policy->intent == Intent::kBurst || policy->intent == Intent::kEciOnly) {
-      result.reasons.push_back(absl::StrCat("virtual node: ", policy->eci_runnable.message()));
-    } else {
-      result.reasons.push_back(absl::StrCat(
-          "virtual node: pod did not ask for elastic container instances (", policy->reason,
-          "); set annotation alibabacloud.com/burst-resource: eci to burst onto ECI"));
-    }
-    virtual_reason = 0;
-  } else if (policy->intent == Intent::kBurst && regular_candidates > 0) {
-    result.reasons.push_back(absl::StrCat(
-        "virtual node: burst-resource: eci uses regular nodes first and ", regular_candidates,
-        " regular node(s) can still take the pod"));
-    virtual_reason = 0;
-    virtual_resolvable = true;
-  } else if (absl::Status quota = view_ != nullptr ? view_->AssumeEci(args.pod) : absl::OkStatus();
-             !quota.ok()) {
-    // Quota frees up as ECI pods finish: failed, not unresolvable.
-    result.reasons.push_back(absl::StrCat("virtual node: ", quota.message()));
-    virtual_reason = 0;
-    virtual_resolvable = true;
-  }
-  int regular_reason = -1;
-  if (!policy->MayUseRegularNodes()) {
-    regular_reason = static_cast<int>(result.reasons.size());
-    result.reasons.push_back(
-        absl::StrCat("regular node: pod runs on elastic container instances only (",
-                     policy->reason, ")"));
-  }
-
-  // Stock cool-downs: a virtual node whose zone ran out of stock is avoided
-  // while another virtual candidate can take the pod.
-  std::vector<int> cooling_reason(count, -1);
-  if (view_ != nullptr && virtual_reason < 0) {
-    std::vector<std::pair<size_t, std::string>> cooling;
-    size_t fresh_virtual = 0;
-    for (size_t i = 0; i < count; ++i) {
-      if (!is_virtual[i]) continue;
-      if (std::optional<std::string> why = view_->VirtualNodeCooling(args.NodeName(i))) {
-        cooling.emplace_back(i, *std::move(why));
-      } else {
-        ++fresh_virtual;
-      }
-    }
-    // The only virtual candidates are never cooled away: the pod must go somewhere.
-    if (fresh_virtual > 0) {
-      for (auto& [i, why] : cooling) {
-        cooling_reason[i] = static_cast<int>(result.reasons.size());
-        result.reasons.push_back(std::move(why));
-      }
+  const PolicyReasons reasons = ReasonsFromPolicy(args, *policy, classes, view_, result);
+  // Node-specific reasons, unresolvable ones (architecture) and resolvable ones (stock).
+  std::vector<int> unresolvable_reason(count, -1);
+  std::vector<int> failed_reason(count, -1);
+  if (reasons.virtual_reason < 0) {
+    ReasonsFromArchitecture(args.pod, classes, result, unresolvable_reason);
+    if (view_ != nullptr) {
+      std::vector<bool> usable_virtual = classes.is_virtual;
+      for (size_t i = 0; i < count; ++i) usable_virtual[i] = usable_virtual[i] && unresolvable_reason[i] < 0;
+      ReasonsFromCooling(args, usable_virtual, result, failed_reason);
     }
   }
 
   result.passed.reserve(count);
   for (size_t i = 0; i < count; ++i) {
-    if (cooling_reason[i] >= 0) {
-      result.failed.push_back({i, cooling_reason[i]});
+    if (unresolvable_reason[i] >= 0) {
+      result.unresolvable.push_back({i, unresolvable_reason[i]});
       continue;
     }
-    int reason = is_virtual[i] ? virtual_reason : regular_reason;
+    if (failed_reason[i] >= 0) {
+      result.failed.push_back({i, failed_reason[i]});
+      continue;
+    }
+    const bool is_virtual = classes.is_virtual[i];
+    const int reason = is_virtual ? reasons.virtual_reason : reasons.regular_reason;
     if (reason < 0) {
       result.passed.push_back(i);
-    } else if (is_virtual[i] && virtual_resolvable) {
+    } else if (is_virtual && reasons.virtual_resolvable) {
       result.failed.push_back({i, reason});
     } else {
       result.unresolvable.push_back({i, reason});
@@ -135,15 +188,14 @@ FilterResult Extender::Filter(const ExtenderArgs& args, const absl::StatusOr<Pod
   return result;
 }
 
-HostScores Extender::Prioritize(const ExtenderArgs& args,
-                                            const absl::StatusOr<PodPolicy>& policy,
-                                            const std::vector<bool>& is_virtual) const {
+HostScores Extender::Prioritize(const ExtenderArgs& args, const absl::StatusOr<PodPolicy>& policy,
+                                const NodeClasses& classes) const {
   HostScores scores;
   scores.reserve(args.NodeCount());
   for (size_t i = 0; i < args.NodeCount(); ++i) {
     int64_t score = 0;
     if (policy.ok()) {
-      if (is_virtual[i]) {
+      if (classes.is_virtual[i]) {
         if (policy->MayUseVirtualNodes()) {
           score = policy->intent == Intent::kEciOnly ? scores_.virtual_node_eci_only
                                                      : scores_.virtual_node_burst;
@@ -153,6 +205,10 @@ HostScores Extender::Prioritize(const ExtenderArgs& args,
       }
     }
     scores.push_back(score);
+  }
+  // A virtual node of an architecture the pod did not choose is not for it.
+  if (!classes.other_architecture.empty() && !burst::ChoosesArchitecture(args.pod)) {
+    for (const auto& entry : classes.other_architecture) scores[entry.first] = 0;
   }
   return scores;
 }
@@ -167,8 +223,12 @@ PreemptionResult Extender::Preempt(const PreemptionArgs& args,
     // A burst pod keeps regular-node victims: preemption only runs when no
     // node passed the filter, which for a burst pod means no virtual node was
     // available either, so freeing a regular node is its only way to run.
-    bool allowed = IsVirtualByName(entry.first, snapshot.get()) ? policy->MayUseVirtualNodes()
-                                                                 : policy->MayUseRegularNodes();
+    const kube::Node* node = Find(entry.first, snapshot.get());
+    const bool is_virtual = node != nullptr ? rule_.IsVirtual(*node) : rule_.IsVirtualName(entry.first);
+    bool allowed = is_virtual ? policy->MayUseVirtualNodes() : policy->MayUseRegularNodes();
+    if (allowed && is_virtual && node != nullptr) {
+      allowed = !burst::ArchitectureMismatch(args.pod, *node).has_value();
+    }
     if (allowed) result.kept.push_back(&entry);
   }
   return result;

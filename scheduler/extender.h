@@ -9,6 +9,9 @@
 //    without asking.
 //  * A pod ECI cannot run (hostPath, hostNetwork, privileged, DaemonSet) fails
 //    every virtual node as unresolvable, with the reason naming the offender.
+//  * Pods run on x86 (amd64) virtual nodes: a virtual node of another
+//    architecture fails as unresolvable unless the pod chooses an
+//    architecture itself (burst/architecture.h).
 //  * A pod whose request is invalid (unknown burst-resource value, conflicting
 //    requests) fails every node as unresolvable with that error, so
 //    `kubectl describe pod` shows it.
@@ -20,6 +23,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -29,6 +33,14 @@
 #include "scheduler/cluster_view.h"
 
 namespace spillway::scheduler {
+
+// What each candidate node is, in request order.
+struct NodeClasses {
+  std::vector<bool> is_virtual;
+  // The virtual nodes whose architecture is not amd64: (request index,
+  // architecture). Few or none in a cluster, so kept aside.
+  std::vector<std::pair<size_t, std::string>> other_architecture;
+};
 
 // Prioritize scores, each within 0..10.
 struct ScoreValues {
@@ -47,29 +59,34 @@ class Extender {
   // the namespace), or the error that makes its request invalid.
   absl::StatusOr<burst::PodPolicy> Resolve(const kube::Pod& pod) const;
 
-  // Whether each candidate node is virtual: from the Node objects in full mode,
-  // from the cluster view (or, without one, the names) in names mode.
-  std::vector<bool> ClassifyNodes(const ExtenderArgs& args) const;
+  // Whether each candidate node is virtual, and of which architecture: from
+  // the Node objects in full mode, from the cluster view (or, without one,
+  // the names: then every virtual node counts as amd64) in names mode.
+  NodeClasses ClassifyNodes(const ExtenderArgs& args) const;
 
   FilterResult Filter(const ExtenderArgs& args, const absl::StatusOr<burst::PodPolicy>& policy,
-                      const std::vector<bool>& is_virtual) const;
+                      const NodeClasses& classes) const;
 
   // One score per candidate, in request order.
-  HostScores Prioritize(const ExtenderArgs& args,
-                                    const absl::StatusOr<burst::PodPolicy>& policy,
-                                    const std::vector<bool>& is_virtual) const;
+  HostScores Prioritize(const ExtenderArgs& args, const absl::StatusOr<burst::PodPolicy>& policy,
+                        const NodeClasses& classes) const;
 
   // Keeps the victims on nodes the pod may use under the policy: never evicts
   // pods from regular nodes for an eci_only pod, never targets virtual nodes
-  // for a pod that may not (or cannot) run on ECI. An invalid request keeps
-  // nothing.
+  // for a pod that may not (or cannot) run on ECI, nor a virtual node of an
+  // architecture the pod did not choose. An invalid request keeps nothing.
   PreemptionResult Preempt(const PreemptionArgs& args,
                            const absl::StatusOr<burst::PodPolicy>& policy) const;
 
   bool has_view() const { return view_ != nullptr; }
 
  private:
-  bool IsVirtualByName(absl::string_view name, const NodeSnapshot* snapshot) const;
+  // The node's object from the snapshot, or nullptr.
+  static const kube::Node* Find(absl::string_view name, const NodeSnapshot* snapshot);
+  // Marks (in `node_reason`) each usable virtual node whose zone is cooling
+  // down after a stock failure, while another usable virtual node is fresh.
+  void ReasonsFromCooling(const ExtenderArgs& args, const std::vector<bool>& usable_virtual, FilterResult& result,
+                          std::vector<int>& node_reason) const;
 
   const burst::IntentResolver& resolver_;
   const burst::VirtualNodeRule& rule_;

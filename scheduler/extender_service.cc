@@ -87,15 +87,15 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
                             "classifying nodes by name";
   }
   absl::StatusOr<burst::PodPolicy> policy = extender_.Resolve(args->pod);
-  std::vector<bool> is_virtual = extender_.ClassifyNodes(*args);
+  const NodeClasses classes = extender_.ClassifyNodes(*args);
   if (prioritize) {
-    HostScores scores = extender_.Prioritize(*args, policy, is_virtual);
+    HostScores scores = extender_.Prioritize(*args, policy, classes);
     VLOG(1) << "verb=prioritize pod=" << args->pod.Key() << " nodes=" << scores.size();
     EncodeHostPriorities(*args, scores, &request.response_buffer);
     return Json(200, std::move(request.response_buffer));
   }
   CountIntent(policy);
-  FilterResult result = extender_.Filter(*args, policy, is_virtual);
+  FilterResult result = extender_.Filter(*args, policy, classes);
   metrics_.filter_passed().Increment(static_cast<double>(result.passed.size()));
   metrics_.filter_failed().Increment(static_cast<double>(result.failed.size()));
   metrics_.filter_unresolvable().Increment(static_cast<double>(result.unresolvable.size()));

@@ -13,6 +13,7 @@
 namespace spillway::scheduler {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -30,6 +31,14 @@ kube::Node VirtualNode(const std::string& name) {
   return node;
 }
 
+// An Arm virtual node (eci-profile enableLinuxArm64Node), labelled but
+// without the kubernetes.io/arch=arm64 taint ACK adds: the label alone must keep pods off it.
+kube::Node ArmVirtualNode(const std::string& name) {
+  kube::Node node = VirtualNode(name);
+  node.metadata.labels.Set("kubernetes.io/arch", "arm64");
+  return node;
+}
+
 kube::Namespace Namespace(const std::string& name, const std::string& label = "") {
   kube::Namespace ns;
   ns.metadata.name = name;
@@ -40,7 +49,8 @@ kube::Namespace Namespace(const std::string& name, const std::string& label = ""
 class ExtenderTest : public ::testing::Test {
  protected:
   ExtenderTest()
-      : view_({RegularNode("ecs-1"), RegularNode("ecs-2"), VirtualNode("virtual-kubelet-cn-hangzhou-j")},
+      : view_({RegularNode("ecs-1"), RegularNode("ecs-2"), VirtualNode("virtual-kubelet-cn-hangzhou-j"),
+               ArmVirtualNode("virtual-kubelet-cn-hangzhou-arm")},
               {Namespace("plain"), Namespace("burst-ns", "alibabacloud.com/eci=true"),
                Namespace("legacy", "virtual-node-affinity-injection=enabled")}),
         resolver_(rule_),
@@ -135,6 +145,66 @@ TEST_F(ExtenderTest, APodEciCannotRunFailsVirtualNodesNamingTheOffender) {
   std::string reasons;
   for (const std::string& r : verdict.reasons) reasons += r;
   EXPECT_THAT(reasons, HasSubstr("'logs'"));
+}
+
+// Issue 22.2: pods sent to ECI by any method run on x86 virtual nodes; an Arm
+// virtual node used to pass the filter for an alibabacloud.com/eci=true pod
+// with score 10. A pod that names an architecture itself keeps its choice.
+TEST_F(ExtenderTest, ArmVirtualNodesAreForPodsThatChooseThem) {
+  const std::vector<absl::string_view> virtual_only = {"virtual-kubelet-cn-hangzhou-j",
+                                                       "virtual-kubelet-cn-hangzhou-arm"};
+  kube::Pod arm_pod = MakePod("plain", {{"alibabacloud.com/eci", "true"}});
+  arm_pod.node_selector.Set("kubernetes.io/arch", "arm64");
+  kube::Pod multi_arch = MakePod("plain", {}, "eci");
+  kube::NodeSelectorTerm prefers_arm;
+  prefers_arm.match_expressions.push_back({"kubernetes.io/arch", "In", {"arm64"}});
+  multi_arch.preferred_node_affinity.push_back(prefers_arm);
+  struct Row {
+    const char* name;
+    kube::Pod pod;
+    std::vector<std::string> passed;
+    std::vector<std::string> unresolvable;
+    std::vector<int64_t> scores;
+  };
+  const Row rows[] = {
+      {"pod label", MakePod("plain", {{"alibabacloud.com/eci", "true"}}), {"virtual-kubelet-cn-hangzhou-j"},
+       {"virtual-kubelet-cn-hangzhou-arm"}, {10, 0}},
+      {"namespace label", MakePod("burst-ns"), {"virtual-kubelet-cn-hangzhou-j"},
+       {"virtual-kubelet-cn-hangzhou-arm"}, {10, 0}},
+      {"burst-resource eci, regular nodes full", MakePod("plain", {}, "eci"), {"virtual-kubelet-cn-hangzhou-j"},
+       {"virtual-kubelet-cn-hangzhou-arm"}, {1, 0}},
+      {"burst-resource eci_only", MakePod("plain", {}, "eci_only"), {"virtual-kubelet-cn-hangzhou-j"},
+       {"virtual-kubelet-cn-hangzhou-arm"}, {10, 0}},
+      // kube-scheduler's own NodeAffinity filter drops the x86 node before asking.
+      {"asks for arm64 itself", arm_pod, {"virtual-kubelet-cn-hangzhou-j", "virtual-kubelet-cn-hangzhou-arm"}, {},
+       {10, 10}},
+      {"multi-arch image preferring Arm", multi_arch,
+       {"virtual-kubelet-cn-hangzhou-j", "virtual-kubelet-cn-hangzhou-arm"}, {}, {1, 1}},
+  };
+  for (const Row& row : rows) {
+    Verdict verdict = Filter(row.pod, virtual_only);
+    EXPECT_EQ(verdict.passed, row.passed) << row.name;
+    EXPECT_THAT(verdict.failed, ElementsAre()) << row.name;
+    EXPECT_EQ(verdict.unresolvable, row.unresolvable) << row.name;
+    if (!row.unresolvable.empty()) {
+      EXPECT_THAT(verdict.reasons,
+                  Contains("virtual node: its architecture is arm64; pods sent to ECI run on x86 (amd64) virtual "
+                              "nodes unless they choose an architecture (e.g. nodeSelector kubernetes.io/arch: arm64)"))
+          << row.name;
+    }
+    ExtenderArgs args = Args(row.pod, virtual_only);
+    EXPECT_EQ(extender_.Prioritize(args, extender_.Resolve(args.pod), extender_.ClassifyNodes(args)), row.scores)
+        << row.name;
+  }
+
+  PreemptionArgs preempt;
+  preempt.node_victims = {{"virtual-kubelet-cn-hangzhou-j", Victims{{"u-1"}, 0}},
+                          {"virtual-kubelet-cn-hangzhou-arm", Victims{{"u-2"}, 0}}};
+  for (const auto& [pod, want] : std::vector<std::pair<kube::Pod, size_t>>{
+           {MakePod("plain", {{"alibabacloud.com/eci", "true"}}), 1}, {arm_pod, 2}}) {
+    preempt.pod = pod;
+    EXPECT_EQ(extender_.Preempt(preempt, extender_.Resolve(pod)).kept.size(), want);
+  }
 }
 
 TEST_F(ExtenderTest, PrioritizeTable) {

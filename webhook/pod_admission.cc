@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "burst/architecture.h"
 #include "burst/placement.h"
 #include "kube/json_patch.h"
 #include "kube/quantity.h"
@@ -66,10 +67,12 @@ std::optional<json::object> VirtualNodeExpression(const burst::VirtualNodeRule& 
   return json::object{{"key", key}, {"operator", "In"}, {"values", json::array{json::string(value)}}};
 }
 
-// Adds `expression` to the pod's required node affinity: a new term when it
+// Adds `expressions` to the pod's required node affinity: a new term when it
 // has none, otherwise ANDed into every existing term (terms are ORed).
-void RequireNodeAffinity(const json::object* spec, json::object expression, json::array& patch) {
-  const json::object term{{"matchExpressions", json::array{expression}}};
+void RequireNodeAffinity(const json::object* spec, const std::vector<json::object>& expressions, json::array& patch) {
+  json::array list;
+  for (const json::object& expression : expressions) list.push_back(expression);
+  const json::object term{{"matchExpressions", list}};
   const json::object required{{"nodeSelectorTerms", json::array{term}}};
   const json::object* affinity = spec != nullptr ? ObjectAt(*spec, "affinity") : nullptr;
   if (affinity == nullptr) {
@@ -94,10 +97,10 @@ void RequireNodeAffinity(const json::object* spec, json::object expression, json
   }
   for (size_t i = 0; i < terms->size(); ++i) {
     const std::string term_path = absl::StrCat(required_path, "/nodeSelectorTerms/", i, "/matchExpressions");
-    const json::array* expressions = (*terms)[i].is_object() ? ArrayAt((*terms)[i].get_object(), "matchExpressions")
-                                                             : nullptr;
-    bool exists = expressions != nullptr;
-    kube::AddListItem(patch, term_path, &exists, expression);
+    const json::array* current = (*terms)[i].is_object() ? ArrayAt((*terms)[i].get_object(), "matchExpressions")
+                                                         : nullptr;
+    bool exists = current != nullptr;
+    for (const json::object& expression : expressions) kube::AddListItem(patch, term_path, &exists, expression);
   }
 }
 
@@ -107,6 +110,27 @@ bool AlreadyPinnedToVirtualNodes(const kube::Pod& pod, const burst::VirtualNodeR
   return !pod.required_node_affinity.empty() &&
          std::all_of(pod.required_node_affinity.begin(), pod.required_node_affinity.end(),
                      [&](const kube::NodeSelectorTerm& term) { return rule.TermSelectsVirtual(term); });
+}
+
+// For an ECI-only pod the webhook sends to virtual nodes (one its own
+// constraints do not already hold there: the manual method is left as the
+// user wrote it): a required node affinity for virtual nodes and, unless the
+// pod chooses an architecture itself, for x86 ones, Alibaba's documented
+// default, which an Arm virtual node without its taint would not otherwise
+// enforce. Both are ANDed into every existing term.
+void RequireEciPlacement(const kube::Pod& pod, const json::object* spec, const burst::VirtualNodeRule& rule,
+                         json::array& patch) {
+  if (AlreadyPinnedToVirtualNodes(pod, rule)) return;
+  std::vector<json::object> expressions;
+  if (std::optional<json::object> expression = VirtualNodeExpression(rule)) expressions.push_back(*expression);
+  if (!burst::ChoosesArchitecture(pod)) {
+    const absl::string_view key = burst::kArchitectureLabel;
+    const absl::string_view arch = burst::kDefaultEciArchitecture;
+    expressions.push_back(json::object{{"key", json::string(key.data(), key.size())},
+                                       {"operator", "In"},
+                                       {"values", json::array{json::string(arch.data(), arch.size())}}});
+  }
+  RequireNodeAffinity(spec, expressions, patch);
 }
 
 }  // namespace
@@ -197,14 +221,12 @@ PodAdmission AdmitPod(const json::object& pod_object, const kube::Pod& pod, cons
     kube::AddMapEntry(admission.patch, "/metadata/labels", &has_labels, key, value);
   }
   bool has_tolerations = spec != nullptr && ArrayAt(*spec, "tolerations") != nullptr;
-  for (const kube::Toleration& toleration : burst::MissingVirtualNodeTolerations(pod, rule.taint_keys())) {
+  std::vector<kube::Toleration> tolerations = burst::MissingVirtualNodeTolerations(pod, rule.taint_keys());
+  if (std::optional<kube::Toleration> arch = burst::MissingArchitectureToleration(pod)) tolerations.push_back(*arch);
+  for (const kube::Toleration& toleration : tolerations) {
     kube::AddListItem(admission.patch, "/spec/tolerations", &has_tolerations, kube::TolerationJson(toleration));
   }
-  if (policy->intent == burst::Intent::kEciOnly && !AlreadyPinnedToVirtualNodes(pod, rule)) {
-    if (std::optional<json::object> expression = VirtualNodeExpression(rule)) {
-      RequireNodeAffinity(spec, *std::move(expression), admission.patch);
-    }
-  }
+  if (policy->intent == burst::Intent::kEciOnly) RequireEciPlacement(pod, spec, rule, admission.patch);
   return admission;
 }
 

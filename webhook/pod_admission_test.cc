@@ -14,6 +14,7 @@ namespace json = boost::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 class PodAdmissionTest : public ::testing::Test {
  protected:
@@ -49,7 +50,7 @@ class PodAdmissionTest : public ::testing::Test {
 constexpr char kTolerationAdd[] =
     R"({"op":"add","path":"/spec/tolerations","value":[{"key":"virtual-kubelet.io/provider","operator":"Exists","effect":"NoSchedule"}]})";
 constexpr char kAffinityAdd[] =
-    R"({"op":"add","path":"/spec/affinity","value":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"type","operator":"In","values":["virtual-kubelet"]}]}]}}}})";
+    R"({"op":"add","path":"/spec/affinity","value":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"type","operator":"In","values":["virtual-kubelet"]},{"key":"kubernetes.io/arch","operator":"In","values":["amd64"]}]}]}}}})";
 
 TEST_F(PodAdmissionTest, APodThatAskedForNothingOrEcsIsNeverChanged) {
   for (const char* pod : {
@@ -87,7 +88,39 @@ TEST_F(PodAdmissionTest, ExistingTolerationsAndAffinityAreExtendedNotReplaced) {
   EXPECT_EQ(Patch(admission),
             R"([{"op":"add","path":"/spec/tolerations/-","value":{"key":"virtual-kubelet.io/provider","operator":"Exists","effect":"NoSchedule"}},)"
             R"({"op":"add","path":"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchExpressions/-","value":{"key":"type","operator":"In","values":["virtual-kubelet"]}},)"
-            R"({"op":"add","path":"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/1/matchExpressions","value":[{"key":"type","operator":"In","values":["virtual-kubelet"]}]}])");
+            R"({"op":"add","path":"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchExpressions/-","value":{"key":"kubernetes.io/arch","operator":"In","values":["amd64"]}},)"
+            R"({"op":"add","path":"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/1/matchExpressions","value":[{"key":"type","operator":"In","values":["virtual-kubelet"]}]},)"
+            R"({"op":"add","path":"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/1/matchExpressions/-","value":{"key":"kubernetes.io/arch","operator":"In","values":["amd64"]}}])");
+}
+
+// Issue 22.2: pods the label methods send to ECI run on x86 virtual nodes
+// (Alibaba: "the pod runs on the x86-based virtual node"); the webhook added
+// no architecture constraint, so an Arm virtual node without its taint took
+// them. A pod that asks for arm64 itself keeps it, and gets the toleration of
+// the Arm virtual nodes' taint an upstream kube-scheduler would require.
+TEST_F(PodAdmissionTest, LabelMethodsRunOnX86UnlessThePodChoosesItsArchitecture) {
+  PodAdmission x86 = Admit(
+      R"({"metadata":{"name":"a","labels":{"alibabacloud.com/eci":"true"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}})");
+  EXPECT_THAT(Patch(x86), HasSubstr(R"({"key":"kubernetes.io/arch","operator":"In","values":["amd64"]})"));
+
+  PodAdmission arm = Admit(R"({"metadata":{"name":"a","labels":{"alibabacloud.com/eci":"true"}},
+      "spec":{"containers":[{"name":"c","image":"nginx"}],"nodeSelector":{"kubernetes.io/arch":"arm64"}}})");
+  EXPECT_EQ(Patch(arm),
+            R"([{"op":"add","path":"/spec/tolerations","value":[{"key":"virtual-kubelet.io/provider","operator":"Exists","effect":"NoSchedule"}]},)"
+            R"({"op":"add","path":"/spec/tolerations/-","value":{"key":"kubernetes.io/arch","operator":"Equal","value":"arm64","effect":"NoSchedule"}},)"
+            R"({"op":"add","path":"/spec/affinity","value":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"type","operator":"In","values":["virtual-kubelet"]}]}]}}}}])");
+
+  // A multi-arch image preferring Arm: no constraint either way.
+  PodAdmission multi = Admit(R"({"metadata":{"name":"a","labels":{"alibabacloud.com/eci":"true"}},
+      "spec":{"containers":[{"name":"c","image":"nginx"}],"affinity":{"nodeAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":
+          [{"weight":100,"preference":{"matchExpressions":[{"key":"kubernetes.io/arch","operator":"In","values":["arm64"]}]}}]}}}})");
+  EXPECT_THAT(Patch(multi), Not(HasSubstr("kubernetes.io/arch")));
+
+  // burst-resource: eci may still use regular nodes of any architecture: the
+  // extender, not an affinity, keeps it off Arm virtual nodes.
+  PodAdmission burst = Admit(
+      R"({"metadata":{"name":"a","annotations":{"alibabacloud.com/burst-resource":"eci"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}})");
+  EXPECT_THAT(Patch(burst), Not(HasSubstr("kubernetes.io/arch")));
 }
 
 TEST_F(PodAdmissionTest, APodAlreadyTolerantAndPinnedIsLeftAlone) {
