@@ -188,6 +188,39 @@ TEST_F(ExtenderE2eTest, EveryWayOfAskingForEciOnlyExcludesRegularNodes) {
   }
 }
 
+// Issue 22.2: an Arm virtual node labelled kubernetes.io/arch: arm64 (here
+// without ACK's kubernetes.io/arch=arm64 taint) passed an
+// alibabacloud.com/eci=true pod with score 10; pods go to x86 virtual nodes
+// unless they choose.
+TEST_F(ExtenderE2eTest, PodsGoToX86VirtualNodesUnlessTheyChoose) {
+  constexpr char kArm[] = "virtual-kubelet-cn-hangzhou-j-arm64";
+  for (const std::string pod : {"pod_eci_label", "pod_eci_only_annotation", "pod_virtual_node_selector"}) {
+    Filtered result = Filter(FullRequest(pod, {"node_virtual", "node_virtual_arm"}));
+    EXPECT_THAT(result.passed, ElementsAre(kVirtual)) << pod;
+    EXPECT_THAT(result.unresolvable,
+                ElementsAre(Pair(kArm, "virtual node: its architecture is arm64; pods sent to ECI run on x86 "
+                                       "(amd64) virtual nodes unless they choose an architecture (e.g. "
+                                       "nodeSelector kubernetes.io/arch: arm64)")))
+        << pod;
+    EXPECT_THAT(Prioritize(FullRequest(pod, {"node_virtual", "node_virtual_arm"})),
+                ElementsAre(Pair(kVirtual, 10), Pair(kArm, 0)))
+        << pod;
+  }
+  Filtered burst = Filter(FullRequest("pod_burst", {"node_virtual", "node_virtual_arm"}));
+  EXPECT_THAT(burst.passed, ElementsAre(kVirtual));
+  EXPECT_THAT(burst.unresolvable, ElementsAre(Pair(kArm, HasSubstr("its architecture is arm64"))));
+  // The same pod asking for arm64 itself keeps its choice.
+  std::string arm_pod = Fixture("pod_eci_label");
+  const size_t spec = arm_pod.find('{', arm_pod.find(R"("spec")"));
+  ASSERT_NE(spec, std::string::npos);
+  arm_pod.insert(spec + 1, R"("nodeSelector":{"kubernetes.io/arch":"arm64"},)");
+  const std::string body = absl::StrCat(R"({"Pod":)", arm_pod, R"(,"Nodes":{"metadata":{},"items":[)",
+                                        Fixture("node_virtual_arm"), R"(]},"NodeNames":null})");
+  Filtered chosen = Filter(body);
+  EXPECT_THAT(chosen.passed, ElementsAre(kArm));
+  EXPECT_THAT(chosen.unresolvable, IsEmpty());
+}
+
 TEST_F(ExtenderE2eTest, PodsThatDidNotAskNeverReachVirtualNodes) {
   for (const char* pod : {"pod_none", "pod_ecs"}) {
     Filtered result = Filter(FullRequest(pod, {"node_ecs_a", "node_virtual"}));

@@ -53,6 +53,7 @@ admission_sources=(
   burst/eci_compat.cc
   burst/virtual_node.cc
   burst/placement.cc
+  burst/architecture.cc
   kube/decode.cc
   kube/json_reader.cc
   kube/quantity.cc
