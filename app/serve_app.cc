@@ -28,14 +28,14 @@
 #include "common/process_metrics.h"
 #include "common/version.h"
 #include "prometheus/text_serializer.h"
-#include "autoscaler/quota_accountant.h"
+#include "cluster_state/quota_accountant.h"
 #include "burst/eci_quota.h"
 #include "burst/stock.h"
 #include "common/clock.h"
 #include "kube/cluster_informers.h"
 #include "kube/event_recorder.h"
 #include "kube/rest_client.h"
-#include "webhook/profile_watcher.h"
+#include "cluster_state/profile_watcher.h"
 
 namespace spillway::app {
 
@@ -240,11 +240,11 @@ class ServeApp::Impl {
     kube::EventRecorder::Options event_options;
     event_options.instance = options_.leader_election.identity;
     events_ = std::make_unique<kube::EventRecorder>(*client_, Clock::Real(), event_options);
-    webhook::ProfileVisibility visibility;
+    cluster_state::ProfileVisibility visibility;
     visibility.client = client_.get();
     if (needs.profile_mirror) visibility.webhook_configuration = options_.webhook_configuration;
-    profile_watcher_ = std::make_unique<webhook::ProfileWatcher>(*informers_->eci_profile(), eci_profile_,
-                                                                 events_.get(), registry_, visibility);
+    profile_watcher_ = std::make_unique<cluster_state::ProfileWatcher>(*informers_->eci_profile(), eci_profile_,
+                                                                       events_.get(), registry_, visibility);
     if (needs.stock) {
       // Validated by ValidateConfig.
       stock_ = std::make_unique<burst::StockCoolDowns>(
@@ -252,7 +252,7 @@ class ServeApp::Impl {
     }
     if (quota) {
       quota_ = *burst::EciQuota::FromConfig(config_.eci_quota());  // Validated by ValidateConfig.
-      accountant_ = std::make_unique<autoscaler::QuotaAccountant>(*informers_, rule_, *quota_, registry_);
+      accountant_ = std::make_unique<cluster_state::QuotaAccountant>(*informers_, rule_, *quota_, registry_);
     }
     parts_.client = client_.get();
     parts_.informers = informers_.get();
@@ -433,10 +433,10 @@ class ServeApp::Impl {
   std::unique_ptr<kube::RestClient> client_;
   std::unique_ptr<kube::ClusterInformers> informers_;
   std::unique_ptr<kube::EventRecorder> events_;
-  std::unique_ptr<webhook::ProfileWatcher> profile_watcher_;
+  std::unique_ptr<cluster_state::ProfileWatcher> profile_watcher_;
   std::unique_ptr<burst::EciQuota> quota_;
   std::unique_ptr<burst::StockCoolDowns> stock_;
-  std::unique_ptr<autoscaler::QuotaAccountant> accountant_;
+  std::unique_ptr<cluster_state::QuotaAccountant> accountant_;
   ProcessParts parts_;
   ProcessMetrics process_metrics_;
   std::vector<const ComponentDescriptor*> descriptors_;

@@ -1,4 +1,4 @@
-#include "webhook/profile_watcher.h"
+#include "cluster_state/profile_watcher.h"
 
 #include <memory>
 #include <vector>
@@ -9,7 +9,7 @@
 #include "common/json_fields.h"
 #include "glog/logging.h"
 
-namespace spillway::webhook {
+namespace spillway::cluster_state {
 namespace {
 
 // FNV-1a, 64 bits: stable across processes and builds (absl::Hash is not),
@@ -233,4 +233,4 @@ void ProfileWatcher::Remove(const kube::ConfigMap& config_map) {
   Show(config_map, burst::EciProfile());
 }
 
-}  // namespace spillway::webhook
+}  // namespace spillway::cluster_state

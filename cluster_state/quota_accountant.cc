@@ -1,8 +1,9 @@
-#include "autoscaler/quota_accountant.h"
+#include "cluster_state/quota_accountant.h"
 
 #include <string>
+#include <utility>
 
-namespace spillway::autoscaler {
+namespace spillway::cluster_state {
 
 QuotaAccountant::QuotaAccountant(kube::ClusterInformers& informers, const burst::VirtualNodeRule& rule,
                                  burst::EciQuota& quota, prometheus::Registry& registry)
@@ -10,13 +11,23 @@ QuotaAccountant::QuotaAccountant(kube::ClusterInformers& informers, const burst:
       rule_(rule),
       quota_(quota),
       used_(prometheus::BuildGauge()
-                .Name("spillway_autoscaler_eci_quota_used")
+                .Name("spillway_eci_quota_used")
                 .Help("ECI usage counted against the quota (cpu in cores, memory in bytes, pods)")
                 .Register(registry)),
       cap_(prometheus::BuildGauge()
-               .Name("spillway_autoscaler_eci_quota_cap")
+               .Name("spillway_eci_quota_cap")
                .Help("Effective cluster-wide ECI caps (configured, else the virtual nodes' allocatable)")
-               .Register(registry)) {
+               .Register(registry)),
+      deprecated_used_(prometheus::BuildGauge()
+                           .Name("spillway_autoscaler_eci_quota_used")
+                           .Help("Deprecated: use spillway_eci_quota_used (the same value; this name goes in the "
+                                 "next minor release)")
+                           .Register(registry)),
+      deprecated_cap_(prometheus::BuildGauge()
+                          .Name("spillway_autoscaler_eci_quota_cap")
+                          .Help("Deprecated: use spillway_eci_quota_cap (the same value; this name goes in the "
+                                "next minor release)")
+                          .Register(registry)) {
   kube::Informer<kube::PodRecord>::Handler pods;
   pods.on_add = [this](const kube::PodRecord& pod) { PodChanged(pod, true); };
   pods.on_update = [this](const kube::PodRecord&, const kube::PodRecord& pod) { PodChanged(pod, true); };
@@ -56,13 +67,17 @@ void QuotaAccountant::PodChanged(const kube::PodRecord& pod, bool exists) {
 
 void QuotaAccountant::Publish() {
   const burst::EciUsage used = quota_.ClusterUsage();
-  used_.Add({{"resource", "cpu"}}).Set(static_cast<double>(used.cpu_milli) / 1000);
-  used_.Add({{"resource", "memory"}}).Set(static_cast<double>(used.memory_bytes));
-  used_.Add({{"resource", "pods"}}).Set(static_cast<double>(used.pods));
   const burst::EciCaps caps = quota_.ClusterCaps();
-  if (caps.cpu_milli.has_value()) cap_.Add({{"resource", "cpu"}}).Set(static_cast<double>(*caps.cpu_milli) / 1000);
-  if (caps.memory_bytes.has_value()) cap_.Add({{"resource", "memory"}}).Set(static_cast<double>(*caps.memory_bytes));
-  if (caps.pods.has_value()) cap_.Add({{"resource", "pods"}}).Set(static_cast<double>(*caps.pods));
+  for (auto [used_family, cap_family] : {std::pair{&used_, &cap_}, std::pair{&deprecated_used_, &deprecated_cap_}}) {
+    used_family->Add({{"resource", "cpu"}}).Set(static_cast<double>(used.cpu_milli) / 1000);
+    used_family->Add({{"resource", "memory"}}).Set(static_cast<double>(used.memory_bytes));
+    used_family->Add({{"resource", "pods"}}).Set(static_cast<double>(used.pods));
+    if (caps.cpu_milli.has_value()) cap_family->Add({{"resource", "cpu"}}).Set(static_cast<double>(*caps.cpu_milli) / 1000);
+    if (caps.memory_bytes.has_value()) {
+      cap_family->Add({{"resource", "memory"}}).Set(static_cast<double>(*caps.memory_bytes));
+    }
+    if (caps.pods.has_value()) cap_family->Add({{"resource", "pods"}}).Set(static_cast<double>(*caps.pods));
+  }
 }
 
 void QuotaAccountant::NodeChanged(const kube::Node* old_node, const kube::Node* new_node) {
@@ -88,4 +103,4 @@ void QuotaAccountant::NodeChanged(const kube::Node* old_node, const kube::Node* 
   Publish();
 }
 
-}  // namespace spillway::autoscaler
+}  // namespace spillway::cluster_state

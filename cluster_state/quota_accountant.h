@@ -5,8 +5,8 @@
 // handlers, so the tally follows every watch event and relist.
 //
 // Construct before the informers start; thread-safe.
-#ifndef SPILLWAY_AUTOSCALER_QUOTA_ACCOUNTANT_H_
-#define SPILLWAY_AUTOSCALER_QUOTA_ACCOUNTANT_H_
+#ifndef SPILLWAY_CLUSTER_STATE_QUOTA_ACCOUNTANT_H_
+#define SPILLWAY_CLUSTER_STATE_QUOTA_ACCOUNTANT_H_
 
 #include <string>
 
@@ -20,13 +20,15 @@
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 
-namespace spillway::autoscaler {
+namespace spillway::cluster_state {
 
 class QuotaAccountant {
  public:
   // All must outlive the accountant. Publishes
-  // spillway_autoscaler_eci_quota_{used,cap}{resource=cpu|memory|pods} to
-  // `registry`.
+  // spillway_eci_quota_{used,cap}{resource=cpu|memory|pods} to `registry`,
+  // and the same values under their deprecated names
+  // spillway_autoscaler_eci_quota_{used,cap} (every component uses the
+  // quota, not the autoscaler alone) until the next minor release.
   QuotaAccountant(kube::ClusterInformers& informers, const burst::VirtualNodeRule& rule,
                   burst::EciQuota& quota, prometheus::Registry& registry);
 
@@ -46,8 +48,10 @@ class QuotaAccountant {
   absl::flat_hash_map<std::string, kube::Resources> counted_ ABSL_GUARDED_BY(mu_);
   prometheus::Family<prometheus::Gauge>& used_;
   prometheus::Family<prometheus::Gauge>& cap_;
+  prometheus::Family<prometheus::Gauge>& deprecated_used_;
+  prometheus::Family<prometheus::Gauge>& deprecated_cap_;
 };
 
-}  // namespace spillway::autoscaler
+}  // namespace spillway::cluster_state
 
-#endif  // SPILLWAY_AUTOSCALER_QUOTA_ACCOUNTANT_H_
+#endif  // SPILLWAY_CLUSTER_STATE_QUOTA_ACCOUNTANT_H_

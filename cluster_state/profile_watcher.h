@@ -20,8 +20,8 @@
 //
 // Threading: handlers run on the ConfigMap informer's thread; the store is
 // read from any thread.
-#ifndef SPILLWAY_WEBHOOK_PROFILE_WATCHER_H_
-#define SPILLWAY_WEBHOOK_PROFILE_WATCHER_H_
+#ifndef SPILLWAY_CLUSTER_STATE_PROFILE_WATCHER_H_
+#define SPILLWAY_CLUSTER_STATE_PROFILE_WATCHER_H_
 
 #include <optional>
 #include <string>
@@ -41,7 +41,7 @@
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 
-namespace spillway::webhook {
+namespace spillway::cluster_state {
 
 // The annotation on the ConfigMap saying what Spillway has in force, and the
 // one on the MutatingWebhookConfiguration mirroring the selectors (where
@@ -104,6 +104,6 @@ class ProfileWatcher {
   prometheus::Counter& applied_;
 };
 
-}  // namespace spillway::webhook
+}  // namespace spillway::cluster_state
 
-#endif  // SPILLWAY_WEBHOOK_PROFILE_WATCHER_H_
+#endif  // SPILLWAY_CLUSTER_STATE_PROFILE_WATCHER_H_
