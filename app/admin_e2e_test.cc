@@ -226,6 +226,23 @@ TEST_F(AdminE2eTest, ExplainShowsTheRescueAndItsEvent) {
               HasSubstr("Normal  RescuedToECI"));
 }
 
+// A configuration that turns the rescue off: explain used to dereference
+// the rescue controller that was never built (issue 26.2's controller list
+// found it); now it says the rescue is off.
+TEST_F(AdminE2eTest, ExplainWithTheRescueOffSaysSo) {
+  const std::string config = absl::StrCat(tmp_, "/rescue-off.yaml");
+  std::ofstream(config) << "autoscaler:\n  rescue:\n    enabled: false\n";
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0", "--components=autoscaler,admin",
+                 "--admin-listen=127.0.0.1:0", "--config=" + config, "--kubeconfig=" + cluster_->kubeconfig()});
+  ASSERT_FALSE(serve.WaitForLine("spillway: listening on port ").empty());
+  int port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(serve.WaitForLine("spillway: admin on port "), &port));
+  CommandResult explained = SpillwayOk(absl::StrCat("explain pod plain/hungry --server=127.0.0.1:", port));
+  EXPECT_THAT(explained.output, HasSubstr("Rescue:     disabled: the rescue is off (autoscaler.rescue.enabled: false)"));
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
+}
+
 TEST_F(AdminE2eTest, StatusShowsStockCoolDownsAndTheElasticWorkloadSplit) {
   ASSERT_EQ(Kubectl("apply -f " + testing::RunfilePath("deploy/elasticworkload-crd.yaml")).exit_code, 0);
   ASSERT_EQ(Kubectl("apply -f " + testing::RunfilePath("testdata/elasticworkload/sample.yaml")).exit_code, 0);

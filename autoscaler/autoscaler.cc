@@ -3,6 +3,7 @@
 #include <thread>
 #include <utility>
 
+#include "autoscaler/controller_list.h"
 #include "glog/logging.h"
 
 namespace spillway::autoscaler {
@@ -16,39 +17,17 @@ Autoscaler::Autoscaler(kube::RestClient& client, kube::ClusterInformers& informe
       events_(client, clock, kube::EventRecorder::Options{"spillway-autoscaler", options_.identity, 4096}),
       elastic_workload_events_(client, clock,
                                kube::EventRecorder::Options{"ElasticWorkload", options_.identity, 4096}) {
-  auto may_act = [this] { return leading_.load(); };
-  const config::RescueConfig& rescue = options_.config.rescue();
-  if (!rescue.has_enabled() || rescue.enabled()) {
-    Rescuer::Options rescue_options;
-    rescue_options.config = rescue;
-    rescue_options.own_namespace = options_.own_namespace;
-    rescue_options.quota = options_.quota;
-    rescue_options.eci_profile = options_.eci_profile;
-    rescue_options.may_act = may_act;
-    rescuer_ = std::make_unique<Rescuer>(client, informers, resolver, rule, events_, clock, metrics_,
-                                         rescue_options);
+  const ControllerContext context{client,   informers, resolver, rule,     clock,
+                                  metrics_, events_,   elastic_workload_events_, options_,
+                                  [this] { return leading_.load(); }};
+  for (const ControllerDescriptor& descriptor : Controllers()) {
+    if (!descriptor.enabled(options_)) {
+      LOG(INFO) << "autoscaler controller=" << descriptor.name << " disabled by the configuration";
+      continue;
+    }
+    controllers_.push_back(descriptor.construct(context));
+    if (const auto* rescuer = dynamic_cast<const Rescuer*>(controllers_.back().get())) rescuer_ = rescuer;
   }
-  const config::DeletionCostConfig& cost = options_.config.deletion_cost();
-  if (!cost.has_enabled() || cost.enabled()) {
-    DeletionCost::Options cost_options;
-    if (cost.has_virtual_node_cost()) cost_options.cost = cost.virtual_node_cost();
-    cost_options.may_act = may_act;
-    deletion_cost_ = std::make_unique<DeletionCost>(client, informers, rule, clock, metrics_, cost_options);
-  }
-  if (options_.stock != nullptr) {
-    StockWatcher::Options stock_options;
-    const config::StockConfig& stock = options_.config.stock();
-    stock_options.delete_stuck_pods = !stock.has_delete_stuck_pods() || stock.delete_stuck_pods();
-    stock_options.may_act = may_act;
-    stock_watcher_ = std::make_unique<StockWatcher>(client, informers, resolver, rule, *options_.stock, events_,
-                                                    clock, metrics_, stock_options);
-  }
-  ElasticWorkloadController::Options elastic_options;
-  elastic_options.may_act = may_act;
-  elastic_options.resolver = &resolver;
-  elastic_options.rule = &rule;
-  elastic_workloads_ = std::make_unique<ElasticWorkloadController>(client, elastic_workload_events_, clock, metrics_,
-                                                                   elastic_options);
   if (options_.leader_elect) {
     kube::LeaderElector::Options elector;
     elector.lease_namespace = options_.lease_namespace;
@@ -65,11 +44,13 @@ Autoscaler::Autoscaler(kube::RestClient& client, kube::ClusterInformers& informe
 
 Autoscaler::~Autoscaler() { Stop(); }
 
+RescueVerdict Autoscaler::ExplainRescue(const kube::Pod& pod) const {
+  if (rescuer_ == nullptr) return {"disabled", "the rescue is off (autoscaler.rescue.enabled: false)"};
+  return rescuer_->Explain(pod);
+}
+
 void Autoscaler::Start() {
-  if (rescuer_ != nullptr) rescuer_->Start();
-  if (deletion_cost_ != nullptr) deletion_cost_->Start();
-  elastic_workloads_->Start();
-  if (stock_watcher_ != nullptr) stock_watcher_->Start();
+  for (const auto& controller : controllers_) controller->Start();
   if (elector_ != nullptr) {
     elector_->Start();
   } else {
@@ -84,10 +65,7 @@ void Autoscaler::Stop() {
     absl::MutexLock lock(&kickoff_mu_);
     if (kickoff_.joinable()) kickoff_.join();
   }
-  if (rescuer_ != nullptr) rescuer_->Stop();
-  if (deletion_cost_ != nullptr) deletion_cost_->Stop();
-  elastic_workloads_->Stop();
-  if (stock_watcher_ != nullptr) stock_watcher_->Stop();
+  for (const auto& controller : controllers_) controller->Stop();
 }
 
 void Autoscaler::StartedLeading() {
@@ -98,11 +76,11 @@ void Autoscaler::StartedLeading() {
   if (kickoff_.joinable()) kickoff_.join();
   kickoff_ = std::thread([this] {
     while (leading_.load() && !informers_.HasSynced()) absl::SleepFor(absl::Milliseconds(20));
-    if (!leading_.load()) return;
-    if (rescuer_ != nullptr) rescuer_->EnqueueAll();
-    if (deletion_cost_ != nullptr) deletion_cost_->EnqueueAll();
-    while (leading_.load() && !elastic_workloads_->HasSynced()) absl::SleepFor(absl::Milliseconds(20));
-    if (leading_.load()) elastic_workloads_->EnqueueAll();
+    for (const auto& controller : controllers_) {
+      while (leading_.load() && !controller->HasSynced()) absl::SleepFor(absl::Milliseconds(20));
+      if (!leading_.load()) return;
+      controller->EnqueueAll();
+    }
   });
   LOG(INFO) << "autoscaler " << options_.identity << " is acting (leader)";
 }

@@ -1,6 +1,7 @@
 // The autoscaler component of `spillway serve --components=autoscaler`: the
-// Unschedulable rescue, ECI-first deletion cost and ElasticWorkload
-// controllers, run by whichever replica holds the coordination.k8s.io/v1 Lease.
+// controllers of controller_list.h (Unschedulable rescue, ECI-first deletion
+// cost, ElasticWorkload, stock reaction), run by whichever replica holds the
+// coordination.k8s.io/v1 Lease.
 //
 // Every replica keeps its informer caches warm; only the leader's controllers
 // act (each checks before every write), so a standby that takes over resumes
@@ -17,16 +18,15 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 
-#include "autoscaler/deletion_cost.h"
-#include "autoscaler/elastic_workload.h"
 #include "autoscaler/metrics.h"
+#include "autoscaler/options.h"
 #include "autoscaler/rescuer.h"
-#include "autoscaler/stock_watcher.h"
-#include "burst/stock.h"
+#include "autoscaler/runnable.h"
 #include "burst/intent_resolver.h"
 #include "burst/virtual_node.h"
 #include "common/clock.h"
@@ -38,26 +38,6 @@
 #include "proto/config.pb.h"
 
 namespace spillway::autoscaler {
-
-struct AutoscalerOptions {
-  config::AutoscalerConfig config;
-  // Unique per replica; the Lease's holderIdentity and the Events' instance.
-  std::string identity;
-  std::string own_namespace = "kube-system";
-  // The ECI quota the rescuer respects; null: none. Must outlive the autoscaler.
-  const burst::EciQuota* quota = nullptr;
-  // Stock cool-downs the extender also reads; null: no stock watching.
-  burst::StockCoolDowns* stock = nullptr;
-  // The eci-profile in force, whose effects a rescued pod gets as the
-  // webhook's pods do; null: none.
-  const burst::EciProfileStore* eci_profile = nullptr;
-  bool leader_elect = true;
-  std::string lease_namespace = "kube-system";
-  std::string lease_name = "spillway-autoscaler";
-  absl::Duration lease_duration = absl::Seconds(15);
-  absl::Duration renew_deadline = absl::Seconds(10);
-  absl::Duration retry_period = absl::Seconds(2);
-};
 
 class Autoscaler {
  public:
@@ -71,8 +51,9 @@ class Autoscaler {
   void Stop();
   bool IsLeader() const { return leading_.load(); }
   const AutoscalerOptions& options() const { return options_; }
-  // What the Unschedulable rescue did or would do with `pod` (admin API).
-  RescueVerdict ExplainRescue(const kube::Pod& pod) const { return rescuer_->Explain(pod); }
+  // What the Unschedulable rescue did or would do with `pod` (admin API);
+  // outcome "disabled" when the config turns the rescue off.
+  RescueVerdict ExplainRescue(const kube::Pod& pod) const;
 
  private:
   void StartedLeading();
@@ -86,10 +67,10 @@ class Autoscaler {
   // ack-kubernetes-elastic-workload's do (users alert on them).
   kube::EventRecorder elastic_workload_events_;
   std::atomic<bool> leading_{false};
-  std::unique_ptr<Rescuer> rescuer_;
-  std::unique_ptr<DeletionCost> deletion_cost_;
-  std::unique_ptr<ElasticWorkloadController> elastic_workloads_;
-  std::unique_ptr<StockWatcher> stock_watcher_;
+  // The controllers this configuration enables, in controller_list.h's order.
+  std::vector<std::unique_ptr<Runnable>> controllers_;
+  // The rescue among them, for ExplainRescue; null when disabled.
+  const Rescuer* rescuer_ = nullptr;
   std::unique_ptr<kube::LeaderElector> elector_;
   // Queues the cached objects once a new leader's caches have synced.
   absl::Mutex kickoff_mu_;

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "autoscaler/controller.h"
 #include "autoscaler/metrics.h"
+#include "autoscaler/runnable.h"
 #include "burst/virtual_node.h"
 #include "kube/cluster_informers.h"
 #include "kube/rest_client.h"
@@ -22,7 +23,7 @@ namespace spillway::autoscaler {
 
 inline constexpr char kDeletionCostAnnotation[] = "controller.kubernetes.io/pod-deletion-cost";
 
-class DeletionCost {
+class DeletionCost : public Runnable {
  public:
   struct Options {
     int32_t cost = -1000;
@@ -35,9 +36,9 @@ class DeletionCost {
                const burst::VirtualNodeRule& rule, const Clock& clock, AutoscalerMetrics& metrics,
                Options options);
 
-  void Start() { controller_.Start(); }
-  void Stop() { controller_.Stop(); }
-  void EnqueueAll();
+  void Start() override { controller_.Start(); }
+  void Stop() override { controller_.Stop(); }
+  void EnqueueAll() override;
   absl::Status Reconcile(const std::string& key);
 
  private:

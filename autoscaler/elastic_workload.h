@@ -35,6 +35,7 @@
 #include "autoscaler/elastic_plan.h"
 #include "autoscaler/elastic_spec.h"
 #include "autoscaler/metrics.h"
+#include "autoscaler/runnable.h"
 #include "common/clock.h"
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
@@ -54,7 +55,7 @@ struct WorkloadRef {
   std::string source_kind;
 };
 
-class ElasticWorkloadController {
+class ElasticWorkloadController : public Runnable {
  public:
   struct Options {
     std::function<bool()> may_act = [] { return true; };
@@ -70,13 +71,13 @@ class ElasticWorkloadController {
   // record with source component "ElasticWorkload" (what users match on).
   ElasticWorkloadController(kube::RestClient& client, kube::EventRecorder& events, const Clock& clock,
                             AutoscalerMetrics& metrics, Options options);
-  ~ElasticWorkloadController();
+  ~ElasticWorkloadController() override;
 
   // Starts its informers (ElasticWorkloads, Deployments, StatefulSets) and workers.
-  void Start();
-  void Stop();
-  void EnqueueAll();
-  bool HasSynced() const;
+  void Start() override;
+  void Stop() override;
+  void EnqueueAll() override;
+  bool HasSynced() const override;
 
   absl::Status Reconcile(const std::string& key);
 

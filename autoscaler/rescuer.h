@@ -38,6 +38,7 @@
 #include "absl/synchronization/mutex.h"
 #include "autoscaler/controller.h"
 #include "autoscaler/metrics.h"
+#include "autoscaler/runnable.h"
 #include "burst/eci_profile.h"
 #include "burst/eci_quota.h"
 #include "burst/intent_resolver.h"
@@ -59,7 +60,7 @@ struct RescueVerdict {
   std::string why;
 };
 
-class Rescuer {
+class Rescuer : public Runnable {
  public:
   struct Options {
     config::RescueConfig config;
@@ -82,10 +83,10 @@ class Rescuer {
           kube::EventRecorder& events, const Clock& clock, AutoscalerMetrics& metrics,
           Options options);
 
-  void Start() { controller_.Start(); }
-  void Stop() { controller_.Stop(); }
+  void Start() override { controller_.Start(); }
+  void Stop() override { controller_.Stop(); }
   // Queues every cached pod (on becoming the leader).
-  void EnqueueAll();
+  void EnqueueAll() override;
 
   // Judges and, when it qualifies, rescues pod `key` ("namespace/name").
   // Errors are transient (API failures, conflicts) and mean "try again".

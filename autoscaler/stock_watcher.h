@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "autoscaler/controller.h"
 #include "autoscaler/metrics.h"
+#include "autoscaler/runnable.h"
 #include "autoscaler/stock_plan.h"
 #include "burst/intent_resolver.h"
 #include "burst/stock.h"
@@ -37,7 +38,7 @@ namespace spillway::autoscaler {
 // (docs/eci-rules.md §5); deleting it would fight that choice.
 std::optional<std::string> KeepStuckPod(const kube::StringMap& annotations);
 
-class StockWatcher {
+class StockWatcher : public Runnable {
  public:
   struct Options {
     bool delete_stuck_pods = true;
@@ -49,8 +50,8 @@ class StockWatcher {
                const burst::VirtualNodeRule& rule, burst::StockCoolDowns& stock, kube::EventRecorder& events,
                const Clock& clock, AutoscalerMetrics& metrics, Options options);
 
-  void Start() { controller_.Start(); }
-  void Stop() { controller_.Stop(); }
+  void Start() override { controller_.Start(); }
+  void Stop() override { controller_.Stop(); }
 
   // Deletes pod `key` if it is still Pending on a cooling virtual node, a
   // controller owns it and another node could run it (PlanStuckPod).
