@@ -25,6 +25,8 @@ inline constexpr absl::string_view kArchitectureLabel = "kubernetes.io/arch";
 inline constexpr absl::string_view kBetaArchitectureLabel = "beta.kubernetes.io/arch";
 // The architecture of the default virtual nodes, as kubernetes.io/arch names it.
 inline constexpr absl::string_view kDefaultEciArchitecture = "amd64";
+// The architecture of Arm virtual nodes (eci-profile enableLinuxArm64Node).
+inline constexpr absl::string_view kArmArchitecture = "arm64";
 
 // The node's CPU architecture: its kubernetes.io/arch label, else
 // beta.kubernetes.io/arch, else the value of a kubernetes.io/arch taint;

@@ -115,9 +115,11 @@ bool AlreadyPinnedToVirtualNodes(const kube::Pod& pod, const burst::VirtualNodeR
 // For an ECI-only pod the webhook sends to virtual nodes (one its own
 // constraints do not already hold there: the manual method is left as the
 // user wrote it): a required node affinity for virtual nodes and, unless the
-// pod chooses an architecture itself, for x86 ones, Alibaba's documented
-// default, which an Arm virtual node without its taint would not otherwise
-// enforce. Both are ANDed into every existing term.
+// pod chooses an architecture itself, away from Arm ones, Alibaba's
+// documented default, which an Arm virtual node without its taint would not
+// otherwise enforce. `NotIn [arm64]` rather than `In [amd64]`: a virtual node
+// that does not carry the kubernetes.io/arch label (virtual-kubelet need not
+// set it) is x86 and must still match. Both are ANDed into every existing term.
 void RequireEciPlacement(const kube::Pod& pod, const json::object* spec, const burst::VirtualNodeRule& rule,
                          json::array& patch) {
   if (AlreadyPinnedToVirtualNodes(pod, rule)) return;
@@ -125,10 +127,10 @@ void RequireEciPlacement(const kube::Pod& pod, const json::object* spec, const b
   if (std::optional<json::object> expression = VirtualNodeExpression(rule)) expressions.push_back(*expression);
   if (!burst::ChoosesArchitecture(pod)) {
     const absl::string_view key = burst::kArchitectureLabel;
-    const absl::string_view arch = burst::kDefaultEciArchitecture;
+    const absl::string_view arm = burst::kArmArchitecture;
     expressions.push_back(json::object{{"key", json::string(key.data(), key.size())},
-                                       {"operator", "In"},
-                                       {"values", json::array{json::string(arch.data(), arch.size())}}});
+                                       {"operator", "NotIn"},
+                                       {"values", json::array{json::string(arm.data(), arm.size())}}});
   }
   RequireNodeAffinity(spec, expressions, patch);
 }

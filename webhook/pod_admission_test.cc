@@ -50,7 +50,7 @@ class PodAdmissionTest : public ::testing::Test {
 constexpr char kTolerationAdd[] =
     R"({"op":"add","path":"/spec/tolerations","value":[{"key":"virtual-kubelet.io/provider","operator":"Exists","effect":"NoSchedule"}]})";
 constexpr char kAffinityAdd[] =
-    R"({"op":"add","path":"/spec/affinity","value":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"type","operator":"In","values":["virtual-kubelet"]},{"key":"kubernetes.io/arch","operator":"In","values":["amd64"]}]}]}}}})";
+    R"({"op":"add","path":"/spec/affinity","value":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"type","operator":"In","values":["virtual-kubelet"]},{"key":"kubernetes.io/arch","operator":"NotIn","values":["arm64"]}]}]}}}})";
 
 TEST_F(PodAdmissionTest, APodThatAskedForNothingOrEcsIsNeverChanged) {
   for (const char* pod : {
@@ -88,9 +88,9 @@ TEST_F(PodAdmissionTest, ExistingTolerationsAndAffinityAreExtendedNotReplaced) {
   EXPECT_EQ(Patch(admission),
             R"([{"op":"add","path":"/spec/tolerations/-","value":{"key":"virtual-kubelet.io/provider","operator":"Exists","effect":"NoSchedule"}},)"
             R"({"op":"add","path":"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchExpressions/-","value":{"key":"type","operator":"In","values":["virtual-kubelet"]}},)"
-            R"({"op":"add","path":"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchExpressions/-","value":{"key":"kubernetes.io/arch","operator":"In","values":["amd64"]}},)"
+            R"({"op":"add","path":"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchExpressions/-","value":{"key":"kubernetes.io/arch","operator":"NotIn","values":["arm64"]}},)"
             R"({"op":"add","path":"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/1/matchExpressions","value":[{"key":"type","operator":"In","values":["virtual-kubelet"]}]},)"
-            R"({"op":"add","path":"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/1/matchExpressions/-","value":{"key":"kubernetes.io/arch","operator":"In","values":["amd64"]}}])");
+            R"({"op":"add","path":"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/1/matchExpressions/-","value":{"key":"kubernetes.io/arch","operator":"NotIn","values":["arm64"]}}])");
 }
 
 // Issue 22.2: pods the label methods send to ECI run on x86 virtual nodes
@@ -101,7 +101,7 @@ TEST_F(PodAdmissionTest, ExistingTolerationsAndAffinityAreExtendedNotReplaced) {
 TEST_F(PodAdmissionTest, LabelMethodsRunOnX86UnlessThePodChoosesItsArchitecture) {
   PodAdmission x86 = Admit(
       R"({"metadata":{"name":"a","labels":{"alibabacloud.com/eci":"true"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}})");
-  EXPECT_THAT(Patch(x86), HasSubstr(R"({"key":"kubernetes.io/arch","operator":"In","values":["amd64"]})"));
+  EXPECT_THAT(Patch(x86), HasSubstr(R"({"key":"kubernetes.io/arch","operator":"NotIn","values":["arm64"]})"));
 
   PodAdmission arm = Admit(R"({"metadata":{"name":"a","labels":{"alibabacloud.com/eci":"true"}},
       "spec":{"containers":[{"name":"c","image":"nginx"}],"nodeSelector":{"kubernetes.io/arch":"arm64"}}})");
