@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <filesystem>
@@ -26,8 +27,7 @@
 #include "sim/cluster/cluster_reader.h"
 #include "sim/cluster/manifests.h"
 #include "sim/cluster/object_facts.h"
-#include "sim/controllers/workload_controllers.h"
-#include "sim/hpa/hpa_controller.h"
+#include "sim/cluster/stand_ins.h"
 #include "sim/kubelet/kubelets.h"
 
 namespace spillway::sim {
@@ -192,51 +192,6 @@ std::string ProgressView(const Scenario& scenario, const Sample& sample, const s
 
 namespace {
 
-// The stand-ins of one run, ticked in kube order: controllers create pods,
-// the scheduler binds them, kubelets run them, the HPA resizes.
-struct StandIns {
-  std::unique_ptr<WorkloadControllers> controllers;
-  std::unique_ptr<Scheduler> scheduler;
-  std::unique_ptr<Kubelets> kubelets;
-  std::unique_ptr<HpaController> hpa;
-
-  void Tick(SimulationResult& result) {
-    for (absl::Status s : {controllers->Sync(), scheduler->Sync(), kubelets->Sync(), hpa->Sync()}) {
-      if (s.ok()) continue;
-      ++result.stand_in_errors;
-      result.last_error = std::string(s.message());
-      LOG_EVERY_N(WARNING, 20) << "sim: a stand-in pass failed (retried next tick): " << s;
-    }
-  }
-};
-
-absl::StatusOr<StandIns> MakeStandIns(const Scenario& scenario, kube::RestClient& client, ClusterReader& reader,
-                                      Clock& clock, absl::Time start, uint16_t extender_port) {
-  StandIns stand_ins;
-  SPILLWAY_ASSIGN_OR_RETURN(stand_ins.controllers, WorkloadControllers::Create(client, reader, clock));
-  SPILLWAY_ASSIGN_OR_RETURN(
-      std::string scheduler_yaml,
-      ReadRegularFile(ScenarioPath(scenario, scenario.scheduler_config), 1 << 20, "scheduler configuration"));
-  SPILLWAY_ASSIGN_OR_RETURN(SchedulerConfig config, ParseSchedulerConfig(scheduler_yaml));
-  SPILLWAY_ASSIGN_OR_RETURN(
-      stand_ins.scheduler,
-      Scheduler::Create(client, reader, clock, {config, absl::StrCat("127.0.0.1:", extender_port), scenario.seed}));
-  KubeletOptions kubelet_options{scenario.ecs_startup, scenario.eci_startup_min, scenario.eci_startup_max, {},
-                                 scenario.seed};
-  for (const StockOutWindow& window : scenario.stock_outs) {
-    kubelet_options.stock_outs.push_back({window.zone, start + window.from, start + window.until});
-  }
-  stand_ins.kubelets = std::make_unique<Kubelets>(client, reader, clock, scenario.nodes, kubelet_options);
-  const Scenario* s = &scenario;
-  stand_ins.hpa = std::make_unique<HpaController>(
-      client, reader, clock,
-      [s, start](const std::string& key, absl::Time at) {
-        auto curve = s->load.find(key);
-        return curve == s->load.end() ? 0.0 : LoadAt(curve->second, at - start) * 1000.0;
-      },
-      HpaController::Options{scenario.hpa_sync_period});
-  return stand_ins;
-}
 
 // What a user's action does: `kubectl scale` (a merge patch of the scale
 // subresource), `kubectl apply -f` / `delete -f`, or a merge patch.
@@ -316,14 +271,18 @@ std::set<std::string> VirtualNodeNames(const Scenario& scenario) {
   return names;
 }
 
-// The collections the stand-ins and the recorder read.
+// The collections the stand-ins (stand_ins.h) and the recorder read.
 absl::Status WatchWhatStandInsRead(ClusterCache& cache) {
-  for (const kube::ResourcePath& collection :
-       {PathOf("", "v1", "pods"), PathOf("", "v1", "nodes"), PathOf("", "v1", "events"),
-        PathOf("apps", "v1", "deployments"), PathOf("apps", "v1", "replicasets"), PathOf("apps", "v1", "statefulsets"),
-        PathOf("autoscaling", "v2", "horizontalpodautoscalers")}) {
-    SPILLWAY_RETURN_IF_ERROR(cache.Watch(collection));
+  std::vector<kube::ResourcePath> collections = CollectionsStandInsRead();
+  for (const kube::ResourcePath& recorded :
+       {PathOf("", "v1", "pods"), PathOf("", "v1", "events"), PathOf("apps", "v1", "deployments"),
+        PathOf("apps", "v1", "statefulsets")}) {
+    const bool seen = std::any_of(collections.begin(), collections.end(), [&](const kube::ResourcePath& p) {
+      return p.group == recorded.group && p.plural == recorded.plural;
+    });
+    if (!seen) collections.push_back(recorded);
   }
+  for (const kube::ResourcePath& collection : collections) SPILLWAY_RETURN_IF_ERROR(cache.Watch(collection));
   return absl::OkStatus();
 }
 
@@ -372,8 +331,8 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
     return api->store().LatestVersionOf(collection.group, collection.plural);
   });
   SPILLWAY_RETURN_IF_ERROR(WatchWhatStandInsRead(cache));
-  SPILLWAY_ASSIGN_OR_RETURN(StandIns stand_ins,
-                            MakeStandIns(scenario, client, cache, clock, start, extender_port));
+  SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<StandIns> stand_ins,
+                            StandIns::Create(scenario, client, cache, clock, start, extender_port));
   SPILLWAY_ASSIGN_OR_RETURN(const std::vector<std::string> refused, ApplyScenarioManifests(client, scenario));
   // The scenario's clock starts once the cluster is shaped, at real time
   // (Spillway reads the sim's timestamps against its own clock).
@@ -414,7 +373,11 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
       actions_applied = next_action;
       if (absl::Status s = cache.AwaitCurrent(absl::Seconds(30)); !s.ok()) failed(s);
     }
-    stand_ins.Tick(result);
+    for (const std::string& failure : stand_ins->Tick()) {
+      ++result.stand_in_errors;
+      result.last_error = failure;
+      LOG_EVERY_N(WARNING, 20) << "sim: a stand-in pass failed (retried next tick): " << failure;
+    }
     // The next tick reads every write of this one (and Spillway's so far).
     if (absl::Status s = cache.AwaitCurrent(absl::Seconds(30)); !s.ok()) failed(s);
     const absl::Duration pass = absl::Now() - tick_start;
@@ -423,7 +386,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
     result.slowest_pass = std::max(result.slowest_pass, pass);
     if (clock.Now() >= next_sample) {
       next_sample += absl::Seconds(1);
-      if (absl::Status s = recorder.Observe(clock.Now(), stand_ins.hpa->samples()); !s.ok()) {
+      if (absl::Status s = recorder.Observe(clock.Now(), stand_ins->outputs().hpa->samples()); !s.ok()) {
         failed(s);
       } else if (options.on_progress) {
         ShowProgress(scenario, options, recorder, api->port(), recent);
@@ -444,7 +407,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   result.summary = recorder.Summarize();
   result.samples = recorder.samples();
   result.decisions = recorder.decisions();
-  result.scheduler = stand_ins.scheduler->stats();
+  result.scheduler = stand_ins->outputs().scheduler->stats();
   result.checks = CheckInvariants(scenario, result.samples, result.summary);
   return result;
 }

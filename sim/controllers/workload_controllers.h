@@ -28,6 +28,7 @@
 #include "common/clock.h"
 #include "kube/rest_client.h"
 #include "sim/cluster/cluster_reader.h"
+#include "sim/cluster/stand_in.h"
 #include "sim/controllers/expectations.h"
 
 namespace spillway::sim {
@@ -43,7 +44,7 @@ std::string PodTemplateHash(const boost::json::object& pod_template);
 absl::Status SlowStartBatch(int count, const std::function<absl::StatusOr<std::string>(int)>& create,
                             std::vector<std::string>& created);
 
-class WorkloadControllers {
+class WorkloadControllers : public StandIn {
  public:
   // Writes through `client`, reads through `reader`, which must deliver pod
   // watch events (ClusterCache); all must outlive the object. The reader may
@@ -56,7 +57,7 @@ class WorkloadControllers {
 
   // One pass of both controllers over every namespace. Returns the first
   // error after trying every object (the next pass retries).
-  absl::Status Sync();
+  absl::Status Sync() override;
 
   // ReplicaSets waiting for the watch to show their last writes.
   int UnmetExpectations() const { return expectations_->Unmet(); }

@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "kube/rest_client.h"
 #include "sim/cluster/cluster_reader.h"
+#include "sim/cluster/stand_in.h"
 #include "sim/hpa/hpa_algorithm.h"
 
 namespace spillway::sim {
@@ -35,7 +36,7 @@ struct HpaSample {
   int utilization = 0;  // Average over Ready pods, percent of requests.
 };
 
-class HpaController {
+class HpaController : public StandIn {
  public:
   struct Options {
     absl::Duration sync_period = absl::Seconds(15);  // --horizontal-pod-autoscaler-sync-period
@@ -47,7 +48,7 @@ class HpaController {
       : client_(client), reader_(reader), clock_(clock), load_(std::move(load)), options_(options) {}
 
   // Syncs every HPA when a sync period has passed since the last sync.
-  absl::Status Sync();
+  absl::Status Sync() override;
 
   // The last sync's view of each HPA, by namespace/name.
   const std::map<std::string, HpaSample>& samples() const { return samples_; }

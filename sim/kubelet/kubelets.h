@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "kube/rest_client.h"
 #include "sim/cluster/cluster_reader.h"
+#include "sim/cluster/stand_in.h"
 
 namespace spillway::sim {
 
@@ -58,7 +59,7 @@ struct KubeletOptions {
 // decimal (at least 0.25 vCPU and 0.5 GiB, ECI's smallest).
 std::string EciInstanceSpec(int64_t cpu_milli, int64_t memory_bytes);
 
-class Kubelets {
+class Kubelets : public StandIn {
  public:
   // Writes through `client`, reads pods through `reader`; all must outlive
   // this object.
@@ -70,7 +71,7 @@ class Kubelets {
 
   // One pass: starts the pods whose delay has passed, reports stock-outs,
   // renews the Leases every 10 s.
-  absl::Status Sync();
+  absl::Status Sync() override;
 
   // Whether `zone` is out of ECI stock at `at`.
   bool OutOfStock(const std::string& zone, absl::Time at) const;

@@ -28,6 +28,7 @@
 #include "kube/objects.h"
 #include "kube/rest_client.h"
 #include "sim/cluster/cluster_reader.h"
+#include "sim/cluster/stand_in.h"
 #include "sim/scheduler/extender_client.h"
 #include "sim/scheduler/filter.h"
 #include "sim/scheduler/scheduler_config.h"
@@ -47,7 +48,7 @@ struct SchedulerStats {
   std::vector<std::pair<std::string, std::string>> bound_without_extender;
 };
 
-class Scheduler {
+class Scheduler : public StandIn {
  public:
   struct Options {
     SchedulerConfig config;
@@ -62,7 +63,7 @@ class Scheduler {
                                                            Clock& clock, Options options);
 
   // One pass over the pending pods.
-  absl::Status Sync();
+  absl::Status Sync() override;
 
   const SchedulerStats& stats() const { return stats_; }
 
