@@ -64,12 +64,18 @@ kube::Informer<WorkloadRef>::Options InformerOptions(const kube::ResourcePath& p
   return options;
 }
 
+// metadata.<key> as a string; "" when absent or not a string.
+std::string MetadataString(const json::object& object, std::string_view key) {
+  const json::object* meta = json_fields::ObjectAt(object, {"metadata"});
+  return meta != nullptr ? json_fields::String(*meta, key) : std::string();
+}
+
 std::string Timestamp(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
 
 // "app=nginx,tier=web" from a selector's matchLabels (the HPA's status.selector).
 std::string SelectorString(const json::value& workload) {
   std::vector<std::string> parts;
-  const json::value* spec = workload.as_object().if_contains("spec");
+  const json::value* spec = json_fields::At(workload, {"spec"});
   const json::value* selector = spec != nullptr && spec->is_object() ? spec->get_object().if_contains("selector") : nullptr;
   const json::value* labels = selector != nullptr && selector->is_object() ? selector->get_object().if_contains("matchLabels") : nullptr;
   if (labels != nullptr && labels->is_object()) {
@@ -215,17 +221,15 @@ absl::Status ElasticWorkloadController::SetReady(const std::string& ns, const st
                                       {"lastTransitionTime", Timestamp(clock_.Now())}}};
   const json::value* old = status.get_object().if_contains("conditions");
   if (old != nullptr && old->is_array() && !old->get_array().empty() && old->get_array()[0].is_object() &&
-      old->get_array()[0].get_object().if_contains("status") != nullptr &&
-      old->get_array()[0].get_object().at("status") == conditions[0].get_object().at("status") &&
-      old->get_array()[0].get_object().if_contains("message") != nullptr &&
-      old->get_array()[0].get_object().at("message") == conditions[0].get_object().at("message")) {
+      json_fields::String(old->get_array()[0].get_object(), "status") == (ready ? "True" : "False") &&
+      json_fields::String(old->get_array()[0].get_object(), "message") == message) {
     return absl::OkStatus();  // Unchanged: no write, no event.
   }
   status.get_object()["conditions"] = std::move(conditions);
   status.get_object()["observedGeneration"] = json_fields::IntAt(workload["metadata"], {"generation"});
   if (!ready) {
     (void)events_.Record({"autoscaling.alibabacloud.com/v1beta1", "ElasticWorkload", ns, name,
-                          std::string(workload["metadata"].at("uid").as_string())},
+                          MetadataString(workload, "uid")},
                          kube::EventType::kWarning, reason, message);
   }
   return client_.Update(At(kWorkloads, ns, name, "status"), workload).status();
@@ -258,9 +262,10 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   }
   SPILLWAY_RETURN_IF_ERROR(got.status());
   json::object workload = *std::move(got);
-  json::object& meta = workload["metadata"].as_object();
+  if (!workload["metadata"].is_object()) return absl::InternalError("the API server answered an object without metadata");
+  json::object& meta = workload["metadata"].get_object();
   const kube::ObjectReference self{"autoscaling.alibabacloud.com/v1beta1", "ElasticWorkload", ns, name,
-                                   std::string(meta.at("uid").as_string())};
+                                   MetadataString(workload, "uid")};
   if (meta.contains("deletionTimestamp")) return ReconcileDeletion(ns, name, workload);
 
   // The finalizer first, so a deletion can always return the source to full size.
@@ -272,7 +277,8 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   if (!has_finalizer) {
     json::array list = finalizers != nullptr && finalizers->is_array() ? finalizers->get_array() : json::array();
     list.push_back(json::value(kElasticWorkloadFinalizer));
-    json::object patch{{"metadata", json::object{{"resourceVersion", meta.at("resourceVersion")}, {"finalizers", list}}}};
+    json::object patch{
+        {"metadata", json::object{{"resourceVersion", MetadataString(workload, "resourceVersion")}, {"finalizers", list}}}};
     return client_.Patch(At(kWorkloads, ns, name), kube::PatchType::kMerge, patch).status();  // Re-queued by the watch.
   }
 
@@ -308,18 +314,22 @@ absl::StatusOr<ElasticPlan> ElasticWorkloadController::ApplyUnits(
     const json::value& source_value, int64_t source_available, const json::value* old_status,
     json::array* units_status) {
   // Units: read what runs, decide (UnitTargets: make-before-break), write.
-  const json::object& source_spec = source_value.as_object().at("spec").as_object();
-  const json::object source_template =
-      source_spec.if_contains("template") != nullptr && source_spec.at("template").is_object()
-          ? source_spec.at("template").get_object()
-          : json::object();
+  const json::object* source_spec_at =
+      source_value.is_object() ? json_fields::ObjectAt(source_value.get_object(), {"spec"}) : nullptr;
+  if (source_spec_at == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("source ", spec.source_kind, " ", spec.source_name,
+                                                      " has no spec object"));
+  }
+  const json::object& source_spec = *source_spec_at;
+  const json::object* template_at = json_fields::ObjectAt(source_spec, {"template"});
+  const json::object source_template = template_at != nullptr ? *template_at : json::object();
   auto old_unit_time = [&](const std::string& unit_name, int64_t desired) -> std::string {
     const json::value* list = old_status != nullptr && old_status->is_object() ? old_status->get_object().if_contains("elasticUnitsStatus") : nullptr;
     if (list == nullptr || !list->is_array()) return "";
     for (const json::value& u : list->get_array()) {
-      if (u.is_object() && u.get_object().if_contains("name") != nullptr && u.get_object().at("name") == unit_name.c_str() &&
-          json_fields::IntAt(u, {"desiredReplicas"}) == desired && u.get_object().if_contains("updateTimestamp") != nullptr) {
-        return std::string(u.get_object().at("updateTimestamp").as_string());
+      if (u.is_object() && json_fields::String(u.get_object(), "name") == unit_name &&
+          json_fields::IntAt(u, {"desiredReplicas"}) == desired) {
+        return json_fields::String(u.get_object(), "updateTimestamp");  // "" when absent or not a string.
       }
     }
     return "";
@@ -341,7 +351,7 @@ absl::StatusOr<ElasticPlan> ElasticWorkloadController::ApplyUnits(
     if (existing.ok()) {
       seen.exists = true;
       seen.replicas = json_fields::IntAt(json::value(*existing), {"spec", "replicas"});
-      const json::value* current_template = existing->at("spec").as_object().if_contains("template");
+      const json::value* current_template = json_fields::At(*existing, {"spec", "template"});
       seen.template_matches = current_template != nullptr && *current_template == json::value(pod_template);
     }
     observed.push_back(seen);
@@ -358,7 +368,9 @@ absl::StatusOr<ElasticPlan> ElasticWorkloadController::ApplyUnits(
                         change.unit, change.to, source_spec, templates[i]};
       SPILLWAY_RETURN_IF_ERROR(client_.Create(At(unit_path, self.namespace_), BuildUnitObject(unit)).status());
     } else if (change.kind == UnitChange::Kind::kUpdate) {
-      json::object& unit_spec = (*existing_units[i])["spec"].as_object();
+      json::value& unit_spec_value = (*existing_units[i])["spec"];
+      if (!unit_spec_value.is_object()) unit_spec_value = json::object();  // A unit someone emptied: rewrite it.
+      json::object& unit_spec = unit_spec_value.get_object();
       unit_spec["replicas"] = change.to;
       unit_spec["template"] = templates[i];
       SPILLWAY_RETURN_IF_ERROR(client_.Update(unit_path, *existing_units[i]).status());  // Carries its version.
@@ -396,9 +408,7 @@ absl::Status ElasticWorkloadController::WriteStatus(const kube::ObjectReference&
   std::string source_stamp;
   if (old_status != nullptr && old_status->is_object() && json_fields::IntAt(*old_status, {"sourceTarget", "desiredReplicas"}) == split.source) {
     const json::value* st = old_status->get_object().if_contains("sourceTarget");
-    if (st != nullptr && st->is_object() && st->get_object().if_contains("updateTimestamp") != nullptr) {
-      source_stamp = std::string(st->get_object().at("updateTimestamp").as_string());
-    }
+    if (st != nullptr && st->is_object()) source_stamp = json_fields::String(st->get_object(), "updateTimestamp");
   }
   if (source_stamp.empty()) source_stamp = Timestamp(clock_.Now());
   const std::string& message = plan.summary;
@@ -419,9 +429,10 @@ absl::Status ElasticWorkloadController::WriteStatus(const kube::ObjectReference&
     // Keep the condition's transition time when it did not change.
     json::object old_copy = old_status->get_object();
     json::object new_copy = status;
-    if (old_copy.if_contains("conditions") != nullptr && old_copy["conditions"].is_array() &&
-        !old_copy["conditions"].as_array().empty()) {
-      old_copy["conditions"].as_array()[0].as_object().erase("lastTransitionTime");
+    if (json::value* conditions = old_copy.if_contains("conditions");
+        conditions != nullptr && conditions->is_array() && !conditions->get_array().empty() &&
+        conditions->get_array()[0].is_object()) {
+      conditions->get_array()[0].get_object().erase("lastTransitionTime");
     }
     if (old_copy == new_copy) return absl::OkStatus();
   }
@@ -448,7 +459,9 @@ absl::Status ElasticWorkloadController::ScaleSource(const kube::ObjectReference&
   const kube::ResourcePath scale_path = At(WorkloadPath(spec.source_kind), self.namespace_, spec.source_name, "scale");
   absl::StatusOr<json::object> scale = client_.Get(scale_path);
   SPILLWAY_RETURN_IF_ERROR(scale.status());
-  (*scale)["spec"].as_object()["replicas"] = replicas;
+  json::value& scale_spec = (*scale)["spec"];
+  if (!scale_spec.is_object()) scale_spec = json::object();
+  scale_spec.get_object()["replicas"] = replicas;
   SPILLWAY_RETURN_IF_ERROR(client_.Update(scale_path, *scale).status());
   (void)events_.Record(self, kube::EventType::kNormal, "SourceUpdate",
                        absl::StrCat("Source Target scale from ", current, " to ", replicas, why));
@@ -457,7 +470,8 @@ absl::Status ElasticWorkloadController::ScaleSource(const kube::ObjectReference&
 
 absl::Status ElasticWorkloadController::ReconcileDeletion(const std::string& ns, const std::string& name,
                                                           json::object& workload) {
-  json::object& meta = workload["metadata"].as_object();
+  const json::object* meta = json_fields::ObjectAt(workload, {"metadata"});
+  if (meta == nullptr) return absl::InternalError("the API server answered an object without metadata");
   absl::StatusOr<ElasticWorkloadSpec> spec = ParseElasticWorkloadSpec(workload["spec"]);
   if (spec.ok()) {
     // The source takes the whole desired count back before the units go.
@@ -466,7 +480,7 @@ absl::Status ElasticWorkloadController::ReconcileDeletion(const std::string& ns,
     if (source.ok()) {
       const json::value source_value = *source;
       const kube::ObjectReference self{"autoscaling.alibabacloud.com/v1beta1", "ElasticWorkload", ns, name,
-                                       std::string(meta.at("uid").as_string())};
+                                       MetadataString(workload, "uid")};
       SPILLWAY_RETURN_IF_ERROR(ScaleSource(self, *spec, source_value, spec->replicas,
                                            " (the ElasticWorkload is being deleted)"));
       if (AvailableReplicas(*spec, source_value) < spec->replicas) {
@@ -482,12 +496,13 @@ absl::Status ElasticWorkloadController::ReconcileDeletion(const std::string& ns,
     }
   }
   json::array kept;
-  if (const json::value* finalizers = meta.if_contains("finalizers"); finalizers != nullptr && finalizers->is_array()) {
+  if (const json::value* finalizers = meta->if_contains("finalizers"); finalizers != nullptr && finalizers->is_array()) {
     for (const json::value& f : finalizers->get_array()) {
       if (f != kElasticWorkloadFinalizer) kept.push_back(f);
     }
   }
-  json::object patch{{"metadata", json::object{{"resourceVersion", meta.at("resourceVersion")}, {"finalizers", kept}}}};
+  json::object patch{
+      {"metadata", json::object{{"resourceVersion", MetadataString(workload, "resourceVersion")}, {"finalizers", kept}}}};
   absl::StatusOr<json::object> patched = client_.Patch(At(kWorkloads, ns, name), kube::PatchType::kMerge, patch);
   if (patched.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();
   return patched.status();
