@@ -3,6 +3,7 @@
 #define SPILLWAY_KUBE_QUANTITY_H_
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -17,6 +18,15 @@ absl::StatusOr<int64_t> ParseQuantityMilli(absl::string_view text);
 
 // The quantity in whole units, rounded up ("512Mi" -> 536870912, "100m" -> 1).
 absl::StatusOr<int64_t> ParseQuantity(absl::string_view text);
+
+// The canonical form kube-apiserver stores and serves a quantity in
+// (apimachinery's Quantity.String()): no fractional digits, the largest
+// suffix that loses nothing, the suffix family kept — "1.5" -> "1500m",
+// "2000" -> "2k", "1.5Gi" -> "1536Mi", "0.5Ki" -> "512", "1e3" -> "1e3",
+// "1000m" -> "1". Exact to the nano unit (finer is rounded up, as the API
+// server does). InvalidArgument worded as kube-apiserver's decoder: "quantities
+// must match the regular expression ..." for text that is not a quantity.
+absl::StatusOr<std::string> CanonicalQuantity(absl::string_view text);
 
 }  // namespace spillway::kube
 

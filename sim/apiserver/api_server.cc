@@ -1189,6 +1189,7 @@ http::Response ApiServer::CreateObject(ResourceCall& call, json::object object, 
   // As kube-apiserver: typed decoding and defaults, then mutating admission.
   if (!info->custom) {
     if (absl::Status s = CheckBuiltinTypes(type, object); !s.ok()) return ErrorResponse(s);
+    if (absl::Status s = CanonicalizeQuantities(type, object); !s.ok()) return ErrorResponse(s);
   }
   if (!applied) RecordUpdate(json::object(), object, ContextOf(call));
   if (!info->custom) {
@@ -1337,6 +1338,7 @@ http::Response ApiServer::Apply(ResourceCall& call) {
     SPILLWAY_ASSIGN_OR_RETURN(object, ServerSideApply(object, body.get_object(), force, context));
     if (!info.custom) {
       SPILLWAY_RETURN_IF_ERROR(CheckBuiltinTypes(info.type, object));
+      SPILLWAY_RETURN_IF_ERROR(CanonicalizeQuantities(info.type, object));
       ApplyDefaults(info.type, object);
     }
     if (std::vector<std::string> problems = ValidateImmutable(info.type, before, object); !problems.empty()) {
@@ -1379,6 +1381,7 @@ http::Response ApiServer::Write(ResourceCall& call) {
         // defaulted again.
         if (!info->custom) {
           SPILLWAY_RETURN_IF_ERROR(CheckBuiltinTypes(type, object));
+          SPILLWAY_RETURN_IF_ERROR(CanonicalizeQuantities(type, object));
           ApplyDefaults(type, object);
         }
         RecordUpdate(before, object, context);

@@ -1,11 +1,15 @@
 #include "sim/apiserver/builtin_schema.h"
 
+#include <charconv>
 #include <map>
+#include <string>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "kube/quantity.h"
 
 namespace spillway::sim {
 namespace json = boost::json;
@@ -117,7 +121,115 @@ void Prune(const Schema& schema, const std::string& model_name, json::object& ob
   object = std::move(kept);
 }
 
+// The leaf fields that hold resource quantities: a ResourceList (a map of
+// them) or a single one.
+struct QuantityField {
+  absl::string_view model;
+  absl::string_view field;
+  bool list;  // A ResourceList.
+};
+constexpr QuantityField kQuantityFields[] = {
+    {"V1ResourceRequirements", "limits", true},       {"V1ResourceRequirements", "requests", true},
+    {"V1VolumeResourceRequirements", "limits", true}, {"V1VolumeResourceRequirements", "requests", true},
+    {"V1PodSpec", "overhead", true},                  {"V1NodeStatus", "allocatable", true},
+    {"V1NodeStatus", "capacity", true},               {"V1ResourceQuotaSpec", "hard", true},
+    {"V1ResourceQuotaStatus", "hard", true},          {"V1ResourceQuotaStatus", "used", true},
+    {"V1LimitRangeItem", "default", true},            {"V1LimitRangeItem", "defaultRequest", true},
+    {"V1LimitRangeItem", "max", true},                {"V1LimitRangeItem", "maxLimitRequestRatio", true},
+    {"V1LimitRangeItem", "min", true},                {"V1PersistentVolumeClaimStatus", "capacity", true},
+    {"V1PersistentVolumeClaimStatus", "allocatedResources", true},
+    {"V1PersistentVolumeSpec", "capacity", true},     {"V1ContainerStatus", "allocatedResources", true},
+    {"V1EmptyDirVolumeSource", "sizeLimit", false},
+};
+
+const QuantityField* QuantityFieldOf(absl::string_view model, absl::string_view field) {
+  for (const QuantityField& q : kQuantityFields) {
+    if (q.model == model && q.field == field) return &q;
+  }
+  return nullptr;
+}
+
+// A JSON number as its text, as Go's decoder hands it to Quantity's
+// UnmarshalJSON ("2", "0.5").
+std::string NumberText(const json::value& v) {
+  if (v.is_int64()) return std::to_string(v.get_int64());
+  if (v.is_uint64()) return std::to_string(v.get_uint64());
+  char buffer[64];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), v.get_double());
+  return error == std::errc() ? std::string(buffer, end) : std::string("NaN");
+}
+
+// One quantity (a string or a number) into its canonical string; values of
+// other types are left for the type checks.
+absl::Status CanonicalizeQuantity(json::value& v) {
+  if (!v.is_string() && !v.is_number()) return absl::OkStatus();
+  absl::StatusOr<std::string> canonical =
+      kube::CanonicalQuantity(v.is_string() ? std::string(v.get_string()) : NumberText(v));
+  if (!canonical.ok()) return canonical.status();
+  v = json::string(*canonical);
+  return absl::OkStatus();
+}
+
+absl::Status Canonicalize(const Schema& schema, const std::string& model_name, json::object& object, int depth);
+
+absl::Status CanonicalizeValue(const Schema& schema, const FieldShape& shape, json::value& value, int depth) {
+  switch (shape.kind) {
+    case FieldShape::Kind::kLeaf:
+      return absl::OkStatus();
+    case FieldShape::Kind::kModel:
+      return value.is_object() ? Canonicalize(schema, shape.model, value.get_object(), depth + 1) : absl::OkStatus();
+    case FieldShape::Kind::kList:
+      if (!value.is_array()) return absl::OkStatus();
+      for (json::value& element : value.get_array()) {
+        if (!element.is_object()) continue;
+        if (absl::Status s = Canonicalize(schema, shape.model, element.get_object(), depth + 1); !s.ok()) return s;
+      }
+      return absl::OkStatus();
+    case FieldShape::Kind::kMap:
+      if (!value.is_object()) return absl::OkStatus();
+      for (auto& entry : value.get_object()) {
+        if (!entry.value().is_object()) continue;
+        if (absl::Status s = Canonicalize(schema, shape.model, entry.value().get_object(), depth + 1); !s.ok()) {
+          return s;
+        }
+      }
+      return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Canonicalize(const Schema& schema, const std::string& model_name, json::object& object, int depth) {
+  auto model = schema.models.find(model_name);
+  if (model == schema.models.end() || depth > 32) return absl::OkStatus();
+  for (auto& [key, value] : object) {
+    if (const QuantityField* q = QuantityFieldOf(model_name, absl::string_view(key.data(), key.size()))) {
+      if (!q->list) {
+        if (absl::Status s = CanonicalizeQuantity(value); !s.ok()) return s;
+      } else if (value.is_object()) {
+        for (auto& entry : value.get_object()) {
+          if (absl::Status s = CanonicalizeQuantity(entry.value()); !s.ok()) return s;
+        }
+      }
+      continue;
+    }
+    auto field = model->second.find(key);
+    if (field == model->second.end()) continue;
+    if (absl::Status s = CanonicalizeValue(schema, field->second, value, depth); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::Status CanonicalizeQuantities(const ResourceType& type, json::object& object) {
+  const Schema& schema = TheSchema();
+  auto root = schema.roots.find(RootKey(type));
+  if (root == schema.roots.end()) return absl::OkStatus();
+  absl::Status s = Canonicalize(schema, root->second, object, 0);
+  if (s.ok()) return s;
+  return absl::FailedPreconditionError(absl::StrCat(type.kind, " in version \"", type.version,
+                                                    "\" cannot be handled as a ", type.kind, ": ", s.message()));
+}
 
 bool HasBuiltinSchema(const ResourceType& type) { return TheSchema().roots.count(RootKey(type)) > 0; }
 

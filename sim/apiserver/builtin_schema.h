@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "boost/json.hpp"
 #include "sim/apiserver/resources.h"
 
@@ -28,6 +29,15 @@ bool HasBuiltinSchema(const ResourceType& type);
 // key. Values of the wrong JSON type are left alone (CheckBuiltinTypes
 // reports those). Nothing is removed for a kind without a schema.
 std::vector<std::string> PruneUnknownBuiltinFields(const ResourceType& type, boost::json::object& object);
+
+// Rewrites every resource quantity of a built-in object (container requests
+// and limits, pod overhead, node capacity and allocatable, quota, limit
+// ranges, volume sizes) into the canonical string kube-apiserver stores and
+// serves: `cpu: 2` is "2", `memory: 1000` is "1k", "1.5Gi" is "1536Mi"
+// (kube::CanonicalQuantity). FailedPrecondition (answered 400) worded as the
+// decoder's for a value that is not a quantity. A no-op for kinds without a
+// schema.
+absl::Status CanonicalizeQuantities(const ResourceType& type, boost::json::object& object);
 
 }  // namespace spillway::sim
 

@@ -65,8 +65,9 @@ bool Fits(const Field& field, const json::value& v) {
     case Kind::kString:
     case Kind::kTime:
     case Kind::kBytes:
-    case Kind::kQuantity:
       return v.is_string();
+    case Kind::kQuantity:  // Quantity's UnmarshalJSON takes unquoted numbers too.
+      return v.is_string() || v.is_number();
     case Kind::kInt:
       return IsInteger(v);
     case Kind::kBool:

@@ -24,6 +24,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/apiserver/api_server.h"
+#include "sim/apiserver/kubectl_fixture.h"
 
 namespace spillway::sim {
 namespace {
@@ -31,49 +32,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kKubectl[] = "/usr/bin/kubectl";
-
 namespace json = boost::json;
 using ::spillway::testing::CommandResult;
 using ::spillway::testing::RunCommand;
-
-class KubectlTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ApiServerOptions options;
-    absl::StatusOr<std::unique_ptr<ApiServer>> server = ApiServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    tmp_ = std::getenv("TEST_TMPDIR");
-  }
-
-  // Runs kubectl against the server; HOME is the test's temp dir so the
-  // discovery cache starts empty.
-  CommandResult Kubectl(const std::string& args) {
-    return RunCommand(absl::StrCat("HOME=", tmp_, " KUBECONFIG=/dev/null ", kKubectl,
-                                   " --server=http://127.0.0.1:", server_->port(), " ", args));
-  }
-
-  std::string WriteManifest(const std::string& name, const std::string& text) {
-    const std::string path = absl::StrCat(tmp_, "/", name);
-    std::ofstream(path) << text;
-    return path;
-  }
-
-  http::ClientResponse Http(const std::string& method, const std::string& target,
-                            const std::string& body = "",
-                            const std::string& content_type = "application/json") {
-    http::ClientOptions options;
-    options.port = server_->port();
-    http::Client client(options);
-    absl::StatusOr<http::ClientResponse> response = client.Send(method, target, body, content_type);
-    EXPECT_TRUE(response.ok()) << response.status();
-    return response.ok() ? *response : http::ClientResponse{};
-  }
-
-  std::unique_ptr<ApiServer> server_;
-  std::string tmp_;
-};
 
 constexpr char kManifest[] = R"(apiVersion: v1
 kind: Pod

@@ -1,0 +1,86 @@
+// What the embedded API server itself sets or refuses, as kube-apiserver 1.32
+// does (issue 21.3), driven with the real kubectl and raw HTTP.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "kube/decode.h"
+#include "sim/apiserver/kubectl_fixture.h"
+
+namespace spillway::sim {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Quantities are stored and served as apimachinery's Quantity.String()
+// writes them (k8s.io/apimachinery/pkg/api/resource/quantity.go,
+// CanonicalizeBytes). Before, `cpu: 2` stayed a JSON number and Spillway's
+// webhook and extender failed on it: "expected string, got number".
+TEST_F(KubectlTest, QuantitiesAreStoredInCanonicalForm) {
+  const std::string manifest = WriteManifest("quantities.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: sized}
+spec:
+  containers:
+  - name: app
+    image: nginx
+    resources:
+      requests: {cpu: 2, memory: 1000}
+      limits: {cpu: 0.5, memory: 1.5Gi}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: app, image: nginx, resources: {requests: {cpu: 1000m, memory: 1024Mi}}}]
+)");
+  testing::CommandResult applied = Kubectl("apply -f " + manifest);
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_EQ(Kubectl("get pod sized -o jsonpath={.spec.containers[0].resources.requests.cpu}").output, "2");
+  EXPECT_EQ(Kubectl("get pod sized -o jsonpath={.spec.containers[0].resources.requests.memory}").output, "1k");
+  EXPECT_EQ(Kubectl("get pod sized -o jsonpath={.spec.containers[0].resources.limits.cpu}").output, "500m");
+  EXPECT_EQ(Kubectl("get pod sized -o jsonpath={.spec.containers[0].resources.limits.memory}").output, "1536Mi");
+  EXPECT_EQ(Kubectl("get deployment web -o jsonpath={.spec.template.spec.containers[0].resources.requests}").output,
+            R"({"cpu":"1","memory":"1Gi"})");
+
+  // What Spillway's decoder reads from the served pod.
+  http::ClientResponse pod = Http("GET", "/api/v1/namespaces/default/pods/sized");
+  absl::StatusOr<kube::Pod> decoded = kube::ParsePod(pod.body);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->container_requests.cpu_milli, 2000);
+  EXPECT_EQ(decoded->container_requests.memory_bytes, 1000);
+}
+
+TEST_F(KubectlTest, NodeCapacityIsCanonicalToo) {
+  http::ClientResponse created = Http("POST", "/api/v1/nodes", R"({"apiVersion":"v1","kind":"Node",
+      "metadata":{"name":"ecs-1"},"status":{"capacity":{"cpu":4,"memory":"8192Mi","pods":110},
+      "allocatable":{"cpu":"3900m","memory":"7.5Gi","pods":"110"}}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(Kubectl("get node ecs-1 -o jsonpath={.status.capacity}").output,
+            R"({"cpu":"4","memory":"8Gi","pods":"110"})");
+  EXPECT_EQ(Kubectl("get node ecs-1 -o jsonpath={.status.allocatable}").output,
+            R"({"cpu":"3900m","memory":"7680Mi","pods":"110"})");
+}
+
+TEST_F(KubectlTest, WhatIsNotAQuantityIsRefusedAsKubeApiserverWordsIt) {
+  const std::string manifest = WriteManifest("bad.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: bad}
+spec:
+  containers: [{name: app, image: nginx, resources: {requests: {cpu: two}}}]
+)");
+  testing::CommandResult applied = Kubectl("apply -f " + manifest);
+  EXPECT_NE(applied.exit_code, 0);
+  EXPECT_THAT(applied.output,
+              HasSubstr("quantities must match the regular expression "
+                        "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+  EXPECT_THAT(Kubectl("get pod bad").output, HasSubstr("NotFound"));
+}
+
+}  // namespace
+}  // namespace spillway::sim
