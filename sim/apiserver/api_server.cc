@@ -591,9 +591,8 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
   std::unique_ptr<ApiServer> api(new ApiServer(options));
   const ResourceType& namespaces = BuiltinResources()[0].type;
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
-    json::object ns{{"metadata", json::object{{"name", name}}},
-                    {"spec", json::object{{"finalizers", json::array{"kubernetes"}}}},
-                    {"status", json::object{{"phase", "Active"}}}};
+    json::object ns{{"metadata", json::object{{"name", name}}}};
+    ApplyDefaults(namespaces, ns);  // Finalizer, phase and the kubernetes.io/metadata.name label.
     if (absl::StatusOr<json::object> created = api->store_.Create(namespaces, "", ns);
         !created.ok()) {
       return created.status();

@@ -84,3 +84,32 @@ spec:
 
 }  // namespace
 }  // namespace spillway::sim
+
+namespace spillway::sim {
+namespace {
+
+// SetDefaults_Namespace: every namespace carries its name as the label
+// kubernetes.io/metadata.name, the built-in ones too, and it cannot be
+// changed (deploy/'s MutatingWebhookConfiguration excludes kube-system by it:
+// without the label, the webhook was called for kube-system's pods).
+TEST_F(KubectlTest, EveryNamespaceIsLabelledWithItsName) {
+  ASSERT_EQ(Kubectl("create namespace shop").exit_code, 0);
+  for (const char* ns : {"shop", "default", "kube-system", "kube-public", "kube-node-lease"}) {
+    EXPECT_EQ(Kubectl(absl::StrCat("get namespace ", ns, " -o 'jsonpath={.metadata.labels.kubernetes\\.io/metadata\\.name}'"))
+                  .output,
+              ns);
+  }
+  EXPECT_EQ(Kubectl("get namespaces -l kubernetes.io/metadata.name=kube-system -o name").output,
+            "namespace/kube-system\n");
+  // Overwritten, as the defaulting does on every write.
+  ASSERT_EQ(Kubectl("label namespace shop kubernetes.io/metadata.name=other --overwrite").exit_code, 0);
+  EXPECT_EQ(Kubectl("get namespace shop -o 'jsonpath={.metadata.labels.kubernetes\\.io/metadata\\.name}'").output, "shop");
+  ASSERT_EQ(Kubectl("patch namespace shop --type=json -p "
+                    "'[{\"op\":\"remove\",\"path\":\"/metadata/labels/kubernetes.io~1metadata.name\"}]'")
+                .exit_code,
+            0);
+  EXPECT_EQ(Kubectl("get namespace shop -o 'jsonpath={.metadata.labels.kubernetes\\.io/metadata\\.name}'").output, "shop");
+}
+
+}  // namespace
+}  // namespace spillway::sim

@@ -79,6 +79,14 @@ void ApplyDefaults(const ResourceType& type, json::object& object) {
   } else if (type.group.empty() && type.kind == "Namespace") {
     Default(ObjectField(object, "spec"), "finalizers", json::array{"kubernetes"});
     Default(ObjectField(object, "status"), "phase", "Active");
+    // SetDefaults_Namespace: the name as the label kubernetes.io/metadata.name,
+    // always (a user's other value is overwritten), so selectors can match a
+    // namespace by name (deploy/'s webhook excludes kube-system by it).
+    json::object& meta = ObjectField(object, "metadata");
+    const json::value* name_value = meta.if_contains("name");
+    const std::string name = name_value != nullptr && name_value->is_string() ? std::string(name_value->get_string())
+                                                                            : std::string();
+    if (!name.empty()) ObjectField(meta, "labels")["kubernetes.io/metadata.name"] = name;  // May move `meta`'s members.
   } else if (type.group == "apps" && type.kind == "Deployment") {
     json::object& spec = ObjectField(object, "spec");
     Default(spec, "replicas", 1);

@@ -1,7 +1,8 @@
 // Defaulting as kube-apiserver applies it to built-in kinds when an object is
 // created or replaced, for the fields controllers and kubectl read
 // (k8s.io/api defaults: SetDefaults_Deployment, SetDefaults_PodSpec, ...).
-// Only absent fields are set. Pure; thread-safe.
+// Only absent fields are set, but for a namespace's kubernetes.io/metadata.name
+// label, which always carries its name. Pure; thread-safe.
 #ifndef SPILLWAY_SIM_APISERVER_DEFAULTS_H_
 #define SPILLWAY_SIM_APISERVER_DEFAULTS_H_
 
