@@ -1076,6 +1076,7 @@ http::Response ApiServer::List(ResourceCall& call) {
   absl::StatusOr<FieldSelector> fields =
       FieldSelector::Parse(query.count("fieldSelector") ? query.at("fieldSelector") : "");
   if (!fields.ok()) return BadRequest(fields.status());
+  if (absl::Status s = fields->ConvertFieldLabels(type.group, type.kind); !s.ok()) return BadRequest(s);
   auto param = [&query](const char* key) {
     auto it = query.find(key);
     return it == query.end() ? std::string() : it->second;
@@ -1512,6 +1513,7 @@ http::Response ApiServer::RemoveCollection(ResourceCall& call) {
   absl::StatusOr<FieldSelector> fields =
       FieldSelector::Parse(call.query.count("fieldSelector") ? call.query.at("fieldSelector") : "");
   if (!fields.ok()) return BadRequest(fields.status());
+  if (absl::Status s = fields->ConvertFieldLabels(type.group, type.kind); !s.ok()) return BadRequest(s);
   json::array deleted;
   for (const json::object& item : store_.List(type, call.ns, *labels, *fields).items) {
     const json::object& meta = item.at("metadata").as_object();

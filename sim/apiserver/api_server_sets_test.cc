@@ -113,3 +113,33 @@ TEST_F(KubectlTest, EveryNamespaceIsLabelledWithItsName) {
 
 }  // namespace
 }  // namespace spillway::sim
+
+namespace spillway::sim {
+namespace {
+
+// A field the kind does not support is a 400 in kube-apiserver's words (the
+// field label conversion functions), not an empty list that looks like an
+// answer; the supported ones work, an Event's `source` is source.component.
+TEST_F(KubectlTest, FieldSelectorsTakeOnlyTheFieldsEachKindSupports) {
+  ASSERT_EQ(Kubectl("run web --image=nginx").exit_code, 0);
+  testing::CommandResult unknown = Kubectl("get pods --field-selector spec.containers=nginx");
+  EXPECT_NE(unknown.exit_code, 0);
+  // kubectl wraps a list's 400 as it does against kube-apiserver.
+  EXPECT_THAT(unknown.output, HasSubstr("Error from server (BadRequest): Unable to find \"/v1, Resource=pods\""));
+  EXPECT_THAT(unknown.output, HasSubstr(": field label not supported: spec.containers"));
+  testing::CommandResult not_for_deployments = Kubectl("get deployments --field-selector status.phase=Running");
+  EXPECT_THAT(not_for_deployments.output, HasSubstr("field label not supported: status.phase"));
+  EXPECT_EQ(Http("GET", "/api/v1/namespaces/default/configmaps?watch=1&fieldSelector=data.k%3Dv").status, 400);
+
+  EXPECT_EQ(Kubectl("get pods --field-selector status.phase=Pending,spec.nodeName= -o name").output, "pod/web\n");
+  EXPECT_EQ(Kubectl("get namespaces --field-selector metadata.name=default -o name").output, "namespace/default\n");
+  ASSERT_EQ(Http("POST", "/api/v1/namespaces/default/events", R"({"metadata":{"name":"e1"},
+      "involvedObject":{"kind":"Pod","name":"web","namespace":"default"},"reason":"Started","type":"Normal",
+      "source":{"component":"kubelet"}})").status,
+            201);
+  EXPECT_EQ(Kubectl("get events --field-selector source=kubelet,involvedObject.name=web -o name").output,
+            "event/e1\n");
+}
+
+}  // namespace
+}  // namespace spillway::sim
