@@ -21,6 +21,13 @@ namespace {
 
 namespace json = boost::json;
 
+// The CreateOptions an AdmissionReview carries.
+json::object CreateOptions(bool dry_run) {
+  json::object options{{"apiVersion", "meta.k8s.io/v1"}, {"kind", "CreateOptions"}};
+  if (dry_run) options["dryRun"] = json::array{"All"};
+  return options;
+}
+
 // Whether a list of strings holds `want` or "*".
 bool Lists(const json::object& rule, const char* key, const std::string& want) {
   const json::value* list = rule.if_contains(key);
@@ -125,6 +132,12 @@ absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations
           !object_selector->Matches(LabelsIn(labels != nullptr && labels->is_object() ? labels->get_object() : json::object()))) {
         continue;
       }
+      if (request.dry_run) {
+        const std::string effects = json_fields::String(webhook, "sideEffects");
+        if (effects != "None" && effects != "NoneOnDryRun") {
+          return absl::InvalidArgumentError(absl::StrCat("admission webhook \"", name, "\" does not support dry run"));
+        }
+      }
       const std::string uid = absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(*random),
                                               absl::Uniform<uint64_t>(*random));
       const ResourceType& type = *request.type;
@@ -145,8 +158,8 @@ absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations
                                                              {"groups", json::array{"system:masters", "system:authenticated"}}}},
                                    {"object", object},
                                    {"oldObject", nullptr},
-                                   {"dryRun", false},
-                                   {"options", json::object{{"apiVersion", "meta.k8s.io/v1"}, {"kind", "CreateOptions"}}}}}};
+                                   {"dryRun", request.dry_run},
+                                   {"options", CreateOptions(request.dry_run)}}}};
       absl::StatusOr<json::object> answer = Call(webhook, review);
       const bool ignore = json_fields::String(webhook, "failurePolicy") == "Ignore";
       if (answer.ok() && json_fields::String(*answer, "uid") != uid) {

@@ -24,12 +24,17 @@ struct AdmissionRequest {
   std::string operation;  // "CREATE" or "UPDATE"
   std::string namespace_;
   boost::json::object namespace_labels;  // Of the request's namespace.
+  // ?dryRun=All: the review says dryRun: true, and a webhook whose
+  // sideEffects are not None or NoneOnDryRun refuses the request.
+  bool dry_run = false;
 };
 
 // Runs the webhooks of `configurations` (MutatingWebhookConfiguration
 // objects) on `object`, mutating it. Errors: PermissionDenied-like
 // InvalidArgument when a webhook denies ("admission webhook \"x\" denied the
-// request: ..."), Internal when a call fails under failurePolicy: Fail.
+// request: ..."), Internal when a call fails under failurePolicy: Fail,
+// InvalidArgument ("admission webhook \"x\" does not support dry run") when
+// a dry run reaches a webhook with side effects.
 // The webhooks' `warnings` are appended to `*warnings` (the API server returns
 // them as Warning headers, which kubectl prints).
 absl::Status RunMutatingWebhooks(const std::vector<boost::json::object>& configurations,

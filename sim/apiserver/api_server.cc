@@ -61,6 +61,11 @@ http::Response StatusResponse(int code, std::string_view reason, std::string_vie
   return JsonResponse(code, status);
 }
 
+// kube-apiserver's refusal of a dryRun value other than All.
+std::string DryRunRefusal(const std::string& value) {
+  return absl::StrCat("Invalid dryRun value: \"", value, "\": supported values: \"All\"");
+}
+
 http::Response BadRequest(const absl::Status& status) {
   if (status.code() == absl::StatusCode::kUnimplemented) {
     return StatusResponse(415, "UnsupportedMediaType", std::string(status.message()));
@@ -733,7 +738,7 @@ absl::Status ApiServer::Admit(const ResourceInfo& info, FieldValidation validati
   return ReportUnknownFields(info.type, validation, report.unknown_fields, warnings);
 }
 
-absl::Status ApiServer::CallMutatingWebhooks(const ResourceType& type, const std::string& ns,
+absl::Status ApiServer::CallMutatingWebhooks(const ResourceType& type, const std::string& ns, Persist persist,
                                              json::object& object, std::vector<std::string>* warnings) {
   const ResourceInfo* configurations_info =
       FindResource("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations");
@@ -743,7 +748,7 @@ absl::Status ApiServer::CallMutatingWebhooks(const ResourceType& type, const std
   std::vector<json::object> configurations =
       store_.List(configurations_info->type, "", kube::LabelSelector(), FieldSelector()).items;
   if (configurations.empty()) return absl::OkStatus();
-  AdmissionRequest request{&type, "CREATE", ns, json::object()};
+  AdmissionRequest request{&type, "CREATE", ns, json::object(), persist == Persist::kDryRun};
   if (!ns.empty()) {
     absl::StatusOr<json::object> space = store_.Get(BuiltinResources()[0].type, "", ns);
     if (space.ok()) {
@@ -960,12 +965,18 @@ http::Response ApiServer::Handle(http::Request& request) {
 
   absl::StatusOr<FieldValidation> validation = FieldValidationOf(request.method, query);
   if (!validation.ok()) return ErrorResponse(validation.status());
+  Persist persist = Persist::kYes;
+  if (auto dry = query.find("dryRun"); dry != query.end() && !dry->second.empty()) {
+    if (dry->second != "All") return StatusResponse(400, "BadRequest", DryRunRefusal(dry->second));
+    persist = Persist::kDryRun;
+  }
   ResourceCall call{request, query, info, ns, name, sub, version,
                     type.group == "apiextensions.k8s.io" && type.plural == "customresourcedefinitions",
                     // kubectl get asks for a Table: built-ins with a printer and custom
                     // resources with printer columns get one (HasTable).
                     absl::StrContains(request.accept, "as=Table") && HasTable(*info),
                     *validation};
+  call.persist = persist;
   return Route(call);
 }
 
@@ -1196,13 +1207,15 @@ http::Response ApiServer::CreateObject(ResourceCall& call, json::object object, 
     ApplyDefaults(type, object);
     PrepareForCreate(type, object);
   }
-  if (absl::Status s = CallMutatingWebhooks(type, ns, object, &call.warnings); !s.ok()) return ErrorResponse(s);
+  if (absl::Status s = CallMutatingWebhooks(type, ns, call.persist, object, &call.warnings); !s.ok()) {
+    return ErrorResponse(s);
+  }
   if (absl::Status s = Admit(*info, call.field_validation, object, call.warnings); !s.ok()) {
     return ErrorResponse(s);
   }
-  absl::StatusOr<json::object> created = store_.Create(type, ns, std::move(object));
+  absl::StatusOr<json::object> created = store_.Create(type, ns, std::move(object), call.persist);
   if (!created.ok()) return ErrorResponse(created.status());
-  if (is_crd) RefreshCustomResources();
+  if (is_crd && call.persist == Persist::kYes) RefreshCustomResources();
   return WithWarnings(JsonResponse(201, *created), call.warnings);
 }
 
@@ -1345,9 +1358,9 @@ http::Response ApiServer::Apply(ResourceCall& call) {
       return Invalid(info, call.name, problems);
     }
     return Admit(info, call.field_validation, object, call.warnings);
-  });
+  }, call.persist);
   if (!written.ok()) return ErrorResponse(written.status());
-  if (call.is_crd) RefreshCustomResources();
+  if (call.is_crd && call.persist == Persist::kYes) RefreshCustomResources();
   return WithWarnings(JsonResponse(200, *written), call.warnings);
 }
 
@@ -1389,8 +1402,12 @@ http::Response ApiServer::Write(ResourceCall& call) {
           return Invalid(*info, name, problems);
         }
         return Admit(*info, call.field_validation, object, call.warnings);
-      });
+      },
+      call.persist);
   if (!written.ok()) return ErrorResponse(written.status());
+  if (call.persist == Persist::kDryRun) {
+    return WithWarnings(JsonResponse(200, sub == "scale" ? ScaleOf(*written, *info) : *written), call.warnings);
+  }
   if (is_crd) RefreshCustomResources();
   FinishNamespaceIfEmpty(ns);
   return WithWarnings(JsonResponse(200, sub == "scale" ? ScaleOf(*written, *info) : *written), call.warnings);
@@ -1424,13 +1441,28 @@ http::Response ApiServer::Remove(ResourceCall& call) {
     if (const json::object* preconditions = json_fields::ObjectAt(options.get_object(), {"preconditions"})) {
       uid_precondition = json_fields::String(*preconditions, "uid");
     }
+    // kubectl delete --dry-run=server says it in the body.
+    if (const json::value* dry = options.get_object().if_contains("dryRun"); dry != nullptr && dry->is_array()) {
+      for (const json::value& value : dry->get_array()) {
+        if (value != "All") return StatusResponse(400, "BadRequest", DryRunRefusal(value.is_string() ? std::string(value.get_string()) : json::serialize(value)));
+        call.persist = Persist::kDryRun;
+      }
+    }
   }
   if (!policy.empty() && policy != "Orphan" && policy != "Background" && policy != "Foreground") {
     return StatusResponse(400, "BadRequest",
                           absl::StrCat("propagationPolicy \"", policy,
                                        "\" is not Orphan, Background or Foreground"));
   }
-  if (type.plural == "namespaces" && type.group.empty()) return TerminateNamespace(name);
+  if (type.plural == "namespaces" && type.group.empty()) {
+    if (call.persist == Persist::kYes) return TerminateNamespace(name);
+    absl::StatusOr<json::object> space = store_.Get(type, ns, name);
+    if (!space.ok()) return ErrorResponse(space.status());
+    json::value& status = (*space)["status"];
+    if (!status.is_object()) status = json::object();
+    status.get_object()["phase"] = "Terminating";  // What a deletion would answer.
+    return JsonResponse(200, *space);
+  }
   if (!uid_precondition.empty()) {
     // DeleteOptions.preconditions.uid: a controller deleting "this" pod must
     // not delete a replacement of the same name (a StatefulSet's).
@@ -1444,8 +1476,9 @@ http::Response ApiServer::Remove(ResourceCall& call) {
                                          ", UID in object meta: ", uid));
     }
   }
-  absl::StatusOr<json::object> deleted = store_.Delete(type, ns, name, policy == "Orphan");
+  absl::StatusOr<json::object> deleted = store_.Delete(type, ns, name, policy == "Orphan", call.persist);
   if (!deleted.ok()) return ErrorResponse(deleted.status());
+  if (call.persist == Persist::kDryRun) return JsonResponse(200, *deleted);
   if (is_crd) RefreshCustomResources();
   FinishNamespaceIfEmpty(ns);
   return JsonResponse(200, *deleted);
@@ -1520,10 +1553,10 @@ http::Response ApiServer::RemoveCollection(ResourceCall& call) {
     const json::value* item_ns = meta.if_contains("namespace");
     absl::StatusOr<json::object> gone =
         store_.Delete(type, item_ns != nullptr && item_ns->is_string() ? std::string(item_ns->get_string()) : "",
-                      std::string(meta.at("name").as_string()), /*orphan=*/false);
+                      std::string(meta.at("name").as_string()), /*orphan=*/false, call.persist);
     if (gone.ok()) deleted.push_back(*std::move(gone));
   }
-  if (call.is_crd) RefreshCustomResources();
+  if (call.is_crd && call.persist == Persist::kYes) RefreshCustomResources();
   return JsonResponse(200, json::object{{"kind", type.kind + "List"},
                                         {"apiVersion", call.info->GroupVersion()},
                                         {"metadata", json::object{}},

@@ -109,6 +109,9 @@ class ApiServer {
     // Warnings for the response's Warning headers (unknown fields under
     // Warn, admission webhooks' warnings).
     std::vector<std::string> warnings = {};
+    // ?dryRun=All (or a DeleteOptions body's dryRun): checked, admitted and
+    // answered as if done; nothing stored.
+    Persist persist = Persist::kYes;
   };
   std::optional<http::Response> WellKnown(std::string_view path, std::string_view accept,
                                           const std::vector<std::string>& segments,
@@ -142,7 +145,7 @@ class ApiServer {
   absl::Status Admit(const ResourceInfo& info, FieldValidation validation, boost::json::object& object,
                      std::vector<std::string>& warnings);
   // Calls the registered mutating admission webhooks on a CREATE.
-  absl::Status CallMutatingWebhooks(const ResourceType& type, const std::string& ns,
+  absl::Status CallMutatingWebhooks(const ResourceType& type, const std::string& ns, Persist persist,
                                     boost::json::object& object, std::vector<std::string>* warnings);
   // Re-reads every CRD into the registry after a CRD was written.
   void RefreshCustomResources();

@@ -145,7 +145,7 @@ void ObjectStore::NotifyListeners() {
 }
 
 absl::StatusOr<json::object> ObjectStore::Create(const ResourceType& type, absl::string_view ns,
-                                                 json::object object) {
+                                                 json::object object, Persist persist) {
   NotifyOnExit notify([this] { NotifyListeners(); });
   absl::MutexLock lock(&mu_);
   json::object& meta = Metadata(object);
@@ -169,7 +169,6 @@ absl::StatusOr<json::object> ObjectStore::Create(const ResourceType& type, absl:
     return absl::AlreadyExistsError(
         absl::StrCat(QualifiedName(type), " \"", name, "\" already exists"));
   }
-  ++resource_version_;
   meta["name"] = name;
   if (type.namespaced) {
     meta["namespace"] = space;
@@ -178,10 +177,17 @@ absl::StatusOr<json::object> ObjectStore::Create(const ResourceType& type, absl:
   }
   meta["uid"] = NewUid();
   meta["creationTimestamp"] = Timestamp(now_());
-  meta["resourceVersion"] = std::to_string(resource_version_);
   meta["generation"] = 1;
+  if (persist == Persist::kDryRun) {
+    meta.erase("resourceVersion");
+  } else {
+    meta["resourceVersion"] = std::to_string(resource_version_ + 1);
+  }
+  // Inserting into `object` may move its members: `meta` is not used below.
   object["apiVersion"] = type.group.empty() ? type.version : absl::StrCat(type.group, "/", type.version);
   object["kind"] = type.kind;
+  if (persist == Persist::kDryRun) return object;
+  ++resource_version_;
   objects_[key] = object;
   Record(WatchEvent::Type::kAdded, type, space, object);
   return object;
@@ -232,7 +238,7 @@ absl::StatusOr<json::object> ObjectStore::Update(const ResourceType& type, absl:
 
 absl::StatusOr<json::object> ObjectStore::Modify(
     const ResourceType& type, absl::string_view ns, absl::string_view name,
-    const std::function<absl::Status(json::object&)>& modify) {
+    const std::function<absl::Status(json::object&)>& modify, Persist persist) {
   NotifyOnExit notify([this] { NotifyListeners(); });
   absl::MutexLock lock(&mu_);
   auto it = objects_.find(KeyOf(type, ns, name));
@@ -286,28 +292,42 @@ absl::StatusOr<json::object> ObjectStore::Modify(
   meta["generation"] = spec_changed ? generation + 1 : generation;
   object["apiVersion"] = it->second["apiVersion"];
   object["kind"] = type.kind;
+  json::object& final_meta = Metadata(object);  // The inserts above may have moved `meta`.
   if (IsNoOp(it->second, object)) {
     // As kube-apiserver's storage does (GuaranteedUpdate): a write that
     // changes nothing stores nothing, bumps no resourceVersion and sends no
     // watch event.
     return it->second;
   }
+  if (persist == Persist::kDryRun) {
+    final_meta["resourceVersion"] = Metadata(it->second).at("resourceVersion");
+    return object;
+  }
   ++resource_version_;
-  meta["resourceVersion"] = std::to_string(resource_version_);
+  final_meta["resourceVersion"] = std::to_string(resource_version_);
   it->second = object;
   Record(WatchEvent::Type::kModified, type, std::get<2>(it->first), object);
-  if (meta.contains("deletionTimestamp") && Finalizers(meta).empty()) {
+  if (final_meta.contains("deletionTimestamp") && Finalizers(final_meta).empty()) {
     RemoveLocked(it, false);  // The last finalizer is done: the deletion completes.
   }
   return object;
 }
 
 absl::StatusOr<json::object> ObjectStore::Delete(const ResourceType& type, absl::string_view ns,
-                                                 absl::string_view name, bool orphan_dependents) {
+                                                 absl::string_view name, bool orphan_dependents, Persist persist) {
   NotifyOnExit notify([this] { NotifyListeners(); });
   absl::MutexLock lock(&mu_);
   auto it = objects_.find(KeyOf(type, ns, name));
   if (it == objects_.end()) return NotFound(type, name);
+  if (persist == Persist::kDryRun) {
+    json::object answer = it->second;
+    json::object& meta = Metadata(answer);
+    if (!Finalizers(meta).empty() && !meta.contains("deletionTimestamp")) {
+      meta["deletionTimestamp"] = Timestamp(now_());
+      meta["deletionGracePeriodSeconds"] = 0;
+    }
+    return answer;
+  }
   json::object& meta = Metadata(it->second);
   if (!Finalizers(meta).empty()) {
     if (!meta.contains("deletionTimestamp")) {

@@ -62,6 +62,10 @@ absl::string_view WatchEventTypeName(WatchEvent::Type type);  // ADDED, MODIFIED
 // An object's metadata.labels (string values only).
 using kube::LabelsOf;
 
+// Whether a write is stored, or only checked and answered as if it were
+// (?dryRun=All: nothing stored, no resourceVersion consumed, no watch event).
+enum class Persist { kYes, kDryRun };
+
 class ObjectStore {
  public:
   struct Options {
@@ -78,8 +82,10 @@ class ObjectStore {
 
   // Stores a new object (its metadata.namespace is set to `ns` for namespaced
   // types). Errors: InvalidArgument (no name nor generateName), AlreadyExists.
+  // A dry run answers the object as it would be stored (uid, creation time,
+  // a generated name), without a resourceVersion, as kube-apiserver does.
   absl::StatusOr<boost::json::object> Create(const ResourceType& type, absl::string_view ns,
-                                             boost::json::object object);
+                                             boost::json::object object, Persist persist = Persist::kYes);
   // NotFound when absent.
   absl::StatusOr<boost::json::object> Get(const ResourceType& type, absl::string_view ns,
                                           absl::string_view name) const;
@@ -101,9 +107,10 @@ class ObjectStore {
   // Update's rules (a resourceVersion left in the copy is still checked, so a
   // PUT body's version can be carried in). `modify` returning an error aborts
   // with it. NotFound when absent.
+  // A dry run answers the result with the stored resourceVersion.
   absl::StatusOr<boost::json::object> Modify(
       const ResourceType& type, absl::string_view ns, absl::string_view name,
-      const std::function<absl::Status(boost::json::object&)>& modify);
+      const std::function<absl::Status(boost::json::object&)>& modify, Persist persist = Persist::kYes);
 
   // Deletes an object, as the API server and its garbage collector do:
   //  - with metadata.finalizers, the object is only marked (deletionTimestamp)
@@ -112,10 +119,12 @@ class ObjectStore {
   //    of their owners remains (background propagation), or merely released
   //    from the reference when `orphan_dependents` (propagationPolicy Orphan)
   //    or when another owner remains.
-  // Returns the object as last stored. NotFound when absent.
+  // Returns the object as last stored. NotFound when absent. A dry run
+  // answers what a deletion would return (marked, for an object with
+  // finalizers) and touches nothing, dependents included.
   absl::StatusOr<boost::json::object> Delete(const ResourceType& type, absl::string_view ns,
-                                             absl::string_view name,
-                                             bool orphan_dependents = false);
+                                             absl::string_view name, bool orphan_dependents = false,
+                                             Persist persist = Persist::kYes);
 
   // Events of `type` (in `ns`, or all namespaces when empty) with a
   // resourceVersion greater than `after`. OutOfRange ("too old resource

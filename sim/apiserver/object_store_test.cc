@@ -59,6 +59,44 @@ TEST_F(ObjectStoreTest, CreateFillsServerOwnedMetadata) {
   EXPECT_EQ(std::string(deployment.at("apiVersion").get_string()), "apps/v1");
 }
 
+// ?dryRun=All (issue 21.1): answered as if done; nothing stored, no
+// resourceVersion consumed, no watch event. A PUT body without apiVersion and
+// kind (the store adds them) exercises the metadata kept across those inserts.
+TEST_F(ObjectStoreTest, ADryRunStoresNothing) {
+  MustCreate(kPods, "default", R"({"metadata":{"name":"web","finalizers":["x/y"]},"spec":{"a":1}})");
+  const uint64_t version = store_.resource_version();
+  absl::StatusOr<json::object> created =
+      store_.Create(kPods, "default", Object(R"({"metadata":{"generateName":"w-"}})"), Persist::kDryRun);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_THAT(Meta(*created, "name"), HasSubstr("w-"));
+  EXPECT_THAT(Meta(*created, "uid"), SizeIs(36));
+  EXPECT_FALSE(created->at("metadata").as_object().contains("resourceVersion"));
+  EXPECT_EQ(store_.Create(kPods, "default", Object(R"({"metadata":{"name":"web"}})"), Persist::kDryRun).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  absl::StatusOr<json::object> modified = store_.Modify(
+      kPods, "default", "web",
+      [](json::object& pod) {
+        pod = Object(R"({"metadata":{"name":"web","finalizers":["x/y"]},"spec":{"a":2}})");
+        return absl::OkStatus();
+      },
+      Persist::kDryRun);
+  ASSERT_TRUE(modified.ok()) << modified.status();
+  EXPECT_EQ(Meta(*modified, "generation"), "2");
+  EXPECT_EQ(Meta(*modified, "resourceVersion"), std::to_string(version));
+  absl::StatusOr<json::object> deleted = store_.Delete(kPods, "default", "web", false, Persist::kDryRun);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_FALSE(Meta(*deleted, "deletionTimestamp").empty());  // Finalizers: it would only be marked.
+  EXPECT_EQ(store_.resource_version(), version);
+  EXPECT_THAT(*store_.EventsAfter(kPods, "", version), SizeIs(0));
+  EXPECT_EQ(Meta(*store_.Get(kPods, "default", "web"), "generation"), "1");
+  // A real PUT without apiVersion and kind.
+  absl::StatusOr<json::object> put =
+      store_.Update(kPods, "default", "web", Object(R"({"metadata":{"name":"web"},"spec":{"a":3}})"));
+  ASSERT_TRUE(put.ok()) << put.status();
+  EXPECT_EQ(Meta(*put, "resourceVersion"), std::to_string(version + 1));
+  EXPECT_EQ(std::string(put->at("kind").get_string()), "Pod");
+}
+
 TEST_F(ObjectStoreTest, ResourceVersionsIncreaseAcrossTypes) {
   json::object a = MustCreate(kPods, "default", R"({"metadata":{"name":"a"}})");
   json::object b = MustCreate(kNodes, "", R"({"metadata":{"name":"b"}})");
