@@ -66,6 +66,14 @@ std::string DryRunRefusal(const std::string& value) {
   return absl::StrCat("Invalid dryRun value: \"", value, "\": supported values: \"All\"");
 }
 
+// What kube-apiserver's decoding does to a built-in before anything else
+// looks at it: type checks, base64 data, canonical quantities.
+absl::Status DecodeBuiltin(const ResourceType& type, json::object& object) {
+  SPILLWAY_RETURN_IF_ERROR(CheckBuiltinTypes(type, object));
+  SPILLWAY_RETURN_IF_ERROR(CheckBase64Data(type, object));
+  return CanonicalizeQuantities(type, object);
+}
+
 http::Response BadRequest(const absl::Status& status) {
   if (status.code() == absl::StatusCode::kUnimplemented) {
     return StatusResponse(415, "UnsupportedMediaType", std::string(status.message()));
@@ -702,6 +710,9 @@ absl::Status ApiServer::Admit(const ResourceInfo& info, FieldValidation validati
   if (std::vector<std::string> problems = ValidateRequired(info.type, object); !problems.empty()) {
     return Invalid(info, name, problems);
   }
+  if (std::vector<std::string> problems = ValidateContent(info.type, object); !problems.empty()) {
+    return Invalid(info, name, problems);
+  }
   if ((info.type.kind == "ConfigMap" || info.type.kind == "Secret") && info.type.group.empty() &&
       DataBytes(object) > kMaxDataBytes) {
     return absl::InvalidArgumentError(absl::StrCat(info.type.kind, " \"", name,
@@ -965,6 +976,14 @@ http::Response ApiServer::Handle(http::Request& request) {
 
   absl::StatusOr<FieldValidation> validation = FieldValidationOf(request.method, query);
   if (!validation.ok()) return ErrorResponse(validation.status());
+  if (auto manager = query.find("fieldManager");
+      manager != query.end() && manager->second.size() > kMaxFieldManagerLength) {
+    const char* options = request.method == "POST" ? "CreateOptions" : request.method == "PUT" ? "UpdateOptions"
+                                                                                                : "PatchOptions";
+    return StatusResponse(422, "Invalid",
+                          absl::StrCat(options, ".meta.k8s.io \"\" is invalid: fieldManager: Too long: must have at most ",
+                                       kMaxFieldManagerLength, " bytes"));
+  }
   Persist persist = Persist::kYes;
   if (auto dry = query.find("dryRun"); dry != query.end() && !dry->second.empty()) {
     if (dry->second != "All") return StatusResponse(400, "BadRequest", DryRunRefusal(dry->second));
@@ -1197,10 +1216,14 @@ http::Response ApiServer::CreateObject(ResourceCall& call, json::object object, 
                                        "\" is forbidden: unable to create new content in namespace ", ns,
                                        " because it is being terminated"));
   }
+  // The object lives in the request's namespace from here on (rest.BeforeCreate).
+  if (type.namespaced) {
+    json::value& meta = object["metadata"];
+    if (meta.is_object()) meta.get_object()["namespace"] = ns;
+  }
   // As kube-apiserver: typed decoding and defaults, then mutating admission.
   if (!info->custom) {
-    if (absl::Status s = CheckBuiltinTypes(type, object); !s.ok()) return ErrorResponse(s);
-    if (absl::Status s = CanonicalizeQuantities(type, object); !s.ok()) return ErrorResponse(s);
+    if (absl::Status s = DecodeBuiltin(type, object); !s.ok()) return ErrorResponse(s);
   }
   if (!applied) RecordUpdate(json::object(), object, ContextOf(call));
   if (!info->custom) {
@@ -1350,8 +1373,7 @@ http::Response ApiServer::Apply(ResourceCall& call) {
     const json::object before = object;
     SPILLWAY_ASSIGN_OR_RETURN(object, ServerSideApply(object, body.get_object(), force, context));
     if (!info.custom) {
-      SPILLWAY_RETURN_IF_ERROR(CheckBuiltinTypes(info.type, object));
-      SPILLWAY_RETURN_IF_ERROR(CanonicalizeQuantities(info.type, object));
+      SPILLWAY_RETURN_IF_ERROR(DecodeBuiltin(info.type, object));
       ApplyDefaults(info.type, object);
     }
     if (std::vector<std::string> problems = ValidateImmutable(info.type, before, object); !problems.empty()) {
@@ -1393,8 +1415,7 @@ http::Response ApiServer::Write(ResourceCall& call) {
         // As at creation: a replaced or patched built-in is decoded and
         // defaulted again.
         if (!info->custom) {
-          SPILLWAY_RETURN_IF_ERROR(CheckBuiltinTypes(type, object));
-          SPILLWAY_RETURN_IF_ERROR(CanonicalizeQuantities(type, object));
+          SPILLWAY_RETURN_IF_ERROR(DecodeBuiltin(type, object));
           ApplyDefaults(type, object);
         }
         RecordUpdate(before, object, context);

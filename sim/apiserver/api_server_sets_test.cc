@@ -143,3 +143,36 @@ TEST_F(KubectlTest, FieldSelectorsTakeOnlyTheFieldsEachKindSupports) {
 
 }  // namespace
 }  // namespace spillway::sim
+
+namespace spillway::sim {
+namespace {
+
+// Issue 21.3: content the real server refuses, through kubectl.
+TEST_F(KubectlTest, WhatTheServerRefusesInContent) {
+  const std::string bad_key = WriteManifest("bad-key.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+                                                            "data: {\"a b\": \"1\"}\n");
+  testing::CommandResult refused = Kubectl("create -f " + bad_key);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("ConfigMap \"c\" is invalid: data[a b]: Invalid value: \"a b\": a valid "
+                                        "config key must consist of alphanumeric characters"));
+  const std::string bad_binary = WriteManifest("bad-binary.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n"
+                                                                  "binaryData: {k: \"not base64\"}\n");
+  EXPECT_THAT(Kubectl("create -f " + bad_binary).output, HasSubstr("illegal base64 data at input byte 3"));
+  const std::string big = WriteManifest(
+      "big.yaml", absl::StrCat("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  annotations: {a: \"",
+                               std::string(300 * 1024, 'x'), "\"}\n"));
+  EXPECT_THAT(Kubectl("create -f " + big).output,
+              HasSubstr("metadata.annotations: Too long: must have at most 262144 bytes"));
+  const std::string ok = WriteManifest("ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\ndata: {k: v}\n");
+  EXPECT_THAT(Kubectl(absl::StrCat("apply --server-side --field-manager=", std::string(129, 'm'), " -f ", ok)).output,
+              HasSubstr("fieldManager: Too long: must have at most 128 bytes"));
+  EXPECT_EQ(Kubectl(absl::StrCat("apply --server-side --field-manager=", std::string(128, 'm'), " -f ", ok)).exit_code,
+            0);
+  http::ClientResponse event = Http("POST", "/api/v1/namespaces/default/events", R"({"metadata":{"name":"e"},
+      "involvedObject":{"kind":"Pod","name":"web","namespace":"kube-system"},"reason":"X","type":"Normal"})");
+  EXPECT_EQ(event.status, 422);
+  EXPECT_THAT(event.body, HasSubstr(R"(involvedObject.namespace: Invalid value: \"kube-system\": does not match event.namespace)"));
+}
+
+}  // namespace
+}  // namespace spillway::sim

@@ -195,11 +195,12 @@ TEST_F(KubectlTest, LimitsPathsAndCollectionDeletesAsARealServer) {
                                                     std::string(1100 * 1024, 'x'), R"("}})"));
   EXPECT_EQ(big_data.status, 422);
   EXPECT_THAT(big_data.body, HasSubstr(R"(ConfigMap \"big\" is invalid: []: Too long: must have at most 1048576 bytes)"));
-  // An object over etcd's 1.5 MiB (a Pod's annotations, say).
+  // An object over etcd's 1.5 MiB (a Pod's container args, say; annotations
+  // stop at 256 KiB before that).
   http::ClientResponse big_object = Http(
       "POST", "/api/v1/namespaces/default/pods",
-      absl::StrCat(R"({"metadata":{"name":"p","annotations":{"a":")", std::string(1600 * 1024, 'x'),
-                   R"("}},"spec":{"containers":[{"name":"c","image":"nginx"}]}})"));
+      absl::StrCat(R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"nginx","args":[")",
+                   std::string(1600 * 1024, 'x'), R"("]}]}})"));
   EXPECT_EQ(big_object.status, 413);
   EXPECT_THAT(big_object.body, HasSubstr("etcdserver: request is too large"));
 

@@ -1,6 +1,9 @@
 #include "sim/apiserver/validation.h"
 
+#include <algorithm>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -47,6 +50,20 @@ std::vector<std::string> ValidateMetadata(const ResourceType& type, const json::
       if (!kube::IsLabelValue(value)) {
         problems.push_back(absl::StrCat("metadata.labels: Invalid value: \"", value, "\": ", kLabelValueMessage));
       }
+    }
+  }
+  if (const json::value* annotations = meta->get_object().if_contains("annotations");
+      annotations != nullptr && annotations->is_object()) {
+    size_t total = 0;
+    for (const auto& entry : annotations->get_object()) {
+      const absl::string_view key(entry.key().data(), entry.key().size());
+      if (!kube::IsQualifiedName(key)) {
+        problems.push_back(absl::StrCat("metadata.annotations: Invalid value: \"", key, "\": ", kLabelKeyMessage));
+      }
+      total += key.size() + (entry.value().is_string() ? entry.value().get_string().size() : 0);
+    }
+    if (total > kMaxAnnotationBytes) {
+      problems.push_back(absl::StrCat("metadata.annotations: Too long: must have at most ", kMaxAnnotationBytes, " bytes"));
     }
   }
   return problems;
@@ -153,6 +170,103 @@ std::vector<std::string> ValidateRequired(const ResourceType& type, const json::
     }
   }
   return problems;
+}
+
+namespace {
+
+bool IsConfigKey(absl::string_view key) {
+  if (key.empty() || key.size() > 253 || key == "." || key == "..") return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+void ValidateConfigKeys(const json::object& object, const char* field, std::vector<std::string>& problems) {
+  const json::object* data = json_fields::ObjectAt(object, {field});
+  if (data == nullptr) return;
+  for (const auto& entry : *data) {
+    const std::string key(entry.key());
+    if (!IsConfigKey(key)) {
+      problems.push_back(absl::StrCat(field, "[", key, "]: Invalid value: \"", key,
+                                      "\": a valid config key must consist of alphanumeric characters, '-', '_' or "
+                                      "'.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for "
+                                      "validation is '[-._a-zA-Z0-9]+')"));
+    }
+  }
+}
+
+// Go's base64.StdEncoding: the first offending byte's offset, or -1.
+int Base64Error(absl::string_view text) {
+  if (text.size() % 4 != 0) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')) {
+        return static_cast<int>(i);
+      }
+    }
+    return static_cast<int>(text.size() - text.size() % 4);
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool padding = c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text[i + 1] == '=');
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || padding)) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::vector<std::string> ValidateContent(const ResourceType& type, const json::object& object) {
+  std::vector<std::string> problems;
+  if (type.group.empty() && (type.kind == "ConfigMap" || type.kind == "Secret")) {
+    ValidateConfigKeys(object, "data", problems);
+    if (type.kind == "ConfigMap") {
+      ValidateConfigKeys(object, "binaryData", problems);
+      const json::object* data = json_fields::ObjectAt(object, {"data"});
+      const json::object* binary = json_fields::ObjectAt(object, {"binaryData"});
+      if (data != nullptr && binary != nullptr) {
+        for (const auto& entry : *binary) {
+          if (data->contains(entry.key())) {
+            problems.push_back(absl::StrCat("data[", std::string(entry.key()), "]: Invalid value: \"",
+                                            std::string(entry.key()), "\": duplicate of key present in binaryData"));
+          }
+        }
+      }
+    } else {
+      ValidateConfigKeys(object, "stringData", problems);
+    }
+  } else if (type.group.empty() && type.kind == "Event") {
+    const json::object* involved = json_fields::ObjectAt(object, {"involvedObject"});
+    const json::object* meta = json_fields::ObjectAt(object, {"metadata"});
+    const std::string involved_ns = involved != nullptr ? json_fields::String(*involved, "namespace") : "";
+    const std::string event_ns = meta != nullptr ? json_fields::String(*meta, "namespace") : "";
+    if (!involved_ns.empty() && !event_ns.empty() && involved_ns != event_ns) {
+      problems.push_back(absl::StrCat("involvedObject.namespace: Invalid value: \"", involved_ns,
+                                      "\": does not match event.namespace"));
+    }
+  }
+  return problems;
+}
+
+absl::Status CheckBase64Data(const ResourceType& type, const json::object& object) {
+  const char* field = nullptr;
+  if (type.group.empty() && type.kind == "ConfigMap") field = "binaryData";
+  if (type.group.empty() && type.kind == "Secret") field = "data";
+  if (field == nullptr) return absl::OkStatus();
+  const json::object* data = json_fields::ObjectAt(object, {field});
+  if (data == nullptr) return absl::OkStatus();
+  for (const auto& entry : *data) {
+    if (!entry.value().is_string()) continue;  // Type errors are CheckBuiltinTypes'.
+    const int at = Base64Error(absl::string_view(entry.value().get_string().data(), entry.value().get_string().size()));
+    if (at >= 0) {
+      return absl::FailedPreconditionError(absl::StrCat(type.kind, " in version \"", type.version,
+                                                        "\" cannot be handled as a ", type.kind,
+                                                        ": illegal base64 data at input byte ", at));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace spillway::sim

@@ -5,10 +5,12 @@
 #ifndef SPILLWAY_SIM_APISERVER_VALIDATION_H_
 #define SPILLWAY_SIM_APISERVER_VALIDATION_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/status/status.h"
 #include "boost/json.hpp"
 #include "sim/apiserver/resources.h"
 
@@ -24,6 +26,22 @@ std::vector<std::string> ValidateMetadata(const ResourceType& type, const boost:
 // matching its template's labels, a Job's restartPolicy Never/OnFailure, a
 // Service's ports (unless headless or ExternalName).
 std::vector<std::string> ValidateRequired(const ResourceType& type, const boost::json::object& object);
+
+// What kube-apiserver refuses in a kind's content beyond required fields, in
+// its words: a ConfigMap's or Secret's data keys that are not config keys
+// ([-._a-zA-Z0-9]+) or that a ConfigMap has in both data and binaryData; an
+// Event whose involvedObject is in another namespace than the Event.
+std::vector<std::string> ValidateContent(const ResourceType& type, const boost::json::object& object);
+
+// The 400 kube-apiserver's decoder gives for a ConfigMap's binaryData or a
+// Secret's data value that is not base64 ("illegal base64 data at input byte
+// N"), or OK.
+absl::Status CheckBase64Data(const ResourceType& type, const boost::json::object& object);
+
+// 256 KiB: what all of an object's annotations (keys and values) may hold.
+inline constexpr size_t kMaxAnnotationBytes = 256 * 1024;
+// 128: the longest fieldManager a write may name.
+inline constexpr size_t kMaxFieldManagerLength = 128;
 
 // Fields a real server refuses to change on update ("spec.selector: ... field
 // is immutable"), comparing `old_object` with `object`.

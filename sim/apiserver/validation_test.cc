@@ -83,3 +83,55 @@ TEST(ValidationTest, RequiredFieldsAsKubeApiserverWordsThem) {
 
 }  // namespace
 }  // namespace spillway::sim
+
+namespace spillway::sim {
+namespace {
+
+const ResourceType kSecretType{"", "v1", "Secret", "secrets", true};
+const ResourceType kEventType{"", "v1", "Event", "events", true};
+const ResourceType kConfigMapType{"", "v1", "ConfigMap", "configmaps", true};
+
+std::vector<std::string> Content(const ResourceType& type, const char* text) {
+  return ValidateContent(type, json::parse(text).as_object());
+}
+
+// Issue 21.3: what kube-apiserver refuses in a kind's content.
+TEST(ValidationTest, ConfigKeysDuplicatesAndEventNamespaces) {
+  EXPECT_THAT(Content(kConfigMapType, R"({"data":{"key.name":"1","KEY_NAME":"2","key-name":"3"}})"), IsEmpty());
+  EXPECT_THAT(Content(kConfigMapType, R"({"data":{"a b":"1"}})"),
+              ElementsAre(HasSubstr("data[a b]: Invalid value: \"a b\": a valid config key must consist of "
+                                    "alphanumeric characters, '-', '_' or '.'")));
+  EXPECT_THAT(Content(kConfigMapType, R"({"binaryData":{"..":"AA=="}})"), ElementsAre(HasSubstr("binaryData[..]")));
+  EXPECT_THAT(Content(kConfigMapType, R"({"data":{"k":"v"},"binaryData":{"k":"AA=="}})"),
+              ElementsAre(HasSubstr("duplicate of key present in binaryData")));
+  EXPECT_THAT(Content(kSecretType, R"({"stringData":{"x/y":"v"}})"), ElementsAre(HasSubstr("stringData[x/y]")));
+  EXPECT_THAT(Content(kEventType, R"({"metadata":{"namespace":"a"},"involvedObject":{"namespace":"a"}})"), IsEmpty());
+  EXPECT_THAT(Content(kEventType, R"({"metadata":{"namespace":"a"},"involvedObject":{"namespace":"b"}})"),
+              ElementsAre("involvedObject.namespace: Invalid value: \"b\": does not match event.namespace"));
+}
+
+TEST(ValidationTest, AnnotationsAreQualifiedNamesUpTo256KiBInAll) {
+  EXPECT_THAT(Validate(kConfigMapType, R"({"metadata":{"annotations":{"example.com/a":"x"}}})"), IsEmpty());
+  EXPECT_THAT(Validate(kConfigMapType, R"({"metadata":{"annotations":{"bad key":"x"}}})"),
+              ElementsAre(HasSubstr("metadata.annotations: Invalid value: \"bad key\"")));
+  const std::string big = std::string(R"({"metadata":{"annotations":{"a":")") + std::string(kMaxAnnotationBytes, 'x') +
+                          R"("}}})";
+  EXPECT_THAT(ValidateMetadata(kConfigMapType, json::parse(big).as_object()),
+              ElementsAre("metadata.annotations: Too long: must have at most 262144 bytes"));
+}
+
+TEST(ValidationTest, Base64DataAsGoDecodesIt) {
+  auto check = [](const ResourceType& type, const char* text) {
+    return CheckBase64Data(type, json::parse(text).as_object());
+  };
+  EXPECT_TRUE(check(kSecretType, R"({"data":{"k":"dmFsdWU=","e":""}})").ok());
+  EXPECT_TRUE(check(kConfigMapType, R"({"binaryData":{"k":"AAEC"}})").ok());
+  EXPECT_EQ(std::string(check(kSecretType, R"({"data":{"k":"value!"}})").message()),
+            "Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at input byte 5");
+  EXPECT_EQ(std::string(check(kConfigMapType, R"({"binaryData":{"k":"not base64"}})").message()),
+            "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: illegal base64 data at input byte 3");
+  EXPECT_TRUE(check(kConfigMapType, R"({"data":{"k":"not base64 and fine"}})").ok());
+}
+
+}  // namespace
+}  // namespace spillway::sim
