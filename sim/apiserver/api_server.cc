@@ -598,6 +598,7 @@ absl::Status ApplyWrite(const std::string& sub, WriteKind kind, const ResourceIn
 
 ApiServer::ApiServer(const ApiServerOptions& options)
     : clock_(options.clock != nullptr ? *options.clock : Clock::Real()),
+      event_ttl_(options.event_ttl),
       store_(ObjectStore::Options{options.watch_window}, [this] { return clock_.Now(); }, random_) {}
 
 absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& options) {
@@ -897,8 +898,46 @@ std::optional<http::Response> ApiServer::Intercept(http::Request& request) {
   return interceptor(request);
 }
 
+// The last write to an Event: its creation or the latest managedFields time.
+absl::Time LastWritten(const json::object& event) {
+  const json::object* meta = json_fields::ObjectAt(event, {"metadata"});
+  absl::Time last = absl::InfinitePast();
+  if (meta == nullptr) return last;
+  auto consider = [&last](const std::string& text) {
+    absl::Time t;
+    std::string error;
+    if (!text.empty() && absl::ParseTime(absl::RFC3339_full, text, &t, &error)) last = std::max(last, t);
+  };
+  consider(json_fields::String(*meta, "creationTimestamp"));
+  if (const json::value* fields = meta->if_contains("managedFields"); fields != nullptr && fields->is_array()) {
+    for (const json::value& entry : fields->get_array()) {
+      if (entry.is_object()) consider(json_fields::String(entry.get_object(), "time"));
+    }
+  }
+  return last;
+}
+
+void ApiServer::ExpireEvents() {
+  const absl::Time now = clock_.Now();
+  {
+    absl::MutexLock lock(&event_sweep_mu_);
+    if (now - last_event_sweep_ < absl::Minutes(1)) return;
+    last_event_sweep_ = now;
+  }
+  for (const ResourceInfo* info : {FindResource("", "v1", "events"), FindResource("events.k8s.io", "v1", "events")}) {
+    if (info == nullptr) continue;
+    for (const json::object& event : store_.List(info->type, "", kube::LabelSelector(), FieldSelector()).items) {
+      if (LastWritten(event) + event_ttl_ > now) continue;
+      const json::object* meta = json_fields::ObjectAt(event, {"metadata"});
+      if (meta == nullptr) continue;
+      (void)store_.Delete(info->type, json_fields::String(*meta, "namespace"), json_fields::String(*meta, "name"));
+    }
+  }
+}
+
 http::Response ApiServer::Handle(http::Request& request) {
   if (std::optional<http::Response> injected = Intercept(request)) return *std::move(injected);
+  ExpireEvents();
   const std::string_view target(request.target);
   const size_t question = target.find('?');
   std::string_view path = target.substr(0, question);

@@ -59,6 +59,9 @@ struct ApiServerOptions {
   // snapshot expiry, so the simulated cluster can drive it; the real clock
   // when null. Transport deadlines (watch timeouts, bookmarks) use real time.
   Clock* clock = nullptr;
+  // Events (core and events.k8s.io) go this long after their last write, as
+  // kube-apiserver's --event-ttl (its default: one hour).
+  absl::Duration event_ttl = absl::Hours(1);
 };
 
 // Limits of a real API server (and etcd): request bodies, stored objects,
@@ -151,12 +154,18 @@ class ApiServer {
   void RefreshCustomResources();
 
   Clock& clock_;
+  const absl::Duration event_ttl_;
   absl::BitGen random_;
   ObjectStore store_;
   ListPager pager_;
   absl::Mutex eviction_mu_;
   ResourceRegistry registry_;
   std::atomic<uint64_t> crd_generation_{0};
+  // Deletes the Events whose time is up (ApiServerOptions::event_ttl), at most
+  // once a minute of the server's clock; called on every request.
+  void ExpireEvents();
+  absl::Mutex event_sweep_mu_;
+  absl::Time last_event_sweep_ ABSL_GUARDED_BY(event_sweep_mu_) = absl::InfinitePast();
   absl::Mutex interceptor_mu_;
   Interceptor interceptor_ ABSL_GUARDED_BY(interceptor_mu_);
   std::atomic<int> active_watches_{0};

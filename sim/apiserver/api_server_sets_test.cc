@@ -3,6 +3,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "common/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kube/decode.h"
@@ -172,6 +174,48 @@ TEST_F(KubectlTest, WhatTheServerRefusesInContent) {
       "involvedObject":{"kind":"Pod","name":"web","namespace":"kube-system"},"reason":"X","type":"Normal"})");
   EXPECT_EQ(event.status, 422);
   EXPECT_THAT(event.body, HasSubstr(R"(involvedObject.namespace: Invalid value: \"kube-system\": does not match event.namespace)"));
+}
+
+}  // namespace
+}  // namespace spillway::sim
+
+namespace spillway::sim {
+namespace {
+
+// Events expire an hour after their last write (kube-apiserver's --event-ttl
+// default), by the server's clock: a scenario's hours do not pile them up.
+TEST(EventTtlTest, EventsGoAnHourAfterTheirLastWrite) {
+  FakeClock clock(absl::FromUnixSeconds(1795300000));
+  ApiServerOptions options;
+  options.clock = &clock;
+  absl::StatusOr<std::unique_ptr<ApiServer>> server = ApiServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  http::ClientOptions client_options;
+  client_options.port = (*server)->port();
+  http::Client client(client_options);
+  auto status_of = [&](const std::string& method, const std::string& target, const std::string& body = "") {
+    absl::StatusOr<http::ClientResponse> response = client.Send(method, target, body, "application/json");
+    return response.ok() ? response->status : 0;
+  };
+  const std::string event = R"({"metadata":{"name":"%s"},"involvedObject":{"kind":"Pod","name":"web"},
+      "reason":"Started","type":"Normal"})";
+  ASSERT_EQ(status_of("POST", "/api/v1/namespaces/default/events", absl::StrReplaceAll(event, {{"%s", "old"}})), 201);
+  clock.Advance(absl::Minutes(50));
+  ASSERT_EQ(status_of("POST", "/api/v1/namespaces/default/events", absl::StrReplaceAll(event, {{"%s", "young"}})), 201);
+  clock.Advance(absl::Minutes(9));
+  EXPECT_EQ(status_of("GET", "/api/v1/namespaces/default/events/old"), 200);  // 59 minutes.
+  clock.Advance(absl::Minutes(2));
+  EXPECT_EQ(status_of("GET", "/api/v1/namespaces/default/events/old"), 404);  // 61 minutes: gone.
+  EXPECT_EQ(status_of("GET", "/api/v1/namespaces/default/events/young"), 200);
+  // A write keeps an Event (a repeat counted up, as the recorder does).
+  absl::StatusOr<http::ClientResponse> patched = client.Send("PATCH", "/api/v1/namespaces/default/events/young",
+                                                             R"({"count":2})", "application/merge-patch+json");
+  ASSERT_TRUE(patched.ok() && patched->status == 200);
+  clock.Advance(absl::Minutes(55));
+  EXPECT_EQ(status_of("GET", "/api/v1/namespaces/default/events/young"), 200);
+  clock.Advance(absl::Minutes(6));
+  EXPECT_EQ(status_of("GET", "/api/v1/namespaces/default/events/young"), 404);
+  (*server)->Stop();
 }
 
 }  // namespace
