@@ -195,13 +195,14 @@ TEST_F(SchedulerTest, FullNodesWhenNotNodeCacheCapable) {
   const json::object fixture = Fixture("filter_full_request.json");
   EXPECT_EQ(KeysOf(args), KeysOf(fixture));
   EXPECT_EQ(KeysOf(args.at("Nodes").as_object()), KeysOf(fixture.at("Nodes").as_object()));
-  // Whole Node objects, status included; the tainted virtual node was
-  // filtered by kube-scheduler itself and never reaches the extender.
+  // Whole Node objects, status included, as the API server serves them
+  // (quantities in canonical form: "2000m" is "2"); the tainted virtual node
+  // was filtered by kube-scheduler itself and never reaches the extender.
   ASSERT_EQ(args.at("Nodes").at("items").as_array().size(), 2u);
   EXPECT_EQ(json_fields::String(*json_fields::ObjectAt(args.at("Nodes").at("items").as_array()[0].as_object(),
                                                        {"status", "allocatable"}),
                                 "cpu"),
-            "2000m");
+            "2");
 }
 
 // kube-scheduler's FitError, reasons counted and sorted as strings, with
