@@ -220,3 +220,24 @@ TEST(EventTtlTest, EventsGoAnHourAfterTheirLastWrite) {
 
 }  // namespace
 }  // namespace spillway::sim
+
+namespace spillway::sim {
+namespace {
+
+// Issue 21.4: what kubectl users type next.
+TEST_F(KubectlTest, GetAllAndCreateServiceAccount) {
+  testing::CommandResult account = Kubectl("create serviceaccount robot");
+  ASSERT_EQ(account.exit_code, 0) << account.output;
+  EXPECT_EQ(Kubectl("get serviceaccount robot -o name").output, "serviceaccount/robot\n");
+  ASSERT_EQ(Kubectl("create deployment web --image=nginx").exit_code, 0);
+  ASSERT_EQ(Kubectl("create service clusterip web --tcp=80:80").exit_code, 0);
+  testing::CommandResult all = Kubectl("get all -o name");
+  ASSERT_EQ(all.exit_code, 0) << all.output;
+  EXPECT_THAT(all.output, HasSubstr("service/web\n"));
+  EXPECT_THAT(all.output, HasSubstr("deployment.apps/web\n"));
+  EXPECT_THAT(all.output, ::testing::Not(HasSubstr("configmap")));  // Not in the "all" category.
+  EXPECT_THAT(all.output, ::testing::Not(HasSubstr("serviceaccount")));
+}
+
+}  // namespace
+}  // namespace spillway::sim

@@ -253,6 +253,7 @@ absl::StatusOr<json::object> DecodeKubernetesProtobuf(std::string_view body) {
   if (message.empty()) {
     return absl::UnimplementedError(absl::StrCat(
         "the embedded API server decodes protobuf only for v1 Namespace, ConfigMap, Secret, Pod, Service, "
+        "ServiceAccount, "
         "apps/v1 Deployment and batch/v1 Job and CronJob, not ", api_version, " ", kind, "; send JSON"));
   }
   absl::StatusOr<json::object> object = DecodeMessage(raw, message, 0);

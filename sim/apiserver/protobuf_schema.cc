@@ -49,6 +49,9 @@ const std::map<std::string, Message>& Messages() {
        {{1, M("metadata", "ObjectMeta")}, {2, Of(Kind::kBytesMap, "data")}, {3, S("type")},
         {4, Of(Kind::kStringMap, "stringData")}, {5, Z(B("immutable"))}}},
       {"Pod", {{1, M("metadata", "ObjectMeta")}, {2, M("spec", "PodSpec")}, {3, M("status", "")}}},
+      // kubectl create serviceaccount sets the metadata only; secrets (2) and
+      // imagePullSecrets (3) with a value are refused by number.
+      {"ServiceAccount", {{1, M("metadata", "ObjectMeta")}, {4, Z(B("automountServiceAccountToken"))}}},
       {"PodTemplateSpec", {{1, M("metadata", "ObjectMeta")}, {2, M("spec", "PodSpec")}}},
       {"PodSpec",
        {{2, Ms("containers", "Container")}, {3, S("restartPolicy")}, {4, Z(I("terminationGracePeriodSeconds"))},
@@ -105,7 +108,7 @@ const std::map<std::string, Message>& Messages() {
 
 std::string MessageFor(const std::string& api_version, const std::string& kind) {
   if (api_version == "v1" && (kind == "Namespace" || kind == "ConfigMap" || kind == "Secret" || kind == "Pod" ||
-                              kind == "Service")) {
+                              kind == "Service" || kind == "ServiceAccount")) {
     return kind;
   }
   if (api_version == "apps/v1" && kind == "Deployment") return kind;

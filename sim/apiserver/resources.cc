@@ -22,10 +22,30 @@ ResourceInfo Builtin(ResourceType type, std::string singular, std::vector<std::s
   return info;
 }
 
+// The built-ins in the "all" category (what `kubectl get all` lists), as
+// kube-apiserver's REST storage declares them (Categories() returns "all").
+bool InCategoryAll(const ResourceType& type) {
+  static const char* const kAll[][2] = {{"", "pods"},          {"", "services"},         {"apps", "deployments"},
+                                        {"apps", "replicasets"}, {"apps", "statefulsets"}, {"apps", "daemonsets"},
+                                        {"batch", "jobs"},       {"batch", "cronjobs"},
+                                        {"autoscaling", "horizontalpodautoscalers"}};
+  for (const auto& [group, plural] : kAll) {
+    if (type.group == group && type.plural == plural) return true;
+  }
+  return false;
+}
+
+std::vector<ResourceInfo> WithCategories(std::vector<ResourceInfo> resources) {
+  for (ResourceInfo& info : resources) {
+    if (InCategoryAll(info.type)) info.categories = {"all"};
+  }
+  return resources;
+}
+
 }  // namespace
 
 const std::vector<ResourceInfo>& BuiltinResources() {
-  static const auto* const kResources = new std::vector<ResourceInfo>{
+  static const auto* const kResources = new std::vector<ResourceInfo>(WithCategories({
       Builtin({"", "v1", "Namespace", "namespaces", false}, "namespace", {"ns"}, {"status"}, "core"),
       Builtin({"", "v1", "Node", "nodes", false}, "node", {"no"}, {"status"}, "core"),
       Builtin({"", "v1", "Pod", "pods", true}, "pod", {"po"}, {"status", "binding", "eviction"}, "core"),
@@ -62,7 +82,7 @@ const std::vector<ResourceInfo>& BuiltinResources() {
       Builtin({"admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration",
         "mutatingwebhookconfigurations", false},
        "mutatingwebhookconfiguration", {}, {}, "admissionregistration"),
-  };
+  }));
   return *kResources;
 }
 
