@@ -1,6 +1,6 @@
 # Spillway's image: the same binary `./spillway.sh` builds (Bazel, offline, on
 # Debian's libraries), on Debian bookworm, running as a non-root user.
-#   docker build -t spillway:latest .
+#   docker build -t spillway:$(cat VERSION) .
 # deploy/spillway.yaml runs it read-only, as UID 65532, with no capabilities.
 
 # Build: Debian's toolchain and -dev packages (tools/install_deps.sh), then Bazel.

@@ -7,7 +7,9 @@
 
 #include "app/config_loader.h"
 #include "burst/eci_profile.h"
+#include "absl/strings/ascii.h"
 #include "common/testing/testdata.h"
+#include "common/version.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/scheduler/scheduler_config.h"
@@ -236,6 +238,18 @@ YAML::Node DocumentOfKind(const std::string& kind) {
 // The Pod Security Standards' "restricted" profile, as the PodSecurity
 // admission plugin checks it, for every container; and availability: two
 // replicas, apart, with a budget.
+// Issue 23.2: deploy/ runs the released image, never `latest`; the tag is the
+// repository's VERSION, which is the binary's (`spillway version`).
+TEST(ManifestsTest, TheImageIsTheVersionedRelease) {
+  const std::string version(absl::StripAsciiWhitespace(testing::ReadRunfile("VERSION")));
+  EXPECT_EQ(version, kVersion);
+  const YAML::Node deployment = DocumentOfKind("Deployment");
+  ASSERT_TRUE(deployment);
+  for (const YAML::Node& container : deployment["spec"]["template"]["spec"]["containers"]) {
+    EXPECT_EQ(container["image"].as<std::string>(), "spillway:" + version) << container["name"];
+  }
+}
+
 TEST(ManifestsTest, TheDeploymentMeetsTheRestrictedProfileAndStaysAvailable) {
   const YAML::Node deployment = DocumentOfKind("Deployment");
   ASSERT_TRUE(deployment);
