@@ -71,6 +71,13 @@ void FlagSet::Bool(std::string name, bool* target, std::string help) {
                     }});
 }
 
+const FlagSet::Flag* FlagSet::Find(const std::string& name) const {
+  for (const Flag& f : flags_) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
 absl::Status FlagSet::Parse(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -91,9 +98,15 @@ absl::Status FlagSet::Parse(const std::vector<std::string>& args) {
       value = body.substr(eq + 1);
       has_value = true;
     }
-    const Flag* flag = nullptr;
-    for (const Flag& f : flags_) {
-      if (f.name == name) flag = &f;
+    const Flag* flag = Find(name);
+    // A one-letter flag with its value attached, as kubectl takes it: -ojson.
+    if (flag == nullptr && !has_value && arg[1] != '-' && name.size() > 1) {
+      if (const Flag* shorthand = Find(name.substr(0, 1)); shorthand != nullptr && !shorthand->is_bool) {
+        flag = shorthand;
+        value = name.substr(1);
+        name = name.substr(0, 1);
+        has_value = true;
+      }
     }
     if (flag == nullptr) {
       return absl::InvalidArgumentError(

@@ -29,9 +29,10 @@ class FlagSet {
   void Double(std::string name, double* target, double min, double max, std::string help);
   void Bool(std::string name, bool* target, std::string help);
 
-  // Parses `args` (without the program and subcommand names). InvalidArgument
-  // for unknown flags, missing values, malformed numbers and numbers outside
-  // their range, naming the flag.
+  // Parses `args` (without the program and subcommand names): --name=value,
+  // --name value, -name=value, and a one-letter flag with its value attached
+  // (-ojson, as kubectl takes it). InvalidArgument for unknown flags, missing
+  // values, malformed numbers and numbers outside their range, naming the flag.
   absl::Status Parse(const std::vector<std::string>& args);
 
   // Whether --help (or -h) was given.
@@ -47,6 +48,7 @@ class FlagSet {
     bool is_bool;
     std::function<absl::Status(const std::string&)> set;
   };
+  const Flag* Find(const std::string& name) const;
 
   std::string usage_;
   std::string summary_;

@@ -1,5 +1,8 @@
 #include "app/flags.h"
 
+#include <string>
+#include <vector>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -28,6 +31,24 @@ TEST_F(FlagSetTest, ParsesBothSpellings) {
   EXPECT_TRUE(leader_elect_);
   ASSERT_TRUE(flags_.Parse({"--leader-elect=false"}).ok());
   EXPECT_FALSE(leader_elect_);
+}
+
+// Issue 23.3: `-ojson` as kubectl users type it, as well as `-o json`.
+TEST(FlagSetShorthandTest, AOneLetterFlagTakesItsValueAttached) {
+  FlagSet flags("spillway status [flags]", "Status.");
+  std::string output;
+  bool verbose = false;
+  flags.String("output", &output, "Format");
+  flags.String("o", &output, "Same as --output");
+  flags.Bool("v", &verbose, "Verbose");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"-ojson"}, {"-o", "json"}, {"-o=json"}, {"--output=json"}, {"--output", "json"}}) {
+    output.clear();
+    ASSERT_TRUE(flags.Parse(args).ok()) << args[0];
+    EXPECT_EQ(output, "json") << args[0];
+  }
+  EXPECT_EQ(flags.Parse({"-vx"}).message(), "unknown flag --vx; see --help for the flags this command takes");
+  EXPECT_EQ(flags.Parse({"--ojson"}).message(), "unknown flag --ojson; see --help for the flags this command takes");
 }
 
 TEST_F(FlagSetTest, ErrorsNameTheFlag) {
