@@ -12,6 +12,7 @@
 #include "common/json_fields.h"
 #include "common/version.h"
 #include "kube/decode.h"
+#include "kube/names.h"
 
 namespace spillway::admin {
 namespace {
@@ -63,6 +64,14 @@ absl::StatusOr<v1::ExplainResponse> AdminService::ExplainPod(const std::string& 
     return absl::InvalidArgumentError(absl::StrCat("no pod has such a name: namespaces have at most 63 characters "
                                                    "and pod names at most 253 (got ",
                                                    ns.size(), " and ", name.size(), ")"));
+  }
+  if (!kube::IsDns1123Label(ns)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", ns, "\" is not a namespace name: ", kube::kDns1123LabelMessage));
+  }
+  if (!kube::IsDns1123Subdomain(name)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", name, "\" is not a pod name: ", kube::kDns1123SubdomainMessage));
   }
   if (sources_.client == nullptr) return absl::FailedPreconditionError(kNoCluster);
   const kube::ResourcePath path{"", "v1", "pods", ns, name, ""};

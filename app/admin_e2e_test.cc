@@ -91,6 +91,13 @@ info = channel.stream_stream('/grpc.reflection.v1alpha.ServerReflection/ServerRe
 answer = next(info(iter([b'\x3a\x00']), timeout=5))
 for service in (b'spillway.admin.v1.Admin', b'grpc.health.v1.Health'):
     print('reflection', service.decode(), service in answer)
+explain = channel.unary_unary('/spillway.admin.v1.Admin/Explain', request_serializer=same, response_deserializer=same)
+for ns, pod in ((b'Bad_NS', b'web'), (b'plain', b'Not/A/Name'), (b'plain', b'nope')):
+    try:
+        explain(b'\x0a' + bytes([len(ns)]) + ns + b'\x12' + bytes([len(pod)]) + pod, timeout=5)
+        print('explain', ns.decode(), 'OK')
+    except grpc.RpcError as e:
+        print('explain', ns.decode(), pod.decode(), str(e.code()))
 )";
 
 class AdminE2eTest : public ::testing::Test {
@@ -326,7 +333,12 @@ TEST_F(AdminE2eTest, HealthAndReflectionAnswerAnyGrpcClient) {
             "admin 0801\n"
             "unknown StatusCode.NOT_FOUND\n"
             "reflection spillway.admin.v1.Admin True\n"
-            "reflection grpc.health.v1.Health True\n");
+            "reflection grpc.health.v1.Health True\n"
+            // Issue 23.3: a name that cannot exist is the caller's mistake, not a
+            // reason to retry (it was UNAVAILABLE); a missing pod is NOT_FOUND.
+            "explain Bad_NS web StatusCode.INVALID_ARGUMENT\n"
+            "explain plain Not/A/Name StatusCode.INVALID_ARGUMENT\n"
+            "explain plain nope StatusCode.NOT_FOUND\n");
 }
 
 }  // namespace
