@@ -12,10 +12,11 @@
 // merge, JSON and strategic-merge patches and server-side apply (field
 // managers), CustomResourceDefinitions and their custom resources, garbage
 // collection by ownerReferences, mutating admission webhooks, Tables for
-// kubectl and protobuf request bodies; lists page with limit/continue. What
-// kube-apiserver does and this does not yet (dry-run, patch strategies from
-// the kinds' definitions, canonical quantities, ...) is listed in
-// docs/embedded-api-server.md ("Not yet").
+// kubectl and protobuf request bodies; lists page with limit/continue;
+// server-side dry run, canonical quantities, per-kind field selectors and
+// Event expiry. What kube-apiserver does and this does not yet (patch
+// strategies from the kinds' definitions, CRD validation rules, ...) is listed
+// in docs/embedded-api-server.md ("Not yet").
 //
 // Thread-safe; all state is in the ObjectStore.
 #ifndef SPILLWAY_SIM_APISERVER_API_SERVER_H_

@@ -1,6 +1,7 @@
 // Field selectors (`?fieldSelector=spec.nodeName=node-1,status.phase!=Running`)
 // over JSON objects: `=`, `==` and `!=` on dotted paths. A missing field reads
-// as "" (so `spec.nodeName=` selects unbound pods), as in Kubernetes.
+// as "" (so `spec.nodeName=` selects unbound pods), as in Kubernetes. Which
+// fields a kind supports is ConvertFieldLabels' table.
 #ifndef SPILLWAY_SIM_APISERVER_FIELD_SELECTOR_H_
 #define SPILLWAY_SIM_APISERVER_FIELD_SELECTOR_H_
 

@@ -1,7 +1,8 @@
 // Validation kube-apiserver applies to every object, worded as it words it
 // (k8s.io/apimachinery/pkg/util/validation): object names (RFC 1123
-// subdomains; labels for namespaces and services), label keys and values.
-// Pure; thread-safe.
+// subdomains; labels for namespaces and services), label keys and values,
+// annotations, required fields, immutable fields, and what a kind's content
+// may hold (config keys, base64 data, an Event's namespace). Pure; thread-safe.
 #ifndef SPILLWAY_SIM_APISERVER_VALIDATION_H_
 #define SPILLWAY_SIM_APISERVER_VALIDATION_H_
 
