@@ -2,6 +2,9 @@
 # Debian's libraries), on Debian bookworm, running as a non-root user.
 #   docker build -t spillway:$(cat VERSION) .
 # deploy/spillway.yaml runs it read-only, as UID 65532, with no capabilities.
+# Without a registry (no base image to pull), tools/build_image.sh builds the same
+# image FROM scratch with buildah; tools/image_test.py keeps the two alike (user,
+# entrypoint, command, the files below) and runs it with podman.
 
 # Build: Debian's toolchain and -dev packages (tools/install_deps.sh), then Bazel.
 FROM debian:bookworm AS build

@@ -23,6 +23,9 @@ PACKAGES=(
   prometheus
   # Headless Chromium, to check the simulated cluster's HTML report renders.
   chromium
+  # The OCI image, built FROM scratch and run in a test (tools/build_image.sh, tools/image_test.py); runc because
+  # crun refuses these machines' hybrid cgroup layout.
+  buildah podman runc
   # The real kubectl is provided by the machine image (/usr/bin/kubectl).
 )
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: `bazel test //...` (unit, end-to-end over HTTP, the real
-# binary, fuzz-corpus replay), then a short libFuzzer run and the demo, and ends with one
-# line 'N passed, M failed' counting test cases (plus the fuzzers, clang's
-# thread-safety analysis and the demo, one each). Exit status 0 only when all pass.
+# binary, fuzz-corpus replay), then a short libFuzzer run, the image test and the demo, and
+# ends with one line 'N passed, M failed' counting test cases (plus the fuzzers, clang's
+# thread-safety analysis, the image and the demo, one each). Exit status 0 only when all pass.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +31,15 @@ else
   tail -1 .thread-safety.log
 fi
 
+# The image, built offline FROM scratch and run with podman as deploy/ runs it.
+image_result=passed
+if ! /usr/bin/python3 tools/image_test.py > .image-test.log 2>&1; then
+  tail -40 .image-test.log
+  image_result=failed
+else
+  tail -1 .image-test.log
+fi
+
 # The main job, as a user runs it: the demo must finish and show each part
 # working (the simulated cluster's invariants all held — `spillway sim --check`
 # exits non-zero otherwise — a rescue, the ElasticWorkload split, a webhook
@@ -50,7 +59,7 @@ fi
 
 python3 tools/count_tests.py "$log" "$(bazel info bazel-testlogs 2>/dev/null)" \
   --extra "libfuzzer:request_fuzzer=$request_result" --extra "libfuzzer:admission_fuzzer=$admission_result" \
-  --extra "clang:thread_safety=$thread_safety_result" --extra "demo:main_job=$demo_result"
+  --extra "clang:thread_safety=$thread_safety_result" --extra "image:podman_run=$image_result" --extra "demo:main_job=$demo_result"
 count_status=$?
 if [ "$bazel_status" -ne 0 ] || [ "$count_status" -ne 0 ]; then exit 1; fi
 exit 0
