@@ -231,7 +231,10 @@ class ServeApp::Impl {
   // The client, the shared informers and what is built on them.
   void BuildClusterParts() {
     const ComponentDescriptor::Needs needs = Needs();
-    client_ = std::make_unique<kube::RestClient>(*options_.cluster, kube::RestClient::Options());
+    rest_client_metrics_.emplace(registry_);
+    kube::RestClient::Options client_options;
+    client_options.metrics = &*rest_client_metrics_;
+    client_ = std::make_unique<kube::RestClient>(*options_.cluster, client_options);
     const bool quota = config_.has_eci_quota() || needs.pods;
     informers_ = std::make_unique<kube::ClusterInformers>(*client_, /*watch_pods=*/quota,
                                                           /*watch_warning_events=*/needs.warning_events);
@@ -430,6 +433,7 @@ class ServeApp::Impl {
   burst::EciProfileStore eci_profile_;
   burst::IntentResolver resolver_;
   absl::Mutex stop_mu_;
+  std::optional<kube::RestClientMetrics> rest_client_metrics_;
   std::unique_ptr<kube::RestClient> client_;
   std::unique_ptr<kube::ClusterInformers> informers_;
   std::unique_ptr<kube::EventRecorder> events_;

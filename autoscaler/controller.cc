@@ -13,7 +13,7 @@ Controller::Controller(std::string name, const Clock& clock, AutoscalerMetrics& 
       metrics_(metrics),
       reconcile_(std::move(reconcile)),
       workers_(workers),
-      queue_(clock) {}
+      queue_(kube::WorkQueue::Options{absl::Milliseconds(5), absl::Minutes(5), &metrics.work_queues(), name_}, clock) {}
 
 Controller::~Controller() { Stop(); }
 

@@ -6,10 +6,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "burst/placement.h"
 #include "common/json_fields.h"
+#include "common/log_format.h"
 #include "common/status_macros.h"
 #include "glog/logging.h"
 #include "kube/decode.h"
@@ -375,6 +377,11 @@ absl::StatusOr<ElasticPlan> ElasticWorkloadController::ApplyUnits(
       unit_spec["template"] = templates[i];
       SPILLWAY_RETURN_IF_ERROR(client_.Update(unit_path, *existing_units[i]).status());  // Carries its version.
     }
+    if (change.kind != UnitChange::Kind::kNone && change.from != change.to) {
+      metrics_.CountElasticScale("unit", change.to > change.from ? "up" : "down");
+      LOG(INFO) << "elastic_workload ew=" << self.namespace_ << "/" << self.name << " unit=" << change.workload
+                << " scaled from=" << change.from << " to=" << change.to;
+    }
     if (!change.event_reason.empty()) {
       (void)events_.Record(self, kube::EventType::kNormal, change.event_reason, change.event_message);
     }
@@ -463,6 +470,10 @@ absl::Status ElasticWorkloadController::ScaleSource(const kube::ObjectReference&
   if (!scale_spec.is_object()) scale_spec = json::object();
   scale_spec.get_object()["replicas"] = replicas;
   SPILLWAY_RETURN_IF_ERROR(client_.Update(scale_path, *scale).status());
+  metrics_.CountElasticScale("source", replicas > current ? "up" : "down");
+  LOG(INFO) << "elastic_workload ew=" << self.namespace_ << "/" << self.name << " source=" << spec.source_kind << "/"
+            << spec.source_name << " scaled from=" << current << " to=" << replicas
+            << (why.empty() ? std::string() : " why=" + LogValue(absl::StripLeadingAsciiWhitespace(why)));
   (void)events_.Record(self, kube::EventType::kNormal, "SourceUpdate",
                        absl::StrCat("Source Target scale from ", current, " to ", replicas, why));
   return absl::OkStatus();

@@ -83,6 +83,20 @@ class ElasticWorkloadTest : public sim::EmbeddedClusterTest {
     return false;
   }
 
+  // A counter's value, by family and labels written "name=value,..." in
+  // their sorted order; -1 when absent.
+  double Counter(const std::string& family_name, const std::string& labels) {
+    for (const auto& family : registry_.Collect()) {
+      if (family.name != family_name) continue;
+      for (const auto& metric : family.metric) {
+        std::string written;
+        for (const auto& label : metric.label) written += label.name + "=" + label.value + ",";
+        if (written == labels + ",") return metric.counter.value;
+      }
+    }
+    return -1;
+  }
+
   prometheus::Registry registry_;
   std::unique_ptr<kube::EventRecorder> events_;
   std::unique_ptr<AutoscalerMetrics> metrics_;
@@ -231,6 +245,14 @@ TEST_F(ElasticWorkloadTest, StatusReplicasReportsWhatRunsUnderAMinFloor) {
     if (reported != 2) absl::SleepFor(absl::Milliseconds(10));
   }
   EXPECT_EQ(reported, 2) << "spec.replicas asks 1, the min floor keeps 2 running";
+  // Issue 23.4: each scale action is counted (Events expire after an hour):
+  // the source 2 -> 4 and the unit created at 2, then both down.
+  EXPECT_EQ(Counter("spillway_autoscaler_elastic_workload_scales_total", "direction=up,target=source"), 1);
+  EXPECT_EQ(Counter("spillway_autoscaler_elastic_workload_scales_total", "direction=up,target=unit"), 1);
+  EXPECT_EQ(Counter("spillway_autoscaler_elastic_workload_scales_total", "direction=down,target=source"), 1);
+  EXPECT_EQ(Counter("spillway_autoscaler_elastic_workload_scales_total", "direction=down,target=unit"), 1);
+  // And its work queue publishes client-go's series under the controller's name.
+  EXPECT_GE(Counter("workqueue_adds_total", "name=elastic_workload"), 2);
 }
 
 }  // namespace

@@ -51,7 +51,12 @@ AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry, const std::
                       .Name("spillway_autoscaler_stock_stuck_pods_total")
                       .Help("Pods stuck on an out-of-stock virtual node: deleted so their controller recreates "
                             "them elsewhere, or told to wait because no other node could run them")
-                      .Register(registry)) {
+                      .Register(registry)),
+      elastic_scales_(prometheus::BuildCounter()
+                          .Name("spillway_autoscaler_elastic_workload_scales_total")
+                          .Help("ElasticWorkload scale actions: its source (ECS) or a unit (ECI) scaled up or down")
+                          .Register(registry)),
+      work_queues_(registry) {
   for (absl::string_view outcome : kRescueOutcomes) rescues_.Add({{"outcome", std::string(outcome)}});
   for (const char* outcome : {"set", "error"}) deletion_costs_.Add({{"outcome", outcome}});
   for (absl::string_view controller : kControllers) {
@@ -62,6 +67,13 @@ AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry, const std::
   for (const std::string& reason : stock_reasons) stock_cool_downs_.Add({{"reason", reason}});
   for (const char* why : {"not_a_pod", "not_virtual_kubelet", "stale"}) stock_events_ignored_.Add({{"why", why}});
   for (const char* action : {"deleted", "waiting"}) stuck_pods_.Add({{"action", action}});
+  for (const char* target : {"source", "unit"}) {
+    for (const char* direction : {"up", "down"}) elastic_scales_.Add({{"target", target}, {"direction", direction}});
+  }
+}
+
+void AutoscalerMetrics::CountElasticScale(absl::string_view target, absl::string_view direction) {
+  elastic_scales_.Add({{"target", std::string(target)}, {"direction", std::string(direction)}}).Increment();
 }
 
 void AutoscalerMetrics::CountStockEventIgnored(absl::string_view why) {

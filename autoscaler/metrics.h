@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "kube/client_metrics.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -52,6 +53,11 @@ class AutoscalerMetrics {
   // source, "eci" for the units), labelled namespace and name.
   void SetWorkloadReplicas(const std::string& ns, const std::string& name, int64_t ecs, int64_t eci);
   void ForgetWorkload(const std::string& ns, const std::string& name);
+  // An ElasticWorkload scaled its source or a unit (target: source, unit;
+  // direction: up, down): Events expire after an hour, this does not.
+  void CountElasticScale(absl::string_view target, absl::string_view direction);
+  // client-go's workqueue_* series, for every controller's queue.
+  kube::WorkQueueMetrics& work_queues() { return work_queues_; }
 
  private:
   prometheus::Family<prometheus::Counter>& rescues_;
@@ -64,6 +70,8 @@ class AutoscalerMetrics {
   prometheus::Family<prometheus::Counter>& stock_cool_downs_;
   prometheus::Family<prometheus::Counter>& stock_events_ignored_;
   prometheus::Family<prometheus::Counter>& stuck_pods_;
+  prometheus::Family<prometheus::Counter>& elastic_scales_;
+  kube::WorkQueueMetrics work_queues_;
 };
 
 }  // namespace spillway::autoscaler

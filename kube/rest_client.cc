@@ -115,7 +115,9 @@ absl::Status StatusFromResponse(int http_status, const std::string& body) {
 }
 
 RestClient::RestClient(Connection connection, Options options)
-    : connection_(std::move(connection)), options_(options) {
+    : connection_(std::move(connection)),
+      options_(options),
+      host_label_(absl::StrCat(connection_.host, ":", connection_.port)) {
   if (connection_.scheme == "https" && connection_.insecure_skip_tls_verify) {
     LOG(WARNING) << "insecure-skip-tls-verify: the certificate of " << connection_.host << ":"
                  << connection_.port
@@ -128,6 +130,10 @@ RestClient::RestClient(Connection connection, Options options)
 }
 
 RestClient::~RestClient() = default;
+
+void RestClient::Observe(absl::string_view method, int code, absl::Time started) const {
+  if (options_.metrics != nullptr) options_.metrics->Observe(host_label_, method, code, absl::Now() - started);
+}
 
 std::unique_ptr<http::Client> RestClient::Acquire() {
   std::unique_ptr<http::Client> client;
@@ -219,7 +225,9 @@ absl::StatusOr<std::string> RestClient::CallRaw(const std::string& method,
                                                 const std::string& body,
                                                 const std::string& content_type) {
   std::unique_ptr<http::Client> client = Acquire();
+  const absl::Time started = absl::Now();
   absl::StatusOr<http::ClientResponse> response = client->Send(method, target, body, content_type);
+  Observe(method, response.ok() ? response->status : 0, started);
   Release(std::move(client));
   if (!response.ok()) {
     return absl::Status(response.status().code(),
@@ -278,6 +286,8 @@ absl::Status RestClient::Watch(const ResourcePath& path, const WatchOptions& opt
   // Events are newline-delimited JSON objects; a chunk may end mid-event.
   std::string pending;
   bool stopped = false;
+  bool answered = false;
+  const absl::Time started = absl::Now();
   absl::StatusOr<http::ClientResponse> response = client->Stream(
       "GET", target,
       [&](absl::string_view data) {
@@ -294,6 +304,8 @@ absl::Status RestClient::Watch(const ResourcePath& path, const WatchOptions& opt
         return true;
       },
       [&](int status) {
+        answered = true;
+        Observe("GET", status, started);
         if (status >= 200 && status < 300) {
           successes_.fetch_add(1, std::memory_order_relaxed);
           if (options.on_established) options.on_established();
@@ -305,6 +317,7 @@ absl::Status RestClient::Watch(const ResourcePath& path, const WatchOptions& opt
     canceller->active_ = nullptr;
   }
   if (!response.ok()) {
+    if (!answered) Observe("GET", 0, started);
     return absl::Status(response.status().code(),
                         absl::StrCat("watch ", path.Url(), ": ", response.status().message()));
   }

@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "boost/json.hpp"
 #include "common/http/client.h"
+#include "kube/client_metrics.h"
 #include "kube/connection.h"
 
 namespace spillway::kube {
@@ -90,6 +91,9 @@ class RestClient {
     // past this many are closed when their call ends (after a burst of
     // writes, ~85 stayed open before).
     size_t max_idle_connections = 8;
+    // Optional; must outlive the client: client-go's rest_client_* series for
+    // every call (a watch counts once, when its answer's header arrives).
+    RestClientMetrics* metrics = nullptr;
   };
 
   RestClient(Connection connection, Options options);
@@ -167,9 +171,12 @@ class RestClient {
   // Registers a client Shutdown() must interrupt; false after Shutdown().
   bool Track(http::Client* client);
   void Untrack(http::Client* client);
+  // Counts a call in Options::metrics, if any; `code` 0: no answer.
+  void Observe(absl::string_view method, int code, absl::Time started) const;
 
   const Connection connection_;
   const Options options_;
+  const std::string host_label_;  // host:port, for the metrics.
   std::atomic<uint64_t> successes_{0};
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<http::Client>> idle_ ABSL_GUARDED_BY(mu_);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <thread>
 #include <fstream>
+#include <map>
 
 #include "absl/strings/escaping.h"
 #include "boost/asio.hpp"
@@ -12,6 +13,7 @@
 #include "common/testing/testdata.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
 #include "kube/connection.h"
 #include "sim/apiserver/api_server.h"
 
@@ -145,6 +147,52 @@ TEST_F(RestClientTest, VerbsAgainstTheEmbeddedApiServer) {
   EXPECT_EQ(gone.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(gone.status().message(), "configmaps \"policy\" not found");
   EXPECT_EQ(std::string(*gone.status().GetPayload(kReasonPayload)), "NotFound");
+}
+
+// Issue 23.4: every call is counted as client-go counts it — by code, method
+// and host, with its latency by verb and host; a call that got no answer is
+// code "<error>", and a watch counts once, when it is established.
+TEST_F(RestClientTest, CountsCallsAsClientGoRestClientMetrics) {
+  prometheus::Registry registry;
+  RestClientMetrics metrics(registry);
+  absl::StatusOr<Connection> connection = ResolveConnection(Write(
+      "metrics.kubeconfig",
+      absl::StrCat("apiVersion: v1\nkind: Config\ncurrent-context: local\n"
+                   "contexts: [{name: local, context: {cluster: sim, user: me}}]\n"
+                   "clusters: [{name: sim, cluster: {server: 'http://127.0.0.1:",
+                   server_->port(), "'}}]\nusers: [{name: me, user: {token: t}}]\n")));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  RestClient::Options options;
+  options.metrics = &metrics;
+  RestClient client(*connection, options);
+  ASSERT_TRUE(client.Create(kConfigMaps, json::parse(R"({"metadata":{"name":"m"}})").as_object()).ok());
+  ASSERT_TRUE(client.Get(ConfigMap("m")).ok());
+  ASSERT_EQ(client.Get(ConfigMap("absent")).status().code(), absl::StatusCode::kNotFound);
+  WatchOptions watch;
+  watch.timeout = absl::Seconds(1);
+  ASSERT_TRUE(client.Watch(kConfigMaps, watch, [](absl::string_view) { return false; }, nullptr).ok());
+  Connection closed = *connection;
+  closed.port = 1;  // Nothing listens there.
+  RestClient unreachable(closed, options);
+  ASSERT_EQ(unreachable.Get(ConfigMap("m")).status().code(), absl::StatusCode::kUnavailable);
+
+  std::map<std::string, double> counts;
+  uint64_t observed = 0;
+  for (const prometheus::MetricFamily& family : registry.Collect()) {
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      std::string key = family.name;
+      for (const prometheus::ClientMetric::Label& label : metric.label) absl::StrAppend(&key, " ", label.name, "=", label.value);
+      if (family.name == "rest_client_requests_total") counts[key] = metric.counter.value;
+      if (family.name == "rest_client_request_duration_seconds") observed += metric.histogram.sample_count;
+    }
+  }
+  const std::string host = absl::StrCat("127.0.0.1:", server_->port());
+  EXPECT_EQ(counts, (std::map<std::string, double>{
+                        {"rest_client_requests_total code=201 host=" + host + " method=POST", 1},
+                        {"rest_client_requests_total code=200 host=" + host + " method=GET", 2},  // The get and the watch.
+                        {"rest_client_requests_total code=404 host=" + host + " method=GET", 1},
+                        {"rest_client_requests_total code=<error> host=127.0.0.1:1 method=GET", 1}}));
+  EXPECT_EQ(observed, 5u);
 }
 
 // Issue 19.9: a burst of concurrent calls opens a connection each; they used

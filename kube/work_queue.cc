@@ -1,8 +1,24 @@
 #include "kube/work_queue.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace spillway::kube {
+namespace {
+
+std::optional<WorkQueueMetrics::Queue> SeriesOf(const WorkQueue::Options& options) {
+  if (options.metrics == nullptr) return std::nullopt;
+  return options.metrics->ForQueue(options.name);
+}
+
+}  // namespace
+
+WorkQueue::WorkQueue(Options options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock), metrics_(SeriesOf(options_)) {}
+
+void WorkQueue::SetDepthLocked() {
+  if (metrics_) metrics_->depth.Set(static_cast<double>(dirty_.size()));
+}
 
 void WorkQueue::Add(const std::string& key) {
   absl::MutexLock lock(&mu_);
@@ -12,6 +28,11 @@ void WorkQueue::Add(const std::string& key) {
 void WorkQueue::AddLocked(const std::string& key) {
   if (shutting_down_ || dirty_.contains(key)) return;
   dirty_.insert(key);
+  if (metrics_) {
+    metrics_->adds.Increment();
+    added_at_.try_emplace(key, clock_.Now());
+    SetDepthLocked();
+  }
   if (processing_.contains(key)) return;  // Done() re-queues it.
   queue_.push_back(key);
 }
@@ -31,6 +52,7 @@ void WorkQueue::AddRateLimited(const std::string& key) {
   {
     absl::MutexLock lock(&mu_);
     const int failures = failures_[key]++;
+    if (metrics_) metrics_->retries.Increment();
     delay = options_.base_delay;
     for (int i = 0; i < failures && delay < options_.max_delay; ++i) delay *= 2;
     delay = std::min(delay, options_.max_delay);
@@ -64,6 +86,15 @@ std::optional<std::string> WorkQueue::PopLocked() {
   queue_.pop_front();
   processing_.insert(key);
   dirty_.erase(key);
+  if (metrics_) {
+    const absl::Time now = clock_.Now();
+    if (auto added = added_at_.find(key); added != added_at_.end()) {
+      metrics_->queue_duration.Observe(absl::ToDoubleSeconds(now - added->second));
+      added_at_.erase(added);
+    }
+    processing_since_[key] = now;
+    SetDepthLocked();
+  }
   return key;
 }
 
@@ -91,6 +122,12 @@ std::optional<std::string> WorkQueue::TryGet() {
 void WorkQueue::Done(const std::string& key) {
   absl::MutexLock lock(&mu_);
   processing_.erase(key);
+  if (metrics_) {
+    if (auto since = processing_since_.find(key); since != processing_since_.end()) {
+      metrics_->work_duration.Observe(absl::ToDoubleSeconds(clock_.Now() - since->second));
+      processing_since_.erase(since);
+    }
+  }
   if (dirty_.contains(key)) queue_.push_back(key);
 }
 

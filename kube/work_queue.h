@@ -9,6 +9,9 @@
 // Controllers queue object keys ("namespace/name") and read current state
 // from informer caches when they process one, so they are level-triggered.
 //
+// With Options::metrics, the queue publishes client-go's workqueue_* series
+// under Options::name (depth, adds, time queued, time processed, retries).
+//
 // Thread-safe. Time comes from an injected Clock; with a FakeClock, tests use
 // TryGet() after Advance() (Get() re-checks the clock at least every second).
 #ifndef SPILLWAY_KUBE_WORK_QUEUE_H_
@@ -27,6 +30,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "kube/client_metrics.h"
 
 namespace spillway::kube {
 
@@ -35,10 +39,13 @@ class WorkQueue {
   struct Options {
     absl::Duration base_delay = absl::Milliseconds(5);
     absl::Duration max_delay = absl::Minutes(5);
+    // Optional; must outlive the queue. The series are labelled name=`name`.
+    WorkQueueMetrics* metrics = nullptr;
+    std::string name = "";
   };
 
   // `clock` must outlive the queue.
-  WorkQueue(Options options, const Clock& clock) : options_(options), clock_(clock) {}
+  WorkQueue(Options options, const Clock& clock);
   explicit WorkQueue(const Clock& clock) : WorkQueue(Options(), clock) {}
 
   void Add(const std::string& key);
@@ -74,9 +81,11 @@ class WorkQueue {
   // next one (InfiniteDuration if none).
   absl::Duration PromoteDueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::optional<std::string> PopLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetDepthLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   const Clock& clock_;
+  const std::optional<WorkQueueMetrics::Queue> metrics_;
   mutable absl::Mutex mu_;
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> dirty_ ABSL_GUARDED_BY(mu_);
@@ -85,6 +94,10 @@ class WorkQueue {
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> failures_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  // With metrics: when each queued key was added, and each processing key
+  // handed out.
+  absl::flat_hash_map<std::string, absl::Time> added_at_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, absl::Time> processing_since_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace spillway::kube
