@@ -1,9 +1,9 @@
 #include "app/config_loader.h"
 
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "app/config_scalars.h"
 #include "burst/eci_quota.h"
 #include "burst/stock.h"
 #include "common/files.h"
@@ -152,6 +152,8 @@ absl::StatusOr<config::SpillwayConfig> ParseConfig(absl::string_view text,
     } else if (!root.IsMap()) {
       return absl::InvalidArgumentError(
           absl::StrCat(source, ": the configuration must be a mapping (YAML) or object (JSON)"));
+    } else if (absl::Status s = PrepareConfigScalars(root, *config::SpillwayConfig::descriptor()); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
     } else if (absl::Status s = YamlToJson(root, kExpansionFactor * text.size() + 4096, &json);
                !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));

@@ -380,7 +380,7 @@ absl::StatusOr<ElasticPlan> ElasticWorkloadController::ApplyUnits(
     if (change.kind != UnitChange::Kind::kNone && change.from != change.to) {
       metrics_.CountElasticScale("unit", change.to > change.from ? "up" : "down");
       LOG(INFO) << "elastic_workload ew=" << self.namespace_ << "/" << self.name << " unit=" << change.workload
-                << " scaled from=" << change.from << " to=" << change.to;
+                << " action=scale from=" << change.from << " to=" << change.to;
     }
     if (!change.event_reason.empty()) {
       (void)events_.Record(self, kube::EventType::kNormal, change.event_reason, change.event_message);
@@ -472,7 +472,7 @@ absl::Status ElasticWorkloadController::ScaleSource(const kube::ObjectReference&
   SPILLWAY_RETURN_IF_ERROR(client_.Update(scale_path, *scale).status());
   metrics_.CountElasticScale("source", replicas > current ? "up" : "down");
   LOG(INFO) << "elastic_workload ew=" << self.namespace_ << "/" << self.name << " source=" << spec.source_kind << "/"
-            << spec.source_name << " scaled from=" << current << " to=" << replicas
+            << spec.source_name << " action=scale from=" << current << " to=" << replicas
             << (why.empty() ? std::string() : " why=" + LogValue(absl::StripLeadingAsciiWhitespace(why)));
   (void)events_.Record(self, kube::EventType::kNormal, "SourceUpdate",
                        absl::StrCat("Source Target scale from ", current, " to ", replicas, why));

@@ -160,7 +160,7 @@ absl::Status StockWatcher::Apply(const std::string& key, const kube::PodRecord& 
       if (plan.waiting_event.has_value()) {
         waiting_[key] = std::string(pod.uid());
         metrics_.CountStuckPod("waiting");
-        LOG(INFO) << "stock pod=" << key << " node=" << pod.node_name() << " waits: " << plan.why;
+        LOG(INFO) << "stock pod=" << key << " node=" << pod.node_name() << " action=wait why=" << LogValue(plan.why);
         (void)events_.Record(reference, kube::EventType::kWarning, "WaitingForStock", *plan.waiting_event);
       }
       controller_.EnqueueAfter(key, plan.look_again_in);
@@ -177,7 +177,7 @@ absl::Status StockWatcher::Apply(const std::string& key, const kube::PodRecord& 
   backoff_.Deleted(std::string(pod.owner_uid()), clock_.Now());
   waiting_.erase(key);
   metrics_.CountStuckPod("deleted");
-  LOG(INFO) << "stock pod=" << key << " node=" << pod.node_name() << " deleted: " << plan.why;
+  LOG(INFO) << "stock pod=" << key << " node=" << pod.node_name() << " action=delete why=" << LogValue(plan.why);
   (void)events_.Record(reference, kube::EventType::kNormal, "DeletedForStock",
                        absl::StrCat(plan.why, "; deleted so its ", pod.owner_kind(), " ", pod.owner_name(),
                                     " recreates it there"));

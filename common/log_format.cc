@@ -44,21 +44,50 @@ std::string ReadValue(absl::string_view text, size_t* at) {
   return value;
 }
 
-// The key=value pairs of a message, in order.
+// Spillway's messages read "<what> key=value key=value ...", sometimes with
+// free text after the pairs ("leader id=x lost: <why>", for example). Only
+// that run of pairs is lifted: it starts at one of the first kMaxLeadingWords
+// + 1 words and ends at the first word that is not a pair, so "a=b" inside
+// free text (an error's own words, a URL's query) never becomes a field.
+constexpr int kMaxLeadingWords = 2;
+
+// Reads "key=value" at `*at`: a key of IsKeyChar characters, '=', and a value
+// that does not start with '=' and ends at a space or the end. False (and
+// `*at` unchanged) for anything else.
+bool ReadPair(absl::string_view message, size_t* at, std::pair<std::string, std::string>* pair) {
+  size_t cursor = *at;
+  while (cursor < message.size() && IsKeyChar(message[cursor])) ++cursor;
+  if (cursor == *at || cursor + 1 > message.size() || message[cursor] != '=') return false;
+  if (cursor + 1 < message.size() && message[cursor + 1] == '=') return false;
+  std::string key(message.substr(*at, cursor - *at));
+  ++cursor;
+  std::string value = ReadValue(message, &cursor);
+  if (cursor < message.size() && message[cursor] != ' ') return false;  // Text glued to a quoted value.
+  *pair = {std::move(key), std::move(value)};
+  *at = cursor;
+  return true;
+}
+
+// The message's run of key=value pairs, in order.
 std::vector<std::pair<std::string, std::string>> Pairs(absl::string_view message) {
   std::vector<std::pair<std::string, std::string>> pairs;
   size_t at = 0;
-  while (at < message.size()) {
-    const size_t start = at;
-    while (at < message.size() && IsKeyChar(message[at])) ++at;
-    const bool starts_word = start == 0 || message[start - 1] == ' ';
-    if (at > start && at < message.size() && message[at] == '=' && starts_word) {
-      std::string key(message.substr(start, at - start));
-      ++at;
-      pairs.emplace_back(std::move(key), ReadValue(message, &at));
-      continue;
+  for (int word = 0; word <= kMaxLeadingWords && at < message.size(); ++word) {
+    std::pair<std::string, std::string> pair;
+    if (ReadPair(message, &at, &pair)) {
+      pairs.push_back(std::move(pair));
+      break;
     }
-    at = start == at ? at + 1 : at;
+    const size_t space = message.find(' ', at);
+    if (space == absl::string_view::npos) return pairs;
+    at = space + 1;
+  }
+  if (pairs.empty()) return pairs;
+  while (at < message.size() && message[at] == ' ') {
+    ++at;
+    std::pair<std::string, std::string> pair;
+    if (!ReadPair(message, &at, &pair)) break;
+    pairs.push_back(std::move(pair));
   }
   return pairs;
 }

@@ -23,9 +23,12 @@ namespace spillway {
 std::string LogValue(absl::string_view value);
 
 // One JSON log line (no newline): {"ts", "level", "caller", "msg"} and, for
-// each key=value pair in `message` (key: lowercase letters, digits, '_',
-// '-', '.'; value bare or logfmt-quoted), a string field of that name unless
-// it would replace one of the four.
+// each key=value pair of the message's run of pairs (key: lowercase letters,
+// digits, '_', '-', '.'; value bare or logfmt-quoted), a string field of that
+// name unless it would replace one of the four. The run starts within the
+// first three words ("rescue pod=... outcome=...") and ends at the first word
+// that is not a pair, so text after it ("waits: <why>") or free text that
+// happens to hold "a=b" adds no field.
 std::string JsonLogLine(absl::Time time, absl::string_view level, absl::string_view caller,
                         absl::string_view message);
 

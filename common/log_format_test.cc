@@ -33,10 +33,25 @@ TEST(JsonLogLineTest, LiftsKeyValuePairsIntoFields) {
        R"("pod":"shop/web-1","outcome":"quota","reason":"the ECI quota: pods cap 2 reached"})"},
       {"no pairs here: just text", R"({"ts":"2026-12-02T02:28:20.123456Z","level":"info","caller":"rescuer.cc:61",)"
                                     R"("msg":"no pairs here: just text"})"},
-      // The four fixed fields are never replaced; a pair inside a word is not a pair.
-      {"msg=x level=debug a==b f(x=1)", R"({"ts":"2026-12-02T02:28:20.123456Z","level":"info",)"
-                                        R"j("caller":"rescuer.cc:61","msg":"msg=x level=debug a==b f(x=1)",)j"
-                                        R"("a":"=b"})"},
+      // The four fixed fields are never replaced; "a==b" is not a pair, and
+      // the run of pairs ends there.
+      {"msg=x level=debug a==b f(x=1) c=d", R"({"ts":"2026-12-02T02:28:20.123456Z","level":"info",)"
+                                            R"j("caller":"rescuer.cc:61","msg":"msg=x level=debug a==b f(x=1) c=d"})j"},
+      // Issue 23.5: free text never becomes fields — after the run of pairs
+      // ("waits: ..."), or as a sentence that happens to hold "a=b".
+      {"stock pod=shop/web-1 node=vk waits: no node has cpu=4 free",
+       R"({"ts":"2026-12-02T02:28:20.123456Z","level":"info","caller":"rescuer.cc:61",)"
+       R"("msg":"stock pod=shop/web-1 node=vk waits: no node has cpu=4 free","pod":"shop/web-1","node":"vk"})"},
+      {"the eci-profile selector with matchLabels app=web cannot parse",
+       R"({"ts":"2026-12-02T02:28:20.123456Z","level":"info","caller":"rescuer.cc:61",)"
+       R"("msg":"the eci-profile selector with matchLabels app=web cannot parse"})"},
+      {"GET /api/v1/pods?labelSelector=app=web: 500",
+       R"({"ts":"2026-12-02T02:28:20.123456Z","level":"info","caller":"rescuer.cc:61",)"
+       R"("msg":"GET /api/v1/pods?labelSelector=app=web: 500"})"},
+      {"elastic_workload ew=shop/web unit=web-unit-eci action=scale from=0 to=2",
+       R"({"ts":"2026-12-02T02:28:20.123456Z","level":"info","caller":"rescuer.cc:61",)"
+       R"("msg":"elastic_workload ew=shop/web unit=web-unit-eci action=scale from=0 to=2","ew":"shop/web",)"
+       R"("unit":"web-unit-eci","action":"scale","from":"0","to":"2"})"},
       {"escaped=\"say \\\"hi\\\"\" end=1",
        R"({"ts":"2026-12-02T02:28:20.123456Z","level":"info","caller":"rescuer.cc:61",)"
        R"("msg":"escaped=\"say \\\"hi\\\"\" end=1","escaped":"say \"hi\"","end":"1"})"},

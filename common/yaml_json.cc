@@ -8,13 +8,40 @@
 namespace spillway {
 namespace {
 
-bool LooksNumeric(const std::string& text) {
-  double unused;
-  return !text.empty() && absl::SimpleAtod(text, &unused) &&
-         (absl::ascii_isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-');
+// JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool IsJsonNumber(const std::string& text) {
+  size_t at = 0;
+  auto digits = [&] {
+    const size_t start = at;
+    while (at < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[at]))) ++at;
+    return at > start;
+  };
+  if (at < text.size() && text[at] == '-') ++at;
+  if (at < text.size() && text[at] == '0') {
+    ++at;
+  } else if (!digits()) {
+    return false;
+  }
+  if (at < text.size() && text[at] == '.') {
+    ++at;
+    if (!digits()) return false;
+  }
+  if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
+    ++at;
+    if (at < text.size() && (text[at] == '+' || text[at] == '-')) ++at;
+    if (!digits()) return false;
+  }
+  return at == text.size();
 }
 
 }  // namespace
+
+bool IsPlainYamlNumber(const std::string& text) {
+  double unused;
+  return !text.empty() && absl::SimpleAtod(text, &unused) &&
+         (absl::ascii_isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-' || text[0] == '+' ||
+          text[0] == '.');
+}
 
 absl::Status YamlToJson(const YAML::Node& node, size_t budget, std::string* out) {
   if (out->size() > budget) {
@@ -38,7 +65,7 @@ absl::Status YamlToJson(const YAML::Node& node, size_t budget, std::string* out)
           out->append("null");
           return absl::OkStatus();
         }
-        if (LooksNumeric(text)) {
+        if (IsJsonNumber(text)) {
           out->append(text);
           return absl::OkStatus();
         }

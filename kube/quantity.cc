@@ -36,7 +36,7 @@ absl::StatusOr<long double> ParseValue(absl::string_view text) {
     const char* found = std::strchr(kBinary, suffix[0]);
     if (found == nullptr || *found == '\0') return invalid();
     multiplier = std::ldexp(1.0L, 10 * static_cast<int>(found - kBinary + 1));
-  } else if (suffix[0] == 'e' || suffix[0] == 'E') {
+  } else if ((suffix[0] == 'e' || suffix[0] == 'E') && suffix.size() > 1) {  // "E" alone is exa.
     int exponent = 0;
     if (!absl::SimpleAtoi(suffix.substr(1), &exponent) || exponent > 30 || exponent < -30) {
       return invalid();

@@ -27,6 +27,10 @@ TEST(QuantityTest, MemoryInBytes) {
   EXPECT_EQ(*ParseQuantity("129e6"), 129000000LL);
   EXPECT_EQ(*ParseQuantity("1.5Ki"), 1536);
   EXPECT_EQ(*ParseQuantity("100m"), 1);
+  // Issue 23.5: "E" alone is the exa suffix, not an exponent without digits.
+  EXPECT_EQ(*ParseQuantity("1E"), 1000000000000000000LL);
+  EXPECT_EQ(*ParseQuantity("8E"), 8000000000000000000LL);
+  EXPECT_EQ(*ParseQuantity("1E3"), 1000LL);
 }
 
 TEST(QuantityTest, RejectsMalformedValuesWithTheText) {
