@@ -315,43 +315,6 @@ json::object ScaleOf(const json::object& object, const ResourceInfo& info) {
                                               {"selector", selector}}}};
 }
 
-// The values at a printer column's JSONPath (".a.b", ".a[*].b"), as kubectl
-// prints them: one value, or several joined by commas.
-json::value ColumnValue(const json::value& object, const std::string& path, const std::string& type,
-                        absl::Time now) {
-  std::vector<const json::value*> at{&object};
-  for (absl::string_view step : absl::StrSplit(path, '.', absl::SkipEmpty())) {
-    const bool every = absl::EndsWith(step, "[*]");
-    if (every) step.remove_suffix(3);
-    std::vector<const json::value*> next;
-    for (const json::value* v : at) {
-      const json::value* child = v->is_object() ? v->get_object().if_contains(json::string_view(step.data(), step.size())) : nullptr;
-      if (child == nullptr) continue;
-      if (every && child->is_array()) {
-        for (const json::value& item : child->get_array()) next.push_back(&item);
-      } else {
-        next.push_back(child);
-      }
-    }
-    at = std::move(next);
-  }
-  if (at.empty()) return nullptr;
-  if (type == "date" && at.size() == 1 && at[0]->is_string()) {
-    // As the API server's table convertor: an age, like kubectl's AGE column.
-    absl::Time then;
-    std::string error;
-    if (absl::ParseTime(absl::RFC3339_full, std::string(at[0]->get_string()), &then, &error)) {
-      return json::value(HumanDuration(now - then));
-    }
-  }
-  if (at.size() == 1 && (type == "integer" || type == "number" || type == "boolean") && !at[0]->is_string()) {
-    return *at[0];
-  }
-  std::vector<std::string> parts;
-  for (const json::value* v : at) parts.push_back(v->is_string() ? std::string(v->get_string()) : json::serialize(*v));
-  return json::value(absl::StrJoin(parts, ","));
-}
-
 // Whether an Accept header lets us answer JSON, the only encoding we write
 // (a client asking for protobuf alone gets 406, not a body it cannot read).
 bool AcceptsJson(std::string_view accept) {
@@ -389,7 +352,7 @@ json::object TableOf(const ResourceInfo& info, const std::vector<json::object>& 
     const json::value object = item;
     json::array cells{object.at("metadata").at("name")};
     for (const PrinterColumn& column : info.printer_columns) {
-      cells.push_back(ColumnValue(object, column.json_path, column.type, now));
+      cells.push_back(PrinterColumnValue(object, column.json_path, column.type, now));
     }
     if (builtin != nullptr) {
       for (json::value& cell : BuiltinCells(info.type.group, info.type.kind, item, now)) {

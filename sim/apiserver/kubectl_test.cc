@@ -945,7 +945,7 @@ TEST_F(KubectlTest, CustomResourcesWithSchemaStatusAndScale) {
   // The CRD's printer columns, through a server-side Table.
   CommandResult table = Kubectl("get ew");
   EXPECT_EQ(table.exit_code, 0) << table.output;
-  EXPECT_THAT(table.output, HasSubstr("NAME                     SOURCE                   SOURCE-REPLICAS   UNITS   DESIRED   AGE"));
+  EXPECT_THAT(table.output, HasSubstr("NAME                     SOURCE                   SOURCE-REPLICAS   UNITS   DESIRED   READY   AGE"));
   EXPECT_THAT(table.output, HasSubstr("elasticworkload-sample   nginx-deployment-basic"));
 
   // The CRD's schema is enforced: wrong types and bounds are 422, unknown

@@ -2,10 +2,14 @@
 
 #include <map>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "common/json_fields.h"
 
 namespace spillway::sim {
@@ -271,6 +275,114 @@ json::array BuiltinCells(const std::string& group, const std::string& kind, cons
                          absl::Time now) {
   auto it = Printers().find({group, kind});
   return it == Printers().end() ? json::array() : it->second.cells(object, now);
+}
+
+namespace {
+
+// One step of a printer column's path: a field, then what to take of it.
+struct PathStep {
+  std::string field;
+  enum class Take { kValue, kEvery, kIndex, kFilter } take = Take::kValue;
+  size_t index = 0;
+  std::string filter_key;  // @.filter_key == filter_value
+  std::string filter_value;
+};
+
+// Splits ".a.b[*].c[?(@.type==\"Ready\")].d" into steps; dots inside a
+// filter's brackets do not split.
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> steps;
+  std::string current;
+  int depth = 0;
+  for (char c : path) {
+    if (c == '[') ++depth;
+    if (c == ']') --depth;
+    if (c == '.' && depth == 0) {
+      if (!current.empty()) steps.push_back(std::move(current));
+      current.clear();
+      continue;
+    }
+    current += c;
+  }
+  if (!current.empty()) steps.push_back(std::move(current));
+  return steps;
+}
+
+PathStep ParseStep(absl::string_view text) {
+  PathStep step;
+  const size_t open = text.find('[');
+  step.field = std::string(text.substr(0, open));
+  if (open == absl::string_view::npos || text.back() != ']') return step;
+  absl::string_view inside = text.substr(open + 1, text.size() - open - 2);
+  if (inside == "*") {
+    step.take = PathStep::Take::kEvery;
+  } else if (absl::ConsumePrefix(&inside, "?(@.") && absl::ConsumeSuffix(&inside, ")")) {
+    const size_t equals = inside.find("==");
+    if (equals == absl::string_view::npos) return step;
+    step.take = PathStep::Take::kFilter;
+    step.filter_key = std::string(absl::StripAsciiWhitespace(inside.substr(0, equals)));
+    absl::string_view value = absl::StripAsciiWhitespace(inside.substr(equals + 2));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    }
+    step.filter_value = std::string(value);
+  } else if (absl::SimpleAtoi(inside, &step.index)) {
+    step.take = PathStep::Take::kIndex;
+  }
+  return step;
+}
+
+// What `step` takes of `child`, appended to `next`.
+void Take(const PathStep& step, const json::value& child, std::vector<const json::value*>& next) {
+  if (step.take == PathStep::Take::kValue) {
+    next.push_back(&child);
+    return;
+  }
+  if (!child.is_array()) return;
+  const json::array& items = child.get_array();
+  if (step.take == PathStep::Take::kIndex) {
+    if (step.index < items.size()) next.push_back(&items[step.index]);
+    return;
+  }
+  for (const json::value& item : items) {
+    if (step.take == PathStep::Take::kEvery) {
+      next.push_back(&item);
+      continue;
+    }
+    const json::value* key = item.is_object() ? item.get_object().if_contains(step.filter_key) : nullptr;
+    if (key != nullptr && key->is_string() && key->get_string() == step.filter_value) next.push_back(&item);
+  }
+}
+
+}  // namespace
+
+json::value PrinterColumnValue(const json::value& object, const std::string& path, const std::string& type,
+                               absl::Time now) {
+  std::vector<const json::value*> at{&object};
+  for (const std::string& text : SplitPath(path)) {
+    const PathStep step = ParseStep(text);
+    std::vector<const json::value*> next;
+    for (const json::value* v : at) {
+      const json::value* child = v->is_object() ? v->get_object().if_contains(step.field) : nullptr;
+      if (child != nullptr) Take(step, *child, next);
+    }
+    at = std::move(next);
+  }
+  if (at.empty()) return nullptr;
+  if (type == "date" && at.size() == 1 && at[0]->is_string()) {
+    // As the API server's table convertor: an age, like kubectl's AGE column.
+    absl::Time then;
+    std::string error;
+    if (absl::ParseTime(absl::RFC3339_full, std::string(at[0]->get_string()), &then, &error)) {
+      return json::value(HumanDuration(now - then));
+    }
+  }
+  if (at.size() == 1 && (type == "integer" || type == "number" || type == "boolean") && !at[0]->is_string()) {
+    return *at[0];
+  }
+  std::vector<std::string> parts;
+  for (const json::value* v : at) parts.push_back(v->is_string() ? std::string(v->get_string()) : json::serialize(*v));
+  return json::value(absl::StrJoin(parts, ","));
 }
 
 std::string HumanDuration(absl::Duration age) {

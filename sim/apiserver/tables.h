@@ -27,6 +27,15 @@ const std::vector<TableColumn>* BuiltinColumns(const std::string& group, const s
 boost::json::array BuiltinCells(const std::string& group, const std::string& kind,
                                 const boost::json::object& object, absl::Time now);
 
+// The cell of a custom resource's printer column (additionalPrinterColumns):
+// the values at its JSONPath, as kube-apiserver's table convertor prints them
+// — one value, or several joined by commas; a "date" column as an age.
+// Steps: ".a.b", ".a[*].b", ".a[0]", and the filter ".a[?(@.k==\"v\")].b"
+// that condition columns use (READY from
+// .status.conditions[?(@.type=="Ready")].status). Null when nothing is there.
+boost::json::value PrinterColumnValue(const boost::json::value& object, const std::string& path,
+                                      const std::string& type, absl::Time now);
+
 // kubectl's and the API server's short age: "45s", "3m20s", "5h", "12d", "2y".
 std::string HumanDuration(absl::Duration age);
 

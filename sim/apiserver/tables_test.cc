@@ -76,3 +76,40 @@ TEST(TablesTest, NodeDeploymentServiceAndConfigMapRows) {
 
 }  // namespace
 }  // namespace spillway::sim
+
+namespace spillway::sim {
+namespace {
+
+// Issue 23.6: printer columns as kube-apiserver's JSONPath reads them,
+// including the condition filter a READY column needs.
+TEST(PrinterColumnValueTest, PathsFiltersAndTypes) {
+  const absl::Time now = absl::FromUnixSeconds(1796178500);
+  const boost::json::value object = boost::json::parse(R"({
+    "metadata": {"creationTimestamp": "2026-12-02T02:18:20Z"},
+    "spec": {"replicas": 6, "sourceTarget": {"name": "web"}},
+    "status": {"elasticUnitsStatus": [{"desiredReplicas": 2}, {"desiredReplicas": 3}],
+               "conditions": [{"type": "Progressing", "status": "True"},
+                              {"type": "Ready", "status": "False", "reason": "InvalidSpec"}]}})");
+  struct Row {
+    std::string path;
+    std::string type;
+    std::string want;  // Serialized JSON.
+  } rows[] = {
+      {".spec.sourceTarget.name", "string", R"("web")"},
+      {".spec.replicas", "integer", "6"},
+      {".status.elasticUnitsStatus[*].desiredReplicas", "string", R"("2,3")"},
+      {".status.elasticUnitsStatus[1].desiredReplicas", "integer", "3"},
+      {".status.elasticUnitsStatus[7].desiredReplicas", "integer", "null"},
+      {R"(.status.conditions[?(@.type=="Ready")].status)", "string", R"("False")"},
+      {R"(.status.conditions[?(@.type=='Ready')].reason)", "string", R"("InvalidSpec")"},
+      {R"(.status.conditions[?(@.type=="Available")].status)", "string", "null"},
+      {".metadata.creationTimestamp", "date", R"("10m")"},
+      {".spec.missing", "string", "null"},
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(boost::json::serialize(PrinterColumnValue(object, row.path, row.type, now)), row.want) << row.path;
+  }
+}
+
+}  // namespace
+}  // namespace spillway::sim
