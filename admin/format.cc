@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -47,6 +48,95 @@ std::string Bytes(int64_t bytes) {
     if (bytes != 0 && bytes % unit == 0) return absl::StrCat(bytes / unit, suffix);
   }
   return absl::StrCat(bytes);
+}
+
+namespace pb = google::protobuf;
+
+bool Is64BitInteger(const pb::FieldDescriptor& field) {
+  return field.cpp_type() == pb::FieldDescriptor::CPPTYPE_INT64 ||
+         field.cpp_type() == pb::FieldDescriptor::CPPTYPE_UINT64;
+}
+
+const pb::FieldDescriptor* FieldByJsonName(const pb::Descriptor& message, boost::json::string_view name) {
+  for (int i = 0; i < message.field_count(); ++i) {
+    if (message.field(i)->json_name() == name) return message.field(i);
+  }
+  return nullptr;
+}
+
+void NumbersAsNumbers(boost::json::value& value, const pb::Descriptor& message);
+
+// One value of `field` (an element, for a repeated field or a map's value).
+void NumberAsNumber(boost::json::value& value, const pb::FieldDescriptor& field) {
+  if (field.cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+    // Well-known types (Timestamp, Duration, ...) have JSON forms of their own.
+    if (field.message_type()->file()->package() != "google.protobuf") NumbersAsNumbers(value, *field.message_type());
+    return;
+  }
+  if (!Is64BitInteger(field) || !value.is_string()) return;
+  const std::string text(value.get_string());
+  int64_t signed_value = 0;
+  uint64_t unsigned_value = 0;
+  if (field.cpp_type() == pb::FieldDescriptor::CPPTYPE_INT64 && absl::SimpleAtoi(text, &signed_value)) {
+    value = signed_value;
+  } else if (field.cpp_type() == pb::FieldDescriptor::CPPTYPE_UINT64 && absl::SimpleAtoi(text, &unsigned_value)) {
+    value = unsigned_value;
+  }
+}
+
+// proto3's JSON writes 64-bit integers as strings (for JavaScript's doubles);
+// a count or a size is a number to kubectl users and to jq. Undoes that,
+// guided by the message's descriptor.
+void NumbersAsNumbers(boost::json::value& value, const pb::Descriptor& message) {
+  if (!value.is_object()) return;
+  for (auto& [key, member] : value.get_object()) {
+    const pb::FieldDescriptor* field = FieldByJsonName(message, key);
+    if (field == nullptr) continue;
+    if (field->is_map()) {
+      if (!member.is_object()) continue;
+      for (auto& [unused, entry] : member.get_object()) NumberAsNumber(entry, *field->message_type()->map_value());
+    } else if (field->is_repeated()) {
+      if (!member.is_array()) continue;
+      for (boost::json::value& element : member.get_array()) NumberAsNumber(element, *field);
+    } else {
+      NumberAsNumber(member, *field);
+    }
+  }
+}
+
+// JSON indented two spaces per level, one member or element per line, as
+// kubectl's -o json reads.
+void AppendIndented(const boost::json::value& value, int depth, std::string& out) {
+  const bool object = value.is_object();
+  if ((object && value.get_object().empty()) || (value.is_array() && value.get_array().empty())) {
+    out += object ? "{}" : "[]";
+    return;
+  }
+  if (!object && !value.is_array()) {
+    out += boost::json::serialize(value);
+    return;
+  }
+  out += object ? "{\n" : "[\n";
+  const std::string indent(2 * (depth + 1), ' ');
+  bool first = true;
+  auto next = [&] {
+    if (!first) out += ",\n";
+    first = false;
+    out += indent;
+  };
+  if (object) {
+    for (const auto& [key, member] : value.get_object()) {
+      next();
+      absl::StrAppend(&out, boost::json::serialize(boost::json::string(key)), ": ");
+      AppendIndented(member, depth + 1, out);
+    }
+  } else {
+    for (const boost::json::value& element : value.get_array()) {
+      next();
+      AppendIndented(element, depth + 1, out);
+    }
+  }
+  absl::StrAppend(&out, "\n", std::string(2 * depth, ' '), object ? "}" : "]");
 }
 
 void EmitYaml(const boost::json::value& value, YAML::Emitter& out) {
@@ -223,15 +313,20 @@ absl::StatusOr<std::string> FormatMessage(const google::protobuf::Message& messa
     return absl::InvalidArgumentError(absl::StrCat("-o ", output, ": use json or yaml (or leave -o out for text)"));
   }
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = output == "json";
   options.always_print_primitive_fields = true;
   std::string text;
   if (auto status = google::protobuf::util::MessageToJsonString(message, &text, options); !status.ok()) {
     return absl::InternalError(absl::StrCat("printing the answer as JSON: ", status.ToString()));
   }
-  if (output == "json") return text;
+  boost::json::value parsed = boost::json::parse(text);
+  NumbersAsNumbers(parsed, *message.GetDescriptor());
+  if (output == "json") {
+    std::string indented;
+    AppendIndented(parsed, 0, indented);
+    return indented + "\n";
+  }
   YAML::Emitter emitter;
-  EmitYaml(boost::json::parse(text), emitter);
+  EmitYaml(parsed, emitter);
   return std::string(emitter.c_str()) + "\n";
 }
 

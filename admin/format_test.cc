@@ -1,6 +1,7 @@
 #include "admin/format.h"
 
 #include "absl/strings/str_cat.h"
+#include "boost/json.hpp"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -9,6 +10,7 @@ namespace spillway::admin {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 v1::ExplainResponse Pending() {
   v1::ExplainResponse e;
@@ -113,14 +115,44 @@ TEST(FormatMessageTest, JsonAndYamlCarryTheSameFields) {
   absl::StatusOr<std::string> json = FormatMessage(e, "json");
   ASSERT_TRUE(json.ok()) << json.status();
   EXPECT_THAT(*json, HasSubstr("\"schedulerHints\": [\n"));
-  EXPECT_THAT(*json, HasSubstr("\"score\": \"10\""));  // proto3 JSON writes int64 as a string.
+  // Issue 23.3: counts and sizes are numbers, as kubectl prints them (proto3's
+  // JSON writes int64 as a string).
+  EXPECT_THAT(*json, HasSubstr("\"score\": 10"));
+  EXPECT_THAT(*json, Not(HasSubstr("\"score\": \"10\"")));
   absl::StatusOr<std::string> yaml = FormatMessage(e, "yaml");
   ASSERT_TRUE(yaml.ok()) << yaml.status();
   EXPECT_THAT(*yaml, HasSubstr("namespace: \"shop\"\n"));
   EXPECT_THAT(*yaml, HasSubstr("  - node: \"ecs-1\"\n"));
+  EXPECT_THAT(*yaml, HasSubstr("score: 10\n"));
   absl::StatusOr<std::string> wide = FormatMessage(e, "wide");
   EXPECT_EQ(wide.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(wide.status().message(), "-o wide: use json or yaml (or leave -o out for text)");
+}
+
+TEST(FormatMessageTest, StatusCountsAndSizesAreNumbers) {
+  v1::StatusResponse s;
+  v1::QuotaStatus& quota = *s.mutable_eci_quota();
+  quota.set_enforced(true);
+  quota.set_cpu_milli_used(1500);
+  quota.set_memory_bytes_cap(int64_t{6400} << 40);
+  v1::ElasticWorkloadSplit& ew = *s.add_elastic_workloads();
+  ew.set_name("web");
+  ew.set_replicas(6);
+  ew.add_units()->set_desired_replicas(2);
+  absl::StatusOr<std::string> json = FormatMessage(s, "json");
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_THAT(*json, HasSubstr("\"cpuMilliUsed\": 1500,\n"));
+  EXPECT_THAT(*json, HasSubstr("\"memoryBytesCap\": 7036874417766400,\n"));
+  EXPECT_THAT(*json, HasSubstr("\"replicas\": 6,\n"));
+  EXPECT_THAT(*json, HasSubstr("\"desiredReplicas\": 2\n"));
+  EXPECT_THAT(*json, HasSubstr("\"gaps\": []"));
+  // Valid JSON, indented two spaces per level.
+  const boost::json::value parsed = boost::json::parse(*json);
+  EXPECT_EQ(parsed.at("eciQuota").at("cpuMilliUsed").as_int64(), 1500);
+  EXPECT_EQ(json->substr(0, 4), "{\n  ");
+  absl::StatusOr<std::string> yaml = FormatMessage(s, "yaml");
+  ASSERT_TRUE(yaml.ok()) << yaml.status();
+  EXPECT_THAT(*yaml, HasSubstr("cpuMilliUsed: 1500\n"));
 }
 
 }  // namespace

@@ -174,7 +174,7 @@ TEST_F(AdminE2eTest, StatusShowsComponentsLeaderCachesProfileAndQuota) {
 
   CommandResult json = SpillwayOk("status -o json --server=" + server_);
   EXPECT_THAT(json.output, HasSubstr("\"leading\": true"));
-  EXPECT_THAT(json.output, HasSubstr("\"name\": \"pods\",\n   \"synced\": true"));
+  EXPECT_THAT(json.output, HasSubstr("\"name\": \"pods\",\n      \"synced\": true"));
   // kubectl's spelling (issue 23.3).
   EXPECT_EQ(SpillwayOk("status -ojson --server=" + server_).output.substr(0, 1), "{");
 }
