@@ -179,6 +179,31 @@ TEST_F(AdminE2eTest, StatusShowsComponentsLeaderCachesProfileAndQuota) {
   EXPECT_EQ(SpillwayOk("status -ojson --server=" + server_).output.substr(0, 1), "{");
 }
 
+// Issue 23.3: linked as kubectl-spillway on PATH, the binary is a kubectl
+// plugin the real kubectl finds and runs; it offers the admin commands only.
+TEST_F(AdminE2eTest, TheRealKubectlRunsItAsAPlugin) {
+  const std::string bin = absl::StrCat(tmp_, "/plugin-bin");
+  ASSERT_EQ(RunCommand(absl::StrCat("mkdir -p ", bin, " && ln -sf ", testing::RunfilePath("spillway"), " ", bin,
+                                    "/kubectl-spillway"))
+                .exit_code,
+            0);
+  const std::string env = absl::StrCat("PATH=", bin, ":/usr/bin:/bin HOME=", tmp_, " ");
+  CommandResult listed = RunCommand(env + "/usr/bin/kubectl plugin list 2>&1");
+  EXPECT_THAT(listed.output, HasSubstr(bin + "/kubectl-spillway"));
+  CommandResult status = RunCommand(absl::StrCat(env, "/usr/bin/kubectl spillway status --server=", server_, " 2>&1"));
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("Leader:"));
+  CommandResult explain =
+      RunCommand(absl::StrCat(env, "/usr/bin/kubectl spillway explain pod plain/web-1 --server=", server_, " 2>&1"));
+  EXPECT_EQ(explain.exit_code, 0) << explain.output;
+  EXPECT_THAT(explain.output, HasSubstr("ecs-1"));
+  CommandResult help = RunCommand(env + "/usr/bin/kubectl spillway help 2>&1");
+  EXPECT_THAT(help.output, HasSubstr("Usage: kubectl spillway <command> [flags]"));
+  CommandResult serve = RunCommand(env + "/usr/bin/kubectl spillway serve 2>&1");
+  EXPECT_NE(serve.exit_code, 0);
+  EXPECT_THAT(serve.output, HasSubstr("kubectl spillway: 'serve' is not a plugin command"));
+}
+
 TEST_F(AdminE2eTest, ExplainSaysWhereEachIntentComesFromAndEachNodesVerdict) {
   CommandResult web = AwaitOutput("explain pod plain/web-1 --server=" + server_, "ecs-1  ");
   ASSERT_EQ(web.exit_code, 0) << web.output;
