@@ -3,6 +3,7 @@
 #include "app/commands.h"
 #include "app/flags.h"
 #include "app/serve_app.h"
+#include "common/log_format.h"
 #include "glog/logging.h"
 #include "sim/apiserver/api_server.h"
 
@@ -23,6 +24,10 @@ int RunApiServer(const std::vector<std::string>& args) {
   flags.String("listen", &listen, "Address to serve on, HOST:PORT (port 0 picks one)");
   flags.Int("threads", &threads, 1, 256, "I/O and request threads");
   flags.Int("v", &verbosity, 0, 10, "Log verbosity; 1 logs every request");
+  std::string vmodule;
+  flags.String("vmodule", &vmodule,
+               "Per-file log verbosity above --v, glog's PATTERN=LEVEL list (a source file's base name, * and ? "
+               "allowed)");
   if (absl::Status s = flags.Parse(args); !s.ok()) {
     std::cerr << "spillway apiserver: " << s.message() << "\n";
     return 2;
@@ -32,6 +37,10 @@ int RunApiServer(const std::vector<std::string>& args) {
     return 0;
   }
   FLAGS_v = verbosity;
+  if (absl::Status s = SetVModule(vmodule); !s.ok()) {
+    std::cerr << "spillway apiserver: " << s.message() << "\n";
+    return 2;
+  }
   sim::ApiServerOptions options;
   options.threads = threads;
   if (absl::Status s = ParseListenAddress(listen, &options.host, &options.port); !s.ok()) {

@@ -103,6 +103,30 @@ TEST(ServeBinaryTest, JsonLogsAreOneObjectPerLine) {
   EXPECT_TRUE(warned);
 }
 
+// Issue 23.3: --vmodule raises one file's verbosity (the extender's
+// per-decision lines) without --v's flood; a malformed one is a usage error.
+TEST(ServeBinaryTest, VmoduleRaisesOneFilesVerbosity) {
+  const std::string request = testing::ReadRunfile("testdata/extender/filter_full_request.json");
+  for (const bool raised : {false, true}) {
+    std::vector<std::string> argv = {Binary(), "serve", "--listen=127.0.0.1:0", "--components=extender"};
+    if (raised) argv.push_back("--vmodule=extender_servic?=1");
+    Process process(argv);
+    int port = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(process.WaitForLine("spillway: listening on port "), &port));
+    http::ClientOptions options;
+    options.port = static_cast<uint16_t>(port);
+    http::Client client(options);
+    ASSERT_TRUE(client.Post("/extender/filter", request).ok());
+    process.Signal(SIGTERM);
+    EXPECT_EQ(process.Wait(), 0);
+    const std::string logs = process.ReadAllStderr();
+    EXPECT_EQ(logs.find("verb=filter pod=default/web-burst") != std::string::npos, raised) << logs;
+  }
+  Process bad({Binary(), "serve", "--listen=127.0.0.1:0", "--vmodule=extender_service"});
+  EXPECT_EQ(bad.Wait(), 2);
+  EXPECT_THAT(bad.ReadAllStderr(), HasSubstr("--vmodule: \"extender_service\" is not PATTERN=LEVEL"));
+}
+
 TEST(ServeBinaryTest, ServesHttpsWhenGivenACertificate) {
   Process process({Binary(), "serve", "--listen=127.0.0.1:0",
                    "--tls-cert-file=" + testing::RunfilePath("testdata/tls/server.crt"),

@@ -29,6 +29,7 @@ struct ServeFlags {
   bool standalone = false;
   int verbosity = 0;
   std::string logging_format = "text";
+  std::string vmodule;
 };
 
 void DeclareFlags(FlagSet& flags, ServeFlags* f) {
@@ -85,6 +86,9 @@ void DeclareFlags(FlagSet& flags, ServeFlags* f) {
                "(watched with cluster access; changes apply without a restart)");
   flags.Int("threads", &f->options.threads, 1, 256, "I/O and request threads");
   flags.Int("v", &f->verbosity, 0, 10, "Log verbosity; 1 logs every decision (pod=, node=, reason=)");
+  flags.String("vmodule", &f->vmodule,
+               "Per-file log verbosity above --v, glog's PATTERN=LEVEL list (a source file's base name, * and ? "
+               "allowed), e.g. extender_service=2,rescuer=1");
   flags.String("logging-format", &f->logging_format,
                "text (glog lines; values logfmt-quoted) or json (one JSON object per line on stderr, the "
                "key=value pairs of each message as fields)");
@@ -166,6 +170,10 @@ int RunServe(const std::vector<std::string>& args) {
     return 0;
   }
   FLAGS_v = f.verbosity;
+  if (absl::Status s = SetVModule(f.vmodule); !s.ok()) {
+    std::cerr << "spillway serve: " << s.message() << "\n";
+    return 2;
+  }
   if (absl::Status s = SetLoggingFormat(f.logging_format); !s.ok()) {
     std::cerr << "spillway serve: " << s.message() << "\n";
     return 2;

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "boost/json.hpp"
 #include "glog/logging.h"
@@ -145,6 +147,23 @@ std::string JsonLogLine(absl::Time time, absl::string_view level, absl::string_v
     if (!line.contains(key)) line[key] = value;
   }
   return boost::json::serialize(line);
+}
+
+absl::Status SetVModule(absl::string_view spec) {
+  std::vector<std::pair<std::string, int>> levels;
+  for (absl::string_view entry : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    const size_t equals = entry.rfind('=');
+    int level = -1;
+    if (equals == absl::string_view::npos || equals == 0 || !absl::SimpleAtoi(entry.substr(equals + 1), &level) ||
+        level < 0 || level > 10) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--vmodule: \"", entry, "\" is not PATTERN=LEVEL (a file's base name, * and ? allowed, and 0..10), "
+          "e.g. --vmodule=extender_service=2,rescu*=1"));
+    }
+    levels.emplace_back(std::string(entry.substr(0, equals)), level);
+  }
+  for (const auto& [pattern, level] : levels) google::SetVLOGLevel(pattern.c_str(), level);
+  return absl::OkStatus();
 }
 
 absl::Status SetLoggingFormat(absl::string_view format) {

@@ -32,6 +32,12 @@ std::string LogValue(absl::string_view value);
 std::string JsonLogLine(absl::Time time, absl::string_view level, absl::string_view caller,
                         absl::string_view message);
 
+// glog's --vmodule: per-file verbosity, "PATTERN=LEVEL[,PATTERN=LEVEL...]",
+// PATTERN a file's base name without extension, with * and ? wildcards
+// ("extender_service=2,rescu*=1"), LEVEL 0..10. Applied at once, above --v
+// for the files it names. InvalidArgument naming the malformed entry.
+absl::Status SetVModule(absl::string_view spec);
+
 // "text" (glog's own format on stderr, the default) or "json" (JsonLogLine
 // on stderr, nothing else). InvalidArgument naming the flag otherwise.
 absl::Status SetLoggingFormat(absl::string_view format);

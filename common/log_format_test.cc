@@ -1,5 +1,7 @@
 #include "common/log_format.h"
 
+#include "glog/logging.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace spillway {
@@ -57,6 +59,22 @@ TEST(JsonLogLineTest, LiftsKeyValuePairsIntoFields) {
        R"("msg":"escaped=\"say \\\"hi\\\"\" end=1","escaped":"say \"hi\"","end":"1"})"},
   };
   for (const Case& c : cases) EXPECT_EQ(JsonLogLine(time, "INFO", "rescuer.cc:61", c.message), c.want) << c.message;
+}
+
+// Issue 23.3: glog's --vmodule, checked before anything is applied.
+TEST(SetVModuleTest, RaisesTheNamedFilesAndRefusesMalformedEntries) {
+  EXPECT_FALSE(VLOG_IS_ON(2));
+  ASSERT_TRUE(SetVModule("log_format_te?t=2,other=1").ok());
+  EXPECT_TRUE(VLOG_IS_ON(2));  // This file is log_format_test.cc.
+  EXPECT_FALSE(VLOG_IS_ON(3));
+  for (const char* bad : {"log_format_test", "=2", "log_format_test=x", "log_format_test=11", "a=1,b=-1"}) {
+    absl::Status status = SetVModule(bad);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("is not PATTERN=LEVEL")) << bad;
+  }
+  EXPECT_TRUE(VLOG_IS_ON(2));  // A refused spec changed nothing.
+  ASSERT_TRUE(SetVModule("log_format_te?t=0").ok());  // glog updates an entry by its pattern.
+  EXPECT_FALSE(VLOG_IS_ON(1));
 }
 
 TEST(SetLoggingFormatTest, RefusesUnknownFormats) {
