@@ -1,5 +1,8 @@
 #include "kube/connection.h"
 
+#include <memory>
+#include <utility>
+
 #include <cstdlib>
 
 #include "absl/strings/escaping.h"
@@ -8,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/files.h"
+#include "kube/exec_credential.h"
 #include "yaml-cpp/yaml.h"
 
 namespace spillway::kube {
@@ -106,6 +110,11 @@ absl::StatusOr<Connection> LoadKubeconfig(const std::string& path, const std::st
       return absl::InvalidArgumentError(absl::StrCat("kubeconfig ", path, ": ", s.message()));
     }
     const std::string where = absl::StrCat("kubeconfig ", path, ": cluster '", cluster_name, "'");
+    if (cluster["proxy-url"]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": proxy-url is not supported: Spillway connects to the API server directly; remove proxy-url, "
+                 "or run Spillway where it reaches the server (in the cluster it needs no kubeconfig)"));
+    }
     absl::StatusOr<std::string> ca = DataOrFile(cluster, "certificate-authority", base_dir, where);
     if (!ca.ok()) return ca.status();
     connection.ca_pem = *ca;
@@ -126,6 +135,18 @@ absl::StatusOr<Connection> LoadKubeconfig(const std::string& path, const std::st
       connection.client_key_pem = *key;
       if (user["token"]) connection.token = user["token"].as<std::string>();
       if (user["tokenFile"]) connection.token_file = Resolve(base_dir, user["tokenFile"].as<std::string>());
+      if (user["auth-provider"]) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            user_where, ": auth-provider was removed from client-go in Kubernetes 1.26; use an exec credential "
+                        "plugin (users[].user.exec)"));
+      }
+      if (user["exec"]) {
+        absl::StatusOr<ExecConfig> exec = ParseExecConfig(user["exec"], base_dir, user_where);
+        if (!exec.ok()) return exec.status();
+        ExecClusterInfo info{cluster["server"].as<std::string>(), connection.tls_server_name,
+                             connection.insecure_skip_tls_verify, connection.ca_pem};
+        connection.exec = std::make_shared<ExecCredentialProvider>(std::move(*exec), std::move(info));
+      }
     }
     return connection;
   } catch (const YAML::Exception& e) {

@@ -4,12 +4,15 @@
 #ifndef SPILLWAY_KUBE_CONNECTION_H_
 #define SPILLWAY_KUBE_CONNECTION_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace spillway::kube {
+
+class ExecCredentialProvider;
 
 struct Connection {
   std::string scheme = "https";  // "https" or "http".
@@ -26,6 +29,9 @@ struct Connection {
   std::string client_key_pem;
   std::string token;       // A static bearer token.
   std::string token_file;  // Re-read on every request (in-cluster tokens rotate).
+  // A kubeconfig exec credential plugin (shared by copies of the connection,
+  // so one credential serves every client).
+  std::shared_ptr<ExecCredentialProvider> exec;
 };
 
 // Reads a kubeconfig: the context `context` (or current-context when empty),

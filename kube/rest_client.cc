@@ -7,6 +7,7 @@
 #include "absl/strings/strip.h"
 #include "common/files.h"
 #include "glog/logging.h"
+#include "kube/exec_credential.h"
 
 namespace spillway::kube {
 namespace {
@@ -131,6 +132,12 @@ RestClient::RestClient(Connection connection, Options options)
 
 RestClient::~RestClient() = default;
 
+void RestClient::DropIdle() {
+  std::vector<std::unique_ptr<http::Client>> dropped;
+  absl::MutexLock lock(&mu_);
+  dropped.swap(idle_);
+}
+
 void RestClient::Observe(absl::string_view method, int code, absl::Time started) const {
   if (options_.metrics != nullptr) options_.metrics->Observe(host_label_, method, code, absl::Now() - started);
 }
@@ -185,6 +192,21 @@ std::unique_ptr<http::Client> RestClient::NewClient(absl::Duration timeout) cons
     options.bearer_token = [file = connection_.token_file] { return ReadToken(file); };
   } else if (!connection_.token.empty()) {
     options.bearer_token = [token = connection_.token] { return token; };
+  } else if (connection_.exec != nullptr) {
+    // The plugin's credential: a token is read per request (cached until it
+    // expires); a client certificate is fixed per connection.
+    absl::StatusOr<ExecCredential> credential = connection_.exec->Get();
+    if (!credential.ok()) {
+      LOG(WARNING) << "exec credential: " << credential.status().message()
+                   << "; calling the API server without one";
+    } else if (!credential->client_cert_pem.empty()) {
+      options.client_cert_pem = credential->client_cert_pem;
+      options.client_key_pem = credential->client_key_pem;
+    }
+    options.bearer_token = [exec = connection_.exec] {
+      absl::StatusOr<ExecCredential> now = exec->Get();
+      return now.ok() ? now->token : std::string();
+    };
   }
   return std::make_unique<http::Client>(options);
 }
@@ -229,6 +251,16 @@ absl::StatusOr<std::string> RestClient::CallRaw(const std::string& method,
   absl::StatusOr<http::ClientResponse> response = client->Send(method, target, body, content_type);
   Observe(method, response.ok() ? response->status : 0, started);
   Release(std::move(client));
+  if (response.ok() && response->status == 401 && connection_.exec != nullptr) {
+    // As client-go: the plugin's credential was refused; run it again and
+    // retry once on a new connection (a certificate is per connection).
+    connection_.exec->Invalidate();
+    DropIdle();
+    client = Acquire();
+    response = client->Send(method, target, body, content_type);
+    Observe(method, response.ok() ? response->status : 0, started);
+    Release(std::move(client));
+  }
   if (!response.ok()) {
     return absl::Status(response.status().code(),
                         absl::StrCat(method, " ", target, ": ", response.status().message()));

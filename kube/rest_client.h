@@ -171,6 +171,8 @@ class RestClient {
   // Registers a client Shutdown() must interrupt; false after Shutdown().
   bool Track(http::Client* client);
   void Untrack(http::Client* client);
+  // Closes the idle pooled connections (their credentials are stale).
+  void DropIdle() ABSL_LOCKS_EXCLUDED(mu_);
   // Counts a call in Options::metrics, if any; `code` 0: no answer.
   void Observe(absl::string_view method, int code, absl::Time started) const;
 
