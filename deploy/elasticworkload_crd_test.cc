@@ -101,6 +101,25 @@ TEST_F(ElasticWorkloadCrdTest, TyposInAUnitsTolerationsAndAffinityAreRefused) {
             "Exists topology.kubernetes.io/zone");
 }
 
+// Issue 21.5: the CRD's validation rule is evaluated, as kube-apiserver's
+// CEL does: a source min above its max is refused with the rule's message
+// (it used to be stored).
+TEST_F(ElasticWorkloadCrdTest, TheSourcesMinMayNotExceedItsMax) {
+  const std::string path = absl::StrCat(tmp_, "/inverted.yaml");
+  std::ofstream(path) << R"(apiVersion: autoscaling.alibabacloud.com/v1beta1
+kind: ElasticWorkload
+metadata: {name: inverted}
+spec:
+  sourceTarget: {name: web, kind: Deployment, apiVersion: apps/v1, min: 5, max: 2}
+  replicas: 6
+)";
+  CommandResult refused = Kubectl("apply -f " + path);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("spec.sourceTarget: Invalid value: \"object\": sourceTarget.min must not "
+                                        "exceed sourceTarget.max"));
+  EXPECT_NE(Kubectl("get ew inverted").exit_code, 0);
+}
+
 TEST_F(ElasticWorkloadCrdTest, GetShowsReadyFromTheReadyCondition) {
   ASSERT_EQ(ApplyWorkload(kToleration, kAffinity).exit_code, 0);
   // Before the controller wrote a status, READY is empty, as on a real cluster.

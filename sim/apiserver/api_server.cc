@@ -550,7 +550,7 @@ absl::Status ReportUnknownFields(const ResourceType& type, FieldValidation valid
 }
 
 absl::Status ApiServer::Admit(const ResourceInfo& info, FieldValidation validation, json::object& object,
-                              std::vector<std::string>& warnings) {
+                              std::vector<std::string>& warnings, const json::object* old) {
   if (!info.custom) {
     // Decoding comes first in kube-apiserver: a Strict refusal is a 400
     // before any validation.
@@ -598,8 +598,10 @@ absl::Status ApiServer::Admit(const ResourceInfo& info, FieldValidation validati
   }
   if (!info.custom || !info.schema.is_object()) return absl::OkStatus();
   json::value value = std::move(object);
-  SchemaReport report = ValidateCustomResource(info.schema, value);
+  const json::value old_value = old != nullptr ? json::value(*old) : json::value();
+  SchemaReport report = ValidateCustomResource(info.schema, value, old != nullptr ? &old_value : nullptr);
   object = std::move(value.get_object());
+  warnings.insert(warnings.end(), report.warnings.begin(), report.warnings.end());
   if (!report.errors.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(info.type.kind, ".", info.type.group, " \"", name,
                                                    "\" is invalid: ", absl::StrJoin(report.errors, ", ")));
@@ -1264,7 +1266,7 @@ http::Response ApiServer::Apply(ResourceCall& call) {
     if (std::vector<std::string> problems = ValidateImmutable(info.type, before, object); !problems.empty()) {
       return Invalid(info, call.name, problems);
     }
-    return Admit(info, call.field_validation, object, call.warnings);
+    return Admit(info, call.field_validation, object, call.warnings, &before);
   }, call.persist);
   if (!written.ok()) return ErrorResponse(written.status());
   if (call.is_crd && call.persist == Persist::kYes) RefreshCustomResources();
@@ -1307,7 +1309,7 @@ http::Response ApiServer::Write(ResourceCall& call) {
         if (std::vector<std::string> problems = ValidateImmutable(type, before, object); !problems.empty()) {
           return Invalid(*info, name, problems);
         }
-        return Admit(*info, call.field_validation, object, call.warnings);
+        return Admit(*info, call.field_validation, object, call.warnings, &before);
       },
       call.persist);
   if (!written.ok()) return ErrorResponse(written.status());

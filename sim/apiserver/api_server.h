@@ -145,9 +145,11 @@ class ApiServer {
   // custom resources from their CRD's: an error under
   // fieldValidation=Strict, a warning appended to `warnings` under Warn),
   // validates metadata, required fields, CustomResourceDefinitions (and
-  // fills their status) and custom resources against their schema.
+  // fills their status) and custom resources against their schema and
+  // validation rules (`old`: the stored object on an update, for transition
+  // rules; null on create).
   absl::Status Admit(const ResourceInfo& info, FieldValidation validation, boost::json::object& object,
-                     std::vector<std::string>& warnings);
+                     std::vector<std::string>& warnings, const boost::json::object* old = nullptr);
   // Calls the registered mutating admission webhooks on a CREATE.
   absl::Status CallMutatingWebhooks(const ResourceType& type, const std::string& ns, Persist persist,
                                     boost::json::object& object, std::vector<std::string>* warnings);

@@ -1,9 +1,11 @@
 #include "sim/apiserver/schema.h"
 
+#include <map>
 #include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sim/apiserver/cel.h"
 
 namespace spillway::sim {
 namespace {
@@ -41,7 +43,8 @@ class Validator {
  public:
   explicit Validator(SchemaReport* report) : report_(report) {}
 
-  void Validate(const json::value& schema_value, json::value& value, const std::string& path) {
+  void Validate(const json::value& schema_value, json::value& value, const std::string& path,
+                const json::value* old = nullptr) {
     if (!schema_value.is_object()) return;
     const json::object& schema = schema_value.get_object();
     if (value.is_null()) {
@@ -95,11 +98,14 @@ class Validator {
         }
       }
     }
-    if (value.is_object()) ValidateObject(schema, value.get_object(), path, /*root=*/false);
+    if (value.is_object()) {
+      ValidateObject(schema, value.get_object(), path, /*root=*/false, old != nullptr && old->is_object() ? &old->get_object() : nullptr);
+    }
+    CheckRules(schema, value, path, old);
   }
 
-  void ValidateObject(const json::object& schema, json::object& object, const std::string& path,
-                      bool root) {
+  void ValidateObject(const json::object& schema, json::object& object, const std::string& path, bool root,
+                      const json::object* old = nullptr) {
     const json::value* properties = Field(schema, "properties");
     const json::value* additional = Field(schema, "additionalProperties");
     const bool preserve = Flag(schema, "x-kubernetes-preserve-unknown-fields") ||
@@ -118,10 +124,11 @@ class Validator {
       const json::value* property = properties != nullptr && properties->is_object()
                                         ? properties->get_object().if_contains(key)
                                         : nullptr;
+      const json::value* old_value = old != nullptr ? old->if_contains(key) : nullptr;
       if (property != nullptr) {
-        Validate(*property, entry.value(), Child(path, key));
+        Validate(*property, entry.value(), Child(path, key), old_value);
       } else if (additional != nullptr && additional->is_object()) {
-        Validate(*additional, entry.value(), Child(path, key));
+        Validate(*additional, entry.value(), Child(path, key), old_value);
       } else if (!preserve && (properties != nullptr || root || schema.contains("type"))) {
         pruned.emplace_back(key);
       }
@@ -132,7 +139,77 @@ class Validator {
     }
   }
 
+  // The node's x-kubernetes-validations, evaluated with self (and oldSelf for
+  // transition rules, when there is an old value).
+  void CheckRules(const json::object& schema, const json::value& value, const std::string& path,
+                  const json::value* old) {
+    const json::value* rules = Field(schema, "x-kubernetes-validations");
+    if (rules == nullptr || !rules->is_array()) return;
+    const json::value* type = Field(schema, "type");
+    const std::string type_name = type != nullptr && type->is_string() ? std::string(type->get_string()) : "object";
+    for (const json::value& rule_value : rules->get_array()) {
+      if (!rule_value.is_object()) continue;
+      const json::object& rule = rule_value.get_object();
+      const std::string expression = StringField(rule, "rule");
+      if (expression.empty()) continue;
+      std::map<std::string, json::value> variables{{"self", value}};
+      if (IsTransitionRule(expression)) {
+        if (old == nullptr) continue;  // Evaluated on update only, as kube does.
+        variables["oldSelf"] = *old;
+      }
+      absl::StatusOr<json::value> result = EvaluateCel(expression, variables);
+      const std::string where = path.empty() ? "<root>" : path;
+      if (result.status().code() == absl::StatusCode::kInvalidArgument) {
+        report_->warnings.push_back(absl::StrCat(where, ": the validation rule \"", expression,
+                                                 "\" is not evaluated by the embedded API server: ",
+                                                 result.status().message()));
+        continue;
+      }
+      if (result.ok() && result->is_bool() && result->get_bool()) continue;
+      std::string message;
+      if (!result.ok()) {
+        message = absl::StrCat(result.status().message(), " evaluating rule: ", expression);
+      } else if (!result->is_bool()) {
+        message = absl::StrCat("rule did not evaluate to a bool: ", expression);
+      } else {
+        message = RuleMessage(rule, variables, expression);
+      }
+      std::string field_path = where;
+      if (const std::string extra = StringField(rule, "fieldPath"); !extra.empty()) {
+        field_path = absl::StrCat(path, extra);
+        if (!field_path.empty() && field_path[0] == '.') field_path.erase(0, 1);
+      }
+      const std::string reason = StringField(rule, "reason");
+      if (reason == "FieldValueForbidden") {
+        report_->errors.push_back(absl::StrCat(field_path, ": Forbidden: ", message));
+      } else if (reason == "FieldValueRequired") {
+        report_->errors.push_back(absl::StrCat(field_path, ": Required value: ", message));
+      } else if (reason == "FieldValueDuplicate") {
+        report_->errors.push_back(absl::StrCat(field_path, ": Duplicate value: ", message));
+      } else {
+        report_->errors.push_back(absl::StrCat(field_path, ": Invalid value: \"", type_name, "\": ", message));
+      }
+    }
+  }
+
+  // A failed rule's message: messageExpression when it gives a non-empty
+  // string, else message, else "failed rule: <rule>".
+  static std::string RuleMessage(const json::object& rule, const std::map<std::string, json::value>& variables,
+                                 const std::string& expression) {
+    if (const std::string dynamic = StringField(rule, "messageExpression"); !dynamic.empty()) {
+      absl::StatusOr<json::value> text = EvaluateCel(dynamic, variables);
+      if (text.ok() && text->is_string() && !text->get_string().empty()) return std::string(text->get_string());
+    }
+    if (const std::string fixed = StringField(rule, "message"); !fixed.empty()) return fixed;
+    return absl::StrCat("failed rule: ", expression);
+  }
+
  private:
+  static std::string StringField(const json::object& object, const char* key) {
+    const json::value* v = object.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : "";
+  }
+
   void Error(const std::string& path, const json::value& value, const std::string& detail) {
     report_->errors.push_back(
         absl::StrCat(path, ": Invalid value: ", value.is_string() || value.is_object() || value.is_array()
@@ -203,11 +280,13 @@ class Validator {
 
 }  // namespace
 
-SchemaReport ValidateCustomResource(const json::value& schema, json::value& value) {
+SchemaReport ValidateCustomResource(const json::value& schema, json::value& value, const json::value* old) {
   SchemaReport report;
   Validator validator(&report);
   if (!schema.is_object() || !value.is_object()) return report;
-  validator.ValidateObject(schema.get_object(), value.get_object(), "", /*root=*/true);
+  const json::object* old_object = old != nullptr && old->is_object() ? &old->get_object() : nullptr;
+  validator.ValidateObject(schema.get_object(), value.get_object(), "", /*root=*/true, old_object);
+  validator.CheckRules(schema.get_object(), value, "", old);
   return report;
 }
 
