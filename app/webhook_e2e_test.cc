@@ -256,3 +256,85 @@ webhooks:
 
 }  // namespace
 }  // namespace spillway::app
+
+namespace spillway::app {
+namespace {
+
+// Issue 21.3: a webhook whose clientConfig names a Service (as deploy/ does)
+// is called through the Service's EndpointSlices, its certificate verified
+// for <service>.<namespace>.svc; with no ready endpoint and failurePolicy
+// Ignore the pod is admitted unchanged, and a Warning Event and a log line
+// say why — it used to be skipped silently.
+TEST_F(WebhookE2eTest, AServiceClientConfigIsCalledThroughItsEndpointSlices) {
+  const std::string certs = absl::StrCat(tmp_, "/service-certs");
+  ASSERT_EQ(RunCommand(absl::StrCat("mkdir -p ", certs, " && cp ", testing::RunfilePath("testdata/pki/service.crt"),
+                                    " ", certs, "/tls.crt && cp ", testing::RunfilePath("testdata/pki/service.key"),
+                                    " ", certs, "/tls.key"))
+                .exit_code,
+            0);
+  Process serve({testing::RunfilePath("spillway"), "serve", "--listen=127.0.0.1:0", "--components=webhook",
+                 "--webhook-listen=127.0.0.1:0", "--webhook-cert-dir=" + certs, "--kubeconfig=" + kubeconfig_});
+  int webhook_port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(serve.WaitForLine("spillway: webhook on port "), &webhook_port));
+  const std::string manifest = absl::StrCat(tmp_, "/service-webhook.yaml");
+  std::ofstream(manifest) << kCluster << absl::StrCat(R"(---
+apiVersion: v1
+kind: Service
+metadata: {name: spillway-webhook, namespace: kube-system}
+spec:
+  selector: {app: spillway}
+  ports: [{name: https, port: 443, targetPort: 9443}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: spillway-webhook-abcde
+  namespace: kube-system
+  labels: {kubernetes.io/service-name: spillway-webhook}
+addressType: IPv4
+ports: [{name: https, port: )", webhook_port, R"(, protocol: TCP}]
+endpoints:
+- addresses: [10.0.0.9]
+  conditions: {ready: false}
+- addresses: [127.0.0.1]
+  conditions: {ready: true}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: spillway-by-service}
+webhooks:
+- name: pods.spillway.alibabacloud.com
+  clientConfig:
+    service: {namespace: kube-system, name: spillway-webhook, path: /mutate/pods, port: 443}
+    caBundle: )", absl::Base64Escape(testing::ReadRunfile("testdata/pki/ca.crt")), R"(
+  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
+  failurePolicy: Ignore
+  sideEffects: None
+  admissionReviewVersions: [v1]
+  timeoutSeconds: 5
+)");
+  CommandResult applied = Kubectl("apply -f " + manifest);
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  CommandResult created = CreatePod("eci-1", "plain", "  labels: {alibabacloud.com/eci: \"true\"}\n");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_EQ(PodField("eci-1", "plain", "{.spec.tolerations[0].key}"), "virtual-kubelet.io/provider");
+
+  // No ready endpoint: admitted unchanged (Ignore), and reported.
+  ASSERT_EQ(Kubectl("delete endpointslice spillway-webhook-abcde -n kube-system").exit_code, 0);
+  ASSERT_EQ(CreatePod("eci-2", "plain", "  labels: {alibabacloud.com/eci: \"true\"}\n").exit_code, 0);
+  EXPECT_EQ(PodField("eci-2", "plain", "{.spec.tolerations}"), "");
+  ASSERT_EQ(CreatePod("eci-3", "plain", "  labels: {alibabacloud.com/eci: \"true\"}\n").exit_code, 0);
+  const std::string events =
+      Kubectl("get events -n default -o jsonpath='{range .items[*]}{.type} {.reason} {.count} "
+              "{.involvedObject.name}: {.message}{\"\\n\"}{end}'")
+          .output;
+  EXPECT_THAT(events, HasSubstr("Warning FailedCallingWebhook 2 spillway-by-service: failed calling webhook "
+                                "\"pods.spillway.alibabacloud.com\": clientConfig.service kube-system/spillway-webhook: "
+                                "no ready endpoint in its EndpointSlices (kubernetes.io/service-name=spillway-webhook); "
+                                "failurePolicy Ignore let the request through unchanged"));
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(), 0);
+}
+
+}  // namespace
+}  // namespace spillway::app

@@ -45,6 +45,7 @@ ROOTS = {
     "autoscaling/v2/HorizontalPodAutoscaler": "V2beta2HorizontalPodAutoscaler",
     "apiextensions.k8s.io/v1/CustomResourceDefinition": "V1CustomResourceDefinition",
     "admissionregistration.k8s.io/v1/MutatingWebhookConfiguration": "V1MutatingWebhookConfiguration",
+    "discovery.k8s.io/v1/EndpointSlice": "V1EndpointSlice",
 }
 
 # Fields added to k8s.io/api after 1.22, up to 1.32: model -> {jsonName: type}.

@@ -4,6 +4,7 @@
 #   ca.crt/key            the test CA ("Spillway Test CA"), 100 years
 #   server.crt/key        issued by ca for DNS:localhost, IP:127.0.0.1
 #   wrong-host.crt/key    issued by ca for DNS:other.example only
+#   service.crt/key       issued by ca for DNS:spillway-webhook.kube-system.svc (a webhook Service's name)
 #   expired.crt/key       issued by ca for localhost/127.0.0.1, expired in 2020
 #   rogue-ca.crt/key      another CA nobody trusts
 #   rogue-server.crt/key  issued by rogue-ca for localhost/127.0.0.1
@@ -52,6 +53,7 @@ ca ca "Spillway Test CA"
 ca rogue-ca "Rogue CA"
 leaf server ca localhost "DNS:localhost,IP:127.0.0.1" serverAuth
 leaf wrong-host ca other.example "DNS:other.example" serverAuth
+leaf service ca spillway-webhook.kube-system.svc "DNS:spillway-webhook.kube-system.svc" serverAuth
 leaf expired ca localhost "DNS:localhost,IP:127.0.0.1" serverAuth 20200101000000Z 20200102000000Z
 leaf rogue-server rogue-ca localhost "DNS:localhost,IP:127.0.0.1" serverAuth
 leaf client ca system:kube-scheduler "" clientAuth

@@ -72,17 +72,40 @@ absl::Status ParseUrl(const std::string& url, std::string* host, uint16_t* port,
   return absl::OkStatus();
 }
 
-absl::StatusOr<json::object> Call(const json::object& webhook, const json::object& review) {
+// Where to call a webhook: clientConfig.url, or clientConfig.service through
+// `resolve` (verified for <name>.<namespace>.svc, as kube-apiserver dials it).
+absl::Status Target(const json::object& config, const ServiceResolver& resolve, http::ClientOptions* options,
+                    std::string* path) {
+  const std::string url = json_fields::String(config, "url");
+  if (!url.empty()) return ParseUrl(url, &options->host, &options->port, path);
+  const json::value* service = config.if_contains("service");
+  if (service == nullptr || !service->is_object()) return absl::InvalidArgumentError("clientConfig has neither url nor service");
+  const std::string ns = json_fields::String(service->get_object(), "namespace");
+  const std::string name = json_fields::String(service->get_object(), "name");
+  int64_t port = 443;
+  if (const json::value* p = service->get_object().if_contains("port"); p != nullptr && p->is_int64()) {
+    port = p->get_int64();
+  }
+  if (!resolve) {
+    return absl::UnavailableError(absl::StrCat("clientConfig.service ", ns, "/", name, " cannot be resolved here"));
+  }
+  absl::StatusOr<ServiceEndpoint> endpoint = resolve(ns, name, static_cast<int>(port));
+  if (!endpoint.ok()) return endpoint.status();
+  options->host = endpoint->host;
+  options->port = endpoint->port;
+  options->tls_server_name = absl::StrCat(name, ".", ns, ".svc");
+  *path = json_fields::String(service->get_object(), "path");
+  if (path->empty()) *path = "/";
+  return absl::OkStatus();
+}
+
+absl::StatusOr<json::object> Call(const json::object& webhook, const json::object& review,
+                                  const ServiceResolver& resolve) {
   const json::value* config = webhook.if_contains("clientConfig");
   if (config == nullptr || !config->is_object()) return absl::InvalidArgumentError("no clientConfig");
-  const std::string url = json_fields::String(config->get_object(), "url");
-  if (url.empty()) {
-    return absl::UnavailableError(
-        "clientConfig.service cannot be reached from the embedded API server; use clientConfig.url");
-  }
   http::ClientOptions options;
   std::string path;
-  if (absl::Status s = ParseUrl(url, &options.host, &options.port, &path); !s.ok()) return s;
+  if (absl::Status s = Target(config->get_object(), resolve, &options, &path); !s.ok()) return s;
   options.tls = true;
   const std::string bundle = json_fields::String(config->get_object(), "caBundle");
   if (!bundle.empty() && !absl::Base64Unescape(bundle, &options.ca_pem)) {
@@ -113,7 +136,7 @@ absl::StatusOr<json::object> Call(const json::object& webhook, const json::objec
 
 absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations,
                                  const AdmissionRequest& request, json::object& object,
-                                 std::vector<std::string>* warnings) {
+                                 std::vector<std::string>* warnings, std::vector<IgnoredWebhookFailure>* ignored) {
   static absl::BitGen* random = new absl::BitGen();  // Review uids only.
   for (const json::object& configuration : configurations) {
     const json::value* webhooks = configuration.if_contains("webhooks");
@@ -160,13 +183,20 @@ absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations
                                    {"oldObject", nullptr},
                                    {"dryRun", request.dry_run},
                                    {"options", CreateOptions(request.dry_run)}}}};
-      absl::StatusOr<json::object> answer = Call(webhook, review);
+      absl::StatusOr<json::object> answer = Call(webhook, review, request.resolve_service);
       const bool ignore = json_fields::String(webhook, "failurePolicy") == "Ignore";
       if (answer.ok() && json_fields::String(*answer, "uid") != uid) {
         answer = absl::UnavailableError("the response uid does not match the request's");
       }
       if (!answer.ok()) {
-        if (ignore) continue;
+        if (ignore) {
+          const json::value* config_meta = configuration.if_contains("metadata");
+          ignored->push_back({config_meta != nullptr && config_meta->is_object()
+                                  ? json_fields::String(config_meta->get_object(), "name")
+                                  : "",
+                              name, std::string(answer.status().message())});
+          continue;
+        }
         return absl::InternalError(absl::StrCat("Internal error occurred: failed calling webhook \"", name,
                                                 "\": ", answer.status().message()));
       }

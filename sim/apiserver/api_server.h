@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "common/http/server.h"
 #include "common/clock.h"
+#include "sim/apiserver/admission.h"
 #include "sim/apiserver/field_manager.h"
 #include "sim/apiserver/list_pages.h"
 #include "sim/apiserver/object_store.h"
@@ -153,6 +154,11 @@ class ApiServer {
   // Calls the registered mutating admission webhooks on a CREATE.
   absl::Status CallMutatingWebhooks(const ResourceType& type, const std::string& ns, Persist persist,
                                     boost::json::object& object, std::vector<std::string>* warnings);
+  // clientConfig.service's endpoint from the Service and its EndpointSlices.
+  absl::StatusOr<ServiceEndpoint> ResolveService(const std::string& ns, const std::string& name, int port);
+  // Logs a webhook call failurePolicy: Ignore let through and records a
+  // Warning Event (FailedCallingWebhook) unless a dry run.
+  void ReportIgnoredWebhookFailure(const IgnoredWebhookFailure& failure, Persist persist);
   // Re-reads every CRD into the registry after a CRD was written.
   void RefreshCustomResources();
 

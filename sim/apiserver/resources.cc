@@ -82,6 +82,10 @@ const std::vector<ResourceInfo>& BuiltinResources() {
       Builtin({"admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration",
         "mutatingwebhookconfigurations", false},
        "mutatingwebhookconfiguration", {}, {}, "admissionregistration"),
+      // Where a Service's endpoints are: the API server calls a webhook's
+      // clientConfig.service through them.
+      Builtin({"discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true}, "endpointslice", {}, {},
+              "discovery"),
   }));
   return *kResources;
 }
