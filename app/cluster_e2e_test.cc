@@ -292,14 +292,28 @@ TEST_F(ClusterE2eTest, ElasticWorkloadSampleSplitsScalesAndReturnsOnDelete) {
                     "-p '{\"status\":{\"availableReplicas\":10,\"readyReplicas\":10}}'").exit_code, 0);
   EXPECT_EQ(await(unit, "0"), "0");
 
-  // A bad spec: Ready=False with the reason, nothing scaled.
-  ASSERT_EQ(Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"sourceTarget\":{\"min\":12}}}'").exit_code, 0);
+  // A source min above its max never gets in: the CRD's validation rule
+  // refuses it, as on a real cluster (issue 21.5).
+  CommandResult inverted =
+      Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"sourceTarget\":{\"min\":12}}}'");
+  EXPECT_NE(inverted.exit_code, 0);
+  EXPECT_THAT(inverted.output, HasSubstr("sourceTarget.min must not exceed sourceTarget.max"));
+  // A bad spec the CRD lets through (a unit's min above its max): Ready=False
+  // with the reason, nothing scaled.
+  ASSERT_EQ(Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"elasticUnit\":[{\"name\":"
+                    "\"virtual-kubelet\",\"labels\":{\"alibabacloud.com/eci\":\"true\"},\"min\":5,\"max\":1}]}}'")
+                .exit_code,
+            0);
   EXPECT_EQ(await("get ew elasticworkload-sample -o jsonpath={.status.conditions[0].message}",
-                  "spec.sourceTarget.min (12) is greater than max (10)"),
-            "spec.sourceTarget.min (12) is greater than max (10)");
+                  "spec.elasticUnit[0].min (5) is greater than max (1)"),
+            "spec.elasticUnit[0].min (5) is greater than max (1)");
   EXPECT_THAT(Kubectl("get events -o jsonpath={.items[*].reason}").output, HasSubstr("InvalidSpec"));
   EXPECT_EQ(Kubectl(source).output, "10");
-  ASSERT_EQ(Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"sourceTarget\":{\"min\":2,\"max\":4}}}'").exit_code, 0);
+  ASSERT_EQ(Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"sourceTarget\":{\"min\":2,"
+                    "\"max\":4},\"elasticUnit\":[{\"name\":\"virtual-kubelet\",\"labels\":{\"alibabacloud.com/eci\":"
+                    "\"true\"}}]}}'")
+                .exit_code,
+            0);
   EXPECT_EQ(await(unit, "6"), "6");
 
   // Deleting it returns the source to the full count, then the units go.

@@ -43,6 +43,8 @@ ROOTS = {
     "events.k8s.io/v1/Event": "EventsV1Event",
     # autoscaling/v2 (1.23) has v2beta2's schema field for field.
     "autoscaling/v2/HorizontalPodAutoscaler": "V2beta2HorizontalPodAutoscaler",
+    # Served over v2's storage (sim/apiserver/hpa_v1.h); `kubectl autoscale` writes it.
+    "autoscaling/v1/HorizontalPodAutoscaler": "V1HorizontalPodAutoscaler",
     "apiextensions.k8s.io/v1/CustomResourceDefinition": "V1CustomResourceDefinition",
     "admissionregistration.k8s.io/v1/MutatingWebhookConfiguration": "V1MutatingWebhookConfiguration",
     "discovery.k8s.io/v1/EndpointSlice": "V1EndpointSlice",

@@ -6,6 +6,7 @@
 #include "sim/apiserver/defaults.h"
 #include "sim/apiserver/disruption.h"
 #include "sim/apiserver/field_manager.h"
+#include "sim/apiserver/hpa_v1.h"
 #include "sim/apiserver/openapi_v2.h"
 #include "sim/apiserver/protobuf_codec.h"
 #include "sim/apiserver/tables.h"
@@ -896,6 +897,9 @@ void ApiServer::ExpireEvents() {
 http::Response ApiServer::Handle(http::Request& request) {
   if (std::optional<http::Response> injected = Intercept(request)) return *std::move(injected);
   ExpireEvents();
+  if (IsHpaV1Path(std::string_view(request.target).substr(0, request.target.find('?')))) {
+    return ServeHpaV1(request, [this](http::Request& v2) { return Handle(v2); });
+  }
   const std::string_view target(request.target);
   const size_t question = target.find('?');
   std::string_view path = target.substr(0, question);

@@ -239,5 +239,32 @@ TEST_F(KubectlTest, GetAllAndCreateServiceAccount) {
   EXPECT_THAT(all.output, ::testing::Not(HasSubstr("serviceaccount")));
 }
 
+// Issue 21.4: `kubectl autoscale` writes autoscaling/v1 (in protobuf); the
+// HPA is stored once and read in either version, converted as kube converts
+// (targetCPUUtilizationPercentage is v2's cpu Utilization metric); a patch
+// through v1 lands in the stored v2 object; `kubectl get all` lists it once.
+TEST_F(KubectlTest, AutoscaleWritesV1AndBothVersionsReadTheSameObject) {
+  ASSERT_EQ(Kubectl("create deployment web --image=nginx").exit_code, 0);
+  testing::CommandResult autoscaled = Kubectl("autoscale deployment web --min=2 --max=10 --cpu-percent=80");
+  ASSERT_EQ(autoscaled.exit_code, 0) << autoscaled.output;
+  EXPECT_EQ(autoscaled.output, "horizontalpodautoscaler.autoscaling/web autoscaled\n");
+  EXPECT_EQ(Kubectl("get hpa web -o jsonpath='{.apiVersion} {.spec.minReplicas} {.spec.maxReplicas} "
+                    "{.spec.metrics[0].resource.name} {.spec.metrics[0].resource.target.averageUtilization}'")
+                .output,
+            "autoscaling/v2 2 10 cpu 80");
+  EXPECT_EQ(Kubectl("get horizontalpodautoscalers.v1.autoscaling web -o jsonpath='{.apiVersion} "
+                    "{.spec.targetCPUUtilizationPercentage} {.spec.scaleTargetRef.name}'")
+                .output,
+            "autoscaling/v1 80 web");
+  testing::CommandResult patched = Kubectl(
+      "patch horizontalpodautoscalers.v1.autoscaling web --type=merge -p '{\"spec\":{\"targetCPUUtilizationPercentage\":60}}'");
+  ASSERT_EQ(patched.exit_code, 0) << patched.output;
+  EXPECT_EQ(Kubectl("get hpa web -o jsonpath='{.spec.metrics[0].resource.target.averageUtilization}'").output, "60");
+  EXPECT_EQ(Kubectl("get all -o name").output.find("horizontalpodautoscaler.autoscaling/web"),
+            Kubectl("get all -o name").output.rfind("horizontalpodautoscaler.autoscaling/web"));
+  EXPECT_THAT(Kubectl("get horizontalpodautoscalers.v1.autoscaling -w --request-timeout=2s").output,
+              HasSubstr("watching autoscaling/v1 HorizontalPodAutoscalers is not served by the embedded API server"));
+}
+
 }  // namespace
 }  // namespace spillway::sim

@@ -254,7 +254,7 @@ absl::StatusOr<json::object> DecodeKubernetesProtobuf(std::string_view body) {
     return absl::UnimplementedError(absl::StrCat(
         "the embedded API server decodes protobuf only for v1 Namespace, ConfigMap, Secret, Pod, Service, "
         "ServiceAccount, "
-        "apps/v1 Deployment and batch/v1 Job and CronJob, not ", api_version, " ", kind, "; send JSON"));
+        "apps/v1 Deployment, batch/v1 Job and CronJob and autoscaling/v1 HorizontalPodAutoscaler, not ", api_version, " ", kind, "; send JSON"));
   }
   absl::StatusOr<json::object> object = DecodeMessage(raw, message, 0);
   if (!object.ok()) return object.status();

@@ -100,6 +100,13 @@ const std::map<std::string, Message>& Messages() {
         {4, Z(B("suspend"))}, {5, M("jobTemplate", "JobTemplateSpec")}, {6, Z(I("successfulJobsHistoryLimit"))},
         {7, Z(I("failedJobsHistoryLimit"))}, {8, Z(S("timeZone"))}}},
       {"JobTemplateSpec", {{1, M("metadata", "ObjectMeta")}, {2, M("spec", "JobSpec")}}},
+      // autoscaling/v1 (`kubectl autoscale` sends it in protobuf)
+      {"HorizontalPodAutoscalerV1",
+       {{1, M("metadata", "ObjectMeta")}, {2, M("spec", "HorizontalPodAutoscalerSpecV1")}, {3, M("status", "")}}},
+      {"HorizontalPodAutoscalerSpecV1",
+       {{1, M("scaleTargetRef", "CrossVersionObjectReference")}, {2, Z(I("minReplicas"))}, {3, I("maxReplicas")},
+        {4, Z(I("targetCPUUtilizationPercentage"))}}},
+      {"CrossVersionObjectReference", {{1, S("kind")}, {2, S("name")}, {3, S("apiVersion")}}},
       {"RollingUpdateDeployment",
        {{1, Of(Kind::kIntOrString, "maxUnavailable")}, {2, Of(Kind::kIntOrString, "maxSurge")}}},
   };
@@ -113,6 +120,7 @@ std::string MessageFor(const std::string& api_version, const std::string& kind) 
   }
   if (api_version == "apps/v1" && kind == "Deployment") return kind;
   if (api_version == "batch/v1" && (kind == "Job" || kind == "CronJob")) return kind;
+  if (api_version == "autoscaling/v1" && kind == "HorizontalPodAutoscaler") return "HorizontalPodAutoscalerV1";
   return "";
 }
 

@@ -76,6 +76,9 @@ const std::vector<ResourceInfo>& BuiltinResources() {
       Builtin({"events.k8s.io", "v1", "Event", "events", true}, "event", {"ev"}, {}, "events"),
       Builtin({"autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true},
        "horizontalpodautoscaler", {"hpa"}, {"status"}, "autoscaling"),
+      // Served over v2's storage (hpa_v1.h); after v2, which stays preferred.
+      Builtin({"autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true},
+       "horizontalpodautoscaler", {"hpa"}, {"status"}, "autoscaling"),
       Builtin({"apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
         false},
        "customresourcedefinition", {"crd", "crds"}, {"status"}, "apiextensions"),
