@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "common/http/client.h"
 #include "common/json_fields.h"
+#include "common/status_macros.h"
 #include "kube/label_selector.h"
 #include "sim/apiserver/patch.h"
 #include "sim/apiserver/selectors.h"
@@ -132,6 +133,82 @@ absl::StatusOr<json::object> Call(const json::object& webhook, const json::objec
   return answer->get_object();
 }
 
+// Whether `webhook` applies to `request` and `object`: its rules, its
+// namespaceSelector and its objectSelector (a selector that does not parse
+// matches nothing).
+bool Selects(const json::object& webhook, const AdmissionRequest& request, const json::object& object) {
+  if (!RulesMatch(webhook, request)) return false;
+  absl::StatusOr<kube::LabelSelector> ns_selector = SelectorOf(webhook.if_contains("namespaceSelector"));
+  absl::StatusOr<kube::LabelSelector> object_selector = SelectorOf(webhook.if_contains("objectSelector"));
+  if (!ns_selector.ok() || !object_selector.ok()) return false;
+  const json::value* meta = object.if_contains("metadata");
+  const json::value* labels = meta != nullptr && meta->is_object() ? meta->get_object().if_contains("labels") : nullptr;
+  return ns_selector->Matches(LabelsIn(request.namespace_labels)) &&
+         object_selector->Matches(LabelsIn(labels != nullptr && labels->is_object() ? labels->get_object() : json::object()));
+}
+
+// The AdmissionReview v1 kube-apiserver sends for `object`, under `uid`.
+json::object Review(const AdmissionRequest& request, const json::object& object, const std::string& uid) {
+  const json::value* meta = object.if_contains("metadata");
+  const ResourceType& type = *request.type;
+  json::object gvk{{"group", type.group}, {"version", type.version}, {"kind", type.kind}};
+  json::object gvr{{"group", type.group}, {"version", type.version}, {"resource", type.plural}};
+  return json::object{
+      {"apiVersion", "admission.k8s.io/v1"},
+      {"kind", "AdmissionReview"},
+      {"request", json::object{{"uid", uid},
+                               {"kind", gvk},
+                               {"resource", gvr},
+                               {"requestKind", gvk},
+                               {"requestResource", gvr},
+                               {"name", meta != nullptr && meta->is_object() ? json_fields::String(meta->get_object(), "name") : ""},
+                               {"namespace", request.namespace_},
+                               {"operation", request.operation},
+                               {"userInfo", json::object{{"username", "system:admin"},
+                                                         {"groups", json::array{"system:masters", "system:authenticated"}}}},
+                               {"object", object},
+                               {"oldObject", nullptr},
+                               {"dryRun", request.dry_run},
+                               {"options", CreateOptions(request.dry_run)}}}};
+}
+
+// Applies an allowed answer (its warnings and JSONPatch) to `object`; a
+// denial is PermissionDenied with the webhook's message.
+absl::Status ApplyAnswer(const std::string& name, const json::object& answer, json::object& object,
+                         std::vector<std::string>* warnings) {
+  const json::value* allowed = answer.if_contains("allowed");
+  if (allowed == nullptr || !allowed->is_bool() || !allowed->get_bool()) {
+    std::string message;
+    if (const json::value* status = answer.if_contains("status"); status != nullptr && status->is_object()) {
+      message = json_fields::String(status->get_object(), "message");
+    }
+    return absl::PermissionDeniedError(
+        absl::StrCat("admission webhook \"", name, "\" denied the request", message.empty() ? "" : ": ", message));
+  }
+  if (const json::value* said = answer.if_contains("warnings"); said != nullptr && said->is_array()) {
+    for (const json::value& warning : said->get_array()) {
+      if (warning.is_string()) warnings->emplace_back(warning.get_string());
+    }
+  }
+  const std::string patch = json_fields::String(answer, "patch");
+  if (patch.empty()) return absl::OkStatus();
+  std::string decoded;
+  boost::system::error_code ec;
+  json::value operations;
+  if (absl::Base64Unescape(patch, &decoded)) operations = json::parse(decoded, ec);
+  if (decoded.empty() || ec) {
+    return absl::InternalError(absl::StrCat("Internal error occurred: webhook \"", name,
+                                            "\" returned a patch that is not base64 JSON"));
+  }
+  json::value target = object;
+  if (absl::Status s = JsonPatch(target, operations); !s.ok() || !target.is_object()) {
+    return absl::InternalError(absl::StrCat("Internal error occurred: webhook \"", name,
+                                            "\" returned a patch that does not apply: ", s.message()));
+  }
+  object = std::move(target.get_object());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations,
@@ -142,19 +219,9 @@ absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations
     const json::value* webhooks = configuration.if_contains("webhooks");
     if (webhooks == nullptr || !webhooks->is_array()) continue;
     for (const json::value& webhook_value : webhooks->get_array()) {
-      if (!webhook_value.is_object()) continue;
+      if (!webhook_value.is_object() || !Selects(webhook_value.get_object(), request, object)) continue;
       const json::object& webhook = webhook_value.get_object();
       const std::string name = json_fields::String(webhook, "name");
-      if (!RulesMatch(webhook, request)) continue;
-      absl::StatusOr<kube::LabelSelector> ns_selector = SelectorOf(webhook.if_contains("namespaceSelector"));
-      absl::StatusOr<kube::LabelSelector> object_selector = SelectorOf(webhook.if_contains("objectSelector"));
-      if (!ns_selector.ok() || !object_selector.ok()) continue;
-      const json::value* meta = object.if_contains("metadata");
-      const json::value* labels = meta != nullptr && meta->is_object() ? meta->get_object().if_contains("labels") : nullptr;
-      if (!ns_selector->Matches(LabelsIn(request.namespace_labels)) ||
-          !object_selector->Matches(LabelsIn(labels != nullptr && labels->is_object() ? labels->get_object() : json::object()))) {
-        continue;
-      }
       if (request.dry_run) {
         const std::string effects = json_fields::String(webhook, "sideEffects");
         if (effects != "None" && effects != "NoneOnDryRun") {
@@ -163,33 +230,12 @@ absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations
       }
       const std::string uid = absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(*random),
                                               absl::Uniform<uint64_t>(*random));
-      const ResourceType& type = *request.type;
-      json::object gvk{{"group", type.group}, {"version", type.version}, {"kind", type.kind}};
-      json::object gvr{{"group", type.group}, {"version", type.version}, {"resource", type.plural}};
-      json::object review{
-          {"apiVersion", "admission.k8s.io/v1"},
-          {"kind", "AdmissionReview"},
-          {"request", json::object{{"uid", uid},
-                                   {"kind", gvk},
-                                   {"resource", gvr},
-                                   {"requestKind", gvk},
-                                   {"requestResource", gvr},
-                                   {"name", meta != nullptr && meta->is_object() ? json_fields::String(meta->get_object(), "name") : ""},
-                                   {"namespace", request.namespace_},
-                                   {"operation", request.operation},
-                                   {"userInfo", json::object{{"username", "system:admin"},
-                                                             {"groups", json::array{"system:masters", "system:authenticated"}}}},
-                                   {"object", object},
-                                   {"oldObject", nullptr},
-                                   {"dryRun", request.dry_run},
-                                   {"options", CreateOptions(request.dry_run)}}}};
-      absl::StatusOr<json::object> answer = Call(webhook, review, request.resolve_service);
-      const bool ignore = json_fields::String(webhook, "failurePolicy") == "Ignore";
+      absl::StatusOr<json::object> answer = Call(webhook, Review(request, object, uid), request.resolve_service);
       if (answer.ok() && json_fields::String(*answer, "uid") != uid) {
         answer = absl::UnavailableError("the response uid does not match the request's");
       }
       if (!answer.ok()) {
-        if (ignore) {
+        if (json_fields::String(webhook, "failurePolicy") == "Ignore") {
           const json::value* config_meta = configuration.if_contains("metadata");
           ignored->push_back({config_meta != nullptr && config_meta->is_object()
                                   ? json_fields::String(config_meta->get_object(), "name")
@@ -200,36 +246,7 @@ absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations
         return absl::InternalError(absl::StrCat("Internal error occurred: failed calling webhook \"", name,
                                                 "\": ", answer.status().message()));
       }
-      const json::value* allowed = answer->if_contains("allowed");
-      if (allowed == nullptr || !allowed->is_bool() || !allowed->get_bool()) {
-        std::string message;
-        if (const json::value* status = answer->if_contains("status"); status != nullptr && status->is_object()) {
-          message = json_fields::String(status->get_object(), "message");
-        }
-        return absl::PermissionDeniedError(
-            absl::StrCat("admission webhook \"", name, "\" denied the request", message.empty() ? "" : ": ", message));
-      }
-      if (const json::value* said = answer->if_contains("warnings"); said != nullptr && said->is_array()) {
-        for (const json::value& warning : said->get_array()) {
-          if (warning.is_string()) warnings->emplace_back(warning.get_string());
-        }
-      }
-      const std::string patch = json_fields::String(*answer, "patch");
-      if (patch.empty()) continue;
-      std::string decoded;
-      boost::system::error_code ec;
-      json::value operations;
-      if (absl::Base64Unescape(patch, &decoded)) operations = json::parse(decoded, ec);
-      if (decoded.empty() || ec) {
-        return absl::InternalError(absl::StrCat("Internal error occurred: webhook \"", name,
-                                                "\" returned a patch that is not base64 JSON"));
-      }
-      json::value target = object;
-      if (absl::Status s = JsonPatch(target, operations); !s.ok() || !target.is_object()) {
-        return absl::InternalError(absl::StrCat("Internal error occurred: webhook \"", name,
-                                                "\" returned a patch that does not apply: ", s.message()));
-      }
-      object = std::move(target.get_object());
+      SPILLWAY_RETURN_IF_ERROR(ApplyAnswer(name, *answer, object, warnings));
     }
   }
   return absl::OkStatus();
