@@ -126,6 +126,13 @@ class Parser {
   }
 
   absl::StatusOr<NodePtr> Expr() {
+    if (++depth_ > kMaxDepth) return Error(absl::StrCat("the expression nests deeper than ", kMaxDepth, " levels"));
+    absl::StatusOr<NodePtr> node = ExprAtDepth();
+    --depth_;
+    return node;
+  }
+
+  absl::StatusOr<NodePtr> ExprAtDepth() {
     absl::StatusOr<NodePtr> condition = Or();
     if (!condition.ok() || !Accept("?")) return condition;
     absl::StatusOr<NodePtr> yes = Expr();
@@ -168,6 +175,15 @@ class Parser {
   }
 
   absl::StatusOr<NodePtr> Unary() {
+    // A rule comes from a CRD anyone with that right can write: bound the
+    // recursion (cel-go bounds it too) instead of overflowing the stack.
+    if (++depth_ > kMaxDepth) return Error(absl::StrCat("the expression nests deeper than ", kMaxDepth, " levels"));
+    absl::StatusOr<NodePtr> node = UnaryAtDepth();
+    --depth_;
+    return node;
+  }
+
+  absl::StatusOr<NodePtr> UnaryAtDepth() {
     if (IsPunct("!") || IsPunct("-")) {
       const std::string op = Peek().text;
       ++at_;
@@ -334,8 +350,10 @@ class Parser {
     return node;
   }
 
+  static constexpr int kMaxDepth = 250;
   std::vector<Token> tokens_;
   size_t at_ = 0;
+  int depth_ = 0;
 };
 
 // --- Evaluation ----------------------------------------------------------------

@@ -67,6 +67,18 @@ TEST(CelTest, TheSubsetRealCrdsUse) {
   for (const Row& row : rows) EXPECT_EQ(Eval(row.expression, row.self), row.want) << row.expression;
 }
 
+// A hostile rule nested 100,000 deep is refused, not a stack overflow.
+TEST(CelTest, DeepNestingIsACompileErrorNotACrash) {
+  const std::string deep = std::string(100000, '(') + "1" + std::string(100000, ')') + " == 1";
+  EXPECT_EQ(Eval(deep, "{}"), "error: compilation failed: the expression nests deeper than 250 levels");
+  const std::string nots = std::string(100000, '!') + "true";
+  EXPECT_EQ(Eval(nots, "{}"), "error: compilation failed: the expression nests deeper than 250 levels");
+  std::string ternaries;
+  for (int i = 0; i < 100000; ++i) ternaries += "true ? 1 : ";
+  EXPECT_EQ(Eval(ternaries + "2", "{}"), "error: compilation failed: the expression nests deeper than 250 levels");
+  EXPECT_EQ(Eval(std::string(100, '(') + "1" + std::string(100, ')') + " == 1", "{}"), "true");
+}
+
 TEST(CelTest, TransitionRulesSeeOldSelf) {
   EXPECT_EQ(Eval("self == oldSelf", R"("a")", R"("a")"), "true");
   EXPECT_EQ(Eval("self >= oldSelf", "2", "3"), "false");
