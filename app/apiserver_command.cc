@@ -19,8 +19,9 @@ int RunApiServer(const std::vector<std::string>& args) {
                 "`kubectl --server=http://HOST:PORT`, or `spillway serve --kubeconfig`\n"
                 "with a kubeconfig naming that server. Serves the built-in resources\n"
                 "Spillway uses, CustomResourceDefinitions (schema-validated, status and\n"
-                "scale subresources), merge/strategic/JSON patches, watches, finalizers,\n"
-                "garbage collection and mutating admission webhooks on CREATE.");
+                "scale subresources, validation rules), merge/strategic/JSON patches,\n"
+                "watches, finalizers, garbage collection and mutating admission webhooks\n"
+                "on CREATE (by URL, or by Service through its EndpointSlices).");
   flags.String("listen", &listen, "Address to serve on, HOST:PORT (port 0 picks one)");
   flags.Int("threads", &threads, 1, 256, "I/O and request threads");
   flags.Int("v", &verbosity, 0, 10, "Log verbosity; 1 logs every request");

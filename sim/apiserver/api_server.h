@@ -11,12 +11,14 @@
 // subresources, pods/binding and pods/eviction (with PodDisruptionBudgets),
 // merge, JSON and strategic-merge patches and server-side apply (field
 // managers), CustomResourceDefinitions and their custom resources, garbage
-// collection by ownerReferences, mutating admission webhooks, Tables for
-// kubectl and protobuf request bodies; lists page with limit/continue;
-// server-side dry run, canonical quantities, per-kind field selectors and
-// Event expiry. What kube-apiserver does and this does not yet (patch
-// strategies from the kinds' definitions, CRD validation rules, ...) is listed
-// in docs/embedded-api-server.md ("Not yet").
+// collection by ownerReferences, mutating admission webhooks (by URL or by
+// Service through its EndpointSlices), Tables for kubectl and protobuf request
+// bodies; lists page with limit/continue; server-side dry run, canonical
+// quantities, per-kind field selectors, Event expiry, CRD validation rules (a
+// CEL subset, cel.h) and autoscaling/v1 HorizontalPodAutoscalers over v2's
+// storage (hpa_v1.h). What kube-apiserver does and this does not yet (patch
+// strategies from the kinds' definitions, ...) is listed in
+// docs/embedded-api-server.md ("Not yet").
 //
 // Thread-safe; all state is in the ObjectStore.
 #ifndef SPILLWAY_SIM_APISERVER_API_SERVER_H_
