@@ -1,5 +1,6 @@
 #include "scheduler/extender_codec.h"
 
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -204,8 +205,10 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_vie
         size_t length = raw.size();
         while (length > 0 && IsJsonSpace(raw[length - 1])) --length;
         absl::string_view token(raw.data(), length);
-        bool plain = length >= 2 && token.front() == '"' && token.back() == '"';
-        for (size_t i = 1; plain && i + 1 < length; ++i) plain = token[i] != '\\';
+        // memchr, not a byte loop: the loop carried its flag from byte to byte
+        // and was half of this decoder's time on 5,000 names (perf annotate).
+        const bool plain = length >= 2 && token.front() == '"' && token.back() == '"' &&
+                           std::memchr(token.data() + 1, '\\', length - 2) == nullptr;
         if (plain) {
           args.node_names->push_back(token.substr(1, token.size() - 2));
           args.node_name_tokens.push_back(token);
