@@ -41,7 +41,10 @@ ControllerDescriptor DeletionCostController() {
 }
 
 ControllerDescriptor ElasticWorkloadControllerDescriptor() {
-  return {"elastic_workload", [](const AutoscalerOptions&) { return true; },
+  return {"elastic_workload",
+          [](const AutoscalerOptions& o) {
+            return On(o.config.elastic_workload().has_enabled(), o.config.elastic_workload().enabled());
+          },
           [](const ControllerContext& c) -> std::unique_ptr<Runnable> {
             ElasticWorkloadController::Options options;
             options.may_act = c.may_act;

@@ -41,7 +41,7 @@ TEST(ControllerListTest, TheConfigurationSaysWhichRun) {
   burst::StockCoolDowns* const kStock = reinterpret_cast<burst::StockCoolDowns*>(0x1);  // Only compared to null.
   struct Row {
     std::string name;
-    std::string config;  // "rescue-off", "cost-off", "" (defaults)
+    std::string config;  // "rescue-off", "cost-off", "ew-off", "" (defaults)
     bool stock;
     std::vector<std::string> want;
   };
@@ -50,8 +50,11 @@ TEST(ControllerListTest, TheConfigurationSaysWhichRun) {
            {"defaults with stock watching", "", true, {"rescue", "deletion_cost", "elastic_workload", "stock"}},
            {"rescue off", "rescue-off", true, {"deletion_cost", "elastic_workload", "stock"}},
            {"deletion cost off", "cost-off", false, {"rescue", "elastic_workload"}},
+           // Beside ACK's own elastic-workload controller (docs/node-autoscalers.md).
+           {"elastic workload off", "ew-off", true, {"rescue", "deletion_cost", "stock"}},
        }) {
     AutoscalerOptions options;
+    if (row.config == "ew-off") options.config.mutable_elastic_workload()->set_enabled(false);
     if (row.config == "rescue-off") options.config.mutable_rescue()->set_enabled(false);
     if (row.config == "cost-off") options.config.mutable_deletion_cost()->set_enabled(false);
     options.stock = row.stock ? kStock : nullptr;
