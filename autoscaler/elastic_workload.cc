@@ -9,7 +9,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "autoscaler/other_controller.h"
 #include "burst/placement.h"
+#include "common/http/client.h"
 #include "common/json_fields.h"
 #include "common/log_format.h"
 #include "common/status_macros.h"
@@ -268,6 +270,12 @@ absl::Status ElasticWorkloadController::ReconcileOnce(const std::string& key) {
   json::object& meta = workload["metadata"].get_object();
   const kube::ObjectReference self{"autoscaling.alibabacloud.com/v1beta1", "ElasticWorkload", ns, name,
                                    MetadataString(workload, "uid")};
+  // Two controllers splitting one workload fight over its units: if another
+  // writes its status, leave it (no finalizer, no scaling, no status).
+  if (std::optional<std::string> other = OtherStatusWriter(workload, http::kUserAgent)) {
+    ReportOtherController(self, *other);
+    return absl::OkStatus();
+  }
   if (meta.contains("deletionTimestamp")) return ReconcileDeletion(ns, name, workload);
 
   // The finalizer first, so a deletion can always return the source to full size.
@@ -449,6 +457,20 @@ absl::Status ElasticWorkloadController::WriteStatus(const kube::ObjectReference&
   (void)events_.Record(self, kube::EventType::kNormal, "ElasticWorkloadUpdate",
                        absl::StrCat("ElasticWorkload update: ", message));
   return absl::OkStatus();
+}
+
+void ElasticWorkloadController::ReportOtherController(const kube::ObjectReference& self, const std::string& manager) {
+  const std::string message = absl::StrCat(
+      "this ElasticWorkload's status is also written by \"", manager,
+      "\"; Spillway leaves it alone so two controllers do not split one workload. Keep one: "
+      "autoscaler.elasticWorkload.enabled: false in Spillway's config, or remove the other controller "
+      "(ACK's ack-kubernetes-elastic-workload serves the same CRD)");
+  (void)events_.Record(self, kube::EventType::kWarning, "OtherController", message);
+  absl::MutexLock lock(&reported_mu_);
+  if (reported_other_.insert(absl::StrCat(self.namespace_, "/", self.name)).second) {
+    LOG(WARNING) << "elastic_workload ew=" << self.namespace_ << "/" << self.name << " other_controller=" << manager
+                 << " action=skip";
+  }
 }
 
 int64_t ElasticWorkloadController::AvailableReplicas(const ElasticWorkloadSpec& spec,

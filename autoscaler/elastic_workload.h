@@ -30,7 +30,10 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "autoscaler/controller.h"
 #include "autoscaler/elastic_plan.h"
 #include "autoscaler/elastic_spec.h"
@@ -100,6 +103,10 @@ class ElasticWorkloadController : public Runnable {
                            const boost::json::value& source, int64_t replicas, absl::string_view why);
   absl::Status SetReady(const std::string& ns, const std::string& name, boost::json::object workload,
                         bool ready, const std::string& reason, const std::string& message);
+  // Another controller writes this workload's status (ACK's
+  // ack-kubernetes-elastic-workload serves the same CRD): a Warning Event
+  // OtherController, logged once per workload; Spillway leaves it alone.
+  void ReportOtherController(const kube::ObjectReference& self, const std::string& manager);
 
   kube::RestClient& client_;
   kube::EventRecorder& events_;
@@ -110,6 +117,8 @@ class ElasticWorkloadController : public Runnable {
   kube::Informer<WorkloadRef> deployments_;
   kube::Informer<WorkloadRef> statefulsets_;
   Controller controller_;
+  absl::Mutex reported_mu_;
+  absl::flat_hash_set<std::string> reported_other_ ABSL_GUARDED_BY(reported_mu_);  // ns/name
 };
 
 }  // namespace spillway::autoscaler

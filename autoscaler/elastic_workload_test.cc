@@ -227,6 +227,37 @@ namespace {
 
 // An HPA computes from status.replicas: when min keeps more than spec.replicas
 // asks, status says what runs.
+// Issue 24.5: an ElasticWorkload whose status another controller writes
+// (ACK's ack-kubernetes-elastic-workload serves the same CRD) is left alone —
+// no finalizer, no scaling, no status — with one Warning Event saying so.
+TEST_F(ElasticWorkloadTest, AWorkloadAnotherControllerWritesIsLeftAlone) {
+  const std::string status_path =
+      "/apis/autoscaling.alibabacloud.com/v1beta1/namespaces/default/elasticworkloads/web/status";
+  absl::StatusOr<json::object> current =
+      client_->Get({"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "web", ""});
+  ASSERT_TRUE(current.ok()) << current.status();
+  (*current)["status"] = json::object{{"replicas", 6}};
+  ASSERT_TRUE(client_->Call("PUT", status_path + "?fieldManager=elastic-workload-controller",
+                            json::serialize(*current))
+                  .ok());
+  StartController();
+  std::string events;
+  for (int i = 0; i < 500 && events.find("OtherController") == std::string::npos; ++i) {
+    absl::StatusOr<json::object> listed = client_->List({"", "v1", "events", "default", "", ""}, kube::ListOptions{});
+    events = listed.ok() ? json::serialize(*listed) : "";
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_NE(events.find("OtherController"), std::string::npos) << events;
+  EXPECT_NE(events.find("also written by \\\"elastic-workload-controller\\\""), std::string::npos) << events;
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(Replicas("web"), 2) << "the source must not be scaled";
+  EXPECT_EQ(Replicas("web-unit-eci"), -1) << "no unit may be created";
+  absl::StatusOr<json::object> after =
+      client_->Get({"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "web", ""});
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after->at("metadata").as_object().contains("finalizers"));
+}
+
 TEST_F(ElasticWorkloadTest, StatusReplicasReportsWhatRunsUnderAMinFloor) {
   StartController();
   ASSERT_TRUE(Converged(4, 2));

@@ -22,6 +22,10 @@ struct ClientResponse {
   std::string body;
 };
 
+// The User-Agent of every request; kube-apiserver names Spillway's writes in
+// managedFields after it (its text up to a "/").
+inline constexpr char kUserAgent[] = "spillway-client";
+
 struct ClientOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;

@@ -13,26 +13,29 @@ namespace json = boost::json;
 
 namespace {
 
-// Metadata the server sets or keeps; never part of a manager's fields.
-bool ServerOwned(const FieldPath& path) {
+// Metadata the server sets or keeps; never part of a manager's fields. The
+// status is a manager's only through the status subresource (`status_write`),
+// as kube-apiserver records it there (subresource: status).
+bool ServerOwned(const FieldPath& path, bool status_write) {
   static const auto* const kMetadata = new std::set<std::string>{
       "name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp",
       "deletionGracePeriodSeconds", "managedFields", "selfLink"};
   if (path.empty()) return true;
-  if (path[0] == "apiVersion" || path[0] == "kind" || path[0] == "status") return true;
+  if (path[0] == "apiVersion" || path[0] == "kind") return true;
+  if (path[0] == "status") return !status_write;
   return path[0] == "metadata" && path.size() >= 2 && kMetadata->count(path[1]);
 }
 
-void Collect(const json::value& value, FieldPath& path, FieldSet& out) {
+void Collect(const json::value& value, FieldPath& path, FieldSet& out, bool status_write) {
   if (value.is_object() && !value.get_object().empty()) {
     for (const auto& [key, child] : value.get_object()) {
       path.emplace_back(key);
-      Collect(child, path, out);
+      Collect(child, path, out, status_write);
       path.pop_back();
     }
     return;
   }
-  if (!ServerOwned(path)) out.insert(path);
+  if (!ServerOwned(path, status_write)) out.insert(path);
 }
 
 const json::value* ValueAt(const json::object& object, const FieldPath& path) {
@@ -160,10 +163,10 @@ std::string ConflictMessage(const std::map<std::string, std::vector<std::string>
 
 }  // namespace
 
-FieldSet FieldsOf(const json::object& object) {
+FieldSet FieldsOf(const json::object& object, bool status_write) {
   FieldSet out;
   FieldPath path;
-  Collect(json::value(object), path, out);
+  Collect(json::value(object), path, out, status_write);
   return out;
 }
 
@@ -199,7 +202,7 @@ FieldSet FromFieldsV1(const json::object& fields_v1) {
 void RecordUpdate(const json::object& before, json::object& after, const WriteContext& context) {
   std::vector<Entry> entries = EntriesOf(after);
   FieldSet changed;
-  for (const FieldPath& path : FieldsOf(after)) {
+  for (const FieldPath& path : FieldsOf(after, context.subresource == "status")) {
     const json::value* old = ValueAt(before, path);
     if (old == nullptr || *old != *ValueAt(after, path)) changed.insert(path);
   }

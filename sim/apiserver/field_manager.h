@@ -23,8 +23,9 @@ using FieldPath = std::vector<std::string>;
 using FieldSet = std::set<FieldPath>;
 
 // The leaves of an object's content (scalars, lists, empty maps), without
-// apiVersion, kind, status and the metadata the server owns.
-FieldSet FieldsOf(const boost::json::object& object);
+// apiVersion, kind and the metadata the server owns; the status only for a
+// write through the status subresource (`status_write`).
+FieldSet FieldsOf(const boost::json::object& object, bool status_write = false);
 
 // FieldsV1 ({"f:spec":{"f:replicas":{}}}) and back.
 boost::json::object ToFieldsV1(const FieldSet& fields);

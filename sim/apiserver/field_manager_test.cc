@@ -25,6 +25,24 @@ TEST(FieldManagerTest, FieldsV1RoundTrip) {
   EXPECT_EQ(FromFieldsV1(ToFieldsV1(fields)), fields);
 }
 
+// As kube-apiserver records it: a write through the status subresource owns
+// the status fields it changed, under subresource "status"; a write of the
+// main resource never owns status. (Spillway reads this to notice another
+// controller writing an ElasticWorkload's status.)
+TEST(FieldManagerTest, StatusWritesAreRecordedUnderTheStatusSubresource) {
+  const json::object before = Obj(R"({"metadata":{"name":"ew"},"spec":{"replicas":6}})");
+  json::object after = Obj(R"({"metadata":{"name":"ew"},"spec":{"replicas":6},"status":{"replicas":6}})");
+  RecordUpdate(before, after, WriteContext{"elastic-workload-controller", "v1beta1", "status", kNow});
+  const json::value& entry = after.at("metadata").at("managedFields").at(0);
+  EXPECT_EQ(entry.at("manager"), "elastic-workload-controller");
+  EXPECT_EQ(entry.at("subresource"), "status");
+  EXPECT_EQ(json::serialize(entry.at("fieldsV1")), R"({"f:status":{"f:replicas":{}}})");
+  json::object main = Obj(R"({"metadata":{"name":"ew"},"spec":{"replicas":6},"status":{"replicas":7}})");
+  RecordUpdate(before, main, As("kubectl"));
+  EXPECT_FALSE(main.at("metadata").as_object().contains("managedFields"))
+      << "status changed through the main resource is no one's";
+}
+
 TEST(FieldManagerTest, ApplyCreatesThenOwnsWhatItApplies) {
   absl::StatusOr<json::object> created =
       ServerSideApply(json::object(), Obj(R"({"spec":{"replicas":2,"paused":false}})"), false, As("kubectl"));
