@@ -115,14 +115,14 @@ TEST(ParseExecCredentialTest, ReadsTokensCertificatesAndExpiry) {
   }
 }
 
-// A plugin that counts its runs and prints token-<run>, valid for a minute.
-std::string CountingPlugin() {
+// A plugin that counts its runs and prints token-<run>, valid until `expiry`.
+std::string CountingPlugin(const std::string& expiry) {
   return Write("plugin.sh", absl::StrCat(R"(#!/bin/sh
 count_file=")", Tmp(), R"(/runs"
 runs=$(( $(cat "$count_file" 2>/dev/null || echo 0) + 1 ))
 echo "$runs" > "$count_file"
 echo "$KUBERNETES_EXEC_INFO" > ")", Tmp(), R"(/exec-info"
-echo "{\"kind\":\"ExecCredential\",\"apiVersion\":\"client.authentication.k8s.io/v1\",\"status\":{\"token\":\"token-$runs\",\"expirationTimestamp\":\"2026-12-04T01:01:00Z\"}}"
+echo "{\"kind\":\"ExecCredential\",\"apiVersion\":\"client.authentication.k8s.io/v1\",\"status\":{\"token\":\"token-$runs\",\"expirationTimestamp\":\")", expiry, R"(\"}}"
 )"),
                /*executable=*/true);
 }
@@ -131,7 +131,7 @@ TEST(ExecCredentialProviderTest, CachesUntilExpiryOrA401) {
   std::remove(absl::StrCat(Tmp(), "/runs").c_str());
   ExecConfig config;
   config.api_version = "client.authentication.k8s.io/v1";
-  config.command = CountingPlugin();
+  config.command = CountingPlugin("2026-12-04T01:01:00Z");
   config.interactive_mode = "Never";
   FakeClock clock(absl::FromUnixSeconds(1796346000));  // 01:00:00, a minute before expiry.
   ExecCredentialProvider provider(config, {}, clock);
@@ -210,7 +210,9 @@ class AuthServer {
 // retries once.
 TEST(ExecCredentialKubeconfigTest, TheClientSendsThePluginsTokenAndRenewsItOn401) {
   std::remove(absl::StrCat(Tmp(), "/runs").c_str());
-  const std::string plugin = CountingPlugin();
+  // Far in the future: this test runs on the real clock (a fixed near date
+  // made it fail once the day passed it).
+  const std::string plugin = CountingPlugin("2999-01-01T00:00:00Z");
   {
     AuthServer server({200, 401});
     const std::string kubeconfig = Write("exec.kubeconfig", absl::StrCat(
