@@ -214,7 +214,56 @@ TEST_F(ClusterE2eTest, TheAutoscalerRefusesToStartWithoutACluster) {
   EXPECT_THAT(serve.ReadAllStderr(), HasSubstr("the autoscaler needs cluster access"));
 }
 
-TEST_F(ClusterE2eTest, ElasticWorkloadSampleSplitsScalesAndReturnsOnDelete) {
+class ElasticWorkloadE2eTest : public ClusterE2eTest {
+ protected:
+  // Runs `kubectl <args>` until `done` accepts its output (up to 10 s);
+  // answers the last output.
+  std::string AwaitOutput(const std::string& args, const std::function<bool(const std::string&)>& done) {
+    std::string got;
+    for (int i = 0; i < 500; ++i) {
+      got = Kubectl(args).output;
+      if (done(got)) return got;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return got;
+  }
+
+  // Runs `kubectl <args>` until it prints exactly `want`.
+  std::string AwaitEquals(const std::string& args, const std::string& want) {
+    return AwaitOutput(args, [&](const std::string& got) { return got == want; });
+  }
+
+  // A bad spec: refused by the CRD's rule when it has one, otherwise
+  // Ready=False with the reason and nothing scaled; then the sample's spec is
+  // restored. `source` and `unit` print the two workloads' replicas.
+  void ExpectBadSpecsRefusedOrReported(const std::string& source, const std::string& unit) {
+    // A source min above its max never gets in: the CRD's validation rule
+    // refuses it, as on a real cluster (issue 21.5).
+    CommandResult inverted =
+        Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"sourceTarget\":{\"min\":12}}}'");
+    EXPECT_NE(inverted.exit_code, 0);
+    EXPECT_THAT(inverted.output, HasSubstr("sourceTarget.min must not exceed sourceTarget.max"));
+    // A bad spec the CRD lets through (a unit's min above its max): Ready=False
+    // with the reason, nothing scaled.
+    ASSERT_EQ(Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"elasticUnit\":[{\"name\":"
+                      "\"virtual-kubelet\",\"labels\":{\"alibabacloud.com/eci\":\"true\"},\"min\":5,\"max\":1}]}}'")
+                  .exit_code,
+              0);
+    EXPECT_EQ(AwaitEquals("get ew elasticworkload-sample -o jsonpath={.status.conditions[0].message}",
+                    "spec.elasticUnit[0].min (5) is greater than max (1)"),
+              "spec.elasticUnit[0].min (5) is greater than max (1)");
+    EXPECT_THAT(Kubectl("get events -o jsonpath={.items[*].reason}").output, HasSubstr("InvalidSpec"));
+    EXPECT_EQ(Kubectl(source).output, "10");
+    ASSERT_EQ(Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"sourceTarget\":{\"min\":2,"
+                      "\"max\":4},\"elasticUnit\":[{\"name\":\"virtual-kubelet\",\"labels\":{\"alibabacloud.com/eci\":"
+                      "\"true\"}}]}}'")
+                  .exit_code,
+              0);
+    EXPECT_EQ(AwaitEquals(unit, "6"), "6");
+  }
+};
+
+TEST_F(ElasticWorkloadE2eTest, ElasticWorkloadSampleSplitsScalesAndReturnsOnDelete) {
   const std::string crd = testing::RunfilePath("deploy/elasticworkload-crd.yaml");
   ASSERT_EQ(Kubectl("apply -f " + crd).exit_code, 0);
   const std::string manifest = testing::RunfilePath("testdata/elasticworkload/sample.yaml");
@@ -224,29 +273,16 @@ TEST_F(ClusterE2eTest, ElasticWorkloadSampleSplitsScalesAndReturnsOnDelete) {
                  "--kubeconfig=" + kubeconfig_, "--leader-elect=false"});
   ASSERT_NE(ClientFor(serve), nullptr);
 
-  // Polls a kubectl jsonpath until it prints `want` (up to 10 s).
-  auto await_output = [&](const std::string& args, const std::function<bool(const std::string&)>& done) {
-    std::string got;
-    for (int i = 0; i < 500; ++i) {
-      got = Kubectl(args).output;
-      if (done(got)) return got;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return got;
-  };
-  auto await = [&](const std::string& args, const std::string& want) {
-    return await_output(args, [&](const std::string& got) { return got == want; });
-  };
   const std::string source = "get deployment nginx-deployment-basic -o jsonpath={.spec.replicas}";
   const std::string unit = "get deployment nginx-deployment-basic-unit-virtual-kubelet -o jsonpath={.spec.replicas}";
-  EXPECT_EQ(await(source, "4"), "4");
-  EXPECT_EQ(await(unit, "2"), "2");
+  EXPECT_EQ(AwaitEquals(source, "4"), "4");
+  EXPECT_EQ(AwaitEquals(unit, "2"), "2");
   EXPECT_EQ(Kubectl("get deployment nginx-deployment-basic-unit-virtual-kubelet "
                     "-o jsonpath='{.spec.template.metadata.labels.alibabacloud\\.com/eci} "
                     "{.metadata.ownerReferences[0].kind} {.spec.selector.matchLabels.autoscaling\\.alibabacloud\\.com/elastic-unit}'")
                 .output,
             "true ElasticWorkload virtual-kubelet");
-  EXPECT_EQ(await("get ew elasticworkload-sample -o jsonpath='{.status.replicas} {.status.selector} "
+  EXPECT_EQ(AwaitEquals("get ew elasticworkload-sample -o jsonpath='{.status.replicas} {.status.selector} "
                   "{.status.sourceTarget.desiredReplicas} {.status.elasticUnitsStatus[0].name} "
                   "{.status.elasticUnitsStatus[0].desiredReplicas}'",
                   "6 app=nginx 4 nginx-deployment-basic-unit-virtual-kubelet 2"),
@@ -274,10 +310,10 @@ TEST_F(ClusterE2eTest, ElasticWorkloadSampleSplitsScalesAndReturnsOnDelete) {
   ASSERT_EQ(Kubectl("patch deployment nginx-deployment-basic --subresource=status --type=merge "
                     "-p '{\"status\":{\"availableReplicas\":4,\"readyReplicas\":4}}'").exit_code, 0);
   ASSERT_EQ(Kubectl("scale ew elasticworkload-sample --replicas=4").exit_code, 0);
-  EXPECT_EQ(await(unit, "0"), "0");
+  EXPECT_EQ(AwaitEquals(unit, "0"), "0");
   EXPECT_EQ(Kubectl(source).output, "4");
   ASSERT_EQ(Kubectl("scale ew elasticworkload-sample --replicas=10").exit_code, 0);
-  EXPECT_EQ(await(unit, "6"), "6");
+  EXPECT_EQ(AwaitEquals(unit, "6"), "6");
   EXPECT_EQ(Kubectl(source).output, "4");
   EXPECT_THAT(Kubectl("get events -o jsonpath='{range .items[*]}{.reason}|{.message}{\"\\n\"}{end}'").output,
               HasSubstr("UnitUpdate|ElasticWorkloadUnit virtual-kubelet has been updated: scale from 0 to 6"));
@@ -285,43 +321,21 @@ TEST_F(ClusterE2eTest, ElasticWorkloadSampleSplitsScalesAndReturnsOnDelete) {
   // Make-before-break: max raised to 10 moves 6 replicas to the source; the
   // unit keeps them until the source reports them available.
   ASSERT_EQ(Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"sourceTarget\":{\"max\":10}}}'").exit_code, 0);
-  EXPECT_EQ(await(source, "10"), "10");
+  EXPECT_EQ(AwaitEquals(source, "10"), "10");
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(Kubectl(unit).output, "6");
   ASSERT_EQ(Kubectl("patch deployment nginx-deployment-basic --subresource=status --type=merge "
                     "-p '{\"status\":{\"availableReplicas\":10,\"readyReplicas\":10}}'").exit_code, 0);
-  EXPECT_EQ(await(unit, "0"), "0");
+  EXPECT_EQ(AwaitEquals(unit, "0"), "0");
 
-  // A source min above its max never gets in: the CRD's validation rule
-  // refuses it, as on a real cluster (issue 21.5).
-  CommandResult inverted =
-      Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"sourceTarget\":{\"min\":12}}}'");
-  EXPECT_NE(inverted.exit_code, 0);
-  EXPECT_THAT(inverted.output, HasSubstr("sourceTarget.min must not exceed sourceTarget.max"));
-  // A bad spec the CRD lets through (a unit's min above its max): Ready=False
-  // with the reason, nothing scaled.
-  ASSERT_EQ(Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"elasticUnit\":[{\"name\":"
-                    "\"virtual-kubelet\",\"labels\":{\"alibabacloud.com/eci\":\"true\"},\"min\":5,\"max\":1}]}}'")
-                .exit_code,
-            0);
-  EXPECT_EQ(await("get ew elasticworkload-sample -o jsonpath={.status.conditions[0].message}",
-                  "spec.elasticUnit[0].min (5) is greater than max (1)"),
-            "spec.elasticUnit[0].min (5) is greater than max (1)");
-  EXPECT_THAT(Kubectl("get events -o jsonpath={.items[*].reason}").output, HasSubstr("InvalidSpec"));
-  EXPECT_EQ(Kubectl(source).output, "10");
-  ASSERT_EQ(Kubectl("patch ew elasticworkload-sample --type=merge -p '{\"spec\":{\"sourceTarget\":{\"min\":2,"
-                    "\"max\":4},\"elasticUnit\":[{\"name\":\"virtual-kubelet\",\"labels\":{\"alibabacloud.com/eci\":"
-                    "\"true\"}}]}}'")
-                .exit_code,
-            0);
-  EXPECT_EQ(await(unit, "6"), "6");
+  ASSERT_NO_FATAL_FAILURE(ExpectBadSpecsRefusedOrReported(source, unit));
 
   // Deleting it returns the source to the full count, then the units go.
   ASSERT_EQ(Kubectl("patch deployment nginx-deployment-basic --subresource=status --type=merge "
                     "-p '{\"status\":{\"availableReplicas\":10,\"readyReplicas\":10}}'").exit_code, 0);
   CommandResult deleted = Kubectl("delete ew elasticworkload-sample --wait=false");
   ASSERT_EQ(deleted.exit_code, 0) << deleted.output;
-  EXPECT_THAT(await_output("get ew elasticworkload-sample",
+  EXPECT_THAT(AwaitOutput("get ew elasticworkload-sample",
                            [](const std::string& got) { return got.find("NotFound") != std::string::npos; }),
               HasSubstr("NotFound"));
   EXPECT_EQ(Kubectl(source).output, "10");
