@@ -54,7 +54,20 @@ RestClientMetrics::RestClientMetrics(prometheus::Registry& registry)
       duration_(prometheus::BuildHistogram()
                     .Name("rest_client_request_duration_seconds")
                     .Help("Request latency in seconds. Broken down by verb, and host")
-                    .Register(registry)) {}
+                    .Register(registry)),
+      watch_events_(prometheus::BuildCounter()
+                        .Name("spillway_informer_watch_events_total")
+                        .Help("Watch events (added, modified, deleted) applied to Spillway's informer caches, "
+                              "their handlers run, per resource")
+                        .Register(registry)) {}
+
+void RestClientMetrics::DeclareWatchResource(const std::string& resource) {
+  watch_events_.Add({{"resource", resource}});
+}
+
+void RestClientMetrics::CountWatchEvent(const std::string& resource) {
+  watch_events_.Add({{"resource", resource}}).Increment();
+}
 
 void RestClientMetrics::Observe(absl::string_view host, absl::string_view method, int code, absl::Duration took) {
   const std::string host_label(host);

@@ -60,10 +60,20 @@ class RestClientMetrics {
   // answer came (counted as "<error>"); `took` until the answer's header
   // (a watch: until it was established).
   void Observe(absl::string_view host, absl::string_view method, int code, absl::Duration took);
+  // One ADDED, MODIFIED or DELETED watch event of `resource` ("pods",
+  // "elasticworkloads.autoscaling.alibabacloud.com") applied to an
+  // informer's cache, its handlers run (or skipped as undecodable):
+  // spillway_informer_watch_events_total. With rest_client_requests_total it
+  // shows the API traffic Spillway takes in; the simulated cluster compares it
+  // with what the API server sent to know Spillway has caught up.
+  void CountWatchEvent(const std::string& resource);
+  // Creates `resource`'s series at 0 (when its informer starts).
+  void DeclareWatchResource(const std::string& resource);
 
  private:
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
+  prometheus::Family<prometheus::Counter>& watch_events_;
 };
 
 }  // namespace spillway::kube

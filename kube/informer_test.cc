@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "prometheus/registry.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kube/decode.h"
@@ -141,6 +143,54 @@ TEST_F(InformerTest, ListsEveryPageThenFollowsTheWatch) {
     absl::SleepFor(absl::Milliseconds(10));
   }
   EXPECT_EQ(informer->reflector().resource_version(), latest);
+}
+
+// spillway_informer_watch_events_total counts an event once its handlers
+// ran, and matches what the API server sent this client's watches: the
+// simulated cluster waits on exactly that between passes.
+TEST_F(InformerTest, CountsWatchEventsOnceHandledAsTheServerSentThem) {
+  prometheus::Registry registry;
+  RestClientMetrics metrics(registry);
+  RestClient::Options client_options;
+  client_options.metrics = &metrics;
+  RestClient client(sim::LocalConnection(server_->port()), client_options);
+  auto applied = [&registry]() -> double {
+    for (const prometheus::MetricFamily& family : registry.Collect()) {
+      if (family.name != "spillway_informer_watch_events_total") continue;
+      for (const prometheus::ClientMetric& metric : family.metric) {
+        if (metric.label.size() == 1 && metric.label[0].value == "pods") return metric.counter.value;
+      }
+    }
+    return -1;  // No series.
+  };
+  Informer<Pod>::Options options;
+  options.reflector.path = ResourcePath{"", "v1", "pods", "", "", ""};
+  Informer<Pod> informer(client, options, &DecodePod);
+  EXPECT_EQ(applied(), 0);  // The series exists from the start.
+  absl::Notification release;
+  Informer<Pod>::Handler handler;
+  handler.on_add = [&](const Pod& pod) {
+    recorder_.Record("add " + pod.Key());
+    if (pod.metadata.name == "slow") release.WaitForNotification();
+  };
+  handler.on_delete = [&](const Pod& pod) { recorder_.Record("delete " + pod.Key()); };
+  informer.AddHandler(handler);
+  informer.Start();
+  ASSERT_TRUE(informer.WaitForSync(absl::Seconds(10)));
+  const ResourcePath pods{"", "v1", "pods", "default", "", ""};
+  ASSERT_TRUE(client_->Create(pods, PodJson("slow", "web")).ok());
+  ASSERT_TRUE(recorder_.AwaitEntry("add default/slow"));
+  EXPECT_EQ(applied(), 0);  // Its handler is still running.
+  release.Notify();
+  ASSERT_TRUE(client_->Create(pods, PodJson("fast", "web")).ok());
+  ASSERT_TRUE(client_->Delete(ResourcePath{"", "v1", "pods", "default", "slow", ""}).ok());
+  ASSERT_TRUE(recorder_.AwaitEntry("delete default/slow"));
+  for (int i = 0; i < 500 && applied() < 3; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(applied(), 3);
+  EXPECT_EQ(server_->watch_deliveries().Of(http::kUserAgent)->Sent(),
+            (std::map<std::string, int64_t>{{"pods", 3}}));
+  EXPECT_TRUE(server_->watch_deliveries().Of(http::kUserAgent)->Current(server_->store()));
+  informer.Stop();
 }
 
 TEST_F(InformerTest, LabelSelectorNarrowsTheCache) {

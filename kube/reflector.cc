@@ -50,7 +50,11 @@ Reflector::Reflector(RestClient& client, Options options, ReflectorSink& sink)
       options_(std::move(options)),
       sink_(sink),
       backoff_(options_.backoff, random_),
-      last_in_sync_unix_nanos_(absl::ToUnixNanos(absl::Now())) {}
+      resource_name_(options_.path.group.empty() ? options_.path.plural
+                                                 : absl::StrCat(options_.path.plural, ".", options_.path.group)),
+      last_in_sync_unix_nanos_(absl::ToUnixNanos(absl::Now())) {
+  if (RestClientMetrics* metrics = client_.metrics(); metrics != nullptr) metrics->DeclareWatchResource(resource_name_);
+}
 
 absl::Duration Reflector::SyncAge(absl::Time now) const {
   if (watching_.load()) return absl::ZeroDuration();
@@ -263,6 +267,9 @@ absl::Status Reflector::HandleEvent(absl::string_view line) {
           return absl::InvalidArgumentError(absl::StrCat("watch event of unknown type ", type));
         }
         absl::StatusOr<std::string> applied = sink_.ApplyEvent(event_type, item, child);
+        if (RestClientMetrics* metrics = client_.metrics(); metrics != nullptr) {
+          metrics->CountWatchEvent(resource_name_);
+        }
         if (!applied.ok()) {
           ++decode_errors_;
           LOG(WARNING) << "skipping an undecodable " << type << " event in "

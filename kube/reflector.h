@@ -105,6 +105,8 @@ class Reflector {
   ReflectorSink& sink_;
   absl::BitGen random_;
   Backoff backoff_;
+  // "pods", "elasticworkloads.autoscaling.alibabacloud.com": the metrics' resource label.
+  const std::string resource_name_;
   WatchCanceller canceller_;
   simdjson::ondemand::parser parser_;  // Reflector thread only; for watch events.
   std::string event_buffer_;           // Reflector thread only; padded copy of an event.

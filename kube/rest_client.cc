@@ -188,6 +188,7 @@ std::unique_ptr<http::Client> RestClient::NewClient(absl::Duration timeout) cons
   options.client_cert_pem = connection_.client_cert_pem;
   options.client_key_pem = connection_.client_key_pem;
   options.timeout = timeout;
+  options.user_agent = options_.user_agent;
   if (!connection_.token_file.empty()) {
     options.bearer_token = [file = connection_.token_file] { return ReadToken(file); };
   } else if (!connection_.token.empty()) {

@@ -94,10 +94,16 @@ class RestClient {
     // Optional; must outlive the client: client-go's rest_client_* series for
     // every call (a watch counts once, when its answer's header arrives).
     RestClientMetrics* metrics = nullptr;
+    // The User-Agent; kube-apiserver names a client's writes in managedFields
+    // after it (its text up to a "/").
+    std::string user_agent = http::kUserAgent;
   };
 
   RestClient(Connection connection, Options options);
   ~RestClient();
+
+  // The metrics given in Options, or null.
+  RestClientMetrics* metrics() const { return options_.metrics; }
 
   absl::StatusOr<boost::json::object> Get(const ResourcePath& path);
   // Connections open and waiting for the next call (for tests and metrics).

@@ -164,7 +164,7 @@ class Client::Impl {
     request.version(11);
     request.body().clear();
     request.set(bhttp::field::host, absl::StrCat(options_.host, ":", options_.port));
-    request.set(bhttp::field::user_agent, kUserAgent);
+    request.set(bhttp::field::user_agent, options_.user_agent);
     request.set(bhttp::field::accept, "application/json");
     if (options_.bearer_token) {
       const std::string token = options_.bearer_token();

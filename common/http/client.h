@@ -49,6 +49,8 @@ struct ClientOptions {
   std::function<std::string()> bearer_token;
   // Bounds connecting and every read and write.
   absl::Duration timeout = absl::Seconds(60);
+  // Sent as User-Agent (client-go's rest.Config.UserAgent).
+  std::string user_agent = kUserAgent;
 };
 
 class Client {

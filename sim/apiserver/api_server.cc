@@ -11,11 +11,13 @@
 #include "sim/apiserver/protobuf_codec.h"
 #include "sim/apiserver/tables.h"
 #include "sim/apiserver/validation.h"
+#include "sim/apiserver/watch_stream.h"
 
 #include <algorithm>
 #include <atomic>
 #include <map>
 #include <optional>
+#include <random>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -162,101 +164,6 @@ std::map<std::string, std::string> ParseQuery(std::string_view query) {
   return params;
 }
 
-// A watch: newline-delimited {"type": ..., "object": ...} events, as the
-// real API server streams them. Starts with synthetic ADDED events for every
-// existing object when no resourceVersion is given; sends BOOKMARK events
-// (about every 5 s) when asked to; ends at timeoutSeconds; reports a
-// resourceVersion that fell out of the event window as an ERROR event with a
-// 410 Status, so clients relist.
-class WatchStream : public http::ResponseStream {
- public:
-  struct Params {
-    ResourceInfo info;
-    std::string ns;
-    kube::LabelSelector labels;
-    FieldSelector fields;
-    std::optional<uint64_t> after;  // nullopt: send the current state first.
-    bool bookmarks = false;
-    absl::Time deadline = absl::InfiniteFuture();
-  };
-
-  WatchStream(ObjectStore& store, std::atomic<int>& active,
-              const std::atomic<uint64_t>& generation, Params params)
-      : store_(store),
-        active_(active),
-        generation_(generation),
-        born_in_(generation.load()),
-        params_(std::move(params)) {
-    active_.fetch_add(1);
-  }
-  ~WatchStream() override {
-    if (listener_ >= 0) store_.RemoveListener(listener_);
-    active_.fetch_sub(1);
-  }
-
-  void Start(std::function<void()> wake) override { listener_ = store_.AddListener(std::move(wake)); }
-
-  bool Next(std::string* chunk) override {
-    if (!started_) {
-      started_ = true;
-      if (!params_.after.has_value()) {
-        ObjectStore::ListResult list =
-            store_.List(params_.info.type, params_.ns, params_.labels, params_.fields);
-        for (json::object& item : list.items) Append(chunk, "ADDED", std::move(item));
-        last_ = list.resource_version;
-      } else {
-        last_ = *params_.after;
-      }
-      last_bookmark_ = absl::Now();
-    }
-    absl::StatusOr<std::vector<WatchEvent>> events =
-        store_.EventsAfter(params_.info.type, params_.ns, last_);
-    if (events.ok() && generation_.load() != born_in_) {
-      events = absl::OutOfRangeError(
-          absl::StrCat("too old resource version: ", last_, " (the watch cache dropped this watch)"));
-    }
-    if (!events.ok()) {
-      json::object status{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()},
-                          {"status", "Failure"}, {"message", std::string(events.status().message())},
-                          {"reason", "Expired"}, {"code", 410}};
-      Append(chunk, "ERROR", std::move(status));
-      return false;
-    }
-    for (WatchEvent& event : *events) {
-      last_ = event.resource_version;
-      if (!params_.labels.Matches(LabelsOf(event.object)) || !params_.fields.Matches(event.object)) {
-        continue;
-      }
-      Append(chunk, std::string(WatchEventTypeName(event.type)), std::move(event.object));
-    }
-    const absl::Time now = absl::Now();
-    if (params_.bookmarks && chunk->empty() && now - last_bookmark_ >= absl::Seconds(5)) {
-      last_bookmark_ = now;
-      json::object bookmark{
-          {"kind", params_.info.type.kind},
-          {"apiVersion", params_.info.GroupVersion()},
-          {"metadata", json::object{{"resourceVersion", std::to_string(last_)}}}};
-      Append(chunk, "BOOKMARK", std::move(bookmark));
-    }
-    return now < params_.deadline;
-  }
-
- private:
-  static void Append(std::string* chunk, const std::string& type, json::object object) {
-    chunk->append(json::serialize(json::object{{"type", type}, {"object", std::move(object)}}));
-    chunk->push_back('\n');
-  }
-
-  ObjectStore& store_;
-  std::atomic<int>& active_;
-  const std::atomic<uint64_t>& generation_;
-  const uint64_t born_in_;
-  Params params_;
-  int listener_ = -1;
-  bool started_ = false;
-  uint64_t last_ = 0;
-  absl::Time last_bookmark_;
-};
 
 // The value at a ".spec.replicas"-style path, or nullptr.
 const json::value* AtPath(const json::object& object, const std::string& path) {
@@ -405,7 +312,7 @@ absl::Status ApplyWrite(const std::string& sub, WriteKind kind, const ResourceIn
       MergePatch(desired, body);
       break;
     case WriteKind::kStrategicMergePatch:
-      if (absl::Status s = StrategicMergePatch(desired, body, PatchRootType(info.type.group, info.type.kind));
+      if (absl::Status s = StrategicMergePatch(desired, body, PatchRootType(info.type.group, info.type.version, info.type.kind));
           !s.ok()) {
         return s;
       }
@@ -455,9 +362,20 @@ absl::Status ApplyWrite(const std::string& sub, WriteKind kind, const ResourceIn
 
 }  // namespace
 
+namespace {
+
+absl::BitGen SeededBitGen(std::optional<uint64_t> seed) {
+  if (!seed.has_value()) return absl::BitGen();
+  std::seed_seq sequence{static_cast<uint32_t>(*seed), static_cast<uint32_t>(*seed >> 32)};
+  return absl::BitGen(sequence);
+}
+
+}  // namespace
+
 ApiServer::ApiServer(const ApiServerOptions& options)
     : clock_(options.clock != nullptr ? *options.clock : Clock::Real()),
       event_ttl_(options.event_ttl),
+      random_(SeededBitGen(options.seed)),
       store_(ObjectStore::Options{options.watch_window}, [this] { return clock_.Now(); }, random_) {}
 
 absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& options) {
@@ -1079,7 +997,10 @@ http::Response ApiServer::Watch(const ResourceCall& call, const kube::LabelSelec
     params.deadline = absl::Now() + absl::Seconds(seconds);
   }
   http::Response response;
-  response.stream = std::make_shared<WatchStream>(store_, active_watches_, watch_generation_, std::move(params));
+  const std::string& agent = call.request.user_agent;
+  response.stream = std::make_shared<WatchStream>(store_, active_watches_, watch_generation_,
+                                                  watch_deliveries_.Of(agent.substr(0, agent.find('/'))),
+                                                  std::move(params));
   return response;
 }
 

@@ -16,8 +16,9 @@
 // bodies; lists page with limit/continue; server-side dry run, canonical
 // quantities, per-kind field selectors, Event expiry, CRD validation rules (a
 // CEL subset, cel.h) and autoscaling/v1 HorizontalPodAutoscalers over v2's
-// storage (hpa_v1.h). What kube-apiserver does and this does not yet (patch
-// strategies from the kinds' definitions, ...) is listed in
+// storage (hpa_v1.h). Strategic merge follows k8s.io/api's own patch
+// strategies (patch.h). What kube-apiserver does and this does not yet (per-
+// element ownership in server-side apply, RBAC, ...) is listed in
 // docs/embedded-api-server.md ("Not yet").
 //
 // Thread-safe; all state is in the ObjectStore.
@@ -44,6 +45,7 @@
 #include "sim/apiserver/list_pages.h"
 #include "sim/apiserver/object_store.h"
 #include "sim/apiserver/resources.h"
+#include "sim/apiserver/watch_stream.h"
 
 namespace spillway::sim {
 
@@ -66,6 +68,10 @@ struct ApiServerOptions {
   // Events (core and events.k8s.io) go this long after their last write, as
   // kube-apiserver's --event-ttl (its default: one hour).
   absl::Duration event_ttl = absl::Hours(1);
+  // Seeds generated names and uids, so the same writes in the same order
+  // make the same names (the simulated cluster's same seed, same story);
+  // unpredictable when unset.
+  std::optional<uint64_t> seed;
 };
 
 // Limits of a real API server (and etcd): request bodies, stored objects,
@@ -84,6 +90,9 @@ class ApiServer {
   ObjectStore& store() { return store_; }
   // Watches currently streaming.
   int active_watches() const { return active_watches_.load(); }
+  // What each client's watches were sent (by User-Agent), for the simulated
+  // cluster's tick barrier.
+  WatchDeliveries& watch_deliveries() { return watch_deliveries_; }
   // For fault-injection tests: called before every request is served; an
   // answer it returns is sent instead (an error, a delay taken inside it, a
   // concurrent write made through store() first). Null removes it.
@@ -182,6 +191,7 @@ class ApiServer {
   std::atomic<int> active_watches_{0};
   // Bumped by ExpireWatches(); a watch older than the current value expires.
   std::atomic<uint64_t> watch_generation_{0};
+  WatchDeliveries watch_deliveries_;
   std::unique_ptr<http::Server> server_;
 };
 

@@ -221,6 +221,86 @@ void RecordUpdate(const json::object& before, json::object& after, const WriteCo
   WriteEntries(after, entries);
 }
 
+namespace {
+
+// kubectl's client-side apply keeps what the user last applied in this
+// annotation; kube-apiserver reads it when kubectl moves to server-side apply.
+constexpr char kLastApplied[] = "kubectl.kubernetes.io/last-applied-configuration";
+
+// The manager kubectl's server-side apply uses by default; only its applies
+// take over what client-side apply owned (kube's lastAppliedManager).
+constexpr char kKubectlManager[] = "kubectl";
+
+const json::value* AnnotationOf(const json::object& object, const char* key) {
+  const json::value* annotations = ValueAt(object, FieldPath{"metadata", "annotations"});
+  return annotations != nullptr && annotations->is_object() ? annotations->get_object().if_contains(key) : nullptr;
+}
+
+// Whether everything `want` holds is in `live` (defaults may add more).
+bool Holds(const json::value& live, const json::value& want) {
+  if (want.is_object()) {
+    if (!live.is_object()) return false;
+    for (const auto& [key, value] : want.get_object()) {
+      const json::value* got = live.get_object().if_contains(key);
+      if (got == nullptr || !Holds(*got, value)) return false;
+    }
+    return true;
+  }
+  if (want.is_array()) {
+    if (!live.is_array() || live.get_array().size() != want.get_array().size()) return false;
+    for (size_t i = 0; i < want.get_array().size(); ++i) {
+      if (!Holds(live.get_array()[i], want.get_array()[i])) return false;
+    }
+    return true;
+  }
+  return live == want;
+}
+
+// As kube-apiserver's lastAppliedManager: kubectl's first server-side apply
+// after client-side applies conflicts with the client-side manager on every
+// field it changes; those conflicts are allowed (the apply is forced) when
+// each conflicting field is one the user last applied and still holds the
+// value they applied, so moving to --server-side needs no --force-conflicts.
+bool ConflictsAreLastApplied(const json::object& live,
+                             const std::map<std::string, std::vector<std::string>>& conflicts,
+                             const std::string& manager) {
+  if (manager != kKubectlManager) return false;
+  const json::value* text = AnnotationOf(live, kLastApplied);
+  if (text == nullptr || !text->is_string()) return false;
+  boost::system::error_code ec;
+  const json::value last = json::parse(text->get_string(), ec);
+  if (ec || !last.is_object()) return false;
+  std::set<std::string> allowed;
+  for (const FieldPath& path : FieldsOf(last.get_object())) {
+    const json::value* now = ValueAt(live, path);
+    if (now != nullptr && Holds(*now, *ValueAt(last.get_object(), path))) allowed.insert(Dotted(path));
+  }
+  for (const auto& [who, paths] : conflicts) {
+    for (const std::string& path : paths) {
+      if (!allowed.count(path)) return false;
+    }
+  }
+  return true;
+}
+
+// As kube-apiserver's lastAppliedUpdater: an apply by kubectl's manager
+// keeps the client-side annotation, where present, equal to what was applied,
+// so a later client-side apply computes its patch from the truth.
+void KeepLastAppliedCurrent(const json::object& applied, const std::string& manager, json::object& out) {
+  if (manager != kKubectlManager || AnnotationOf(out, kLastApplied) == nullptr) return;
+  json::object config = applied;
+  if (json::value* metadata = config.if_contains("metadata"); metadata != nullptr && metadata->is_object()) {
+    if (json::value* annotations = metadata->get_object().if_contains("annotations");
+        annotations != nullptr && annotations->is_object()) {
+      annotations->get_object().erase(kLastApplied);
+      if (annotations->get_object().empty()) metadata->get_object().erase("annotations");
+    }
+  }
+  out["metadata"].get_object()["annotations"].get_object()[kLastApplied] = json::serialize(config);
+}
+
+}  // namespace
+
 absl::StatusOr<json::object> ServerSideApply(const json::object& live, const json::object& applied, bool force,
                                              const WriteContext& context) {
   json::object out = live;
@@ -247,7 +327,12 @@ absl::StatusOr<json::object> ServerSideApply(const json::object& live, const jso
       }
     }
   }
-  if (count > 0 && !force) return absl::AbortedError(ConflictMessage(conflicts, count));
+  if (count > 0 && !force) {
+    if (!ConflictsAreLastApplied(live, conflicts, context.manager)) {
+      return absl::AbortedError(ConflictMessage(conflicts, count));
+    }
+    force = true;
+  }
   Entry& mine = EntryFor(entries, "Apply", context);
   // What this manager applied before and no longer does goes, unless shared.
   for (const FieldPath& old : FieldSet(mine.fields)) {
@@ -268,6 +353,7 @@ absl::StatusOr<json::object> ServerSideApply(const json::object& live, const jso
   mine.api_version = context.api_version;
   if (force) Disown(entries, &mine, fields);
   WriteEntries(out, entries);
+  KeepLastAppliedCurrent(applied, context.manager, out);
   return out;
 }
 

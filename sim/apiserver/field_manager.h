@@ -46,7 +46,11 @@ void RecordUpdate(const boost::json::object& before, boost::json::object& after,
 // Applies `applied` (a configuration) to `live` (empty when the object does
 // not exist yet) for the manager. Aborted ("Apply failed with 1 conflict:
 // conflict with \"kubectl-scale\" using apps/v1: .spec.replicas") when it
-// would change fields another manager owns and `force` is false.
+// would change fields another manager owns and `force` is false, except
+// that the manager "kubectl" may take over fields its client-side apply
+// last applied and the object still holds (kube-apiserver's
+// lastAppliedManager); its applies keep the last-applied-configuration
+// annotation, where present, current (lastAppliedUpdater).
 absl::StatusOr<boost::json::object> ServerSideApply(const boost::json::object& live,
                                                     const boost::json::object& applied, bool force,
                                                     const WriteContext& context);

@@ -105,5 +105,41 @@ TEST(FieldManagerTest, UpdatesRecordOnlyWhatChanged) {
   EXPECT_THAT(json::serialize(managed[1]), HasSubstr(R"("manager":"kubectl-edit","operation":"Update")"));
 }
 
+// kube-apiserver's lastAppliedManager: kubectl's first server-side apply
+// after client-side applies may take the fields the user last applied, and
+// only those; other managers and other fields still conflict.
+TEST(FieldManagerTest, KubectlTakesOverWhatItsClientSideApplyLastApplied) {
+  struct Case {
+    const char* name;
+    const char* manager;
+    const char* live_replicas;  // What the live object holds now.
+    bool conflicts;
+  };
+  const Case cases[] = {
+      {"kubectl, the value it last applied", "kubectl", "2", false},
+      {"kubectl, a value someone changed since", "kubectl", "5", true},
+      {"another manager", "helm", "2", true},
+  };
+  for (const Case& c : cases) {
+    json::object live = Obj(R"({"metadata":{"name":"web","annotations":{
+        "kubectl.kubernetes.io/last-applied-configuration":"{\"spec\":{\"replicas\":2}}"}},
+        "spec":{"replicas":0}})");
+    live["spec"].as_object()["replicas"] = std::stoi(c.live_replicas);
+    RecordUpdate(Obj(R"({"metadata":{"name":"web"}})"), live, As("kubectl-client-side-apply"));
+    absl::StatusOr<json::object> applied =
+        ServerSideApply(live, Obj(R"({"spec":{"replicas":3}})"), false, As(c.manager));
+    EXPECT_EQ(!applied.ok(), c.conflicts) << c.name << ": " << applied.status();
+    if (!applied.ok()) {
+      EXPECT_THAT(std::string(applied.status().message()), HasSubstr("kubectl-client-side-apply")) << c.name;
+      continue;
+    }
+    EXPECT_EQ(applied->at("spec").at("replicas"), 3) << c.name;
+    // The annotation follows what kubectl applied.
+    EXPECT_EQ(applied->at("metadata").at("annotations").at("kubectl.kubernetes.io/last-applied-configuration"),
+              R"({"spec":{"replicas":3}})")
+        << c.name;
+  }
+}
+
 }  // namespace
 }  // namespace spillway::sim

@@ -123,7 +123,7 @@ http::Response PatchV1(http::Request& request, const std::string& v2_target,
   if (absl::StrContains(request.content_type, "json-patch")) {
     applied = JsonPatch(v1, patch);
   } else if (absl::StrContains(request.content_type, "strategic-merge-patch")) {
-    applied = StrategicMergePatch(v1, patch, PatchRootType("autoscaling", "HorizontalPodAutoscaler"));
+    applied = StrategicMergePatch(v1, patch, PatchRootType("autoscaling", "v1", "HorizontalPodAutoscaler"));
   } else {
     MergePatch(v1, patch);
   }

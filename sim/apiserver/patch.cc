@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 
 namespace spillway::sim {
 namespace {
@@ -18,56 +19,81 @@ namespace {
 namespace json = boost::json;
 
 // How strategic merge treats a field of a built-in type, as k8s.io/api's
-// struct tags say (patchStrategy, patchMergeKey): the field's own type (to
-// go on descending), the merge key of a list merged element by element, or a
-// list of primitives merged as a set. Fields not listed are maps merged key
-// by key or values (and lists) replaced.
+// struct tags say (patch_strategies.inc, generated from them): the type of
+// its value (or of a list's elements, or of a map's values) to go on
+// descending, and its patchStrategy. Fields not listed are maps merged key by
+// key, or values (and lists) replaced.
 struct PatchField {
-  const char* type = nullptr;       // Type of the value, or of the list's elements.
-  const char* merge_key = nullptr;  // patchStrategy=merge with patchMergeKey.
-  bool primitive_set = false;       // patchStrategy=merge on a list of strings.
+  std::string type;       // A Go struct ("core/v1.Container"); empty: a leaf.
+  bool map = false;       // A map of `type` (merged value by value).
+  bool merge = false;     // patchStrategy merge: by merge_key, or as a set.
+  std::string merge_key;  // patchMergeKey; empty on a merged list of primitives.
+  bool retain_keys = false;  // patchStrategy retainKeys: `$retainKeys` honoured.
+  bool replace = false;      // patchStrategy replace: never merged.
 };
 
 using PatchType = std::map<std::string, PatchField, std::less<>>;
 
-const PatchType* PatchTypeOf(std::string_view name) {
-  static const auto* const kTypes = new std::map<std::string, PatchType, std::less<>>{
-      {"ObjectMeta", {{"ownerReferences", {nullptr, "uid"}}, {"finalizers", {nullptr, nullptr, true}}}},
-      {"Pod", {{"metadata", {"ObjectMeta"}}, {"spec", {"PodSpec"}}, {"status", {"PodStatus"}}}},
-      {"PodTemplateSpec", {{"metadata", {"ObjectMeta"}}, {"spec", {"PodSpec"}}}},
-      {"PodSpec",
-       {{"containers", {"Container", "name"}}, {"initContainers", {"Container", "name"}},
-        {"ephemeralContainers", {"Container", "name"}}, {"volumes", {nullptr, "name"}},
-        {"imagePullSecrets", {nullptr, "name"}}, {"hostAliases", {nullptr, "ip"}},
-        {"topologySpreadConstraints", {nullptr, "topologyKey"}}, {"resourceClaims", {nullptr, "name"}}}},
-      {"Container",
-       {{"ports", {nullptr, "containerPort"}}, {"env", {nullptr, "name"}}, {"volumeMounts", {nullptr, "mountPath"}},
-        {"volumeDevices", {nullptr, "devicePath"}}}},
-      {"PodStatus", {{"conditions", {nullptr, "type"}}}},
-      {"Workload", {{"metadata", {"ObjectMeta"}}, {"spec", {"WorkloadSpec"}}, {"status", {"WorkloadStatus"}}}},
-      {"WorkloadSpec", {{"template", {"PodTemplateSpec"}}}},
-      {"WorkloadStatus", {{"conditions", {nullptr, "type"}}}},
-      {"CronJob", {{"metadata", {"ObjectMeta"}}, {"spec", {"CronJobSpec"}}}},
-      {"CronJobSpec", {{"jobTemplate", {"JobTemplateSpec"}}}},
-      {"JobTemplateSpec", {{"metadata", {"ObjectMeta"}}, {"spec", {"WorkloadSpec"}}}},
-      {"Service", {{"metadata", {"ObjectMeta"}}, {"spec", {"ServiceSpec"}}}},
-      {"ServiceSpec", {{"ports", {nullptr, "port"}}}},
-      {"Node", {{"metadata", {"ObjectMeta"}}, {"status", {"NodeStatus"}}}},
-      {"NodeStatus", {{"conditions", {nullptr, "type"}}, {"addresses", {nullptr, "type"}}}},
-      {"Object", {{"metadata", {"ObjectMeta"}}}},
-  };
-  auto it = kTypes->find(name);
-  return it == kTypes->end() ? nullptr : &it->second;
+// The root of kinds without a table of their own: only metadata is merged.
+constexpr char kObjectOnly[] = "Object";
+
+struct PatchTable {
+  std::map<std::string, PatchType, std::less<>> types;
+  std::map<std::string, std::string, std::less<>> roots;  // "apps/v1/Deployment" -> "apps/v1.Deployment".
+};
+
+// "containers=[]core/v1.Container:merge:name" -> ("containers", field).
+std::pair<std::string, PatchField> ParseField(absl::string_view entry) {
+  const size_t eq = entry.find('=');
+  std::pair<std::string, PatchField> out{std::string(entry.substr(0, eq)), PatchField{}};
+  PatchField& field = out.second;
+  std::vector<absl::string_view> parts = absl::StrSplit(entry.substr(eq + 1), ':');
+  absl::string_view type = parts[0];
+  if (absl::ConsumePrefix(&type, "{}")) field.map = true;
+  absl::ConsumePrefix(&type, "[]");
+  field.type = std::string(type);
+  if (parts.size() > 1) {
+    for (absl::string_view strategy : absl::StrSplit(parts[1], ',')) {
+      field.merge = field.merge || strategy == "merge";
+      field.retain_keys = field.retain_keys || strategy == "retainKeys";
+      field.replace = field.replace || strategy == "replace";
+    }
+  }
+  if (parts.size() > 2) field.merge_key = std::string(parts[2]);
+  return out;
+}
+
+const PatchTable& Table() {
+  static const PatchTable* const kTable = [] {
+    static const char* const kLines[] = {
+#include "sim/apiserver/patch_strategies.inc"
+    };
+    auto* table = new PatchTable;
+    // Kinds kubectl does not link (apiextensions): metadata merges as everywhere.
+    table->types[kObjectOnly]["metadata"] = ParseField("metadata=meta/v1.ObjectMeta").second;
+    for (const char* line : kLines) {
+      std::vector<absl::string_view> words = absl::StrSplit(line, ' ');
+      if (absl::ConsumePrefix(&words[0], "@")) {
+        table->roots[std::string(words[0])] = words[1] == "-" ? kObjectOnly : std::string(words[1]);
+        continue;
+      }
+      PatchType& type = table->types[std::string(words[0])];
+      for (size_t i = 1; i < words.size(); ++i) type.insert(ParseField(words[i]));
+    }
+    return table;
+  }();
+  return *kTable;
 }
 
 PatchField FieldOf(std::string_view type, std::string_view field) {
-  const PatchType* fields = PatchTypeOf(type);
-  if (fields == nullptr) return PatchField{};
-  auto it = fields->find(field);
-  return it == fields->end() ? PatchField{} : it->second;
+  const auto& types = Table().types;
+  auto fields = types.find(type);
+  if (fields == types.end()) return PatchField{};
+  auto it = fields->second.find(field);
+  return it == fields->second.end() ? PatchField{} : it->second;
 }
 
-absl::Status Merge(json::value& target, const json::value& patch, std::string_view type);
+absl::Status Merge(json::value& target, const json::value& patch, std::string_view type, bool retain_keys = false);
 
 // Strips directives (keys starting with '$') from a value about to be stored.
 json::value WithoutDirectives(const json::value& value) {
@@ -87,17 +113,20 @@ json::value WithoutDirectives(const json::value& value) {
   return value;
 }
 
-absl::Status MergeList(json::array& target, const json::array& patch, const char* key,
-                       const std::string& field, std::string_view element_type) {
+// Merges a patch list into a list whose elements are identified by
+// `field.merge_key`: an element of the patch updates the element with the
+// same key (or is appended), `$patch: delete` removes it.
+absl::Status MergeList(json::array& target, const json::array& patch, const PatchField& field,
+                       const std::string& name) {
+  const std::string& key = field.merge_key;
   for (const json::value& item : patch) {
     if (!item.is_object() || !item.get_object().contains(key)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, ": every element of a strategic merge list needs its key \"", key, "\""));
+          absl::StrCat(name, ": every element of a strategic merge list needs its key \"", key, "\""));
     }
     const json::value& id = item.get_object().at(key);
     auto match = std::find_if(target.begin(), target.end(), [&](const json::value& existing) {
-      return existing.is_object() && existing.get_object().contains(key) &&
-             existing.get_object().at(key) == id;
+      return existing.is_object() && existing.get_object().contains(key) && existing.get_object().at(key) == id;
     });
     const json::value* directive = item.get_object().if_contains("$patch");
     if (directive != nullptr && directive->is_string() && directive->get_string() == "delete") {
@@ -106,8 +135,34 @@ absl::Status MergeList(json::array& target, const json::array& patch, const char
     }
     if (match == target.end()) {
       target.push_back(WithoutDirectives(item));
-    } else if (absl::Status s = Merge(*match, item, element_type); !s.ok()) {
+    } else if (absl::Status s = Merge(*match, item, field.type, field.retain_keys); !s.ok()) {
       return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A merged list of primitives (finalizers): the union, in order.
+void MergeSet(json::array& target, const json::array& patch) {
+  for (const json::value& item : patch) {
+    if (std::find(target.begin(), target.end(), item) == target.end()) target.push_back(item);
+  }
+}
+
+// `$retainKeys: [..]` on a map under a retainKeys strategy (a Deployment's
+// strategy, a volume): keys it does not name are cleared.
+absl::Status RetainKeys(json::object& object, const json::value& keys) {
+  if (!keys.is_array()) return absl::InvalidArgumentError("$retainKeys must be a list of field names");
+  std::vector<std::string> kept;
+  for (const json::value& key : keys.get_array()) {
+    if (!key.is_string()) return absl::InvalidArgumentError("$retainKeys must be a list of field names");
+    kept.emplace_back(key.get_string());
+  }
+  for (auto it = object.begin(); it != object.end();) {
+    if (std::find(kept.begin(), kept.end(), std::string(it->key())) == kept.end()) {
+      it = object.erase(it);
+    } else {
+      ++it;
     }
   }
   return absl::OkStatus();
@@ -218,7 +273,44 @@ absl::Status Add(json::value& root, const std::string& path, json::value value, 
   return absl::InvalidArgumentError(absl::StrCat("path \"", path, "\" does not exist"));
 }
 
-absl::Status Merge(json::value& target, const json::value& patch, std::string_view type) {
+// Deletes the values of `list` (a `$deleteFromPrimitiveList/<field>` directive) from `object[field]`.
+void DeleteFromPrimitiveList(json::object& object, const std::string& field, const json::value& list) {
+  json::value* current = object.if_contains(field);
+  if (current == nullptr || !current->is_array() || !list.is_array()) return;
+  json::array kept;
+  for (const json::value& item : current->get_array()) {
+    const json::array& gone = list.get_array();
+    if (std::find(gone.begin(), gone.end(), item) == gone.end()) kept.push_back(item);
+  }
+  *current = std::move(kept);
+}
+
+// One field of a map being merged: how its patch value meets its current one.
+absl::Status MergeField(json::value& current, const json::value& value, const PatchField& field,
+                        const std::string& key) {
+  if (field.replace) {
+    current = WithoutDirectives(value);
+  } else if (value.is_array() && current.is_array() && field.merge && !field.merge_key.empty()) {
+    return MergeList(current.get_array(), value.get_array(), field, key);
+  } else if (value.is_array() && current.is_array() && field.merge) {
+    MergeSet(current.get_array(), value.get_array());
+  } else if (value.is_object() && current.is_object() && field.map) {
+    for (const auto& entry : value.get_object()) {
+      if (entry.value().is_null()) {
+        current.get_object().erase(entry.key());
+      } else if (absl::Status s = Merge(current.get_object()[entry.key()], entry.value(), field.type); !s.ok()) {
+        return s;
+      }
+    }
+  } else if (value.is_object() && current.is_object()) {
+    return Merge(current, value, field.type, field.retain_keys);
+  } else {
+    current = WithoutDirectives(value);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Merge(json::value& target, const json::value& patch, std::string_view type, bool retain_keys) {
   if (!patch.is_object()) {
     target = patch;
     return absl::OkStatus();
@@ -233,8 +325,7 @@ absl::Status Merge(json::value& target, const json::value& patch, std::string_vi
       target = json::object();
       return absl::OkStatus();
     }
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown $patch directive ", json::serialize(*directive)));
+    return absl::InvalidArgumentError(absl::StrCat("unknown $patch directive ", json::serialize(*directive)));
   }
   if (!target.is_object()) target = json::object();
   json::object& object = target.get_object();
@@ -243,16 +334,7 @@ absl::Status Merge(json::value& target, const json::value& patch, std::string_vi
     const json::value& value = entry.value();
     if (absl::StartsWith(key, "$setElementOrder/") || key == "$retainKeys") continue;
     if (absl::StartsWith(key, "$deleteFromPrimitiveList/")) {
-      const std::string field = key.substr(std::string("$deleteFromPrimitiveList/").size());
-      json::value* list = object.if_contains(field);
-      if (list == nullptr || !list->is_array() || !value.is_array()) continue;
-      json::array kept;
-      for (const json::value& item : list->get_array()) {
-        bool removed = false;
-        for (const json::value& gone : value.get_array()) removed = removed || item == gone;
-        if (!removed) kept.push_back(item);
-      }
-      *list = std::move(kept);
+      DeleteFromPrimitiveList(object, key.substr(std::string("$deleteFromPrimitiveList/").size()), value);
       continue;
     }
     if (!key.empty() && key[0] == '$') {
@@ -262,25 +344,10 @@ absl::Status Merge(json::value& target, const json::value& patch, std::string_vi
       object.erase(key);
       continue;
     }
-    json::value& current = object[key];
-    const PatchField field = FieldOf(type, std::string_view(key.data(), key.size()));
-    const std::string_view child_type = field.type == nullptr ? std::string_view() : field.type;
-    if (value.is_array() && current.is_array() && field.merge_key != nullptr) {
-      if (absl::Status s = MergeList(current.get_array(), value.get_array(), field.merge_key, key, child_type);
-          !s.ok()) {
-        return s;
-      }
-    } else if (value.is_array() && current.is_array() && field.primitive_set) {
-      for (const json::value& item : value.get_array()) {
-        bool present = false;
-        for (const json::value& existing : current.get_array()) present = present || existing == item;
-        if (!present) current.get_array().push_back(item);
-      }
-    } else if (value.is_object() && current.is_object()) {
-      if (absl::Status s = Merge(current, value, child_type); !s.ok()) return s;
-    } else {
-      current = WithoutDirectives(value);
-    }
+    SPILLWAY_RETURN_IF_ERROR(MergeField(object[key], value, FieldOf(type, key), key));
+  }
+  if (const json::value* keys = changes.if_contains("$retainKeys"); keys != nullptr && retain_keys) {
+    return RetainKeys(object, *keys);
   }
   return absl::OkStatus();
 }
@@ -303,15 +370,10 @@ void MergePatch(json::value& target, const json::value& patch) {
   }
 }
 
-std::string_view PatchRootType(const std::string& group, const std::string& kind) {
-  if (group.empty() && (kind == "Pod" || kind == "Service" || kind == "Node")) return kind;
-  if ((group == "apps" && (kind == "Deployment" || kind == "ReplicaSet" || kind == "StatefulSet" ||
-                           kind == "DaemonSet")) ||
-      (group == "batch" && kind == "Job")) {
-    return "Workload";
-  }
-  if (group == "batch" && kind == "CronJob") return "CronJob";
-  return "Object";
+std::string_view PatchRootType(const std::string& group, const std::string& version, const std::string& kind) {
+  const auto& roots = Table().roots;
+  auto it = roots.find(group.empty() ? absl::StrCat(version, "/", kind) : absl::StrCat(group, "/", version, "/", kind));
+  return it == roots.end() ? std::string_view(kObjectOnly) : std::string_view(it->second);
 }
 
 absl::Status StrategicMergePatch(json::value& target, const json::value& patch, std::string_view root_type) {

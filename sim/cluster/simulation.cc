@@ -48,6 +48,10 @@ class SteppedClock : public Clock {
   std::atomic<int64_t> now_;
 };
 
+// How long a pass waits for Spillway to settle before the story goes on
+// without it (counted in the summary).
+constexpr absl::Duration kSpillwaySettleLimit = absl::Seconds(2);
+
 // failurePolicy Ignore, as deploy/spillway.yaml ships it.
 constexpr char kWebhookConfiguration[] = R"(apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
@@ -316,14 +320,21 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   SteppedClock clock(start);
   ApiServerOptions api_options;
   api_options.clock = &clock;
+  api_options.seed = scenario.seed;
   SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ApiServer> api, ApiServer::Start(api_options));
   const std::string kubeconfig = WriteKubeconfig(options.work_dir, api->port());
-  kube::RestClient client(PlainHttp(api->port()), kube::RestClient::Options());
+  // The stand-ins' own User-Agent, so the API server tells their watches
+  // (and managedFields their writes) from Spillway's.
+  kube::RestClient::Options client_options;
+  client_options.user_agent = "spillway-sim";
+  kube::RestClient client(PlainHttp(api->port()), client_options);
+  SpillwayBarrier barrier(*api, http::kUserAgent);
   // Nodes first: Spillway's extender is ready once it has listed them.
   LiveReader live(client);
   SPILLWAY_RETURN_IF_ERROR(Kubelets(client, live, clock, scenario.nodes, KubeletOptions()).Register());
   uint16_t extender_port = 0;
   int webhook_port = 0;
+  barrier.Reset();
   SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> serve,
                             StartSpillway(scenario, options, client, kubeconfig, &extender_port, &webhook_port));
   // The stand-ins read through watches, as Kubernetes' components do.
@@ -331,13 +342,20 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
     return api->store().LatestVersionOf(collection.group, collection.plural);
   });
   SPILLWAY_RETURN_IF_ERROR(WatchWhatStandInsRead(cache));
-  SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<StandIns> stand_ins,
-                            StandIns::Create(scenario, client, cache, clock, start, extender_port));
   SPILLWAY_ASSIGN_OR_RETURN(const std::vector<std::string> refused, ApplyScenarioManifests(client, scenario));
   // The scenario's clock starts once the cluster is shaped, at real time
-  // (Spillway reads the sim's timestamps against its own clock).
-  clock.Advance(absl::Now() - clock.Now());
+  // (Spillway reads the sim's timestamps against its own clock), on a whole
+  // second: the API server keeps timestamps to the second, so a start at
+  // x.3 s on one run and x.8 s on the next would truncate the same moment of
+  // the story to different ticks (the HPA's sync times, pods' start times).
+  const absl::Time whole_second = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) + 1);
+  absl::SleepFor(whole_second - absl::Now());
+  clock.Advance(whole_second - clock.Now());
   const absl::Time scenario_start = clock.Now();
+  // The stand-ins count the scenario's stock-outs and load curves from here
+  // (not from the set-up before it, which takes longer on a busy machine).
+  SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<StandIns> stand_ins,
+                            StandIns::Create(scenario, client, cache, clock, scenario_start, extender_port));
   Recorder recorder(cache, scenario, VirtualNodeNames(scenario), scenario_start, clock);
   SPILLWAY_RETURN_IF_ERROR(recorder.Start());
   for (const std::string& refusal : refused) recorder.Note(scenario_start, absl::StrCat("Refused manifest: ", refusal), true);
@@ -365,6 +383,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
       serve.reset();
       ++result.spillway_outages;
     } else if (!down && serve == nullptr) {
+      barrier.Reset();
       SPILLWAY_ASSIGN_OR_RETURN(serve, StartSpillway(scenario, options, client, kubeconfig, &extender_port, &webhook_port));
     }
     // This tick's pass reads what the user's actions did (a Deployment
@@ -378,7 +397,9 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
       result.last_error = failure;
       LOG_EVERY_N(WARNING, 20) << "sim: a stand-in pass failed (retried next tick): " << failure;
     }
-    // The next tick reads every write of this one (and Spillway's so far).
+    // Spillway takes in every write of this pass and finishes what they set
+    // off; the next pass reads every write of this one and Spillway's.
+    if (serve != nullptr) barrier.Wait(extender_port, kSpillwaySettleLimit);
     if (absl::Status s = cache.AwaitCurrent(absl::Seconds(30)); !s.ok()) failed(s);
     const absl::Duration pass = absl::Now() - tick_start;
     ++result.passes;
@@ -408,6 +429,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   result.samples = recorder.samples();
   result.decisions = recorder.decisions();
   result.scheduler = stand_ins->outputs().scheduler->stats();
+  result.spillway_waits = barrier.stats();
   result.checks = CheckInvariants(scenario, result.samples, result.summary);
   return result;
 }

@@ -17,6 +17,7 @@
 #include "sim/cluster/invariants.h"
 #include "sim/cluster/recorder.h"
 #include "sim/cluster/scenario.h"
+#include "sim/cluster/spillway_barrier.h"
 #include "sim/scheduler/scheduler.h"
 
 namespace spillway::sim {
@@ -47,6 +48,8 @@ struct SimulationResult {
   absl::Duration slowest_pass;
   std::string last_error;
   int spillway_outages = 0;  // Times `spillway serve` was stopped (scenario spillwayOutages).
+  // The waits after each pass for Spillway to settle (spillway_barrier.h).
+  BarrierStats spillway_waits;
   // Simulated time run, and the real time it took: real × speed / simulated
   // above 1 is time dilation (the machine could not keep up; the story
   // slowed rather than changed).
