@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: `bazel test //...` (unit, end-to-end over HTTP, the real
-# binary, fuzz-corpus replay), then a short libFuzzer run, the image test and the demo, and
-# ends with one line 'N passed, M failed' counting test cases (plus the fuzzers, clang's
-# thread-safety analysis, the image and the demo, one each). Exit status 0 only when all pass.
+# binary, fuzz-corpus replay), then a short libFuzzer run, the image test, the demo and the
+# simulated cluster on a busy machine, and ends with one line 'N passed, M failed' counting
+# test cases (plus the fuzzers, clang's thread-safety analysis, the image, the demo and the
+# busy-machine check, one each). Exit status 0 only when all pass.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,9 +58,21 @@ if ! tools/demo.sh > .demo-out.log 2>&1 ||
   tail -40 .demo-out.log
 fi
 
+# The same story on a busy machine: the default scenario three times idle and
+# three times beside two busy loops, at speed 2; every run's checks must hold
+# and every run must tell the same story (tools/sim_busy_check.sh).
+busy_result=passed
+if ! SPEED=2 BINARY=bazel-bin/spillway tools/sim_busy_check.sh > .sim-busy.log 2>&1; then
+  busy_result=failed
+  tail -40 .sim-busy.log
+else
+  cat .sim-busy.log
+fi
+
 python3 tools/count_tests.py "$log" "$(bazel info bazel-testlogs 2>/dev/null)" \
   --extra "libfuzzer:request_fuzzer=$request_result" --extra "libfuzzer:admission_fuzzer=$admission_result" \
-  --extra "clang:thread_safety=$thread_safety_result" --extra "image:podman_run=$image_result" --extra "demo:main_job=$demo_result"
+  --extra "clang:thread_safety=$thread_safety_result" --extra "image:podman_run=$image_result" --extra "demo:main_job=$demo_result" \
+  --extra "sim:same_story_busy=$busy_result"
 count_status=$?
 if [ "$bazel_status" -ne 0 ] || [ "$count_status" -ne 0 ]; then exit 1; fi
 exit 0

@@ -302,6 +302,67 @@ absl::Status ReadChecks(const YAML::Node& checks, Scenario& scenario) {
   return absl::OkStatus();
 }
 
+absl::Status ReadNodeGroup(const YAML::Node& node, const std::string& where, NodeGroup& group) {
+  SPILLWAY_RETURN_IF_ERROR(KnownKeys(node, where, {"name", "zone", "cpu", "memory", "pods", "min", "max", "priority",
+                                                   "pricePerHour"}));
+  group.name = node["name"].as<std::string>("");
+  if (group.name.empty()) return Field(where + ".name", "required (the node pool's id)");
+  group.zone = node["zone"].as<std::string>("");
+  absl::StatusOr<int64_t> cpu = kube::ParseQuantityMilli(node["cpu"].as<std::string>("4"));
+  absl::StatusOr<int64_t> memory = kube::ParseQuantity(node["memory"].as<std::string>("16Gi"));
+  if (!cpu.ok()) return Field(where + ".cpu", std::string(cpu.status().message()));
+  if (!memory.ok()) return Field(where + ".memory", std::string(memory.status().message()));
+  group.cpu_milli = *cpu;
+  group.memory_bytes = *memory;
+  group.pods = node["pods"].as<int64_t>(110);
+  group.min = node["min"].as<int>(0);
+  group.max = node["max"].as<int>(0);
+  group.priority = node["priority"].as<int>(0);
+  group.price_per_hour = node["pricePerHour"].as<double>(0);
+  if (group.cpu_milli <= 0 || group.memory_bytes <= 0 || group.pods <= 0) {
+    return Field(where, "cpu, memory and pods must be positive");
+  }
+  if (group.min < 0 || group.max < group.min || group.max > 1000) return Field(where, "needs 0 <= min <= max <= 1000");
+  if (group.price_per_hour < 0) return Field(where + ".pricePerHour", "must not be negative");
+  return absl::OkStatus();
+}
+
+absl::Status ReadNodeAutoscaling(const YAML::Node& node, Scenario& scenario) {
+  if (!node) return absl::OkStatus();
+  NodeAutoscaling& ca = scenario.node_autoscaling;
+  SPILLWAY_RETURN_IF_ERROR(KnownKeys(node, "clusterAutoscaler",
+                                     {"nodeGroups", "expander", "scanInterval", "provisioningDelay",
+                                      "scaleDownUnneededTime", "scaleDownUtilizationThreshold"}));
+  const std::string expander = node["expander"].as<std::string>("least-waste");
+  if (expander == "priority") {
+    ca.expander = Expander::kPriority;
+  } else if (expander != "least-waste") {
+    return Field("clusterAutoscaler.expander", absl::StrCat("\"", expander, "\" is not least-waste or priority"));
+  }
+  SPILLWAY_RETURN_IF_ERROR(ReadDuration(node["scanInterval"], "clusterAutoscaler.scanInterval", &ca.scan_interval));
+  SPILLWAY_RETURN_IF_ERROR(
+      ReadDuration(node["provisioningDelay"], "clusterAutoscaler.provisioningDelay", &ca.provisioning_delay));
+  SPILLWAY_RETURN_IF_ERROR(ReadDuration(node["scaleDownUnneededTime"], "clusterAutoscaler.scaleDownUnneededTime",
+                                        &ca.scale_down.unneeded_time));
+  ca.scale_down.utilization_threshold = node["scaleDownUtilizationThreshold"].as<double>(0.5);
+  if (ca.scan_interval < absl::Seconds(1)) return Field("clusterAutoscaler.scanInterval", "must be at least 1s");
+  if (ca.provisioning_delay < absl::ZeroDuration() || ca.scale_down.unneeded_time < absl::ZeroDuration()) {
+    return Field("clusterAutoscaler", "durations must not be negative");
+  }
+  if (ca.scale_down.utilization_threshold < 0 || ca.scale_down.utilization_threshold > 1) {
+    return Field("clusterAutoscaler.scaleDownUtilizationThreshold", "must be within 0..1");
+  }
+  const YAML::Node groups = node["nodeGroups"];
+  SPILLWAY_RETURN_IF_ERROR(BoundedList(groups, "clusterAutoscaler.nodeGroups"));
+  for (size_t i = 0; i < groups.size(); ++i) {
+    NodeGroup group;
+    SPILLWAY_RETURN_IF_ERROR(ReadNodeGroup(groups[i], absl::StrCat("clusterAutoscaler.nodeGroups[", i, "]"), group));
+    ca.groups.push_back(std::move(group));
+  }
+  if (ca.groups.empty()) return Field("clusterAutoscaler.nodeGroups", "at least one node group is required");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Scenario> LoadScenario(const std::string& path, int ecs_nodes) {
@@ -315,7 +376,7 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, int ecs_nodes) {
     SPILLWAY_RETURN_IF_ERROR(KnownKeys(root, "", {"name", "seed", "duration", "tick", "nodes", "startup", "hpa",
                                                   "stockOuts", "spillwayOutages", "schedulerConfig",
                                                   "spillwayConfig", "manifests", "load", "workloads", "actions",
-                                                  "prices", "checks"}));
+                                                  "prices", "checks", "clusterAutoscaler"}));
     scenario.name = Get(root, "name").as<std::string>("scenario");
     scenario.seed = Get(root, "seed").as<uint64_t>(1);
     if (absl::Status s = ReadTimes(root, scenario); !s.ok()) return s;
@@ -333,6 +394,7 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, int ecs_nodes) {
                          prices["ecsVcpuHour"].as<double>(0)};
     }
     SPILLWAY_RETURN_IF_ERROR(ReadChecks(Get(root, "checks"), scenario));
+    SPILLWAY_RETURN_IF_ERROR(ReadNodeAutoscaling(Get(root, "clusterAutoscaler"), scenario));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what()));
   } catch (const std::bad_alloc&) {

@@ -1,6 +1,7 @@
 // A scenario of the simulated cluster (testdata/scenarios/*.yaml): the
 // nodes and zones, the start-up delays, stock-outs and Spillway outages, the
-// manifests to apply (workloads, HPAs), each HPA's load curve, a user's
+// manifests to apply (workloads, HPAs), each HPA's load curve, the
+// cluster-autoscaler's node groups, a user's
 // actions (scale, apply, delete, patch), the workloads to report on and what
 // they asked for, prices, the checks' bounds and goals, duration and seed.
 // Read strictly: an unknown key is an error, and sizes are bounded. Format
@@ -16,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "sim/kubelet/kubelets.h"
+#include "sim/nodeautoscaler/scale_plan.h"
 
 namespace spillway::sim {
 
@@ -80,6 +82,15 @@ struct ScenarioChecks {
   std::map<std::string, int> max_pods_created;  // By workload name.
 };
 
+// The cluster-autoscaler stand-in's settings (no node groups: none runs).
+struct NodeAutoscaling {
+  std::vector<NodeGroup> groups;
+  Expander expander = Expander::kLeastWaste;
+  absl::Duration scan_interval = absl::Seconds(10);
+  absl::Duration provisioning_delay = absl::Seconds(90);
+  ScaleDownOptions scale_down;
+};
+
 struct Scenario {
   std::string name;
   std::string directory;  // Where the scenario file is; relative paths start here.
@@ -107,6 +118,7 @@ struct Scenario {
   std::vector<ScenarioAction> actions;
   Prices prices;
   ScenarioChecks checks;
+  NodeAutoscaling node_autoscaling;
 };
 
 // Reads and checks a scenario. `ecs_nodes` > 0 replaces the number of ECS

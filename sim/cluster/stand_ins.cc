@@ -9,6 +9,7 @@
 #include "sim/cluster/object_facts.h"
 #include "sim/controllers/workload_controllers.h"
 #include "sim/kubelet/kubelets.h"
+#include "sim/nodeautoscaler/cluster_autoscaler.h"
 #include "sim/scheduler/scheduler_config.h"
 
 namespace spillway::sim {
@@ -73,12 +74,26 @@ StandInDescriptor HpaStandIn() {
           }};
 }
 
+StandInDescriptor ClusterAutoscalerStandIn() {
+  return {"cluster-autoscaler",
+          {PathOf("", "v1", "nodes"), PathOf("", "v1", "pods")},
+          [](const StandInContext& c) -> absl::StatusOr<std::unique_ptr<StandIn>> {
+            const NodeAutoscaling& s = c.scenario.node_autoscaling;
+            auto autoscaler = std::make_unique<ClusterAutoscaler>(
+                c.client, c.reader, c.clock,
+                ClusterAutoscalerOptions{s.groups, s.expander, s.scan_interval, s.provisioning_delay, s.scale_down});
+            c.outputs.cluster_autoscaler = autoscaler.get();
+            return std::unique_ptr<StandIn>(std::move(autoscaler));
+          }};
+}
+
 }  // namespace
 
 const std::vector<StandInDescriptor>& StandInList() {
   static const auto* const kList = new std::vector<StandInDescriptor>{
       WorkloadControllersStandIn(),
       SchedulerStandIn(),
+      ClusterAutoscalerStandIn(),
       KubeletsStandIn(),
       HpaStandIn(),
   };

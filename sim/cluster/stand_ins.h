@@ -1,8 +1,7 @@
 // The simulated cluster's stand-ins as a list, as the scheduler framework's
 // plugin registry: each has a name, the collections it reads through the
-// watch cache, and a constructor. A new stand-in (the cluster-autoscaler one
-// next) is its own files, deriving from StandIn, plus one entry in
-// StandInList().
+// watch cache, and a constructor. A new stand-in is its own files, deriving
+// from StandIn, plus one entry in StandInList().
 //
 // Not thread-safe: built and ticked from the simulation's loop.
 #ifndef SPILLWAY_SIM_CLUSTER_STAND_INS_H_
@@ -23,6 +22,7 @@
 #include "sim/cluster/scenario.h"
 #include "sim/cluster/stand_in.h"
 #include "sim/hpa/hpa_controller.h"
+#include "sim/nodeautoscaler/cluster_autoscaler.h"
 #include "sim/scheduler/scheduler.h"
 
 namespace spillway::sim {
@@ -31,6 +31,7 @@ namespace spillway::sim {
 struct StandInOutputs {
   const Scheduler* scheduler = nullptr;  // Its stats, for the result.
   const HpaController* hpa = nullptr;    // Its samples, for the recorder.
+  const ClusterAutoscaler* cluster_autoscaler = nullptr;  // Its nodes' lifetimes.
 };
 
 // What a stand-in may use; everything outlives the stand-ins.
@@ -54,8 +55,9 @@ struct StandInDescriptor {
   std::function<absl::StatusOr<std::unique_ptr<StandIn>>(const StandInContext& context)> construct;
 };
 
-// In tick order, kube's: controllers create pods, the scheduler binds them,
-// kubelets run them, the HPA resizes.
+// In tick order, kube's: controllers create pods, the scheduler binds them
+// (or marks them Unschedulable), cluster-autoscaler adds or drains nodes for
+// that, kubelets run the pods, the HPA resizes.
 const std::vector<StandInDescriptor>& StandInList();
 
 // Every collection some stand-in reads, once each, in first-read order.

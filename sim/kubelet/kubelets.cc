@@ -7,7 +7,9 @@
 #include "absl/strings/str_format.h"
 #include "common/json_fields.h"
 #include "common/status_macros.h"
+#include "absl/strings/numbers.h"
 #include "kube/decode.h"
+#include "kube/quantity.h"
 #include "sim/cluster/object_facts.h"
 
 namespace spillway::sim {
@@ -30,9 +32,12 @@ uint64_t HashOf(const std::string& text, uint64_t seed) {
   return h;
 }
 
-json::object NodeObject(const SimNode& node, absl::Time now) {
+}  // namespace
+
+json::object SimNodeObject(const SimNode& node, absl::Time now) {
   json::object labels{{"kubernetes.io/hostname", node.name}, {"kubernetes.io/os", "linux"},
                       {"topology.kubernetes.io/zone", node.zone}};
+  for (const auto& [key, value] : node.labels) labels[key] = value;
   json::object spec;
   if (node.is_virtual) {
     labels["type"] = "virtual-kubelet";
@@ -63,8 +68,6 @@ json::object NodeObject(const SimNode& node, absl::Time now) {
                                               {"architecture", "amd64"}}}}}};
 }
 
-}  // namespace
-
 std::string EciInstanceSpec(int64_t cpu_milli, int64_t memory_bytes) {
   const double cores = std::max(0.25, cpu_milli / 1000.0);
   const double gib = std::max(0.5, memory_bytes / double(1LL << 30));
@@ -94,7 +97,7 @@ absl::Status Kubelets::Register() {
   if (!ns.ok() && !absl::IsAlreadyExists(ns)) return ns;
   for (const auto& [name, node] : nodes_) {
     absl::Status created =
-        client_.Create(PathOf("", "v1", "nodes"), NodeObject(node, clock_.Now())).status();
+        client_.Create(PathOf("", "v1", "nodes"), SimNodeObject(node, clock_.Now())).status();
     if (!created.ok() && !absl::IsAlreadyExists(created)) return created;
   }
   // Each node's Lease exists from the start.
@@ -135,9 +138,46 @@ absl::Status Kubelets::RenewLeases() {
   return absl::OkStatus();
 }
 
+absl::Status Kubelets::AdoptNodePoolNodes() {
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> nodes, reader_.List(PathOf("", "v1", "nodes")));
+  std::set<std::string> present;
+  for (const ObjectRef& ref : nodes) {
+    const json::object& node = *ref;
+    const json::object* labels = json_fields::ObjectAt(node, {"metadata", "labels"});
+    if (labels == nullptr || !labels->contains(kNodePoolLabel)) continue;
+    const std::string name = NameOf(node);
+    present.insert(name);
+    if (nodes_.count(name) > 0) continue;
+    const json::object* allocatable = json_fields::ObjectAt(node, {"status", "allocatable"});
+    if (allocatable == nullptr) continue;
+    SimNode sim;
+    sim.name = name;
+    sim.zone = json_fields::String(*labels, "topology.kubernetes.io/zone");
+    absl::StatusOr<int64_t> cpu = kube::ParseQuantityMilli(json_fields::String(*allocatable, "cpu"));
+    absl::StatusOr<int64_t> memory = kube::ParseQuantity(json_fields::String(*allocatable, "memory"));
+    if (!cpu.ok() || !memory.ok()) continue;
+    sim.cpu_milli = *cpu;
+    sim.memory_bytes = *memory;
+    int64_t pods = 110;
+    if (absl::SimpleAtoi(json_fields::String(*allocatable, "pods"), &pods)) sim.pods = pods;
+    nodes_[name] = sim;
+    adopted_.insert(name);
+  }
+  for (auto it = adopted_.begin(); it != adopted_.end();) {
+    if (present.count(*it) > 0) {
+      ++it;
+      continue;
+    }
+    nodes_.erase(*it);
+    lease_due_.erase(*it);
+    it = adopted_.erase(it);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Kubelets::Sync() {
+  absl::Status first = AdoptNodePoolNodes();
   SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> pods, reader_.List(PathOf("", "v1", "pods")));
-  absl::Status first;
   for (const ObjectRef& ref : pods) {
     const json::object& pod = *ref;
     // Cheap tests first: at scale nearly every pod is already running.

@@ -37,7 +37,18 @@ struct SimNode {
   int64_t cpu_milli = 0;
   int64_t memory_bytes = 0;
   int64_t pods = 110;
+  // Labels beyond the hostname, OS and zone ones (a node pool's
+  // alibabacloud.com/nodepool-id).
+  std::map<std::string, std::string> labels = {};
 };
+
+// The label of a node pool's nodes (ACK's); the kubelets stand-in adopts every
+// Node that carries it (the cluster-autoscaler stand-in registers them).
+inline constexpr char kNodePoolLabel[] = "alibabacloud.com/nodepool-id";
+
+// The Node a kubelet registers for `node` at `now` (virtual-kubelet's labels
+// and taint for a virtual node).
+boost::json::object SimNodeObject(const SimNode& node, absl::Time now);
 
 // A zone whose ECI stock is gone in [from, until).
 struct StockOut {
@@ -69,8 +80,9 @@ class Kubelets : public StandIn {
   // Creates the Nodes (and the kube-node-lease namespace) once.
   absl::Status Register();
 
-  // One pass: starts the pods whose delay has passed, reports stock-outs,
-  // renews the Leases every 10 s.
+  // One pass: adopts the Nodes of node pools registered since (and forgets
+  // those deleted), starts the pods whose delay has passed, reports
+  // stock-outs, renews the Leases every 10 s.
   absl::Status Sync() override;
 
   // Whether `zone` is out of ECI stock at `at`.
@@ -81,6 +93,7 @@ class Kubelets : public StandIn {
   absl::Status ReportNoStock(const boost::json::object& pod, const SimNode& node);
   absl::Status StartPod(const boost::json::object& pod, const SimNode& node);
   absl::Status RenewLeases();
+  absl::Status AdoptNodePoolNodes();
 
   kube::RestClient& client_;
   ClusterReader& reader_;
@@ -92,6 +105,7 @@ class Kubelets : public StandIn {
   std::set<std::string, std::less<>> started_;                      // pod uids started
   int ip_counter_ = 0;
   std::map<std::string, absl::Time> lease_due_;  // node -> next renewal
+  std::set<std::string> adopted_;                 // Node pool nodes, by name.
 };
 
 }  // namespace spillway::sim
