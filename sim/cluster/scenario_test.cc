@@ -83,6 +83,18 @@ TEST(ScenarioTest, ErrorsNameTheField) {
       {"schedulerConfig: x\nnodes: [{name: a}]\nchecks: {convergWithin: 10s}", "checks.convergWithin: unknown key"},
       {"schedulerConfig: x\nnodes: [{name: a}]\nchecks: {reach: [{workload: nope, pods: 3, by: 10s}]}",
        "checks.reach[0].workload: must name one of workloads"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nclusterAutoscaler: {nodeGroup: []}",
+       "clusterAutoscaler.nodeGroup: unknown key (known: nodeGroups"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nclusterAutoscaler: {expander: random, nodeGroups: [{name: g, max: 1}]}",
+       "clusterAutoscaler.expander: \"random\" is not least-waste or priority"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nclusterAutoscaler: {nodeGroups: [{name: g, min: 3, max: 2}]}",
+       "clusterAutoscaler.nodeGroups[0]: needs 0 <= min <= max <= 1000"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nclusterAutoscaler: {nodeGroups: [{name: g, max: 2, cpus: 4}]}",
+       "clusterAutoscaler.nodeGroups[0].cpus: unknown key"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nclusterAutoscaler: {nodeGroups: []}",
+       "clusterAutoscaler.nodeGroups: at least one node group is required"},
+      {"schedulerConfig: x\nnodes: [{name: a}]\nclusterAutoscaler: {scanInterval: 1ms, nodeGroups: [{name: g, max: 1}]}",
+       "clusterAutoscaler.scanInterval: must be at least 1s"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<Scenario> scenario = LoadScenario(Write("bad.yaml", c.text));
@@ -109,6 +121,33 @@ TEST(ScenarioTest, AnAliasBombIsRefused) {
                                               "{name: b, count: 100000}]\n"));
   ASSERT_FALSE(scenario.ok());
   EXPECT_THAT(scenario.status().message(), HasSubstr("nodes[1].count: the scenario's nodes would pass 100000"));
+}
+
+TEST(ScenarioTest, ClusterAutoscalerReads) {
+  absl::StatusOr<Scenario> scenario = LoadScenario(Write("ca.yaml", R"(schedulerConfig: x
+nodes: [{name: a}]
+clusterAutoscaler:
+  expander: priority
+  provisioningDelay: 2m
+  scaleDownUnneededTime: 5m
+  nodeGroups:
+    - {name: np-a, zone: cn-hangzhou-j, cpu: "8", memory: 32Gi, min: 1, max: 4, priority: 10, pricePerHour: 0.9}
+)"));
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  const NodeAutoscaling& ca = scenario->node_autoscaling;
+  EXPECT_EQ(ca.expander, Expander::kPriority);
+  EXPECT_EQ(ca.provisioning_delay, absl::Minutes(2));
+  EXPECT_EQ(ca.scan_interval, absl::Seconds(10));
+  EXPECT_EQ(ca.scale_down.unneeded_time, absl::Minutes(5));
+  EXPECT_DOUBLE_EQ(ca.scale_down.utilization_threshold, 0.5);
+  ASSERT_EQ(ca.groups.size(), 1u);
+  EXPECT_EQ(ca.groups[0].name, "np-a");
+  EXPECT_EQ(ca.groups[0].cpu_milli, 8000);
+  EXPECT_EQ(ca.groups[0].memory_bytes, int64_t{32} << 30);
+  EXPECT_EQ(ca.groups[0].min, 1);
+  EXPECT_EQ(ca.groups[0].max, 4);
+  EXPECT_EQ(ca.groups[0].priority, 10);
+  EXPECT_DOUBLE_EQ(ca.groups[0].price_per_hour, 0.9);
 }
 
 TEST(ScenarioTest, ActionsRead) {

@@ -88,6 +88,33 @@ TEST_F(KubeletsTest, PodsStartAfterTheirDelay) {
   EXPECT_EQ(Annotation(eci, "k8s.aliyun.com/eci-instance-spec"), "2.0-4.0Gi");
 }
 
+// The nodes a node pool gains (the cluster-autoscaler stand-in registers
+// them) are adopted: their pods start; a deleted one is forgotten.
+TEST_F(KubeletsTest, NodePoolNodesAreAdoptedAndForgotten) {
+  SimNode pooled;
+  pooled.name = "np-burst-0";
+  pooled.zone = "cn-hangzhou-j";
+  pooled.cpu_milli = 4000;
+  pooled.memory_bytes = int64_t{16} << 30;
+  pooled.labels = {{kNodePoolLabel, "np-burst"}};
+  ASSERT_TRUE(client_->Create(PathOf("", "v1", "nodes"), SimNodeObject(pooled, clock_.Now())).ok());
+  BoundPod("web", "np-burst-0");
+  ASSERT_TRUE(kubelets_->Sync().ok());
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(kubelets_->Sync().ok());
+  EXPECT_EQ(Phase("web"), "Running");
+  // Its Lease is renewed as every node's.
+  clock_.Advance(absl::Seconds(10));
+  ASSERT_TRUE(kubelets_->Sync().ok());
+  EXPECT_TRUE(client_->Get(PathOf("coordination.k8s.io", "v1", "leases", "kube-node-lease", "np-burst-0")).ok());
+  ASSERT_TRUE(client_->Delete(PathOf("", "v1", "nodes", "", "np-burst-0")).ok());
+  BoundPod("late", "np-burst-0");
+  ASSERT_TRUE(kubelets_->Sync().ok());
+  clock_.Advance(absl::Seconds(5));
+  ASSERT_TRUE(kubelets_->Sync().ok());
+  EXPECT_EQ(Phase("late"), "Pending");  // No kubelet runs it.
+}
+
 TEST_F(KubeletsTest, OutOfStockZonesLeavePodsPendingWithNoStock) {
   clock_.Advance(absl::Seconds(10));
   BoundPod("eci", kVirtualJ);

@@ -94,8 +94,44 @@ absl::Status ClusterAutoscaler::Sync() {
     const std::string group = LabelOf(*node, kNodePoolLabel);
     if (!group.empty()) ++ready[group];
   }
-  SPILLWAY_RETURN_IF_ERROR(ScaleUp(pods, ready, now));
+  SPILLWAY_RETURN_IF_ERROR(ScaleUp(pods, RoomOn(nodes, pods), ready, now));
   return ScaleDown(nodes, pods, now);
+}
+
+std::vector<NodeRoom> ClusterAutoscaler::RoomOn(const std::vector<ObjectRef>& nodes,
+                                                const std::vector<ObjectRef>& pods) const {
+  std::map<std::string, NodeRoom> room;
+  for (const ObjectRef& ref : nodes) {
+    const json::object& node = *ref;
+    const json::value* taints = json_fields::At(node, {"spec", "taints"});
+    // Virtual nodes (tainted), draining ones and any other tainted node: the
+    // pods that wait for a regular node would not go there.
+    if (draining_.count(NameOf(node)) > 0 || (taints != nullptr && taints->is_array() && !taints->get_array().empty())) {
+      continue;
+    }
+    NodeRoom& r = room[NameOf(node)];
+    if (const json::object* labels = json_fields::ObjectAt(node, {"metadata", "labels"})) {
+      for (const auto& [key, value] : *labels) {
+        if (value.is_string()) r.labels[std::string(key)] = std::string(value.get_string());
+      }
+    }
+    if (const json::object* allocatable = json_fields::ObjectAt(node, {"status", "allocatable"})) {
+      r.cpu_milli = kube::ParseQuantityMilli(json_fields::String(*allocatable, "cpu")).value_or(0);
+      r.memory_bytes = kube::ParseQuantity(json_fields::String(*allocatable, "memory")).value_or(0);
+      r.pods = kube::ParseQuantity(json_fields::String(*allocatable, "pods")).value_or(110);
+    }
+  }
+  for (const ObjectRef& ref : pods) {
+    auto r = room.find(std::string(StringView(*ref, {"spec", "nodeName"})));
+    if (r == room.end() || Gone(*ref)) continue;
+    const kube::Resources requests = RequestsOf(*ref);
+    r->second.cpu_milli -= requests.cpu_milli;
+    r->second.memory_bytes -= requests.memory_bytes;
+    --r->second.pods;
+  }
+  std::vector<NodeRoom> out;
+  for (auto& [name, r] : room) out.push_back(std::move(r));
+  return out;
 }
 
 absl::Status ClusterAutoscaler::RegisterProvisioned(absl::Time now) {
@@ -118,8 +154,8 @@ absl::Status ClusterAutoscaler::RegisterProvisioned(absl::Time now) {
   return absl::OkStatus();
 }
 
-absl::Status ClusterAutoscaler::ScaleUp(const std::vector<ObjectRef>& pods, const std::map<std::string, int>& ready,
-                                        absl::Time now) {
+absl::Status ClusterAutoscaler::ScaleUp(const std::vector<ObjectRef>& pods, const std::vector<NodeRoom>& room,
+                                        const std::map<std::string, int>& ready, absl::Time now) {
   std::vector<PendingPod> pending;
   std::map<std::string, const json::object*> by_key;
   for (const ObjectRef& ref : pods) {
@@ -144,7 +180,7 @@ absl::Status ClusterAutoscaler::ScaleUp(const std::vector<ObjectRef>& pods, cons
                                                 " node group(s) cannot hold it (resources, node selector)"),
                                    now));
   }
-  std::optional<ScaleUp> up = PlanScaleUp(pending, groups, options_.expander);
+  std::optional<sim::ScaleUp> up = PlanScaleUp(pending, groups, options_.expander, room);
   if (!up.has_value()) return absl::OkStatus();
   int max = 0;
   for (const NodeGroup& group : options_.groups) max = group.name == up->group ? group.max : max;

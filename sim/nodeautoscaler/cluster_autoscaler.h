@@ -66,7 +66,10 @@ class ClusterAutoscaler : public StandIn {
 
  private:
   absl::Status RegisterProvisioned(absl::Time now);
-  absl::Status ScaleUp(const std::vector<ObjectRef>& pods, const std::map<std::string, int>& ready, absl::Time now);
+  // The room left on each registered, untainted regular node.
+  std::vector<NodeRoom> RoomOn(const std::vector<ObjectRef>& nodes, const std::vector<ObjectRef>& pods) const;
+  absl::Status ScaleUp(const std::vector<ObjectRef>& pods, const std::vector<NodeRoom>& room,
+                       const std::map<std::string, int>& ready, absl::Time now);
   absl::Status ScaleDown(const std::vector<ObjectRef>& nodes, const std::vector<ObjectRef>& pods, absl::Time now);
   absl::Status Drain(const std::string& node, const std::vector<const boost::json::object*>& pods, absl::Time now);
   absl::Status Event(const boost::json::object& object, const std::string& api_version, const std::string& kind,

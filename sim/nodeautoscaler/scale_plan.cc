@@ -87,7 +87,7 @@ std::map<std::string, std::string> TemplateLabels(const NodeGroup& group) {
 }
 
 std::optional<ScaleUp> PlanScaleUp(const std::vector<PendingPod>& pending, const std::vector<GroupState>& groups,
-                                   Expander expander) {
+                                   Expander expander, const std::vector<NodeRoom>& room) {
   std::vector<const PendingPod*> pods;
   for (const PendingPod& pod : pending) {
     if (pod.priority >= kExpendablePodsPriorityCutoff) pods.push_back(&pod);
@@ -96,9 +96,11 @@ std::optional<ScaleUp> PlanScaleUp(const std::vector<PendingPod>& pending, const
   std::sort(pods.begin(), pods.end(), [](const PendingPod* a, const PendingPod* b) {
     return std::tie(b->cpu_milli, b->memory_bytes, a->key) < std::tie(a->cpu_milli, a->memory_bytes, b->key);
   });
-  // Nodes being provisioned take what fits them first: those pods wait for them.
+  // Registered nodes' room, then nodes being provisioned, take what fits
+  // them first: those pods wait for the scheduler, or for those nodes.
   std::vector<const PendingPod*> rest;
   std::vector<std::pair<std::map<std::string, std::string>, Bin>> upcoming;
+  for (const NodeRoom& node : room) upcoming.emplace_back(node.labels, Bin{node.cpu_milli, node.memory_bytes, node.pods});
   for (const GroupState& state : groups) {
     for (int i = 0; i < state.provisioning; ++i) upcoming.emplace_back(TemplateLabels(state.group), EmptyNode(state.group));
   }

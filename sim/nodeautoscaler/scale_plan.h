@@ -3,8 +3,8 @@
 //
 //  - scale-up: Pending pods the scheduler could not place (and whose priority
 //    is at least the expendable cutoff, -10) that fit an empty node of a node
-//    group's template; pods that fit nodes still being provisioned trigger
-//    nothing more; each candidate group is packed first-fit, within its max;
+//    group's template; pods that fit the room left on registered nodes or on
+//    nodes still being provisioned trigger nothing more; each candidate group is packed first-fit, within its max;
 //    the expander picks one group (least-waste, or priority then least-waste);
 //  - scale-down: a node of a group whose requests are under the utilisation
 //    threshold (0.5) of its allocatable, for scale-down-unneeded-time, while
@@ -75,9 +75,20 @@ std::map<std::string, std::string> TemplateLabels(const NodeGroup& group);
 // --expendable-pods-priority-cutoff default).
 inline constexpr int32_t kExpendablePodsPriorityCutoff = -10;
 
+// The room left on a registered regular node, and its labels.
+struct NodeRoom {
+  std::map<std::string, std::string> labels;
+  int64_t cpu_milli = 0;
+  int64_t memory_bytes = 0;
+  int64_t pods = 0;
+};
+
 // The scale-up for `pending`, or nullopt when no group can help any pod.
+// Pods that fit the room left on registered nodes (`room`: the scheduler
+// will place them) or on nodes being provisioned trigger nothing, as
+// cluster-autoscaler filters out pods its scheduling simulation places.
 std::optional<ScaleUp> PlanScaleUp(const std::vector<PendingPod>& pending, const std::vector<GroupState>& groups,
-                                   Expander expander);
+                                   Expander expander, const std::vector<NodeRoom>& room = {});
 
 // A pod on a node a scale-down would empty.
 struct PodOnNode {

@@ -84,6 +84,20 @@ TEST(PlanScaleUpTest, Table) {
   }
 }
 
+TEST(PlanScaleUpTest, PodsThatFitRegisteredNodesWaitForTheScheduler) {
+  const std::vector<GroupState> groups = {{Group("a", 4000, 16, 5), 1, 0}};
+  NodeRoom room;
+  room.labels = TemplateLabels(groups[0].group);
+  room.cpu_milli = 2000;
+  room.memory_bytes = 8 * kGi;
+  room.pods = 10;
+  std::optional<ScaleUp> up =
+      PlanScaleUp({Pod("d/b", 1500, 1), Pod("d/a", 1500, 1)}, groups, Expander::kLeastWaste, {room});
+  ASSERT_TRUE(up.has_value());
+  EXPECT_THAT(up->pods, ElementsAre("d/b"));  // d/a (first by name among equals) takes the room.
+  EXPECT_EQ(up->to, 2);
+}
+
 TEST(PlanScaleUpTest, NodeSelectorsMatchTheTemplatesLabels) {
   PendingPod pinned = Pod("d/p", 1000, 1);
   pinned.node_selector = {{"topology.kubernetes.io/zone", "cn-hangzhou-k"}};
