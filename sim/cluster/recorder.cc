@@ -9,6 +9,7 @@
 #include "common/json_fields.h"
 #include "common/status_macros.h"
 #include "kube/decode.h"
+#include "kube/quantity.h"
 #include "sim/cluster/object_facts.h"
 
 namespace spillway::sim {
@@ -160,15 +161,37 @@ absl::StatusOr<std::vector<int>> Recorder::DesiredReplicas() {
   return desired;
 }
 
-void Recorder::MarkEciWhileEcsRoom(Sample& sample) {
+absl::StatusOr<std::vector<Recorder::RegularNode>> Recorder::RegularNodes() {
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> nodes, reader_.List(PathOf("", "v1", "nodes")));
+  std::vector<RegularNode> regular;
+  for (const ObjectRef& ref : nodes) {
+    const json::object& node = *ref;
+    const json::object* labels = json_fields::ObjectAt(node, {"metadata", "labels"});
+    if (labels != nullptr && json_fields::String(*labels, "type") == "virtual-kubelet") continue;
+    const json::value* taints = json_fields::At(node, {"spec", "taints"});
+    bool draining = false;
+    if (taints != nullptr && taints->is_array()) {
+      for (const json::value& taint : taints->get_array()) {
+        draining = draining || (taint.is_object() && json_fields::String(taint.get_object(), "key") == "ToBeDeletedByClusterAutoscaler");
+      }
+    }
+    const json::object* allocatable = json_fields::ObjectAt(node, {"status", "allocatable"});
+    if (draining || allocatable == nullptr) continue;
+    regular.push_back({NameOf(node),
+                       kube::ParseQuantityMilli(json_fields::String(*allocatable, "cpu")).value_or(0) / 1000.0,
+                       kube::ParseQuantity(json_fields::String(*allocatable, "memory")).value_or(0) / double(1LL << 30),
+                       kube::ParseQuantity(json_fields::String(*allocatable, "pods")).value_or(110)});
+  }
+  return regular;
+}
+
+void Recorder::MarkEciWhileEcsRoom(Sample& sample, const std::vector<RegularNode>& regular) {
   struct Room {
     double cpu = 0, gib = 0;
     int64_t pods = 0;
   };
   std::map<std::string, Room> free;
-  for (const SimNode& node : scenario_.nodes) {
-    if (!node.is_virtual) free[node.name] = {node.cpu_milli / 1000.0, node.memory_bytes / double(1LL << 30), node.pods};
-  }
+  for (const RegularNode& node : regular) free[node.name] = {node.cpu, node.gib, node.pods};
   // The smallest ECI pod of each burst workload.
   std::vector<std::optional<std::pair<double, double>>> smallest(scenario_.workloads.size());
   for (const auto& [uid, track] : pods_) {
@@ -202,6 +225,7 @@ absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSa
   sample.seconds = absl::ToDoubleSeconds(now - start_);
   sample.hpas = hpas;
   std::vector<WorkloadCounts> counts(scenario_.workloads.size() + 1);  // The last: pods of no reported workload.
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<RegularNode> regular, RegularNodes());
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [uid, track] : pods_) {
@@ -229,7 +253,7 @@ absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSa
       counts[i].desired = desired[i];
       sample.workloads[scenario_.workloads[i].name] = counts[i];
     }
-    MarkEciWhileEcsRoom(sample);
+    MarkEciWhileEcsRoom(sample, regular);
   }
   sample.eci_cost = eci_vcpu_seconds_ * scenario_.prices.eci_vcpu_second + eci_gib_seconds_ * scenario_.prices.eci_gib_second;
   samples_.push_back(std::move(sample));

@@ -142,7 +142,17 @@ class Recorder {
   void Remove(PodTrack& track, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ObserveEvents(absl::Time now);
   absl::StatusOr<std::vector<int>> DesiredReplicas();
-  void MarkEciWhileEcsRoom(Sample& sample) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A regular node's allocatable, as the cluster holds it now.
+  struct RegularNode {
+    std::string name;
+    double cpu = 0, gib = 0;
+    int64_t pods = 0;
+  };
+  // Every regular node now: the scenario's and those a node autoscaler
+  // added; not virtual ones, nor one being drained
+  // (ToBeDeletedByClusterAutoscaler).
+  absl::StatusOr<std::vector<RegularNode>> RegularNodes();
+  void MarkEciWhileEcsRoom(Sample& sample, const std::vector<RegularNode>& regular) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int WorkloadOf(const boost::json::object& pod) const;
   PodTrack NewTrack(const boost::json::object& pod) const;
 

@@ -82,15 +82,6 @@ struct ScenarioChecks {
   std::map<std::string, int> max_pods_created;  // By workload name.
 };
 
-// The cluster-autoscaler stand-in's settings (no node groups: none runs).
-struct NodeAutoscaling {
-  std::vector<NodeGroup> groups;
-  Expander expander = Expander::kLeastWaste;
-  absl::Duration scan_interval = absl::Seconds(10);
-  absl::Duration provisioning_delay = absl::Seconds(90);
-  ScaleDownOptions scale_down;
-};
-
 struct Scenario {
   std::string name;
   std::string directory;  // Where the scenario file is; relative paths start here.

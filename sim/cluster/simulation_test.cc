@@ -153,6 +153,26 @@ TEST(SimulationTest, ElasticWorkloadScaledSixToFourEmptiesTheUnit) {
                                   "virtual-kubelet has been updated"));
 }
 
+// Issue 24.1: the cluster-autoscaler stand-in in a whole run. Three of five
+// ECS-only pods do not fit the one ECS node: it asks for node-pool nodes
+// (they run after the provisioning delay, never on ECI), and once the
+// Deployment is scaled in it drains a node it no longer needs.
+TEST(SimulationTest, NodePoolGrowsForPendingPodsAndShrinksWhenUnderused) {
+  const SimulationResult result = RunScenario("node-pool-growth.yaml");
+  ASSERT_FALSE(result.samples.empty());
+  EXPECT_TRUE(AnyDecision(result, "TriggeredScaleUp pod/batch-")) << "pods that waited asked for nodes";
+  EXPECT_TRUE(AnyDecision(result, "pod triggered scale-up: [{np-burst 0->2 (max: 3)}]"));
+  EXPECT_TRUE(AnyDecision(result, "ScaleDown node/np-burst-")) << "an under-used node was drained";
+  int most_running = 0;
+  for (const Sample& sample : result.samples) {
+    const WorkloadCounts& batch = sample.workloads.at("batch");
+    EXPECT_EQ(batch.eci, 0) << "at " << sample.seconds << " s";
+    most_running = std::max(most_running, batch.ecs);
+  }
+  EXPECT_EQ(most_running, 5) << "all five ran once the nodes came";
+  EXPECT_EQ(result.samples.back().workloads.at("batch").ecs, 3);
+}
+
 int CountDecisions(const SimulationResult& result, const std::string& prefix) {
   int n = 0;
   for (const Decision& decision : result.decisions) n += absl::StartsWith(decision.text, prefix) ? 1 : 0;

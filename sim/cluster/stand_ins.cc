@@ -78,10 +78,8 @@ StandInDescriptor ClusterAutoscalerStandIn() {
   return {"cluster-autoscaler",
           {PathOf("", "v1", "nodes"), PathOf("", "v1", "pods")},
           [](const StandInContext& c) -> absl::StatusOr<std::unique_ptr<StandIn>> {
-            const NodeAutoscaling& s = c.scenario.node_autoscaling;
-            auto autoscaler = std::make_unique<ClusterAutoscaler>(
-                c.client, c.reader, c.clock,
-                ClusterAutoscalerOptions{s.groups, s.expander, s.scan_interval, s.provisioning_delay, s.scale_down});
+            auto autoscaler =
+                std::make_unique<ClusterAutoscaler>(c.client, c.reader, c.clock, c.scenario.node_autoscaling);
             c.outputs.cluster_autoscaler = autoscaler.get();
             return std::unique_ptr<StandIn>(std::move(autoscaler));
           }};

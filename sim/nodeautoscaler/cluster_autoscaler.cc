@@ -79,7 +79,7 @@ PodOnNode OnNodeOf(const json::object& pod) {
 }  // namespace
 
 ClusterAutoscaler::ClusterAutoscaler(kube::RestClient& client, ClusterReader& reader, Clock& clock,
-                                     ClusterAutoscalerOptions options)
+                                     NodeAutoscaling options)
     : client_(client), reader_(reader), clock_(clock), options_(std::move(options)) {}
 
 absl::Status ClusterAutoscaler::Sync() {

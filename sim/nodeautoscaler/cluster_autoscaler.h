@@ -37,14 +37,6 @@
 
 namespace spillway::sim {
 
-struct ClusterAutoscalerOptions {
-  std::vector<NodeGroup> groups;
-  Expander expander = Expander::kLeastWaste;
-  absl::Duration scan_interval = absl::Seconds(10);
-  absl::Duration provisioning_delay = absl::Seconds(90);
-  ScaleDownOptions scale_down;
-};
-
 // A node's life, for the report's node-hours and cost.
 struct NodeLifetime {
   std::string name;
@@ -57,7 +49,7 @@ struct NodeLifetime {
 class ClusterAutoscaler : public StandIn {
  public:
   // `client`, `reader` and `clock` must outlive the stand-in.
-  ClusterAutoscaler(kube::RestClient& client, ClusterReader& reader, Clock& clock, ClusterAutoscalerOptions options);
+  ClusterAutoscaler(kube::RestClient& client, ClusterReader& reader, Clock& clock, NodeAutoscaling options);
 
   absl::Status Sync() override;
 
@@ -78,7 +70,7 @@ class ClusterAutoscaler : public StandIn {
   kube::RestClient& client_;
   ClusterReader& reader_;
   Clock& clock_;
-  const ClusterAutoscalerOptions options_;
+  const NodeAutoscaling options_;
   absl::Time next_scan_ = absl::InfinitePast();
   std::map<std::string, int> next_index_;          // group -> next node number
   std::vector<NodeLifetime> lifetimes_;

@@ -33,7 +33,7 @@ class ClusterAutoscalerTest : public EmbeddedClusterTest {
     group.cpu_milli = 4000;
     group.memory_bytes = int64_t{16} << 30;
     group.max = 3;
-    ClusterAutoscalerOptions options;
+    NodeAutoscaling options;
     options.groups = {group};
     autoscaler_ = std::make_unique<ClusterAutoscaler>(*client_, *reader_, clock_, options);
   }

@@ -126,6 +126,16 @@ struct ScaleDown {
   std::vector<std::string> kept;
 };
 
+// The cluster-autoscaler stand-in's settings, as a scenario gives them (no
+// node groups: none runs).
+struct NodeAutoscaling {
+  std::vector<NodeGroup> groups;
+  Expander expander = Expander::kLeastWaste;
+  absl::Duration scan_interval = absl::Seconds(10);
+  absl::Duration provisioning_delay = absl::Seconds(90);
+  ScaleDownOptions scale_down;
+};
+
 // Which nodes to remove now. `unneeded_since` holds, for each node under the
 // threshold, when it went under (the caller keeps it with
 // UpdateUnneeded); `group_sizes` each group's registered nodes.
