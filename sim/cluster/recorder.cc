@@ -226,6 +226,7 @@ absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSa
   sample.hpas = hpas;
   std::vector<WorkloadCounts> counts(scenario_.workloads.size() + 1);  // The last: pods of no reported workload.
   SPILLWAY_ASSIGN_OR_RETURN(const std::vector<RegularNode> regular, RegularNodes());
+  sample.regular_nodes = static_cast<int>(regular.size());
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [uid, track] : pods_) {

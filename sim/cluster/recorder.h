@@ -52,6 +52,7 @@ struct Sample {
   double eci_vcpu = 0;   // Running on ECI now.
   double eci_cost = 0;   // Spent on ECI so far.
   std::map<std::string, int> eci_by_zone;  // Pods running on virtual nodes, by the node's zone.
+  int regular_nodes = 0;  // Registered regular (ECS) nodes, not draining.
 };
 
 struct Decision {

@@ -278,6 +278,25 @@ ChartSpec ZoneChart(const Scenario& scenario, const std::vector<Sample>& samples
   return chart;
 }
 
+// Regular nodes over time, where a node autoscaler adds and removes them.
+ChartSpec NodeChart(const std::vector<Sample>& samples, ChartSpec chart) {
+  chart.title = "Regular (ECS) nodes";
+  chart.unit = "nodes";
+  Series series{"registered ECS nodes", "#7f7f7f", {}, false};
+  for (const Sample& sample : samples) series.points.push_back({sample.seconds, double(sample.regular_nodes)});
+  chart.series.push_back(std::move(series));
+  return chart;
+}
+
+bool AnyPoint(const ChartSpec& chart) {
+  for (const Series& series : chart.series) {
+    for (const auto& point : series.points) {
+      if (point.second != 0) return true;
+    }
+  }
+  return false;
+}
+
 // HPAs in their workload's colour where the names match.
 ChartSpec HpaChart(const std::vector<Sample>& samples, ChartSpec chart,
                    const std::map<std::string, std::string>& color_of, size_t first_free_color) {
@@ -348,8 +367,9 @@ std::string HtmlReport(const Scenario& scenario, const std::vector<Sample>& samp
   const ChartSpec zones = ZoneChart(scenario, samples, base);
   const ChartSpec hpas = HpaChart(samples, base, color_of, scenario.workloads.size() + zones.series.size());
   std::string charts = Chart(replicas) + Chart(pending);
-  // No empty charts: without virtual nodes, HPAs or prices there is nothing to draw.
-  if (!zones.series.empty()) charts += Chart(zones);
+  // No empty charts: without ECI pods, HPAs, a node autoscaler or prices there is nothing to draw.
+  if (!scenario.node_autoscaling.groups.empty()) charts += Chart(NodeChart(samples, base));
+  if (!zones.series.empty() && (AnyPoint(zones) || zones.limit.has_value())) charts += Chart(zones);
   if (!hpas.series.empty()) charts += Chart(hpas);
   if (summary.eci_cost > 0 || summary.always_on_ecs_cost > 0) charts += Chart(CostChart(samples, summary, base));
   return absl::StrCat("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Spillway simulation: ",

@@ -239,6 +239,28 @@ TEST(ReportTest, SummaryAndChartsSayWhatHappened) {
   EXPECT_THAT(html, Not(HasSubstr("http")));  // Nothing fetched from anywhere.
 }
 
+// With a node autoscaler the regular nodes are drawn over time; an ECI chart
+// with no ECI pod and no quota is not drawn at all.
+TEST(ReportTest, NodesAreDrawnWhereANodeAutoscalerRuns) {
+  Scenario scenario;
+  scenario.name = "nodes";
+  scenario.nodes = {{"virtual-kubelet-cn-hangzhou-j", "cn-hangzhou-j", true, 1000, 1000, 100}};
+  NodeGroup group;
+  group.name = "np-burst";
+  scenario.node_autoscaling.groups = {group};
+  std::vector<Sample> samples(3);
+  for (int t = 0; t < 3; ++t) {
+    samples[t].seconds = t;
+    samples[t].regular_nodes = 1 + t;
+  }
+  const std::string html = HtmlReport(scenario, samples, {}, Summary(), {});
+  EXPECT_THAT(html, HasSubstr("Regular (ECS) nodes"));
+  EXPECT_THAT(html, HasSubstr("data-series=\"registered ECS nodes\""));
+  EXPECT_THAT(html, Not(HasSubstr("by zone")));
+  scenario.node_autoscaling.groups.clear();
+  EXPECT_THAT(HtmlReport(scenario, samples, {}, Summary(), {}), Not(HasSubstr("Regular (ECS) nodes")));
+}
+
 // Twenty-four series: one colour per workload (its ECS, ECI and pending
 // lines), a legend entry for every series, round ticks, bands for
 // stock-outs and outages, markers for actions, the quota as a line, and no
