@@ -100,8 +100,8 @@ int RunSim(const std::vector<std::string>& args) {
             << absl::FormatDuration(absl::Trunc(result->real, absl::Milliseconds(100))) << " at speed " << speed
             << absl::StrFormat(" (dilation %.2fx)\n", result->Dilation(speed));
   const sim::BarrierStats& waits = result->spillway_waits;
-  std::cout << "  spillway settled after " << waits.waits - waits.timeouts << " of " << waits.waits
-            << " passes, waiting " << absl::FormatDuration(absl::Trunc(waits.total, absl::Milliseconds(100)))
+  std::cout << "  spillway settled in " << waits.waits - waits.timeouts << " of " << waits.waits
+            << " waits (after the manifests, each user action and each pass), waiting " << absl::FormatDuration(absl::Trunc(waits.total, absl::Milliseconds(100)))
             << " in all, longest " << absl::FormatDuration(absl::Trunc(waits.longest, absl::Milliseconds(1)));
   if (waits.timeouts > 0) std::cout << "; last still unsettled: " << waits.last_timeout;
   std::cout << "\n";

@@ -47,7 +47,7 @@ one_run() {
   stories+=("$story")
   printf '%-4s exit=%d | %s | %s | %s | %s\n' "$label" "$status" "$(grep -m1 '^Checks:' "$log")" "$story" \
     "$(grep -m1 '  time:' "$log" | sed 's/.*(dilation/dilation/; s/)//')" \
-    "$(grep -m1 'spillway settled after' "$log" | sed 's/^ *//')"
+    "$(grep -m1 'spillway settled in' "$log" | sed 's/^ *//')"
   [ "$status" -eq 0 ] || tail -20 "$log"
 }
 

@@ -370,13 +370,20 @@ absl::BitGen SeededBitGen(std::optional<uint64_t> seed) {
   return absl::BitGen(sequence);
 }
 
+ObjectStore::Options StoreOptions(const ApiServerOptions& options) {
+  ObjectStore::Options store;
+  store.watch_window = options.watch_window;
+  store.seed = options.seed;
+  return store;
+}
+
 }  // namespace
 
 ApiServer::ApiServer(const ApiServerOptions& options)
     : clock_(options.clock != nullptr ? *options.clock : Clock::Real()),
       event_ttl_(options.event_ttl),
       random_(SeededBitGen(options.seed)),
-      store_(ObjectStore::Options{options.watch_window}, [this] { return clock_.Now(); }, random_) {}
+      store_(StoreOptions(options), [this] { return clock_.Now(); }, random_) {}
 
 absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& options) {
   std::unique_ptr<ApiServer> api(new ApiServer(options));

@@ -68,9 +68,9 @@ struct ApiServerOptions {
   // Events (core and events.k8s.io) go this long after their last write, as
   // kube-apiserver's --event-ttl (its default: one hour).
   absl::Duration event_ttl = absl::Hours(1);
-  // Seeds generated names and uids, so the same writes in the same order
-  // make the same names (the simulated cluster's same seed, same story);
-  // unpredictable when unset.
+  // Seeds generated names and uids: each a function of the seed and the
+  // object alone (ObjectStore::Options::seed), so the simulated cluster's
+  // same seed tells the same story; unpredictable when unset.
   std::optional<uint64_t> seed;
 };
 

@@ -84,10 +84,41 @@ ObjectStore::ObjectStore(Options options, std::function<absl::Time()> now,
                          absl::BitGenRef random)
     : options_(options), now_(std::move(now)), random_(random) {}
 
-std::string ObjectStore::NewUid() {
-  auto part = [this](int digits) {
+namespace {
+
+// splitmix64: a fixed, well-mixed function of its input (stable across runs,
+// unlike absl::Hash).
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+uint64_t Fnv1a(absl::string_view text) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) hash = (hash ^ c) * 0x100000001b3ULL;
+  return hash;
+}
+
+}  // namespace
+
+uint64_t ObjectStore::SeededDraw(const std::string& key) {
+  const uint64_t n = draws_[key]++;
+  return Mix(Mix(*options_.seed ^ Fnv1a(key)) + n);
+}
+
+std::string ObjectStore::NewUid(const std::string& key) {
+  uint64_t seeded[2] = {0, 0};
+  if (options_.seed.has_value()) seeded[0] = SeededDraw("uid/" + key), seeded[1] = Mix(seeded[0]);
+  int drawn = 0;
+  auto part = [&](int digits) {
     std::string out;
-    for (int i = 0; i < digits; ++i) out.push_back("0123456789abcdef"[absl::Uniform(random_, 0, 16)]);
+    for (int i = 0; i < digits; ++i, ++drawn) {
+      const int nibble = options_.seed.has_value() ? static_cast<int>((seeded[drawn / 16] >> (4 * (drawn % 16))) & 15)
+                                                  : absl::Uniform(random_, 0, 16);
+      out.push_back("0123456789abcdef"[nibble]);
+    }
     return out;
   };
   return absl::StrCat(part(8), "-", part(4), "-4", part(3), "-a", part(3), "-", part(12));
@@ -159,8 +190,12 @@ absl::StatusOr<json::object> ObjectStore::Create(const ResourceType& type, absl:
   const std::string space = type.namespaced ? std::string(ns) : "";
   for (int attempt = 0; name.empty() && attempt < 8; ++attempt) {
     std::string candidate = generate_name;
+    uint64_t seeded =
+        options_.seed.has_value() ? SeededDraw(absl::StrCat("name/", type.group, "/", type.plural, "/", space, "/", generate_name)) : 0;
     for (int i = 0; i < 5; ++i) {
-      candidate.push_back(kNameAlphabet[absl::Uniform(random_, 0u, sizeof(kNameAlphabet) - 1)]);
+      const size_t letter = options_.seed.has_value() ? (seeded >> (8 * i)) % (sizeof(kNameAlphabet) - 1)
+                                                     : absl::Uniform(random_, 0u, sizeof(kNameAlphabet) - 1);
+      candidate.push_back(kNameAlphabet[letter]);
     }
     if (objects_.count(Key{type.group, type.plural, space, candidate}) == 0) name = candidate;
   }
@@ -175,7 +210,7 @@ absl::StatusOr<json::object> ObjectStore::Create(const ResourceType& type, absl:
   } else {
     meta.erase("namespace");
   }
-  meta["uid"] = NewUid();
+  meta["uid"] = NewUid(absl::StrCat(type.group, "/", type.plural, "/", space, "/", name));
   meta["creationTimestamp"] = Timestamp(now_());
   meta["generation"] = 1;
   if (persist == Persist::kDryRun) {

@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <utility>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -74,6 +75,13 @@ class ObjectStore {
     // resourceVersions are Gone.
     size_t watch_window = 10000;
     size_t watch_window_bytes = size_t{64} << 20;
+    // When set, generated names and uids are a function of this seed and of
+    // the object alone (its kind, namespace and generateName or name, and how
+    // many came before it from the same prefix or of the same name), not of
+    // every object created before it in any order: the simulated cluster's
+    // same seed makes the same names even when Spillway's own writes
+    // interleave differently. Unset: `random`.
+    std::optional<uint64_t> seed = std::nullopt;
   };
 
   // `now` stamps creationTimestamp; `random` makes uids and generated names.
@@ -159,7 +167,9 @@ class ObjectStore {
   // NotFound with Kubernetes' message: `pods "web" not found`.
   static absl::Status NotFound(const ResourceType& type, absl::string_view name);
 
-  std::string NewUid() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string NewUid(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The next seeded draw for `key` (Options::seed set).
+  uint64_t SeededDraw(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Record(WatchEvent::Type type, const ResourceType& resource, absl::string_view ns,
               const boost::json::object& object) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Record(WatchEvent::Type type, const Key& key, const boost::json::object& object)
@@ -174,6 +184,7 @@ class ObjectStore {
   const Options options_;
   const std::function<absl::Time()> now_;
   absl::BitGenRef random_;
+  std::map<std::string, uint64_t> draws_ ABSL_GUARDED_BY(mu_);  // Seeded draws made per key.
 
   mutable absl::Mutex mu_;
   uint64_t resource_version_ ABSL_GUARDED_BY(mu_) = 1;

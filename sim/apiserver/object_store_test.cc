@@ -321,5 +321,35 @@ TEST(ObjectStoreWindowTest, TheWatchLogIsBoundedInBytes) {
   EXPECT_EQ(recent->size(), 2u);
 }
 
+// With a seed, a generated name and a uid depend on the object alone: two
+// stores that create the same pods with other objects interleaved
+// differently name them alike (the simulated cluster's same seed, same story).
+TEST(ObjectStoreSeedTest, NamesAndUidsDoNotDependOnWhatElseWasCreated) {
+  const ResourceType pods{"", "v1", "Pod", "pods", true};
+  const ResourceType events{"", "v1", "Event", "events", true};
+  auto make = [&](bool interleave) {
+    absl::BitGen random;
+    ObjectStore::Options options;
+    options.seed = 7;
+    ObjectStore store(options, [] { return absl::FromUnixSeconds(1795300000); }, random);
+    std::vector<std::string> out;
+    for (int i = 0; i < 3; ++i) {
+      if (interleave) {
+        EXPECT_TRUE(store.Create(events, "default", json::object{{"metadata", json::object{{"generateName", "e-"}}}}).ok());
+      }
+      absl::StatusOr<json::object> pod =
+          store.Create(pods, "default", json::object{{"metadata", json::object{{"generateName", "web-"}}}});
+      EXPECT_TRUE(pod.ok());
+      out.push_back(absl::StrCat(std::string(pod->at("metadata").at("name").as_string()), " ",
+                                 std::string(pod->at("metadata").at("uid").as_string())));
+    }
+    return out;
+  };
+  const std::vector<std::string> plain = make(false);
+  EXPECT_EQ(plain, make(true));
+  EXPECT_NE(plain[0], plain[1]);
+  EXPECT_EQ(plain[0].substr(0, 4), "web-");
+}
+
 }  // namespace
 }  // namespace spillway::sim

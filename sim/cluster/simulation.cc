@@ -343,6 +343,10 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   });
   SPILLWAY_RETURN_IF_ERROR(WatchWhatStandInsRead(cache));
   SPILLWAY_ASSIGN_OR_RETURN(const std::vector<std::string> refused, ApplyScenarioManifests(client, scenario));
+  // The first pass starts from what Spillway made of the manifests (an
+  // ElasticWorkload's unit created), whatever the machine's load.
+  barrier.Wait(extender_port, kSpillwaySettleLimit);
+  if (absl::Status s = cache.AwaitCurrent(absl::Seconds(30)); !s.ok()) return s;
   // The scenario's clock starts once the cluster is shaped, at real time
   // (Spillway reads the sim's timestamps against its own clock), on a whole
   // second: the API server keeps timestamps to the second, so a start at
@@ -376,6 +380,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   };
   while (elapsed < scenario.duration && !options.stop_requested()) {
     const absl::Time tick_start = absl::Now();
+    bool restarted = false;
     next_action = RunDueActions(client, scenario, elapsed, next_action, recorder, clock.Now());
     const bool down = SpillwayDown(scenario, elapsed);
     if (down && serve != nullptr) {
@@ -385,11 +390,15 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
     } else if (!down && serve == nullptr) {
       barrier.Reset();
       SPILLWAY_ASSIGN_OR_RETURN(serve, StartSpillway(scenario, options, client, kubeconfig, &extender_port, &webhook_port));
+      restarted = true;
     }
     // This tick's pass reads what the user's actions did (a Deployment
-    // deleted with its ReplicaSets and pods must not look half-gone).
-    if (next_action > actions_applied) {
+    // deleted with its ReplicaSets and pods must not look half-gone), and
+    // what Spillway made of them (a scaled ElasticWorkload split), never half
+    // of it. The same after Spillway restarts.
+    if (next_action > actions_applied || restarted) {
       actions_applied = next_action;
+      if (serve != nullptr) barrier.Wait(extender_port, kSpillwaySettleLimit);
       if (absl::Status s = cache.AwaitCurrent(absl::Seconds(30)); !s.ok()) failed(s);
     }
     for (const std::string& failure : stand_ins->Tick()) {
