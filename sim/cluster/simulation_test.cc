@@ -29,12 +29,13 @@ std::string TempDir(const std::string& name) {
   return absl::StrCat(root == nullptr ? "/tmp" : root, "/", name);
 }
 
-SimulationResult RunScenario(const std::string& scenario_file) {
+SimulationResult RunScenario(const std::string& scenario_file, double speed = 1.0) {
   absl::StatusOr<Scenario> scenario = LoadScenario(testing::RunfilePath("testdata/scenarios/" + scenario_file));
   EXPECT_TRUE(scenario.ok()) << scenario.status();
   SimulationOptions options;
   options.spillway_binary = testing::RunfilePath("spillway");
   options.work_dir = TempDir(scenario_file);
+  options.speed = speed;
   absl::StatusOr<SimulationResult> result = RunSimulation(*scenario, options);
   EXPECT_TRUE(result.ok()) << result.status();
   if (!result.ok()) return SimulationResult();
@@ -158,7 +159,7 @@ TEST(SimulationTest, ElasticWorkloadScaledSixToFourEmptiesTheUnit) {
 // (they run after the provisioning delay, never on ECI), and once the
 // Deployment is scaled in it drains a node it no longer needs.
 TEST(SimulationTest, NodePoolGrowsForPendingPodsAndShrinksWhenUnderused) {
-  const SimulationResult result = RunScenario("node-pool-growth.yaml");
+  const SimulationResult result = RunScenario("node-pool-growth.yaml", /*speed=*/2);
   ASSERT_FALSE(result.samples.empty());
   EXPECT_TRUE(AnyDecision(result, "TriggeredScaleUp pod/batch-")) << "pods that waited asked for nodes";
   EXPECT_TRUE(AnyDecision(result, "pod triggered scale-up: [{np-burst 0->2 (max: 3)}]"));
