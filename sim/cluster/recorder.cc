@@ -180,7 +180,8 @@ absl::StatusOr<std::vector<Recorder::RegularNode>> Recorder::RegularNodes() {
     regular.push_back({NameOf(node),
                        kube::ParseQuantityMilli(json_fields::String(*allocatable, "cpu")).value_or(0) / 1000.0,
                        kube::ParseQuantity(json_fields::String(*allocatable, "memory")).value_or(0) / double(1LL << 30),
-                       kube::ParseQuantity(json_fields::String(*allocatable, "pods")).value_or(110)});
+                       kube::ParseQuantity(json_fields::String(*allocatable, "pods")).value_or(110),
+                       labels == nullptr ? "" : json_fields::String(*labels, "alibabacloud.com/nodepool-id")});
   }
   return regular;
 }
@@ -255,6 +256,10 @@ absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSa
       sample.workloads[scenario_.workloads[i].name] = counts[i];
     }
     MarkEciWhileEcsRoom(sample, regular);
+    regular_node_seconds_ += regular.size() * dt;
+    for (const RegularNode& node : regular) {
+      if (!node.pool.empty()) pool_node_seconds_[node.pool] += dt;
+    }
   }
   sample.eci_cost = eci_vcpu_seconds_ * scenario_.prices.eci_vcpu_second + eci_gib_seconds_ * scenario_.prices.eci_gib_second;
   samples_.push_back(std::move(sample));
@@ -311,6 +316,11 @@ Summary Recorder::Summarize() const {
   summary.eci_cost = samples_.empty() ? 0 : samples_.back().eci_cost;
   const double hours = samples_.empty() ? 0 : samples_.back().seconds / 3600.0;
   summary.always_on_ecs_cost = summary.peak_eci_vcpu * hours * scenario_.prices.ecs_vcpu_hour;
+  summary.ecs_node_hours = regular_node_seconds_ / 3600;
+  for (const NodeGroup& group : scenario_.node_autoscaling.groups) {
+    auto seconds = pool_node_seconds_.find(group.name);
+    if (seconds != pool_node_seconds_.end()) summary.node_pool_cost += seconds->second / 3600 * group.price_per_hour;
+  }
   std::vector<double> pending;
   const absl::Time end = start_ + absl::Seconds(samples_.empty() ? 0 : samples_.back().seconds);
   for (const auto& [uid, track] : pods_) {

@@ -88,6 +88,10 @@ struct Summary {
   // the end ("every pod runs"), longest first.
   std::vector<std::pair<std::string, double>> not_running_at_end;
   std::vector<std::string> examples;  // A few pods that broke a placement rule, "ns/name on node".
+  // Regular (ECS) nodes, sampled: node-hours of every one, and what the
+  // node-pool ones cost at their pool's pricePerHour.
+  double ecs_node_hours = 0;
+  double node_pool_cost = 0;
 };
 
 // Nearest-rank percentile of `values` (p in 0..100); 0 when empty.
@@ -148,6 +152,7 @@ class Recorder {
     std::string name;
     double cpu = 0, gib = 0;
     int64_t pods = 0;
+    std::string pool = "";  // Its alibabacloud.com/nodepool-id, if any.
   };
   // Every regular node now: the scenario's and those a node autoscaler
   // added; not virtual ones, nor one being drained
@@ -161,6 +166,8 @@ class Recorder {
   const Scenario& scenario_;
   std::set<std::string> virtual_nodes_;
   std::map<std::string, std::string> zone_of_;  // Node name -> zone.
+  double regular_node_seconds_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, double> pool_node_seconds_ ABSL_GUARDED_BY(mu_);  // By node pool.
   absl::Time start_;
   Clock& clock_;
   std::optional<int> handler_;

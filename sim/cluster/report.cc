@@ -225,6 +225,10 @@ std::string SummaryTable(const Scenario& scenario, const Summary& s) {
       absl::StrCat(s.scale_in_ecs_victims_while_eci, s.scale_in_ecs_victims_while_eci == 0 ? " (good)" : " (WRONG)"));
   row("NoStock events", absl::StrCat(s.no_stock_events));
   for (const auto& [node, count] : s.started_by_virtual_node) row("ECI pods started on " + node, absl::StrCat(count));
+  if (!scenario.node_autoscaling.groups.empty()) {
+    row("ECS node-hours (every regular node)", absl::StrFormat("%.2f", s.ecs_node_hours));
+    row("node-pool nodes' cost (pricePerHour)", Money(s.node_pool_cost));
+  }
   return out;
 }
 

@@ -257,8 +257,15 @@ TEST(ReportTest, NodesAreDrawnWhereANodeAutoscalerRuns) {
   EXPECT_THAT(html, HasSubstr("Regular (ECS) nodes"));
   EXPECT_THAT(html, HasSubstr("data-series=\"registered ECS nodes\""));
   EXPECT_THAT(html, Not(HasSubstr("by zone")));
+  Summary summary;
+  summary.ecs_node_hours = 2.5;
+  summary.node_pool_cost = 0.21;
+  const std::string table = SummaryTable(scenario, summary);
+  EXPECT_THAT(table, ::testing::ContainsRegex("ECS node-hours \\(every regular node\\) +2\\.50\n"));
+  EXPECT_THAT(table, HasSubstr("node-pool nodes' cost (pricePerHour)"));
   scenario.node_autoscaling.groups.clear();
   EXPECT_THAT(HtmlReport(scenario, samples, {}, Summary(), {}), Not(HasSubstr("Regular (ECS) nodes")));
+  EXPECT_THAT(SummaryTable(scenario, summary), Not(HasSubstr("node-hours")));
 }
 
 // Twenty-four series: one colour per workload (its ECS, ECI and pending

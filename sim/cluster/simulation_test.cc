@@ -172,6 +172,9 @@ TEST(SimulationTest, NodePoolGrowsForPendingPodsAndShrinksWhenUnderused) {
   }
   EXPECT_EQ(most_running, 5) << "all five ran once the nodes came";
   EXPECT_EQ(result.samples.back().workloads.at("batch").ecs, 3);
+  // One ECS node the whole run and the pool's nodes for part of it.
+  EXPECT_GT(result.summary.ecs_node_hours, 110.0 / 3600);
+  EXPECT_GT(result.summary.node_pool_cost, 0);
 }
 
 int CountDecisions(const SimulationResult& result, const std::string& prefix) {
