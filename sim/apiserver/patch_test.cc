@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "common/testing/process.h"
@@ -69,17 +70,26 @@ TEST(PatchTest, StrategicMergeDirectives) {
   EXPECT_THAT(std::string(bad.message()), HasSubstr("containers"));
 }
 
+struct MergeCase {
+  const char* name;
+  const char* root;
+  const char* before;
+  const char* patch;
+  const char* after;
+};
+
+void ExpectMerges(const std::vector<MergeCase>& cases) {
+  for (const MergeCase& c : cases) {
+    json::value target = json::parse(c.before);
+    ASSERT_TRUE(StrategicMergePatch(target, json::parse(c.patch), c.root).ok()) << c.name;
+    EXPECT_EQ(target, json::parse(c.after)) << c.name << ": " << json::serialize(target);
+  }
+}
+
 // Merge keys by position, as k8s.io/api declares them: the same field name
 // merges differently in different types.
 TEST(PatchTest, StrategicMergeKeysComeFromTheTypeAtEachPosition) {
-  struct Case {
-    const char* name;
-    const char* root;
-    const char* before;
-    const char* patch;
-    const char* after;
-  };
-  const Case cases[] = {
+  ExpectMerges({
       {"service ports by port", "core/v1.Service",
        R"({"spec":{"ports":[{"port":80,"name":"http"},{"port":443,"name":"https"}]}})",
        R"({"spec":{"ports":[{"port":443,"targetPort":8443}]}})",
@@ -101,6 +111,12 @@ TEST(PatchTest, StrategicMergeKeysComeFromTheTypeAtEachPosition) {
        R"({"spec":{"containers":[{"name":"a","args":["z"]}]}})"},
       {"a list named ports elsewhere replaces", "Object", R"({"data":{"ports":[{"port":1}]}})",
        R"({"data":{"ports":[{"port":2}]}})", R"({"data":{"ports":[{"port":2}]}})"},
+  });
+}
+
+// Issue 21.2: every strategy k8s.io/api declares, on the served kinds.
+TEST(PatchTest, StrategicMergeFollowsEachKindsDeclaredStrategies) {
+  ExpectMerges({
       // Issue 21.2: kubectl apply of an edited MutatingWebhookConfiguration
       // sends only the changed fields of the webhook, by name.
       {"webhooks by name", "admissionregistration/v1.MutatingWebhookConfiguration",
@@ -163,12 +179,10 @@ TEST(PatchTest, StrategicMergeKeysComeFromTheTypeAtEachPosition) {
        R"({"status":{"conditions":[{"type":"Ready","status":"True"},{"type":"DiskPressure","status":"False"}]}})",
        R"({"status":{"conditions":[{"type":"Ready","status":"False"}]}})",
        R"({"status":{"conditions":[{"type":"Ready","status":"False"},{"type":"DiskPressure","status":"False"}]}})"},
-  };
-  for (const Case& c : cases) {
-    json::value target = json::parse(c.before);
-    ASSERT_TRUE(StrategicMergePatch(target, json::parse(c.patch), c.root).ok()) << c.name;
-    EXPECT_EQ(target, json::parse(c.after)) << c.name << ": " << json::serialize(target);
-  }
+  });
+}
+
+TEST(PatchTest, RootTypesComeFromTheServedKinds) {
   EXPECT_EQ(PatchRootType("apps", "v1", "Deployment"), "apps/v1.Deployment");
   EXPECT_EQ(PatchRootType("", "v1", "Service"), "core/v1.Service");
   EXPECT_EQ(PatchRootType("autoscaling", "v1", "HorizontalPodAutoscaler"), "autoscaling/v1.HorizontalPodAutoscaler");

@@ -314,6 +314,72 @@ std::string WriteKubeconfig(const std::string& dir, uint16_t port) {
 
 }  // namespace
 
+namespace {
+
+// The scenario's clock starts once the cluster is shaped, at real time
+// (Spillway reads the sim's timestamps against its own clock), on a whole
+// second: the API server keeps timestamps to the second, so a start at x.3 s
+// on one run and x.8 s on the next would truncate the same moment of the
+// story to different ticks (the HPA's sync times, pods' start times).
+absl::Time StartOnAWholeSecond(SteppedClock& clock) {
+  const absl::Time whole_second = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) + 1);
+  absl::SleepFor(whole_second - absl::Now());
+  clock.Advance(whole_second - clock.Now());
+  return clock.Now();
+}
+
+std::string WhereToLook(uint16_t api_port) {
+  return absl::StrCat("the cluster, while it runs: kubectl --server=http://127.0.0.1:", api_port, " get pods -o wide\n");
+}
+
+void StopSpillway(std::unique_ptr<ChildProcess>& serve, SimulationResult& result) {
+  serve->Stop();
+  serve.reset();
+  ++result.spillway_outages;
+}
+
+// A sample for the recorder, and the progress view after it.
+absl::Status TakeSample(const Scenario& scenario, const SimulationOptions& options, const StandIns& stand_ins,
+                        absl::Time now, uint16_t api_port, Recorder& recorder, std::deque<Decision>& recent) {
+  SPILLWAY_RETURN_IF_ERROR(recorder.Observe(now, stand_ins.outputs().hpa->samples()));
+  if (options.on_progress) ShowProgress(scenario, options, recorder, api_port, recent);
+  return absl::OkStatus();
+}
+
+// The stand-ins' own User-Agent, so the API server tells their watches (and
+// managedFields their writes) from Spillway's.
+kube::RestClient::Options StandInClientOptions() {
+  kube::RestClient::Options options;
+  options.user_agent = "spillway-sim";
+  return options;
+}
+
+// A failed stand-in pass, cache wait or sample: counted, retried next tick.
+void CountFailure(const absl::Status& status, SimulationResult& result) {
+  ++result.stand_in_errors;
+  result.last_error = std::string(status.message());
+}
+
+void CountPass(absl::Duration pass, SimulationResult& result) {
+  ++result.passes;
+  result.mean_pass += pass;
+  result.slowest_pass = std::max(result.slowest_pass, pass);
+}
+
+// What the run found, once it has ended.
+void Conclude(const Scenario& scenario, Recorder& recorder, const StandIns& stand_ins, const SpillwayBarrier& barrier,
+              SimulationResult& result) {
+  if (result.passes > 0) result.mean_pass /= result.passes;
+  result.summary = recorder.Summarize();
+  result.samples = recorder.samples();
+  result.decisions = recorder.decisions();
+  result.scheduler = stand_ins.outputs().scheduler->stats();
+  result.spillway_waits = barrier.stats();
+  result.checks = CheckInvariants(scenario, result.samples, result.summary);
+}
+
+}  // namespace
+
 absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const SimulationOptions& options) {
   std::filesystem::create_directories(options.work_dir);
   const absl::Time start = absl::Now();
@@ -323,11 +389,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   api_options.seed = scenario.seed;
   SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<ApiServer> api, ApiServer::Start(api_options));
   const std::string kubeconfig = WriteKubeconfig(options.work_dir, api->port());
-  // The stand-ins' own User-Agent, so the API server tells their watches
-  // (and managedFields their writes) from Spillway's.
-  kube::RestClient::Options client_options;
-  client_options.user_agent = "spillway-sim";
-  kube::RestClient client(PlainHttp(api->port()), client_options);
+  kube::RestClient client(PlainHttp(api->port()), StandInClientOptions());
   SpillwayBarrier barrier(*api, http::kUserAgent);
   // Nodes first: Spillway's extender is ready once it has listed them.
   LiveReader live(client);
@@ -347,15 +409,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   // ElasticWorkload's unit created), whatever the machine's load.
   barrier.Wait(extender_port, kSpillwaySettleLimit);
   if (absl::Status s = cache.AwaitCurrent(absl::Seconds(30)); !s.ok()) return s;
-  // The scenario's clock starts once the cluster is shaped, at real time
-  // (Spillway reads the sim's timestamps against its own clock), on a whole
-  // second: the API server keeps timestamps to the second, so a start at
-  // x.3 s on one run and x.8 s on the next would truncate the same moment of
-  // the story to different ticks (the HPA's sync times, pods' start times).
-  const absl::Time whole_second = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) + 1);
-  absl::SleepFor(whole_second - absl::Now());
-  clock.Advance(whole_second - clock.Now());
-  const absl::Time scenario_start = clock.Now();
+  const absl::Time scenario_start = StartOnAWholeSecond(clock);
   // The stand-ins count the scenario's stock-outs and load curves from here
   // (not from the set-up before it, which takes longer on a busy machine).
   SPILLWAY_ASSIGN_OR_RETURN(std::unique_ptr<StandIns> stand_ins,
@@ -366,17 +420,15 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   SimulationResult result;
   std::deque<Decision> recent;
   absl::Time next_sample = scenario_start;
-  if (options.on_progress && !options.live) {
-    options.on_progress(absl::StrCat("the cluster, while it runs: kubectl --server=http://127.0.0.1:", api->port(),
-                                     " get pods -o wide\n"));
-  }
+  if (options.on_progress && !options.live) options.on_progress(WhereToLook(api->port()));
   size_t next_action = 0;
   size_t actions_applied = 0;
   const absl::Time real_start = absl::Now();
   absl::Duration elapsed;  // Simulated, since scenario_start.
-  auto failed = [&result](const absl::Status& s) {
-    ++result.stand_in_errors;
-    result.last_error = std::string(s.message());
+  // Spillway (when up) settled and the watch caches current: what a pass reads.
+  auto settle = [&] {
+    if (serve != nullptr) barrier.Wait(extender_port, kSpillwaySettleLimit);
+    if (absl::Status s = cache.AwaitCurrent(absl::Seconds(30)); !s.ok()) CountFailure(s, result);
   };
   while (elapsed < scenario.duration && !options.stop_requested()) {
     const absl::Time tick_start = absl::Now();
@@ -384,9 +436,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
     next_action = RunDueActions(client, scenario, elapsed, next_action, recorder, clock.Now());
     const bool down = SpillwayDown(scenario, elapsed);
     if (down && serve != nullptr) {
-      serve->Stop();
-      serve.reset();
-      ++result.spillway_outages;
+      StopSpillway(serve, result);
     } else if (!down && serve == nullptr) {
       barrier.Reset();
       SPILLWAY_ASSIGN_OR_RETURN(serve, StartSpillway(scenario, options, client, kubeconfig, &extender_port, &webhook_port));
@@ -398,8 +448,7 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
     // of it. The same after Spillway restarts.
     if (next_action > actions_applied || restarted) {
       actions_applied = next_action;
-      if (serve != nullptr) barrier.Wait(extender_port, kSpillwaySettleLimit);
-      if (absl::Status s = cache.AwaitCurrent(absl::Seconds(30)); !s.ok()) failed(s);
+      settle();
     }
     for (const std::string& failure : stand_ins->Tick()) {
       ++result.stand_in_errors;
@@ -408,18 +457,12 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
     }
     // Spillway takes in every write of this pass and finishes what they set
     // off; the next pass reads every write of this one and Spillway's.
-    if (serve != nullptr) barrier.Wait(extender_port, kSpillwaySettleLimit);
-    if (absl::Status s = cache.AwaitCurrent(absl::Seconds(30)); !s.ok()) failed(s);
-    const absl::Duration pass = absl::Now() - tick_start;
-    ++result.passes;
-    result.mean_pass += pass;
-    result.slowest_pass = std::max(result.slowest_pass, pass);
+    settle();
+    CountPass(absl::Now() - tick_start, result);
     if (clock.Now() >= next_sample) {
       next_sample += absl::Seconds(1);
-      if (absl::Status s = recorder.Observe(clock.Now(), stand_ins->outputs().hpa->samples()); !s.ok()) {
-        failed(s);
-      } else if (options.on_progress) {
-        ShowProgress(scenario, options, recorder, api->port(), recent);
+      if (absl::Status s = TakeSample(scenario, options, *stand_ins, clock.Now(), api->port(), recorder, recent); !s.ok()) {
+        CountFailure(s, result);
       }
     }
     // Simulated time moves a tick once the pass is done and real time at
@@ -430,16 +473,10 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   }
   result.simulated = elapsed;
   result.real = absl::Now() - real_start;
-  if (result.passes > 0) result.mean_pass /= result.passes;
   if (serve != nullptr) serve->Stop();
   cache.Stop();
   api->Stop();
-  result.summary = recorder.Summarize();
-  result.samples = recorder.samples();
-  result.decisions = recorder.decisions();
-  result.scheduler = stand_ins->outputs().scheduler->stats();
-  result.spillway_waits = barrier.stats();
-  result.checks = CheckInvariants(scenario, result.samples, result.summary);
+  Conclude(scenario, recorder, *stand_ins, barrier, result);
   return result;
 }
 
