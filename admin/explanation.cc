@@ -65,6 +65,13 @@ std::string Pending(const v1::ExplainResponse& e) {
   if (e.has_rescue() && !e.rescue().outcome().empty() && e.rescue().outcome() != "not_unschedulable") {
     absl::StrAppend(&out, " Rescue: ", e.rescue().outcome(), " — ", e.rescue().why(), ".");
   }
+  if (e.node_is_virtual() && e.has_repatriation()) {
+    const v1::RepatriationExplanation& home = e.repatriation();
+    if (home.outcome() == "moving") absl::StrAppend(&out, " Moving home to ECS: ", home.why(), ".");
+    if (home.outcome() == "waiting" && home.reason() != "not_burst") {
+      absl::StrAppend(&out, " Stays on ECI for now: ", home.why(), ".");
+    }
+  }
   return out;
 }
 

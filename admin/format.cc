@@ -235,6 +235,11 @@ std::string FormatExplain(const v1::ExplainResponse& e) {
     absl::StrAppend(&out, "Rescue:     ", e.rescue().outcome(), ": ", e.rescue().why(),
                     e.rescue().acting() ? "" : " (this replica is standby)", "\n");
   }
+  if (e.has_repatriation() && e.repatriation().outcome() != "not_judged") {
+    const v1::RepatriationExplanation& home = e.repatriation();
+    absl::StrAppend(&out, "Home:       ", home.outcome(), home.reason().empty() ? "" : " (" + home.reason() + ")",
+                    ": ", home.why(), home.acting() ? "" : " (this replica is standby)", "\n");
+  }
   if (e.profile_effect_selectors_size() > 0) {
     absl::StrAppend(&out, "Profile:    effect of ", absl::StrJoin(e.profile_effect_selectors(), ", "), "\n");
   }
@@ -301,6 +306,14 @@ std::string FormatStatus(const v1::StatusResponse& s) {
                       absl::StrCat(ew.source_kind(), "/", ew.source_name()),
                       absl::StrCat(ew.source_min(), "..", ew.source_max()), absl::StrCat(ew.source_desired_replicas()),
                       units.empty() ? "-" : absl::StrJoin(units, ", ")});
+    }
+    absl::StrAppend(&out, "\n", Table(rows));
+  }
+  if (s.repatriations_size() > 0) {
+    rows = {{"MOVING HOME", "WORKLOAD", "TO NODE", "SINCE"}};
+    for (const v1::RepatriationMove& move : s.repatriations()) {
+      rows.push_back({move.pod(), move.workload(), move.node(),
+                      absl::FormatTime("%H:%M:%S", absl::FromUnixSeconds(move.started_unix()), absl::UTCTimeZone())});
     }
     absl::StrAppend(&out, "\n", Table(rows));
   }

@@ -1,5 +1,5 @@
 // Component "autoscaler": the controllers (Unschedulable rescue, ECI-first
-// deletion cost, ElasticWorkload, stock reaction), acting only while this
+// deletion cost, ElasticWorkload, stock reaction, repatriation), acting only while this
 // replica holds the Lease. Needs the pod and Warning Event caches and stock
 // cool-downs (shared with the extender, which avoids cooled-down nodes).
 #include <memory>
@@ -40,6 +40,13 @@ class Autoscaler final : public Component {
     rescue.set_outcome(verdict.outcome);
     rescue.set_why(verdict.why);
     rescue.set_acting(autoscaler_->IsLeader());
+    const autoscaler::RepatriationVerdict home =
+        autoscaler_->ExplainRepatriation(pod.metadata.namespace_ + "/" + pod.metadata.name);
+    admin::v1::RepatriationExplanation& repatriation = *out.mutable_repatriation();
+    repatriation.set_outcome(home.outcome);
+    repatriation.set_reason(home.reason);
+    repatriation.set_why(home.why);
+    repatriation.set_acting(autoscaler_->IsLeader());
   }
   void AddStatus(admin::v1::StatusResponse& out) const override {
     const autoscaler::AutoscalerOptions& options = autoscaler_->options();
@@ -48,6 +55,13 @@ class Autoscaler final : public Component {
     leader.set_identity(options.identity);
     leader.set_leading(autoscaler_->IsLeader());
     if (options.leader_elect) leader.set_lease(options.lease_namespace + "/" + options.lease_name);
+    for (const autoscaler::MoveInFlight& move : autoscaler_->RepatriationsInFlight()) {
+      admin::v1::RepatriationMove& m = *out.add_repatriations();
+      m.set_pod(move.pod);
+      m.set_workload(move.workload);
+      m.set_node(move.node);
+      m.set_started_unix(absl::ToUnixSeconds(move.started));
+    }
   }
 
  private:

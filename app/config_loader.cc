@@ -73,6 +73,26 @@ absl::Status ValidateServerConfig(const config::SpillwayConfig& config) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateRepatriationConfig(const config::RepatriationConfig& r) {
+  const struct {
+    const char* field;
+    bool has;
+    uint64_t value;
+    uint64_t min;
+    uint64_t max;
+  } ranges[] = {
+      {"autoscaler.repatriation.minAgeSeconds", r.has_min_age_seconds(), r.min_age_seconds(), 0, 86400},
+      {"autoscaler.repatriation.stableSeconds", r.has_stable_seconds(), r.stable_seconds(), 0, 86400},
+      {"autoscaler.repatriation.hysteresisSeconds", r.has_hysteresis_seconds(), r.hysteresis_seconds(), 0, 86400},
+      {"autoscaler.repatriation.movesPerMinute", r.has_moves_per_minute(), r.moves_per_minute(), 1, 10000},
+      {"autoscaler.repatriation.intervalSeconds", r.has_interval_seconds(), r.interval_seconds(), 1, 3600},
+  };
+  for (const auto& range : ranges) {
+    if (absl::Status s = CheckRange(range.field, range.has, range.value, range.min, range.max); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateConfig(const config::SpillwayConfig& config) {
@@ -112,6 +132,7 @@ absl::Status ValidateConfig(const config::SpillwayConfig& config) {
     return absl::InvalidArgumentError(
         absl::StrCat("autoscaler.rescue.graceSeconds: ", rescue.grace_seconds(), " is more than a day"));
   }
+  if (absl::Status s = ValidateRepatriationConfig(config.autoscaler().repatriation()); !s.ok()) return s;
   if (absl::StatusOr<burst::StockPolicy> stock = burst::StockPolicy::FromConfig(config.autoscaler().stock());
       !stock.ok()) {
     return stock.status();

@@ -27,6 +27,9 @@ Autoscaler::Autoscaler(kube::RestClient& client, kube::ClusterInformers& informe
     }
     controllers_.push_back(descriptor.construct(context));
     if (const auto* rescuer = dynamic_cast<const Rescuer*>(controllers_.back().get())) rescuer_ = rescuer;
+    if (const auto* repatriator = dynamic_cast<const Repatriator*>(controllers_.back().get())) {
+      repatriator_ = repatriator;
+    }
   }
   if (options_.leader_elect) {
     kube::LeaderElector::Options elector;
@@ -47,6 +50,17 @@ Autoscaler::~Autoscaler() { Stop(); }
 RescueVerdict Autoscaler::ExplainRescue(const kube::Pod& pod) const {
   if (rescuer_ == nullptr) return {"disabled", "the rescue is off (autoscaler.rescue.enabled: false)"};
   return rescuer_->Explain(pod);
+}
+
+RepatriationVerdict Autoscaler::ExplainRepatriation(const std::string& pod_key) const {
+  if (repatriator_ == nullptr) {
+    return {"disabled", "", "repatriation is off (autoscaler.repatriation.enabled is not true)"};
+  }
+  return repatriator_->Explain(pod_key);
+}
+
+std::vector<MoveInFlight> Autoscaler::RepatriationsInFlight() const {
+  return repatriator_ == nullptr ? std::vector<MoveInFlight>{} : repatriator_->InFlight();
 }
 
 void Autoscaler::Start() {

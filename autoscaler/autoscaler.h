@@ -27,6 +27,7 @@
 #include "autoscaler/options.h"
 #include "autoscaler/rescuer.h"
 #include "autoscaler/runnable.h"
+#include "autoscaler/repatriator.h"
 #include "burst/intent_resolver.h"
 #include "burst/virtual_node.h"
 #include "common/clock.h"
@@ -54,6 +55,11 @@ class Autoscaler {
   // What the Unschedulable rescue did or would do with `pod` (admin API);
   // outcome "disabled" when the config turns the rescue off.
   RescueVerdict ExplainRescue(const kube::Pod& pod) const;
+  // What repatriation would do with the pod keyed `pod_key`; outcome
+  // "disabled" when the config leaves it off.
+  RepatriationVerdict ExplainRepatriation(const std::string& pod_key) const;
+  // Moves home not finished yet (empty when repatriation is off).
+  std::vector<MoveInFlight> RepatriationsInFlight() const;
 
  private:
   void StartedLeading();
@@ -71,6 +77,8 @@ class Autoscaler {
   std::vector<std::unique_ptr<Runnable>> controllers_;
   // The rescue among them, for ExplainRescue; null when disabled.
   const Rescuer* rescuer_ = nullptr;
+  // Repatriation, likewise; null when disabled.
+  const Repatriator* repatriator_ = nullptr;
   std::unique_ptr<kube::LeaderElector> elector_;
   // Queues the cached objects once a new leader's caches have synced.
   absl::Mutex kickoff_mu_;

@@ -2,6 +2,7 @@
 
 #include "autoscaler/deletion_cost.h"
 #include "autoscaler/elastic_workload.h"
+#include "autoscaler/repatriator.h"
 #include "autoscaler/rescuer.h"
 #include "autoscaler/stock_watcher.h"
 
@@ -68,6 +69,20 @@ ControllerDescriptor StockController() {
           }};
 }
 
+// Off unless configured: it evicts running pods.
+ControllerDescriptor RepatriationController() {
+  return {"repatriation", [](const AutoscalerOptions& o) { return o.config.repatriation().enabled(); },
+          [](const ControllerContext& c) -> std::unique_ptr<Runnable> {
+            Repatriator::Options options;
+            const config::RepatriationConfig& config = c.options.config.repatriation();
+            options.plan = RepatriationOptionsFrom(config);
+            if (config.has_interval_seconds()) options.interval = absl::Seconds(config.interval_seconds());
+            options.may_act = c.may_act;
+            return std::make_unique<Repatriator>(c.client, c.informers, c.resolver, c.rule, c.events, c.clock,
+                                                 c.metrics, options);
+          }};
+}
+
 }  // namespace
 
 const std::vector<ControllerDescriptor>& Controllers() {
@@ -76,6 +91,7 @@ const std::vector<ControllerDescriptor>& Controllers() {
       DeletionCostController(),
       ElasticWorkloadControllerDescriptor(),
       StockController(),
+      RepatriationController(),
   };
   return *kList;
 }

@@ -56,6 +56,22 @@ AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry, const std::
                           .Name("spillway_autoscaler_elastic_workload_scales_total")
                           .Help("ElasticWorkload scale actions: its source (ECS) or a unit (ECI) scaled up or down")
                           .Register(registry)),
+      repatriations_(prometheus::BuildCounter()
+                         .Name("spillway_autoscaler_repatriations_total")
+                         .Help("Burst pods on ECI evicted to move home to ECS, by outcome (moved; refused by a "
+                               "PodDisruptionBudget; failed)")
+                         .Register(registry)),
+      repatriation_flaps_(prometheus::BuildCounter()
+                              .Name("spillway_autoscaler_repatriation_flaps_total")
+                              .Help("Workloads that sent a pod to ECI within the hysteresis of a move home")
+                              .Register(registry)
+                              .Add({})),
+      eci_vcpu_seconds_saved_(prometheus::BuildCounter()
+                                  .Name("spillway_autoscaler_repatriation_eci_vcpu_seconds_saved_total")
+                                  .Help("Estimated ECI vCPU-seconds not billed: the vCPUs of pods moved home, for "
+                                        "as long as their workload keeps at least that many pods on ECS")
+                                  .Register(registry)
+                                  .Add({})),
       work_queues_(registry) {
   for (absl::string_view outcome : kRescueOutcomes) rescues_.Add({{"outcome", std::string(outcome)}});
   for (const char* outcome : {"set", "error"}) deletion_costs_.Add({{"outcome", outcome}});
@@ -70,6 +86,11 @@ AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry, const std::
   for (const char* target : {"source", "unit"}) {
     for (const char* direction : {"up", "down"}) elastic_scales_.Add({{"target", target}, {"direction", direction}});
   }
+  for (const char* outcome : {"moved", "refused", "failed"}) repatriations_.Add({{"outcome", outcome}});
+}
+
+void AutoscalerMetrics::CountRepatriation(absl::string_view outcome) {
+  repatriations_.Add({{"outcome", std::string(outcome)}}).Increment();
 }
 
 void AutoscalerMetrics::CountElasticScale(absl::string_view target, absl::string_view direction) {

@@ -24,7 +24,8 @@ inline constexpr absl::string_view kRescueOutcomes[] = {
     "rescued",      "eci_only_tolerated", "eci_only_tolerant", "already_rescued", "not_virtual_resolvable",
     "out_of_scope", "asked_for_ecs",      "invalid_request",   "eci_cannot_run",  "no_virtual_node",
     "selector_mismatch", "quota",         "conflict",          "error"};
-inline constexpr absl::string_view kControllers[] = {"rescue", "deletion_cost", "elastic_workload", "stock"};
+inline constexpr absl::string_view kControllers[] = {"rescue", "deletion_cost", "elastic_workload", "stock",
+                                                     "repatriation"};
 
 class AutoscalerMetrics {
  public:
@@ -40,6 +41,11 @@ class AutoscalerMetrics {
   void CountDeletionCost(absl::string_view outcome);
   // controller: one of kControllers; outcome: ok, error.
   void CountReconcile(absl::string_view controller, absl::string_view outcome);
+  // Repatriation: outcome moved, refused (a PodDisruptionBudget), failed.
+  void CountRepatriation(absl::string_view outcome);
+  // A workload sent a pod to ECI within the hysteresis of a move home.
+  void CountRepatriationFlap() { repatriation_flaps_.Increment(); }
+  void AddEciVcpuSecondsSaved(double vcpu_seconds) { eci_vcpu_seconds_saved_.Increment(vcpu_seconds); }
   void SetLeader(bool leader) { leader_.Set(leader ? 1 : 0); }
   // A virtual node started a stock cool-down, by the ECI Event reason.
   void CountStockCoolDown(absl::string_view reason);
@@ -71,6 +77,9 @@ class AutoscalerMetrics {
   prometheus::Family<prometheus::Counter>& stock_events_ignored_;
   prometheus::Family<prometheus::Counter>& stuck_pods_;
   prometheus::Family<prometheus::Counter>& elastic_scales_;
+  prometheus::Family<prometheus::Counter>& repatriations_;
+  prometheus::Counter& repatriation_flaps_;
+  prometheus::Counter& eci_vcpu_seconds_saved_;
   kube::WorkQueueMetrics work_queues_;
 };
 

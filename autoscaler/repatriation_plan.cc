@@ -1,6 +1,7 @@
 #include "autoscaler/repatriation_plan.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -10,33 +11,69 @@
 namespace spillway::autoscaler {
 namespace {
 
+Waiting W(const EciCandidate& pod, WaitReason reason, std::string why) { return {pod.key, reason, std::move(why)}; }
+
 std::string Seconds(absl::Duration d) { return absl::FormatDuration(absl::Trunc(d, absl::Seconds(1))); }
 
-// Why `pod` may not move at all now ("" when it may, room permitting).
-std::string Blocked(const EciCandidate& pod, const std::map<std::string, WorkloadHistory>& history,
-                    const std::set<std::string>& moving, const RepatriationOptions& options, absl::Time now) {
-  if (!pod.asked_burst) return "it did not ask to burst (ECI only, or sent to ECI by a label, namespace or profile)";
-  if (pod.opted_out) return absl::StrCat("it opted out (", kRepatriateAnnotation, ": \"false\")");
-  if (now - pod.running_since < options.min_age) {
-    return absl::StrCat("it has run on ECI for ", Seconds(now - pod.running_since), " of the ", Seconds(options.min_age),
-                        " a move waits for");
+// Why `pod` may not move at all now (nullopt when it may, room permitting).
+std::optional<Waiting> Blocked(const EciCandidate& pod, const std::map<std::string, WorkloadHistory>& history,
+                               const std::set<std::string>& moving, const RepatriationOptions& options,
+                               absl::Time now) {
+  if (!pod.asked_burst) {
+    return W(pod, WaitReason::kNotBurst,
+             "it did not ask to burst (ECI only, or sent to ECI by a label, namespace or profile)");
   }
-  if (moving.count(pod.workload) > 0) return absl::StrCat("another pod of ", pod.workload, " is moving");
+  if (pod.opted_out) {
+    return W(pod, WaitReason::kOptedOut, absl::StrCat("it opted out (", kRepatriateAnnotation, ": \"false\")"));
+  }
+  if (now - pod.running_since < options.min_age) {
+    return W(pod, WaitReason::kTooYoung,
+             absl::StrCat("it has run on ECI for ", Seconds(now - pod.running_since), " of the ",
+                          Seconds(options.min_age), " a move waits for"));
+  }
+  if (moving.count(pod.workload) > 0) {
+    return W(pod, WaitReason::kMoving, absl::StrCat("another pod of ", pod.workload, " is moving"));
+  }
   auto past = history.find(pod.workload);
   if (past != history.end()) {
-    if (past->second.in_flight) return absl::StrCat("another pod of ", pod.workload, " is moving");
+    if (past->second.in_flight) {
+      return W(pod, WaitReason::kMoving, absl::StrCat("another pod of ", pod.workload, " is moving"));
+    }
     // A pod brought home and then sent back out means the room was not real:
     // wait out the hysteresis before trying again.
     if (past->second.last_out > past->second.last_home && past->second.last_home != absl::InfinitePast() &&
         now - past->second.last_out < options.hysteresis) {
-      return absl::StrCat(pod.workload, " sent a pod back to ECI ", Seconds(now - past->second.last_out),
-                          " ago; it waits ", Seconds(options.hysteresis), " (no flapping)");
+      return W(pod, WaitReason::kFlapped,
+               absl::StrCat(pod.workload, " sent a pod back to ECI ", Seconds(now - past->second.last_out),
+                            " ago; it waits ", Seconds(options.hysteresis), " (no flapping)"));
     }
   }
-  return "";
+  return std::nullopt;
 }
 
 }  // namespace
+
+absl::string_view WaitReasonName(WaitReason reason) {
+  switch (reason) {
+    case WaitReason::kNotBurst:
+      return "not_burst";
+    case WaitReason::kOptedOut:
+      return "opted_out";
+    case WaitReason::kTooYoung:
+      return "too_young";
+    case WaitReason::kMoving:
+      return "moving";
+    case WaitReason::kFlapped:
+      return "flapped";
+    case WaitReason::kNoRoom:
+      return "no_room";
+    case WaitReason::kRoomUnstable:
+      return "room_unstable";
+    case WaitReason::kBudget:
+      return "budget";
+  }
+  return "unknown";
+}
 
 RepatriationPlan PlanRepatriation(std::vector<EciCandidate> candidates, std::vector<EcsRoom> room,
                                   const std::map<std::string, WorkloadHistory>& history, int moved_last_minute,
@@ -50,8 +87,8 @@ RepatriationPlan PlanRepatriation(std::vector<EciCandidate> candidates, std::vec
   std::set<std::string> moving;  // Workloads given a move in this pass.
   int budget = options.moves_per_minute - moved_last_minute;
   for (const EciCandidate& pod : candidates) {
-    if (std::string why = Blocked(pod, history, moving, options, now); !why.empty()) {
-      plan.waiting.emplace_back(pod.key, std::move(why));
+    if (std::optional<Waiting> blocked = Blocked(pod, history, moving, options, now); blocked.has_value()) {
+      plan.waiting.push_back(*std::move(blocked));
       continue;
     }
     EcsRoom* target = nullptr;
@@ -69,14 +106,16 @@ RepatriationPlan PlanRepatriation(std::vector<EciCandidate> candidates, std::vec
       break;
     }
     if (target == nullptr) {
-      plan.waiting.emplace_back(
-          pod.key, unstable ? absl::StrCat("ECS room for it has not been stable for ", Seconds(options.stable_for))
-                            : "no ECS node that accepts it has room for it");
+      plan.waiting.push_back(
+          unstable ? W(pod, WaitReason::kRoomUnstable,
+                       absl::StrCat("ECS room for it has not been stable for ", Seconds(options.stable_for)))
+                   : W(pod, WaitReason::kNoRoom, "no ECS node that accepts it has room for it"));
       continue;
     }
     if (budget <= 0) {
-      plan.waiting.emplace_back(pod.key, absl::StrCat("the cluster-wide budget of ", options.moves_per_minute,
-                                                      " moves per minute is spent"));
+      plan.waiting.push_back(W(pod, WaitReason::kBudget,
+                               absl::StrCat("the cluster-wide budget of ", options.moves_per_minute,
+                                            " moves per minute is spent")));
       continue;
     }
     --budget;

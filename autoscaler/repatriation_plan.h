@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace spillway::autoscaler {
@@ -73,9 +74,29 @@ struct Move {
   std::string node;  // Where its replacement is expected to fit.
 };
 
+// Why a pod does not move now, as a stable code (the controller writes an
+// Event when a pod's code changes, not each time the wording does).
+enum class WaitReason {
+  kNotBurst,     // Not a candidate at all.
+  kOptedOut,
+  kTooYoung,     // Under min_age.
+  kMoving,       // Another pod of its workload is moving.
+  kFlapped,      // Within the hysteresis after a flap.
+  kNoRoom,       // No accepting ECS node has room.
+  kRoomUnstable, // Room, but not for stable_for yet.
+  kBudget,       // The cluster-wide budget is spent.
+};
+absl::string_view WaitReasonName(WaitReason reason);
+
+struct Waiting {
+  std::string pod;
+  WaitReason reason = WaitReason::kNoRoom;
+  std::string why;  // For humans: Events, `spillway explain`.
+};
+
 struct RepatriationPlan {
   std::vector<Move> moves;
-  std::vector<std::pair<std::string, std::string>> waiting;  // pod, why not now
+  std::vector<Waiting> waiting;
 };
 
 // `moved_last_minute`: moves the controller made in the minute before `now`.

@@ -88,12 +88,25 @@ TEST(RepatriationPlanTest, Table) {
     for (const Move& move : plan.moves) moved.push_back(move.pod);
     EXPECT_EQ(moved, c.moved) << c.name;
     if (c.first_waiting_reason.empty()) {
-      EXPECT_TRUE(plan.waiting.empty()) << c.name << ": " << (plan.waiting.empty() ? "" : plan.waiting[0].second);
+      EXPECT_TRUE(plan.waiting.empty()) << c.name << ": " << (plan.waiting.empty() ? "" : plan.waiting[0].why);
     } else {
       ASSERT_FALSE(plan.waiting.empty()) << c.name;
-      EXPECT_THAT(plan.waiting[0].second, HasSubstr(c.first_waiting_reason)) << c.name;
+      EXPECT_THAT(plan.waiting[0].why, HasSubstr(c.first_waiting_reason)) << c.name;
     }
   }
+}
+
+TEST(RepatriationPlanTest, EachWaitCarriesAStableCode) {
+  EciCandidate eci_only = Pod("d/only", "d/Deployment/a", absl::Minutes(10));
+  eci_only.asked_burst = false;
+  const RepatriationPlan plan = PlanRepatriation(
+      {eci_only, Pod("d/young", "d/Deployment/y", absl::Seconds(5)), Pod("d/a", "d/Deployment/a", absl::Minutes(9)),
+       Pod("d/b", "d/Deployment/b", absl::Minutes(8))},
+      {Room("ecs-1", 1000)}, {}, 0, RepatriationOptions(), kNow);
+  std::map<std::string, std::string> codes;
+  for (const Waiting& waiting : plan.waiting) codes[waiting.pod] = std::string(WaitReasonName(waiting.reason));
+  EXPECT_EQ(codes, (std::map<std::string, std::string>{
+                       {"d/only", "not_burst"}, {"d/young", "too_young"}, {"d/b", "no_room"}}));
 }
 
 TEST(RepatriationPlanTest, AMoveNamesTheNodeItsReplacementFits) {

@@ -413,10 +413,11 @@ absl::Status RestClient::Bind(const std::string& ns, const std::string& pod, con
   return Create({"", "v1", "pods", ns, pod, "binding"}, binding).status();
 }
 
-absl::Status RestClient::Evict(const std::string& ns, const std::string& pod) {
+absl::Status RestClient::Evict(const std::string& ns, const std::string& pod, const std::string& uid) {
   json::object eviction{{"apiVersion", "policy/v1"},
                         {"kind", "Eviction"},
                         {"metadata", json::object{{"name", pod}, {"namespace", ns}}}};
+  if (!uid.empty()) eviction["deleteOptions"] = json::object{{"preconditions", json::object{{"uid", uid}}}};
   return Create({"", "v1", "pods", ns, pod, "eviction"}, eviction).status();
 }
 

@@ -145,8 +145,10 @@ class RestClient {
   // does). Aborted when it is already assigned.
   absl::Status Bind(const std::string& ns, const std::string& pod, const std::string& node);
   // POST pods/<name>/eviction (policy/v1): deletes the pod unless a
-  // PodDisruptionBudget forbids it (Unavailable, 429).
-  absl::Status Evict(const std::string& ns, const std::string& pod);
+  // PodDisruptionBudget forbids it (Unavailable, 429). With `uid`, only that
+  // pod (deleteOptions.preconditions): Aborted (409) when a pod of the same
+  // name replaced it.
+  absl::Status Evict(const std::string& ns, const std::string& pod, const std::string& uid = "");
 
   // Cuts off every call in progress (including watches) and makes every later
   // call fail with Cancelled at once: what a process stopping against a

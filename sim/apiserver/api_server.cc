@@ -1164,10 +1164,20 @@ http::Response ApiServer::CreateObject(ResourceCall& call, json::object object, 
 // An eviction deletes the pod unless its PodDisruptionBudget allows no
 // disruption now (429, as the eviction REST handler answers). One at a time,
 // so two evictions cannot both spend the budget's last disruption.
-http::Response ApiServer::Evict(const ResourceType& type, const std::string& ns, const std::string& name) {
+http::Response ApiServer::Evict(const ResourceType& type, const std::string& ns, const std::string& name,
+                                const std::string& uid_precondition) {
   absl::MutexLock lock(&eviction_mu_);
   absl::StatusOr<json::object> pod = store_.Get(type, ns, name);
   if (!pod.ok()) return ErrorResponse(pod.status());
+  const json::object* meta = json_fields::ObjectAt(*pod, {"metadata"});
+  if (const std::string uid = meta != nullptr ? json_fields::String(*meta, "uid") : "";
+      !uid_precondition.empty() && uid != uid_precondition) {
+    // As kube's eviction handler: the precondition goes to the delete.
+    return StatusResponse(409, "Conflict",
+                          absl::StrCat("Operation cannot be fulfilled on Pod \"", name,
+                                       "\": Precondition failed: UID in precondition: ", uid_precondition,
+                                       ", UID in object meta: ", uid));
+  }
   const ResourceInfo* budgets_info = FindResource("policy", "v1", "poddisruptionbudgets");
   ObjectStore::ListResult budgets = store_.List(budgets_info->type, ns, {}, {});
   ObjectStore::ListResult pods = budgets.items.empty() ? ObjectStore::ListResult{{}, 0}
@@ -1202,7 +1212,11 @@ http::Response ApiServer::BindOrEvict(ResourceCall& call) {
   }
   json::value body;
   if (absl::Status s = ParseBody(request, &body); !s.ok()) return BadRequest(s);
-  if (sub == "eviction") return Evict(type, ns, name);
+  if (sub == "eviction") {
+    const json::object* preconditions =
+        body.is_object() ? json_fields::ObjectAt(body.get_object(), {"deleteOptions", "preconditions"}) : nullptr;
+    return Evict(type, ns, name, preconditions != nullptr ? json_fields::String(*preconditions, "uid") : "");
+  }
   const json::value* target = body.get_object().if_contains("target");
   const json::value* node = target != nullptr && target->is_object() ? target->get_object().if_contains("name") : nullptr;
   if (node == nullptr || !node->is_string() || node->get_string().empty()) {

@@ -141,7 +141,9 @@ class ApiServer {
   http::Response Apply(ResourceCall& call);
   http::Response CreateObject(ResourceCall& call, boost::json::object object, bool applied);
   WriteContext ContextOf(const ResourceCall& call);
-  http::Response Evict(const ResourceType& type, const std::string& ns, const std::string& name);
+  // `uid_precondition`: the Eviction's deleteOptions.preconditions.uid ("" none).
+  http::Response Evict(const ResourceType& type, const std::string& ns, const std::string& name,
+                       const std::string& uid_precondition);
   http::Response Read(ResourceCall& call);
   http::Response Write(ResourceCall& call);
   http::Response Remove(ResourceCall& call);
