@@ -90,10 +90,20 @@ void Autoscaler::StartedLeading() {
   if (kickoff_.joinable()) kickoff_.join();
   kickoff_ = std::thread([this] {
     while (leading_.load() && !informers_.HasSynced()) absl::SleepFor(absl::Milliseconds(20));
-    for (const auto& controller : controllers_) {
-      while (leading_.load() && !controller->HasSynced()) absl::SleepFor(absl::Milliseconds(20));
-      if (!leading_.load()) return;
-      controller->EnqueueAll();
+    // Each controller as soon as its own caches are filled: one that never
+    // syncs (the ElasticWorkload CRD not installed) must not hold the others.
+    std::vector<Runnable*> waiting;
+    for (const auto& controller : controllers_) waiting.push_back(controller.get());
+    while (leading_.load() && !waiting.empty()) {
+      for (auto it = waiting.begin(); it != waiting.end();) {
+        if (!(*it)->HasSynced()) {
+          ++it;
+          continue;
+        }
+        (*it)->EnqueueAll();
+        it = waiting.erase(it);
+      }
+      if (!waiting.empty()) absl::SleepFor(absl::Milliseconds(20));
     }
   });
   LOG(INFO) << "autoscaler " << options_.identity << " is acting (leader)";

@@ -23,8 +23,8 @@ std::optional<Waiting> Blocked(const EciCandidate& pod, const std::map<std::stri
     return W(pod, WaitReason::kNotBurst,
              "it did not ask to burst (ECI only, or sent to ECI by a label, namespace or profile)");
   }
-  if (pod.opted_out) {
-    return W(pod, WaitReason::kOptedOut, absl::StrCat("it opted out (", kRepatriateAnnotation, ": \"false\")"));
+  if (!pod.opted_out.empty()) {
+    return W(pod, WaitReason::kOptedOut, absl::StrCat("it opted out (", pod.opted_out, ")"));
   }
   if (now - pod.running_since < options.min_age) {
     return W(pod, WaitReason::kTooYoung,

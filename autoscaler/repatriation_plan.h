@@ -33,7 +33,9 @@
 
 namespace spillway::autoscaler {
 
-// The opt-out annotation ("false" keeps a pod on ECI).
+// The opt-out annotation ("false" keeps a pod on ECI). Karpenter's
+// `karpenter.sh/do-not-disrupt: "true"` and cluster-autoscaler's
+// `cluster-autoscaler.kubernetes.io/safe-to-evict: "false"` keep it too.
 inline constexpr char kRepatriateAnnotation[] = "spillway.alibabacloud.com/repatriate";
 
 struct EcsRoom {
@@ -51,7 +53,9 @@ struct EciCandidate {
   int64_t memory_bytes = 0;
   absl::Time running_since;
   bool asked_burst = false;  // The resolver's intent is burst (not eci_only, not forced).
-  bool opted_out = false;    // kRepatriateAnnotation: "false".
+  // The annotation that keeps it on ECI, as `key: "value"` ("" when none):
+  // kRepatriateAnnotation "false", or another controller's "do not disrupt".
+  std::string opted_out;
   // ECS nodes whose filters (taints, affinity, selectors, architecture) accept it.
   std::vector<std::string> fits_on;
 };

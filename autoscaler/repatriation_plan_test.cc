@@ -44,7 +44,7 @@ TEST(RepatriationPlanTest, Table) {
   EciCandidate eci_only = Pod("d/only", "d/Deployment/a", absl::Minutes(10));
   eci_only.asked_burst = false;
   EciCandidate opted_out = Pod("d/stay", "d/Deployment/a", absl::Minutes(10));
-  opted_out.opted_out = true;
+  opted_out.opted_out = "spillway.alibabacloud.com/repatriate: \"false\"";
   WorkloadHistory flapped;
   flapped.last_home = kNow - absl::Minutes(6);
   flapped.last_out = kNow - absl::Minutes(5);

@@ -38,6 +38,19 @@ bool WaitsForRoom(const kube::PodRecord& pod) {
   return absl::StrContains(message, "Insufficient") || absl::StrContains(message, "Too many pods");
 }
 
+// Which annotation keeps the pod where it is, as `key: "value"`.
+std::string OptOut(const kube::StringMap& annotations) {
+  const std::pair<const char*, const char*> keep[] = {
+      {kRepatriateAnnotation, "false"},
+      {"karpenter.sh/do-not-disrupt", "true"},
+      {"cluster-autoscaler.kubernetes.io/safe-to-evict", "false"},
+  };
+  for (const auto& [key, value] : keep) {
+    if (annotations.Has(key, value)) return absl::StrCat(key, ": \"", value, "\"");
+  }
+  return "";
+}
+
 std::string Seconds(absl::Duration d) { return absl::FormatDuration(absl::Trunc(d, absl::Seconds(1))); }
 
 kube::ObjectReference PodReference(const kube::PodRecord& pod) {
@@ -225,7 +238,7 @@ std::vector<EciCandidate> Repatriator::Candidates(const Pods& pods, absl::Time n
     candidate.cpu_milli = pod->requests().cpu_milli;
     candidate.memory_bytes = pod->requests().memory_bytes;
     candidate.running_since = seen.since;
-    candidate.opted_out = pod->annotations().Has(kRepatriateAnnotation, "false");
+    candidate.opted_out = OptOut(pod->annotations());
     // Not judged until old enough (or the read failed): the plan says it is
     // too young, or it is left out this pass.
     candidate.asked_burst = !seen.facts.has_value() || seen.facts->asked_burst;

@@ -191,14 +191,24 @@ TEST_F(RepatriatorTest, NeverMovesWhatDidNotAskToBurstOrOptedOut) {
   PodOn("only", kVirtualNode, "only-1", R"("labels": {"alibabacloud.com/eci": "true"})");
   PodOn("stay", kVirtualNode, "stay-1",
         R"("annotations": {"alibabacloud.com/burst-resource": "eci", "spillway.alibabacloud.com/repatriate": "false"})");
+  PodOn("karpenter", kVirtualNode, "karpenter-1",
+        R"("annotations": {"alibabacloud.com/burst-resource": "eci", "karpenter.sh/do-not-disrupt": "true"})");
+  PodOn("ca", kVirtualNode, "ca-1",
+        R"("annotations": {"alibabacloud.com/burst-resource": "eci",
+                           "cluster-autoscaler.kubernetes.io/safe-to-evict": "false"})");
   Start();
-  AwaitPods(2);
+  AwaitPods(4);
   PassAfter(absl::ZeroDuration());
   PassAfter(absl::Minutes(5));
   EXPECT_TRUE(Exists("only"));
   EXPECT_TRUE(Exists("stay"));
   EXPECT_EQ(repatriator_->Explain("shop/only").reason, "not_burst");
   EXPECT_EQ(repatriator_->Explain("shop/stay").reason, "opted_out");
+  EXPECT_THAT(repatriator_->Explain("shop/karpenter").why, HasSubstr("karpenter.sh/do-not-disrupt: \"true\""));
+  EXPECT_THAT(repatriator_->Explain("shop/ca").why,
+              HasSubstr("cluster-autoscaler.kubernetes.io/safe-to-evict: \"false\""));
+  EXPECT_TRUE(Exists("karpenter"));
+  EXPECT_TRUE(Exists("ca"));
   EXPECT_THAT(Events(), Not(HasSubstr("Repatriat")));
 }
 

@@ -168,12 +168,15 @@ struct ObjectMeta {
 };
 
 // Whether an annotation key is one Spillway reads: ECI and burst settings
-// (alibabacloud.com/, k8s.aliyun.com/) and controller hints
-// (controller.kubernetes.io/pod-deletion-cost).
+// (alibabacloud.com/, k8s.aliyun.com/), controller hints
+// (controller.kubernetes.io/pod-deletion-cost) and the node autoscalers' "do
+// not disrupt" (karpenter.sh/do-not-disrupt,
+// cluster-autoscaler.kubernetes.io/safe-to-evict), which repatriation honours.
 inline bool IsKeptAnnotation(absl::string_view key) {
   return absl::StartsWith(key, "alibabacloud.com/") || absl::StartsWith(key, "k8s.aliyun.com/") ||
          absl::StartsWith(key, "controller.kubernetes.io/") ||
-         absl::StartsWith(key, "spillway.alibabacloud.com/");
+         absl::StartsWith(key, "spillway.alibabacloud.com/") || key == "karpenter.sh/do-not-disrupt" ||
+         key == "cluster-autoscaler.kubernetes.io/safe-to-evict";
 }
 
 // "namespace/name", or "name" for cluster-scoped objects: the informer cache

@@ -153,6 +153,11 @@ std::vector<InvariantCheck> CheckInvariants(const Scenario& scenario, const std:
   checks.push_back(Count("ECI-only pods stay off ECS", summary.eci_only_on_ecs, "none bound to a regular node",
                          "bound to a regular node", summary.examples));
   checks.push_back(BurstGivesBack(scenario, samples));
+  checks.push_back(Count("moves home stick", summary.flaps,
+                         absl::StrCat(summary.moves_home, " pod(s) moved home to ECS, ", summary.moves_home_landed,
+                                      " replacement(s) bound to ECS, none sent back to ECI"),
+                         "replacement(s) of pods moved home bound to a virtual node again (flaps)",
+                         summary.flap_examples));
   if (scenario.checks.eci_pods_at_most >= 0) {
     const int over = std::max(0, summary.peak_eci_bound - scenario.checks.eci_pods_at_most);
     checks.push_back(InvariantCheck{

@@ -8,6 +8,8 @@
 //                         virtual node; no ECI-only pod bound to a regular node;
 //   burst gives back      no burst pod running on ECI while an ECS node had
 //                         room for it longer than checks.eciWhileEcsRoomWithin;
+//   moves home stick      no replacement of a pod Spillway moved home
+//                         (RepatriatedToECS) bound to a virtual node again;
 //   ECI quota             pods bound to virtual nodes never above
 //                         checks.eciPodsAtMost, at any instant (when set);
 //   ECI victims first     no running ECS pod removed while its workload kept

@@ -133,7 +133,7 @@ TEST(InvariantsTest, ScenarioExpectations) {
   checks = CheckInvariants(scenario, samples, summary);
   EXPECT_TRUE(Named(checks, "ECI quota never exceeded").held);
   EXPECT_TRUE(Named(checks, "web runs 20 pods by 40s").held);
-  EXPECT_THAT(InvariantTable(checks), HasSubstr("Checks: 9 held, 0 violated\n  held      controllers converge"));
+  EXPECT_THAT(InvariantTable(checks), HasSubstr("Checks: 10 held, 0 violated\n  held      controllers converge"));
 }
 
 }  // namespace

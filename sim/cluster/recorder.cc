@@ -95,11 +95,19 @@ void Recorder::OnPod(const ObjectEvent& event) {
     if (event.type == ObjectEvent::Type::kDeleted) return;
     it = pods_.emplace(std::string(uid), NewTrack(pod)).first;
     if (it->second.workload >= 0) ++ledger_.pods_created[scenario_.workloads[it->second.workload].name];
+    if (auto awaiting = awaiting_replacement_.find(it->second.workload);
+        awaiting != awaiting_replacement_.end() && awaiting->second > 0) {
+      --awaiting->second;
+      it->second.replaces_moved = true;
+    }
   }
   PodTrack& track = it->second;
   if (track.gone) return;
   const std::string_view node = StringView(pod, {"spec", "nodeName"});
-  if (node != track.node) Place(track, std::string(node));
+  if (node != track.node) {
+    Place(track, std::string(node));
+    JudgeReplacement(track);
+  }
   const bool running = StringView(pod, {"status", "phase"}) == "Running";
   if (running != track.running) {
     if (track.on_virtual && track.workload >= 0) eci_running_[track.workload] += running ? 1 : -1;
@@ -128,6 +136,37 @@ void Recorder::Place(PodTrack& track, const std::string& node) {
   if (ledger_.examples.size() < 5) {
     ledger_.examples.push_back(absl::StrCat(track.name, " (asked: ", asked, ") on ", node));
   }
+}
+
+void Recorder::MovedHome(const std::string& uid) {
+  ++ledger_.moves_home;
+  auto moved = pods_.find(uid);
+  if (moved == pods_.end() || moved->second.workload < 0) return;
+  const int workload = moved->second.workload;
+  // creationTimestamp has whole seconds.
+  const absl::Time went =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(moved->second.gone ? moved->second.gone_at : clock_.Now()));
+  PodTrack* replacement = nullptr;
+  for (auto& [other_uid, track] : pods_) {
+    if (track.workload != workload || track.replaces_moved || track.created < went || other_uid == uid) continue;
+    if (replacement == nullptr || track.created < replacement->created) replacement = &track;
+  }
+  if (replacement == nullptr) {
+    ++awaiting_replacement_[workload];
+    return;
+  }
+  replacement->replaces_moved = true;
+  JudgeReplacement(*replacement);
+}
+
+void Recorder::JudgeReplacement(const PodTrack& track) {
+  if (!track.replaces_moved || track.node.empty()) return;
+  if (!track.on_virtual) {
+    ++ledger_.moves_home_landed;
+    return;
+  }
+  ++ledger_.flaps;
+  if (ledger_.flap_examples.size() < 5) ledger_.flap_examples.push_back(absl::StrCat(track.name, " on ", track.node));
 }
 
 void Recorder::Remove(PodTrack& track, absl::Time now) {
@@ -277,6 +316,10 @@ absl::Status Recorder::ObserveEvents(absl::Time now) {
     if (reason == "NoStock") ++no_stock_events_;
     if (reason == "FailedCreate") ++failed_create_events_;
     const json::object* involved = json_fields::ObjectAt(event, {"involvedObject"});
+    if (reason == "RepatriatedToECS" && involved != nullptr) {
+      absl::MutexLock lock(&mu_);
+      MovedHome(json_fields::String(*involved, "uid"));
+    }
     const std::string object =
         involved == nullptr ? "" : absl::StrCat(absl::AsciiStrToLower(json_fields::String(*involved, "kind")), "/",
                                                 json_fields::String(*involved, "name"));

@@ -92,6 +92,13 @@ struct Summary {
   // node-pool ones cost at their pool's pricePerHour.
   double ecs_node_hours = 0;
   double node_pool_cost = 0;
+  // Repatriation, from Spillway's RepatriatedToECS Events and the pods that
+  // replaced the evicted ones: moves home, replacements that ran on ECS, and
+  // flaps (a replacement bound to a virtual node again).
+  int moves_home = 0;
+  int moves_home_landed = 0;
+  int flaps = 0;
+  std::vector<std::string> flap_examples = {};
 };
 
 // Nearest-rank percentile of `values` (p in 0..100); 0 when empty.
@@ -136,6 +143,7 @@ class Recorder {
     double gib = 0;
     bool gone = false;  // Deleted or terminating; kept for the summary.
     absl::Time gone_at;
+    bool replaces_moved = false;  // It replaced a pod Spillway moved home; judged when bound.
   };
   // A running ECS pod removed while its workload had ECI pods running:
   // wrong, unless those are gone too by the next sample (one scale-in).
@@ -146,6 +154,10 @@ class Recorder {
   void Place(PodTrack& track, const std::string& node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Remove(PodTrack& track, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ObserveEvents(absl::Time now);
+  // A RepatriatedToECS Event about the pod with `uid`: its replacement is the
+  // first pod of its workload created after it went.
+  void MovedHome(const std::string& uid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void JudgeReplacement(const PodTrack& track) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<int>> DesiredReplicas();
   // A regular node's allocatable, as the cluster holds it now.
   struct RegularNode {
@@ -167,6 +179,8 @@ class Recorder {
   std::set<std::string> virtual_nodes_;
   std::map<std::string, std::string> zone_of_;  // Node name -> zone.
   double regular_node_seconds_ ABSL_GUARDED_BY(mu_) = 0;
+  // Per workload, moved pods whose replacement has not appeared yet.
+  std::map<int, int> awaiting_replacement_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, double> pool_node_seconds_ ABSL_GUARDED_BY(mu_);  // By node pool.
   absl::Time start_;
   Clock& clock_;

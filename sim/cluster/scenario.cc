@@ -276,8 +276,10 @@ absl::Status ReadChecks(const YAML::Node& checks, Scenario& scenario) {
     return false;
   };
   SPILLWAY_RETURN_IF_ERROR(BoundedList(checks["reach"], "checks.reach"));
-  for (size_t i = 0; i < checks["reach"].size(); ++i) {
-    const YAML::Node r = checks["reach"][i];
+  // A const node's missing key is an invalid node, whose size() throws.
+  const YAML::Node reaches = checks["reach"] ? checks["reach"] : YAML::Node(YAML::NodeType::Sequence);
+  for (size_t i = 0; i < reaches.size(); ++i) {
+    const YAML::Node r = reaches[i];
     const std::string where = absl::StrCat("checks.reach[", i, "]");
     SPILLWAY_RETURN_IF_ERROR(KnownKeys(r, where, {"workload", "pods", "by"}));
     ScenarioChecks::Reach reach{Get(r, "workload").as<std::string>(""), Get(r, "pods").as<int>(-1), scenario.duration};

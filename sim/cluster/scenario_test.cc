@@ -198,6 +198,18 @@ TEST(ScenarioTest, ChecksRead) {
   EXPECT_EQ(scenario->checks.max_pods_created.at("web"), 60);
 }
 
+// Was: "invalid node; first invalid key: \"reach\"" for any checks section
+// without a reach list.
+TEST(ScenarioTest, ChecksWithoutReachRead) {
+  absl::StatusOr<Scenario> scenario = LoadScenario(
+      Write("checks-no-reach.yaml",
+            "schedulerConfig: x\nnodes: [{name: a}]\nworkloads: [{name: web, selector: app=web, asked: burst}]\n"
+            "checks: {eciWhileEcsRoomWithin: 45s}\n"));
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  EXPECT_EQ(scenario->checks.eci_while_ecs_room_within, absl::Seconds(45));
+  EXPECT_TRUE(scenario->checks.reach.empty());
+}
+
 TEST(ScenarioTest, LoadCurvesInterpolate) {
   const std::vector<LoadPoint> curve = {{absl::Seconds(10), 1}, {absl::Seconds(20), 5}, {absl::Seconds(30), 5}};
   EXPECT_EQ(LoadAt(curve, absl::Seconds(0)), 1);

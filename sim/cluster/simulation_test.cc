@@ -177,6 +177,29 @@ TEST(SimulationTest, NodePoolGrowsForPendingPodsAndShrinksWhenUnderused) {
   EXPECT_GT(result.summary.node_pool_cost, 0);
 }
 
+// Issue 24.3: a batch job leaves the one ECS node at 30 s; web's three burst
+// pods on ECI move home one at a time through the eviction API, and each
+// replacement runs on ECS. Without repatriation, "burst pods leave ECI when
+// ECS has room" is violated (they stayed on ECI to the end); before the
+// autoscaler stopped waiting for every earlier controller's caches, a
+// cluster without the ElasticWorkload CRD never started repatriation at all.
+TEST(SimulationTest, BurstPodsMoveHomeWhenEcsHasRoomAgain) {
+  const SimulationResult result = RunScenario("bring-home.yaml");
+  ASSERT_FALSE(result.samples.empty());
+  EXPECT_EQ(result.summary.moves_home, 3);
+  EXPECT_EQ(result.summary.moves_home_landed, 3);
+  EXPECT_EQ(result.summary.flaps, 0);
+  EXPECT_TRUE(AnyDecision(result, "RepatriatedToECS pod/web-"));
+  const Sample& last = result.samples.back();
+  EXPECT_EQ(last.workloads.at("web").ecs, 4);
+  EXPECT_EQ(last.workloads.at("web").eci, 0);
+  for (const Sample& sample : result.samples) {
+    if (sample.seconds >= 10 && sample.seconds < 40) {
+      EXPECT_EQ(sample.workloads.at("web").eci + sample.workloads.at("web").ecs, 4) << "no move before the room held";
+    }
+  }
+}
+
 int CountDecisions(const SimulationResult& result, const std::string& prefix) {
   int n = 0;
   for (const Decision& decision : result.decisions) n += absl::StartsWith(decision.text, prefix) ? 1 : 0;
