@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "app/config_scalars.h"
+#include "autoscaler/capacity_requester.h"
 #include "burst/eci_quota.h"
 #include "burst/stock.h"
 #include "common/files.h"
@@ -133,6 +134,18 @@ absl::Status ValidateConfig(const config::SpillwayConfig& config) {
         absl::StrCat("autoscaler.rescue.graceSeconds: ", rescue.grace_seconds(), " is more than a day"));
   }
   if (absl::Status s = ValidateRepatriationConfig(config.autoscaler().repatriation()); !s.ok()) return s;
+  if (const config::CapacityRequestConfig& capacity = config.autoscaler().repatriation().capacity_requests();
+      capacity.enabled()) {
+    if (!config.autoscaler().repatriation().enabled()) {
+      return absl::InvalidArgumentError(
+          "autoscaler.repatriation.capacityRequests.enabled: needs autoscaler.repatriation.enabled (nodes added for "
+          "pods that never move home would stand empty)");
+    }
+    if (absl::StatusOr<autoscaler::CapacityRequestOptions> options = autoscaler::CapacityRequestOptionsFrom(capacity);
+        !options.ok()) {
+      return options.status();
+    }
+  }
   if (absl::StatusOr<burst::StockPolicy> stock = burst::StockPolicy::FromConfig(config.autoscaler().stock());
       !stock.ok()) {
     return stock.status();

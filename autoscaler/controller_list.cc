@@ -5,6 +5,7 @@
 #include "autoscaler/repatriator.h"
 #include "autoscaler/rescuer.h"
 #include "autoscaler/stock_watcher.h"
+#include "glog/logging.h"
 
 namespace spillway::autoscaler {
 namespace {
@@ -78,6 +79,14 @@ ControllerDescriptor RepatriationController() {
             options.plan = RepatriationOptionsFrom(config);
             if (config.has_interval_seconds()) options.interval = absl::Seconds(config.interval_seconds());
             options.may_act = c.may_act;
+            if (config.capacity_requests().enabled()) {
+              // Validated with the config (app/config_loader.cc).
+              absl::StatusOr<CapacityRequestOptions> capacity =
+                  CapacityRequestOptionsFrom(config.capacity_requests());
+              CHECK(capacity.ok()) << capacity.status();
+              capacity->ns = c.options.own_namespace;
+              options.capacity = *std::move(capacity);
+            }
             return std::make_unique<Repatriator>(c.client, c.informers, c.resolver, c.rule, c.events, c.clock,
                                                  c.metrics, options);
           }};

@@ -72,6 +72,11 @@ AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry, const std::
                                         "as long as their workload keeps at least that many pods on ECS")
                                   .Register(registry)
                                   .Add({})),
+      capacity_requests_(prometheus::BuildCounter()
+                             .Name("spillway_autoscaler_capacity_requests_total")
+                             .Help("Placeholder pods asking the node autoscaler for ECS capacity, by outcome "
+                                   "(created, deleted, failed)")
+                             .Register(registry)),
       work_queues_(registry) {
   for (absl::string_view outcome : kRescueOutcomes) rescues_.Add({{"outcome", std::string(outcome)}});
   for (const char* outcome : {"set", "error"}) deletion_costs_.Add({{"outcome", outcome}});
@@ -87,6 +92,11 @@ AutoscalerMetrics::AutoscalerMetrics(prometheus::Registry& registry, const std::
     for (const char* direction : {"up", "down"}) elastic_scales_.Add({{"target", target}, {"direction", direction}});
   }
   for (const char* outcome : {"moved", "refused", "failed"}) repatriations_.Add({{"outcome", outcome}});
+  for (const char* outcome : {"created", "deleted", "failed"}) capacity_requests_.Add({{"outcome", outcome}});
+}
+
+void AutoscalerMetrics::CountCapacityRequest(absl::string_view outcome) {
+  capacity_requests_.Add({{"outcome", std::string(outcome)}}).Increment();
 }
 
 void AutoscalerMetrics::CountRepatriation(absl::string_view outcome) {

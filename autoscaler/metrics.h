@@ -46,6 +46,8 @@ class AutoscalerMetrics {
   // A workload sent a pod to ECI within the hysteresis of a move home.
   void CountRepatriationFlap() { repatriation_flaps_.Increment(); }
   void AddEciVcpuSecondsSaved(double vcpu_seconds) { eci_vcpu_seconds_saved_.Increment(vcpu_seconds); }
+  // Capacity-request placeholders: created, deleted, failed.
+  void CountCapacityRequest(absl::string_view outcome);
   void SetLeader(bool leader) { leader_.Set(leader ? 1 : 0); }
   // A virtual node started a stock cool-down, by the ECI Event reason.
   void CountStockCoolDown(absl::string_view reason);
@@ -80,6 +82,7 @@ class AutoscalerMetrics {
   prometheus::Family<prometheus::Counter>& repatriations_;
   prometheus::Counter& repatriation_flaps_;
   prometheus::Counter& eci_vcpu_seconds_saved_;
+  prometheus::Family<prometheus::Counter>& capacity_requests_;
   kube::WorkQueueMetrics work_queues_;
 };
 

@@ -86,18 +86,25 @@ Repatriator::Repatriator(kube::RestClient& client, kube::ClusterInformers& infor
             controller_.EnqueueAfter(kPassKey, options_.interval);
             return status;
           },
-          /*workers=*/1) {}
+          /*workers=*/1) {
+  if (options_.capacity.has_value()) requester_ = std::make_unique<CapacityRequester>(client, metrics, *options_.capacity);
+}
 
 absl::Status Repatriator::Pass() {
   if (!options_.may_act()) return absl::OkStatus();
   const absl::Time now = clock_.Now();
   const Pods pods = informers_.pods().List();
-  std::vector<EcsRoom> room = ObserveRoom(pods, now);
+  // Placeholders hold room for pods moving home: it counts as free.
+  Pods real;
+  for (const auto& pod : pods) {
+    if (!IsPlaceholder(*pod)) real.push_back(pod);
+  }
+  std::vector<EcsRoom> room = ObserveRoom(real, now);
   const std::vector<EciCandidate> candidates = Candidates(pods, now);
   const std::map<std::string, WorkloadHistory> history = History(pods, now);
   AccrueSavings(pods, now);
   // A pod waiting for a node gets the room before any move does.
-  if (std::any_of(pods.begin(), pods.end(), [](const auto& pod) { return WaitsForRoom(*pod); })) room.clear();
+  if (std::any_of(real.begin(), real.end(), [](const auto& pod) { return WaitsForRoom(*pod); })) room.clear();
   int moved_last_minute = 0;
   {
     absl::MutexLock lock(&mu_);
@@ -108,10 +115,68 @@ absl::Status Repatriator::Pass() {
   for (const auto& pod : pods) by_key[pod->Key()] = pod.get();
   for (const Move& move : plan.moves) {
     auto it = by_key.find(move.pod);
-    if (it != by_key.end()) MoveHome(move, *it->second, now);
+    if (it == by_key.end() || !options_.may_act()) continue;
+    MakeRoom(move, *it->second, pods);
+    MoveHome(move, *it->second, now);
   }
   RecordWaits(plan.waiting, by_key);
+  if (requester_ != nullptr && options_.may_act()) RequestCapacity(candidates, plan, by_key, pods, now);
   return absl::OkStatus();
+}
+
+void Repatriator::MakeRoom(const Move& move, const kube::PodRecord& pod, const Pods& pods) {
+  if (requester_ == nullptr) return;
+  const std::string own = PlaceholderName(std::string(pod.uid()));
+  std::vector<const kube::PodRecord*> others;
+  kube::Resources used;
+  int64_t count = 0;
+  for (const auto& p : pods) {
+    const bool here = p->node_name() == move.node && !Terminal(*p) && !p->deleting();
+    if (IsPlaceholder(*p) && p->name() == own) {
+      (void)requester_->Delete(*p);
+      continue;  // Its room is free now, wherever it was.
+    }
+    if (!here) continue;
+    used.cpu_milli += p->requests().cpu_milli;
+    used.memory_bytes += p->requests().memory_bytes;
+    ++count;
+    if (IsPlaceholder(*p)) others.push_back(p.get());
+  }
+  std::shared_ptr<const kube::Node> node = informers_.nodes().Get(move.node);
+  if (node == nullptr) return;
+  for (const kube::PodRecord* placeholder : others) {
+    const bool fits = node->allocatable.cpu_milli - used.cpu_milli >= pod.requests().cpu_milli &&
+                      node->allocatable.memory_bytes - used.memory_bytes >= pod.requests().memory_bytes &&
+                      node->allocatable_pods - count >= 1;
+    if (fits) return;
+    if (!requester_->Delete(*placeholder).ok()) continue;
+    used.cpu_milli -= placeholder->requests().cpu_milli;
+    used.memory_bytes -= placeholder->requests().memory_bytes;
+    --count;
+  }
+}
+
+void Repatriator::RequestCapacity(const std::vector<EciCandidate>& candidates, const RepatriationPlan& plan,
+                                  const absl::flat_hash_map<std::string, const kube::PodRecord*>& by_key,
+                                  const Pods& pods, absl::Time now) {
+  absl::flat_hash_set<std::string> moved, no_room;
+  for (const Move& move : plan.moves) moved.insert(move.pod);
+  for (const Waiting& w : plan.waiting) {
+    if (w.reason == WaitReason::kNoRoom) no_room.insert(w.pod);
+  }
+  std::vector<EciPod> eci;
+  std::map<std::string, std::string> eci_uids;  // Every burst pod that may still move, by key.
+  for (const EciCandidate& c : candidates) {
+    auto record = by_key.find(c.key);
+    if (!c.asked_burst || !c.opted_out.empty() || moved.contains(c.key) || record == by_key.end()) continue;
+    eci_uids[c.key] = std::string(record->second->uid());
+    if (no_room.contains(c.key)) eci.push_back({c.key, c.cpu_milli, c.memory_bytes, c.running_since});
+  }
+  Pods placeholders;
+  for (const auto& pod : pods) {
+    if (IsPlaceholder(*pod)) placeholders.push_back(pod);
+  }
+  requester_->Reconcile(eci, eci_uids, placeholders, now);
 }
 
 std::vector<EcsRoom> Repatriator::ObserveRoom(const Pods& pods, absl::Time now) {

@@ -51,6 +51,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "autoscaler/capacity_requester.h"
 #include "autoscaler/controller.h"
 #include "autoscaler/metrics.h"
 #include "autoscaler/repatriation_plan.h"
@@ -93,6 +94,8 @@ class Repatriator : public Runnable {
     absl::Duration interval = absl::Seconds(10);
     // Whether this replica may act (the leader); checked before every write.
     std::function<bool()> may_act = [] { return true; };
+    // Ask the node autoscaler for ECS nodes (capacity_requester.h); none: off.
+    std::optional<CapacityRequestOptions> capacity = std::nullopt;
   };
 
   // Everything referenced must outlive the repatriator.
@@ -149,6 +152,13 @@ class Repatriator : public Runnable {
   void RecordWaits(const std::vector<Waiting>& waiting,
                    const absl::flat_hash_map<std::string, const kube::PodRecord*>& by_key) ABSL_LOCKS_EXCLUDED(mu_);
   int MovedSince(absl::Time since) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Deletes the placeholders in the way of `pod` moving to `move.node`: its
+  // own, then others on that node until it fits.
+  void MakeRoom(const Move& move, const kube::PodRecord& pod, const Pods& pods);
+  // Keeps a placeholder for each pod ECS has no room for that is past the break-even.
+  void RequestCapacity(const std::vector<EciCandidate>& candidates, const RepatriationPlan& plan,
+                       const absl::flat_hash_map<std::string, const kube::PodRecord*>& by_key, const Pods& pods,
+                       absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
 
   kube::RestClient& client_;
   kube::ClusterInformers& informers_;
@@ -172,6 +182,7 @@ class Repatriator : public Runnable {
   absl::flat_hash_map<std::string, Waiting> waiting_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, WaitReason> told_ ABSL_GUARDED_BY(mu_);
 
+  std::unique_ptr<CapacityRequester> requester_;  // Null unless options.capacity.
   Controller controller_;
 };
 

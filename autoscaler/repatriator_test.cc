@@ -290,5 +290,70 @@ TEST_F(RepatriatorTest, AStandbyReplicaNeverActs) {
   EXPECT_TRUE(Exists("web-a"));
 }
 
+// Issue 24.2 with 24.3: the ECS node is full; web's pod runs on ECI past the
+// break-even; a placeholder shaped like it asks for a node; when a node comes
+// and the placeholder runs there, its room counts as free, and the move home
+// deletes the placeholder and then evicts the pod. Once the pod is gone, no
+// placeholder is left.
+TEST_F(RepatriatorTest, CapacityRequestsAskForANodeAndMakeWayForTheMoveHome) {
+  Node("ecs-1", "", "", "1");  // kube-system, where placeholders live, exists already.
+  PodOn("busy", "ecs-1", "busy-1", "");  // Fills ecs-1.
+  PodOn("web-a", kVirtualNode);
+  config::RepatriationConfig config;
+  config::CapacityRequestConfig& capacity = *config.mutable_capacity_requests();
+  config::NodeShapeConfig& shape = *capacity.add_node_shapes();
+  shape.set_name("np");
+  shape.set_cpu("1");
+  shape.set_memory("4Gi");
+  shape.set_price_per_hour(0.036);  // $0.00001/s against the pod's $0.0000125/s on ECI (1 vCPU, no memory asked).
+  capacity.set_eci_vcpu_second(0.0000125);
+  capacity.set_eci_gib_second(0.0000014);
+  absl::StatusOr<CapacityRequestOptions> options = CapacityRequestOptionsFrom(capacity);
+  ASSERT_TRUE(options.ok()) << options.status();
+  // The break-even: the node's price over 90 s of provisioning and 600 s
+  // unneeded, 0.00001 × 690 / (0.0000125 − 0.00001) = 2,760 s.
+  const absl::Duration break_even = absl::Seconds(2760);
+  informers_ = std::make_unique<kube::ClusterInformers>(*client_, true);
+  events_ = std::make_unique<kube::EventRecorder>(*client_, clock_, kube::EventRecorder::Options());
+  metrics_ = std::make_unique<AutoscalerMetrics>(registry_);
+  Repatriator::Options repatriation;
+  repatriation.capacity = *options;
+  repatriator_ = std::make_unique<Repatriator>(*client_, *informers_, resolver_, rule_, *events_, clock_, *metrics_,
+                                               repatriation);
+  informers_->Start();
+  AwaitPods(2);
+  auto placeholders = [&] {
+    absl::StatusOr<json::object> list =
+        client_->List({"", "v1", "pods", "kube-system", "", ""},
+                      kube::ListOptions{"spillway.alibabacloud.com/capacity-request=true", "", 0, ""});
+    return list.ok() ? list->at("items").as_array() : json::array();
+  };
+  PassAfter(absl::ZeroDuration());
+  PassAfter(break_even - absl::Seconds(10));
+  EXPECT_TRUE(placeholders().empty()) << "not before the break-even: a short peak adds no node";
+  PassAfter(absl::Seconds(20));
+  ASSERT_EQ(placeholders().size(), 1u);
+  const std::string name(placeholders()[0].at("metadata").at("name").as_string());
+  EXPECT_EQ(Metric("spillway_autoscaler_capacity_requests_total", "created"), 1);
+  PassAfter(absl::Seconds(10));
+  EXPECT_EQ(placeholders().size(), 1u) << "kept, not created twice";
+  EXPECT_EQ(Metric("spillway_autoscaler_capacity_requests_total", "created"), 1);
+  // The node autoscaler's node comes; kube-scheduler binds the placeholder there.
+  Node("np-1", "", "", "1");
+  ASSERT_TRUE(client_->Bind("kube-system", name, "np-1").ok());
+  AwaitNodeReady("np-1");
+  for (int i = 0; i < 500 && informers_->pods().Get("kube-system/" + name)->node_name().empty(); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  PassAfter(absl::Seconds(10));
+  EXPECT_TRUE(Exists("web-a")) << "the room has not held for a minute yet";
+  PassAfter(absl::Minutes(1));
+  EXPECT_FALSE(Exists("web-a")) << "moved home";
+  EXPECT_TRUE(placeholders().empty()) << "its placeholder made way first";
+  EXPECT_EQ(Metric("spillway_autoscaler_capacity_requests_total", "deleted"), 1);
+  ASSERT_EQ(repatriator_->InFlight().size(), 1u);
+  EXPECT_EQ(repatriator_->InFlight()[0].node, "np-1");
+}
+
 }  // namespace
 }  // namespace spillway::autoscaler

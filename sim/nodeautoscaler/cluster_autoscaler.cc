@@ -68,9 +68,10 @@ PodOnNode OnNodeOf(const json::object& pod) {
   const std::string controller = ControllerOf(pod).first;
   on.daemon = controller == "DaemonSet";
   const json::object* annotations = json_fields::ObjectAt(pod, {"metadata", "annotations"});
-  if (annotations != nullptr && json_fields::String(*annotations, kSafeToEvict) == "false") {
+  const std::string safe_to_evict = annotations != nullptr ? json_fields::String(*annotations, kSafeToEvict) : "";
+  if (safe_to_evict == "false") {
     on.blocked = absl::StrCat("has ", kSafeToEvict, ": \"false\"");
-  } else if (controller.empty()) {
+  } else if (controller.empty() && safe_to_evict != "true") {  // "true": evictable even without a controller.
     on.blocked = "is not replicated (it has no controller)";
   }
   return on;
