@@ -108,7 +108,9 @@ TEST(ManifestsTest, TheAutoscalerMayDoWhatItDoes) {
       {"admissionregistration.k8s.io", "mutatingwebhookconfigurations", "update"},
       // The admin API's reads: the pod, its Events, the Lease's holder, ElasticWorkloads.
       {"", "pods", "get"}, {"", "events", "list"}, {"coordination.k8s.io", "leases", "get"},
-      {"autoscaling.alibabacloud.com", "elasticworkloads", "list"}};
+      {"autoscaling.alibabacloud.com", "elasticworkloads", "list"},
+      // Repatriation and its capacity-request placeholders.
+      {"", "pods/eviction", "create"}, {"", "pods", "create"}};
   std::set<std::string> granted;
   bool runs_autoscaler = false;
   for (const YAML::Node& doc : YAML::LoadAll(testing::ReadRunfile("deploy/spillway.yaml"))) {

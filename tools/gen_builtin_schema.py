@@ -48,6 +48,8 @@ ROOTS = {
     "apiextensions.k8s.io/v1/CustomResourceDefinition": "V1CustomResourceDefinition",
     "admissionregistration.k8s.io/v1/MutatingWebhookConfiguration": "V1MutatingWebhookConfiguration",
     "discovery.k8s.io/v1/EndpointSlice": "V1EndpointSlice",
+    # Capacity-request placeholders' PriorityClass (deploy/spillway.yaml).
+    "scheduling.k8s.io/v1/PriorityClass": "V1PriorityClass",
 }
 
 # Fields added to k8s.io/api after 1.22, up to 1.32: model -> {jsonName: type}.

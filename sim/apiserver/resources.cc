@@ -89,6 +89,9 @@ const std::vector<ResourceInfo>& BuiltinResources() {
       // clientConfig.service through them.
       Builtin({"discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true}, "endpointslice", {}, {},
               "discovery"),
+      // The priority of the capacity-request placeholders (deploy/spillway.yaml).
+      Builtin({"scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false}, "priorityclass", {"pc"}, {},
+              "scheduling"),
   }));
   return *kResources;
 }

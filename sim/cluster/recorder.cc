@@ -68,6 +68,8 @@ Recorder::PodTrack Recorder::NewTrack(const json::object& pod) const {
   track.workload = WorkloadOf(pod);
   track.name = absl::StrCat(NamespaceOf(pod), "/", NameOf(pod));
   track.created = OwnedPodOf(pod).created;
+  const json::object* labels = json_fields::ObjectAt(pod, {"metadata", "labels"});
+  track.placeholder = labels != nullptr && json_fields::String(*labels, kCapacityRequestLabel) == "true";
   absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
   if (parsed.ok()) {
     track.vcpu = parsed->EffectiveRequests().cpu_milli / 1000.0;
@@ -367,6 +369,10 @@ Summary Recorder::Summarize() const {
   std::vector<double> pending;
   const absl::Time end = start_ + absl::Seconds(samples_.empty() ? 0 : samples_.back().seconds);
   for (const auto& [uid, track] : pods_) {
+    if (track.placeholder) {
+      ++summary.placeholders;
+      continue;  // Not a workload's pod: it waits for a node by design.
+    }
     ++summary.pods;
     const absl::Time from = std::max(track.created, start_);
     if (!track.running_since.has_value() && !track.gone) {

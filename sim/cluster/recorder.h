@@ -96,6 +96,7 @@ struct Summary {
   // replaced the evicted ones: moves home, replacements that ran on ECS, and
   // flaps (a replacement bound to a virtual node again).
   int moves_home = 0;
+  int placeholders = 0;  // Spillway's capacity-request pods (not counted in pods or pending times).
   int moves_home_landed = 0;
   int flaps = 0;
   std::vector<std::string> flap_examples = {};
@@ -103,6 +104,10 @@ struct Summary {
 
 // Nearest-rank percentile of `values` (p in 0..100); 0 when empty.
 double Percentile(std::vector<double> values, double p);
+
+// The label of Spillway's capacity-request placeholders: pods that ask a node
+// autoscaler for nodes and wait by design (docs/node-autoscalers.md).
+inline constexpr char kCapacityRequestLabel[] = "spillway.alibabacloud.com/capacity-request";
 
 class Recorder {
  public:
@@ -144,6 +149,7 @@ class Recorder {
     bool gone = false;  // Deleted or terminating; kept for the summary.
     absl::Time gone_at;
     bool replaces_moved = false;  // It replaced a pod Spillway moved home; judged when bound.
+    bool placeholder = false;     // Spillway's capacity request (kCapacityRequestLabel).
   };
   // A running ECS pod removed while its workload had ECI pods running:
   // wrong, unless those are gone too by the next sample (one scale-in).

@@ -229,6 +229,7 @@ std::string SummaryTable(const Scenario& scenario, const Summary& s) {
     row("ECS node-hours (every regular node)", absl::StrFormat("%.2f", s.ecs_node_hours));
     row("node-pool nodes' cost (pricePerHour)", Money(s.node_pool_cost));
   }
+  if (s.placeholders > 0) row("capacity-request placeholders (Spillway's)", absl::StrCat(s.placeholders));
   if (s.moves_home > 0) {
     row("pods moved home to ECS (RepatriatedToECS)",
         absl::StrCat(s.moves_home, " (", s.moves_home_landed, " replacements on ECS, ", s.flaps, " flaps)"));
