@@ -36,7 +36,7 @@ int RunSim(const std::vector<std::string>& args) {
   std::string report = "spillway-sim-report.html";
   std::string work_dir;
   int nodes = 0;
-  double speed = 1;
+  double speed = 0;
   std::string view = "auto";
   bool check = false;
   FlagSet flags("spillway sim [flags]",
@@ -47,7 +47,8 @@ int RunSim(const std::vector<std::string>& args) {
                 "summary, and writes an HTML report (docs/simulated-cluster.md).");
   flags.String("scenario", &scenario_path, "Scenario file (testdata/scenarios/*.yaml)");
   flags.Int("nodes", &nodes, 0, 100000, "ECS nodes, replacing the scenario's count (0: as the scenario says)");
-  flags.Double("speed", &speed, 0.1, 20, "Simulated seconds per real second");
+  flags.Double("speed", &speed, 0, 20,
+               "Simulated seconds per real second (0: the scenario's `speed`, 1 when it names none)");
   flags.String("report", &report, "Where to write the HTML report (empty: none)");
   flags.String("work-dir", &work_dir, "Kubeconfig, certificates, spillway-serve.log (default: a new temp dir)");
   flags.String("view", &view, "Progress view: auto (live on a terminal), live or lines");
@@ -69,6 +70,7 @@ int RunSim(const std::vector<std::string>& args) {
     std::cerr << "spillway sim: " << scenario.status().message() << "\n";
     return 2;
   }
+  if (speed < 0.1) speed = scenario->speed;
   if (work_dir.empty()) {
     char templ[] = "/tmp/spillway-sim-XXXXXX";
     work_dir = mkdtemp(templ) != nullptr ? templ : "/tmp/spillway-sim";

@@ -174,6 +174,8 @@ absl::Status ReadTimes(const YAML::Node& root, Scenario& scenario) {
   if (scenario.tick < absl::Milliseconds(10) || scenario.tick > absl::Minutes(1)) {
     return Field("tick", "must be 10ms..1m");
   }
+  scenario.speed = Get(root, "speed").as<double>(1.0);
+  if (!(scenario.speed >= 0.1 && scenario.speed <= 20)) return Field("speed", "must be 0.1..20");
   return absl::OkStatus();
 }
 
@@ -378,7 +380,7 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, int ecs_nodes) {
     SPILLWAY_RETURN_IF_ERROR(KnownKeys(root, "", {"name", "seed", "duration", "tick", "nodes", "startup", "hpa",
                                                   "stockOuts", "spillwayOutages", "schedulerConfig",
                                                   "spillwayConfig", "manifests", "load", "workloads", "actions",
-                                                  "prices", "checks", "clusterAutoscaler"}));
+                                                  "prices", "checks", "clusterAutoscaler", "speed"}));
     scenario.name = Get(root, "name").as<std::string>("scenario");
     scenario.seed = Get(root, "seed").as<uint64_t>(1);
     if (absl::Status s = ReadTimes(root, scenario); !s.ok()) return s;

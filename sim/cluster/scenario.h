@@ -88,6 +88,10 @@ struct Scenario {
   uint64_t seed = 1;
   absl::Duration duration = absl::Seconds(90);
   absl::Duration tick = absl::Milliseconds(250);
+  // The speed `spillway sim` runs it at unless --speed says otherwise: a
+  // scenario whose spillwayConfig divides its durations by it (Spillway's
+  // timers run on real time) names it here.
+  double speed = 1.0;
   std::vector<SimNode> nodes;
   absl::Duration ecs_startup = absl::Seconds(2);
   absl::Duration eci_startup_min = absl::Seconds(5);

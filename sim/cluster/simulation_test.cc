@@ -29,13 +29,15 @@ std::string TempDir(const std::string& name) {
   return absl::StrCat(root == nullptr ? "/tmp" : root, "/", name);
 }
 
-SimulationResult RunScenario(const std::string& scenario_file, double speed = 1.0) {
+// `speed` 0: the scenario's.
+SimulationResult RunScenario(const std::string& scenario_file, double speed = 0) {
   absl::StatusOr<Scenario> scenario = LoadScenario(testing::RunfilePath("testdata/scenarios/" + scenario_file));
   EXPECT_TRUE(scenario.ok()) << scenario.status();
+  if (!scenario.ok()) return SimulationResult();
   SimulationOptions options;
   options.spillway_binary = testing::RunfilePath("spillway");
   options.work_dir = TempDir(scenario_file);
-  options.speed = speed;
+  options.speed = speed > 0 ? speed : scenario->speed;
   absl::StatusOr<SimulationResult> result = RunSimulation(*scenario, options);
   EXPECT_TRUE(result.ok()) << result.status();
   if (!result.ok()) return SimulationResult();
@@ -198,6 +200,30 @@ TEST(SimulationTest, BurstPodsMoveHomeWhenEcsHasRoomAgain) {
       EXPECT_EQ(sample.workloads.at("web").eci + sample.workloads.at("web").ecs, 4) << "no move before the room held";
     }
   }
+}
+
+// Issues 24.2 and 24.3 together, the bridge: a 34-minute peak bursts to ECI
+// at once; past the break-even Spillway's placeholders make the
+// cluster-autoscaler stand-in add a node, and the ECI pods move home onto it.
+// 40 simulated minutes at the scenario's speed 15.
+TEST(SimulationTest, TheBridgeAsksForANodeAndBringsThePodsHome) {
+  const SimulationResult result = RunScenario("bridge-long-peak.yaml");
+  ASSERT_FALSE(result.samples.empty());
+  EXPECT_TRUE(AnyDecision(result, "TriggeredScaleUp pod/spillway-capacity-")) << "placeholders asked for a node";
+  EXPECT_TRUE(AnyDecision(result, "RepatriatedToECS pod/web-"));
+  EXPECT_GE(result.summary.moves_home, 4);
+  EXPECT_EQ(result.summary.flaps, 0);
+  EXPECT_GT(result.summary.node_pool_cost, 0);
+  int most_nodes = 0, eci_at_start = 0;
+  for (const Sample& sample : result.samples) {
+    most_nodes = std::max(most_nodes, sample.regular_nodes);
+    if (sample.seconds >= 120 && sample.seconds < 300) eci_at_start = std::max(eci_at_start, sample.workloads.at("web").eci);
+    if (sample.seconds > 1800 && sample.seconds < 2100) {
+      EXPECT_EQ(sample.workloads.at("web").eci, 0) << "at " << sample.seconds << " s: still on ECI after the bridge";
+    }
+  }
+  EXPECT_EQ(eci_at_start, 6) << "the peak bursts to ECI at once (no wait for a node)";
+  EXPECT_GE(most_nodes, 2) << "a node-pool node joined the one ECS node";
 }
 
 int CountDecisions(const SimulationResult& result, const std::string& prefix) {

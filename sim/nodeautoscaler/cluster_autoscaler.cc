@@ -95,7 +95,11 @@ absl::Status ClusterAutoscaler::Sync() {
     const std::string group = LabelOf(*node, kNodePoolLabel);
     if (!group.empty()) ++ready[group];
   }
-  SPILLWAY_RETURN_IF_ERROR(ScaleUp(pods, RoomOn(nodes, pods), ready, now));
+  // A node registered this scan is not in the watch cache yet: it is still
+  // upcoming, or the same pods would ask for it twice.
+  std::set<std::string> seen;
+  for (const ObjectRef& node : nodes) seen.insert(NameOf(*node));
+  SPILLWAY_RETURN_IF_ERROR(ScaleUp(pods, RoomOn(nodes, pods), ready, seen, now));
   return ScaleDown(nodes, pods, now);
 }
 
@@ -156,7 +160,8 @@ absl::Status ClusterAutoscaler::RegisterProvisioned(absl::Time now) {
 }
 
 absl::Status ClusterAutoscaler::ScaleUp(const std::vector<ObjectRef>& pods, const std::vector<NodeRoom>& room,
-                                        const std::map<std::string, int>& ready, absl::Time now) {
+                                        const std::map<std::string, int>& ready, const std::set<std::string>& seen,
+                                        absl::Time now) {
   std::vector<PendingPod> pending;
   std::map<std::string, const json::object*> by_key;
   for (const ObjectRef& ref : pods) {
@@ -170,7 +175,11 @@ absl::Status ClusterAutoscaler::ScaleUp(const std::vector<ObjectRef>& pods, cons
   for (const NodeGroup& group : options_.groups) {
     auto it = ready.find(group.name);
     int provisioning = 0;
-    for (const NodeLifetime& life : lifetimes_) provisioning += life.group == group.name && life.registered == absl::InfiniteFuture();
+    for (const NodeLifetime& life : lifetimes_) {
+      const bool upcoming = life.registered == absl::InfiniteFuture() ||
+                            (life.removed == absl::InfiniteFuture() && seen.count(life.name) == 0);
+      provisioning += life.group == group.name && upcoming;
+    }
     groups.push_back({group, it == ready.end() ? 0 : it->second, provisioning});
     empty_groups.push_back({group, 0, 0});
   }

@@ -60,8 +60,10 @@ class ClusterAutoscaler : public StandIn {
   absl::Status RegisterProvisioned(absl::Time now);
   // The room left on each registered, untainted regular node.
   std::vector<NodeRoom> RoomOn(const std::vector<ObjectRef>& nodes, const std::vector<ObjectRef>& pods) const;
+  // `seen`: the nodes in the watch cache; a registered node not among them
+  // still counts as upcoming.
   absl::Status ScaleUp(const std::vector<ObjectRef>& pods, const std::vector<NodeRoom>& room,
-                       const std::map<std::string, int>& ready, absl::Time now);
+                       const std::map<std::string, int>& ready, const std::set<std::string>& seen, absl::Time now);
   absl::Status ScaleDown(const std::vector<ObjectRef>& nodes, const std::vector<ObjectRef>& pods, absl::Time now);
   absl::Status Drain(const std::string& node, const std::vector<const boost::json::object*>& pods, absl::Time now);
   absl::Status Event(const boost::json::object& object, const std::string& api_version, const std::string& kind,
