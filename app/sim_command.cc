@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "app/flags.h"
 #include "app/serve_app.h"
 #include "common/version.h"
+#include "sim/cluster/compare.h"
 #include "sim/cluster/report.h"
 #include "sim/cluster/scenario.h"
 #include "sim/cluster/simulation.h"
@@ -31,6 +33,54 @@ std::string SelfPath() {
 
 }  // namespace
 
+// `report` with `-<variant>` before its extension.
+std::string VariantReport(const std::string& report, absl::string_view variant) {
+  const size_t dot = report.rfind('.');
+  if (dot == std::string::npos || report.find('/', dot) != std::string::npos) return absl::StrCat(report, "-", variant);
+  return absl::StrCat(report.substr(0, dot), "-", variant, report.substr(dot));
+}
+
+// --compare: the scenario three ways (sim/cluster/compare.h), one after the
+// other, each in its own work directory, then side by side.
+int RunCompare(const sim::Scenario& scenario, sim::SimulationOptions options, const std::string& report, bool check) {
+  std::vector<sim::VariantResult> results;
+  const std::string work_dir = options.work_dir;
+  for (sim::Variant variant : {sim::Variant::kNodeAutoscalerAlone, sim::Variant::kEciAlone, sim::Variant::kBridge}) {
+    const std::string name(sim::VariantName(variant));
+    options.work_dir = absl::StrCat(work_dir, "/", name);
+    std::filesystem::create_directories(options.work_dir);
+    absl::StatusOr<sim::Scenario> played = sim::ScenarioFor(scenario, variant, options.work_dir);
+    if (!played.ok()) {
+      std::cerr << "spillway sim: " << played.status().message() << "\n";
+      return 2;
+    }
+    std::cout << "spillway sim --compare: " << name << " (work dir " << options.work_dir << ")" << std::endl;
+    absl::StatusOr<sim::SimulationResult> result = sim::RunSimulation(*played, options);
+    if (!result.ok()) {
+      std::cerr << "spillway sim: " << name << ": " << result.status().message() << " (logs in " << options.work_dir
+                << ")\n";
+      return 1;
+    }
+    std::cout << "\n" << sim::InvariantTable(result->checks);
+    if (!report.empty()) {
+      const std::string path = VariantReport(report, name);
+      std::ofstream(path) << sim::HtmlReport(*played, result->samples, result->decisions, result->summary,
+                                             result->checks,
+                                             {kVersion, absl::Now(), options.speed, result->Dilation(options.speed)});
+      std::cout << "report: " << path << "\n";
+    }
+    results.push_back({variant, *std::move(result)});
+  }
+  std::cout << "\nScenario \"" << scenario.name << "\" three ways\n" << sim::CompareTable(results);
+  bool held = true;
+  for (const sim::VariantResult& r : results) held = held && sim::AllHeld(r.result.checks);
+  if (check && !held) {
+    std::cerr << "spillway sim: invariants violated (see Checks above)\n";
+    return 1;
+  }
+  return 0;
+}
+
 int RunSim(const std::vector<std::string>& args) {
   std::string scenario_path = "testdata/scenarios/burst-peak.yaml";
   std::string report = "spillway-sim-report.html";
@@ -39,6 +89,7 @@ int RunSim(const std::vector<std::string>& args) {
   double speed = 0;
   std::string view = "auto";
   bool check = false;
+  bool compare = false;
   FlagSet flags("spillway sim [flags]",
                 "Runs a simulated cluster on this machine: the embedded API server with\n"
                 "stand-ins for kube-scheduler (calling extenders over HTTP), the Deployment\n"
@@ -53,6 +104,10 @@ int RunSim(const std::vector<std::string>& args) {
   flags.String("work-dir", &work_dir, "Kubeconfig, certificates, spillway-serve.log (default: a new temp dir)");
   flags.String("view", &view, "Progress view: auto (live on a terminal), live or lines");
   flags.Bool("check", &check, "Exit 1 when an invariant is violated (the checks printed at the end)");
+  flags.Bool("compare", &compare,
+             "Play the scenario three ways, one after the other: the node autoscaler alone (no bursting), ECI "
+             "alone (no repatriation or capacity requests), and as configured (the bridge); print them side by "
+             "side and write a report per way (--report with -<way> before its extension)");
   if (absl::Status s = flags.Parse(args); !s.ok()) {
     std::cerr << "spillway sim: " << s.message() << "\n";
     return 2;
@@ -84,6 +139,7 @@ int RunSim(const std::vector<std::string>& args) {
   options.live = view == "live" || (view == "auto" && isatty(STDOUT_FILENO));
   options.on_progress = [](const std::string& text) { std::cout << text << std::flush; };
   options.stop_requested = [] { return g_stop != 0; };
+  if (compare) return RunCompare(*scenario, options, report, check);
   std::cout << "spillway sim: scenario \"" << scenario->name << "\", " << scenario->nodes.size() << " nodes, "
             << absl::ToDoubleSeconds(scenario->duration) << " s at speed " << speed << "; work dir " << work_dir
             << std::endl;
