@@ -33,6 +33,36 @@ std::string SelfPath() {
 
 }  // namespace
 
+// The summary, the checks and how the run went, for the terminal.
+void PrintRun(const sim::Scenario& scenario, const sim::SimulationResult& result, double speed) {
+  std::cout << "\n" << sim::SummaryTable(scenario, result.summary) << sim::InvariantTable(result.checks);
+  std::cout << "  scheduler: " << result.scheduler.bound << " pods bound, " << result.scheduler.extender_calls
+            << " extender calls, " << result.stand_in_errors << " failed stand-in passes\n"
+            << "  stand-ins: " << result.passes << " passes, mean " << absl::FormatDuration(result.mean_pass)
+            << ", slowest " << absl::FormatDuration(result.slowest_pass) << " (tick "
+            << absl::FormatDuration(scenario.tick) << ")\n"
+            << "  time: " << absl::FormatDuration(result.simulated) << " simulated in "
+            << absl::FormatDuration(absl::Trunc(result.real, absl::Milliseconds(100))) << " at speed " << speed
+            << absl::StrFormat(" (dilation %.2fx)\n", result.Dilation(speed));
+  const sim::BarrierStats& waits = result.spillway_waits;
+  std::cout << "  spillway settled in " << waits.waits - waits.timeouts << " of " << waits.waits
+            << " waits (after the manifests, each user action and each pass), waiting " << absl::FormatDuration(absl::Trunc(waits.total, absl::Milliseconds(100)))
+            << " in all, longest " << absl::FormatDuration(absl::Trunc(waits.longest, absl::Milliseconds(1)));
+  if (waits.timeouts > 0) std::cout << "; last still unsettled: " << waits.last_timeout;
+  std::cout << "\n";
+  if (result.spillway_outages > 0) {
+    // ignorable: true — what kube-scheduler placed without the burst policy.
+    int on_virtual = 0;
+    for (const auto& [pod, node] : result.scheduler.bound_without_extender) {
+      for (const sim::SimNode& n : scenario.nodes) on_virtual += n.is_virtual && n.name == node ? 1 : 0;
+    }
+    std::cout << "  spillway down " << result.spillway_outages << " time(s): "
+              << result.scheduler.bound_without_extender.size()
+              << " pods scheduled without the extender (failed open), " << on_virtual
+              << " of them on a virtual node\n";
+  }
+}
+
 // `report` with `-<variant>` before its extension.
 std::string VariantReport(const std::string& report, absl::string_view variant) {
   const size_t dot = report.rfind('.');
@@ -61,7 +91,7 @@ int RunCompare(const sim::Scenario& scenario, sim::SimulationOptions options, co
                 << ")\n";
       return 1;
     }
-    std::cout << "\n" << sim::InvariantTable(result->checks);
+    PrintRun(*played, *result, options.speed);
     if (!report.empty()) {
       const std::string path = VariantReport(report, name);
       std::ofstream(path) << sim::HtmlReport(*played, result->samples, result->decisions, result->summary,
@@ -148,32 +178,7 @@ int RunSim(const std::vector<std::string>& args) {
     std::cerr << "spillway sim: " << result.status().message() << " (logs in " << work_dir << ")\n";
     return 1;
   }
-  std::cout << "\n" << sim::SummaryTable(*scenario, result->summary) << sim::InvariantTable(result->checks);
-  std::cout << "  scheduler: " << result->scheduler.bound << " pods bound, " << result->scheduler.extender_calls
-            << " extender calls, " << result->stand_in_errors << " failed stand-in passes\n"
-            << "  stand-ins: " << result->passes << " passes, mean " << absl::FormatDuration(result->mean_pass)
-            << ", slowest " << absl::FormatDuration(result->slowest_pass) << " (tick "
-            << absl::FormatDuration(scenario->tick) << ")\n"
-            << "  time: " << absl::FormatDuration(result->simulated) << " simulated in "
-            << absl::FormatDuration(absl::Trunc(result->real, absl::Milliseconds(100))) << " at speed " << speed
-            << absl::StrFormat(" (dilation %.2fx)\n", result->Dilation(speed));
-  const sim::BarrierStats& waits = result->spillway_waits;
-  std::cout << "  spillway settled in " << waits.waits - waits.timeouts << " of " << waits.waits
-            << " waits (after the manifests, each user action and each pass), waiting " << absl::FormatDuration(absl::Trunc(waits.total, absl::Milliseconds(100)))
-            << " in all, longest " << absl::FormatDuration(absl::Trunc(waits.longest, absl::Milliseconds(1)));
-  if (waits.timeouts > 0) std::cout << "; last still unsettled: " << waits.last_timeout;
-  std::cout << "\n";
-  if (result->spillway_outages > 0) {
-    // ignorable: true — what kube-scheduler placed without the burst policy.
-    int on_virtual = 0;
-    for (const auto& [pod, node] : result->scheduler.bound_without_extender) {
-      for (const sim::SimNode& n : scenario->nodes) on_virtual += n.is_virtual && n.name == node ? 1 : 0;
-    }
-    std::cout << "  spillway down " << result->spillway_outages << " time(s): "
-              << result->scheduler.bound_without_extender.size()
-              << " pods scheduled without the extender (failed open), " << on_virtual
-              << " of them on a virtual node\n";
-  }
+  PrintRun(*scenario, *result, speed);
   if (!report.empty()) {
     std::ofstream(report) << sim::HtmlReport(*scenario, result->samples, result->decisions, result->summary,
                                              result->checks,

@@ -54,7 +54,9 @@ absl::StatusOr<std::string> WithoutRepatriation(const std::string& text, const s
   try {
     YAML::Node config = text.empty() ? YAML::Node(YAML::NodeType::Map) : YAML::Load(text);
     if (!config.IsMap()) return absl::InvalidArgumentError(absl::StrCat(path, ": not a map"));
-    config["autoscaler"]["repatriation"]["enabled"] = false;
+    YAML::Node repatriation = config["autoscaler"]["repatriation"];
+    repatriation["enabled"] = false;
+    if (repatriation["capacityRequests"].IsMap()) repatriation["capacityRequests"]["enabled"] = false;
     std::string rendered;
     if (absl::Status s = YamlToJson(config, 4 * text.size() + 4096, &rendered); !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));

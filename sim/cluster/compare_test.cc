@@ -54,6 +54,7 @@ TEST_F(CompareTest, EciAloneTurnsRepatriationOffAndKeepsTheRest) {
   EXPECT_THAT(eci->spillway_config, HasSubstr(dir));
   EXPECT_THAT(config, HasSubstr(R"("enabled":false,"minAgeSeconds":8)")) << "the rest of the config is kept";
   EXPECT_THAT(config, HasSubstr(R"("cpu":"4")")) << "quoted text stays text";
+  EXPECT_THAT(config, HasSubstr(R"("capacityRequests":{"enabled":false,)")) << "capacity requests need repatriation";
   EXPECT_THAT(config, HasSubstr(R"("rescue":)"));
   EXPECT_THAT(Read(ScenarioPath(scenario_, scenario_.spillway_config)), HasSubstr("enabled: true"))
       << "the scenario's own file is untouched";
