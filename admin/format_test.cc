@@ -110,6 +110,32 @@ TEST(FormatStatusTest, PrintsQuotaCoolDownsAndSplit) {
                               "web-unit-virtual-kubelet=2\n"));
 }
 
+// Issue 24.3: whether a pod on ECI would move home, and the moves in flight.
+TEST(FormatExplainTest, SaysWhetherAPodOnEciWouldMoveHome) {
+  v1::ExplainResponse e = Pending();
+  e.set_node("virtual-kubelet-cn-hangzhou-j");
+  e.set_node_is_virtual(true);
+  e.mutable_repatriation()->set_outcome("waiting");
+  e.mutable_repatriation()->set_reason("room_unstable");
+  e.mutable_repatriation()->set_why("ECS room for it has not been stable for 1m");
+  e.mutable_repatriation()->set_acting(true);
+  EXPECT_THAT(FormatExplain(e),
+              HasSubstr("Home:       waiting (room_unstable): ECS room for it has not been stable for 1m\n"));
+  e.mutable_repatriation()->set_outcome("not_judged");
+  EXPECT_THAT(FormatExplain(e), Not(HasSubstr("Home:")));
+
+  v1::StatusResponse s;
+  v1::RepatriationMove& move = *s.add_repatriations();
+  move.set_pod("shop/web-1");
+  move.set_workload("shop/ReplicaSet/web-7d9");
+  move.set_node("np-burst-0");
+  move.set_started_unix(1'800'000'000);
+  const std::string text = FormatStatus(s);
+  EXPECT_THAT(text, HasSubstr("MOVING HOME"));
+  EXPECT_THAT(text, HasSubstr("shop/web-1"));
+  EXPECT_THAT(text, HasSubstr("np-burst-0"));
+}
+
 TEST(FormatMessageTest, JsonAndYamlCarryTheSameFields) {
   v1::ExplainResponse e = Pending();
   absl::StatusOr<std::string> json = FormatMessage(e, "json");

@@ -34,6 +34,23 @@ absl::Status CheckRange(const char* field, bool has, uint64_t value, uint64_t mi
   return absl::OkStatus();
 }
 
+// An optional numeric field and the values it may take.
+struct FieldRange {
+  const char* field;
+  bool has;
+  uint64_t value;
+  uint64_t min;
+  uint64_t max;
+};
+
+template <size_t N>
+absl::Status CheckRanges(const FieldRange (&ranges)[N]) {
+  for (const FieldRange& range : ranges) {
+    if (absl::Status s = CheckRange(range.field, range.has, range.value, range.min, range.max); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateServerConfig(const config::SpillwayConfig& config) {
   const config::ServerConfig& server = config.server();
   const uint64_t max_request = config.extender().has_max_request_bytes()
@@ -45,13 +62,7 @@ absl::Status ValidateServerConfig(const config::SpillwayConfig& config) {
         " is less than extender.maxRequestBytes (", max_request,
         "): no request of the largest size could ever be accepted"));
   }
-  const struct {
-    const char* field;
-    bool has;
-    uint64_t value;
-    uint64_t min;
-    uint64_t max;
-  } ranges[] = {
+  const FieldRange ranges[] = {
       {"server.maxBodyBytesInFlight", server.has_max_body_bytes_in_flight(),
        server.max_body_bytes_in_flight(), 1, uint64_t{64} << 30},
       {"server.maxIdleConnections", server.has_max_idle_connections(),
@@ -65,33 +76,18 @@ absl::Status ValidateServerConfig(const config::SpillwayConfig& config) {
       {"server.shutdownGraceSeconds", server.has_shutdown_grace_seconds(),
        server.shutdown_grace_seconds(), 1, 600},
   };
-  for (const auto& range : ranges) {
-    if (absl::Status s = CheckRange(range.field, range.has, range.value, range.min, range.max);
-        !s.ok()) {
-      return s;
-    }
-  }
-  return absl::OkStatus();
+  return CheckRanges(ranges);
 }
 
 absl::Status ValidateRepatriationConfig(const config::RepatriationConfig& r) {
-  const struct {
-    const char* field;
-    bool has;
-    uint64_t value;
-    uint64_t min;
-    uint64_t max;
-  } ranges[] = {
+  const FieldRange ranges[] = {
       {"autoscaler.repatriation.minAgeSeconds", r.has_min_age_seconds(), r.min_age_seconds(), 0, 86400},
       {"autoscaler.repatriation.stableSeconds", r.has_stable_seconds(), r.stable_seconds(), 0, 86400},
       {"autoscaler.repatriation.hysteresisSeconds", r.has_hysteresis_seconds(), r.hysteresis_seconds(), 0, 86400},
       {"autoscaler.repatriation.movesPerMinute", r.has_moves_per_minute(), r.moves_per_minute(), 1, 10000},
       {"autoscaler.repatriation.intervalSeconds", r.has_interval_seconds(), r.interval_seconds(), 1, 3600},
   };
-  for (const auto& range : ranges) {
-    if (absl::Status s = CheckRange(range.field, range.has, range.value, range.min, range.max); !s.ok()) return s;
-  }
-  return absl::OkStatus();
+  return CheckRanges(ranges);
 }
 
 }  // namespace

@@ -87,6 +87,32 @@ TEST(ConfigLoaderTest, AutoscalerPolicyIsReadAndChecked) {
               HasSubstr("eciQuota.namespaces.shop.memory: invalid quantity \"lots\""));
 }
 
+// Issue 24: repatriation and its capacity requests, as deploy/ and the
+// bridge scenarios write them, and what is refused.
+TEST(ConfigLoaderTest, RepatriationIsReadAndChecked) {
+  absl::StatusOr<config::SpillwayConfig> config = ParseConfig(
+      "autoscaler:\n  repatriation:\n    enabled: true\n    minAgeSeconds: 8\n    capacityRequests:\n"
+      "      enabled: true\n      nodeShapes: [{name: np, cpu: \"4\", memory: 16Gi, pricePerHour: 0.14}]\n"
+      "      eciVcpuSecond: 0.0000125\n      eciGibSecond: 0.0000014\n",
+      "p");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->autoscaler().repatriation().min_age_seconds(), 8u);
+  EXPECT_EQ(config->autoscaler().repatriation().capacity_requests().node_shapes(0).cpu(), "4");
+  EXPECT_THAT(ParseConfig("autoscaler:\n  repatriation:\n    movesPerMinute: 0\n", "p").status().message(),
+              HasSubstr("autoscaler.repatriation.movesPerMinute: 0 is outside 1..10000"));
+  EXPECT_THAT(ParseConfig("autoscaler:\n  repatriation:\n    capacityRequests:\n      enabled: true\n", "p")
+                  .status()
+                  .message(),
+              HasSubstr("capacityRequests.enabled: needs autoscaler.repatriation.enabled"));
+  EXPECT_THAT(ParseConfig("autoscaler:\n  repatriation:\n    enabled: true\n    capacityRequests:\n"
+                          "      enabled: true\n      nodeShapes: [{name: np, cpu: \"4\", memory: 16Gi, "
+                          "pricePerHour: 0.14}]\n",
+                          "p")
+                  .status()
+                  .message(),
+              HasSubstr("ECI's pay-as-you-go prices are required"));
+}
+
 TEST(ConfigLoaderTest, MissingFileIsNotFound) {
   absl::StatusOr<config::SpillwayConfig> config = LoadConfigFile("/nonexistent/policy.yaml");
   EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
