@@ -23,7 +23,7 @@ namespace spillway::autoscaler {
 inline constexpr absl::string_view kRescueOutcomes[] = {
     "rescued",      "eci_only_tolerated", "eci_only_tolerant", "already_rescued", "not_virtual_resolvable",
     "out_of_scope", "asked_for_ecs",      "invalid_request",   "eci_cannot_run",  "no_virtual_node",
-    "selector_mismatch", "quota",         "conflict",          "error"};
+    "selector_mismatch", "quota",         "conflict",          "error", "other_controller"};
 inline constexpr absl::string_view kControllers[] = {"rescue", "deletion_cost", "elastic_workload", "stock",
                                                      "repatriation"};
 

@@ -109,6 +109,13 @@ RescueVerdict Rescuer::Explain(const kube::Pod& pod) const {
                 ? "kube-scheduler has not marked the pod PodScheduled=False/Unschedulable; the rescue acts only then"
                 : "the pod is bound to node " + pod.node_name};
   }
+  {
+    absl::MutexLock lock(&mu_);
+    if (other_rescuer_.has_value()) {
+      return {"other_controller", absl::StrCat("another rescuer runs (Deployment ", *other_rescuer_,
+                                               "); Spillway's stands down until one is turned off")};
+    }
+  }
   const bool rescued = pod.metadata.annotations.Find(kRescuedAnnotation).has_value();
   if (std::optional<RescueVerdict> skip =
           Screen(rescued, pod.scheduling_message, InScope(pod.metadata.namespace_, pod.metadata.labels))) {
@@ -125,6 +132,54 @@ RescueVerdict Rescuer::Explain(const kube::Pod& pod) const {
   return {plan.outcome, plan.why};
 }
 
+std::optional<std::string> Rescuer::OtherRescuer() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (clock_.Now() - other_looked_ < absl::Minutes(5)) return other_rescuer_;
+    other_looked_ = clock_.Now();
+  }
+  // Names only: the list is paged and its items are not kept.
+  std::optional<std::string> found;
+  kube::ObjectReference where;
+  kube::ListOptions list;
+  list.limit = 500;
+  for (int page = 0; page < 100 && !found.has_value(); ++page) {
+    absl::StatusOr<json::object> deployments = client_.List({"apps", "v1", "deployments", "", "", ""}, list);
+    if (!deployments.ok()) {
+      LOG(WARNING) << "rescue: could not list Deployments to look for another rescuer: " << deployments.status();
+      break;
+    }
+    const json::value* items = json_fields::At(*deployments, {"items"});
+    if (items == nullptr || !items->is_array()) break;
+    for (const json::value& item : items->get_array()) {
+      const json::object* meta = item.is_object() ? json_fields::ObjectAt(item.get_object(), {"metadata"}) : nullptr;
+      const std::string name = meta != nullptr ? json_fields::String(*meta, "name") : "";
+      if (absl::StrContains(name, "virtual-kubelet-autoscaler")) {
+        where = {"apps/v1", "Deployment", json_fields::String(*meta, "namespace"), name,
+                 json_fields::String(*meta, "uid")};
+        found = absl::StrCat(where.namespace_, "/", name);
+        break;
+      }
+    }
+    const json::object* meta = json_fields::ObjectAt(*deployments, {"metadata"});
+    list.continue_token = meta != nullptr ? json_fields::String(*meta, "continue") : "";
+    if (list.continue_token.empty()) break;
+  }
+  absl::MutexLock lock(&mu_);
+  other_rescuer_ = found;
+  if (found.has_value() && !other_reported_) {
+    other_reported_ = true;
+    const std::string message = absl::StrCat(
+        "Spillway's Unschedulable rescue does the same job as this add-on (ack-virtual-kubelet-autoscaler): two "
+        "rescuers would patch the same pods, so Spillway's stands down. Keep one: uninstall the add-on, or set "
+        "autoscaler.rescue.enabled: false in Spillway's config");
+    LOG(WARNING) << "rescue other_controller=" << *found << ": " << message;
+    (void)events_.Record(where, kube::EventType::kWarning, "OtherController", message);
+  }
+  if (!found.has_value()) other_reported_ = false;
+  return found;
+}
+
 absl::Status Rescuer::Reconcile(const std::string& key) {
   if (!options_.may_act()) return absl::OkStatus();  // A standby replica: the leader acts.
   std::shared_ptr<const kube::PodRecord> cached = informers_.pods().Get(key);
@@ -133,6 +188,11 @@ absl::Status Rescuer::Reconcile(const std::string& key) {
     absl::MutexLock lock(&mu_);
     seen_unschedulable_.erase(key);
     return absl::OkStatus();
+  }
+  if (std::optional<std::string> other = OtherRescuer()) {
+    return Skip(key, "other_controller",
+                absl::StrCat("another rescuer runs (Deployment ", *other,
+                             "): turn one off, it or autoscaler.rescue.enabled"));
   }
   // What the cache decides, before reading the live pod.
   const std::string message(cached->scheduling_message());

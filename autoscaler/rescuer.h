@@ -97,6 +97,12 @@ class Rescuer : public Runnable {
   RescueVerdict Explain(const kube::Pod& pod) const;
 
  private:
+  // ACK's virtual-kubelet-autoscaler add-on (a Deployment whose name holds
+  // "virtual-kubelet-autoscaler", in any namespace) does the same job: two
+  // rescuers would patch the same pods. Looked for at most every 5 minutes;
+  // the first sighting is one Warning Event `OtherController` on that
+  // Deployment and one log line. nullopt: none seen.
+  std::optional<std::string> OtherRescuer();
   // An outcome without a write: counted, logged at VLOG(1), done.
   absl::Status Skip(const std::string& key, absl::string_view outcome, absl::string_view why);
   bool InScope(const std::string& ns, const kube::StringMap& pod_labels) const;
@@ -125,9 +131,13 @@ class Rescuer : public Runnable {
   const Options options_;
   Controller controller_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   // When the informer delivered the pod's Unschedulable state (latency metric).
   absl::flat_hash_map<std::string, absl::Time> seen_unschedulable_ ABSL_GUARDED_BY(mu_);
+  // The other rescuer seen at the last look ("namespace/name"), and when.
+  std::optional<std::string> other_rescuer_ ABSL_GUARDED_BY(mu_);
+  absl::Time other_looked_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool other_reported_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace spillway::autoscaler

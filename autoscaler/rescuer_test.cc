@@ -143,6 +143,40 @@ class RescuerTest : public sim::EmbeddedClusterTest {
   std::unique_ptr<DeletionCost> cost_;
 };
 
+// Issue 24.5: ACK's virtual-kubelet-autoscaler add-on does the rescue's job.
+// With its Deployment present, Spillway's rescue stands down, says so once
+// on that Deployment and in explain, and patches nothing.
+TEST_F(RescuerTest, StandsDownBesideAnotherRescuer) {
+  ASSERT_TRUE(client_->Create({"apps", "v1", "deployments", "kube-system", "", ""}, json::parse(R"({
+      "metadata": {"name": "ack-virtual-kubelet-autoscaler"},
+      "spec": {"selector": {"matchLabels": {"app": "vka"}},
+               "template": {"metadata": {"labels": {"app": "vka"}},
+                            "spec": {"containers": [{"name": "a", "image": "autoscaler"}]}}}})")
+                                                                                          .as_object())
+                  .ok());
+  PendingPod("shop", "web-1");
+  PendingPod("shop", "web-2");
+  StartRescuer();
+  ASSERT_TRUE(rescuer_->Reconcile("shop/web-1").ok());
+  ASSERT_TRUE(rescuer_->Reconcile("shop/web-2").ok());
+  EXPECT_EQ(Annotation(Pod("shop", "web-1"), "alibabacloud.com/burst-resource"), "");
+  EXPECT_EQ(Annotation(Pod("shop", "web-2"), "alibabacloud.com/burst-resource"), "");
+  absl::StatusOr<json::object> events = client_->List({"", "v1", "events", "kube-system", "", ""}, {});
+  ASSERT_TRUE(events.ok());
+  int told = 0;
+  for (const json::value& event : events->at("items").as_array()) {
+    if (event.at("reason").as_string() == "OtherController") {
+      ++told;
+      EXPECT_THAT(std::string(event.at("message").as_string()), HasSubstr("autoscaler.rescue.enabled: false"));
+      EXPECT_EQ(event.at("involvedObject").at("name").as_string(), "ack-virtual-kubelet-autoscaler");
+    }
+  }
+  EXPECT_EQ(told, 1) << "one Event, not one per pod";
+  absl::StatusOr<kube::Pod> pod = kube::ParsePod(json::serialize(Pod("shop", "web-1")));
+  ASSERT_TRUE(pod.ok());
+  EXPECT_EQ(rescuer_->Explain(*pod).outcome, "other_controller");
+}
+
 TEST_F(RescuerTest, HandsAPodShortOfResourcesToEci) {
   PendingPod("shop", "web-1");
   StartRescuer();
