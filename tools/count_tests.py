@@ -31,6 +31,21 @@ def cases_in(xml_path):
     return passed, failed
 
 
+def xml_paths_of(target_dir):
+    """The target's test.xml, or one per shard (shard_K_of_N/test.xml) for a
+    sharded target; empty when there is none."""
+    whole = os.path.join(target_dir, "test.xml")
+    if os.path.exists(whole):
+        return [whole]
+    shards = []
+    if os.path.isdir(target_dir):
+        for name in sorted(os.listdir(target_dir)):
+            path = os.path.join(target_dir, name, "test.xml")
+            if re.fullmatch(r"shard_\d+_of_\d+", name) and os.path.exists(path):
+                shards.append(path)
+    return shards
+
+
 def main(argv):
     log_path, testlogs = argv[1], argv[2]
     passed = failed = 0
@@ -42,9 +57,13 @@ def main(argv):
                 continue
             target, status = match.group(1), match.group(2)
             seen.add(target)
-            xml_path = os.path.join(testlogs, target[2:].replace(":", "/"), "test.xml")
-            if status in ("PASSED", "FAILED", "FLAKY") and os.path.exists(xml_path):
-                p, f = cases_in(xml_path)
+            xml_paths = xml_paths_of(os.path.join(testlogs, target[2:].replace(":", "/")))
+            if status in ("PASSED", "FAILED", "FLAKY") and xml_paths:
+                p = f = 0
+                for xml_path in xml_paths:
+                    shard_passed, shard_failed = cases_in(xml_path)
+                    p += shard_passed
+                    f += shard_failed
                 if status != "PASSED" and f == 0:
                     f = 1  # The binary failed outside any test case.
                 if p + f == 0:
