@@ -127,32 +127,31 @@ absl::Status Repatriator::Pass() {
 void Repatriator::MakeRoom(const Move& move, const kube::PodRecord& pod, const Pods& pods) {
   if (requester_ == nullptr) return;
   const std::string own = PlaceholderName(std::string(pod.uid()));
-  std::vector<const kube::PodRecord*> others;
-  kube::Resources used;
-  int64_t count = 0;
+  std::string own_key;
+  std::vector<const kube::PodRecord*> others;  // Placeholders on the target node.
   for (const auto& p : pods) {
-    const bool here = p->node_name() == move.node && !Terminal(*p) && !p->deleting();
-    if (IsPlaceholder(*p) && p->name() == own) {
-      (void)requester_->Delete(*p);
-      continue;  // Its room is free now, wherever it was.
+    if (!IsPlaceholder(*p)) continue;
+    if (p->name() == own) {
+      (void)requester_->Delete(*p);  // Its room is free now, wherever it was.
+      own_key = p->Key();
+    } else if (p->node_name() == move.node) {
+      others.push_back(p.get());
     }
-    if (!here) continue;
-    used.cpu_milli += p->requests().cpu_milli;
-    used.memory_bytes += p->requests().memory_bytes;
-    ++count;
-    if (IsPlaceholder(*p)) others.push_back(p.get());
   }
   std::shared_ptr<const kube::Node> node = informers_.nodes().Get(move.node);
   if (node == nullptr) return;
+  // What the node's pods request as kube-scheduler counts it, less the
+  // placeholder just deleted.
+  burst::NodeLoad load = burst::NodeLoads(pods, own_key)[move.node];
   for (const kube::PodRecord* placeholder : others) {
-    const bool fits = node->allocatable.cpu_milli - used.cpu_milli >= pod.requests().cpu_milli &&
-                      node->allocatable.memory_bytes - used.memory_bytes >= pod.requests().memory_bytes &&
-                      node->allocatable_pods - count >= 1;
+    const bool fits = node->allocatable.cpu_milli - load.used.cpu_milli >= pod.requests().cpu_milli &&
+                      node->allocatable.memory_bytes - load.used.memory_bytes >= pod.requests().memory_bytes &&
+                      node->allocatable_pods - load.pods >= 1;
     if (fits) return;
     if (!requester_->Delete(*placeholder).ok()) continue;
-    used.cpu_milli -= placeholder->requests().cpu_milli;
-    used.memory_bytes -= placeholder->requests().memory_bytes;
-    --count;
+    load.used.cpu_milli -= placeholder->requests().cpu_milli;
+    load.used.memory_bytes -= placeholder->requests().memory_bytes;
+    --load.pods;
   }
 }
 
