@@ -3,7 +3,7 @@
 #include "sim/apiserver/builtin_schema.h"
 #include "sim/apiserver/discovery.h"
 #include "sim/apiserver/builtin_types.h"
-#include "sim/apiserver/defaults.h"
+#include "sim/apiserver/crd.h"
 #include "sim/apiserver/disruption.h"
 #include "sim/apiserver/field_manager.h"
 #include "sim/apiserver/hpa_v1.h"
@@ -71,10 +71,10 @@ std::string DryRunRefusal(const std::string& value) {
 
 // What kube-apiserver's decoding does to a built-in before anything else
 // looks at it: type checks, base64 data, canonical quantities.
-absl::Status DecodeBuiltin(const ResourceType& type, json::object& object) {
-  SPILLWAY_RETURN_IF_ERROR(CheckBuiltinTypes(type, object));
-  SPILLWAY_RETURN_IF_ERROR(CheckBase64Data(type, object));
-  return CanonicalizeQuantities(type, object);
+absl::Status DecodeBuiltin(const ResourceInfo& info, json::object& object) {
+  SPILLWAY_RETURN_IF_ERROR(CheckBuiltinTypes(info.type, object));
+  SPILLWAY_RETURN_IF_ERROR(info.strategy->CheckDecodable(object));
+  return CanonicalizeQuantities(info.type, object);
 }
 
 // A write's options from the query, as kube-apiserver checks them: a
@@ -235,7 +235,7 @@ bool AcceptsJson(std::string_view accept) {
 // Whether `kubectl get` gets a server-side Table: built-ins with a printer,
 // custom resources with printer columns.
 bool HasTable(const ResourceInfo& info) {
-  return info.custom ? !info.printer_columns.empty() : BuiltinColumns(info.type.group, info.type.kind) != nullptr;
+  return info.custom ? !info.printer_columns.empty() : info.strategy->TablePrinter() != nullptr;
 }
 
 // A meta.k8s.io/v1 Table of `items` with a custom resource's printer
@@ -248,10 +248,9 @@ json::object TableOf(const ResourceInfo& info, const std::vector<json::object>& 
     columns.push_back(json::object{{"name", column.name}, {"type", column.type}, {"format", ""},
                                    {"description", ""}, {"priority", column.priority}});
   }
-  const std::vector<TableColumn>* builtin =
-      info.custom ? nullptr : BuiltinColumns(info.type.group, info.type.kind);
+  const Printer* builtin = info.custom ? nullptr : info.strategy->TablePrinter();
   if (builtin != nullptr) {
-    for (const TableColumn& column : *builtin) {
+    for (const TableColumn& column : builtin->columns) {
       columns.push_back(json::object{{"name", column.name}, {"type", column.type}, {"format", ""},
                                      {"description", ""}, {"priority", column.priority}});
     }
@@ -264,7 +263,7 @@ json::object TableOf(const ResourceInfo& info, const std::vector<json::object>& 
       cells.push_back(PrinterColumnValue(object, column.json_path, column.type, now));
     }
     if (builtin != nullptr) {
-      for (json::value& cell : BuiltinCells(info.type.group, info.type.kind, item, now)) {
+      for (json::value& cell : builtin->cells(item, now)) {
         cells.push_back(std::move(cell));
       }
     }
@@ -387,11 +386,11 @@ ApiServer::ApiServer(const ApiServerOptions& options)
 
 absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& options) {
   std::unique_ptr<ApiServer> api(new ApiServer(options));
-  const ResourceType& namespaces = BuiltinResources()[0].type;
+  const ResourceInfo& namespaces = *FindResource("", "v1", "namespaces");
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     json::object ns{{"metadata", json::object{{"name", name}}}};
-    ApplyDefaults(namespaces, ns);  // Finalizer, phase and the kubernetes.io/metadata.name label.
-    if (absl::StatusOr<json::object> created = api->store_.Create(namespaces, "", ns);
+    namespaces.strategy->Default(ns);  // Finalizer, phase and the kubernetes.io/metadata.name label.
+    if (absl::StatusOr<json::object> created = api->store_.Create(namespaces.type, "", ns);
         !created.ok()) {
       return created.status();
     }
@@ -409,19 +408,6 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptio
   if (!server.ok()) return server.status();
   api->server_ = std::move(*server);
   return api;
-}
-
-// A ConfigMap's or Secret's data, as kube-apiserver measures it (keys and values).
-size_t DataBytes(const json::object& object) {
-  size_t total = 0;
-  for (const char* field : {"data", "binaryData", "stringData"}) {
-    const json::value* data = object.if_contains(field);
-    if (data == nullptr || !data->is_object()) continue;
-    for (const auto& entry : data->get_object()) {
-      total += entry.key().size() + (entry.value().is_string() ? entry.value().get_string().size() : 0);
-    }
-  }
-  return total;
 }
 
 // "<Kind>[.<group>] "<name>" is invalid: <problem>" (or "[p1, p2]"), as
@@ -489,39 +475,15 @@ absl::Status ApiServer::Admit(const ResourceInfo& info, FieldValidation validati
     const json::value* n = meta != nullptr && meta->is_object() ? meta->get_object().if_contains("name") : nullptr;
     return n != nullptr && n->is_string() ? std::string(n->get_string()) : std::string();
   }();
-  if (std::vector<std::string> problems = ValidateMetadata(info.type, object); !problems.empty()) {
+  if (std::vector<std::string> problems = ValidateMetadata(info.strategy->NameIsDnsLabel(), object);
+      !problems.empty()) {
     return Invalid(info, name, problems);
   }
-  if (std::vector<std::string> problems = ValidateRequired(info.type, object); !problems.empty()) {
-    return Invalid(info, name, problems);
-  }
-  if (std::vector<std::string> problems = ValidateContent(info.type, object); !problems.empty()) {
-    return Invalid(info, name, problems);
-  }
-  if ((info.type.kind == "ConfigMap" || info.type.kind == "Secret") && info.type.group.empty() &&
-      DataBytes(object) > kMaxDataBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(info.type.kind, " \"", name,
-                                                   "\" is invalid: []: Too long: must have at most ", kMaxDataBytes,
-                                                   " bytes"));
-  }
+  std::vector<std::string> problems;
+  info.strategy->Validate(object, problems);
+  if (!problems.empty()) return Invalid(info, name, problems);
   if (json::serialize(object).size() > kMaxObjectBytes) {
     return absl::ResourceExhaustedError("etcdserver: request is too large");
-  }
-  if (info.type.group == "apiextensions.k8s.io" && info.type.plural == "customresourcedefinitions") {
-    absl::StatusOr<std::vector<ResourceInfo>> defined = ResourcesFromCrd(object);
-    if (!defined.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("CustomResourceDefinition.apiextensions.k8s.io \"",
-                                                     name, "\" is invalid: ", defined.status().message()));
-    }
-    // The API server accepts the names and establishes the CRD at once.
-    const json::value& names = object.at("spec").at("names");
-    json::object status{{"acceptedNames", names},
-                        {"storedVersions", json::array{defined->empty() ? json::value("") : json::value(defined->front().type.version)}},
-                        {"conditions", json::array{
-                            json::object{{"type", "NamesAccepted"}, {"status", "True"}, {"reason", "NoConflicts"}},
-                            json::object{{"type", "Established"}, {"status", "True"}, {"reason", "InitialNamesAccepted"}}}}};
-    object["status"] = std::move(status);
-    return absl::OkStatus();
   }
   if (!info.custom || !info.schema.is_object()) return absl::OkStatus();
   json::value value = std::move(object);
@@ -1024,7 +986,7 @@ http::Response ApiServer::List(ResourceCall& call) {
   absl::StatusOr<FieldSelector> fields =
       FieldSelector::Parse(query.count("fieldSelector") ? query.at("fieldSelector") : "");
   if (!fields.ok()) return BadRequest(fields.status());
-  if (absl::Status s = fields->ConvertFieldLabels(type.group, type.kind); !s.ok()) return BadRequest(s);
+  if (absl::Status s = fields->ConvertFieldLabels(call.info->strategy->SupportedFieldLabels()); !s.ok()) return BadRequest(s);
   auto param = [&query](const char* key) {
     auto it = query.find(key);
     return it == query.end() ? std::string() : it->second;
@@ -1141,12 +1103,12 @@ http::Response ApiServer::CreateObject(ResourceCall& call, json::object object, 
   }
   // As kube-apiserver: typed decoding and defaults, then mutating admission.
   if (!info->custom) {
-    if (absl::Status s = DecodeBuiltin(type, object); !s.ok()) return ErrorResponse(s);
+    if (absl::Status s = DecodeBuiltin(*info, object); !s.ok()) return ErrorResponse(s);
   }
   if (!applied) RecordUpdate(json::object(), object, ContextOf(call));
   if (!info->custom) {
-    ApplyDefaults(type, object);
-    PrepareForCreate(type, object);
+    info->strategy->Default(object);
+    info->strategy->PrepareForCreate(object);
   }
   if (absl::Status s = CallMutatingWebhooks(type, ns, call.persist, object, &call.warnings); !s.ok()) {
     return ErrorResponse(s);
@@ -1305,12 +1267,13 @@ http::Response ApiServer::Apply(ResourceCall& call) {
     const json::object before = object;
     SPILLWAY_ASSIGN_OR_RETURN(object, ServerSideApply(object, body.get_object(), force, context));
     if (!info.custom) {
-      SPILLWAY_RETURN_IF_ERROR(DecodeBuiltin(info.type, object));
-      ApplyDefaults(info.type, object);
+      SPILLWAY_RETURN_IF_ERROR(DecodeBuiltin(info, object));
+      info.strategy->Default(object);
+      info.strategy->PrepareForUpdate(object);
     }
-    if (std::vector<std::string> problems = ValidateImmutable(info.type, before, object); !problems.empty()) {
-      return Invalid(info, call.name, problems);
-    }
+    std::vector<std::string> problems;
+    info.strategy->ValidateUpdate(before, object, problems);
+    if (!problems.empty()) return Invalid(info, call.name, problems);
     return Admit(info, call.field_validation, object, call.warnings, &before);
   }, call.persist);
   if (!written.ok()) return ErrorResponse(written.status());
@@ -1347,13 +1310,14 @@ http::Response ApiServer::Write(ResourceCall& call) {
         // As at creation: a replaced or patched built-in is decoded and
         // defaulted again.
         if (!info->custom) {
-          SPILLWAY_RETURN_IF_ERROR(DecodeBuiltin(type, object));
-          ApplyDefaults(type, object);
+          SPILLWAY_RETURN_IF_ERROR(DecodeBuiltin(*info, object));
+          info->strategy->Default(object);
+          info->strategy->PrepareForUpdate(object);
         }
         RecordUpdate(before, object, context);
-        if (std::vector<std::string> problems = ValidateImmutable(type, before, object); !problems.empty()) {
-          return Invalid(*info, name, problems);
-        }
+        std::vector<std::string> problems;
+        info->strategy->ValidateUpdate(before, object, problems);
+        if (!problems.empty()) return Invalid(*info, name, problems);
         return Admit(*info, call.field_validation, object, call.warnings, &before);
       },
       call.persist);
@@ -1499,7 +1463,7 @@ http::Response ApiServer::RemoveCollection(ResourceCall& call) {
   absl::StatusOr<FieldSelector> fields =
       FieldSelector::Parse(call.query.count("fieldSelector") ? call.query.at("fieldSelector") : "");
   if (!fields.ok()) return BadRequest(fields.status());
-  if (absl::Status s = fields->ConvertFieldLabels(type.group, type.kind); !s.ok()) return BadRequest(s);
+  if (absl::Status s = fields->ConvertFieldLabels(call.info->strategy->SupportedFieldLabels()); !s.ok()) return BadRequest(s);
   json::array deleted;
   for (const json::object& item : store_.List(type, call.ns, *labels, *fields).items) {
     const json::object& meta = item.at("metadata").as_object();

@@ -1,8 +1,9 @@
 #include "sim/apiserver/field_selector.h"
 
 #include <map>
-#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -62,43 +63,15 @@ bool FieldSelector::Matches(const boost::json::object& object) const {
   return true;
 }
 
-namespace {
-
-// The field labels each kind supports beyond metadata.name and
-// metadata.namespace (k8s.io/kubernetes pkg/apis/<group>/v1 conversion.go,
-// AddFieldLabelConversionFunc), keyed "<group>/<Kind>".
-const std::map<std::string, std::set<std::string>>& KindFieldLabels() {
-  static const auto* const kLabels = new std::map<std::string, std::set<std::string>>{
-      {"/Pod",
-       {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",
-        "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName"}},
-      {"/Node", {"spec.unschedulable"}},
-      {"/Event",
-       {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
-        "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
-        "reportingComponent", "source", "type"}},
-      {"/Namespace", {"status.phase"}},
-      {"/Secret", {"type"}},
-      {"/ReplicationController", {"status.replicas"}},
-      {"apps/ReplicaSet", {"status.replicas"}},
-      {"batch/Job", {"status.successful"}},
-      {"certificates.k8s.io/CertificateSigningRequest", {"spec.signerName"}},
-  };
-  return *kLabels;
-}
-
-}  // namespace
-
-absl::Status FieldSelector::ConvertFieldLabels(absl::string_view group, absl::string_view kind) {
-  if (group == "events.k8s.io") return absl::OkStatus();  // Its own field names, not checked here.
-  const auto& all = KindFieldLabels();
-  auto kind_labels = all.find(absl::StrCat(group, "/", kind));
+absl::Status FieldSelector::ConvertFieldLabels(const std::map<std::string, std::string>* labels) {
+  if (labels == nullptr) return absl::OkStatus();
   for (Requirement& req : requirements_) {
     const std::string label = absl::StrJoin(req.path, ".");
-    const bool supported = label == "metadata.name" || label == "metadata.namespace" ||
-                           (kind_labels != all.end() && kind_labels->second.count(label) > 0);
-    if (!supported) return absl::InvalidArgumentError(absl::StrCat("field label not supported: ", label));
-    if (group.empty() && kind == "Event" && label == "source") req.path = {"source", "component"};
+    if (label == "metadata.name" || label == "metadata.namespace") continue;
+    auto supported = labels->find(label);
+    if (supported == labels->end()) return absl::InvalidArgumentError(absl::StrCat("field label not supported: ", label));
+    std::vector<std::string> path = absl::StrSplit(supported->second, '.');
+    req.path = std::move(path);
   }
   return absl::OkStatus();
 }

@@ -1,10 +1,11 @@
 // Field selectors (`?fieldSelector=spec.nodeName=node-1,status.phase!=Running`)
 // over JSON objects: `=`, `==` and `!=` on dotted paths. A missing field reads
 // as "" (so `spec.nodeName=` selects unbound pods), as in Kubernetes. Which
-// fields a kind supports is ConvertFieldLabels' table.
+// fields a kind supports is its strategy's (strategy.h).
 #ifndef SPILLWAY_SIM_APISERVER_FIELD_SELECTOR_H_
 #define SPILLWAY_SIM_APISERVER_FIELD_SELECTOR_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,14 +26,14 @@ class FieldSelector {
   bool Matches(const boost::json::object& object) const;
 
   // Checks every field against what kube-apiserver 1.32 lets a selector of
-  // `kind` (in API group `group`) use — its field label conversion functions:
-  // metadata.name and metadata.namespace for every kind, plus the few each
-  // kind adds (a Pod's spec.nodeName and status.phase, an Event's
-  // involvedObject.*, reason and type, a Secret's type, ...) — and maps the
-  // aliases it maps (an Event's `source` is source.component).
-  // InvalidArgument "field label not supported: <field>" (answered 400) for
-  // the first one it does not support.
-  absl::Status ConvertFieldLabels(absl::string_view group, absl::string_view kind);
+  // a kind use — its field label conversion functions: metadata.name and
+  // metadata.namespace for every kind, plus `labels`, the few the kind adds
+  // (a Pod's spec.nodeName and status.phase, an Event's involvedObject.*,
+  // ...), each mapped to the path it selects on (an Event's `source` is
+  // source.component). Null `labels`: nothing is checked. InvalidArgument
+  // "field label not supported: <field>" (answered 400) for the first one it
+  // does not support.
+  absl::Status ConvertFieldLabels(const std::map<std::string, std::string>* labels);
 
  private:
   struct Requirement {

@@ -1,5 +1,7 @@
 #include "sim/apiserver/protobuf_schema.h"
 
+#include <map>
+#include <string>
 #include <utility>
 
 namespace spillway::sim::protobuf_schema {
@@ -114,14 +116,21 @@ const std::map<std::string, Message>& Messages() {
 }
 
 std::string MessageFor(const std::string& api_version, const std::string& kind) {
-  if (api_version == "v1" && (kind == "Namespace" || kind == "ConfigMap" || kind == "Secret" || kind == "Pod" ||
-                              kind == "Service" || kind == "ServiceAccount")) {
-    return kind;
-  }
-  if (api_version == "apps/v1" && kind == "Deployment") return kind;
-  if (api_version == "batch/v1" && (kind == "Job" || kind == "CronJob")) return kind;
-  if (api_version == "autoscaling/v1" && kind == "HorizontalPodAutoscaler") return "HorizontalPodAutoscalerV1";
-  return "";
+  // The kinds kubectl's generators send in protobuf, keyed "apiVersion/Kind".
+  static const auto* const kRoots = new std::map<std::string, std::string>{
+      {"v1/Namespace", "Namespace"},
+      {"v1/ConfigMap", "ConfigMap"},
+      {"v1/Secret", "Secret"},
+      {"v1/Pod", "Pod"},
+      {"v1/Service", "Service"},
+      {"v1/ServiceAccount", "ServiceAccount"},
+      {"apps/v1/Deployment", "Deployment"},
+      {"batch/v1/Job", "Job"},
+      {"batch/v1/CronJob", "CronJob"},
+      {"autoscaling/v1/HorizontalPodAutoscaler", "HorizontalPodAutoscalerV1"},
+  };
+  auto it = kRoots->find(api_version + "/" + kind);
+  return it == kRoots->end() ? "" : it->second;
 }
 
 }  // namespace spillway::sim::protobuf_schema

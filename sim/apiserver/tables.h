@@ -1,7 +1,7 @@
-// Server-side Tables for built-in kinds: the columns and cells
-// kube-apiserver's printers give `kubectl get` (priority 1 columns only with
-// -o wide), so the embedded server prints what a real cluster prints
-// (docs/embedded-api-server.md, "Tables").
+// Server-side Tables: a custom resource's printer columns, and the age
+// format every printer uses. Built-in kinds print through their strategy's
+// Printer (strategy.h, kinds/), so the embedded server prints what a real
+// cluster prints (docs/embedded-api-server.md, "Tables"). Pure; thread-safe.
 #ifndef SPILLWAY_SIM_APISERVER_TABLES_H_
 #define SPILLWAY_SIM_APISERVER_TABLES_H_
 
@@ -12,20 +12,6 @@
 #include "boost/json.hpp"
 
 namespace spillway::sim {
-
-struct TableColumn {
-  std::string name;  // As the real printer names it; kubectl upper-cases it.
-  std::string type;  // "string" or "integer".
-  int priority = 0;
-};
-
-// The columns after Name for a built-in kind, or nullptr when it has no
-// printer here (kubectl then prints NAME and AGE itself).
-const std::vector<TableColumn>* BuiltinColumns(const std::string& group, const std::string& kind);
-
-// The cells after Name for `object`, one per BuiltinColumns entry.
-boost::json::array BuiltinCells(const std::string& group, const std::string& kind,
-                                const boost::json::object& object, absl::Time now);
 
 // The cell of a custom resource's printer column (additionalPrinterColumns):
 // the values at its JSONPath, as kube-apiserver's table convertor prints them

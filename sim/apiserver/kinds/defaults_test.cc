@@ -1,20 +1,22 @@
-#include "sim/apiserver/defaults.h"
+// The kinds' defaults and PrepareForCreate, as kube-apiserver applies them.
+#include <string>
 
 #include "gtest/gtest.h"
+#include "sim/apiserver/kinds/strategy_of.h"
 
-namespace spillway::sim {
+namespace spillway::sim::kinds {
 namespace {
 
 namespace json = boost::json;
 
-json::object Defaulted(const char* group, const char* kind, const char* plural, const char* text) {
+json::object Defaulted(const char* group, const char* kind, const char* text) {
   json::object object = json::parse(text).as_object();
-  ApplyDefaults(ResourceType{group, group[0] ? "v1" : "v1", kind, plural, true}, object);
+  StrategyOf(group, kind).Default(object);
   return object;
 }
 
 TEST(DefaultsTest, DeploymentAsKubeApiserverDefaultsIt) {
-  json::object d = Defaulted("apps", "Deployment", "deployments",
+  json::object d = Defaulted("apps", "Deployment",
                              R"({"spec": {"template": {"spec": {"containers": [{"name": "a", "image": "nginx"},
                                                                                {"name": "b", "image": "nginx:1.25"}]}}}})");
   const json::object& spec = d.at("spec").as_object();
@@ -33,7 +35,7 @@ TEST(DefaultsTest, DeploymentAsKubeApiserverDefaultsIt) {
 }
 
 TEST(DefaultsTest, WhatIsGivenIsKept) {
-  json::object d = Defaulted("apps", "Deployment", "deployments",
+  json::object d = Defaulted("apps", "Deployment",
                              R"({"spec": {"replicas": 0, "strategy": {"type": "Recreate"},
                                           "template": {"spec": {"restartPolicy": "Never", "containers": []}}}})");
   EXPECT_EQ(d.at("spec").at("replicas").as_int64(), 0);
@@ -42,14 +44,14 @@ TEST(DefaultsTest, WhatIsGivenIsKept) {
 }
 
 TEST(DefaultsTest, ServicesNamespacesAndImagesByDigest) {
-  json::object s = Defaulted("", "Service", "services", R"({"spec": {"ports": [{"port": 80}]}})");
+  json::object s = Defaulted("", "Service", R"({"spec": {"ports": [{"port": 80}]}})");
   EXPECT_EQ(s.at("spec").at("type").as_string(), "ClusterIP");
   EXPECT_EQ(s.at("spec").at("sessionAffinity").as_string(), "None");
   EXPECT_EQ(s.at("spec").at("ports").at(0).at("protocol").as_string(), "TCP");
   EXPECT_EQ(s.at("spec").at("ports").at(0).at("targetPort").as_int64(), 80);
-  json::object ns = Defaulted("", "Namespace", "namespaces", R"({"metadata": {"name": "x"}})");
+  json::object ns = Defaulted("", "Namespace", R"({"metadata": {"name": "x"}})");
   EXPECT_EQ(ns.at("status").at("phase").as_string(), "Active");
-  json::object pod = Defaulted("", "Pod", "pods",
+  json::object pod = Defaulted("", "Pod",
                                R"({"spec": {"containers": [{"name": "a", "image": "registry:5000/app@sha256:abc"},
                                                            {"name": "b", "image": "registry:5000/app"}]}})");
   EXPECT_EQ(pod.at("spec").at("containers").at(0).at("imagePullPolicy").as_string(), "IfNotPresent");
@@ -57,13 +59,12 @@ TEST(DefaultsTest, ServicesNamespacesAndImagesByDigest) {
 }
 
 }  // namespace
-}  // namespace spillway::sim
+}  // namespace spillway::sim::kinds
 
-namespace spillway::sim {
+namespace spillway::sim::kinds {
 namespace {
 
 TEST(PrepareForCreateTest, NewPodsArePendingWithTheirQosClass) {
-  const ResourceType pods{"", "v1", "Pod", "pods", true};
   struct Case {
     const char* resources;  // of the one container
     const char* qos;
@@ -80,15 +81,15 @@ TEST(PrepareForCreateTest, NewPodsArePendingWithTheirQosClass) {
         boost::json::parse(std::string(R"({"spec":{"containers":[{"name":"a","resources":)") + c.resources +
                            R"(}]},"status":{"phase":"Running","podIP":"1.2.3.4"}})")
             .as_object();
-    PrepareForCreate(pods, pod);
+    StrategyOf("", "Pod").PrepareForCreate(pod);
     EXPECT_EQ(boost::json::serialize(pod.at("status")),
               std::string(R"({"phase":"Pending","qosClass":")") + c.qos + "\"}")
         << c.resources;
   }
   boost::json::object deployment = boost::json::parse(R"({"status":{"replicas":3}})").as_object();
-  PrepareForCreate(ResourceType{"apps", "v1", "Deployment", "deployments", true}, deployment);
+  StrategyOf("apps", "Deployment").PrepareForCreate(deployment);
   EXPECT_EQ(boost::json::serialize(deployment), R"({"status":{"replicas":3}})");
 }
 
 }  // namespace
-}  // namespace spillway::sim
+}  // namespace spillway::sim::kinds

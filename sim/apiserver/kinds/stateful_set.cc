@@ -1,0 +1,43 @@
+// apps/v1 StatefulSet (pkg/registry/apps/statefulset/strategy.go).
+#include <string>
+#include <vector>
+
+#include "sim/apiserver/kinds/kinds.h"
+#include "sim/apiserver/kinds/pod_template.h"
+
+namespace spillway::sim::kinds {
+namespace {
+
+namespace json = boost::json;
+
+class StatefulSetStrategyImpl : public KindStrategy {
+ public:
+  void Default(json::object& object) const override {
+    json::object& spec = ObjectField(object, "spec");
+    SetDefault(spec, "replicas", 1);
+    SetDefault(spec, "podManagementPolicy", "OrderedReady");
+    SetDefault(spec, "revisionHistoryLimit", 10);
+    json::object& strategy = ObjectField(spec, "updateStrategy");
+    SetDefault(strategy, "type", "RollingUpdate");
+    if (strategy.at("type") == "RollingUpdate") SetDefault(ObjectField(strategy, "rollingUpdate"), "partition", 0);
+    DefaultTemplate(spec);
+  }
+
+  void Validate(const json::object& object, std::vector<std::string>& problems) const override {
+    RequireWorkload(object, /*job=*/false, problems);
+  }
+
+  void ValidateUpdate(const json::object& old_object, const json::object& object,
+                      std::vector<std::string>& problems) const override {
+    RequireSameSelector(old_object, object, problems);
+  }
+};
+
+}  // namespace
+
+const KindStrategy& StatefulSetStrategy() {
+  static const auto* const kStrategy = new StatefulSetStrategyImpl();
+  return *kStrategy;
+}
+
+}  // namespace spillway::sim::kinds
