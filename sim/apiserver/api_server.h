@@ -1,25 +1,29 @@
 // The embedded Kubernetes API server (`spillway apiserver`): in memory, plain
 // HTTP, no authentication, for tests and the demo. It speaks the real REST API
-// closely enough that the real `kubectl` works against it with only --server:
-// discovery (/api, /apis, group versions), /version, health, OpenAPI v3 with
-// the extensions kubectl looks for, and create / get / list / update / merge
-// patch / delete of the built-in resources in resources.h, with Kubernetes'
-// Status error bodies and status codes.
+// closely enough that the real `kubectl` and the official Python client work
+// against it with only --server: discovery (/api, /apis, group versions),
+// /version, health, OpenAPI v2 and v3, and every verb on the resources in
+// resources.h, with Kubernetes' Status error bodies and status codes.
 //
-// Watches stream newline-delimited events (with bookmarks, timeoutSeconds and
-// 410 for a resourceVersion too old). Also served: the status and scale
-// subresources, pods/binding and pods/eviction (with PodDisruptionBudgets),
-// merge, JSON and strategic-merge patches and server-side apply (field
-// managers), CustomResourceDefinitions and their custom resources, garbage
-// collection by ownerReferences, mutating admission webhooks (by URL or by
-// Service through its EndpointSlices), Tables for kubectl and protobuf request
-// bodies; lists page with limit/continue; server-side dry run, canonical
-// quantities, per-kind field selectors, Event expiry, CRD validation rules (a
-// CEL subset, cel.h) and autoscaling/v1 HorizontalPodAutoscalers over v2's
-// storage (hpa_v1.h). Strategic merge follows k8s.io/api's own patch
-// strategies (patch.h). What kube-apiserver does and this does not yet (per-
-// element ownership in server-side apply, RBAC, ...) is listed in
-// docs/embedded-api-server.md ("Not yet").
+// Served: watches (newline-delimited, with bookmarks, timeoutSeconds and 410
+// for a resourceVersion too old); the status and scale subresources;
+// pods/binding and pods/eviction (with PodDisruptionBudgets); merge, JSON and
+// strategic-merge patches (k8s.io/api's own strategies, patch.h) and
+// server-side apply (field managers); CustomResourceDefinitions and their
+// custom resources with validation rules (a CEL subset, cel.h); garbage
+// collection by ownerReferences; mutating admission webhooks (by URL or by
+// Service through its EndpointSlices); Tables for kubectl; protobuf request
+// bodies; lists in pages; server-side dry run; canonical quantities; per-kind
+// field selectors; Event expiry; autoscaling/v1 HorizontalPodAutoscalers over
+// v2's storage (hpa_v1.h). What kube-apiserver does and this does not (RBAC,
+// per-element ownership in server-side apply, ...) is listed in
+// docs/embedded-api-server.md ("Not served").
+//
+// Each built-in kind's rules (defaults, validation, printer, field
+// selectors) are its strategy (strategy.h, kinds/); the server's own code is
+// split by role: api_server.cc routes and serves the verbs, and
+// api_server_admission.cc, api_server_discovery.cc, api_server_pods.cc,
+// api_server_namespaces.cc and api_server_housekeeping.cc hold the rest.
 //
 // Thread-safe; all state is in the ObjectStore.
 #ifndef SPILLWAY_SIM_APISERVER_API_SERVER_H_
@@ -46,14 +50,9 @@
 #include "sim/apiserver/object_store.h"
 #include "sim/apiserver/resources.h"
 #include "sim/apiserver/watch_stream.h"
+#include "sim/apiserver/write_rules.h"
 
 namespace spillway::sim {
-
-// The fieldValidation query parameter of a write: what happens to fields the
-// kind does not declare. They are dropped in every mode; Warn (the default,
-// as since Kubernetes 1.27) says so in Warning headers, Strict refuses the
-// write (400).
-enum class FieldValidation { kIgnore, kWarn, kStrict };
 
 struct ApiServerOptions {
   std::string host = "127.0.0.1";
@@ -132,6 +131,15 @@ class ApiServer {
   std::optional<http::Response> WellKnown(std::string_view path, std::string_view accept,
                                           const std::vector<std::string>& segments,
                                           const std::vector<std::shared_ptr<const ResourceInfo>>& all);
+  // Where a request below /api/<version> or /apis/<group>/<version> points.
+  struct ApiPath {
+    std::string group;
+    std::string version;
+    size_t rest = 0;  // The index of the first segment after the version.
+  };
+  std::optional<http::Response> GroupDiscovery(const std::vector<std::string>& segments,
+                                               const std::vector<std::shared_ptr<const ResourceInfo>>& all,
+                                               ApiPath* where);
   http::Response Route(ResourceCall& call);
   http::Response List(ResourceCall& call);
   http::Response Create(ResourceCall& call);

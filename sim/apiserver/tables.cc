@@ -141,4 +141,47 @@ std::string HumanDuration(absl::Duration age) {
   return absl::StrCat(days / 365, "y");
 }
 
+bool HasTable(const ResourceInfo& info) {
+  return info.custom ? !info.printer_columns.empty() : info.strategy->TablePrinter() != nullptr;
+}
+
+json::object TableOf(const ResourceInfo& info, const std::vector<json::object>& items,
+                     const std::string& resource_version, absl::Time now) {
+  json::array columns{json::object{{"name", "Name"}, {"type", "string"}, {"format", "name"},
+                                   {"description", "Name must be unique within a namespace."}, {"priority", 0}}};
+  for (const PrinterColumn& column : info.printer_columns) {
+    columns.push_back(json::object{{"name", column.name}, {"type", column.type}, {"format", ""},
+                                   {"description", ""}, {"priority", column.priority}});
+  }
+  const Printer* builtin = info.custom ? nullptr : info.strategy->TablePrinter();
+  if (builtin != nullptr) {
+    for (const TableColumn& column : builtin->columns) {
+      columns.push_back(json::object{{"name", column.name}, {"type", column.type}, {"format", ""},
+                                     {"description", ""}, {"priority", column.priority}});
+    }
+  }
+  json::array rows;
+  for (const json::object& item : items) {
+    const json::value object = item;
+    json::array cells{object.at("metadata").at("name")};
+    for (const PrinterColumn& column : info.printer_columns) {
+      cells.push_back(PrinterColumnValue(object, column.json_path, column.type, now));
+    }
+    if (builtin != nullptr) {
+      for (json::value& cell : builtin->cells(item, now)) {
+        cells.push_back(std::move(cell));
+      }
+    }
+    rows.push_back(json::object{{"cells", cells},
+                                {"object", json::object{{"kind", "PartialObjectMetadata"},
+                                                        {"apiVersion", "meta.k8s.io/v1"},
+                                                        {"metadata", object.at("metadata")}}}});
+  }
+  return json::object{{"kind", "Table"},
+                      {"apiVersion", "meta.k8s.io/v1"},
+                      {"metadata", json::object{{"resourceVersion", resource_version}}},
+                      {"columnDefinitions", columns},
+                      {"rows", rows}};
+}
+
 }  // namespace spillway::sim

@@ -10,6 +10,7 @@
 
 #include "absl/time/time.h"
 #include "boost/json.hpp"
+#include "sim/apiserver/resource_info.h"
 
 namespace spillway::sim {
 
@@ -21,6 +22,16 @@ namespace spillway::sim {
 // .status.conditions[?(@.type=="Ready")].status). Null when nothing is there.
 boost::json::value PrinterColumnValue(const boost::json::value& object, const std::string& path,
                                       const std::string& type, absl::Time now);
+
+// Whether `kubectl get` gets a server-side Table: built-ins with a printer,
+// custom resources with printer columns.
+bool HasTable(const ResourceInfo& info);
+
+// A meta.k8s.io/v1 Table of `items` (kubectl asks for one with Accept:
+// application/json;as=Table): Name, then a custom resource's printer columns
+// or a built-in's printer's columns.
+boost::json::object TableOf(const ResourceInfo& info, const std::vector<boost::json::object>& items,
+                            const std::string& resource_version, absl::Time now);
 
 // kubectl's and the API server's short age: "45s", "3m20s", "5h", "12d", "2y".
 std::string HumanDuration(absl::Duration age);
