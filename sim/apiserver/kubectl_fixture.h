@@ -18,6 +18,37 @@ namespace spillway::sim {
 
 inline constexpr char kKubectl[] = "/usr/bin/kubectl";
 
+// A Pod, a ConfigMap and a Deployment, as a user applies them.
+inline constexpr char kManifest[] = R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  containers:
+  - name: nginx
+    image: nginx:1.25
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  mode: burst
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nginx-deployment-basic
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers: [{name: nginx, image: nginx:1.25}]
+)";
+
 
 class KubectlTest : public ::testing::Test {
  protected:
