@@ -11,6 +11,7 @@
 #include "common/json_fields.h"
 #include "glog/logging.h"
 #include "sim/apiserver/responses.h"
+#include "sim/apiserver/builtin_openapi.h"
 #include "sim/apiserver/discovery.h"
 #include "sim/apiserver/openapi_v2.h"
 
@@ -72,8 +73,10 @@ std::optional<http::Response> ApiServer::WellKnown(std::string_view path, std::s
     }
     if (segments.size() == 2 && segments[1] == "v3") {
       json::object paths;
-      // The hash changes with the custom resources, so kubectl refetches.
-      const std::string hash = absl::StrCat("?hash=spillway-", crd_generation_.load());
+      // The hash changes with the custom resources and the built-in schemas,
+      // so kubectl refetches.
+      const std::string hash =
+          absl::StrCat("?hash=spillway-", BuiltinOpenApiFingerprint(), "-", crd_generation_.load());
       paths["api/v1"] = json::object{{"serverRelativeURL", "/openapi/v3/api/v1" + hash}};
       for (const auto& info : all) {
         if (info->type.group.empty()) continue;

@@ -1,8 +1,11 @@
 #include "sim/apiserver/discovery.h"
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "sim/apiserver/builtin_openapi.h"
 
 namespace spillway::sim {
 namespace json = boost::json;
@@ -21,18 +24,58 @@ json::object Gvk(const ResourceInfo& info) {
 // An OpenAPI v3 operation carrying what kubectl checks before it uses
 // server-side field validation: the action, the GVK and a fieldValidation
 // query parameter.
-json::object Operation(const ResourceInfo& info, const char* action, int success) {
-  json::object schema_ref{{"$ref", "#/components/schemas/" + SchemaName(info)}};
+// A PATCH's request body lists the patch types the server takes, as
+// kube-apiserver's does: kubectl's client-side apply computes a strategic
+// merge patch from this document's schemas only where it is listed (built-ins,
+// never custom resources).
+json::object Operation(const ResourceInfo& info, const std::string& schema, const char* action, int success) {
+  json::object schema_ref{{"$ref", "#/components/schemas/" + schema}};
   json::object content{{"application/json", json::object{{"schema", schema_ref}}}};
+  json::object request = content;
+  if (std::string_view(action) == "patch") {
+    request = json::object{{"application/json-patch+json", json::object{{"schema", schema_ref}}},
+                           {"application/merge-patch+json", json::object{{"schema", schema_ref}}},
+                           {"application/apply-patch+yaml", json::object{{"schema", schema_ref}}}};
+    if (!info.custom) request["application/strategic-merge-patch+json"] = json::object{{"schema", schema_ref}};
+  }
   return json::object{
       {"x-kubernetes-action", action},
       {"x-kubernetes-group-version-kind", Gvk(info)},
       {"parameters",
        json::array{json::object{
            {"name", "fieldValidation"}, {"in", "query"}, {"schema", json::object{{"type", "string"}}}}}},
-      {"requestBody", json::object{{"content", content}}},
+      {"requestBody", json::object{{"content", request}}},
       {"responses", json::object{{std::to_string(success),
                                   json::object{{"description", "OK"}, {"content", content}}}}}};
+}
+
+// Adds the schema of `info`'s kind (and what it reaches) to `schemas` and
+// returns its name: a custom resource's CRD schema; a built-in's typed,
+// described schemas (builtin_openapi.h), as kubectl explain and kubectl's
+// client-side patches read them; for a kind without either, a permissive
+// schema (kubectl then leaves validation to the server).
+std::string AddSchemas(const ResourceInfo& info, json::object& schemas) {
+  if (info.custom && info.schema.is_object()) {
+    json::object schema = info.schema.get_object();
+    schema["x-kubernetes-group-version-kind"] = json::array{Gvk(info)};
+    schemas[SchemaName(info)] = std::move(schema);
+    return SchemaName(info);
+  }
+  if (!info.custom) {
+    if (const std::string root = AddBuiltinOpenApiSchemas(info.type, schemas); !root.empty()) {
+      schemas[root].as_object()["x-kubernetes-group-version-kind"] = json::array{Gvk(info)};
+      return root;
+    }
+  }
+  schemas[SchemaName(info)] = json::object{
+      {"type", "object"},
+      {"x-kubernetes-group-version-kind", json::array{Gvk(info)}},
+      {"x-kubernetes-preserve-unknown-fields", true},
+      {"properties", json::object{{"apiVersion", json::object{{"type", "string"}}},
+                                  {"kind", json::object{{"type", "string"}}},
+                                  {"metadata", json::object{{"type", "object"},
+                                                            {"x-kubernetes-preserve-unknown-fields", true}}}}}};
+  return SchemaName(info);
 }
 
 }  // namespace
@@ -102,28 +145,13 @@ json::object OpenApiDocument(const Resources& all, const std::string& group_vers
     const std::string collection =
         info.type.namespaced ? absl::StrCat(base, "/namespaces/{namespace}/", info.type.plural)
                              : absl::StrCat(base, "/", info.type.plural);
-    paths[collection] = json::object{{"post", Operation(info, "post", 201)},
-                                     {"get", Operation(info, "list", 200)}};
-    paths[collection + "/{name}"] = json::object{{"get", Operation(info, "get", 200)},
-                                                 {"put", Operation(info, "put", 200)},
-                                                 {"patch", Operation(info, "patch", 200)},
-                                                 {"delete", Operation(info, "delete", 200)}};
-    if (info.custom && info.schema.is_object()) {
-      // A custom resource publishes its CRD's schema.
-      json::object schema = info.schema.get_object();
-      schema["x-kubernetes-group-version-kind"] = json::array{Gvk(info)};
-      schemas[SchemaName(info)] = std::move(schema);
-      continue;
-    }
-    // Permissive schemas for built-ins: kubectl validates on the server.
-    schemas[SchemaName(info)] = json::object{
-        {"type", "object"},
-        {"x-kubernetes-group-version-kind", json::array{Gvk(info)}},
-        {"x-kubernetes-preserve-unknown-fields", true},
-        {"properties", json::object{{"apiVersion", json::object{{"type", "string"}}},
-                                    {"kind", json::object{{"type", "string"}}},
-                                    {"metadata", json::object{{"type", "object"},
-                                                              {"x-kubernetes-preserve-unknown-fields", true}}}}}};
+    const std::string schema = AddSchemas(info, schemas);
+    paths[collection] = json::object{{"post", Operation(info, schema, "post", 201)},
+                                     {"get", Operation(info, schema, "list", 200)}};
+    paths[collection + "/{name}"] = json::object{{"get", Operation(info, schema, "get", 200)},
+                                                 {"put", Operation(info, schema, "put", 200)},
+                                                 {"patch", Operation(info, schema, "patch", 200)},
+                                                 {"delete", Operation(info, schema, "delete", 200)}};
   }
   return json::object{{"openapi", "3.0.0"},
                       {"info", json::object{{"title", "Kubernetes"}, {"version", kKubernetesVersion}}},

@@ -436,5 +436,70 @@ webhooks:
   EXPECT_THAT(failed.output, HasSubstr("failed calling webhook \"failing.spillway.dev\""));
 }
 
+// Issue 21.4: `kubectl explain` on built-ins walks typed, described schemas
+// (OpenAPI v3, builtin_openapi.h), as on a real cluster.
+TEST_F(KubectlTest, ExplainWalksBuiltinSchemas) {
+  CommandResult containers = Kubectl("explain pods.spec.containers");
+  ASSERT_EQ(containers.exit_code, 0) << containers.output;
+  EXPECT_THAT(containers.output, HasSubstr("FIELD: containers <[]Container>"));
+  EXPECT_THAT(containers.output, HasSubstr("List of containers belonging to the pod."));
+  EXPECT_THAT(containers.output, HasSubstr("imagePullPolicy\t<string>"));
+  CommandResult tolerations = Kubectl("explain deployments.spec.template.spec.tolerations");
+  ASSERT_EQ(tolerations.exit_code, 0) << tolerations.output;
+  EXPECT_THAT(tolerations.output, HasSubstr("FIELD: tolerations <[]Toleration>"));
+  EXPECT_THAT(tolerations.output, HasSubstr("tolerationSeconds\t<integer>"));
+  CommandResult labels = Kubectl("explain ns.metadata.labels");
+  ASSERT_EQ(labels.exit_code, 0) << labels.output;
+  EXPECT_THAT(labels.output, HasSubstr("FIELD: labels <map[string]string>"));
+  CommandResult recursive = Kubectl("explain services --recursive");
+  ASSERT_EQ(recursive.exit_code, 0) << recursive.output;
+  EXPECT_THAT(recursive.output, HasSubstr("sessionAffinity\t<string>"));
+  CommandResult missing = Kubectl("explain pods.spec.nosuchfield");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.output, HasSubstr("field \"nosuchfield\" does not exist"));
+}
+
+// With typed schemas that list strategic merge patch for built-ins, kubectl's
+// client-side apply computes its patch from them (OpenAPI v3), merge keys
+// included: a removed container, port and env var go, the rest stays.
+TEST_F(KubectlTest, ClientSideApplyPatchesFromTheServersSchemas) {
+  const std::string before = R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      tolerations: [{key: a, operator: Exists}]
+      containers:
+      - {name: a, image: nginx, ports: [{containerPort: 80}, {containerPort: 81}], env: [{name: X, value: "1"}]}
+      - {name: b, image: busybox}
+)";
+  const std::string after = R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      tolerations: [{key: b, operator: Exists}]
+      containers:
+      - {name: a, image: "nginx:2", ports: [{containerPort: 80}], env: [{name: "Z", value: "2"}]}
+)";
+  ASSERT_EQ(Kubectl("apply -f " + WriteManifest("before.yaml", before)).exit_code, 0);
+  CommandResult applied = Kubectl("apply -v=6 -f " + WriteManifest("after.yaml", after));
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_THAT(applied.output, Not(HasSubstr("warning")));
+  EXPECT_THAT(applied.output, Not(HasSubstr("openapi/v2")));  // No fallback from v3.
+  CommandResult spec = Kubectl("get deployment web -o jsonpath={.spec.template.spec.containers}{.spec.template.spec.tolerations}");
+  ASSERT_EQ(spec.exit_code, 0) << spec.output;
+  EXPECT_THAT(spec.output, HasSubstr(R"("env":[{"name":"Z","value":"2"}],"image":"nginx:2")"));
+  EXPECT_THAT(spec.output, HasSubstr(R"("ports":[{"containerPort":80}])"));
+  EXPECT_THAT(spec.output, Not(HasSubstr("busybox")));
+  EXPECT_THAT(spec.output, HasSubstr(R"([{"key":"b","operator":"Exists"}])"));
+}
+
 }  // namespace
 }  // namespace spillway::sim

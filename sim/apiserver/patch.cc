@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
@@ -428,6 +429,15 @@ absl::Status JsonPatch(json::value& target, const json::value& patch) {
   }
   target = std::move(working);
   return absl::OkStatus();
+}
+
+DeclaredPatch DeclaredPatchOf(std::string_view type, std::string_view field) {
+  const PatchField declared = FieldOf(type, field);
+  std::vector<std::string> strategies;
+  if (declared.merge) strategies.push_back("merge");
+  if (declared.retain_keys) strategies.push_back("retainKeys");
+  if (declared.replace) strategies.push_back("replace");
+  return DeclaredPatch{declared.type, absl::StrJoin(strategies, ","), declared.merge_key};
 }
 
 }  // namespace spillway::sim

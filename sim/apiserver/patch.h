@@ -38,6 +38,16 @@ absl::Status StrategicMergePatch(boost::json::value& target, const boost::json::
 // k8s.io/api does not define, such as CustomResourceDefinitions).
 std::string_view PatchRootType(const std::string& group, const std::string& version, const std::string& kind);
 
+// How k8s.io/api declares `field` of Go type `type` ("core/v1.PodSpec") for
+// strategic merge, as OpenAPI publishes it (x-kubernetes-patch-strategy and
+// x-kubernetes-patch-merge-key). Empty when the field is undeclared.
+struct DeclaredPatch {
+  std::string type;       // The Go type of the value, elements or map values ("" for a leaf).
+  std::string strategy;   // "merge", "retainKeys", "merge,retainKeys", "replace" or "".
+  std::string merge_key;  // patchMergeKey, or "".
+};
+DeclaredPatch DeclaredPatchOf(std::string_view type, std::string_view field);
+
 // RFC 6902 (add, remove, replace, move, copy, test) with RFC 6901 pointers.
 // InvalidArgument naming the failing operation (a path that does not exist,
 // a failed test, a malformed operation); `target` is unchanged on error.
