@@ -10,7 +10,7 @@ namespace {
 
 namespace json = boost::json;
 
-class DaemonSetStrategyImpl : public KindStrategy {
+class DaemonSetStrategyImpl : public SelectorWorkloadStrategy {
  public:
   void Default(json::object& object) const override {
     json::object& spec = ObjectField(object, "spec");
@@ -18,15 +18,6 @@ class DaemonSetStrategyImpl : public KindStrategy {
     json::object& strategy = ObjectField(spec, "updateStrategy");
     SetDefault(strategy, "type", "RollingUpdate");
     DefaultTemplate(spec);
-  }
-
-  void Validate(const json::object& object, std::vector<std::string>& problems) const override {
-    RequireWorkload(object, /*job=*/false, problems);
-  }
-
-  void ValidateUpdate(const json::object& old_object, const json::object& object,
-                      std::vector<std::string>& problems) const override {
-    RequireSameSelector(old_object, object, problems);
   }
 };
 

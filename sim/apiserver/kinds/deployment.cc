@@ -22,7 +22,7 @@ json::array DeploymentCells(const json::object& deployment, absl::Time now) {
                      Containers(pod_spec, "name"), Containers(pod_spec, "image"), Selector(spec)};
 }
 
-class DeploymentStrategyImpl : public KindStrategy {
+class DeploymentStrategyImpl : public SelectorWorkloadStrategy {
  public:
   void Default(json::object& object) const override {
     json::object& spec = ObjectField(object, "spec");
@@ -37,15 +37,6 @@ class DeploymentStrategyImpl : public KindStrategy {
       SetDefault(rolling, "maxSurge", "25%");
     }
     DefaultTemplate(spec);
-  }
-
-  void Validate(const json::object& object, std::vector<std::string>& problems) const override {
-    RequireWorkload(object, /*job=*/false, problems);
-  }
-
-  void ValidateUpdate(const json::object& old_object, const json::object& object,
-                      std::vector<std::string>& problems) const override {
-    RequireSameSelector(old_object, object, problems);
   }
 
   const Printer* TablePrinter() const override {

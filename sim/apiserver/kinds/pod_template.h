@@ -1,7 +1,8 @@
 // What the kinds that hold pods share: defaulting a pod spec
 // (SetDefaults_PodSpec, SetDefaults_Container), the required fields of a pod
 // (template) and a workload's selector rules, worded as kube-apiserver words
-// them, and the small defaulting helpers every strategy uses.
+// them, the strategy the selector-owning workloads share, and the small
+// defaulting helpers every strategy uses.
 // Pure; thread-safe.
 #ifndef SPILLWAY_SIM_APISERVER_KINDS_POD_TEMPLATE_H_
 #define SPILLWAY_SIM_APISERVER_KINDS_POD_TEMPLATE_H_
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "boost/json.hpp"
+#include "sim/apiserver/strategy.h"
 
 namespace spillway::sim::kinds {
 
@@ -40,6 +42,22 @@ void RequireWorkload(const boost::json::object& object, bool job, std::vector<st
 // workload's selector.
 void RequireSameSelector(const boost::json::object& old_object, const boost::json::object& object,
                          std::vector<std::string>& problems);
+
+// The strategy the workloads that own pods through a selector share
+// (Deployment, ReplicaSet, StatefulSet, DaemonSet): their selector must match
+// their template's labels, their template needs containers, and the selector
+// never changes.
+class SelectorWorkloadStrategy : public KindStrategy {
+ public:
+  void Validate(const boost::json::object& object, std::vector<std::string>& problems) const override {
+    RequireWorkload(object, /*job=*/false, problems);
+  }
+
+  void ValidateUpdate(const boost::json::object& old_object, const boost::json::object& object,
+                      std::vector<std::string>& problems) const override {
+    RequireSameSelector(old_object, object, problems);
+  }
+};
 
 }  // namespace spillway::sim::kinds
 

@@ -20,21 +20,12 @@ json::array ReplicaSetCells(const json::object& set, absl::Time now) {
                      Containers(pod_spec, "name"), Containers(pod_spec, "image"), Selector(spec)};
 }
 
-class ReplicaSetStrategyImpl : public KindStrategy {
+class ReplicaSetStrategyImpl : public SelectorWorkloadStrategy {
  public:
   void Default(json::object& object) const override {
     json::object& spec = ObjectField(object, "spec");
     SetDefault(spec, "replicas", 1);
     DefaultTemplate(spec);
-  }
-
-  void Validate(const json::object& object, std::vector<std::string>& problems) const override {
-    RequireWorkload(object, /*job=*/false, problems);
-  }
-
-  void ValidateUpdate(const json::object& old_object, const json::object& object,
-                      std::vector<std::string>& problems) const override {
-    RequireSameSelector(old_object, object, problems);
   }
 
   const Printer* TablePrinter() const override {

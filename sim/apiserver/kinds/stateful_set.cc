@@ -10,7 +10,7 @@ namespace {
 
 namespace json = boost::json;
 
-class StatefulSetStrategyImpl : public KindStrategy {
+class StatefulSetStrategyImpl : public SelectorWorkloadStrategy {
  public:
   void Default(json::object& object) const override {
     json::object& spec = ObjectField(object, "spec");
@@ -21,15 +21,6 @@ class StatefulSetStrategyImpl : public KindStrategy {
     SetDefault(strategy, "type", "RollingUpdate");
     if (strategy.at("type") == "RollingUpdate") SetDefault(ObjectField(strategy, "rollingUpdate"), "partition", 0);
     DefaultTemplate(spec);
-  }
-
-  void Validate(const json::object& object, std::vector<std::string>& problems) const override {
-    RequireWorkload(object, /*job=*/false, problems);
-  }
-
-  void ValidateUpdate(const json::object& old_object, const json::object& object,
-                      std::vector<std::string>& problems) const override {
-    RequireSameSelector(old_object, object, problems);
   }
 };
 
