@@ -32,7 +32,11 @@ const kube::Node* Extender::Find(absl::string_view name, const NodeSnapshot* sna
   return it != snapshot->end() ? it->second.get() : nullptr;
 }
 
-NodeClasses Extender::ClassifyNodes(const ExtenderArgs& args) const {
+std::shared_ptr<const NodeSnapshot> Extender::NodeSnapshotNow() const {
+  return view_ != nullptr ? view_->Nodes() : nullptr;
+}
+
+NodeClasses Extender::ClassifyNodes(const ExtenderArgs& args, const NodeSnapshot* snapshot) const {
   NodeClasses classes;
   classes.is_virtual.resize(args.NodeCount());
   auto classify = [&](size_t i, const kube::Node& node) {
@@ -45,11 +49,9 @@ NodeClasses Extender::ClassifyNodes(const ExtenderArgs& args) const {
     for (size_t i = 0; i < classes.is_virtual.size(); ++i) classify(i, (*args.nodes)[i].node);
     return classes;
   }
-  std::shared_ptr<const NodeSnapshot> snapshot;
-  if (view_ != nullptr) snapshot = view_->Nodes();
   for (size_t i = 0; i < classes.is_virtual.size(); ++i) {
     const absl::string_view name = (*args.node_names)[i];
-    if (const kube::Node* node = Find(name, snapshot.get())) {
+    if (const kube::Node* node = Find(name, snapshot)) {
       classify(i, *node);
     } else {
       if (snapshot != nullptr) VLOG(1) << "node=" << name << " not in the node cache; classifying it by name";

@@ -22,6 +22,7 @@
 #define SPILLWAY_SCHEDULER_EXTENDER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,7 +63,12 @@ class Extender {
   // Whether each candidate node is virtual, and of which architecture: from
   // the Node objects in full mode, from the cluster view (or, without one,
   // the names: then every virtual node counts as amd64) in names mode.
-  NodeClasses ClassifyNodes(const ExtenderArgs& args) const;
+  NodeClasses ClassifyNodes(const ExtenderArgs& args) const { return ClassifyNodes(args, NodeSnapshotNow().get()); }
+  // The same against a given node snapshot (null: classify by name).
+  NodeClasses ClassifyNodes(const ExtenderArgs& args, const NodeSnapshot* snapshot) const;
+
+  // The cluster view's node snapshot now; null without a view.
+  std::shared_ptr<const NodeSnapshot> NodeSnapshotNow() const;
 
   FilterResult Filter(const ExtenderArgs& args, const absl::StatusOr<burst::PodPolicy>& policy,
                       const NodeClasses& classes) const;

@@ -35,6 +35,11 @@ struct ExtenderArgs {
   // Each name's JSON token as sent (quoted and escaped), parallel to
   // `node_names`: passing names are answered with these bytes, unescaped once.
   std::vector<absl::string_view> node_name_tokens;
+  // Names mode: identifies the decoded NodeNames list. Two requests with the
+  // same non-zero value carried byte-identical NodeNames arrays (decoded once,
+  // RequestDecoder), so what follows from the names alone may be reused.
+  // 0: full mode, or no list.
+  uint64_t node_names_generation = 0;
 
   size_t NodeCount() const { return nodes ? nodes->size() : node_names ? node_names->size() : 0; }
   absl::string_view NodeName(size_t i) const {

@@ -1,6 +1,8 @@
 #include "scheduler/extender_codec.h"
 
+#include <atomic>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -8,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "common/json_writer.h"
+#include "common/status_macros.h"
 #include "kube/decode.h"
 #include "kube/json_reader.h"
 
@@ -145,6 +148,35 @@ void AppendNodeMap(std::string* out, absl::string_view key, const ExtenderArgs& 
 
 absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_view body,
                                                                 size_t capacity) {
+  if (std::optional<ExtenderArgs> args = DecodeWithKnownNames(body)) return *std::move(args);
+  return DecodeFields(body, capacity, absl::string_view());
+}
+
+std::optional<ExtenderArgs> RequestDecoder::DecodeWithKnownNames(absl::string_view body) {
+  if (names_memo_.generation == 0) return std::nullopt;
+  constexpr absl::string_view kKey = ",\"NodeNames\":";
+  const absl::string_view known = names_memo_.bytes;
+  absl::string_view rest = absl::StripTrailingAsciiWhitespace(body);
+  if (rest.size() < known.size() + kKey.size() + 2 || rest.back() != '}') return std::nullopt;
+  rest.remove_suffix(1);
+  if (!absl::EndsWith(rest, known)) return std::nullopt;
+  const absl::string_view array = rest.substr(rest.size() - known.size());
+  rest.remove_suffix(known.size());
+  if (!absl::EndsWith(rest, kKey)) return std::nullopt;
+  rest.remove_suffix(kKey.size());
+  // The request without its last field: a JSON object when closed, if the
+  // whole body is one (the array's bytes were fully checked when decoded).
+  prefix_.reserve(rest.size() + 1 + simdjson::SIMDJSON_PADDING);
+  prefix_.assign(rest.data(), rest.size());
+  prefix_.push_back('}');
+  absl::StatusOr<ExtenderArgs> args = DecodeFields(prefix_, prefix_.capacity(), array);
+  // Anything wrong: the whole body's parse words the error as it always has.
+  if (!args.ok()) return std::nullopt;
+  return *std::move(args);
+}
+
+absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeFields(absl::string_view body, size_t capacity,
+                                                          absl::string_view last_node_names) {
   ExtenderArgs args;
   bool has_pod = false;
   absl::Status status = ForEachTopLevelField(parser_, body, capacity, "ExtenderArgs", [&](absl::string_view key,
@@ -193,40 +225,19 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_vie
     }
     if (key == "nodenames") {
       if (IsNull(v)) return absl::OkStatus();
-      args.node_names.emplace();
-      // ~24 bytes per quoted name: reserve once instead of growing 13 times.
-      args.node_names->reserve(body.size() / 24);
-      args.node_name_tokens.reserve(body.size() / 24);
-      return ForEachElement(v, Path("NodeNames"), [&](value element, const Path& p) -> absl::Status {
-        // The token as sent, quotes included. Node names never need escapes,
-        // so the name is normally the token's inside; only a token with a
-        // backslash is unescaped by simdjson.
-        std::string_view raw = element.raw_json_token();
-        size_t length = raw.size();
-        while (length > 0 && IsJsonSpace(raw[length - 1])) --length;
-        absl::string_view token(raw.data(), length);
-        // memchr, not a byte loop: the loop carried its flag from byte to byte
-        // and was half of this decoder's time on 5,000 names (perf annotate).
-        const bool plain = length >= 2 && token.front() == '"' && token.back() == '"' &&
-                           std::memchr(token.data() + 1, '\\', length - 2) == nullptr;
-        if (plain) {
-          args.node_names->push_back(token.substr(1, token.size() - 2));
-          args.node_name_tokens.push_back(token);
-          return absl::OkStatus();  // Unread, the element is skipped on iteration.
-        }
-        ondemand::json_type type;
-        if (auto err = element.type().get(type)) return kube::json::Error(err, p);
-        if (type != ondemand::json_type::string) return kube::json::TypeError(p, type, "string");
-        std::string_view name;
-        if (auto err = element.get_string().get(name)) return kube::json::Error(err, p);
-        args.node_names->emplace_back(name.data(), name.size());
-        args.node_name_tokens.push_back(token);
-        return absl::OkStatus();
-      });
+      ondemand::json_type type;
+      if (auto err = v.type().get(type)) return kube::json::Error(err, Path("NodeNames"));
+      if (type != ondemand::json_type::array) return kube::json::TypeError(Path("NodeNames"), type, "array");
+      ondemand::array array;
+      if (auto err = v.get_array().get(array)) return kube::json::Error(err, Path("NodeNames"));
+      std::string_view raw;
+      if (auto err = array.raw_json().get(raw)) return kube::json::Error(err, Path("NodeNames"));
+      return DecodeNodeNames(absl::string_view(raw.data(), raw.size()), args);
     }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  if (!last_node_names.empty()) SPILLWAY_RETURN_IF_ERROR(DecodeNodeNames(last_node_names, args));
   if (!has_pod) return absl::InvalidArgumentError("ExtenderArgs has no Pod");
   if (args.nodes.has_value()) {
     args.node_names.reset();  // Full objects win if both came.
@@ -236,6 +247,71 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_vie
         "(nodeCacheCapable: true)");
   }
   return args;
+}
+
+absl::Status RequestDecoder::DecodeNodeNames(absl::string_view array, ExtenderArgs& args) {
+  // simdjson's span runs to the next token: compare the array's bytes only.
+  while (!array.empty() && IsJsonSpace(array.back())) array.remove_suffix(1);
+  NamesMemo& memo = names_memo_;
+  if (memo.generation == 0 || array != memo.bytes) {
+    static std::atomic<uint64_t> generations{0};
+    memo.generation = 0;  // Until decoded: a failure leaves no stale memo.
+    memo.bytes.reserve(array.size() + simdjson::SIMDJSON_PADDING);
+    memo.bytes.assign(array.data(), array.size());
+    memo.names.clear();
+    memo.tokens.clear();
+    memo.unescaped.clear();
+    // ~24 bytes per quoted name: reserve once instead of growing 13 times.
+    memo.names.reserve(array.size() / 24);
+    memo.tokens.reserve(array.size() / 24);
+    ondemand::document doc;
+    if (auto err = names_parser_
+                       .iterate(simdjson::padded_string_view(memo.bytes.data(), memo.bytes.size(),
+                                                             memo.bytes.capacity()))
+                       .get(doc)) {
+      return kube::json::Error(err, Path("NodeNames"));
+    }
+    ondemand::value value;
+    if (auto err = doc.get_value().get(value)) return kube::json::Error(err, Path("NodeNames"));
+    std::vector<size_t> escaped;  // Indices of the names in `unescaped`, in order.
+    absl::Status status = ForEachElement(value, Path("NodeNames"), [&](ondemand::value element,
+                                                                      const Path& p) -> absl::Status {
+      // The token as sent, quotes included. Node names never need escapes,
+      // so the name is normally the token's inside; only a token with a
+      // backslash is unescaped by simdjson.
+      std::string_view raw = element.raw_json_token();
+      size_t length = raw.size();
+      while (length > 0 && IsJsonSpace(raw[length - 1])) --length;
+      absl::string_view token(raw.data(), length);
+      // memchr, not a byte loop: the loop carried its flag from byte to byte
+      // and was half of this decoder's time on 5,000 names (perf annotate).
+      const bool plain = length >= 2 && token.front() == '"' && token.back() == '"' &&
+                         std::memchr(token.data() + 1, '\\', length - 2) == nullptr;
+      if (plain) {
+        memo.names.push_back(token.substr(1, token.size() - 2));
+        memo.tokens.push_back(token);
+        return absl::OkStatus();  // Unread, the element is skipped on iteration.
+      }
+      ondemand::json_type type;
+      if (auto err = element.type().get(type)) return kube::json::Error(err, p);
+      if (type != ondemand::json_type::string) return kube::json::TypeError(p, type, "string");
+      std::string_view name;
+      if (auto err = element.get_string().get(name)) return kube::json::Error(err, p);
+      memo.unescaped.emplace_back(name.data(), name.size());
+      escaped.push_back(memo.names.size());
+      memo.names.emplace_back();  // Pointed at its unescaped copy below.
+      memo.tokens.push_back(token);
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    // `unescaped` no longer grows: point the escaped names at their copies.
+    for (size_t i = 0; i < escaped.size(); ++i) memo.names[escaped[i]] = memo.unescaped[i];
+    memo.generation = ++generations;
+  }
+  args.node_names.emplace(memo.names);
+  args.node_name_tokens = memo.tokens;
+  args.node_names_generation = memo.generation;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<PreemptionArgs> RequestDecoder::DecodePreemptionArgs(absl::string_view body,

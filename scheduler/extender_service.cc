@@ -7,6 +7,7 @@
 #include "common/log_format.h"
 #include "glog/logging.h"
 #include "scheduler/extender_codec.h"
+#include "scheduler/names_mode_memo.h"
 
 namespace spillway::scheduler {
 namespace {
@@ -19,10 +20,16 @@ http::Response Json(int status, std::string body) {
 }
 
 
-// Each request thread reuses its decoder's parse buffers.
+// Each request thread reuses its decoder's parse buffers and keeps what its
+// last names-mode request's candidates decided.
 RequestDecoder& ThreadDecoder() {
   thread_local RequestDecoder decoder;
   return decoder;
+}
+
+NamesModeMemo& ThreadMemo() {
+  thread_local NamesModeMemo memo;
+  return memo;
 }
 
 // Observes the elapsed time into a histogram when it goes out of scope.
@@ -87,11 +94,12 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
                             "classifying nodes by name";
   }
   absl::StatusOr<burst::PodPolicy> policy = extender_.Resolve(args->pod);
-  const NodeClasses classes = extender_.ClassifyNodes(*args);
+  NamesModeMemo& memo = ThreadMemo();
+  const NodeClasses& classes = memo.Classes(extender_, *args);
   if (prioritize) {
     HostScores scores = extender_.Prioritize(*args, policy, classes);
     VLOG(1) << "verb=prioritize pod=" << args->pod.Key() << " nodes=" << scores.size();
-    EncodeHostPriorities(*args, scores, &request.response_buffer);
+    memo.EncodePriorities(*args, scores, &request.response_buffer);
     return Json(200, std::move(request.response_buffer));
   }
   CountIntent(policy);
@@ -104,7 +112,7 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
           << " passed=" << result.passed.size() << " failed=" << result.failed.size()
           << " unresolvable=" << result.unresolvable.size()
           << " reason=" << LogValue(policy.ok() ? policy->reason : policy.status().message());
-  EncodeFilterResult(*args, result, &request.response_buffer);
+  memo.EncodeFilter(*args, result, &request.response_buffer);
   return Json(200, std::move(request.response_buffer));
 }
 

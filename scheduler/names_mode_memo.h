@@ -1,0 +1,56 @@
+// What follows from a names-mode request's candidate list alone, kept between
+// requests. kube-scheduler sends the same NodeNames for pod after pod while
+// the cluster does not change (RequestDecoder decodes such a list once and
+// gives it a generation, ExtenderArgs::node_names_generation): the nodes'
+// classes are reused while the node snapshot is the same object too, and the
+// encoded filter or prioritize answer is reused when the result is equal to
+// the last one's. Either way the answer is byte-for-byte what computing it
+// again gives (extender_memo_test compares them). Full mode (generation 0)
+// is never memoized.
+//
+// Thread-compatible: one per request thread, beside its RequestDecoder.
+#ifndef SPILLWAY_SCHEDULER_NAMES_MODE_MEMO_H_
+#define SPILLWAY_SCHEDULER_NAMES_MODE_MEMO_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "scheduler/extender.h"
+#include "scheduler/extender_args.h"
+
+namespace spillway::scheduler {
+
+class NamesModeMemo {
+ public:
+  // The candidates' classes (Extender::ClassifyNodes), from the memo when
+  // `args` carries the same names generation and the extender's node
+  // snapshot is the one they were computed against. The reference is valid
+  // until the next call.
+  const NodeClasses& Classes(const Extender& extender, const ExtenderArgs& args);
+
+  // EncodeFilterResult into `out`, or the last answer's bytes when the names
+  // generation and `result` are the same.
+  void EncodeFilter(const ExtenderArgs& args, const FilterResult& result, std::string* out);
+
+  // EncodeHostPriorities into `out`, or the last answer's bytes when the
+  // names generation and `scores` are the same.
+  void EncodePriorities(const ExtenderArgs& args, const HostScores& scores, std::string* out);
+
+ private:
+  uint64_t classes_generation_ = 0;
+  std::shared_ptr<const NodeSnapshot> classes_snapshot_;
+  NodeClasses classes_;
+
+  uint64_t filter_generation_ = 0;
+  FilterResult filter_result_;
+  std::string filter_answer_;
+
+  uint64_t priorities_generation_ = 0;
+  HostScores priorities_;
+  std::string priorities_answer_;
+};
+
+}  // namespace spillway::scheduler
+
+#endif  // SPILLWAY_SCHEDULER_NAMES_MODE_MEMO_H_

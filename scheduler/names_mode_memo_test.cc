@@ -1,0 +1,222 @@
+// A differential test of the names-mode memo (RequestDecoder's NodeNames memo
+// and NamesModeMemo): over the fuzz seed corpus, the extender's request
+// fixtures and generated names requests, sent in an order that repeats
+// lists, changes pods under the same list and swaps the node snapshot, every
+// filter and prioritize answer is byte-for-byte the answer of the path
+// without memo (a fresh decoder, ClassifyNodes, EncodeFilterResult and
+// EncodeHostPriorities), and the memo is actually hit.
+#include "scheduler/names_mode_memo.h"
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/synchronization/mutex.h"
+#include "common/testing/testdata.h"
+#include "gtest/gtest.h"
+#include "scheduler/cluster_view.h"
+#include "scheduler/extender.h"
+#include "scheduler/extender_codec.h"
+#include "simdjson.h"
+
+namespace spillway::scheduler {
+namespace {
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string Padded(std::string body) {
+  body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  return body;
+}
+
+kube::Node Node(const std::string& name, bool is_virtual, const std::string& arch = "") {
+  kube::Node node;
+  node.metadata.name = name;
+  if (is_virtual) {
+    node.metadata.labels.Set("type", "virtual-kubelet");
+    node.taints.push_back({"virtual-kubelet.io/provider", "alibabacloud", "NoSchedule"});
+  }
+  if (!arch.empty()) node.metadata.labels.Set("kubernetes.io/arch", arch);
+  return node;
+}
+
+// A view whose node snapshot the test swaps, as the informer's watch does.
+class SwappableView : public ClusterView {
+ public:
+  void Set(const std::vector<kube::Node>& nodes) {
+    auto snapshot = std::make_shared<NodeSnapshot>();
+    for (const kube::Node& node : nodes) (*snapshot)[node.metadata.name] = std::make_shared<const kube::Node>(node);
+    absl::MutexLock lock(&mu_);
+    nodes_ = std::move(snapshot);
+  }
+  std::shared_ptr<const NodeSnapshot> Nodes() const override {
+    absl::MutexLock lock(&mu_);
+    return nodes_;
+  }
+  std::shared_ptr<const kube::Namespace> FindNamespace(absl::string_view) const override { return nullptr; }
+  bool HasSynced() const override { return true; }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const NodeSnapshot> nodes_ ABSL_GUARDED_BY(mu_);
+};
+
+// The names-mode request for the pod JSON `pod` over `names` (JSON tokens).
+std::string NamesRequest(const std::string& pod, const std::vector<std::string>& names) {
+  std::string body = absl::StrCat(R"({"Pod":)", pod, R"(,"Nodes":null,"NodeNames":[)");
+  for (size_t i = 0; i < names.size(); ++i) absl::StrAppend(&body, i > 0 ? "," : "", names[i]);
+  return body + "]}";
+}
+
+struct Answers {
+  std::string filter;
+  std::string prioritize;
+};
+
+// The path without memo: what the extender answered before the memo existed.
+Answers Plain(const Extender& extender, const std::string& body) {
+  RequestDecoder decoder;
+  absl::StatusOr<ExtenderArgs> args = decoder.DecodeExtenderArgs(body, body.capacity());
+  Answers out;
+  if (!args.ok()) return Answers{std::string(args.status().message()), ""};
+  auto policy = extender.Resolve(args->pod);
+  const NodeClasses classes = extender.ClassifyNodes(*args);
+  EncodeFilterResult(*args, extender.Filter(*args, policy, classes), &out.filter);
+  EncodeHostPriorities(*args, extender.Prioritize(*args, policy, classes), &out.prioritize);
+  return out;
+}
+
+// The service's path: one decoder and one memo for every request.
+Answers Memoized(const Extender& extender, RequestDecoder& decoder, NamesModeMemo& memo, const std::string& body,
+                 uint64_t* generation) {
+  absl::StatusOr<ExtenderArgs> args = decoder.DecodeExtenderArgs(body, body.capacity());
+  Answers out;
+  if (!args.ok()) return Answers{std::string(args.status().message()), ""};
+  *generation = args->node_names_generation;
+  auto policy = extender.Resolve(args->pod);
+  const NodeClasses& classes = memo.Classes(extender, *args);
+  memo.EncodeFilter(*args, extender.Filter(*args, policy, classes), &out.filter);
+  HostScores scores = extender.Prioritize(*args, policy, memo.Classes(extender, *args));
+  memo.EncodePriorities(*args, scores, &out.prioritize);
+  return out;
+}
+
+TEST(NamesModeMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
+  std::vector<std::string> pods;
+  for (const char* name : {"pod_burst.json", "pod_none.json", "pod_eci_only_annotation.json",
+                           "pod_burst_hostpath.json", "pod_bad_burst_value.json", "pod_eci_label.json"}) {
+    pods.push_back(Read(testing::RunfilePath(absl::StrCat("testdata/extender/", name))));
+    ASSERT_FALSE(pods.back().empty()) << name;
+  }
+  const std::vector<std::vector<std::string>> lists = {
+      {R"("ecs-1")", R"("ecs-2")", R"("virtual-kubelet-cn-hangzhou-j")", R"("virtual-kubelet-cn-hangzhou-arm")"},
+      {R"("virtual-kubelet-cn-hangzhou-j")", R"("virtual-kubelet-cn-hangzhou-arm")"},
+      {R"("ecs-1")", R"("ecs-\u0032")", R"("virtual-kubelet-cn-hangzhou-j")"},  // An escaped name.
+      {R"("ecs-1")", R"("ecs-2")"},
+      {},
+  };
+  std::vector<std::string> bodies;
+  for (const auto& list : lists) {
+    for (const std::string& pod : pods) bodies.push_back(Padded(NamesRequest(pod, list)));
+  }
+  // Shapes around the fast path (a known NodeNames array last): a duplicate
+  // key before it, full Nodes before it, no Pod, bytes after the object, a
+  // broken field before it, whitespace after it.
+  const std::string names = R"(["ecs-1","virtual-kubelet-cn-hangzhou-j"])";
+  for (const std::string& shape : {
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":["ecs-2"],"NodeNames":)", names, "}"),
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"Nodes":{"items":[{"metadata":{"name":"ecs-9"}}]},"NodeNames":)",
+                        names, "}"),
+           absl::StrCat(R"({"Pods":)", pods[0], R"(,"NodeNames":)", names, "}"),
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":)", names, "}}"),
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"x":[1,"NodeNames":)", names, "}"),
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":)", names, "}\n"),
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":)", names, "}"),
+       }) {
+    bodies.push_back(Padded(shape));
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(testing::RunfilePath("testdata/fuzz"))) {
+    bodies.push_back(Padded(Read(entry.path().string())));
+  }
+  for (const char* name : {"filter_names_request.json", "filter_full_request.json"}) {
+    bodies.push_back(Padded(Read(testing::RunfilePath(absl::StrCat("testdata/extender/", name)))));
+  }
+
+  const std::vector<kube::Node> before = {Node("ecs-1", false), Node("ecs-2", false),
+                                          Node("virtual-kubelet-cn-hangzhou-j", true),
+                                          Node("virtual-kubelet-cn-hangzhou-arm", true, "arm64")};
+  // After the swap ecs-2 is a virtual node: classes computed before are stale.
+  const std::vector<kube::Node> after = {Node("ecs-1", false), Node("ecs-2", true),
+                                         Node("virtual-kubelet-cn-hangzhou-j", true),
+                                         Node("virtual-kubelet-cn-hangzhou-arm", true, "arm64")};
+  SwappableView view;
+  view.Set(before);
+  burst::VirtualNodeRule rule;
+  burst::IntentResolver resolver(rule);
+  Extender extender(resolver, rule, &view, ScoreValues());
+  RequestDecoder decoder;
+  NamesModeMemo memo;
+  int repeats = 0;
+  uint64_t last_generation = 0;
+  // Each body twice in a row (the memo's case); in the second round the
+  // snapshot is swapped between the two (the same list, other nodes); then
+  // all again in reverse.
+  bool swapped = false;
+  for (int round = 0; round < 3; ++round) {
+    for (size_t k = 0; k < bodies.size(); ++k) {
+      const std::string& body = bodies[round == 2 ? bodies.size() - 1 - k : k];
+      for (int twice = 0; twice < 2; ++twice) {
+        if (round == 1 && twice == 1) {
+          swapped = !swapped;
+          view.Set(swapped ? after : before);
+        }
+        const Answers want = Plain(extender, body);
+        uint64_t generation = 0;
+        const Answers got = Memoized(extender, decoder, memo, body, &generation);
+        EXPECT_EQ(got.filter, want.filter) << "round " << round << ": " << body.substr(0, 200);
+        EXPECT_EQ(got.prioritize, want.prioritize) << "round " << round << ": " << body.substr(0, 200);
+        if (generation != 0 && generation == last_generation) ++repeats;
+        last_generation = generation;
+      }
+    }
+  }
+  // Same lists came back with the same generation: the memo was used.
+  EXPECT_GT(repeats, static_cast<int>(bodies.size()));
+}
+
+// A list that differs in one byte is decoded again, never taken for the last.
+TEST(NamesModeMemoTest, ADifferentListIsDecodedAgain) {
+  RequestDecoder decoder;
+  const std::string pod = Read(testing::RunfilePath("testdata/extender/pod_burst.json"));
+  const std::string a = Padded(NamesRequest(pod, {R"("ecs-1")", R"("ecs-2")"}));
+  const std::string b = Padded(NamesRequest(pod, {R"("ecs-1")", R"("ecs-3")"}));
+  absl::StatusOr<ExtenderArgs> first = decoder.DecodeExtenderArgs(a, a.capacity());
+  ASSERT_TRUE(first.ok()) << first.status();
+  const uint64_t generation = first->node_names_generation;
+  absl::StatusOr<ExtenderArgs> again = decoder.DecodeExtenderArgs(a, a.capacity());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->node_names_generation, generation);
+  absl::StatusOr<ExtenderArgs> other = decoder.DecodeExtenderArgs(b, b.capacity());
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->node_names_generation, generation);
+  EXPECT_EQ((*other->node_names)[1], "ecs-3");
+  // A malformed list after a good one leaves no memo behind.
+  const std::string bad = Padded(NamesRequest(pod, {R"("ecs-1")", "7"}));
+  EXPECT_FALSE(decoder.DecodeExtenderArgs(bad, bad.capacity()).ok());
+  absl::StatusOr<ExtenderArgs> after_bad = decoder.DecodeExtenderArgs(b, b.capacity());
+  ASSERT_TRUE(after_bad.ok());
+  EXPECT_EQ((*after_bad->node_names)[1], "ecs-3");
+}
+
+}  // namespace
+}  // namespace spillway::scheduler
