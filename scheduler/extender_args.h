@@ -8,6 +8,7 @@
 #define SPILLWAY_SCHEDULER_EXTENDER_ARGS_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,10 +32,12 @@ struct CandidateNode {
 struct ExtenderArgs {
   kube::Pod pod;
   std::optional<std::vector<CandidateNode>> nodes;
-  std::optional<std::vector<absl::string_view>> node_names;
+  // Shared with the decoder's memo of the list (RequestDecoder), which owns
+  // the bytes the views point into until its next Decode call.
+  std::shared_ptr<const std::vector<absl::string_view>> node_names;
   // Each name's JSON token as sent (quoted and escaped), parallel to
   // `node_names`: passing names are answered with these bytes, unescaped once.
-  std::vector<absl::string_view> node_name_tokens;
+  std::shared_ptr<const std::vector<absl::string_view>> node_name_tokens;
   // Names mode: identifies the decoded NodeNames list. Two requests with the
   // same non-zero value carried byte-identical NodeNames arrays (decoded once,
   // RequestDecoder), so what follows from the names alone may be reused.

@@ -121,8 +121,8 @@ absl::Status DecodeVictims(value v, const Path& path, Victims* victims) {
 // The i-th candidate's name as a JSON string: the request's own token in
 // names mode (no re-escaping), otherwise the escaped decoded name.
 void AppendNodeName(std::string* out, const ExtenderArgs& args, size_t i) {
-  if (args.node_names.has_value()) {
-    absl::string_view token = args.node_name_tokens[i];
+  if (args.node_names != nullptr) {
+    absl::string_view token = (*args.node_name_tokens)[i];
     out->append(token.data(), token.size());
   } else {
     json::AppendString(out, args.NodeName(i));
@@ -241,7 +241,7 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeFields(absl::string_view body
   if (!has_pod) return absl::InvalidArgumentError("ExtenderArgs has no Pod");
   if (args.nodes.has_value()) {
     args.node_names.reset();  // Full objects win if both came.
-  } else if (!args.node_names.has_value()) {
+  } else if (args.node_names == nullptr) {
     return absl::InvalidArgumentError(
         "ExtenderArgs has neither Nodes (nodeCacheCapable: false) nor NodeNames "
         "(nodeCacheCapable: true)");
@@ -258,12 +258,13 @@ absl::Status RequestDecoder::DecodeNodeNames(absl::string_view array, ExtenderAr
     memo.generation = 0;  // Until decoded: a failure leaves no stale memo.
     memo.bytes.reserve(array.size() + simdjson::SIMDJSON_PADDING);
     memo.bytes.assign(array.data(), array.size());
-    memo.names.clear();
-    memo.tokens.clear();
+    // Fresh vectors: requests decoded before may still hold the last ones.
+    std::vector<absl::string_view> names;
+    std::vector<absl::string_view> tokens;
     memo.unescaped.clear();
     // ~24 bytes per quoted name: reserve once instead of growing 13 times.
-    memo.names.reserve(array.size() / 24);
-    memo.tokens.reserve(array.size() / 24);
+    names.reserve(array.size() / 24);
+    tokens.reserve(array.size() / 24);
     ondemand::document doc;
     if (auto err = names_parser_
                        .iterate(simdjson::padded_string_view(memo.bytes.data(), memo.bytes.size(),
@@ -288,8 +289,8 @@ absl::Status RequestDecoder::DecodeNodeNames(absl::string_view array, ExtenderAr
       const bool plain = length >= 2 && token.front() == '"' && token.back() == '"' &&
                          std::memchr(token.data() + 1, '\\', length - 2) == nullptr;
       if (plain) {
-        memo.names.push_back(token.substr(1, token.size() - 2));
-        memo.tokens.push_back(token);
+        names.push_back(token.substr(1, token.size() - 2));
+        tokens.push_back(token);
         return absl::OkStatus();  // Unread, the element is skipped on iteration.
       }
       ondemand::json_type type;
@@ -298,17 +299,19 @@ absl::Status RequestDecoder::DecodeNodeNames(absl::string_view array, ExtenderAr
       std::string_view name;
       if (auto err = element.get_string().get(name)) return kube::json::Error(err, p);
       memo.unescaped.emplace_back(name.data(), name.size());
-      escaped.push_back(memo.names.size());
-      memo.names.emplace_back();  // Pointed at its unescaped copy below.
-      memo.tokens.push_back(token);
+      escaped.push_back(names.size());
+      names.emplace_back();  // Pointed at its unescaped copy below.
+      tokens.push_back(token);
       return absl::OkStatus();
     });
     if (!status.ok()) return status;
     // `unescaped` no longer grows: point the escaped names at their copies.
-    for (size_t i = 0; i < escaped.size(); ++i) memo.names[escaped[i]] = memo.unescaped[i];
+    for (size_t i = 0; i < escaped.size(); ++i) names[escaped[i]] = memo.unescaped[i];
+    memo.names = std::make_shared<const std::vector<absl::string_view>>(std::move(names));
+    memo.tokens = std::make_shared<const std::vector<absl::string_view>>(std::move(tokens));
     memo.generation = ++generations;
   }
-  args.node_names.emplace(memo.names);
+  args.node_names = memo.names;
   args.node_name_tokens = memo.tokens;
   args.node_names_generation = memo.generation;
   return absl::OkStatus();

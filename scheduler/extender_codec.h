@@ -13,6 +13,7 @@
 #define SPILLWAY_SCHEDULER_EXTENDER_CODEC_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,8 +44,8 @@ class RequestDecoder {
   // says so to the layers above).
   struct NamesMemo {
     std::string bytes;  // The array's JSON, from '[' (simdjson-padded capacity).
-    std::vector<absl::string_view> names;   // Into `bytes` or `unescaped`.
-    std::vector<absl::string_view> tokens;  // Into `bytes`.
+    std::shared_ptr<const std::vector<absl::string_view>> names;   // Into `bytes` or `unescaped`.
+    std::shared_ptr<const std::vector<absl::string_view>> tokens;  // Into `bytes`.
     std::vector<std::string> unescaped;     // Names whose token has escapes.
     uint64_t generation = 0;
   };

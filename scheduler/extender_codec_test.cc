@@ -43,7 +43,7 @@ TEST_F(ExtenderCodecTest, KeysAreCaseInsensitive) {
     absl::StatusOr<ExtenderArgs> args = Decode(body);
     ASSERT_TRUE(args.ok()) << body << ": " << args.status();
     EXPECT_EQ(args->pod.metadata.name, "p");
-    ASSERT_TRUE(args->node_names.has_value());
+    ASSERT_NE(args->node_names, nullptr);
     EXPECT_THAT(*args->node_names, ElementsAre("a", "b"));
     EXPECT_FALSE(args->nodes.has_value());
   }

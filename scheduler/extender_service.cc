@@ -89,7 +89,7 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
     return Json(200, std::move(request.response_buffer));
   }
   metrics_.RequestOk(verb).Increment();
-  if (args->node_names.has_value() && !extender_.has_view()) {
+  if (args->node_names != nullptr && !extender_.has_view()) {
     LOG_FIRST_N(INFO, 1) << "names mode (nodeCacheCapable: true) without cluster access: "
                             "classifying nodes by name";
   }
