@@ -37,6 +37,15 @@ std::shared_ptr<const NodeSnapshot> Extender::NodeSnapshotNow() const {
 }
 
 NodeClasses Extender::ClassifyNodes(const ExtenderArgs& args, const NodeSnapshot* snapshot) const {
+  NodeClasses classes = ClassifyEach(args, snapshot);
+  for (size_t i = 0; i < classes.is_virtual.size(); ++i) {
+    (classes.is_virtual[i] ? classes.virtual_indices : classes.regular_indices).push_back(i);
+  }
+  classes.regular_count = classes.regular_indices.size();
+  return classes;
+}
+
+NodeClasses Extender::ClassifyEach(const ExtenderArgs& args, const NodeSnapshot* snapshot) const {
   NodeClasses classes;
   classes.is_virtual.resize(args.NodeCount());
   auto classify = [&](size_t i, const kube::Node& node) {
@@ -76,8 +85,7 @@ struct PolicyReasons {
 PolicyReasons ReasonsFromPolicy(const ExtenderArgs& args, const PodPolicy& policy, const NodeClasses& classes,
                                 const ClusterView* view, FilterResult& result) {
   PolicyReasons out;
-  size_t regular_candidates = 0;
-  for (bool v : classes.is_virtual) regular_candidates += v ? 0 : 1;
+  const size_t regular_candidates = classes.regular_count;
   if (!policy.MayUseVirtualNodes()) {
     if (policy.intent == Intent::kBurst || policy.intent == Intent::kEciOnly) {
       result.reasons.push_back(absl::StrCat("virtual node: ", policy.eci_runnable.message()));
@@ -122,7 +130,7 @@ void ReasonsFromArchitecture(const kube::Pod& pod, const NodeClasses& classes, F
 
 }  // namespace
 
-void Extender::ReasonsFromCooling(const ExtenderArgs& args, const std::vector<bool>& usable_virtual,
+void Extender::ReasonsFromCooling(const ExtenderArgs& args, const std::vector<uint8_t>& usable_virtual,
                                   FilterResult& result, std::vector<int>& node_reason) const {
   // A virtual node whose zone ran out of stock is avoided while another
   // virtual candidate can take the pod.
@@ -144,6 +152,38 @@ void Extender::ReasonsFromCooling(const ExtenderArgs& args, const std::vector<bo
   }
 }
 
+namespace {
+
+// The result when every regular node shares one verdict and every virtual
+// node another, built from the classes' index lists (ascending, as the
+// per-node loop would build them); false, leaving `result` alone, when both
+// classes would fail into the same list (their order then interleaves).
+bool SharedVerdicts(const PolicyReasons& reasons, const NodeClasses& classes, FilterResult& result) {
+  const bool regular_pass = reasons.regular_reason < 0;
+  const bool virtual_pass = reasons.virtual_reason < 0;
+  if (!regular_pass && !virtual_pass && !reasons.virtual_resolvable) return false;
+  if (regular_pass && virtual_pass) {
+    result.passed.resize(classes.is_virtual.size());
+    for (size_t i = 0; i < result.passed.size(); ++i) result.passed[i] = i;
+  } else if (regular_pass) {
+    result.passed = classes.regular_indices;
+  } else if (virtual_pass) {
+    result.passed = classes.virtual_indices;
+  }
+  if (!regular_pass) {
+    result.unresolvable.reserve(classes.regular_indices.size());
+    for (size_t i : classes.regular_indices) result.unresolvable.push_back({i, reasons.regular_reason});
+  }
+  if (!virtual_pass) {
+    auto& into = reasons.virtual_resolvable ? result.failed : result.unresolvable;
+    into.reserve(into.size() + classes.virtual_indices.size());
+    for (size_t i : classes.virtual_indices) into.push_back({i, reasons.virtual_reason});
+  }
+  return true;
+}
+
+}  // namespace
+
 FilterResult Extender::Filter(const ExtenderArgs& args, const absl::StatusOr<PodPolicy>& policy,
                               const NodeClasses& classes) const {
   FilterResult result;
@@ -156,24 +196,32 @@ FilterResult Extender::Filter(const ExtenderArgs& args, const absl::StatusOr<Pod
   // Reasons are computed once per request and shared by the nodes they cover.
   const PolicyReasons reasons = ReasonsFromPolicy(args, *policy, classes, view_, result);
   // Node-specific reasons, unresolvable ones (architecture) and resolvable ones (stock).
-  std::vector<int> unresolvable_reason(count, -1);
-  std::vector<int> failed_reason(count, -1);
+  // (Only where virtual nodes may pass: then sized, one entry per node.)
+  std::vector<int> unresolvable_reason;
+  std::vector<int> failed_reason;
   if (reasons.virtual_reason < 0) {
+    unresolvable_reason.assign(count, -1);
+    failed_reason.assign(count, -1);
     ReasonsFromArchitecture(args.pod, classes, result, unresolvable_reason);
     if (view_ != nullptr) {
-      std::vector<bool> usable_virtual = classes.is_virtual;
+      std::vector<uint8_t> usable_virtual = classes.is_virtual;
       for (size_t i = 0; i < count; ++i) usable_virtual[i] = usable_virtual[i] && unresolvable_reason[i] < 0;
       ReasonsFromCooling(args, usable_virtual, result, failed_reason);
     }
   }
 
+  // Most requests have no node-specific reason: each class of node then
+  // shares one verdict, taken from the class's index list.
+  const bool node_specific = result.reasons.size() > (reasons.virtual_reason >= 0 ? 1u : 0u) +
+                                                         (reasons.regular_reason >= 0 ? 1u : 0u);
+  if (!node_specific && SharedVerdicts(reasons, classes, result)) return result;
   result.passed.reserve(count);
   for (size_t i = 0; i < count; ++i) {
-    if (unresolvable_reason[i] >= 0) {
+    if (node_specific && unresolvable_reason[i] >= 0) {
       result.unresolvable.push_back({i, unresolvable_reason[i]});
       continue;
     }
-    if (failed_reason[i] >= 0) {
+    if (node_specific && failed_reason[i] >= 0) {
       result.failed.push_back({i, failed_reason[i]});
       continue;
     }

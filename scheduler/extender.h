@@ -37,7 +37,14 @@ namespace spillway::scheduler {
 
 // What each candidate node is, in request order.
 struct NodeClasses {
-  std::vector<bool> is_virtual;
+  // 1 for a virtual node (bytes, not vector<bool>: read once per node on
+  // every request).
+  std::vector<uint8_t> is_virtual;
+  // How many candidates are regular nodes (false entries of is_virtual).
+  size_t regular_count = 0;
+  // The indices of the regular and of the virtual candidates, ascending.
+  std::vector<size_t> regular_indices;
+  std::vector<size_t> virtual_indices;
   // The virtual nodes whose architecture is not amd64: (request index,
   // architecture). Few or none in a cluster, so kept aside.
   std::vector<std::pair<size_t, std::string>> other_architecture;
@@ -87,11 +94,13 @@ class Extender {
   bool has_view() const { return view_ != nullptr; }
 
  private:
+  // ClassifyNodes' per-node part.
+  NodeClasses ClassifyEach(const ExtenderArgs& args, const NodeSnapshot* snapshot) const;
   // The node's object from the snapshot, or nullptr.
   static const kube::Node* Find(absl::string_view name, const NodeSnapshot* snapshot);
   // Marks (in `node_reason`) each usable virtual node whose zone is cooling
   // down after a stock failure, while another usable virtual node is fresh.
-  void ReasonsFromCooling(const ExtenderArgs& args, const std::vector<bool>& usable_virtual, FilterResult& result,
+  void ReasonsFromCooling(const ExtenderArgs& args, const std::vector<uint8_t>& usable_virtual, FilterResult& result,
                           std::vector<int>& node_reason) const;
 
   const burst::IntentResolver& resolver_;

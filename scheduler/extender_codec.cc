@@ -240,7 +240,10 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeFields(absl::string_view body
   if (!last_node_names.empty()) SPILLWAY_RETURN_IF_ERROR(DecodeNodeNames(last_node_names, args));
   if (!has_pod) return absl::InvalidArgumentError("ExtenderArgs has no Pod");
   if (args.nodes.has_value()) {
-    args.node_names.reset();  // Full objects win if both came.
+    // Full objects win if both came: nothing may be taken for names mode.
+    args.node_names.reset();
+    args.node_name_tokens.reset();
+    args.node_names_generation = 0;
   } else if (args.node_names == nullptr) {
     return absl::InvalidArgumentError(
         "ExtenderArgs has neither Nodes (nodeCacheCapable: false) nor NodeNames "
