@@ -20,8 +20,9 @@ int RunApiServer(const std::vector<std::string>& args) {
                 "with a kubeconfig naming that server. Serves the built-in resources\n"
                 "Spillway uses, CustomResourceDefinitions (schema-validated, status and\n"
                 "scale subresources, validation rules), merge/strategic/JSON patches,\n"
-                "watches, finalizers, garbage collection and mutating admission webhooks\n"
-                "on CREATE (by URL, or by Service through its EndpointSlices).");
+                "watches, finalizers, garbage collection, mutating admission webhooks\n"
+                "on CREATE (by URL, or by Service through its EndpointSlices), server-side\n"
+                "dry run, and OpenAPI v3 with typed, described schemas (`kubectl explain`).");
   flags.String("listen", &listen, "Address to serve on, HOST:PORT (port 0 picks one)");
   flags.Int("threads", &threads, 1, 256, "I/O and request threads");
   flags.Int("v", &verbosity, 0, 10, "Log verbosity; 1 logs every request");
