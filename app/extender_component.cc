@@ -63,14 +63,15 @@ class Extender : public Component {
     std::shared_ptr<const scheduler::NodeSnapshot> snapshot = view_->Nodes();
     scheduler::ExtenderArgs args;
     args.pod = pod;
-    args.nodes.emplace();
+    auto nodes = std::make_shared<std::vector<scheduler::CandidateNode>>();
     std::vector<admin::v1::NodeDecision*> candidates;
     for (admin::v1::NodeDecision& decision : *out.mutable_nodes()) {
       auto node = snapshot->find(decision.node());
       if (!decision.scheduler_hints().empty() || node == snapshot->end()) continue;
-      args.nodes->push_back({*node->second, ""});
+      nodes->push_back({*node->second, ""});
       candidates.push_back(&decision);
     }
+    args.nodes = std::move(nodes);
     if (candidates.empty()) return;  // kube-scheduler would not call the extender.
     const absl::StatusOr<burst::PodPolicy> policy = extender_->Resolve(pod);
     const scheduler::NodeClasses classes = extender_->ClassifyNodes(args);

@@ -80,6 +80,15 @@ void BM_FilterFull(benchmark::State& state) {
 }
 BENCHMARK(BM_FilterFull)->Arg(500)->Arg(5000)->Unit(benchmark::kMillisecond);
 
+// Every request's node list differs from the last one's (one node fewer).
+void BM_FilterFullChanging(benchmark::State& state) {
+  const int nodes = static_cast<int>(state.range(0));
+  const std::string body = Padded(FullFilterRequest(BurstPodJson(1), nodes, 50));
+  const std::string other = Padded(FullFilterRequest(BurstPodJson(1), nodes - 1, 50));
+  RunFilter(state, body, &other);
+}
+BENCHMARK(BM_FilterFullChanging)->Arg(500)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace spillway::bench
 

@@ -54,7 +54,7 @@ NodeClasses Extender::ClassifyEach(const ExtenderArgs& args, const NodeSnapshot*
     std::string arch = burst::NodeArchitecture(node);
     if (arch != burst::kDefaultEciArchitecture) classes.other_architecture.emplace_back(i, std::move(arch));
   };
-  if (args.nodes.has_value()) {
+  if (args.nodes != nullptr) {
     for (size_t i = 0; i < classes.is_virtual.size(); ++i) classify(i, (*args.nodes)[i].node);
     return classes;
   }

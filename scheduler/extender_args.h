@@ -31,18 +31,20 @@ struct CandidateNode {
 // filters). Exactly one of `nodes` and `node_names` is set.
 struct ExtenderArgs {
   kube::Pod pod;
-  std::optional<std::vector<CandidateNode>> nodes;
+  // Full mode: shared with the decoder's memo of the list (RequestDecoder),
+  // whose bytes `raw_json` may point into until its next Decode call.
+  std::shared_ptr<const std::vector<CandidateNode>> nodes;
   // Shared with the decoder's memo of the list (RequestDecoder), which owns
   // the bytes the views point into until its next Decode call.
   std::shared_ptr<const std::vector<absl::string_view>> node_names;
   // Each name's JSON token as sent (quoted and escaped), parallel to
   // `node_names`: passing names are answered with these bytes, unescaped once.
   std::shared_ptr<const std::vector<absl::string_view>> node_name_tokens;
-  // Names mode: identifies the decoded NodeNames list. Two requests with the
-  // same non-zero value carried byte-identical NodeNames arrays (decoded once,
-  // RequestDecoder), so what follows from the names alone may be reused.
-  // 0: full mode, or no list.
-  uint64_t node_names_generation = 0;
+  // Identifies the decoded candidate list (NodeNames, or full Nodes). Two
+  // requests with the same non-zero value carried byte-identical lists
+  // (decoded once, RequestDecoder), so what follows from the candidates
+  // alone may be reused. 0: not remembered.
+  uint64_t candidates_generation = 0;
 
   size_t NodeCount() const { return nodes ? nodes->size() : node_names ? node_names->size() : 0; }
   absl::string_view NodeName(size_t i) const {

@@ -83,6 +83,12 @@ absl::Status ForEachTopLevelField(ondemand::parser& parser, absl::string_view bo
   return absl::OkStatus();
 }
 
+// A new candidate-list generation, unique across decoders.
+uint64_t NextGeneration() {
+  static std::atomic<uint64_t> generations{0};
+  return ++generations;
+}
+
 bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 bool IsNull(value v) {
@@ -148,8 +154,73 @@ void AppendNodeMap(std::string* out, absl::string_view key, const ExtenderArgs& 
 
 absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_view body,
                                                                 size_t capacity) {
+  if (!remember_) {
+    absl::StatusOr<ExtenderArgs> args = DecodeFields(body, capacity, absl::string_view());
+    names_memo_.generation = 0;  // Decoded into, never reused.
+    if (args.ok()) args->candidates_generation = 0;
+    return args;
+  }
   if (std::optional<ExtenderArgs> args = DecodeWithKnownNames(body)) return *std::move(args);
-  return DecodeFields(body, capacity, absl::string_view());
+  if (std::optional<ExtenderArgs> args = DecodeWithKnownNodes(body)) return *std::move(args);
+  NodesSeen seen;
+  absl::StatusOr<ExtenderArgs> args = DecodeFields(body, capacity, absl::string_view(), nullptr, &seen);
+  if (args.ok() && args->nodes != nullptr) RememberNodes(body, seen, *args);
+  return args;
+}
+
+std::optional<ExtenderArgs> RequestDecoder::DecodeWithKnownNodes(absl::string_view body) {
+  if (nodes_memo_.generation == 0) return std::nullopt;
+  constexpr absl::string_view kKey = ",\"Nodes\":";
+  constexpr absl::string_view kTail = ",\"NodeNames\":null}";
+  const absl::string_view known = nodes_memo_.bytes;
+  absl::string_view rest = absl::StripTrailingAsciiWhitespace(body);
+  if (rest.size() < known.size() + kKey.size() + kTail.size() + 1 || !absl::EndsWith(rest, kTail)) {
+    return std::nullopt;
+  }
+  rest.remove_suffix(kTail.size());
+  if (!absl::EndsWith(rest, known)) return std::nullopt;
+  rest.remove_suffix(known.size());
+  if (!absl::EndsWith(rest, kKey)) return std::nullopt;
+  rest.remove_suffix(kKey.size());
+  prefix_.reserve(rest.size() + 1 + simdjson::SIMDJSON_PADDING);
+  prefix_.assign(rest.data(), rest.size());
+  prefix_.push_back('}');
+  absl::StatusOr<ExtenderArgs> args = DecodeFields(prefix_, prefix_.capacity(), absl::string_view(), &nodes_memo_);
+  if (!args.ok()) return std::nullopt;
+  return *std::move(args);
+}
+
+void RequestDecoder::RememberNodes(absl::string_view body, const NodesSeen& seen, ExtenderArgs& args) {
+  constexpr absl::string_view kTail = ",\"NodeNames\":null}";
+  const absl::string_view trimmed = absl::StripTrailingAsciiWhitespace(body);
+  if (seen.start == nullptr || !seen.last_then_null_names || !absl::EndsWith(trimmed, kTail)) return;
+  const char* end = trimmed.data() + trimmed.size() - kTail.size();
+  if (seen.start < body.data() || end <= seen.start) return;
+  const absl::string_view nodes =
+      absl::StripTrailingAsciiWhitespace(absl::string_view(seen.start, static_cast<size_t>(end - seen.start)));
+  if (nodes.size() > kMaxNodesMemoBytes) return;
+  NodesMemo& memo = nodes_memo_;
+  memo.generation = 0;
+  memo.bytes.reserve(nodes.size() + simdjson::SIMDJSON_PADDING);
+  memo.bytes.assign(nodes.data(), nodes.size());
+  for (const CandidateNode& candidate : *args.nodes) {
+    if (candidate.raw_json.data() < nodes.data() ||
+        candidate.raw_json.data() + candidate.raw_json.size() > nodes.data() + nodes.size()) {
+      memo.bytes.clear();  // Not inside the value: remember nothing.
+      return;
+    }
+  }
+  // DecodeFields made the list (non-const) and nothing else holds it yet:
+  // its raw bytes move into the memo's copy in place.
+  auto owned = std::const_pointer_cast<std::vector<CandidateNode>>(args.nodes);
+  for (CandidateNode& candidate : *owned) {
+    const size_t offset = static_cast<size_t>(candidate.raw_json.data() - nodes.data());
+    candidate.raw_json = absl::string_view(memo.bytes.data() + offset, candidate.raw_json.size());
+  }
+  memo.nodes = std::move(owned);
+  memo.generation = NextGeneration();
+  args.nodes = memo.nodes;
+  args.candidates_generation = memo.generation;
 }
 
 std::optional<ExtenderArgs> RequestDecoder::DecodeWithKnownNames(absl::string_view body) {
@@ -176,11 +247,25 @@ std::optional<ExtenderArgs> RequestDecoder::DecodeWithKnownNames(absl::string_vi
 }
 
 absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeFields(absl::string_view body, size_t capacity,
-                                                          absl::string_view last_node_names) {
+                                                          absl::string_view last_node_names,
+                                                          const NodesMemo* known_nodes, NodesSeen* seen) {
   ExtenderArgs args;
   bool has_pod = false;
+  std::vector<CandidateNode> nodes;
+  bool has_nodes = false;
+  std::string previous_key;  // For `seen`: the field before the current one.
   absl::Status status = ForEachTopLevelField(parser_, body, capacity, "ExtenderArgs", [&](absl::string_view key,
                                                                       value v) -> absl::Status {
+    if (seen != nullptr) {
+      if (key == "nodes") {
+        seen->start = v.raw_json_token().data();
+      } else if (key == "nodenames" && previous_key == "nodes") {
+        seen->last_then_null_names = IsNull(v);
+      } else {
+        seen->last_then_null_names = false;
+      }
+      previous_key = std::string(key);
+    }
     if (key == "pod") {
       if (IsNull(v)) return absl::OkStatus();
       has_pod = true;
@@ -188,7 +273,8 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeFields(absl::string_view body
     }
     if (key == "nodes") {
       if (IsNull(v)) return absl::OkStatus();
-      args.nodes.emplace();
+      has_nodes = true;
+      nodes.clear();
       return ForEachField(v, Path("Nodes"), [&](absl::string_view key, value items,
                                                 const Path& items_path) -> absl::Status {
         if (key != "items") return absl::OkStatus();
@@ -211,7 +297,7 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeFields(absl::string_view body
                              .get(node_element)) {
             return kube::json::Error(err, p);
           }
-          CandidateNode& candidate = args.nodes->emplace_back();
+          CandidateNode& candidate = nodes.emplace_back();
           // simdjson's span runs to the next token; keep the object's bytes only.
           candidate.raw_json =
               absl::StripTrailingAsciiWhitespace(absl::string_view(raw.data(), raw.size()));
@@ -238,12 +324,15 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeFields(absl::string_view body
   });
   if (!status.ok()) return status;
   if (!last_node_names.empty()) SPILLWAY_RETURN_IF_ERROR(DecodeNodeNames(last_node_names, args));
+  // Made non-const: RememberNodes may move its raw bytes before sharing it.
+  if (has_nodes) args.nodes = std::make_shared<std::vector<CandidateNode>>(std::move(nodes));
+  if (known_nodes != nullptr) args.nodes = known_nodes->nodes;
   if (!has_pod) return absl::InvalidArgumentError("ExtenderArgs has no Pod");
-  if (args.nodes.has_value()) {
+  if (args.nodes != nullptr) {
     // Full objects win if both came: nothing may be taken for names mode.
     args.node_names.reset();
     args.node_name_tokens.reset();
-    args.node_names_generation = 0;
+    args.candidates_generation = known_nodes != nullptr ? known_nodes->generation : 0;
   } else if (args.node_names == nullptr) {
     return absl::InvalidArgumentError(
         "ExtenderArgs has neither Nodes (nodeCacheCapable: false) nor NodeNames "
@@ -257,7 +346,6 @@ absl::Status RequestDecoder::DecodeNodeNames(absl::string_view array, ExtenderAr
   while (!array.empty() && IsJsonSpace(array.back())) array.remove_suffix(1);
   NamesMemo& memo = names_memo_;
   if (memo.generation == 0 || array != memo.bytes) {
-    static std::atomic<uint64_t> generations{0};
     memo.generation = 0;  // Until decoded: a failure leaves no stale memo.
     memo.bytes.reserve(array.size() + simdjson::SIMDJSON_PADDING);
     memo.bytes.assign(array.data(), array.size());
@@ -312,11 +400,11 @@ absl::Status RequestDecoder::DecodeNodeNames(absl::string_view array, ExtenderAr
     for (size_t i = 0; i < escaped.size(); ++i) names[escaped[i]] = memo.unescaped[i];
     memo.names = std::make_shared<const std::vector<absl::string_view>>(std::move(names));
     memo.tokens = std::make_shared<const std::vector<absl::string_view>>(std::move(tokens));
-    memo.generation = ++generations;
+    memo.generation = NextGeneration();
   }
   args.node_names = memo.names;
   args.node_name_tokens = memo.tokens;
-  args.node_names_generation = memo.generation;
+  args.candidates_generation = memo.generation;
   return absl::OkStatus();
 }
 
@@ -356,13 +444,13 @@ absl::StatusOr<PreemptionArgs> RequestDecoder::DecodePreemptionArgs(absl::string
 void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, std::string* out) {
   size_t estimate = 256 + 64 * (result.failed.size() + result.unresolvable.size());
   for (const std::string& reason : result.reasons) estimate += reason.size();
-  if (args.nodes.has_value()) {
+  if (args.nodes != nullptr) {
     for (size_t i : result.passed) estimate += (*args.nodes)[i].raw_json.size() + 1;
   } else {
     estimate += 40 * result.passed.size();
   }
   out->reserve(out->size() + estimate);
-  if (args.nodes.has_value()) {
+  if (args.nodes != nullptr) {
     out->append(R"({"Nodes":{"metadata":{},"items":[)");
     for (size_t i = 0; i < result.passed.size(); ++i) {
       if (i > 0) out->push_back(',');

@@ -27,6 +27,15 @@ namespace spillway::scheduler {
 
 class RequestDecoder {
  public:
+  // The largest full-mode Nodes list remembered (a 500-node request is
+  // 6.3 MB); larger ones are decoded on every request.
+  static constexpr size_t kMaxNodesMemoBytes = 16 << 20;
+
+  // `remember_candidates`: keep the last candidate lists (the default, as
+  // the extender runs); false decodes every request from scratch and gives
+  // no generation (the reference the memo is tested against).
+  explicit RequestDecoder(bool remember_candidates = true) : remember_(remember_candidates) {}
+
   // Decodes ExtenderArgs (filter and prioritize). `capacity` is the number of
   // bytes allocated at body.data(); it must be at least body.size() +
   // simdjson::SIMDJSON_PADDING. The result borrows from `body` and from this
@@ -40,7 +49,7 @@ class RequestDecoder {
   // kube-scheduler sends the same candidate list for pod after pod while the
   // cluster does not change. The last NodeNames array is kept with its
   // decoded names, and a request whose array is byte-identical reuses them
-  // instead of walking 5,000 elements again (ExtenderArgs::node_names_generation
+  // instead of walking 5,000 elements again (ExtenderArgs::candidates_generation
   // says so to the layers above).
   struct NamesMemo {
     std::string bytes;  // The array's JSON, from '[' (simdjson-padded capacity).
@@ -49,6 +58,26 @@ class RequestDecoder {
     std::vector<std::string> unescaped;     // Names whose token has escapes.
     uint64_t generation = 0;
   };
+  // The last full-mode Nodes list kube-scheduler sent last (`..., "Nodes":
+  // {...}, "NodeNames": null}`), up to kMaxNodesMemoBytes, with its decoded
+  // nodes (raw_json pointing into `bytes`).
+  struct NodesMemo {
+    std::string bytes;  // The Nodes object's JSON (simdjson-padded capacity).
+    std::shared_ptr<const std::vector<CandidateNode>> nodes;
+    uint64_t generation = 0;
+  };
+  // Where the general path saw the Nodes value, for RememberNodes.
+  struct NodesSeen {
+    const char* start = nullptr;  // The value's first byte in the body; null: none.
+    bool last_then_null_names = false;  // Followed by "NodeNames": null, the last field.
+  };
+  // Keeps a successfully decoded full-mode list in nodes_memo_ when it is
+  // shaped as kube-scheduler sends it, moving `args.nodes`' raw bytes into
+  // the memo's copy.
+  void RememberNodes(absl::string_view body, const NodesSeen& seen, ExtenderArgs& args);
+  // The same as DecodeWithKnownNames for a full-mode body ending with the
+  // memo's Nodes and "NodeNames": null.
+  std::optional<ExtenderArgs> DecodeWithKnownNodes(absl::string_view body);
   // Decodes `array` (a NodeNames array's raw JSON) into names_memo_ unless it
   // holds these bytes already, then points `args` at the memo.
   absl::Status DecodeNodeNames(absl::string_view array, ExtenderArgs& args);
@@ -59,13 +88,18 @@ class RequestDecoder {
   // not so shaped or anything fails (the whole body is then parsed).
   std::optional<ExtenderArgs> DecodeWithKnownNames(absl::string_view body);
   // The fields of `body`, then `last_node_names` (an array's raw JSON; empty:
-  // none) as if it were the last field.
+  // none) or `known_nodes` (the memo's list; null: none) as if it were the
+  // last field. `seen`, when given, learns where the Nodes value was.
   absl::StatusOr<ExtenderArgs> DecodeFields(absl::string_view body, size_t capacity,
-                                            absl::string_view last_node_names);
+                                            absl::string_view last_node_names,
+                                            const NodesMemo* known_nodes = nullptr,
+                                            NodesSeen* seen = nullptr);
 
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::parser names_parser_;
+  const bool remember_;
   NamesMemo names_memo_;
+  NodesMemo nodes_memo_;
   std::string prefix_;  // DecodeWithKnownNames' copy of the fields before NodeNames.
   // Fully parses each Node's bytes: validates what is echoed back and reads
   // the fields the policy needs.

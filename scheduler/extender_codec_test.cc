@@ -45,7 +45,7 @@ TEST_F(ExtenderCodecTest, KeysAreCaseInsensitive) {
     EXPECT_EQ(args->pod.metadata.name, "p");
     ASSERT_NE(args->node_names, nullptr);
     EXPECT_THAT(*args->node_names, ElementsAre("a", "b"));
-    EXPECT_FALSE(args->nodes.has_value());
+    EXPECT_EQ(args->nodes, nullptr);
   }
 }
 
@@ -56,7 +56,7 @@ TEST_F(ExtenderCodecTest, FullNodesKeepTheirExactBytes) {
   absl::StatusOr<ExtenderArgs> args = Decode(R"({"Pod":{},"Nodes":{"metadata":{},"items":[ )" +
                                              node_a + " ,\n" + node_b + R"(]},"NodeNames":null})");
   ASSERT_TRUE(args.ok()) << args.status();
-  ASSERT_TRUE(args->nodes.has_value());
+  ASSERT_NE(args->nodes, nullptr);
   ASSERT_EQ(args->nodes->size(), 2u);
   EXPECT_EQ((*args->nodes)[0].raw_json, node_a);
   EXPECT_EQ((*args->nodes)[1].raw_json, node_b);

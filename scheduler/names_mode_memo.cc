@@ -24,39 +24,39 @@ bool SameResult(const FilterResult& a, const FilterResult& b) {
 
 const NodeClasses& NamesModeMemo::Classes(const Extender& extender, const ExtenderArgs& args) {
   std::shared_ptr<const NodeSnapshot> snapshot = extender.NodeSnapshotNow();
-  if (args.node_names_generation == 0 || args.node_names_generation != classes_generation_ ||
+  if (args.candidates_generation == 0 || args.candidates_generation != classes_generation_ ||
       snapshot != classes_snapshot_) {
     classes_ = extender.ClassifyNodes(args, snapshot.get());
-    classes_generation_ = args.node_names_generation;
+    classes_generation_ = args.candidates_generation;
     classes_snapshot_ = std::move(snapshot);
   }
   return classes_;
 }
 
 void NamesModeMemo::EncodeFilter(const ExtenderArgs& args, const FilterResult& result, std::string* out) {
-  if (args.node_names_generation == 0) {
+  if (args.candidates_generation == 0) {
     EncodeFilterResult(args, result, out);
     return;
   }
-  if (args.node_names_generation != filter_generation_ || !SameResult(result, filter_result_)) {
+  if (args.candidates_generation != filter_generation_ || !SameResult(result, filter_result_)) {
     filter_answer_.clear();
     EncodeFilterResult(args, result, &filter_answer_);
     filter_result_ = result;
-    filter_generation_ = args.node_names_generation;
+    filter_generation_ = args.candidates_generation;
   }
   out->append(filter_answer_);
 }
 
 void NamesModeMemo::EncodePriorities(const ExtenderArgs& args, const HostScores& scores, std::string* out) {
-  if (args.node_names_generation == 0) {
+  if (args.candidates_generation == 0) {
     EncodeHostPriorities(args, scores, out);
     return;
   }
-  if (args.node_names_generation != priorities_generation_ || scores != priorities_) {
+  if (args.candidates_generation != priorities_generation_ || scores != priorities_) {
     priorities_answer_.clear();
     EncodeHostPriorities(args, scores, &priorities_answer_);
     priorities_ = scores;
-    priorities_generation_ = args.node_names_generation;
+    priorities_generation_ = args.candidates_generation;
   }
   out->append(priorities_answer_);
 }

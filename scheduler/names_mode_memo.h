@@ -1,7 +1,7 @@
 // What follows from a names-mode request's candidate list alone, kept between
 // requests. kube-scheduler sends the same NodeNames for pod after pod while
 // the cluster does not change (RequestDecoder decodes such a list once and
-// gives it a generation, ExtenderArgs::node_names_generation): the nodes'
+// gives it a generation, ExtenderArgs::candidates_generation): the nodes'
 // classes are reused while the node snapshot is the same object too, and the
 // encoded filter or prioritize answer is reused when the result is equal to
 // the last one's. Either way the answer is byte-for-byte what computing it

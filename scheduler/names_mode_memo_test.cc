@@ -85,7 +85,7 @@ struct Answers {
 
 // The path without memo: what the extender answered before the memo existed.
 Answers Plain(const Extender& extender, const std::string& body) {
-  RequestDecoder decoder;
+  RequestDecoder decoder(/*remember_candidates=*/false);
   absl::StatusOr<ExtenderArgs> args = decoder.DecodeExtenderArgs(body, body.capacity());
   Answers out;
   if (!args.ok()) return Answers{std::string(args.status().message()), ""};
@@ -102,7 +102,7 @@ Answers Memoized(const Extender& extender, RequestDecoder& decoder, NamesModeMem
   absl::StatusOr<ExtenderArgs> args = decoder.DecodeExtenderArgs(body, body.capacity());
   Answers out;
   if (!args.ok()) return Answers{std::string(args.status().message()), ""};
-  *generation = args->node_names_generation;
+  *generation = args->candidates_generation;
   auto policy = extender.Resolve(args->pod);
   const NodeClasses& classes = memo.Classes(extender, *args);
   memo.EncodeFilter(*args, extender.Filter(*args, policy, classes), &out.filter);
@@ -142,6 +142,29 @@ TEST(NamesModeMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
            absl::StrCat(R"({"Pod":)", pods[0], R"(,"x":[1,"NodeNames":)", names, "}"),
            absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":)", names, "}\n"),
            absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":)", names, "}"),
+       }) {
+    bodies.push_back(Padded(shape));
+  }
+  // Full mode as kube-scheduler sends it (Nodes, then "NodeNames":null last),
+  // the same list under each pod, another list, and shapes around it.
+  auto node = [](const char* name) { return Read(testing::RunfilePath(absl::StrCat("testdata/extender/", name))); };
+  const std::string all_nodes = absl::StrCat(R"({"metadata":{},"items":[)", node("node_ecs_a.json"), ",",
+                                             node("node_virtual.json"), ",", node("node_virtual_arm.json"), ",",
+                                             node("node_ecs_b.json"), "]}");
+  const std::string some_nodes =
+      absl::StrCat(R"({"metadata":{},"items":[)", node("node_virtual.json"), ",", node("node_ecs_b.json"), "]}");
+  for (const std::string& pod : pods) {
+    bodies.push_back(Padded(absl::StrCat(R"({"Pod":)", pod, R"(,"Nodes":)", all_nodes, R"(,"NodeNames":null})")));
+  }
+  for (const std::string& shape : {
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"Nodes":)", some_nodes, R"(,"NodeNames":null})"),
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"Nodes":)", some_nodes, R"(,"Nodes":)", all_nodes,
+                        R"(,"NodeNames":null})"),
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":["ecs-1"],"Nodes":)", all_nodes,
+                        R"(,"NodeNames":null})"),
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"Nodes":)", all_nodes, R"(,"NodeNames":null,"x":1})"),
+           absl::StrCat(R"({"Nodes":)", all_nodes, R"(,"NodeNames":null})"),
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"Nodes":)", all_nodes, R"(,"NodeNames":null}})"),
        }) {
     bodies.push_back(Padded(shape));
   }
@@ -202,13 +225,13 @@ TEST(NamesModeMemoTest, ADifferentListIsDecodedAgain) {
   const std::string b = Padded(NamesRequest(pod, {R"("ecs-1")", R"("ecs-3")"}));
   absl::StatusOr<ExtenderArgs> first = decoder.DecodeExtenderArgs(a, a.capacity());
   ASSERT_TRUE(first.ok()) << first.status();
-  const uint64_t generation = first->node_names_generation;
+  const uint64_t generation = first->candidates_generation;
   absl::StatusOr<ExtenderArgs> again = decoder.DecodeExtenderArgs(a, a.capacity());
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->node_names_generation, generation);
+  EXPECT_EQ(again->candidates_generation, generation);
   absl::StatusOr<ExtenderArgs> other = decoder.DecodeExtenderArgs(b, b.capacity());
   ASSERT_TRUE(other.ok());
-  EXPECT_NE(other->node_names_generation, generation);
+  EXPECT_NE(other->candidates_generation, generation);
   EXPECT_EQ((*other->node_names)[1], "ecs-3");
   // A malformed list after a good one leaves no memo behind.
   const std::string bad = Padded(NamesRequest(pod, {R"("ecs-1")", "7"}));
