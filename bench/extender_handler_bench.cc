@@ -10,7 +10,7 @@
 #include "burst/virtual_node.h"
 #include "scheduler/extender.h"
 #include "scheduler/extender_codec.h"
-#include "scheduler/names_mode_memo.h"
+#include "scheduler/candidates_memo.h"
 #include "simdjson.h"
 
 namespace spillway::bench {
@@ -29,7 +29,7 @@ void RunFilter(benchmark::State& state, const std::string& body, const std::stri
   burst::IntentResolver resolver(rule);
   scheduler::Extender extender(resolver, rule, nullptr, scheduler::ScoreValues());
   scheduler::RequestDecoder decoder;
-  scheduler::NamesModeMemo memo;
+  scheduler::CandidatesMemo memo;
   std::string out;
   bool flip = false;
   for (auto _ : state) {

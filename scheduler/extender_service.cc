@@ -7,7 +7,7 @@
 #include "common/log_format.h"
 #include "glog/logging.h"
 #include "scheduler/extender_codec.h"
-#include "scheduler/names_mode_memo.h"
+#include "scheduler/candidates_memo.h"
 
 namespace spillway::scheduler {
 namespace {
@@ -27,8 +27,8 @@ RequestDecoder& ThreadDecoder() {
   return decoder;
 }
 
-NamesModeMemo& ThreadMemo() {
-  thread_local NamesModeMemo memo;
+CandidatesMemo& ThreadMemo() {
+  thread_local CandidatesMemo memo;
   return memo;
 }
 
@@ -94,7 +94,7 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
                             "classifying nodes by name";
   }
   absl::StatusOr<burst::PodPolicy> policy = extender_.Resolve(args->pod);
-  NamesModeMemo& memo = ThreadMemo();
+  CandidatesMemo& memo = ThreadMemo();
   const NodeClasses& classes = memo.Classes(extender_, *args);
   if (prioritize) {
     HostScores scores = extender_.Prioritize(*args, policy, classes);

@@ -1,16 +1,17 @@
-// What follows from a names-mode request's candidate list alone, kept between
-// requests. kube-scheduler sends the same NodeNames for pod after pod while
-// the cluster does not change (RequestDecoder decodes such a list once and
-// gives it a generation, ExtenderArgs::candidates_generation): the nodes'
-// classes are reused while the node snapshot is the same object too, and the
-// encoded filter or prioritize answer is reused when the result is equal to
-// the last one's. Either way the answer is byte-for-byte what computing it
-// again gives (extender_memo_test compares them). Full mode (generation 0)
-// is never memoized.
+// What follows from a request's candidate list alone, kept between requests.
+// kube-scheduler sends the same candidates (NodeNames, or full Nodes) for pod
+// after pod while the cluster does not change, and twice per pod (filter,
+// then prioritize). RequestDecoder decodes such a list once and gives it a
+// generation (ExtenderArgs::candidates_generation); here the nodes' classes
+// are reused while the generation and the node snapshot (the same immutable
+// object) are, and the encoded filter or prioritize answer while the result
+// is equal to the last one's. Either way the answer is byte-for-byte what
+// computing it again gives (candidates_memo_test compares them). A list
+// without a generation (0) is never memoized.
 //
 // Thread-compatible: one per request thread, beside its RequestDecoder.
-#ifndef SPILLWAY_SCHEDULER_NAMES_MODE_MEMO_H_
-#define SPILLWAY_SCHEDULER_NAMES_MODE_MEMO_H_
+#ifndef SPILLWAY_SCHEDULER_CANDIDATES_MEMO_H_
+#define SPILLWAY_SCHEDULER_CANDIDATES_MEMO_H_
 
 #include <cstdint>
 #include <memory>
@@ -21,7 +22,7 @@
 
 namespace spillway::scheduler {
 
-class NamesModeMemo {
+class CandidatesMemo {
  public:
   // The candidates' classes (Extender::ClassifyNodes), from the memo when
   // `args` carries the same names generation and the extender's node
@@ -53,4 +54,4 @@ class NamesModeMemo {
 
 }  // namespace spillway::scheduler
 
-#endif  // SPILLWAY_SCHEDULER_NAMES_MODE_MEMO_H_
+#endif  // SPILLWAY_SCHEDULER_CANDIDATES_MEMO_H_

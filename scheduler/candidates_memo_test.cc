@@ -1,11 +1,11 @@
-// A differential test of the names-mode memo (RequestDecoder's NodeNames memo
-// and NamesModeMemo): over the fuzz seed corpus, the extender's request
-// fixtures and generated names requests, sent in an order that repeats
-// lists, changes pods under the same list and swaps the node snapshot, every
-// filter and prioritize answer is byte-for-byte the answer of the path
-// without memo (a fresh decoder, ClassifyNodes, EncodeFilterResult and
-// EncodeHostPriorities), and the memo is actually hit.
-#include "scheduler/names_mode_memo.h"
+// A differential test of the candidate memos (RequestDecoder's NodeNames and
+// Nodes memos and CandidatesMemo): over the fuzz seed corpus, the extender's
+// request fixtures and generated names and full requests, sent in an order
+// that repeats lists, changes pods under the same list and swaps the node
+// snapshot, every filter and prioritize answer is byte-for-byte the answer of
+// the path without memo (RequestDecoder(false), ClassifyNodes,
+// EncodeFilterResult and EncodeHostPriorities), and the memo is actually hit.
+#include "scheduler/candidates_memo.h"
 
 #include <filesystem>
 #include <fstream>
@@ -97,7 +97,7 @@ Answers Plain(const Extender& extender, const std::string& body) {
 }
 
 // The service's path: one decoder and one memo for every request.
-Answers Memoized(const Extender& extender, RequestDecoder& decoder, NamesModeMemo& memo, const std::string& body,
+Answers Memoized(const Extender& extender, RequestDecoder& decoder, CandidatesMemo& memo, const std::string& body,
                  uint64_t* generation) {
   absl::StatusOr<ExtenderArgs> args = decoder.DecodeExtenderArgs(body, body.capacity());
   Answers out;
@@ -111,7 +111,7 @@ Answers Memoized(const Extender& extender, RequestDecoder& decoder, NamesModeMem
   return out;
 }
 
-TEST(NamesModeMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
+TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
   std::vector<std::string> pods;
   for (const char* name : {"pod_burst.json", "pod_none.json", "pod_eci_only_annotation.json",
                            "pod_burst_hostpath.json", "pod_bad_burst_value.json", "pod_eci_label.json"}) {
@@ -188,7 +188,7 @@ TEST(NamesModeMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
   burst::IntentResolver resolver(rule);
   Extender extender(resolver, rule, &view, ScoreValues());
   RequestDecoder decoder;
-  NamesModeMemo memo;
+  CandidatesMemo memo;
   int repeats = 0;
   uint64_t last_generation = 0;
   // Each body twice in a row (the memo's case); in the second round the
@@ -218,7 +218,7 @@ TEST(NamesModeMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
 }
 
 // A list that differs in one byte is decoded again, never taken for the last.
-TEST(NamesModeMemoTest, ADifferentListIsDecodedAgain) {
+TEST(CandidatesMemoTest, ADifferentListIsDecodedAgain) {
   RequestDecoder decoder;
   const std::string pod = Read(testing::RunfilePath("testdata/extender/pod_burst.json"));
   const std::string a = Padded(NamesRequest(pod, {R"("ecs-1")", R"("ecs-2")"}));

@@ -1,4 +1,4 @@
-#include "scheduler/names_mode_memo.h"
+#include "scheduler/candidates_memo.h"
 
 #include <utility>
 
@@ -22,7 +22,7 @@ bool SameResult(const FilterResult& a, const FilterResult& b) {
 
 }  // namespace
 
-const NodeClasses& NamesModeMemo::Classes(const Extender& extender, const ExtenderArgs& args) {
+const NodeClasses& CandidatesMemo::Classes(const Extender& extender, const ExtenderArgs& args) {
   std::shared_ptr<const NodeSnapshot> snapshot = extender.NodeSnapshotNow();
   if (args.candidates_generation == 0 || args.candidates_generation != classes_generation_ ||
       snapshot != classes_snapshot_) {
@@ -33,7 +33,7 @@ const NodeClasses& NamesModeMemo::Classes(const Extender& extender, const Extend
   return classes_;
 }
 
-void NamesModeMemo::EncodeFilter(const ExtenderArgs& args, const FilterResult& result, std::string* out) {
+void CandidatesMemo::EncodeFilter(const ExtenderArgs& args, const FilterResult& result, std::string* out) {
   if (args.candidates_generation == 0) {
     EncodeFilterResult(args, result, out);
     return;
@@ -47,7 +47,7 @@ void NamesModeMemo::EncodeFilter(const ExtenderArgs& args, const FilterResult& r
   out->append(filter_answer_);
 }
 
-void NamesModeMemo::EncodePriorities(const ExtenderArgs& args, const HostScores& scores, std::string* out) {
+void CandidatesMemo::EncodePriorities(const ExtenderArgs& args, const HostScores& scores, std::string* out) {
   if (args.candidates_generation == 0) {
     EncodeHostPriorities(args, scores, out);
     return;
