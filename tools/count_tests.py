@@ -33,17 +33,22 @@ def cases_in(xml_path):
 
 def xml_paths_of(target_dir):
     """The target's test.xml, or one per shard (shard_K_of_N/test.xml) for a
-    sharded target; empty when there is none."""
+    sharded target; empty when there is none. A testlogs tree outlives its
+    workspace (Bazel's output base is named after the workspace's path), so
+    both may be there, one left by an earlier run of another shape: the newer
+    one is this run's."""
     whole = os.path.join(target_dir, "test.xml")
-    if os.path.exists(whole):
-        return [whole]
     shards = []
     if os.path.isdir(target_dir):
         for name in sorted(os.listdir(target_dir)):
             path = os.path.join(target_dir, name, "test.xml")
             if re.fullmatch(r"shard_\d+_of_\d+", name) and os.path.exists(path):
                 shards.append(path)
-    return shards
+    if not os.path.exists(whole):
+        return shards
+    if shards and min(os.path.getmtime(p) for p in shards) > os.path.getmtime(whole):
+        return shards
+    return [whole]
 
 
 def main(argv):
