@@ -170,24 +170,9 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_vie
 
 std::optional<ExtenderArgs> RequestDecoder::DecodeWithKnownNodes(absl::string_view body) {
   if (nodes_memo_.generation == 0) return std::nullopt;
-  constexpr absl::string_view kKey = ",\"Nodes\":";
-  constexpr absl::string_view kTail = ",\"NodeNames\":null}";
-  const absl::string_view known = nodes_memo_.bytes;
-  absl::string_view rest = absl::StripTrailingAsciiWhitespace(body);
-  if (rest.size() < known.size() + kKey.size() + kTail.size() + 1 || !absl::EndsWith(rest, kTail)) {
-    return std::nullopt;
-  }
-  rest.remove_suffix(kTail.size());
-  if (!absl::EndsWith(rest, known)) return std::nullopt;
-  rest.remove_suffix(known.size());
-  if (!absl::EndsWith(rest, kKey)) return std::nullopt;
-  rest.remove_suffix(kKey.size());
-  prefix_.reserve(rest.size() + 1 + simdjson::SIMDJSON_PADDING);
-  prefix_.assign(rest.data(), rest.size());
-  prefix_.push_back('}');
-  absl::StatusOr<ExtenderArgs> args = DecodeFields(prefix_, prefix_.capacity(), absl::string_view(), &nodes_memo_);
-  if (!args.ok()) return std::nullopt;
-  return *std::move(args);
+  std::optional<absl::string_view> rest = FieldsBefore(body, ",\"Nodes\":", nodes_memo_.bytes, ",\"NodeNames\":null}");
+  if (!rest.has_value()) return std::nullopt;
+  return DecodeBefore(*rest, absl::string_view(), &nodes_memo_);
 }
 
 void RequestDecoder::RememberNodes(absl::string_view body, const NodesSeen& seen, ExtenderArgs& args) {
@@ -226,21 +211,35 @@ void RequestDecoder::RememberNodes(absl::string_view body, const NodesSeen& seen
 std::optional<ExtenderArgs> RequestDecoder::DecodeWithKnownNames(absl::string_view body) {
   if (names_memo_.generation == 0) return std::nullopt;
   constexpr absl::string_view kKey = ",\"NodeNames\":";
-  const absl::string_view known = names_memo_.bytes;
+  std::optional<absl::string_view> rest = FieldsBefore(body, kKey, names_memo_.bytes, "}");
+  if (!rest.has_value()) return std::nullopt;
+  // The array as this request holds it (the memo's bytes, byte for byte).
+  const absl::string_view array(rest->data() + rest->size() + kKey.size(), names_memo_.bytes.size());
+  return DecodeBefore(*rest, array, nullptr);
+}
+
+std::optional<absl::string_view> RequestDecoder::FieldsBefore(absl::string_view body, absl::string_view key,
+                                                              absl::string_view known, absl::string_view tail) {
   absl::string_view rest = absl::StripTrailingAsciiWhitespace(body);
-  if (rest.size() < known.size() + kKey.size() + 2 || rest.back() != '}') return std::nullopt;
-  rest.remove_suffix(1);
+  if (rest.size() < key.size() + known.size() + tail.size() + 1 || !absl::EndsWith(rest, tail)) {
+    return std::nullopt;
+  }
+  rest.remove_suffix(tail.size());
   if (!absl::EndsWith(rest, known)) return std::nullopt;
-  const absl::string_view array = rest.substr(rest.size() - known.size());
   rest.remove_suffix(known.size());
-  if (!absl::EndsWith(rest, kKey)) return std::nullopt;
-  rest.remove_suffix(kKey.size());
-  // The request without its last field: a JSON object when closed, if the
-  // whole body is one (the array's bytes were fully checked when decoded).
+  if (!absl::EndsWith(rest, key)) return std::nullopt;
+  rest.remove_suffix(key.size());
+  return rest;
+}
+
+std::optional<ExtenderArgs> RequestDecoder::DecodeBefore(absl::string_view rest, absl::string_view last_node_names,
+                                                         const NodesMemo* known_nodes) {
+  // The request without its last fields: a JSON object when closed, if the
+  // whole body is one (the list's bytes were fully checked when decoded).
   prefix_.reserve(rest.size() + 1 + simdjson::SIMDJSON_PADDING);
   prefix_.assign(rest.data(), rest.size());
   prefix_.push_back('}');
-  absl::StatusOr<ExtenderArgs> args = DecodeFields(prefix_, prefix_.capacity(), array);
+  absl::StatusOr<ExtenderArgs> args = DecodeFields(prefix_, prefix_.capacity(), last_node_names, known_nodes);
   // Anything wrong: the whole body's parse words the error as it always has.
   if (!args.ok()) return std::nullopt;
   return *std::move(args);

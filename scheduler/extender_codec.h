@@ -78,6 +78,14 @@ class RequestDecoder {
   // The same as DecodeWithKnownNames for a full-mode body ending with the
   // memo's Nodes and "NodeNames": null.
   std::optional<ExtenderArgs> DecodeWithKnownNodes(absl::string_view body);
+  // `body` up to `key` when it ends (but for whitespace) with `key`, `known`
+  // and `tail`, byte for byte; nullopt otherwise.
+  static std::optional<absl::string_view> FieldsBefore(absl::string_view body, absl::string_view key,
+                                                       absl::string_view known, absl::string_view tail);
+  // DecodeFields over `rest` closed as an object (a copy in prefix_), with
+  // the list the caller found after it; nullopt when anything fails.
+  std::optional<ExtenderArgs> DecodeBefore(absl::string_view rest, absl::string_view last_node_names,
+                                           const NodesMemo* known_nodes);
   // Decodes `array` (a NodeNames array's raw JSON) into names_memo_ unless it
   // holds these bytes already, then points `args` at the memo.
   absl::Status DecodeNodeNames(absl::string_view array, ExtenderArgs& args);
