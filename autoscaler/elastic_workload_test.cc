@@ -263,10 +263,16 @@ TEST_F(ElasticWorkloadTest, StatusReplicasReportsWhatRunsUnderAMinFloor) {
   ASSERT_TRUE(Converged(4, 2));
   const kube::ResourcePath scale{"autoscaling.alibabacloud.com", "v1beta1", "elasticworkloads", "default", "web",
                                  "scale"};
-  absl::StatusOr<json::object> current = client_->Get(scale);
-  ASSERT_TRUE(current.ok()) << current.status();
-  (*current)["spec"].as_object()["replicas"] = 1;  // Below the source's min of 2.
-  ASSERT_TRUE(client_->Update(scale, *current).ok());
+  // The controller may write the workload's status between our read and our
+  // write: retry on the conflict, as kubectl scale and RetryOnConflict do.
+  absl::Status scaled = absl::AbortedError("not tried");
+  for (int attempt = 0; attempt < 5 && absl::IsAborted(scaled); ++attempt) {
+    absl::StatusOr<json::object> current = client_->Get(scale);
+    ASSERT_TRUE(current.ok()) << current.status();
+    (*current)["spec"].as_object()["replicas"] = 1;  // Below the source's min of 2.
+    scaled = client_->Update(scale, *current).status();
+  }
+  ASSERT_TRUE(scaled.ok()) << scaled;
   ASSERT_TRUE(Converged(2, 0));
   int64_t reported = -1;
   for (int i = 0; i < 500 && reported != 2; ++i) {

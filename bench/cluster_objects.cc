@@ -1,5 +1,10 @@
 #include "bench/cluster_objects.h"
 
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <random>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -187,21 +192,59 @@ std::string ListedPodJson(int index, int nodes) {
       static_cast<unsigned long long>(index) * 40503ULL + 7);
 }
 
-std::string FullFilterRequest(const std::string& pod, int nodes, int virtual_every) {
+std::vector<int> ParallelFilterOrder(int nodes, uint64_t seed) {
+  constexpr int kWorkers = 16;  // kube-scheduler's default parallelism.
+  const int chunk = std::max(1, std::min(static_cast<int>(std::sqrt(nodes)), nodes / kWorkers + 1));
+  std::deque<int> chunks;  // First node of each chunk not yet taken.
+  for (int first = 0; first < nodes; first += chunk) chunks.push_back(first);
+  struct Worker {
+    int next = 0;
+    int end = 0;
+  };
+  std::vector<Worker> busy;
+  std::mt19937_64 random(seed);
+  std::vector<int> order;
+  order.reserve(nodes);
+  auto take = [&](Worker& worker) {
+    if (chunks.empty()) return false;
+    worker.next = chunks.front();
+    worker.end = std::min(nodes, worker.next + chunk);
+    chunks.pop_front();
+    return true;
+  };
+  for (int i = 0; i < kWorkers; ++i) {
+    Worker worker;
+    if (take(worker)) busy.push_back(worker);
+  }
+  while (!busy.empty()) {  // Whichever worker finishes a node next appends it.
+    const size_t w = std::uniform_int_distribution<size_t>(0, busy.size() - 1)(random);
+    order.push_back(busy[w].next++);
+    if (busy[w].next == busy[w].end && !take(busy[w])) busy.erase(busy.begin() + static_cast<long>(w));
+  }
+  return order;
+}
+
+namespace {
+
+int Nth(const std::vector<int>& order, int i) { return order.empty() ? i : order[i]; }
+
+}  // namespace
+
+std::string FullFilterRequest(const std::string& pod, int nodes, int virtual_every, const std::vector<int>& order) {
   std::string out = absl::StrCat(R"({"Pod":)", pod, R"(,"Nodes":{"metadata":{},"items":[)");
   for (int i = 0; i < nodes; ++i) {
     if (i > 0) out += ",";
-    out += NodeJson(i, virtual_every);
+    out += NodeJson(Nth(order, i), virtual_every);
   }
   out += R"(]},"NodeNames":null})";
   return out;
 }
 
-std::string NamesFilterRequest(const std::string& pod, int nodes, int virtual_every) {
+std::string NamesFilterRequest(const std::string& pod, int nodes, int virtual_every, const std::vector<int>& order) {
   std::string out = absl::StrCat(R"({"Pod":)", pod, R"(,"Nodes":null,"NodeNames":[)");
   for (int i = 0; i < nodes; ++i) {
     if (i > 0) out += ",";
-    absl::StrAppend(&out, "\"", NodeName(i, virtual_every), "\"");
+    absl::StrAppend(&out, "\"", NodeName(Nth(order, i), virtual_every), "\"");
   }
   out += "]}";
   return out;

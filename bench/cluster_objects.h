@@ -4,6 +4,7 @@
 #ifndef SPILLWAY_BENCH_CLUSTER_OBJECTS_H_
 #define SPILLWAY_BENCH_CLUSTER_OBJECTS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,10 +24,21 @@ std::string BurstPodJson(int index);
 // namespaces and `nodes` nodes.
 std::string ListedPodJson(int index, int nodes);
 
-// ExtenderArgs for nodeCacheCapable: false (full Node objects).
-std::string FullFilterRequest(const std::string& pod, int nodes, int virtual_every);
-// ExtenderArgs for nodeCacheCapable: true (names only).
-std::string NamesFilterRequest(const std::string& pod, int nodes, int virtual_every);
+// The order in which kube-scheduler's parallel filter lists `nodes` feasible
+// nodes to an extender: 16 workers take chunks of min(sqrt(n), n/16 + 1)
+// nodes (client-go's workqueue.ParallelizeUntil) and each appends the nodes
+// it finds feasible as it goes (an atomic counter in
+// findNodesThatPassFilters), so the list is the same set in an order that
+// differs from pod to pod. `seed` picks one interleaving.
+std::vector<int> ParallelFilterOrder(int nodes, uint64_t seed);
+
+// ExtenderArgs for nodeCacheCapable: false (full Node objects), listing the
+// nodes in `order` (node indices; empty: 0, 1, 2, ...).
+std::string FullFilterRequest(const std::string& pod, int nodes, int virtual_every,
+                              const std::vector<int>& order = {});
+// ExtenderArgs for nodeCacheCapable: true (names only), in `order`.
+std::string NamesFilterRequest(const std::string& pod, int nodes, int virtual_every,
+                               const std::vector<int>& order = {});
 
 }  // namespace spillway::bench
 

@@ -3,6 +3,8 @@
 //
 //   bazel run //bench:extender_handler_bench
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "benchmark/benchmark.h"
 #include "bench/cluster_objects.h"
@@ -22,18 +24,19 @@ std::string Padded(std::string body) {
 }
 
 // The service's filter path (ExtenderService::Filter): one decoder and one
-// names-mode memo across requests. With two bodies the requests alternate
-// between them, so names mode never finds its last list (the memo's misses).
-void RunFilter(benchmark::State& state, const std::string& body, const std::string* other = nullptr) {
+// candidates memo across requests, which take `bodies` in turn (with more
+// than one, the memo never finds its last list).
+void RunFilter(benchmark::State& state, std::vector<std::string> bodies) {
+  for (std::string& body : bodies) body = Padded(std::move(body));  // Copies lose the padding.
   burst::VirtualNodeRule rule;
   burst::IntentResolver resolver(rule);
   scheduler::Extender extender(resolver, rule, nullptr, scheduler::ScoreValues());
   scheduler::RequestDecoder decoder;
   scheduler::CandidatesMemo memo;
   std::string out;
-  bool flip = false;
+  size_t next = 0;
   for (auto _ : state) {
-    const std::string& request = other != nullptr && (flip = !flip) ? *other : body;
+    const std::string& request = bodies[next++ % bodies.size()];
     absl::StatusOr<scheduler::ExtenderArgs> args =
         decoder.DecodeExtenderArgs(request, request.capacity());
     auto policy = extender.Resolve(args->pod);
@@ -43,13 +46,25 @@ void RunFilter(benchmark::State& state, const std::string& body, const std::stri
     memo.EncodeFilter(*args, result, &out);
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bodies.front().size()));
+}
+
+// `orders` requests listing the same candidates, each in a different order
+// as kube-scheduler's parallel filter sends them (ParallelFilterOrder).
+std::vector<std::string> Reordered(bool full, int nodes, int orders) {
+  std::vector<std::string> bodies;
+  for (int i = 0; i < orders; ++i) {
+    const std::vector<int> order = ParallelFilterOrder(nodes, static_cast<uint64_t>(i));
+    bodies.push_back(Padded(full ? FullFilterRequest(BurstPodJson(1), nodes, 50, order)
+                                 : NamesFilterRequest(BurstPodJson(1), nodes, 50, order)));
+  }
+  return bodies;
 }
 
 void BM_FilterNames(benchmark::State& state) {
   const std::string body =
       Padded(NamesFilterRequest(BurstPodJson(1), static_cast<int>(state.range(0)), 50));
-  RunFilter(state, body);
+  RunFilter(state, {body});
 }
 BENCHMARK(BM_FilterNames)->Arg(500)->Arg(5000)->Unit(benchmark::kMicrosecond);
 
@@ -58,9 +73,15 @@ void BM_FilterNamesChanging(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));
   const std::string body = Padded(NamesFilterRequest(BurstPodJson(1), nodes, 50));
   const std::string other = Padded(NamesFilterRequest(BurstPodJson(1), nodes - 1, 50));
-  RunFilter(state, body, &other);
+  RunFilter(state, {body, other});
 }
 BENCHMARK(BM_FilterNamesChanging)->Arg(5000)->Unit(benchmark::kMicrosecond);
+
+// The same names in a new order every request, as kube-scheduler sends them.
+void BM_FilterNamesReordered(benchmark::State& state) {
+  RunFilter(state, Reordered(false, static_cast<int>(state.range(0)), 16));
+}
+BENCHMARK(BM_FilterNamesReordered)->Arg(500)->Arg(5000)->Unit(benchmark::kMicrosecond);
 
 void BM_DecodeNames(benchmark::State& state) {
   const std::string body =
@@ -76,7 +97,7 @@ BENCHMARK(BM_DecodeNames)->Arg(5000)->Unit(benchmark::kMicrosecond);
 void BM_FilterFull(benchmark::State& state) {
   const std::string body =
       Padded(FullFilterRequest(BurstPodJson(1), static_cast<int>(state.range(0)), 50));
-  RunFilter(state, body);
+  RunFilter(state, {body});
 }
 BENCHMARK(BM_FilterFull)->Arg(500)->Arg(5000)->Unit(benchmark::kMillisecond);
 
@@ -85,9 +106,15 @@ void BM_FilterFullChanging(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));
   const std::string body = Padded(FullFilterRequest(BurstPodJson(1), nodes, 50));
   const std::string other = Padded(FullFilterRequest(BurstPodJson(1), nodes - 1, 50));
-  RunFilter(state, body, &other);
+  RunFilter(state, {body, other});
 }
 BENCHMARK(BM_FilterFullChanging)->Arg(500)->Unit(benchmark::kMillisecond);
+
+// The same nodes in a new order every request, as kube-scheduler sends them.
+void BM_FilterFullReordered(benchmark::State& state) {
+  RunFilter(state, Reordered(true, static_cast<int>(state.range(0)), 16));
+}
+BENCHMARK(BM_FilterFullReordered)->Arg(500)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace spillway::bench

@@ -5,6 +5,13 @@
 //
 //   bazel run -c opt //bench:extender_load -- --mode=names --nodes=5000 --requests=5000
 //   bazel run -c opt //bench:extender_load -- --mode=full --nodes=500 --requests=200
+//   bazel run -c opt //bench:extender_load -- --mode=names --nodes=5000 --orders=16
+//
+// --orders=K sends the candidates in K different orders in turn, as a real
+// kube-scheduler does: its filter runs on 16 goroutines that append feasible
+// nodes as they find them, so the same candidates come in a new order with
+// every pod (bench/cluster_objects.h, ParallelFilterOrder). With the default
+// of 1, every request carries the same list byte for byte.
 //
 // Without --target it starts `spillway serve` in-process on 127.0.0.1:0 (its own
 // I/O threads); with --target=HOST:PORT it drives a running server.
@@ -29,6 +36,8 @@ namespace {
 // A server with the same HTTP stack and limits that answers every request
 // with the extender's answer to `body` (asked once of `extender`): the floor
 // of what this client can measure. Null when the extender did not answer.
+// With several orders of one list it answers each with the first order's
+// answer: the same bytes in another order, so the same cost.
 std::unique_ptr<spillway::http::Server> StartNullServer(const spillway::http::ClientOptions& extender,
                                                         const std::string& path, const std::string& body) {
   spillway::http::Client once(extender);
@@ -69,6 +78,7 @@ int main(int argc, char** argv) {
   int warmup = 20;
   int virtual_every = 50;
   bool null_server = false;
+  int orders = 1;
   spillway::app::FlagSet flags("extender_load [flags]", "Extender latency and throughput.");
   flags.String("mode", &mode, "names (nodeCacheCapable: true) or full (Node objects)");
   flags.String("verb", &verb, "filter or prioritize");
@@ -77,6 +87,9 @@ int main(int argc, char** argv) {
   flags.Int("requests", &requests, 1, 10000000, "Measured requests");
   flags.Int("warmup", &warmup, 0, 10000000, "Unmeasured requests first");
   flags.Int("virtual-every", &virtual_every, 1, 100000, "Every Nth node is a virtual node");
+  flags.Int("orders", &orders, 1, 1000,
+            "Send the candidates in this many different orders in turn, as kube-scheduler's parallel "
+            "filter does (1: the same list every time)");
   flags.Bool("null", &null_server,
              "Drive a null server instead: the same HTTP server and limits, answering every "
              "request with the extender's answer to it, precomputed (the floor for this client)");
@@ -105,9 +118,16 @@ int main(int argc, char** argv) {
   }
 
   const std::string pod = spillway::bench::BurstPodJson(1);
-  const std::string body = mode == "full"
-                               ? spillway::bench::FullFilterRequest(pod, nodes, virtual_every)
-                               : spillway::bench::NamesFilterRequest(pod, nodes, virtual_every);
+  std::vector<std::string> bodies;
+  for (int i = 0; i < orders; ++i) {
+    const std::vector<int> order =
+        orders == 1 ? std::vector<int>() : spillway::bench::ParallelFilterOrder(nodes, static_cast<uint64_t>(i));
+    bodies.push_back(mode == "full" ? spillway::bench::FullFilterRequest(pod, nodes, virtual_every, order)
+                                    : spillway::bench::NamesFilterRequest(pod, nodes, virtual_every, order));
+  }
+  const std::string& body = bodies.front();
+  size_t next_body = 0;
+  auto next = [&]() -> const std::string& { return bodies[next_body++ % bodies.size()]; };
   const std::string path = "/extender/" + verb;
   std::unique_ptr<spillway::http::Server> null;
   if (null_server) {
@@ -119,7 +139,7 @@ int main(int argc, char** argv) {
   spillway::http::Client client(client_options);
   size_t response_bytes = 0;
   for (int i = 0; i < warmup; ++i) {
-    auto response = client.Post(path, body);
+    auto response = client.Post(path, next());
     if (!response.ok() || response->status != 200) {
       std::fprintf(stderr, "warm-up request failed: %s\n",
                    response.ok() ? response->body.substr(0, 200).c_str()
@@ -130,7 +150,7 @@ int main(int argc, char** argv) {
   }
   const auto start = std::chrono::steady_clock::now();
   std::optional<std::vector<double>> measured = spillway::bench::MeasureMilliseconds(requests, [&] {
-    auto response = client.Post(path, body);
+    auto response = client.Post(path, next());
     if (!response.ok() || response->status != 200) return false;
     client.Recycle(std::move(response->body));  // As a long-lived client's heap would.
     return true;
@@ -142,9 +162,9 @@ int main(int argc, char** argv) {
   const std::vector<double>& latencies_ms = *measured;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
-      "%sverb=%s mode=%s nodes=%d request=%.2f MB response=%.2f MB requests=%d  "
+      "%sverb=%s mode=%s nodes=%d orders=%d request=%.2f MB response=%.2f MB requests=%d  "
       "p50=%.3f ms  p99=%.3f ms  mean=%.3f ms  %.0f req/s\n",
-      null_server ? "NULL SERVER " : "", verb.c_str(), mode.c_str(), nodes, static_cast<double>(body.size()) / 1e6,
+      null_server ? "NULL SERVER " : "", verb.c_str(), mode.c_str(), nodes, orders, static_cast<double>(body.size()) / 1e6,
       static_cast<double>(response_bytes) / 1e6, requests, spillway::bench::Percentile(latencies_ms, 0.50),
       spillway::bench::Percentile(latencies_ms, 0.99), Mean(latencies_ms), static_cast<double>(requests) / seconds);
   return 0;

@@ -78,6 +78,24 @@ std::string NamesRequest(const std::string& pod, const std::vector<std::string>&
   return body + "]}";
 }
 
+// A Node as kube-scheduler lists it to an extender (Go's encoding/json of an
+// informer's object: compact, no TypeMeta, "metadata" and its "name" first).
+std::string AsKubeSchedulerSendsIt(const std::string& pretty) {
+  std::string compact(pretty.size(), '\0');
+  size_t length = 0;
+  EXPECT_EQ(simdjson::minify(pretty.data(), pretty.size(), compact.data(), length), simdjson::SUCCESS);
+  compact.resize(length);
+  return absl::StrReplaceAll(compact, {{R"({"apiVersion":"v1","kind":"Node",)", "{"}});
+}
+
+// The full-mode request for `pod` over `nodes` (Node JSON), as kube-scheduler
+// sends it.
+std::string FullRequest(const std::string& pod, const std::vector<std::string>& nodes) {
+  std::string body = absl::StrCat(R"({"Pod":)", pod, R"(,"Nodes":{"metadata":{},"items":[)");
+  for (size_t i = 0; i < nodes.size(); ++i) absl::StrAppend(&body, i > 0 ? "," : "", nodes[i]);
+  return body + R"(]},"NodeNames":null})";
+}
+
 struct Answers {
   std::string filter;
   std::string prioritize;
@@ -168,6 +186,25 @@ TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
        }) {
     bodies.push_back(Padded(shape));
   }
+  // The same nodes in other orders, as kube-scheduler's parallel filter
+  // lists them (the reordered path), and near misses: a node twice in place
+  // of another of the same length, one byte changed, another separator.
+  const std::string a = AsKubeSchedulerSendsIt(node("node_ecs_a.json"));
+  const std::string b = AsKubeSchedulerSendsIt(node("node_ecs_b.json"));
+  const std::string v = AsKubeSchedulerSendsIt(node("node_virtual.json"));
+  const std::string arm = AsKubeSchedulerSendsIt(node("node_virtual_arm.json"));
+  EXPECT_EQ(a.rfind(R"({"metadata":{"name":")", 0), 0u) << a.substr(0, 80);
+  std::string a_twin = a;  // Another node of a's length: ...0.10 -> ...0.19.
+  a_twin.replace(a_twin.find("192.168.0.10"), 12, "192.168.0.19");
+  std::string a_changed = a;
+  a_changed.replace(a_changed.find("a1b2c3d4"), 8, "a1b2c3d5");
+  for (const std::vector<std::string>& list : std::vector<std::vector<std::string>>{
+           {a, v, arm, b}, {b, arm, v, a}, {v, a, b, arm}, {v, a, b, arm}, {a, a_twin, v, arm, b},
+           {a_twin, v, a, b, arm}, {a, a, v, arm, b}, {a_twin, a_twin, v, arm, b}, {b, arm, v, a_changed},
+           {arm, b, v, a}, {a}, {b, arm, v, a}}) {
+    for (size_t p = 0; p < pods.size(); p += 2) bodies.push_back(Padded(FullRequest(pods[p], list)));
+  }
+  bodies.push_back(Padded(absl::StrReplaceAll(FullRequest(pods[0], {arm, v, a, b}), {{"}},{", "}}, {"}})));
   for (const auto& entry : std::filesystem::directory_iterator(testing::RunfilePath("testdata/fuzz"))) {
     bodies.push_back(Padded(Read(entry.path().string())));
   }
@@ -239,6 +276,43 @@ TEST(CandidatesMemoTest, ADifferentListIsDecodedAgain) {
   absl::StatusOr<ExtenderArgs> after_bad = decoder.DecodeExtenderArgs(b, b.capacity());
   ASSERT_TRUE(after_bad.ok());
   EXPECT_EQ((*after_bad->node_names)[1], "ecs-3");
+}
+
+// kube-scheduler lists the same nodes in a new order with every pod: the
+// second order is matched node by node against the first, not parsed again,
+// and the decoded list follows the request's order.
+TEST(CandidatesMemoTest, TheSameNodesInAnotherOrderAreNotParsedAgain) {
+  auto node = [](const char* name) {
+    return AsKubeSchedulerSendsIt(Read(testing::RunfilePath(absl::StrCat("testdata/extender/", name))));
+  };
+  const std::string pod = Read(testing::RunfilePath("testdata/extender/pod_burst.json"));
+  const std::string a = node("node_ecs_a.json");
+  const std::string v = node("node_virtual.json");
+  const std::string b = node("node_ecs_b.json");
+  const std::string first = Padded(FullRequest(pod, {a, v, b}));
+  const std::string second = Padded(FullRequest(pod, {b, a, v}));
+  RequestDecoder decoder;
+  absl::StatusOr<ExtenderArgs> decoded = decoder.DecodeExtenderArgs(first, first.capacity());
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->node_order, nullptr);
+  const auto* remembered = decoded->nodes.get();
+  absl::StatusOr<ExtenderArgs> reordered = decoder.DecodeExtenderArgs(second, second.capacity());
+  ASSERT_TRUE(reordered.ok()) << reordered.status();
+  ASSERT_NE(reordered->node_order, nullptr);
+  EXPECT_EQ(reordered->nodes.get(), remembered);  // The first request's nodes, not a new parse.
+  EXPECT_EQ(reordered->candidates_generation, 0u);
+  ASSERT_EQ(reordered->NodeCount(), 3u);
+  EXPECT_EQ(reordered->NodeName(0), "cn-hangzhou.192.168.0.11");
+  EXPECT_EQ(reordered->Candidate(0).raw_json, b);
+  EXPECT_EQ(reordered->Candidate(1).raw_json, a);
+  EXPECT_EQ(reordered->Candidate(2).raw_json, v);
+  EXPECT_EQ(reordered->pod.metadata.name, decoded->pod.metadata.name);
+  // One node fewer is another list: decoded from scratch.
+  const std::string fewer = Padded(FullRequest(pod, {b, a}));
+  absl::StatusOr<ExtenderArgs> other = decoder.DecodeExtenderArgs(fewer, fewer.capacity());
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(other->node_order, nullptr);
+  EXPECT_EQ(other->NodeCount(), 2u);
 }
 
 }  // namespace

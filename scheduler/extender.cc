@@ -55,7 +55,7 @@ NodeClasses Extender::ClassifyEach(const ExtenderArgs& args, const NodeSnapshot*
     if (arch != burst::kDefaultEciArchitecture) classes.other_architecture.emplace_back(i, std::move(arch));
   };
   if (args.nodes != nullptr) {
-    for (size_t i = 0; i < classes.is_virtual.size(); ++i) classify(i, (*args.nodes)[i].node);
+    for (size_t i = 0; i < classes.is_virtual.size(); ++i) classify(i, args.Candidate(i).node);
     return classes;
   }
   for (size_t i = 0; i < classes.is_virtual.size(); ++i) {

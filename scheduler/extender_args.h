@@ -32,8 +32,13 @@ struct CandidateNode {
 struct ExtenderArgs {
   kube::Pod pod;
   // Full mode: shared with the decoder's memo of the list (RequestDecoder),
-  // whose bytes `raw_json` may point into until its next Decode call.
+  // whose bytes `raw_json` may point into until its next Decode call. Read
+  // through Candidate(i): the request may list them in another order.
   std::shared_ptr<const std::vector<CandidateNode>> nodes;
+  // Full mode, when the request listed the remembered nodes in another order
+  // (kube-scheduler's parallel filter does, pod after pod): its i-th node is
+  // (*nodes)[(*node_order)[i]]. Null: in the order of `nodes`.
+  std::shared_ptr<const std::vector<uint32_t>> node_order;
   // Shared with the decoder's memo of the list (RequestDecoder), which owns
   // the bytes the views point into until its next Decode call.
   std::shared_ptr<const std::vector<absl::string_view>> node_names;
@@ -47,8 +52,10 @@ struct ExtenderArgs {
   uint64_t candidates_generation = 0;
 
   size_t NodeCount() const { return nodes ? nodes->size() : node_names ? node_names->size() : 0; }
+  // The request's i-th full node (full mode only).
+  const CandidateNode& Candidate(size_t i) const { return (*nodes)[node_order ? (*node_order)[i] : i]; }
   absl::string_view NodeName(size_t i) const {
-    return nodes ? absl::string_view((*nodes)[i].node.metadata.name) : (*node_names)[i];
+    return nodes ? absl::string_view(Candidate(i).node.metadata.name) : (*node_names)[i];
   }
 };
 

@@ -89,6 +89,9 @@ uint64_t NextGeneration() {
   return ++generations;
 }
 
+// Where a Node's name starts (its first "name" key: metadata's).
+constexpr absl::string_view kNameKey = "\"name\":\"";
+
 bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 bool IsNull(value v) {
@@ -162,6 +165,7 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_vie
   }
   if (std::optional<ExtenderArgs> args = DecodeWithKnownNames(body)) return *std::move(args);
   if (std::optional<ExtenderArgs> args = DecodeWithKnownNodes(body)) return *std::move(args);
+  if (std::optional<ExtenderArgs> args = DecodeWithReorderedNodes(body)) return *std::move(args);
   NodesSeen seen;
   absl::StatusOr<ExtenderArgs> args = DecodeFields(body, capacity, absl::string_view(), nullptr, &seen);
   if (args.ok() && args->nodes != nullptr) RememberNodes(body, seen, *args);
@@ -206,6 +210,87 @@ void RequestDecoder::RememberNodes(absl::string_view body, const NodesSeen& seen
   memo.generation = NextGeneration();
   args.nodes = memo.nodes;
   args.candidates_generation = memo.generation;
+  IndexRememberedNodes();
+}
+
+void RequestDecoder::IndexRememberedNodes() {
+  NodesMemo& memo = nodes_memo_;
+  memo.by_name.clear();
+  memo.node_head.clear();
+  const std::vector<CandidateNode>& nodes = *memo.nodes;
+  if (nodes.empty() || nodes.size() > UINT32_MAX) return;
+  // Every node must open alike up to its name (kube-scheduler's informer
+  // objects: {"metadata":{"name":"...; with TypeMeta, {"kind":"Node",...).
+  const absl::string_view first = nodes.front().raw_json;
+  const size_t name_at = first.find(kNameKey);
+  if (name_at == absl::string_view::npos) return;
+  const absl::string_view head = first.substr(0, name_at + kNameKey.size());
+  memo.by_name.reserve(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const absl::string_view raw = nodes[i].raw_json;
+    const absl::string_view name = nodes[i].node.metadata.name;
+    const bool laid_out =
+        absl::StartsWith(raw, head) && raw.size() > head.size() + name.size() &&
+        raw.substr(head.size(), name.size()) == name && raw[head.size() + name.size()] == '"' &&
+        (i == 0 || (raw.data() == nodes[i - 1].raw_json.data() + nodes[i - 1].raw_json.size() + 1 &&
+                    raw.data()[-1] == ','));
+    if (!laid_out || !memo.by_name.emplace(name, static_cast<uint32_t>(i)).second) {
+      memo.by_name.clear();  // Another layout, or a name twice: no reordered matches.
+      return;
+    }
+  }
+  memo.node_head = std::string(head);
+  const char* const base = memo.bytes.data();
+  memo.items_begin = static_cast<size_t>(first.data() - base);
+  memo.items_end = static_cast<size_t>(nodes.back().raw_json.data() + nodes.back().raw_json.size() - base);
+}
+
+std::optional<ExtenderArgs> RequestDecoder::DecodeWithReorderedNodes(absl::string_view body) {
+  const NodesMemo& memo = nodes_memo_;
+  if (memo.generation == 0 || memo.by_name.empty()) return std::nullopt;
+  constexpr absl::string_view kKey = ",\"Nodes\":";
+  constexpr absl::string_view kTail = ",\"NodeNames\":null}";
+  const absl::string_view trimmed = absl::StripTrailingAsciiWhitespace(body);
+  const absl::string_view known = memo.bytes;
+  if (!absl::EndsWith(trimmed, kTail) || trimmed.size() < kTail.size() + known.size() + kKey.size() + 1) {
+    return std::nullopt;
+  }
+  // The same nodes in any order make a value of the same length.
+  const size_t value_begin = trimmed.size() - kTail.size() - known.size();
+  const absl::string_view value = trimmed.substr(value_begin, known.size());
+  if (trimmed.substr(value_begin - kKey.size(), kKey.size()) != kKey ||
+      value.substr(0, memo.items_begin) != known.substr(0, memo.items_begin) ||
+      value.substr(memo.items_end) != known.substr(memo.items_end)) {
+    return std::nullopt;
+  }
+  const std::vector<CandidateNode>& nodes = *memo.nodes;
+  auto order = std::make_shared<std::vector<uint32_t>>();
+  order->reserve(nodes.size());
+  size_t at = memo.items_begin;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (i > 0 && value[at++] != ',') return std::nullopt;
+    const absl::string_view rest = value.substr(at, memo.items_end - at);
+    const absl::string_view head = memo.node_head;
+    if (!absl::StartsWith(rest, head)) return std::nullopt;
+    const size_t quote = rest.find('"', head.size());
+    if (quote == absl::string_view::npos) return std::nullopt;
+    // A name with escapes finds nothing: remembered names have none.
+    auto found = memo.by_name.find(rest.substr(head.size(), quote - head.size()));
+    if (found == memo.by_name.end()) return std::nullopt;
+    const absl::string_view raw = nodes[found->second].raw_json;
+    if (rest.size() < raw.size() || std::memcmp(rest.data(), raw.data(), raw.size()) != 0) return std::nullopt;
+    order->push_back(found->second);
+    at += raw.size();
+  }
+  // Every node is byte for byte one the memo decoded (a node listed twice
+  // decodes twice alike), so the memo's decoded nodes are the answer.
+  if (at != memo.items_end) return std::nullopt;
+  std::optional<ExtenderArgs> args =
+      DecodeBefore(trimmed.substr(0, value_begin - kKey.size()), absl::string_view(), &memo);
+  if (!args.has_value()) return std::nullopt;
+  args->node_order = std::move(order);
+  args->candidates_generation = 0;  // Not the remembered list: nothing follows from it alone.
+  return args;
 }
 
 std::optional<ExtenderArgs> RequestDecoder::DecodeWithKnownNames(absl::string_view body) {
@@ -444,7 +529,7 @@ void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, st
   size_t estimate = 256 + 64 * (result.failed.size() + result.unresolvable.size());
   for (const std::string& reason : result.reasons) estimate += reason.size();
   if (args.nodes != nullptr) {
-    for (size_t i : result.passed) estimate += (*args.nodes)[i].raw_json.size() + 1;
+    for (size_t i : result.passed) estimate += args.Candidate(i).raw_json.size() + 1;
   } else {
     estimate += 40 * result.passed.size();
   }
@@ -453,7 +538,7 @@ void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, st
     out->append(R"({"Nodes":{"metadata":{},"items":[)");
     for (size_t i = 0; i < result.passed.size(); ++i) {
       if (i > 0) out->push_back(',');
-      absl::string_view raw = (*args.nodes)[result.passed[i]].raw_json;
+      absl::string_view raw = args.Candidate(result.passed[i]).raw_json;
       out->append(raw.data(), raw.size());
     }
     out->append(R"(]},"NodeNames":null,)");

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "scheduler/extender_args.h"
@@ -65,6 +66,16 @@ class RequestDecoder {
     std::string bytes;  // The Nodes object's JSON (simdjson-padded capacity).
     std::shared_ptr<const std::vector<CandidateNode>> nodes;
     uint64_t generation = 0;
+    // For the same nodes in another order (DecodeWithReorderedNodes): each
+    // node by name (views into `nodes`), and where the items run in `bytes`
+    // (from the first node's '{' to just past the last node's '}'), and
+    // the bytes every node opens with up to its name. Empty when the list
+    // is not laid out as kube-scheduler writes it (nodes separated by a bare
+    // ',', each opening alike up to its name: {"metadata":{"name":"...).
+    absl::flat_hash_map<absl::string_view, uint32_t> by_name;
+    std::string node_head;
+    size_t items_begin = 0;
+    size_t items_end = 0;
   };
   // Where the general path saw the Nodes value, for RememberNodes.
   struct NodesSeen {
@@ -78,6 +89,17 @@ class RequestDecoder {
   // The same as DecodeWithKnownNames for a full-mode body ending with the
   // memo's Nodes and "NodeNames": null.
   std::optional<ExtenderArgs> DecodeWithKnownNodes(absl::string_view body);
+  // kube-scheduler filters nodes on 16 goroutines that append the feasible
+  // ones as they finish, so the same candidates come in a new order with
+  // every pod. When each node of the body's Nodes value is, byte for byte,
+  // one of the memo's (in any order, framed and separated as in the memo,
+  // the value as long as the memo's), only the fields before it are parsed
+  // and `node_order` maps the request's positions to the memo's nodes.
+  // Nullopt otherwise.
+  std::optional<ExtenderArgs> DecodeWithReorderedNodes(absl::string_view body);
+  // Fills nodes_memo_'s by_name and item bounds when its list is laid out
+  // as kube-scheduler writes it; leaves by_name empty otherwise.
+  void IndexRememberedNodes();
   // `body` up to `key` when it ends (but for whitespace) with `key`, `known`
   // and `tail`, byte for byte; nullopt otherwise.
   static std::optional<absl::string_view> FieldsBefore(absl::string_view body, absl::string_view key,
