@@ -60,7 +60,50 @@ absl::Status Scheduler::Sync() {
   for (const json::object* pod_json : pending) {
     if (absl::Status s = Attempt(*pod_json, nodes, index); !s.ok() && first.ok()) first = s;
   }
+  // The pass ends when its bindings and Events are written.
+  writes_.Drain();
+  if (absl::Status s = ApplyWriteResults(); !s.ok() && first.ok()) first = s;
   return first;
+}
+
+absl::Status Scheduler::ApplyWriteResults() {
+  WriteResults results;
+  {
+    absl::MutexLock lock(&results_mu_);
+    std::swap(results, results_);
+  }
+  stats_.bound += results.bound;
+  stats_.bind_time += results.bind_time;
+  stats_.event_time += results.event_time;
+  for (auto& pair : results.bound_without_extender) stats_.bound_without_extender.push_back(std::move(pair));
+  // A refused binding: forget the assumed pod (kube-scheduler's
+  // handleBindingCycleError); the next pass places it again.
+  for (const std::string& uid : results.unbound) assumed_.erase(uid);
+  for (const auto& [uid, version] : results.status_versions) {
+    if (auto attempt = attempts_.find(uid); attempt != attempts_.end()) attempt->second.resource_version = version;
+  }
+  return results.first_error;
+}
+
+void Scheduler::BindAndRecord(const std::string& uid, const std::string& name_space, const std::string& name,
+                              const std::string& node, bool extender_skipped, const json::object& event) {
+  const absl::Time binding = absl::Now();
+  const absl::Status bound = client_.Bind(name_space, name, node);
+  const absl::Time recording = absl::Now();
+  if (bound.ok()) client_.Create(PathOf("", "v1", "events", name_space), event).status().IgnoreError();
+  const absl::Time done = absl::Now();
+  absl::MutexLock lock(&results_mu_);
+  results_.bind_time += recording - binding;
+  results_.event_time += done - recording;
+  if (bound.ok()) {
+    ++results_.bound;
+    if (extender_skipped) results_.bound_without_extender.emplace_back(absl::StrCat(name_space, "/", name), node);
+    return;
+  }
+  results_.unbound.push_back(uid);
+  if (!absl::IsAborted(bound) && !absl::IsNotFound(bound) && results_.first_error.ok()) {
+    results_.first_error = bound;
+  }
 }
 
 void Scheduler::NoticeClusterEvents(const std::vector<Candidate>& nodes) {
@@ -164,27 +207,22 @@ absl::Status Scheduler::Attempt(const json::object& pod_json, std::vector<Candid
   const Outcome outcome = ScheduleOne(pod_json, *pod, nodes);
   stats_.filter_time += absl::Now() - scheduling - (stats_.extender_time - waited);
   if (!outcome.node.empty()) {
-    const absl::Time binding = absl::Now();
-    absl::Status bound = client_.Bind(NamespaceOf(pod_json), NameOf(pod_json), outcome.node);
-    stats_.bind_time += absl::Now() - binding;
-    if (!bound.ok()) return absl::IsAborted(bound) || absl::IsNotFound(bound) ? absl::OkStatus() : bound;
-    ++stats_.bound;
-    if (outcome.extender_skipped) {
-      stats_.bound_without_extender.emplace_back(absl::StrCat(NamespaceOf(pod_json), "/", NameOf(pod_json)),
-                                                 outcome.node);
-    }
+    // Assumed on its node at once, as kube-scheduler's cache does; bound in
+    // the background, as its binding cycle is (ApplyWriteResults forgets it
+    // if the binding is refused).
     assumed_[uid] = Assumed{outcome.node, pod->EffectiveRequests()};
-    NodeUsage& usage = nodes[index.at(outcome.node)].usage;  // Assumed, as kube-scheduler's cache does.
+    NodeUsage& usage = nodes[index.at(outcome.node)].usage;
     usage.pods += 1;
     usage.requested.cpu_milli += pod->EffectiveRequests().cpu_milli;
     usage.requested.memory_bytes += pod->EffectiveRequests().memory_bytes;
     attempts_.erase(uid);
-    const absl::Time recording = absl::Now();
-    RecordEvent(pod_json, "Normal", "Scheduled",
-                absl::StrCat("Successfully assigned ", NamespaceOf(pod_json), "/", NameOf(pod_json), " to ",
-                             outcome.node))
-        .IgnoreError();
-    stats_.event_time += absl::Now() - recording;
+    const std::string name_space = NamespaceOf(pod_json);
+    const std::string name = NameOf(pod_json);
+    json::object event = PodEvent(pod_json, "Normal", "Scheduled",
+                                  absl::StrCat("Successfully assigned ", name_space, "/", name, " to ", outcome.node),
+                                  options_.config.scheduler_name, "", clock_.Now());
+    writes_.Submit([this, uid, name_space, name, node = outcome.node, skipped = outcome.extender_skipped,
+                    event = std::move(event)] { BindAndRecord(uid, name_space, name, node, skipped, event); });
     return absl::OkStatus();
   }
   ++stats_.unschedulable_attempts;
@@ -192,13 +230,11 @@ absl::Status Scheduler::Attempt(const json::object& pod_json, std::vector<Candid
   next.failures += 1;
   next.last_attempt = now;
   next.event_since = false;
-  const absl::Time recording = absl::Now();
-  // The status write bumps the resourceVersion: remember the new one, so our
-  // own write does not count as a change to the pod.
+  // The status write bumps the resourceVersion: ApplyWriteResults records
+  // the new one, so our own write does not count as a change to the pod.
   next.resource_version = version;
-  absl::Status recorded = RecordFailure(pod_json, outcome, next.resource_version);
-  stats_.event_time += absl::Now() - recording;
-  return recorded;
+  RecordFailure(pod_json, outcome);
+  return absl::OkStatus();
 }
 
 std::vector<Scheduler::Candidate*> Scheduler::Feasible(const kube::Pod& pod, std::vector<Candidate>& nodes,
@@ -319,8 +355,7 @@ std::string Scheduler::Pick(const json::object& pod_json, const kube::Pod& pod,
   return feasible[chosen]->node.metadata.name;
 }
 
-absl::Status Scheduler::RecordFailure(const json::object& pod_json, const Outcome& outcome,
-                                     std::string& resource_version) {
+void Scheduler::RecordFailure(const json::object& pod_json, const Outcome& outcome) {
   const char* reason = outcome.error ? "SchedulerError" : "Unschedulable";
   std::string since = KubeTime(clock_.Now());
   if (const json::object* old = Condition(pod_json, "PodScheduled");
@@ -329,23 +364,26 @@ absl::Status Scheduler::RecordFailure(const json::object& pod_json, const Outcom
   }
   json::object condition{{"type", "PodScheduled"}, {"status", "False"}, {"reason", reason},
                          {"message", outcome.message}, {"lastProbeTime", nullptr}, {"lastTransitionTime", since}};
-  absl::StatusOr<json::object> patched = client_.Patch(
-      PathOf("", "v1", "pods", NamespaceOf(pod_json), NameOf(pod_json), "status"), kube::PatchType::kMerge,
-      json::object{{"status", json::object{{"phase", "Pending"}, {"conditions", json::array{condition}}}}});
-  if (patched.ok()) {
-    resource_version = std::string(StringView(*patched, {"metadata", "resourceVersion"}));
-  } else if (!absl::IsNotFound(patched.status())) {
-    return patched.status();
-  }
-  return RecordEvent(pod_json, "Warning", "FailedScheduling", outcome.message);
-}
-
-absl::Status Scheduler::RecordEvent(const json::object& pod_json, const char* type, const char* reason,
-                                    const std::string& message) {
-  return client_
-      .Create(PathOf("", "v1", "events", NamespaceOf(pod_json)),
-              PodEvent(pod_json, type, reason, message, options_.config.scheduler_name, "", clock_.Now()))
-      .status();
+  json::object patch{{"status", json::object{{"phase", "Pending"}, {"conditions", json::array{condition}}}}};
+  json::object event = PodEvent(pod_json, "Warning", "FailedScheduling", outcome.message,
+                                options_.config.scheduler_name, "", clock_.Now());
+  writes_.Submit([this, uid = UidOf(pod_json), name_space = NamespaceOf(pod_json), name = NameOf(pod_json),
+                  patch = std::move(patch), event = std::move(event)] {
+    const absl::Time recording = absl::Now();
+    absl::StatusOr<json::object> patched =
+        client_.Patch(PathOf("", "v1", "pods", name_space, name, "status"), kube::PatchType::kMerge, patch);
+    absl::Status created = absl::OkStatus();
+    if (patched.ok() || absl::IsNotFound(patched.status())) {
+      created = client_.Create(PathOf("", "v1", "events", name_space), event).status();
+    }
+    absl::MutexLock lock(&results_mu_);
+    results_.event_time += absl::Now() - recording;
+    if (patched.ok()) {
+      results_.status_versions.emplace_back(uid, std::string(StringView(*patched, {"metadata", "resourceVersion"})));
+    }
+    const absl::Status failed = !patched.ok() && !absl::IsNotFound(patched.status()) ? patched.status() : created;
+    if (!failed.ok() && results_.first_error.ok()) results_.first_error = failed;
+  });
 }
 
 }  // namespace spillway::sim

@@ -4,13 +4,17 @@
 // default plugins (filter.h), sampling feasible nodes as kube-scheduler
 // does, then calls each interested extender over HTTP as kube-scheduler
 // does (filter, then prioritize with score x weight x 10), scores by least
-// allocated resources, binds through pods/binding and records "Scheduled";
-// on failure it writes PodScheduled=False/Unschedulable with kube-scheduler's
-// FitError text and a FailedScheduling Event. Extender errors fail the
+// allocated resources, and assumes the pod on its node; the binding
+// (pods/binding) and the "Scheduled" Event are written in the background
+// (a WriteQueue) while the pass goes on, as kube-scheduler's binding cycle
+// and event broadcaster do, and the pass ends when they are written. On
+// failure it writes PodScheduled=False/Unschedulable with kube-scheduler's
+// FitError text and a FailedScheduling Event, queued the same way. Extender errors fail the
 // attempt unless the extender is ignorable. Preemption is not run: the
 // scenarios give every pod the same priority, where kube-scheduler's
 // DefaultPreemption finds no victims (docs/simulated-cluster.md).
-// Not thread-safe: one caller.
+// Not thread-safe: one caller (the write queue's thread touches only
+// results_, under results_mu_).
 #ifndef SPILLWAY_SIM_SCHEDULER_SCHEDULER_H_
 #define SPILLWAY_SIM_SCHEDULER_SCHEDULER_H_
 
@@ -22,6 +26,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "boost/json.hpp"
 #include "common/clock.h"
@@ -29,6 +34,7 @@
 #include "kube/rest_client.h"
 #include "sim/cluster/cluster_reader.h"
 #include "sim/cluster/stand_in.h"
+#include "sim/cluster/write_queue.h"
 #include "sim/scheduler/extender_client.h"
 #include "sim/scheduler/filter.h"
 #include "sim/scheduler/scheduler_config.h"
@@ -41,6 +47,7 @@ struct SchedulerStats {
   int64_t extender_calls = 0;
   absl::Duration extender_time;  // Waiting for extenders.
   absl::Duration filter_time;    // The stand-in's own filters and scores.
+  // The write queue's time (it overlaps the scheduling of the next pods):
   absl::Duration bind_time;      // pods/binding calls.
   absl::Duration event_time;     // Writing Events and failed-pod conditions.
   // Pods bound after an ignorable extender failed ("namespace/name" -> node):
@@ -118,12 +125,15 @@ class Scheduler : public StandIn {
   Outcome RunExtenders(const boost::json::object& pod_json, std::vector<Candidate*>& feasible,
                        std::map<std::string, int>& reasons, std::vector<FilterVerdict>& verdicts);
   std::string Pick(const boost::json::object& pod_json, const kube::Pod& pod, const std::vector<Candidate*>& feasible);
-  // Writes PodScheduled=False and a FailedScheduling Event; sets
-  // `resource_version` to the pod's version after the write.
-  absl::Status RecordFailure(const boost::json::object& pod_json, const Outcome& outcome,
-                             std::string& resource_version);
-  absl::Status RecordEvent(const boost::json::object& pod_json, const char* type, const char* reason,
-                           const std::string& message);
+  // Queues the PodScheduled=False write and a FailedScheduling Event.
+  void RecordFailure(const boost::json::object& pod_json, const Outcome& outcome);
+  // On the write queue: binds the pod, then writes its Scheduled `event`.
+  void BindAndRecord(const std::string& uid, const std::string& name_space, const std::string& name,
+                     const std::string& node, bool extender_skipped, const boost::json::object& event);
+  // After the pass's writes have run: their figures into stats_, refused
+  // bindings out of assumed_, new pod versions into attempts_; the first
+  // error a write met.
+  absl::Status ApplyWriteResults();
 
   kube::RestClient& client_;
   ClusterReader& reader_;
@@ -139,6 +149,21 @@ class Scheduler : public StandIn {
   size_t next_start_ = 0;
   std::mt19937_64 random_;
   SchedulerStats stats_;
+
+  // What the write queue's thread learned during a pass.
+  struct WriteResults {
+    int64_t bound = 0;
+    absl::Duration bind_time;
+    absl::Duration event_time;
+    std::vector<std::pair<std::string, std::string>> bound_without_extender;
+    std::vector<std::string> unbound;  // Uids whose binding was refused.
+    std::vector<std::pair<std::string, std::string>> status_versions;  // Uid -> version after our status write.
+    absl::Status first_error;
+  };
+  absl::Mutex results_mu_;
+  WriteResults results_ ABSL_GUARDED_BY(results_mu_);
+  // Declared last: destroyed first, so its thread ends before what it uses.
+  WriteQueue writes_;
 };
 
 }  // namespace spillway::sim
