@@ -47,12 +47,12 @@ absl::Status Scheduler::Sync() {
   SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> node_objects, reader_.List(PathOf("", "v1", "nodes")));
   SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> pods, reader_.List(PathOf("", "v1", "pods")));
   std::vector<Candidate> nodes;
-  std::map<std::string, size_t> index;
+  NodeIndex index;
   for (const ObjectRef& object : node_objects) {
     const kube::Node* node = NodeOf(*object);
     if (node == nullptr) continue;
     index[node->metadata.name] = nodes.size();
-    nodes.push_back({object.get(), *node, NodeUsage()});
+    nodes.push_back({object.get(), node, NodeUsage()});
   }
   const std::vector<const json::object*> pending = ReadPods(pods, nodes, index);
   NoticeClusterEvents(nodes);
@@ -110,10 +110,10 @@ void Scheduler::NoticeClusterEvents(const std::vector<Candidate>& nodes) {
   std::map<std::string, std::pair<std::string, int64_t>> seen;
   bool event = false;
   for (const Candidate& candidate : nodes) {
-    const std::string& name = candidate.node.metadata.name;
-    seen[name] = {candidate.node.metadata.resource_version, candidate.usage.pods};
+    const std::string& name = candidate.node->metadata.name;
+    seen[name] = {candidate.node->metadata.resource_version, candidate.usage.pods};
     auto before = last_nodes_.find(name);
-    event = event || before == last_nodes_.end() || before->second.first != candidate.node.metadata.resource_version ||
+    event = event || before == last_nodes_.end() || before->second.first != candidate.node->metadata.resource_version ||
             before->second.second > candidate.usage.pods;
   }
   last_nodes_ = std::move(seen);
@@ -122,11 +122,10 @@ void Scheduler::NoticeClusterEvents(const std::vector<Candidate>& nodes) {
 }
 
 std::vector<const json::object*> Scheduler::ReadPods(const std::vector<ObjectRef>& pods,
-                                                     std::vector<Candidate>& nodes,
-                                                     const std::map<std::string, size_t>& index) {
+                                                     std::vector<Candidate>& nodes, const NodeIndex& index) {
   std::vector<std::pair<absl::Time, const json::object*>> pending;
   std::map<std::string, Assumed> still_assumed;
-  auto charge = [&](const std::string& node, const kube::Resources& requests) {
+  auto charge = [&](std::string_view node, const kube::Resources& requests) {
     auto at = index.find(node);
     if (at == index.end()) return;
     NodeUsage& usage = nodes[at->second].usage;
@@ -141,7 +140,7 @@ std::vector<const json::object*> Scheduler::ReadPods(const std::vector<ObjectRef
     const json::object& spec = pod.at("spec").as_object();
     const std::string_view node = StringView(pod, {"spec", "nodeName"});
     if (!node.empty()) {
-      charge(std::string(node), RequestsOf(pod));
+      charge(node, RequestsOf(pod));
       continue;
     }
     const std::string uid = UidOf(pod);
@@ -157,6 +156,15 @@ std::vector<const json::object*> Scheduler::ReadPods(const std::vector<ObjectRef
     if (wanted == options_.config.scheduler_name) pending.push_back({OwnedPodOf(pod).created, &pod});
   }
   assumed_ = std::move(still_assumed);
+  if (requests_.size() > 2 * pods.size() + 1024) {  // Forget pods long gone.
+    absl::flat_hash_map<std::string, std::pair<std::string, kube::Resources>> kept;
+    for (const ObjectRef& ref : pods) {
+      const std::string_view uid = StringView(*ref, {"metadata", "uid"});
+      auto at = requests_.find(absl::string_view(uid.data(), uid.size()));
+      if (at != requests_.end()) kept.insert(*at);
+    }
+    requests_ = std::move(kept);
+  }
   // Oldest first, as kube-scheduler's queue orders pods of equal priority.
   std::stable_sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<const json::object*> ordered;
@@ -179,7 +187,7 @@ const kube::Node* Scheduler::NodeOf(const json::object& object) {
 kube::Resources Scheduler::RequestsOf(const json::object& pod) {
   const std::string_view uid = StringView(pod, {"metadata", "uid"});
   const std::string_view version = StringView(pod, {"metadata", "resourceVersion"});
-  auto cached = requests_.find(uid);
+  auto cached = requests_.find(absl::string_view(uid.data(), uid.size()));
   if (cached != requests_.end() && cached->second.first == version) return cached->second.second;
   absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
   const kube::Resources requests = parsed.ok() ? parsed->EffectiveRequests() : kube::Resources{};
@@ -188,7 +196,7 @@ kube::Resources Scheduler::RequestsOf(const json::object& pod) {
 }
 
 absl::Status Scheduler::Attempt(const json::object& pod_json, std::vector<Candidate>& nodes,
-                                const std::map<std::string, size_t>& index) {
+                                const NodeIndex& index) {
   const absl::Time now = clock_.Now();
   const std::string uid = UidOf(pod_json);
   const std::string version = json_fields::String(pod_json.at("metadata").as_object(), "resourceVersion");
@@ -246,7 +254,7 @@ std::vector<Scheduler::Candidate*> Scheduler::Feasible(const kube::Pod& pod, std
   size_t visited = 0;
   for (; visited < nodes.size() && static_cast<int>(feasible.size()) < wanted; ++visited) {
     Candidate& candidate = nodes[(next_start_ + visited) % nodes.size()];
-    const FilterVerdict verdict = FilterNode(pod, candidate.node, candidate.usage);
+    const FilterVerdict verdict = FilterNode(pod, *candidate.node, candidate.usage);
     if (verdict.fits()) {
       feasible.push_back(&candidate);
       continue;
@@ -300,7 +308,7 @@ Scheduler::Outcome Scheduler::RunExtenders(const json::object& pod_json, std::ve
     const absl::flat_hash_set<absl::string_view> passed(answer->feasible.begin(), answer->feasible.end());
     std::vector<Candidate*> kept;
     for (Candidate* candidate : feasible) {
-      const std::string& name = candidate->node.metadata.name;
+      const std::string& name = candidate->node->metadata.name;
       if (passed.contains(name)) {
         kept.push_back(candidate);
         continue;
@@ -319,13 +327,13 @@ Scheduler::Outcome Scheduler::RunExtenders(const json::object& pod_json, std::ve
 
 std::string Scheduler::Pick(const json::object& pod_json, const kube::Pod& pod,
                             const std::vector<Candidate*>& feasible) {
-  if (feasible.size() == 1) return feasible[0]->node.metadata.name;
+  if (feasible.size() == 1) return feasible[0]->node->metadata.name;
   std::vector<int64_t> total;
   absl::flat_hash_map<absl::string_view, size_t> position;
   std::vector<const json::object*> objects;
   for (const Candidate* candidate : feasible) {
-    position[candidate->node.metadata.name] = total.size();
-    total.push_back(OwnScore(candidate->node, candidate->usage, pod.EffectiveRequests()));
+    position[candidate->node->metadata.name] = total.size();
+    total.push_back(OwnScore(*candidate->node, candidate->usage, pod.EffectiveRequests()));
     objects.push_back(candidate->json);
   }
   for (const std::unique_ptr<ExtenderClient>& extender : extenders_) {
@@ -352,7 +360,7 @@ std::string Scheduler::Pick(const json::object& pod_json, const kube::Pod& pod,
       chosen = i;
     }
   }
-  return feasible[chosen]->node.metadata.name;
+  return feasible[chosen]->node->metadata.name;
 }
 
 void Scheduler::RecordFailure(const json::object& pod_json, const Outcome& outcome) {
