@@ -1,7 +1,8 @@
 // What follows from a request's candidate list alone, kept between requests.
-// kube-scheduler sends the same candidates (NodeNames, or full Nodes) for pod
-// after pod while the cluster does not change, and twice per pod (filter,
-// then prioritize). RequestDecoder decodes such a list once and gives it a
+// kube-scheduler asks twice per pod, filter then prioritize, and when every
+// candidate passes the second list is the first one byte for byte (between
+// pods the list comes in a new order: its filter runs on 16 goroutines, see
+// RequestDecoder). RequestDecoder decodes such a list once and gives it a
 // generation (ExtenderArgs::candidates_generation); here the nodes' classes
 // are reused while the generation and the node snapshot (the same immutable
 // object) are, and the encoded filter or prioritize answer while the result

@@ -47,8 +47,8 @@ class RequestDecoder {
   absl::StatusOr<PreemptionArgs> DecodePreemptionArgs(absl::string_view body, size_t capacity);
 
  private:
-  // kube-scheduler sends the same candidate list for pod after pod while the
-  // cluster does not change. The last NodeNames array is kept with its
+  // kube-scheduler sends a pod's candidates twice (filter, then prioritize
+  // with those that passed: all of them, often). The last NodeNames array is kept with its
   // decoded names, and a request whose array is byte-identical reuses them
   // instead of walking 5,000 elements again (ExtenderArgs::candidates_generation
   // says so to the layers above).
