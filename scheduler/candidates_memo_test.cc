@@ -159,6 +159,10 @@ TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
            absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":)", names, "}}"),
            absl::StrCat(R"({"Pod":)", pods[0], R"(,"x":[1,"NodeNames":)", names, "}"),
            absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":)", names, "}\n"),
+           // Whitespace between the names: the answer's runs of names must not copy it.
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":["ecs-1", "ecs-2" ,)", "\n",
+                        R"("virtual-kubelet-cn-hangzhou-j","ecs-9"]})"),
+           absl::StrCat(R"({"Pod":)", pods[1], R"(,"NodeNames":[ "ecs-1",	"ecs-2","ecs-9" ]})"),
            absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":)", names, "}"),
        }) {
     bodies.push_back(Padded(shape));

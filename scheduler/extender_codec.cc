@@ -138,6 +138,32 @@ void AppendNodeName(std::string* out, const ExtenderArgs& args, size_t i) {
   }
 }
 
+// The tokens at `passed` (ascending indices), comma-separated. Tokens that
+// follow each other in the request, separated by a bare ',', are copied as
+// one run: with most candidates passing, the answer is a few copies of the
+// request's array instead of one append per name.
+void AppendPassedTokens(std::string* out, const std::vector<absl::string_view>& tokens,
+                        const std::vector<size_t>& passed) {
+  const char* run_begin = nullptr;
+  const char* run_end = nullptr;
+  size_t last = 0;
+  for (size_t k = 0; k < passed.size(); ++k) {
+    const absl::string_view token = tokens[passed[k]];
+    if (run_begin != nullptr && passed[k] == last + 1 && token.data() == run_end + 1 && *run_end == ',') {
+      run_end = token.data() + token.size();
+    } else {
+      if (run_begin != nullptr) {
+        out->append(run_begin, static_cast<size_t>(run_end - run_begin));
+        out->push_back(',');
+      }
+      run_begin = token.data();
+      run_end = token.data() + token.size();
+    }
+    last = passed[k];
+  }
+  if (run_begin != nullptr) out->append(run_begin, static_cast<size_t>(run_end - run_begin));
+}
+
 void AppendNodeMap(std::string* out, absl::string_view key, const ExtenderArgs& args,
                    const std::vector<FilterResult::Failure>& failures,
                    const std::vector<std::string>& reasons) {
@@ -544,10 +570,7 @@ void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, st
     out->append(R"(]},"NodeNames":null,)");
   } else {
     out->append(R"({"Nodes":null,"NodeNames":[)");
-    for (size_t i = 0; i < result.passed.size(); ++i) {
-      if (i > 0) out->push_back(',');
-      AppendNodeName(out, args, result.passed[i]);
-    }
+    AppendPassedTokens(out, *args.node_name_tokens, result.passed);
     out->append("],");
   }
   AppendNodeMap(out, "FailedNodes", args, result.failed, result.reasons);

@@ -83,6 +83,23 @@ TEST_F(ExtenderCodecTest, NamesModeAnswersNames) {
             R"("FailedAndUnresolvableNodes":{},"Error":""})");
 }
 
+// Passing names are answered with their tokens as sent, neighbours copied as
+// one run; whatever stood between them in the request is not.
+TEST_F(ExtenderCodecTest, PassingNamesAreTheirTokensWithoutTheRequestsWhitespace) {
+  absl::StatusOr<ExtenderArgs> args =
+      Decode("{\"Pod\":{},\"NodeNames\":[\"a\", \"b\" ,\n\"c\",\"d\",\"e\\u0066\",\"g\"]}");
+  ASSERT_TRUE(args.ok()) << args.status();
+  FilterResult result;
+  result.passed = {0, 1, 2, 3, 4, 5};
+  EXPECT_THAT(FilterJson(*args, result), HasSubstr(R"("NodeNames":["a","b","c","d","e\u0066","g"],)"));
+  result.passed = {5, 3, 2, 0};  // Any order, runs or not.
+  EXPECT_THAT(FilterJson(*args, result), HasSubstr(R"("NodeNames":["g","d","c","a"],)"));
+  result.passed = {2, 3, 5};
+  EXPECT_THAT(FilterJson(*args, result), HasSubstr(R"("NodeNames":["c","d","g"],)"));
+  result.passed = {};
+  EXPECT_THAT(FilterJson(*args, result), HasSubstr(R"("NodeNames":[],)"));
+}
+
 TEST_F(ExtenderCodecTest, BadRequestsAreReadableErrors) {
   struct Case {
     const char* body;
