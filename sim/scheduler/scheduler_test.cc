@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -152,15 +153,20 @@ class SchedulerTest : public EmbeddedClusterTest {
 
   FakeClock clock_;
   // Exact reads; the simulation itself reads through its watch cache.
+  // FreezePods makes it serve the pods as they are now from then on, as a
+  // watch cache that lags would.
   class Reader : public ClusterReader {
    public:
     explicit Reader(SchedulerTest& test) : test_(test) {}
     absl::StatusOr<std::vector<ObjectRef>> List(const kube::ResourcePath& collection) override {
+      if (frozen_pods_.has_value() && collection.plural == "pods") return *frozen_pods_;
       return LiveReader(*test_.client_).List(collection);
     }
+    void FreezePods() { frozen_pods_ = *LiveReader(*test_.client_).List(PathOf("", "v1", "pods")); }
 
    private:
     SchedulerTest& test_;
+    std::optional<std::vector<ObjectRef>> frozen_pods_;
   } reader_{*this};
 };
 
@@ -182,6 +188,25 @@ TEST_F(SchedulerTest, ExtendersFilterAndScoreWithNodeNamesAsKubeSchedulerSends) 
   EXPECT_EQ(json::serialize(extender.requests("prioritize")[0].at("NodeNames")), R"(["ecs-1","ecs-2"])");
   EXPECT_EQ(Node("web"), "ecs-2");
   EXPECT_EQ(scheduler->stats().bound, 1);
+}
+
+// The binding is written in the background; one the API server refuses (the
+// pod was bound meanwhile, the reader lagging) is not counted, writes no
+// Scheduled Event and is forgotten, so the next pass places the pod again,
+// as kube-scheduler forgets an assumed pod whose binding failed.
+TEST_F(SchedulerTest, ARefusedBindingIsForgottenNotAssumed) {
+  RecordingExtender extender;
+  std::unique_ptr<Scheduler> scheduler = MakeScheduler(/*node_cache_capable=*/true, false, extender.port());
+  CreatePod("web", "500m", /*tolerates=*/false);
+  reader_.FreezePods();
+  ASSERT_TRUE(client_->Bind("default", "web", "ecs-1").ok());
+  ASSERT_TRUE(scheduler->Sync().ok());  // A conflict is not the stand-in's error.
+  EXPECT_EQ(scheduler->stats().bound, 0);
+  EXPECT_EQ(Node("web"), "ecs-1");
+  const std::string events = json::serialize(*client_->List(PathOf("", "v1", "events", "default"), kube::ListOptions{}));
+  EXPECT_THAT(events, ::testing::Not(HasSubstr("Successfully assigned default/web")));
+  ASSERT_TRUE(scheduler->Sync().ok());
+  EXPECT_EQ(extender.requests("filter").size(), 2u) << "an assumed pod would not be tried again";
 }
 
 TEST_F(SchedulerTest, FullNodesWhenNotNodeCacheCapable) {
