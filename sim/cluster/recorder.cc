@@ -51,6 +51,7 @@ Recorder::Recorder(ClusterReader& reader, const Scenario& scenario, std::set<std
 
 Recorder::~Recorder() {
   if (handler_.has_value()) reader_.RemoveEventHandler(PathOf("", "v1", "pods"), *handler_);
+  if (events_handler_.has_value()) reader_.RemoveEventHandler(PathOf("", "v1", "events"), *events_handler_);
 }
 
 absl::Status Recorder::Start() {
@@ -60,6 +61,15 @@ absl::Status Recorder::Start() {
   // The pods there already, as if just added.
   SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> pods, reader_.List(PathOf("", "v1", "pods")));
   for (const ObjectRef& pod : pods) OnPod(ObjectEvent{ObjectEvent::Type::kModified, pod});
+  SPILLWAY_ASSIGN_OR_RETURN(const int events_id,
+                            reader_.AddEventHandler(PathOf("", "v1", "events"), [this](const ObjectEvent& event) {
+                              absl::MutexLock lock(&events_mu_);
+                              new_events_.push_back(event);
+                            }));
+  events_handler_ = events_id;
+  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> events, reader_.List(PathOf("", "v1", "events")));
+  absl::MutexLock lock(&events_mu_);
+  for (const ObjectRef& event : events) new_events_.push_back(ObjectEvent{ObjectEvent::Type::kAdded, event});
   return absl::OkStatus();
 }
 
@@ -308,12 +318,20 @@ absl::Status Recorder::Observe(absl::Time now, const std::map<std::string, HpaSa
 }
 
 absl::Status Recorder::ObserveEvents(absl::Time now) {
-  SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> events, reader_.List(PathOf("", "v1", "events")));
-  for (const ObjectRef& ref : events) {
-    const json::object& event = *ref;
-    const std::string_view uid = StringView(event, {"metadata", "uid"});
-    if (seen_events_.find(uid) != seen_events_.end()) continue;
-    seen_events_.emplace(uid);
+  std::vector<ObjectEvent> changes;
+  {
+    absl::MutexLock lock(&events_mu_);
+    changes.swap(new_events_);
+  }
+  for (const ObjectEvent& change : changes) {
+    const json::object& event = *change.object;
+    const std::string_view uid_view = StringView(event, {"metadata", "uid"});
+    const absl::string_view uid(uid_view.data(), uid_view.size());
+    if (change.type == ObjectEvent::Type::kDeleted) {
+      seen_events_.erase(uid);
+      continue;
+    }
+    if (!seen_events_.emplace(uid).second) continue;
     const std::string reason = json_fields::String(event, "reason");
     if (reason == "NoStock") ++no_stock_events_;
     if (reason == "FailedCreate") ++failed_create_events_;

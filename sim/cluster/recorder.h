@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -191,8 +192,15 @@ class Recorder {
   absl::Time start_;
   Clock& clock_;
   std::optional<int> handler_;
+  std::optional<int> events_handler_;
   std::vector<Sample> samples_;
-  std::set<std::string, std::less<>> seen_events_;
+  // Event uids already turned into decisions (an Event bumped by its count
+  // is not a new one); forgotten when the Event is deleted (its TTL).
+  absl::flat_hash_set<std::string> seen_events_;
+  // Events the watch delivered since the last ObserveEvents: a pass reads
+  // what changed, not all 50,000 Events of a large run.
+  absl::Mutex events_mu_;
+  std::vector<ObjectEvent> new_events_ ABSL_GUARDED_BY(events_mu_);
   std::vector<Decision> decisions_;
   size_t decisions_taken_ = 0;
   int no_stock_events_ = 0;
