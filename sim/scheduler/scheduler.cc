@@ -186,12 +186,18 @@ const kube::Node* Scheduler::NodeOf(const json::object& object) {
 
 kube::Resources Scheduler::RequestsOf(const json::object& pod) {
   const std::string_view uid = StringView(pod, {"metadata", "uid"});
-  const std::string_view version = StringView(pod, {"metadata", "resourceVersion"});
+  // The spec's version: the API server bumps metadata.generation when the
+  // spec changes, so the kubelets' status writes do not make every pod be
+  // parsed again (at 50,000 pods that was half a second a pass).
+  const json::value* generation = json_fields::At(pod, {"metadata", "generation"});
+  const std::string version = generation != nullptr && generation->is_int64()
+                                  ? absl::StrCat("g", generation->as_int64())
+                                  : std::string(StringView(pod, {"metadata", "resourceVersion"}));
   auto cached = requests_.find(absl::string_view(uid.data(), uid.size()));
   if (cached != requests_.end() && cached->second.first == version) return cached->second.second;
   absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
   const kube::Resources requests = parsed.ok() ? parsed->EffectiveRequests() : kube::Resources{};
-  requests_[std::string(uid)] = {std::string(version), requests};
+  requests_[std::string(uid)] = {version, requests};
   return requests;
 }
 

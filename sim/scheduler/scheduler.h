@@ -107,7 +107,8 @@ class Scheduler : public StandIn {
     kube::Resources requests;
   };
   Scheduler(kube::RestClient& client, ClusterReader& reader, Clock& clock, Options options);
-  // A pod's requests, and a Node, decoded once per resourceVersion.
+  // A pod's requests, decoded once per generation (spec change), and a
+  // Node, once per resourceVersion.
   kube::Resources RequestsOf(const boost::json::object& pod);
   const kube::Node* NodeOf(const boost::json::object& object);
   // Adds the requests of bound pods to their nodes' usage; returns the pods
