@@ -64,12 +64,7 @@ double Mean(const std::vector<double>& values) {
   return values.empty() ? 0 : sum / static_cast<double>(values.size());
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  FLAGS_logtostderr = true;
-  FLAGS_minloglevel = 1;
-  google::InitGoogleLogging(argv[0]);
+struct LoadOptions {
   std::string mode = "names";
   std::string target;
   std::string verb = "filter";
@@ -79,66 +74,51 @@ int main(int argc, char** argv) {
   int virtual_every = 50;
   bool null_server = false;
   int orders = 1;
+};
+
+// The command line into `options`; an exit code when the program should end.
+std::optional<int> ParseFlags(int argc, char** argv, LoadOptions& options) {
   spillway::app::FlagSet flags("extender_load [flags]", "Extender latency and throughput.");
-  flags.String("mode", &mode, "names (nodeCacheCapable: true) or full (Node objects)");
-  flags.String("verb", &verb, "filter or prioritize");
-  flags.String("target", &target, "HOST:PORT of a running spillway serve; empty starts one");
-  flags.Int("nodes", &nodes, 1, 100000, "Candidate nodes per request");
-  flags.Int("requests", &requests, 1, 10000000, "Measured requests");
-  flags.Int("warmup", &warmup, 0, 10000000, "Unmeasured requests first");
-  flags.Int("virtual-every", &virtual_every, 1, 100000, "Every Nth node is a virtual node");
-  flags.Int("orders", &orders, 1, 1000,
+  flags.String("mode", &options.mode, "names (nodeCacheCapable: true) or full (Node objects)");
+  flags.String("verb", &options.verb, "filter or prioritize");
+  flags.String("target", &options.target, "HOST:PORT of a running spillway serve; empty starts one");
+  flags.Int("nodes", &options.nodes, 1, 100000, "Candidate nodes per request");
+  flags.Int("requests", &options.requests, 1, 10000000, "Measured requests");
+  flags.Int("warmup", &options.warmup, 0, 10000000, "Unmeasured requests first");
+  flags.Int("virtual-every", &options.virtual_every, 1, 100000, "Every Nth node is a virtual node");
+  flags.Int("orders", &options.orders, 1, 1000,
             "Send the candidates in this many different orders in turn, as kube-scheduler's parallel "
             "filter does (1: the same list every time)");
-  flags.Bool("null", &null_server,
+  flags.Bool("null", &options.null_server,
              "Drive a null server instead: the same HTTP server and limits, answering every "
              "request with the extender's answer to it, precomputed (the floor for this client)");
-  if (std::optional<int> exit_code = spillway::app::ParseCommandLine(flags, argc, argv)) {
-    return *exit_code;
-  }
+  return spillway::app::ParseCommandLine(flags, argc, argv);
+}
 
-  std::unique_ptr<spillway::app::ServeApp> app;
-  spillway::http::ClientOptions client_options;
-  if (target.empty()) {
-    spillway::app::TuneAllocatorForServing();  // As `spillway serve` does.
-    spillway::app::ServeOptions options;
-    options.listen = "127.0.0.1:0";
-    auto started = spillway::app::ServeApp::Start(options, spillway::config::SpillwayConfig());
-    if (!started.ok()) {
-      std::fprintf(stderr, "cannot start server: %s\n", started.status().ToString().c_str());
-      return 1;
-    }
-    app = std::move(*started);
-    client_options.port = app->port();
-  } else if (absl::Status s = spillway::app::ParseListenAddress(target, &client_options.host,
-                                                                &client_options.port);
-             !s.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
-    return 2;
-  }
-
+// The request bodies to send in turn: one per order of the candidates.
+std::vector<std::string> RequestBodies(const LoadOptions& options) {
   const std::string pod = spillway::bench::BurstPodJson(1);
   std::vector<std::string> bodies;
-  for (int i = 0; i < orders; ++i) {
-    const std::vector<int> order =
-        orders == 1 ? std::vector<int>() : spillway::bench::ParallelFilterOrder(nodes, static_cast<uint64_t>(i));
-    bodies.push_back(mode == "full" ? spillway::bench::FullFilterRequest(pod, nodes, virtual_every, order)
-                                    : spillway::bench::NamesFilterRequest(pod, nodes, virtual_every, order));
+  for (int i = 0; i < options.orders; ++i) {
+    const std::vector<int> order = options.orders == 1
+                                       ? std::vector<int>()
+                                       : spillway::bench::ParallelFilterOrder(options.nodes, static_cast<uint64_t>(i));
+    bodies.push_back(options.mode == "full"
+                         ? spillway::bench::FullFilterRequest(pod, options.nodes, options.virtual_every, order)
+                         : spillway::bench::NamesFilterRequest(pod, options.nodes, options.virtual_every, order));
   }
-  const std::string& body = bodies.front();
+  return bodies;
+}
+
+// Sends the warm-up, then the measured requests (the bodies in turn), and
+// prints the figures; the process's exit code.
+int Drive(const LoadOptions& options, const spillway::http::ClientOptions& client_options, const std::string& path,
+          const std::vector<std::string>& bodies) {
+  spillway::http::Client client(client_options);
   size_t next_body = 0;
   auto next = [&]() -> const std::string& { return bodies[next_body++ % bodies.size()]; };
-  const std::string path = "/extender/" + verb;
-  std::unique_ptr<spillway::http::Server> null;
-  if (null_server) {
-    null = StartNullServer(client_options, path, body);
-    if (null == nullptr) return 1;
-    client_options.host = "127.0.0.1";
-    client_options.port = null->port();
-  }
-  spillway::http::Client client(client_options);
   size_t response_bytes = 0;
-  for (int i = 0; i < warmup; ++i) {
+  for (int i = 0; i < options.warmup; ++i) {
     auto response = client.Post(path, next());
     if (!response.ok() || response->status != 200) {
       std::fprintf(stderr, "warm-up request failed: %s\n",
@@ -149,7 +129,7 @@ int main(int argc, char** argv) {
     response_bytes = response->body.size();
   }
   const auto start = std::chrono::steady_clock::now();
-  std::optional<std::vector<double>> measured = spillway::bench::MeasureMilliseconds(requests, [&] {
+  std::optional<std::vector<double>> measured = spillway::bench::MeasureMilliseconds(options.requests, [&] {
     auto response = client.Post(path, next());
     if (!response.ok() || response->status != 200) return false;
     client.Recycle(std::move(response->body));  // As a long-lived client's heap would.
@@ -164,8 +144,51 @@ int main(int argc, char** argv) {
   std::printf(
       "%sverb=%s mode=%s nodes=%d orders=%d request=%.2f MB response=%.2f MB requests=%d  "
       "p50=%.3f ms  p99=%.3f ms  mean=%.3f ms  %.0f req/s\n",
-      null_server ? "NULL SERVER " : "", verb.c_str(), mode.c_str(), nodes, orders, static_cast<double>(body.size()) / 1e6,
-      static_cast<double>(response_bytes) / 1e6, requests, spillway::bench::Percentile(latencies_ms, 0.50),
-      spillway::bench::Percentile(latencies_ms, 0.99), Mean(latencies_ms), static_cast<double>(requests) / seconds);
+      options.null_server ? "NULL SERVER " : "", options.verb.c_str(), options.mode.c_str(), options.nodes,
+      options.orders, static_cast<double>(bodies.front().size()) / 1e6, static_cast<double>(response_bytes) / 1e6,
+      options.requests, spillway::bench::Percentile(latencies_ms, 0.50),
+      spillway::bench::Percentile(latencies_ms, 0.99), Mean(latencies_ms),
+      static_cast<double>(options.requests) / seconds);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  FLAGS_logtostderr = true;
+  FLAGS_minloglevel = 1;
+  google::InitGoogleLogging(argv[0]);
+  LoadOptions options;
+  if (std::optional<int> exit_code = ParseFlags(argc, argv, options)) return *exit_code;
+
+  std::unique_ptr<spillway::app::ServeApp> app;
+  spillway::http::ClientOptions client_options;
+  if (options.target.empty()) {
+    spillway::app::TuneAllocatorForServing();  // As `spillway serve` does.
+    spillway::app::ServeOptions serve_options;
+    serve_options.listen = "127.0.0.1:0";
+    auto started = spillway::app::ServeApp::Start(serve_options, spillway::config::SpillwayConfig());
+    if (!started.ok()) {
+      std::fprintf(stderr, "cannot start server: %s\n", started.status().ToString().c_str());
+      return 1;
+    }
+    app = std::move(*started);
+    client_options.port = app->port();
+  } else if (absl::Status s = spillway::app::ParseListenAddress(options.target, &client_options.host,
+                                                                &client_options.port);
+             !s.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+
+  const std::vector<std::string> bodies = RequestBodies(options);
+  const std::string path = "/extender/" + options.verb;
+  std::unique_ptr<spillway::http::Server> null;
+  if (options.null_server) {
+    null = StartNullServer(client_options, path, bodies.front());
+    if (null == nullptr) return 1;
+    client_options.host = "127.0.0.1";
+    client_options.port = null->port();
+  }
+  return Drive(options, client_options, path, bodies);
 }
