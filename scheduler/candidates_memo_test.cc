@@ -129,13 +129,24 @@ Answers Memoized(const Extender& extender, RequestDecoder& decoder, CandidatesMe
   return out;
 }
 
-TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
+// The pods every list is sent under (the extender's request fixtures).
+std::vector<std::string> TestPods() {
   std::vector<std::string> pods;
   for (const char* name : {"pod_burst.json", "pod_none.json", "pod_eci_only_annotation.json",
                            "pod_burst_hostpath.json", "pod_bad_burst_value.json", "pod_eci_label.json"}) {
     pods.push_back(Read(testing::RunfilePath(absl::StrCat("testdata/extender/", name))));
-    ASSERT_FALSE(pods.back().empty()) << name;
+    EXPECT_FALSE(pods.back().empty()) << name;
   }
+  return pods;
+}
+
+// A Node fixture as stored (pretty-printed, with TypeMeta).
+std::string TestdataNode(const char* name) {
+  return Read(testing::RunfilePath(absl::StrCat("testdata/extender/", name)));
+}
+
+// Names mode: lists under each pod, and shapes around the fast path.
+void AppendNamesBodies(const std::vector<std::string>& pods, std::vector<std::string>& bodies) {
   const std::vector<std::vector<std::string>> lists = {
       {R"("ecs-1")", R"("ecs-2")", R"("virtual-kubelet-cn-hangzhou-j")", R"("virtual-kubelet-cn-hangzhou-arm")"},
       {R"("virtual-kubelet-cn-hangzhou-j")", R"("virtual-kubelet-cn-hangzhou-arm")"},
@@ -143,7 +154,6 @@ TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
       {R"("ecs-1")", R"("ecs-2")"},
       {},
   };
-  std::vector<std::string> bodies;
   for (const auto& list : lists) {
     for (const std::string& pod : pods) bodies.push_back(Padded(NamesRequest(pod, list)));
   }
@@ -167,14 +177,17 @@ TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
        }) {
     bodies.push_back(Padded(shape));
   }
+}
+
+// Full mode as kube-scheduler sends it, and shapes around it.
+void AppendFullBodies(const std::vector<std::string>& pods, std::vector<std::string>& bodies) {
   // Full mode as kube-scheduler sends it (Nodes, then "NodeNames":null last),
   // the same list under each pod, another list, and shapes around it.
-  auto node = [](const char* name) { return Read(testing::RunfilePath(absl::StrCat("testdata/extender/", name))); };
-  const std::string all_nodes = absl::StrCat(R"({"metadata":{},"items":[)", node("node_ecs_a.json"), ",",
-                                             node("node_virtual.json"), ",", node("node_virtual_arm.json"), ",",
-                                             node("node_ecs_b.json"), "]}");
+  const std::string all_nodes = absl::StrCat(R"({"metadata":{},"items":[)", TestdataNode("node_ecs_a.json"), ",",
+                                             TestdataNode("node_virtual.json"), ",", TestdataNode("node_virtual_arm.json"), ",",
+                                             TestdataNode("node_ecs_b.json"), "]}");
   const std::string some_nodes =
-      absl::StrCat(R"({"metadata":{},"items":[)", node("node_virtual.json"), ",", node("node_ecs_b.json"), "]}");
+      absl::StrCat(R"({"metadata":{},"items":[)", TestdataNode("node_virtual.json"), ",", TestdataNode("node_ecs_b.json"), "]}");
   for (const std::string& pod : pods) {
     bodies.push_back(Padded(absl::StrCat(R"({"Pod":)", pod, R"(,"Nodes":)", all_nodes, R"(,"NodeNames":null})")));
   }
@@ -190,13 +203,17 @@ TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
        }) {
     bodies.push_back(Padded(shape));
   }
+}
+
+// Full mode, the same nodes in other orders, and near misses.
+void AppendReorderedFullBodies(const std::vector<std::string>& pods, std::vector<std::string>& bodies) {
   // The same nodes in other orders, as kube-scheduler's parallel filter
   // lists them (the reordered path), and near misses: a node twice in place
   // of another of the same length, one byte changed, another separator.
-  const std::string a = AsKubeSchedulerSendsIt(node("node_ecs_a.json"));
-  const std::string b = AsKubeSchedulerSendsIt(node("node_ecs_b.json"));
-  const std::string v = AsKubeSchedulerSendsIt(node("node_virtual.json"));
-  const std::string arm = AsKubeSchedulerSendsIt(node("node_virtual_arm.json"));
+  const std::string a = AsKubeSchedulerSendsIt(TestdataNode("node_ecs_a.json"));
+  const std::string b = AsKubeSchedulerSendsIt(TestdataNode("node_ecs_b.json"));
+  const std::string v = AsKubeSchedulerSendsIt(TestdataNode("node_virtual.json"));
+  const std::string arm = AsKubeSchedulerSendsIt(TestdataNode("node_virtual_arm.json"));
   EXPECT_EQ(a.rfind(R"({"metadata":{"name":")", 0), 0u) << a.substr(0, 80);
   std::string a_twin = a;  // Another node of a's length: ...0.10 -> ...0.19.
   a_twin.replace(a_twin.find("192.168.0.10"), 12, "192.168.0.19");
@@ -209,12 +226,25 @@ TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
     for (size_t p = 0; p < pods.size(); p += 2) bodies.push_back(Padded(FullRequest(pods[p], list)));
   }
   bodies.push_back(Padded(absl::StrReplaceAll(FullRequest(pods[0], {arm, v, a, b}), {{"}},{", "}}, {"}})));
+}
+
+// The fuzz seed corpus and the request fixtures.
+void AppendCorpusBodies(std::vector<std::string>& bodies) {
   for (const auto& entry : std::filesystem::directory_iterator(testing::RunfilePath("testdata/fuzz"))) {
     bodies.push_back(Padded(Read(entry.path().string())));
   }
   for (const char* name : {"filter_names_request.json", "filter_full_request.json"}) {
     bodies.push_back(Padded(Read(testing::RunfilePath(absl::StrCat("testdata/extender/", name)))));
   }
+}
+
+TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
+  const std::vector<std::string> pods = TestPods();
+  std::vector<std::string> bodies;
+  AppendNamesBodies(pods, bodies);
+  AppendFullBodies(pods, bodies);
+  AppendReorderedFullBodies(pods, bodies);
+  AppendCorpusBodies(bodies);
 
   const std::vector<kube::Node> before = {Node("ecs-1", false), Node("ecs-2", false),
                                           Node("virtual-kubelet-cn-hangzhou-j", true),
@@ -286,13 +316,10 @@ TEST(CandidatesMemoTest, ADifferentListIsDecodedAgain) {
 // second order is matched node by node against the first, not parsed again,
 // and the decoded list follows the request's order.
 TEST(CandidatesMemoTest, TheSameNodesInAnotherOrderAreNotParsedAgain) {
-  auto node = [](const char* name) {
-    return AsKubeSchedulerSendsIt(Read(testing::RunfilePath(absl::StrCat("testdata/extender/", name))));
-  };
   const std::string pod = Read(testing::RunfilePath("testdata/extender/pod_burst.json"));
-  const std::string a = node("node_ecs_a.json");
-  const std::string v = node("node_virtual.json");
-  const std::string b = node("node_ecs_b.json");
+  const std::string a = AsKubeSchedulerSendsIt(TestdataNode("node_ecs_a.json"));
+  const std::string v = AsKubeSchedulerSendsIt(TestdataNode("node_virtual.json"));
+  const std::string b = AsKubeSchedulerSendsIt(TestdataNode("node_ecs_b.json"));
   const std::string first = Padded(FullRequest(pod, {a, v, b}));
   const std::string second = Padded(FullRequest(pod, {b, a, v}));
   RequestDecoder decoder;
