@@ -463,7 +463,9 @@ TEST_F(KubectlTest, ExplainWalksBuiltinSchemas) {
 // client-side apply computes its patch from them (OpenAPI v3), merge keys
 // included: a removed container, port and env var go, the rest stays.
 TEST_F(KubectlTest, ClientSideApplyPatchesFromTheServersSchemas) {
-  const std::string before = R"(apiVersion: apps/v1
+  // Deployment "web" with the pod spec `fields` (indented as its template's spec).
+  auto web = [](const char* fields) {
+    return absl::StrCat(R"(apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
 spec:
@@ -471,23 +473,18 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec:
-      tolerations: [{key: a, operator: Exists}]
+)",
+                        fields);
+  };
+  const std::string before = web(R"(      tolerations: [{key: a, operator: Exists}]
       containers:
       - {name: a, image: nginx, ports: [{containerPort: 80}, {containerPort: 81}], env: [{name: X, value: "1"}]}
       - {name: b, image: busybox}
-)";
-  const std::string after = R"(apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      tolerations: [{key: b, operator: Exists}]
+)");
+  const std::string after = web(R"(      tolerations: [{key: b, operator: Exists}]
       containers:
       - {name: a, image: "nginx:2", ports: [{containerPort: 80}], env: [{name: "Z", value: "2"}]}
-)";
+)");
   ASSERT_EQ(Kubectl("apply -f " + WriteManifest("before.yaml", before)).exit_code, 0);
   CommandResult applied = Kubectl("apply -v=6 -f " + WriteManifest("after.yaml", after));
   ASSERT_EQ(applied.exit_code, 0) << applied.output;
