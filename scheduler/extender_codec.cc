@@ -13,6 +13,7 @@
 #include "common/status_macros.h"
 #include "kube/decode.h"
 #include "kube/json_reader.h"
+#include "scheduler/name_tokens.h"
 
 namespace spillway::scheduler {
 namespace {
@@ -127,6 +128,19 @@ absl::Status DecodeVictims(value v, const Path& path, Victims* victims) {
   });
 }
 
+// `*vector` emptied, its storage kept, when nothing else holds it (the
+// arguments decoded last are gone); otherwise a fresh vector. Writing 5,000
+// views into memory just allocated cost more than finding the names.
+template <typename T>
+std::vector<T>& Recycled(std::shared_ptr<std::vector<T>>& vector) {
+  if (vector != nullptr && vector.use_count() == 1) {
+    vector->clear();
+  } else {
+    vector = std::make_shared<std::vector<T>>();
+  }
+  return *vector;
+}
+
 // The i-th candidate's name as a JSON string: the request's own token in
 // names mode (no re-escaping), otherwise the escaped decoded name.
 void AppendNodeName(std::string* out, const ExtenderArgs& args, size_t i) {
@@ -190,6 +204,7 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_vie
     return args;
   }
   if (std::optional<ExtenderArgs> args = DecodeWithKnownNames(body)) return *std::move(args);
+  if (std::optional<ExtenderArgs> args = DecodeWithTrailingNames(body)) return *std::move(args);
   if (std::optional<ExtenderArgs> args = DecodeWithKnownNodes(body)) return *std::move(args);
   if (std::optional<ExtenderArgs> args = DecodeWithReorderedNodes(body)) return *std::move(args);
   NodesSeen seen;
@@ -329,6 +344,33 @@ std::optional<ExtenderArgs> RequestDecoder::DecodeWithKnownNames(absl::string_vi
   return DecodeBefore(*rest, array, nullptr);
 }
 
+std::optional<ExtenderArgs> RequestDecoder::DecodeWithTrailingNames(absl::string_view body) {
+  constexpr absl::string_view kKey = ",\"NodeNames\":";
+  absl::string_view rest = absl::StripTrailingAsciiWhitespace(body);
+  if (!absl::EndsWith(rest, "]}")) return std::nullopt;
+  rest.remove_suffix(1);
+  // The array's '[' is the body's last one: node names hold none (one that
+  // did would make the array read below not scan, and the body take the
+  // general path).
+  const void* open = memrchr(rest.data(), '[', rest.size());
+  if (open == nullptr) return std::nullopt;
+  const size_t array_begin = static_cast<size_t>(static_cast<const char*>(open) - rest.data());
+  const absl::string_view array = rest.substr(array_begin);
+  absl::string_view fields = rest.substr(0, array_begin);
+  if (!absl::ConsumeSuffix(&fields, kKey)) return std::nullopt;
+  // Only a compact array (ScanNameTokens) is known to be the body's last
+  // field from its bytes alone: it holds no escape, so each quote in it and
+  // in the key opens or closes a string, and the ':' and '[' are structure.
+  NamesMemo& memo = names_memo_;
+  memo.generation = 0;
+  memo.bytes.reserve(array.size() + simdjson::SIMDJSON_PADDING);
+  memo.bytes.assign(array.data(), array.size());
+  if (!ScanRememberedNames()) return std::nullopt;
+  memo.generation = NextGeneration();
+  // DecodeFields finds the array in the memo and checks the fields before it.
+  return DecodeBefore(fields, array, nullptr);
+}
+
 std::optional<absl::string_view> RequestDecoder::FieldsBefore(absl::string_view body, absl::string_view key,
                                                               absl::string_view known, absl::string_view tail) {
   absl::string_view rest = absl::StripTrailingAsciiWhitespace(body);
@@ -459,62 +501,80 @@ absl::Status RequestDecoder::DecodeNodeNames(absl::string_view array, ExtenderAr
     memo.generation = 0;  // Until decoded: a failure leaves no stale memo.
     memo.bytes.reserve(array.size() + simdjson::SIMDJSON_PADDING);
     memo.bytes.assign(array.data(), array.size());
-    // Fresh vectors: requests decoded before may still hold the last ones.
-    std::vector<absl::string_view> names;
-    std::vector<absl::string_view> tokens;
-    memo.unescaped.clear();
-    // ~24 bytes per quoted name: reserve once instead of growing 13 times.
-    names.reserve(array.size() / 24);
-    tokens.reserve(array.size() / 24);
-    ondemand::document doc;
-    if (auto err = names_parser_
-                       .iterate(simdjson::padded_string_view(memo.bytes.data(), memo.bytes.size(),
-                                                             memo.bytes.capacity()))
-                       .get(doc)) {
-      return kube::json::Error(err, Path("NodeNames"));
-    }
-    ondemand::value value;
-    if (auto err = doc.get_value().get(value)) return kube::json::Error(err, Path("NodeNames"));
-    std::vector<size_t> escaped;  // Indices of the names in `unescaped`, in order.
-    absl::Status status = ForEachElement(value, Path("NodeNames"), [&](ondemand::value element,
-                                                                      const Path& p) -> absl::Status {
-      // The token as sent, quotes included. Node names never need escapes,
-      // so the name is normally the token's inside; only a token with a
-      // backslash is unescaped by simdjson.
-      std::string_view raw = element.raw_json_token();
-      size_t length = raw.size();
-      while (length > 0 && IsJsonSpace(raw[length - 1])) --length;
-      absl::string_view token(raw.data(), length);
-      // memchr, not a byte loop: the loop carried its flag from byte to byte
-      // and was half of this decoder's time on 5,000 names (perf annotate).
-      const bool plain = length >= 2 && token.front() == '"' && token.back() == '"' &&
-                         std::memchr(token.data() + 1, '\\', length - 2) == nullptr;
-      if (plain) {
-        names.push_back(token.substr(1, token.size() - 2));
-        tokens.push_back(token);
-        return absl::OkStatus();  // Unread, the element is skipped on iteration.
-      }
-      ondemand::json_type type;
-      if (auto err = element.type().get(type)) return kube::json::Error(err, p);
-      if (type != ondemand::json_type::string) return kube::json::TypeError(p, type, "string");
-      std::string_view name;
-      if (auto err = element.get_string().get(name)) return kube::json::Error(err, p);
-      memo.unescaped.emplace_back(name.data(), name.size());
-      escaped.push_back(names.size());
-      names.emplace_back();  // Pointed at its unescaped copy below.
-      tokens.push_back(token);
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return status;
-    // `unescaped` no longer grows: point the escaped names at their copies.
-    for (size_t i = 0; i < escaped.size(); ++i) names[escaped[i]] = memo.unescaped[i];
-    memo.names = std::make_shared<const std::vector<absl::string_view>>(std::move(names));
-    memo.tokens = std::make_shared<const std::vector<absl::string_view>>(std::move(tokens));
+    if (!ScanRememberedNames()) SPILLWAY_RETURN_IF_ERROR(WalkRememberedNames());
     memo.generation = NextGeneration();
   }
   args.node_names = memo.names;
   args.node_name_tokens = memo.tokens;
   args.candidates_generation = memo.generation;
+  return absl::OkStatus();
+}
+
+bool RequestDecoder::ScanRememberedNames() {
+  NamesMemo& memo = names_memo_;
+  std::vector<absl::string_view>& tokens = Recycled(memo.tokens);
+  tokens.reserve(memo.bytes.size() / 24);  // ~24 bytes per quoted name.
+  if (!ScanNameTokens(memo.bytes, &tokens)) return false;
+  std::vector<absl::string_view>& names = Recycled(memo.names);
+  // Sized first and assigned field by field: push_back(token.substr(...))
+  // built each view on the stack and stalled reloading it (perf annotate).
+  names.resize(tokens.size());
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    names[i] = absl::string_view(tokens[i].data() + 1, tokens[i].size() - 2);
+  }
+  memo.unescaped.clear();
+  return true;
+}
+
+absl::Status RequestDecoder::WalkRememberedNames() {
+  NamesMemo& memo = names_memo_;
+  std::vector<absl::string_view>& names = Recycled(memo.names);
+  std::vector<absl::string_view>& tokens = Recycled(memo.tokens);
+  memo.unescaped.clear();
+  names.reserve(memo.bytes.size() / 24);
+  tokens.reserve(memo.bytes.size() / 24);
+  ondemand::document doc;
+  if (auto err = names_parser_
+                     .iterate(simdjson::padded_string_view(memo.bytes.data(), memo.bytes.size(),
+                                                           memo.bytes.capacity()))
+                     .get(doc)) {
+    return kube::json::Error(err, Path("NodeNames"));
+  }
+  ondemand::value value;
+  if (auto err = doc.get_value().get(value)) return kube::json::Error(err, Path("NodeNames"));
+  std::vector<size_t> escaped;  // Indices of the names in `unescaped`, in order.
+  absl::Status status = ForEachElement(value, Path("NodeNames"), [&](ondemand::value element,
+                                                                    const Path& p) -> absl::Status {
+    // The token as sent, quotes included. Node names never need escapes,
+    // so the name is normally the token's inside; only a token with a
+    // backslash is unescaped by simdjson.
+    std::string_view raw = element.raw_json_token();
+    size_t length = raw.size();
+    while (length > 0 && IsJsonSpace(raw[length - 1])) --length;
+    absl::string_view token(raw.data(), length);
+    // memchr, not a byte loop: the loop carried its flag from byte to byte
+    // and was half of this decoder's time on 5,000 names (perf annotate).
+    const bool plain = length >= 2 && token.front() == '"' && token.back() == '"' &&
+                       std::memchr(token.data() + 1, '\\', length - 2) == nullptr;
+    if (plain) {
+      names.push_back(token.substr(1, token.size() - 2));
+      tokens.push_back(token);
+      return absl::OkStatus();  // Unread, the element is skipped on iteration.
+    }
+    ondemand::json_type type;
+    if (auto err = element.type().get(type)) return kube::json::Error(err, p);
+    if (type != ondemand::json_type::string) return kube::json::TypeError(p, type, "string");
+    std::string_view name;
+    if (auto err = element.get_string().get(name)) return kube::json::Error(err, p);
+    memo.unescaped.emplace_back(name.data(), name.size());
+    escaped.push_back(names.size());
+    names.emplace_back();  // Pointed at its unescaped copy below.
+    tokens.push_back(token);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  // `unescaped` no longer grows: point the escaped names at their copies.
+  for (size_t i = 0; i < escaped.size(); ++i) names[escaped[i]] = memo.unescaped[i];
   return absl::OkStatus();
 }
 

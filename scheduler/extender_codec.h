@@ -54,8 +54,9 @@ class RequestDecoder {
   // says so to the layers above).
   struct NamesMemo {
     std::string bytes;  // The array's JSON, from '[' (simdjson-padded capacity).
-    std::shared_ptr<const std::vector<absl::string_view>> names;   // Into `bytes` or `unescaped`.
-    std::shared_ptr<const std::vector<absl::string_view>> tokens;  // Into `bytes`.
+    // Handed to requests as const; refilled in place once they let go.
+    std::shared_ptr<std::vector<absl::string_view>> names;   // Into `bytes` or `unescaped`.
+    std::shared_ptr<std::vector<absl::string_view>> tokens;  // Into `bytes`.
     std::vector<std::string> unescaped;     // Names whose token has escapes.
     uint64_t generation = 0;
   };
@@ -117,6 +118,17 @@ class RequestDecoder {
   // given, and 5,000 names are most of a request. Nullopt when the body is
   // not so shaped or anything fails (the whole body is then parsed).
   std::optional<ExtenderArgs> DecodeWithKnownNames(absl::string_view body);
+  // kube-scheduler's names-mode body (`{"Pod":...,"Nodes":null,"NodeNames":
+  // [...]}`) with an array not seen before: when the array is compact
+  // (ScanNameTokens), it is read with a vector scan into names_memo_ and only
+  // the fields before it are parsed. Nullopt when the body is not so shaped
+  // or anything fails (the whole body is then parsed).
+  std::optional<ExtenderArgs> DecodeWithTrailingNames(absl::string_view body);
+  // Reads names_memo_.bytes into its names and tokens: ScanRememberedNames
+  // when the array is compact (false otherwise, the memo unchanged), else
+  // WalkRememberedNames with simdjson (which words any error).
+  bool ScanRememberedNames();
+  absl::Status WalkRememberedNames();
   // The fields of `body`, then `last_node_names` (an array's raw JSON; empty:
   // none) or `known_nodes` (the memo's list; null: none) as if it were the
   // last field. `seen`, when given, learns where the Nodes value was.
