@@ -26,7 +26,14 @@ const NodeClasses& CandidatesMemo::Classes(const Extender& extender, const Exten
   std::shared_ptr<const NodeSnapshot> snapshot = extender.NodeSnapshotNow();
   if (args.candidates_generation == 0 || args.candidates_generation != classes_generation_ ||
       snapshot != classes_snapshot_) {
-    classes_ = extender.ClassifyNodes(args, snapshot.get());
+    if (snapshot != nullptr && args.node_names != nullptr) {
+      if (virtual_nodes_ == nullptr || virtual_nodes_->snapshot() != snapshot.get()) {
+        virtual_nodes_ = std::make_unique<VirtualNodeIndex>(snapshot, extender.rule());
+      }
+      classes_ = extender.ClassifyNodes(args, *virtual_nodes_);
+    } else {
+      classes_ = extender.ClassifyNodes(args, snapshot.get());
+    }
     classes_generation_ = args.candidates_generation;
     classes_snapshot_ = std::move(snapshot);
   }

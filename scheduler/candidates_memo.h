@@ -20,6 +20,7 @@
 
 #include "scheduler/extender.h"
 #include "scheduler/extender_args.h"
+#include "scheduler/virtual_node_index.h"
 
 namespace spillway::scheduler {
 
@@ -43,6 +44,9 @@ class CandidatesMemo {
   uint64_t classes_generation_ = 0;
   std::shared_ptr<const NodeSnapshot> classes_snapshot_;
   NodeClasses classes_;
+  // The virtual nodes of the last snapshot a names-mode request was
+  // classified against: built once per snapshot, not per request.
+  std::unique_ptr<VirtualNodeIndex> virtual_nodes_;
 
   uint64_t filter_generation_ = 0;
   FilterResult filter_result_;

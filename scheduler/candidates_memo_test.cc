@@ -39,6 +39,10 @@ std::string Padded(std::string body) {
   return body;
 }
 
+// Names of 256 bytes: past VirtualNodeIndex's table of name lengths.
+const std::string kLongVirtualName = "virtual-kubelet-" + std::string(250, 'v');
+const std::string kLongRegularName = "ecs-" + std::string(262, 'r');
+
 kube::Node Node(const std::string& name, bool is_virtual, const std::string& arch = "") {
   kube::Node node;
   node.metadata.name = name;
@@ -153,6 +157,13 @@ void AppendNamesBodies(const std::vector<std::string>& pods, std::vector<std::st
       {R"("ecs-1")", R"("ecs-\u0032")", R"("virtual-kubelet-cn-hangzhou-j")"},  // An escaped name.
       {R"("ecs-1")", R"("ecs-2")"},
       {},
+      // Around the snapshot's index of virtual nodes (VirtualNodeIndex): a
+      // regular node named like a virtual one, a virtual node by its taint
+      // alone, unknown names with and without the virtual prefix, names of
+      // 256 bytes and more, virtual and not.
+      {R"("virtual-kubelet-impostor")", R"("tainted-only")", R"("virtual-kubelet-cn-hangzhou-x")", R"("ecs-9")",
+       absl::StrCat("\"", kLongVirtualName, "\""), absl::StrCat("\"", kLongRegularName, "\""), R"("ecs-1")"},
+      {R"("tainted-only")", R"("ecs-2")"},
   };
   for (const auto& list : lists) {
     for (const std::string& pod : pods) bodies.push_back(Padded(NamesRequest(pod, list)));
@@ -174,6 +185,11 @@ void AppendNamesBodies(const std::vector<std::string>& pods, std::vector<std::st
                         R"("virtual-kubelet-cn-hangzhou-j","ecs-9"]})"),
            absl::StrCat(R"({"Pod":)", pods[1], R"(,"NodeNames":[ "ecs-1",	"ecs-2","ecs-9" ]})"),
            absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":)", names, "}"),
+           // Around the trailing array's scan: a '[' in a name, the array
+           // closing a nested object, the object unclosed.
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":["ecs-1","ecs[2"]})"),
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"A":[{"b":1,"NodeNames":["ecs-1"]}]})"),
+           absl::StrCat(R"({"Pod":)", pods[0], R"(,"NodeNames":["ecs-2"],"Q":{"r":1,"NodeNames":["ecs-1"]})"),
        }) {
     bodies.push_back(Padded(shape));
   }
@@ -246,13 +262,16 @@ TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
   AppendReorderedFullBodies(pods, bodies);
   AppendCorpusBodies(bodies);
 
+  kube::Node tainted_only = Node("tainted-only", false);
+  tainted_only.taints.push_back({"virtual-kubelet.io/provider", "alibabacloud", "NoSchedule"});
   const std::vector<kube::Node> before = {Node("ecs-1", false), Node("ecs-2", false),
                                           Node("virtual-kubelet-cn-hangzhou-j", true),
-                                          Node("virtual-kubelet-cn-hangzhou-arm", true, "arm64")};
+                                          Node("virtual-kubelet-cn-hangzhou-arm", true, "arm64"),
+                                          Node("virtual-kubelet-impostor", false), tainted_only,
+                                          Node(kLongVirtualName, true), Node(kLongRegularName, false)};
   // After the swap ecs-2 is a virtual node: classes computed before are stale.
-  const std::vector<kube::Node> after = {Node("ecs-1", false), Node("ecs-2", true),
-                                         Node("virtual-kubelet-cn-hangzhou-j", true),
-                                         Node("virtual-kubelet-cn-hangzhou-arm", true, "arm64")};
+  std::vector<kube::Node> after = before;
+  after[1] = Node("ecs-2", true);
   SwappableView view;
   view.Set(before);
   burst::VirtualNodeRule rule;

@@ -37,15 +37,26 @@ std::shared_ptr<const NodeSnapshot> Extender::NodeSnapshotNow() const {
 }
 
 NodeClasses Extender::ClassifyNodes(const ExtenderArgs& args, const NodeSnapshot* snapshot) const {
-  NodeClasses classes = ClassifyEach(args, snapshot);
+  NodeClasses classes = ClassifyEach(args, snapshot, nullptr);
+  ListClasses(classes);
+  return classes;
+}
+
+NodeClasses Extender::ClassifyNodes(const ExtenderArgs& args, const VirtualNodeIndex& index) const {
+  NodeClasses classes = ClassifyEach(args, index.snapshot(), &index);
+  ListClasses(classes);
+  return classes;
+}
+
+void Extender::ListClasses(NodeClasses& classes) {
   for (size_t i = 0; i < classes.is_virtual.size(); ++i) {
     (classes.is_virtual[i] ? classes.virtual_indices : classes.regular_indices).push_back(i);
   }
   classes.regular_count = classes.regular_indices.size();
-  return classes;
 }
 
-NodeClasses Extender::ClassifyEach(const ExtenderArgs& args, const NodeSnapshot* snapshot) const {
+NodeClasses Extender::ClassifyEach(const ExtenderArgs& args, const NodeSnapshot* snapshot,
+                                   const VirtualNodeIndex* index) const {
   NodeClasses classes;
   classes.is_virtual.resize(args.NodeCount());
   auto classify = [&](size_t i, const kube::Node& node) {
@@ -60,6 +71,17 @@ NodeClasses Extender::ClassifyEach(const ExtenderArgs& args, const NodeSnapshot*
   }
   for (size_t i = 0; i < classes.is_virtual.size(); ++i) {
     const absl::string_view name = (*args.node_names)[i];
+    if (index != nullptr) {
+      // The same answers as the lookup below, reading only the virtual nodes:
+      // a name the snapshot lacks is classified by name.
+      if (const kube::Node* node = index->FindVirtual(name)) {
+        classify(i, *node);
+      } else if (rule_.IsVirtualName(name) && !index->Contains(name)) {
+        VLOG(1) << "node=" << name << " not in the node cache; classifying it by name";
+        classes.is_virtual[i] = true;
+      }
+      continue;
+    }
     if (const kube::Node* node = Find(name, snapshot)) {
       classify(i, *node);
     } else {

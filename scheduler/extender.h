@@ -32,6 +32,7 @@
 #include "burst/virtual_node.h"
 #include "scheduler/extender_args.h"
 #include "scheduler/cluster_view.h"
+#include "scheduler/virtual_node_index.h"
 
 namespace spillway::scheduler {
 
@@ -73,6 +74,11 @@ class Extender {
   NodeClasses ClassifyNodes(const ExtenderArgs& args) const { return ClassifyNodes(args, NodeSnapshotNow().get()); }
   // The same against a given node snapshot (null: classify by name).
   NodeClasses ClassifyNodes(const ExtenderArgs& args, const NodeSnapshot* snapshot) const;
+  // The same against the snapshot `index` was built from (with this
+  // extender's rule): names mode then looks up only the virtual nodes.
+  NodeClasses ClassifyNodes(const ExtenderArgs& args, const VirtualNodeIndex& index) const;
+
+  const burst::VirtualNodeRule& rule() const { return rule_; }
 
   // The cluster view's node snapshot now; null without a view.
   std::shared_ptr<const NodeSnapshot> NodeSnapshotNow() const;
@@ -94,8 +100,11 @@ class Extender {
   bool has_view() const { return view_ != nullptr; }
 
  private:
-  // ClassifyNodes' per-node part.
-  NodeClasses ClassifyEach(const ExtenderArgs& args, const NodeSnapshot* snapshot) const;
+  // ClassifyNodes' per-node part (`index`, when given, is `snapshot`'s).
+  NodeClasses ClassifyEach(const ExtenderArgs& args, const NodeSnapshot* snapshot,
+                           const VirtualNodeIndex* index) const;
+  // Fills `classes` from its is_virtual.
+  static void ListClasses(NodeClasses& classes);
   // The node's object from the snapshot, or nullptr.
   static const kube::Node* Find(absl::string_view name, const NodeSnapshot* snapshot);
   // Marks (in `node_reason`) each usable virtual node whose zone is cooling

@@ -1,0 +1,21 @@
+#include "scheduler/virtual_node_index.h"
+
+#include <utility>
+
+namespace spillway::scheduler {
+
+VirtualNodeIndex::VirtualNodeIndex(std::shared_ptr<const NodeSnapshot> snapshot,
+                                   const burst::VirtualNodeRule& rule)
+    : snapshot_(std::move(snapshot)) {
+  for (const auto& [name, node] : *snapshot_) {
+    if (!rule.IsVirtual(*node)) continue;
+    virtual_nodes_.emplace(name, node.get());
+    if (name.size() < lengths_.size()) {
+      lengths_.set(name.size());
+    } else {
+      long_names_ = true;
+    }
+  }
+}
+
+}  // namespace spillway::scheduler
