@@ -130,19 +130,17 @@ void ObjectStore::Record(WatchEvent::Type type, const ResourceType& resource,
 }
 
 void ObjectStore::Record(WatchEvent::Type type, const Key& key, const json::object& object) {
-  events_.push_back(WatchEvent{type, resource_version_, std::get<0>(key), std::get<1>(key),
-                               std::get<2>(key), object});
+  auto event = std::make_shared<WatchEvent>(WatchEvent{type, resource_version_, std::get<0>(key), std::get<1>(key),
+                                                       std::get<2>(key), object, json::serialize(object)});
   latest_by_type_[{std::get<0>(key), std::get<1>(key)}] = resource_version_;
-  const size_t bytes = json::serialize(object).size();
-  event_bytes_.push_back(bytes);
-  events_total_bytes_ += bytes;
+  events_total_bytes_ += event->object_json.size();
+  events_.push_back(std::move(event));
   // The newest event always stays (a watcher must see it), however large.
   while (events_.size() > 1 &&
          (events_.size() > options_.watch_window || events_total_bytes_ > options_.watch_window_bytes)) {
-    pruned_through_ = events_.front().resource_version;
-    events_total_bytes_ -= event_bytes_.front();
+    pruned_through_ = events_.front()->resource_version;
+    events_total_bytes_ -= events_.front()->object_json.size();
     events_.pop_front();
-    event_bytes_.pop_front();
   }
 }
 
@@ -447,24 +445,25 @@ void ObjectStore::DeleteDependentLocked(const Key& key) {
   Record(WatchEvent::Type::kModified, key, it->second);
 }
 
-absl::StatusOr<std::vector<WatchEvent>> ObjectStore::EventsAfter(const ResourceType& type,
-                                                                 absl::string_view ns,
-                                                                 uint64_t after) const {
+absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> ObjectStore::EventsAfter(const ResourceType& type,
+                                                                                       absl::string_view ns,
+                                                                                       uint64_t after) const {
   absl::MutexLock lock(&mu_);
   if (after < pruned_through_) {
     return absl::OutOfRangeError(
         absl::StrFormat("too old resource version: %d (%d)", after, pruned_through_ + 1));
   }
-  std::vector<WatchEvent> events;
+  std::vector<std::shared_ptr<const WatchEvent>> events;
   // The log is in resourceVersion order: start after `after` rather than
   // scanning it whole for every watcher on every change.
-  auto first = std::partition_point(events_.begin(), events_.end(),
-                                    [after](const WatchEvent& event) { return event.resource_version <= after; });
+  auto first = std::partition_point(events_.begin(), events_.end(), [after](const auto& event) {
+    return event->resource_version <= after;
+  });
   for (auto it = first; it != events_.end(); ++it) {
-    const WatchEvent& event = *it;
+    const WatchEvent& event = **it;
     if (event.group != type.group || event.plural != type.plural) continue;
     if (!ns.empty() && type.namespaced && event.namespace_ != ns) continue;
-    events.push_back(event);
+    events.push_back(*it);
   }
   return events;
 }

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <functional>
 #include <map>
 #include <utility>
@@ -48,6 +49,10 @@ struct ResourceType {
   bool namespaced = true;
 };
 
+// One write as watches see it. Immutable once logged and shared by every
+// watch that reads it (ObjectStore::EventsAfter hands out pointers): the
+// object is decoded once for their selectors and encoded once for their
+// streams, not copied and serialized again per watch.
 struct WatchEvent {
   enum class Type { kAdded, kModified, kDeleted };
   Type type;
@@ -56,6 +61,7 @@ struct WatchEvent {
   std::string plural;
   std::string namespace_;
   boost::json::object object;
+  std::string object_json;  // boost::json::serialize(object).
 };
 
 absl::string_view WatchEventTypeName(WatchEvent::Type type);  // ADDED, MODIFIED, DELETED
@@ -137,9 +143,9 @@ class ObjectStore {
   // Events of `type` (in `ns`, or all namespaces when empty) with a
   // resourceVersion greater than `after`. OutOfRange ("too old resource
   // version") when `after` is older than the event log's window.
-  absl::StatusOr<std::vector<WatchEvent>> EventsAfter(const ResourceType& type,
-                                                      absl::string_view ns,
-                                                      uint64_t after) const;
+  absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> EventsAfter(const ResourceType& type,
+                                                                        absl::string_view ns,
+                                                                        uint64_t after) const;
 
   // Waits until the store's resourceVersion exceeds `after` or `deadline`
   // passes; returns whether it did.
@@ -189,9 +195,8 @@ class ObjectStore {
   mutable absl::Mutex mu_;
   uint64_t resource_version_ ABSL_GUARDED_BY(mu_) = 1;
   Objects objects_ ABSL_GUARDED_BY(mu_);
-  std::deque<WatchEvent> events_ ABSL_GUARDED_BY(mu_);
-  std::deque<size_t> event_bytes_ ABSL_GUARDED_BY(mu_);  // Parallel to events_.
-  size_t events_total_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<std::shared_ptr<const WatchEvent>> events_ ABSL_GUARDED_BY(mu_);
+  size_t events_total_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // Of their object_json.
   // Versions at or below this may have lost events (pruned from the log).
   uint64_t pruned_through_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::pair<std::string, std::string>, uint64_t> latest_by_type_ ABSL_GUARDED_BY(mu_);

@@ -194,22 +194,37 @@ TEST_F(ObjectStoreTest, WatchEventsAndGoneAfterTheWindow) {
   p["spec"] = json::object{{"nodeName", "n1"}};
   ASSERT_TRUE(store_.Update(kPods, "a", "p", p).ok());
   ASSERT_TRUE(store_.Delete(kPods, "a", "p").ok());
-  absl::StatusOr<std::vector<WatchEvent>> events = store_.EventsAfter(kPods, "a", start);
+  absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> events = store_.EventsAfter(kPods, "a", start);
   ASSERT_TRUE(events.ok());
   ASSERT_THAT(*events, SizeIs(3));
-  EXPECT_EQ((*events)[0].type, WatchEvent::Type::kAdded);
-  EXPECT_EQ((*events)[1].type, WatchEvent::Type::kModified);
-  EXPECT_EQ((*events)[2].type, WatchEvent::Type::kDeleted);
+  EXPECT_EQ((*events)[0]->type, WatchEvent::Type::kAdded);
+  EXPECT_EQ((*events)[1]->type, WatchEvent::Type::kModified);
+  EXPECT_EQ((*events)[2]->type, WatchEvent::Type::kDeleted);
   EXPECT_THAT(*store_.EventsAfter(kPods, "b", start), SizeIs(0));
   EXPECT_EQ(store_.Get(kPods, "a", "p").status().message(), "pods \"p\" not found");
 
   for (int i = 0; i < 6; ++i) {
     MustCreate(kNodes, "", absl::StrCat(R"({"metadata":{"name":"n)", i, R"("}})").c_str());
   }
-  absl::StatusOr<std::vector<WatchEvent>> gone = store_.EventsAfter(kPods, "a", start);
+  absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> gone = store_.EventsAfter(kPods, "a", start);
   EXPECT_EQ(gone.status().code(), absl::StatusCode::kOutOfRange);
   EXPECT_THAT(gone.status().message(), HasSubstr("too old resource version"));
   EXPECT_TRUE(store_.EventsAfter(kNodes, "", store_.resource_version() - 1).ok());
+}
+
+// Every watch reads the same logged event: decoded and encoded once per
+// write, not copied and serialized again per watch.
+TEST_F(ObjectStoreTest, WatchesShareEachLoggedEvent) {
+  const uint64_t start = store_.resource_version();
+  MustCreate(kPods, "a", R"({"metadata":{"name":"p","labels":{"app":"web"}}})");
+  auto first = store_.EventsAfter(kPods, "a", start);
+  auto second = store_.EventsAfter(kPods, "", start);
+  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_THAT(*first, SizeIs(1));
+  ASSERT_THAT(*second, SizeIs(1));
+  EXPECT_EQ((*first)[0].get(), (*second)[0].get());
+  EXPECT_EQ((*first)[0]->object_json, boost::json::serialize((*first)[0]->object));
+  EXPECT_THAT((*first)[0]->object_json, HasSubstr(R"("labels":{"app":"web"})"));
 }
 
 TEST_F(ObjectStoreTest, AwaitChangeWakesOnAWrite) {
@@ -316,7 +331,7 @@ TEST(ObjectStoreWindowTest, TheWatchLogIsBoundedInBytes) {
   // Twenty 1 MiB versions against a 5 MiB window: the first ones are Gone,
   // the newest are still there for a watcher.
   EXPECT_EQ(store.EventsAfter(configmaps, "a", first).status().code(), absl::StatusCode::kOutOfRange);
-  absl::StatusOr<std::vector<WatchEvent>> recent = store.EventsAfter(configmaps, "a", store.resource_version() - 2);
+  absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> recent = store.EventsAfter(configmaps, "a", store.resource_version() - 2);
   ASSERT_TRUE(recent.ok()) << recent.status();
   EXPECT_EQ(recent->size(), 2u);
 }

@@ -81,14 +81,15 @@ bool WatchStream::Next(std::string* chunk) {
     started_ = true;
     if (!params_.after.has_value()) {
       ObjectStore::ListResult list = store_.List(params_.info.type, params_.ns, params_.labels, params_.fields);
-      for (json::object& item : list.items) Append(chunk, "ADDED", std::move(item));
+      for (const json::object& item : list.items) Append(chunk, "ADDED", json::serialize(item));
       last = list.resource_version;
     } else {
       last = *params_.after;
     }
     last_bookmark_ = absl::Now();
   }
-  absl::StatusOr<std::vector<WatchEvent>> events = store_.EventsAfter(params_.info.type, params_.ns, last);
+  absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> events =
+      store_.EventsAfter(params_.info.type, params_.ns, last);
   if (events.ok() && generation_.load() != born_in_) {
     events = absl::OutOfRangeError(
         absl::StrCat("too old resource version: ", last, " (the watch cache dropped this watch)"));
@@ -102,10 +103,10 @@ bool WatchStream::Next(std::string* chunk) {
     tally_->Count(resource_, pending_count_);
     return false;
   }
-  for (WatchEvent& event : *events) {
-    last = event.resource_version;
-    if (!params_.labels.Matches(LabelsOf(event.object)) || !params_.fields.Matches(event.object)) continue;
-    Append(chunk, std::string(WatchEventTypeName(event.type)), std::move(event.object));
+  for (const std::shared_ptr<const WatchEvent>& event : *events) {
+    last = event->resource_version;
+    if (!params_.labels.Matches(LabelsOf(event->object)) || !params_.fields.Matches(event->object)) continue;
+    Append(chunk, WatchEventTypeName(event->type), event->object_json);
   }
   // Counted before the position moves: a reader that sees the position sees the count.
   if (pending_count_ > 0) tally_->Count(resource_, pending_count_);
@@ -122,9 +123,9 @@ bool WatchStream::Next(std::string* chunk) {
   return now < params_.deadline;
 }
 
-void WatchStream::Append(std::string* chunk, const std::string& type, json::object object) {
-  chunk->append(json::serialize(json::object{{"type", type}, {"object", std::move(object)}}));
-  chunk->push_back('\n');
+void WatchStream::Append(std::string* chunk, absl::string_view type, absl::string_view object_json) {
+  // What serializing {"type": type, "object": object} writes.
+  absl::StrAppend(chunk, "{\"type\":\"", type, "\",\"object\":", object_json, "}\n");
   ++pending_count_;
 }
 

@@ -104,7 +104,8 @@ class WatchStream : public http::ResponseStream {
   const ResourceType& type() const { return params_.info.type; }
 
  private:
-  void Append(std::string* chunk, const std::string& type, boost::json::object object);
+  // Appends one watch event line: `object_json` is the object serialized.
+  void Append(std::string* chunk, absl::string_view type, absl::string_view object_json);
 
   ObjectStore& store_;
   std::atomic<int>& active_;
