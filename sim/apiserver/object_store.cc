@@ -445,15 +445,15 @@ void ObjectStore::DeleteDependentLocked(const Key& key) {
   Record(WatchEvent::Type::kModified, key, it->second);
 }
 
-absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> ObjectStore::EventsAfter(const ResourceType& type,
-                                                                                       absl::string_view ns,
-                                                                                       uint64_t after) const {
+absl::StatusOr<ObjectStore::LoggedEvents> ObjectStore::EventsAfter(const ResourceType& type, absl::string_view ns,
+                                                                   uint64_t after) const {
   absl::MutexLock lock(&mu_);
   if (after < pruned_through_) {
     return absl::OutOfRangeError(
         absl::StrFormat("too old resource version: %d (%d)", after, pruned_through_ + 1));
   }
-  std::vector<std::shared_ptr<const WatchEvent>> events;
+  LoggedEvents logged;
+  logged.through = events_.empty() ? after : std::max(after, events_.back()->resource_version);
   // The log is in resourceVersion order: start after `after` rather than
   // scanning it whole for every watcher on every change.
   auto first = std::partition_point(events_.begin(), events_.end(), [after](const auto& event) {
@@ -463,9 +463,9 @@ absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> ObjectStore::Even
     const WatchEvent& event = **it;
     if (event.group != type.group || event.plural != type.plural) continue;
     if (!ns.empty() && type.namespaced && event.namespace_ != ns) continue;
-    events.push_back(*it);
+    logged.events.push_back(*it);
   }
-  return events;
+  return logged;
 }
 
 bool ObjectStore::AwaitChange(uint64_t after, absl::Time deadline) const {

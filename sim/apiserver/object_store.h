@@ -141,11 +141,16 @@ class ObjectStore {
                                              Persist persist = Persist::kYes);
 
   // Events of `type` (in `ns`, or all namespaces when empty) with a
-  // resourceVersion greater than `after`. OutOfRange ("too old resource
-  // version") when `after` is older than the event log's window.
-  absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> EventsAfter(const ResourceType& type,
-                                                                        absl::string_view ns,
-                                                                        uint64_t after) const;
+  // resourceVersion greater than `after`, and the version the log was read
+  // through (the next call's `after`: a watch of a quiet type then skips what
+  // it has already passed over instead of scanning the whole log on every
+  // write). OutOfRange ("too old resource version") when `after` is older
+  // than the event log's window.
+  struct LoggedEvents {
+    std::vector<std::shared_ptr<const WatchEvent>> events;
+    uint64_t through = 0;
+  };
+  absl::StatusOr<LoggedEvents> EventsAfter(const ResourceType& type, absl::string_view ns, uint64_t after) const;
 
   // Waits until the store's resourceVersion exceeds `after` or `deadline`
   // passes; returns whether it did.

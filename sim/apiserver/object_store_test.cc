@@ -87,7 +87,7 @@ TEST_F(ObjectStoreTest, ADryRunStoresNothing) {
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_FALSE(Meta(*deleted, "deletionTimestamp").empty());  // Finalizers: it would only be marked.
   EXPECT_EQ(store_.resource_version(), version);
-  EXPECT_THAT(*store_.EventsAfter(kPods, "", version), SizeIs(0));
+  EXPECT_THAT(store_.EventsAfter(kPods, "", version)->events, SizeIs(0));
   EXPECT_EQ(Meta(*store_.Get(kPods, "default", "web"), "generation"), "1");
   // A real PUT without apiVersion and kind.
   absl::StatusOr<json::object> put =
@@ -194,19 +194,20 @@ TEST_F(ObjectStoreTest, WatchEventsAndGoneAfterTheWindow) {
   p["spec"] = json::object{{"nodeName", "n1"}};
   ASSERT_TRUE(store_.Update(kPods, "a", "p", p).ok());
   ASSERT_TRUE(store_.Delete(kPods, "a", "p").ok());
-  absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> events = store_.EventsAfter(kPods, "a", start);
-  ASSERT_TRUE(events.ok());
-  ASSERT_THAT(*events, SizeIs(3));
-  EXPECT_EQ((*events)[0]->type, WatchEvent::Type::kAdded);
-  EXPECT_EQ((*events)[1]->type, WatchEvent::Type::kModified);
-  EXPECT_EQ((*events)[2]->type, WatchEvent::Type::kDeleted);
-  EXPECT_THAT(*store_.EventsAfter(kPods, "b", start), SizeIs(0));
+  absl::StatusOr<ObjectStore::LoggedEvents> logged = store_.EventsAfter(kPods, "a", start);
+  ASSERT_TRUE(logged.ok());
+  const auto& events = logged->events;
+  ASSERT_THAT(events, SizeIs(3));
+  EXPECT_EQ(events[0]->type, WatchEvent::Type::kAdded);
+  EXPECT_EQ(events[1]->type, WatchEvent::Type::kModified);
+  EXPECT_EQ(events[2]->type, WatchEvent::Type::kDeleted);
+  EXPECT_THAT(store_.EventsAfter(kPods, "b", start)->events, SizeIs(0));
   EXPECT_EQ(store_.Get(kPods, "a", "p").status().message(), "pods \"p\" not found");
 
   for (int i = 0; i < 6; ++i) {
     MustCreate(kNodes, "", absl::StrCat(R"({"metadata":{"name":"n)", i, R"("}})").c_str());
   }
-  absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> gone = store_.EventsAfter(kPods, "a", start);
+  absl::StatusOr<ObjectStore::LoggedEvents> gone = store_.EventsAfter(kPods, "a", start);
   EXPECT_EQ(gone.status().code(), absl::StatusCode::kOutOfRange);
   EXPECT_THAT(gone.status().message(), HasSubstr("too old resource version"));
   EXPECT_TRUE(store_.EventsAfter(kNodes, "", store_.resource_version() - 1).ok());
@@ -220,11 +221,30 @@ TEST_F(ObjectStoreTest, WatchesShareEachLoggedEvent) {
   auto first = store_.EventsAfter(kPods, "a", start);
   auto second = store_.EventsAfter(kPods, "", start);
   ASSERT_TRUE(first.ok() && second.ok());
-  ASSERT_THAT(*first, SizeIs(1));
-  ASSERT_THAT(*second, SizeIs(1));
-  EXPECT_EQ((*first)[0].get(), (*second)[0].get());
-  EXPECT_EQ((*first)[0]->object_json, boost::json::serialize((*first)[0]->object));
-  EXPECT_THAT((*first)[0]->object_json, HasSubstr(R"("labels":{"app":"web"})"));
+  ASSERT_THAT(first->events, SizeIs(1));
+  ASSERT_THAT(second->events, SizeIs(1));
+  EXPECT_EQ(first->events[0].get(), second->events[0].get());
+  EXPECT_EQ(first->events[0]->object_json, boost::json::serialize(first->events[0]->object));
+  EXPECT_THAT(first->events[0]->object_json, HasSubstr(R"("labels":{"app":"web"})"));
+}
+
+// A watch of a quiet type is told how far the log was read, so it never
+// scans the other types' writes again.
+TEST_F(ObjectStoreTest, EventsAfterSaysHowFarTheLogWasRead) {
+  const uint64_t start = store_.resource_version();
+  MustCreate(kPods, "a", R"({"metadata":{"name":"p"}})");
+  MustCreate(kNodes, "", R"({"metadata":{"name":"n"}})");
+  absl::StatusOr<ObjectStore::LoggedEvents> nodes = store_.EventsAfter(kNodes, "", start);
+  ASSERT_TRUE(nodes.ok());
+  EXPECT_THAT(nodes->events, SizeIs(1));
+  EXPECT_EQ(nodes->through, store_.resource_version());
+  MustCreate(kPods, "a", R"({"metadata":{"name":"q"}})");
+  absl::StatusOr<ObjectStore::LoggedEvents> quiet = store_.EventsAfter(kNodes, "", nodes->through);
+  ASSERT_TRUE(quiet.ok());
+  EXPECT_THAT(quiet->events, SizeIs(0));
+  EXPECT_GT(quiet->through, nodes->through);
+  // Nothing newer: `through` stays where it was asked from.
+  EXPECT_EQ(store_.EventsAfter(kNodes, "", quiet->through)->through, quiet->through);
 }
 
 TEST_F(ObjectStoreTest, AwaitChangeWakesOnAWrite) {
@@ -331,9 +351,9 @@ TEST(ObjectStoreWindowTest, TheWatchLogIsBoundedInBytes) {
   // Twenty 1 MiB versions against a 5 MiB window: the first ones are Gone,
   // the newest are still there for a watcher.
   EXPECT_EQ(store.EventsAfter(configmaps, "a", first).status().code(), absl::StatusCode::kOutOfRange);
-  absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> recent = store.EventsAfter(configmaps, "a", store.resource_version() - 2);
+  absl::StatusOr<ObjectStore::LoggedEvents> recent = store.EventsAfter(configmaps, "a", store.resource_version() - 2);
   ASSERT_TRUE(recent.ok()) << recent.status();
-  EXPECT_EQ(recent->size(), 2u);
+  EXPECT_EQ(recent->events.size(), 2u);
 }
 
 // With a seed, a generated name and a uid depend on the object alone: two

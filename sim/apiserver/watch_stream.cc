@@ -88,8 +88,7 @@ bool WatchStream::Next(std::string* chunk) {
     }
     last_bookmark_ = absl::Now();
   }
-  absl::StatusOr<std::vector<std::shared_ptr<const WatchEvent>>> events =
-      store_.EventsAfter(params_.info.type, params_.ns, last);
+  absl::StatusOr<ObjectStore::LoggedEvents> events = store_.EventsAfter(params_.info.type, params_.ns, last);
   if (events.ok() && generation_.load() != born_in_) {
     events = absl::OutOfRangeError(
         absl::StrCat("too old resource version: ", last, " (the watch cache dropped this watch)"));
@@ -103,11 +102,12 @@ bool WatchStream::Next(std::string* chunk) {
     tally_->Count(resource_, pending_count_);
     return false;
   }
-  for (const std::shared_ptr<const WatchEvent>& event : *events) {
-    last = event->resource_version;
+  for (const std::shared_ptr<const WatchEvent>& event : events->events) {
     if (!params_.labels.Matches(LabelsOf(event->object)) || !params_.fields.Matches(event->object)) continue;
     Append(chunk, WatchEventTypeName(event->type), event->object_json);
   }
+  // Everything up to `through` is seen: the other types' writes included.
+  last = events->through;
   // Counted before the position moves: a reader that sees the position sees the count.
   if (pending_count_ > 0) tally_->Count(resource_, pending_count_);
   position_.store(last);

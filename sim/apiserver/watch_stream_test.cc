@@ -53,6 +53,36 @@ TEST(WatchStreamTest, ATallyIsCurrentOnceEveryWriteWasPutIntoAChunk) {
   EXPECT_EQ(active.load(), 0);
 }
 
+// A watch of a type nobody writes lives through more writes of other types
+// than the event log keeps: it has seen them all (none was its), so it must
+// not be told its version is too old (an informer would relist every node
+// whenever pods churned).
+TEST(WatchStreamTest, AQuietWatchOutlivesTheLogWindowOfOtherTypes) {
+  absl::BitGen random;
+  ObjectStore::Options options;
+  options.watch_window = 10;
+  ObjectStore store(options, [] { return absl::FromUnixSeconds(1795300000); }, random);
+  const ResourceType nodes{"", "v1", "Node", "nodes", false};
+  std::atomic<int> active{0};
+  std::atomic<uint64_t> generation{0};
+  WatchStream::Params params;
+  params.info.type = nodes;
+  params.after = store.resource_version();
+  WatchStream stream(store, active, generation, std::make_shared<WatchTally>(), params);
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(store.Create(kConfigMaps, "default", ConfigMap("cm-" + std::to_string(i))).ok());
+    std::string chunk;
+    ASSERT_TRUE(stream.Next(&chunk));
+    EXPECT_EQ(chunk, "") << "after write " << i;
+  }
+  json::object node{{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", json::object{{"name", "n1"}}}};
+  ASSERT_TRUE(store.Create(nodes, "", node).ok());
+  std::string chunk;
+  ASSERT_TRUE(stream.Next(&chunk));
+  EXPECT_EQ(chunk.rfind(R"({"type":"ADDED","object":{)", 0), 0u) << chunk;
+  EXPECT_NE(chunk.find(R"("name":"n1")"), std::string::npos) << chunk;
+}
+
 TEST(WatchStreamTest, ResourceNamesAreKubesPluralDotGroup) {
   EXPECT_EQ(ResourceName(kConfigMaps), "configmaps");
   EXPECT_EQ(ResourceName(ResourceType{"autoscaling.alibabacloud.com", "v1beta1", "ElasticWorkload",
