@@ -24,6 +24,7 @@ class FieldSelector {
   static absl::StatusOr<FieldSelector> Parse(absl::string_view text);
 
   bool Matches(const boost::json::object& object) const;
+  bool empty() const { return requirements_.empty(); }
 
   // Checks every field against what kube-apiserver 1.32 lets a selector of
   // a kind use — its field label conversion functions: metadata.name and

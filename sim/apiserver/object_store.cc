@@ -131,7 +131,7 @@ void ObjectStore::Record(WatchEvent::Type type, const ResourceType& resource,
 
 void ObjectStore::Record(WatchEvent::Type type, const Key& key, const json::object& object) {
   auto event = std::make_shared<WatchEvent>(WatchEvent{type, resource_version_, std::get<0>(key), std::get<1>(key),
-                                                       std::get<2>(key), object, json::serialize(object)});
+                                                       std::get<2>(key), json::serialize(object)});
   latest_by_type_[{std::get<0>(key), std::get<1>(key)}] = resource_version_;
   events_total_bytes_ += event->object_json.size();
   events_.push_back(std::move(event));

@@ -103,7 +103,7 @@ bool WatchStream::Next(std::string* chunk) {
     return false;
   }
   for (const std::shared_ptr<const WatchEvent>& event : events->events) {
-    if (!params_.labels.Matches(LabelsOf(event->object)) || !params_.fields.Matches(event->object)) continue;
+    if (!Selected(*event)) continue;
     Append(chunk, WatchEventTypeName(event->type), event->object_json);
   }
   // Everything up to `through` is seen: the other types' writes included.
@@ -121,6 +121,14 @@ bool WatchStream::Next(std::string* chunk) {
     chunk->push_back('\n');
   }
   return now < params_.deadline;
+}
+
+bool WatchStream::Selected(const WatchEvent& event) const {
+  if (params_.labels.empty() && params_.fields.empty()) return true;
+  boost::system::error_code ec;
+  const json::value object = json::parse(event.object_json, ec);
+  if (ec || !object.is_object()) return false;  // The store wrote it: never.
+  return params_.labels.Matches(LabelsOf(object.get_object())) && params_.fields.Matches(object.get_object());
 }
 
 void WatchStream::Append(std::string* chunk, absl::string_view type, absl::string_view object_json) {

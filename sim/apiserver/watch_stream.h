@@ -104,6 +104,8 @@ class WatchStream : public http::ResponseStream {
   const ResourceType& type() const { return params_.info.type; }
 
  private:
+  // Whether the watch's selectors select the event's object.
+  bool Selected(const WatchEvent& event) const;
   // Appends one watch event line: `object_json` is the object serialized.
   void Append(std::string* chunk, absl::string_view type, absl::string_view object_json);
 

@@ -83,6 +83,31 @@ TEST(WatchStreamTest, AQuietWatchOutlivesTheLogWindowOfOtherTypes) {
   EXPECT_NE(chunk.find(R"("name":"n1")"), std::string::npos) << chunk;
 }
 
+// Events keep only their JSON: a watch with selectors decodes each one it
+// is offered and sends the matching ones.
+TEST(WatchStreamTest, SelectorsPickFromTheLoggedEvents) {
+  absl::BitGen random;
+  ObjectStore store(ObjectStore::Options{}, [] { return absl::FromUnixSeconds(1795300000); }, random);
+  std::atomic<int> active{0};
+  std::atomic<uint64_t> generation{0};
+  WatchStream::Params params;
+  params.info.type = kConfigMaps;
+  params.after = store.resource_version();
+  params.labels = *kube::LabelSelector::Parse("app=web");
+  params.fields = *FieldSelector::Parse("metadata.name!=web-2");
+  WatchStream stream(store, active, generation, std::make_shared<WatchTally>(), params);
+  for (const char* name : {"web-1", "web-2", "db-1"}) {
+    json::object map = ConfigMap(name);
+    map["metadata"].get_object()["labels"] =
+        json::object{{"app", std::string(name).substr(0, std::string(name).find('-'))}};
+    ASSERT_TRUE(store.Create(kConfigMaps, "default", map).ok());
+  }
+  std::string chunk;
+  ASSERT_TRUE(stream.Next(&chunk));
+  EXPECT_EQ(std::count(chunk.begin(), chunk.end(), '\n'), 1) << chunk;
+  EXPECT_NE(chunk.find(R"("name":"web-1")"), std::string::npos) << chunk;
+}
+
 TEST(WatchStreamTest, ResourceNamesAreKubesPluralDotGroup) {
   EXPECT_EQ(ResourceName(kConfigMaps), "configmaps");
   EXPECT_EQ(ResourceName(ResourceType{"autoscaling.alibabacloud.com", "v1beta1", "ElasticWorkload",
