@@ -177,6 +177,10 @@ void SteadyPasses(kube::RestClient& client, ClusterCache& cache, Scheduler& sche
       absl::ToDoubleMilliseconds(spent[0]) / kPasses, absl::ToDoubleMilliseconds(spent[1]) / kPasses,
       absl::ToDoubleMilliseconds(spent[2]) / kPasses, absl::ToDoubleMilliseconds(spent[3]) / kPasses,
       absl::ToDoubleMilliseconds(spent[4]) / kPasses, kPasses, RssMiB(getpid()), HeapInUseMiB(), RssMiB(serve));
+  const absl::Time trimming = absl::Now();
+  malloc_trim(0);
+  std::cout << absl::StrFormat("after malloc_trim(0) (%.0f ms): sim process %.0f MiB RSS\n",
+                               absl::ToDoubleMilliseconds(absl::Now() - trimming), RssMiB(getpid()));
 }
 
 }  // namespace

@@ -14,17 +14,6 @@ namespace {
 
 std::string KeyOf(const json::object& object) { return absl::StrCat(NamespaceOf(object), "/", NameOf(object)); }
 
-// The object as the cache keeps it: without metadata.managedFields, which no
-// stand-in reads and which is a third of a pod's JSON and more of its memory
-// (client-go's TransformStripManagedFields, which kube-scheduler's informers
-// apply for the same reason).
-ObjectRef Cached(json::object object) {
-  if (json::value* meta = object.if_contains("metadata"); meta != nullptr && meta->is_object()) {
-    meta->get_object().erase("managedFields");
-  }
-  return std::make_shared<const json::object>(std::move(object));
-}
-
 }  // namespace
 
 ClusterCache::~ClusterCache() { Stop(); }
@@ -48,7 +37,7 @@ absl::Status ClusterCache::Relist(Store& store) {
   std::map<std::string, ObjectRef> objects;
   for (json::object& item : ItemsOf(std::move(list))) {
     std::string key = KeyOf(item);
-    objects[std::move(key)] = Cached(std::move(item));
+    objects[std::move(key)] = std::make_shared<const json::object>(std::move(item));
   }
   absl::MutexLock lock(&store.mu);
   std::vector<ObjectRef> gone;
@@ -106,7 +95,7 @@ void ClusterCache::Follow(Store& store) {
                                          : type == "MODIFIED" ? ObjectEvent::Type::kModified
                                                               : ObjectEvent::Type::kDeleted;
           if (type == "ADDED" || type == "MODIFIED" || type == "DELETED") {
-            Apply(store, kind, Cached(std::move(object->get_object())));
+            Apply(store, kind, std::make_shared<const json::object>(std::move(object->get_object())));
           }
           return true;
         },

@@ -84,38 +84,6 @@ TEST_F(ClusterCacheTest, ARelistIsDeliveredAsTheDifference) {
   EXPECT_THAT(std::vector<std::string>(seen.begin() + 2, seen.end()), ElementsAre("DELETED a", "ADDED c"));
 }
 
-// The cache drops managedFields (no stand-in reads them; they are a third
-// of a pod), from the list and from every watch event; the rest is kept.
-TEST_F(ClusterCacheTest, ObjectsAreKeptWithoutManagedFields) {
-  auto create_with_data = [this](const std::string& name) {
-    ASSERT_TRUE(client_->Create(PathOf("", "v1", "configmaps", "default"),
-                                json::object{{"apiVersion", "v1"}, {"kind", "ConfigMap"},
-                                             {"metadata", json::object{{"name", name}}},
-                                             {"data", json::object{{"k", "v"}}}})
-                    .ok());
-  };
-  create_with_data("listed");
-  ClusterCache cache(*client_, [this](const kube::ResourcePath& path) {
-    return server_->store().LatestVersionOf(path.group, path.plural);
-  });
-  ASSERT_TRUE(cache.Watch(PathOf("", "v1", "configmaps")).ok());
-  create_with_data("watched");
-  ASSERT_TRUE(cache.AwaitCurrent(absl::Seconds(10)).ok());
-  std::vector<ObjectRef> listed = *cache.List(PathOf("", "v1", "configmaps"));
-  ASSERT_EQ(listed.size(), 2u);
-  for (const ObjectRef& object : listed) {
-    const json::object& meta = object->at("metadata").get_object();
-    EXPECT_FALSE(meta.contains("managedFields")) << json::serialize(*object);
-    EXPECT_TRUE(meta.contains("uid")) << json::serialize(*object);
-    EXPECT_EQ(object->at("data").at("k"), "v");
-  }
-  // The server does keep them (the cache removed them, not the server).
-  absl::StatusOr<json::object> stored = client_->Get(PathOf("", "v1", "configmaps", "default", "watched"));
-  ASSERT_TRUE(stored.ok()) << stored.status();
-  EXPECT_TRUE(stored->at("metadata").get_object().contains("managedFields"));
-  cache.Stop();
-}
-
 TEST_F(ClusterCacheTest, AwaitCurrentNamesACollectionThatIsBehind) {
   Create("a");
   ClusterCache never_current(*client_, [](const kube::ResourcePath&) { return uint64_t{1} << 40; });
