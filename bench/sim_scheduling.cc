@@ -132,7 +132,7 @@ void PrintBinding(int nodes, int virtual_nodes, int pods, absl::Duration creatin
 // each stand-in over the whole cluster (the scenario loop runs them every
 // tick).
 void SteadyPasses(kube::RestClient& client, ClusterCache& cache, Scheduler& scheduler,
-                  const std::vector<SimNode>& nodes, int pods, pid_t serve) {
+                  const std::vector<SimNode>& nodes, int pods, int passes, pid_t serve) {
   (void)cache.Watch(PathOf("", "v1", "events"));
   for (const char* plural : {"deployments", "replicasets", "statefulsets"}) (void)cache.Watch(PathOf("apps", "v1", plural));
   (void)cache.Watch(PathOf("autoscaling", "v2", "horizontalpodautoscalers"));
@@ -158,12 +158,11 @@ void SteadyPasses(kube::RestClient& client, ClusterCache& cache, Scheduler& sche
   scenario.workloads = {{"load", "default", "app=load", "burst"}};
   Recorder recorder(cache, scenario, {}, absl::Now(), Clock::Real());
   if (absl::Status s = recorder.Start(); !s.ok()) std::cerr << "recorder: " << s << "\n";
-  constexpr int kPasses = 5;
   const std::function<absl::Status()> steps[5] = {
       [&] { return controllers->Sync(); }, [&] { return scheduler.Sync(); }, [&] { return kubelets.Sync(); },
       [&] { return hpa.Sync(); }, [&] { return recorder.Observe(absl::Now(), {}); }};
   absl::Duration spent[5];
-  for (int pass = 0; pass < kPasses; ++pass) {
+  for (int pass = 0; pass < passes; ++pass) {
     for (int i = 0; i < 5; ++i) {
       const absl::Time at = absl::Now();
       if (absl::Status s = steps[i](); !s.ok()) std::cerr << "pass: " << s << "\n";
@@ -174,9 +173,9 @@ void SteadyPasses(kube::RestClient& client, ClusterCache& cache, Scheduler& sche
       "one pass over the bound cluster: controllers %.0f ms, scheduler %.0f ms, kubelets %.0f ms, HPA %.0f ms, "
       "recorder %.0f ms (mean of %d)\nmemory after: sim process %.0f MiB RSS (heap in use %.0f MiB), "
       "spillway serve %.0f MiB RSS\n",
-      absl::ToDoubleMilliseconds(spent[0]) / kPasses, absl::ToDoubleMilliseconds(spent[1]) / kPasses,
-      absl::ToDoubleMilliseconds(spent[2]) / kPasses, absl::ToDoubleMilliseconds(spent[3]) / kPasses,
-      absl::ToDoubleMilliseconds(spent[4]) / kPasses, kPasses, RssMiB(getpid()), HeapInUseMiB(), RssMiB(serve));
+      absl::ToDoubleMilliseconds(spent[0]) / passes, absl::ToDoubleMilliseconds(spent[1]) / passes,
+      absl::ToDoubleMilliseconds(spent[2]) / passes, absl::ToDoubleMilliseconds(spent[3]) / passes,
+      absl::ToDoubleMilliseconds(spent[4]) / passes, passes, RssMiB(getpid()), HeapInUseMiB(), RssMiB(serve));
   const absl::Time trimming = absl::Now();
   malloc_trim(0);
   std::cout << absl::StrFormat("after malloc_trim(0) (%.0f ms): sim process %.0f MiB RSS\n",
@@ -186,13 +185,14 @@ void SteadyPasses(kube::RestClient& client, ClusterCache& cache, Scheduler& sche
 }  // namespace
 
 int main(int argc, char** argv) {
-  int nodes = 1000, virtual_nodes = 50, pods = 10000;
+  int nodes = 1000, virtual_nodes = 50, pods = 10000, passes = 5;
   std::string spillway = "bazel-bin/spillway";
   std::string scheduler_config = "deploy/kube-scheduler-config.yaml";
   app::FlagSet flags("sim_scheduling [flags]", "Scheduling throughput through the real extender.");
   flags.Int("nodes", &nodes, 1, 100000, "Nodes in all");
   flags.Int("virtual", &virtual_nodes, 0, 1000, "Of which virtual nodes");
   flags.Int("pods", &pods, 1, 1000000, "Pods created at once");
+  flags.Int("passes", &passes, 1, 10000, "Steady passes timed once every pod runs");
   flags.String("spillway", &spillway, "The spillway binary");
   flags.String("scheduler-config", &scheduler_config, "KubeSchedulerConfiguration");
   if (absl::Status s = flags.Parse(std::vector<std::string>(argv + 1, argv + argc)); !s.ok()) {
@@ -236,7 +236,7 @@ int main(int argc, char** argv) {
     if (absl::Status s = scheduler->Sync(); !s.ok()) std::cerr << "pass: " << s << "\n";
   }
   PrintBinding(nodes, virtual_nodes, pods, creating, absl::Now() - start, scheduler->stats(), (*serve)->pid());
-  SteadyPasses(client, cache, *scheduler, node_list, pods, (*serve)->pid());
+  SteadyPasses(client, cache, *scheduler, node_list, pods, passes, (*serve)->pid());
   const bool all_bound = scheduler->stats().bound == pods;
   (*serve)->Stop();
   cache.Stop();
