@@ -23,6 +23,18 @@ std::string Write(const std::string& name, const std::string& text) {
   return path;
 }
 
+// The scale scenario (run by hand: bench/README.md) reads as its header says.
+TEST(ScenarioTest, TheScaleScenarioReads) {
+  absl::StatusOr<Scenario> scenario = LoadScenario(testing::RunfilePath("testdata/scenarios/scale-50k.yaml"));
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  int ecs = 0, virtual_nodes = 0;
+  for (const SimNode& node : scenario->nodes) (node.is_virtual ? virtual_nodes : ecs) += 1;
+  EXPECT_EQ(ecs, 5000);
+  EXPECT_EQ(virtual_nodes, 2);
+  EXPECT_EQ(scenario->tick, absl::Milliseconds(200));
+  EXPECT_EQ(scenario->workloads.size(), 5u);
+}
+
 TEST(ScenarioTest, TheDefaultScenarioReads) {
   absl::StatusOr<Scenario> scenario = LoadScenario(testing::RunfilePath("testdata/scenarios/burst-peak.yaml"));
   ASSERT_TRUE(scenario.ok()) << scenario.status();
