@@ -1,5 +1,6 @@
 #include "scheduler/extender.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,10 @@ NodeClasses Extender::ClassifyNodes(const ExtenderArgs& args, const VirtualNodeI
 }
 
 void Extender::ListClasses(NodeClasses& classes) {
+  const size_t virtual_count =
+      static_cast<size_t>(std::count(classes.is_virtual.begin(), classes.is_virtual.end(), uint8_t{1}));
+  classes.virtual_indices.reserve(virtual_count);
+  classes.regular_indices.reserve(classes.is_virtual.size() - virtual_count);
   for (size_t i = 0; i < classes.is_virtual.size(); ++i) {
     (classes.is_virtual[i] ? classes.virtual_indices : classes.regular_indices).push_back(i);
   }
@@ -59,11 +64,13 @@ NodeClasses Extender::ClassifyEach(const ExtenderArgs& args, const NodeSnapshot*
                                    const VirtualNodeIndex* index) const {
   NodeClasses classes;
   classes.is_virtual.resize(args.NodeCount());
-  auto classify = [&](size_t i, const kube::Node& node) {
-    classes.is_virtual[i] = rule_.IsVirtual(node);
-    if (!classes.is_virtual[i]) return;
+  auto mark_virtual = [&](size_t i, const kube::Node& node) {
+    classes.is_virtual[i] = 1;
     std::string arch = burst::NodeArchitecture(node);
     if (arch != burst::kDefaultEciArchitecture) classes.other_architecture.emplace_back(i, std::move(arch));
+  };
+  auto classify = [&](size_t i, const kube::Node& node) {
+    if (rule_.IsVirtual(node)) mark_virtual(i, node);
   };
   if (args.nodes != nullptr) {
     for (size_t i = 0; i < classes.is_virtual.size(); ++i) classify(i, args.Candidate(i).node);
@@ -75,7 +82,7 @@ NodeClasses Extender::ClassifyEach(const ExtenderArgs& args, const NodeSnapshot*
       // The same answers as the lookup below, reading only the virtual nodes:
       // a name the snapshot lacks is classified by name.
       if (const kube::Node* node = index->FindVirtual(name)) {
-        classify(i, *node);
+        mark_virtual(i, *node);
       } else if (rule_.IsVirtualName(name) && !index->Contains(name)) {
         VLOG(1) << "node=" << name << " not in the node cache; classifying it by name";
         classes.is_virtual[i] = true;

@@ -178,6 +178,8 @@ void AppendPassedTokens(std::string* out, const std::vector<absl::string_view>& 
   if (run_begin != nullptr) out->append(run_begin, static_cast<size_t>(run_end - run_begin));
 }
 
+// `reasons` are already JSON strings (escaped once per request, not once
+// per node that cites them).
 void AppendNodeMap(std::string* out, absl::string_view key, const ExtenderArgs& args,
                    const std::vector<FilterResult::Failure>& failures,
                    const std::vector<std::string>& reasons) {
@@ -188,7 +190,7 @@ void AppendNodeMap(std::string* out, absl::string_view key, const ExtenderArgs& 
     if (i > 0) out->push_back(',');
     AppendNodeName(out, args, failures[i].node);
     out->push_back(':');
-    json::AppendString(out, reasons[failures[i].reason]);
+    out->append(reasons[failures[i].reason]);
   }
   out->push_back('}');
 }
@@ -349,15 +351,15 @@ std::optional<ExtenderArgs> RequestDecoder::DecodeWithTrailingNames(absl::string
   absl::string_view rest = absl::StripTrailingAsciiWhitespace(body);
   if (!absl::EndsWith(rest, "]}")) return std::nullopt;
   rest.remove_suffix(1);
-  // The array's '[' is the body's last one: node names hold none (one that
-  // did would make the array read below not scan, and the body take the
-  // general path).
-  const void* open = memrchr(rest.data(), '[', rest.size());
-  if (open == nullptr) return std::nullopt;
-  const size_t array_begin = static_cast<size_t>(static_cast<const char*>(open) - rest.data());
-  const absl::string_view array = rest.substr(array_begin);
-  absl::string_view fields = rest.substr(0, array_begin);
-  if (!absl::ConsumeSuffix(&fields, kKey)) return std::nullopt;
+  // The key's first occurrence, searched from the front: the Pod before it
+  // is a few KB, the array after it most of the body. Should the Pod hold
+  // the same bytes (a field of its own named NodeNames), what follows them
+  // is not a compact array running to the end, and the body takes the
+  // general path.
+  const size_t key_at = rest.find(kKey);
+  if (key_at == absl::string_view::npos) return std::nullopt;
+  const absl::string_view fields = rest.substr(0, key_at);
+  const absl::string_view array = rest.substr(key_at + kKey.size());
   // Only a compact array (ScanNameTokens) is known to be the body's last
   // field from its bytes alone: it holds no escape, so each quote in it and
   // in the key opens or closes a string, and the ':' and '[' are structure.
@@ -633,9 +635,11 @@ void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, st
     AppendPassedTokens(out, *args.node_name_tokens, result.passed);
     out->append("],");
   }
-  AppendNodeMap(out, "FailedNodes", args, result.failed, result.reasons);
+  std::vector<std::string> reasons(result.reasons.size());
+  for (size_t i = 0; i < reasons.size(); ++i) json::AppendString(&reasons[i], result.reasons[i]);
+  AppendNodeMap(out, "FailedNodes", args, result.failed, reasons);
   out->push_back(',');
-  AppendNodeMap(out, "FailedAndUnresolvableNodes", args, result.unresolvable, result.reasons);
+  AppendNodeMap(out, "FailedAndUnresolvableNodes", args, result.unresolvable, reasons);
   // A decided request has no error; undecidable ones use EncodeFilterError.
   out->append(R"(,"Error":""})");
 }
