@@ -3,8 +3,9 @@
 // In names mode every candidate is known only by name. Looking each of 5,000
 // names up in the node snapshot and reading its labels and taints
 // (VirtualNodeRule::IsVirtual) cost ~140 ns a name, most of it cache misses
-// on Node objects spread over the heap: 0.7 ms a request, five times the rest
-// of the request (bench/README.md, "Names with the node cache"). A cluster
+// on Node objects spread over the heap: 0.7 ms a request, seven times the
+// same request without a node cache (bench/README.md, "Names read with a
+// vector scan, and with the node cache"). A cluster
 // has a few virtual nodes (one per zone is common) and thousands of regular
 // ones, so the index keeps only the virtual ones; a name not among them is a
 // regular node, or one the snapshot does not have, which is classified by
