@@ -363,10 +363,22 @@ constexpr absl::Duration kReturnFreedMemoryEvery = absl::Seconds(10);
 // such pages mapped, so the process sat at 2.0 GiB RSS with 1.2 GiB in use.
 // malloc_trim(0) gives the free pages back (137 ms at that size, 30 ms at
 // 10,000 pods: bench/README.md, "Scheduling throughput").
-void ReturnFreedMemory() {
+// Every kReturnFreedMemoryEvery of real time; `next` is when next.
+void ReturnFreedMemoryWhenDue(absl::Time& next) {
   const absl::Time start = absl::Now();
+  if (start < next) return;
   malloc_trim(0);
+  next = absl::Now() + kReturnFreedMemoryEvery;
   VLOG(1) << "sim: returned freed memory in " << absl::Now() - start;
+}
+
+// A tick's failed stand-in passes: counted, and retried next tick.
+void CountStandInFailures(const std::vector<std::string>& failures, SimulationResult& result) {
+  for (const std::string& failure : failures) {
+    ++result.stand_in_errors;
+    result.last_error = failure;
+    LOG_EVERY_N(WARNING, 20) << "sim: a stand-in pass failed (retried next tick): " << failure;
+  }
 }
 
 // A failed stand-in pass, cache wait or sample: counted, retried next tick.
@@ -466,19 +478,12 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
       actions_applied = next_action;
       settle();
     }
-    for (const std::string& failure : stand_ins->Tick()) {
-      ++result.stand_in_errors;
-      result.last_error = failure;
-      LOG_EVERY_N(WARNING, 20) << "sim: a stand-in pass failed (retried next tick): " << failure;
-    }
+    CountStandInFailures(stand_ins->Tick(), result);
     // Spillway takes in every write of this pass and finishes what they set
     // off; the next pass reads every write of this one and Spillway's.
     settle();
     CountPass(absl::Now() - tick_start, result);
-    if (absl::Now() >= next_memory_return) {
-      ReturnFreedMemory();
-      next_memory_return = absl::Now() + kReturnFreedMemoryEvery;
-    }
+    ReturnFreedMemoryWhenDue(next_memory_return);
     if (clock.Now() >= next_sample) {
       next_sample += absl::Seconds(1);
       if (absl::Status s = TakeSample(scenario, options, *stand_ins, clock.Now(), api->port(), recorder, recent); !s.ok()) {
