@@ -14,6 +14,7 @@
 #include "scheduler/cluster_view.h"
 #include "scheduler/extender.h"
 #include "scheduler/extender_codec.h"
+#include "scheduler/virtual_node_index.h"
 #include "scheduler/candidates_memo.h"
 #include "simdjson.h"
 
@@ -98,6 +99,21 @@ void BM_FilterNamesReorderedWithNodeCache(benchmark::State& state) {
   RunFilter(state, Reordered(false, count, 16), &view);
 }
 BENCHMARK(BM_FilterNamesReorderedWithNodeCache)->Arg(500)->Arg(5000)->Unit(benchmark::kMicrosecond);
+
+// What a request thread pays once per node snapshot (the informer publishes
+// one after every node change): indexing its virtual nodes.
+void BM_VirtualNodeIndexBuild(benchmark::State& state) {
+  const int count = static_cast<int>(state.range(0));
+  std::vector<kube::Node> nodes;
+  for (int i = 0; i < count; ++i) nodes.push_back(*kube::ParseNode(NodeJson(i, 50)));
+  const scheduler::StaticClusterView view(nodes);
+  const burst::VirtualNodeRule rule;
+  for (auto _ : state) {
+    scheduler::VirtualNodeIndex index(view.Nodes(), rule);
+    benchmark::DoNotOptimize(index.FindVirtual("virtual-kubelet"));
+  }
+}
+BENCHMARK(BM_VirtualNodeIndexBuild)->Arg(5000)->Unit(benchmark::kMicrosecond);
 
 void BM_DecodeNames(benchmark::State& state) {
   const std::string body =
