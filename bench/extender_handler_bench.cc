@@ -49,7 +49,7 @@ void RunFilter(benchmark::State& state, std::vector<std::string> bodies,
     const scheduler::NodeClasses& classes = memo.Classes(extender, *args);
     scheduler::FilterResult result = extender.Filter(*args, policy, classes);
     out.clear();
-    memo.EncodeFilter(*args, result, &out);
+    memo.EncodeFilter(*args, std::move(result), &out);
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bodies.front().size()));

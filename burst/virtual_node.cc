@@ -9,13 +9,24 @@ namespace spillway::burst {
 VirtualNodeRule::VirtualNodeRule()
     : labels_{{"type", "virtual-kubelet"}},
       taint_keys_{"virtual-kubelet.io/provider"},
-      name_prefixes_{"virtual-kubelet"} {}
+      name_prefixes_{"virtual-kubelet"} {
+  IndexPrefixes();
+}
 
 VirtualNodeRule::VirtualNodeRule(const config::VirtualNodeRule& config) : VirtualNodeRule() {
   if (config.ByteSizeLong() == 0) return;  // Section absent or empty: the default.
   labels_.assign(config.labels().begin(), config.labels().end());
   taint_keys_.assign(config.taint_keys().begin(), config.taint_keys().end());
   name_prefixes_.assign(config.name_prefixes().begin(), config.name_prefixes().end());
+  IndexPrefixes();
+}
+
+void VirtualNodeRule::IndexPrefixes() {
+  prefix_first_bytes_.reset();
+  for (const std::string& prefix : name_prefixes_) {
+    // An empty prefix matches no name (a name must continue with '-').
+    if (!prefix.empty()) prefix_first_bytes_.set(static_cast<unsigned char>(prefix.front()));
+  }
 }
 
 bool VirtualNodeRule::IsVirtual(const kube::Node& node) const {
@@ -32,9 +43,10 @@ bool VirtualNodeRule::IsVirtual(const kube::Node& node) const {
 
 bool VirtualNodeRule::IsVirtualName(absl::string_view name) const {
   // Called for every candidate of every names-mode request: test the cheap
-  // conditions (length, first byte) before comparing bytes.
+  // conditions (first byte, length) before comparing bytes.
+  if (!MayBeVirtualName(name)) return false;
   for (const std::string& prefix : name_prefixes_) {
-    if (name.size() < prefix.size() || name[0] != prefix[0]) continue;
+    if (prefix.empty() || name.size() < prefix.size() || name[0] != prefix[0]) continue;
     if (name.size() != prefix.size() &&
         (name.size() == prefix.size() + 1 || name[prefix.size()] != '-')) {
       continue;

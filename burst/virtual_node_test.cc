@@ -38,6 +38,41 @@ TEST(VirtualNodeRuleTest, NamesMatchExactlyOrWithAZoneSuffix) {
   EXPECT_FALSE(rule.IsVirtualName("cn-hangzhou.192.168.0.1"));
 }
 
+// The inline screen never rejects a name IsVirtualName accepts, and rejects
+// names by their first byte only.
+TEST(VirtualNodeRuleTest, FirstByteScreenKeepsEveryVirtualName) {
+  config::VirtualNodeRule config;
+  config.add_name_prefixes("eci-node");
+  config.add_name_prefixes("");  // Matches no name; must not open the screen.
+  config.add_name_prefixes("vk");
+  const VirtualNodeRule configured(config);
+  const VirtualNodeRule by_default;
+  struct Case {
+    const VirtualNodeRule* rule;
+    const char* name;
+    bool may_be;
+    bool is;
+  };
+  const Case cases[] = {
+      {&by_default, "virtual-kubelet-cn-hangzhou-j", true, true},
+      {&by_default, "virtual-kubelet", true, true},
+      {&by_default, "virtualx", true, false},  // Passes the screen; the loop says no.
+      {&by_default, "cn-hangzhou.10.0.0.1", false, false},
+      {&by_default, "", false, false},
+      {&configured, "eci-node-zone-a", true, true},
+      {&configured, "vk", true, true},
+      {&configured, "vk-zone-b", true, true},
+      {&configured, "virtual-kubelet", true, false},  // 'v' opens "vk".
+      {&configured, "-zone-a", false, false},
+      {&configured, "ecs-1", true, false},
+      {&configured, "node-1", false, false},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(c.rule->MayBeVirtualName(c.name), c.may_be) << c.name;
+    EXPECT_EQ(c.rule->IsVirtualName(c.name), c.is) << c.name;
+  }
+}
+
 TEST(VirtualNodeRuleTest, ConfiguredRuleReplacesTheDefault) {
   config::VirtualNodeRule config;
   (*config.mutable_labels())["node.kubernetes.io/capacity"] = "serverless";

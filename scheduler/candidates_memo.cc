@@ -40,31 +40,39 @@ const NodeClasses& CandidatesMemo::Classes(const Extender& extender, const Exten
   return classes_;
 }
 
-void CandidatesMemo::EncodeFilter(const ExtenderArgs& args, const FilterResult& result, std::string* out) {
+void CandidatesMemo::EncodeFilter(const ExtenderArgs& args, FilterResult result, std::string* out) {
   if (args.candidates_generation == 0) {
     EncodeFilterResult(args, result, out);
     return;
   }
-  if (args.candidates_generation != filter_generation_ || !SameResult(result, filter_result_)) {
+  const bool repeated = args.candidates_generation == filter_generation_ && SameResult(result, filter_result_);
+  if (!repeated) {
+    // Most lists are seen once (a new order with every pod): the answer goes
+    // straight into `out`, and is kept only if the same answer comes again.
+    EncodeFilterResult(args, result, out);
     filter_answer_.clear();
-    EncodeFilterResult(args, result, &filter_answer_);
-    filter_result_ = result;
+    filter_result_ = std::move(result);
     filter_generation_ = args.candidates_generation;
+    return;
   }
+  if (filter_answer_.empty()) EncodeFilterResult(args, result, &filter_answer_);
   out->append(filter_answer_);
 }
 
-void CandidatesMemo::EncodePriorities(const ExtenderArgs& args, const HostScores& scores, std::string* out) {
+void CandidatesMemo::EncodePriorities(const ExtenderArgs& args, HostScores scores, std::string* out) {
   if (args.candidates_generation == 0) {
     EncodeHostPriorities(args, scores, out);
     return;
   }
-  if (args.candidates_generation != priorities_generation_ || scores != priorities_) {
+  const bool repeated = args.candidates_generation == priorities_generation_ && scores == priorities_;
+  if (!repeated) {
+    EncodeHostPriorities(args, scores, out);
     priorities_answer_.clear();
-    EncodeHostPriorities(args, scores, &priorities_answer_);
-    priorities_ = scores;
+    priorities_ = std::move(scores);
     priorities_generation_ = args.candidates_generation;
+    return;
   }
+  if (priorities_answer_.empty()) EncodeHostPriorities(args, scores, &priorities_answer_);
   out->append(priorities_answer_);
 }
 

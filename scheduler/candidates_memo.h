@@ -33,12 +33,13 @@ class CandidatesMemo {
   const NodeClasses& Classes(const Extender& extender, const ExtenderArgs& args);
 
   // EncodeFilterResult into `out`, or the last answer's bytes when the names
-  // generation and `result` are the same.
-  void EncodeFilter(const ExtenderArgs& args, const FilterResult& result, std::string* out);
+  // generation and `result` are the same. A first answer is encoded straight
+  // into `out`; its bytes are kept when the same answer is asked again.
+  void EncodeFilter(const ExtenderArgs& args, FilterResult result, std::string* out);
 
   // EncodeHostPriorities into `out`, or the last answer's bytes when the
-  // names generation and `scores` are the same.
-  void EncodePriorities(const ExtenderArgs& args, const HostScores& scores, std::string* out);
+  // names generation and `scores` are the same (kept as EncodeFilter's).
+  void EncodePriorities(const ExtenderArgs& args, HostScores scores, std::string* out);
 
  private:
   uint64_t classes_generation_ = 0;

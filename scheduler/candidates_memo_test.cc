@@ -281,15 +281,16 @@ TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
   CandidatesMemo memo;
   int repeats = 0;
   uint64_t last_generation = 0;
-  // Each body twice in a row (the memo's case); in the second round the
-  // snapshot is swapped between the two (the same list, other nodes); then
-  // all again in reverse.
+  // Each body three times in a row (the memo's case: it encodes an answer
+  // seen the second time into its own bytes and answers the third from
+  // them); in the second round the snapshot is swapped after the first (the
+  // same list, other nodes); then all again in reverse.
   bool swapped = false;
   for (int round = 0; round < 3; ++round) {
     for (size_t k = 0; k < bodies.size(); ++k) {
       const std::string& body = bodies[round == 2 ? bodies.size() - 1 - k : k];
-      for (int twice = 0; twice < 2; ++twice) {
-        if (round == 1 && twice == 1) {
+      for (int time = 0; time < 3; ++time) {
+        if (round == 1 && time == 1) {
           swapped = !swapped;
           view.Set(swapped ? after : before);
         }

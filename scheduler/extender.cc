@@ -50,13 +50,23 @@ NodeClasses Extender::ClassifyNodes(const ExtenderArgs& args, const VirtualNodeI
 }
 
 void Extender::ListClasses(NodeClasses& classes) {
-  const size_t virtual_count =
-      static_cast<size_t>(std::count(classes.is_virtual.begin(), classes.is_virtual.end(), uint8_t{1}));
-  classes.virtual_indices.reserve(virtual_count);
-  classes.regular_indices.reserve(classes.is_virtual.size() - virtual_count);
-  for (size_t i = 0; i < classes.is_virtual.size(); ++i) {
-    (classes.is_virtual[i] ? classes.virtual_indices : classes.regular_indices).push_back(i);
+  const std::vector<uint8_t>& is_virtual = classes.is_virtual;  // Each 0 or 1.
+  const size_t virtual_count = static_cast<size_t>(std::count(is_virtual.begin(), is_virtual.end(), uint8_t{1}));
+  // Without branches: each index is written to both lists, and only the list
+  // of its class moves on (one spare slot each, trimmed after).
+  classes.virtual_indices.resize(virtual_count + 1);
+  classes.regular_indices.resize(is_virtual.size() - virtual_count + 1);
+  size_t* virtual_out = classes.virtual_indices.data();
+  size_t* regular_out = classes.regular_indices.data();
+  for (size_t i = 0; i < is_virtual.size(); ++i) {
+    const size_t virtual_bit = is_virtual[i];
+    *virtual_out = i;
+    *regular_out = i;
+    virtual_out += virtual_bit;
+    regular_out += 1 - virtual_bit;
   }
+  classes.virtual_indices.pop_back();
+  classes.regular_indices.pop_back();
   classes.regular_count = classes.regular_indices.size();
 }
 
@@ -76,24 +86,34 @@ NodeClasses Extender::ClassifyEach(const ExtenderArgs& args, const NodeSnapshot*
     for (size_t i = 0; i < classes.is_virtual.size(); ++i) classify(i, args.Candidate(i).node);
     return classes;
   }
-  for (size_t i = 0; i < classes.is_virtual.size(); ++i) {
-    const absl::string_view name = (*args.node_names)[i];
-    if (index != nullptr) {
-      // The same answers as the lookup below, reading only the virtual nodes:
-      // a name the snapshot lacks is classified by name.
-      if (const kube::Node* node = index->FindVirtual(name)) {
+  const std::vector<absl::string_view>& names = *args.node_names;
+  if (index != nullptr) {
+    // The same answers as the lookup below, reading only the virtual nodes:
+    // a name the snapshot lacks is classified by name.
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (const kube::Node* node = index->FindVirtual(names[i])) {
         mark_virtual(i, *node);
-      } else if (rule_.IsVirtualName(name) && !index->Contains(name)) {
-        VLOG(1) << "node=" << name << " not in the node cache; classifying it by name";
-        classes.is_virtual[i] = true;
+      } else if (rule_.MayBeVirtualName(names[i]) && rule_.IsVirtualName(names[i]) &&
+                 !index->Contains(names[i])) {
+        VLOG(1) << "node=" << names[i] << " not in the node cache; classifying it by name";
+        classes.is_virtual[i] = 1;
       }
-      continue;
     }
-    if (const kube::Node* node = Find(name, snapshot)) {
+    return classes;
+  }
+  if (snapshot == nullptr) {
+    // Standalone: by name only. Most names fail the inline first-byte test.
+    for (size_t i = 0; i < names.size(); ++i) {
+      classes.is_virtual[i] = rule_.MayBeVirtualName(names[i]) && rule_.IsVirtualName(names[i]);
+    }
+    return classes;
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (const kube::Node* node = Find(names[i], snapshot)) {
       classify(i, *node);
     } else {
-      if (snapshot != nullptr) VLOG(1) << "node=" << name << " not in the node cache; classifying it by name";
-      classes.is_virtual[i] = rule_.IsVirtualName(name);
+      VLOG(1) << "node=" << names[i] << " not in the node cache; classifying it by name";
+      classes.is_virtual[i] = rule_.IsVirtualName(names[i]);
     }
   }
   return classes;

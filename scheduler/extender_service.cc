@@ -99,7 +99,7 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
   if (prioritize) {
     HostScores scores = extender_.Prioritize(*args, policy, classes);
     VLOG(1) << "verb=prioritize pod=" << args->pod.Key() << " nodes=" << scores.size();
-    memo.EncodePriorities(*args, scores, &request.response_buffer);
+    memo.EncodePriorities(*args, std::move(scores), &request.response_buffer);
     return Json(200, std::move(request.response_buffer));
   }
   CountIntent(policy);
@@ -112,7 +112,7 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
           << " passed=" << result.passed.size() << " failed=" << result.failed.size()
           << " unresolvable=" << result.unresolvable.size()
           << " reason=" << LogValue(policy.ok() ? policy->reason : policy.status().message());
-  memo.EncodeFilter(*args, result, &request.response_buffer);
+  memo.EncodeFilter(*args, std::move(result), &request.response_buffer);
   return Json(200, std::move(request.response_buffer));
 }
 
