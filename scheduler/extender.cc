@@ -91,8 +91,11 @@ NodeClasses Extender::ClassifyEach(const ExtenderArgs& args, const NodeSnapshot*
     // The same answers as the lookup below, reading only the virtual nodes:
     // a name the snapshot lacks is classified by name.
     for (size_t i = 0; i < names.size(); ++i) {
-      if (const kube::Node* node = index->FindVirtual(names[i])) {
-        mark_virtual(i, *node);
+      if (const VirtualNodeIndex::VirtualNode* found = index->FindVirtual(names[i])) {
+        classes.is_virtual[i] = 1;
+        if (found->architecture != burst::kDefaultEciArchitecture) {
+          classes.other_architecture.emplace_back(i, found->architecture);
+        }
       } else if (rule_.MayBeVirtualName(names[i]) && rule_.IsVirtualName(names[i]) &&
                  !index->Contains(names[i])) {
         VLOG(1) << "node=" << names[i] << " not in the node cache; classifying it by name";

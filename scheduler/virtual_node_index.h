@@ -17,6 +17,7 @@
 
 #include <bitset>
 #include <memory>
+#include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
@@ -28,15 +29,22 @@ namespace spillway::scheduler {
 
 class VirtualNodeIndex {
  public:
+  struct VirtualNode {
+    const kube::Node* node;
+    // burst::NodeArchitecture(*node), read once per snapshot rather than
+    // once per request for each virtual candidate.
+    std::string architecture;
+  };
+
   // Classifies every node of `snapshot`, which the index keeps alive.
   VirtualNodeIndex(std::shared_ptr<const NodeSnapshot> snapshot, const burst::VirtualNodeRule& rule);
 
   // The virtual node named `name`, or null: a regular node, or a name the
   // snapshot lacks. Most names are rejected by their length alone.
-  const kube::Node* FindVirtual(absl::string_view name) const {
+  const VirtualNode* FindVirtual(absl::string_view name) const {
     if (name.size() < lengths_.size() ? !lengths_[name.size()] : !long_names_) return nullptr;
     auto it = virtual_nodes_.find(name);
-    return it != virtual_nodes_.end() ? it->second : nullptr;
+    return it != virtual_nodes_.end() ? &it->second : nullptr;
   }
 
   // Whether the snapshot has a node named `name`.
@@ -47,7 +55,7 @@ class VirtualNodeIndex {
  private:
   std::shared_ptr<const NodeSnapshot> snapshot_;
   // Keys view the snapshot's names.
-  absl::flat_hash_map<absl::string_view, const kube::Node*> virtual_nodes_;
+  absl::flat_hash_map<absl::string_view, VirtualNode> virtual_nodes_;
   std::bitset<256> lengths_;  // The lengths of the virtual nodes' names.
   bool long_names_ = false;   // A virtual node's name is 256 bytes or longer.
 };
