@@ -96,7 +96,8 @@ int RunCompare(const sim::Scenario& scenario, sim::SimulationOptions options, co
       const std::string path = VariantReport(report, name);
       std::ofstream(path) << sim::HtmlReport(*played, result->samples, result->decisions, result->summary,
                                              result->checks,
-                                             {kVersion, absl::Now(), options.speed, result->Dilation(options.speed)});
+                                             {kVersion, absl::Now(), options.speed, result->Dilation(options.speed),
+                                              result->simulated});
       std::cout << "report: " << path << "\n";
     }
     results.push_back({variant, *std::move(result)});
@@ -182,7 +183,7 @@ int RunSim(const std::vector<std::string>& args) {
   if (!report.empty()) {
     std::ofstream(report) << sim::HtmlReport(*scenario, result->samples, result->decisions, result->summary,
                                              result->checks,
-                                             {kVersion, absl::Now(), speed, result->Dilation(speed)});
+                                             {kVersion, absl::Now(), speed, result->Dilation(speed), result->simulated});
     std::cout << "report: " << report << "\n";
   }
   if (check && !sim::AllHeld(result->checks)) {

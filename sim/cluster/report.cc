@@ -173,10 +173,16 @@ std::string Parameters(const Scenario& scenario, const ReportContext& context) {
     absl::StrAppend(&stock, stock.empty() ? "" : ", ", w.zone, " ", absl::FormatDuration(w.from), "–",
                     absl::FormatDuration(w.until));
   }
+  // A run stopped early says how far it got: its charts end there.
+  const std::string duration =
+      context.simulated < scenario.duration
+          ? absl::StrCat("stopped at ", absl::FormatDuration(absl::Trunc(context.simulated, absl::Seconds(1))), " of ",
+                         absl::FormatDuration(scenario.duration))
+          : absl::FormatDuration(scenario.duration);
   return absl::StrCat(
       "<p class=\"meta\">Spillway ", Escape(context.version), " · ",
       Escape(absl::FormatTime("%Y-%m-%d %H:%M UTC", context.generated, absl::UTCTimeZone())), " · scenario ",
-      Escape(scenario.name), " · seed ", scenario.seed, " · ", absl::FormatDuration(scenario.duration), ", tick ",
+      Escape(scenario.name), " · seed ", scenario.seed, " · ", duration, ", tick ",
       absl::FormatDuration(scenario.tick), ", speed ", context.speed, absl::StrFormat(", dilation %.2f×", context.dilation),
       " · ", ecs, " ECS and ", virtual_nodes, " virtual nodes · stock-outs: ", stock.empty() ? "none" : Escape(stock),
       " · ", scenario.actions.size(), " user action(s)</p>");
@@ -188,6 +194,10 @@ std::string DecisionsHtml(const Scenario& scenario, const std::vector<Decision>&
   for (const ReportedWorkload& w : scenario.workloads) groups.push_back(w.name);
   groups.push_back("");
   std::string html = "<h2>Decisions</h2>";
+  if (decisions.empty()) {
+    // The recorder keeps every Event but a pod scheduled onto a regular node.
+    return html + "<p>None: no pod went to a virtual node, and no Event warned or reported a decision.</p>";
+  }
   for (const std::string& group : groups) {
     std::string rows;
     int warnings = 0, count = 0;

@@ -24,6 +24,9 @@ struct ReportContext {
   absl::Time generated = absl::UnixEpoch();
   double speed = 1;
   double dilation = 1;
+  // Simulated time the run got through; shorter than the scenario's
+  // duration when it was stopped early (Ctrl-C). Infinite: all of it.
+  absl::Duration simulated = absl::InfiniteDuration();
 };
 
 // The run's parameters, then the checks (green or red), the summary, the

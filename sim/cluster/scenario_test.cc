@@ -292,6 +292,29 @@ TEST(ReportTest, NodesAreDrawnWhereANodeAutoscalerRuns) {
   EXPECT_THAT(SummaryTable(scenario, summary), Not(HasSubstr("node-hours")));
 }
 
+// A run stopped early says how far it got, and a run without decisions says
+// so under its heading rather than leaving it empty.
+TEST(ReportTest, SaysWhereAnEarlyStopLeftOffAndWhenNothingWasDecided) {
+  Scenario scenario;
+  scenario.name = "short";
+  scenario.duration = absl::Seconds(150);
+  std::vector<Sample> samples(2);
+  samples[1].seconds = 1;
+  ReportContext stopped;
+  stopped.simulated = absl::Milliseconds(60400);
+  const std::string early = HtmlReport(scenario, samples, {}, Summary(), {}, stopped);
+  EXPECT_THAT(early, HasSubstr("stopped at 1m of 2m30s"));
+  EXPECT_THAT(early, HasSubstr("<h2>Decisions</h2><p>None: no pod went to a virtual node"));
+  ReportContext whole;
+  whole.simulated = absl::Seconds(150);
+  const std::string full = HtmlReport(scenario, samples, {{1, "NoStock pod/web-1: out of stock", "", true}},
+                                      Summary(), {}, whole);
+  EXPECT_THAT(full, Not(HasSubstr("stopped at")));
+  EXPECT_THAT(full, HasSubstr(" · 2m30s, tick "));
+  EXPECT_THAT(full, Not(HasSubstr("<p>None:")));
+  EXPECT_THAT(full, HasSubstr("NoStock pod/web-1"));
+}
+
 // Twenty-four series: one colour per workload (its ECS, ECI and pending
 // lines), a legend entry for every series, round ticks, bands for
 // stock-outs and outages, markers for actions, the quota as a line, and no
