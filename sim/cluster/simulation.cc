@@ -401,6 +401,7 @@ void Conclude(const Scenario& scenario, Recorder& recorder, const StandIns& stan
   result.samples = recorder.samples();
   result.decisions = recorder.decisions();
   result.scheduler = stand_ins.outputs().scheduler->stats();
+  result.stand_in_time = stand_ins.PassTimes();
   result.spillway_waits = barrier.stats();
   result.checks = CheckInvariants(scenario, result.samples, result.summary);
 }
@@ -455,8 +456,10 @@ absl::StatusOr<SimulationResult> RunSimulation(const Scenario& scenario, const S
   absl::Duration elapsed;  // Simulated, since scenario_start.
   // Spillway (when up) settled and the watch caches current: what a pass reads.
   auto settle = [&] {
+    const absl::Time settling = absl::Now();
     if (serve != nullptr) barrier.Wait(extender_port, kSpillwaySettleLimit);
     if (absl::Status s = cache.AwaitCurrent(absl::Seconds(30)); !s.ok()) CountFailure(s, result);
+    result.settle_time += absl::Now() - settling;
   };
   while (elapsed < scenario.duration && !options.stop_requested()) {
     const absl::Time tick_start = absl::Now();

@@ -46,6 +46,11 @@ struct SimulationResult {
   int passes = 0;
   absl::Duration mean_pass;
   absl::Duration slowest_pass;
+  // Where the passes' time went: each stand-in's passes in all (by name, in
+  // the order they run), and the waits after each pass for Spillway and the
+  // watch caches to take in its writes.
+  std::vector<std::pair<std::string, absl::Duration>> stand_in_time;
+  absl::Duration settle_time;
   std::string last_error;
   int spillway_outages = 0;  // Times `spillway serve` was stopped (scenario spillwayOutages).
   // The waits after each pass for Spillway to settle (spillway_barrier.h).

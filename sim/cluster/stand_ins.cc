@@ -124,15 +124,25 @@ absl::StatusOr<std::unique_ptr<StandIns>> StandIns::Create(const Scenario& scena
     }
     stand_ins->stand_ins_.emplace_back(descriptor.name, *std::move(built));
   }
+  stand_ins->pass_times_.resize(stand_ins->stand_ins_.size());
   return stand_ins;
 }
 
 std::vector<std::string> StandIns::Tick() {
   std::vector<std::string> failures;
-  for (auto& [name, stand_in] : stand_ins_) {
+  for (size_t i = 0; i < stand_ins_.size(); ++i) {
+    auto& [name, stand_in] = stand_ins_[i];
+    const absl::Time start = absl::Now();
     if (absl::Status s = stand_in->Sync(); !s.ok()) failures.push_back(absl::StrCat(name, ": ", s.message()));
+    pass_times_[i] += absl::Now() - start;
   }
   return failures;
+}
+
+std::vector<std::pair<std::string, absl::Duration>> StandIns::PassTimes() const {
+  std::vector<std::pair<std::string, absl::Duration>> times;
+  for (size_t i = 0; i < stand_ins_.size(); ++i) times.emplace_back(std::string(stand_ins_[i].first), pass_times_[i]);
+  return times;
 }
 
 }  // namespace spillway::sim

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -76,11 +77,15 @@ class StandIns {
 
   const StandInOutputs& outputs() const { return outputs_; }
 
+  // Each stand-in's name and the real time its passes took, in order.
+  std::vector<std::pair<std::string, absl::Duration>> PassTimes() const;
+
  private:
   StandIns() = default;
 
   StandInOutputs outputs_;
   std::vector<std::pair<absl::string_view, std::unique_ptr<StandIn>>> stand_ins_;
+  std::vector<absl::Duration> pass_times_;  // Parallel to stand_ins_.
 };
 
 }  // namespace spillway::sim

@@ -6,6 +6,7 @@
 #include <thread>
 #include <set>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/json_fields.h"
 #include "common/status_macros.h"
@@ -174,30 +175,44 @@ absl::Status WorkloadControllers::Sync() {
   // gets its pods on the next pass, whatever the watch has shown meanwhile
   // (the same story on a busy machine).
   SPILLWAY_ASSIGN_OR_RETURN(std::vector<ObjectRef> pods, reader_.List(Path("", "pods")));
+  // Pods by their controller's uid, in list order, grouped once: each
+  // ReplicaSet walking every pod made a pass O(sets x pods).
+  absl::flat_hash_map<std::string_view, std::vector<const ControlledPod*>> by_controller;
+  for (const ObjectRef& pod : pods) {
+    const ControlledPod& facts = pods_.Get(pod, [](const json::object& object) {
+      return ControlledPod{ControllerUid(object), OwnedPodOf(object)};
+    });
+    if (!facts.controller_uid.empty()) by_controller[facts.controller_uid].push_back(&facts);
+  }
+  pods_.EndPass();
+  static const std::vector<const ControlledPod*> kNone;
+  auto owned_by = [&by_controller](const json::object& set) -> const std::vector<const ControlledPod*>& {
+    auto it = by_controller.find(StringView(set, {"metadata", "uid"}));
+    return it != by_controller.end() ? it->second : kNone;
+  };
   for (const ObjectRef& set : sets) {
     if (Terminating(*set)) continue;
-    if (absl::Status s = SyncReplicaSet(*set, pods); !s.ok() && first.ok()) first = s;
+    if (absl::Status s = SyncReplicaSet(*set, owned_by(*set)); !s.ok() && first.ok()) first = s;
   }
   SPILLWAY_ASSIGN_OR_RETURN(std::vector<ObjectRef> stateful, reader_.List(Path("apps", "statefulsets")));
   for (const ObjectRef& set : stateful) {
     if (Terminating(*set)) continue;
-    if (absl::Status s = SyncStatefulSet(*set, pods); !s.ok() && first.ok()) first = s;
+    if (absl::Status s = SyncStatefulSet(*set, owned_by(*set)); !s.ok() && first.ok()) first = s;
   }
   return first;
 }
 
-absl::Status WorkloadControllers::SyncStatefulSet(const json::object& set, const std::vector<ObjectRef>& pods) {
+absl::Status WorkloadControllers::SyncStatefulSet(const json::object& set,
+                                                  const std::vector<const ControlledPod*>& pods) {
   const std::string name = NameOf(set);
   const std::string ns = NamespaceOf(set);
   const std::string uid = UidOf(set);
   std::map<int, OrdinalPod> owned;
   int ready = 0;
-  for (const ObjectRef& ref : pods) {
-    const json::object& pod = *ref;
-    if (ControllerUid(pod) != uid) continue;
-    std::optional<int> ordinal = OrdinalOf(name, NameOf(pod));
+  for (const ControlledPod* pod : pods) {
+    std::optional<int> ordinal = OrdinalOf(name, pod->owned.name);
     if (!ordinal.has_value()) continue;
-    const OwnedPod facts = OwnedPodOf(pod);
+    const OwnedPod& facts = pod->owned;
     owned[*ordinal] = OrdinalPod{facts.phase == "Running" && facts.ready, facts.terminating};
     ready += facts.ready && !facts.terminating ? 1 : 0;
   }
@@ -411,12 +426,12 @@ absl::StatusOr<int> WorkloadControllers::CreateReplicaSetPods(const json::object
   return static_cast<int>(created.size());
 }
 
-absl::Status WorkloadControllers::SyncReplicaSet(const json::object& set, const std::vector<ObjectRef>& pods) {
+absl::Status WorkloadControllers::SyncReplicaSet(const json::object& set,
+                                                 const std::vector<const ControlledPod*>& pods) {
   const std::string uid = UidOf(set);
   std::vector<OwnedPod> owned;
-  for (const ObjectRef& pod : pods) {
-    if (ControllerUid(*pod) == uid) owned.push_back(OwnedPodOf(*pod));
-  }
+  owned.reserve(pods.size());
+  for (const ControlledPod* pod : pods) owned.push_back(pod->owned);
   if (!expectations_->Satisfied(uid, clock_.Now())) return absl::OkStatus();  // The reader lags our last writes.
   const ReplicaSetDiff diff = PlanReplicaSet(SpecReplicas(set), owned, clock_.Now());
   const std::string ns = NamespaceOf(set);

@@ -28,6 +28,8 @@
 #include "common/clock.h"
 #include "kube/rest_client.h"
 #include "sim/cluster/cluster_reader.h"
+#include "sim/cluster/object_facts.h"
+#include "sim/cluster/object_memo.h"
 #include "sim/cluster/stand_in.h"
 #include "sim/controllers/expectations.h"
 
@@ -73,8 +75,14 @@ class WorkloadControllers : public StandIn {
   // A refusal fills `failure` and records FailedCreate.
   absl::StatusOr<int> CreateReplicaSetPods(const boost::json::object& set, int count, std::string* failure);
   absl::Status SyncDeployment(const boost::json::object& deployment, const std::vector<ObjectRef>& sets);
-  absl::Status SyncReplicaSet(const boost::json::object& set, const std::vector<ObjectRef>& pods);
-  absl::Status SyncStatefulSet(const boost::json::object& set, const std::vector<ObjectRef>& pods);
+  // What a pass reads of each pod, once per pod version (ObjectMemo).
+  struct ControlledPod {
+    std::string controller_uid;  // "" without a controller.
+    OwnedPod owned;
+  };
+  // `pods`: those whose controller is `set`.
+  absl::Status SyncReplicaSet(const boost::json::object& set, const std::vector<const ControlledPod*>& pods);
+  absl::Status SyncStatefulSet(const boost::json::object& set, const std::vector<const ControlledPod*>& pods);
   absl::Status ScaleReplicaSet(const boost::json::object& set, int replicas);
   absl::Status CreateReplicaSet(const boost::json::object& deployment, const std::string& hash, int replicas);
   absl::Status WriteDeploymentStatus(const boost::json::object& deployment, const boost::json::object* current,
@@ -91,6 +99,7 @@ class WorkloadControllers : public StandIn {
     int count = 0;
   };
   std::map<std::string, Recorded> recorded_;  // FailedCreate Events by owner uid and message.
+  ObjectMemo<ControlledPod> pods_;
 };
 
 }  // namespace spillway::sim
