@@ -179,14 +179,24 @@ absl::Status Kubelets::Sync() {
   absl::Status first = AdoptNodePoolNodes();
   SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> pods, reader_.List(PathOf("", "v1", "pods")));
   for (const ObjectRef& ref : pods) {
-    const json::object& pod = *ref;
-    // Cheap tests first: at scale nearly every pod is already running.
-    const std::string_view phase = StringView(pod, {"status", "phase"});
-    if (!phase.empty() && phase != "Pending") continue;
-    auto node = nodes_.find(StringView(pod, {"spec", "nodeName"}));
-    if (node == nodes_.end() || Terminating(pod) || started_.count(StringView(pod, {"metadata", "uid"})) > 0) continue;
-    if (absl::Status s = SyncPod(pod, node->second); !s.ok() && first.ok()) first = s;
+    // Read once per pod version: at scale nearly every pod is already
+    // running, and a pass walks all of them.
+    const PodFacts& facts = pods_.Get(ref, [](const json::object& pod) {
+      const std::string_view phase = StringView(pod, {"status", "phase"});
+      PodFacts read;
+      read.waiting = (phase.empty() || phase == "Pending") && !Terminating(pod);
+      if (read.waiting) {
+        read.node = std::string(StringView(pod, {"spec", "nodeName"}));
+        read.uid = std::string(StringView(pod, {"metadata", "uid"}));
+      }
+      return read;
+    });
+    if (!facts.waiting || facts.node.empty()) continue;
+    auto node = nodes_.find(facts.node);
+    if (node == nodes_.end() || started_.count(facts.uid) > 0) continue;
+    if (absl::Status s = SyncPod(*ref, node->second); !s.ok() && first.ok()) first = s;
   }
+  pods_.EndPass();
   if (absl::Status s = RenewLeases(); !s.ok() && first.ok()) first = s;
   return first;
 }

@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "kube/rest_client.h"
 #include "sim/cluster/cluster_reader.h"
+#include "sim/cluster/object_memo.h"
 #include "sim/cluster/stand_in.h"
 
 namespace spillway::sim {
@@ -104,6 +105,13 @@ class Kubelets : public StandIn {
   std::set<std::string> reported_;                     // pod uids told NoStock
   std::set<std::string, std::less<>> started_;                      // pod uids started
   int ip_counter_ = 0;
+  // What a pass reads of a pod, once per pod version (ObjectMemo).
+  struct PodFacts {
+    bool waiting = false;  // Pending (or no phase yet) and not terminating.
+    std::string node;      // spec.nodeName, when waiting.
+    std::string uid;       // When waiting.
+  };
+  ObjectMemo<PodFacts> pods_;
   std::map<std::string, absl::Time> lease_due_;  // node -> next renewal
   std::set<std::string> adopted_;                 // Node pool nodes, by name.
 };

@@ -107,18 +107,45 @@ void Scheduler::BindAndRecord(const std::string& uid, const std::string& name_sp
 }
 
 void Scheduler::NoticeClusterEvents(const std::vector<Candidate>& nodes) {
-  std::map<std::string, std::pair<std::string, int64_t>> seen;
+  // Updated in place: rebuilt, it copied every node's name and version on
+  // every pass.
   bool event = false;
   for (const Candidate& candidate : nodes) {
-    const std::string& name = candidate.node->metadata.name;
-    seen[name] = {candidate.node->metadata.resource_version, candidate.usage.pods};
-    auto before = last_nodes_.find(name);
-    event = event || before == last_nodes_.end() || before->second.first != candidate.node->metadata.resource_version ||
-            before->second.second > candidate.usage.pods;
+    auto [seen, added] = last_nodes_.try_emplace(candidate.node->metadata.name);
+    NodeSeen& last = seen->second;
+    event = event || added || last.resource_version != candidate.node->metadata.resource_version ||
+            last.pods > candidate.usage.pods;
+    if (last.resource_version != candidate.node->metadata.resource_version) {
+      last.resource_version = candidate.node->metadata.resource_version;
+    }
+    last.pods = candidate.usage.pods;
+    last.pass = passes_;
   }
-  last_nodes_ = std::move(seen);
+  // Nodes gone since the last pass are forgotten (a node removed frees no room).
+  for (auto it = last_nodes_.begin(); it != last_nodes_.end();) {
+    if (it->second.pass != passes_) {
+      last_nodes_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  ++passes_;
   if (!event) return;
   for (auto& [uid, backoff] : attempts_) backoff.event_since = true;
+}
+
+Scheduler::PodFacts Scheduler::FactsOf(const json::object& pod) {
+  PodFacts facts;
+  const std::string_view phase = StringView(pod, {"status", "phase"});
+  facts.done = phase == "Succeeded" || phase == "Failed" || Terminating(pod);
+  if (facts.done) return facts;
+  facts.node = std::string(StringView(pod, {"spec", "nodeName"}));
+  facts.uid = UidOf(pod);
+  facts.requests = RequestsOf(pod);
+  std::string wanted = json_fields::String(pod.at("spec").as_object(), "schedulerName");
+  facts.ours = (wanted.empty() ? "default-scheduler" : wanted) == options_.config.scheduler_name;
+  if (facts.node.empty() && facts.ours) facts.created = OwnedPodOf(pod).created;
+  return facts;
 }
 
 std::vector<const json::object*> Scheduler::ReadPods(const std::vector<ObjectRef>& pods,
@@ -134,27 +161,23 @@ std::vector<const json::object*> Scheduler::ReadPods(const std::vector<ObjectRef
     usage.requested.memory_bytes += requests.memory_bytes;
   };
   for (const ObjectRef& ref : pods) {
-    const json::object& pod = *ref;
-    const std::string_view phase = StringView(pod, {"status", "phase"});
-    if (phase == "Succeeded" || phase == "Failed" || Terminating(pod)) continue;
-    const json::object& spec = pod.at("spec").as_object();
-    const std::string_view node = StringView(pod, {"spec", "nodeName"});
-    if (!node.empty()) {
-      charge(node, RequestsOf(pod));
+    // Read once per pod version: a pass walks every pod (50,000 at scale).
+    const PodFacts& facts = pod_facts_.Get(ref, [this](const json::object& pod) { return FactsOf(pod); });
+    if (facts.done) continue;
+    if (!facts.node.empty()) {
+      charge(facts.node, facts.requests);
       continue;
     }
-    const std::string uid = UidOf(pod);
     // Bound by an earlier pass, but the reader has not seen it yet: kube-
     // scheduler's cache keeps such pods "assumed" on their node.
-    if (auto assumed = assumed_.find(uid); assumed != assumed_.end()) {
+    if (auto assumed = assumed_.find(facts.uid); assumed != assumed_.end()) {
       charge(assumed->second.node, assumed->second.requests);
       still_assumed.insert(*assumed);
       continue;
     }
-    std::string wanted = json_fields::String(spec, "schedulerName");
-    if (wanted.empty()) wanted = "default-scheduler";
-    if (wanted == options_.config.scheduler_name) pending.push_back({OwnedPodOf(pod).created, &pod});
+    if (facts.ours) pending.push_back({facts.created, ref.get()});
   }
+  pod_facts_.EndPass();
   assumed_ = std::move(still_assumed);
   if (requests_.size() > 2 * pods.size() + 1024) {  // Forget pods long gone.
     absl::flat_hash_map<std::string, std::pair<std::string, kube::Resources>> kept;
@@ -175,7 +198,7 @@ std::vector<const json::object*> Scheduler::ReadPods(const std::vector<ObjectRef
 const kube::Node* Scheduler::NodeOf(const json::object& object) {
   const std::string_view name = StringView(object, {"metadata", "name"});
   const std::string_view version = StringView(object, {"metadata", "resourceVersion"});
-  auto cached = nodes_.find(name);
+  auto cached = nodes_.find(absl::string_view(name.data(), name.size()));
   if (cached == nodes_.end() || cached->second.metadata.resource_version != version) {
     absl::StatusOr<kube::Node> node = kube::ParseNode(json::serialize(object));
     if (!node.ok()) return nullptr;

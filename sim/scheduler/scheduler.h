@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -34,6 +35,7 @@
 #include "kube/objects.h"
 #include "kube/rest_client.h"
 #include "sim/cluster/cluster_reader.h"
+#include "sim/cluster/object_memo.h"
 #include "sim/cluster/stand_in.h"
 #include "sim/cluster/write_queue.h"
 #include "sim/scheduler/extender_client.h"
@@ -111,6 +113,16 @@ class Scheduler : public StandIn {
   // Node, once per resourceVersion.
   kube::Resources RequestsOf(const boost::json::object& pod);
   const kube::Node* NodeOf(const boost::json::object& object);
+  // What a pass reads of a pod, once per pod version (ObjectMemo).
+  struct PodFacts {
+    bool done = false;  // Succeeded, Failed or terminating: nothing else is read.
+    std::string node;   // spec.nodeName
+    std::string uid;
+    kube::Resources requests;
+    bool ours = false;  // Its schedulerName is this scheduler's.
+    absl::Time created;  // Read for our unbound pods only.
+  };
+  PodFacts FactsOf(const boost::json::object& pod);
   // Adds the requests of bound pods to their nodes' usage; returns the pods
   // this scheduler should place, oldest first.
   std::vector<const boost::json::object*> ReadPods(const std::vector<ObjectRef>& pods,
@@ -144,12 +156,22 @@ class Scheduler : public StandIn {
   Options options_;
   std::map<std::string, Assumed> assumed_;  // By pod uid.
   // A pass reads every pod: hashed, not ordered (50,000 uids at scale).
+  // uid -> (spec version, requests).
   absl::flat_hash_map<std::string, std::pair<std::string, kube::Resources>> requests_;
-  std::map<std::string, kube::Node, std::less<>> nodes_;  // Decoded, by name.  // uid -> (resourceVersion, requests)
+  // Decoded, by name; node-based, so the Candidates' pointers survive
+  // insertions during a pass.
+  absl::node_hash_map<std::string, kube::Node> nodes_;
   std::vector<std::unique_ptr<ExtenderClient>> extenders_;
   std::map<std::string, Backoff> attempts_;  // By pod uid.
-  // What the last pass saw, to notice cluster events.
-  std::map<std::string, std::pair<std::string, int64_t>> last_nodes_;  // name -> (resourceVersion, pods)
+  ObjectMemo<PodFacts> pod_facts_;
+  // What the last pass saw of each node, to notice cluster events.
+  struct NodeSeen {
+    std::string resource_version;
+    int64_t pods = 0;
+    uint64_t pass = 0;  // The last pass that saw the node.
+  };
+  absl::flat_hash_map<std::string, NodeSeen> last_nodes_;  // By node name.
+  uint64_t passes_ = 0;
   size_t next_start_ = 0;
   std::mt19937_64 random_;
   SchedulerStats stats_;
