@@ -15,6 +15,9 @@
 //
 // Without --target it starts `spillway serve` in-process on 127.0.0.1:0 (its own
 // I/O threads); with --target=HOST:PORT it drives a running server.
+// --node-cache gives the in-process server the candidates' Node objects, as
+// `serve --kubeconfig` keeps them (every real deployment): names are then
+// classified from the cache, not by their prefix.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -30,6 +33,8 @@
 #include "common/http/client.h"
 #include "common/http/server.h"
 #include "glog/logging.h"
+#include "kube/decode.h"
+#include "scheduler/cluster_view.h"
 
 namespace {
 
@@ -74,6 +79,7 @@ struct LoadOptions {
   int virtual_every = 50;
   bool null_server = false;
   int orders = 1;
+  bool node_cache = false;
 };
 
 // The command line into `options`; an exit code when the program should end.
@@ -89,6 +95,9 @@ std::optional<int> ParseFlags(int argc, char** argv, LoadOptions& options) {
   flags.Int("orders", &options.orders, 1, 1000,
             "Send the candidates in this many different orders in turn, as kube-scheduler's parallel "
             "filter does (1: the same list every time)");
+  flags.Bool("node-cache", &options.node_cache,
+             "Give the in-process server the candidates' Node objects, as `serve --kubeconfig` keeps them "
+             "(names are classified from the cache, not by their prefix)");
   flags.Bool("null", &options.null_server,
              "Drive a null server instead: the same HTTP server and limits, answering every "
              "request with the extender's answer to it, precomputed (the floor for this client)");
@@ -162,11 +171,20 @@ int main(int argc, char** argv) {
   if (std::optional<int> exit_code = ParseFlags(argc, argv, options)) return *exit_code;
 
   std::unique_ptr<spillway::app::ServeApp> app;
+  std::unique_ptr<spillway::scheduler::StaticClusterView> node_cache;
   spillway::http::ClientOptions client_options;
   if (options.target.empty()) {
     spillway::app::TuneAllocatorForServing();  // As `spillway serve` does.
     spillway::app::ServeOptions serve_options;
     serve_options.listen = "127.0.0.1:0";
+    if (options.node_cache) {
+      std::vector<spillway::kube::Node> nodes;
+      for (int i = 0; i < options.nodes; ++i) {
+        nodes.push_back(*spillway::kube::ParseNode(spillway::bench::NodeJson(i, options.virtual_every)));
+      }
+      node_cache = std::make_unique<spillway::scheduler::StaticClusterView>(nodes);
+      serve_options.cluster_view = node_cache.get();
+    }
     auto started = spillway::app::ServeApp::Start(serve_options, spillway::config::SpillwayConfig());
     if (!started.ok()) {
       std::fprintf(stderr, "cannot start server: %s\n", started.status().ToString().c_str());
