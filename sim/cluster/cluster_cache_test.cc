@@ -84,6 +84,44 @@ TEST_F(ClusterCacheTest, ARelistIsDeliveredAsTheDifference) {
   EXPECT_THAT(std::vector<std::string>(seen.begin() + 2, seen.end()), ElementsAre("DELETED a", "ADDED c"));
 }
 
+// The cache keeps objects without metadata.managedFields (which the API
+// server records on every write), from a watch event and from a relist;
+// every other field is kept, in its order.
+TEST_F(ClusterCacheTest, KeepsObjectsWithoutManagedFields) {
+  ASSERT_TRUE(client_->Create(PathOf("", "v1", "configmaps", "default"),
+                              json::object{{"apiVersion", "v1"},
+                                           {"kind", "ConfigMap"},
+                                           {"metadata", json::object{{"name", "a"}, {"labels", {{"app", "web"}}}}},
+                                           {"data", json::object{{"k", "v"}}}})
+                  .ok());
+  ASSERT_TRUE(cache_->AwaitCurrent(absl::Seconds(10)).ok());
+  const json::object stored = *client_->Get(PathOf("", "v1", "configmaps", "default", "a"));
+  ASSERT_TRUE(stored.at("metadata").as_object().contains("managedFields"));  // The server keeps them.
+  auto expect_stripped = [&stored](const json::object& cached) {
+    json::object want = stored;
+    want["metadata"].as_object().erase("managedFields");
+    std::vector<std::string> want_keys, got_keys;
+    for (const auto& field : stored.at("metadata").as_object()) {
+      if (field.key() != "managedFields") want_keys.emplace_back(field.key());
+    }
+    for (const auto& field : cached.at("metadata").as_object()) got_keys.emplace_back(field.key());
+    EXPECT_EQ(got_keys, want_keys);
+    EXPECT_EQ(cached, want);
+  };
+  std::vector<ObjectRef> listed = *cache_->List(PathOf("", "v1", "configmaps"));
+  ASSERT_EQ(listed.size(), 1u);
+  expect_stripped(*listed[0]);
+  server_->ExpireWatches();  // The next read comes from a relist.
+  ASSERT_TRUE(client_->Patch(PathOf("", "v1", "configmaps", "default", "a"), kube::PatchType::kMerge,
+                             json::object{{"data", json::object{{"k", "w"}}}})
+                  .ok());
+  ASSERT_TRUE(cache_->AwaitCurrent(absl::Seconds(10)).ok());
+  listed = *cache_->List(PathOf("", "v1", "configmaps"));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]->at("data").at("k").as_string(), "w");
+  EXPECT_FALSE(listed[0]->at("metadata").as_object().contains("managedFields"));
+}
+
 TEST_F(ClusterCacheTest, AwaitCurrentNamesACollectionThatIsBehind) {
   Create("a");
   ClusterCache never_current(*client_, [](const kube::ResourcePath&) { return uint64_t{1} << 40; });
