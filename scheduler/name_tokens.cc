@@ -20,7 +20,8 @@ struct BlockMasks {
 };
 
 // Inlined into the scan's loop, so the constants are set up once a scan
-// rather than once a block (as a call it was most of the scan's time).
+// rather than once a block. (As a call it was its own 15% of a names
+// request in perf; inlined, the request measured the same.)
 #if defined(__AVX2__)
 inline __attribute__((always_inline)) BlockMasks Classify(const char* block) {
   BlockMasks masks;

@@ -11,7 +11,7 @@ VirtualNodeIndex::VirtualNodeIndex(std::shared_ptr<const NodeSnapshot> snapshot,
     : snapshot_(std::move(snapshot)) {
   for (const auto& [name, node] : *snapshot_) {
     if (!rule.IsVirtual(*node)) continue;
-    virtual_nodes_.emplace(name, VirtualNode{node.get(), burst::NodeArchitecture(*node)});
+    virtual_nodes_.emplace(name, VirtualNode{burst::NodeArchitecture(*node)});
     if (name.size() < lengths_.size()) {
       lengths_.set(name.size());
     } else {

@@ -30,9 +30,8 @@ namespace spillway::scheduler {
 class VirtualNodeIndex {
  public:
   struct VirtualNode {
-    const kube::Node* node;
-    // burst::NodeArchitecture(*node), read once per snapshot rather than
-    // once per request for each virtual candidate.
+    // burst::NodeArchitecture of the Node, read once per snapshot rather
+    // than once per request for each virtual candidate.
     std::string architecture;
   };
 

@@ -46,12 +46,9 @@ std::string_view StringView(const json::object& object, std::initializer_list<st
 std::string NamespaceOf(const json::object& object) { return MetaString(object, "namespace"); }
 std::string UidOf(const json::object& object) { return MetaString(object, "uid"); }
 
-std::string ControllerUid(const json::object& object) { return std::string(ControllerUidView(object)); }
-
-std::string_view ControllerUidView(const json::object& object) {
+std::string ControllerUid(const json::object& object) {
   const json::object* ref = ControllerRef(object);
-  const json::value* uid = ref == nullptr ? nullptr : ref->if_contains("uid");
-  return uid != nullptr && uid->is_string() ? std::string_view(uid->get_string()) : std::string_view();
+  return ref == nullptr ? std::string() : json_fields::String(*ref, "uid");
 }
 
 std::pair<std::string, std::string> ControllerOf(const json::object& object) {

@@ -33,8 +33,6 @@ std::string NamespaceOf(const boost::json::object& object);
 std::string UidOf(const boost::json::object& object);
 // The uid of the ownerReference with controller: true; "" when none.
 std::string ControllerUid(const boost::json::object& object);
-// The same, viewing `object` (empty: no controller).
-std::string_view ControllerUidView(const boost::json::object& object);
 // The kind and name of the controlling owner; empty strings when none.
 std::pair<std::string, std::string> ControllerOf(const boost::json::object& object);
 bool Terminating(const boost::json::object& object);

@@ -45,13 +45,7 @@ class ObjectMemo {
   // Forgets every object not asked about since the last EndPass (gone from
   // the cache, or replaced by a newer version).
   void EndPass() {
-    for (auto it = entries_.begin(); it != entries_.end();) {
-      if (it->second.pass != pass_) {
-        entries_.erase(it++);
-      } else {
-        ++it;
-      }
-    }
+    absl::erase_if(entries_, [this](const auto& entry) { return entry.second.pass != pass_; });
     ++pass_;
   }
 

@@ -115,20 +115,12 @@ void Scheduler::NoticeClusterEvents(const std::vector<Candidate>& nodes) {
     NodeSeen& last = seen->second;
     event = event || added || last.resource_version != candidate.node->metadata.resource_version ||
             last.pods > candidate.usage.pods;
-    if (last.resource_version != candidate.node->metadata.resource_version) {
-      last.resource_version = candidate.node->metadata.resource_version;
-    }
+    last.resource_version = candidate.node->metadata.resource_version;
     last.pods = candidate.usage.pods;
     last.pass = passes_;
   }
   // Nodes gone since the last pass are forgotten (a node removed frees no room).
-  for (auto it = last_nodes_.begin(); it != last_nodes_.end();) {
-    if (it->second.pass != passes_) {
-      last_nodes_.erase(it++);
-    } else {
-      ++it;
-    }
-  }
+  absl::erase_if(last_nodes_, [this](const auto& node) { return node.second.pass != passes_; });
   ++passes_;
   if (!event) return;
   for (auto& [uid, backoff] : attempts_) backoff.event_since = true;
