@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/cluster/report.h"
+#include "sim/cluster/stand_ins.h"
 
 namespace spillway::sim {
 namespace {
@@ -105,6 +106,22 @@ TEST(SimulationTest, DefaultScenarioTellsTheWholeStory) {
   EXPECT_EQ(last.workloads.at("elasticworkload-sample").ecs, 2);
   EXPECT_EQ(last.workloads.at("steady").ecs, 3);
   EXPECT_GT(result.scheduler.extender_calls, 0);
+
+  // Where the passes' time went: every stand-in by name, in the order they
+  // run, together no more than the run's real time.
+  std::vector<std::string> names;
+  absl::Duration passes;
+  for (const auto& [name, time] : result.stand_in_time) {
+    names.push_back(name);
+    EXPECT_GE(time, absl::ZeroDuration()) << name;
+    passes += time;
+  }
+  std::vector<std::string> want;
+  for (const StandInDescriptor& descriptor : StandInList()) want.emplace_back(descriptor.name);
+  EXPECT_EQ(names, want);
+  EXPECT_GT(passes, absl::ZeroDuration());
+  EXPECT_LE(passes + result.settle_time, result.real);
+  EXPECT_GT(result.settle_time, absl::ZeroDuration());
 
   // The report opens in a browser with no network and draws its charts.
   const std::string report = TempDir("report.html");
