@@ -5,7 +5,6 @@
 #include <string_view>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
 #include "common/json_fields.h"
@@ -30,11 +29,6 @@ std::vector<std::string> Finalizers(const json::object& meta) {
   return out;
 }
 
-std::string UidOf(const json::object& object) {
-  const json::value* meta = object.if_contains("metadata");
-  return meta != nullptr && meta->is_object() ? json_fields::String(meta->get_object(), "uid") : "";
-}
-
 json::object& Metadata(json::object& object) {
   json::value& meta = object["metadata"];
   if (!meta.is_object()) meta = json::object();
@@ -50,22 +44,83 @@ std::string Timestamp(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
 
+// A stored object decoded (the store wrote the bytes: they parse).
+json::object Decode(const std::string& text) {
+  json::value value = json::parse(text);
+  return std::move(value.as_object());
+}
+
+// metadata.ownerReferences[].uid
+std::vector<std::string> OwnerUids(const json::object& meta) {
+  std::vector<std::string> out;
+  const json::value* refs = meta.if_contains("ownerReferences");
+  if (refs == nullptr || !refs->is_array()) return out;
+  for (const json::value& ref : refs->get_array()) {
+    if (!ref.is_object()) continue;
+    std::string uid = json_fields::String(ref.get_object(), "uid");
+    if (!uid.empty()) out.push_back(std::move(uid));
+  }
+  return out;
+}
+
+// Whether two managedFields entries are equal but for their "time" (which a
+// no-op write would restamp).
+bool SameButTime(const json::value& a, const json::value& b) {
+  if (!a.is_object() || !b.is_object()) return a == b;
+  const json::object& x = a.get_object();
+  const json::object& y = b.get_object();
+  const size_t x_size = x.size() - (x.contains("time") ? 1 : 0);
+  const size_t y_size = y.size() - (y.contains("time") ? 1 : 0);
+  if (x_size != y_size) return false;
+  for (const json::key_value_pair& field : x) {
+    if (field.key() == "time") continue;
+    const json::value* other = y.if_contains(field.key());
+    if (other == nullptr || *other != field.value()) return false;
+  }
+  return true;
+}
+
+// Metadata equal but for resourceVersion and managedFields' times.
+bool SameMetadata(const json::object& a, const json::object& b) {
+  const size_t a_size = a.size() - (a.contains("resourceVersion") ? 1 : 0);
+  const size_t b_size = b.size() - (b.contains("resourceVersion") ? 1 : 0);
+  if (a_size != b_size) return false;
+  for (const json::key_value_pair& field : a) {
+    if (field.key() == "resourceVersion") continue;
+    const json::value* other = b.if_contains(field.key());
+    if (other == nullptr) return false;
+    if (field.key() != "managedFields" || !field.value().is_array() || !other->is_array()) {
+      if (*other != field.value()) return false;
+      continue;
+    }
+    const json::array& mine = field.value().get_array();
+    const json::array& theirs = other->get_array();
+    if (mine.size() != theirs.size()) return false;
+    for (size_t i = 0; i < mine.size(); ++i) {
+      if (!SameButTime(mine[i], theirs[i])) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 // Whether `updated` equals `stored` but for its resourceVersion and the
 // timestamps of managedFields entries (which a no-op write would restamp).
+// Compares in place: copying both objects to erase those fields was an
+// allocation per node of each on every write.
 bool IsNoOp(const json::object& stored, const json::object& updated) {
-  auto normalized = [](json::object object) {
-    json::object& meta = Metadata(object);
-    meta.erase("resourceVersion");
-    if (json::value* fields = meta.if_contains("managedFields"); fields != nullptr && fields->is_array()) {
-      for (json::value& entry : fields->get_array()) {
-        if (entry.is_object()) entry.get_object().erase("time");
-      }
+  if (stored.size() != updated.size()) return false;
+  for (const json::key_value_pair& field : stored) {
+    const json::value* other = updated.if_contains(field.key());
+    if (other == nullptr) return false;
+    if (field.key() == "metadata" && field.value().is_object() && other->is_object()) {
+      if (!SameMetadata(field.value().get_object(), other->get_object())) return false;
+    } else if (*other != field.value()) {
+      return false;
     }
-    return object;
-  };
-  return normalized(stored) == normalized(updated);
+  }
+  return true;
 }
 
 absl::string_view WatchEventTypeName(WatchEvent::Type type) {
@@ -124,23 +179,41 @@ std::string ObjectStore::NewUid(const std::string& key) {
   return absl::StrCat(part(8), "-", part(4), "-4", part(3), "-a", part(3), "-", part(12));
 }
 
-void ObjectStore::Record(WatchEvent::Type type, const ResourceType& resource,
-                         absl::string_view ns, const json::object& object) {
-  Record(type, Key{resource.group, resource.plural, std::string(ns), ""}, object);
-}
-
-void ObjectStore::Record(WatchEvent::Type type, const Key& key, const json::object& object) {
+void ObjectStore::Record(WatchEvent::Type type, const Key& key, std::shared_ptr<const std::string> json) {
   auto event = std::make_shared<WatchEvent>(WatchEvent{type, resource_version_, std::get<0>(key), std::get<1>(key),
-                                                       std::get<2>(key), json::serialize(object)});
+                                                       std::get<2>(key), std::move(json)});
   latest_by_type_[{std::get<0>(key), std::get<1>(key)}] = resource_version_;
-  events_total_bytes_ += event->object_json.size();
+  events_total_bytes_ += event->object_json().size();
   events_.push_back(std::move(event));
   // The newest event always stays (a watcher must see it), however large.
   while (events_.size() > 1 &&
          (events_.size() > options_.watch_window || events_total_bytes_ > options_.watch_window_bytes)) {
     pruned_through_ = events_.front()->resource_version;
-    events_total_bytes_ -= events_.front()->object_json.size();
+    events_total_bytes_ -= events_.front()->object_json().size();
     events_.pop_front();
+  }
+}
+
+std::shared_ptr<const std::string> ObjectStore::PutLocked(const Key& key, const json::object& object) {
+  auto [it, inserted] = objects_.try_emplace(key);
+  if (!inserted) UnindexLocked(it);
+  Stored& stored = it->second;
+  stored.json = std::make_shared<const std::string>(json::serialize(object));
+  const json::value* meta = object.if_contains("metadata");
+  stored.uid = meta != nullptr && meta->is_object() ? json_fields::String(meta->get_object(), "uid") : "";
+  stored.owner_uids = meta != nullptr && meta->is_object() ? OwnerUids(meta->get_object()) : std::vector<std::string>();
+  if (!stored.uid.empty()) uids_.insert(stored.uid);
+  for (const std::string& owner : stored.owner_uids) dependents_[owner].insert(key);
+  return stored.json;
+}
+
+void ObjectStore::UnindexLocked(Objects::const_iterator it) {
+  if (!it->second.uid.empty()) uids_.erase(it->second.uid);
+  for (const std::string& owner : it->second.owner_uids) {
+    auto found = dependents_.find(owner);
+    if (found == dependents_.end()) continue;
+    found->second.erase(it->first);
+    if (found->second.empty()) dependents_.erase(found);
   }
 }
 
@@ -221,33 +294,44 @@ absl::StatusOr<json::object> ObjectStore::Create(const ResourceType& type, absl:
   object["kind"] = type.kind;
   if (persist == Persist::kDryRun) return object;
   ++resource_version_;
-  objects_[key] = object;
-  Record(WatchEvent::Type::kAdded, type, space, object);
+  Record(WatchEvent::Type::kAdded, key, PutLocked(key, object));
   return object;
 }
 
 absl::StatusOr<json::object> ObjectStore::Get(const ResourceType& type, absl::string_view ns,
                                               absl::string_view name) const {
-  absl::MutexLock lock(&mu_);
-  auto it = objects_.find(KeyOf(type, ns, name));
-  if (it == objects_.end()) return NotFound(type, name);
-  return it->second;
+  std::shared_ptr<const std::string> json;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = objects_.find(KeyOf(type, ns, name));
+    if (it == objects_.end()) return NotFound(type, name);
+    json = it->second.json;
+  }
+  return Decode(*json);
 }
 
 ObjectStore::ListResult ObjectStore::List(const ResourceType& type, absl::string_view ns,
                                           const kube::LabelSelector& labels,
                                           const FieldSelector& fields) const {
-  absl::MutexLock lock(&mu_);
   ListResult result;
-  result.resource_version = resource_version_;
-  for (auto it = objects_.lower_bound(Key{type.group, type.plural, "", ""});
-       it != objects_.end() && std::get<0>(it->first) == type.group &&
-       std::get<1>(it->first) == type.plural;
-       ++it) {
-    if (!ns.empty() && type.namespaced && std::get<2>(it->first) != ns) continue;
-    if (!labels.empty() && !labels.Matches(LabelsOf(it->second))) continue;
-    if (!fields.Matches(it->second)) continue;
-    result.items.push_back(it->second);
+  std::vector<std::shared_ptr<const std::string>> listed;
+  {
+    absl::MutexLock lock(&mu_);
+    result.resource_version = resource_version_;
+    for (auto it = objects_.lower_bound(Key{type.group, type.plural, "", ""});
+         it != objects_.end() && std::get<0>(it->first) == type.group && std::get<1>(it->first) == type.plural;
+         ++it) {
+      if (!ns.empty() && type.namespaced && std::get<2>(it->first) != ns) continue;
+      listed.push_back(it->second.json);
+    }
+  }
+  // Decoded outside the lock: the versions listed stay as they were.
+  result.items.reserve(listed.size());
+  for (const std::shared_ptr<const std::string>& json : listed) {
+    json::object object = Decode(*json);
+    if (!labels.empty() && !labels.Matches(LabelsOf(object))) continue;
+    if (!fields.Matches(object)) continue;
+    result.items.push_back(std::move(object));
   }
   return result;
 }
@@ -276,7 +360,8 @@ absl::StatusOr<json::object> ObjectStore::Modify(
   absl::MutexLock lock(&mu_);
   auto it = objects_.find(KeyOf(type, ns, name));
   if (it == objects_.end()) return NotFound(type, name);
-  json::object object = it->second;
+  json::object stored = Decode(*it->second.json);
+  json::object object = stored;
   if (absl::Status s = modify(object); !s.ok()) return s;
   json::object& meta = Metadata(object);
   const std::string given_name = json_fields::String(meta, "name");
@@ -285,7 +370,7 @@ absl::StatusOr<json::object> ObjectStore::Modify(
         QualifiedName(type), " \"", given_name, "\" is invalid: metadata.name: Invalid value: \"",
         given_name, "\": field is immutable (the URL names \"", name, "\")"));
   }
-  json::object& stored_meta = Metadata(it->second);
+  json::object& stored_meta = Metadata(stored);
   const std::string given_version = json_fields::String(meta, "resourceVersion");
   if (!given_version.empty() && given_version != json_fields::String(stored_meta, "resourceVersion")) {
     return absl::AbortedError(absl::StrCat(
@@ -318,28 +403,27 @@ absl::StatusOr<json::object> ObjectStore::Modify(
   if (const json::value* g = stored_meta.if_contains("generation"); g != nullptr && g->is_int64()) {
     generation = g->get_int64();
   }
-  const json::value* old_spec = it->second.if_contains("spec");
+  const json::value* old_spec = stored.if_contains("spec");
   const json::value* new_spec = object.if_contains("spec");
   const bool spec_changed = (old_spec == nullptr) != (new_spec == nullptr) ||
                             (old_spec != nullptr && *old_spec != *new_spec);
   meta["generation"] = spec_changed ? generation + 1 : generation;
-  object["apiVersion"] = it->second["apiVersion"];
+  object["apiVersion"] = stored["apiVersion"];
   object["kind"] = type.kind;
   json::object& final_meta = Metadata(object);  // The inserts above may have moved `meta`.
-  if (IsNoOp(it->second, object)) {
+  if (IsNoOp(stored, object)) {
     // As kube-apiserver's storage does (GuaranteedUpdate): a write that
     // changes nothing stores nothing, bumps no resourceVersion and sends no
     // watch event.
-    return it->second;
+    return stored;
   }
   if (persist == Persist::kDryRun) {
-    final_meta["resourceVersion"] = Metadata(it->second).at("resourceVersion");
+    final_meta["resourceVersion"] = Metadata(stored).at("resourceVersion");
     return object;
   }
   ++resource_version_;
   final_meta["resourceVersion"] = std::to_string(resource_version_);
-  it->second = object;
-  Record(WatchEvent::Type::kModified, type, std::get<2>(it->first), object);
+  Record(WatchEvent::Type::kModified, it->first, PutLocked(it->first, object));
   if (final_meta.contains("deletionTimestamp") && Finalizers(final_meta).empty()) {
     RemoveLocked(it, false);  // The last finalizer is done: the deletion completes.
   }
@@ -352,66 +436,56 @@ absl::StatusOr<json::object> ObjectStore::Delete(const ResourceType& type, absl:
   absl::MutexLock lock(&mu_);
   auto it = objects_.find(KeyOf(type, ns, name));
   if (it == objects_.end()) return NotFound(type, name);
+  json::object object = Decode(*it->second.json);
   if (persist == Persist::kDryRun) {
-    json::object answer = it->second;
-    json::object& meta = Metadata(answer);
+    json::object& meta = Metadata(object);
     if (!Finalizers(meta).empty() && !meta.contains("deletionTimestamp")) {
       meta["deletionTimestamp"] = Timestamp(now_());
       meta["deletionGracePeriodSeconds"] = 0;
     }
-    return answer;
+    return object;
   }
-  json::object& meta = Metadata(it->second);
+  json::object& meta = Metadata(object);
   if (!Finalizers(meta).empty()) {
     if (!meta.contains("deletionTimestamp")) {
       meta["deletionTimestamp"] = Timestamp(now_());
       meta["deletionGracePeriodSeconds"] = 0;
       ++resource_version_;
       meta["resourceVersion"] = std::to_string(resource_version_);
-      Record(WatchEvent::Type::kModified, it->first, it->second);
+      Record(WatchEvent::Type::kModified, it->first, PutLocked(it->first, object));
     }
-    return it->second;
+    return object;
   }
   return RemoveLocked(it, orphan_dependents);
 }
 
 json::object ObjectStore::RemoveLocked(Objects::iterator it, bool orphan_dependents) {
   const Key key = it->first;
-  json::object object = std::move(it->second);
+  json::object object = Decode(*it->second.json);
+  UnindexLocked(it);
   objects_.erase(it);
   ++resource_version_;
   Metadata(object)["resourceVersion"] = std::to_string(resource_version_);
-  Record(WatchEvent::Type::kDeleted, key, object);
+  Record(WatchEvent::Type::kDeleted, key, std::make_shared<const std::string>(json::serialize(object)));
 
   // The garbage collector: what did this object own?
   const std::string uid = json_fields::String(Metadata(object), "uid");
   if (uid.empty()) return object;
-  std::vector<Key> dependents;
-  for (auto& [other_key, other] : objects_) {
-    const json::value* refs = Metadata(other).if_contains("ownerReferences");
-    if (refs == nullptr || !refs->is_array()) continue;
-    for (const json::value& ref : refs->get_array()) {
-      if (ref.is_object() && json_fields::String(ref.get_object(), "uid") == uid) {
-        dependents.push_back(other_key);
-        break;
-      }
-    }
-  }
-  absl::flat_hash_set<std::string> live_uids;
-  if (!dependents.empty()) {
-    for (const auto& [k, candidate] : objects_) live_uids.insert(UidOf(candidate));
-  }
+  auto owned = dependents_.find(uid);
+  if (owned == dependents_.end()) return object;
+  const std::vector<Key> dependents(owned->second.begin(), owned->second.end());
   for (const Key& dependent : dependents) {
     auto found = objects_.find(dependent);
     if (found == objects_.end()) continue;  // Collected meanwhile (a chain).
-    json::object& meta = Metadata(found->second);
+    json::object other = Decode(*found->second.json);
+    json::object& meta = Metadata(other);
     json::array remaining;
     bool owner_left = false;
     for (const json::value& ref : meta["ownerReferences"].as_array()) {
       const std::string owner = ref.is_object() ? json_fields::String(ref.get_object(), "uid") : "";
       if (owner == uid) continue;
       remaining.push_back(ref);
-      owner_left = owner_left || live_uids.contains(owner);
+      owner_left = owner_left || uids_.contains(owner);
     }
     if (orphan_dependents || owner_left) {
       if (remaining.empty()) {
@@ -421,7 +495,7 @@ json::object ObjectStore::RemoveLocked(Objects::iterator it, bool orphan_depende
       }
       ++resource_version_;
       meta["resourceVersion"] = std::to_string(resource_version_);
-      Record(WatchEvent::Type::kModified, found->first, found->second);
+      Record(WatchEvent::Type::kModified, found->first, PutLocked(found->first, other));
     } else {
       DeleteDependentLocked(dependent);
     }
@@ -432,7 +506,8 @@ json::object ObjectStore::RemoveLocked(Objects::iterator it, bool orphan_depende
 void ObjectStore::DeleteDependentLocked(const Key& key) {
   auto it = objects_.find(key);
   if (it == objects_.end()) return;
-  json::object& meta = Metadata(it->second);
+  json::object object = Decode(*it->second.json);
+  json::object& meta = Metadata(object);
   if (Finalizers(meta).empty()) {
     RemoveLocked(it, false);
     return;
@@ -442,7 +517,7 @@ void ObjectStore::DeleteDependentLocked(const Key& key) {
   meta["deletionGracePeriodSeconds"] = 0;
   ++resource_version_;
   meta["resourceVersion"] = std::to_string(resource_version_);
-  Record(WatchEvent::Type::kModified, key, it->second);
+  Record(WatchEvent::Type::kModified, key, PutLocked(key, object));
 }
 
 absl::StatusOr<ObjectStore::LoggedEvents> ObjectStore::EventsAfter(const ResourceType& type, absl::string_view ns,

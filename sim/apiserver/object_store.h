@@ -14,6 +14,12 @@
 //
 // Errors carry Kubernetes' own messages (e.g. `pods "web" not found`), for the
 // HTTP layer to wrap in a Status object. Thread-safe.
+//
+// Each object is kept serialized, as etcd keeps it, and decoded when read:
+// a decoded pod takes about four times its JSON (10 KB against 2.6 KB), and
+// the simulated cluster holds 50,000 of them. The bytes are shared with the
+// watch event that wrote them. Owner references and uids are indexed, so a
+// deletion finds its dependents without decoding every object.
 #ifndef SPILLWAY_SIM_APISERVER_OBJECT_STORE_H_
 #define SPILLWAY_SIM_APISERVER_OBJECT_STORE_H_
 
@@ -24,11 +30,14 @@
 #include <map>
 #include <utility>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/bit_gen_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -62,7 +71,11 @@ struct WatchEvent {
   std::string group;
   std::string plural;
   std::string namespace_;
-  std::string object_json;  // boost::json::serialize(object).
+  // The object as this write left it, serialized: the very bytes the store
+  // keeps while this version is current (never null).
+  std::shared_ptr<const std::string> object;
+
+  const std::string& object_json() const { return *object; }
 };
 
 absl::string_view WatchEventTypeName(WatchEvent::Type type);  // ADDED, MODIFIED, DELETED
@@ -173,7 +186,14 @@ class ObjectStore {
  private:
 
   using Key = std::tuple<std::string, std::string, std::string, std::string>;  // group, plural, ns, name
-  using Objects = std::map<Key, boost::json::object>;
+  // One object as stored: its current version serialized, and what the
+  // garbage collector's indexes hold for it.
+  struct Stored {
+    std::shared_ptr<const std::string> json;
+    std::string uid;
+    std::vector<std::string> owner_uids;  // metadata.ownerReferences[].uid
+  };
+  using Objects = std::map<Key, Stored>;
 
   static Key KeyOf(const ResourceType& type, absl::string_view ns, absl::string_view name);
   // NotFound with Kubernetes' message: `pods "web" not found`.
@@ -182,10 +202,14 @@ class ObjectStore {
   std::string NewUid(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The next seeded draw for `key` (Options::seed set).
   uint64_t SeededDraw(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Record(WatchEvent::Type type, const ResourceType& resource, absl::string_view ns,
-              const boost::json::object& object) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Record(WatchEvent::Type type, const Key& key, const boost::json::object& object)
+  void Record(WatchEvent::Type type, const Key& key, std::shared_ptr<const std::string> json)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores `object` as the current version at `key` (inserting it when
+  // absent), updates the indexes and returns the bytes stored.
+  std::shared_ptr<const std::string> PutLocked(const Key& key, const boost::json::object& object)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes the object at `it` out of the indexes (not out of objects_).
+  void UnindexLocked(Objects::const_iterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes the object at `it` for good and runs the garbage collector for
   // what it owned.
   boost::json::object RemoveLocked(Objects::iterator it, bool orphan_dependents)
@@ -201,6 +225,10 @@ class ObjectStore {
   mutable absl::Mutex mu_;
   uint64_t resource_version_ ABSL_GUARDED_BY(mu_) = 1;
   Objects objects_ ABSL_GUARDED_BY(mu_);
+  // The garbage collector's indexes: the keys of the objects naming each
+  // owner uid, and every stored object's uid.
+  absl::flat_hash_map<std::string, std::set<Key>> dependents_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> uids_ ABSL_GUARDED_BY(mu_);
   std::deque<std::shared_ptr<const WatchEvent>> events_ ABSL_GUARDED_BY(mu_);
   size_t events_total_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // Of their object_json.
   // Versions at or below this may have lost events (pruned from the log).

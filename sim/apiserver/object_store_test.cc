@@ -141,6 +141,47 @@ TEST_F(ObjectStoreTest, StaleUpdatesConflictAndSpecChangesBumpGeneration) {
             absl::StatusCode::kNotFound);
 }
 
+// A write that changes nothing but managedFields' times (or the order of the
+// keys) stores nothing, as kube-apiserver's GuaranteedUpdate does; any other
+// difference, at any depth, is a write.
+TEST_F(ObjectStoreTest, AWriteThatChangesNothingStoresNothing) {
+  json::object created = MustCreate(kDeployments, "shop", R"({"metadata":{"name":"d","labels":{"a":"b"},
+      "managedFields":[{"manager":"kubectl","operation":"Update","time":"2026-01-01T00:00:00Z"}]},
+      "spec":{"replicas":1,"template":{"x":[1,2]}}})");
+  const uint64_t before = store_.resource_version();
+  auto write = [&](const char* text) {
+    absl::StatusOr<json::object> written =
+        store_.Modify(kDeployments, "shop", "d", [text](json::object& d) {
+          d = Object(text);
+          return absl::OkStatus();
+        });
+    EXPECT_TRUE(written.ok()) << written.status();
+    return store_.resource_version();
+  };
+  // Keys reordered, a new time, no resourceVersion: nothing changed.
+  EXPECT_EQ(write(R"({"spec":{"template":{"x":[1,2]},"replicas":1},"metadata":{"labels":{"a":"b"},"name":"d",
+      "managedFields":[{"time":"2026-02-02T00:00:00Z","operation":"Update","manager":"kubectl"}]}})"),
+            before);
+  EXPECT_EQ(Meta(*store_.Get(kDeployments, "shop", "d"), "resourceVersion"), Meta(created, "resourceVersion"));
+  EXPECT_GT(write(R"({"metadata":{"name":"d","labels":{"a":"b"},
+      "managedFields":[{"manager":"kubectl","operation":"Apply","time":"2026-01-01T00:00:00Z"}]},
+      "spec":{"replicas":1,"template":{"x":[1,2]}}})"),
+            before)
+      << "a managedFields entry's other fields are content";
+  const uint64_t after_apply = store_.resource_version();
+  EXPECT_GT(write(R"({"metadata":{"name":"d","labels":{"a":"b"},
+      "managedFields":[{"manager":"kubectl","operation":"Apply","time":"2026-01-01T00:00:00Z"}]},
+      "spec":{"replicas":1,"template":{"x":[2,1]}}})"),
+            after_apply)
+      << "array order is content";
+  const uint64_t after_order = store_.resource_version();
+  EXPECT_GT(write(R"({"metadata":{"name":"d","labels":{"a":"b"},
+      "managedFields":[{"manager":"kubectl","operation":"Apply","time":"2026-01-01T00:00:00Z"}]},
+      "spec":{"replicas":1,"template":{"x":[2,1]}},"status":{}})"),
+            after_order)
+      << "a key added at the top";
+}
+
 TEST_F(ObjectStoreTest, ModifyIsAtomicAndItsErrorsAbort) {
   MustCreate(kDeployments, "shop", R"({"metadata":{"name":"d"},"spec":{"replicas":1}})");
   std::vector<std::thread> writers;
@@ -224,7 +265,7 @@ TEST_F(ObjectStoreTest, WatchesShareEachLoggedEvent) {
   ASSERT_THAT(first->events, SizeIs(1));
   ASSERT_THAT(second->events, SizeIs(1));
   EXPECT_EQ(first->events[0].get(), second->events[0].get());
-  EXPECT_THAT(first->events[0]->object_json, HasSubstr(R"("labels":{"app":"web"})"));
+  EXPECT_THAT(first->events[0]->object_json(), HasSubstr(R"("labels":{"app":"web"})"));
 }
 
 // A watch of a quiet type is told how far the log was read, so it never
@@ -310,6 +351,44 @@ TEST_F(ObjectStoreTest, GarbageCollectionFollowsOwnerReferences) {
   absl::StatusOr<json::object> survivor = store_.Get(kPods, "shop", "shared");
   ASSERT_TRUE(survivor.ok());  // Another owner remains: only the dangling reference goes.
   EXPECT_EQ(survivor->at("metadata").at("ownerReferences").as_array().size(), 1u);
+}
+
+// The collector follows ownerReferences as they are now, not as they were
+// when the dependent was created.
+TEST_F(ObjectStoreTest, GarbageCollectionFollowsReferencesChangedByUpdates) {
+  json::object rs = MustCreate(kReplicaSets, "shop", R"({"metadata":{"name":"web-1"}})");
+  MustCreate(kPods, "shop", R"({"metadata":{"name":"adopted"}})");
+  MustCreate(kPods, "shop", OwnedBy(rs, "released").c_str());
+  ASSERT_TRUE(store_.Modify(kPods, "shop", "adopted", [&rs](json::object& pod) {
+                      pod = Object(OwnedBy(rs, "adopted").c_str());
+                      return absl::OkStatus();
+                    }).ok());
+  ASSERT_TRUE(store_.Modify(kPods, "shop", "released", [](json::object& pod) {
+                      pod["metadata"].as_object().erase("ownerReferences");
+                      return absl::OkStatus();
+                    }).ok());
+
+  ASSERT_TRUE(store_.Delete(kReplicaSets, "shop", "web-1").ok());
+  EXPECT_EQ(store_.Get(kPods, "shop", "adopted").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store_.Get(kPods, "shop", "released").ok());
+}
+
+// A dependent whose other owner was deleted earlier is collected with the
+// last one (the first deletion released it from that reference only).
+TEST_F(ObjectStoreTest, TheLastOwnerGoingCollectsTheDependent) {
+  json::object first = MustCreate(kDeployments, "shop", R"({"metadata":{"name":"first"}})");
+  json::object second = MustCreate(kDeployments, "shop", R"({"metadata":{"name":"second"}})");
+  json::object shared = Object(OwnedBy(first, "shared").c_str());
+  shared["metadata"].as_object()["ownerReferences"].as_array().push_back(json::object{
+      {"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "second"}, {"uid", Meta(second, "uid")}});
+  ASSERT_TRUE(store_.Create(kReplicaSets, "shop", shared).ok());
+
+  ASSERT_TRUE(store_.Delete(kDeployments, "shop", "first").ok());
+  absl::StatusOr<json::object> kept = store_.Get(kReplicaSets, "shop", "shared");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->at("metadata").at("ownerReferences").as_array().size(), 1u);
+  ASSERT_TRUE(store_.Delete(kDeployments, "shop", "second").ok());
+  EXPECT_EQ(store_.Get(kReplicaSets, "shop", "shared").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(ObjectStoreTest, OrphanPropagationReleasesDependents) {

@@ -104,7 +104,7 @@ bool WatchStream::Next(std::string* chunk) {
   }
   for (const std::shared_ptr<const WatchEvent>& event : events->events) {
     if (!Selected(*event)) continue;
-    Append(chunk, WatchEventTypeName(event->type), event->object_json);
+    Append(chunk, WatchEventTypeName(event->type), event->object_json());
   }
   // Everything up to `through` is seen: the other types' writes included.
   last = events->through;
@@ -126,7 +126,7 @@ bool WatchStream::Next(std::string* chunk) {
 bool WatchStream::Selected(const WatchEvent& event) const {
   if (params_.labels.empty() && params_.fields.empty()) return true;
   boost::system::error_code ec;
-  const json::value object = json::parse(event.object_json, ec);
+  const json::value object = json::parse(event.object_json(), ec);
   if (ec || !object.is_object()) return false;  // The store wrote it: never.
   return params_.labels.Matches(LabelsOf(object.get_object())) && params_.fields.Matches(object.get_object());
 }
