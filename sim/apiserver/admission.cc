@@ -101,7 +101,7 @@ absl::Status Target(const json::object& config, const ServiceResolver& resolve, 
 }
 
 absl::StatusOr<json::object> Call(const json::object& webhook, const json::object& review,
-                                  const ServiceResolver& resolve) {
+                                  const ServiceResolver& resolve, WebhookClients* clients) {
   const json::value* config = webhook.if_contains("clientConfig");
   if (config == nullptr || !config->is_object()) return absl::InvalidArgumentError("no clientConfig");
   http::ClientOptions options;
@@ -117,9 +117,11 @@ absl::StatusOr<json::object> Call(const json::object& webhook, const json::objec
     timeout = t->get_int64();
   }
   options.timeout = absl::Seconds(timeout);
-  http::Client client(options);
-  absl::StatusOr<http::ClientResponse> response = client.Post(path, json::serialize(review));
+  std::unique_ptr<http::Client> client =
+      clients != nullptr ? clients->Take(options) : std::make_unique<http::Client>(options);
+  absl::StatusOr<http::ClientResponse> response = client->Post(path, json::serialize(review));
   if (!response.ok()) return response.status();
+  if (clients != nullptr) clients->GiveBack(options, std::move(client));
   if (response->status != 200) {
     return absl::UnavailableError(absl::StrCat("the webhook answered HTTP ", response->status));
   }
@@ -214,7 +216,7 @@ absl::Status ApplyAnswer(const std::string& name, const json::object& answer, js
 absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations,
                                  const AdmissionRequest& request, json::object& object,
                                  std::vector<std::string>* warnings, std::vector<IgnoredWebhookFailure>* ignored) {
-  static absl::BitGen* random = new absl::BitGen();  // Review uids only.
+  thread_local absl::BitGen random;  // Review uids only (a BitGen is not thread-safe).
   for (const json::object& configuration : configurations) {
     const json::value* webhooks = configuration.if_contains("webhooks");
     if (webhooks == nullptr || !webhooks->is_array()) continue;
@@ -228,9 +230,9 @@ absl::Status RunMutatingWebhooks(const std::vector<json::object>& configurations
           return absl::InvalidArgumentError(absl::StrCat("admission webhook \"", name, "\" does not support dry run"));
         }
       }
-      const std::string uid = absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(*random),
-                                              absl::Uniform<uint64_t>(*random));
-      absl::StatusOr<json::object> answer = Call(webhook, Review(request, object, uid), request.resolve_service);
+      const std::string uid = absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(random),
+                                              absl::Uniform<uint64_t>(random));
+      absl::StatusOr<json::object> answer = Call(webhook, Review(request, object, uid), request.resolve_service, request.clients);
       if (answer.ok() && json_fields::String(*answer, "uid") != uid) {
         answer = absl::UnavailableError("the response uid does not match the request's");
       }

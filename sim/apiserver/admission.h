@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "boost/json.hpp"
 #include "sim/apiserver/object_store.h"
+#include "sim/apiserver/webhook_clients.h"
 
 namespace spillway::sim {
 
@@ -54,6 +55,9 @@ struct AdmissionRequest {
   // sideEffects are not None or NoneOnDryRun refuses the request.
   bool dry_run = false;
   ServiceResolver resolve_service;  // Null: a service clientConfig is a failed call.
+  // Connections kept between calls (must outlive the call). Null: a new
+  // connection per call.
+  WebhookClients* clients = nullptr;
 };
 
 // Runs the webhooks of `configurations` (MutatingWebhookConfiguration

@@ -50,6 +50,7 @@
 #include "sim/apiserver/object_store.h"
 #include "sim/apiserver/resources.h"
 #include "sim/apiserver/watch_stream.h"
+#include "sim/apiserver/webhook_clients.h"
 #include "sim/apiserver/write_rules.h"
 
 namespace spillway::sim {
@@ -188,6 +189,7 @@ class ApiServer {
   absl::BitGen random_;
   ObjectStore store_;
   ListPager pager_;
+  WebhookClients webhook_clients_;
   absl::Mutex eviction_mu_;
   ResourceRegistry registry_;
   std::atomic<uint64_t> crd_generation_{0};

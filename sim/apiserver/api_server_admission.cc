@@ -82,6 +82,7 @@ absl::Status ApiServer::CallMutatingWebhooks(const ResourceType& type, const std
   request.resolve_service = [this](const std::string& service_ns, const std::string& name, int port) {
     return ResolveService(service_ns, name, port);
   };
+  request.clients = &webhook_clients_;
   std::vector<IgnoredWebhookFailure> ignored;
   absl::Status result = RunMutatingWebhooks(configurations, request, object, warnings, &ignored);
   for (const IgnoredWebhookFailure& failure : ignored) {
