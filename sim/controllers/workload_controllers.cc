@@ -1,9 +1,7 @@
 #include "sim/controllers/workload_controllers.h"
 
-#include <atomic>
 #include <functional>
 #include <map>
-#include <thread>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
@@ -12,6 +10,7 @@
 #include "common/status_macros.h"
 #include "glog/logging.h"
 #include "sim/cluster/object_facts.h"
+#include "sim/cluster/parallel_writes.h"
 #include "sim/controllers/deployment_plan.h"
 #include "sim/controllers/replica_set_plan.h"
 #include "sim/controllers/stateful_set_plan.h"
@@ -124,25 +123,22 @@ void WorkloadControllers::RecordFailedCreate(const json::object& owner, const ch
 
 absl::Status SlowStartBatch(int count, const std::function<absl::StatusOr<std::string>(int)>& create,
                             std::vector<std::string>& created) {
-  constexpr int kWorkers = 16;
   int done = 0;
   for (int batch = 1; done < count; batch *= 2) {
     const int size = std::min(batch, count - done);
-    std::vector<absl::StatusOr<std::string>> results(size, absl::UnknownError("not run"));
-    std::atomic<int> next{0};
-    auto work = [&] {
-      for (int i = next++; i < size; i = next++) results[i] = create(done + i);
-    };
-    std::vector<std::thread> workers;
-    for (int w = 1; w < std::min(size, kWorkers); ++w) workers.emplace_back(work);
-    work();
-    for (std::thread& worker : workers) worker.join();
+    std::vector<std::string> names(size);
+    const std::vector<absl::Status> results = WriteInParallel(size, [&](size_t i) -> absl::Status {
+      absl::StatusOr<std::string> made = create(done + static_cast<int>(i));
+      if (!made.ok()) return made.status();
+      names[i] = *std::move(made);
+      return absl::OkStatus();
+    });
     absl::Status first;
-    for (absl::StatusOr<std::string>& result : results) {
-      if (result.ok()) {
-        created.push_back(*std::move(result));
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].ok()) {
+        created.push_back(std::move(names[i]));
       } else if (first.ok()) {
-        first = result.status();
+        first = results[i];
       }
     }
     if (!first.ok()) return first;  // As kube: a failing batch stops the rest.

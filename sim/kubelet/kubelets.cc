@@ -11,6 +11,7 @@
 #include "kube/decode.h"
 #include "kube/quantity.h"
 #include "sim/cluster/object_facts.h"
+#include "sim/cluster/parallel_writes.h"
 
 namespace spillway::sim {
 namespace json = boost::json;
@@ -81,6 +82,12 @@ Kubelets::Kubelets(kube::RestClient& client, ClusterReader& reader, Clock& clock
     std::string name = node.name;
     nodes_.emplace(std::move(name), std::move(node));
   }
+  for (const auto& [name, node] : nodes_) AddHost(name);
+}
+
+void Kubelets::AddHost(const std::string& name) {
+  host_ips_[name] = absl::StrCat("192.168.", hosts_ / 240, ".", hosts_ % 240 + 10);
+  ++hosts_;
 }
 
 bool Kubelets::OutOfStock(const std::string& zone, absl::Time at) const {
@@ -161,6 +168,7 @@ absl::Status Kubelets::AdoptNodePoolNodes() {
     int64_t pods = 110;
     if (absl::SimpleAtoi(json_fields::String(*allocatable, "pods"), &pods)) sim.pods = pods;
     nodes_[name] = sim;
+    if (host_ips_.count(name) == 0) AddHost(name);
     adopted_.insert(name);
   }
   for (auto it = adopted_.begin(); it != adopted_.end();) {
@@ -169,6 +177,7 @@ absl::Status Kubelets::AdoptNodePoolNodes() {
       continue;
     }
     nodes_.erase(*it);
+    host_ips_.erase(*it);
     lease_due_.erase(*it);
     it = adopted_.erase(it);
   }
@@ -178,6 +187,7 @@ absl::Status Kubelets::AdoptNodePoolNodes() {
 absl::Status Kubelets::Sync() {
   absl::Status first = AdoptNodePoolNodes();
   SPILLWAY_ASSIGN_OR_RETURN(const std::vector<ObjectRef> pods, reader_.List(PathOf("", "v1", "pods")));
+  std::vector<PodStart> due;
   for (const ObjectRef& ref : pods) {
     // Read once per pod version: at scale nearly every pod is already
     // running, and a pass walks all of them.
@@ -194,20 +204,37 @@ absl::Status Kubelets::Sync() {
     if (!facts.waiting || facts.node.empty()) continue;
     auto node = nodes_.find(facts.node);
     if (node == nodes_.end() || started_.count(facts.uid) > 0) continue;
-    if (absl::Status s = SyncPod(*ref, node->second); !s.ok() && first.ok()) first = s;
+    absl::StatusOr<bool> starts = Due(*ref, node->second, facts.uid);
+    if (!starts.ok() && first.ok()) first = starts.status();
+    if (!starts.ok() || !*starts) continue;
+    ++ip_counter_;
+    due.push_back({ref.get(), &node->second, facts.uid,
+                   absl::StrCat("10.", node->second.is_virtual ? 200 : 100, ".", ip_counter_ / 250, ".",
+                                ip_counter_ % 250 + 2)});
+  }
+  // Each node's kubelet writes its own pods' status: the writes overlap.
+  const std::string stamp = KubeTime(clock_.Now());
+  const std::vector<absl::Status> started =
+      WriteInParallel(due.size(), [&](size_t i) { return StartPod(due[i], stamp); });
+  for (size_t i = 0; i < due.size(); ++i) {
+    if (!started[i].ok()) {
+      if (first.ok()) first = started[i];
+      continue;
+    }
+    eligible_since_.erase(due[i].uid);
+    started_.insert(due[i].uid);  // The reader may show it Pending a little longer.
   }
   pods_.EndPass();
   if (absl::Status s = RenewLeases(); !s.ok() && first.ok()) first = s;
   return first;
 }
 
-absl::Status Kubelets::SyncPod(const json::object& pod, const SimNode& node) {
+absl::StatusOr<bool> Kubelets::Due(const json::object& pod, const SimNode& node, const std::string& uid) {
   const absl::Time now = clock_.Now();
-  const std::string uid = UidOf(pod);
   if (node.is_virtual && OutOfStock(node.zone, now)) {
     eligible_since_.erase(uid);  // The delay starts once stock is back.
-    if (reported_.insert(uid).second) return ReportNoStock(pod, node);
-    return absl::OkStatus();
+    if (reported_.insert(uid).second) SPILLWAY_RETURN_IF_ERROR(ReportNoStock(pod, node));
+    return false;
   }
   auto [since, inserted] = eligible_since_.emplace(uid, now);
   absl::Duration delay = options_.ecs_startup;
@@ -216,11 +243,7 @@ absl::Status Kubelets::SyncPod(const json::object& pod, const SimNode& node) {
     const uint64_t roll = HashOf(uid, options_.seed) % 1000;
     delay = options_.eci_startup_min + spread * (static_cast<double>(roll) / 1000.0);
   }
-  if (now - since->second < delay) return absl::OkStatus();
-  SPILLWAY_RETURN_IF_ERROR(StartPod(pod, node));
-  eligible_since_.erase(uid);
-  started_.insert(uid);  // The reader may show it Pending a little longer.
-  return absl::OkStatus();
+  return now - since->second >= delay;
 }
 
 absl::Status Kubelets::ReportNoStock(const json::object& pod, const SimNode& node) {
@@ -240,10 +263,11 @@ absl::Status Kubelets::ReportNoStock(const json::object& pod, const SimNode& nod
   return absl::IsNotFound(marked) ? absl::OkStatus() : marked;
 }
 
-absl::Status Kubelets::StartPod(const json::object& pod, const SimNode& node) {
+absl::Status Kubelets::StartPod(const PodStart& start, const std::string& stamp) const {
+  const json::object& pod = *start.pod;
+  const SimNode& node = *start.node;
   const std::string ns = NamespaceOf(pod);
   const std::string name = NameOf(pod);
-  const std::string stamp = KubeTime(clock_.Now());
   if (node.is_virtual) {
     absl::StatusOr<kube::Pod> parsed = kube::ParsePod(json::serialize(pod));
     const kube::Resources requests = parsed.ok() ? parsed->EffectiveRequests() : kube::Resources{};
@@ -263,9 +287,7 @@ absl::Status Kubelets::StartPod(const json::object& pod, const SimNode& node) {
     if (absl::IsNotFound(annotated)) return absl::OkStatus();
     SPILLWAY_RETURN_IF_ERROR(annotated);
   }
-  ++ip_counter_;
-  const std::string pod_ip = absl::StrCat("10.", node.is_virtual ? 200 : 100, ".", ip_counter_ / 250, ".",
-                                          ip_counter_ % 250 + 2);
+  const std::string& pod_ip = start.pod_ip;
   json::array containers;
   if (const json::value* list = json_fields::At(pod, {"spec", "containers"}); list != nullptr && list->is_array()) {
     for (const json::value& c : list->get_array()) {
@@ -288,7 +310,7 @@ absl::Status Kubelets::StartPod(const json::object& pod, const SimNode& node) {
       {"phase", "Running"},
       {"reason", nullptr},
       {"message", nullptr},
-      {"hostIP", node.is_virtual ? "10.200.255.1" : absl::StrCat("192.168.0.", 10 + std::distance(nodes_.begin(), nodes_.find(node.name)))},
+      {"hostIP", node.is_virtual ? "10.200.255.1" : host_ips_.at(node.name)},
       {"podIP", pod_ip},
       {"podIPs", json::array{json::object{{"ip", pod_ip}}}},
       {"startTime", stamp},

@@ -90,9 +90,23 @@ class Kubelets : public StandIn {
   bool OutOfStock(const std::string& zone, absl::Time at) const;
 
  private:
-  absl::Status SyncPod(const boost::json::object& pod, const SimNode& node);
+  // A pod whose start is due this pass, with what its status will say
+  // (addresses drawn in pod order, so a run does not depend on which write
+  // finishes first).
+  struct PodStart {
+    const boost::json::object* pod;
+    const SimNode* node;
+    std::string uid;
+    std::string pod_ip;
+  };
+  // Whether `pod` starts this pass; reports a stock-out on the way.
+  absl::StatusOr<bool> Due(const boost::json::object& pod, const SimNode& node, const std::string& uid);
   absl::Status ReportNoStock(const boost::json::object& pod, const SimNode& node);
-  absl::Status StartPod(const boost::json::object& pod, const SimNode& node);
+  // Writes the pod's Running status (thread-safe: reads only what the pass
+  // does not change).
+  absl::Status StartPod(const PodStart& start, const std::string& stamp) const;
+  // An address for a node first seen now: 192.168.<n / 240>.<n % 240 + 10>.
+  void AddHost(const std::string& name);
   absl::Status RenewLeases();
   absl::Status AdoptNodePoolNodes();
 
@@ -105,6 +119,8 @@ class Kubelets : public StandIn {
   std::set<std::string> reported_;                     // pod uids told NoStock
   std::set<std::string, std::less<>> started_;                      // pod uids started
   int ip_counter_ = 0;
+  std::map<std::string, std::string, std::less<>> host_ips_;  // node -> its address
+  int hosts_ = 0;
   // What a pass reads of a pod, once per pod version (ObjectMemo).
   struct PodFacts {
     bool waiting = false;  // Pending (or no phase yet) and not terminating.

@@ -2,6 +2,9 @@
 // on a fake clock.
 #include "sim/kubelet/kubelets.h"
 
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
 #include "common/json_fields.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -113,6 +116,37 @@ TEST_F(KubeletsTest, NodePoolNodesAreAdoptedAndForgotten) {
   clock_.Advance(absl::Seconds(5));
   ASSERT_TRUE(kubelets_->Sync().ok());
   EXPECT_EQ(Phase("late"), "Pending");  // No kubelet runs it.
+}
+
+// Pods due in one pass start together (their writes overlap), yet each gets
+// the address it would get one at a time: pod IPs in pod order, and a host
+// IP that stays an IPv4 address past the 240th node.
+TEST_F(KubeletsTest, PodsDueTogetherStartWithAddressesInPodOrder) {
+  std::vector<SimNode> nodes;
+  for (int i = 0; i < 300; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof(name), "n%03d", i);
+    nodes.push_back({name, "cn-hangzhou-k", false, 4000, 16LL << 30, 110});
+  }
+  Kubelets many(*client_, *reader_, clock_, nodes, KubeletOptions());
+  ASSERT_TRUE(many.Register().ok());
+  for (int i = 0; i < 40; ++i) {
+    char pod[8];
+    std::snprintf(pod, sizeof(pod), "p%02d", i);
+    BoundPod(pod, i == 39 ? "n299" : nodes[i].name);
+  }
+  ASSERT_TRUE(many.Sync().ok());
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(many.Sync().ok());
+  for (int i = 0; i < 40; ++i) {
+    char pod[8];
+    std::snprintf(pod, sizeof(pod), "p%02d", i);
+    const json::object status = *json_fields::ObjectAt(Pod(pod), {"status"});
+    EXPECT_EQ(json_fields::String(status, "phase"), "Running") << pod;
+    EXPECT_EQ(json_fields::String(status, "podIP"), absl::StrCat("10.100.0.", i + 3)) << pod;
+  }
+  EXPECT_EQ(json_fields::String(*json_fields::ObjectAt(Pod("p00"), {"status"}), "hostIP"), "192.168.0.10");
+  EXPECT_EQ(json_fields::String(*json_fields::ObjectAt(Pod("p39"), {"status"}), "hostIP"), "192.168.1.69");
 }
 
 TEST_F(KubeletsTest, OutOfStockZonesLeavePodsPendingWithNoStock) {
