@@ -282,7 +282,7 @@ http::Response ApiServer::List(ResourceCall& call) {
                                              param("labelSelector"), "\n", param("fieldSelector"));
   ListPage page;
   if (param("continue").empty()) {
-    ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);
+    ObjectStore::SerializedList list = store_.ListSerialized(type, ns, *labels, *fields);
     page = pager_.First(query_key, std::move(list.items), list.resource_version, limit, clock_.Now());
   } else {
     const std::string version = param("resourceVersion");
@@ -290,7 +290,7 @@ http::Response ApiServer::List(ResourceCall& call) {
       return StatusResponse(400, "BadRequest", "specifying resource version is not allowed when using continue");
     }
     page = pager_.Next(query_key, param("continue"), limit, clock_.Now(), [&] {
-      ObjectStore::ListResult list = store_.List(type, ns, *labels, *fields);
+      ObjectStore::SerializedList list = store_.ListSerialized(type, ns, *labels, *fields);
       return std::make_pair(std::move(list.items), list.resource_version);
     });
   }
@@ -299,8 +299,6 @@ http::Response ApiServer::List(ResourceCall& call) {
     if (!page.continue_token.empty()) extra["metadata"] = json::object{{"continue", page.continue_token}};
     return StatusResponse(page.code, page.reason, page.message, std::move(extra));
   }
-  json::array items;
-  for (json::object& item : page.items) items.push_back(std::move(item));
   json::object list_meta{{"resourceVersion", std::to_string(page.resource_version)}};
   if (!page.continue_token.empty()) {
     list_meta["continue"] = page.continue_token;
@@ -308,15 +306,16 @@ http::Response ApiServer::List(ResourceCall& call) {
   }
   if (wants_table) {
     std::vector<json::object> objects;
-    for (json::value& item : items) objects.push_back(std::move(item.as_object()));
+    objects.reserve(page.items.size());
+    for (const ListedObject& item : page.items) objects.push_back(json::parse(*item.json).as_object());
     json::object table = TableOf(*info, objects, std::to_string(page.resource_version), clock_.Now());
     if (list_meta.contains("continue")) table["metadata"].as_object()["continue"] = list_meta["continue"];
     return JsonResponse(200, table);
   }
-  return JsonResponse(200, json::object{{"kind", type.kind + "List"},
-                                        {"apiVersion", info->GroupVersion()},
-                                        {"metadata", list_meta},
-                                        {"items", items}});
+  return ListResponse(json::object{{"kind", type.kind + "List"},
+                                   {"apiVersion", info->GroupVersion()},
+                                   {"metadata", list_meta}},
+                      page.items);
 }
 
 // POST on a collection: admission (webhooks, schema), then the store.

@@ -9,13 +9,6 @@
 namespace spillway::sim {
 namespace json = boost::json;
 
-std::string ListKeyOf(const json::object& item) {
-  const json::object& meta = item.at("metadata").as_object();
-  const json::value* ns = meta.if_contains("namespace");
-  return absl::StrCat(ns != nullptr && ns->is_string() ? std::string(ns->get_string()) : "", std::string(1, '\0'),
-                      std::string(meta.at("name").as_string()));
-}
-
 // A token is base64 of a small JSON object, as a real server's is; ours also
 // names the snapshot and a hash of the query so it cannot continue another.
 std::string ListPager::Encode(const Token& token) {
@@ -58,14 +51,14 @@ std::string ListPager::HashOf(const std::string& query) {
   return absl::StrCat(absl::Hex(hash, absl::kZeroPad16));
 }
 
-ListPage ListPager::PageFrom(const std::vector<json::object>& items, const Token& from, int64_t limit,
+ListPage ListPager::PageFrom(const std::vector<ListedObject>& items, const Token& from, int64_t limit,
                              uint64_t snapshot) const {
   ListPage page;
   page.resource_version = from.resource_version;
   auto it = from.start.empty() ? items.begin()
                                : std::upper_bound(items.begin(), items.end(), from.start,
-                                                  [](const std::string& key, const json::object& item) {
-                                                    return key < ListKeyOf(item);
+                                                  [](const std::string& key, const ListedObject& item) {
+                                                    return key < item.key;
                                                   });
   for (; it != items.end(); ++it) {
     if (limit > 0 && static_cast<int64_t>(page.items.size()) >= limit) break;
@@ -74,14 +67,14 @@ ListPage ListPager::PageFrom(const std::vector<json::object>& items, const Token
   page.remaining_items = items.end() - it;
   if (page.remaining_items > 0) {
     Token next = from;
-    next.start = ListKeyOf(page.items.back());
+    next.start = page.items.back().key;
     next.snapshot = snapshot;
     page.continue_token = Encode(next);
   }
   return page;
 }
 
-ListPage ListPager::First(const std::string& query, std::vector<json::object> items, uint64_t resource_version,
+ListPage ListPager::First(const std::string& query, std::vector<ListedObject> items, uint64_t resource_version,
                           int64_t limit, absl::Time now) {
   if (limit <= 0 || static_cast<int64_t>(items.size()) <= limit) {
     ListPage page;
@@ -99,12 +92,12 @@ ListPage ListPager::First(const std::string& query, std::vector<json::object> it
     if (static_cast<int64_t>(i) < limit) {
       page.items.push_back(std::move(items[i]));
     } else {
-      snapshot->bytes += json::serialize(items[i]).size();
+      snapshot->bytes += items[i].json->size();
       snapshot->items.push_back(std::move(items[i]));
     }
   }
   page.remaining_items = static_cast<int64_t>(snapshot->items.size());
-  Token next{resource_version, ListKeyOf(page.items.back()), snapshot->query_hash, 0};
+  Token next{resource_version, page.items.back().key, snapshot->query_hash, 0};
   absl::MutexLock lock(&mu_);
   next.snapshot = next_id_++;
   bytes_ += snapshot->bytes;
@@ -129,7 +122,7 @@ std::shared_ptr<const ListPager::Snapshot> ListPager::Find(uint64_t id, absl::Ti
   return it == snapshots_.end() ? nullptr : it->second;
 }
 
-ListPage ListPager::NextFromCurrent(const Token& token, std::vector<json::object> items, uint64_t resource_version,
+ListPage ListPager::NextFromCurrent(const Token& token, std::vector<ListedObject> items, uint64_t resource_version,
                                     int64_t limit) const {
   ListPage page = PageFrom(items, token, limit, 0);
   page.resource_version = resource_version;

@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "boost/json.hpp"
+#include "sim/apiserver/object_store.h"
 
 namespace spillway::sim {
 
@@ -24,7 +25,7 @@ struct ListPage {
   int code = 200;           // 200, or 400 / 410 with `reason` and `message`.
   std::string reason;
   std::string message;
-  std::vector<boost::json::object> items;
+  std::vector<ListedObject> items;  // As stored: decoded only if a table needs them.
   uint64_t resource_version = 0;
   std::string continue_token;     // Empty on the last page.
   int64_t remaining_items = 0;    // Set when continue_token is.
@@ -50,7 +51,7 @@ class ListPager {
   // The first page of `items` (already filtered, in key order, as of
   // `resource_version`); keeps the rest when it does not fit.
   // `query` names the collection and selectors the tokens are bound to.
-  ListPage First(const std::string& query, std::vector<boost::json::object> items, uint64_t resource_version,
+  ListPage First(const std::string& query, std::vector<ListedObject> items, uint64_t resource_version,
                  int64_t limit, absl::Time now);
 
   // The page after `token`. `current` lists the collection as it is now; it
@@ -72,7 +73,9 @@ class ListPager {
   struct Snapshot {
     std::string query_hash;
     uint64_t resource_version = 0;
-    std::vector<boost::json::object> items;  // Those after the first page.
+    // Those after the first page: the bytes the store held then, shared (a
+    // snapshot of 50,000 pods costs their pointers, while they do not change).
+    std::vector<ListedObject> items;
     size_t bytes = 0;
     absl::Time taken;
   };
@@ -80,10 +83,10 @@ class ListPager {
   static std::string Encode(const Token& token);
   static bool Decode(const std::string& text, Token* token);
   static std::string HashOf(const std::string& query);
-  ListPage PageFrom(const std::vector<boost::json::object>& items, const Token& from, int64_t limit,
+  ListPage PageFrom(const std::vector<ListedObject>& items, const Token& from, int64_t limit,
                     uint64_t snapshot) const;
   std::shared_ptr<const Snapshot> Find(uint64_t id, absl::Time now);
-  ListPage NextFromCurrent(const Token& token, std::vector<boost::json::object> items,
+  ListPage NextFromCurrent(const Token& token, std::vector<ListedObject> items,
                            uint64_t resource_version, int64_t limit) const;
 
   const Limits limits_;
@@ -92,9 +95,6 @@ class ListPager {
   std::map<uint64_t, std::shared_ptr<const Snapshot>> snapshots_ ABSL_GUARDED_BY(mu_);
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
-
-// The key lists are ordered by: namespace, then name.
-std::string ListKeyOf(const boost::json::object& item);
 
 template <typename CurrentList>
 ListPage ListPager::Next(const std::string& query, const std::string& text, int64_t limit, absl::Time now,

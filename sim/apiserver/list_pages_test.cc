@@ -19,21 +19,24 @@ using ::testing::Not;
 const absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
 const std::string kPods = "v1/pods\ndefault\n\n";
 
-json::object Item(const std::string& name, const std::string& image = "v1") {
-  return json::object{{"metadata", json::object{{"namespace", "default"}, {"name", name}}},
-                      {"spec", json::object{{"image", image}}}};
+ListedObject Item(const std::string& name, const std::string& image = "v1") {
+  const json::object object{{"metadata", json::object{{"namespace", "default"}, {"name", name}}},
+                            {"spec", json::object{{"image", image}}}};
+  return {ListKey("default", name), std::make_shared<const std::string>(json::serialize(object))};
 }
 
-std::vector<json::object> Items(std::initializer_list<const char*> names, const std::string& image = "v1") {
-  std::vector<json::object> items;
+std::vector<ListedObject> Items(std::initializer_list<const char*> names, const std::string& image = "v1") {
+  std::vector<ListedObject> items;
   for (const char* name : names) items.push_back(Item(name, image));
   return items;
 }
 
+json::object Decoded(const ListedObject& item) { return json::parse(*item.json).as_object(); }
+
 std::vector<std::string> Names(const ListPage& page) {
   std::vector<std::string> names;
-  for (const json::object& item : page.items) {
-    names.emplace_back(item.at("metadata").at("name").as_string());
+  for (const ListedObject& item : page.items) {
+    names.emplace_back(Decoded(item).at("metadata").at("name").as_string());
   }
   return names;
 }
@@ -41,10 +44,10 @@ std::vector<std::string> Names(const ListPage& page) {
 // What the collection looks like "now"; a continuation from a snapshot must
 // never read it.
 struct Current {
-  std::vector<json::object> items;
+  std::vector<ListedObject> items;
   uint64_t version = 0;
   int* calls;
-  std::pair<std::vector<json::object>, uint64_t> operator()() const {
+  std::pair<std::vector<ListedObject>, uint64_t> operator()() const {
     ++*calls;
     return {items, version};
   }
@@ -74,7 +77,7 @@ TEST(ListPagerTest, LaterPagesComeFromTheFirstPagesState) {
   ListPage second = pager.Next(kPods, first.continue_token, 2, kStart + absl::Seconds(1), now);
   EXPECT_EQ(second.code, 200);
   EXPECT_THAT(Names(second), ElementsAre("c", "d"));
-  EXPECT_EQ(second.items[1].at("spec").at("image").as_string(), "v1");
+  EXPECT_EQ(Decoded(second.items[1]).at("spec").at("image").as_string(), "v1");
   EXPECT_EQ(second.resource_version, 10u);
   EXPECT_EQ(second.remaining_items, 1);
   ListPage third = pager.Next(kPods, second.continue_token, 2, kStart + absl::Seconds(2), now);

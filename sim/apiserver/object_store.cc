@@ -310,11 +310,14 @@ absl::StatusOr<json::object> ObjectStore::Get(const ResourceType& type, absl::st
   return Decode(*json);
 }
 
-ObjectStore::ListResult ObjectStore::List(const ResourceType& type, absl::string_view ns,
-                                          const kube::LabelSelector& labels,
-                                          const FieldSelector& fields) const {
-  ListResult result;
-  std::vector<std::shared_ptr<const std::string>> listed;
+std::string ListKey(absl::string_view ns, absl::string_view name) {
+  return absl::StrCat(ns, std::string(1, '\0'), name);
+}
+
+ObjectStore::SerializedList ObjectStore::ListSerialized(const ResourceType& type, absl::string_view ns,
+                                                        const kube::LabelSelector& labels,
+                                                        const FieldSelector& fields) const {
+  SerializedList result;
   {
     absl::MutexLock lock(&mu_);
     result.resource_version = resource_version_;
@@ -322,17 +325,27 @@ ObjectStore::ListResult ObjectStore::List(const ResourceType& type, absl::string
          it != objects_.end() && std::get<0>(it->first) == type.group && std::get<1>(it->first) == type.plural;
          ++it) {
       if (!ns.empty() && type.namespaced && std::get<2>(it->first) != ns) continue;
-      listed.push_back(it->second.json);
+      result.items.push_back({ListKey(std::get<2>(it->first), std::get<3>(it->first)), it->second.json});
     }
   }
-  // Decoded outside the lock: the versions listed stay as they were.
-  result.items.reserve(listed.size());
-  for (const std::shared_ptr<const std::string>& json : listed) {
-    json::object object = Decode(*json);
-    if (!labels.empty() && !labels.Matches(LabelsOf(object))) continue;
-    if (!fields.Matches(object)) continue;
-    result.items.push_back(std::move(object));
-  }
+  if (labels.empty() && fields.empty()) return result;
+  // Tested outside the lock: the versions listed stay as they were.
+  auto rejected = [&](const ListedObject& item) {
+    const json::object object = Decode(*item.json);
+    return (!labels.empty() && !labels.Matches(LabelsOf(object))) || !fields.Matches(object);
+  };
+  result.items.erase(std::remove_if(result.items.begin(), result.items.end(), rejected), result.items.end());
+  return result;
+}
+
+ObjectStore::ListResult ObjectStore::List(const ResourceType& type, absl::string_view ns,
+                                          const kube::LabelSelector& labels,
+                                          const FieldSelector& fields) const {
+  SerializedList listed = ListSerialized(type, ns, labels, fields);
+  ListResult result;
+  result.resource_version = listed.resource_version;
+  result.items.reserve(listed.items.size());
+  for (const ListedObject& item : listed.items) result.items.push_back(Decode(*item.json));
   return result;
 }
 

@@ -80,6 +80,17 @@ struct WatchEvent {
 
 absl::string_view WatchEventTypeName(WatchEvent::Type type);  // ADDED, MODIFIED, DELETED
 
+// One object of a list, as stored: its place in the list (ListKey) and its
+// JSON, shared with the store while this version is current (never null).
+struct ListedObject {
+  std::string key;
+  std::shared_ptr<const std::string> json;
+};
+
+// The key lists are ordered by: the namespace ("" for cluster-scoped
+// objects), a NUL, the name.
+std::string ListKey(absl::string_view ns, absl::string_view name);
+
 // An object's metadata.labels (string values only).
 using kube::LabelsOf;
 
@@ -125,6 +136,16 @@ class ObjectStore {
   // Objects of `type` in `ns` (every namespace when empty) matching both selectors.
   ListResult List(const ResourceType& type, absl::string_view ns,
                   const kube::LabelSelector& labels, const FieldSelector& fields) const;
+
+  // As List, without decoding what it need not: the stored bytes, shared
+  // (an object is decoded only to test a selector). A 50,000-pod list costs
+  // a pointer per pod, not a copy of each.
+  struct SerializedList {
+    std::vector<ListedObject> items;
+    uint64_t resource_version;
+  };
+  SerializedList ListSerialized(const ResourceType& type, absl::string_view ns,
+                                const kube::LabelSelector& labels, const FieldSelector& fields) const;
 
   // Replaces an object. Errors: NotFound, Aborted (Conflict) for a stale
   // metadata.resourceVersion, InvalidArgument for a name mismatch.

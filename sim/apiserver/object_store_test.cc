@@ -254,6 +254,43 @@ TEST_F(ObjectStoreTest, WatchEventsAndGoneAfterTheWindow) {
   EXPECT_TRUE(store_.EventsAfter(kNodes, "", store_.resource_version() - 1).ok());
 }
 
+// A list hands out the stored bytes themselves, shared with the watch event
+// that wrote them: no copy per object, in key order, selectors applied.
+TEST_F(ObjectStoreTest, ListSerializedSharesTheStoredBytes) {
+  const uint64_t start = store_.resource_version();
+  MustCreate(kPods, "b", R"({"metadata":{"name":"p","labels":{"app":"web"}}})");
+  MustCreate(kPods, "a", R"({"metadata":{"name":"q","labels":{"app":"db"}}})");
+  MustCreate(kPods, "a", R"({"metadata":{"name":"p","labels":{"app":"web"}}})");
+  ObjectStore::SerializedList all = store_.ListSerialized(kPods, "", kube::LabelSelector(), FieldSelector());
+  ASSERT_THAT(all.items, SizeIs(3));
+  EXPECT_EQ(all.items[0].key, ListKey("a", "p"));
+  EXPECT_EQ(all.items[1].key, ListKey("a", "q"));
+  EXPECT_EQ(all.items[2].key, ListKey("b", "p"));
+  EXPECT_EQ(all.resource_version, store_.resource_version());
+  ObjectStore::SerializedList again = store_.ListSerialized(kPods, "", kube::LabelSelector(), FieldSelector());
+  EXPECT_EQ(again.items[0].json.get(), all.items[0].json.get());
+  auto logged = store_.EventsAfter(kPods, "b", start);
+  ASSERT_TRUE(logged.ok());
+  ASSERT_THAT(logged->events, SizeIs(1));
+  EXPECT_EQ(logged->events[0]->object.get(), all.items[2].json.get());
+
+  ObjectStore::SerializedList web =
+      store_.ListSerialized(kPods, "", *kube::LabelSelector::Parse("app=web"), FieldSelector());
+  ASSERT_THAT(web.items, SizeIs(2));
+  EXPECT_EQ(web.items[0].key, ListKey("a", "p"));
+  EXPECT_EQ(web.items[1].key, ListKey("b", "p"));
+  EXPECT_THAT(store_.ListSerialized(kPods, "a", kube::LabelSelector(), FieldSelector()).items, SizeIs(2));
+
+  // A write makes a new version; the one listed before stays as it was.
+  ASSERT_TRUE(store_.Modify(kPods, "a", "p", [](json::object& pod) {
+                      pod["metadata"].as_object()["labels"] = json::object{{"app", "db"}};
+                      return absl::OkStatus();
+                    }).ok());
+  EXPECT_THAT(*all.items[0].json, HasSubstr(R"("app":"web")"));
+  EXPECT_THAT(*store_.ListSerialized(kPods, "a", kube::LabelSelector(), FieldSelector()).items[0].json,
+              HasSubstr(R"("app":"db")"));
+}
+
 // Every watch reads the same logged event: decoded and encoded once per
 // write, not copied and serialized again per watch.
 TEST_F(ObjectStoreTest, WatchesShareEachLoggedEvent) {

@@ -19,6 +19,23 @@ http::Response JsonResponse(int status, const json::value& body) {
   return response;
 }
 
+http::Response ListResponse(const json::object& head, const std::vector<ListedObject>& items) {
+  size_t bytes = 64;
+  for (const ListedObject& item : items) bytes += item.json->size() + 1;
+  http::Response response;
+  response.status = 200;
+  response.body = json::serialize(head);
+  response.body.reserve(response.body.size() + bytes);
+  response.body.pop_back();  // The head's closing brace.
+  response.body.append(head.empty() ? "\"items\":[" : ",\"items\":[");
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) response.body.push_back(',');
+    response.body.append(*items[i].json);
+  }
+  response.body.append("]}");
+  return response;
+}
+
 http::Response StatusResponse(int code, std::string_view reason, std::string_view message,
                               json::object extra) {
   json::object status{{"kind", "Status"},  {"apiVersion", "v1"}, {"metadata", json::object()},

@@ -20,6 +20,11 @@ namespace spillway::sim {
 // A JSON body with `status`.
 http::Response JsonResponse(int status, const boost::json::value& body);
 
+// A 200 list: `head`'s fields (kind, apiVersion, metadata), then "items"
+// written from each item's stored JSON as it is, not decoded and encoded
+// again.
+http::Response ListResponse(const boost::json::object& head, const std::vector<ListedObject>& items);
+
 // A meta/v1 Status, the body of every error.
 // `extra` adds or replaces fields (a list's metadata.continue, details).
 http::Response StatusResponse(int code, std::string_view reason, std::string_view message,
