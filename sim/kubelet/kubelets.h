@@ -10,7 +10,9 @@
 // Event says so, worded as the virtual kubelet words it
 // (docs/eci-rules.md §6, docs/simulated-cluster.md).
 // Admission of resources is the scheduler's; the kubelets trust bindings.
-// Not thread-safe: one caller.
+// Not thread-safe: one caller. A pass writes the statuses of the pods it
+// starts several at a time (sim/cluster/parallel_writes.h), as separate
+// kubelets would, and records the outcomes in pod order.
 #ifndef SPILLWAY_SIM_KUBELET_KUBELETS_H_
 #define SPILLWAY_SIM_KUBELET_KUBELETS_H_
 
