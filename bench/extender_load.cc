@@ -6,6 +6,12 @@
 //   bazel run -c opt //bench:extender_load -- --mode=names --nodes=5000 --requests=5000
 //   bazel run -c opt //bench:extender_load -- --mode=full --nodes=500 --requests=200
 //   bazel run -c opt //bench:extender_load -- --mode=names --nodes=5000 --orders=16
+//   bazel run -c opt //bench:extender_load -- --mode=names --nodes=5000 --orders=16 --against-null=5
+//
+// --against-null=N alternates the server and a null server (the same HTTP
+// stack answering the extender's precomputed bytes) for N rounds in one
+// process and prints each round's p50 ratio and the median: the issue-25
+// figure, measured on the same machine at nearly the same time.
 //
 // --orders=K sends the candidates in K different orders in turn, as a real
 // kube-scheduler does: its filter runs on 16 goroutines that append feasible
@@ -78,6 +84,7 @@ struct LoadOptions {
   int warmup = 20;
   int virtual_every = 50;
   bool null_server = false;
+  int against_null = 0;
   int orders = 1;
   bool node_cache = false;
 };
@@ -101,6 +108,9 @@ std::optional<int> ParseFlags(int argc, char** argv, LoadOptions& options) {
   flags.Bool("null", &options.null_server,
              "Drive a null server instead: the same HTTP server and limits, answering every "
              "request with the extender's answer to it, precomputed (the floor for this client)");
+  flags.Int("against-null", &options.against_null, 0, 100,
+            "Rounds of the server, then a null server answering the same bytes, in turn in this one "
+            "process; prints each round's p50 ratio and their median (0: one server, as --null says)");
   return spillway::app::ParseCommandLine(flags, argc, argv);
 }
 
@@ -119,23 +129,31 @@ std::vector<std::string> RequestBodies(const LoadOptions& options) {
   return bodies;
 }
 
-// Sends the warm-up, then the measured requests (the bodies in turn), and
-// prints the figures; the process's exit code.
-int Drive(const LoadOptions& options, const spillway::http::ClientOptions& client_options, const std::string& path,
-          const std::vector<std::string>& bodies) {
+struct Figures {
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double mean_ms = 0;
+  double requests_per_second = 0;
+  size_t response_bytes = 0;
+};
+
+// Sends the warm-up, then the measured requests (the bodies in turn); null
+// when a request failed (said on stderr).
+std::optional<Figures> Drive(const LoadOptions& options, const spillway::http::ClientOptions& client_options,
+                             const std::string& path, const std::vector<std::string>& bodies) {
   spillway::http::Client client(client_options);
   size_t next_body = 0;
   auto next = [&]() -> const std::string& { return bodies[next_body++ % bodies.size()]; };
-  size_t response_bytes = 0;
+  Figures figures;
   for (int i = 0; i < options.warmup; ++i) {
     auto response = client.Post(path, next());
     if (!response.ok() || response->status != 200) {
       std::fprintf(stderr, "warm-up request failed: %s\n",
                    response.ok() ? response->body.substr(0, 200).c_str()
                                  : response.status().ToString().c_str());
-      return 1;
+      return std::nullopt;
     }
-    response_bytes = response->body.size();
+    figures.response_bytes = response->body.size();
   }
   const auto start = std::chrono::steady_clock::now();
   std::optional<std::vector<double>> measured = spillway::bench::MeasureMilliseconds(options.requests, [&] {
@@ -146,18 +164,46 @@ int Drive(const LoadOptions& options, const spillway::http::ClientOptions& clien
   });
   if (!measured.has_value()) {
     std::fprintf(stderr, "a request failed\n");
-    return 1;
+    return std::nullopt;
   }
-  const std::vector<double>& latencies_ms = *measured;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  figures.p50_ms = spillway::bench::Percentile(*measured, 0.50);
+  figures.p99_ms = spillway::bench::Percentile(*measured, 0.99);
+  figures.mean_ms = Mean(*measured);
+  figures.requests_per_second = static_cast<double>(options.requests) / seconds;
+  return figures;
+}
+
+void Print(const LoadOptions& options, const std::vector<std::string>& bodies, const Figures& figures,
+           const char* label) {
   std::printf(
       "%sverb=%s mode=%s nodes=%d orders=%d request=%.2f MB response=%.2f MB requests=%d  "
       "p50=%.3f ms  p99=%.3f ms  mean=%.3f ms  %.0f req/s\n",
-      options.null_server ? "NULL SERVER " : "", options.verb.c_str(), options.mode.c_str(), options.nodes,
-      options.orders, static_cast<double>(bodies.front().size()) / 1e6, static_cast<double>(response_bytes) / 1e6,
-      options.requests, spillway::bench::Percentile(latencies_ms, 0.50),
-      spillway::bench::Percentile(latencies_ms, 0.99), Mean(latencies_ms),
-      static_cast<double>(options.requests) / seconds);
+      label, options.verb.c_str(), options.mode.c_str(), options.nodes, options.orders,
+      static_cast<double>(bodies.front().size()) / 1e6, static_cast<double>(figures.response_bytes) / 1e6,
+      options.requests, figures.p50_ms, figures.p99_ms, figures.mean_ms, figures.requests_per_second);
+}
+
+// --against-null: the server and the null server in turn, round after round,
+// so both see the same machine at nearly the same time.
+int CompareWithNull(const LoadOptions& options, const spillway::http::ClientOptions& server,
+                    const spillway::http::ClientOptions& null, const std::string& path,
+                    const std::vector<std::string>& bodies) {
+  std::vector<double> ratios;
+  for (int round = 1; round <= options.against_null; ++round) {
+    const std::optional<Figures> ours = Drive(options, server, path, bodies);
+    const std::optional<Figures> floor = Drive(options, null, path, bodies);
+    if (!ours.has_value() || !floor.has_value()) return 1;
+    Print(options, bodies, *ours, "");
+    Print(options, bodies, *floor, "NULL SERVER ");
+    ratios.push_back(ours->p50_ms / floor->p50_ms);
+    std::printf("round %d: p50 %.3f / %.3f ms = %.2fx the null server\n", round, ours->p50_ms, floor->p50_ms,
+                ratios.back());
+  }
+  std::vector<double> sorted = ratios;
+  std::sort(sorted.begin(), sorted.end());
+  std::printf("p50 ratio to the null server over %zu rounds: median %.2fx, lowest %.2fx, highest %.2fx\n",
+              sorted.size(), sorted[sorted.size() / 2], sorted.front(), sorted.back());
   return 0;
 }
 
@@ -202,11 +248,16 @@ int main(int argc, char** argv) {
   const std::vector<std::string> bodies = RequestBodies(options);
   const std::string path = "/extender/" + options.verb;
   std::unique_ptr<spillway::http::Server> null;
-  if (options.null_server) {
+  spillway::http::ClientOptions null_options = client_options;
+  if (options.null_server || options.against_null > 0) {
     null = StartNullServer(client_options, path, bodies.front());
     if (null == nullptr) return 1;
-    client_options.host = "127.0.0.1";
-    client_options.port = null->port();
+    null_options.host = "127.0.0.1";
+    null_options.port = null->port();
   }
-  return Drive(options, client_options, path, bodies);
+  if (options.against_null > 0) return CompareWithNull(options, client_options, null_options, path, bodies);
+  const std::optional<Figures> figures = Drive(options, options.null_server ? null_options : client_options, path, bodies);
+  if (!figures.has_value()) return 1;
+  Print(options, bodies, *figures, options.null_server ? "NULL SERVER " : "");
+  return 0;
 }
