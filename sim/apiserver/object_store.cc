@@ -314,26 +314,32 @@ std::string ListKey(absl::string_view ns, absl::string_view name) {
   return absl::StrCat(ns, std::string(1, '\0'), name);
 }
 
+ObjectStore::SerializedList ObjectStore::Listed(const ResourceType& type, absl::string_view ns) const {
+  SerializedList result;
+  absl::MutexLock lock(&mu_);
+  result.resource_version = resource_version_;
+  for (auto it = objects_.lower_bound(Key{type.group, type.plural, "", ""});
+       it != objects_.end() && std::get<0>(it->first) == type.group && std::get<1>(it->first) == type.plural;
+       ++it) {
+    if (!ns.empty() && type.namespaced && std::get<2>(it->first) != ns) continue;
+    result.items.push_back({ListKey(std::get<2>(it->first), std::get<3>(it->first)), it->second.json});
+  }
+  return result;
+}
+
+namespace {
+bool Selected(const json::object& object, const kube::LabelSelector& labels, const FieldSelector& fields) {
+  return (labels.empty() || labels.Matches(LabelsOf(object))) && fields.Matches(object);
+}
+}  // namespace
+
 ObjectStore::SerializedList ObjectStore::ListSerialized(const ResourceType& type, absl::string_view ns,
                                                         const kube::LabelSelector& labels,
                                                         const FieldSelector& fields) const {
-  SerializedList result;
-  {
-    absl::MutexLock lock(&mu_);
-    result.resource_version = resource_version_;
-    for (auto it = objects_.lower_bound(Key{type.group, type.plural, "", ""});
-         it != objects_.end() && std::get<0>(it->first) == type.group && std::get<1>(it->first) == type.plural;
-         ++it) {
-      if (!ns.empty() && type.namespaced && std::get<2>(it->first) != ns) continue;
-      result.items.push_back({ListKey(std::get<2>(it->first), std::get<3>(it->first)), it->second.json});
-    }
-  }
+  SerializedList result = Listed(type, ns);
   if (labels.empty() && fields.empty()) return result;
   // Tested outside the lock: the versions listed stay as they were.
-  auto rejected = [&](const ListedObject& item) {
-    const json::object object = Decode(*item.json);
-    return (!labels.empty() && !labels.Matches(LabelsOf(object))) || !fields.Matches(object);
-  };
+  auto rejected = [&](const ListedObject& item) { return !Selected(Decode(*item.json), labels, fields); };
   result.items.erase(std::remove_if(result.items.begin(), result.items.end(), rejected), result.items.end());
   return result;
 }
@@ -341,11 +347,14 @@ ObjectStore::SerializedList ObjectStore::ListSerialized(const ResourceType& type
 ObjectStore::ListResult ObjectStore::List(const ResourceType& type, absl::string_view ns,
                                           const kube::LabelSelector& labels,
                                           const FieldSelector& fields) const {
-  SerializedList listed = ListSerialized(type, ns, labels, fields);
+  SerializedList listed = Listed(type, ns);
   ListResult result;
   result.resource_version = listed.resource_version;
   result.items.reserve(listed.items.size());
-  for (const ListedObject& item : listed.items) result.items.push_back(Decode(*item.json));
+  for (const ListedObject& item : listed.items) {
+    json::object object = Decode(*item.json);  // Once: tested and answered.
+    if (Selected(object, labels, fields)) result.items.push_back(std::move(object));
+  }
   return result;
 }
 

@@ -217,6 +217,9 @@ class ObjectStore {
   using Objects = std::map<Key, Stored>;
 
   static Key KeyOf(const ResourceType& type, absl::string_view ns, absl::string_view name);
+  // Every stored object of `type` in `ns` (all namespaces when empty), as
+  // stored, in key order; the lock is held only while listing.
+  SerializedList Listed(const ResourceType& type, absl::string_view ns) const;
   // NotFound with Kubernetes' message: `pods "web" not found`.
   static absl::Status NotFound(const ResourceType& type, absl::string_view name);
 
