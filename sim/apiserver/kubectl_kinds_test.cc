@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -434,6 +435,45 @@ webhooks:
   CommandResult failed = Kubectl("run third --image=nginx --restart=Never");
   EXPECT_NE(failed.exit_code, 0);
   EXPECT_THAT(failed.output, HasSubstr("failed calling webhook \"failing.spillway.dev\""));
+}
+
+// The API server keeps its connection to a webhook between calls, as
+// kube-apiserver keeps a transport per clientConfig: one TLS handshake, not
+// one per admitted pod. Seen from the webhook, a request on a kept-alive
+// connection arrives with the buffer of that connection's last response.
+TEST_F(KubectlTest, WebhookConnectionsAreKeptBetweenCalls) {
+  std::atomic<int> calls{0};
+  std::atomic<int> on_kept_connection{0};
+  http::ServerOptions options;
+  options.host = "127.0.0.1";
+  options.tls_cert_file = spillway::testing::RunfilePath("testdata/tls/server.crt");
+  options.tls_key_file = spillway::testing::RunfilePath("testdata/tls/server.key");
+  absl::StatusOr<std::unique_ptr<http::Server>> webhook =
+      http::Server::Start(options, [&](http::Request& request) {
+        ++calls;
+        if (request.response_buffer.capacity() > std::string().capacity()) ++on_kept_connection;
+        return MutatePod(request);
+      });
+  ASSERT_TRUE(webhook.ok()) << webhook.status();
+  const std::string ca = absl::Base64Escape(spillway::testing::ReadRunfile("testdata/tls/server.crt"));
+  const std::string manifest = WriteManifest("kept.yaml", absl::StrCat(R"(apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: kept}
+webhooks:
+- name: kept.spillway.dev
+  admissionReviewVersions: [v1]
+  sideEffects: None
+  clientConfig: {url: "https://127.0.0.1:)", (*webhook)->port(), R"(/mutate", caBundle: )", ca, R"(}
+  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
+)"));
+  ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
+  for (int i = 0; i < 5; ++i) {
+    const std::string pod = absl::StrCat(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"kept-)", i,
+                                         R"("},"spec":{"containers":[{"name":"app","image":"nginx"}]}})");
+    EXPECT_EQ(Http("POST", "/api/v1/namespaces/default/pods", pod).status, 201) << i;
+  }
+  EXPECT_EQ(calls.load(), 5);
+  EXPECT_EQ(on_kept_connection.load(), 4) << "only the first call opens a connection";
 }
 
 // Issue 21.4: `kubectl explain` on built-ins walks typed, described schemas
