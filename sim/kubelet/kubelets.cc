@@ -85,9 +85,16 @@ Kubelets::Kubelets(kube::RestClient& client, ClusterReader& reader, Clock& clock
   for (const auto& [name, node] : nodes_) AddHost(name);
 }
 
-void Kubelets::AddHost(const std::string& name) {
-  host_ips_[name] = absl::StrCat("192.168.", hosts_ / 240, ".", hosts_ % 240 + 10);
-  ++hosts_;
+void Kubelets::AddHost(const std::string& name) { host_ips_[name] = SimHostIp(hosts_++); }
+
+std::string SimPodIp(bool on_virtual_node, int64_t n) {
+  const int64_t block = n / 250;
+  return absl::StrCat("10.", (on_virtual_node ? 200 : 100) + block / 256, ".", block % 256, ".", n % 250 + 2);
+}
+
+std::string SimHostIp(int64_t n) {
+  const int64_t block = n / 240;
+  return absl::StrCat("192.", 168 + block / 256, ".", block % 256, ".", n % 240 + 10);
 }
 
 bool Kubelets::OutOfStock(const std::string& zone, absl::Time at) const {
@@ -207,10 +214,7 @@ absl::Status Kubelets::Sync() {
     absl::StatusOr<bool> starts = Due(*ref, node->second, facts.uid);
     if (!starts.ok() && first.ok()) first = starts.status();
     if (!starts.ok() || !*starts) continue;
-    ++ip_counter_;
-    due.push_back({ref.get(), &node->second, facts.uid,
-                   absl::StrCat("10.", node->second.is_virtual ? 200 : 100, ".", ip_counter_ / 250, ".",
-                                ip_counter_ % 250 + 2)});
+    due.push_back({ref.get(), &node->second, facts.uid, SimPodIp(node->second.is_virtual, ++ip_counter_)});
   }
   // Each node's kubelet writes its own pods' status: the writes overlap.
   const std::string stamp = KubeTime(clock_.Now());

@@ -73,6 +73,14 @@ struct KubeletOptions {
 // decimal (at least 0.25 vCPU and 0.5 GiB, ECI's smallest).
 std::string EciInstanceSpec(int64_t cpu_milli, int64_t memory_bytes);
 
+// The address of the n-th pod the kubelets start (n from 1), on a virtual
+// node or not: 10.<100|200>.x.y, 250 to an x, the second octet growing once
+// x would pass 255 (the first 64,000 as they always were).
+std::string SimPodIp(bool on_virtual_node, int64_t n);
+// The address of the n-th ECS node the kubelets know (n from 0):
+// 192.168.x.y, 240 to an x, the second octet growing once x would pass 255.
+std::string SimHostIp(int64_t n);
+
 class Kubelets : public StandIn {
  public:
   // Writes through `client`, reads pods through `reader`; all must outlive
@@ -107,7 +115,7 @@ class Kubelets : public StandIn {
   // Writes the pod's Running status (thread-safe: reads only what the pass
   // does not change).
   absl::Status StartPod(const PodStart& start, const std::string& stamp) const;
-  // An address for a node first seen now: 192.168.<n / 240>.<n % 240 + 10>.
+  // Gives a node first seen now the next SimHostIp.
   void AddHost(const std::string& name);
   absl::Status RenewLeases();
   absl::Status AdoptNodePoolNodes();

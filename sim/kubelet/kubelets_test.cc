@@ -175,6 +175,25 @@ TEST_F(KubeletsTest, OutOfStockZonesLeavePodsPendingWithNoStock) {
   EXPECT_EQ(Phase("eci"), "Running");
 }
 
+TEST(SimAddressesTest, StayIPv4AddressesPastTheThirdOctet) {
+  const struct {
+    bool on_virtual_node;
+    int64_t n;
+    const char* want;
+  } kPods[] = {
+      {false, 1, "10.100.0.3"},      {false, 249, "10.100.0.251"},   {false, 250, "10.100.1.2"},
+      {false, 63999, "10.100.255.251"}, {false, 64000, "10.101.0.2"}, {true, 1, "10.200.0.3"},
+      {true, 64000, "10.201.0.2"},
+  };
+  for (const auto& c : kPods) EXPECT_EQ(SimPodIp(c.on_virtual_node, c.n), c.want) << c.n;
+  const struct {
+    int64_t n;
+    const char* want;
+  } kHosts[] = {{0, "192.168.0.10"}, {239, "192.168.0.249"}, {240, "192.168.1.10"},
+                {61439, "192.168.255.249"}, {61440, "192.169.0.10"}, {99999, "192.169.160.169"}};
+  for (const auto& c : kHosts) EXPECT_EQ(SimHostIp(c.n), c.want) << c.n;
+}
+
 TEST(EciInstanceSpecTest, CoresAndGibWithEcisSmallestSize) {
   EXPECT_EQ(EciInstanceSpec(2000, 4LL << 30), "2.0-4.0Gi");
   EXPECT_EQ(EciInstanceSpec(0, 0), "0.2-0.5Gi");
