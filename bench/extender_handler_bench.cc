@@ -121,7 +121,7 @@ void BM_DecodeNames(benchmark::State& state) {
   scheduler::RequestDecoder decoder;
   for (auto _ : state) {
     auto args = decoder.DecodeExtenderArgs(body, body.capacity());
-    benchmark::DoNotOptimize(args->node_names->data());
+    benchmark::DoNotOptimize(args->node_names.get());
   }
 }
 BENCHMARK(BM_DecodeNames)->Arg(5000)->Unit(benchmark::kMicrosecond);

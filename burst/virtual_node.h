@@ -37,6 +37,9 @@ class VirtualNodeRule {
   bool MayBeVirtualName(absl::string_view name) const {
     return !name.empty() && prefix_first_bytes_[static_cast<unsigned char>(name.front())];
   }
+  // The first bytes of the name prefixes: a name that begins otherwise is
+  // not virtual by name.
+  const std::bitset<256>& prefix_first_bytes() const { return prefix_first_bytes_; }
 
   // Whether a nodeSelector requires a virtual-node label (e.g. type=virtual-kubelet).
   bool SelectsVirtual(const kube::StringMap& node_selector) const;

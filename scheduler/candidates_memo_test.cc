@@ -323,13 +323,13 @@ TEST(CandidatesMemoTest, ADifferentListIsDecodedAgain) {
   absl::StatusOr<ExtenderArgs> other = decoder.DecodeExtenderArgs(b, b.capacity());
   ASSERT_TRUE(other.ok());
   EXPECT_NE(other->candidates_generation, generation);
-  EXPECT_EQ((*other->node_names)[1], "ecs-3");
+  EXPECT_EQ(other->node_names->name(1), "ecs-3");
   // A malformed list after a good one leaves no memo behind.
   const std::string bad = Padded(NamesRequest(pod, {R"("ecs-1")", "7"}));
   EXPECT_FALSE(decoder.DecodeExtenderArgs(bad, bad.capacity()).ok());
   absl::StatusOr<ExtenderArgs> after_bad = decoder.DecodeExtenderArgs(b, b.capacity());
   ASSERT_TRUE(after_bad.ok());
-  EXPECT_EQ((*after_bad->node_names)[1], "ecs-3");
+  EXPECT_EQ(after_bad->node_names->name(1), "ecs-3");
 }
 
 // kube-scheduler lists the same nodes in a new order with every pod: the

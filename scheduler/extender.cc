@@ -38,36 +38,58 @@ std::shared_ptr<const NodeSnapshot> Extender::NodeSnapshotNow() const {
 }
 
 NodeClasses Extender::ClassifyNodes(const ExtenderArgs& args, const NodeSnapshot* snapshot) const {
+  if (snapshot == nullptr && args.node_names != nullptr && args.node_names->compact() != nullptr) {
+    return ClassifyCompact(*args.node_names->compact(), nullptr);
+  }
   NodeClasses classes = ClassifyEach(args, snapshot, nullptr);
   ListClasses(classes);
   return classes;
 }
 
 NodeClasses Extender::ClassifyNodes(const ExtenderArgs& args, const VirtualNodeIndex& index) const {
+  if (args.node_names != nullptr && args.node_names->compact() != nullptr) {
+    return ClassifyCompact(*args.node_names->compact(), &index);
+  }
   NodeClasses classes = ClassifyEach(args, index.snapshot(), &index);
   ListClasses(classes);
   return classes;
 }
 
-void Extender::ListClasses(NodeClasses& classes) {
-  const std::vector<uint8_t>& is_virtual = classes.is_virtual;  // Each 0 or 1.
-  const size_t virtual_count = static_cast<size_t>(std::count(is_virtual.begin(), is_virtual.end(), uint8_t{1}));
-  // Without branches: each index is written to both lists, and only the list
-  // of its class moves on (one spare slot each, trimmed after).
-  classes.virtual_indices.resize(virtual_count + 1);
-  classes.regular_indices.resize(is_virtual.size() - virtual_count + 1);
-  size_t* virtual_out = classes.virtual_indices.data();
-  size_t* regular_out = classes.regular_indices.data();
-  for (size_t i = 0; i < is_virtual.size(); ++i) {
-    const size_t virtual_bit = is_virtual[i];
-    *virtual_out = i;
-    *regular_out = i;
-    virtual_out += virtual_bit;
-    regular_out += 1 - virtual_bit;
+NodeClasses Extender::ClassifyCompact(const CompactNames& names, const VirtualNodeIndex* index) const {
+  NodeClasses classes;
+  classes.is_virtual.resize(names.size());
+  // A name can be virtual only if it begins as a virtual node's name or a
+  // virtual name prefix does: in a cluster those are a byte or two ('v' for
+  // virtual-kubelet-...), and the other names are never read. Each found
+  // name is classified as ClassifyEach would.
+  std::vector<CompactNames::Found> found;
+  names.FindStartingWith(index != nullptr ? index->first_bytes() | rule_.prefix_first_bytes()
+                                          : rule_.prefix_first_bytes(),
+                         &found);
+  for (const auto& [i, token] : found) {
+    const absl::string_view name = token.substr(1, token.size() - 2);
+    const VirtualNodeIndex::VirtualNode* known = index != nullptr ? index->FindVirtual(name) : nullptr;
+    if (known == nullptr) {
+      if (!rule_.IsVirtualName(name)) continue;
+      if (index != nullptr && index->Contains(name)) continue;  // A regular node with a virtual-looking name.
+      if (index != nullptr) VLOG(1) << "node=" << name << " not in the node cache; classifying it by name";
+    } else if (known->architecture != burst::kDefaultEciArchitecture) {
+      classes.other_architecture.emplace_back(i, known->architecture);
+    }
+    classes.is_virtual[i] = 1;
+    classes.virtual_indices.push_back(i);
   }
-  classes.virtual_indices.pop_back();
-  classes.regular_indices.pop_back();
-  classes.regular_count = classes.regular_indices.size();
+  classes.regular_count = names.size() - classes.virtual_indices.size();
+  return classes;
+}
+
+void Extender::ListClasses(NodeClasses& classes) {
+  const std::vector<uint8_t>& is_virtual = classes.is_virtual;  // Each 0 or 1; few are 1.
+  classes.virtual_indices.clear();
+  for (size_t i = 0; i < is_virtual.size(); ++i) {
+    if (is_virtual[i]) classes.virtual_indices.push_back(i);
+  }
+  classes.regular_count = is_virtual.size() - classes.virtual_indices.size();
 }
 
 NodeClasses Extender::ClassifyEach(const ExtenderArgs& args, const NodeSnapshot* snapshot,
@@ -86,37 +108,38 @@ NodeClasses Extender::ClassifyEach(const ExtenderArgs& args, const NodeSnapshot*
     for (size_t i = 0; i < classes.is_virtual.size(); ++i) classify(i, args.Candidate(i).node);
     return classes;
   }
-  const std::vector<absl::string_view>& names = *args.node_names;
+  const NodeNameList& names = *args.node_names;
   if (index != nullptr) {
     // The same answers as the lookup below, reading only the virtual nodes:
     // a name the snapshot lacks is classified by name.
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (const VirtualNodeIndex::VirtualNode* found = index->FindVirtual(names[i])) {
+    auto classify_name = [&](size_t i, absl::string_view name) {
+      if (const VirtualNodeIndex::VirtualNode* found = index->FindVirtual(name)) {
         classes.is_virtual[i] = 1;
         if (found->architecture != burst::kDefaultEciArchitecture) {
           classes.other_architecture.emplace_back(i, found->architecture);
         }
-      } else if (rule_.MayBeVirtualName(names[i]) && rule_.IsVirtualName(names[i]) &&
-                 !index->Contains(names[i])) {
-        VLOG(1) << "node=" << names[i] << " not in the node cache; classifying it by name";
+      } else if (rule_.MayBeVirtualName(name) && rule_.IsVirtualName(name) && !index->Contains(name)) {
+        VLOG(1) << "node=" << name << " not in the node cache; classifying it by name";
         classes.is_virtual[i] = 1;
       }
-    }
+    };
+    for (size_t i = 0; i < names.size(); ++i) classify_name(i, names.name(i));
     return classes;
   }
   if (snapshot == nullptr) {
     // Standalone: by name only. Most names fail the inline first-byte test.
     for (size_t i = 0; i < names.size(); ++i) {
-      classes.is_virtual[i] = rule_.MayBeVirtualName(names[i]) && rule_.IsVirtualName(names[i]);
+      classes.is_virtual[i] = rule_.MayBeVirtualName(names.name(i)) && rule_.IsVirtualName(names.name(i));
     }
     return classes;
   }
   for (size_t i = 0; i < names.size(); ++i) {
-    if (const kube::Node* node = Find(names[i], snapshot)) {
+    const absl::string_view name = names.name(i);
+    if (const kube::Node* node = Find(name, snapshot)) {
       classify(i, *node);
     } else {
-      VLOG(1) << "node=" << names[i] << " not in the node cache; classifying it by name";
-      classes.is_virtual[i] = rule_.IsVirtualName(names[i]);
+      VLOG(1) << "node=" << name << " not in the node cache; classifying it by name";
+      classes.is_virtual[i] = rule_.IsVirtualName(name);
     }
   }
   return classes;
@@ -214,17 +237,28 @@ bool SharedVerdicts(const PolicyReasons& reasons, const NodeClasses& classes, Fi
   const bool regular_pass = reasons.regular_reason < 0;
   const bool virtual_pass = reasons.virtual_reason < 0;
   if (!regular_pass && !virtual_pass && !reasons.virtual_resolvable) return false;
+  const size_t count = classes.is_virtual.size();
   if (regular_pass && virtual_pass) {
-    result.passed.resize(classes.is_virtual.size());
-    for (size_t i = 0; i < result.passed.size(); ++i) result.passed[i] = i;
+    result.passed.resize(count);
+    for (size_t i = 0; i < count; ++i) result.passed[i] = i;
   } else if (regular_pass) {
-    result.passed = classes.regular_indices;
+    // The regular nodes: every index but the virtual ones, in runs.
+    result.passed.resize(classes.regular_count);
+    size_t* out = result.passed.data();
+    size_t from = 0;
+    for (size_t next : classes.virtual_indices) {
+      for (size_t i = from; i < next; ++i) *out++ = i;
+      from = next + 1;
+    }
+    for (size_t i = from; i < count; ++i) *out++ = i;
   } else if (virtual_pass) {
     result.passed = classes.virtual_indices;
   }
   if (!regular_pass) {
-    result.unresolvable.reserve(classes.regular_indices.size());
-    for (size_t i : classes.regular_indices) result.unresolvable.push_back({i, reasons.regular_reason});
+    result.unresolvable.reserve(classes.regular_count);
+    for (size_t i = 0; i < count; ++i) {
+      if (!classes.is_virtual[i]) result.unresolvable.push_back({i, reasons.regular_reason});
+    }
   }
   if (!virtual_pass) {
     auto& into = reasons.virtual_resolvable ? result.failed : result.unresolvable;

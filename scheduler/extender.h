@@ -43,8 +43,8 @@ struct NodeClasses {
   std::vector<uint8_t> is_virtual;
   // How many candidates are regular nodes (false entries of is_virtual).
   size_t regular_count = 0;
-  // The indices of the regular and of the virtual candidates, ascending.
-  std::vector<size_t> regular_indices;
+  // The indices of the virtual candidates, ascending (the regular ones are
+  // the rest: thousands, so never listed).
   std::vector<size_t> virtual_indices;
   // The virtual nodes whose architecture is not amd64: (request index,
   // architecture). Few or none in a cluster, so kept aside.
@@ -103,6 +103,9 @@ class Extender {
   // ClassifyNodes' per-node part (`index`, when given, is `snapshot`'s).
   NodeClasses ClassifyEach(const ExtenderArgs& args, const NodeSnapshot* snapshot,
                            const VirtualNodeIndex* index) const;
+  // ClassifyNodes for a compact names list (`index`: the snapshot's virtual
+  // nodes; null: by name only), reading only the names that may be virtual.
+  NodeClasses ClassifyCompact(const CompactNames& names, const VirtualNodeIndex* index) const;
   // Fills `classes` from its is_virtual.
   static void ListClasses(NodeClasses& classes);
   // The node's object from the snapshot, or nullptr.

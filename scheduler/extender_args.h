@@ -16,6 +16,7 @@
 
 #include "absl/strings/string_view.h"
 #include "kube/objects.h"
+#include "scheduler/node_name_list.h"
 
 namespace spillway::scheduler {
 
@@ -39,12 +40,10 @@ struct ExtenderArgs {
   // (kube-scheduler's parallel filter does, pod after pod): its i-th node is
   // (*nodes)[(*node_order)[i]]. Null: in the order of `nodes`.
   std::shared_ptr<const std::vector<uint32_t>> node_order;
-  // Shared with the decoder's memo of the list (RequestDecoder), which owns
-  // the bytes the views point into until its next Decode call.
-  std::shared_ptr<const std::vector<absl::string_view>> node_names;
-  // Each name's JSON token as sent (quoted and escaped), parallel to
-  // `node_names`: passing names are answered with these bytes, unescaped once.
-  std::shared_ptr<const std::vector<absl::string_view>> node_name_tokens;
+  // Names mode: shared with the decoder's memo of the list (RequestDecoder),
+  // which owns the bytes the names point into until its next Decode call.
+  // Passing names are answered with their tokens as sent.
+  std::shared_ptr<const NodeNameList> node_names;
   // Identifies the decoded candidate list (NodeNames, or full Nodes). Two
   // requests with the same non-zero value carried byte-identical lists
   // (decoded once, RequestDecoder), so what follows from the candidates
@@ -55,7 +54,7 @@ struct ExtenderArgs {
   // The request's i-th full node (full mode only).
   const CandidateNode& Candidate(size_t i) const { return (*nodes)[node_order ? (*node_order)[i] : i]; }
   absl::string_view NodeName(size_t i) const {
-    return nodes ? absl::string_view(Candidate(i).node.metadata.name) : (*node_names)[i];
+    return nodes ? absl::string_view(Candidate(i).node.metadata.name) : node_names->name(i);
   }
 };
 
@@ -78,6 +77,8 @@ struct FilterResult {
     size_t node;  // Index into the request's nodes / node names.
     int reason;   // Index into `reasons`.
   };
+  // Every candidate is in exactly one of the three lists, each ascending
+  // (a names-mode answer is written as "all but the failures").
   std::vector<size_t> passed;
   std::vector<Failure> failed;        // FailedNodes: preemption may help.
   std::vector<Failure> unresolvable;  // FailedAndUnresolvableNodes.

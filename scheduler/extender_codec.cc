@@ -128,24 +128,23 @@ absl::Status DecodeVictims(value v, const Path& path, Victims* victims) {
   });
 }
 
-// `*vector` emptied, its storage kept, when nothing else holds it (the
-// arguments decoded last are gone); otherwise a fresh vector. Writing 5,000
+// `*list` emptied, its storage kept, when nothing else holds it (the
+// arguments decoded last are gone); otherwise a fresh list. Writing 5,000
 // views into memory just allocated cost more than finding the names.
-template <typename T>
-std::vector<T>& Recycled(std::shared_ptr<std::vector<T>>& vector) {
-  if (vector != nullptr && vector.use_count() == 1) {
-    vector->clear();
+NodeNameList& Recycled(std::shared_ptr<NodeNameList>& list) {
+  if (list != nullptr && list.use_count() == 1) {
+    list->Clear();
   } else {
-    vector = std::make_shared<std::vector<T>>();
+    list = std::make_shared<NodeNameList>();
   }
-  return *vector;
+  return *list;
 }
 
 // The i-th candidate's name as a JSON string: the request's own token in
 // names mode (no re-escaping), otherwise the escaped decoded name.
 void AppendNodeName(std::string* out, const ExtenderArgs& args, size_t i) {
   if (args.node_names != nullptr) {
-    absl::string_view token = (*args.node_name_tokens)[i];
+    absl::string_view token = args.node_names->token(i);
     out->append(token.data(), token.size());
   } else {
     json::AppendString(out, args.NodeName(i));
@@ -193,6 +192,46 @@ void AppendNodeMap(std::string* out, absl::string_view key, const ExtenderArgs& 
     out->append(reasons[failures[i].reason]);
   }
   out->push_back('}');
+}
+
+// A names-mode answer from a compact array: the passing names are the array
+// but for the failures (FilterResult: every candidate is in one list), its
+// bytes copied in runs around them, and only the failing names' tokens are
+// found.
+void AppendCompactAnswer(const CompactNames& names, const FilterResult& result,
+                         const std::vector<std::string>& reasons, std::string* out) {
+  std::vector<size_t> excluded;
+  excluded.reserve(result.failed.size() + result.unresolvable.size());
+  auto failed = result.failed.begin();
+  auto unresolvable = result.unresolvable.begin();
+  while (failed != result.failed.end() || unresolvable != result.unresolvable.end()) {
+    const bool take_failed = unresolvable == result.unresolvable.end() ||
+                             (failed != result.failed.end() && failed->node < unresolvable->node);
+    excluded.push_back(take_failed ? (failed++)->node : (unresolvable++)->node);
+  }
+  std::vector<absl::string_view> tokens;
+  tokens.reserve(excluded.size());
+  names.AppendTokensAt(excluded, &tokens);
+  out->append(R"({"Nodes":null,"NodeNames":[)");
+  names.AppendAllBut(tokens, out);
+  out->append("],");
+  auto append_map = [&](absl::string_view key, const std::vector<FilterResult::Failure>& failures) {
+    out->push_back('"');
+    out->append(key.data(), key.size());
+    out->append("\":{");
+    size_t at = 0;  // Into `excluded`, which holds every failure in order.
+    for (size_t i = 0; i < failures.size(); ++i) {
+      while (excluded[at] != failures[i].node) ++at;
+      if (i > 0) out->push_back(',');
+      out->append(tokens[at].data(), tokens[at].size());
+      out->push_back(':');
+      out->append(reasons[failures[i].reason]);
+    }
+    out->push_back('}');
+  };
+  append_map("FailedNodes", result.failed);
+  out->push_back(',');
+  append_map("FailedAndUnresolvableNodes", result.unresolvable);
 }
 
 }  // namespace
@@ -486,7 +525,6 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeFields(absl::string_view body
   if (args.nodes != nullptr) {
     // Full objects win if both came: nothing may be taken for names mode.
     args.node_names.reset();
-    args.node_name_tokens.reset();
     args.candidates_generation = known_nodes != nullptr ? known_nodes->generation : 0;
   } else if (args.node_names == nullptr) {
     return absl::InvalidArgumentError(
@@ -507,35 +545,25 @@ absl::Status RequestDecoder::DecodeNodeNames(absl::string_view array, ExtenderAr
     memo.generation = 0;  // Until decoded: a failure leaves no stale memo.
     memo.bytes.reserve(array.size() + simdjson::SIMDJSON_PADDING);
     memo.bytes.assign(array.data(), array.size());
-    if (!ScanRememberedNames()) SPILLWAY_RETURN_IF_ERROR(WalkRememberedNames());
+    if (!remember_ || !ScanRememberedNames()) SPILLWAY_RETURN_IF_ERROR(WalkRememberedNames());
     memo.generation = NextGeneration();
   }
-  args.node_names = memo.names;
-  args.node_name_tokens = memo.tokens;
+  args.node_names = memo.list;
   args.candidates_generation = memo.generation;
   return absl::OkStatus();
 }
 
 bool RequestDecoder::ScanRememberedNames() {
   NamesMemo& memo = names_memo_;
-  std::vector<absl::string_view>& tokens = Recycled(memo.tokens);
-  tokens.reserve(memo.bytes.size() / 24);  // ~24 bytes per quoted name.
-  if (!ScanNameTokens(memo.bytes, &tokens)) return false;
-  std::vector<absl::string_view>& names = Recycled(memo.names);
-  // Sized first and assigned field by field: push_back(token.substr(...))
-  // built each view on the stack and stalled reloading it (perf annotate).
-  names.resize(tokens.size());
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    names[i] = absl::string_view(tokens[i].data() + 1, tokens[i].size() - 2);
-  }
   memo.unescaped.clear();
-  return true;
+  return Recycled(memo.list).ScanCompact(memo.bytes);
 }
 
 absl::Status RequestDecoder::WalkRememberedNames() {
   NamesMemo& memo = names_memo_;
-  std::vector<absl::string_view>& names = Recycled(memo.names);
-  std::vector<absl::string_view>& tokens = Recycled(memo.tokens);
+  NodeNameList& list = Recycled(memo.list);
+  std::vector<absl::string_view>& names = list.mutable_names();
+  std::vector<absl::string_view>& tokens = list.mutable_tokens();
   memo.unescaped.clear();
   names.reserve(memo.bytes.size() / 24);
   tokens.reserve(memo.bytes.size() / 24);
@@ -622,6 +650,8 @@ void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, st
   for (const std::string& reason : result.reasons) estimate += reason.size();
   if (args.nodes != nullptr) {
     for (size_t i : result.passed) estimate += args.Candidate(i).raw_json.size() + 1;
+  } else if (const CompactNames* compact = args.node_names->compact()) {
+    estimate += compact->bytes().size();
   } else {
     estimate += 40 * result.passed.size();
   }
@@ -634,16 +664,20 @@ void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, st
       out->append(raw.data(), raw.size());
     }
     out->append(R"(]},"NodeNames":null,)");
-  } else {
+  } else if (args.node_names->compact() == nullptr) {
     out->append(R"({"Nodes":null,"NodeNames":[)");
-    AppendPassedTokens(out, *args.node_name_tokens, result.passed);
+    AppendPassedTokens(out, args.node_names->tokens(), result.passed);
     out->append("],");
   }
   std::vector<std::string> reasons(result.reasons.size());
   for (size_t i = 0; i < reasons.size(); ++i) json::AppendString(&reasons[i], result.reasons[i]);
-  AppendNodeMap(out, "FailedNodes", args, result.failed, reasons);
-  out->push_back(',');
-  AppendNodeMap(out, "FailedAndUnresolvableNodes", args, result.unresolvable, reasons);
+  if (args.node_names != nullptr && args.node_names->compact() != nullptr) {
+    AppendCompactAnswer(*args.node_names->compact(), result, reasons, out);
+  } else {
+    AppendNodeMap(out, "FailedNodes", args, result.failed, reasons);
+    out->push_back(',');
+    AppendNodeMap(out, "FailedAndUnresolvableNodes", args, result.unresolvable, reasons);
+  }
   // A decided request has no error; undecidable ones use EncodeFilterError.
   out->append(R"(,"Error":""})");
 }

@@ -55,8 +55,8 @@ class RequestDecoder {
   struct NamesMemo {
     std::string bytes;  // The array's JSON, from '[' (simdjson-padded capacity).
     // Handed to requests as const; refilled in place once they let go.
-    std::shared_ptr<std::vector<absl::string_view>> names;   // Into `bytes` or `unescaped`.
-    std::shared_ptr<std::vector<absl::string_view>> tokens;  // Into `bytes`.
+    // Names point into `bytes` or `unescaped`, tokens into `bytes`.
+    std::shared_ptr<NodeNameList> list;
     std::vector<std::string> unescaped;     // Names whose token has escapes.
     uint64_t generation = 0;
   };
@@ -124,9 +124,10 @@ class RequestDecoder {
   // the fields before it are parsed. Nullopt when the body is not so shaped
   // or anything fails (the whole body is then parsed).
   std::optional<ExtenderArgs> DecodeWithTrailingNames(absl::string_view body);
-  // Reads names_memo_.bytes into its names and tokens: ScanRememberedNames
-  // when the array is compact (false otherwise, the memo unchanged), else
-  // WalkRememberedNames with simdjson (which words any error).
+  // Reads names_memo_.bytes into its list: ScanRememberedNames when the
+  // array is compact (false otherwise), else WalkRememberedNames with
+  // simdjson (which words any error). A decoder that remembers nothing
+  // always walks: it is the reference the scan is tested against.
   bool ScanRememberedNames();
   absl::Status WalkRememberedNames();
   // The fields of `body`, then `last_node_names` (an array's raw JSON; empty:

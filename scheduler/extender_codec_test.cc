@@ -44,7 +44,7 @@ TEST_F(ExtenderCodecTest, KeysAreCaseInsensitive) {
     ASSERT_TRUE(args.ok()) << body << ": " << args.status();
     EXPECT_EQ(args->pod.metadata.name, "p");
     ASSERT_NE(args->node_names, nullptr);
-    EXPECT_THAT(*args->node_names, ElementsAre("a", "b"));
+    EXPECT_THAT(args->node_names->names(), ElementsAre("a", "b"));
     EXPECT_EQ(args->nodes, nullptr);
   }
 }
@@ -139,7 +139,7 @@ TEST_F(ExtenderCodecTest, SkippedValuesAreNeverInterpretedButStructureIsChecked)
   absl::StatusOr<ExtenderArgs> args =
       Decode(R"({"Pod":{"metadata":{"name":"web"}},"Ignored":[tru, 1.2.3],"NodeNames":["a"]})");
   ASSERT_TRUE(args.ok()) << args.status();
-  EXPECT_THAT(*args->node_names, ElementsAre("a"));
+  EXPECT_THAT(args->node_names->names(), ElementsAre("a"));
   EXPECT_EQ(Decode(R"({"Pod":{},"Ignored":[[1],"NodeNames":["a"]})").status().code(),
             absl::StatusCode::kInvalidArgument);
 }

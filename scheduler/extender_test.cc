@@ -60,8 +60,7 @@ class ExtenderTest : public ::testing::Test {
   ExtenderArgs Args(const kube::Pod& pod, const std::vector<absl::string_view>& candidates) {
     ExtenderArgs args;
     args.pod = pod;
-    args.node_names = std::make_shared<const std::vector<absl::string_view>>(candidates);
-    args.node_name_tokens = args.node_names;
+    args.node_names = NodeNameList::FromViews(candidates, candidates);
     return args;
   }
 

@@ -46,6 +46,10 @@ class VirtualNodeIndex {
     return it != virtual_nodes_.end() ? &it->second : nullptr;
   }
 
+  // The first bytes of the virtual nodes' names: a name that begins
+  // otherwise is not one of them.
+  const std::bitset<256>& first_bytes() const { return first_bytes_; }
+
   // Whether the snapshot has a node named `name`.
   bool Contains(absl::string_view name) const { return snapshot_->contains(name); }
 
@@ -57,6 +61,7 @@ class VirtualNodeIndex {
   absl::flat_hash_map<absl::string_view, VirtualNode> virtual_nodes_;
   std::bitset<256> lengths_;  // The lengths of the virtual nodes' names.
   bool long_names_ = false;   // A virtual node's name is 256 bytes or longer.
+  std::bitset<256> first_bytes_;
 };
 
 }  // namespace spillway::scheduler
