@@ -27,10 +27,7 @@ const NodeClasses& CandidatesMemo::Classes(const Extender& extender, const Exten
   if (args.candidates_generation == 0 || args.candidates_generation != classes_generation_ ||
       snapshot != classes_snapshot_) {
     if (snapshot != nullptr && args.node_names != nullptr) {
-      if (virtual_nodes_ == nullptr || virtual_nodes_->snapshot() != snapshot.get()) {
-        virtual_nodes_ = std::make_unique<VirtualNodeIndex>(snapshot, extender.rule());
-      }
-      classes_ = extender.ClassifyNodes(args, *virtual_nodes_);
+      classes_ = extender.ClassifyNodes(args, IndexFor(extender, snapshot));
     } else {
       classes_ = extender.ClassifyNodes(args, snapshot.get());
     }
@@ -38,6 +35,20 @@ const NodeClasses& CandidatesMemo::Classes(const Extender& extender, const Exten
     classes_snapshot_ = std::move(snapshot);
   }
   return classes_;
+}
+
+const VirtualNodeIndex& CandidatesMemo::IndexFor(const Extender& extender,
+                                                 const std::shared_ptr<const NodeSnapshot>& snapshot) {
+  if (virtual_nodes_ == nullptr || virtual_nodes_->snapshot() != snapshot.get()) {
+    virtual_nodes_ = std::make_unique<VirtualNodeIndex>(snapshot, extender.rule());
+  }
+  return *virtual_nodes_;
+}
+
+std::bitset<256> CandidatesMemo::VirtualFirstBytes(const Extender& extender) {
+  std::shared_ptr<const NodeSnapshot> snapshot = extender.NodeSnapshotNow();
+  if (snapshot == nullptr) return extender.rule().prefix_first_bytes();
+  return IndexFor(extender, snapshot).first_bytes() | extender.rule().prefix_first_bytes();
 }
 
 void CandidatesMemo::EncodeFilter(const ExtenderArgs& args, FilterResult result, std::string* out) {

@@ -14,6 +14,7 @@
 #ifndef SPILLWAY_SCHEDULER_CANDIDATES_MEMO_H_
 #define SPILLWAY_SCHEDULER_CANDIDATES_MEMO_H_
 
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -32,6 +33,12 @@ class CandidatesMemo {
   // until the next call.
   const NodeClasses& Classes(const Extender& extender, const ExtenderArgs& args);
 
+  // The bytes a virtual candidate's name can begin with, for the decoder to
+  // mark as it scans (RequestDecoder::MarkNamesStartingWith): the rule's
+  // name prefixes' and, with a node snapshot, its virtual nodes' (the same
+  // set Classes looks for, so the marks are used).
+  std::bitset<256> VirtualFirstBytes(const Extender& extender);
+
   // EncodeFilterResult into `out`, or the last answer's bytes when the names
   // generation and `result` are the same. A first answer is encoded straight
   // into `out`; its bytes are kept when the same answer is asked again.
@@ -48,6 +55,8 @@ class CandidatesMemo {
   // The virtual nodes of the last snapshot a names-mode request was
   // classified against: built once per snapshot, not per request.
   std::unique_ptr<VirtualNodeIndex> virtual_nodes_;
+  // virtual_nodes_ for `snapshot` (non-null), built when it is another's.
+  const VirtualNodeIndex& IndexFor(const Extender& extender, const std::shared_ptr<const NodeSnapshot>& snapshot);
 
   uint64_t filter_generation_ = 0;
   FilterResult filter_result_;

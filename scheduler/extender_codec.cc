@@ -556,7 +556,7 @@ absl::Status RequestDecoder::DecodeNodeNames(absl::string_view array, ExtenderAr
 bool RequestDecoder::ScanRememberedNames() {
   NamesMemo& memo = names_memo_;
   memo.unescaped.clear();
-  return Recycled(memo.list).ScanCompact(memo.bytes);
+  return Recycled(memo.list).ScanCompact(memo.bytes, marked_first_bytes_);
 }
 
 absl::Status RequestDecoder::WalkRememberedNames() {

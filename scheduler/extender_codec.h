@@ -12,6 +12,7 @@
 #ifndef SPILLWAY_SCHEDULER_EXTENDER_CODEC_H_
 #define SPILLWAY_SCHEDULER_EXTENDER_CODEC_H_
 
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -42,6 +43,12 @@ class RequestDecoder {
   // simdjson::SIMDJSON_PADDING. The result borrows from `body` and from this
   // decoder (node names) until the next Decode call.
   absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(absl::string_view body, size_t capacity);
+
+  // Names of a compact NodeNames array that begin with one of these bytes
+  // (at most four are marked) are marked as the array is scanned, so that
+  // classifying them (Extender::ClassifyNodes) reads no other name
+  // (CompactNames). Set before each request: the set follows the cluster.
+  void MarkNamesStartingWith(const std::bitset<256>& first_bytes) { marked_first_bytes_ = first_bytes; }
 
   // Decodes ExtenderPreemptionArgs; same contract.
   absl::StatusOr<PreemptionArgs> DecodePreemptionArgs(absl::string_view body, size_t capacity);
@@ -144,6 +151,7 @@ class RequestDecoder {
   NamesMemo names_memo_;
   NodesMemo nodes_memo_;
   std::string prefix_;  // DecodeWithKnownNames' copy of the fields before NodeNames.
+  std::bitset<256> marked_first_bytes_;
   // Fully parses each Node's bytes: validates what is echoed back and reads
   // the fields the policy needs.
   simdjson::dom::parser node_parser_;

@@ -79,8 +79,10 @@ void ExtenderService::CountIntent(const absl::StatusOr<burst::PodPolicy>& policy
 http::Response ExtenderService::Filter(http::Request& request, bool prioritize) {
   const Verb verb = prioritize ? Verb::kPrioritize : Verb::kFilter;
   ScopedTimer timer(metrics_.Duration(verb));
-  absl::StatusOr<ExtenderArgs> args =
-      ThreadDecoder().DecodeExtenderArgs(request.body, request.body.capacity());
+  CandidatesMemo& memo = ThreadMemo();
+  RequestDecoder& decoder = ThreadDecoder();
+  decoder.MarkNamesStartingWith(memo.VirtualFirstBytes(extender_));
+  absl::StatusOr<ExtenderArgs> args = decoder.DecodeExtenderArgs(request.body, request.body.capacity());
   if (!args.ok()) {
     metrics_.RequestBad(verb).Increment();
     LOG(WARNING) << "verb=" << VerbName(verb) << " bad_request=true error=" << LogValue(args.status().message());
@@ -94,7 +96,6 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
                             "classifying nodes by name";
   }
   absl::StatusOr<burst::PodPolicy> policy = extender_.Resolve(args->pod);
-  CandidatesMemo& memo = ThreadMemo();
   const NodeClasses& classes = memo.Classes(extender_, *args);
   if (prioritize) {
     HostScores scores = extender_.Prioritize(*args, policy, classes);

@@ -1,8 +1,10 @@
 #include "scheduler/name_tokens.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -20,36 +22,67 @@ struct BlockMasks {
   uint64_t quotes = 0;
   uint64_t commas = 0;
   uint64_t refused = 0;
+  uint64_t marked = 0;  // Bytes equal to one of the scan's marked bytes.
 };
 
-// Inlined into the scan's loop, so the constants are set up once a scan
-// rather than once a block.
+// Up to four bytes a scan marks where they begin a name (CompactNames::Scan).
+struct MarkedBytes {
+  char bytes[4] = {};
+  int count = 0;
+};
+
+// Classifies 64-byte blocks, marking `kMarks` bytes (MarkedBytes). Built
+// once a scan, outside its loop: the constants are set up once, and the
+// loop is specialised for the number of marked bytes.
 #if defined(__AVX2__)
-inline __attribute__((always_inline)) uint64_t Equal(const char* block, char byte) {
+template <int kMarks>
+class Classifier {
+ public:
+  explicit Classifier(const MarkedBytes& marks) {
+    for (int i = 0; i < kMarks; ++i) marks_[i] = _mm256_set1_epi8(marks.bytes[i]);
+  }
+
+  BlockMasks operator()(const char* block) const {
+    const Half low = Read(block);
+    const Half high = Read(block + 32);
+    return BlockMasks{Join(low.quotes, high.quotes), Join(low.commas, high.commas),
+                      Join(low.refused, high.refused), Join(low.marked, high.marked)};
+  }
+
+ private:
+  struct Half {
+    uint32_t quotes, commas, refused, marked;
+  };
+
+  static uint64_t Join(uint32_t low, uint32_t high) { return low | static_cast<uint64_t>(high) << 32; }
+  static uint32_t Mask(__m256i bytes) { return static_cast<uint32_t>(_mm256_movemask_epi8(bytes)); }
+
+  Half Read(const char* at) const {
+    const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+    __m256i marked = _mm256_setzero_si256();
+    for (int i = 0; i < kMarks; ++i) marked = _mm256_or_si256(marked, _mm256_cmpeq_epi8(bytes, marks_[i]));
+    // Signed compare: bytes from 0x80 are negative, so this also catches them.
+    const __m256i control_or_high = _mm256_cmpgt_epi8(space_, bytes);
+    const __m256i refused = _mm256_or_si256(
+        control_or_high, _mm256_or_si256(_mm256_cmpeq_epi8(bytes, del_), _mm256_cmpeq_epi8(bytes, backslash_)));
+    return Half{Mask(_mm256_cmpeq_epi8(bytes, quote_)), Mask(_mm256_cmpeq_epi8(bytes, comma_)), Mask(refused),
+                kMarks > 0 ? Mask(marked) : 0};
+  }
+
+  const __m256i quote_ = _mm256_set1_epi8('"');
+  const __m256i comma_ = _mm256_set1_epi8(',');
+  const __m256i space_ = _mm256_set1_epi8(0x20);
+  const __m256i del_ = _mm256_set1_epi8(0x7f);
+  const __m256i backslash_ = _mm256_set1_epi8('\\');
+  __m256i marks_[kMarks > 0 ? kMarks : 1];
+};
+
+inline uint64_t Equal(const char* block, char byte) {
   const __m256i wanted = _mm256_set1_epi8(byte);
   const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block));
   const __m256i high = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32));
   return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(low, wanted))) |
          static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(high, wanted)))) << 32;
-}
-
-inline __attribute__((always_inline)) BlockMasks Classify(const char* block) {
-  BlockMasks masks;
-  for (int half = 0; half < 2; ++half) {
-    const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32 * half));
-    const __m256i quotes = _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('"'));
-    const __m256i commas = _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(','));
-    // Signed compare: bytes from 0x80 are negative, so this also catches them.
-    const __m256i control_or_high = _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), bytes);
-    const __m256i refused =
-        _mm256_or_si256(control_or_high, _mm256_or_si256(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(0x7f)),
-                                                         _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('\\'))));
-    const int shift = 32 * half;
-    masks.quotes |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(quotes))) << shift;
-    masks.commas |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(commas))) << shift;
-    masks.refused |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(refused))) << shift;
-  }
-  return masks;
 }
 
 // Bit i: the XOR of bits 0..i of `bits` (set from an opening quote up to,
@@ -59,21 +92,33 @@ inline uint64_t PrefixXor(uint64_t bits) {
       _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<int64_t>(bits)), _mm_set1_epi8(-1), 0)));
 }
 #else
+template <int kMarks>
+class Classifier {
+ public:
+  explicit Classifier(const MarkedBytes& marks) : marks_(marks) {}
+
+  BlockMasks operator()(const char* block) const {
+    BlockMasks masks;
+    for (size_t i = 0; i < kBlock; ++i) {
+      const auto byte = static_cast<unsigned char>(block[i]);
+      for (int m = 0; m < kMarks; ++m) {
+        if (block[i] == marks_.bytes[m]) masks.marked |= uint64_t{1} << i;
+      }
+      if (byte == '"') masks.quotes |= uint64_t{1} << i;
+      if (byte == ',') masks.commas |= uint64_t{1} << i;
+      if (byte < 0x20 || byte > 0x7e || byte == '\\') masks.refused |= uint64_t{1} << i;
+    }
+    return masks;
+  }
+
+ private:
+  MarkedBytes marks_;
+};
+
 inline uint64_t Equal(const char* block, char byte) {
   uint64_t mask = 0;
   for (size_t i = 0; i < kBlock; ++i) mask |= uint64_t{block[i] == byte} << i;
   return mask;
-}
-
-inline BlockMasks Classify(const char* block) {
-  BlockMasks masks;
-  for (size_t i = 0; i < kBlock; ++i) {
-    const auto byte = static_cast<unsigned char>(block[i]);
-    if (byte == '"') masks.quotes |= uint64_t{1} << i;
-    if (byte == ',') masks.commas |= uint64_t{1} << i;
-    if (byte < 0x20 || byte > 0x7e || byte == '\\') masks.refused |= uint64_t{1} << i;
-  }
-  return masks;
 }
 
 inline uint64_t PrefixXor(uint64_t bits) {
@@ -94,6 +139,38 @@ struct PaddedTail {
 
 }  // namespace
 
+void CompactNames::Clear() {
+  bytes_ = absl::string_view();
+  count_ = 0;
+  starts_.clear();
+  ends_.clear();
+  names_before_.clear();
+  marked_.clear();
+  marked_set_.reset();
+}
+
+namespace {
+
+// The bytes of `set` when there are at most four (one per virtual-node name
+// prefix is usual): they are then compared 32 at a time. Null otherwise.
+std::optional<MarkedBytes> FewBytes(const std::bitset<256>& set) {
+  MarkedBytes few;
+  for (int byte = 0; byte < 256; ++byte) {
+    if (!set[byte]) continue;
+    if (few.count == 4) return std::nullopt;
+    few.bytes[few.count++] = static_cast<char>(byte);
+  }
+  return few;
+}
+
+// Where ScanBlocks writes each block's masks (CompactNames' vectors, sized).
+struct BlockOutput {
+  uint64_t* starts;
+  uint64_t* ends;
+  uint32_t* names_before;
+  uint64_t* marked;  // Written when kMarks > 0.
+};
+
 // The grammar, checked on whole blocks. The bytes inside strings are those
 // from an opening quote up to its closing one (a prefix XOR of the quotes,
 // carried from block to block: no backslash means no quote is escaped).
@@ -102,42 +179,27 @@ struct PaddedTail {
 // after a closing quote must be a comma or the final ']'. Together these
 // leave exactly '[' "..." {',' "..."} ']': an opening quote can then only
 // follow '[' or a comma, and a comma only precede an opening quote (or the
-// ']', excluded by checking the byte before it).
-void CompactNames::Clear() {
-  bytes_ = absl::string_view();
-  count_ = 0;
-  starts_.clear();
-  ends_.clear();
-}
-
-bool CompactNames::Scan(absl::string_view array) {
-  Clear();
-  const size_t size = array.size();
-  if (size < 2 || array.front() != '[' || array.back() != ']' || size > std::numeric_limits<uint32_t>::max()) {
-    return false;
-  }
-  if (size > 2 && (array[1] != '"' || array[size - 2] != '"')) return false;
+// ']', excluded by checking the byte before it, as the caller does).
+// Returns the number of names, or nullopt when the grammar does not hold.
+template <int kMarks>
+std::optional<size_t> ScanBlocks(absl::string_view array, const MarkedBytes& marks, const BlockOutput& out) {
+  const Classifier<kMarks> classify(marks);
   const char* data = array.data();
+  const size_t size = array.size();
   const size_t blocks = (size + kBlock - 1) / kBlock;
-  starts_.resize(blocks);
-  ends_.resize(blocks);
   uint64_t in_string = 0;     // All ones when the last block ended inside a string.
   uint64_t close_carry = 0;   // 1 when the last block's last byte closed a string.
   uint64_t start_carry = 0;   // 1 when the last block's last byte opened one.
   size_t count = 0;
   uint64_t errors = 0;
-  for (size_t block = 0; block < blocks; ++block) {
-    const size_t base = block * kBlock;
-    const size_t left = size - base;
-    const bool last = left <= kBlock;
-    const BlockMasks masks = last ? Classify(PaddedTail(data + base, left).bytes) : Classify(data + base);
-    const uint64_t valid = last ? (left == kBlock ? ~uint64_t{0} : (uint64_t{1} << left) - 1) : ~uint64_t{0};
+  // One block: `valid`, its bytes of the array; `brackets`, where its '['
+  // and ']' are.
+  auto step = [&](size_t block, const BlockMasks& masks, uint64_t valid, uint64_t brackets)
+                  __attribute__((always_inline)) {
     const uint64_t strings = PrefixXor(masks.quotes) ^ in_string;
     in_string = static_cast<uint64_t>(static_cast<int64_t>(strings) >> 63);
     const uint64_t opens = masks.quotes & strings;
     const uint64_t closes = masks.quotes & ~strings;
-    uint64_t brackets = block == 0 ? 1 : 0;
-    if (last) brackets |= uint64_t{1} << (left - 1);
     const uint64_t outside = ~strings & ~masks.quotes & valid & ~brackets;
     const uint64_t after_close = (closes << 1) | close_carry;
     // Gathered rather than tested block by block: an array is almost always
@@ -145,17 +207,80 @@ bool CompactNames::Scan(absl::string_view array) {
     errors |= (masks.refused & valid) | (outside & ~masks.commas) | (outside & ~after_close) |
               (after_close & valid & ~brackets & ~outside);
     close_carry = closes >> 63;
-    starts_[block] = (opens << 1) | start_carry;
+    const uint64_t starts = (opens << 1) | start_carry;
+    out.starts[block] = starts;
     start_carry = opens >> 63;
-    ends_[block] = closes;
-    count += static_cast<size_t>(__builtin_popcountll(opens));
+    out.ends[block] = closes;
+    out.names_before[block] = static_cast<uint32_t>(count);
+    if (kMarks > 0) out.marked[block] = starts & masks.marked;
+    count += static_cast<size_t>(__builtin_popcountll(starts));
+  };
+  // Every block but the last is whole; the first holds the '['.
+  const size_t last = blocks - 1;
+  for (size_t block = 0; block < last; ++block) {
+    step(block, classify(data + block * kBlock), ~uint64_t{0}, block == 0 ? 1 : 0);
   }
-  if (errors != 0 || in_string != 0) {
+  const size_t left = size - last * kBlock;  // 1 to 64 bytes.
+  const uint64_t valid = left == kBlock ? ~uint64_t{0} : (uint64_t{1} << left) - 1;
+  const uint64_t brackets = (uint64_t{1} << (left - 1)) | (last == 0 ? 1 : 0);
+  step(last, classify(PaddedTail(data + last * kBlock, left).bytes), valid, brackets);
+  if (errors != 0 || in_string != 0) return std::nullopt;
+  return count;
+}
+
+// Of the block at `base` of `bytes_`, the bytes in `few`.
+uint64_t MarkedIn(absl::string_view bytes_, size_t base, const MarkedBytes& few) {
+  const size_t left = bytes_.size() - base;
+  const char* block = bytes_.data() + base;
+  std::optional<PaddedTail> tail;
+  if (left < kBlock) block = tail.emplace(block, left).bytes;
+  uint64_t equal = 0;
+  for (int i = 0; i < few.count; ++i) equal |= Equal(block, few.bytes[i]);
+  return equal;
+}
+
+// Of `starts` (of the block at `base` of `bytes_`), those whose byte is in
+// `first_bytes`.
+uint64_t StartsIn(absl::string_view bytes_, size_t base, uint64_t starts, const std::bitset<256>& first_bytes) {
+  uint64_t hits = 0;
+  for (uint64_t bits = starts; bits != 0; bits &= bits - 1) {
+    const int bit = __builtin_ctzll(bits);
+    if (first_bytes[static_cast<unsigned char>(bytes_[base + static_cast<size_t>(bit)])]) hits |= uint64_t{1} << bit;
+  }
+  return hits;
+}
+
+}  // namespace
+
+bool CompactNames::Scan(absl::string_view array, const std::bitset<256>& mark) {
+  Clear();
+  const size_t size = array.size();
+  if (size < 2 || array.front() != '[' || array.back() != ']' || size > std::numeric_limits<uint32_t>::max()) {
+    return false;
+  }
+  if (size > 2 && (array[1] != '"' || array[size - 2] != '"')) return false;
+  const size_t blocks = (size + kBlock - 1) / kBlock;
+  starts_.resize(blocks);
+  ends_.resize(blocks);
+  names_before_.resize(blocks);
+  const MarkedBytes marks = FewBytes(mark).value_or(MarkedBytes());
+  if (marks.count > 0) marked_.resize(blocks);
+  const BlockOutput out{starts_.data(), ends_.data(), names_before_.data(), marked_.data()};
+  std::optional<size_t> count;
+  switch (marks.count) {
+    case 0: count = ScanBlocks<0>(array, marks, out); break;
+    case 1: count = ScanBlocks<1>(array, marks, out); break;
+    case 2: count = ScanBlocks<2>(array, marks, out); break;
+    case 3: count = ScanBlocks<3>(array, marks, out); break;
+    default: count = ScanBlocks<4>(array, marks, out); break;
+  }
+  if (!count.has_value()) {
     Clear();
     return false;
   }
   bytes_ = array;
-  count_ = count;
+  count_ = *count;
+  if (!marked_.empty()) marked_set_ = mark;
   return true;
 }
 
@@ -192,63 +317,44 @@ absl::string_view CompactNames::TokenAt(size_t start) const {
 }
 
 void CompactNames::AppendTokensAt(const std::vector<size_t>& indices, std::vector<absl::string_view>* tokens) const {
-  size_t before = 0;  // Names that begin in blocks before `block`.
+  const size_t blocks = names_before_.size();
   size_t block = 0;
   for (size_t index : indices) {
-    size_t in_block = static_cast<size_t>(__builtin_popcountll(starts_[block]));
-    while (before + in_block <= index) {
-      before += in_block;
-      in_block = static_cast<size_t>(__builtin_popcountll(starts_[++block]));
-    }
+    // The index's block: the last whose names_before_ is at most `index`.
+    // Indices ascend, so it is searched for from the last one's, in steps
+    // that double, then by halves.
+    size_t step = 1;
+    while (block + step < blocks && names_before_[block + step] <= index) step *= 2;
+    const auto after = std::upper_bound(names_before_.begin() + static_cast<std::ptrdiff_t>(block + step / 2),
+                                        names_before_.begin() + static_cast<std::ptrdiff_t>(std::min(block + step, blocks)),
+                                        static_cast<uint32_t>(index));
+    block = static_cast<size_t>(after - names_before_.begin()) - 1;
     uint64_t bits = starts_[block];
-    for (size_t skip = index - before; skip > 0; --skip) bits &= bits - 1;
+    for (size_t skip = index - names_before_[block]; skip > 0; --skip) bits &= bits - 1;
     tokens->push_back(TokenAt(block * kBlock + static_cast<size_t>(__builtin_ctzll(bits))));
   }
 }
 
 void CompactNames::FindStartingWith(const std::bitset<256>& first_bytes, std::vector<Found>* found) const {
   if (first_bytes.none() || count_ == 0) return;
-  // The set's bytes when they are few (one per virtual-node name prefix is
-  // usual): then compared 64 bytes at a time rather than name by name.
-  char few[4];
-  int few_count = 0;
-  for (int byte = 0; byte < 256 && few_count <= 4; ++byte) {
-    if (!first_bytes[byte]) continue;
-    if (few_count < 4) few[few_count] = static_cast<char>(byte);
-    ++few_count;
-  }
-  const bool vector_compare = few_count <= 4;
-  size_t before = 0;  // Names that begin in earlier blocks.
+  const bool marked = !marked_.empty() && first_bytes == marked_set_;
+  const std::optional<MarkedBytes> few = marked ? std::nullopt : FewBytes(first_bytes);
   for (size_t block = 0; block < starts_.size(); ++block) {
-    const uint64_t starts = starts_[block];
-    if (starts == 0) continue;
-    const size_t base = block * kBlock;
     uint64_t hits = 0;
-    if (vector_compare) {
-      const size_t left = bytes_.size() - base;
-      const char* bytes = bytes_.data() + base;
-      uint64_t equal = 0;
-      if (left >= kBlock) {
-        for (int i = 0; i < few_count; ++i) equal |= Equal(bytes, few[i]);
-      } else {
-        const PaddedTail tail(bytes, left);
-        for (int i = 0; i < few_count; ++i) equal |= Equal(tail.bytes, few[i]);
-      }
-      hits = starts & equal;
-    } else {
-      for (uint64_t bits = starts; bits != 0; bits &= bits - 1) {
-        const int bit = __builtin_ctzll(bits);
-        if (first_bytes[static_cast<unsigned char>(bytes_[base + static_cast<size_t>(bit)])]) {
-          hits |= uint64_t{1} << bit;
-        }
-      }
+    if (marked) {
+      hits = marked_[block];  // Most blocks have none: a test per block.
+      if (hits == 0) continue;
+    } else if (starts_[block] != 0) {
+      hits = few.has_value() ? starts_[block] & MarkedIn(bytes_, block * kBlock, *few)
+                             : StartsIn(bytes_, block * kBlock, starts_[block], first_bytes);
     }
-    for (; hits != 0; hits &= hits - 1) {
-      const int bit = __builtin_ctzll(hits);
+    const uint64_t starts = starts_[block];
+    const size_t base = block * kBlock;
+    for (uint64_t bits = hits; bits != 0; bits &= bits - 1) {
+      const int bit = __builtin_ctzll(bits);
       const size_t below = static_cast<size_t>(__builtin_popcountll(starts & ((uint64_t{1} << bit) - 1)));
-      found->push_back({before + below, TokenAt(base + static_cast<size_t>(bit))});
+      found->push_back({names_before_[block] + below, TokenAt(base + static_cast<size_t>(bit))});
     }
-    before += static_cast<size_t>(__builtin_popcountll(starts));
   }
 }
 

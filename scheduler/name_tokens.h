@@ -36,7 +36,10 @@ class CompactNames {
   // object's storage. Returns false, leaving the object empty, when `array`
   // is not in the compact form: it may still be valid JSON, and the caller
   // parses it as such.
-  bool Scan(absl::string_view array);
+  // Names that begin with a byte of `mark` (at most four bytes; more are
+  // ignored) are marked as the bytes are read, so FindStartingWith with
+  // the same set reads no byte again.
+  bool Scan(absl::string_view array, const std::bitset<256>& mark = {});
 
   // The number of names.
   size_t size() const { return count_; }
@@ -77,6 +80,11 @@ class CompactNames {
   // closing quote.
   std::vector<uint64_t> starts_;
   std::vector<uint64_t> ends_;
+  // Per block, the names that begin in earlier blocks.
+  std::vector<uint32_t> names_before_;
+  // Per block, the starts whose byte is in marked_set_ (empty: none marked).
+  std::vector<uint64_t> marked_;
+  std::bitset<256> marked_set_;
 };
 
 // Appends to `tokens` each token of `array` and returns true when it is a

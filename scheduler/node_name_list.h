@@ -16,6 +16,7 @@
 #ifndef SPILLWAY_SCHEDULER_NODE_NAME_LIST_H_
 #define SPILLWAY_SCHEDULER_NODE_NAME_LIST_H_
 
+#include <bitset>
 #include <memory>
 #include <vector>
 
@@ -66,11 +67,12 @@ class NodeNameList {
     tokens_.clear();
     views_built_ = true;
   }
-  // Scans `array` (which must outlive the list's use) as a compact array;
+  // Scans `array` (which must outlive the list's use) as a compact array,
+  // marking the names that begin with a byte of `mark` (CompactNames::Scan);
   // false, the list empty, when it is not one.
-  bool ScanCompact(absl::string_view array) {
+  bool ScanCompact(absl::string_view array, const std::bitset<256>& mark) {
     Clear();
-    if (!compact_storage_.Scan(array)) return false;
+    if (!compact_storage_.Scan(array, mark)) return false;
     compact_ = &compact_storage_;
     views_built_ = false;
     return true;
