@@ -16,7 +16,7 @@ bool SameFailures(const std::vector<FilterResult::Failure>& a, const std::vector
 }
 
 bool SameResult(const FilterResult& a, const FilterResult& b) {
-  return a.passed == b.passed && a.reasons == b.reasons && SameFailures(a.failed, b.failed) &&
+  return a.passed_are_the_rest == b.passed_are_the_rest && a.passed == b.passed && a.reasons == b.reasons && SameFailures(a.failed, b.failed) &&
          SameFailures(a.unresolvable, b.unresolvable);
 }
 

@@ -233,12 +233,17 @@ namespace {
 // node another, built from the classes' index lists (ascending, as the
 // per-node loop would build them); false, leaving `result` alone, when both
 // classes would fail into the same list (their order then interleaves).
-bool SharedVerdicts(const PolicyReasons& reasons, const NodeClasses& classes, FilterResult& result) {
+// `passed_as_rest`: regular nodes that pass are left as "the rest"
+// (FilterResult::passed_are_the_rest) rather than listed.
+bool SharedVerdicts(const PolicyReasons& reasons, const NodeClasses& classes, bool passed_as_rest,
+                    FilterResult& result) {
   const bool regular_pass = reasons.regular_reason < 0;
   const bool virtual_pass = reasons.virtual_reason < 0;
   if (!regular_pass && !virtual_pass && !reasons.virtual_resolvable) return false;
   const size_t count = classes.is_virtual.size();
-  if (regular_pass && virtual_pass) {
+  if (regular_pass && passed_as_rest) {
+    result.passed_are_the_rest = true;
+  } else if (regular_pass && virtual_pass) {
     result.passed.resize(count);
     for (size_t i = 0; i < count; ++i) result.passed[i] = i;
   } else if (regular_pass) {
@@ -300,7 +305,8 @@ FilterResult Extender::Filter(const ExtenderArgs& args, const absl::StatusOr<Pod
   // shares one verdict, taken from the class's index list.
   const bool node_specific = result.reasons.size() > (reasons.virtual_reason >= 0 ? 1u : 0u) +
                                                          (reasons.regular_reason >= 0 ? 1u : 0u);
-  if (!node_specific && SharedVerdicts(reasons, classes, result)) return result;
+  const bool compact_names = args.node_names != nullptr && args.node_names->compact() != nullptr;
+  if (!node_specific && SharedVerdicts(reasons, classes, compact_names, result)) return result;
   result.passed.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     if (node_specific && unresolvable_reason[i] >= 0) {

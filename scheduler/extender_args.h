@@ -77,14 +77,38 @@ struct FilterResult {
     size_t node;  // Index into the request's nodes / node names.
     int reason;   // Index into `reasons`.
   };
-  // Every candidate is in exactly one of the three lists, each ascending
-  // (a names-mode answer is written as "all but the failures").
+  // Every candidate is in exactly one of the three lists, each ascending.
   std::vector<size_t> passed;
   std::vector<Failure> failed;        // FailedNodes: preemption may help.
   std::vector<Failure> unresolvable;  // FailedAndUnresolvableNodes.
   // Distinct reasons, shared by the failures that cite them.
   std::vector<std::string> reasons;
+  // When true, `passed` is left empty and stands for every candidate not
+  // failed: a compact names list is answered as "all but the failures"
+  // (EncodeFilterResult), and listing thousands of passing indices only to
+  // count them cost more than the rest of the policy.
+  bool passed_are_the_rest = false;
+
+  // How many of `candidates` passed.
+  size_t PassedCount(size_t candidates) const {
+    return passed_are_the_rest ? candidates - failed.size() - unresolvable.size() : passed.size();
+  }
+  // The passing indices, listed (`candidates`: the request's node count).
+  std::vector<size_t> PassedIndices(size_t candidates) const;
 };
+
+inline std::vector<size_t> FilterResult::PassedIndices(size_t candidates) const {
+  if (!passed_are_the_rest) return passed;
+  std::vector<uint8_t> failing(candidates);
+  for (const Failure& failure : failed) failing[failure.node] = 1;
+  for (const Failure& failure : unresolvable) failing[failure.node] = 1;
+  std::vector<size_t> rest;
+  rest.reserve(PassedCount(candidates));
+  for (size_t i = 0; i < candidates; ++i) {
+    if (!failing[i]) rest.push_back(i);
+  }
+  return rest;
+}
 
 // HostPriorityList before encoding: one score per candidate, in request order.
 using HostScores = std::vector<int64_t>;

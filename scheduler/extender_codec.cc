@@ -653,20 +653,21 @@ void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, st
   } else if (const CompactNames* compact = args.node_names->compact()) {
     estimate += compact->bytes().size();
   } else {
-    estimate += 40 * result.passed.size();
+    estimate += 40 * result.PassedCount(args.NodeCount());
   }
   out->reserve(out->size() + estimate);
   if (args.nodes != nullptr) {
     out->append(R"({"Nodes":{"metadata":{},"items":[)");
-    for (size_t i = 0; i < result.passed.size(); ++i) {
+    const std::vector<size_t> passed = result.PassedIndices(args.NodeCount());
+    for (size_t i = 0; i < passed.size(); ++i) {
       if (i > 0) out->push_back(',');
-      absl::string_view raw = args.Candidate(result.passed[i]).raw_json;
+      absl::string_view raw = args.Candidate(passed[i]).raw_json;
       out->append(raw.data(), raw.size());
     }
     out->append(R"(]},"NodeNames":null,)");
   } else if (args.node_names->compact() == nullptr) {
     out->append(R"({"Nodes":null,"NodeNames":[)");
-    AppendPassedTokens(out, args.node_names->tokens(), result.passed);
+    AppendPassedTokens(out, args.node_names->tokens(), result.PassedIndices(args.NodeCount()));
     out->append("],");
   }
   std::vector<std::string> reasons(result.reasons.size());

@@ -105,12 +105,13 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
   }
   CountIntent(policy);
   FilterResult result = extender_.Filter(*args, policy, classes);
-  metrics_.filter_passed().Increment(static_cast<double>(result.passed.size()));
+  const size_t passed = result.PassedCount(args->NodeCount());
+  metrics_.filter_passed().Increment(static_cast<double>(passed));
   metrics_.filter_failed().Increment(static_cast<double>(result.failed.size()));
   metrics_.filter_unresolvable().Increment(static_cast<double>(result.unresolvable.size()));
   VLOG(1) << "verb=filter pod=" << args->pod.Key()
           << " intent=" << (policy.ok() ? burst::IntentName(policy->intent) : "invalid")
-          << " passed=" << result.passed.size() << " failed=" << result.failed.size()
+          << " passed=" << passed << " failed=" << result.failed.size()
           << " unresolvable=" << result.unresolvable.size()
           << " reason=" << LogValue(policy.ok() ? policy->reason : policy.status().message());
   memo.EncodeFilter(*args, std::move(result), &request.response_buffer);
