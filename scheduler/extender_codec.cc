@@ -254,6 +254,13 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(absl::string_vie
   return args;
 }
 
+absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(std::string* body) {
+  takeable_body_ = body;
+  absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(*body, body->capacity());
+  takeable_body_ = nullptr;
+  return args;
+}
+
 std::optional<ExtenderArgs> RequestDecoder::DecodeWithKnownNodes(absl::string_view body) {
   if (nodes_memo_.generation == 0) return std::nullopt;
   std::optional<absl::string_view> rest = FieldsBefore(body, ",\"Nodes\":", nodes_memo_.bytes, ",\"NodeNames\":null}");
@@ -404,9 +411,20 @@ std::optional<ExtenderArgs> RequestDecoder::DecodeWithTrailingNames(absl::string
   // in the key opens or closes a string, and the ':' and '[' are structure.
   NamesMemo& memo = names_memo_;
   memo.generation = 0;
-  memo.bytes.reserve(array.size() + simdjson::SIMDJSON_PADDING);
-  memo.bytes.assign(array.data(), array.size());
-  if (!ScanRememberedNames()) return std::nullopt;
+  // A body of ours to take (a long string: its bytes live on the heap, so
+  // views into them survive the swap) is scanned where it is and kept.
+  std::string* taken = takeable_body_;
+  const bool take = taken != nullptr && taken->size() > sizeof(std::string) && body.data() == taken->data();
+  if (take) {
+    memo.bytes = array;
+  } else {
+    CopyIntoNamesMemo(array);
+  }
+  if (!ScanRememberedNames()) {
+    if (take) memo.bytes = absl::string_view();  // Not the memo's: the general path copies it.
+    return std::nullopt;
+  }
+  if (take) std::swap(memo.storage, *taken);  // The views move with the heap block.
   memo.generation = NextGeneration();
   // DecodeFields finds the array in the memo (handed its own bytes, which it
   // need not compare) and checks the fields before it.
@@ -543,14 +561,20 @@ absl::Status RequestDecoder::DecodeNodeNames(absl::string_view array, ExtenderAr
   const bool memo_bytes = array.data() == memo.bytes.data() && array.size() == memo.bytes.size();
   if (memo.generation == 0 || (!memo_bytes && array != memo.bytes)) {
     memo.generation = 0;  // Until decoded: a failure leaves no stale memo.
-    memo.bytes.reserve(array.size() + simdjson::SIMDJSON_PADDING);
-    memo.bytes.assign(array.data(), array.size());
+    if (!memo_bytes) CopyIntoNamesMemo(array);
     if (!remember_ || !ScanRememberedNames()) SPILLWAY_RETURN_IF_ERROR(WalkRememberedNames());
     memo.generation = NextGeneration();
   }
   args.node_names = memo.list;
   args.candidates_generation = memo.generation;
   return absl::OkStatus();
+}
+
+void RequestDecoder::CopyIntoNamesMemo(absl::string_view array) {
+  NamesMemo& memo = names_memo_;
+  memo.storage.reserve(array.size() + simdjson::SIMDJSON_PADDING);
+  memo.storage.assign(array.data(), array.size());
+  memo.bytes = memo.storage;
 }
 
 bool RequestDecoder::ScanRememberedNames() {
@@ -569,8 +593,9 @@ absl::Status RequestDecoder::WalkRememberedNames() {
   tokens.reserve(memo.bytes.size() / 24);
   ondemand::document doc;
   if (auto err = names_parser_
-                     .iterate(simdjson::padded_string_view(memo.bytes.data(), memo.bytes.size(),
-                                                           memo.bytes.capacity()))
+                     .iterate(simdjson::padded_string_view(
+                         memo.bytes.data(), memo.bytes.size(),
+                         static_cast<size_t>(memo.storage.data() + memo.storage.capacity() - memo.bytes.data())))
                      .get(doc)) {
     return kube::json::Error(err, Path("NodeNames"));
   }

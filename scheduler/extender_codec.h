@@ -50,6 +50,13 @@ class RequestDecoder {
   // (CompactNames). Set before each request: the set follows the cluster.
   void MarkNamesStartingWith(const std::bitset<256>& first_bytes) { marked_first_bytes_ = first_bytes; }
 
+  // The same, free to take over `*body`'s storage (leaving in its place
+  // another string whose capacity the caller may reuse): a compact NodeNames
+  // array is then remembered where it arrived rather than copied. `*body`'s
+  // capacity must be at least body->size() + simdjson::SIMDJSON_PADDING; the
+  // result borrows from the storage, wherever it is, until the next Decode.
+  absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string* body);
+
   // Decodes ExtenderPreemptionArgs; same contract.
   absl::StatusOr<PreemptionArgs> DecodePreemptionArgs(absl::string_view body, size_t capacity);
 
@@ -60,7 +67,10 @@ class RequestDecoder {
   // instead of walking 5,000 elements again (ExtenderArgs::candidates_generation
   // says so to the layers above).
   struct NamesMemo {
-    std::string bytes;  // The array's JSON, from '[' (simdjson-padded capacity).
+    // Holds `bytes`: a copy of the array, or a request body taken over.
+    std::string storage;
+    // The array's JSON, from '[', in `storage` (simdjson padding after it).
+    absl::string_view bytes;
     // Handed to requests as const; refilled in place once they let go.
     // Names point into `bytes` or `unescaped`, tokens into `bytes`.
     std::shared_ptr<NodeNameList> list;
@@ -136,6 +146,8 @@ class RequestDecoder {
   // simdjson (which words any error). A decoder that remembers nothing
   // always walks: it is the reference the scan is tested against.
   bool ScanRememberedNames();
+  // Copies `array` into names_memo_.storage and points its bytes there.
+  void CopyIntoNamesMemo(absl::string_view array);
   absl::Status WalkRememberedNames();
   // The fields of `body`, then `last_node_names` (an array's raw JSON; empty:
   // none) or `known_nodes` (the memo's list; null: none) as if it were the
@@ -152,6 +164,8 @@ class RequestDecoder {
   NodesMemo nodes_memo_;
   std::string prefix_;  // DecodeWithKnownNames' copy of the fields before NodeNames.
   std::bitset<256> marked_first_bytes_;
+  // During DecodeExtenderArgs(std::string*): the body that may be taken over.
+  std::string* takeable_body_ = nullptr;
   // Fully parses each Node's bytes: validates what is echoed back and reads
   // the fields the policy needs.
   simdjson::dom::parser node_parser_;

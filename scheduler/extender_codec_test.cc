@@ -179,5 +179,65 @@ TEST_F(ExtenderCodecTest, HostPrioritiesFollowRequestOrder) {
   EXPECT_EQ(empty, "[]");
 }
 
+// The service lets the decoder take the request body over
+// (DecodeExtenderArgs(std::string*)): a compact array is kept where it
+// arrived and the caller gets another string back; the names stay readable
+// whatever the caller then writes into that string, the same list sent again
+// is recognised, and a list the scan refuses is copied and walked as before.
+TEST(RequestDecoderTakingBodiesTest, NamesSurviveTheCallersReuseOfItsString) {
+  auto padded = [](std::string body) {
+    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+    return body;
+  };
+  const std::string compact =
+      padded(R"({"Pod":{"metadata":{"name":"p"}},"Nodes":null,"NodeNames":["ecs-1","virtual-kubelet-a","ecs-2"]})");
+  const std::string spaced = padded(R"({"Pod":{"metadata":{"name":"p"}},"NodeNames":[ "ecs-1", "ecs-\u0032" ]})");
+  // As the HTTP server fills a connection's string: the request, then padding.
+  auto refill = [](std::string& body, const std::string& request) {
+    body = request;
+    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  };
+  RequestDecoder decoder;
+  std::string body;
+  refill(body, compact);
+  const char* const sent = body.data();
+  absl::StatusOr<ExtenderArgs> first = decoder.DecodeExtenderArgs(&body);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_NE(body.data(), sent) << "the compact array was copied, not taken";
+  body.assign(body.capacity() > 0 ? body.capacity() - 1 : 0, 'x');  // The connection reuses the string.
+  ASSERT_NE(first->node_names, nullptr);
+  EXPECT_THAT(first->node_names->names(), ElementsAre("ecs-1", "virtual-kubelet-a", "ecs-2"));
+  const uint64_t generation = first->candidates_generation;
+  EXPECT_NE(generation, 0u);
+
+  refill(body, compact);  // The same list again (prioritize): recognised, not decoded again.
+  absl::StatusOr<ExtenderArgs> again = decoder.DecodeExtenderArgs(&body);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->candidates_generation, generation);
+  EXPECT_THAT(again->node_names->names(), ElementsAre("ecs-1", "virtual-kubelet-a", "ecs-2"));
+
+  refill(body, spaced);  // Not compact: walked by the JSON parser, from a copy.
+  absl::StatusOr<ExtenderArgs> walked = decoder.DecodeExtenderArgs(&body);
+  ASSERT_TRUE(walked.ok()) << walked.status();
+  body.assign(body.size(), 'x');
+  EXPECT_THAT(walked->node_names->names(), ElementsAre("ecs-1", "ecs-2"));
+  EXPECT_EQ(walked->node_names->compact(), nullptr);
+  EXPECT_NE(walked->candidates_generation, generation);
+
+  refill(body, compact);  // Back to the first list: taken again, read correctly.
+  absl::StatusOr<ExtenderArgs> back = decoder.DecodeExtenderArgs(&body);
+  ASSERT_TRUE(back.ok()) << back.status();
+  body.assign(body.size(), 'x');
+  EXPECT_THAT(back->node_names->names(), ElementsAre("ecs-1", "virtual-kubelet-a", "ecs-2"));
+  std::string answer;
+  FilterResult result;
+  result.passed_are_the_rest = true;
+  result.reasons.push_back("busy");
+  result.failed.push_back({1, 0});
+  EncodeFilterResult(*back, result, &answer);
+  EXPECT_EQ(answer, R"({"Nodes":null,"NodeNames":["ecs-1","ecs-2"],"FailedNodes":{"virtual-kubelet-a":"busy"},)"
+                    R"("FailedAndUnresolvableNodes":{},"Error":""})");
+}
+
 }  // namespace
 }  // namespace spillway::scheduler

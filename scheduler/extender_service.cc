@@ -82,7 +82,9 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
   CandidatesMemo& memo = ThreadMemo();
   RequestDecoder& decoder = ThreadDecoder();
   decoder.MarkNamesStartingWith(memo.VirtualFirstBytes(extender_));
-  absl::StatusOr<ExtenderArgs> args = decoder.DecodeExtenderArgs(request.body, request.body.capacity());
+  // The decoder may keep the body's storage (and give back another for the
+  // connection to reuse): request.body is not read after this.
+  absl::StatusOr<ExtenderArgs> args = decoder.DecodeExtenderArgs(&request.body);
   if (!args.ok()) {
     metrics_.RequestBad(verb).Increment();
     LOG(WARNING) << "verb=" << VerbName(verb) << " bad_request=true error=" << LogValue(args.status().message());
