@@ -168,7 +168,8 @@ struct BlockOutput {
   uint64_t* starts;
   uint64_t* ends;
   uint32_t* names_before;
-  uint64_t* marked;  // Written when kMarks > 0.
+  // Appended to when kMarks > 0: (index, start) of each marked name.
+  std::vector<std::pair<size_t, size_t>>* marked;
 };
 
 // The grammar, checked on whole blocks. The bytes inside strings are those
@@ -212,7 +213,15 @@ std::optional<size_t> ScanBlocks(absl::string_view array, const MarkedBytes& mar
     start_carry = opens >> 63;
     out.ends[block] = closes;
     out.names_before[block] = static_cast<uint32_t>(count);
-    if (kMarks > 0) out.marked[block] = starts & masks.marked;
+    if (kMarks > 0) {
+      // Few names are marked (those that may be virtual nodes): most blocks
+      // skip this loop.
+      for (uint64_t hits = starts & masks.marked; hits != 0; hits &= hits - 1) {
+        const int bit = __builtin_ctzll(hits);
+        const size_t below = static_cast<size_t>(__builtin_popcountll(starts & ((uint64_t{1} << bit) - 1)));
+        out.marked->emplace_back(count + below, block * kBlock + static_cast<size_t>(bit));
+      }
+    }
     count += static_cast<size_t>(__builtin_popcountll(starts));
   };
   // Every block but the last is whole; the first holds the '['.
@@ -264,8 +273,7 @@ bool CompactNames::Scan(absl::string_view array, const std::bitset<256>& mark) {
   ends_.resize(blocks);
   names_before_.resize(blocks);
   const MarkedBytes marks = FewBytes(mark).value_or(MarkedBytes());
-  if (marks.count > 0) marked_.resize(blocks);
-  const BlockOutput out{starts_.data(), ends_.data(), names_before_.data(), marked_.data()};
+  const BlockOutput out{starts_.data(), ends_.data(), names_before_.data(), &marked_};
   std::optional<size_t> count;
   switch (marks.count) {
     case 0: count = ScanBlocks<0>(array, marks, out); break;
@@ -280,7 +288,7 @@ bool CompactNames::Scan(absl::string_view array, const std::bitset<256>& mark) {
   }
   bytes_ = array;
   count_ = *count;
-  if (!marked_.empty()) marked_set_ = mark;
+  if (marks.count > 0) marked_set_ = mark;
   return true;
 }
 
@@ -319,7 +327,13 @@ absl::string_view CompactNames::TokenAt(size_t start) const {
 void CompactNames::AppendTokensAt(const std::vector<size_t>& indices, std::vector<absl::string_view>* tokens) const {
   const size_t blocks = names_before_.size();
   size_t block = 0;
+  auto marked = marked_.begin();  // The failures are mostly names the scan marked.
   for (size_t index : indices) {
+    while (marked != marked_.end() && marked->first < index) ++marked;
+    if (marked != marked_.end() && marked->first == index) {
+      tokens->push_back(TokenAt(marked->second));
+      continue;
+    }
     // The index's block: the last whose names_before_ is at most `index`.
     // Indices ascend, so it is searched for from the last one's, in steps
     // that double, then by halves.
@@ -337,19 +351,17 @@ void CompactNames::AppendTokensAt(const std::vector<size_t>& indices, std::vecto
 
 void CompactNames::FindStartingWith(const std::bitset<256>& first_bytes, std::vector<Found>* found) const {
   if (first_bytes.none() || count_ == 0) return;
-  const bool marked = !marked_.empty() && first_bytes == marked_set_;
-  const std::optional<MarkedBytes> few = marked ? std::nullopt : FewBytes(first_bytes);
+  if (marked_set_.any() && first_bytes == marked_set_) {
+    for (const auto& [index, start] : marked_) found->push_back({index, TokenAt(start)});
+    return;
+  }
+  const std::optional<MarkedBytes> few = FewBytes(first_bytes);
   for (size_t block = 0; block < starts_.size(); ++block) {
-    uint64_t hits = 0;
-    if (marked) {
-      hits = marked_[block];  // Most blocks have none: a test per block.
-      if (hits == 0) continue;
-    } else if (starts_[block] != 0) {
-      hits = few.has_value() ? starts_[block] & MarkedIn(bytes_, block * kBlock, *few)
-                             : StartsIn(bytes_, block * kBlock, starts_[block], first_bytes);
-    }
     const uint64_t starts = starts_[block];
+    if (starts == 0) continue;
     const size_t base = block * kBlock;
+    const uint64_t hits = few.has_value() ? starts & MarkedIn(bytes_, base, *few)
+                                          : StartsIn(bytes_, base, starts, first_bytes);
     for (uint64_t bits = hits; bits != 0; bits &= bits - 1) {
       const int bit = __builtin_ctzll(bits);
       const size_t below = static_cast<size_t>(__builtin_popcountll(starts & ((uint64_t{1} << bit) - 1)));

@@ -20,6 +20,7 @@
 #include <bitset>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -82,8 +83,10 @@ class CompactNames {
   std::vector<uint64_t> ends_;
   // Per block, the names that begin in earlier blocks.
   std::vector<uint32_t> names_before_;
-  // Per block, the starts whose byte is in marked_set_ (empty: none marked).
-  std::vector<uint64_t> marked_;
+  // The names the scan marked, ascending: (index, where its name begins).
+  // Those beginning with a byte of marked_set_; an empty set: the scan
+  // marked none.
+  std::vector<std::pair<size_t, size_t>> marked_;
   std::bitset<256> marked_set_;
 };
 
