@@ -38,7 +38,8 @@ class NodeNameList {
     auto list = std::make_shared<NodeNameList>();
     list->names_ = std::move(names);
     list->tokens_ = std::move(tokens);
-    list->views_built_ = true;
+    list->tokens_built_ = true;
+    list->names_built_ = true;
     return list;
   }
 
@@ -48,11 +49,11 @@ class NodeNameList {
   absl::string_view name(size_t i) const { return names()[i]; }
   absl::string_view token(size_t i) const { return tokens()[i]; }
   const std::vector<absl::string_view>& names() const {
-    BuildViews();
+    BuildNames();
     return names_;
   }
   const std::vector<absl::string_view>& tokens() const {
-    BuildViews();
+    BuildTokens();
     return tokens_;
   }
 
@@ -65,7 +66,8 @@ class NodeNameList {
     compact_ = nullptr;  // compact_storage_ keeps its storage for the next Scan.
     names_.clear();
     tokens_.clear();
-    views_built_ = true;
+    tokens_built_ = true;
+    names_built_ = true;
   }
   // Scans `array` (which must outlive the list's use) as a compact array,
   // marking the names that begin with a byte of `mark` (CompactNames::Scan);
@@ -74,7 +76,8 @@ class NodeNameList {
     Clear();
     if (!compact_storage_.Scan(array, mark)) return false;
     compact_ = &compact_storage_;
-    views_built_ = false;
+    tokens_built_ = false;
+    names_built_ = false;
     return true;
   }
   // A walked list's views, to append to.
@@ -82,14 +85,21 @@ class NodeNameList {
   std::vector<absl::string_view>& mutable_tokens() { return tokens_; }
 
  private:
-  void BuildViews() const {
-    if (views_built_) return;
+  // A compact list's views, each built on first use (prioritize answers
+  // with the tokens alone).
+  void BuildTokens() const {
+    if (tokens_built_) return;
     compact_->AppendTokens(&tokens_);
+    tokens_built_ = true;
+  }
+  void BuildNames() const {
+    if (names_built_) return;
+    BuildTokens();
     names_.resize(tokens_.size());
     for (size_t i = 0; i < tokens_.size(); ++i) {
       names_[i] = absl::string_view(tokens_[i].data() + 1, tokens_[i].size() - 2);
     }
-    views_built_ = true;
+    names_built_ = true;
   }
 
   CompactNames compact_storage_;
@@ -97,7 +107,8 @@ class NodeNameList {
   // Built on first use for a compact list.
   mutable std::vector<absl::string_view> names_;
   mutable std::vector<absl::string_view> tokens_;
-  mutable bool views_built_ = true;
+  mutable bool tokens_built_ = true;
+  mutable bool names_built_ = true;
 };
 
 }  // namespace spillway::scheduler
