@@ -7,6 +7,7 @@
 // EncodeFilterResult and EncodeHostPriorities), and the memo is actually hit.
 #include "scheduler/candidates_memo.h"
 
+#include <bitset>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -118,10 +119,26 @@ Answers Plain(const Extender& extender, const std::string& body) {
   return out;
 }
 
+// How the memoized path is driven: marking names as the service does (the
+// set the classification looks for), marking another set or none (the
+// classification then finds the names itself), and letting the decoder take
+// a copy of the body over as the service does.
+struct Drive {
+  enum class Marks { kService, kOther, kNone } marks = Marks::kService;
+  bool take_body = false;
+};
+
 // The service's path: one decoder and one memo for every request.
 Answers Memoized(const Extender& extender, RequestDecoder& decoder, CandidatesMemo& memo, const std::string& body,
-                 uint64_t* generation) {
-  absl::StatusOr<ExtenderArgs> args = decoder.DecodeExtenderArgs(body, body.capacity());
+                 uint64_t* generation, Drive drive = {}) {
+  std::bitset<256> marks;
+  if (drive.marks == Drive::Marks::kService) marks = memo.VirtualFirstBytes(extender);
+  if (drive.marks == Drive::Marks::kOther) marks.set('e');
+  decoder.MarkNamesStartingWith(marks);
+  std::string taken = body;
+  taken.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  absl::StatusOr<ExtenderArgs> args =
+      drive.take_body ? decoder.DecodeExtenderArgs(&taken) : decoder.DecodeExtenderArgs(body, body.capacity());
   Answers out;
   if (!args.ok()) return Answers{std::string(args.status().message()), ""};
   *generation = args->candidates_generation;
@@ -130,6 +147,9 @@ Answers Memoized(const Extender& extender, RequestDecoder& decoder, CandidatesMe
   memo.EncodeFilter(*args, extender.Filter(*args, policy, classes), &out.filter);
   HostScores scores = extender.Prioritize(*args, policy, memo.Classes(extender, *args));
   memo.EncodePriorities(*args, scores, &out.prioritize);
+  // The answers are written: the connection reuses its string. Whatever the
+  // decoder took must not have been left in it.
+  taken.assign(taken.size(), 'x');
   return out;
 }
 
@@ -164,8 +184,29 @@ void AppendNamesBodies(const std::vector<std::string>& pods, std::vector<std::st
       {R"("virtual-kubelet-impostor")", R"("tainted-only")", R"("virtual-kubelet-cn-hangzhou-x")", R"("ecs-9")",
        absl::StrCat("\"", kLongVirtualName, "\""), absl::StrCat("\"", kLongRegularName, "\""), R"("ecs-1")"},
       {R"("tainted-only")", R"("ecs-2")"},
+      // Virtual nodes whose names begin with five different bytes: the
+      // classification's set is then found name by name.
+      {R"("a-tainted")", R"("b-tainted")", R"("ecs-1")", R"("c-tainted")", R"("tainted-only")",
+       R"("virtual-kubelet-cn-hangzhou-j")"},
   };
-  for (const auto& list : lists) {
+  // A long list (names begin at every offset of the 64-byte blocks the
+  // scan reads): regular names of many lengths, known virtual nodes, and
+  // unknown names with the virtual prefix.
+  std::vector<std::string> long_list;
+  for (int i = 0; i < 300; ++i) {
+    if (i % 11 == 0) {
+      long_list.push_back(R"("virtual-kubelet-cn-hangzhou-j")");
+    } else if (i % 13 == 0) {
+      long_list.push_back(absl::StrCat(R"("virtual-kubelet-cn-shanghai-)", i, "\""));
+    } else if (i % 17 == 0) {
+      long_list.push_back(R"("virtual-kubelet-cn-hangzhou-arm")");
+    } else {
+      long_list.push_back(absl::StrCat(R"("ecs-)", std::string(static_cast<size_t>(i % 37), 'r'), i, "\""));
+    }
+  }
+  std::vector<std::vector<std::string>> all_lists = lists;
+  all_lists.push_back(long_list);
+  for (const auto& list : all_lists) {
     for (const std::string& pod : pods) bodies.push_back(Padded(NamesRequest(pod, list)));
   }
   // Shapes around the fast path (a known NodeNames array last): a duplicate
@@ -272,6 +313,10 @@ TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
   // After the swap ecs-2 is a virtual node: classes computed before are stale.
   std::vector<kube::Node> after = before;
   after[1] = Node("ecs-2", true);
+  for (const char* name : {"a-tainted", "b-tainted", "c-tainted"}) {
+    after.push_back(Node(name, false));
+    after.back().taints.push_back({"virtual-kubelet.io/provider", "alibabacloud", "NoSchedule"});
+  }
   SwappableView view;
   view.Set(before);
   burst::VirtualNodeRule rule;
@@ -296,7 +341,10 @@ TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
         }
         const Answers want = Plain(extender, body);
         uint64_t generation = 0;
-        const Answers got = Memoized(extender, decoder, memo, body, &generation);
+        Drive drive;
+        drive.marks = static_cast<Drive::Marks>((k + static_cast<size_t>(time)) % 3);
+        drive.take_body = (k + static_cast<size_t>(round)) % 2 == 0;
+        const Answers got = Memoized(extender, decoder, memo, body, &generation, drive);
         EXPECT_EQ(got.filter, want.filter) << "round " << round << ": " << body.substr(0, 200);
         EXPECT_EQ(got.prioritize, want.prioritize) << "round " << round << ": " << body.substr(0, 200);
         if (generation != 0 && generation == last_generation) ++repeats;

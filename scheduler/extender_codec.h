@@ -53,8 +53,10 @@ class RequestDecoder {
   // The same, free to take over `*body`'s storage (leaving in its place
   // another string whose capacity the caller may reuse): a compact NodeNames
   // array is then remembered where it arrived rather than copied. `*body`'s
-  // capacity must be at least body->size() + simdjson::SIMDJSON_PADDING; the
-  // result borrows from the storage, wherever it is, until the next Decode.
+  // capacity must be at least body->size() + simdjson::SIMDJSON_PADDING. The
+  // result borrows from `*body` or the storage taken from it until the next
+  // Decode, and the caller leaves `*body` as it is while it uses the result
+  // (the service: until its answer is written).
   absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string* body);
 
   // Decodes ExtenderPreemptionArgs; same contract.

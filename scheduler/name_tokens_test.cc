@@ -1,5 +1,6 @@
 #include "scheduler/name_tokens.h"
 
+#include <bitset>
 #include <random>
 #include <string>
 #include <vector>
@@ -155,6 +156,78 @@ TEST(ScanNameTokensTest, AgreesWithSimdjson) {
     }
   }
   EXPECT_GT(accepted, 50000);  // The test exercised the accepting side.
+}
+
+// CompactNames against a plain reading of the same arrays: random names of
+// 0 to 70 bytes (so names begin and end at every offset of a 64-byte block,
+// and a name begins on a block's first byte), first bytes from a small
+// alphabet. For each array: every token in order, the tokens that begin with
+// a set of bytes (marked while scanning, and not: the set is then found
+// again, 64 bytes at a time for up to four bytes, name by name above), the
+// tokens at chosen indices, and the array without them.
+TEST(CompactNamesTest, AgreesWithAPlainReading) {
+  std::mt19937 random(20261205);
+  const std::string first_bytes = "abvwxyz\"";  // '"': an empty name's byte.
+  for (int round = 0; round < 3000; ++round) {
+    const int count = static_cast<int>(random() % 60);
+    std::vector<std::string> tokens;
+    std::string array = "[";
+    for (int i = 0; i < count; ++i) {
+      const size_t length = random() % 71;
+      std::string name;
+      if (length > 0) {
+        name = std::string(1, first_bytes[random() % (first_bytes.size() - 1)]);
+        name += std::string(length - 1, static_cast<char>('a' + random() % 26));
+      }
+      tokens.push_back("\"" + name + "\"");
+      if (i > 0) array += ',';
+      array += tokens.back();
+    }
+    array += ']';
+    std::bitset<256> set;
+    for (int k = 0, n = 1 + static_cast<int>(random() % 6); k < n; ++k) {
+      set.set(static_cast<unsigned char>(first_bytes[random() % first_bytes.size()]));
+    }
+    std::vector<size_t> want_found;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      if (set[static_cast<unsigned char>(tokens[i][1])]) want_found.push_back(i);
+    }
+    std::vector<size_t> excluded;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      if (random() % 4 == 0) excluded.push_back(i);
+    }
+    std::string want_rest;
+    for (size_t i = 0, k = 0; i < tokens.size(); ++i) {
+      if (k < excluded.size() && excluded[k] == i) {
+        ++k;
+        continue;
+      }
+      if (!want_rest.empty()) want_rest += ',';
+      want_rest += tokens[i];
+    }
+    for (const bool marked : {true, false}) {
+      CompactNames names;
+      ASSERT_TRUE(names.Scan(array, marked ? set : std::bitset<256>())) << array;
+      ASSERT_EQ(names.size(), tokens.size()) << array;
+      std::vector<absl::string_view> all;
+      names.AppendTokens(&all);
+      EXPECT_EQ(std::vector<std::string>(all.begin(), all.end()), tokens) << array;
+      std::vector<CompactNames::Found> found;
+      names.FindStartingWith(set, &found);
+      ASSERT_EQ(found.size(), want_found.size()) << array;
+      for (size_t k = 0; k < found.size(); ++k) {
+        EXPECT_EQ(found[k].index, want_found[k]) << array;
+        EXPECT_EQ(found[k].token, tokens[want_found[k]]) << array;
+      }
+      std::vector<absl::string_view> at;
+      names.AppendTokensAt(excluded, &at);
+      ASSERT_EQ(at.size(), excluded.size()) << array;
+      for (size_t k = 0; k < at.size(); ++k) EXPECT_EQ(at[k], tokens[excluded[k]]) << array;
+      std::string rest;
+      names.AppendAllBut(at, &rest);
+      EXPECT_EQ(rest, want_rest) << array;
+    }
+  }
 }
 
 }  // namespace
