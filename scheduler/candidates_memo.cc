@@ -51,16 +51,22 @@ std::bitset<256> CandidatesMemo::VirtualFirstBytes(const Extender& extender) {
   return IndexFor(extender, snapshot).first_bytes() | extender.rule().prefix_first_bytes();
 }
 
-void CandidatesMemo::EncodeFilter(const ExtenderArgs& args, FilterResult result, std::string* out) {
-  if (args.candidates_generation == 0) {
+void CandidatesMemo::EncodeFilter(const ExtenderArgs& args, FilterResult result, std::string* out,
+                                  std::shared_ptr<const TextPieces>* pieces) {
+  // Most lists are seen once (a new order with every pod): the answer goes
+  // straight out (as pieces, or into `out`), and is kept only if the same
+  // answer comes again.
+  auto encode_first = [&] {
+    if (pieces != nullptr && (*pieces = EncodeFilterPieces(args, result)) != nullptr) return;
     EncodeFilterResult(args, result, out);
+  };
+  if (args.candidates_generation == 0) {
+    encode_first();
     return;
   }
   const bool repeated = args.candidates_generation == filter_generation_ && SameResult(result, filter_result_);
   if (!repeated) {
-    // Most lists are seen once (a new order with every pod): the answer goes
-    // straight into `out`, and is kept only if the same answer comes again.
-    EncodeFilterResult(args, result, out);
+    encode_first();
     filter_answer_.clear();
     filter_result_ = std::move(result);
     filter_generation_ = args.candidates_generation;

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "common/text_pieces.h"
 #include "scheduler/extender.h"
 #include "scheduler/extender_args.h"
 #include "scheduler/virtual_node_index.h"
@@ -42,7 +43,11 @@ class CandidatesMemo {
   // EncodeFilterResult into `out`, or the last answer's bytes when the names
   // generation and `result` are the same. A first answer is encoded straight
   // into `out`; its bytes are kept when the same answer is asked again.
-  void EncodeFilter(const ExtenderArgs& args, FilterResult result, std::string* out);
+  // With `pieces`, a first answer to a compact names list is instead made
+  // EncodeFilterPieces into `*pieces` (`out` untouched): most lists are seen
+  // once, and their answer is then never copied.
+  void EncodeFilter(const ExtenderArgs& args, FilterResult result, std::string* out,
+                    std::shared_ptr<const TextPieces>* pieces = nullptr);
 
   // EncodeHostPriorities into `out`, or the last answer's bytes when the
   // names generation and `scores` are the same (kept as EncodeFilter's).

@@ -144,7 +144,9 @@ Answers Memoized(const Extender& extender, RequestDecoder& decoder, CandidatesMe
   *generation = args->candidates_generation;
   auto policy = extender.Resolve(args->pod);
   const NodeClasses& classes = memo.Classes(extender, *args);
-  memo.EncodeFilter(*args, extender.Filter(*args, policy, classes), &out.filter);
+  std::shared_ptr<const TextPieces> pieces;
+  memo.EncodeFilter(*args, extender.Filter(*args, policy, classes), &out.filter, &pieces);
+  if (pieces != nullptr) out.filter = pieces->Joined();
   HostScores scores = extender.Prioritize(*args, policy, memo.Classes(extender, *args));
   memo.EncodePriorities(*args, scores, &out.prioritize);
   // The answers are written: the connection reuses its string. Whatever the
@@ -354,6 +356,44 @@ TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
   }
   // Same lists came back with the same generation: the memo was used.
   EXPECT_GT(repeats, static_cast<int>(bodies.size()));
+}
+
+// An answer sent as pieces borrows the list's bytes: they stay as they were
+// while the decoder goes on with other requests (taken over, copied,
+// walked, the same list again) before the answer is written.
+TEST(CandidatesMemoTest, AnAnswerInPiecesKeepsItsBytesWhileTheDecoderGoesOn) {
+  const std::string pod = Read(testing::RunfilePath("testdata/extender/pod_burst.json"));
+  const std::string first = Padded(NamesRequest(pod, {R"("ecs-1")", R"("virtual-kubelet-cn-hangzhou-j")", R"("ecs-2")"}));
+  const std::vector<std::string> others = {
+      Padded(NamesRequest(pod, {R"("ecs-3")", R"("ecs-4")", R"("virtual-kubelet-cn-hangzhou-k")"})),
+      Padded(NamesRequest(pod, {R"("ecs-\u0035")"})), first,
+      Padded(NamesRequest(pod, {R"("ecs-6")", R"("ecs-7")", R"("ecs-8")", R"("ecs-9")"}))};
+  burst::VirtualNodeRule rule;
+  burst::IntentResolver resolver(rule);
+  Extender extender(resolver, rule, nullptr, ScoreValues());
+  const std::string want = Plain(extender, first).filter;
+  RequestDecoder decoder;
+  CandidatesMemo memo;
+  auto filter = [&](const std::string& body, bool take, std::shared_ptr<const TextPieces>* pieces) {
+    std::string request = body;
+    request.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+    absl::StatusOr<ExtenderArgs> args =
+        take ? decoder.DecodeExtenderArgs(&request) : decoder.DecodeExtenderArgs(request, request.capacity());
+    ASSERT_TRUE(args.ok()) << args.status();
+    auto policy = extender.Resolve(args->pod);
+    std::string out;
+    memo.EncodeFilter(*args, extender.Filter(*args, policy, memo.Classes(extender, *args)), &out, pieces);
+    request.assign(request.size(), 'x');  // The connection reuses its string.
+  };
+  std::shared_ptr<const TextPieces> kept;
+  filter(first, /*take=*/true, &kept);
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(kept->Joined(), want);
+  for (size_t i = 0; i < others.size(); ++i) {
+    std::shared_ptr<const TextPieces> other;
+    filter(others[i], /*take=*/i % 2 == 0, &other);
+    EXPECT_EQ(kept->Joined(), want) << "after request " << i;
+  }
 }
 
 // A list that differs in one byte is decoded again, never taken for the last.

@@ -229,12 +229,16 @@ void AppendNamesPriorities(const std::vector<absl::string_view>& tokens, const H
   *at = ']';
 }
 
-// A names-mode answer from a compact array: the passing names are the array
-// but for the failures (FilterResult: every candidate is in one list), its
-// bytes copied in runs around them, and only the failing names' tokens are
+// A names-mode answer from a compact array, in parts. The passing names are
+// the array but for the failures (FilterResult: every candidate is in one
+// list): its bytes in runs around them. Only the failing names' tokens are
 // found.
-void AppendCompactAnswer(const CompactNames& names, const FilterResult& result,
-                         const std::vector<std::string>& reasons, std::string* out) {
+struct CompactAnswer {
+  std::vector<absl::string_view> runs;  // NodeNames' items: joined by ','.
+  std::string tail;                     // From the array's ']' to the end.
+};
+
+CompactAnswer ComposeCompactAnswer(const CompactNames& names, const FilterResult& result) {
   std::vector<size_t> excluded;
   excluded.reserve(result.failed.size() + result.unresolvable.size());
   auto failed = result.failed.begin();
@@ -247,27 +251,34 @@ void AppendCompactAnswer(const CompactNames& names, const FilterResult& result,
   std::vector<absl::string_view> tokens;
   tokens.reserve(excluded.size());
   names.AppendTokensAt(excluded, &tokens);
-  out->append(R"({"Nodes":null,"NodeNames":[)");
-  names.AppendAllBut(tokens, out);
-  out->append("],");
+  CompactAnswer answer;
+  names.RunsBut(tokens, &answer.runs);
+  std::vector<std::string> reasons(result.reasons.size());
+  for (size_t i = 0; i < reasons.size(); ++i) json::AppendString(&reasons[i], result.reasons[i]);
+  std::string& out = answer.tail;
+  out.append("],");
   auto append_map = [&](absl::string_view key, const std::vector<FilterResult::Failure>& failures) {
-    out->push_back('"');
-    out->append(key.data(), key.size());
-    out->append("\":{");
+    out.push_back('"');
+    out.append(key.data(), key.size());
+    out.append("\":{");
     size_t at = 0;  // Into `excluded`, which holds every failure in order.
     for (size_t i = 0; i < failures.size(); ++i) {
       while (excluded[at] != failures[i].node) ++at;
-      if (i > 0) out->push_back(',');
-      out->append(tokens[at].data(), tokens[at].size());
-      out->push_back(':');
-      out->append(reasons[failures[i].reason]);
+      if (i > 0) out.push_back(',');
+      out.append(tokens[at].data(), tokens[at].size());
+      out.push_back(':');
+      out.append(reasons[failures[i].reason]);
     }
-    out->push_back('}');
+    out.push_back('}');
   };
   append_map("FailedNodes", result.failed);
-  out->push_back(',');
+  out.push_back(',');
   append_map("FailedAndUnresolvableNodes", result.unresolvable);
+  out.append(R"(,"Error":""})");
+  return answer;
 }
+
+constexpr absl::string_view kNamesAnswerHead = R"({"Nodes":null,"NodeNames":[)";
 
 }  // namespace
 
@@ -451,6 +462,7 @@ std::optional<ExtenderArgs> RequestDecoder::DecodeWithTrailingNames(absl::string
   std::string* taken = takeable_body_;
   const bool take = taken != nullptr && taken->size() > sizeof(std::string) && body.data() == taken->data();
   if (take) {
+    WritableNamesStorage();  // Before the scan, which hands the storage to the list.
     memo.bytes = array;
   } else {
     CopyIntoNamesMemo(array);
@@ -459,7 +471,7 @@ std::optional<ExtenderArgs> RequestDecoder::DecodeWithTrailingNames(absl::string
     if (take) memo.bytes = absl::string_view();  // Not the memo's: the general path copies it.
     return std::nullopt;
   }
-  if (take) std::swap(memo.storage, *taken);  // The views move with the heap block.
+  if (take) std::swap(*memo.storage, *taken);  // The views move with the heap block.
   memo.generation = NextGeneration();
   // DecodeFields finds the array in the memo (handed its own bytes, which it
   // need not compare) and checks the fields before it.
@@ -605,22 +617,33 @@ absl::Status RequestDecoder::DecodeNodeNames(absl::string_view array, ExtenderAr
   return absl::OkStatus();
 }
 
-void RequestDecoder::CopyIntoNamesMemo(absl::string_view array) {
+std::string& RequestDecoder::WritableNamesStorage() {
   NamesMemo& memo = names_memo_;
-  memo.storage.reserve(array.size() + simdjson::SIMDJSON_PADDING);
-  memo.storage.assign(array.data(), array.size());
-  memo.bytes = memo.storage;
+  if (memo.list != nullptr && memo.list.use_count() == 1) memo.list->Clear();
+  if (memo.storage.use_count() > 1) memo.storage = std::make_shared<std::string>();
+  return *memo.storage;
+}
+
+void RequestDecoder::CopyIntoNamesMemo(absl::string_view array) {
+  std::string& storage = WritableNamesStorage();
+  storage.reserve(array.size() + simdjson::SIMDJSON_PADDING);
+  storage.assign(array.data(), array.size());
+  names_memo_.bytes = storage;
 }
 
 bool RequestDecoder::ScanRememberedNames() {
   NamesMemo& memo = names_memo_;
   memo.unescaped.clear();
-  return Recycled(memo.list).ScanCompact(memo.bytes, marked_first_bytes_);
+  NodeNameList& list = Recycled(memo.list);
+  if (!list.ScanCompact(memo.bytes, marked_first_bytes_)) return false;
+  list.SetBytesOwner(memo.storage);
+  return true;
 }
 
 absl::Status RequestDecoder::WalkRememberedNames() {
   NamesMemo& memo = names_memo_;
   NodeNameList& list = Recycled(memo.list);
+  list.SetBytesOwner(memo.storage);
   std::vector<absl::string_view>& names = list.mutable_names();
   std::vector<absl::string_view>& tokens = list.mutable_tokens();
   memo.unescaped.clear();
@@ -630,7 +653,7 @@ absl::Status RequestDecoder::WalkRememberedNames() {
   if (auto err = names_parser_
                      .iterate(simdjson::padded_string_view(
                          memo.bytes.data(), memo.bytes.size(),
-                         static_cast<size_t>(memo.storage.data() + memo.storage.capacity() - memo.bytes.data())))
+                         static_cast<size_t>(memo.storage->data() + memo.storage->capacity() - memo.bytes.data())))
                      .get(doc)) {
     return kube::json::Error(err, Path("NodeNames"));
   }
@@ -706,41 +729,63 @@ absl::StatusOr<PreemptionArgs> RequestDecoder::DecodePreemptionArgs(absl::string
 }
 
 void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, std::string* out) {
+  if (args.node_names != nullptr && args.node_names->compact() != nullptr) {
+    const CompactAnswer answer = ComposeCompactAnswer(*args.node_names->compact(), result);
+    out->reserve(out->size() + kNamesAnswerHead.size() + args.node_names->compact()->bytes().size() +
+                 answer.tail.size());
+    out->append(kNamesAnswerHead.data(), kNamesAnswerHead.size());
+    for (size_t i = 0; i < answer.runs.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      out->append(answer.runs[i].data(), answer.runs[i].size());
+    }
+    out->append(answer.tail);
+    return;
+  }
   size_t estimate = 256 + 64 * (result.failed.size() + result.unresolvable.size());
   for (const std::string& reason : result.reasons) estimate += reason.size();
+  const std::vector<size_t> passed = result.PassedIndices(args.NodeCount());
   if (args.nodes != nullptr) {
-    for (size_t i : result.passed) estimate += args.Candidate(i).raw_json.size() + 1;
-  } else if (const CompactNames* compact = args.node_names->compact()) {
-    estimate += compact->bytes().size();
+    for (size_t i : passed) estimate += args.Candidate(i).raw_json.size() + 1;
   } else {
-    estimate += 40 * result.PassedCount(args.NodeCount());
+    estimate += 40 * passed.size();
   }
   out->reserve(out->size() + estimate);
   if (args.nodes != nullptr) {
     out->append(R"({"Nodes":{"metadata":{},"items":[)");
-    const std::vector<size_t> passed = result.PassedIndices(args.NodeCount());
     for (size_t i = 0; i < passed.size(); ++i) {
       if (i > 0) out->push_back(',');
       absl::string_view raw = args.Candidate(passed[i]).raw_json;
       out->append(raw.data(), raw.size());
     }
     out->append(R"(]},"NodeNames":null,)");
-  } else if (args.node_names->compact() == nullptr) {
-    out->append(R"({"Nodes":null,"NodeNames":[)");
-    AppendPassedTokens(out, args.node_names->tokens(), result.PassedIndices(args.NodeCount()));
+  } else {
+    out->append(kNamesAnswerHead.data(), kNamesAnswerHead.size());
+    AppendPassedTokens(out, args.node_names->tokens(), passed);
     out->append("],");
   }
   std::vector<std::string> reasons(result.reasons.size());
   for (size_t i = 0; i < reasons.size(); ++i) json::AppendString(&reasons[i], result.reasons[i]);
-  if (args.node_names != nullptr && args.node_names->compact() != nullptr) {
-    AppendCompactAnswer(*args.node_names->compact(), result, reasons, out);
-  } else {
-    AppendNodeMap(out, "FailedNodes", args, result.failed, reasons);
-    out->push_back(',');
-    AppendNodeMap(out, "FailedAndUnresolvableNodes", args, result.unresolvable, reasons);
-  }
+  AppendNodeMap(out, "FailedNodes", args, result.failed, reasons);
+  out->push_back(',');
+  AppendNodeMap(out, "FailedAndUnresolvableNodes", args, result.unresolvable, reasons);
   // A decided request has no error; undecidable ones use EncodeFilterError.
   out->append(R"(,"Error":""})");
+}
+
+std::shared_ptr<const TextPieces> EncodeFilterPieces(const ExtenderArgs& args, const FilterResult& result) {
+  if (args.node_names == nullptr || args.node_names->compact() == nullptr) return nullptr;
+  const CompactAnswer answer = ComposeCompactAnswer(*args.node_names->compact(), result);
+  auto pieces = std::make_shared<TextPieces>();
+  pieces->Append(kNamesAnswerHead);
+  for (size_t i = 0; i < answer.runs.size(); ++i) {
+    // Each run but the last with the ',' that follows it in the array: one
+    // piece per run.
+    const absl::string_view run = answer.runs[i];
+    pieces->AppendBorrowed(i + 1 < answer.runs.size() ? absl::string_view(run.data(), run.size() + 1) : run);
+  }
+  pieces->Append(answer.tail);
+  pieces->KeepAlive(args.node_names);  // Holds the bytes the runs borrow.
+  return pieces;
 }
 
 void EncodeFilterError(absl::string_view error, std::string* out) {

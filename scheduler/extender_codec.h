@@ -22,6 +22,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/text_pieces.h"
 #include "scheduler/extender_args.h"
 #include "simdjson.h"
 
@@ -70,7 +71,10 @@ class RequestDecoder {
   // says so to the layers above).
   struct NamesMemo {
     // Holds `bytes`: a copy of the array, or a request body taken over.
-    std::string storage;
+    // Shared with the list (NodeNameList::SetBytesOwner), so an answer in
+    // flight that borrows the bytes keeps them; written only when no one
+    // else holds it (WritableNamesStorage), replaced otherwise.
+    std::shared_ptr<std::string> storage = std::make_shared<std::string>();
     // The array's JSON, from '[', in `storage` (simdjson padding after it).
     absl::string_view bytes;
     // Handed to requests as const; refilled in place once they let go.
@@ -150,6 +154,10 @@ class RequestDecoder {
   bool ScanRememberedNames();
   // Copies `array` into names_memo_.storage and points its bytes there.
   void CopyIntoNamesMemo(absl::string_view array);
+  // names_memo_.storage, to be overwritten: the memo's own once its list
+  // lets go (a list no request holds is emptied), a new one while an answer
+  // or a request's arguments still hold the bytes.
+  std::string& WritableNamesStorage();
   absl::Status WalkRememberedNames();
   // The fields of `body`, then `last_node_names` (an array's raw JSON; empty:
   // none) or `known_nodes` (the memo's list; null: none) as if it were the
@@ -178,6 +186,13 @@ class RequestDecoder {
 // ExtenderFilterResult: passing nodes as raw Node objects (full mode) or
 // names, FailedNodes, FailedAndUnresolvableNodes, and an empty Error.
 void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, std::string* out);
+
+// The same answer as EncodeFilterResult, for a names-mode request whose
+// NodeNames array was compact (NodeNameList::compact), as pieces that borrow
+// the array's passing runs instead of copying them: sent with a gathered
+// write (http::Response::body_pieces), the pieces keep the list's bytes
+// alive. Null for any other request.
+std::shared_ptr<const TextPieces> EncodeFilterPieces(const ExtenderArgs& args, const FilterResult& result);
 
 // An ExtenderFilterResult that carries only Error (undecidable request).
 void EncodeFilterError(absl::string_view error, std::string* out);

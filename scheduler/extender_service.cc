@@ -116,8 +116,13 @@ http::Response ExtenderService::Filter(http::Request& request, bool prioritize) 
           << " passed=" << passed << " failed=" << result.failed.size()
           << " unresolvable=" << result.unresolvable.size()
           << " reason=" << LogValue(policy.ok() ? policy->reason : policy.status().message());
-  memo.EncodeFilter(*args, std::move(result), &request.response_buffer);
-  return Json(200, std::move(request.response_buffer));
+  // A compact names list's first answer borrows the list's bytes (pieces
+  // sent with a gathered write) rather than copying them.
+  std::shared_ptr<const TextPieces> pieces;
+  memo.EncodeFilter(*args, std::move(result), &request.response_buffer, &pieces);
+  http::Response response = Json(200, std::move(request.response_buffer));
+  response.body_pieces = std::move(pieces);
+  return response;
 }
 
 http::Response ExtenderService::Preempt(http::Request& request) {

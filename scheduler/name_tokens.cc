@@ -370,24 +370,21 @@ void CompactNames::FindStartingWith(const std::bitset<256>& first_bytes, std::ve
   }
 }
 
-void CompactNames::AppendAllBut(const std::vector<absl::string_view>& excluded_tokens, std::string* out) const {
+void CompactNames::RunsBut(const std::vector<absl::string_view>& excluded_tokens,
+                           std::vector<absl::string_view>* runs) const {
   // Between '[' and ']', the tokens run "t,t,...,t". Each excluded token
   // takes the comma before it out of the run that ends there, and the
   // comma after it out of the run that follows.
   const char* cursor = bytes_.data() + 1;
   const char* end = bytes_.data() + bytes_.size() - 1;
-  bool first_run = true;
-  auto append_run = [&](const char* from, const char* to) {
-    if (from >= to) return;
-    if (!first_run) out->push_back(',');
-    out->append(from, static_cast<size_t>(to - from));
-    first_run = false;
+  auto add_run = [&](const char* from, const char* to) {
+    if (from < to) runs->emplace_back(from, static_cast<size_t>(to - from));
   };
   for (absl::string_view token : excluded_tokens) {
-    append_run(cursor, token.data() - 1);
+    add_run(cursor, token.data() - 1);
     cursor = token.data() + token.size() + 1;
   }
-  append_run(cursor, end);
+  add_run(cursor, end);
 }
 
 bool ScanNameTokens(absl::string_view array, std::vector<absl::string_view>* tokens) {

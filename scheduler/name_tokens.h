@@ -7,7 +7,7 @@
 // blocks and keeps where each name opens, nothing per name: a filter of
 // 5,000 names then reads only the names that may be virtual nodes (by their
 // first byte, FindStartingWith) and answers with the array's own bytes
-// around the names that fail (AppendAllBut). See bench/README.md, "A names
+// around the names that fail (RunsBut). See bench/README.md, "A names
 // filter that reads only the names it must". Anything else (whitespace,
 // escapes, bytes outside printable ASCII, another type) is left to the JSON
 // parser, which reads every form and words the errors.
@@ -64,10 +64,12 @@ class CompactNames {
   // otherwise are passed over 64 bytes at a time.
   void FindStartingWith(const std::bitset<256>& first_bytes, std::vector<Found>* found) const;
 
-  // Appends the tokens not at `excluded` (ascending, each below size()),
-  // comma-separated, in order: the array's bytes in runs between the
-  // excluded tokens (`excluded_tokens`, from AppendTokensAt(excluded)).
-  void AppendAllBut(const std::vector<absl::string_view>& excluded_tokens, std::string* out) const;
+  // Appends to `runs` the array's bytes between the excluded tokens
+  // (`excluded_tokens`, from AppendTokensAt with ascending indices), each
+  // run "t,...,t" and none empty: joined with ',' they are the tokens not
+  // excluded, comma-separated, in order. A run but the array's last is
+  // followed in bytes() by a ',' (the one before the next excluded token).
+  void RunsBut(const std::vector<absl::string_view>& excluded_tokens, std::vector<absl::string_view>* runs) const;
 
  private:
   void Clear();

@@ -223,8 +223,16 @@ TEST(CompactNamesTest, AgreesWithAPlainReading) {
       names.AppendTokensAt(excluded, &at);
       ASSERT_EQ(at.size(), excluded.size()) << array;
       for (size_t k = 0; k < at.size(); ++k) EXPECT_EQ(at[k], tokens[excluded[k]]) << array;
+      std::vector<absl::string_view> runs;
+      names.RunsBut(at, &runs);
       std::string rest;
-      names.AppendAllBut(at, &rest);
+      for (size_t k = 0; k < runs.size(); ++k) {
+        EXPECT_FALSE(runs[k].empty()) << array;
+        if (k + 1 < runs.size()) {
+          EXPECT_EQ(runs[k].data()[runs[k].size()], ',') << array;
+        }
+        rest += (k > 0 ? "," : "") + std::string(runs[k]);
+      }
       EXPECT_EQ(rest, want_rest) << array;
     }
   }

@@ -60,10 +60,16 @@ class NodeNameList {
   // The compact array the list was scanned from; null for a walked list.
   const CompactNames* compact() const { return compact_; }
 
+  // Keeps `owner` (the buffer the tokens point into) alive as long as the
+  // list: an answer that borrows the list's bytes holds the list
+  // (EncodeFilterPieces).
+  void SetBytesOwner(std::shared_ptr<const void> owner) { bytes_owner_ = std::move(owner); }
+
   // For the decoder, which refills one list in place once no request holds
   // it: empties the list, keeping its storage.
   void Clear() {
     compact_ = nullptr;  // compact_storage_ keeps its storage for the next Scan.
+    bytes_owner_.reset();
     names_.clear();
     tokens_.clear();
     tokens_built_ = true;
@@ -102,6 +108,7 @@ class NodeNameList {
     names_built_ = true;
   }
 
+  std::shared_ptr<const void> bytes_owner_;
   CompactNames compact_storage_;
   const CompactNames* compact_ = nullptr;  // &compact_storage_ or null.
   // Built on first use for a compact list.

@@ -39,6 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/text_pieces.h"
 
 namespace spillway::http {
 
@@ -86,6 +87,11 @@ struct Response {
   // When set, `body` is ignored and the stream is sent instead; the
   // connection closes when it ends. Streams do not hold Stop() back.
   std::shared_ptr<ResponseStream> stream;
+  // When set (and `stream` is not), the body is these pieces, sent with a
+  // gathered write without being joined; the server keeps them (and what
+  // they borrow) alive until the response is written. `body` then only
+  // hands its capacity back to the connection (Request::response_buffer).
+  std::shared_ptr<const TextPieces> body_pieces;
 };
 
 // A JSON error answer, {"Error": "<message>"}: how the server itself refuses

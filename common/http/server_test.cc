@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "absl/time/clock.h"
 
 #include "common/http/client.h"
+#include "common/text_pieces.h"
 #include "common/testing/testdata.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -26,10 +28,49 @@ using ::testing::StartsWith;
 // Notified when a /slow request reaches the handler.
 absl::Notification* slow_request_entered = nullptr;
 
+// What /pieces answers borrow from; expires once the server let go of it.
+std::weak_ptr<const std::string> pieces_owner;
+
+// /pieces: 300 borrowed runs of a 300 KB string (more than one gathered
+// write takes) between copied separators, the string kept alive by the
+// pieces alone.
+Response Pieces(Request& request) {
+  auto owner = std::make_shared<const std::string>([] {
+    std::string text;
+    for (int i = 0; i < 300; ++i) text += std::string(1000, static_cast<char>('a' + i % 26));
+    return text;
+  }());
+  pieces_owner = owner;
+  auto pieces = std::make_shared<TextPieces>();
+  pieces->Append("[");
+  for (int i = 0; i < 300; ++i) {
+    if (i > 0) pieces->Append("|");
+    pieces->AppendBorrowed(absl::string_view(*owner).substr(static_cast<size_t>(i) * 1000, 1000));
+  }
+  pieces->Append("]");
+  pieces->KeepAlive(std::move(owner));
+  Response response;
+  response.content_type = "text/plain";
+  response.body = std::move(request.response_buffer);
+  response.body_pieces = std::move(pieces);
+  return response;
+}
+
+// The joined text /pieces answers.
+std::string PiecesText() {
+  std::string text = "[";
+  for (int i = 0; i < 300; ++i) {
+    if (i > 0) text += "|";
+    text += std::string(1000, static_cast<char>('a' + i % 26));
+  }
+  return text + "]";
+}
+
 // Echoes the request so tests can see exactly what the handler received.
 Response Echo(Request& request) {
   Response response;
   response.content_type = "text/plain";
+  if (request.target == "/pieces") return Pieces(request);
   if (request.target == "/throw") throw std::runtime_error("boom");
   if (request.target == "/slow") {
     if (slow_request_entered != nullptr) slow_request_entered->Notify();
@@ -109,6 +150,26 @@ TEST_F(ServerTest, ServesManyRequestsOnOneKeepAliveConnection) {
     EXPECT_EQ(response->status, 200);
     EXPECT_EQ(response->body, "POST /extender/filter " + std::to_string(i) + " padded=yes");
   }
+}
+
+// A body of pieces arrives joined, with its length, on a kept-alive
+// connection that goes on serving; the server lets go of what the pieces
+// borrow once the answer is written.
+TEST_F(ServerTest, BodiesInPiecesArriveWholeAndAreReleased) {
+  StartServer({});
+  Client client(Options());
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<ClientResponse> pieces = client.Post("/pieces", "x");
+    ASSERT_TRUE(pieces.ok()) << pieces.status();
+    EXPECT_EQ(pieces->status, 200);
+    EXPECT_EQ(pieces->body, PiecesText());
+    absl::StatusOr<ClientResponse> echo = client.Post("/extender/filter", "abc");
+    ASSERT_TRUE(echo.ok()) << echo.status();
+    EXPECT_EQ(echo->body, "POST /extender/filter 3 padded=yes");
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (!pieces_owner.expired() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_TRUE(pieces_owner.expired());
 }
 
 TEST_F(ServerTest, RefusesBodiesOverTheLimitWith413AndKeepsServing) {
@@ -312,6 +373,10 @@ TEST_F(ServerTest, ServesHttpsWithTheGivenCertificate) {
   absl::StatusOr<ClientResponse> response = client.Post("/extender/filter", "{}");
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ(response->body, "POST /extender/filter 2 padded=yes");
+  // A body of pieces through TLS (an extender behind enableHTTPS).
+  absl::StatusOr<ClientResponse> pieces = client.Post("/pieces", "x");
+  ASSERT_TRUE(pieces.ok()) << pieces.status();
+  EXPECT_EQ(pieces->body, PiecesText());
 
   ClientOptions plain = Options();
   plain.tls = false;

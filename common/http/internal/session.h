@@ -32,6 +32,7 @@
 #include "common/http/server.h"
 #include "common/http/server_metrics.h"
 #include "common/log_limiter.h"
+#include "common/text_pieces.h"
 #include "glog/logging.h"
 
 namespace spillway::http::internal {
@@ -172,13 +173,52 @@ struct Shared {
   }
 };
 
-inline bhttp::response<bhttp::string_body> MakeResponse(Response response, unsigned version,
-                                                 bool keep_alive) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
+// A Beast Body sent as TextPieces' pieces in one gathered write (Response::
+// body_pieces): what it borrows is kept alive by the value until the
+// response is destroyed.
+struct PiecesBody {
+  using value_type = std::shared_ptr<const TextPieces>;
+
+  static std::uint64_t size(const value_type& body) { return body != nullptr ? body->size() : 0; }
+
+  class writer {
+   public:
+    using const_buffers_type = std::vector<net::const_buffer>;
+
+    template <bool kIsRequest, class Fields>
+    writer(const bhttp::header<kIsRequest, Fields>&, const value_type& body) : body_(body) {}
+
+    void init(beast::error_code& ec) { ec = {}; }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      if (sent_ || body_ == nullptr) return boost::none;
+      sent_ = true;
+      const_buffers_type buffers;
+      buffers.reserve(body_->piece_count());
+      body_->ForEach([&](absl::string_view piece) { buffers.emplace_back(piece.data(), piece.size()); });
+      return std::make_pair(std::move(buffers), false);
+    }
+
+   private:
+    const value_type& body_;
+    bool sent_ = false;
+  };
+};
+
+// The status line and header fields of `response`, for any body type.
+template <typename Body>
+void SetHeader(const Response& response, bool keep_alive, bhttp::response<Body>& out) {
   out.set(bhttp::field::server, "spillway");
   out.set(bhttp::field::content_type, response.content_type);
   for (const auto& [name, value] : response.headers) out.insert(name, value);  // Repeats allowed.
   out.keep_alive(keep_alive);
+}
+
+inline bhttp::response<bhttp::string_body> MakeResponse(Response response, unsigned version,
+                                                 bool keep_alive) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
+  SetHeader(response, keep_alive, out);
   out.body() = std::move(response.body);
   out.prepare_payload();
   return out;
@@ -382,6 +422,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void Reply(Response response, bool keep_alive) {
     if (shared_.metrics != nullptr) shared_.metrics->CountResponse(response.status);
     if (response.stream != nullptr) return StartStream(std::move(response));
+    if (response.body_pieces != nullptr) return ReplyInPieces(std::move(response), keep_alive);
     response_ = std::make_unique<bhttp::response<bhttp::string_body>>(
         MakeResponse(std::move(response), version_, keep_alive));
     beast::get_lowest_layer(stream_).expires_after(shared_.idle_timeout);
@@ -389,6 +430,26 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                        [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                          self->spare_response_ = std::move(self->response_->body());
                          self->response_.reset();
+                         self->EndRequest();
+                         if (ec || !keep_alive) return self->Close();
+                         self->WaitForRequest();
+                       });
+  }
+
+  // Reply with a body of pieces (Response::body_pieces), kept alive until
+  // written; the response's string goes back to the connection's spare.
+  void ReplyInPieces(Response response, bool keep_alive) {
+    spare_response_ = std::move(response.body);
+    spare_response_.clear();
+    pieces_response_ = std::make_unique<bhttp::response<PiecesBody>>(static_cast<bhttp::status>(response.status),
+                                                                      version_);
+    SetHeader(response, keep_alive, *pieces_response_);
+    pieces_response_->body() = std::move(response.body_pieces);
+    pieces_response_->prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(shared_.idle_timeout);
+    bhttp::async_write(stream_, *pieces_response_,
+                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                         self->pieces_response_.reset();  // Lets go of what the pieces borrow.
                          self->EndRequest();
                          if (ec || !keep_alive) return self->Close();
                          self->WaitForRequest();
@@ -562,6 +623,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<internal::AppendingStringBody>> parser_;
   std::unique_ptr<bhttp::response<bhttp::string_body>> response_;
+  std::unique_ptr<bhttp::response<PiecesBody>> pieces_response_;
   // Streaming responses (watches).
   std::shared_ptr<ResponseStream> stream_source_;
   std::unique_ptr<bhttp::response<bhttp::empty_body>> stream_header_;
