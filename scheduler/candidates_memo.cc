@@ -57,8 +57,11 @@ void CandidatesMemo::EncodeFilter(const ExtenderArgs& args, FilterResult result,
   // straight out (as pieces, or into `out`), and is kept only if the same
   // answer comes again.
   auto encode_first = [&] {
-    if (pieces != nullptr && (*pieces = EncodeFilterPieces(args, result)) != nullptr) return;
-    EncodeFilterResult(args, result, out);
+    if (pieces != nullptr) {
+      *pieces = EncodeFilterInPieces(args, result, out);
+    } else {
+      EncodeFilterResult(args, result, out);
+    }
   };
   if (args.candidates_generation == 0) {
     encode_first();

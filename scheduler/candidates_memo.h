@@ -43,9 +43,9 @@ class CandidatesMemo {
   // EncodeFilterResult into `out`, or the last answer's bytes when the names
   // generation and `result` are the same. A first answer is encoded straight
   // into `out`; its bytes are kept when the same answer is asked again.
-  // With `pieces`, a first answer to a compact names list is instead made
-  // EncodeFilterPieces into `*pieces` (`out` untouched): most lists are seen
-  // once, and their answer is then never copied.
+  // With `pieces`, a first answer is made EncodeFilterInPieces: for a
+  // compact names list with few failing names, `*pieces` (and `out` is left
+  // alone): most lists are seen once, and their answer is then not copied.
   void EncodeFilter(const ExtenderArgs& args, FilterResult result, std::string* out,
                     std::shared_ptr<const TextPieces>* pieces = nullptr);
 

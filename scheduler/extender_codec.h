@@ -187,12 +187,15 @@ class RequestDecoder {
 // names, FailedNodes, FailedAndUnresolvableNodes, and an empty Error.
 void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, std::string* out);
 
-// The same answer as EncodeFilterResult, for a names-mode request whose
-// NodeNames array was compact (NodeNameList::compact), as pieces that borrow
-// the array's passing runs instead of copying them: sent with a gathered
-// write (http::Response::body_pieces), the pieces keep the list's bytes
-// alive. Null for any other request.
-std::shared_ptr<const TextPieces> EncodeFilterPieces(const ExtenderArgs& args, const FilterResult& result);
+// The same answer as EncodeFilterResult. For a names-mode request whose
+// NodeNames array was compact (NodeNameList::compact) and whose passing
+// names come in a few runs (the failing names are few: a cluster has a
+// handful of virtual nodes), it is returned as pieces that borrow the runs
+// instead of copying them: sent with a gathered write
+// (http::Response::body_pieces), they keep the list's bytes alive.
+// Otherwise it is appended to `out` and null is returned.
+std::shared_ptr<const TextPieces> EncodeFilterInPieces(const ExtenderArgs& args, const FilterResult& result,
+                                                       std::string* out);
 
 // An ExtenderFilterResult that carries only Error (undecidable request).
 void EncodeFilterError(absl::string_view error, std::string* out);

@@ -62,7 +62,7 @@ class NodeNameList {
 
   // Keeps `owner` (the buffer the tokens point into) alive as long as the
   // list: an answer that borrows the list's bytes holds the list
-  // (EncodeFilterPieces).
+  // (EncodeFilterInPieces).
   void SetBytesOwner(std::shared_ptr<const void> owner) { bytes_owner_ = std::move(owner); }
 
   // For the decoder, which refills one list in place once no request holds
