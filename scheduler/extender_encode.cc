@@ -1,0 +1,279 @@
+// The extender's answers (extender_codec.h): ExtenderFilterResult,
+// HostPriorityList and ExtenderPreemptionResult, written as Go's
+// encoding/json would and, in names mode, from the request's own tokens.
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/json_writer.h"
+#include "scheduler/extender_codec.h"
+
+namespace spillway::scheduler {
+namespace {
+
+// The i-th candidate's name as a JSON string: the request's own token in
+// names mode (no re-escaping), otherwise the escaped decoded name.
+void AppendNodeName(std::string* out, const ExtenderArgs& args, size_t i) {
+  if (args.node_names != nullptr) {
+    absl::string_view token = args.node_names->token(i);
+    out->append(token.data(), token.size());
+  } else {
+    json::AppendString(out, args.NodeName(i));
+  }
+}
+
+// The tokens at `passed` (ascending indices), comma-separated. Tokens that
+// follow each other in the request, separated by a bare ',', are copied as
+// one run: with most candidates passing, the answer is a few copies of the
+// request's array instead of one append per name.
+void AppendPassedTokens(std::string* out, const std::vector<absl::string_view>& tokens,
+                        const std::vector<size_t>& passed) {
+  const char* run_begin = nullptr;
+  const char* run_end = nullptr;
+  size_t last = 0;
+  for (size_t k = 0; k < passed.size(); ++k) {
+    const absl::string_view token = tokens[passed[k]];
+    if (run_begin != nullptr && passed[k] == last + 1 && token.data() == run_end + 1 && *run_end == ',') {
+      run_end = token.data() + token.size();
+    } else {
+      if (run_begin != nullptr) {
+        out->append(run_begin, static_cast<size_t>(run_end - run_begin));
+        out->push_back(',');
+      }
+      run_begin = token.data();
+      run_end = token.data() + token.size();
+    }
+    last = passed[k];
+  }
+  if (run_begin != nullptr) out->append(run_begin, static_cast<size_t>(run_end - run_begin));
+}
+
+// `reasons` are already JSON strings (escaped once per request, not once
+// per node that cites them).
+void AppendNodeMap(std::string* out, absl::string_view key, const ExtenderArgs& args,
+                   const std::vector<FilterResult::Failure>& failures,
+                   const std::vector<std::string>& reasons) {
+  out->push_back('"');
+  out->append(key.data(), key.size());
+  out->append("\":{");
+  for (size_t i = 0; i < failures.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendNodeName(out, args, failures[i].node);
+    out->push_back(':');
+    out->append(reasons[failures[i].reason]);
+  }
+  out->push_back('}');
+}
+
+// HostPriorityList in names mode: each entry is the name's token as sent
+// between two fixed strings, so the answer is sized first and written with
+// copies alone (appending three pieces and formatting a number per name
+// was most of a 5,000-name prioritize). Scores take a few values: each
+// one's text is made once.
+void AppendNamesPriorities(const std::vector<absl::string_view>& tokens, const HostScores& scores,
+                           std::string* out) {
+  constexpr absl::string_view kHost = R"({"Host":)";
+  std::vector<std::pair<int64_t, std::string>> suffixes;  // Score -> `,"Score":N}`.
+  std::vector<uint32_t> suffix_of(scores.size());
+  size_t total = 2 + (scores.empty() ? 0 : scores.size() - 1);
+  for (size_t i = 0; i < scores.size(); ++i) {
+    size_t k = 0;
+    while (k < suffixes.size() && suffixes[k].first != scores[i]) ++k;
+    if (k == suffixes.size()) suffixes.emplace_back(scores[i], absl::StrCat(R"(,"Score":)", scores[i], "}"));
+    suffix_of[i] = static_cast<uint32_t>(k);
+    total += kHost.size() + tokens[i].size() + suffixes[k].second.size();
+  }
+  const size_t before = out->size();
+  out->resize(before + total);
+  char* at = out->data() + before;
+  *at++ = '[';
+  for (size_t i = 0; i < scores.size(); ++i) {
+    if (i > 0) *at++ = ',';
+    std::memcpy(at, kHost.data(), kHost.size());
+    at += kHost.size();
+    std::memcpy(at, tokens[i].data(), tokens[i].size());
+    at += tokens[i].size();
+    const std::string& suffix = suffixes[suffix_of[i]].second;
+    std::memcpy(at, suffix.data(), suffix.size());
+    at += suffix.size();
+  }
+  *at = ']';
+}
+
+// A names-mode answer from a compact array, in parts. The passing names are
+// the array but for the failures (FilterResult: every candidate is in one
+// list): its bytes in runs around them. Only the failing names' tokens are
+// found.
+struct CompactAnswer {
+  std::vector<absl::string_view> runs;  // NodeNames' items: joined by ','.
+  std::string tail;                     // From the array's ']' to the end.
+};
+
+CompactAnswer ComposeCompactAnswer(const CompactNames& names, const FilterResult& result) {
+  std::vector<size_t> excluded;
+  excluded.reserve(result.failed.size() + result.unresolvable.size());
+  auto failed = result.failed.begin();
+  auto unresolvable = result.unresolvable.begin();
+  while (failed != result.failed.end() || unresolvable != result.unresolvable.end()) {
+    const bool take_failed = unresolvable == result.unresolvable.end() ||
+                             (failed != result.failed.end() && failed->node < unresolvable->node);
+    excluded.push_back(take_failed ? (failed++)->node : (unresolvable++)->node);
+  }
+  std::vector<absl::string_view> tokens;
+  tokens.reserve(excluded.size());
+  names.AppendTokensAt(excluded, &tokens);
+  CompactAnswer answer;
+  names.RunsBut(tokens, &answer.runs);
+  std::vector<std::string> reasons(result.reasons.size());
+  for (size_t i = 0; i < reasons.size(); ++i) json::AppendString(&reasons[i], result.reasons[i]);
+  std::string& out = answer.tail;
+  out.append("],");
+  auto append_map = [&](absl::string_view key, const std::vector<FilterResult::Failure>& failures) {
+    out.push_back('"');
+    out.append(key.data(), key.size());
+    out.append("\":{");
+    size_t at = 0;  // Into `excluded`, which holds every failure in order.
+    for (size_t i = 0; i < failures.size(); ++i) {
+      while (excluded[at] != failures[i].node) ++at;
+      if (i > 0) out.push_back(',');
+      out.append(tokens[at].data(), tokens[at].size());
+      out.push_back(':');
+      out.append(reasons[failures[i].reason]);
+    }
+    out.push_back('}');
+  };
+  append_map("FailedNodes", result.failed);
+  out.push_back(',');
+  append_map("FailedAndUnresolvableNodes", result.unresolvable);
+  out.append(R"(,"Error":""})");
+  return answer;
+}
+
+constexpr absl::string_view kNamesAnswerHead = R"({"Nodes":null,"NodeNames":[)";
+
+// The most runs of passing names an answer borrows rather than copies. A
+// gathered write takes 64 buffers at most (asio's limit), and each further
+// write is a system call: measured at 5,000 names, 100 runs sent as pieces
+// were slower than one copy (bench/README.md), 6 were faster.
+constexpr size_t kMaxBorrowedRuns = 32;
+
+void AppendCompactAnswer(const CompactNames& names, const CompactAnswer& answer, std::string* out) {
+  out->reserve(out->size() + kNamesAnswerHead.size() + names.bytes().size() + answer.tail.size());
+  out->append(kNamesAnswerHead.data(), kNamesAnswerHead.size());
+  for (size_t i = 0; i < answer.runs.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    out->append(answer.runs[i].data(), answer.runs[i].size());
+  }
+  out->append(answer.tail);
+}
+
+}  // namespace
+
+void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, std::string* out) {
+  if (args.node_names != nullptr && args.node_names->compact() != nullptr) {
+    AppendCompactAnswer(*args.node_names->compact(), ComposeCompactAnswer(*args.node_names->compact(), result), out);
+    return;
+  }
+  size_t estimate = 256 + 64 * (result.failed.size() + result.unresolvable.size());
+  for (const std::string& reason : result.reasons) estimate += reason.size();
+  const std::vector<size_t> passed = result.PassedIndices(args.NodeCount());
+  if (args.nodes != nullptr) {
+    for (size_t i : passed) estimate += args.Candidate(i).raw_json.size() + 1;
+  } else {
+    estimate += 40 * passed.size();
+  }
+  out->reserve(out->size() + estimate);
+  if (args.nodes != nullptr) {
+    out->append(R"({"Nodes":{"metadata":{},"items":[)");
+    for (size_t i = 0; i < passed.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      absl::string_view raw = args.Candidate(passed[i]).raw_json;
+      out->append(raw.data(), raw.size());
+    }
+    out->append(R"(]},"NodeNames":null,)");
+  } else {
+    out->append(kNamesAnswerHead.data(), kNamesAnswerHead.size());
+    AppendPassedTokens(out, args.node_names->tokens(), passed);
+    out->append("],");
+  }
+  std::vector<std::string> reasons(result.reasons.size());
+  for (size_t i = 0; i < reasons.size(); ++i) json::AppendString(&reasons[i], result.reasons[i]);
+  AppendNodeMap(out, "FailedNodes", args, result.failed, reasons);
+  out->push_back(',');
+  AppendNodeMap(out, "FailedAndUnresolvableNodes", args, result.unresolvable, reasons);
+  // A decided request has no error; undecidable ones use EncodeFilterError.
+  out->append(R"(,"Error":""})");
+}
+
+std::shared_ptr<const TextPieces> EncodeFilterInPieces(const ExtenderArgs& args, const FilterResult& result,
+                                                       std::string* out) {
+  if (args.node_names == nullptr || args.node_names->compact() == nullptr) {
+    EncodeFilterResult(args, result, out);
+    return nullptr;
+  }
+  const CompactNames& names = *args.node_names->compact();
+  const CompactAnswer answer = ComposeCompactAnswer(names, result);
+  if (answer.runs.size() > kMaxBorrowedRuns) {
+    AppendCompactAnswer(names, answer, out);
+    return nullptr;
+  }
+  auto pieces = std::make_shared<TextPieces>();
+  pieces->Append(kNamesAnswerHead);
+  for (size_t i = 0; i < answer.runs.size(); ++i) {
+    // Each run but the last with the ',' that follows it in the array: one
+    // piece per run.
+    const absl::string_view run = answer.runs[i];
+    pieces->AppendBorrowed(i + 1 < answer.runs.size() ? absl::string_view(run.data(), run.size() + 1) : run);
+  }
+  pieces->Append(answer.tail);
+  pieces->KeepAlive(args.node_names);  // Holds the bytes the runs borrow.
+  return pieces;
+}
+
+void EncodeFilterError(absl::string_view error, std::string* out) {
+  out->append(R"({"Nodes":null,"NodeNames":null,"FailedNodes":{},)"
+              R"("FailedAndUnresolvableNodes":{},"Error":)");
+  json::AppendString(out, error);
+  out->push_back('}');
+}
+
+void EncodeHostPriorities(const ExtenderArgs& args, const HostScores& scores, std::string* out) {
+  if (args.node_names != nullptr) {
+    AppendNamesPriorities(args.node_names->tokens(), scores, out);
+    return;
+  }
+  out->reserve(out->size() + 2 + scores.size() * 48);
+  out->push_back('[');
+  for (size_t i = 0; i < scores.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    out->append(R"({"Host":)");
+    AppendNodeName(out, args, i);
+    absl::StrAppend(out, R"(,"Score":)", scores[i], "}");
+  }
+  out->push_back(']');
+}
+
+void EncodePreemptionResult(const PreemptionResult& result, std::string* out) {
+  out->append(R"({"NodeNameToMetaVictims":{)");
+  bool first_node = true;
+  for (const auto* entry : result.kept) {
+    if (!first_node) out->push_back(',');
+    first_node = false;
+    json::AppendString(out, entry->first);
+    out->append(R"(:{"Pods":[)");
+    const Victims& victims = entry->second;
+    for (size_t i = 0; i < victims.pod_uids.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      out->append(R"({"UID":)");
+      json::AppendString(out, victims.pod_uids[i]);
+      out->push_back('}');
+    }
+    absl::StrAppend(out, R"(],"NumPDBViolations":)", victims.num_pdb_violations, "}");
+  }
+  out->append("}}");
+}
+
+}  // namespace spillway::scheduler
