@@ -61,18 +61,19 @@ class Classifier {
     const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
     __m256i marked = _mm256_setzero_si256();
     for (int i = 0; i < kMarks; ++i) marked = _mm256_or_si256(marked, _mm256_cmpeq_epi8(bytes, marks_[i]));
-    // Signed compare: bytes from 0x80 are negative, so this also catches them.
-    const __m256i control_or_high = _mm256_cmpgt_epi8(space_, bytes);
-    const __m256i refused = _mm256_or_si256(
-        control_or_high, _mm256_or_si256(_mm256_cmpeq_epi8(bytes, del_), _mm256_cmpeq_epi8(bytes, backslash_)));
+    // Outside 0x20-0x7e in one signed compare: plus one, the printable bytes
+    // are 0x21-0x7f and every other byte is below 0x21 (0x00-0x1f become
+    // 0x01-0x20, and 0x7f-0xff wrap to 0x80-0x00, negative or zero).
+    const __m256i unprintable = _mm256_cmpgt_epi8(bang_, _mm256_add_epi8(bytes, one_));
+    const __m256i refused = _mm256_or_si256(unprintable, _mm256_cmpeq_epi8(bytes, backslash_));
     return Half{Mask(_mm256_cmpeq_epi8(bytes, quote_)), Mask(_mm256_cmpeq_epi8(bytes, comma_)), Mask(refused),
                 kMarks > 0 ? Mask(marked) : 0};
   }
 
   const __m256i quote_ = _mm256_set1_epi8('"');
   const __m256i comma_ = _mm256_set1_epi8(',');
-  const __m256i space_ = _mm256_set1_epi8(0x20);
-  const __m256i del_ = _mm256_set1_epi8(0x7f);
+  const __m256i one_ = _mm256_set1_epi8(1);
+  const __m256i bang_ = _mm256_set1_epi8(0x21);
   const __m256i backslash_ = _mm256_set1_epi8('\\');
   __m256i marks_[kMarks > 0 ? kMarks : 1];
 };
@@ -226,9 +227,8 @@ std::optional<size_t> ScanBlocks(absl::string_view array, const MarkedBytes& mar
   };
   // Every block but the last is whole; the first holds the '['.
   const size_t last = blocks - 1;
-  for (size_t block = 0; block < last; ++block) {
-    step(block, classify(data + block * kBlock), ~uint64_t{0}, block == 0 ? 1 : 0);
-  }
+  if (last > 0) step(0, classify(data), ~uint64_t{0}, 1);
+  for (size_t block = 1; block < last; ++block) step(block, classify(data + block * kBlock), ~uint64_t{0}, 0);
   const size_t left = size - last * kBlock;  // 1 to 64 bytes.
   const uint64_t valid = left == kBlock ? ~uint64_t{0} : (uint64_t{1} << left) - 1;
   const uint64_t brackets = (uint64_t{1} << (left - 1)) | (last == 0 ? 1 : 0);

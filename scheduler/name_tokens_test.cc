@@ -158,6 +158,22 @@ TEST(ScanNameTokensTest, AgreesWithSimdjson) {
   EXPECT_GT(accepted, 50000);  // The test exercised the accepting side.
 }
 
+// Every byte value inside a name, at every offset of a 64-byte block: only
+// printable ASCII but for the backslash (and the quote, which ends the name)
+// is read by the scan.
+TEST(ScanNameTokensTest, EachByteValueInAName) {
+  for (int byte = 0; byte < 256; ++byte) {
+    const char c = static_cast<char>(byte);
+    if (c == '"') continue;
+    const bool printable = byte >= 0x20 && byte <= 0x7e && c != '\\';
+    for (size_t offset = 0; offset < 70; ++offset) {
+      const std::string array = "[\"" + std::string(offset, 'n') + c + "x\"]";
+      std::vector<absl::string_view> tokens;
+      EXPECT_EQ(ScanNameTokens(array, &tokens), printable) << "byte " << byte << " at " << offset;
+    }
+  }
+}
+
 // CompactNames against a plain reading of the same arrays: random names of
 // 0 to 70 bytes (so names begin and end at every offset of a 64-byte block,
 // and a name begins on a block's first byte), first bytes from a small
