@@ -396,6 +396,45 @@ TEST(CandidatesMemoTest, AnAnswerInPiecesKeepsItsBytesWhileTheDecoderGoesOn) {
   }
 }
 
+// The same for a full-mode answer: it borrows the remembered list's bytes,
+// which stay as they were while other lists are remembered.
+TEST(CandidatesMemoTest, AFullAnswerInPiecesKeepsItsBytesWhileOtherListsAreRemembered) {
+  const std::string pod = Read(testing::RunfilePath("testdata/extender/pod_burst.json"));
+  const std::string a = AsKubeSchedulerSendsIt(TestdataNode("node_ecs_a.json"));
+  const std::string b = AsKubeSchedulerSendsIt(TestdataNode("node_ecs_b.json"));
+  const std::string v = AsKubeSchedulerSendsIt(TestdataNode("node_virtual.json"));
+  const std::string first = Padded(FullRequest(pod, {a, v, b}));
+  const std::vector<std::string> others = {Padded(FullRequest(pod, {b, v})), Padded(FullRequest(pod, {v, a})),
+                                           Padded(FullRequest(pod, {a}))};
+  burst::VirtualNodeRule rule;
+  burst::IntentResolver resolver(rule);
+  Extender extender(resolver, rule, nullptr, ScoreValues());
+  const std::string want = Plain(extender, first).filter;
+  RequestDecoder decoder;
+  CandidatesMemo memo;
+  auto filter = [&](const std::string& body, std::shared_ptr<const TextPieces>* pieces) {
+    std::string request = body;
+    request.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+    absl::StatusOr<ExtenderArgs> args = decoder.DecodeExtenderArgs(&request);
+    ASSERT_TRUE(args.ok()) << args.status();
+    auto policy = extender.Resolve(args->pod);
+    std::string out;
+    memo.EncodeFilter(*args, extender.Filter(*args, policy, memo.Classes(extender, *args)), &out, pieces);
+    request.assign(request.size(), 'x');
+  };
+  std::shared_ptr<const TextPieces> kept;
+  filter(first, &kept);  // Remembered as it is decoded.
+  filter(first, &kept);  // Found in the memo: the answer borrows the memo's bytes.
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(kept->Joined(), want);
+  for (size_t i = 0; i < others.size(); ++i) {
+    std::shared_ptr<const TextPieces> other;
+    filter(others[i], &other);
+    filter(others[i], &other);
+    EXPECT_EQ(kept->Joined(), want) << "after list " << i;
+  }
+}
+
 // A list that differs in one byte is decoded again, never taken for the last.
 TEST(CandidatesMemoTest, ADifferentListIsDecodedAgain) {
   RequestDecoder decoder;

@@ -44,6 +44,11 @@ struct ExtenderArgs {
   // which owns the bytes the names point into until its next Decode call.
   // Passing names are answered with their tokens as sent.
   std::shared_ptr<const NodeNameList> node_names;
+  // Full mode, when the nodes are the decoder's memo of the list: what their
+  // raw_json bytes point into, kept alive by whoever holds this (an answer
+  // that borrows them, EncodeFilterInPieces). Null when they point into the
+  // request body.
+  std::shared_ptr<const void> candidates_owner;
   // Identifies the decoded candidate list (NodeNames, or full Nodes). Two
   // requests with the same non-zero value carried byte-identical lists
   // (decoded once, RequestDecoder), so what follows from the candidates

@@ -169,7 +169,7 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeExtenderArgs(std::string* bod
 
 std::optional<ExtenderArgs> RequestDecoder::DecodeWithKnownNodes(absl::string_view body) {
   if (nodes_memo_.generation == 0) return std::nullopt;
-  std::optional<absl::string_view> rest = FieldsBefore(body, ",\"Nodes\":", nodes_memo_.bytes, ",\"NodeNames\":null}");
+  std::optional<absl::string_view> rest = FieldsBefore(body, ",\"Nodes\":", *nodes_memo_.bytes, ",\"NodeNames\":null}");
   if (!rest.has_value()) return std::nullopt;
   return DecodeBefore(*rest, absl::string_view(), &nodes_memo_);
 }
@@ -185,25 +185,28 @@ void RequestDecoder::RememberNodes(absl::string_view body, const NodesSeen& seen
   if (nodes.size() > kMaxNodesMemoBytes) return;
   NodesMemo& memo = nodes_memo_;
   memo.generation = 0;
-  memo.bytes.reserve(nodes.size() + simdjson::SIMDJSON_PADDING);
-  memo.bytes.assign(nodes.data(), nodes.size());
   for (const CandidateNode& candidate : *args.nodes) {
     if (candidate.raw_json.data() < nodes.data() ||
         candidate.raw_json.data() + candidate.raw_json.size() > nodes.data() + nodes.size()) {
-      memo.bytes.clear();  // Not inside the value: remember nothing.
-      return;
+      return;  // Not inside the value: remember nothing.
     }
   }
+  // The memo's own string, or a new one while an answer in flight still
+  // borrows the last list's bytes (ExtenderArgs::candidates_owner).
+  if (memo.bytes.use_count() > 1) memo.bytes = std::make_shared<std::string>();
+  memo.bytes->reserve(nodes.size() + simdjson::SIMDJSON_PADDING);
+  memo.bytes->assign(nodes.data(), nodes.size());
   // DecodeFields made the list (non-const) and nothing else holds it yet:
   // its raw bytes move into the memo's copy in place.
   auto owned = std::const_pointer_cast<std::vector<CandidateNode>>(args.nodes);
   for (CandidateNode& candidate : *owned) {
     const size_t offset = static_cast<size_t>(candidate.raw_json.data() - nodes.data());
-    candidate.raw_json = absl::string_view(memo.bytes.data() + offset, candidate.raw_json.size());
+    candidate.raw_json = absl::string_view(memo.bytes->data() + offset, candidate.raw_json.size());
   }
   memo.nodes = std::move(owned);
   memo.generation = NextGeneration();
   args.nodes = memo.nodes;
+  args.candidates_owner = memo.bytes;
   args.candidates_generation = memo.generation;
   IndexRememberedNodes();
 }
@@ -235,7 +238,7 @@ void RequestDecoder::IndexRememberedNodes() {
     }
   }
   memo.node_head = std::string(head);
-  const char* const base = memo.bytes.data();
+  const char* const base = memo.bytes->data();
   memo.items_begin = static_cast<size_t>(first.data() - base);
   memo.items_end = static_cast<size_t>(nodes.back().raw_json.data() + nodes.back().raw_json.size() - base);
 }
@@ -246,7 +249,7 @@ std::optional<ExtenderArgs> RequestDecoder::DecodeWithReorderedNodes(absl::strin
   constexpr absl::string_view kKey = ",\"Nodes\":";
   constexpr absl::string_view kTail = ",\"NodeNames\":null}";
   const absl::string_view trimmed = absl::StripTrailingAsciiWhitespace(body);
-  const absl::string_view known = memo.bytes;
+  const absl::string_view known = *memo.bytes;
   if (!absl::EndsWith(trimmed, kTail) || trimmed.size() < kTail.size() + known.size() + kKey.size() + 1) {
     return std::nullopt;
   }
@@ -445,7 +448,10 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeFields(absl::string_view body
   if (!last_node_names.empty()) SPILLWAY_RETURN_IF_ERROR(DecodeNodeNames(last_node_names, args));
   // Made non-const: RememberNodes may move its raw bytes before sharing it.
   if (has_nodes) args.nodes = std::make_shared<std::vector<CandidateNode>>(std::move(nodes));
-  if (known_nodes != nullptr) args.nodes = known_nodes->nodes;
+  if (known_nodes != nullptr) {
+    args.nodes = known_nodes->nodes;
+    args.candidates_owner = known_nodes->bytes;
+  }
   if (!has_pod) return absl::InvalidArgumentError("ExtenderArgs has no Pod");
   if (args.nodes != nullptr) {
     // Full objects win if both came: nothing may be taken for names mode.

@@ -87,7 +87,11 @@ class RequestDecoder {
   // {...}, "NodeNames": null}`), up to kMaxNodesMemoBytes, with its decoded
   // nodes (raw_json pointing into `bytes`).
   struct NodesMemo {
-    std::string bytes;  // The Nodes object's JSON (simdjson-padded capacity).
+    // The Nodes object's JSON (simdjson-padded capacity). Shared with the
+    // arguments (ExtenderArgs::candidates_owner), so an answer in flight
+    // that borrows the nodes' bytes keeps them; replaced, not overwritten,
+    // while one does.
+    std::shared_ptr<std::string> bytes = std::make_shared<std::string>();
     std::shared_ptr<const std::vector<CandidateNode>> nodes;
     uint64_t generation = 0;
     // For the same nodes in another order (DecodeWithReorderedNodes): each
@@ -187,13 +191,14 @@ class RequestDecoder {
 // names, FailedNodes, FailedAndUnresolvableNodes, and an empty Error.
 void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, std::string* out);
 
-// The same answer as EncodeFilterResult. For a names-mode request whose
-// NodeNames array was compact (NodeNameList::compact) and whose passing
-// names come in a few runs (the failing names are few: a cluster has a
-// handful of virtual nodes), it is returned as pieces that borrow the runs
-// instead of copying them: sent with a gathered write
-// (http::Response::body_pieces), they keep the list's bytes alive.
-// Otherwise it is appended to `out` and null is returned.
+// The same answer as EncodeFilterResult. When the passing candidates' bytes
+// lie in a few runs of what the decoder keeps (a compact NodeNames array,
+// NodeNameList::compact; a remembered full-mode list in its remembered
+// order, ExtenderArgs::candidates_owner) — the failing nodes are few: a
+// cluster has a handful of virtual nodes — it is returned as pieces that
+// borrow the runs instead of copying them: sent with a gathered write
+// (http::Response::body_pieces), they keep those bytes alive. Otherwise it
+// is appended to `out` and null is returned.
 std::shared_ptr<const TextPieces> EncodeFilterInPieces(const ExtenderArgs& args, const FilterResult& result,
                                                        std::string* out);
 

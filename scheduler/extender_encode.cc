@@ -160,6 +160,48 @@ constexpr absl::string_view kNamesAnswerHead = R"({"Nodes":null,"NodeNames":[)";
 // were slower than one copy (bench/README.md), 6 were faster.
 constexpr size_t kMaxBorrowedRuns = 32;
 
+// FailedNodes, FailedAndUnresolvableNodes and an empty Error: an answer's
+// end after its passing nodes.
+void AppendFailuresAndError(std::string* out, const ExtenderArgs& args, const FilterResult& result) {
+  std::vector<std::string> reasons(result.reasons.size());
+  for (size_t i = 0; i < reasons.size(); ++i) json::AppendString(&reasons[i], result.reasons[i]);
+  AppendNodeMap(out, "FailedNodes", args, result.failed, reasons);
+  out->push_back(',');
+  AppendNodeMap(out, "FailedAndUnresolvableNodes", args, result.unresolvable, reasons);
+  // A decided request has no error; undecidable ones use EncodeFilterError.
+  out->append(R"(,"Error":""})");
+}
+
+// A full-mode answer as pieces, when the passing nodes are the decoder's
+// remembered list (args.candidates_owner) and their bytes lie in a few runs
+// of it (nodes listed in the remembered order, separated by a bare ','):
+// then 6 MB of Node objects for 500 nodes are sent, not copied. Null
+// otherwise.
+std::shared_ptr<const TextPieces> FullAnswerInPieces(const ExtenderArgs& args, const FilterResult& result) {
+  if (args.candidates_owner == nullptr) return nullptr;
+  std::vector<absl::string_view> runs;
+  for (size_t i : result.PassedIndices(args.NodeCount())) {
+    const absl::string_view raw = args.Candidate(i).raw_json;
+    if (!runs.empty() && runs.back().data() + runs.back().size() + 1 == raw.data() && raw.data()[-1] == ',') {
+      runs.back() = absl::string_view(runs.back().data(), runs.back().size() + 1 + raw.size());
+      continue;
+    }
+    if (runs.size() == kMaxBorrowedRuns) return nullptr;
+    runs.push_back(raw);
+  }
+  auto pieces = std::make_shared<TextPieces>();
+  pieces->Append(R"({"Nodes":{"metadata":{},"items":[)");
+  for (size_t k = 0; k < runs.size(); ++k) {
+    if (k > 0) pieces->Append(",");
+    pieces->AppendBorrowed(runs[k]);
+  }
+  std::string tail = R"(]},"NodeNames":null,)";
+  AppendFailuresAndError(&tail, args, result);
+  pieces->Append(tail);
+  pieces->KeepAlive(args.candidates_owner);
+  return pieces;
+}
+
 void AppendCompactAnswer(const CompactNames& names, const CompactAnswer& answer, std::string* out) {
   out->reserve(out->size() + kNamesAnswerHead.size() + names.bytes().size() + answer.tail.size());
   out->append(kNamesAnswerHead.data(), kNamesAnswerHead.size());
@@ -199,17 +241,14 @@ void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, st
     AppendPassedTokens(out, args.node_names->tokens(), passed);
     out->append("],");
   }
-  std::vector<std::string> reasons(result.reasons.size());
-  for (size_t i = 0; i < reasons.size(); ++i) json::AppendString(&reasons[i], result.reasons[i]);
-  AppendNodeMap(out, "FailedNodes", args, result.failed, reasons);
-  out->push_back(',');
-  AppendNodeMap(out, "FailedAndUnresolvableNodes", args, result.unresolvable, reasons);
-  // A decided request has no error; undecidable ones use EncodeFilterError.
-  out->append(R"(,"Error":""})");
+  AppendFailuresAndError(out, args, result);
 }
 
 std::shared_ptr<const TextPieces> EncodeFilterInPieces(const ExtenderArgs& args, const FilterResult& result,
                                                        std::string* out) {
+  if (args.nodes != nullptr) {
+    if (std::shared_ptr<const TextPieces> pieces = FullAnswerInPieces(args, result)) return pieces;
+  }
   if (args.node_names == nullptr || args.node_names->compact() == nullptr) {
     EncodeFilterResult(args, result, out);
     return nullptr;
