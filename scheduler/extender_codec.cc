@@ -128,11 +128,23 @@ absl::Status DecodeVictims(value v, const Path& path, Victims* victims) {
   });
 }
 
+// Whether `held` is this reference's alone, so what it points to may be
+// written. An answer in flight holds a reference until the connection has
+// sent it, possibly on another I/O thread: the fence orders that thread's
+// last reads of the bytes (before its release of the reference) before
+// this thread's writes.
+template <typename T>
+bool OnlyHolder(const std::shared_ptr<T>& held) {
+  if (held.use_count() != 1) return false;
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return true;
+}
+
 // `*list` emptied, its storage kept, when nothing else holds it (the
 // arguments decoded last are gone); otherwise a fresh list. Writing 5,000
 // views into memory just allocated cost more than finding the names.
 NodeNameList& Recycled(std::shared_ptr<NodeNameList>& list) {
-  if (list != nullptr && list.use_count() == 1) {
+  if (list != nullptr && OnlyHolder(list)) {
     list->Clear();
   } else {
     list = std::make_shared<NodeNameList>();
@@ -193,7 +205,7 @@ void RequestDecoder::RememberNodes(absl::string_view body, const NodesSeen& seen
   }
   // The memo's own string, or a new one while an answer in flight still
   // borrows the last list's bytes (ExtenderArgs::candidates_owner).
-  if (memo.bytes.use_count() > 1) memo.bytes = std::make_shared<std::string>();
+  if (!OnlyHolder(memo.bytes)) memo.bytes = std::make_shared<std::string>();
   memo.bytes->reserve(nodes.size() + simdjson::SIMDJSON_PADDING);
   memo.bytes->assign(nodes.data(), nodes.size());
   // DecodeFields made the list (non-const) and nothing else holds it yet:
@@ -485,8 +497,8 @@ absl::Status RequestDecoder::DecodeNodeNames(absl::string_view array, ExtenderAr
 
 std::string& RequestDecoder::WritableNamesStorage() {
   NamesMemo& memo = names_memo_;
-  if (memo.list != nullptr && memo.list.use_count() == 1) memo.list->Clear();
-  if (memo.storage.use_count() > 1) memo.storage = std::make_shared<std::string>();
+  if (memo.list != nullptr && OnlyHolder(memo.list)) memo.list->Clear();
+  if (!OnlyHolder(memo.storage)) memo.storage = std::make_shared<std::string>();
   return *memo.storage;
 }
 
