@@ -358,6 +358,30 @@ TEST(CandidatesMemoTest, AnswersAreThoseOfThePathWithoutMemo) {
   EXPECT_GT(repeats, static_cast<int>(bodies.size()));
 }
 
+// The service's filter path, standalone, with answers that may be pieces.
+struct ServicePath {
+  // The request in a string of the connection's (taken over by the decoder
+  // when `take`), rewritten once the answer is made, as the connection
+  // reuses it.
+  void Filter(const std::string& body, bool take, std::shared_ptr<const TextPieces>* pieces) {
+    std::string request = body;
+    request.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+    absl::StatusOr<ExtenderArgs> args =
+        take ? decoder.DecodeExtenderArgs(&request) : decoder.DecodeExtenderArgs(request, request.capacity());
+    ASSERT_TRUE(args.ok()) << args.status();
+    auto policy = extender.Resolve(args->pod);
+    std::string out;
+    memo.EncodeFilter(*args, extender.Filter(*args, policy, memo.Classes(extender, *args)), &out, pieces);
+    request.assign(request.size(), 'x');
+  }
+
+  burst::VirtualNodeRule rule;
+  burst::IntentResolver resolver{rule};
+  Extender extender{resolver, rule, nullptr, ScoreValues()};
+  RequestDecoder decoder;
+  CandidatesMemo memo;
+};
+
 // An answer sent as pieces borrows the list's bytes: they stay as they were
 // while the decoder goes on with other requests (taken over, copied,
 // walked, the same list again) before the answer is written.
@@ -368,22 +392,10 @@ TEST(CandidatesMemoTest, AnAnswerInPiecesKeepsItsBytesWhileTheDecoderGoesOn) {
       Padded(NamesRequest(pod, {R"("ecs-3")", R"("ecs-4")", R"("virtual-kubelet-cn-hangzhou-k")"})),
       Padded(NamesRequest(pod, {R"("ecs-\u0035")"})), first,
       Padded(NamesRequest(pod, {R"("ecs-6")", R"("ecs-7")", R"("ecs-8")", R"("ecs-9")"}))};
-  burst::VirtualNodeRule rule;
-  burst::IntentResolver resolver(rule);
-  Extender extender(resolver, rule, nullptr, ScoreValues());
-  const std::string want = Plain(extender, first).filter;
-  RequestDecoder decoder;
-  CandidatesMemo memo;
+  ServicePath service;
+  const std::string want = Plain(service.extender, first).filter;
   auto filter = [&](const std::string& body, bool take, std::shared_ptr<const TextPieces>* pieces) {
-    std::string request = body;
-    request.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-    absl::StatusOr<ExtenderArgs> args =
-        take ? decoder.DecodeExtenderArgs(&request) : decoder.DecodeExtenderArgs(request, request.capacity());
-    ASSERT_TRUE(args.ok()) << args.status();
-    auto policy = extender.Resolve(args->pod);
-    std::string out;
-    memo.EncodeFilter(*args, extender.Filter(*args, policy, memo.Classes(extender, *args)), &out, pieces);
-    request.assign(request.size(), 'x');  // The connection reuses its string.
+    service.Filter(body, take, pieces);
   };
   std::shared_ptr<const TextPieces> kept;
   filter(first, /*take=*/true, &kept);
@@ -406,21 +418,10 @@ TEST(CandidatesMemoTest, AFullAnswerInPiecesKeepsItsBytesWhileOtherListsAreRemem
   const std::string first = Padded(FullRequest(pod, {a, v, b}));
   const std::vector<std::string> others = {Padded(FullRequest(pod, {b, v})), Padded(FullRequest(pod, {v, a})),
                                            Padded(FullRequest(pod, {a}))};
-  burst::VirtualNodeRule rule;
-  burst::IntentResolver resolver(rule);
-  Extender extender(resolver, rule, nullptr, ScoreValues());
-  const std::string want = Plain(extender, first).filter;
-  RequestDecoder decoder;
-  CandidatesMemo memo;
+  ServicePath service;
+  const std::string want = Plain(service.extender, first).filter;
   auto filter = [&](const std::string& body, std::shared_ptr<const TextPieces>* pieces) {
-    std::string request = body;
-    request.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-    absl::StatusOr<ExtenderArgs> args = decoder.DecodeExtenderArgs(&request);
-    ASSERT_TRUE(args.ok()) << args.status();
-    auto policy = extender.Resolve(args->pod);
-    std::string out;
-    memo.EncodeFilter(*args, extender.Filter(*args, policy, memo.Classes(extender, *args)), &out, pieces);
-    request.assign(request.size(), 'x');
+    service.Filter(body, /*take=*/true, pieces);
   };
   std::shared_ptr<const TextPieces> kept;
   filter(first, &kept);  // Remembered as it is decoded.
