@@ -30,7 +30,11 @@ std::string Padded(std::string body) {
 
 // The service's filter path (ExtenderService::Filter): one decoder and one
 // candidates memo across requests, which take `bodies` in turn (with more
-// than one, the memo never finds its last list).
+// than one, the memo never finds its last list). Two differences, both
+// costing the bench more than the service: the decoder borrows each body
+// (so a NodeNames array is copied into its memo, where the service lets it
+// take the body over), and every answer is written into a string (the
+// service sends an answer of a few runs as pieces).
 // `view`: the cluster's nodes as `serve --kubeconfig` knows them (null: the
 // extender runs standalone and classifies names by name).
 void RunFilter(benchmark::State& state, std::vector<std::string> bodies,
