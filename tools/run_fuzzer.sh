@@ -31,6 +31,7 @@ run() {  # name max_len seed_dirs...
 request_sources=(
   scheduler/fuzz/request_fuzzer.cc
   scheduler/extender_codec.cc
+  scheduler/extender_encode.cc
   scheduler/name_tokens.cc
   kube/decode.cc
   kube/json_reader.cc
