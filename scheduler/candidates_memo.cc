@@ -16,7 +16,8 @@ bool SameFailures(const std::vector<FilterResult::Failure>& a, const std::vector
 }
 
 bool SameResult(const FilterResult& a, const FilterResult& b) {
-  return a.passed_are_the_rest == b.passed_are_the_rest && a.passed == b.passed && a.reasons == b.reasons && SameFailures(a.failed, b.failed) &&
+  return a.passed_are_the_rest == b.passed_are_the_rest && a.passed == b.passed && a.reasons == b.reasons &&
+         SameFailures(a.failed, b.failed) &&
          SameFailures(a.unresolvable, b.unresolvable);
 }
 
@@ -53,30 +54,31 @@ std::bitset<256> CandidatesMemo::VirtualFirstBytes(const Extender& extender) {
 
 void CandidatesMemo::EncodeFilter(const ExtenderArgs& args, FilterResult result, std::string* out,
                                   std::shared_ptr<const TextPieces>* pieces) {
-  // Most lists are seen once (a new order with every pod): the answer goes
-  // straight out (as pieces, or into `out`), and is kept only if the same
-  // answer comes again.
-  auto encode_first = [&] {
-    if (pieces != nullptr) {
-      *pieces = EncodeFilterInPieces(args, result, out);
-    } else {
-      EncodeFilterResult(args, result, out);
-    }
-  };
-  if (args.candidates_generation == 0) {
-    encode_first();
+  const bool repeated = args.candidates_generation != 0 && args.candidates_generation == filter_generation_ &&
+                        SameResult(result, filter_result_);
+  // An answer that had to be copied, kept from its second time.
+  if (repeated && !filter_answer_.empty()) {
+    out->append(filter_answer_);
     return;
   }
-  const bool repeated = args.candidates_generation == filter_generation_ && SameResult(result, filter_result_);
-  if (!repeated) {
-    encode_first();
+  // Otherwise the answer goes straight out. As pieces it is made again each
+  // time (it copies only its text), so nothing holds the decoder's bytes
+  // between requests; a copied answer is kept once the same one comes again
+  // (most lists are seen once: a new order with every pod).
+  const size_t start = out->size();
+  if (pieces != nullptr) {
+    *pieces = EncodeFilterInPieces(args, result, out);
+    if (*pieces != nullptr) return;
+  } else {
+    EncodeFilterResult(args, result, out);
+  }
+  if (repeated) {
+    filter_answer_.assign(*out, start, std::string::npos);
+  } else if (args.candidates_generation != 0) {
     filter_answer_.clear();
     filter_result_ = std::move(result);
     filter_generation_ = args.candidates_generation;
-    return;
   }
-  if (filter_answer_.empty()) EncodeFilterResult(args, result, &filter_answer_);
-  out->append(filter_answer_);
 }
 
 void CandidatesMemo::EncodePriorities(const ExtenderArgs& args, HostScores scores, std::string* out) {

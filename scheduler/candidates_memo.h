@@ -40,12 +40,12 @@ class CandidatesMemo {
   // set Classes looks for, so the marks are used).
   std::bitset<256> VirtualFirstBytes(const Extender& extender);
 
-  // EncodeFilterResult into `out`, or the last answer's bytes when the names
-  // generation and `result` are the same. A first answer is encoded straight
-  // into `out`; its bytes are kept when the same answer is asked again.
-  // With `pieces`, a first answer is made EncodeFilterInPieces: for a
-  // compact names list with few failing names, `*pieces` (and `out` is left
-  // alone): most lists are seen once, and their answer is then not copied.
+  // EncodeFilterResult into `out`, or the last answer's bytes when the
+  // candidates generation and `result` are the same (kept from the answer's
+  // second time: most lists are seen once). With `pieces`, the answer is
+  // made EncodeFilterInPieces: one that can go out as pieces is made so
+  // every time, repeated or not (into `*pieces`, `out` untouched), and
+  // nothing is kept that would hold the decoder's bytes between requests.
   void EncodeFilter(const ExtenderArgs& args, FilterResult result, std::string* out,
                     std::shared_ptr<const TextPieces>* pieces = nullptr);
 

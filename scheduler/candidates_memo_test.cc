@@ -436,6 +436,28 @@ TEST(CandidatesMemoTest, AFullAnswerInPiecesKeepsItsBytesWhileOtherListsAreRemem
   }
 }
 
+// The same answer asked for again (a pod's filter repeated, or the next pod
+// on the same list) goes out as pieces every time, not as a kept copy:
+// full-mode answers are megabytes.
+TEST(CandidatesMemoTest, RepeatedAnswersAreSentAsPiecesToo) {
+  const std::string pod = Read(testing::RunfilePath("testdata/extender/pod_burst.json"));
+  const std::string a = AsKubeSchedulerSendsIt(TestdataNode("node_ecs_a.json"));
+  const std::string b = AsKubeSchedulerSendsIt(TestdataNode("node_ecs_b.json"));
+  const std::string v = AsKubeSchedulerSendsIt(TestdataNode("node_virtual.json"));
+  for (const std::string& body :
+       {Padded(FullRequest(pod, {a, v, b})),
+        Padded(NamesRequest(pod, {R"("ecs-1")", R"("virtual-kubelet-cn-hangzhou-j")", R"("ecs-2")"}))}) {
+    ServicePath service;
+    const std::string want = Plain(service.extender, body).filter;
+    for (int time = 0; time < 4; ++time) {
+      std::shared_ptr<const TextPieces> pieces;
+      service.Filter(body, /*take=*/true, &pieces);
+      ASSERT_NE(pieces, nullptr) << "time " << time << ": " << body.substr(0, 120);
+      EXPECT_EQ(pieces->Joined(), want) << "time " << time;
+    }
+  }
+}
+
 // A list that differs in one byte is decoded again, never taken for the last.
 TEST(CandidatesMemoTest, ADifferentListIsDecodedAgain) {
   RequestDecoder decoder;
