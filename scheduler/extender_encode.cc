@@ -1,6 +1,7 @@
 // The extender's answers (extender_codec.h): ExtenderFilterResult,
 // HostPriorityList and ExtenderPreemptionResult, written as Go's
 // encoding/json would and, in names mode, from the request's own tokens.
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -52,20 +53,39 @@ void AppendPassedTokens(std::string* out, const std::vector<absl::string_view>& 
 }
 
 // `reasons` are already JSON strings (escaped once per request, not once
-// per node that cites them).
-void AppendNodeMap(std::string* out, absl::string_view key, const ExtenderArgs& args,
-                   const std::vector<FilterResult::Failure>& failures,
-                   const std::vector<std::string>& reasons) {
+// per node that cites them); `append_name(out, node)` writes a node's name.
+template <typename AppendName>
+void AppendNodeMap(std::string* out, absl::string_view key, const std::vector<FilterResult::Failure>& failures,
+                   const std::vector<std::string>& reasons, AppendName append_name) {
   out->push_back('"');
   out->append(key.data(), key.size());
   out->append("\":{");
   for (size_t i = 0; i < failures.size(); ++i) {
     if (i > 0) out->push_back(',');
-    AppendNodeName(out, args, failures[i].node);
+    append_name(out, failures[i].node);
     out->push_back(':');
     out->append(reasons[failures[i].reason]);
   }
   out->push_back('}');
+}
+
+// FailedNodes, FailedAndUnresolvableNodes and an empty Error: an answer's
+// end after its passing nodes, each name written by `append_name`.
+template <typename AppendName>
+void AppendFailuresAndError(std::string* out, const FilterResult& result, AppendName append_name) {
+  std::vector<std::string> reasons(result.reasons.size());
+  for (size_t i = 0; i < reasons.size(); ++i) json::AppendString(&reasons[i], result.reasons[i]);
+  AppendNodeMap(out, "FailedNodes", result.failed, reasons, append_name);
+  out->push_back(',');
+  AppendNodeMap(out, "FailedAndUnresolvableNodes", result.unresolvable, reasons, append_name);
+  // A decided request has no error; undecidable ones use EncodeFilterError.
+  out->append(R"(,"Error":""})");
+}
+
+// The same, each name as AppendNodeName writes it.
+void AppendFailuresAndError(std::string* out, const ExtenderArgs& args, const FilterResult& result) {
+  AppendFailuresAndError(out, result,
+                         [&](std::string* to, size_t node) { AppendNodeName(to, args, node); });
 }
 
 // HostPriorityList in names mode: each entry is the name's token as sent
@@ -127,28 +147,13 @@ CompactAnswer ComposeCompactAnswer(const CompactNames& names, const FilterResult
   names.AppendTokensAt(excluded, &tokens);
   CompactAnswer answer;
   names.RunsBut(tokens, &answer.runs);
-  std::vector<std::string> reasons(result.reasons.size());
-  for (size_t i = 0; i < reasons.size(); ++i) json::AppendString(&reasons[i], result.reasons[i]);
-  std::string& out = answer.tail;
-  out.append("],");
-  auto append_map = [&](absl::string_view key, const std::vector<FilterResult::Failure>& failures) {
-    out.push_back('"');
-    out.append(key.data(), key.size());
-    out.append("\":{");
-    size_t at = 0;  // Into `excluded`, which holds every failure in order.
-    for (size_t i = 0; i < failures.size(); ++i) {
-      while (excluded[at] != failures[i].node) ++at;
-      if (i > 0) out.push_back(',');
-      out.append(tokens[at].data(), tokens[at].size());
-      out.push_back(':');
-      out.append(reasons[failures[i].reason]);
-    }
-    out.push_back('}');
-  };
-  append_map("FailedNodes", result.failed);
-  out.push_back(',');
-  append_map("FailedAndUnresolvableNodes", result.unresolvable);
-  out.append(R"(,"Error":""})");
+  answer.tail = "],";
+  // Each failing name's token, found in `excluded` (every failure, in order)
+  // rather than by index, which would build every name's view.
+  AppendFailuresAndError(&answer.tail, result, [&](std::string* out, size_t node) {
+    const size_t at = static_cast<size_t>(std::lower_bound(excluded.begin(), excluded.end(), node) - excluded.begin());
+    out->append(tokens[at].data(), tokens[at].size());
+  });
   return answer;
 }
 
@@ -159,18 +164,6 @@ constexpr absl::string_view kNamesAnswerHead = R"({"Nodes":null,"NodeNames":[)";
 // write is a system call: measured at 5,000 names, 100 runs sent as pieces
 // were slower than one copy (bench/README.md), 6 were faster.
 constexpr size_t kMaxBorrowedRuns = 32;
-
-// FailedNodes, FailedAndUnresolvableNodes and an empty Error: an answer's
-// end after its passing nodes.
-void AppendFailuresAndError(std::string* out, const ExtenderArgs& args, const FilterResult& result) {
-  std::vector<std::string> reasons(result.reasons.size());
-  for (size_t i = 0; i < reasons.size(); ++i) json::AppendString(&reasons[i], result.reasons[i]);
-  AppendNodeMap(out, "FailedNodes", args, result.failed, reasons);
-  out->push_back(',');
-  AppendNodeMap(out, "FailedAndUnresolvableNodes", args, result.unresolvable, reasons);
-  // A decided request has no error; undecidable ones use EncodeFilterError.
-  out->append(R"(,"Error":""})");
-}
 
 // A full-mode answer as pieces, when the passing nodes are the decoder's
 // remembered list (args.candidates_owner) and their bytes lie in a few runs
