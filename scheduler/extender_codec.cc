@@ -327,7 +327,7 @@ std::optional<ExtenderArgs> RequestDecoder::DecodeWithTrailingNames(absl::string
   if (key_at == absl::string_view::npos) return std::nullopt;
   const absl::string_view fields = rest.substr(0, key_at);
   const absl::string_view array = rest.substr(key_at + kKey.size());
-  // Only a compact array (ScanNameTokens) is known to be the body's last
+  // Only a compact array (CompactNames) is known to be the body's last
   // field from its bytes alone: it holds no escape, so each quote in it and
   // in the key opens or closes a string, and the ':' and '[' are structure.
   NamesMemo& memo = names_memo_;

@@ -147,7 +147,7 @@ class RequestDecoder {
   std::optional<ExtenderArgs> DecodeWithKnownNames(absl::string_view body);
   // kube-scheduler's names-mode body (`{"Pod":...,"Nodes":null,"NodeNames":
   // [...]}`) with an array not seen before: when the array is compact
-  // (ScanNameTokens), it is read with a vector scan into names_memo_ and only
+  // (CompactNames), it is read with a vector scan into names_memo_ and only
   // the fields before it are parsed. Nullopt when the body is not so shaped
   // or anything fails (the whole body is then parsed).
   std::optional<ExtenderArgs> DecodeWithTrailingNames(absl::string_view body);

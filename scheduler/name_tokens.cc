@@ -394,11 +394,5 @@ void CompactNames::RunsBut(const std::vector<absl::string_view>& excluded_tokens
   add_run(cursor, end);
 }
 
-bool ScanNameTokens(absl::string_view array, std::vector<absl::string_view>* tokens) {
-  CompactNames names;
-  if (!names.Scan(array)) return false;
-  names.AppendTokens(tokens);
-  return true;
-}
 
 }  // namespace spillway::scheduler

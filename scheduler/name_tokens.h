@@ -12,8 +12,7 @@
 // escapes, bytes outside printable ASCII, another type) is left to the JSON
 // parser, which reads every form and words the errors.
 //
-// Thread-compatible: a CompactNames is immutable once scanned; the functions
-// are pure.
+// Thread-compatible: a CompactNames is immutable once scanned.
 #ifndef SPILLWAY_SCHEDULER_NAME_TOKENS_H_
 #define SPILLWAY_SCHEDULER_NAME_TOKENS_H_
 
@@ -37,9 +36,10 @@ class CompactNames {
   // object's storage. Returns false, leaving the object empty, when `array`
   // is not in the compact form: it may still be valid JSON, and the caller
   // parses it as such.
-  // Names that begin with a byte of `mark` (at most four bytes; more are
-  // ignored) are marked as the bytes are read, so FindStartingWith with
-  // the same set reads no byte again.
+  // Names that begin with a byte of `mark` are marked as the bytes are
+  // read, so FindStartingWith with the same set reads no byte again. A set
+  // of more than four bytes marks nothing (FindStartingWith then reads
+  // each name's first byte).
   bool Scan(absl::string_view array, const std::bitset<256>& mark = {});
 
   // The number of names.
@@ -91,11 +91,6 @@ class CompactNames {
   std::vector<std::pair<size_t, size_t>> marked_;
   std::bitset<256> marked_set_;
 };
-
-// Appends to `tokens` each token of `array` and returns true when it is a
-// compact array (CompactNames); returns false, with `tokens` as it was,
-// otherwise.
-bool ScanNameTokens(absl::string_view array, std::vector<absl::string_view>* tokens);
 
 }  // namespace spillway::scheduler
 

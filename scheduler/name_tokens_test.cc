@@ -15,6 +15,15 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
+// Appends to `tokens` each token of `array` and returns true when it is a
+// compact array; false, with `tokens` as it was, otherwise.
+bool ScanNameTokens(absl::string_view array, std::vector<absl::string_view>* tokens) {
+  CompactNames names;
+  if (!names.Scan(array)) return false;
+  names.AppendTokens(tokens);
+  return true;
+}
+
 std::vector<std::string> Scan(absl::string_view array, bool* scanned) {
   std::vector<absl::string_view> tokens;
   *scanned = ScanNameTokens(array, &tokens);

@@ -12,7 +12,8 @@
 //
 // Thread-compatible: the first name() or token() call on a compact list
 // builds its views, so a list is read by one thread at a time (the request
-// thread whose decoder owns it).
+// thread whose decoder owns it). An answer in pieces may hold the list
+// until it is sent, on another I/O thread, but only keeps it alive.
 #ifndef SPILLWAY_SCHEDULER_NODE_NAME_LIST_H_
 #define SPILLWAY_SCHEDULER_NODE_NAME_LIST_H_
 
@@ -28,7 +29,7 @@ namespace spillway::scheduler {
 class NodeNameList {
  public:
   NodeNameList() = default;
-  NodeNameList(const NodeNameList&) = delete;  // compact_ points into the object.
+  NodeNameList(const NodeNameList&) = delete;  // Views point into what the list owns.
   NodeNameList& operator=(const NodeNameList&) = delete;
 
   // A walked list: `names[i]` and `tokens[i]` (quoted as sent) are the i-th
@@ -43,7 +44,7 @@ class NodeNameList {
     return list;
   }
 
-  size_t size() const { return compact_ != nullptr ? compact_->size() : names_.size(); }
+  size_t size() const { return compact_ ? compact_storage_.size() : names_.size(); }
 
   // The i-th name, and its token as sent.
   absl::string_view name(size_t i) const { return names()[i]; }
@@ -58,7 +59,7 @@ class NodeNameList {
   }
 
   // The compact array the list was scanned from; null for a walked list.
-  const CompactNames* compact() const { return compact_; }
+  const CompactNames* compact() const { return compact_ ? &compact_storage_ : nullptr; }
 
   // Keeps `owner` (the buffer the tokens point into) alive as long as the
   // list: an answer that borrows the list's bytes holds the list
@@ -68,7 +69,7 @@ class NodeNameList {
   // For the decoder, which refills one list in place once no request holds
   // it: empties the list, keeping its storage.
   void Clear() {
-    compact_ = nullptr;  // compact_storage_ keeps its storage for the next Scan.
+    compact_ = false;  // compact_storage_ keeps its storage for the next Scan.
     bytes_owner_.reset();
     names_.clear();
     tokens_.clear();
@@ -81,7 +82,7 @@ class NodeNameList {
   bool ScanCompact(absl::string_view array, const std::bitset<256>& mark) {
     Clear();
     if (!compact_storage_.Scan(array, mark)) return false;
-    compact_ = &compact_storage_;
+    compact_ = true;
     tokens_built_ = false;
     names_built_ = false;
     return true;
@@ -95,7 +96,7 @@ class NodeNameList {
   // with the tokens alone).
   void BuildTokens() const {
     if (tokens_built_) return;
-    compact_->AppendTokens(&tokens_);
+    compact_storage_.AppendTokens(&tokens_);
     tokens_built_ = true;
   }
   void BuildNames() const {
@@ -110,7 +111,7 @@ class NodeNameList {
 
   std::shared_ptr<const void> bytes_owner_;
   CompactNames compact_storage_;
-  const CompactNames* compact_ = nullptr;  // &compact_storage_ or null.
+  bool compact_ = false;  // compact_storage_ holds the list.
   // Built on first use for a compact list.
   mutable std::vector<absl::string_view> names_;
   mutable std::vector<absl::string_view> tokens_;
