@@ -194,8 +194,8 @@ void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, st
 // The same answer as EncodeFilterResult. When the passing candidates' bytes
 // lie in a few runs of what the decoder keeps (a compact NodeNames array,
 // NodeNameList::compact; a remembered full-mode list in its remembered
-// order, ExtenderArgs::candidates_owner) — the failing nodes are few: a
-// cluster has a handful of virtual nodes — it is returned as pieces that
+// order, ExtenderArgs::candidates_owner) — up to 500 runs: a cluster has a
+// handful of virtual nodes — it is returned as pieces that
 // borrow the runs instead of copying them: sent with a gathered write
 // (http::Response::body_pieces), they keep those bytes alive. Otherwise it
 // is appended to `out` and null is returned.

@@ -159,11 +159,13 @@ CompactAnswer ComposeCompactAnswer(const CompactNames& names, const FilterResult
 
 constexpr absl::string_view kNamesAnswerHead = R"({"Nodes":null,"NodeNames":[)";
 
-// The most runs of passing names an answer borrows rather than copies. A
-// gathered write takes 64 buffers at most (asio's limit), and each further
-// write is a system call: measured at 5,000 names, 100 runs sent as pieces
-// were slower than one copy (bench/README.md), 6 were faster.
-constexpr size_t kMaxBorrowedRuns = 32;
+// The most runs of passing nodes an answer borrows rather than copies. The
+// HTTP server offers a plain connection's pieces to one sendmsg, which takes
+// 1,024 buffers (http/internal/gathered_send.h): 500 runs, with a full-mode
+// answer's separators, its head and tail, and the HTTP header, still fit.
+// Through asio's own gathered write (64 buffers a call) 100 runs were slower
+// than one copy; in one call they are faster (bench/README.md).
+constexpr size_t kMaxBorrowedRuns = 500;
 
 // A full-mode answer as pieces, when the passing nodes are the decoder's
 // remembered list (args.candidates_owner) and their bytes lie in a few runs

@@ -87,8 +87,9 @@ struct Response {
   // When set, `body` is ignored and the stream is sent instead; the
   // connection closes when it ends. Streams do not hold Stop() back.
   std::shared_ptr<ResponseStream> stream;
-  // When set (and `stream` is not), the body is these pieces, sent with a
-  // gathered write without being joined; the server keeps them (and what
+  // When set (and `stream` is not), the body is these pieces, sent without
+  // being joined: on plain HTTP in one sendmsg of up to 1,024 of them
+  // (then as the socket takes the rest); the server keeps them (and what
   // they borrow) alive until the response is written. `body` then only
   // hands its capacity back to the connection (Request::response_buffer).
   std::shared_ptr<const TextPieces> body_pieces;

@@ -31,21 +31,29 @@ absl::Notification* slow_request_entered = nullptr;
 // What /pieces answers borrow from; expires once the server let go of it.
 std::weak_ptr<const std::string> pieces_owner;
 
-// /pieces: 300 borrowed runs of a 300 KB string (more than one gathered
-// write takes) between copied separators, the string kept alive by the
-// pieces alone.
-Response Pieces(Request& request) {
-  auto owner = std::make_shared<const std::string>([] {
+// /pieces: 300 borrowed runs of 1,000 bytes (more than asio's gathered write
+// takes, 64) between copied separators, the string kept alive by the pieces
+// alone. /many-pieces: 2,000 runs of 10,000 bytes, 20 MB in 4,000 pieces:
+// more than one sendmsg takes (1,024) and more than a socket holds.
+struct PiecesShape {
+  int runs;
+  size_t run_bytes;
+};
+constexpr PiecesShape kPieces{300, 1000};
+constexpr PiecesShape kManyPieces{2000, 10000};
+
+Response Pieces(Request& request, PiecesShape shape) {
+  auto owner = std::make_shared<const std::string>([&] {
     std::string text;
-    for (int i = 0; i < 300; ++i) text += std::string(1000, static_cast<char>('a' + i % 26));
+    for (int i = 0; i < shape.runs; ++i) text += std::string(shape.run_bytes, static_cast<char>('a' + i % 26));
     return text;
   }());
   pieces_owner = owner;
   auto pieces = std::make_shared<TextPieces>();
   pieces->Append("[");
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < shape.runs; ++i) {
     if (i > 0) pieces->Append("|");
-    pieces->AppendBorrowed(absl::string_view(*owner).substr(static_cast<size_t>(i) * 1000, 1000));
+    pieces->AppendBorrowed(absl::string_view(*owner).substr(static_cast<size_t>(i) * shape.run_bytes, shape.run_bytes));
   }
   pieces->Append("]");
   pieces->KeepAlive(std::move(owner));
@@ -56,12 +64,12 @@ Response Pieces(Request& request) {
   return response;
 }
 
-// The joined text /pieces answers.
-std::string PiecesText() {
+// The joined text a pieces answer of `shape` is.
+std::string PiecesText(PiecesShape shape = kPieces) {
   std::string text = "[";
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < shape.runs; ++i) {
     if (i > 0) text += "|";
-    text += std::string(1000, static_cast<char>('a' + i % 26));
+    text += std::string(shape.run_bytes, static_cast<char>('a' + i % 26));
   }
   return text + "]";
 }
@@ -70,7 +78,8 @@ std::string PiecesText() {
 Response Echo(Request& request) {
   Response response;
   response.content_type = "text/plain";
-  if (request.target == "/pieces") return Pieces(request);
+  if (request.target == "/pieces") return Pieces(request, kPieces);
+  if (request.target == "/many-pieces") return Pieces(request, kManyPieces);
   if (request.target == "/throw") throw std::runtime_error("boom");
   if (request.target == "/slow") {
     if (slow_request_entered != nullptr) slow_request_entered->Notify();
@@ -169,6 +178,37 @@ TEST_F(ServerTest, BodiesInPiecesArriveWholeAndAreReleased) {
   }
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
   while (!pieces_owner.expired() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_TRUE(pieces_owner.expired());
+}
+
+// An answer of more pieces than one system call takes, to a reader that
+// waits before reading: what the full socket refused follows when the reader
+// reads, every byte in order, and the connection goes on serving.
+TEST_F(ServerTest, ALargeAnswerInPiecesWaitsForASlowReader) {
+  StartServer({});
+  RawConnection raw(server_->port());
+  ASSERT_TRUE(raw.connected());
+  raw.Send("POST /many-pieces HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx");
+  absl::SleepFor(absl::Milliseconds(300));  // The server's socket buffer fills meanwhile.
+  const std::string want = PiecesText(kManyPieces);
+  std::string answer;
+  size_t header_end = std::string::npos;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < deadline) {
+    answer += raw.Read(absl::Milliseconds(100));
+    header_end = answer.find("\r\n\r\n");
+    if (header_end != std::string::npos && answer.size() >= header_end + 4 + want.size()) break;
+  }
+  ASSERT_NE(header_end, std::string::npos) << answer.substr(0, 200);
+  const std::string header = answer.substr(0, header_end + 4);
+  EXPECT_THAT(header, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(header, HasSubstr("Content-Length: " + std::to_string(want.size()) + "\r\n"));
+  ASSERT_EQ(answer.size(), header.size() + want.size());
+  EXPECT_TRUE(answer.compare(header.size(), want.size(), want) == 0) << "the body differs from the pieces joined";
+  raw.Send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_THAT(raw.Read(absl::Seconds(2)), HasSubstr("GET /after 0"));
+  const absl::Time released = absl::Now() + absl::Seconds(5);
+  while (!pieces_owner.expired() && absl::Now() < released) absl::SleepFor(absl::Milliseconds(5));
   EXPECT_TRUE(pieces_owner.expired());
 }
 

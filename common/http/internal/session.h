@@ -29,6 +29,7 @@
 #include "boost/beast/http.hpp"
 #include "boost/beast/ssl.hpp"
 #include "common/http/internal/appending_body.h"
+#include "common/http/internal/gathered_send.h"
 #include "common/http/server.h"
 #include "common/http/server_metrics.h"
 #include "common/log_limiter.h"
@@ -447,13 +448,43 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     pieces_response_->body() = std::move(response.body_pieces);
     pieces_response_->prepare_payload();
     beast::get_lowest_layer(stream_).expires_after(shared_.idle_timeout);
+    // Beast's TLS stream joins small buffers itself (flat_stream); on plain
+    // TCP the pieces go in one system call (internal/gathered_send.h).
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) return SendPieces(keep_alive);
     bhttp::async_write(stream_, *pieces_response_,
                        [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
-                         self->pieces_response_.reset();  // Lets go of what the pieces borrow.
-                         self->EndRequest();
-                         if (ec || !keep_alive) return self->Close();
-                         self->WaitForRequest();
+                         self->PiecesSent(ec, keep_alive);
                        });
+  }
+
+  // The header and every piece of pieces_response_, offered to the socket
+  // at once; what a full socket buffer refuses follows asynchronously.
+  void SendPieces(bool keep_alive) {
+    pieces_header_ = HeaderBytes(pieces_response_->base());
+    pieces_buffers_.clear();
+    pieces_buffers_.reserve(pieces_response_->body()->piece_count() + 1);
+    pieces_buffers_.emplace_back(pieces_header_.data(), pieces_header_.size());
+    pieces_response_->body()->ForEach(
+        [&](absl::string_view piece) { pieces_buffers_.emplace_back(piece.data(), piece.size()); });
+    size_t first = 0;
+    size_t offset = 0;
+    tcp::socket& socket = beast::get_lowest_layer(stream_).socket();
+    const beast::error_code ec = SendSome(socket.native_handle(), pieces_buffers_, &first, &offset);
+    if (ec != net::error::would_block) return PiecesSent(ec, keep_alive);
+    pieces_buffers_.erase(pieces_buffers_.begin(), pieces_buffers_.begin() + static_cast<std::ptrdiff_t>(first));
+    pieces_buffers_.front() += offset;
+    net::async_write(beast::get_lowest_layer(stream_), pieces_buffers_,
+                     [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                       self->PiecesSent(ec, keep_alive);
+                     });
+  }
+
+  void PiecesSent(beast::error_code ec, bool keep_alive) {
+    pieces_response_.reset();  // Lets go of what the pieces borrow.
+    pieces_buffers_.clear();
+    EndRequest();
+    if (ec || !keep_alive) return Close();
+    WaitForRequest();
   }
 
   // The bodies in flight would pass the cap: the client should retry soon,
@@ -624,6 +655,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<bhttp::request_parser<internal::AppendingStringBody>> parser_;
   std::unique_ptr<bhttp::response<bhttp::string_body>> response_;
   std::unique_ptr<bhttp::response<PiecesBody>> pieces_response_;
+  // Plain TCP: pieces_response_'s header bytes, and the buffers SendPieces
+  // has yet to send (the header's, then the pieces').
+  std::string pieces_header_;
+  std::vector<net::const_buffer> pieces_buffers_;
   // Streaming responses (watches).
   std::shared_ptr<ResponseStream> stream_source_;
   std::unique_ptr<bhttp::response<bhttp::empty_body>> stream_header_;
