@@ -110,6 +110,31 @@ TEST_F(GatheredSendTest, APeerThatWentAwayIsAnError) {
   EXPECT_EQ(first, 0u);
 }
 
+// A position moves past whole buffers and the empty ones after them; the
+// window from it starts inside its buffer and holds at most 64 buffers.
+TEST(GatheredPositionTest, AdvanceAndWindow) {
+  const std::string text(10, 'x');
+  std::vector<boost::asio::const_buffer> buffers = {{text.data(), 4}, {text.data(), 0}, {text.data(), 6}};
+  for (int i = 0; i < 100; ++i) buffers.emplace_back(text.data(), 10);
+  size_t first = 0;
+  size_t offset = 0;
+  Advance(buffers, 4, &first, &offset);
+  EXPECT_EQ(first, 2u) << "past the empty buffer";
+  EXPECT_EQ(offset, 0u);
+  Advance(buffers, 9, &first, &offset);
+  EXPECT_EQ(first, 3u);
+  EXPECT_EQ(offset, 3u);
+  std::vector<boost::asio::const_buffer> window;
+  Window(buffers, first, offset, &window);
+  ASSERT_EQ(window.size(), kAsioGatheredBuffers);
+  EXPECT_EQ(window[0].size(), 7u);
+  EXPECT_EQ(static_cast<const char*>(window[0].data()), text.data() + 3);
+  EXPECT_EQ(window[1].size(), 10u);
+  Advance(buffers, 7 + 99 * 10, &first, &offset);
+  EXPECT_EQ(first, buffers.size());
+  EXPECT_EQ(offset, 0u);
+}
+
 // The header's bytes are Beast's own serialisation of it, for both versions
 // and a repeated field.
 TEST(HeaderBytesTest, MatchesBeastsSerialisation) {

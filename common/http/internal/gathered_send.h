@@ -6,8 +6,9 @@
 // failing names) took four system calls, each waking the reader: slower than
 // copying the pieces into one string first (bench/README.md). The kernel
 // takes up to IOV_MAX (1,024) buffers at once. SendSome offers it that many,
-// without blocking; the caller finishes what a full socket buffer left with
-// an asynchronous write.
+// without blocking; when the socket's buffer is full, the caller waits for
+// room with an asynchronous write of the next Window, then calls SendSome
+// again. (asio::async_write would do the rest in calls of 64 KB.)
 //
 // Thread-compatible: a function of its arguments and the socket.
 #ifndef SPILLWAY_COMMON_HTTP_INTERNAL_GATHERED_SEND_H_
@@ -29,23 +30,44 @@ namespace spillway::http::internal {
 
 // The most buffers one sendmsg is given (Linux's IOV_MAX).
 inline constexpr size_t kMaxSendBuffers = 1024;
+// The most asio's own gathered write hands one sendmsg (its max_buffers).
+inline constexpr size_t kAsioGatheredBuffers = 64;
 
-// Sends from `buffers[*first]` on, skipping `*offset` bytes of it, on the
+// Moves `*first` and `*offset` (a position in `buffers`: the next byte is
+// `*offset` into `buffers[*first]`) past `bytes` more bytes, and past any
+// empty buffers after them.
+inline void Advance(const std::vector<boost::asio::const_buffer>& buffers, size_t bytes, size_t* first,
+                    size_t* offset) {
+  while (*first < buffers.size()) {
+    const size_t rest = buffers[*first].size() - *offset;
+    if (bytes < rest) {
+      *offset += bytes;
+      return;
+    }
+    bytes -= rest;
+    ++*first;
+    *offset = 0;
+  }
+}
+
+// Sends from the position `*first`, `*offset` (see Advance) on, on the
 // connected socket `fd`, never blocking: in calls of at most kMaxSendBuffers
-// buffers while the socket takes all it is offered. Advances `*first` and
-// `*offset` past what was sent. Returns no error when every byte went, or
-// when the socket's buffer is full (would_block; the rest waits for an
-// asynchronous write); otherwise the socket's error (the peer went away:
+// buffers while the socket takes all it is offered. Advances the position
+// past what was sent. Returns no error when every byte went, or
+// would_block when the socket's buffer is full (the caller waits for room
+// and calls again); otherwise the socket's error (the peer went away:
 // broken_pipe, connection_reset).
 inline boost::system::error_code SendSome(int fd, const std::vector<boost::asio::const_buffer>& buffers,
                                           size_t* first, size_t* offset) {
   iovec vectors[kMaxSendBuffers];
   while (*first < buffers.size()) {
     size_t count = 0;
+    size_t offered = 0;
     for (size_t i = *first; i < buffers.size() && count < kMaxSendBuffers; ++i, ++count) {
       const size_t skip = i == *first ? *offset : 0;
       vectors[count].iov_base = const_cast<char*>(static_cast<const char*>(buffers[i].data()) + skip);
       vectors[count].iov_len = buffers[i].size() - skip;
+      offered += vectors[count].iov_len;
     }
     msghdr message{};
     message.msg_iov = vectors;
@@ -56,28 +78,21 @@ inline boost::system::error_code SendSome(int fd, const std::vector<boost::asio:
       if (errno == EAGAIN || errno == EWOULDBLOCK) return boost::asio::error::would_block;
       return boost::system::error_code(errno, boost::system::system_category());
     }
-    size_t left = static_cast<size_t>(sent);
-    size_t offered = 0;
-    for (size_t k = 0; k < count; ++k) offered += vectors[k].iov_len;
-    while (left > 0) {
-      const size_t rest = buffers[*first].size() - *offset;
-      if (left < rest) {
-        *offset += left;
-        left = 0;
-      } else {
-        left -= rest;
-        ++*first;
-        *offset = 0;
-      }
-    }
-    // Skip empty buffers, so `*first` names the next byte to send.
-    while (*first < buffers.size() && buffers[*first].size() == *offset) {
-      ++*first;
-      *offset = 0;
-    }
+    Advance(buffers, static_cast<size_t>(sent), first, offset);
     if (static_cast<size_t>(sent) < offered) return boost::asio::error::would_block;
   }
   return {};
+}
+
+// Up to kAsioGatheredBuffers buffers of `buffers` from the position
+// `first`, `offset` on (see Advance), replacing `*window`: what an
+// asynchronous write offers once the socket has room again.
+inline void Window(const std::vector<boost::asio::const_buffer>& buffers, size_t first, size_t offset,
+                   std::vector<boost::asio::const_buffer>* window) {
+  window->clear();
+  for (size_t i = first; i < buffers.size() && window->size() < kAsioGatheredBuffers; ++i) {
+    window->push_back(buffers[i] + (i == first ? offset : 0));
+  }
 }
 
 // The bytes of `header` as they go on the wire: the status line, each field,

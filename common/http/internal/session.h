@@ -448,9 +448,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     pieces_response_->body() = std::move(response.body_pieces);
     pieces_response_->prepare_payload();
     beast::get_lowest_layer(stream_).expires_after(shared_.idle_timeout);
-    // Beast's TLS stream joins small buffers itself (flat_stream); on plain
-    // TCP the pieces go in one system call (internal/gathered_send.h).
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) return SendPieces(keep_alive);
+    // Asio's gathered write takes 64 buffers a system call; more pieces on
+    // plain TCP go in one (internal/gathered_send.h). Beast's TLS stream
+    // joins small buffers itself (flat_stream).
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      if (pieces_response_->body()->piece_count() >= kAsioGatheredBuffers) return SendPieces(keep_alive);
+    }
     bhttp::async_write(stream_, *pieces_response_,
                        [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                          self->PiecesSent(ec, keep_alive);
@@ -458,7 +461,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   // The header and every piece of pieces_response_, offered to the socket
-  // at once; what a full socket buffer refuses follows asynchronously.
+  // at once; what a full socket buffer refuses follows as it makes room.
   void SendPieces(bool keep_alive) {
     pieces_header_ = HeaderBytes(pieces_response_->base());
     pieces_buffers_.clear();
@@ -466,22 +469,30 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     pieces_buffers_.emplace_back(pieces_header_.data(), pieces_header_.size());
     pieces_response_->body()->ForEach(
         [&](absl::string_view piece) { pieces_buffers_.emplace_back(piece.data(), piece.size()); });
-    size_t first = 0;
-    size_t offset = 0;
-    tcp::socket& socket = beast::get_lowest_layer(stream_).socket();
-    const beast::error_code ec = SendSome(socket.native_handle(), pieces_buffers_, &first, &offset);
+    pieces_first_ = 0;
+    pieces_offset_ = 0;
+    ContinuePieces(keep_alive);
+  }
+
+  void ContinuePieces(bool keep_alive) {
+    const int fd = beast::get_lowest_layer(stream_).socket().native_handle();
+    const beast::error_code ec = SendSome(fd, pieces_buffers_, &pieces_first_, &pieces_offset_);
     if (ec != net::error::would_block) return PiecesSent(ec, keep_alive);
-    pieces_buffers_.erase(pieces_buffers_.begin(), pieces_buffers_.begin() + static_cast<std::ptrdiff_t>(first));
-    pieces_buffers_.front() += offset;
-    net::async_write(beast::get_lowest_layer(stream_), pieces_buffers_,
-                     [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
-                       self->PiecesSent(ec, keep_alive);
-                     });
+    // Waits for room (within the connection's timeout) by writing the next
+    // 64 buffers; then offers the rest at once again.
+    Window(pieces_buffers_, pieces_first_, pieces_offset_, &pieces_window_);
+    beast::get_lowest_layer(stream_).async_write_some(
+        pieces_window_, [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t n) {
+          if (ec) return self->PiecesSent(ec, keep_alive);
+          Advance(self->pieces_buffers_, n, &self->pieces_first_, &self->pieces_offset_);
+          self->ContinuePieces(keep_alive);
+        });
   }
 
   void PiecesSent(beast::error_code ec, bool keep_alive) {
     pieces_response_.reset();  // Lets go of what the pieces borrow.
     pieces_buffers_.clear();
+    pieces_window_.clear();
     EndRequest();
     if (ec || !keep_alive) return Close();
     WaitForRequest();
@@ -655,10 +666,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<bhttp::request_parser<internal::AppendingStringBody>> parser_;
   std::unique_ptr<bhttp::response<bhttp::string_body>> response_;
   std::unique_ptr<bhttp::response<PiecesBody>> pieces_response_;
-  // Plain TCP: pieces_response_'s header bytes, and the buffers SendPieces
-  // has yet to send (the header's, then the pieces').
+  // Plain TCP, many pieces: pieces_response_'s header bytes; its buffers
+  // (the header's, then the pieces'); the next byte to send (in
+  // pieces_buffers_[pieces_first_], at pieces_offset_); what an
+  // asynchronous write waiting for room offers.
   std::string pieces_header_;
   std::vector<net::const_buffer> pieces_buffers_;
+  size_t pieces_first_ = 0;
+  size_t pieces_offset_ = 0;
+  std::vector<net::const_buffer> pieces_window_;
   // Streaming responses (watches).
   std::shared_ptr<ResponseStream> stream_source_;
   std::unique_ptr<bhttp::response<bhttp::empty_body>> stream_header_;
