@@ -15,13 +15,13 @@ namespace {
 
 constexpr size_t kBlock = 64;
 
-// One bit per byte of a 64-byte block: where the quotes and commas are, and
-// where a byte is one no compact name token holds (below 0x20, above 0x7e, a
-// backslash).
+// One bit per byte of a 64-byte block: where the quotes and commas are.
+// Bytes no compact name token holds (below 0x20, above 0x7e, a backslash)
+// are gathered over the whole scan instead: only whether there were any
+// matters.
 struct BlockMasks {
   uint64_t quotes = 0;
   uint64_t commas = 0;
-  uint64_t refused = 0;
   uint64_t marked = 0;  // Bytes equal to one of the scan's marked bytes.
 };
 
@@ -42,22 +42,26 @@ class Classifier {
     for (int i = 0; i < kMarks; ++i) marks_[i] = _mm256_set1_epi8(marks.bytes[i]);
   }
 
-  BlockMasks operator()(const char* block) const {
-    const Half low = Read(block);
-    const Half high = Read(block + 32);
-    return BlockMasks{Join(low.quotes, high.quotes), Join(low.commas, high.commas),
-                      Join(low.refused, high.refused), Join(low.marked, high.marked)};
+  // The block's masks; its refused bytes are gathered into `refused`
+  // (Refused says whether there were any), not returned.
+  BlockMasks operator()(const char* block, __m256i* refused) const {
+    const Half low = Read(block, refused);
+    const Half high = Read(block + 32, refused);
+    return BlockMasks{Join(low.quotes, high.quotes), Join(low.commas, high.commas), Join(low.marked, high.marked)};
   }
+
+  static __m256i NoneRefused() { return _mm256_setzero_si256(); }
+  static bool Refused(__m256i refused) { return !_mm256_testz_si256(refused, refused); }
 
  private:
   struct Half {
-    uint32_t quotes, commas, refused, marked;
+    uint32_t quotes, commas, marked;
   };
 
   static uint64_t Join(uint32_t low, uint32_t high) { return low | static_cast<uint64_t>(high) << 32; }
   static uint32_t Mask(__m256i bytes) { return static_cast<uint32_t>(_mm256_movemask_epi8(bytes)); }
 
-  Half Read(const char* at) const {
+  Half Read(const char* at, __m256i* refused_bytes) const {
     const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
     __m256i marked = _mm256_setzero_si256();
     for (int i = 0; i < kMarks; ++i) marked = _mm256_or_si256(marked, _mm256_cmpeq_epi8(bytes, marks_[i]));
@@ -66,7 +70,8 @@ class Classifier {
     // 0x01-0x20, and 0x7f-0xff wrap to 0x80-0x00, negative or zero).
     const __m256i unprintable = _mm256_cmpgt_epi8(bang_, _mm256_add_epi8(bytes, one_));
     const __m256i refused = _mm256_or_si256(unprintable, _mm256_cmpeq_epi8(bytes, backslash_));
-    return Half{Mask(_mm256_cmpeq_epi8(bytes, quote_)), Mask(_mm256_cmpeq_epi8(bytes, comma_)), Mask(refused),
+    *refused_bytes = _mm256_or_si256(*refused_bytes, refused);
+    return Half{Mask(_mm256_cmpeq_epi8(bytes, quote_)), Mask(_mm256_cmpeq_epi8(bytes, comma_)),
                 kMarks > 0 ? Mask(marked) : 0};
   }
 
@@ -98,7 +103,7 @@ class Classifier {
  public:
   explicit Classifier(const MarkedBytes& marks) : marks_(marks) {}
 
-  BlockMasks operator()(const char* block) const {
+  BlockMasks operator()(const char* block, uint64_t* refused) const {
     BlockMasks masks;
     for (size_t i = 0; i < kBlock; ++i) {
       const auto byte = static_cast<unsigned char>(block[i]);
@@ -107,10 +112,13 @@ class Classifier {
       }
       if (byte == '"') masks.quotes |= uint64_t{1} << i;
       if (byte == ',') masks.commas |= uint64_t{1} << i;
-      if (byte < 0x20 || byte > 0x7e || byte == '\\') masks.refused |= uint64_t{1} << i;
+      if (byte < 0x20 || byte > 0x7e || byte == '\\') *refused |= uint64_t{1} << i;
     }
     return masks;
   }
+
+  static uint64_t NoneRefused() { return 0; }
+  static bool Refused(uint64_t refused) { return refused != 0; }
 
  private:
   MarkedBytes marks_;
@@ -186,6 +194,7 @@ struct BlockOutput {
 template <int kMarks>
 std::optional<size_t> ScanBlocks(absl::string_view array, const MarkedBytes& marks, const BlockOutput& out) {
   const Classifier<kMarks> classify(marks);
+  auto refused = Classifier<kMarks>::NoneRefused();
   const char* data = array.data();
   const size_t size = array.size();
   const size_t blocks = (size + kBlock - 1) / kBlock;
@@ -206,8 +215,7 @@ std::optional<size_t> ScanBlocks(absl::string_view array, const MarkedBytes& mar
     const uint64_t after_close = (closes << 1) | close_carry;
     // Gathered rather than tested block by block: an array is almost always
     // compact, and a branch per block cost more than reading to the end.
-    errors |= (masks.refused & valid) | (outside & ~masks.commas) | (outside & ~after_close) |
-              (after_close & valid & ~brackets & ~outside);
+    errors |= (outside & ~masks.commas) | (outside & ~after_close) | (after_close & valid & ~brackets & ~outside);
     close_carry = closes >> 63;
     const uint64_t starts = (opens << 1) | start_carry;
     out.starts[block] = starts;
@@ -227,20 +235,21 @@ std::optional<size_t> ScanBlocks(absl::string_view array, const MarkedBytes& mar
   };
   // Every block but the last is whole; the first holds the '['.
   const size_t last = blocks - 1;
-  if (last > 0) step(0, classify(data), ~uint64_t{0}, 1);
+  if (last > 0) step(0, classify(data, &refused), ~uint64_t{0}, 1);
   for (size_t block = 1; block < last; ++block) {
     // 1 KiB ahead: in the server the array is read once, just after the
     // kernel's copy (names-5000 in 16 orders: 1.22-1.26x the null server in
     // six alternating runs, 1.25-1.27x without; bench/README.md). Past the
     // end it reads nothing: a prefetch never faults.
     __builtin_prefetch(data + block * kBlock + 1024);
-    step(block, classify(data + block * kBlock), ~uint64_t{0}, 0);
+    step(block, classify(data + block * kBlock, &refused), ~uint64_t{0}, 0);
   }
   const size_t left = size - last * kBlock;  // 1 to 64 bytes.
   const uint64_t valid = left == kBlock ? ~uint64_t{0} : (uint64_t{1} << left) - 1;
   const uint64_t brackets = (uint64_t{1} << (left - 1)) | (last == 0 ? 1 : 0);
-  step(last, classify(PaddedTail(data + last * kBlock, left).bytes), valid, brackets);
-  if (errors != 0 || in_string != 0) return std::nullopt;
+  // The tail's padding is spaces: never refused, so `valid` need not mask it.
+  step(last, classify(PaddedTail(data + last * kBlock, left).bytes, &refused), valid, brackets);
+  if (errors != 0 || in_string != 0 || Classifier<kMarks>::Refused(refused)) return std::nullopt;
   return count;
 }
 
