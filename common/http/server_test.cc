@@ -212,6 +212,39 @@ TEST_F(ServerTest, ALargeAnswerInPiecesWaitsForASlowReader) {
   EXPECT_TRUE(pieces_owner.expired());
 }
 
+// A reader that never reads holds a large answer in pieces only until the
+// connection's timeout; one that hangs up mid-answer lets go of it at once.
+// Either way the server goes on serving.
+TEST_F(ServerTest, AnAnswerInPiecesIsLetGoWhenItsReaderStallsOrHangsUp) {
+  ServerOptions options;
+  options.idle_timeout = absl::Seconds(1);
+  StartServer(options);
+  auto released_within = [](absl::Duration wait) {
+    const absl::Time deadline = absl::Now() + wait;
+    while (!pieces_owner.expired() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+    return pieces_owner.expired();
+  };
+  {
+    RawConnection stalled(server_->port());
+    ASSERT_TRUE(stalled.connected());
+    stalled.Send("POST /many-pieces HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx");
+    absl::SleepFor(absl::Milliseconds(200));
+    EXPECT_FALSE(pieces_owner.expired()) << "20 MB cannot have been written to a reader that reads nothing";
+    EXPECT_TRUE(released_within(absl::Seconds(5))) << "still held past the 1 s timeout";
+  }
+  {
+    RawConnection hung_up(server_->port());
+    ASSERT_TRUE(hung_up.connected());
+    hung_up.Send("POST /many-pieces HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx");
+    absl::SleepFor(absl::Milliseconds(100));
+  }  // Closed with most of the answer unread.
+  EXPECT_TRUE(released_within(absl::Milliseconds(900))) << "still held after the reader hung up";
+  Client client(Options());
+  absl::StatusOr<ClientResponse> echo = client.Post("/extender/filter", "abc");
+  ASSERT_TRUE(echo.ok()) << echo.status();
+  EXPECT_EQ(echo->body, "POST /extender/filter 3 padded=yes");
+}
+
 TEST_F(ServerTest, RefusesBodiesOverTheLimitWith413AndKeepsServing) {
   ServerOptions options;
   options.max_body_bytes = 1000;
