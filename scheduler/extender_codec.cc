@@ -350,7 +350,15 @@ std::optional<ExtenderArgs> RequestDecoder::DecodeWithTrailingNames(absl::string
   memo.generation = NextGeneration();
   // DecodeFields finds the array in the memo (handed its own bytes, which it
   // need not compare) and checks the fields before it.
-  return DecodeBefore(fields, memo.bytes, nullptr);
+  std::optional<ExtenderArgs> args = DecodeBefore(fields, memo.bytes, nullptr);
+  if (!args.has_value()) {
+    // The general path reads the whole body next, and may refill the memo:
+    // the body goes back to the caller's string first.
+    memo.generation = 0;
+    memo.bytes = absl::string_view();
+    if (take) std::swap(*memo.storage, *taken);
+  }
+  return args;
 }
 
 std::optional<absl::string_view> RequestDecoder::FieldsBefore(absl::string_view body, absl::string_view key,
@@ -444,6 +452,12 @@ absl::StatusOr<ExtenderArgs> RequestDecoder::DecodeFields(absl::string_view body
       });
     }
     if (key == "nodenames") {
+      if (!last_node_names.empty()) {
+        // NodeNames twice (keys match in any case): decoding this one would
+        // replace the memo that holds the last one, which wins. The caller
+        // leaves such a body to the general path.
+        return absl::InvalidArgumentError("ExtenderArgs has NodeNames more than once");
+      }
       if (IsNull(v)) return absl::OkStatus();
       ondemand::json_type type;
       if (auto err = v.type().get(type)) return kube::json::Error(err, Path("NodeNames"));

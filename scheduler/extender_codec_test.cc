@@ -211,6 +211,36 @@ TEST_F(ExtenderCodecTest, HostPrioritiesAreTheSameForCompactAndWalkedLists) {
 // arrived and the caller gets another string back; the names stay readable
 // whatever the caller then writes into that string, the same list sent again
 // is recognised, and a list the scan refuses is copied and walked as before.
+// A body that names its NodeNames twice (keys match in any case) reads as
+// the JSON walk reads it, the last one winning, whether its string is taken
+// over or not and whatever came before: the trailing array was the memo's,
+// which decoding the earlier one replaced (a use after free the fuzzer
+// found, when the earlier array was the longer).
+TEST(RequestDecoderTakingBodiesTest, NodeNamesGivenTwiceReadAsTheLastOne) {
+  const std::string longer = "[" + std::string("\"ecs-1\",") + std::string(200, ' ') + "\"ecs-2\"]";
+  const std::vector<std::string> bodies = {
+      R"({"Pod":{}, "NodeNames":["early"],"NodeNames":["late-1","late-2"]})",
+      R"({"Pod":{},"nodenames":)" + longer + R"(,"NodeNames":["late-1","late-2"]})",
+      R"({"Pod":{},"NODENAMES":["early-1","early-2","early-3"],"NodeNames":["late-1","late-2"]})",
+  };
+  for (const bool take : {false, true}) {
+    RequestDecoder decoder;
+    for (int round = 0; round < 3; ++round) {
+      for (const std::string& sent : bodies) {
+        std::string body = sent;
+        body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+        absl::StatusOr<ExtenderArgs> args =
+            take ? decoder.DecodeExtenderArgs(&body) : decoder.DecodeExtenderArgs(body, body.capacity());
+        ASSERT_TRUE(args.ok()) << args.status() << " " << sent;
+        body.assign(body.size(), 'x');  // The connection reuses its string.
+        ASSERT_NE(args->node_names, nullptr) << sent;
+        EXPECT_THAT(args->node_names->names(), ElementsAre("late-1", "late-2"))
+            << "take=" << take << " round " << round << ": " << sent;
+      }
+    }
+  }
+}
+
 TEST(RequestDecoderTakingBodiesTest, NamesSurviveTheCallersReuseOfItsString) {
   auto padded = [](std::string body) {
     body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
