@@ -192,13 +192,13 @@ class RequestDecoder {
 void EncodeFilterResult(const ExtenderArgs& args, const FilterResult& result, std::string* out);
 
 // The same answer as EncodeFilterResult. When the passing candidates' bytes
-// lie in a few runs of what the decoder keeps (a compact NodeNames array,
-// NodeNameList::compact; a remembered full-mode list in its remembered
-// order, ExtenderArgs::candidates_owner) — up to 500 runs: a cluster has a
-// handful of virtual nodes — it is returned as pieces that
-// borrow the runs instead of copying them: sent with a gathered write
-// (http::Response::body_pieces), they keep those bytes alive. Otherwise it
-// is appended to `out` and null is returned.
+// lie in at most 500 runs of what the decoder keeps (a compact NodeNames
+// array, NodeNameList::compact; a remembered full-mode list in its
+// remembered order, ExtenderArgs::candidates_owner), it is returned as
+// pieces that borrow the runs instead of copying them: the HTTP server
+// sends them without joining them (http::Response::body_pieces), and they
+// keep those bytes alive. Otherwise it is appended to `out` and null is
+// returned.
 std::shared_ptr<const TextPieces> EncodeFilterInPieces(const ExtenderArgs& args, const FilterResult& result,
                                                        std::string* out);
 
